@@ -1,0 +1,161 @@
+"""Pulumi stack exports: the deployment JSON that `pulumi stack export` writes (version 3).
+
+Every tool reads this one format, whether it comes from the offline plan, from a live stack
+through the Automation API, or from a file a user exported. Only the parts those tools need are
+checked here: a `version` of 3 and `deployment.resources`, each with a `urn` and a `type`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from agents import InputError
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class ExportError(InputError):
+    """The file is not a readable stack export."""
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource of an export, with the fields every tool reads."""
+
+    urn: str
+    type: str
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    parent: str | None
+    provider: str | None
+    dependencies: tuple[str, ...]
+    raw: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+    @property
+    def provider_urn(self) -> str | None:
+        """The URN part of the provider reference (`<urn>::<id>`)."""
+        return self.provider.rsplit("::", 1)[0] if self.provider else None
+
+
+@dataclass(frozen=True)
+class StackExport:
+    data: dict[str, Any]
+    source: str
+
+    @cached_property
+    def resources(self) -> list[Resource]:
+        return [_resource(r) for r in self.data["deployment"].get("resources") or []]
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources)
+
+    @cached_property
+    def index(self) -> dict[str, Resource]:
+        """Resources by URN."""
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, type_token: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    @property
+    def stack_outputs(self) -> dict[str, Any]:
+        for r in self.resources:
+            if r.type == STACK_TYPE:
+                return r.outputs
+        return {}
+
+    def component_of(self, resource: Resource) -> str:
+        """Name of the top-level component a resource belongs to (the child of the Stack
+        resource on its chain of parents), or `(stack)` for a resource outside any component."""
+        current = resource
+        while current.parent in self.index and self.index[current.parent].type != STACK_TYPE:
+            current = self.index[current.parent]
+        return "(stack)" if current.custom or current.type == STACK_TYPE else current.name
+
+
+def _resource(raw: dict[str, Any]) -> Resource:
+    return Resource(
+        urn=raw["urn"],
+        type=raw["type"],
+        custom=bool(raw.get("custom")),
+        inputs=raw.get("inputs") or {},
+        outputs=raw.get("outputs") or {},
+        parent=raw.get("parent"),
+        provider=raw.get("provider"),
+        dependencies=tuple(raw.get("dependencies") or ()),
+        raw=raw,
+    )
+
+
+def parse_export(data: Any, source: str = "<export>") -> StackExport:
+    """Check the shape of a decoded export; the error names what is wrong and where."""
+    if not isinstance(data, dict):
+        raise ExportError(f"{source}: not a stack export (expected a JSON object)")
+    if data.get("version") != 3:
+        raise ExportError(
+            f"{source}: not a version 3 stack export "
+            f"(version is {data.get('version')!r}; use `pulumi stack export`)"
+        )
+    deployment = data.get("deployment")
+    if not isinstance(deployment, dict):
+        raise ExportError(f"{source}: has no 'deployment' object")
+    resources = deployment.get("resources") or []
+    if not isinstance(resources, list):
+        raise ExportError(f"{source}: 'deployment.resources' is not a list")
+    for i, r in enumerate(resources):
+        if (
+            not isinstance(r, dict)
+            or not isinstance(r.get("urn"), str)
+            or not isinstance(r.get("type"), str)
+        ):
+            raise ExportError(f"{source}: resource {i} has no 'urn' and 'type'")
+    return StackExport(data=data, source=source)
+
+
+def load_export(path: str | Path) -> StackExport:
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise ExportError(f"{p}: cannot read ({exc.strerror or exc})") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"{p}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+    return parse_export(data, str(p))
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write a file so that readers see the old content or the new, never a part: a temporary
+    file in the same folder, flushed and fsynced, then renamed over the target."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,403 @@
+"""Typed stack configuration, read once from the stack's config into a frozen `StackConfig`.
+
+Every key is declared in `Pulumi.yaml` (type, description, default); this module reads those
+declarations, so a default lives in one place. A key with no default is required. Values arrive as
+the engine hands them to a program: strings, with arrays JSON-encoded. `parse` checks the declared
+type and then what the key means (a CIDR, a Graviton type, a range); every error names the key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from baseline import BaselineError
+
+PROJECT = "baseline"
+PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
+
+NAT_STRATEGIES = ("single", "per-az")
+INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "sts", "logs")
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+# Graviton families: the instance family's name ends in "g" followed by optional feature letters
+# (m7g, c7gn, r6gd, t4g, x2gd). Validated against the family, not a list, so new sizes just work.
+_GRAVITON_TYPE = re.compile(r"^(?:db\.)?[a-z]+\d+g[a-z]*\.[a-z0-9]+$")
+_REGION = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
+_K8S_VERSION = re.compile(r"^1\.(\d+)$")
+_ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ConfigError(BaselineError):
+    """A stack config value is missing or wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """The stack's settings, after type and meaning checks. Field names are the config keys in
+    snake_case (`natStrategy` is `nat_strategy`)."""
+
+    stack: str
+    region: str
+    dr_region: str
+    owner: str
+    cost_center: str
+    vpc_cidr: str
+    az_count: int
+    nat_strategy: str
+    interface_endpoints: tuple[str, ...]
+    flow_log_retention_days: int
+    cluster_version: str
+    cluster_public_access_cidrs: tuple[str, ...]
+    cluster_log_retention_days: int
+    system_node_instance_types: tuple[str, ...]
+    system_nodes_min: int
+    system_nodes_max: int
+    workload_instance_types: tuple[str, ...]
+    workload_on_demand_min: int
+    workload_on_demand_max: int
+    workload_spot_min: int
+    workload_spot_max: int
+    node_volume_gb: int
+    db_instance_class: str
+    db_engine_version: str
+    db_allocated_storage_gb: int
+    db_max_allocated_storage_gb: int
+    db_backup_retention_days: int
+    db_multi_az: bool
+    db_deletion_protection: bool
+    db_performance_insights_retention_days: int
+    db_replicate_backups_to_dr: bool
+    enable_cloud_trail: bool
+    trail_log_retention_days: int
+    alert_emails: tuple[str, ...]
+    monthly_budget_usd: int
+    budget_alert_thresholds: tuple[int, ...]
+    cost_anomaly_threshold_usd: int
+    environments: tuple[str, ...]
+    protected: bool
+
+    @property
+    def cost_tags(self) -> dict[str, str]:
+        """The cost-allocation tags every taggable resource carries (the default tags)."""
+        return {
+            "project": PROJECT,
+            "stack": self.stack,
+            "owner": self.owner,
+            "cost-center": self.cost_center,
+        }
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One key's declaration in Pulumi.yaml."""
+
+    name: str  # camelCase, without the project namespace
+    type: str  # string | integer | boolean | array
+    item_type: str | None
+    description: str
+    default: Any  # None when the key is required
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@cache
+def declared_keys(project_file: Path = PROJECT_FILE) -> dict[str, KeySpec]:
+    """The project's config keys as declared in Pulumi.yaml, by camelCase name."""
+    try:
+        doc = yaml.safe_load(project_file.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{project_file}: cannot read the project file ({exc})") from exc
+    specs: dict[str, KeySpec] = {}
+    for full, decl in (doc.get("config") or {}).items():
+        namespace, _, name = full.partition(":")
+        if namespace != PROJECT:
+            continue
+        items = decl.get("items") or {}
+        specs[name] = KeySpec(
+            name=name,
+            type=decl["type"],
+            item_type=items.get("type"),
+            description=decl.get("description", ""),
+            default=decl.get("default"),
+        )
+    return specs
+
+
+def _typed(key: str, spec: KeySpec, raw: Any) -> Any:
+    """Convert one raw value (an engine string, or a YAML value from a stack file) to its type."""
+    where = f"config key '{PROJECT}:{key}'"
+    if spec.type == "string":
+        if not isinstance(raw, str) or not raw.strip():
+            raise ConfigError(f"{where}: expected a non-empty string, got {raw!r}")
+        return raw.strip()
+    if spec.type == "integer":
+        if isinstance(raw, bool):
+            raise ConfigError(f"{where}: expected an integer, got {raw!r}")
+        if isinstance(raw, int):
+            return raw
+        if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+            return int(raw)
+        raise ConfigError(f"{where}: expected an integer, got {raw!r}")
+    if spec.type == "boolean":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise ConfigError(f"{where}: expected true or false, got {raw!r}")
+    if spec.type == "array":
+        value = raw
+        if isinstance(raw, str):
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError:
+                raise ConfigError(f"{where}: expected a list, got {raw!r}") from None
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {raw!r}")
+        item_spec = KeySpec(key, spec.item_type or "string", None, "", None)
+        return tuple(_typed(f"{key}[{i}]", item_spec, item) for i, item in enumerate(value))
+    raise ConfigError(f"{where}: Pulumi.yaml declares unsupported type {spec.type!r}")
+
+
+def _check(cond: bool, key: str, expected: str, value: Any) -> None:
+    if not cond:
+        raise ConfigError(f"config key '{PROJECT}:{key}': expected {expected}, got {value!r}")
+
+
+def _validate(v: dict[str, Any]) -> None:
+    """Checks of meaning, one key (or pair of keys) at a time, in declaration order."""
+    for key in ("region", "drRegion"):
+        _check(bool(_REGION.match(v[key])), key, "an AWS region such as us-east-1", v[key])
+    _check(v["drRegion"] != v["region"], "drRegion", "a region other than region", v["drRegion"])
+    try:
+        net = ipaddress.ip_network(v["vpcCidr"])
+    except ValueError:
+        net = None
+    _check(
+        net is not None and net.version == 4 and 16 <= net.prefixlen <= 20,
+        "vpcCidr",
+        "an IPv4 network from /16 to /20 such as 10.0.0.0/16",
+        v["vpcCidr"],
+    )
+    _check(2 <= v["azCount"] <= 6, "azCount", "an integer from 2 to 6", v["azCount"])
+    _check(
+        v["natStrategy"] in NAT_STRATEGIES,
+        "natStrategy",
+        " or ".join(NAT_STRATEGIES),
+        v["natStrategy"],
+    )
+    for svc in v["interfaceEndpoints"]:
+        _check(
+            svc in INTERFACE_ENDPOINT_SERVICES,
+            "interfaceEndpoints",
+            "services among " + ", ".join(INTERFACE_ENDPOINT_SERVICES),
+            svc,
+        )
+    for key in ("flowLogRetentionDays", "clusterLogRetentionDays", "trailLogRetentionDays"):
+        _check(
+            v[key] in LOG_RETENTION_DAYS,
+            key,
+            "a CloudWatch Logs retention (1, 3, 5, 7, 14, "
+            "30, 60, 90, 120, 150, 180, 365, 400, 545, 731, ...)",
+            v[key],
+        )
+    m = _K8S_VERSION.match(v["clusterVersion"])
+    _check(
+        m is not None and int(m.group(1)) >= 29,
+        "clusterVersion",
+        "a Kubernetes version 1.29 or later such as 1.33",
+        v["clusterVersion"],
+    )
+    for cidr in v["clusterPublicAccessCidrs"]:
+        try:
+            pub = ipaddress.ip_network(cidr)
+        except ValueError:
+            pub = None
+        _check(
+            pub is not None and pub.prefixlen > 0,
+            "clusterPublicAccessCidrs",
+            "CIDRs narrower than the whole internet (no 0.0.0.0/0)",
+            cidr,
+        )
+    for key in ("systemNodeInstanceTypes", "workloadInstanceTypes"):
+        _check(len(v[key]) > 0, key, "at least one instance type", list(v[key]))
+        for t in v[key]:
+            _check(
+                bool(_GRAVITON_TYPE.match(t)) and not t.startswith("db."),
+                key,
+                "Graviton (arm64) instance types such as m7g.large",
+                t,
+            )
+    for group in ("systemNodes", "workloadOnDemand", "workloadSpot"):
+        lo, hi = v[f"{group}Min"], v[f"{group}Max"]
+        _check(lo >= 0, f"{group}Min", "an integer of 0 or more", lo)
+        _check(hi >= lo, f"{group}Max", f"at least {group}Min ({lo})", hi)
+    _check(v["systemNodesMax"] >= 1, "systemNodesMax", "1 or more", v["systemNodesMax"])
+    _check(
+        v["workloadOnDemandMax"] + v["workloadSpotMax"] >= 1,
+        "workloadSpotMax",
+        "room for at least one workload node (workloadOnDemandMax + workloadSpotMax >= 1)",
+        v["workloadSpotMax"],
+    )
+    if v["workloadSpotMax"] > 0:
+        families = {t.split(".")[0] for t in v["workloadInstanceTypes"]}
+        _check(
+            len(families) >= 3,
+            "workloadInstanceTypes",
+            "at least three instance families for SPOT capacity fallback",
+            list(v["workloadInstanceTypes"]),
+        )
+    _check(20 <= v["nodeVolumeGb"] <= 1000, "nodeVolumeGb", "20 to 1000 GiB", v["nodeVolumeGb"])
+    _check(
+        bool(_GRAVITON_TYPE.match(v["dbInstanceClass"])) and v["dbInstanceClass"].startswith("db."),
+        "dbInstanceClass",
+        "a Graviton RDS class such as db.t4g.medium or db.r7g.large",
+        v["dbInstanceClass"],
+    )
+    _check(
+        bool(re.fullmatch(r"1[3-9](\.\d+)?", v["dbEngineVersion"])),
+        "dbEngineVersion",
+        "a PostgreSQL version 13 or later such as 17 or 16.4",
+        v["dbEngineVersion"],
+    )
+    _check(
+        20 <= v["dbAllocatedStorageGb"] <= 65536,
+        "dbAllocatedStorageGb",
+        "20 to 65536 GiB",
+        v["dbAllocatedStorageGb"],
+    )
+    _check(
+        v["dbMaxAllocatedStorageGb"] >= v["dbAllocatedStorageGb"],
+        "dbMaxAllocatedStorageGb",
+        f"at least dbAllocatedStorageGb ({v['dbAllocatedStorageGb']})",
+        v["dbMaxAllocatedStorageGb"],
+    )
+    _check(
+        1 <= v["dbBackupRetentionDays"] <= 35,
+        "dbBackupRetentionDays",
+        "1 to 35 days",
+        v["dbBackupRetentionDays"],
+    )
+    pi = v["dbPerformanceInsightsRetentionDays"]
+    _check(
+        pi in (7, 731) or (pi % 31 == 0 and 31 <= pi <= 713),
+        "dbPerformanceInsightsRetentionDays",
+        "7, a multiple of 31 up to 713, or 731",
+        pi,
+    )
+    for email in v["alertEmails"]:
+        _check(bool(_EMAIL.match(email)), "alertEmails", "email addresses", email)
+    _check(
+        v["monthlyBudgetUsd"] > 0, "monthlyBudgetUsd", "a positive amount", v["monthlyBudgetUsd"]
+    )
+    _check(
+        len(v["budgetAlertThresholds"]) > 0,
+        "budgetAlertThresholds",
+        "at least one percentage",
+        list(v["budgetAlertThresholds"]),
+    )
+    for pct in v["budgetAlertThresholds"]:
+        _check(1 <= pct <= 200, "budgetAlertThresholds", "percentages from 1 to 200", pct)
+    _check(
+        v["costAnomalyThresholdUsd"] > 0,
+        "costAnomalyThresholdUsd",
+        "a positive amount",
+        v["costAnomalyThresholdUsd"],
+    )
+    _check(len(v["environments"]) > 0, "environments", "at least one environment", [])
+    for env in v["environments"]:
+        _check(
+            bool(_ENV_NAME.match(env)),
+            "environments",
+            "lower-case DNS labels such as dev or staging",
+            env,
+        )
+    _check(
+        len(set(v["environments"])) == len(v["environments"]),
+        "environments",
+        "names without repeats",
+        list(v["environments"]),
+    )
+
+
+def parse(values: Mapping[str, Any], stack: str, project_file: Path = PROJECT_FILE) -> StackConfig:
+    """Build a `StackConfig` from raw values keyed `baseline:<key>` or `<key>`; other namespaces
+    (aws:, pulumi:) are ignored. Unknown project keys are refused, so a typo is not silently
+    replaced by a default."""
+    specs = declared_keys(project_file)
+    raw: dict[str, Any] = {}
+    for full, value in values.items():
+        namespace, sep, name = full.partition(":")
+        if not sep:
+            namespace, name = PROJECT, full
+        if namespace != PROJECT:
+            continue
+        if name not in specs:
+            raise ConfigError(
+                f"config key '{PROJECT}:{name}': not a key of this project "
+                f"(see the config section of Pulumi.yaml)"
+            )
+        raw[name] = value
+    typed: dict[str, Any] = {}
+    for name, spec in specs.items():
+        if name in raw and raw[name] is not None:
+            typed[name] = _typed(name, spec, raw[name])
+        elif spec.default is not None:
+            typed[name] = _typed(name, spec, spec.default)
+        else:
+            raise ConfigError(
+                f"config key '{PROJECT}:{name}': required but not set ({spec.description})"
+            )
+    _validate(typed)
+    by_field = {snake(k): val for k, val in typed.items()}
+    missing = {f.name for f in fields(StackConfig)} - set(by_field) - {"stack"}
+    if missing:  # a StackConfig field with no declaration in Pulumi.yaml is a programming error
+        raise ConfigError(f"Pulumi.yaml declares no key for {sorted(missing)}")
+    return StackConfig(stack=stack, **by_field)
+
+
+def from_pulumi() -> StackConfig:
+    """Read the running stack's config (under `pulumi up`, or under the offline plan's mocks).
+
+    All of the stack's keys are read, not only the declared ones, so that a misspelt key in a
+    stack file stops the run instead of being ignored."""
+    import pulumi  # noqa: PLC0415 - keep pure parsing importable without the SDK's start-up cost
+    from pulumi.runtime import config as runtime_config  # noqa: PLC0415
+
+    values: dict[str, Any] = dict(runtime_config.get_config_env())
+    values.update(runtime_config.CONFIG.get())
+    return parse(values, pulumi.get_stack())

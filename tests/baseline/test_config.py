@@ -1,0 +1,112 @@
+"""The typed stack config: declarations in Pulumi.yaml, defaults, and errors that name the key."""
+
+from dataclasses import fields
+
+import pytest
+
+from baseline.config import ConfigError, StackConfig, declared_keys, parse, snake
+from tests.conftest import stack_values
+
+
+def test_every_config_field_is_declared_in_pulumi_yaml_and_back():
+    declared = {snake(k) for k in declared_keys()}
+    field_names = {f.name for f in fields(StackConfig)} - {"stack"}
+    assert declared == field_names
+
+
+def test_every_declared_key_has_a_description():
+    for key, spec in declared_keys().items():
+        assert spec.description.strip(), f"baseline:{key} has no description"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_stack_files_parse(stack):
+    cfg = parse(stack_values(stack), stack)
+    assert cfg.stack == stack
+    assert cfg.cost_tags == {
+        "project": "baseline",
+        "stack": stack,
+        "owner": "platform-team",
+        "cost-center": "cc-1234",
+    }
+
+
+def test_dev_and_prod_differ_in_cost_against_resilience():
+    dev, prod = parse(stack_values("dev"), "dev"), parse(stack_values("prod"), "prod")
+    assert (dev.nat_strategy, prod.nat_strategy) == ("single", "per-az")
+    assert not dev.db_multi_az and prod.db_multi_az
+    assert not dev.enable_cloud_trail and prod.enable_cloud_trail
+    assert prod.db_replicate_backups_to_dr and not dev.db_replicate_backups_to_dr
+    assert prod.db_backup_retention_days >= 7
+    assert len(dev.environments) > 1  # one consolidated non-prod cluster
+
+
+def test_defaults_apply_to_keys_a_stack_does_not_set():
+    values = {"baseline:owner": "team-a", "baseline:costCenter": "cc-9"}
+    cfg = parse(values, "scratch")
+    assert cfg.az_count == declared_keys()["azCount"].default == 3
+    assert cfg.region == "us-east-1"
+
+
+def test_engine_strings_are_typed():
+    values = {
+        "baseline:owner": "a",
+        "baseline:costCenter": "b",
+        "baseline:azCount": "2",
+        "baseline:dbMultiAz": "true",
+        "baseline:environments": '["x", "y"]',
+    }
+    cfg = parse(values, "s")
+    assert (cfg.az_count, cfg.db_multi_az, cfg.environments) == (2, True, ("x", "y"))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("natStrategy", "double", "single or per-az"),
+        ("azCount", "seven", "an integer"),
+        ("azCount", 9, "2 to 6"),
+        ("dbMultiAz", "maybe", "true or false"),
+        ("workloadInstanceTypes", ["m5.large", "m6g.large", "c7g.large"], "Graviton"),
+        (
+            "workloadInstanceTypes",
+            ["m7g.large", "m7g.xlarge", "c7g.large"],
+            "three instance families",
+        ),
+        ("systemNodeInstanceTypes", ["t3.medium"], "Graviton"),
+        ("dbInstanceClass", "db.m5.large", "Graviton RDS class"),
+        ("vpcCidr", "10.0.0.0/8", "/16 to /20"),
+        ("clusterPublicAccessCidrs", ["0.0.0.0/0"], "no 0.0.0.0/0"),
+        ("flowLogRetentionDays", 10, "retention"),
+        ("dbBackupRetentionDays", 0, "1 to 35"),
+        ("dbMaxAllocatedStorageGb", 10, "at least dbAllocatedStorageGb"),
+        ("drRegion", "us-east-1", "other than region"),
+        ("region", "mars-1", "AWS region"),
+        ("environments", ["Dev"], "DNS labels"),
+        ("alertEmails", ["not-an-email"], "email"),
+        ("interfaceEndpoints", ["ssm"], "services among"),
+        ("clusterVersion", "1.20", "1.29 or later"),
+    ],
+)
+def test_bad_values_fail_naming_the_key(key, value, expected):
+    with pytest.raises(ConfigError) as err:
+        parse(stack_values("dev", **{key: value}), "dev")
+    assert f"'baseline:{key}'" in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_a_missing_required_key_is_named():
+    values = stack_values("dev")
+    del values["baseline:owner"]
+    with pytest.raises(ConfigError, match=r"'baseline:owner': required"):
+        parse(values, "dev")
+
+
+def test_a_misspelt_key_is_refused_instead_of_ignored():
+    with pytest.raises(ConfigError, match=r"'baseline:natStrategey': not a key"):
+        parse(stack_values("dev", natStrategey="single"), "dev")
+
+
+def test_other_namespaces_are_left_to_their_owners():
+    cfg = parse({**stack_values("dev"), "aws:region": "eu-west-1"}, "dev")
+    assert cfg.region == "us-east-1"

@@ -1,0 +1,51 @@
+"""Shared fixtures. Programs run under the one mock runtime of the product itself
+(`agents.mocks.PlatformMocks`, keyed by type token), installed afresh by `agents.plan.run_program`
+for each run, so tests see exactly what the offline plan and the policy gate see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from agents.export import Resource, StackExport
+from agents.plan import read_stack_config, run_plan, run_program, stack_config_file
+
+
+def stack_values(stack: str, **overrides: Any) -> dict[str, Any]:
+    """A stack file's config with some keys (`natStrategy=...`, without namespace) replaced."""
+    values = read_stack_config(stack_config_file(stack))
+    for key, value in overrides.items():
+        values[f"baseline:{key}"] = value
+    return values
+
+
+def plan(stack: str, **overrides: Any) -> StackExport:
+    return run_plan(stack, stack_values(stack, **overrides)).export
+
+
+def run_component(program: Callable[[], Mapping[str, Any]], stack: str = "test") -> StackExport:
+    """Run a function that builds one component (with plain-value Args) under the mocks."""
+    return run_program(stack, program)
+
+
+def one(export: StackExport, type_token: str) -> Resource:
+    found = export.of_type(type_token)
+    assert len(found) == 1, f"expected one {type_token}, found {[r.urn for r in found]}"
+    return found[0]
+
+
+@pytest.fixture(scope="session")
+def dev() -> StackExport:
+    return plan("dev")
+
+
+@pytest.fixture(scope="session")
+def prod() -> StackExport:
+    return plan("prod")
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def each_stack(request: pytest.FixtureRequest, dev: StackExport, prod: StackExport) -> StackExport:
+    return dev if request.param == "dev" else prod
