@@ -9,7 +9,9 @@ dependencies, inputs as sent, camelCase) so that the plan can be written as a st
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import importlib
 import inspect
@@ -131,6 +133,28 @@ class RecordingMonitor(MockMonitor):
         self.registrations: list[Registration] = []
         self.component_outputs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._thread_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def _keep_thread_loop(self) -> None:
+        # The SDK's mock monitor makes an event loop in each worker thread it is called on and
+        # never closes it; left to the garbage collector at exit, such a loop can print a
+        # traceback. Keep them so `close` can close them once the run is over.
+        if threading.current_thread() is not threading.main_thread():
+            with contextlib.suppress(RuntimeError):
+                self._thread_loops.add(asyncio.get_event_loop())
+
+    def close(self) -> None:
+        """Close the worker threads' event loops (call once the program has finished)."""
+        for loop in self._thread_loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
+        self._thread_loops.clear()
+
+    def Invoke(self, request: Any) -> Any:
+        try:
+            return super().Invoke(request)
+        finally:
+            self._keep_thread_loop()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine leaves the root Stack out of a URN's type chain (`...::aws:ec2/vpc:Vpc::x`,
@@ -162,6 +186,7 @@ class RecordingMonitor(MockMonitor):
             reg.id = response.id
             reg.outputs = struct_to_json(response.object) if response.object else {}
             self.registrations.append(reg)
+            self._keep_thread_loop()
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
@@ -302,6 +327,8 @@ class PlatformMocks(Mocks):
                 f"rds!db-{digest[:8]}-{digest[8:14]}"
             )
             return {
+                # Pulumi auto-names `identifier` from the logical name when none is given.
+                "identifier": inputs.get("identifier") or name,
                 "address": host,
                 "endpoint": f"{host}:5432",
                 "port": 5432,
@@ -313,6 +340,13 @@ class PlatformMocks(Mocks):
                         "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""),
                     }
                 ],
+            }
+        if typ == "aws:s3/bucket:Bucket":
+            # Pulumi auto-names `bucket` from the logical name when none is given.
+            return {
+                "bucket": inputs.get("bucket") or name,
+                "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+                "region": region,
             }
         if typ == "aws:eks/nodeGroup:NodeGroup":
             return {

@@ -10,8 +10,10 @@ dependencies) is recorded exactly as the SDK sends it to the engine. Secrets are
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
+import heapq
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -118,6 +120,10 @@ def run_program(
     config, secret_keys = engine_config(config_values or {})
     mocks = PlatformMocks()
     monitor = RecordingMonitor(mocks)
+    # A loop of our own (set before the root Stack resource is made), closed at the end, so
+    # nothing is left for the garbage collector to close noisily at exit.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     settings.ROOT.set(None)  # a fresh root Stack resource for every run in this process
     pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     set_all_config(config, secret_keys)
@@ -139,6 +145,10 @@ def run_program(
         _sync_await(run_pulumi_func(run))
     except ConfigError as exc:
         raise PlanError(str(exc)) from exc
+    finally:
+        monitor.close()
+        loop.close()
+        asyncio.set_event_loop(None)
     data = to_export(monitor.registrations, monitor.component_outputs, outputs)
     return parse_export(data, f"offline plan of {stack}")
 
@@ -159,14 +169,41 @@ def _redact(value: Any) -> Any:
     return value
 
 
+def _stable_order(registrations: list[Registration]) -> list[Registration]:
+    by_urn = {r.urn: r for r in registrations}
+    needs: dict[str, set[str]] = {}
+    for r in registrations:
+        edges = {r.parent, r.provider.rsplit("::", 1)[0] if r.provider else "", *r.dependencies}
+        needs[r.urn] = {u for u in edges if u in by_urn and u != r.urn}
+    users: dict[str, list[str]] = {u: [] for u in by_urn}
+    for urn, deps in needs.items():
+        for dep in deps:
+            users[dep].append(urn)
+    ready = [u for u, deps in needs.items() if not deps]
+    heapq.heapify(ready)
+    ordered: list[Registration] = []
+    while ready:
+        urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for user in users[urn]:
+            needs[user].discard(urn)
+            if not needs[user]:
+                heapq.heappush(ready, user)
+    if len(ordered) != len(registrations):  # the engine refuses cycles; so do we
+        raise RuntimeError("the program's resources depend on each other in a cycle")
+    return ordered
+
+
 def to_export(
     registrations: list[Registration],
     component_outputs: dict[str, dict[str, Any]],
     stack_outputs: dict[str, Any],
 ) -> dict[str, Any]:
-    """The registrations as a version 3 deployment, in registration (dependency) order."""
+    """The registrations as a version 3 deployment. Like the engine's, the order is a dependency
+    order (parents, providers and dependencies first); ties are broken by URN so that two plans of
+    the same program are byte-for-byte alike whatever order the SDK registered them in."""
     resources: list[dict[str, Any]] = []
-    for reg in registrations:
+    for reg in _stable_order(registrations):
         entry: dict[str, Any] = {"urn": reg.urn, "custom": reg.custom, "type": reg.type}
         if reg.custom:
             entry["id"] = reg.id
