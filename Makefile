@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: plan plan-prod test lint typecheck bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 ## The offline plan of the dev stack: resources, policy verdicts and cost, no credentials needed.

@@ -13,12 +13,15 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
 from agents import InputError
-from agents.export import write_atomic
+from agents.export import StackExport, write_atomic
+
+if TYPE_CHECKING:
+    from agents.policy_gate import GateResult
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT = 0, 1, 2
 
@@ -69,6 +72,80 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _short_urn(urn: str) -> str:
+    """`type::name` of a URN, the part people recognise."""
+    parts = urn.split("::")
+    return f"{parts[-2].split('$')[-1]}::{parts[-1]}" if len(parts) >= 4 else urn or "(stack)"
+
+
+def print_verdicts(result: GateResult, *, title: str) -> None:
+    mandatory = len(result.mandatory)
+    advisory = len(result.violations) - mandatory
+    packs = ", ".join(f"{name} ({len(policies)} rules)" for name, policies in result.packs.items())
+    print(
+        f"{title}: {result.resources} resources, {packs}: "
+        f"{mandatory} mandatory, {advisory} advisory violation(s)"
+    )
+    if result.violations:
+        metas = {(p, n): m for p, pol in result.packs.items() for n, m in pol.items()}
+        rows = []
+        for v in result.violations:
+            meta = metas.get((v.policyPack, v.policyName))
+            rows.append(
+                [
+                    v.policyPack,
+                    f"{v.policyName} {meta.rule_id if meta else ''}".strip(),
+                    v.enforcementLevel,
+                    v.severity,
+                    _short_urn(v.urn),
+                    v.detail,
+                ]
+            )
+        print(
+            tabulate(
+                rows,
+                headers=["pack", "policy", "enforcement", "severity", "resource", "message"],
+                tablefmt="github",
+                maxcolwidths=[None] * 5 + [70],
+            )
+        )
+
+
+def _policy_config_dir(args: argparse.Namespace, export: StackExport) -> Path:
+    from agents.policy_gate import CONFIG_DIR, stack_of  # noqa: PLC0415
+
+    if args.policy_config:
+        path = Path(args.policy_config)
+        if not path.is_dir():
+            raise InputError(
+                f"{path}: --policy-config takes a folder with security.json and "
+                "cost.json (like policies/config/dev)"
+            )
+        return path
+    stack = args.stack or stack_of(export)
+    path = CONFIG_DIR / stack
+    if not path.is_dir():
+        raise InputError(
+            f"no policy config for stack '{stack}' in {CONFIG_DIR}; pass --stack or --policy-config"
+        )
+    return path
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from agents.export import load_export  # noqa: PLC0415
+    from agents.policy_gate import run_gate  # noqa: PLC0415
+
+    export = load_export(args.export)
+    config_dir = _policy_config_dir(args, export)
+    _progress(f"running policy packs over {args.export} with {config_dir} ...")
+    result = run_gate(export, config_dir)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print_verdicts(result, title=f"Policy gate ({config_dir})")
+    return EXIT_VERDICT if result.mandatory else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m agents", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -78,7 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--config", help="plan with this stack config file instead")
     plan.add_argument("--out", help="where to write the export (default build/<stack>.plan.json)")
     plan.add_argument("--json", action="store_true", help="print the summary as JSON")
+    plan.add_argument(
+        "--policy-config", help="policy config folder (default policies/config/<stack>)"
+    )
+    plan.add_argument("--no-policy", action="store_true", help="skip the policy gate")
     plan.set_defaults(func=cmd_plan)
+
+    policy = sub.add_parser("policy", help="run the policy packs over a stack export")
+    policy.add_argument(
+        "--export", required=True, help="stack export (plan or pulumi stack export)"
+    )
+    group = policy.add_mutually_exclusive_group()
+    group.add_argument("--stack", help="use policies/config/<stack>/ (default: the export's stack)")
+    group.add_argument("--policy-config", help="folder with security.json and cost.json")
+    policy.add_argument("--json", action="store_true", help="print violations as JSON")
+    policy.set_defaults(func=cmd_policy)
     return parser
 
 

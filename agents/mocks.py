@@ -78,15 +78,12 @@ _ARN_RESOURCE = {
 }
 
 # Resources whose physical name is auto-named from the logical name when no name is given.
-_NAME_KEYS = (
-    "name",
-    "bucket",
-    "identifier",
-    "clusterName",
-    "nodeGroupName",
-    "roleName",
-    "functionName",
-)
+# The property that holds a type's physical name, where it is not `name`.
+_NAME_KEY = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:rds/instance:Instance": "identifier",
+    "aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
+}
 
 
 @dataclass
@@ -258,9 +255,9 @@ class PlatformMocks(Mocks):
         digest = _digest(urn)
         outputs = dict(inputs)
         name = self._physical_name(args, inputs, digest)
-        for key in _NAME_KEYS:
-            if key in inputs or (key == "name" and args.typ in _AUTONAMED_BY_NAME):
-                outputs[key] = inputs.get(key) or name
+        name_key = _NAME_KEY.get(args.typ, "name")
+        if name_key in inputs or args.typ in _AUTONAMED_BY_NAME or args.typ in _NAME_KEY:
+            outputs[name_key] = name
         rid = _ID_PREFIX.get(args.typ, "") + digest if args.typ in _ID_PREFIX else name
         if taggable(args.typ):
             outputs["tagsAll"] = {**default_tags, **(inputs.get("tags") or {})}
@@ -272,10 +269,9 @@ class PlatformMocks(Mocks):
         return rid, outputs
 
     def _physical_name(self, args: MockResourceArgs, inputs: dict[str, Any], digest: str) -> str:
-        for key in _NAME_KEYS:
-            value = inputs.get(key)
-            if isinstance(value, str) and value:
-                return value
+        value = inputs.get(_NAME_KEY.get(args.typ, "name"))
+        if isinstance(value, str) and value:
+            return value
         # Pulumi's auto-naming: the logical name and a random suffix of 7 hex characters.
         return f"{args.name}-{digest[:7]}"
 

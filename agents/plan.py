@@ -218,11 +218,12 @@ def to_export(
             entry["parent"] = reg.parent
         if reg.protect:
             entry["protect"] = True
+        # The SDK gathers dependencies from sets; sorted, two plans compare equal.
         if reg.dependencies:
-            entry["dependencies"] = reg.dependencies
+            entry["dependencies"] = sorted(set(reg.dependencies))
         if reg.provider:
             entry["provider"] = reg.provider
-        deps = {k: v for k, v in reg.property_dependencies.items() if v}
+        deps = {k: sorted(set(v)) for k, v in reg.property_dependencies.items() if v}
         if deps:
             entry["propertyDependencies"] = deps
         if reg.ignore_changes:

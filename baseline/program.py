@@ -13,34 +13,116 @@ import pulumi
 import pulumi_aws as aws
 
 from baseline.config import StackConfig
+from components.audit import Audit, AuditArgs
+from components.cluster import Cluster, ClusterArgs
+from components.database import Database, DatabaseArgs
 from components.network import Network, NetworkArgs
 
 
 def build(cfg: StackConfig) -> dict[str, Any]:
     default_tags = aws.ProviderDefaultTagsArgs(tags=cfg.cost_tags)
     primary = aws.Provider("aws", region=cfg.region, default_tags=default_tags)
-    zones = aws.get_availability_zones(
-        state="available", opts=pulumi.InvokeOptions(provider=primary)
-    )
-    azs = list(zones.names)[: cfg.az_count]
+    on_primary = pulumi.ResourceOptions(providers=[primary])
+    # Stateful components (the database, the trail's bucket and keys) are protected on a
+    # protected stack: `pulumi destroy` and replacements stop at them.
+    stateful = pulumi.ResourceOptions(providers=[primary], protect=cfg.protected)
+    invoke = pulumi.InvokeOptions(provider=primary)
+    zones = aws.get_availability_zones(state="available", opts=invoke)
+    account_id = aws.get_caller_identity(opts=invoke).account_id
 
     network = Network(
         "network",
         NetworkArgs(
             region=cfg.region,
-            availability_zones=azs,
+            availability_zones=list(zones.names)[: cfg.az_count],
             vpc_cidr=cfg.vpc_cidr,
             nat_strategy=cfg.nat_strategy,
             interface_endpoints=cfg.interface_endpoints,
             flow_log_retention_days=cfg.flow_log_retention_days,
         ),
-        pulumi.ResourceOptions(providers=[primary]),
+        on_primary,
     )
 
-    return {
+    cluster = Cluster(
+        "cluster",
+        ClusterArgs(
+            region=cfg.region,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            cluster_name=f"baseline-{cfg.stack}",
+            cluster_version=cfg.cluster_version,
+            public_access_cidrs=cfg.cluster_public_access_cidrs,
+            # Deployers and agents inside the VPC reach the private endpoint.
+            private_access_cidrs=(cfg.vpc_cidr,),
+            log_retention_days=cfg.cluster_log_retention_days,
+            system_instance_types=cfg.system_node_instance_types,
+            system_min=cfg.system_nodes_min,
+            system_max=cfg.system_nodes_max,
+            workload_instance_types=cfg.workload_instance_types,
+            on_demand_min=cfg.workload_on_demand_min,
+            on_demand_max=cfg.workload_on_demand_max,
+            spot_min=cfg.workload_spot_min,
+            spot_max=cfg.workload_spot_max,
+            node_volume_gb=cfg.node_volume_gb,
+            environments=cfg.environments,
+            # EC2 instances launched by EKS do not get the provider's default tags.
+            node_tags=cfg.cost_tags,
+            deletion_protection=cfg.protected,
+        ),
+        on_primary,
+    )
+
+    dr = None
+    if cfg.db_replicate_backups_to_dr:
+        dr = aws.Provider("aws-dr", region=cfg.dr_region, default_tags=default_tags)
+    database = Database(
+        "database",
+        DatabaseArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.database_subnet_ids,
+            client_security_group_ids=[cluster.node_security_group_id],
+            instance_class=cfg.db_instance_class,
+            engine_version=cfg.db_engine_version,
+            allocated_storage_gb=cfg.db_allocated_storage_gb,
+            max_allocated_storage_gb=cfg.db_max_allocated_storage_gb,
+            backup_retention_days=cfg.db_backup_retention_days,
+            multi_az=cfg.db_multi_az,
+            deletion_protection=cfg.db_deletion_protection,
+            performance_insights_retention_days=cfg.db_performance_insights_retention_days,
+            replicate_backups_to_dr=cfg.db_replicate_backups_to_dr,
+            dr_provider=dr,
+        ),
+        stateful,
+    )
+
+    outputs: dict[str, Any] = {
+        "stack": cfg.stack,
         "region": cfg.region,
         "vpcId": network.vpc_id,
         "publicSubnetIds": network.public_subnet_ids,
         "privateSubnetIds": network.private_subnet_ids,
         "databaseSubnetIds": network.database_subnet_ids,
+        "clusterName": cluster.cluster_name,
+        "clusterEndpoint": cluster.cluster_endpoint,
+        "kubeconfig": cluster.kubeconfig,
+        "oidcProviderArn": cluster.oidc_provider_arn,
+        "nodeSecurityGroupId": cluster.node_security_group_id,
+        "namespaces": list(cluster.namespaces),
+        "databaseEndpoint": database.endpoint,
+        "databaseSecretArn": database.master_user_secret_arn,
+        "trailArn": None,
     }
+
+    if cfg.enable_cloud_trail:
+        audit = Audit(
+            "audit",
+            AuditArgs(
+                account_id=account_id,
+                region=cfg.region,
+                trail_name=f"baseline-{cfg.stack}",
+                log_retention_days=cfg.trail_log_retention_days,
+            ),
+            stateful,
+        )
+        outputs["trailArn"] = audit.trail_arn
+    return outputs

@@ -1,0 +1,409 @@
+"""The offline policy gate: the project's CrossGuard packs run over a stack export, spoken to
+exactly as the Pulumi engine speaks to them.
+
+Each pack is started the way the engine starts a Python policy pack (the
+`pulumi-analyzer-policy-python` shim runs `python -u -m pulumi.policy <engine> <pack-dir>`); the
+pack serves the analyzer gRPC interface on 127.0.0.1 and prints its port. The gate then calls
+`GetAnalyzerInfo`, `Configure` with the stack's policy config (the same JSON files
+`pulumi preview --policy-pack-config` takes), `ConfigureStack`, `Analyze` once per resource with
+its inputs and its provider (as the engine does during a preview), and `AnalyzeStack` once with
+every resource's outputs, parents and dependencies. What the rules see is what they would see in a
+real preview; nothing in the rules knows about this gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agents import AgentsError, InputError
+from agents.export import SECRET_SIG, SECRET_VALUE_SIG, STACK_TYPE, Resource, StackExport
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "policies"
+PACKS = ("security", "cost")
+CONFIG_DIR = POLICIES / "config"
+START_TIMEOUT_S = 60.0
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+
+
+class PolicyGateError(AgentsError):
+    """A pack could not be started or answered wrongly (not the user's input)."""
+
+
+class PolicyConfigError(InputError):
+    """A policy config file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    policyPack: str
+    policyName: str
+    enforcementLevel: str
+    severity: str
+    urn: str
+    message: str
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcementLevel == "mandatory"
+
+    @property
+    def detail(self) -> str:
+        """The rule's own message, without the description the SDK puts in front of it."""
+        return self.message.split("\n", 1)[1] if "\n" in self.message else self.message
+
+
+@dataclass(frozen=True)
+class PolicyMeta:
+    name: str
+    description: str
+    enforcementLevel: str
+    severity: str
+    tags: tuple[str, ...]
+    framework: str
+    remediation: str
+
+    @property
+    def rule_id(self) -> str:
+        return next((t[3:] for t in self.tags if t.startswith("id:")), "")
+
+    @property
+    def controls(self) -> tuple[str, ...]:
+        return tuple(t for t in self.tags if not t.startswith("id:"))
+
+
+@dataclass
+class GateResult:
+    violations: list[Violation] = field(default_factory=list)
+    packs: dict[str, dict[str, PolicyMeta]] = field(default_factory=dict)
+    resources: int = 0
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.mandatory]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [asdict(v) for v in self.violations]
+
+
+_LEVEL_NAMES = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+_SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+
+
+def _level_enum(name: str) -> int:
+    return {v: k for k, v in _LEVEL_NAMES.items()}[name]
+
+
+def load_policy_config(config_dir: Path, pack: str) -> dict[str, Any]:
+    """A pack's `--policy-pack-config` file (`<config_dir>/<pack>.json`)."""
+    path = config_dir / f"{pack}.json"
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise PolicyConfigError(
+            f"{path}: cannot read policy config ({exc.strerror or exc})"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise PolicyConfigError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+    if not isinstance(data, dict):
+        raise PolicyConfigError(f"{path}: expected a JSON object of policy names")
+    return data
+
+
+def normalize_config(
+    raw: Mapping[str, Any], policies: Mapping[str, PolicyMeta], source: str
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """What the CLI does with a policy config file: `all` sets every policy's level, a policy's
+    entry (a level, or an object with `enforcementLevel` and properties) overrides it. Unknown
+    policy names and levels are refused, naming the key."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    default_level = raw.get("all")
+    if default_level is not None and default_level not in ENFORCEMENT_LEVELS:
+        raise PolicyConfigError(f"{source}: 'all': unknown enforcement level {default_level!r}")
+    for key in raw:
+        if key != "all" and key not in policies:
+            raise PolicyConfigError(f"{source}: '{key}' is not a policy of this pack")
+    for name, meta in policies.items():
+        level = default_level or meta.enforcementLevel
+        props: dict[str, Any] = {}
+        entry = raw.get(name)
+        if isinstance(entry, str):
+            level = entry
+        elif isinstance(entry, dict):
+            level = entry.get("enforcementLevel", level)
+            props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+        elif entry is not None:
+            raise PolicyConfigError(f"{source}: '{name}': expected a level or an object")
+        if level not in ENFORCEMENT_LEVELS:
+            raise PolicyConfigError(f"{source}: '{name}': unknown enforcement level {level!r}")
+        out[name] = (level, props)
+    return out
+
+
+def _wire(value: Any) -> Any:
+    """Export values as the engine sends them to analyzers: secrets as secret objects with a
+    value (the offline gate cannot decrypt ciphertext, so the value is a placeholder)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE_SIG:
+            inner = value.get("plaintext")
+            plain = json.loads(inner) if isinstance(inner, str) else "[secret]"
+            return {SECRET_SIG: SECRET_VALUE_SIG, "value": _wire(plain)}
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value
+
+
+class AnalyzerProcess:
+    """One policy pack, started like the engine starts it, behind its analyzer gRPC stub."""
+
+    def __init__(
+        self,
+        pack_dir: Path,
+        *,
+        project: str,
+        stack: str,
+        program_config: Mapping[str, str] | None = None,
+    ) -> None:
+        self.pack_dir = pack_dir
+        self.project = project
+        self.stack = stack
+        self.program_config = dict(program_config or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._channel: Any = None
+        self.stub: Any = None
+        self.name = ""
+        self.policies: dict[str, PolicyMeta] = {}
+
+    def __enter__(self) -> AnalyzerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        import grpc  # noqa: PLC0415
+        from pulumi.runtime.proto import analyzer_pb2_grpc  # noqa: PLC0415
+
+        env = {
+            **os.environ,
+            "PULUMI_PROJECT": self.project,
+            "PULUMI_STACK": self.stack,
+            "PULUMI_DRY_RUN": "true",
+            "PULUMI_CONFIG": json.dumps(self.program_config),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        port = self._read_port()
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT_S)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        self._load_info()
+
+    def _read_port(self) -> int:
+        assert self.proc is not None and self.proc.stdout is not None
+        line: list[bytes] = []
+        reader = threading.Thread(
+            target=lambda: line.append(self.proc.stdout.readline()),  # type: ignore[union-attr]
+            daemon=True,
+        )
+        reader.start()
+        reader.join(START_TIMEOUT_S)
+        text = line[0].decode().strip() if line else ""
+        if not text.isdigit():
+            self.proc.kill()
+            err = (self.proc.stderr.read().decode() if self.proc.stderr else "").strip()
+            last = err.splitlines()[-1] if err else "no output"
+            raise PolicyGateError(f"policy pack {self.pack_dir.name} did not start: {last}")
+        return int(text)
+
+    def _load_info(self) -> None:
+        info = self.stub.GetAnalyzerInfo(_empty())
+        self.name = info.name
+        self.policies = {
+            p.name: PolicyMeta(
+                name=p.name,
+                description=p.description,
+                enforcementLevel=_LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
+                severity=_SEVERITY_NAMES.get(p.severity, "unspecified"),
+                tags=tuple(p.tags),
+                framework=(
+                    f"{p.framework.name} {p.framework.reference}".strip()
+                    if p.HasField("framework")
+                    else ""
+                ),
+                remediation=p.remediation_steps,
+            )
+            for p in info.policies
+        }
+
+    def configure(self, normalized: Mapping[str, tuple[str, dict[str, Any]]]) -> None:
+        from google.protobuf import json_format, struct_pb2  # noqa: PLC0415
+        from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, (level, props) in normalized.items():
+            cfg = analyzer_pb2.PolicyConfig(enforcementLevel=_level_enum(level))  # type: ignore[arg-type]
+            cfg.properties.CopyFrom(json_format.ParseDict(props, struct_pb2.Struct()))
+            request.policyConfig[name].CopyFrom(cfg)
+        self.stub.Configure(request)
+        self.stub.ConfigureStack(
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=self.stack, project=self.project, organization="organization", dry_run=True
+            )
+        )
+
+    def analyze(self, resource: Resource, provider: Resource | None) -> list[Violation]:
+        from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type, urn=resource.urn, name=resource.name, options=_options(resource)
+        )
+        request.properties.CopyFrom(_struct(resource.inputs))
+        if provider is not None:
+            request.provider.CopyFrom(_provider(provider))
+        return self._violations(self.stub.Analyze(request), resource.urn)
+
+    def analyze_stack(
+        self, resources: Sequence[Resource], providers: Mapping[str, Resource]
+    ) -> list[Violation]:
+        from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for r in resources:
+            item = analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                urn=r.urn,
+                name=r.name,
+                options=_options(r),
+                parent=r.parent or "",
+                dependencies=list(r.dependencies),
+            )
+            item.properties.CopyFrom(_struct(r.outputs))
+            provider = providers.get(r.provider_urn or "")
+            if provider is not None:
+                item.provider.CopyFrom(_provider(provider))
+            for key, urns in (r.raw.get("propertyDependencies") or {}).items():
+                item.propertyDependencies[key].urns.extend(urns)
+            request.resources.append(item)
+        return self._violations(self.stub.AnalyzeStack(request), "")
+
+    def _violations(self, response: Any, default_urn: str) -> list[Violation]:
+        return [
+            Violation(
+                policyPack=d.policyPackName or self.name,
+                policyName=d.policyName,
+                enforcementLevel=_LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                severity=_SEVERITY_NAMES.get(d.severity, "unspecified"),
+                urn=d.urn or default_urn,
+                message=d.message,
+            )
+            for d in response.diagnostics
+        ]
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None:
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+def _empty() -> Any:
+    from google.protobuf import empty_pb2  # noqa: PLC0415
+
+    return empty_pb2.Empty()
+
+
+def _struct(props: Mapping[str, Any]) -> Any:
+    from google.protobuf import json_format, struct_pb2  # noqa: PLC0415
+
+    return json_format.ParseDict(_wire(dict(props)), struct_pb2.Struct())
+
+
+def _options(r: Resource) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=bool(r.raw.get("protect")),
+        ignoreChanges=list(r.raw.get("ignoreChanges") or []),
+        parent=r.parent or "",
+    )
+
+
+def _provider(p: Resource) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    msg = analyzer_pb2.AnalyzerProviderResource(type=p.type, urn=p.urn, name=p.name)
+    msg.properties.CopyFrom(_struct(p.inputs))
+    return msg
+
+
+def stack_of(export: StackExport) -> str:
+    """The stack named in an export's URNs (`urn:pulumi:<stack>::<project>::...`)."""
+    for r in export.resources:
+        head = r.urn.split("::", 1)[0].split(":")
+        if len(head) == 3 and head[:2] == ["urn", "pulumi"]:
+            return head[2]
+    return ""
+
+
+def project_of(export: StackExport) -> str:
+    for r in export.resources:
+        bits = r.urn.split("::")
+        if len(bits) > 1:
+            return bits[1]
+    return ""
+
+
+def run_gate(export: StackExport, config_dir: Path, packs: Iterable[str] = PACKS) -> GateResult:
+    """Run the packs over an export with the policy config in `config_dir` (one
+    `<pack>.json` per pack)."""
+    configs = {pack: load_policy_config(config_dir, pack) for pack in packs}
+    stack, project = stack_of(export) or "stack", project_of(export) or "project"
+    resources = [r for r in export.resources if r.type != STACK_TYPE]
+    providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
+    analyzed = [r for r in resources if r.custom and not r.type.startswith("pulumi:providers:")]
+
+    def one_pack(pack: str) -> tuple[str, dict[str, PolicyMeta], list[Violation]]:
+        with AnalyzerProcess(POLICIES / pack, project=project, stack=stack) as analyzer:
+            normalized = normalize_config(
+                configs[pack], analyzer.policies, str(config_dir / f"{pack}.json")
+            )
+            analyzer.configure(normalized)
+            found: list[Violation] = []
+            for r in analyzed:
+                found += analyzer.analyze(r, providers.get(r.provider_urn or ""))
+            found += analyzer.analyze_stack(resources, providers)
+            return analyzer.name, analyzer.policies, found
+
+    result = GateResult(resources=len(analyzed))
+    with ThreadPoolExecutor(max_workers=len(configs)) as pool:
+        for name, policies, found in pool.map(one_pack, configs):
+            result.packs[name] = policies
+            result.violations += found
+    order = {"mandatory": 0, "advisory": 1}
+    result.violations.sort(
+        key=lambda v: (order.get(v.enforcementLevel, 2), v.policyPack, v.policyName, v.urn)
+    )
+    return result
