@@ -253,7 +253,13 @@ class AnalyzerProcess:
             for p in info.policies
         }
 
-    def configure(self, normalized: Mapping[str, tuple[str, dict[str, Any]]]) -> None:
+    def configure(
+        self,
+        normalized: Mapping[str, tuple[str, dict[str, Any]]],
+        *,
+        stack: str | None = None,
+        project: str | None = None,
+    ) -> None:
         from google.protobuf import json_format, struct_pb2  # noqa: PLC0415
         from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
 
@@ -376,34 +382,68 @@ def project_of(export: StackExport) -> str:
     return ""
 
 
-def run_gate(export: StackExport, config_dir: Path, packs: Iterable[str] = PACKS) -> GateResult:
-    """Run the packs over an export with the policy config in `config_dir` (one
-    `<pack>.json` per pack)."""
-    configs = {pack: load_policy_config(config_dir, pack) for pack in packs}
-    stack, project = stack_of(export) or "stack", project_of(export) or "project"
-    resources = [r for r in export.resources if r.type != STACK_TYPE]
-    providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
-    analyzed = [r for r in resources if r.custom and not r.type.startswith("pulumi:providers:")]
+class Gate:
+    """The packs, started once, run over any number of exports (tests and agents reuse one)."""
 
-    def one_pack(pack: str) -> tuple[str, dict[str, PolicyMeta], list[Violation]]:
-        with AnalyzerProcess(POLICIES / pack, project=project, stack=stack) as analyzer:
-            normalized = normalize_config(
-                configs[pack], analyzer.policies, str(config_dir / f"{pack}.json")
+    def __init__(
+        self, packs: Iterable[str] = PACKS, *, project: str = "baseline", stack: str = "stack"
+    ) -> None:
+        self.analyzers = {
+            pack: AnalyzerProcess(POLICIES / pack, project=project, stack=stack) for pack in packs
+        }
+
+    def __enter__(self) -> Gate:
+        with ThreadPoolExecutor(max_workers=len(self.analyzers)) as pool:
+            list(pool.map(lambda a: a.start(), self.analyzers.values()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for analyzer in self.analyzers.values():
+            analyzer.close()
+
+    def run(
+        self, export: StackExport, config_dir: Path, packs: Iterable[str] | None = None
+    ) -> GateResult:
+        """Run the packs (all by default) over an export with the policy config in `config_dir`
+        (one `<pack>.json` per pack, the files `--policy-pack-config` takes)."""
+        configs = {
+            pack: load_policy_config(config_dir, pack)
+            for pack in (packs if packs is not None else self.analyzers)
+        }
+        resources = [r for r in export.resources if r.type != STACK_TYPE]
+        providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
+        analyzed = [r for r in resources if r.custom and not r.type.startswith("pulumi:providers:")]
+
+        def one_pack(pack: str) -> tuple[str, dict[str, PolicyMeta], list[Violation]]:
+            analyzer = self.analyzers[pack]
+            analyzer.configure(
+                normalize_config(
+                    configs[pack], analyzer.policies, str(config_dir / f"{pack}.json")
+                ),
+                stack=stack_of(export) or "stack",
+                project=project_of(export) or "project",
             )
-            analyzer.configure(normalized)
             found: list[Violation] = []
             for r in analyzed:
                 found += analyzer.analyze(r, providers.get(r.provider_urn or ""))
             found += analyzer.analyze_stack(resources, providers)
             return analyzer.name, analyzer.policies, found
 
-    result = GateResult(resources=len(analyzed))
-    with ThreadPoolExecutor(max_workers=len(configs)) as pool:
-        for name, policies, found in pool.map(one_pack, configs):
-            result.packs[name] = policies
-            result.violations += found
-    order = {"mandatory": 0, "advisory": 1}
-    result.violations.sort(
-        key=lambda v: (order.get(v.enforcementLevel, 2), v.policyPack, v.policyName, v.urn)
-    )
-    return result
+        result = GateResult(resources=len(analyzed))
+        with ThreadPoolExecutor(max_workers=len(configs)) as pool:
+            for name, policies, found in pool.map(one_pack, configs):
+                result.packs[name] = policies
+                result.violations += found
+        order = {"mandatory": 0, "advisory": 1}
+        result.violations.sort(
+            key=lambda v: (order.get(v.enforcementLevel, 2), v.policyPack, v.policyName, v.urn)
+        )
+        return result
+
+
+def run_gate(export: StackExport, config_dir: Path, packs: Iterable[str] = PACKS) -> GateResult:
+    """Start the packs, run them over one export, stop them."""
+    with Gate(
+        packs, project=project_of(export) or "project", stack=stack_of(export) or "stack"
+    ) as gate:
+        return gate.run(export, config_dir)

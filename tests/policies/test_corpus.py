@@ -1,0 +1,78 @@
+"""The corpus of misconfigured exports: each entry of `corpus/<pack>.yaml` mutates one resource of
+the real dev or prod plan (or removes it) and names the policy that must catch it. The gate runs
+the pack over the whole mutated export, so an entry passes only when the rule fires on the real
+graph and names the mutated resource's URN.
+
+Entry fields: `policy`, `stack` (dev|prod), `type` (type token of the resource to mutate),
+`name` (optional substring of its logical name), `set` ({dotted.path: value}, applied to inputs and
+outputs), `delete` ([dotted.path]), `remove: true` (drop the resource; the violation is then
+expected on no particular URN), and `why` (a sentence).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agents.export import StackExport, parse_export
+from agents.policy_gate import CONFIG_DIR
+from tests.policies.conftest import mutate
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def entries() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in sorted(CORPUS.glob("*.yaml")):
+        for i, entry in enumerate(yaml.safe_load(path.read_text()) or []):
+            found.append((f"{path.stem}[{i}]:{entry['policy']}", {**entry, "pack": path.stem}))
+    return found
+
+
+def remove(export: StackExport, type_token: str, name: str) -> StackExport:
+    data = copy.deepcopy(export.data)
+    kept = [
+        r
+        for r in data["deployment"]["resources"]
+        if not (r["type"] == type_token and name in r["urn"].rsplit("::", 1)[-1])
+    ]
+    assert len(kept) < len(data["deployment"]["resources"]), f"nothing to remove: {type_token}"
+    data["deployment"]["resources"] = kept
+    return parse_export(data, "removed")
+
+
+@pytest.mark.parametrize(("label", "entry"), entries(), ids=[label for label, _ in entries()])
+def test_corpus_entry_is_caught_naming_the_resource(gate, dev, prod, label, entry):
+    base = dev if entry["stack"] == "dev" else prod
+    if entry.get("remove"):
+        export, urn = remove(base, entry["type"], entry.get("name", "")), None
+    else:
+        export, urn = mutate(
+            base,
+            entry["type"],
+            name_contains=entry.get("name", ""),
+            set_values=entry.get("set"),
+            delete=entry.get("delete"),
+        )
+    result = gate.run(export, CONFIG_DIR / entry["stack"], packs=[entry["pack"]])
+    hits = [v for v in result.violations if v.policyName == entry["policy"]]
+    assert hits, f"{label}: not caught ({entry.get('why', '')})"
+    if urn is not None:
+        assert urn in {v.urn for v in hits}, (
+            f"{label}: caught on {[v.urn for v in hits]}, not {urn}"
+        )
+
+
+def test_every_rule_has_a_corpus_entry(gate):
+    covered = {(e["pack"], e["policy"]) for _, e in entries()}
+    missing = [
+        (pack, name)
+        for pack, analyzer in gate.analyzers.items()
+        for name in analyzer.policies
+        if (pack, name) not in covered
+    ]
+    assert not missing, missing

@@ -1,0 +1,128 @@
+"""The offline gate: packs start like the engine starts them, config files are read like the CLI
+reads them, the real plans pass, and the command line fails cleanly on bad input."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agents.cli import main
+from agents.policy_gate import (
+    CONFIG_DIR,
+    PolicyConfigError,
+    load_policy_config,
+    normalize_config,
+    stack_of,
+)
+from tests.policies.conftest import mutate
+
+
+def test_packs_report_their_rules_with_ids_and_severities(gate):
+    for pack in gate.analyzers.values():
+        assert pack.policies, pack.name
+        for meta in pack.policies.values():
+            assert meta.rule_id, f"{pack.name}/{meta.name} has no id tag"
+            assert meta.severity != "unspecified", f"{pack.name}/{meta.name} has no severity"
+            assert meta.description.endswith("."), f"{pack.name}/{meta.name}"
+            assert meta.remediation, f"{pack.name}/{meta.name} has no remediation steps"
+
+
+def test_rule_ids_are_unique_across_packs(gate):
+    ids = [m.rule_id for p in gate.analyzers.values() for m in p.policies.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_real_plans_pass_with_no_mandatory_violation(gate, stack, dev, prod):
+    export = dev if stack == "dev" else prod
+    result = gate.run(export, CONFIG_DIR / stack)
+    assert result.resources > 50
+    assert not result.mandatory, [(v.policyName, v.urn, v.detail) for v in result.mandatory]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_config_file_names_only_real_policies(gate, stack):
+    for pack, analyzer in gate.analyzers.items():
+        raw = load_policy_config(CONFIG_DIR / stack, pack)
+        normalize_config(raw, analyzer.policies, f"{stack}/{pack}.json")
+
+
+def test_config_all_sets_every_level_and_entries_override(security):
+    first = next(iter(security.policies))
+    out = normalize_config(
+        {"all": "advisory", first: {"enforcementLevel": "disabled", "x": 1}}, security.policies, "t"
+    )
+    assert out[first] == ("disabled", {"x": 1})
+    assert all(lvl == "advisory" for name, (lvl, _) in out.items() if name != first)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"no-such-rule": "mandatory"}, "'no-such-rule' is not a policy"),
+        ({"all": "loud"}, "unknown enforcement level"),
+    ],
+)
+def test_bad_config_is_refused_naming_the_key(security, raw, message):
+    with pytest.raises(PolicyConfigError, match=message):
+        normalize_config(raw, security.policies, "t")
+
+
+def test_stack_is_read_from_the_urns(dev):
+    assert stack_of(dev) == "dev"
+
+
+def test_cli_exit_codes_and_json(tmp_path, capsys, dev):
+    export = tmp_path / "dev.json"
+    export.write_text(json.dumps(dev.data))
+    assert main(["policy", "--export", str(export), "--json"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not JSON"),
+        ('{"version": 2, "deployment": {}}', "not a version 3 stack export"),
+        ('{"version": 3, "deployment": {"resources": [{"urn": 1}]}}', "resource 0 has no"),
+    ],
+)
+def test_cli_unreadable_export_exits_2(tmp_path, capsys, content, message):
+    export = tmp_path / "bad.json"
+    export.write_text(content)
+    assert main(["policy", "--export", str(export), "--stack", "dev"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "Traceback" not in err
+
+
+def test_cli_bad_policy_config_exits_2(tmp_path, capsys, dev):
+    export = tmp_path / "dev.json"
+    export.write_text(json.dumps(dev.data))
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (cfg / "security.json").write_text('{"no-such-rule": "mandatory"}')
+    (cfg / "cost.json").write_text("{}")
+    assert main(["policy", "--export", str(export), "--policy-config", str(cfg)]) == 2
+    assert "'no-such-rule' is not a policy" in capsys.readouterr().err
+
+
+def test_cli_missing_policy_config_folder_exits_2(tmp_path, capsys, dev):
+    export = tmp_path / "dev.json"
+    export.write_text(json.dumps(dev.data))
+    assert (
+        main(["policy", "--export", str(export), "--policy-config", str(Path(tmp_path / "nope"))])
+        == 2
+    )
+    assert "--policy-config takes a folder" in capsys.readouterr().err
+
+
+def test_a_violation_names_the_resource_and_exits_1(tmp_path, capsys, dev):
+    bad, urn = mutate(dev, "aws:rds/instance:Instance", set_values={"storageEncrypted": False})
+    export = tmp_path / "bad.json"
+    export.write_text(json.dumps(bad.data))
+    assert main(["policy", "--export", str(export), "--json"]) == 1
+    found = json.loads(capsys.readouterr().out)
+    assert {"policyPack", "policyName", "enforcementLevel", "severity", "urn", "message"} <= set(
+        found[0]
+    )
+    assert any(v["policyName"] == "rds-storage-encrypted" and v["urn"] == urn for v in found)
