@@ -12,11 +12,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from agents.personas import load_personas
 from baseline.config import StackConfig
 from components.audit import Audit, AuditArgs
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
+from components.identity import Identity, IdentityArgs, IrsaIdentity
 from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
 
 
 def build(cfg: StackConfig) -> dict[str, Any]:
@@ -95,6 +98,44 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         stateful,
     )
 
+    # One IRSA role, namespace and service account per agent persona; the personas file is the
+    # one source of truth the agents read too.
+    identity = Identity(
+        "identity",
+        IdentityArgs(
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_provider_url=cluster.oidc_provider_url,
+            personas=[
+                IrsaIdentity(
+                    name=p.name,
+                    namespace=p.namespace,
+                    service_account=p.service_account,
+                    policy_statements=p.iam_statements(),
+                )
+                for p in load_personas()
+            ],
+        ),
+        pulumi.ResourceOptions(providers=[primary, cluster.kubernetes_provider]),
+    )
+
+    observability = Observability(
+        "observability",
+        ObservabilityArgs(
+            stack=cfg.stack,
+            region=cfg.region,
+            account_id=account_id,
+            alert_emails=cfg.alert_emails,
+            monthly_budget_usd=cfg.monthly_budget_usd,
+            budget_alert_thresholds=cfg.budget_alert_thresholds,
+            cost_anomaly_threshold_usd=cfg.cost_anomaly_threshold_usd,
+            db_instance_identifier=database.instance_identifier,
+            db_allocated_storage_gb=cfg.db_allocated_storage_gb,
+            cluster_name=cluster.cluster_name,
+            nat_gateway_ids=network.nat_gateway_ids,
+        ),
+        on_primary,
+    )
+
     outputs: dict[str, Any] = {
         "stack": cfg.stack,
         "region": cfg.region,
@@ -110,6 +151,10 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         "namespaces": list(cluster.namespaces),
         "databaseEndpoint": database.endpoint,
         "databaseSecretArn": database.master_user_secret_arn,
+        "agentRoleArns": identity.role_arns,
+        "alertTopicArn": observability.alert_topic_arn,
+        "dashboardName": observability.dashboard_name,
+        "budgetName": observability.budget_name,
         "trailArn": None,
     }
 

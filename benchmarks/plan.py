@@ -36,7 +36,18 @@ def measure(stack: str, out: Path) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, resources) of one fresh plan process."""
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, "plan", "--stack", stack, "--out", str(out), "--json"],
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            "plan",
+            "--stack",
+            stack,
+            "--out",
+            str(out),
+            "--json",
+            "--no-policy",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

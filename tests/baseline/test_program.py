@@ -1,0 +1,185 @@
+"""The composed program, per stack: what the issue asks each stack to be, checked on the plan."""
+
+import json
+
+import pytest
+
+from agents.export import StackExport
+from agents.personas import load_personas
+from agents.plan import PlanError
+from tests.conftest import plan
+
+GRAVITON_FAMILY_SUFFIX = ("g", "gd", "gn", "ge")
+
+
+def custom(export: StackExport, type_token: str):
+    return export.of_type(type_token)
+
+
+def test_dev_has_one_nat_gateway_and_prod_one_per_az(dev, prod):
+    assert len(custom(dev, "aws:ec2/natGateway:NatGateway")) == 1
+    assert len(custom(prod, "aws:ec2/natGateway:NatGateway")) == 3
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_node_group_is_graviton_on_the_arm64_al2023_ami(stack, dev, prod):
+    export = dev if stack == "dev" else prod
+    groups = custom(export, "aws:eks/nodeGroup:NodeGroup")
+    assert groups
+    for ng in groups:
+        assert ng.inputs["amiType"] == "AL2023_ARM_64_STANDARD", ng.urn
+        for t in ng.inputs["instanceTypes"]:
+            family = t.split(".")[0]
+            assert family.rstrip("abcdefghijklmnopqrstuvwxyz") != family  # a generation digit
+            assert any(family.endswith(s) for s in GRAVITON_FAMILY_SUFFIX), f"{ng.urn}: {t}"
+
+
+def test_dev_workloads_run_on_spot_across_three_families(dev):
+    groups = custom(dev, "aws:eks/nodeGroup:NodeGroup")
+    workload = [g for g in groups if g.inputs.get("labels", {}).get("role") != "system"]
+    assert len(workload) == 1
+    (spot,) = workload
+    assert spot.inputs["capacityType"] == "SPOT", spot.urn
+    families = {t.split(".")[0] for t in spot.inputs["instanceTypes"]}
+    assert len(families) >= 3, spot.urn
+
+
+def test_prod_runs_an_on_demand_baseline_with_spot_burst(prod):
+    groups = custom(prod, "aws:eks/nodeGroup:NodeGroup")
+    workload = {
+        g.inputs["capacityType"]: g
+        for g in groups
+        if g.inputs.get("labels", {}).get("role") != "system"
+    }
+    assert set(workload) == {"ON_DEMAND", "SPOT"}
+    assert workload["ON_DEMAND"].inputs["scalingConfig"]["minSize"] >= 2
+    assert workload["SPOT"].inputs["scalingConfig"]["minSize"] == 0
+
+
+def test_cloudtrail_only_where_configured(dev, prod):
+    assert custom(dev, "aws:cloudtrail/trail:Trail") == []
+    (trail,) = custom(prod, "aws:cloudtrail/trail:Trail")
+    for key in ("isMultiRegionTrail", "includeGlobalServiceEvents", "enableLogFileValidation"):
+        assert trail.inputs[key] is True, f"{trail.urn}: {key}"
+    assert trail.inputs["kmsKeyId"] and trail.inputs["cloudWatchLogsGroupArn"], trail.urn
+    on = plan("dev", enableCloudTrail=True)
+    assert len(custom(on, "aws:cloudtrail/trail:Trail")) == 1
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_database_is_encrypted_gp3_private_and_has_no_password(stack, dev, prod):
+    export = dev if stack == "dev" else prod
+    (db,) = custom(export, "aws:rds/instance:Instance")
+    assert db.inputs["storageEncrypted"] is True and db.inputs["kmsKeyId"], db.urn
+    assert db.inputs["storageType"] == "gp3", db.urn
+    assert db.inputs.get("publiclyAccessible") is False, db.urn
+    assert "password" not in db.inputs and db.inputs["manageMasterUserPassword"] is True, db.urn
+    db_subnets = set(export.stack_outputs["databaseSubnetIds"])
+    (group,) = custom(export, "aws:rds/subnetGroup:SubnetGroup")
+    assert set(group.inputs["subnetIds"]) == db_subnets, group.urn
+
+
+def test_database_reachable_only_from_the_nodes(dev):
+    (rule,) = custom(dev, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert rule.inputs["referencedSecurityGroupId"] == dev.stack_outputs["nodeSecurityGroupId"]
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (5432, 5432)
+
+
+def test_prod_replicates_backups_to_the_dr_region_and_dev_does_not(dev, prod):
+    assert (
+        custom(
+            dev, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+        )
+        == []
+    )
+    (rep,) = custom(
+        prod, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+    )
+    provider = prod.index[rep.provider_urn or ""]
+    assert provider.inputs["region"] == "us-west-2", rep.urn
+    key = next(
+        r for r in custom(prod, "aws:kms/key:Key") if r.outputs["arn"] == rep.inputs["kmsKeyId"]
+    )
+    assert prod.index[key.provider_urn or ""].inputs["region"] == "us-west-2", key.urn
+
+
+def test_prod_database_is_multi_az_protected_and_keeps_backups(prod):
+    (db,) = custom(prod, "aws:rds/instance:Instance")
+    assert db.inputs["multiAz"] is True and db.inputs["deletionProtection"] is True, db.urn
+    assert db.inputs["backupRetentionPeriod"] >= 7, db.urn
+    assert db.inputs["skipFinalSnapshot"] is False and db.inputs["deleteAutomatedBackups"] is False
+    assert db.raw.get("protect") is True, db.urn
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_irsa_trust_policy_pins_sub_and_aud(stack, dev, prod):
+    export = dev if stack == "dev" else prod
+    personas = {p.name: p for p in load_personas()}
+    roles = [
+        r
+        for r in custom(export, "aws:iam/role:Role")
+        if "AssumeRoleWithWebIdentity" in r.inputs["assumeRolePolicy"]
+    ]
+    assert len(roles) == len(personas)
+    seen = set()
+    for role in roles:
+        (stmt,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        cond = stmt["Condition"]["StringEquals"]
+        sub = next(v for k, v in cond.items() if k.endswith(":sub"))
+        aud = next(v for k, v in cond.items() if k.endswith(":aud"))
+        assert aud == "sts.amazonaws.com", role.urn
+        _, _, ns, sa = sub.split(":")
+        persona = next(p for p in personas.values() if (p.namespace, p.service_account) == (ns, sa))
+        seen.add(persona.name)
+    assert seen == set(personas)
+
+
+def test_agent_namespaces_are_pss_restricted(dev):
+    namespaces = {p.namespace for p in load_personas()}
+    found = {
+        n.inputs["metadata"]["name"]: n
+        for n in custom(dev, "kubernetes:core/v1:Namespace")
+        if n.inputs["metadata"]["name"] in namespaces
+    }
+    assert set(found) == namespaces
+    for ns in found.values():
+        labels = ns.inputs["metadata"]["labels"]
+        for mode in ("enforce", "audit", "warn"):
+            assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted", ns.urn
+
+
+def test_dev_cluster_hosts_its_environments_as_namespaces(dev):
+    names = {n.inputs["metadata"]["name"] for n in custom(dev, "kubernetes:core/v1:Namespace")}
+    assert {"dev", "staging", "qa"} <= names
+    assert len(custom(dev, "aws:eks/cluster:Cluster")) == 1
+
+
+def test_eks_endpoint_is_private_in_prod_and_allow_listed_in_dev(dev, prod):
+    (p,) = custom(prod, "aws:eks/cluster:Cluster")
+    assert p.inputs["vpcConfig"]["endpointPublicAccess"] is False, p.urn
+    (d,) = custom(dev, "aws:eks/cluster:Cluster")
+    assert d.inputs["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"], d.urn
+
+
+def test_stack_outputs_give_operators_what_they_need(prod):
+    out = prod.stack_outputs
+    for key in (
+        "vpcId",
+        "privateSubnetIds",
+        "clusterName",
+        "clusterEndpoint",
+        "kubeconfig",
+        "oidcProviderArn",
+        "agentRoleArns",
+        "databaseEndpoint",
+        "databaseSecretArn",
+        "trailArn",
+        "alertTopicArn",
+    ):
+        assert out.get(key), key
+    assert out["kubeconfig"].get("ciphertext"), "the kubeconfig is exported as a secret"
+
+
+def test_a_bad_value_stops_the_plan_naming_the_key():
+    with pytest.raises(PlanError, match="'baseline:azCount'"):
+        plan("dev", azCount=1)

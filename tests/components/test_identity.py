@@ -1,0 +1,198 @@
+"""Identity: per persona an IRSA role pinned to its own service account, the persona's policy,
+a namespace enforcing the restricted Pod Security Standard and an annotated service account."""
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pytest
+
+from agents.export import Resource, StackExport
+from agents.personas import load_personas
+from components.identity import (
+    Identity,
+    IdentityArgs,
+    IrsaIdentity,
+    check_identities,
+    irsa_trust_policy,
+    pod_security_labels,
+)
+from tests.conftest import run_component
+
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
+ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+PROVIDER_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"
+PSS_MODES = ("enforce", "audit", "warn")
+
+
+def identities() -> list[IrsaIdentity]:
+    """The shipped personas, mapped the way the program maps them."""
+    return [
+        IrsaIdentity(
+            name=p.name,
+            namespace=p.namespace,
+            service_account=p.service_account,
+            policy_statements=p.iam_statements(),
+        )
+        for p in load_personas()
+    ]
+
+
+@pytest.fixture(scope="module")
+def export() -> StackExport:
+    def program():
+        aws_provider = aws.Provider("aws", region="us-east-1")
+        k8s_provider = k8s.Provider("k8s", kubeconfig="{}")
+        identity = Identity(
+            "identity",
+            IdentityArgs(
+                oidc_provider_arn=PROVIDER_ARN,
+                oidc_provider_url=ISSUER,
+                personas=identities(),
+            ),
+            pulumi.ResourceOptions(providers=[aws_provider, k8s_provider]),
+        )
+        return {"roleArns": identity.role_arns, "namespaces": identity.namespaces}
+
+    return run_component(program)
+
+
+def of_persona(export: StackExport, type_token: str) -> dict[str, Resource]:
+    """Resources of a type by persona (children are named `identity-<persona>`)."""
+    return {r.name.removeprefix("identity-"): r for r in export.of_type(type_token)}
+
+
+def trust_statement(role: Resource) -> dict:
+    doc = json.loads(role.inputs["assumeRolePolicy"])
+    assert len(doc["Statement"]) == 1, role.urn
+    return doc["Statement"][0]
+
+
+# -- pure functions -----------------------------------------------------------------------------
+
+
+def test_trust_policy_pins_sub_and_aud():
+    statement = json.loads(irsa_trust_policy(PROVIDER_ARN, ISSUER, "ns", "sa"))["Statement"][0]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            f"{ISSUER}:sub": "system:serviceaccount:ns:sa",
+            f"{ISSUER}:aud": "sts.amazonaws.com",
+        }
+    }
+
+
+def test_trust_policy_drops_the_scheme_of_an_issuer_url():
+    with_scheme = irsa_trust_policy(PROVIDER_ARN, f"https://{ISSUER}", "ns", "sa")
+    assert with_scheme == irsa_trust_policy(PROVIDER_ARN, ISSUER, "ns", "sa")
+
+
+def test_two_identities_on_one_service_account_are_rejected():
+    twins = [IrsaIdentity("a", "agents", "sa"), IrsaIdentity("b", "agents", "sa")]
+    with pytest.raises(ValueError, match="already bound"):
+        check_identities(twins)
+
+
+def test_a_name_that_is_not_a_dns_label_is_rejected():
+    with pytest.raises(ValueError, match="DNS label"):
+        check_identities([IrsaIdentity("a", "Agents_A", "sa")])
+
+
+# -- the component ------------------------------------------------------------------------------
+
+
+def test_one_role_namespace_and_service_account_per_persona(export):
+    names = {p.name for p in load_personas()}
+    for type_token in (ROLE, ROLE_POLICY, NAMESPACE, SERVICE_ACCOUNT):
+        assert set(of_persona(export, type_token)) == names, type_token
+
+
+def test_each_trust_policy_pins_its_own_service_account_and_the_sts_audience(export):
+    roles = of_persona(export, ROLE)
+    for p in load_personas():
+        role = roles[p.name]
+        statement = trust_statement(role)
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity", role.urn
+        assert statement["Principal"] == {"Federated": PROVIDER_ARN}, role.urn
+        assert statement["Condition"] == {
+            "StringEquals": {
+                f"{ISSUER}:sub": f"system:serviceaccount:{p.namespace}:{p.service_account}",
+                f"{ISSUER}:aud": "sts.amazonaws.com",
+            }
+        }, role.urn
+
+
+def test_role_sessions_last_at_most_an_hour(export):
+    for role in export.of_type(ROLE):
+        assert role.inputs["maxSessionDuration"] == 3600, role.urn
+
+
+def test_each_role_policy_holds_its_personas_statements(export):
+    policies = of_persona(export, ROLE_POLICY)
+    roles = of_persona(export, ROLE)
+    for p in load_personas():
+        policy = policies[p.name]
+        assert json.loads(policy.inputs["policy"])["Statement"] == p.iam_statements(), policy.urn
+        assert policy.inputs["role"] == roles[p.name].outputs["id"], policy.urn
+
+
+def test_no_persona_policy_grants_a_wildcard_action(export):
+    for policy in export.of_type(ROLE_POLICY):
+        for statement in json.loads(policy.inputs["policy"])["Statement"]:
+            actions = statement["Action"]
+            for action in [actions] if isinstance(actions, str) else actions:
+                assert action not in ("*", "*:*"), policy.urn
+                assert not action.endswith(":*"), (policy.urn, action)
+
+
+def test_each_namespace_enforces_audits_and_warns_restricted(export):
+    namespaces = of_persona(export, NAMESPACE)
+    for p in load_personas():
+        ns = namespaces[p.name]
+        labels = ns.inputs["metadata"]["labels"]
+        assert ns.inputs["metadata"]["name"] == p.namespace, ns.urn
+        for mode in PSS_MODES:
+            assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted", (ns.urn, mode)
+            assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "latest", (ns.urn, mode)
+
+
+def test_pod_security_labels_cover_the_three_modes():
+    assert len(pod_security_labels()) == 6
+
+
+def test_service_accounts_are_annotated_with_their_roles_arn(export):
+    roles = of_persona(export, ROLE)
+    accounts = of_persona(export, SERVICE_ACCOUNT)
+    for p in load_personas():
+        sa = accounts[p.name]
+        metadata = sa.inputs["metadata"]
+        assert (metadata["namespace"], metadata["name"]) == (p.namespace, p.service_account)
+        annotation = metadata["annotations"]["eks.amazonaws.com/role-arn"]
+        assert annotation == roles[p.name].outputs["arn"], sa.urn
+
+
+def test_service_accounts_do_not_mount_an_api_token(export):
+    for sa in export.of_type(SERVICE_ACCOUNT):
+        assert sa.inputs["automountServiceAccountToken"] is False, sa.urn
+
+
+def test_kubernetes_resources_use_the_kubernetes_provider(export):
+    for type_token in (NAMESPACE, SERVICE_ACCOUNT):
+        for r in export.of_type(type_token):
+            assert r.provider_urn and r.provider_urn.endswith("pulumi:providers:kubernetes::k8s"), (
+                r.urn
+            )
+
+
+def test_aws_resources_use_the_aws_provider(export):
+    for type_token in (ROLE, ROLE_POLICY):
+        for r in export.of_type(type_token):
+            assert r.provider_urn and r.provider_urn.endswith("pulumi:providers:aws::aws"), r.urn
+
+
+def test_the_role_arns_are_exported_by_persona(export):
+    roles = of_persona(export, ROLE)
+    assert export.stack_outputs["roleArns"] == {n: r.outputs["arn"] for n, r in roles.items()}
