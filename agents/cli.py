@@ -50,26 +50,34 @@ def cmd_plan(args: argparse.Namespace) -> int:
     write_atomic(out, json.dumps(plan.export.data, indent=2, sort_keys=True) + "\n")
     rows = plan.counts()
     total = sum(n for _, _, n in rows)
+    gate = None
+    if not args.no_policy:
+        from agents.policy_gate import CONFIG_DIR, run_gate  # noqa: PLC0415
+
+        config_dir = Path(args.policy_config) if args.policy_config else CONFIG_DIR / args.stack
+        _progress(f"running the policy packs with {config_dir} ...")
+        gate = run_gate(plan.export, config_dir)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "stack": args.stack,
-                    "export": str(out),
-                    "resources": total,
-                    "seconds": round(elapsed, 3),
-                    "byComponent": [{"component": c, "type": t, "count": n} for c, t, n in rows],
-                },
-                indent=2,
-            )
-        )
+        summary: dict[str, Any] = {
+            "stack": args.stack,
+            "export": str(out),
+            "resources": total,
+            "seconds": round(elapsed, 3),
+            "byComponent": [{"component": c, "type": t, "count": n} for c, t, n in rows],
+        }
+        if gate is not None:
+            summary["violations"] = gate.to_json()
+        print(json.dumps(summary, indent=2))
     else:
         print(
             f"Offline plan of stack '{args.stack}': {total} resources "
             f"({elapsed:.1f}s), export written to {out}"
         )
         print(tabulate(rows, headers=["component", "type", "count"], tablefmt="github"))
-    return EXIT_OK
+        if gate is not None:
+            print()
+            print_verdicts(gate, title="Policy gate")
+    return EXIT_VERDICT if gate is not None and gate.mandatory else EXIT_OK
 
 
 def _short_urn(urn: str) -> str:

@@ -147,3 +147,13 @@ def test_missing_config_file_exits_2(tmp_path, capsys):
 def test_usage_error_exits_2(capsys):
     assert main(["plan"]) == 2
     assert "--stack" in capsys.readouterr().err
+
+
+def test_plan_runs_the_policy_gate_and_reports_violations_in_json(tmp_path, capsys):
+    out = tmp_path / "dev.json"
+    assert main(["plan", "--stack", "dev", "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["violations"] == [] or all(
+        v["enforcementLevel"] != "mandatory" for v in summary["violations"]
+    )
+    assert "violations" in summary
