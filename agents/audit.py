@@ -1,0 +1,87 @@
+"""The audit log: every request, decision, lock event and operation is one JSON line of an
+append-only file.
+
+A line is written with a single `write(2)` on a file opened with O_APPEND, then fsynced, so lines
+from many processes interleave whole and a process killed mid-way leaves at most its own last line
+unwritten, never half of it. Readers skip a final line without its newline (a write in flight).
+Events carry `ts` (UTC ISO 8601), `event`, and whatever the caller adds (`stack`, `persona`,
+`operation`, `token`, `outcome`, ...). Secrets never go in: callers pass ids, not values.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# One write(2) of at most PIPE_BUF bytes is atomic even for pipes; regular files opened with
+# O_APPEND get whole-write appends on Linux regardless, but keep lines reasonably short anyway.
+MAX_LINE_BYTES = 64 * 1024
+
+
+def now_iso() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class AuditLog:
+    path: Path
+
+    def append(self, event: str, **fields: Any) -> dict[str, Any]:
+        record = {"ts": now_iso(), "event": event, "pid": os.getpid(), **fields}
+        line = json.dumps(record, separators=(",", ":"), default=str, sort_keys=False) + "\n"
+        data = line.encode()
+        if len(data) > MAX_LINE_BYTES:
+            record = {
+                k: v
+                for k, v in record.items()
+                if k in ("ts", "event", "pid", "stack", "persona", "operation")
+            }
+            record["truncated"] = True
+            data = (json.dumps(record, separators=(",", ":"), default=str) + "\n").encode()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            written = os.write(fd, data)
+            if written != len(data):  # never seen on a local file system; refuse to hide it
+                raise OSError(f"short write to {self.path}: {written} of {len(data)} bytes")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return record
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every whole record, oldest first; a torn last line (no newline) is skipped."""
+        try:
+            fh = self.path.open("rb")
+        except FileNotFoundError:
+            return
+        with fh:
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    continue
+                try:
+                    yield json.loads(raw)
+                except json.JSONDecodeError:
+                    continue
+
+    def query(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        since: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Records whose fields equal every filter value (`None` filters are ignored), newer than
+        `since` (an ISO timestamp), the last `limit` of them."""
+        wanted = {k: v for k, v in (filters or {}).items() if v is not None}
+        found = [
+            r
+            for r in self.records()
+            if all(str(r.get(k)) == str(v) for k, v in wanted.items())
+            and (since is None or r.get("ts", "") >= since)
+        ]
+        return found[-limit:] if limit else found
