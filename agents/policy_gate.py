@@ -447,3 +447,31 @@ def run_gate(export: StackExport, config_dir: Path, packs: Iterable[str] = PACKS
         packs, project=project_of(export) or "project", stack=stack_of(export) or "stack"
     ) as gate:
         return gate.run(export, config_dir)
+
+
+def rule_table(gate: Gate, stacks: Sequence[str] = ("dev", "prod")) -> list[dict[str, str]]:
+    """One row per rule: id, pack, name, description, controls, severity and the enforcement
+    each stack's policy config gives it (what the README's rule table shows)."""
+    levels = {}
+    for stack in stacks:
+        for pack, analyzer in gate.analyzers.items():
+            raw = load_policy_config(CONFIG_DIR / stack, pack)
+            for name, (level, _) in normalize_config(
+                raw, analyzer.policies, f"{stack}/{pack}.json"
+            ).items():
+                levels[(stack, analyzer.name, name)] = level
+    rows = []
+    for analyzer in gate.analyzers.values():
+        for meta in analyzer.policies.values():
+            row = {
+                "id": meta.rule_id,
+                "pack": analyzer.name,
+                "policy": meta.name,
+                "checks": meta.description,
+                "controls": ", ".join(meta.controls),
+                "severity": meta.severity,
+            }
+            for stack in stacks:
+                row[stack] = levels[(stack, analyzer.name, meta.name)]
+            rows.append(row)
+    return sorted(rows, key=lambda r: r["id"])

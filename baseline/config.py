@@ -100,6 +100,7 @@ class StackConfig:
     db_deletion_protection: bool
     db_performance_insights_retention_days: int
     db_replicate_backups_to_dr: bool
+    db_log_retention_days: int
     enable_cloud_trail: bool
     trail_log_retention_days: int
     alert_emails: tuple[str, ...]
@@ -227,7 +228,12 @@ def _validate(v: dict[str, Any]) -> None:
             "services among " + ", ".join(INTERFACE_ENDPOINT_SERVICES),
             svc,
         )
-    for key in ("flowLogRetentionDays", "clusterLogRetentionDays", "trailLogRetentionDays"):
+    for key in (
+        "flowLogRetentionDays",
+        "clusterLogRetentionDays",
+        "trailLogRetentionDays",
+        "dbLogRetentionDays",
+    ):
         _check(
             v[key] in LOG_RETENTION_DAYS,
             key,

@@ -94,6 +94,8 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             performance_insights_retention_days=cfg.db_performance_insights_retention_days,
             replicate_backups_to_dr=cfg.db_replicate_backups_to_dr,
             dr_provider=dr,
+            identifier=f"baseline-{cfg.stack}",
+            log_retention_days=cfg.db_log_retention_days,
         ),
         stateful,
     )

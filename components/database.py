@@ -59,6 +59,14 @@ class DatabaseArgs:
     dr_provider: aws.Provider | None = None  # an aws.Provider for the DR region
     database_name: str = "app"
     username: str = "dbadmin"
+    # The instance's name; set it so the log groups RDS exports into can be declared (with a
+    # retention) before the instance exists. Empty: Pulumi auto-names it, and RDS creates the log
+    # groups itself with no retention.
+    identifier: str = ""
+    log_retention_days: int = 30
+
+
+LOG_EXPORTS = ("postgresql", "upgrade")
 
 
 def parameter_group_family(engine_version: str) -> str:
@@ -180,8 +188,19 @@ class Database(pulumi.ComponentResource):
         )
 
         deletion_protection = args.deletion_protection
+        log_groups = [
+            aws.cloudwatch.LogGroup(
+                f"{name}-logs-{export}",
+                name=f"/aws/rds/instance/{args.identifier}/{export}",
+                retention_in_days=args.log_retention_days,
+                opts=child(self),
+            )
+            for export in LOG_EXPORTS
+            if args.identifier
+        ]
         instance = aws.rds.Instance(
             f"{name}-postgres",
+            identifier=args.identifier or None,
             engine="postgres",
             engine_version=args.engine_version,
             instance_class=args.instance_class,
@@ -210,7 +229,7 @@ class Database(pulumi.ComponentResource):
             performance_insights_retention_period=args.performance_insights_retention_days,
             monitoring_interval=MONITORING_INTERVAL_SECONDS,
             monitoring_role_arn=monitoring_role.arn,
-            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             auto_minor_version_upgrade=True,
             apply_immediately=False,  # changes wait for the maintenance window
             copy_tags_to_snapshot=True,
@@ -219,8 +238,9 @@ class Database(pulumi.ComponentResource):
             skip_final_snapshot=not deletion_protection,
             final_snapshot_identifier=final_snapshot_identifier(name, deletion_protection),
             delete_automated_backups=not deletion_protection,
-            # RDS checks the monitoring role's permissions when the instance is created.
-            opts=child(self, depends_on=[monitoring_policy]),
+            # RDS checks the monitoring role's permissions when the instance is created, and
+            # would create the log groups itself (without retention) if they did not exist yet.
+            opts=child(self, depends_on=[monitoring_policy, *log_groups]),
         )
 
         dr_key: aws.kms.Key | None = None

@@ -5,11 +5,19 @@ the cost-allocation tags a resource ends up with once its provider's default tag
 
 from __future__ import annotations
 
+import ipaddress
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from fnmatch import fnmatchcase
+from typing import Any, cast
 
-from pulumi_policy import PolicyComplianceFramework, ResourceValidationArgs
+from pulumi_policy import (
+    PolicyComplianceFramework,
+    PolicyResource,
+    ResourceRemediation,
+    ResourceValidationArgs,
+)
+from pulumi_policy.proxy import UnknownValueError
 
 PROJECT_TAG_KEYS = ("project", "stack", "owner", "cost-center")
 
@@ -96,3 +104,91 @@ def statements(doc: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     if not doc:
         return []
     return [s for s in as_list(doc.get("Statement")) if isinstance(s, Mapping)]  # type: ignore[misc]
+
+
+# Helpers of the security pack (reading booleans and numbers as the engine sends them, and
+# matching one resource to another in a stack rule).
+
+
+def as_bool(value: Any) -> bool | None:
+    """A boolean input given as a bool or as the strings "true"/"false" (some provider inputs,
+    such as a launch template's `ebs.encrypted`, are strings); None when absent or unreadable."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def as_number(value: Any) -> float | None:
+    """A number input (the engine sends every number as a float); None when absent or not a
+    number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def known(props: Mapping[str, Any], key: str, default: Any = None) -> Any:
+    """A property, or `default` when it is absent or not known yet (during a preview, computed
+    values such as a new bucket's name are unknown and reading them raises)."""
+    try:
+        return props.get(key, default)
+    except UnknownValueError:
+        return default
+
+
+def present(props: Mapping[str, Any], key: str) -> bool:
+    """Whether a property is set to a non-empty value. A value not known yet counts as set: in a
+    preview, an ARN that comes from a resource still being created (a new KMS key) is unknown."""
+    try:
+        return bool(props.get(key))
+    except UnknownValueError:
+        return True
+
+
+def refers_to(
+    resource: PolicyResource, key: str, target: PolicyResource, ids: Sequence[str] = ("id",)
+) -> bool:
+    """Whether `resource`'s property `key` names `target`: its value equals one of the target's
+    identifying outputs `ids`, or (when the value is not known yet) the engine recorded `target`
+    as the property's dependency."""
+    value = known(resource.props, key)
+    if value is not None:
+        return value in {known(target.props, i) for i in ids} - {None, ""}
+    return any(dep.urn == target.urn for dep in resource.property_dependencies.get(key, []))
+
+
+def is_world(cidr: Any) -> bool:
+    """Whether a CIDR is the whole IPv4 or IPv6 internet (0.0.0.0/0, ::/0, any /0)."""
+    try:
+        return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+# Helpers of the cost pack (numbers in messages, glob allow-lists from policy config).
+
+
+def number_text(value: float) -> str:
+    """A number as a user wrote it: `5`, not the `5.0` the engine turns every number into."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def matches_any(value: str, patterns: Iterable[str]) -> bool:
+    """Whether `value` matches one of the shell-style patterns (`m7g.*`, `*-system`)."""
+    return any(fnmatchcase(value, str(p)) for p in patterns)
+
+
+def remediation(
+    fn: Callable[[ResourceValidationArgs], Mapping[str, Any] | None],
+) -> ResourceRemediation:
+    """A remediation that returns the fixed properties (or None) directly. The SDK's servicer takes
+    either that or an awaitable; its `ResourceRemediation` annotation names only the awaitable."""
+    return cast(ResourceRemediation, fn)

@@ -2,10 +2,28 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.cost import tags
+from policies.cost import (
+    capacity,
+    database,
+    graviton,
+    instance_types,
+    logs,
+    network,
+    storage,
+    tags,
+)
 
 PolicyPack(
     name="baseline-cost",
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=[*tags.POLICIES],
+    policies=[
+        *tags.POLICIES,
+        *capacity.POLICIES,
+        *graviton.POLICIES,
+        *instance_types.POLICIES,
+        *storage.POLICIES,
+        *database.POLICIES,
+        *network.POLICIES,
+        *logs.POLICIES,
+    ],
 )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping, MutableMapping
+from functools import cache
+from typing import Any, cast
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -11,7 +16,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import PROJECT_TAG_KEYS, config, effective_tags, rule_tags
+from policies.common import PROJECT_TAG_KEYS, config, effective_tags, remediation, rule_tags
 
 
 def required_cost_tags_validator(
@@ -19,9 +24,7 @@ def required_cost_tags_validator(
 ) -> None:
     if not args.resource_type.startswith("aws:") or "tags" not in _taggable(args):
         return
-    required = config(args, "requiredTags", list(PROJECT_TAG_KEYS))
-    tags = effective_tags(args)
-    missing = [k for k in required if not tags.get(k)]
+    missing = _missing_tags(args)
     if missing:
         report_violation(
             f"Missing cost-allocation tags {missing}. Add them to the aws provider's "
@@ -30,23 +33,72 @@ def required_cost_tags_validator(
         )
 
 
-def _taggable(args: ResourceValidationArgs) -> set[str]:
-    from agents.mocks import taggable  # noqa: PLC0415
+def required_cost_tags_remediation(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+    """Adds the missing tags whose values the policy config gives in `defaultTags` to the
+    resource's own tags. Tags the config has no value for are left for the validator to report:
+    a made-up owner or cost center would be worse than a missing one."""
+    if not args.resource_type.startswith("aws:") or "tags" not in _taggable(args):
+        return None
+    values: Mapping[str, Any] = config(args, "defaultTags", {}) or {}
+    fill = {k: str(values[k]) for k in _missing_tags(args) if values.get(k)}
+    own = args.props.get("tags")
+    if not fill or not (own is None or isinstance(own, Mapping)):
+        return None
+    props = cast(MutableMapping[str, Any], args.props)
+    props["tags"] = {**(own or {}), **fill}
+    return props
 
-    return {"tags"} if taggable(args.resource_type) else set()
+
+def _missing_tags(args: ResourceValidationArgs) -> list[str]:
+    required = config(args, "requiredTags", list(PROJECT_TAG_KEYS))
+    tags = effective_tags(args)
+    return [str(k) for k in required if not tags.get(k)]
+
+
+def _taggable(args: ResourceValidationArgs) -> set[str]:
+    return {"tags"} if _takes_tag_map(args.resource_type) else set()
+
+
+@cache
+def _takes_tag_map(type_token: str) -> bool:
+    """Whether the type takes a map of tags. An autoscaling group's `tags` is a list of
+    {key, value, propagateAtLaunch}, and the provider's default tags do not apply to it."""
+    from agents.mocks import resource_class, taggable  # noqa: PLC0415
+
+    if not taggable(type_token):
+        return False
+    init = getattr(resource_class(type_token), "_internal_init", None)
+    param = inspect.signature(init).parameters.get("tags") if init else None
+    return param is None or "Sequence[" not in str(param.annotation)
 
 
 required_cost_tags = ResourceValidationPolicy(
     name="required-cost-tags",
     description="Every taggable AWS resource carries the cost-allocation tags.",
     validate=required_cost_tags_validator,
+    remediate=remediation(required_cost_tags_remediation),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=PolicyConfigSchema(
-        properties={"requiredTags": {"type": "array", "items": {"type": "string"}}}
+        properties={
+            "requiredTags": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(PROJECT_TAG_KEYS),
+                "description": "Tag keys every taggable resource must end up with.",
+            },
+            "defaultTags": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Values the remediation (enforcementLevel 'remediate') writes "
+                "for missing tags; tags without a value here are only reported.",
+            },
+        }
     ),
     tags=rule_tags("COST-TAG-001"),
-    remediation_steps="Set the tags in the aws provider's default_tags.",
+    remediation_steps="Set the tags in the aws provider's default_tags. With enforcementLevel "
+    "'remediate' and `defaultTags` in the policy config, missing tags are added to the "
+    "resource's own tags.",
 )
 
 POLICIES = [required_cost_tags]

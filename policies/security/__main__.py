@@ -2,10 +2,32 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.security import rds
+from policies.security import (
+    cloudtrail,
+    cloudwatch,
+    ec2,
+    eks,
+    iam,
+    kms,
+    network,
+    rds,
+    s3,
+    secretsmanager,
+)
 
 PolicyPack(
     name="baseline-security",
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=[*rds.POLICIES],
+    policies=[
+        *rds.POLICIES,
+        *s3.POLICIES,
+        *cloudtrail.POLICIES,
+        *eks.POLICIES,
+        *network.POLICIES,
+        *ec2.POLICIES,
+        *kms.POLICIES,
+        *iam.POLICIES,
+        *secretsmanager.POLICIES,
+        *cloudwatch.POLICIES,
+    ],
 )

@@ -346,3 +346,19 @@ def test_the_component_registers_its_outputs(protected):
         == one(protected, "aws:ec2/securityGroup:SecurityGroup").outputs["id"]
     )
     assert set(comp.outputs) >= {"endpoint", "masterUserSecretArn", "kmsKeyArn", "drKmsKeyArn"}
+
+
+def test_named_instance_gets_its_log_groups_declared_first_with_retention():
+    export = database(identifier="baseline-test", log_retention_days=14)
+    db = one(export, "aws:rds/instance:Instance")
+    assert db.inputs["identifier"] == "baseline-test", db.urn
+    groups = {g.inputs["name"]: g for g in export.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    for log in db.inputs["enabledCloudwatchLogsExports"]:
+        group = groups[f"/aws/rds/instance/baseline-test/{log}"]
+        assert group.inputs["retentionInDays"] == 14, group.urn
+        assert group.urn in db.dependencies, f"{db.urn} must wait for {group.urn}"
+
+
+def test_an_auto_named_instance_declares_no_log_groups():
+    export = database()
+    assert export.of_type("aws:cloudwatch/logGroup:LogGroup") == []
