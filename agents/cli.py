@@ -57,6 +57,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         config_dir = Path(args.policy_config) if args.policy_config else CONFIG_DIR / args.stack
         _progress(f"running the policy packs with {config_dir} ...")
         gate = run_gate(plan.export, config_dir)
+    from agents.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+
+    cost = estimate(plan.export, load_prices(), load_usage())
     if args.json:
         summary: dict[str, Any] = {
             "stack": args.stack,
@@ -67,6 +70,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         }
         if gate is not None:
             summary["violations"] = gate.to_json()
+        summary["monthlyCostUsd"] = round(cost.total, 2)
+        summary["monthlyCostByComponent"] = {c: round(m, 2) for c, m, _ in cost.by_component()}
         print(json.dumps(summary, indent=2))
     else:
         print(
@@ -77,6 +82,21 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if gate is not None:
             print()
             print_verdicts(gate, title="Policy gate")
+        print()
+        unpriced = sum(g.count for g in cost.not_priced)
+        print(
+            f"Estimated monthly cost: ${cost.total:,.2f} (list prices of {cost.price_date}, "
+            f"default usage; {unpriced} resources not priced; "
+            f"`python -m agents cost --export {out}` lists every line)"
+        )
+        print(
+            tabulate(
+                [[c, n, f"${m:,.2f}"] for c, m, n in cost.by_component()],
+                headers=["component", "priced resources", "monthly"],
+                tablefmt="github",
+                colalign=("left", "right", "right"),
+            )
+        )
     return EXIT_VERDICT if gate is not None and gate.mandatory else EXIT_OK
 
 
@@ -154,6 +174,81 @@ def cmd_policy(args: argparse.Namespace) -> int:
     return EXIT_VERDICT if result.mandatory else EXIT_OK
 
 
+def cmd_rules(args: argparse.Namespace) -> int:
+    from agents.policy_gate import Gate, rule_table  # noqa: PLC0415
+
+    with Gate() as gate:
+        rows = rule_table(gate)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(
+            tabulate(
+                [list(r.values()) for r in rows],
+                headers=list(rows[0]) if rows else [],
+                tablefmt="github",
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    """`cost`: estimate an export (or diff it against a baseline); `cost savings`; `cost
+    refresh-prices`. The rendering lives in agents.cost.report."""
+    from agents.cost import (  # noqa: PLC0415
+        diff,
+        estimate,
+        load_prices,
+        load_usage,
+        report,
+    )
+    from agents.export import load_export  # noqa: PLC0415
+
+    if args.cost_command == "refresh-prices":
+        from agents.cost.prices import PRICES_DIR  # noqa: PLC0415
+        from agents.cost.refresh import refresh_prices, write_price_file  # noqa: PLC0415
+
+        base = load_prices(getattr(args, "prices", None))
+        _progress(f"querying the AWS Price List API for {', '.join(args.region)} ...")
+        doc, outcomes = refresh_prices(args.region, base)
+        path = write_price_file(doc, Path(args.out_dir) if args.out_dir else PRICES_DIR)
+        print(report.render_refresh(outcomes, str(path)), end="")
+        return EXIT_OK
+    prices = load_prices(getattr(args, "prices", None))
+    usage = load_usage(getattr(args, "usage", None))
+    if args.cost_command == "savings":
+        from agents.cost.savings import savings  # noqa: PLC0415
+        from agents.plan import read_stack_config, stack_config_file  # noqa: PLC0415
+
+        config = Path(args.config) if args.config else stack_config_file(args.stack)
+        values = read_stack_config(config)
+        _progress(f"planning stack {args.stack} and its naive variants offline ...")
+        result = savings(args.stack, prices, usage, values)
+        if getattr(args, "json", False):
+            print(json.dumps(result.to_json(), indent=2))
+        else:
+            print(report.render_savings(result), end="")
+        return EXIT_OK
+    if not args.export:
+        raise InputError(
+            "cost: --export FILE is required (or use `cost savings` or `cost refresh-prices`)"
+        )
+    new = estimate(load_export(args.export), prices, usage)
+    if args.baseline:
+        change = diff(estimate(load_export(args.baseline), prices, usage), new)
+        if args.json:
+            print(json.dumps(change.to_json(), indent=2))
+        else:
+            print(change.to_markdown(), end="")
+    elif args.json:
+        print(json.dumps(new.to_json(), indent=2))
+    elif args.markdown:
+        print(report.render_estimate_markdown(new), end="")
+    else:
+        print(report.render_estimate(new), end="")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m agents", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -178,6 +273,35 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--policy-config", help="folder with security.json and cost.json")
     policy.add_argument("--json", action="store_true", help="print violations as JSON")
     policy.set_defaults(func=cmd_policy)
+
+    rules = sub.add_parser("rules", help="list the policy rules and their enforcement per stack")
+    rules.add_argument("--json", action="store_true", help="print the rules as JSON")
+    rules.set_defaults(func=cmd_rules)
+
+    cost = sub.add_parser("cost", help="monthly cost of a stack export, its diff, savings, prices")
+    cost.add_argument("--export", help="stack export to price (plan or pulumi stack export)")
+    cost.add_argument("--baseline", help="export to compare with: prints the cost diff")
+    cost.add_argument("--usage", help="usage file laid over agents/cost/usage.default.yaml")
+    cost.add_argument("--prices", help="price file (default: the newest in agents/cost/prices)")
+    cost_format = cost.add_mutually_exclusive_group()
+    cost_format.add_argument("--json", action="store_true", help="print JSON")
+    cost_format.add_argument("--markdown", action="store_true", help="print Markdown (for a PR)")
+    cost.set_defaults(func=cmd_cost, cost_command=None)
+    cost_sub = cost.add_subparsers(dest="cost_command", parser_class=_Parser)
+    # Options repeated on the sub-commands default to SUPPRESS so they never clobber the same
+    # option given before the sub-command.
+    refresh = cost_sub.add_parser(
+        "refresh-prices", help="new price file from the AWS Price List API"
+    )
+    refresh.add_argument("--region", action="append", required=True, help="region (repeatable)")
+    refresh.add_argument("--prices", default=argparse.SUPPRESS, help="price file to start from")
+    refresh.add_argument("--out-dir", help="folder for the new file (default agents/cost/prices)")
+    saving = cost_sub.add_parser("savings", help="each cost lever's saving against a naive variant")
+    saving.add_argument("--stack", required=True, help="stack to plan (dev or prod)")
+    saving.add_argument("--config", help="plan with this stack config file instead")
+    saving.add_argument("--usage", default=argparse.SUPPRESS, help="usage file")
+    saving.add_argument("--prices", default=argparse.SUPPRESS, help="price file")
+    saving.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON")
     return parser
 
 

@@ -3,6 +3,7 @@
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 from policies.cost import (
+    budget,
     capacity,
     database,
     graviton,
@@ -25,5 +26,6 @@ PolicyPack(
         *database.POLICIES,
         *network.POLICIES,
         *logs.POLICIES,
+        *budget.POLICIES,
     ],
 )

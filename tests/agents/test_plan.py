@@ -149,7 +149,7 @@ def test_usage_error_exits_2(capsys):
     assert "--stack" in capsys.readouterr().err
 
 
-def test_plan_runs_the_policy_gate_and_reports_violations_in_json(tmp_path, capsys):
+def test_plan_reports_policy_verdicts_and_monthly_cost_in_json(tmp_path, capsys):
     out = tmp_path / "dev.json"
     assert main(["plan", "--stack", "dev", "--out", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -157,3 +157,7 @@ def test_plan_runs_the_policy_gate_and_reports_violations_in_json(tmp_path, caps
         v["enforcementLevel"] != "mandatory" for v in summary["violations"]
     )
     assert "violations" in summary
+    by_component = summary["monthlyCostByComponent"]
+    assert summary["monthlyCostUsd"] > 0
+    assert abs(sum(by_component.values()) - summary["monthlyCostUsd"]) < 0.05
+    assert {"cluster", "database", "network"} <= set(by_component)
