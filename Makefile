@@ -31,6 +31,8 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(PY) benchmarks/plan.py
+	$(PY) benchmarks/cost.py
+	$(PY) benchmarks/locks.py
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache

@@ -183,6 +183,10 @@ class ApprovalRecord:
     consumed_at: str | None = None
     signature: str = field(default="")
 
+    @property
+    def expired(self) -> bool:
+        return _now() >= datetime.datetime.fromisoformat(self.expires_at)
+
     def body(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("signature")

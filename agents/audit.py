@@ -1,9 +1,12 @@
 """The audit log: every request, decision, lock event and operation is one JSON line of an
 append-only file.
 
-A line is written with a single `write(2)` on a file opened with O_APPEND, then fsynced, so lines
-from many processes interleave whole and a process killed mid-way leaves at most its own last line
-unwritten, never half of it. Readers skip a final line without its newline (a write in flight).
+A record is written with a single `write(2)` on a file opened with O_APPEND, then fsynced, so
+records from many processes interleave whole. A process killed by SIGKILL in the middle of a write
+that spans a page can still leave a fragment of its own record; so every record starts with a
+newline as well as ending with one, and the fragment is closed off by whatever comes next instead
+of swallowing it. Readers skip empty lines, fragments that do not parse, and a final line without
+its newline (a write in flight).
 Events carry `ts` (UTC ISO 8601), `event`, and whatever the caller adds (`stack`, `persona`,
 `operation`, `token`, `outcome`, ...). Secrets never go in: callers pass ids, not values.
 """
@@ -33,7 +36,7 @@ class AuditLog:
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
         record = {"ts": now_iso(), "event": event, "pid": os.getpid(), **fields}
-        line = json.dumps(record, separators=(",", ":"), default=str, sort_keys=False) + "\n"
+        line = "\n" + json.dumps(record, separators=(",", ":"), default=str) + "\n"
         data = line.encode()
         if len(data) > MAX_LINE_BYTES:
             record = {
@@ -42,7 +45,7 @@ class AuditLog:
                 if k in ("ts", "event", "pid", "stack", "persona", "operation")
             }
             record["truncated"] = True
-            data = (json.dumps(record, separators=(",", ":"), default=str) + "\n").encode()
+            data = ("\n" + json.dumps(record, separators=(",", ":"), default=str) + "\n").encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
@@ -62,7 +65,7 @@ class AuditLog:
             return
         with fh:
             for raw in fh:
-                if not raw.endswith(b"\n"):
+                if not raw.endswith(b"\n") or not raw.strip():
                     continue
                 try:
                     yield json.loads(raw)

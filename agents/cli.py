@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tabulate import tabulate
 
 from agents import InputError
+from agents.commands import add_commands
 from agents.export import StackExport, write_atomic
 
 if TYPE_CHECKING:
@@ -277,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list the policy rules and their enforcement per stack")
     rules.add_argument("--json", action="store_true", help="print the rules as JSON")
     rules.set_defaults(func=cmd_rules)
+
+    add_commands(sub, _Parser)
 
     cost = sub.add_parser("cost", help="monthly cost of a stack export, its diff, savings, prices")
     cost.add_argument("--export", help="stack export to price (plan or pulumi stack export)")

@@ -9,7 +9,7 @@ from agents.audit import AuditLog
 def test_each_event_is_one_json_line_with_a_timestamp(tmp_path):
     log = AuditLog(tmp_path / "a.jsonl")
     log.append("lock.acquired", stack="dev", persona="release-engineer", token=3)
-    (line,) = (tmp_path / "a.jsonl").read_text().splitlines()
+    (line,) = [x for x in (tmp_path / "a.jsonl").read_text().splitlines() if x]
     record = json.loads(line)
     assert record["event"] == "lock.acquired" and record["token"] == 3 and record["ts"]
 
@@ -45,6 +45,15 @@ def test_lines_from_many_processes_interleave_whole(tmp_path):
         p.start()
     for p in procs:
         p.join()
-    lines = path.read_text().splitlines()
+    lines = [x for x in path.read_text().splitlines() if x]
     assert len(lines) == 800
     assert all(json.loads(line)["event"] == "spam" for line in lines)
+
+
+def test_a_fragment_left_by_a_killed_writer_does_not_swallow_the_next_record(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl")
+    log.append("op.start", stack="dev")
+    with (tmp_path / "a.jsonl").open("ab") as fh:
+        fh.write(b'\n{"ts": "2026-11-26T00:00:00", "event": "op.en')  # killed mid-write
+    log.append("lock.acquired", stack="dev")
+    assert [r["event"] for r in log.records()] == ["op.start", "lock.acquired"]

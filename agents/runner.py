@@ -1,0 +1,438 @@
+"""The agent runner: one persona acting on one stack through the gateway, under the protocol.
+
+For every operation, in this order (each step is a line of the audit log):
+
+1. **Scope**: the persona must list the operation and the stack (`agents/personas.yaml`);
+   `destroy` is never run, and no persona lists it.
+2. **Cooldown** for (persona, stack, operation), kept by the lock backend so it survives restarts.
+3. **Circuit breaker** for (stack, operation): after repeated failures it refuses at once.
+4. **Lease**: the stack's lock, waited for in persona priority order and kept alive by a
+   `LeaseKeeper` while the operation runs. Every record of the operation is a `fenced_write`, so
+   a holder whose lease expired is refused at the point of effect.
+5. **Approval** (only `up` on a protected stack): the preview becomes a `Proposal`; an approval of
+   exactly that proposal is consumed (one given with `--approval`, or one a human already
+   approved), or the Master-Architect reviews it now; `needs-human` leaves it pending for
+   `python -m agents approve ID`. The update then runs with the preview's fingerprint as
+   `expect`, so the gateway refuses if the plan changed in between.
+
+`Agent.routine()` is what `python -m agents run PERSONA --stack S` does for each persona.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pybreaker
+
+from agents import AgentsError
+from agents.approvals import (
+    ApprovalError,
+    ApprovalStore,
+    Change,
+    Proposal,
+    ReviewRules,
+    review,
+)
+from agents.audit import AuditLog
+from agents.breakers import breaker
+from agents.gateway import Gateway, GatewayError, PreviewResult
+from agents.locks import Lease, LockBackend, LockError, LockTimeout, StaleLease, new_owner
+from agents.locks.keeper import LeaseKeeper
+from agents.personas import Persona, load_personas
+from agents.settings import AgentSettings
+
+REVIEWER = "master-architect"
+# Operations that change what a stack is: they take the lease and write fenced records.
+MUTATING = frozenset({"up", "refresh"})
+
+CostDelta = Callable[[str, PreviewResult], float | None]
+
+
+@cache
+def stack_is_protected(stack: str) -> bool:
+    """A stack is protected when its config says `baseline:protected: true` (the declared
+    default), or when it has no stack file here at all: unknown stacks are treated as protected."""
+    from agents.plan import PlanError, read_stack_config, stack_config_file  # noqa: PLC0415
+    from baseline.config import ConfigError, parse  # noqa: PLC0415
+
+    try:
+        return parse(read_stack_config(stack_config_file(stack)), stack).protected
+    except (PlanError, ConfigError):
+        return True
+
+
+@dataclass
+class Outcome:
+    persona: str
+    stack: str
+    operation: str
+    status: str  # done | refused | pending-approval | failed
+    detail: str = ""
+    approval: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("done", "pending-approval")
+
+
+class Agent:
+    def __init__(
+        self,
+        persona: Persona,
+        *,
+        settings: AgentSettings,
+        gateway: Gateway,
+        locks: LockBackend,
+        audit: AuditLog,
+        approvals: ApprovalStore | None = None,
+        cost_delta: CostDelta | None = None,
+        protected: Callable[[str], bool] = stack_is_protected,
+    ) -> None:
+        self.persona = persona
+        self.settings = settings
+        self.gateway = gateway
+        self.locks = locks
+        self.audit = audit
+        self.approvals = approvals or ApprovalStore(
+            settings.state_dir, audit, settings.approval_ttl_s
+        )
+        self.cost_delta = cost_delta
+        self.protected = protected
+        self.owner = new_owner(persona.name)
+
+    # -- the protocol --------------------------------------------------------------------------
+    def perform(self, stack: str, operation: str, *, approval: str | None = None) -> Outcome:
+        p = self.persona
+        self.audit.append(
+            "request",
+            persona=p.name,
+            stack=stack,
+            operation=operation,
+            owner=self.owner,
+            approval=approval,
+        )
+        if operation == "destroy":
+            return self._refuse(stack, operation, "no agent destroys a stack")
+        if not p.can(operation, stack):
+            return self._refuse(stack, operation, f"{p.name} may not {operation} stack {stack}")
+        remaining = self.locks.cooldown_remaining(p.name, stack, operation)
+        if remaining > 0:
+            return self._refuse(stack, operation, f"cooling down: {remaining:.0f}s left")
+        cb = breaker(
+            self.settings.state_dir,
+            stack,
+            operation,
+            fail_max=self.settings.breaker_fail_max,
+            reset_s=self.settings.breaker_reset_s,
+        )
+        if cb.current_state == pybreaker.STATE_OPEN:
+            return self._refuse(stack, operation, "circuit breaker open after repeated failures")
+        try:
+            lease = self.locks.acquire(
+                stack,
+                owner=self.owner,
+                persona=p.name,
+                operation=operation,
+                priority=p.priority,
+                ttl_s=self.settings.lease_ttl_s,
+                wait_s=self.settings.lock_wait_s,
+            )
+        except LockTimeout as exc:
+            return self._refuse(stack, operation, str(exc))
+        self.audit.append(
+            "lock.acquired",
+            persona=p.name,
+            stack=stack,
+            operation=operation,
+            token=lease.token,
+            owner=self.owner,
+        )
+        keeper = LeaseKeeper(self.locks, lease, self.settings.lease_ttl_s)
+        try:
+            # Again under the lease: another process of this persona may have run it meanwhile.
+            remaining = self.locks.cooldown_remaining(p.name, stack, operation)
+            with keeper:
+                if remaining > 0:
+                    outcome = self._refuse(stack, operation, f"cooling down: {remaining:.0f}s left")
+                else:
+                    outcome = self._run(stack, operation, keeper, cb, approval)
+        except StaleLease as exc:
+            outcome = Outcome(p.name, stack, operation, "failed", f"lease lost: {exc}")
+        finally:
+            self.locks.release(keeper.lease)
+            self.audit.append(
+                "lock.released", persona=p.name, stack=stack, token=lease.token, owner=self.owner
+            )
+        self.audit.append(
+            "outcome",
+            persona=p.name,
+            stack=stack,
+            operation=operation,
+            status=outcome.status,
+            detail=outcome.detail,
+            token=lease.token,
+            approval=outcome.approval,
+        )
+        return outcome
+
+    def _refuse(self, stack: str, operation: str, why: str) -> Outcome:
+        self.audit.append(
+            "decision",
+            persona=self.persona.name,
+            stack=stack,
+            operation=operation,
+            decision="refused",
+            why=why,
+        )
+        return Outcome(self.persona.name, stack, operation, "refused", why)
+
+    def _record(self, keeper: LeaseKeeper, operation: str, status: str, **fields: Any) -> None:
+        """The operation's record in the stack's fenced store, and its audit line."""
+        lease: Lease = keeper.lease
+        # `operation` holds the last change to the stack (what the watchdog inspects); reads
+        # keep their own record.
+        key = "operation" if operation in MUTATING else f"last.{operation}"
+        record = {
+            "persona": self.persona.name,
+            "operation": operation,
+            "status": status,
+            "token": lease.token,
+            "owner": self.owner,
+            "at": time.time(),
+            **fields,
+        }
+        self.locks.fenced_write(lease, key, record)
+        self.audit.append(
+            f"operation.{status}",
+            persona=self.persona.name,
+            stack=lease.stack,
+            operation=operation,
+            token=lease.token,
+            **fields,
+        )
+        # The cooldown starts when the operation does, so a failing one cools down too (the
+        # breaker stops a storm of them); one that never ran (awaiting approval) does not.
+        seconds = self.persona.cooldowns.get(operation, 0)
+        if status == "started" and seconds:
+            self.locks.start_cooldown(self.persona.name, lease.stack, operation, seconds)
+
+    def _run(
+        self,
+        stack: str,
+        operation: str,
+        keeper: LeaseKeeper,
+        cb: pybreaker.CircuitBreaker,
+        approval: str | None,
+    ) -> Outcome:
+        p = self.persona.name
+        if operation == "up":
+            return self._up(stack, keeper, cb, approval)
+        call: dict[str, Callable[[], Any]] = {
+            "preview": lambda: self.gateway.preview(stack),
+            "refresh": lambda: self.gateway.refresh(stack),
+            "drift-check": lambda: self.gateway.drift_check(stack),
+            "outputs": lambda: self.gateway.outputs(stack),
+            "export": lambda: self.gateway.export(stack),
+        }
+        if operation not in call:
+            return Outcome(p, stack, operation, "refused", f"unknown operation {operation}")
+        self._record(keeper, operation, "started")
+        try:
+            result = cb.call(call[operation])
+        except (GatewayError, pybreaker.CircuitBreakerError) as exc:
+            self._record(keeper, operation, "failed", error=str(exc).splitlines()[-1][:300])
+            return Outcome(p, stack, operation, "failed", str(exc).splitlines()[-1])
+        data: dict[str, Any] = {}
+        if operation == "drift-check":
+            data = {"drifted": result.drifted, "steps": [[s.op, s.urn] for s in result.steps]}
+            if result.drifted:
+                self.audit.append(
+                    "drift.detected",
+                    persona=p,
+                    stack=stack,
+                    resources=[s.urn for s in result.steps][:50],
+                )
+        elif operation in ("preview", "refresh"):
+            data = {"changes": dict(result.changes)}
+        self._record(
+            keeper, operation, "succeeded", **{k: v for k, v in data.items() if k != "steps"}
+        )
+        return Outcome(p, stack, operation, "done", "", data=data)
+
+    def proposal(self, stack: str, preview: PreviewResult) -> Proposal:
+        delta = self.cost_delta(stack, preview) if self.cost_delta else None
+        return Proposal(
+            stack=stack,
+            persona=self.persona.name,
+            operation="up",
+            changes=tuple(Change(s.op, s.urn, s.type) for s in preview.steps),
+            summary=dict(preview.changes),
+            violations=tuple(
+                {
+                    "policyPack": v.pack,
+                    "policyName": v.policy,
+                    "urn": v.urn,
+                    "enforcementLevel": v.level,
+                }
+                for v in preview.violations
+            ),
+            cost_delta_usd=delta,
+        )
+
+    def _up(
+        self, stack: str, keeper: LeaseKeeper, cb: pybreaker.CircuitBreaker, approval: str | None
+    ) -> Outcome:
+        p = self.persona.name
+        # The preview is not the update: its success must not reset the update's breaker.
+        try:
+            preview = self.gateway.preview(stack)
+        except GatewayError as exc:
+            return Outcome(p, stack, "up", "failed", f"preview: {str(exc).splitlines()[-1]}")
+        if not preview.has_changes:
+            return Outcome(p, stack, "up", "done", "no changes", data={"changes": {}})
+        used: str | None = None
+        if self.protected(stack):
+            proposal = self.proposal(stack, preview)
+            try:
+                used = self._approval_for(proposal, approval)
+            except ApprovalError as exc:
+                return Outcome(p, stack, "up", "refused", str(exc), approval=approval)
+            if used is None or used.startswith("pending:") or used.startswith("rejected:"):
+                status, _, rid = (used or "rejected:").partition(":")
+                return Outcome(
+                    p,
+                    stack,
+                    "up",
+                    "pending-approval" if status == "pending" else "refused",
+                    f"approval {rid} is {status}",
+                    approval=rid,
+                )
+        self._record(keeper, "up", "started", expect=preview.fingerprint, approval=used)
+        try:
+            result = cb.call(self.gateway.up, stack, expect=preview.fingerprint)
+        except (GatewayError, pybreaker.CircuitBreakerError) as exc:
+            self._record(keeper, "up", "failed", error=str(exc).splitlines()[-1][:300])
+            return Outcome(p, stack, "up", "failed", str(exc).splitlines()[-1], approval=used)
+        self._record(keeper, "up", "succeeded", changes=dict(result.changes), approval=used)
+        return Outcome(
+            p, stack, "up", "done", "", approval=used, data={"changes": dict(result.changes)}
+        )
+
+    def _approval_for(self, proposal: Proposal, given: str | None) -> str | None:
+        """The id of the approval consumed for this proposal, or `pending:<id>` /
+        `rejected:<id>` when none can be used yet."""
+        if given:
+            self.approvals.consume(given, proposal)
+            return given
+        # One request per proposal: an approved one is used, a pending or rejected one stands
+        # (no new request for a plan a human already has in front of them, or turned down).
+        for record in self.approvals.all():
+            if (
+                record.digest != proposal.digest
+                or record.expired
+                or record.proposal.get("persona") != proposal.persona
+            ):
+                continue
+            if record.status == "approved":
+                try:
+                    self.approvals.consume(record.id, proposal)
+                except ApprovalError:
+                    continue
+                return record.id
+            if record.status in ("pending", "rejected"):
+                return f"{record.status}:{record.id}"
+        reviewer = next(x for x in load_personas() if x.name == REVIEWER)
+        scope = [(s, op) for s in self.persona.stacks for op in self.persona.operations]
+        verdict = review(proposal, ReviewRules(self.settings.max_cost_delta_usd), scope)
+        record = self.approvals.submit(proposal, verdict, reviewer=reviewer.name)
+        if record.status == "approved":
+            self.approvals.consume(record.id, proposal)
+            return record.id
+        return f"{record.status}:{record.id}"
+
+    # -- routines ------------------------------------------------------------------------------
+    def routine(self, stack: str, approval: str | None = None) -> list[Outcome]:
+        """One pass of the persona's job on a stack."""
+        name = self.persona.name
+        if name == "release-engineer":
+            return [self.perform(stack, "up", approval=approval)]
+        if name == "reliability-engineer":
+            return self.watchdog(stack)
+        if name == "security-auditor":
+            return [self.perform(stack, "preview"), self.perform(stack, "drift-check")]
+        return [self.perform(stack, "preview")]
+
+    def watchdog(self, stack: str) -> list[Outcome]:
+        """Drift check, stale locks, failed operations (the reliability engineer's pass)."""
+        from agents.breakers import breaker_states  # noqa: PLC0415
+
+        record = self.locks.read_record(stack, "operation")
+        holder = self.locks.holder(stack)
+        outcomes = [self.perform(stack, "drift-check")]
+        if record is not None:
+            value = record.value if isinstance(record.value, dict) else {}
+            if value.get("status") == "started" and holder is None:
+                self.audit.append(
+                    "watchdog.interrupted",
+                    stack=stack,
+                    operation=value.get("operation"),
+                    persona=value.get("persona"),
+                    token=value.get("token"),
+                )
+                outcomes.append(
+                    Outcome(
+                        self.persona.name,
+                        stack,
+                        "watchdog",
+                        "done",
+                        f"interrupted {value.get('operation')} by "
+                        f"{value.get('persona')} (token {value.get('token')})",
+                    )
+                )
+            if value.get("status") == "failed":
+                self.audit.append(
+                    "watchdog.failed-operation",
+                    stack=stack,
+                    operation=value.get("operation"),
+                    error=value.get("error"),
+                )
+        for state in breaker_states(self.settings.state_dir):
+            if state["stack"] == stack and state["state"] != "closed":
+                self.audit.append("watchdog.breaker", **state)
+        return outcomes
+
+
+def run_loop(
+    agent: Agent,
+    stacks: Iterable[str],
+    *,
+    once: bool,
+    interval_s: float,
+    max_backoff_s: float = 3600.0,
+    sleep: Callable[[float], None] = time.sleep,
+    approval: str | None = None,
+) -> list[Outcome]:
+    """Run the persona's routine over its stacks: once, or forever with `interval_s` between
+    passes, doubling the pause after a pass with a failure (up to `max_backoff_s`)."""
+    pause = interval_s
+    while True:
+        outcomes: list[Outcome] = []
+        for stack in stacks:
+            try:
+                outcomes += agent.routine(stack, approval=approval)
+            except (LockError, AgentsError) as exc:
+                agent.audit.append(
+                    "routine.error", persona=agent.persona.name, stack=stack, error=str(exc)
+                )
+                outcomes.append(Outcome(agent.persona.name, stack, "routine", "failed", str(exc)))
+        if once:
+            return outcomes
+        failed = any(o.status == "failed" for o in outcomes)
+        pause = min(pause * 2, max_backoff_s) if failed else interval_s
+        agent.audit.append("routine.sleep", persona=agent.persona.name, seconds=pause)
+        sleep(pause)
