@@ -212,6 +212,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init_lock_table(args: argparse.Namespace) -> int:
+    from agents.locks.dynamodb import dynamodb_client, ensure_table  # noqa: PLC0415
+
+    settings = _settings()
+    client = dynamodb_client(settings.dynamodb_region, settings.dynamodb_endpoint_url)
+    created = ensure_table(client, settings.dynamodb_table)
+    print(
+        f"lock table {settings.dynamodb_table} in {settings.dynamodb_region}: "
+        f"{'created' if created else 'already there'}"
+    )
+    return EXIT_OK
+
+
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="run a persona's routine on its stacks")
     run.add_argument("persona", help="persona name (agents/personas.yaml)")
@@ -232,6 +245,11 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         p.add_argument("--by", help="who decides (default: the login name)")
         p.add_argument("--reason", default="", help="why, for the record")
         p.set_defaults(func=lambda a, approve=approve: _decide(a, approve))
+
+    table = sub.add_parser(
+        "init-lock-table", help="create the DynamoDB lock table (AGENTS_DYNAMODB_TABLE) if absent"
+    )
+    table.set_defaults(func=cmd_init_lock_table)
 
     audit = sub.add_parser("audit", help="filter the audit log")
     audit.add_argument("--stack")

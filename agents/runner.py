@@ -40,7 +40,15 @@ from agents.approvals import (
 from agents.audit import AuditLog
 from agents.breakers import breaker
 from agents.gateway import Gateway, GatewayError, PreviewResult
-from agents.locks import Lease, LockBackend, LockError, LockTimeout, StaleLease, new_owner
+from agents.locks import (
+    Lease,
+    LockBackend,
+    LockError,
+    LockTimeout,
+    StaleLease,
+    Waiter,
+    new_owner,
+)
 from agents.locks.keeper import LeaseKeeper
 from agents.personas import Persona, load_personas
 from agents.settings import AgentSettings
@@ -141,6 +149,7 @@ class Agent:
                 priority=p.priority,
                 ttl_s=self.settings.lease_ttl_s,
                 wait_s=self.settings.lock_wait_s,
+                on_queued=lambda w: self._queued(w, stack, operation),
             )
         except LockTimeout as exc:
             return self._refuse(stack, operation, str(exc))
@@ -179,6 +188,17 @@ class Agent:
             approval=outcome.approval,
         )
         return outcome
+
+    def _queued(self, waiter: Waiter, stack: str, operation: str) -> None:
+        self.audit.append(
+            "lock.queued",
+            persona=self.persona.name,
+            stack=stack,
+            operation=operation,
+            priority=waiter.priority,
+            request=waiter.request_id,
+            owner=self.owner,
+        )
 
     def _refuse(self, stack: str, operation: str, why: str) -> Outcome:
         self.audit.append(

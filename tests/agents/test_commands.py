@@ -5,6 +5,7 @@ store and the audit log in a temporary state folder."""
 import json
 
 import pytest
+from moto import mock_aws
 
 from agents.cli import main
 from tests.agents.test_gateway import FAKE, FakeCli, use_the_double
@@ -93,3 +94,15 @@ def test_bad_settings_exit_2_naming_the_variable(env, capsys, monkeypatch):
     monkeypatch.setenv("AGENTS_LOCK_BACKEND", "zookeeper")
     assert main(["status"]) == 2
     assert "lock_backend" in capsys.readouterr().err
+
+
+def test_init_lock_table_creates_the_table_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        assert main(["init-lock-table"]) == 0
+        assert "created" in capsys.readouterr().out
+        assert main(["init-lock-table"]) == 0
+        assert "already there" in capsys.readouterr().out

@@ -309,3 +309,21 @@ def test_a_failed_operation_still_cools_down(settings, locks):
     again = release.perform("dev", "up")
     assert again.status == "refused" and "cooling down" in again.detail
     assert len(gw.ran("up")) == 1
+
+
+def test_a_request_that_waits_for_the_stack_is_on_the_record(tmp_path):
+    settings = AgentSettings(state_dir=tmp_path, lock_wait_s=0.2)
+    locks = FileLockBackend(tmp_path / "locks")  # the real clock: waiting must time out
+    locks.acquire(
+        "dev",
+        owner="other",
+        persona="release-engineer",
+        operation="up",
+        priority=100,
+        ttl_s=600,
+        wait_s=0,
+    )
+    out = agent("cost-optimizer", settings, locks, FakeGateway()).perform("dev", "preview")
+    assert out.status == "refused" and "release-engineer" in out.detail
+    queued = [r for r in AuditLog(settings.audit_log).records() if r["event"] == "lock.queued"]
+    assert queued and queued[0]["priority"] == persona("cost-optimizer").priority
