@@ -269,82 +269,30 @@ class Audit(pulumi.ComponentResource):
         )
 
         # -- access-log bucket: the trail bucket's S3 server access logs ------------------------
-        access_logs = aws.s3.Bucket(f"{name}-access-logs", opts=child(self))
-        access_logs_bpa = self._private(f"{name}-access-logs", access_logs)
-        aws.s3.BucketVersioning(
-            f"{name}-access-logs",
-            bucket=access_logs.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=child(self),
-        )
         # SSE-S3, not SSE-KMS: S3 server access logging cannot deliver to a bucket whose default
         # encryption is SSE-KMS.
-        aws.s3.BucketServerSideEncryptionConfiguration(
+        access_logs, access_logs_bpa = self._bucket(
             f"{name}-access-logs",
-            bucket=access_logs.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child(self),
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-access-logs",
-            bucket=access_logs.id,
-            rules=[
-                _lifecycle_rule(
-                    "expire-access-logs",
-                    args.access_log_expiration_days,
-                    ACCESS_LOG_NONCURRENT_VERSION_DAYS,
-                )
-            ],
-            opts=child(self),
+            kms_key_arn=None,
+            lifecycle=_lifecycle_rule(
+                "expire-access-logs",
+                args.access_log_expiration_days,
+                ACCESS_LOG_NONCURRENT_VERSION_DAYS,
+            ),
         )
 
         # -- trail bucket -----------------------------------------------------------------------
-        bucket = aws.s3.Bucket(f"{name}-trail", opts=child(self))
-        bpa = self._private(f"{name}-trail", bucket)
-        versioning = aws.s3.BucketVersioning(
+        bucket, bpa = self._bucket(
             f"{name}-trail",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
+            kms_key_arn=key.arn,
+            lifecycle=_lifecycle_rule(
+                "archive-then-expire-trail-logs",
+                args.object_expiration_days,
+                TRAIL_NONCURRENT_VERSION_DAYS,
+                aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
+                    days=args.glacier_transition_days, storage_class="GLACIER_IR"
+                ),
             ),
-            opts=child(self),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-trail",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=key.arn
-                    ),
-                    bucket_key_enabled=True,  # far fewer KMS requests, so a far smaller bill
-                )
-            ],
-            opts=child(self),
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-trail",
-            bucket=bucket.id,
-            rules=[
-                _lifecycle_rule(
-                    "archive-then-expire-trail-logs",
-                    args.object_expiration_days,
-                    TRAIL_NONCURRENT_VERSION_DAYS,
-                    aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-                        days=args.glacier_transition_days, storage_class="GLACIER_IR"
-                    ),
-                )
-            ],
-            # Rules on noncurrent versions need versioning in place first.
-            opts=child(self, depends_on=[versioning]),
         )
         access_logs_policy = aws.s3.BucketPolicy(
             f"{name}-access-logs",
@@ -420,6 +368,54 @@ class Audit(pulumi.ComponentResource):
                 "kmsKeyArn": self.kms_key_arn,
             }
         )
+
+    def _bucket(
+        self,
+        role: str,
+        *,
+        kms_key_arn: pulumi.Input[str] | None,
+        lifecycle: aws.s3.BucketLifecycleConfigurationRuleArgs,
+    ) -> tuple[aws.s3.Bucket, aws.s3.BucketPublicAccessBlock]:
+        """A private, versioned bucket encrypted by default (SSE-KMS with the key, with bucket
+        keys; SSE-S3 without one), with one lifecycle rule."""
+        bucket = aws.s3.Bucket(role, opts=child(self))
+        bpa = self._private(role, bucket)
+        versioning = aws.s3.BucketVersioning(
+            role,
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child(self),
+        )
+        by_default = (
+            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            role,
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=by_default(
+                        sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+                    ),
+                    bucket_key_enabled=True,  # far fewer KMS requests, so a far smaller bill
+                )
+                if kms_key_arn is not None
+                else aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=by_default(sse_algorithm="AES256")
+                )
+            ],
+            opts=child(self),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            role,
+            bucket=bucket.id,
+            rules=[lifecycle],
+            # Rules on noncurrent versions need versioning in place first.
+            opts=child(self, depends_on=[versioning]),
+        )
+        return bucket, bpa
 
     def _private(self, role: str, bucket: aws.s3.Bucket) -> aws.s3.BucketPublicAccessBlock:
         """All four public access blocks, and ACLs disabled (the bucket owner owns every

@@ -373,3 +373,15 @@ def test_the_component_registers_its_outputs(audit):
         "logGroupName": f"/aws/cloudtrail/{TRAIL_NAME}",
         "kmsKeyArn": one(audit, "aws:kms/key:Key").outputs["arn"],
     }, comp.urn
+
+
+def test_every_bucket_lifecycle_waits_for_its_versioning(audit):
+    export = audit
+    versioning = {
+        r.inputs["bucket"]: r.urn
+        for r in export.of_type("aws:s3/bucketVersioning:BucketVersioning")
+    }
+    rules = export.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    assert len(rules) == 2
+    for rule in rules:
+        assert versioning[rule.inputs["bucket"]] in rule.dependencies, rule.urn
