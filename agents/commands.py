@@ -6,13 +6,15 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
 from agents import InputError
 from agents.audit import AuditLog
-from agents.settings import AgentSettings
+
+if TYPE_CHECKING:
+    from agents.settings import AgentSettings
 
 EXIT_OK, EXIT_VERDICT = 0, 1
 
@@ -24,6 +26,9 @@ def known_stacks() -> list[str]:
 
 
 def _settings() -> AgentSettings:
+    # Imported here: pydantic takes a while to load, and `plan` does not need it.
+    from agents.settings import AgentSettings  # noqa: PLC0415
+
     try:
         return AgentSettings()
     except ValueError as exc:  # pydantic's ValidationError: name the variable, one line
