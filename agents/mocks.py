@@ -13,16 +13,15 @@ import asyncio
 import base64
 import contextlib
 import hashlib
-import importlib
-import inspect
 import json
 import threading
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from google.protobuf import json_format
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+
+from baseline.aws_types import taggable
 
 OFFLINE_ACCOUNT_ID = "123456789012"
 
@@ -381,31 +380,3 @@ _AUTONAMED_BY_NAME = {
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
     "aws:costexplorer/anomalySubscription:AnomalySubscription",
 }
-
-
-@cache
-def resource_class(type_token: str) -> type | None:
-    """The pulumi-aws class of a type token (`aws:ec2/vpc:Vpc` is `pulumi_aws.ec2.Vpc`)."""
-    pkg, _, rest = type_token.partition(":")
-    module, _, cls = rest.partition(":")
-    if pkg != "aws" or not cls:
-        return None
-    mod = module.split("/")[0]
-    try:
-        found = getattr(
-            importlib.import_module("pulumi_aws" if mod == "index" else f"pulumi_aws.{mod}"),
-            cls,
-            None,
-        )
-    except ImportError:
-        return None
-    return found if isinstance(found, type) else None
-
-
-@cache
-def taggable(type_token: str) -> bool:
-    """Whether an AWS resource type takes tags (its pulumi-aws class has a `tags` input): the
-    provider then computes `tagsAll`: the resource's tags over the provider's default tags."""
-    cls = resource_class(type_token)
-    init = getattr(cls, "_internal_init", None)
-    return init is not None and "tags" in inspect.signature(init).parameters

@@ -63,7 +63,7 @@ def _taggable(args: ResourceValidationArgs) -> set[str]:
 def _takes_tag_map(type_token: str) -> bool:
     """Whether the type takes a map of tags. An autoscaling group's `tags` is a list of
     {key, value, propagateAtLaunch}, and the provider's default tags do not apply to it."""
-    from agents.mocks import resource_class, taggable  # noqa: PLC0415
+    from baseline.aws_types import resource_class, taggable  # noqa: PLC0415
 
     if not taggable(type_token):
         return False

@@ -7,8 +7,8 @@ import pytest
 
 from agents.cli import main
 from agents.export import load_export
-from agents.mocks import taggable
 from agents.plan import engine_config, run_plan
+from baseline.aws_types import taggable
 
 
 def test_export_is_a_version_3_deployment(dev):
