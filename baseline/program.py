@@ -18,6 +18,7 @@ from components.audit import Audit, AuditArgs
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
 from components.identity import Identity, IdentityArgs, IrsaIdentity
+from components.logging import Logging, LoggingArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 
@@ -33,6 +34,8 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     zones = aws.get_availability_zones(state="available", opts=invoke)
     account_id = aws.get_caller_identity(opts=invoke).account_id
 
+    logging = Logging("logging", LoggingArgs(account_id=account_id, region=cfg.region), on_primary)
+
     network = Network(
         "network",
         NetworkArgs(
@@ -42,6 +45,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             nat_strategy=cfg.nat_strategy,
             interface_endpoints=cfg.interface_endpoints,
             flow_log_retention_days=cfg.flow_log_retention_days,
+            log_kms_key_arn=logging.key_arn,
         ),
         on_primary,
     )
@@ -58,6 +62,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             # Deployers and agents inside the VPC reach the private endpoint.
             private_access_cidrs=(cfg.vpc_cidr,),
             log_retention_days=cfg.cluster_log_retention_days,
+            log_kms_key_arn=logging.key_arn,
             system_instance_types=cfg.system_node_instance_types,
             system_min=cfg.system_nodes_min,
             system_max=cfg.system_nodes_max,
@@ -96,6 +101,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             dr_provider=dr,
             identifier=f"baseline-{cfg.stack}",
             log_retention_days=cfg.db_log_retention_days,
+            log_kms_key_arn=logging.key_arn,
         ),
         stateful,
     )

@@ -83,6 +83,8 @@ class ClusterArgs:
     # do not reach them (the Auto Scaling groups are EKS's), so cost-allocation tags go here.
     node_tags: Mapping[str, str] = field(default_factory=dict)
     deletion_protection: bool = False
+    # A customer-managed key for the control-plane log group (None: CloudWatch Logs' own).
+    log_kms_key_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -335,6 +337,7 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-control-plane-logs",
             name=f"/aws/eks/{cluster_name}/cluster",
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_kms_key_arn,
             opts=child(self),
         )
 

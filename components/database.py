@@ -64,6 +64,8 @@ class DatabaseArgs:
     # groups itself with no retention.
     identifier: str = ""
     log_retention_days: int = 30
+    # A customer-managed key for the exported-log groups (None: CloudWatch Logs' own encryption).
+    log_kms_key_arn: pulumi.Input[str] | None = None
 
 
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -193,6 +195,7 @@ class Database(pulumi.ComponentResource):
                 f"{name}-logs-{export}",
                 name=f"/aws/rds/instance/{args.identifier}/{export}",
                 retention_in_days=args.log_retention_days,
+                kms_key_id=args.log_kms_key_arn,
                 opts=child(self),
             )
             for export in LOG_EXPORTS

@@ -29,6 +29,8 @@ class NetworkArgs:
     nat_strategy: str = "per-az"  # "single" | "per-az"
     interface_endpoints: Sequence[str] = field(default_factory=tuple)
     flow_log_retention_days: int = 30
+    # A customer-managed key for the flow-log group (None: CloudWatch Logs' own encryption).
+    log_kms_key_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs",
             name=f"/vpc/{name}/flow-logs",
             retention_in_days=args.flow_log_retention_days,
+            kms_key_id=args.log_kms_key_arn,
             opts=child(self),
         )
         flow_role = aws.iam.Role(

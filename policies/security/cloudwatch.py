@@ -1,4 +1,5 @@
-"""CloudWatch Logs rules: every log group expires its events, within the stack's bounds."""
+"""CloudWatch Logs rules: every log group expires its events within the stack's bounds, and is
+encrypted with a customer-managed KMS key."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_number, config, rule_tags
+from policies.common import as_number, config, present, rule_tags
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -67,4 +68,30 @@ log_group_retention = ResourceValidationPolicy(
     remediation_steps="Set retention_in_days within the configured minimum and maximum.",
 )
 
-POLICIES = [log_group_retention]
+
+def log_group_kms_encryption_validator(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    if args.resource_type != LOG_GROUP:
+        return
+    if not present(args.props, "kmsKeyId"):
+        report_violation(
+            "kmsKeyId is not set, so the log events are encrypted only with a key CloudWatch "
+            "Logs owns. Set kms_key_id to a customer-managed key whose policy lets "
+            "logs.<region>.amazonaws.com use it for this account's log groups (the logging "
+            "component's key).",
+            None,
+        )
+
+
+log_group_kms_encryption = ResourceValidationPolicy(
+    name="log-group-kms-encryption",
+    description="CloudWatch log groups are encrypted with a customer-managed KMS key.",
+    validate=log_group_kms_encryption_validator,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=rule_tags("SEC-LOG-002", checkov="CKV_AWS_158"),
+    remediation_steps="Set kms_key_id on the log group to a customer-managed key.",
+)
+
+POLICIES = [log_group_retention, log_group_kms_encryption]

@@ -58,3 +58,26 @@ def test_bounds_follow_the_stack_config(security, stack, days, fires):
         if v.policyName == RULE
     ]
     assert bool(found) == fires, (stack, days, [v.detail for v in found])
+
+
+KMS_RULE = "log-group-kms-encryption"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(
+    ("case", "props", "fires"),
+    [
+        ("passes", {"name": "/vpc/flow-logs", "retentionInDays": 90, "kmsKeyId": KEY}, False),
+        ("fails", {"name": "/vpc/flow-logs", "retentionInDays": 90, "kmsKeyId": ""}, True),
+        ("missing", {"name": "/vpc/flow-logs", "retentionInDays": 90}, True),
+    ],
+)
+def test_log_group_kms_encryption(security, case, props, fires):
+    found = [
+        v
+        for v in analyze(security, LOG_GROUP, props, name=f"kms-{case}")
+        if v.policyName == KMS_RULE
+    ]
+    assert bool(found) == fires, f"{KMS_RULE} on {LOG_GROUP}::kms-{case}: {found}"
+    if fires:
+        assert "kms_key_id" in found[0].detail
