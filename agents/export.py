@@ -28,6 +28,21 @@ class ExportError(InputError):
     """The file is not a readable stack export."""
 
 
+def as_number(value: Any) -> float | None:
+    """A number from a property (the engine sends every number as a float; exports and
+    hand-written files may hold ints or numeric strings); None when absent or not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
 def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
 

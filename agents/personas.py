@@ -17,9 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
-from agents import InputError
+from agents import InputError, read_yaml
 
 PERSONAS_FILE = Path(__file__).resolve().parent / "personas.yaml"
 
@@ -154,12 +152,7 @@ def _shipped() -> tuple[Persona, ...]:
 
 
 def _read(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the personas ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    return read_yaml(path, "personas")
 
 
 def parse_personas(doc: Any, source: str = "<personas>") -> tuple[Persona, ...]:

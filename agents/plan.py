@@ -22,9 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from agents import InputError
+from agents import InputError, read_yaml
 from agents.export import SECRET_SIG, SECRET_VALUE_SIG, STACK_TYPE, StackExport, parse_export
 from agents.mocks import PlatformMocks, RecordingMonitor, Registration
 
@@ -42,12 +40,7 @@ def stack_config_file(stack: str) -> Path:
 
 def read_stack_config(path: Path) -> dict[str, Any]:
     """The `config:` map of a stack file (Pulumi.<stack>.yaml or any file of that shape)."""
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read the stack config ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise PlanError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    doc = read_yaml(path, "stack config", PlanError)
     if doc is None:
         return {}
     if not isinstance(doc, dict) or not isinstance(doc.get("config", {}), dict):

@@ -19,6 +19,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from agents.export import as_number  # noqa: F401 - re-exported for the rules
+
 PROJECT_TAG_KEYS = ("project", "stack", "owner", "cost-center")
 
 
@@ -117,21 +119,6 @@ def as_bool(value: Any) -> bool | None:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    return None
-
-
-def as_number(value: Any) -> float | None:
-    """A number input (the engine sends every number as a float); None when absent or not a
-    number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
     return None
 
 

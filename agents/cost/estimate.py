@@ -28,7 +28,7 @@ from agents.cost.usage import (
     VPC_ENDPOINT,
     Usage,
 )
-from agents.export import STACK_TYPE, Resource, StackExport
+from agents.export import STACK_TYPE, Resource, StackExport, as_number
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EIP = "aws:ec2/eip:Eip"
@@ -301,16 +301,8 @@ def _prepare(ctx: _Context) -> None:
 
 def _num(value: Any, default: float = 0.0) -> float:
     """A number from an input that may be a number, a numeric string or missing."""
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return default
-    return default
+    number = as_number(value)
+    return default if number is None else number
 
 
 def _usage(u: dict[str, Any], key: str, r: Resource) -> Any:

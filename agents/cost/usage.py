@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from agents import read_yaml
 from agents.cost.errors import CostError
 from agents.export import Resource
 
@@ -116,12 +115,7 @@ class Usage:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise CostError(f"{path}: cannot read the usage file ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise CostError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    doc = read_yaml(path, "usage file", CostError)
     if doc is None:
         return {}
     if not isinstance(doc, dict):
