@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/plan.py
 	$(PY) benchmarks/cost.py
 	$(PY) benchmarks/locks.py
+	$(PY) benchmarks/gate.py
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache

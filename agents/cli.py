@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tabulate import tabulate
-
 from agents import InputError
 from agents.commands import add_commands
 from agents.export import StackExport, write_atomic
@@ -39,6 +37,8 @@ def _progress(message: str) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415 - see print_verdicts
+
     from agents.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
 
     config_file = Path(args.config) if args.config else stack_config_file(args.stack)
@@ -108,6 +108,9 @@ def _short_urn(urn: str) -> str:
 
 
 def print_verdicts(result: GateResult, *, title: str) -> None:
+    # Imported where a table is printed, not with the module: `policy` starts its packs first.
+    from tabulate import tabulate  # noqa: PLC0415
+
     mandatory = len(result.mandatory)
     advisory = len(result.violations) - mandatory
     packs = ", ".join(f"{name} ({len(policies)} rules)" for name, policies in result.packs.items())
@@ -176,6 +179,8 @@ def cmd_policy(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415 - see print_verdicts
+
     from agents.policy_gate import Gate, rule_table  # noqa: PLC0415
 
     with Gate() as gate:

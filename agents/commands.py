@@ -8,8 +8,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tabulate import tabulate
-
 from agents import InputError
 from agents.audit import AuditLog
 
@@ -56,6 +54,10 @@ def _cost_delta(settings: AgentSettings, gateway: Any) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # tabulate is imported where a table is printed: `python -m agents policy` never needs it
+    # before it has started its packs.
+    from tabulate import tabulate  # noqa: PLC0415
+
     from agents.gateway import AutomationGateway  # noqa: PLC0415
     from agents.locks import open_backend  # noqa: PLC0415
     from agents.personas import PersonaError, persona  # noqa: PLC0415
@@ -101,6 +103,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415 - see cmd_run
+
     from agents.approvals import ApprovalStore, pending  # noqa: PLC0415
     from agents.breakers import breaker_states  # noqa: PLC0415
     from agents.locks import open_backend  # noqa: PLC0415
@@ -184,6 +188,8 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415 - see cmd_run
+
     settings = _settings()
     records = AuditLog(settings.audit_log).query(
         {"stack": args.stack, "persona": args.persona, "event": args.event},

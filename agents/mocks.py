@@ -21,7 +21,7 @@ from typing import Any
 from google.protobuf import json_format
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
-from baseline.aws_types import taggable
+from baseline.aws_types import tag_shape
 
 OFFLINE_ACCOUNT_ID = "123456789012"
 
@@ -258,7 +258,9 @@ class PlatformMocks(Mocks):
         if name_key in inputs or args.typ in _AUTONAMED_BY_NAME or args.typ in _NAME_KEY:
             outputs[name_key] = name
         rid = _ID_PREFIX.get(args.typ, "") + digest if args.typ in _ID_PREFIX else name
-        if taggable(args.typ):
+        # Only a tag map gets tagsAll (an autoscaling group's tags are a list, untouched by the
+        # provider's default tags).
+        if tag_shape(args.typ) == "map":
             outputs["tagsAll"] = {**default_tags, **(inputs.get("tags") or {})}
         arn = self._arn(args.typ, region, name, digest)
         if arn:

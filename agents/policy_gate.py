@@ -32,6 +32,9 @@ POLICIES = ROOT / "policies"
 PACKS = ("security", "cost")
 CONFIG_DIR = POLICIES / "config"
 START_TIMEOUT_S = 60.0
+# What the engine and the policy SDK allow a message to weigh (pulumi's `_MAX_RPC_MESSAGE_SIZE`):
+# the gRPC default of 4 MiB is too little for the answers about a large stack.
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 
 
@@ -192,9 +195,14 @@ class AnalyzerProcess:
         self.close()
 
     def start(self) -> None:
-        import grpc  # noqa: PLC0415
-        from pulumi.runtime.proto import analyzer_pb2_grpc  # noqa: PLC0415
+        self.spawn()
+        self.connect()
 
+    def spawn(self) -> None:
+        """Launch the pack's process and return at once: the pack imports the SDK and its rules
+        (a few tenths of a second) while the caller does other work. `connect` waits for it."""
+        if self.proc is not None:
+            return
         env = {
             **os.environ,
             "PULUMI_PROJECT": self.project,
@@ -210,9 +218,19 @@ class AnalyzerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+
+    def connect(self) -> None:
+        """Wait for the pack to serve, then read its name and policies (`GetAnalyzerInfo`)."""
+        if self.stub is not None:
+            return
+        import grpc  # noqa: PLC0415
+        from pulumi.runtime.proto import analyzer_pb2_grpc  # noqa: PLC0415
+
+        self.spawn()
         port = self._read_port()
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT_S)
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]
+        )
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         self._load_info()
 
@@ -234,7 +252,9 @@ class AnalyzerProcess:
         return int(text)
 
     def _load_info(self) -> None:
-        info = self.stub.GetAnalyzerInfo(_empty())
+        # The first call waits for the connection itself (rather than `channel_ready_future`, whose
+        # connectivity-polling thread makes closing the channel soon after take up to 0.2 s).
+        info = self.stub.GetAnalyzerInfo(_empty(), wait_for_ready=True, timeout=START_TIMEOUT_S)
         self.name = info.name
         self.policies = {
             p.name: PolicyMeta(
@@ -271,43 +291,31 @@ class AnalyzerProcess:
         self.stub.Configure(request)
         self.stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=self.stack, project=self.project, organization="organization", dry_run=True
+                stack=stack or self.stack,
+                project=project or self.project,
+                organization="organization",
+                dry_run=True,
             )
         )
 
     def analyze(self, resource: Resource, provider: Resource | None) -> list[Violation]:
-        from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
-
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource.type, urn=resource.urn, name=resource.name, options=_options(resource)
+        """`Analyze` one resource: its inputs and its provider."""
+        return self.send_analyze(
+            analyze_request(resource, None if provider is None else _provider(provider))
         )
-        request.properties.CopyFrom(_struct(resource.inputs))
-        if provider is not None:
-            request.provider.CopyFrom(_provider(provider))
-        return self._violations(self.stub.Analyze(request), resource.urn)
 
     def analyze_stack(
         self, resources: Sequence[Resource], providers: Mapping[str, Resource]
     ) -> list[Violation]:
-        from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+        """`AnalyzeStack` over resources: their outputs, parents and dependencies."""
+        return self.send_analyze_stack(analyze_stack_request(resources, providers))
 
-        request = analyzer_pb2.AnalyzeStackRequest()
-        for r in resources:
-            item = analyzer_pb2.AnalyzerResource(
-                type=r.type,
-                urn=r.urn,
-                name=r.name,
-                options=_options(r),
-                parent=r.parent or "",
-                dependencies=list(r.dependencies),
-            )
-            item.properties.CopyFrom(_struct(r.outputs))
-            provider = providers.get(r.provider_urn or "")
-            if provider is not None:
-                item.provider.CopyFrom(_provider(provider))
-            for key, urns in (r.raw.get("propertyDependencies") or {}).items():
-                item.propertyDependencies[key].urns.extend(urns)
-            request.resources.append(item)
+    def send_analyze(self, request: Any) -> list[Violation]:
+        """Send a built `AnalyzeRequest` (see `ExportRequests`)."""
+        return self._violations(self.stub.Analyze(request), request.urn)
+
+    def send_analyze_stack(self, request: Any) -> list[Violation]:
+        """Send a built `AnalyzeStackRequest` (see `ExportRequests`)."""
         return self._violations(self.stub.AnalyzeStack(request), "")
 
     def _violations(self, response: Any, default_urn: str) -> list[Violation]:
@@ -365,6 +373,73 @@ def _provider(p: Resource) -> Any:
     return msg
 
 
+def analyze_request(resource: Resource, provider: Any | None) -> Any:
+    """The `AnalyzeRequest` for one resource: its inputs, as during a preview, and its provider
+    (an `AnalyzerProviderResource`, built once per provider)."""
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type, urn=resource.urn, name=resource.name, options=_options(resource)
+    )
+    request.properties.CopyFrom(_struct(resource.inputs))
+    if provider is not None:
+        request.provider.CopyFrom(provider)
+    return request
+
+
+def analyze_stack_request(
+    resources: Sequence[Resource],
+    providers: Mapping[str, Resource],
+    provider_messages: Mapping[str, Any] | None = None,
+) -> Any:
+    """The `AnalyzeStackRequest` over resources: each one's outputs, parent, dependencies and
+    provider (`provider_messages` by URN, when they are already built)."""
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    built = dict(provider_messages or {})
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for r in resources:
+        item = analyzer_pb2.AnalyzerResource(
+            type=r.type,
+            urn=r.urn,
+            name=r.name,
+            options=_options(r),
+            parent=r.parent or "",
+            dependencies=list(r.dependencies),
+        )
+        item.properties.CopyFrom(_struct(r.outputs))
+        provider = providers.get(r.provider_urn or "")
+        if provider is not None:
+            if provider.urn not in built:
+                built[provider.urn] = _provider(provider)
+            item.provider.CopyFrom(built[provider.urn])
+        for key, urns in (r.raw.get("propertyDependencies") or {}).items():
+            item.propertyDependencies[key].urns.extend(urns)
+        request.resources.append(item)
+    return request
+
+
+@dataclass(frozen=True)
+class ExportRequests:
+    """An export as the packs are sent it: one `AnalyzeRequest` per custom resource (providers
+    aside) and one `AnalyzeStackRequest` over every resource but the stack. Built once per
+    `Gate.run` and sent to every pack (protobuf messages are only read once built)."""
+
+    analyze: tuple[Any, ...]
+    analyze_stack: Any
+
+    @classmethod
+    def of(cls, export: StackExport) -> ExportRequests:
+        resources = [r for r in export.resources if r.type != STACK_TYPE]
+        providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
+        messages = {urn: _provider(p) for urn, p in providers.items()}
+        analyzed = [r for r in resources if r.custom and not r.type.startswith("pulumi:providers:")]
+        return cls(
+            analyze=tuple(analyze_request(r, messages.get(r.provider_urn or "")) for r in analyzed),
+            analyze_stack=analyze_stack_request(resources, providers, messages),
+        )
+
+
 def stack_of(export: StackExport) -> str:
     """The stack named in an export's URNs (`urn:pulumi:<stack>::<project>::...`)."""
     for r in export.resources:
@@ -392,27 +467,44 @@ class Gate:
             pack: AnalyzerProcess(POLICIES / pack, project=project, stack=stack) for pack in packs
         }
 
+    def spawn(self) -> Gate:
+        """Launch every pack's process without waiting for it (see `AnalyzerProcess.spawn`)."""
+        for analyzer in self.analyzers.values():
+            analyzer.spawn()
+        return self
+
+    def connect(self) -> None:
+        """Wait for every pack to serve (in parallel; at once for those already connected)."""
+        pending = [a for a in self.analyzers.values() if a.stub is None]
+        if pending:
+            with ThreadPoolExecutor(max_workers=len(pending)) as pool:
+                list(pool.map(lambda a: a.connect(), pending))
+
+    def close(self) -> None:
+        for analyzer in self.analyzers.values():
+            analyzer.close()
+
     def __enter__(self) -> Gate:
-        with ThreadPoolExecutor(max_workers=len(self.analyzers)) as pool:
-            list(pool.map(lambda a: a.start(), self.analyzers.values()))
+        self.spawn()
+        self.connect()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for analyzer in self.analyzers.values():
-            analyzer.close()
+        self.close()
 
     def run(
         self, export: StackExport, config_dir: Path, packs: Iterable[str] | None = None
     ) -> GateResult:
         """Run the packs (all by default) over an export with the policy config in `config_dir`
-        (one `<pack>.json` per pack, the files `--policy-pack-config` takes)."""
+        (one `<pack>.json` per pack, the files `--policy-pack-config` takes). The config is read
+        and the requests are built before waiting for packs that are still starting."""
         configs = {
             pack: load_policy_config(config_dir, pack)
             for pack in (packs if packs is not None else self.analyzers)
         }
-        resources = [r for r in export.resources if r.type != STACK_TYPE]
-        providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
-        analyzed = [r for r in resources if r.custom and not r.type.startswith("pulumi:providers:")]
+        requests = ExportRequests.of(export)
+        self.connect()
+        stack, project = stack_of(export) or "stack", project_of(export) or "project"
 
         def one_pack(pack: str) -> tuple[str, dict[str, PolicyMeta], list[Violation]]:
             analyzer = self.analyzers[pack]
@@ -420,16 +512,16 @@ class Gate:
                 normalize_config(
                     configs[pack], analyzer.policies, str(config_dir / f"{pack}.json")
                 ),
-                stack=stack_of(export) or "stack",
-                project=project_of(export) or "project",
+                stack=stack,
+                project=project,
             )
             found: list[Violation] = []
-            for r in analyzed:
-                found += analyzer.analyze(r, providers.get(r.provider_urn or ""))
-            found += analyzer.analyze_stack(resources, providers)
+            for request in requests.analyze:
+                found += analyzer.send_analyze(request)
+            found += analyzer.send_analyze_stack(requests.analyze_stack)
             return analyzer.name, analyzer.policies, found
 
-        result = GateResult(resources=len(analyzed))
+        result = GateResult(resources=len(requests.analyze))
         with ThreadPoolExecutor(max_workers=len(configs)) as pool:
             for name, policies, found in pool.map(one_pack, configs):
                 result.packs[name] = policies
@@ -442,11 +534,13 @@ class Gate:
 
 
 def run_gate(export: StackExport, config_dir: Path, packs: Iterable[str] = PACKS) -> GateResult:
-    """Start the packs, run them over one export, stop them."""
-    with Gate(
-        packs, project=project_of(export) or "project", stack=stack_of(export) or "stack"
-    ) as gate:
-        return gate.run(export, config_dir)
+    """Start the packs, run them over one export, stop them. The packs start while the config is
+    read and the requests are built."""
+    gate = Gate(packs, project=project_of(export) or "project", stack=stack_of(export) or "stack")
+    try:
+        return gate.spawn().run(export, config_dir)
+    finally:
+        gate.close()
 
 
 def rule_table(gate: Gate, stacks: Sequence[str] = ("dev", "prod")) -> list[dict[str, str]]:

@@ -19,7 +19,11 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from agents.export import as_number  # noqa: F401 - re-exported for the rules
+from policies.values import boolean, fail_closed, number
+
+# The strict readers of policies.values, under the names the rules use (re-exported).
+as_number = number
+__all__ = ["as_bool", "as_number", "fail_closed"]
 
 PROJECT_TAG_KEYS = ("project", "stack", "owner", "cost-center")
 
@@ -114,12 +118,9 @@ def statements(doc: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 def as_bool(value: Any) -> bool | None:
     """A boolean input given as a bool or as the strings "true"/"false" (some provider inputs,
-    such as a launch template's `ebs.encrypted`, are strings); None when absent or unreadable."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
+    such as a launch template's `ebs.encrypted`, are strings); None when absent. Anything else
+    raises `ValueProblem`, which `fail_closed` turns into a violation."""
+    return boolean(value)
 
 
 def known(props: Mapping[str, Any], key: str, default: Any = None) -> Any:
@@ -129,6 +130,24 @@ def known(props: Mapping[str, Any], key: str, default: Any = None) -> Any:
         return props.get(key, default)
     except UnknownValueError:
         return default
+
+
+def known_items(value: Any) -> list[Any]:
+    """The items of a list property whose values are known: during a preview, an item computed
+    from a resource still being created (a new VPC's CIDR) is unknown, and reading it raises.
+    The known items are judged now; the engine runs resource rules again during the update,
+    when every item is known. A lone value is a list of one."""
+    if value is None:
+        return []
+    if isinstance(value, str | Mapping) or not isinstance(value, Sequence):
+        return [value]
+    items = []
+    for i in range(len(value)):
+        try:
+            items.append(value[i])
+        except UnknownValueError:
+            continue
+    return items
 
 
 def present(props: Mapping[str, Any], key: str) -> bool:

@@ -7,7 +7,8 @@ AWS Budget alerts on, so the gate refuses a change that would make the alarm cer
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -18,7 +19,21 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import config, rule_tags
+from policies.common import config, fail_closed, rule_tags
+
+if TYPE_CHECKING:
+    from agents.cost import PriceBook, Usage
+
+
+@cache
+def _prices_and_usage() -> tuple[PriceBook, Usage]:
+    """The price file and the default usage file, read on the first AnalyzeStack and kept for the
+    pack process's life (the engine starts the pack afresh for each preview). Read lazily: starting
+    the pack does not pay for the cost estimate. A file that cannot be read is not cached, so the
+    error is reported again on the next AnalyzeStack."""
+    from agents.cost import load_prices, load_usage  # noqa: PLC0415
+
+    return load_prices(), load_usage()
 
 
 def _export(args: StackValidationArgs) -> Any:
@@ -45,15 +60,16 @@ def _export(args: StackValidationArgs) -> Any:
     return parse_export({"version": 3, "deployment": {"resources": resources}}, "the stack")
 
 
+@fail_closed
 def stack_monthly_budget_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
-    from agents.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+    from agents.cost import estimate  # noqa: PLC0415
     from agents.cost.errors import CostError  # noqa: PLC0415
 
     budget = float(config(args, "monthlyBudgetUsd", 1000))
     try:
-        result = estimate(_export(args), load_prices(), load_usage())
+        result = estimate(_export(args), *_prices_and_usage())
     except CostError as exc:
         report_violation(
             f"The stack's cost cannot be estimated: {exc}. Fix the price file or "

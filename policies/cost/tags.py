@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, MutableMapping
-from functools import cache
 from typing import Any, cast
 
 from pulumi_policy import (
@@ -16,9 +14,18 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import PROJECT_TAG_KEYS, config, effective_tags, remediation, rule_tags
+from baseline.aws_types import tag_shape
+from policies.common import (
+    PROJECT_TAG_KEYS,
+    config,
+    effective_tags,
+    fail_closed,
+    remediation,
+    rule_tags,
+)
 
 
+@fail_closed
 def required_cost_tags_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -59,17 +66,10 @@ def _taggable(args: ResourceValidationArgs) -> set[str]:
     return {"tags"} if _takes_tag_map(args.resource_type) else set()
 
 
-@cache
 def _takes_tag_map(type_token: str) -> bool:
     """Whether the type takes a map of tags. An autoscaling group's `tags` is a list of
     {key, value, propagateAtLaunch}, and the provider's default tags do not apply to it."""
-    from baseline.aws_types import resource_class, taggable  # noqa: PLC0415
-
-    if not taggable(type_token):
-        return False
-    init = getattr(resource_class(type_token), "_internal_init", None)
-    param = inspect.signature(init).parameters.get("tags") if init else None
-    return param is None or "Sequence[" not in str(param.annotation)
+    return tag_shape(type_token) == "map"
 
 
 required_cost_tags = ResourceValidationPolicy(
