@@ -8,6 +8,7 @@ A month is the price file's `hoursPerMonth` (730, AWS's convention).
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -300,9 +301,15 @@ def _prepare(ctx: _Context) -> None:
 
 
 def _num(value: Any, default: float = 0.0) -> float:
-    """A number from an input that may be a number, a numeric string or missing."""
+    """A number from an input that may be a number, a numeric string or missing (`default`).
+    Anything else present (`"NaN"`, `"inf"`, text, a list) cannot be priced: the estimate
+    refuses rather than price it as the default."""
+    if value is None:
+        return default
     number = as_number(value)
-    return default if number is None else number
+    if number is None or not math.isfinite(number):
+        raise CostError(f"{value!r} is not a number the estimate can price")
+    return number
 
 
 def _usage(u: dict[str, Any], key: str, r: Resource) -> Any:

@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import as_number, config, known, number_text, rule_tags
+from policies.common import as_number, config, fail_closed, known, number_text, rule_tags
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
@@ -38,6 +38,7 @@ def _max_size(props: Mapping[str, Any], *, preview_safe: bool = False) -> float 
     return as_number(get(scaling, "maxSize")) if isinstance(scaling, Mapping) else None
 
 
+@fail_closed
 def node_groups_on_spot_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -75,6 +76,7 @@ def node_groups_on_spot_validator(
     )
 
 
+@fail_closed
 def node_group_max_size_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -98,6 +100,7 @@ def node_group_max_size_validator(
         )
 
 
+@fail_closed
 def stack_node_count_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:

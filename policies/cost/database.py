@@ -13,7 +13,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_bool, as_number, config, number_text, rule_tags
+from policies.common import as_bool, as_number, config, fail_closed, number_text, rule_tags
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 
@@ -26,6 +26,7 @@ PI_DEFAULT_RETENTION_DAYS = 7
 BACKUP_DEFAULT_RETENTION_DAYS = 1
 
 
+@fail_closed
 def rds_storage_autoscaling_cap_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -51,6 +52,7 @@ def rds_storage_autoscaling_cap_validator(
         )
 
 
+@fail_closed
 def rds_multi_az_validator(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != RDS_INSTANCE:
         return
@@ -71,6 +73,7 @@ def rds_multi_az_validator(args: ResourceValidationArgs, report_violation: Repor
         )
 
 
+@fail_closed
 def rds_performance_insights_retention_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -90,6 +93,7 @@ def rds_performance_insights_retention_validator(
         )
 
 
+@fail_closed
 def rds_backup_retention_cap_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

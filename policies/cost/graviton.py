@@ -14,7 +14,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_list, config, matches_any, rule_tags
+from policies.common import as_list, config, fail_closed, matches_any, rule_tags
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -45,6 +45,7 @@ def is_arm_ami_type(ami_type: str) -> bool:
     return "ARM_64" in ami_type
 
 
+@fail_closed
 def graviton_node_groups_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -77,6 +78,7 @@ def graviton_node_groups_validator(
         )
 
 
+@fail_closed
 def graviton_ec2_instances_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -92,6 +94,7 @@ def graviton_ec2_instances_validator(
         )
 
 
+@fail_closed
 def graviton_rds_instances_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

@@ -15,7 +15,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_list, config, matches_any, rule_tags
+from policies.common import as_list, config, fail_closed, matches_any, rule_tags
 from policies.cost.graviton import (
     EC2_INSTANCE,
     EKS_DEFAULT_INSTANCE_TYPE,
@@ -41,6 +41,7 @@ def _instance_types(args: ResourceValidationArgs) -> list[str]:
     return []
 
 
+@fail_closed
 def allowed_instance_types_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

@@ -19,7 +19,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import as_list, as_number, config, known, number_text, rule_tags
+from policies.common import as_list, as_number, config, fail_closed, known, number_text, rule_tags
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
@@ -32,6 +32,7 @@ DEFAULT_MAX_RETENTION_DAYS = 30
 DEFAULT_MAX_TRAILS = 1
 
 
+@fail_closed
 def log_group_retention_cap_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -78,6 +79,7 @@ def _service_log_groups(r: PolicyResource) -> tuple[str | None, list[str]]:
     return None, []
 
 
+@fail_closed
 def service_log_groups_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -124,6 +126,7 @@ def _records_management_events(trail: PolicyResource) -> bool:
     return True  # a trail with no selectors records management events
 
 
+@fail_closed
 def single_cloudtrail_trail_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:

@@ -20,7 +20,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import as_list, config, framework, known, present, rule_tags
+from policies.common import as_list, config, fail_closed, framework, known, present, rule_tags
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -85,6 +85,7 @@ class _Network:
         return next((self.by_urn[u] for u in urns if u in self.by_urn), None)
 
 
+@fail_closed
 def nat_gateway_count_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -116,6 +117,7 @@ def nat_gateway_count_validator(
             )
 
 
+@fail_closed
 def s3_gateway_endpoint_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -181,6 +183,7 @@ def s3_gateway_endpoint_validator(
             )
 
 
+@fail_closed
 def idle_elastic_ip_validator(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     used_ids: set[str] = set()
     used_urns: set[str] = set()

@@ -16,7 +16,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_list, config, remediation, rule_tags
+from policies.common import as_list, config, fail_closed, remediation, rule_tags
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -47,6 +47,7 @@ def _volume_types(args: ResourceValidationArgs) -> list[tuple[str, str | None]]:
     return []
 
 
+@fail_closed
 def gp3_storage_validator(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in (LAUNCH_TEMPLATE, RDS_INSTANCE, EBS_VOLUME):
         return

@@ -11,6 +11,7 @@ from policies.security import (
     kms,
     network,
     rds,
+    resource_policies,
     s3,
     secretsmanager,
 )
@@ -27,6 +28,7 @@ PolicyPack(
         *ec2.POLICIES,
         *kms.POLICIES,
         *iam.POLICIES,
+        *resource_policies.POLICIES,
         *secretsmanager.POLICIES,
         *cloudwatch.POLICIES,
     ],

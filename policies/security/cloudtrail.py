@@ -16,12 +16,13 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import as_bool, framework, known, present, refers_to, rule_tags
+from policies.common import as_bool, fail_closed, framework, known, present, refers_to, rule_tags
 from policies.security.s3 import BUCKET_IDS, LOGGING_TYPES, buckets
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 
 
+@fail_closed
 def cloudtrail_multi_region_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -53,6 +54,7 @@ cloudtrail_multi_region = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def cloudtrail_log_file_validation_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -78,6 +80,7 @@ cloudtrail_log_file_validation = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def cloudtrail_kms_encryption_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -104,6 +107,7 @@ cloudtrail_kms_encryption = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def cloudtrail_cloudwatch_logs_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -138,6 +142,7 @@ def _trail_bucket(trail: PolicyResource, resources: list[PolicyResource]) -> Pol
     )
 
 
+@fail_closed
 def cloudtrail_bucket_access_logging_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -177,6 +182,7 @@ cloudtrail_bucket_access_logging = StackValidationPolicy(
 )
 
 
+@fail_closed
 def cloudtrail_required_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:

@@ -12,7 +12,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_number, config, present, rule_tags
+from policies.common import as_number, config, fail_closed, present, rule_tags
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -20,6 +20,7 @@ DEFAULT_MINIMUM_DAYS = 7
 DEFAULT_MAXIMUM_DAYS = 3653
 
 
+@fail_closed
 def log_group_retention_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -69,6 +70,7 @@ log_group_retention = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def log_group_kms_encryption_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

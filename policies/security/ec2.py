@@ -14,7 +14,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_bool, as_list, as_number, config, framework, rule_tags
+from policies.common import as_bool, as_list, as_number, config, fail_closed, framework, rule_tags
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
@@ -26,6 +26,7 @@ def _metadata_options(args: ResourceValidationArgs) -> Mapping[str, object]:
     return options if isinstance(options, Mapping) else {}
 
 
+@fail_closed
 def launch_template_imdsv2_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -55,6 +56,7 @@ launch_template_imdsv2 = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def launch_template_imds_hop_limit_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -103,6 +105,7 @@ launch_template_imds_hop_limit = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def launch_template_ebs_encrypted_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

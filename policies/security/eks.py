@@ -15,7 +15,17 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_bool, as_list, config, is_world, present, rule_tags
+from policies.cidr import THRESHOLD_SCHEMA, coverage, thresholds
+from policies.common import (
+    as_bool,
+    as_list,
+    config,
+    fail_closed,
+    known,
+    known_items,
+    present,
+    rule_tags,
+)
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -24,6 +34,7 @@ DEFAULT_REQUIRED_LOG_TYPES = ["api", "audit", "authenticator"]
 DEFAULT_MINIMUM_VERSION = "1.32"
 
 
+@fail_closed
 def eks_endpoint_not_public_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -34,29 +45,35 @@ def eks_endpoint_not_public_validator(
     # EKS defaults: the public endpoint is on, and open to 0.0.0.0/0 when no CIDRs are given.
     if as_bool(vpc.get("endpointPublicAccess")) is False:
         return
-    cidrs = [str(c) for c in as_list(vpc.get("publicAccessCidrs"))]
-    if not cidrs:
+    cidrs = [str(c) for c in known_items(known(vpc, "publicAccessCidrs"))]
+    if not present(vpc, "publicAccessCidrs"):
         report_violation(
             "The public API endpoint is on with no publicAccessCidrs, so it is open to "
             "0.0.0.0/0. Set vpc_config.endpoint_public_access=False (reach the API through the "
             "private endpoint), or list the deployers' CIDRs in public_access_cidrs.",
             None,
         )
-    elif any(is_world(c) for c in cidrs):
+        return
+    reach = coverage(cidrs)
+    if reach.exposed(**thresholds(args)):
         report_violation(
-            f"The public API endpoint is open to {[c for c in cidrs if is_world(c)]}. Replace "
-            "them in vpc_config.public_access_cidrs with the deployers' CIDRs, or turn "
-            "endpoint_public_access off.",
+            f"The public API endpoint admits {cidrs}, which together cover {reach.describe()}: "
+            "the internet. List only the deployers' CIDRs in vpc_config.public_access_cidrs, or "
+            "turn endpoint_public_access off.",
             None,
         )
 
 
 eks_endpoint_not_public = ResourceValidationPolicy(
     name="eks-endpoint-not-public",
-    description="The EKS API endpoint is not open to the whole internet.",
+    description=(
+        "The EKS API endpoint is not open to the internet (its public access CIDRs judged by "
+        "the public address space they cover together)."
+    ),
     validate=eks_endpoint_not_public_validator,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
+    config_schema=PolicyConfigSchema(properties=THRESHOLD_SCHEMA),
     tags=rule_tags("SEC-EKS-001", fsbp="EKS.1", checkov="CKV_AWS_38"),
     remediation_steps=(
         "Set vpc_config.endpoint_public_access=False, or restrict public_access_cidrs to known "
@@ -65,6 +82,7 @@ eks_endpoint_not_public = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def eks_secrets_encryption_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -95,6 +113,7 @@ eks_secrets_encryption = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def eks_control_plane_logging_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -142,6 +161,7 @@ def _version(value: Any) -> tuple[int, ...] | None:
         return None
 
 
+@fail_closed
 def eks_minimum_version_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -189,6 +209,7 @@ eks_minimum_version = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def eks_node_group_no_ssh_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

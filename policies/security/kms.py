@@ -11,7 +11,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_bool, as_number, config, framework, rule_tags
+from policies.common import as_bool, as_number, config, fail_closed, framework, rule_tags
 
 KMS_KEY = "aws:kms/key:Key"
 
@@ -20,6 +20,7 @@ DEFAULT_DELETION_WINDOW_DAYS = 30
 DEFAULT_MINIMUM_DELETION_WINDOW_DAYS = 30
 
 
+@fail_closed
 def kms_key_rotation_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -50,6 +51,7 @@ kms_key_rotation = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def kms_deletion_window_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

@@ -4,13 +4,14 @@ default security group, VPC flow logs and subnets' public IPs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -18,15 +19,26 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
+from policies.cidr import (
+    THRESHOLD_SCHEMA,
+    Permission,
+    exposures,
+    outside,
+    permission,
+    thresholds,
+)
 from policies.common import (
     as_bool,
     as_list,
-    as_number,
     config,
     effective_tags,
+    fail_closed,
     framework,
-    is_world,
+    known,
+    known_items,
+    matches_any,
     refers_to,
     rule_tags,
 )
@@ -44,94 +56,73 @@ DEFAULT_ADMIN_PORTS = [22, 3389]
 DEFAULT_PUBLIC_SUBNET_TAGS = {"tier": "public"}
 # What the provider stores when a security group is given no description.
 PLACEHOLDER_DESCRIPTIONS = ("", "Managed by Pulumi", "Managed by Terraform")
-ALL_PROTOCOLS = ("-1", "all")
-PORT_PROTOCOLS = ("tcp", "udp", "6", "17")
 
 
-@dataclass(frozen=True)
-class IngressRule:
-    """One ingress permission, whichever way it was written."""
-
-    where: str  # e.g. "ingress[0]" for an inline block, "" for a rule resource
-    protocol: str
-    from_port: float
-    to_port: float
-    sources: tuple[str, ...]
-
-    @property
-    def world_sources(self) -> list[str]:
-        return [s for s in self.sources if is_world(s)]
-
-    def covers(self, port: int) -> bool:
-        if self.protocol in ALL_PROTOCOLS:
-            return True
-        return self.protocol in PORT_PROTOCOLS and self.from_port <= port <= self.to_port
-
-    @property
-    def all_ports(self) -> bool:
-        if self.protocol in ALL_PROTOCOLS:
-            return True
-        return self.protocol in PORT_PROTOCOLS and self.from_port <= 1 and self.to_port >= 65535
-
-    def describe(self) -> str:
-        ports = (
-            "all traffic"
-            if self.protocol in ALL_PROTOCOLS
-            else f"{self.protocol} {self.from_port:g}-{self.to_port:g}"
-        )
-        return f"{self.where + ' ' if self.where else ''}{ports} from {self.world_sources}"
+def ingress_permissions(
+    resource_type: str, props: Mapping[str, Any], owner: str = ""
+) -> list[Permission]:
+    """The ingress permissions a resource declares, whichever of the three ways it is written."""
+    return _permissions(resource_type, props, owner, "ingress")
 
 
-def _protocol(value: Any) -> str:
-    number = as_number(value)
-    if number is not None:
-        return str(int(number))
-    return str(value if value is not None else "-1").strip().lower()
+def egress_permissions(
+    resource_type: str, props: Mapping[str, Any], owner: str = ""
+) -> list[Permission]:
+    return _permissions(resource_type, props, owner, "egress")
 
 
-def _rule(
-    where: str, props: Mapping[str, Any], protocol_key: str, sources: list[Any]
-) -> IngressRule:
-    start = as_number(props.get("fromPort"))
-    end = as_number(props.get("toPort"))
-    return IngressRule(
-        where=where,
-        protocol=_protocol(props.get(protocol_key)),
-        from_port=0.0 if start is None else start,
-        to_port=65535.0 if end is None else end,
-        sources=tuple(str(s) for s in sources if s),
-    )
-
-
-def ingress_rules(resource_type: str, props: Mapping[str, Any]) -> Iterator[IngressRule]:
-    """The ingress permissions a resource declares."""
+def _permissions(
+    resource_type: str, props: Mapping[str, Any], owner: str, direction: str
+) -> list[Permission]:
     if resource_type == SECURITY_GROUP:
-        for i, block in enumerate(as_list(props.get("ingress"))):
-            if isinstance(block, Mapping):
-                sources = as_list(block.get("cidrBlocks")) + as_list(block.get("ipv6CidrBlocks"))
-                yield _rule(f"ingress[{i}]", block, "protocol", sources)
-    elif resource_type == SECURITY_GROUP_RULE and props.get("type") == "ingress":
-        sources = as_list(props.get("cidrBlocks")) + as_list(props.get("ipv6CidrBlocks"))
-        yield _rule("", props, "protocol", sources)
-    elif resource_type == INGRESS_RULE:
-        yield _rule("", props, "ipProtocol", [props.get("cidrIpv4"), props.get("cidrIpv6")])
+        blocks = [
+            (f"{direction}[{i}]", b) for i, b in enumerate(known_items(known(props, direction)))
+        ]
+        options: dict[str, Any] = {}
+    elif resource_type == SECURITY_GROUP_RULE and known(props, "type") == direction:
+        blocks = [("", props)]
+        options = {"group_keys": ("sourceSecurityGroupId", "self")}
+    elif resource_type == (INGRESS_RULE if direction == "ingress" else EGRESS_RULE):
+        blocks = [("", props)]
+        options = {
+            "protocol_key": "ipProtocol",
+            "cidr_keys": ("cidrIpv4", "cidrIpv6"),
+            "prefix_key": "prefixListId",
+            "group_keys": ("referencedSecurityGroupId",),
+        }
+    else:
+        return []
+    found = []
+    for where, block in blocks:
+        if not isinstance(block, Mapping):
+            continue
+        try:
+            found.append(permission(owner, where, block, **options))
+        except UnknownValueError:
+            # Not known until the update (a port or protocol computed from a new resource): the
+            # engine runs the rules again then, with the value known.
+            continue
+    return found
 
 
 def _admin_ports(args: ResourceValidationArgs) -> list[int]:
     return [int(p) for p in config(args, "adminPorts", DEFAULT_ADMIN_PORTS)]
 
 
+@fail_closed
 def sg_no_world_admin_ports_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
     if args.resource_type not in (SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE):
         return
     ports = _admin_ports(args)
-    for rule in ingress_rules(args.resource_type, args.props):
-        exposed = [p for p in ports if rule.covers(p)]
-        if rule.world_sources and exposed:
+    for exposure in exposures(
+        ingress_permissions(args.resource_type, args.props), **thresholds(args)
+    ):
+        exposed = [p for p in ports if exposure.covers(p)]
+        if exposed:
             report_violation(
-                f"Ingress {rule.describe()} exposes administration port(s) {exposed} to the "
+                f"Ingress {exposure.describe()} exposes administration port(s) {exposed} to the "
                 "internet. Remove the rule or restrict its source to known CIDRs or a security "
                 "group; prefer SSM Session Manager to SSH/RDP.",
                 None,
@@ -141,8 +132,8 @@ def sg_no_world_admin_ports_validator(
 sg_no_world_admin_ports = ResourceValidationPolicy(
     name="sg-no-world-admin-ports",
     description=(
-        "No security group rule allows 0.0.0.0/0 or ::/0 to reach remote administration ports "
-        "(SSH 22, RDP 3389)."
+        "No security group rule lets the internet (0.0.0.0/0, ::/0 or any set of ranges covering "
+        "as much public space) reach remote administration ports (SSH 22, RDP 3389)."
     ),
     validate=sg_no_world_admin_ports_validator,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -154,13 +145,15 @@ sg_no_world_admin_ports = ResourceValidationPolicy(
                 "items": {"type": "integer", "minimum": 0, "maximum": 65535},
                 "default": DEFAULT_ADMIN_PORTS,
                 "description": "Ports that must never be open to the internet.",
-            }
+            },
+            **THRESHOLD_SCHEMA,
         }
     ),
     framework=framework(cis="5.2"),
     tags=[
-        *rule_tags("SEC-NET-001", cis="5.2", checkov="CKV_AWS_24"),
+        *rule_tags("SEC-NET-001", cis="5.2", fsbp="EC2.53", checkov="CKV_AWS_24"),
         "cis-aws-v3:5.3",
+        "aws-fsbp:EC2.54",
         "checkov:CKV_AWS_25",
     ],
     remediation_steps=(
@@ -170,15 +163,18 @@ sg_no_world_admin_ports = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def sg_no_world_all_ports_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
     if args.resource_type not in (SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE):
         return
-    for rule in ingress_rules(args.resource_type, args.props):
-        if rule.world_sources and rule.all_ports:
+    for exposure in exposures(
+        ingress_permissions(args.resource_type, args.props), **thresholds(args)
+    ):
+        if exposure.all_ports:
             report_violation(
-                f"Ingress {rule.describe()} opens every port to the internet. Allow only the "
+                f"Ingress {exposure.describe()} opens every port to the internet. Allow only the "
                 "ports the service needs, from the sources that need them.",
                 None,
             )
@@ -187,17 +183,19 @@ def sg_no_world_all_ports_validator(
 sg_no_world_all_ports = ResourceValidationPolicy(
     name="sg-no-world-all-ports",
     description=(
-        "No security group rule allows 0.0.0.0/0 or ::/0 on all protocols or on the whole port "
-        "range."
+        "No security group rule lets the internet (by coverage, IPv4 and IPv6) in on all "
+        "protocols or on the whole port range."
     ),
     validate=sg_no_world_all_ports_validator,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    tags=rule_tags("SEC-NET-002", fsbp="EC2.18", checkov="CKV_AWS_277"),
+    config_schema=PolicyConfigSchema(properties=THRESHOLD_SCHEMA),
+    tags=rule_tags("SEC-NET-002", checkov="CKV_AWS_277"),
     remediation_steps="Replace the rule with one per needed port, from the needed sources only.",
 )
 
 
+@fail_closed
 def sg_descriptions_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -232,6 +230,7 @@ sg_descriptions = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def default_sg_closed_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -260,6 +259,7 @@ default_sg_closed = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def vpc_flow_logs_validator(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     flow_logs = [r for r in args.resources if r.resource_type == FLOW_LOG]
     for vpc in (r for r in args.resources if r.resource_type == VPC):
@@ -284,6 +284,7 @@ vpc_flow_logs = StackValidationPolicy(
 )
 
 
+@fail_closed
 def subnet_no_public_ip_on_launch_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -323,9 +324,232 @@ subnet_no_public_ip_on_launch = ResourceValidationPolicy(
     remediation_steps="Set map_public_ip_on_launch=False on the subnet.",
 )
 
+# --- the internet's reach, judged over every rule of a security group ---------------------------
+
+MANAGED_PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+
+
+@dataclass
+class _Group:
+    """A security group and every permission declared for it, inline or by rule resources."""
+
+    name: str
+    tags: dict[str, str]
+    ingress: list[Permission]
+    egress: list[Permission]
+
+
+def _security_groups(resources: Sequence[PolicyResource]) -> list[_Group]:
+    groups = [r for r in resources if r.resource_type == SECURITY_GROUP]
+    found = {
+        g.urn: _Group(
+            name=g.name,
+            tags={str(k): str(v) for k, v in (known(g.props, "tags") or {}).items()},
+            ingress=ingress_permissions(SECURITY_GROUP, g.props, g.urn),
+            egress=egress_permissions(SECURITY_GROUP, g.props, g.urn),
+        )
+        for g in groups
+    }
+    for r in resources:
+        if r.resource_type not in (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE):
+            continue
+        owner = next((g for g in groups if refers_to(r, "securityGroupId", g)), None)
+        target = known(r.props, "securityGroupId")
+        # A rule for a group outside the stack joins the other rules naming the same group id;
+        # one whose group id is not known yet stands alone.
+        key = owner.urn if owner is not None else f"id:{target}" if target else r.urn
+        group = found.setdefault(
+            key, _Group(name=str(known(r.props, "securityGroupId")), tags={}, ingress=[], egress=[])
+        )
+        group.ingress += ingress_permissions(r.resource_type, r.props, r.urn)
+        group.egress += egress_permissions(r.resource_type, r.props, r.urn)
+    return list(found.values())
+
+
+def _prefix_lists(resources: Sequence[PolicyResource]) -> dict[str, list[str]]:
+    """The CIDRs of the managed prefix lists the stack declares, by id: their inline `entries`
+    and the `aws:ec2/managedPrefixListEntry` resources that add to them."""
+    lists: dict[str, list[str]] = {}
+    for r in resources:
+        if r.resource_type == MANAGED_PREFIX_LIST:
+            entries = [e for e in known_items(known(r.props, "entries")) if isinstance(e, Mapping)]
+            cidrs = [str(e.get("cidr")) for e in entries if e.get("cidr")]
+            for key in ("id", "arn"):
+                if known(r.props, key):
+                    lists.setdefault(str(known(r.props, key)), []).extend(cidrs)
+    for r in resources:
+        if r.resource_type == PREFIX_LIST_ENTRY and known(r.props, "cidr"):
+            target = str(known(r.props, "prefixListId"))
+            lists.setdefault(target, []).append(str(known(r.props, "cidr")))
+    return lists
+
+
+def _public_ports(args: StackValidationArgs, group: _Group) -> list[int]:
+    """The ports the policy config lets the internet reach on this group."""
+    ports: list[int] = []
+    for entry in config(args, "publicIngress", []) or []:
+        name, tags = entry.get("securityGroup"), entry.get("tags") or {}
+        if not name and not tags:
+            continue
+        if (
+            name
+            and not matches_any(group.name, [name])
+            and not matches_any(group.tags.get("Name", ""), [name])
+        ):
+            continue
+        if all(group.tags.get(str(k)) == str(v) for k, v in tags.items()):
+            ports += [int(p) for p in entry.get("ports") or []]
+    return ports
+
+
+def _ranges(intervals: Sequence[tuple[int, int]]) -> str:
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in intervals)
+
+
+@fail_closed
+def sg_no_internet_ingress_validator(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    known_lists = _prefix_lists(args.resources)
+    trusted = {str(p) for p in config(args, "trustedPrefixLists", []) or []}
+    for group in _security_groups(args.resources):
+        for p in group.ingress:
+            for pl in p.prefix_lists:
+                if pl not in known_lists and pl not in trusted:
+                    report_violation(
+                        f"Security group {group.name}: ingress {p.where or ''} admits prefix list "
+                        f"{pl}, which this stack does not declare, so what it lets in cannot be "
+                        "judged. Declare the list in the stack (aws.ec2.ManagedPrefixList) or "
+                        "name it in trustedPrefixLists of the policy config.",
+                        p.owner,
+                    )
+        allowed = _public_ports(args, group)
+        for exposure in exposures(group.ingress, known_lists, **thresholds(args)):
+            rest = outside(exposure, allowed)
+            if not rest:
+                continue
+            shown = (
+                exposure.describe()
+                if exposure.protocol not in ("tcp", "udp")
+                else f"{exposure.protocol} {_ranges(rest)} from {exposure.coverage.describe()}"
+            )
+            for owner in sorted({p.owner for p in exposure.permissions}):
+                where = [p.where for p in exposure.permissions if p.owner == owner and p.where]
+                report_violation(
+                    f"Security group {group.name} lets the internet in: {shown}"
+                    f"{' (' + ', '.join(where) + ')' if where else ''}, counting every rule of "
+                    "the group together. Restrict the sources to known networks or security "
+                    "groups; if the group fronts a public service, list its ports under "
+                    f"publicIngress in the policy config (public now: {allowed or 'none'}).",
+                    owner or None,
+                )
+
+
+sg_no_internet_ingress = StackValidationPolicy(
+    name="sg-no-internet-ingress",
+    description=(
+        "No security group lets the internet in, judged over all of its rules together (inline "
+        "blocks, rule resources, known prefix lists; IPv4 and IPv6 by coverage), except on the "
+        "ports the policy config lists as public for it."
+    ),
+    validate=sg_no_internet_ingress_validator,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "publicIngress": {
+                "type": "array",
+                "default": [],
+                "description": (
+                    "Security groups that front a public service, matched by a glob over the "
+                    "logical name or Name tag (securityGroup) and/or tags, with the tcp/udp "
+                    "ports the internet may reach."
+                ),
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "securityGroup": {"type": "string"},
+                        "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "ports": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+                        },
+                    },
+                    "required": ["ports"],
+                },
+            },
+            "trustedPrefixLists": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Prefix list ids not declared in the stack that may be sources.",
+            },
+            **THRESHOLD_SCHEMA,
+        }
+    ),
+    framework=framework(cis="5.2"),
+    tags=[
+        *rule_tags("SEC-NET-007", cis="5.2", fsbp="EC2.18", checkov="CKV_AWS_260"),
+        "cis-aws-v3:5.3",
+        "aws-fsbp:EC2.19",
+    ],
+    remediation_steps=(
+        "Restrict the group's sources to known CIDRs or security groups, or list its public "
+        "ports under publicIngress in the policy config."
+    ),
+)
+
+
+@fail_closed
+def sg_world_egress_with_endpoints_validator(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    interface = [
+        r
+        for r in args.resources
+        if r.resource_type == VPC_ENDPOINT
+        and str(known(r.props, "vpcEndpointType") or "Gateway") == "Interface"
+    ]
+    if not interface:
+        return
+    known_lists = _prefix_lists(args.resources)
+    for group in _security_groups(args.resources):
+        for exposure in exposures(group.egress, known_lists, **thresholds(args)):
+            for owner in sorted({p.owner for p in exposure.permissions}):
+                report_violation(
+                    f"Security group {group.name} allows egress to the internet "
+                    f"({exposure.describe().replace(' from ', ' to ')}) although the VPC "
+                    f"reaches AWS APIs through {len(interface)} interface endpoint(s). Where the "
+                    "workloads need no other destination, allow egress only to the endpoints' "
+                    "security group and the VPC's CIDR.",
+                    owner or None,
+                )
+
+
+sg_world_egress_with_endpoints = StackValidationPolicy(
+    name="sg-world-egress-with-endpoints",
+    description=(
+        "Security groups in a VPC with interface endpoints do not allow egress to the whole "
+        "internet (advisory: world egress stays allowed where workloads need it)."
+    ),
+    validate=sg_world_egress_with_endpoints_validator,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.LOW,
+    config_schema=PolicyConfigSchema(properties=THRESHOLD_SCHEMA),
+    tags=rule_tags("SEC-NET-008", checkov="CKV_AWS_382"),
+    remediation_steps=(
+        "Limit egress to the VPC endpoints' security group and the VPC CIDR where the workloads "
+        "need nothing else."
+    ),
+)
+
 POLICIES = [
     sg_no_world_admin_ports,
     sg_no_world_all_ports,
+    sg_no_internet_ingress,
+    sg_world_egress_with_endpoints,
     sg_descriptions,
     default_sg_closed,
     vpc_flow_logs,

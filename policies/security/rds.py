@@ -14,7 +14,16 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_bool, as_list, as_number, config, framework, present, rule_tags
+from policies.common import (
+    as_bool,
+    as_list,
+    as_number,
+    config,
+    fail_closed,
+    framework,
+    present,
+    rule_tags,
+)
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
@@ -46,6 +55,7 @@ def _engine_family(engine: Any) -> str:
     return next((f for f in REQUIRED_LOG_EXPORTS if name.startswith(f)), name)
 
 
+@fail_closed
 def rds_storage_encrypted_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -72,6 +82,7 @@ rds_storage_encrypted = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_not_publicly_accessible_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -99,6 +110,7 @@ rds_not_publicly_accessible = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_deletion_protection_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -123,6 +135,7 @@ rds_deletion_protection = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_iam_authentication_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -148,6 +161,7 @@ rds_iam_authentication = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_backup_retention_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -194,6 +208,7 @@ rds_backup_retention = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_performance_insights_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -230,6 +245,7 @@ rds_performance_insights = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_enhanced_monitoring_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -262,6 +278,7 @@ rds_enhanced_monitoring = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_log_exports_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -300,6 +317,7 @@ rds_log_exports = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_auto_minor_version_upgrade_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -334,6 +352,7 @@ def _parameters(props: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+@fail_closed
 def rds_parameter_group_force_ssl_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -373,6 +392,7 @@ rds_parameter_group_force_ssl = ResourceValidationPolicy(
 )
 
 
+@fail_closed
 def rds_managed_master_password_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

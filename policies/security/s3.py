@@ -24,6 +24,7 @@ from pulumi_policy import (
 from policies.common import (
     as_bool,
     as_list,
+    fail_closed,
     framework,
     known,
     policy_document,
@@ -86,6 +87,7 @@ def _all_flags_on(props: Mapping[str, Any]) -> list[str]:
     return [f for f in BLOCK_FLAGS if as_bool(known(props, f)) is not True]
 
 
+@fail_closed
 def s3_public_access_block_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -187,6 +189,7 @@ def _encryption_problem(props: Mapping[str, Any], log_target: bool) -> str | Non
     return f"defaults to {algorithms} instead of SSE-KMS with a customer-managed key"
 
 
+@fail_closed
 def s3_encryption_kms_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -238,6 +241,7 @@ s3_encryption_kms = StackValidationPolicy(
 # --- Versioning --------------------------------------------------------------------------------
 
 
+@fail_closed
 def s3_versioning_validator(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     for bucket in buckets(args.resources):
         configs = companions(bucket, args.resources, VERSIONING_TYPES)
@@ -308,6 +312,7 @@ def enforces_tls(policy: Any) -> bool:
     return any(_denies_insecure_transport(s) for s in statements(policy_document(policy)))
 
 
+@fail_closed
 def s3_tls_only_validator(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     fix = (
         "Add a statement that denies s3:* to Principal '*' on the bucket and its objects with "
@@ -368,6 +373,7 @@ def _public_grants(props: Mapping[str, Any]) -> list[str]:
     return found
 
 
+@fail_closed
 def s3_no_public_acl_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

@@ -11,12 +11,13 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_bool, present, rule_tags
+from policies.common import as_bool, fail_closed, present, rule_tags
 from policies.security.rds import RDS_INSTANCE
 
 SECRET = "aws:secretsmanager/secret:Secret"
 
 
+@fail_closed
 def secrets_customer_managed_key_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:

@@ -12,6 +12,7 @@ from agents.policy_gate import (
     PolicyConfigError,
     load_policy_config,
     normalize_config,
+    rule_table,
     stack_of,
 )
 from tests.policies.conftest import mutate
@@ -30,6 +31,16 @@ def test_packs_report_their_rules_with_ids_and_severities(gate):
 def test_rule_ids_are_unique_across_packs(gate):
     ids = [m.rule_id for p in gate.analyzers.values() for m in p.policies.values()]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_the_readme_rule_table_is_the_packs_own(gate):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for row in rule_table(gate):
+        line = (
+            f"| {row['id']} | `{row['policy']}` | {row['checks']} | {row['controls'] or '—'} "
+            f"| {row['dev']} | {row['prod']} |"
+        )
+        assert line in readme, f"README's rule table lacks or misstates {row['id']}: {line}"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

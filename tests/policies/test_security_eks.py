@@ -77,6 +77,49 @@ CASES: list[tuple[str, str, str, dict[str, Any], bool]] = [
     ),
     # Absent: EKS turns the public endpoint on, open to 0.0.0.0/0.
     ("eks-endpoint-not-public", "missing", CLUSTER, without(GOOD_CLUSTER, "vpcConfig"), True),
+    (
+        "eks-endpoint-not-public",
+        "two half ranges",
+        CLUSTER,
+        {
+            **GOOD_CLUSTER,
+            "vpcConfig": {
+                "endpointPublicAccess": True,
+                "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"],
+            },
+        },
+        True,
+    ),
+    (
+        "eks-endpoint-not-public",
+        "public ipv6",
+        CLUSTER,
+        {
+            **GOOD_CLUSTER,
+            "vpcConfig": {"endpointPublicAccess": "true", "publicAccessCidrs": ["2000::/3"]},
+        },
+        True,
+    ),
+    (
+        "eks-endpoint-not-public",
+        "office range",
+        CLUSTER,
+        {
+            **GOOD_CLUSTER,
+            "vpcConfig": {
+                "endpointPublicAccess": True,
+                "publicAccessCidrs": ["198.51.100.0/24", "8.8.8.0/22"],
+            },
+        },
+        False,
+    ),
+    (
+        "eks-endpoint-not-public",
+        "unreadable flag",
+        CLUSTER,
+        {**GOOD_CLUSTER, "vpcConfig": {"endpointPublicAccess": "off"}},
+        True,
+    ),
     ("eks-secrets-encryption", "passes", CLUSTER, GOOD_CLUSTER, False),
     (
         "eks-secrets-encryption",

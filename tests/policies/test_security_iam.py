@@ -222,3 +222,259 @@ def test_irsa_trust_pinned(security, case, policy, fires, says):
 def test_irsa_rule_with_the_trust_policy_missing(security):
     found = analyze(security, ROLE, {"description": "no trust policy yet"}, name="no-trust")
     assert "iam-irsa-trust-pinned" not in {v.policyName for v in found}, found
+
+
+# --- effective grants: NotAction/NotResource, escalation, public trust (issue 8) -----------------
+
+NOT_ACTION = {"Sid": "AllButIam", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+NOT_RESOURCE = {
+    "Sid": "AllButState",
+    "Effect": "Allow",
+    "Action": "s3:GetObject",
+    "NotResource": "arn:aws:s3:::baseline-pulumi-state-*",
+}
+PASS_ANY_ROLE = {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+PASS_ONE_ROLE = {**PASS_ANY_ROLE, "Resource": "arn:aws:iam::123456789012:role/app-runner"}
+
+EFFECTIVE_CASES: list[tuple[str, str, str, dict[str, Any], bool]] = [
+    ("iam-no-not-action-allow", "passes", ROLE_POLICY, {"role": "r", "policy": doc(SCOPED)}, False),
+    (
+        "iam-no-not-action-allow",
+        "not action fails",
+        ROLE_POLICY,
+        {"role": "r", "policy": doc(NOT_ACTION)},
+        True,
+    ),
+    ("iam-no-not-action-allow", "not resource fails", POLICY, {"policy": doc(NOT_RESOURCE)}, True),
+    (
+        "iam-no-not-action-allow",
+        "inline not action fails",
+        ROLE,
+        {"assumeRolePolicy": "{}", "inlinePolicies": [{"name": "x", "policy": doc(NOT_ACTION)}]},
+        True,
+    ),
+    (
+        "iam-no-not-action-allow",
+        "deny with not action passes",
+        POLICY,
+        {"policy": doc({**NOT_ACTION, "Effect": "Deny"})},
+        False,
+    ),
+    ("iam-no-not-action-allow", "missing", ROLE_POLICY, {"role": "r"}, False),
+    (
+        "iam-no-wildcard-admin",
+        "not action is admin",
+        ROLE_POLICY,
+        {"role": "r", "policy": doc(NOT_ACTION)},
+        True,
+    ),
+    (
+        "iam-no-wildcard-admin",
+        "prefix wildcard is admin",
+        USER_POLICY,
+        {"user": "u", "policy": doc({"Effect": "Allow", "Action": "Iam*", "Resource": "*"})},
+        True,
+    ),
+    (
+        "iam-no-privilege-escalation",
+        "passes",
+        ROLE_POLICY,
+        {"role": "r", "policy": doc(PASS_ONE_ROLE)},
+        False,
+    ),
+    (
+        "iam-no-privilege-escalation",
+        "pass any role fails",
+        ROLE_POLICY,
+        {"role": "r", "policy": doc(PASS_ANY_ROLE)},
+        True,
+    ),
+    (
+        "iam-no-privilege-escalation",
+        "policy version fails",
+        POLICY,
+        {
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Action": ["iam:CreatePolicyVersion"],
+                    "Resource": "arn:aws:iam::*:policy/*",
+                }
+            )
+        },
+        True,
+    ),
+    (
+        "iam-no-privilege-escalation",
+        "attach spelled with wildcards fails",
+        ROLE_POLICY,
+        {"role": "r", "policy": doc({"Effect": "Allow", "Action": "iam:attach*", "Resource": "*"})},
+        True,
+    ),
+    ("iam-no-privilege-escalation", "missing", POLICY, {"description": "no document"}, False),
+    (
+        "iam-no-privilege-escalation",
+        "unreadable document fails",
+        POLICY,
+        {"policy": '{"Statement": [{"Effect": "Allow", "Action": 7}]}'},
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "example", EFFECTIVE_CASES, ids=[f"{r}:{c}" for r, c, _, _, _ in EFFECTIVE_CASES]
+)
+def test_effective_grants(security, example):
+    rule, case, type_token, props, fires = example
+    name = f"{rule}-{case}".replace(" ", "-")
+    found = [v for v in analyze(security, type_token, props, name=name) if v.policyName == rule]
+    assert bool(found) == fires, f"{rule} on {type_token}::{name}: {[v.detail for v in found]}"
+
+
+def public_trust(principal: Any, condition: dict[str, Any] | None = None) -> str:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "sts:AssumeRole",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return doc(statement)
+
+
+TRUST_CASES: list[tuple[str, str | None, bool]] = [
+    ("account passes", public_trust({"AWS": "arn:aws:iam::123456789012:root"}), False),
+    ("service passes", public_trust({"Service": "ec2.amazonaws.com"}), False),
+    ("star fails", public_trust("*"), True),
+    ("aws star fails", public_trust({"AWS": "*"}), True),
+    ("star in a list fails", public_trust({"AWS": ["arn:aws:iam::123456789012:root", "*"]}), True),
+    (
+        "narrowed to the organisation passes",
+        public_trust({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}),
+        False,
+    ),
+    (
+        "if-exists condition fails",
+        public_trust(
+            {"AWS": "*"}, {"StringEqualsIfExists": {"aws:PrincipalAccount": "123456789012"}}
+        ),
+        True,
+    ),
+    ("missing", None, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "policy", "fires"), TRUST_CASES, ids=[c for c, _, _ in TRUST_CASES]
+)
+def test_trust_admits_no_one_at_large(security, case, policy, fires):
+    rule = "iam-trust-no-public-principal"
+    props = {"assumeRolePolicy": policy} if policy is not None else {"description": "no trust"}
+    found = [
+        v
+        for v in analyze(security, ROLE, props, name=case.replace(" ", "-"))
+        if v.policyName == rule
+    ]
+    assert bool(found) == fires, f"{rule} on {ROLE}::{case}: {[v.detail for v in found]}"
+
+
+@pytest.mark.parametrize("action", ["sts:*", "*", "STS:AssumeRoleWith*"])
+def test_irsa_trust_through_a_wider_action_is_judged_too(security, action):
+    policy = doc({"Effect": "Allow", "Principal": {"Federated": PROVIDER}, "Action": action})
+    found = analyze(security, ROLE, {"assumeRolePolicy": policy}, name="wide-irsa")
+    assert "iam-irsa-trust-pinned" in {v.policyName for v in found}, found
+
+
+def test_irsa_trust_pinned_to_two_service_accounts_fails(security):
+    policy = doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": PROVIDER},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{ISSUER}:sub": ["system:serviceaccount:a:b", "system:serviceaccount:c:d"],
+                    f"{ISSUER}:aud": "sts.amazonaws.com",
+                }
+            },
+        }
+    )
+    found = analyze(security, ROLE, {"assumeRolePolicy": policy}, name="two-accounts")
+    assert "iam-irsa-trust-pinned" in {v.policyName for v in found}, found
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::aws:policy/IAMFullAccess",
+        "arn:aws:iam::aws:policy/PowerUserAccess",
+        "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
+    ],
+)
+def test_admin_equivalent_managed_policies_are_refused(security, arn):
+    found = analyze(security, ATTACHMENT, {"role": "r", "policyArn": arn}, name="admin-equivalent")
+    assert "iam-no-administrator-access" in {v.policyName for v in found}, arn
+
+
+def test_exclusive_attachments_are_judged_too(security):
+    exclusive = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+    found = analyze(security, exclusive, {"roleName": "r", "policyArns": [ADMIN]}, name="excl")
+    assert "iam-no-administrator-access" in {v.policyName for v in found}
+
+
+GITHUB = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+GITHUB_KEY = "token.actions.githubusercontent.com"
+
+FEDERATION_CASES: list[tuple[str, Any, dict[str, Any] | None, bool]] = [
+    ("google without audience fails", "accounts.google.com", None, True),
+    (
+        "cognito with its pool passes",
+        "cognito-identity.amazonaws.com",
+        {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:pool-1"}},
+        False,
+    ),
+    (
+        "github without sub fails",
+        GITHUB,
+        {"StringEquals": {f"{GITHUB_KEY}:aud": "sts.amazonaws.com"}},
+        True,
+    ),
+    (
+        "github repo pinned passes",
+        GITHUB,
+        {
+            "StringEquals": {f"{GITHUB_KEY}:aud": "sts.amazonaws.com"},
+            "StringLike": {f"{GITHUB_KEY}:sub": "repo:my-org/infra:*"},
+        },
+        False,
+    ),
+    ("github any repo fails", GITHUB, {"StringLike": {f"{GITHUB_KEY}:sub": "repo:*"}}, True),
+    (
+        "github org prefix fails",
+        GITHUB,
+        {"StringLike": {f"{GITHUB_KEY}:sub": "repo:my-org*"}},
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "provider", "condition", "fires"),
+    FEDERATION_CASES,
+    ids=[c for c, _, _, _ in FEDERATION_CASES],
+)
+def test_web_identity_trust_pins_whose_token(security, case, provider, condition, fires):
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    found = analyze(
+        security, ROLE, {"assumeRolePolicy": doc(statement)}, name=case.replace(" ", "-")
+    )
+    names = {v.policyName for v in found}
+    assert ("iam-trust-no-public-principal" in names) == fires, [v.detail for v in found]
+    assert "iam-irsa-trust-pinned" not in names  # IRSA judges EKS issuers only

@@ -413,3 +413,296 @@ def test_public_tier_tags_come_from_policy_config(security):
     props = {"cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": True, "tags": {"network": "dmz"}}
     found = analyze(security, SUBNET, props, config=cfg, name="dmz")
     assert "subnet-no-public-ip-on-launch" not in {v.policyName for v in found}, found
+
+
+# --- the internet's reach over all of a group's rules together (issue 8) -------------------------
+
+INTERNET = "sg-no-internet-ingress"
+EGRESS = "sg-world-egress-with-endpoints"
+
+
+def group(name: str = "database-sg", ingress: list[dict[str, Any]] | None = None, **extra: Any):
+    props = {"description": "db", "vpcId": "vpc-1", "ingress": ingress or [], **extra}
+    return resource(SG, props, name, outputs={**props, "id": f"sg-{name}"})
+
+
+def port_rule(sg_id: str, cidr: str, name: str, port: int = 5432):
+    props = {
+        "securityGroupId": sg_id,
+        "ipProtocol": "tcp",
+        "fromPort": port,
+        "toPort": port,
+        "cidrIpv4": cidr,
+        "description": "x",
+    }
+    return resource(INGRESS_RULE, props, name)
+
+
+def internet_hits(security, resources, config=None, rule=INTERNET):
+    return sorted(
+        {v.urn for v in analyze_stack(security, resources, config=config) if v.policyName == rule}
+    )
+
+
+def test_a_group_reached_only_from_the_vpc_passes(security):
+    sg = group()
+    assert not internet_hits(security, [sg, port_rule(sg.outputs["id"], "10.0.0.0/16", "vpc")])
+
+
+def test_a_database_port_open_to_the_internet_fails_on_the_rule_that_opens_it(security):
+    sg = group()
+    rule = port_rule(sg.outputs["id"], "0.0.0.0/0", "open")
+    assert internet_hits(security, [sg, rule]) == [rule.urn]
+
+
+def test_two_half_ranges_in_two_rule_resources_fail_together(security):
+    sg = group()
+    low, high = (
+        port_rule(sg.outputs["id"], c, n)
+        for c, n in (("8.8.0.0/17", "low"), ("8.8.128.0/17", "high"))
+    )
+    assert internet_hits(security, [sg, low]) == []
+    assert internet_hits(security, [sg, low, high]) == sorted([low.urn, high.urn])
+
+
+def test_an_inline_block_and_a_rule_resource_add_up(security):
+    sg = group(
+        ingress=[
+            {
+                "protocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrBlocks": ["8.8.0.0/17"],
+                "description": "x",
+            }
+        ]
+    )
+    rule = port_rule(sg.outputs["id"], "8.8.128.0/17", "rest", port=443)
+    assert internet_hits(security, [sg, rule]) == sorted([sg.urn, rule.urn])
+
+
+def test_a_group_with_no_ingress_passes(security):
+    assert not internet_hits(security, [group()])
+
+
+def test_public_ports_come_from_policy_config(security):
+    sg = group(
+        "public-lb",
+        ingress=[
+            {
+                "protocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrBlocks": ["0.0.0.0/0"],
+                "description": "x",
+            }
+        ],
+    )
+    cfg = {INTERNET: {"publicIngress": [{"securityGroup": "public-*", "ports": [443]}]}}
+    assert internet_hits(security, [sg]) == [sg.urn]
+    assert internet_hits(security, [sg], cfg) == []
+    other = group("database-sg", ingress=sg.inputs["ingress"])
+    assert internet_hits(security, [other], cfg) == [other.urn]
+
+
+def test_an_undeclared_prefix_list_cannot_be_judged_and_fails(security):
+    sg = group()
+    rule = resource(
+        INGRESS_RULE,
+        {
+            "securityGroupId": sg.outputs["id"],
+            "ipProtocol": "tcp",
+            "fromPort": 5432,
+            "toPort": 5432,
+            "prefixListId": "pl-123",
+            "description": "x",
+        },
+        "pl",
+    )
+    assert internet_hits(security, [sg, rule]) == [rule.urn]
+    assert internet_hits(security, [sg, rule], {INTERNET: {"trustedPrefixLists": ["pl-123"]}}) == []
+
+
+def test_a_declared_prefix_list_is_judged_by_its_entries(security):
+    sg = group()
+    plist = resource(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        {
+            "name": "x",
+            "maxEntries": 2,
+            "addressFamily": "IPv4",
+            "entries": [{"cidr": "0.0.0.0/1"}, {"cidr": "128.0.0.0/1"}],
+        },
+        "plist",
+        outputs={"id": "pl-9", "entries": [{"cidr": "0.0.0.0/1"}, {"cidr": "128.0.0.0/1"}]},
+    )
+    rule = resource(
+        INGRESS_RULE,
+        {
+            "securityGroupId": sg.outputs["id"],
+            "ipProtocol": "tcp",
+            "fromPort": 5432,
+            "toPort": 5432,
+            "prefixListId": "pl-9",
+            "description": "x",
+        },
+        "pl",
+    )
+    assert internet_hits(security, [sg, plist, rule]) == [rule.urn]
+
+
+def test_an_unreadable_port_fails_the_stack_rule(security):
+    sg = group(
+        ingress=[
+            {
+                "protocol": "tcp",
+                "fromPort": "NaN",
+                "toPort": 22,
+                "cidrBlocks": ["10.0.0.0/8"],
+                "description": "x",
+            }
+        ]
+    )
+    assert analyze_stack(security, [sg]) and INTERNET in {
+        v.policyName for v in analyze_stack(security, [sg])
+    }
+
+
+def endpoint(kind: str):
+    props = {
+        "vpcId": "vpc-1",
+        "serviceName": "com.amazonaws.us-east-1.sts",
+        "vpcEndpointType": kind,
+    }
+    return resource("aws:ec2/vpcEndpoint:VpcEndpoint", props, f"ep-{kind}")
+
+
+def world_egress_group():
+    egress = [
+        {
+            "protocol": "-1",
+            "fromPort": 0,
+            "toPort": 0,
+            "cidrBlocks": ["0.0.0.0/0"],
+            "description": "x",
+        }
+    ]
+    return group("nodes", egress=egress)
+
+
+def test_world_egress_is_reported_where_interface_endpoints_exist(security):
+    sg = world_egress_group()
+    assert internet_hits(security, [sg, endpoint("Interface")], rule=EGRESS) == [sg.urn]
+    found = [
+        v for v in analyze_stack(security, [sg, endpoint("Interface")]) if v.policyName == EGRESS
+    ]
+    assert {v.enforcementLevel for v in found} == {"advisory"}
+
+
+def test_world_egress_passes_without_interface_endpoints(security):
+    assert internet_hits(security, [world_egress_group(), endpoint("Gateway")], rule=EGRESS) == []
+
+
+def test_vpc_scoped_egress_passes_with_endpoints(security):
+    sg = group(
+        "nodes",
+        egress=[
+            {
+                "protocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrBlocks": ["10.0.0.0/16"],
+                "description": "x",
+            }
+        ],
+    )
+    assert internet_hits(security, [sg, endpoint("Interface")], rule=EGRESS) == []
+
+
+def test_prefix_list_entries_declared_as_resources_count(security):
+    sg = group()
+    plist = resource(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        {"name": "x", "maxEntries": 2, "addressFamily": "IPv4"},
+        "plist",
+        outputs={"id": "pl-7"},
+    )
+    entry = resource(
+        "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
+        {"prefixListId": "pl-7", "cidr": "0.0.0.0/0"},
+        "entry",
+    )
+    rule = resource(
+        INGRESS_RULE,
+        {
+            "securityGroupId": sg.outputs["id"],
+            "ipProtocol": "tcp",
+            "fromPort": 22,
+            "toPort": 22,
+            "prefixListId": "pl-7",
+            "description": "x",
+        },
+        "pl",
+    )
+    assert internet_hits(security, [sg, plist, rule]) == []
+    assert internet_hits(security, [sg, plist, entry, rule]) == [rule.urn]
+
+
+def test_an_unknown_source_does_not_hide_a_known_open_one(security):
+    # In a preview, a CIDR computed from a new resource is unknown; the known /0 is still judged.
+    open_block = {
+        "protocol": "tcp",
+        "fromPort": 22,
+        "toPort": 22,
+        "cidrBlocks": ["0.0.0.0/0"],
+        "description": "x",
+    }
+    computed = {**open_block, "cidrBlocks": [UNKNOWN_STRING_VALUE]}
+    sg = group("mixed", ingress=[open_block, computed])
+    assert internet_hits(security, [sg]) == [sg.urn]
+    found = analyze(
+        security, SG, {"description": "x", "ingress": [open_block, computed]}, name="mixed"
+    )
+    assert "sg-no-world-admin-ports" in {v.policyName for v in found}
+
+
+def test_rules_for_groups_not_known_yet_are_not_pooled(security):
+    low = resource(
+        INGRESS_RULE,
+        {
+            "securityGroupId": UNKNOWN_STRING_VALUE,
+            "ipProtocol": "tcp",
+            "fromPort": 22,
+            "toPort": 22,
+            "cidrIpv4": "8.8.0.0/17",
+            "description": "x",
+        },
+        "a",
+    )
+    high = resource(
+        INGRESS_RULE,
+        {
+            "securityGroupId": UNKNOWN_STRING_VALUE,
+            "ipProtocol": "tcp",
+            "fromPort": 22,
+            "toPort": 22,
+            "cidrIpv4": "8.8.128.0/17",
+            "description": "x",
+        },
+        "b",
+    )
+    assert internet_hits(security, [low, high]) == []
+
+
+def test_nat64_egress_counts_as_the_ipv4_internet(security):
+    egress = [
+        {
+            "protocol": "-1",
+            "fromPort": 0,
+            "toPort": 0,
+            "ipv6CidrBlocks": ["64:ff9b::/96"],
+            "description": "x",
+        }
+    ]
+    sg = group("nodes", egress=egress)
+    assert internet_hits(security, [sg, endpoint("Interface")], rule=EGRESS) == [sg.urn]
