@@ -18,12 +18,8 @@ class InputError(AgentsError):
 
 def read_yaml(path: Path, what: str, error: type[InputError] = InputError) -> Any:
     """A YAML file's document (None when empty); a file that cannot be read or parsed raises
-    `error` with one line naming the file and `what` it should have been."""
-    import yaml  # noqa: PLC0415 - `python -m agents` commands that read no YAML skip loading it
+    `error` with one line naming the file and `what` it should have been. The checks (regular
+    file, 1 MiB, UTF-8, bounded aliases and depth, no duplicate keys) are `agents.inputs`'s."""
+    from agents.inputs import read_yaml_file  # noqa: PLC0415 - agents.inputs imports this module
 
-    try:
-        return yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise error(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    return read_yaml_file(path, what, error=error)

@@ -17,17 +17,52 @@ exactly the change that will run.
 Records live in `<state_dir>/approvals/<id>.json`, each signed with HMAC-SHA256 under a key kept in
 `<state_dir>/approval.key` (created 0600 on first use): editing a record by hand breaks its
 signature. Every decision is also a line of the audit log.
+
+Failing closed (decisions of issue 9):
+
+- Unknown cost. A proposal whose cost delta is unknown (the estimate failed, so the delta is None,
+  or it is not a finite number) is never approved by the reviewer: the verdict is `needs-human`,
+  with the reason on the record. Not `rejected`: an unpriced change is not wrong, only unjudged,
+  and a human with the plan in front of them can still approve it.
+- One terminal decision per request. `decide` (approve or reject) and `consume` are
+  compare-and-set operations: each takes an exclusive `fcntl.flock` on `<id>.lock` beside the
+  record, reads and verifies the record, checks its status, writes the new record atomically and
+  appends the audit line, all before it drops the flock. A second decision on a decided request
+  is refused with one line and an `approval.refused` audit record. (A per-record lock, not one for
+  the store: requests are independent, and the lock file never holds data, so it cannot be
+  damaged.)
+- The signing key must be a regular file (no symlink), mode 0600 or stricter (no group or world
+  bits: `mode & 0o077 == 0`), hex, at least 32 bytes once decoded. An empty, short, unreadable,
+  non-hex or group/world-accessible key is refused (`ApprovalError`, one line, and an
+  `approval.key-refused` audit record): an empty key would sign and verify anything. A new key is
+  written to a temporary file, fsynced and then linked into place, so a full disk or a racing
+  process never leaves a half-written key behind.
+- HMAC, not asymmetric signatures. The reviewer runs inside the runner's process (it reviews the
+  proposal the runner just built) and humans decide through the same command line on the same
+  state folder: signer and verifier are the same OS identity, so a private key would sit next to
+  its public key and an attacker who can read one can read the other. Asymmetric signatures only
+  pay off once the reviewer runs under its own identity with its own key custody (a KMS
+  asymmetric key the runner may `Verify` but not `Sign`); until then HMAC with a hardened key is
+  as strong and simpler. The check lives in `_sign` alone, so that change stays local.
+- Every read validates the record's shape and types (`_parse_record`); a damaged record is never
+  used, and `damaged()` lists them for `status` and `python -m agents repair`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import hashlib
 import hmac
 import json
+import math
 import os
+import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +91,10 @@ STATEFUL_TYPES = frozenset(
 DESTRUCTIVE_OPS = frozenset(
     {"delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced"}
 )
+MIN_KEY_BYTES = 32
+STATUSES = frozenset({"pending", "approved", "rejected", "consumed"})
+_ID = re.compile(r"^[0-9]{14}-[0-9a-f]{6}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ApprovalError(AgentsError):
@@ -151,7 +190,9 @@ def review(proposal: Proposal, rules: ReviewRules, allowed: Iterable[tuple[str, 
             human.append(
                 f"{c.op} of stateful {c.type} {c.urn.rsplit('::', 1)[-1]} needs a human's approval"
             )
-    if proposal.cost_delta_usd is not None and proposal.cost_delta_usd > rules.max_cost_delta_usd:
+    if not _known_cost(proposal.cost_delta_usd):
+        human.append("the monthly cost change could not be estimated; a human must judge it")
+    elif proposal.cost_delta_usd is not None and proposal.cost_delta_usd > rules.max_cost_delta_usd:
         human.append(
             f"monthly cost rises by ${proposal.cost_delta_usd:,.2f}, over the "
             f"${rules.max_cost_delta_usd:,.2f} the reviewer may approve"
@@ -166,6 +207,14 @@ def review(proposal: Proposal, rules: ReviewRules, allowed: Iterable[tuple[str, 
             "no mandatory violation, no stateful delete or replace, cost "
             "delta within the threshold, within the persona's scope",
         ),
+    )
+
+
+def _known_cost(delta: object) -> bool:
+    return (
+        isinstance(delta, int | float)
+        and not isinstance(delta, bool)
+        and math.isfinite(float(delta))
     )
 
 
@@ -206,20 +255,89 @@ class ApprovalStore:
         self.audit = audit
         self.ttl_s = ttl_s
 
-    def _key(self) -> bytes:
+    # -- the signing key -------------------------------------------------------------------------
+    def _key_refused(self, why: str) -> ApprovalError:
+        with contextlib.suppress(OSError):  # a full disk must not hide the refusal itself
+            self.audit.append("approval.key-refused", path=str(self.key_file), why=why)
+        return ApprovalError(
+            f"approval key {self.key_file} {why}: refused (fix it, or move it aside to make a new "
+            "key; existing approvals then need a new decision)"
+        )
+
+    def check_key(self) -> bytes | None:
+        """The signing key, validated; None when there is none yet. `ApprovalError` when it is
+        unusable (see the module docstring)."""
         try:
-            return bytes.fromhex(self.key_file.read_text().strip())
+            fd = os.open(self.key_file, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
-            self.key_file.parent.mkdir(parents=True, exist_ok=True)
-            key = secrets.token_hex(32)
-            fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(key + "\n")
-            return bytes.fromhex(key)
+            return None
+        except OSError as exc:
+            raise self._key_refused(f"cannot be read ({exc.strerror or exc})") from exc
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise self._key_refused("is not a regular file")
+            if info.st_mode & 0o077:
+                raise self._key_refused(
+                    f"is open to group or others (mode {stat.S_IMODE(info.st_mode):04o}, "
+                    "expected 0600)"
+                )
+            raw = b""
+            while chunk := os.read(fd, 4096):
+                raw += chunk
+                if len(raw) > 64 * 1024:
+                    raise self._key_refused("is larger than any key")
+        except OSError as exc:
+            raise self._key_refused(f"cannot be read ({exc.strerror or exc})") from exc
+        finally:
+            os.close(fd)
+        text = raw.strip()
+        if not text:
+            raise self._key_refused("is empty")
+        try:
+            key = bytes.fromhex(text.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            raise self._key_refused("is not hex") from None
+        if len(key) < MIN_KEY_BYTES:
+            raise self._key_refused(f"holds {len(key)} bytes, fewer than {MIN_KEY_BYTES}")
+        return key
+
+    def _key(self) -> bytes:
+        key = self.check_key()
+        return key if key is not None else self._new_key()
+
+    def _new_key(self) -> bytes:
+        """A new random key, written whole or not at all: a temporary file is written and
+        fsynced, then hard-linked to the key's name (which fails if another process won)."""
+        self.key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(MIN_KEY_BYTES)
+        fd, tmp = tempfile.mkstemp(prefix=".approval.key.", dir=self.key_file.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            _write_all(fd, (key.hex() + "\n").encode())
+            os.fsync(fd)
+            os.close(fd)
+            fd = -1
+            try:
+                os.link(tmp, self.key_file)
+            except FileExistsError:
+                return self._key()  # another process made the key first: use theirs
+        except OSError as exc:
+            raise self._key_refused(f"could not be created ({exc.strerror or exc})") from exc
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            Path(tmp).unlink(missing_ok=True)
+        self.audit.append("approval.key-created", path=str(self.key_file))
+        return key
 
     def _sign(self, record: ApprovalRecord) -> str:
         blob = json.dumps(record.body(), sort_keys=True, separators=(",", ":")).encode()
         return hmac.new(self._key(), blob, hashlib.sha256).hexdigest()
+
+    # -- records ---------------------------------------------------------------------------------
+    def path(self, approval_id: str) -> Path:
+        return self.dir / f"{_check_id(approval_id)}.json"
 
     def _save(self, record: ApprovalRecord) -> None:
         record.signature = self._sign(record)
@@ -228,30 +346,66 @@ class ApprovalStore:
             json.dumps(asdict(record), indent=2, sort_keys=True) + "\n",
         )
 
-    def load(self, approval_id: str) -> ApprovalRecord:
-        if not approval_id.replace("-", "").isalnum():
-            raise UnknownApproval(f"'{approval_id}' is not an approval id")
-        path = self.dir / f"{approval_id}.json"
+    @contextlib.contextmanager
+    def _locked(self, approval_id: str) -> Iterator[None]:
+        """The request's compare-and-set lock: an exclusive flock on `<id>.lock`."""
+        if not self.path(approval_id).exists():
+            raise UnknownApproval(f"no approval request {approval_id}")
+        fd = os.open(self.dir / f"{approval_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            data = json.loads(path.read_text())
-            record = ApprovalRecord(**data)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # drops the flock
+
+    def load(self, approval_id: str) -> ApprovalRecord:
+        path = self.path(approval_id)
+        try:
+            text = path.read_text()
         except FileNotFoundError:
             raise UnknownApproval(f"no approval request {approval_id}") from None
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise ApprovalError(f"approval {approval_id} is unreadable ({exc}): refused") from exc
+        except OSError as exc:
+            raise ApprovalError(
+                f"approval {approval_id} cannot be read ({exc.strerror or exc}): refused"
+            ) from exc
+        try:
+            record = _parse_record(approval_id, text)
+        except _Damage as exc:
+            with contextlib.suppress(OSError):
+                self.audit.append("approval.damaged", approval=approval_id, why=str(exc))
+            raise ApprovalError(f"approval {approval_id} is damaged ({exc}): refused") from exc
         if not hmac.compare_digest(record.signature, self._sign(record)):
-            self.audit.append("approval.tampered", approval=approval_id)
+            with contextlib.suppress(OSError):
+                self.audit.append("approval.tampered", approval=approval_id)
             raise ApprovalError(f"approval {approval_id} was altered after it was signed: refused")
         return record
 
     def all(self) -> list[ApprovalRecord]:
+        """Every intact record; damaged ones are left out (see `damaged`)."""
         found = []
         for path in sorted(self.dir.glob("*.json")):
             try:
                 found.append(self.load(path.stem))
-            except ApprovalError:
+            except (ApprovalError, UnknownApproval):
                 continue
         return found
+
+    def damaged(self) -> list[tuple[Path, str | None, str]]:
+        """(file, stack, why) of every record that cannot be used: unreadable, wrong shape,
+        altered, or a stray file. The stack is read from the unverified record, None when even
+        that fails. Raises `ApprovalError` when the key itself is unusable."""
+        if self.check_key() is None:
+            return [(p, _claimed_stack(p), "no signing key to verify it") for p in self._files()]
+        found = []
+        for path in self._files():
+            try:
+                self.load(path.stem)
+            except (ApprovalError, UnknownApproval) as exc:
+                found.append((path, _claimed_stack(path), str(exc)))
+        return found
+
+    def _files(self) -> list[Path]:
+        return sorted(self.dir.glob("*.json"))
 
     def submit(self, proposal: Proposal, verdict: Review, reviewer: str) -> ApprovalRecord:
         now = _now()
@@ -281,70 +435,152 @@ class ApprovalStore:
         )
         return record
 
+    def _refuse(self, approval_id: str, why: str, **fields: Any) -> ApprovalError:
+        self.audit.append("approval.refused", approval=approval_id, why=why, **fields)
+        return ApprovalError(f"approval {approval_id} refused: {why}")
+
     def decide(
         self, approval_id: str, *, approve: bool, by: str, reason: str = ""
     ) -> ApprovalRecord:
-        """A human's decision on a request (only pending ones can be decided)."""
-        record = self.load(approval_id)
-        if record.status != "pending":
-            raise ApprovalError(f"approval {approval_id} is {record.status}, not pending")
-        record.status = "approved" if approve else "rejected"
-        record.decided_by = by
-        record.decided_at = _now().isoformat()
-        if reason:
-            record.reasons.append(reason)
-        self._save(record)
-        self.audit.append(
-            "approval.decided",
-            approval=approval_id,
-            by=by,
-            status=record.status,
-            reason=reason,
-            stack=record.proposal.get("stack"),
-        )
-        return record
+        """A human's decision on a request: a compare-and-set from `pending`, so of two decisions
+        at once exactly one wins and the other is refused."""
+        with self._locked(approval_id):
+            record = self.load(approval_id)
+            stack = record.proposal.get("stack")
+            if record.status != "pending":
+                raise self._refuse(
+                    approval_id,
+                    f"it is already {record.status} (by {record.decided_by or 'nobody'}), "
+                    "not pending",
+                    stack=stack,
+                    by=by,
+                )
+            if record.expired:
+                raise self._refuse(
+                    approval_id, f"it expired at {record.expires_at}", stack=stack, by=by
+                )
+            record.status = "approved" if approve else "rejected"
+            record.decided_by = by
+            record.decided_at = _now().isoformat()
+            if reason:
+                record.reasons.append(reason)
+            self._save(record)
+            self.audit.append(
+                "approval.decided",
+                approval=approval_id,
+                by=by,
+                status=record.status,
+                reason=reason,
+                stack=stack,
+            )
+            return record
 
     def consume(self, approval_id: str, proposal: Proposal) -> ApprovalRecord:
-        """Use an approval for the change about to run; refused unless everything matches."""
-        record = self.load(approval_id)
+        """Use an approval for the change about to run; refused unless everything matches. A
+        compare-and-set from `approved` to `consumed` under the request's lock: single use."""
+        who = {"stack": proposal.stack, "persona": proposal.persona}
+        with self._locked(approval_id):
+            record = self.load(approval_id)
 
-        def refuse(why: str) -> ApprovalError:
-            self.audit.append(
-                "approval.refused",
-                approval=approval_id,
-                stack=proposal.stack,
-                persona=proposal.persona,
-                operation=proposal.operation,
-                why=why,
-            )
-            return ApprovalError(f"approval {approval_id} refused: {why}")
+            def refuse(why: str) -> ApprovalError:
+                return self._refuse(approval_id, why, operation=proposal.operation, **who)
 
-        if record.status != "approved":
-            raise refuse(f"it is {record.status}")
-        if _now() >= datetime.datetime.fromisoformat(record.expires_at):
-            raise refuse(f"it expired at {record.expires_at}")
-        for key in ("stack", "persona", "operation"):
-            if record.proposal.get(key) != getattr(proposal, key):
+            if record.status != "approved":
+                raise refuse(f"it is {record.status}")
+            if record.expired:
+                raise refuse(f"it expired at {record.expires_at}")
+            for key in ("stack", "persona", "operation"):
+                if record.proposal.get(key) != getattr(proposal, key):
+                    raise refuse(
+                        f"it was given for {key} {record.proposal.get(key)!r}, not "
+                        f"{getattr(proposal, key)!r}"
+                    )
+            if record.digest != proposal.digest:
                 raise refuse(
-                    f"it was given for {key} {record.proposal.get(key)!r}, not "
-                    f"{getattr(proposal, key)!r}"
+                    "the plan changed after it was reviewed (digest "
+                    f"{record.digest[:12]} reviewed, {proposal.digest[:12]} now)"
                 )
-        if record.digest != proposal.digest:
-            raise refuse(
-                "the plan changed after it was reviewed (digest "
-                f"{record.digest[:12]} reviewed, {proposal.digest[:12]} now)"
+            record.status = "consumed"
+            record.consumed_at = _now().isoformat()
+            self._save(record)
+            self.audit.append(
+                "approval.consumed", approval=approval_id, digest=proposal.digest, **who
             )
-        record.status = "consumed"
-        record.consumed_at = _now().isoformat()
-        self._save(record)
-        self.audit.append(
-            "approval.consumed",
-            approval=approval_id,
-            stack=proposal.stack,
-            persona=proposal.persona,
-            digest=proposal.digest,
-        )
-        return record
+            return record
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)
+    if written != len(data):  # a nearly full disk: refuse rather than keep a short key
+        raise OSError(f"short write ({written} of {len(data)} bytes)")
+
+
+class _Damage(Exception):
+    """What is wrong with a record read back (internal to `_parse_record`)."""
+
+
+def _check_id(approval_id: str) -> str:
+    if not isinstance(approval_id, str) or not _ID.match(approval_id):
+        raise UnknownApproval(f"{approval_id!r} is not an approval id")
+    return approval_id
+
+
+def _timestamp(value: object, name: str) -> None:
+    if not isinstance(value, str):
+        raise _Damage(f"{name} is not a timestamp")
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _Damage(f"{name}: {exc}") from None
+    if parsed.tzinfo is None:
+        raise _Damage(f"{name} has no time zone")
+
+
+def _parse_record(approval_id: str, text: str) -> ApprovalRecord:
+    """A record read back, with every field's type checked; `_Damage` says what is wrong."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Damage(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(data, dict):
+        raise _Damage("not a JSON object")
+    expected = set(ApprovalRecord.__dataclass_fields__)
+    if set(data) != expected:
+        missing, extra = sorted(expected - set(data)), sorted(set(data) - expected)
+        raise _Damage(f"fields missing {missing}, unexpected {extra}")
+    if data["id"] != approval_id:
+        raise _Damage(f"holds id {data['id']!r}")
+    proposal = data["proposal"]
+    if not isinstance(proposal, dict) or not all(
+        isinstance(proposal.get(k), str) for k in ("stack", "persona", "operation")
+    ):
+        raise _Damage("proposal lacks its stack, persona or operation")
+    if data["status"] not in STATUSES:
+        raise _Damage(f"unknown status {data['status']!r}")
+    for name in ("digest", "signature"):
+        if not isinstance(data[name], str) or not _HEX64.match(data[name]):
+            raise _Damage(f"{name} is not a SHA-256 hex digest")
+    if not isinstance(data["reasons"], list) or not all(
+        isinstance(r, str) for r in data["reasons"]
+    ):
+        raise _Damage("reasons is not a list of strings")
+    for name in ("requested_at", "expires_at"):
+        _timestamp(data[name], name)
+    for name in ("decided_at", "consumed_at"):
+        if data[name] is not None:
+            _timestamp(data[name], name)
+    if data["decided_by"] is not None and not isinstance(data["decided_by"], str):
+        raise _Damage("decided_by is not a string")
+    return ApprovalRecord(**data)
+
+
+def _claimed_stack(path: Path) -> str | None:
+    """The stack a damaged record claims, for reporting and repair only (never trusted)."""
+    try:
+        stack = json.loads(path.read_text())["proposal"]["stack"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return stack if isinstance(stack, str) else None
 
 
 def pending(records: Sequence[ApprovalRecord]) -> list[ApprovalRecord]:

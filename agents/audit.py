@@ -68,9 +68,11 @@ class AuditLog:
                 if not raw.endswith(b"\n") or not raw.strip():
                     continue
                 try:
-                    yield json.loads(raw)
-                except json.JSONDecodeError:
+                    record = json.loads(raw)
+                except (ValueError, RecursionError):  # a fragment, or a line nested absurdly deep
                     continue
+                if isinstance(record, dict):  # every record is an object; anything else is debris
+                    yield record
 
     def query(
         self,

@@ -9,20 +9,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agents import InputError
+from agents import AgentsError, InputError
 from agents.commands import add_commands
-from agents.export import StackExport, write_atomic
+from agents.export import StackExport
+from agents.inputs import aws_region, output_dir, output_path, stack_name, write_output
 
 if TYPE_CHECKING:
     from agents.policy_gate import GateResult
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
+
+
+def _one_line(message: str) -> str:
+    """A message as one line (file names and YAML problems may hold newlines), at most 500
+    characters: a long path is cut in the middle, so the problem at the end still shows."""
+    line = " ".join(message.split())
+    return line if len(line) <= 500 else f"{line[:240]} ... {line[-255:]}"
+
+
+def _stdout_to_devnull() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush cannot raise
+    again (the recipe of the Python docs' note on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (a test's capture)
+        pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,12 +63,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     config_file = Path(args.config) if args.config else stack_config_file(args.stack)
     values = read_stack_config(config_file)
-    out = Path(args.out) if args.out else Path("build") / f"{args.stack}.plan.json"
+    # Checked before the plan runs, so a bad --out costs nothing; the resolved path is printed.
+    out = output_path(args.out or Path("build") / f"{args.stack}.plan.json", "export")
     _progress(f"planning stack {args.stack} offline from {config_file.name} ...")
     started = time.perf_counter()
     plan = run_plan(args.stack, values)
     elapsed = time.perf_counter() - started
-    write_atomic(out, json.dumps(plan.export.data, indent=2, sort_keys=True) + "\n")
+    write_output(out, json.dumps(plan.export.data, indent=2, sort_keys=True) + "\n", "export")
     rows = plan.counts()
     total = sum(n for _, _, n in rows)
     gate = None
@@ -217,7 +238,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
         base = load_prices(getattr(args, "prices", None))
         _progress(f"querying the AWS Price List API for {', '.join(args.region)} ...")
         doc, outcomes = refresh_prices(args.region, base)
-        path = write_price_file(doc, Path(args.out_dir) if args.out_dir else PRICES_DIR)
+        path = write_price_file(doc, args.out_dir or PRICES_DIR)
         print(report.render_refresh(outcomes, str(path)), end="")
         return EXIT_OK
     prices = load_prices(getattr(args, "prices", None))
@@ -260,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     plan = sub.add_parser("plan", help="plan a stack offline (mock runtime) into a stack export")
-    plan.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
+    plan.add_argument(
+        "--stack", required=True, type=stack_name, help="stack name (reads Pulumi.<stack>.yaml)"
+    )
     plan.add_argument("--config", help="plan with this stack config file instead")
     plan.add_argument("--out", help="where to write the export (default build/<stack>.plan.json)")
     plan.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -275,7 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--export", required=True, help="stack export (plan or pulumi stack export)"
     )
     group = policy.add_mutually_exclusive_group()
-    group.add_argument("--stack", help="use policies/config/<stack>/ (default: the export's stack)")
+    group.add_argument(
+        "--stack",
+        type=stack_name,
+        help="use policies/config/<stack>/ (default: the export's stack)",
+    )
     group.add_argument("--policy-config", help="folder with security.json and cost.json")
     policy.add_argument("--json", action="store_true", help="print violations as JSON")
     policy.set_defaults(func=cmd_policy)
@@ -301,11 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = cost_sub.add_parser(
         "refresh-prices", help="new price file from the AWS Price List API"
     )
-    refresh.add_argument("--region", action="append", required=True, help="region (repeatable)")
+    refresh.add_argument(
+        "--region", action="append", required=True, type=aws_region, help="region (repeatable)"
+    )
     refresh.add_argument("--prices", default=argparse.SUPPRESS, help="price file to start from")
-    refresh.add_argument("--out-dir", help="folder for the new file (default agents/cost/prices)")
+    refresh.add_argument(
+        "--out-dir", type=output_dir, help="folder for the new file (default agents/cost/prices)"
+    )
     saving = cost_sub.add_parser("savings", help="each cost lever's saving against a naive variant")
-    saving.add_argument("--stack", required=True, help="stack to plan (dev or prod)")
+    saving.add_argument("--stack", required=True, type=stack_name, help="stack to plan")
     saving.add_argument("--config", help="plan with this stack config file instead")
     saving.add_argument("--usage", default=argparse.SUPPRESS, help="usage file")
     saving.add_argument("--prices", default=argparse.SUPPRESS, help="price file")
@@ -314,12 +345,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The one place where errors become exit codes and a single stderr line: InputError 2, an
+    OSError or another AgentsError that is not about the user's input (a state folder on a full
+    disk, an unreachable lock table, a policy pack that did not start) 1, a reader that
+    closed our stdout (`... | head -1`) 141 like a process killed by SIGPIPE, quietly."""
     try:
         args = build_parser().parse_args(argv)
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_VERDICT
+    except AgentsError as exc:  # not the user's input: a backend, a pack, a state folder
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_VERDICT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    return code

@@ -1,4 +1,9 @@
-"""The agents' sub-commands of `python -m agents`: `run`, `status`, `approve`, `reject`, `audit`."""
+"""The agents' sub-commands of `python -m agents`: `run`, `status`, `approve`, `reject`, `audit`,
+`repair`.
+
+`status` reports damaged state files (locks, cooldowns, breakers, approvals, the approval key)
+instead of crashing on them, and exits 1 while there is any; `repair --stack S` moves a stack's
+damaged files aside (`<file>.damaged-<timestamp>`) and writes fresh ones (`agents.state_files`)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents import InputError
 from agents.audit import AuditLog
+from agents.inputs import float_range, int_range, iso_timestamp, stack_name
 
 if TYPE_CHECKING:
     from agents.settings import AgentSettings
@@ -47,7 +53,10 @@ def _cost_delta(settings: AgentSettings, gateway: Any) -> Any:
             planned = estimate(run_plan(stack).export, prices, usage)
             live = estimate(gateway.export(stack), prices, usage)
             return float(planned.total - live.total)
-        except Exception:  # noqa: BLE001 - unknown cost is reported as unknown, not fatal
+        except Exception as exc:  # noqa: BLE001 - unknown cost is reported as unknown, not fatal
+            # The reviewer never approves an unknown cost (agents.approvals); say why it is.
+            error = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+            AuditLog(settings.audit_log).append("cost.unknown", stack=stack, error=error)
             return None
 
     return delta
@@ -62,6 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agents.locks import open_backend  # noqa: PLC0415
     from agents.personas import PersonaError, persona  # noqa: PLC0415
     from agents.runner import Agent, run_loop  # noqa: PLC0415
+    from agents.supervision import SUPERVISOR, Interrupted  # noqa: PLC0415
 
     try:
         who = persona(args.persona)
@@ -78,13 +88,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         who,
         settings=settings,
         gateway=gateway,
-        locks=open_backend(settings),
+        locks=open_backend(settings, sleep=SUPERVISOR.sleep),
         audit=audit,
         cost_delta=_cost_delta(settings, gateway),
     )
-    outcomes = run_loop(
-        agent, stacks, once=args.once, interval_s=args.interval, approval=args.approval
-    )
+    # SIGTERM/SIGINT cancel the operation in flight and release its lease (agents.supervision);
+    # the exit code is then 128 + the signal number.
+    try:
+        with SUPERVISOR.handle_signals(grace_s=settings.cancel_grace_s):
+            outcomes = run_loop(
+                agent,
+                stacks,
+                once=args.once,
+                interval_s=args.interval,
+                approval=args.approval,
+                sleep=SUPERVISOR.sleep,
+            )
+    except Interrupted as exc:
+        print(f"error: {exc}; the operation in flight was cancelled", file=sys.stderr)
+        return exc.exit_code
     rows = [
         [o.persona, o.stack, o.operation, o.status, o.approval or "", o.detail] for o in outcomes
     ]
@@ -107,8 +129,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     from agents.approvals import ApprovalStore, pending  # noqa: PLC0415
     from agents.breakers import breaker_states  # noqa: PLC0415
-    from agents.locks import open_backend  # noqa: PLC0415
+    from agents.locks import LockError, open_backend  # noqa: PLC0415
     from agents.personas import load_personas  # noqa: PLC0415
+    from agents.state_files import all_damage  # noqa: PLC0415
 
     settings = _settings()
     locks = open_backend(settings)
@@ -120,9 +143,25 @@ def cmd_status(args: argparse.Namespace) -> int:
         "cooldowns": [],
         "approvals": [],
         "breakers": breaker_states(settings.state_dir),
+        "damaged": [d.__dict__ for d in all_damage(settings, locks, stacks)],
     }
+    unreadable = {d["stack"] for d in status["damaged"] if d["kind"] == "lock-state"}
     for stack in stacks:
-        holder = locks.holder(stack)
+        if stack in unreadable:  # reported under "damaged"; reading it again would only fail
+            continue
+        try:
+            holder = locks.holder(stack)
+            waiting = locks.waiting(stack)
+            cooldowns = [
+                (p.name, op, locks.cooldown_remaining(p.name, stack, op))
+                for p in load_personas()
+                for op in p.operations
+            ]
+        except LockError as exc:  # a malformed item, or the DynamoDB table went away meanwhile
+            status["damaged"].append(
+                {"stack": stack, "kind": "lock-state", "path": "", "why": str(exc)}
+            )
+            continue
         if holder:
             status["locks"].append(
                 {
@@ -135,16 +174,13 @@ def cmd_status(args: argparse.Namespace) -> int:
                 }
             )
         status["waiting"] += [
-            {"stack": stack, "persona": w.persona, "priority": w.priority}
-            for w in locks.waiting(stack)
+            {"stack": stack, "persona": w.persona, "priority": w.priority} for w in waiting
         ]
-        for p in load_personas():
-            for op in p.operations:
-                left = locks.cooldown_remaining(p.name, stack, op)
-                if left > 0:
-                    status["cooldowns"].append(
-                        {"stack": stack, "persona": p.name, "operation": op, "seconds": round(left)}
-                    )
+        status["cooldowns"] += [
+            {"stack": stack, "persona": name, "operation": op, "seconds": round(left)}
+            for name, op, left in cooldowns
+            if left > 0
+        ]
     store = ApprovalStore(settings.state_dir, audit, settings.approval_ttl_s)
     status["approvals"] = [
         {
@@ -156,9 +192,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         }
         for r in pending(store.all())
     ]
+    code = EXIT_VERDICT if status["damaged"] else EXIT_OK
     if args.json:
         print(json.dumps(status, indent=2, default=str))
-        return EXIT_OK
+        return code
     for title, rows in status.items():
         print(f"{title}: {len(rows) or 'none'}")
         if rows:
@@ -170,6 +207,29 @@ def cmd_status(args: argparse.Namespace) -> int:
                     maxcolwidths=70,
                 )
             )
+    return code
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from agents.locks import open_backend  # noqa: PLC0415
+    from agents.state_files import RepairError, refusal, repair, stack_damage  # noqa: PLC0415
+
+    if args.stack not in known_stacks():
+        raise InputError(f"unknown stack {args.stack!r} (no Pulumi.{args.stack}.yaml)")
+    settings = _settings()
+    locks = open_backend(settings)
+    try:
+        moved = repair(settings, locks, args.stack, AuditLog(settings.audit_log))
+    except RepairError as exc:
+        raise InputError(str(exc)) from exc
+    for path, kept in moved:
+        print(f"repaired {path} (the damaged file is kept as {kept})")
+    if not moved:
+        print(f"stack {args.stack}: nothing to repair")
+    left = stack_damage(settings, locks, args.stack)
+    if left:
+        print(f"error: {refusal(args.stack, left)}", file=sys.stderr)
+        return EXIT_VERDICT
     return EXIT_OK
 
 
@@ -239,9 +299,16 @@ def cmd_init_lock_table(args: argparse.Namespace) -> int:
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="run a persona's routine on its stacks")
     run.add_argument("persona", help="persona name (agents/personas.yaml)")
-    run.add_argument("--stack", help="one stack (default: every stack the persona may act on)")
+    run.add_argument(
+        "--stack", type=stack_name, help="one stack (default: every stack the persona may act on)"
+    )
     run.add_argument("--once", action="store_true", help="one pass, then exit")
-    run.add_argument("--interval", type=float, default=300.0, help="seconds between passes")
+    run.add_argument(
+        "--interval",
+        type=float_range(1, 86400),
+        default=300.0,
+        help="seconds between passes (1 to 86400)",
+    )
     run.add_argument("--approval", help="an approval id to use for this change")
     run.add_argument("--json", action="store_true")
     run.set_defaults(func=cmd_run)
@@ -257,16 +324,24 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         p.add_argument("--reason", default="", help="why, for the record")
         p.set_defaults(func=lambda a, approve=approve: _decide(a, approve))
 
+    repair = sub.add_parser(
+        "repair", help="move a stack's damaged state files aside and write fresh ones"
+    )
+    repair.add_argument("--stack", required=True, help="the stack whose state to repair")
+    repair.set_defaults(func=cmd_repair)
+
     table = sub.add_parser(
         "init-lock-table", help="create the DynamoDB lock table (AGENTS_DYNAMODB_TABLE) if absent"
     )
     table.set_defaults(func=cmd_init_lock_table)
 
     audit = sub.add_parser("audit", help="filter the audit log")
-    audit.add_argument("--stack")
+    audit.add_argument("--stack", type=stack_name)
     audit.add_argument("--persona")
     audit.add_argument("--event")
-    audit.add_argument("--since", help="ISO timestamp")
-    audit.add_argument("--limit", type=int, default=50)
+    audit.add_argument("--since", type=iso_timestamp, help="ISO timestamp")
+    audit.add_argument(
+        "--limit", type=int_range(1, 100_000), default=50, help="last N records (1 to 100000)"
+    )
     audit.add_argument("--json", action="store_true", help="JSON lines")
     audit.set_defaults(func=cmd_audit)

@@ -7,8 +7,9 @@ checked here: a `version` of 3 and `deployment.resources`, each with a `urn` and
 
 from __future__ import annotations
 
-import json
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agents import InputError
+from agents.inputs import EXPORT_MAX_BYTES, read_json
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -121,8 +123,11 @@ def _resource(raw: dict[str, Any]) -> Resource:
     )
 
 
-def parse_export(data: Any, source: str = "<export>") -> StackExport:
-    """Check the shape of a decoded export; the error names what is wrong and where."""
+def parse_export(
+    data: Any, source: str = "<export>", *, require_resources: bool = False
+) -> StackExport:
+    """Check the shape of a decoded export; the error names what is wrong and where.
+    `require_resources` refuses an export without resources (every file a user hands in)."""
     if not isinstance(data, dict):
         raise ExportError(f"{source}: not a stack export (expected a JSON object)")
     if data.get("version") != 3:
@@ -133,9 +138,15 @@ def parse_export(data: Any, source: str = "<export>") -> StackExport:
     deployment = data.get("deployment")
     if not isinstance(deployment, dict):
         raise ExportError(f"{source}: has no 'deployment' object")
-    resources = deployment.get("resources") or []
+    resources = deployment.get("resources")
+    if resources is None:  # `pulumi stack export` of a stack never deployed leaves it out
+        resources = []
     if not isinstance(resources, list):
         raise ExportError(f"{source}: 'deployment.resources' is not a list")
+    if require_resources and not resources:
+        # Fail closed: an empty export has nothing to judge or price, and a gate that passes it
+        # would pass anything.
+        raise ExportError(f"{source}: 'deployment.resources' is empty; nothing to check")
     for i, r in enumerate(resources):
         if (
             not isinstance(r, dict)
@@ -147,22 +158,25 @@ def parse_export(data: Any, source: str = "<export>") -> StackExport:
 
 
 def load_export(path: str | Path) -> StackExport:
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as exc:
-        raise ExportError(f"{p}: cannot read ({exc.strerror or exc})") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ExportError(f"{p}: not JSON ({exc.msg} at line {exc.lineno})") from exc
-    return parse_export(data, str(p))
+    """A user's export file: read by `agents.inputs.read_json` (a regular file of at most 64 MiB,
+    UTF-8, bounded depth, no duplicate keys) and holding at least one resource."""
+    data = read_json(path, "stack export", limit=EXPORT_MAX_BYTES, error=ExportError)
+    return parse_export(data, str(path), require_resources=True)
 
 
 def write_atomic(path: str | Path, text: str) -> None:
     """Write a file so that readers see the old content or the new, never a part: a temporary
-    file in the same folder, flushed and fsynced, then renamed over the target."""
+    file in the same folder, flushed and fsynced, then renamed over the target. A target that
+    exists but is not a regular file (a device, a FIFO, a folder) is never replaced; on any
+    failure the temporary file is removed and the target is as it was."""
     p = Path(path)
+    try:
+        mode = os.stat(p).st_mode
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISREG(mode):
+            raise FileExistsError(errno.EEXIST, "exists and is not a regular file", str(p))
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:

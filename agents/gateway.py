@@ -28,6 +28,11 @@ What `AutomationGateway` does, and why:
   `PolicyViolations`, `UnexpectedChanges`, `GatewayCommandError`, `PlanChanged`,
   `MissingPolicyConfig`, `CliUnavailable`.
 
+Every CLI command runs as a supervised child of the agent (`agents.pulumi_cli`,
+`agents.supervision`): its own process group, killed with the agent, cancelled by SIGTERM/SIGINT.
+A cancelled operation ends with a `done` line of outcome `interrupted` and raises `Interrupted`
+(not a `GatewayError`: nothing failed, the agent was told to stop), after the CLI has exited.
+
 The CLI is `settings.pulumi_command/bin/pulumi` when set (`AGENTS_PULUMI_COMMAND`), else the
 `pulumi` on PATH; it must be 3.105.0 or newer (`refresh --preview-only`). Backend, secrets
 passphrase and cloud credentials come from the process environment as for any CLI run
@@ -54,6 +59,7 @@ from agents.audit import AuditLog
 from agents.export import SECRET_SIG, SECRET_VALUE_SIG, StackExport, parse_export
 from agents.policy_gate import CONFIG_DIR, PACKS, POLICIES
 from agents.settings import AgentSettings
+from agents.supervision import SUPERVISOR, Interrupted, Supervisor
 
 if TYPE_CHECKING:
     from pulumi import automation as auto
@@ -543,8 +549,10 @@ class AutomationGateway:
         *,
         work_dir: Path = ROOT,
         audit_fields: Mapping[str, Any] | None = None,
+        supervisor: Supervisor = SUPERVISOR,
     ) -> None:
         self.settings = settings
+        self.supervisor = supervisor
         self.audit = audit if audit is not None else AuditLog(settings.audit_log)
         self.work_dir = work_dir
         self.audit_fields = dict(audit_fields or {})
@@ -688,9 +696,13 @@ class AutomationGateway:
             detail["targets"] = list(targets)
         run.log("start", **detail)
         try:
+            self.supervisor.check()
             self._check_targets(stack, targets)
             value = call(self._stack(stack), collector)
             collector.raise_deferred()
+        except Interrupted as exc:
+            run.log("done", outcome="interrupted", signal=exc.signal_name, seconds=run.seconds)
+            raise
         except Exception as exc:
             error = self._translate(exc, stack, operation, collector, detail)
             outcome = error.outcome if error is not None else "error"
@@ -785,12 +797,15 @@ class AutomationGateway:
         from pulumi import automation as auto  # noqa: PLC0415
         from semver import VersionInfo  # noqa: PLC0415
 
+        from agents.pulumi_cli import SupervisedPulumiCommand  # noqa: PLC0415
+
         root = self.settings.pulumi_command
         where = f"{root}/bin/pulumi" if root else "pulumi on PATH"
         try:
-            return auto.PulumiCommand(
+            return SupervisedPulumiCommand(
                 root=str(Path(root).resolve()) if root else None,
                 version=VersionInfo.parse(MIN_CLI_VERSION),
+                supervisor=self.supervisor,
             )
         except auto.InvalidVersionError as exc:
             raise CliUnavailable(f"{where}: {exc}") from exc

@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from agents import AgentsError, InputError
-from agents.export import SECRET_SIG, SECRET_VALUE_SIG, STACK_TYPE, Resource, StackExport
+from agents.export import (
+    SECRET_SIG,
+    SECRET_VALUE_SIG,
+    STACK_TYPE,
+    ExportError,
+    Resource,
+    StackExport,
+)
+from agents.inputs import YAML_MAX_BYTES, parse_json, read_json
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -109,14 +117,8 @@ def _level_enum(name: str) -> int:
 def load_policy_config(config_dir: Path, pack: str) -> dict[str, Any]:
     """A pack's `--policy-pack-config` file (`<config_dir>/<pack>.json`)."""
     path = config_dir / f"{pack}.json"
-    try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise PolicyConfigError(
-            f"{path}: cannot read policy config ({exc.strerror or exc})"
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise PolicyConfigError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+    # A hand-written config file: the 1 MiB cap of the other hand-written files.
+    data = read_json(path, "policy config", limit=YAML_MAX_BYTES, error=PolicyConfigError)
     if not isinstance(data, dict):
         raise PolicyConfigError(f"{path}: expected a JSON object of policy names")
     return data
@@ -158,7 +160,10 @@ def _wire(value: Any) -> Any:
     if isinstance(value, dict):
         if value.get(SECRET_SIG) == SECRET_VALUE_SIG:
             inner = value.get("plaintext")
-            plain = json.loads(inner) if isinstance(inner, str) else "[secret]"
+            plain = "[secret]"
+            if isinstance(inner, str):  # JSON inside a string of the export: the same bounds
+                data = inner.encode("utf-8", "surrogatepass")  # a lone surrogate fails decoding
+                plain = parse_json(data, "a secret in the export", "plaintext", error=ExportError)
             return {SECRET_SIG: SECRET_VALUE_SIG, "value": _wire(plain)}
         return {k: _wire(v) for k, v in value.items()}
     if isinstance(value, list):

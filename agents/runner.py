@@ -15,11 +15,30 @@ For every operation, in this order (each step is a line of the audit log):
    `python -m agents approve ID`. The update then runs with the preview's fingerprint as
    `expect`, so the gateway refuses if the plan changed in between.
 
+A stop signal (SIGTERM/SIGINT, `agents.supervision`) during an operation cancels the Pulumi CLI
+(SIGINT to its group, SIGKILL after `AGENTS_CANCEL_GRACE_S`); the operation is recorded
+`interrupted` (a fenced record and an `operation.interrupted` audit line, with the signal), the
+outcome is `interrupted`, the lease is released, and `Interrupted` propagates so that the process
+exits with 128 + the signal number. The signal never cuts a step in half: the whole of `perform`
+is a shielded section, interrupted only where it waits (the lock queue) or starts and ends a CLI
+command. An interrupted operation counts as a failure for the circuit breaker: the update may have
+stopped half-way. Lease records name the holder's host and pid (`lock.acquired`, the
+`operation` record), so whoever takes the stack over next can tell a dead holder from a live one.
+
+Before any of that, failing closed (issue 9, `agents.state_files`): the state folder must take a
+real write (written, fsynced, deleted), or the operation is refused before it starts, so a full
+disk or a read-only mount never stops an agent half-way through a change; and a stack whose state
+files are damaged (lock, cooldowns, breakers, approvals) is refused with one line until
+`python -m agents repair --stack S`.
+
 `Agent.routine()` is what `python -m agents run PERSONA --stack S` does for each persona.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -52,6 +71,8 @@ from agents.locks import (
 from agents.locks.keeper import LeaseKeeper
 from agents.personas import Persona, load_personas
 from agents.settings import AgentSettings
+from agents.state_files import StateDirError, probe_state_dir, refusal, stack_damage
+from agents.supervision import SUPERVISOR, Interrupted, Supervisor
 
 REVIEWER = "master-architect"
 # Operations that change what a stack is: they take the lease and write fenced records.
@@ -78,7 +99,7 @@ class Outcome:
     persona: str
     stack: str
     operation: str
-    status: str  # done | refused | pending-approval | failed
+    status: str  # done | refused | pending-approval | failed | interrupted
     detail: str = ""
     approval: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
@@ -100,7 +121,9 @@ class Agent:
         approvals: ApprovalStore | None = None,
         cost_delta: CostDelta | None = None,
         protected: Callable[[str], bool] = stack_is_protected,
+        supervisor: Supervisor = SUPERVISOR,
     ) -> None:
+        self.supervisor = supervisor
         self.persona = persona
         self.settings = settings
         self.gateway = gateway
@@ -115,7 +138,26 @@ class Agent:
 
     # -- the protocol --------------------------------------------------------------------------
     def perform(self, stack: str, operation: str, *, approval: str | None = None) -> Outcome:
+        with self.supervisor.shielded():
+            return self._perform(stack, operation, approval=approval)
+
+    def _perform(self, stack: str, operation: str, *, approval: str | None = None) -> Outcome:
         p = self.persona
+        # Fail closed before anything starts: a state folder that cannot take a write (a full
+        # disk, a read-only mount) refuses now, not after the infrastructure changed.
+        try:
+            probe_state_dir(self.settings.state_dir)
+        except StateDirError as exc:
+            with contextlib.suppress(OSError):  # the audit log is likely on the same disk
+                self.audit.append(
+                    "decision",
+                    persona=p.name,
+                    stack=stack,
+                    operation=operation,
+                    decision="refused",
+                    why=str(exc),
+                )
+            return Outcome(p.name, stack, operation, "refused", str(exc))
         self.audit.append(
             "request",
             persona=p.name,
@@ -128,6 +170,11 @@ class Agent:
             return self._refuse(stack, operation, "no agent destroys a stack")
         if not p.can(operation, stack):
             return self._refuse(stack, operation, f"{p.name} may not {operation} stack {stack}")
+        # Damaged state files (lock, cooldowns, breakers, approvals) refuse the stack until
+        # `python -m agents repair --stack S` (agents.state_files).
+        damage = stack_damage(self.settings, self.locks, stack)
+        if damage:
+            return self._refuse(stack, operation, refusal(stack, damage))
         remaining = self.locks.cooldown_remaining(p.name, stack, operation)
         if remaining > 0:
             return self._refuse(stack, operation, f"cooling down: {remaining:.0f}s left")
@@ -160,8 +207,11 @@ class Agent:
             operation=operation,
             token=lease.token,
             owner=self.owner,
+            host=socket.gethostname(),
+            pid=os.getpid(),
         )
         keeper = LeaseKeeper(self.locks, lease, self.settings.lease_ttl_s)
+        interrupted: Interrupted | None = None
         try:
             # Again under the lease: another process of this persona may have run it meanwhile.
             remaining = self.locks.cooldown_remaining(p.name, stack, operation)
@@ -172,6 +222,13 @@ class Agent:
                     outcome = self._run(stack, operation, keeper, cb, approval)
         except StaleLease as exc:
             outcome = Outcome(p.name, stack, operation, "failed", f"lease lost: {exc}")
+        except Interrupted as exc:
+            interrupted = exc
+            outcome = Outcome(p.name, stack, operation, "interrupted", str(exc))
+            try:
+                self._record(keeper, operation, "interrupted", signal=exc.signal_name)
+            except StaleLease as lost:  # lapsed meanwhile: the outcome line below still says it
+                outcome.detail += f"; lease lost: {lost}"
         finally:
             self.locks.release(keeper.lease)
             self.audit.append(
@@ -187,6 +244,8 @@ class Agent:
             token=lease.token,
             approval=outcome.approval,
         )
+        if interrupted is not None:
+            raise interrupted
         return outcome
 
     def _queued(self, waiter: Waiter, stack: str, operation: str) -> None:
@@ -223,6 +282,8 @@ class Agent:
             "status": status,
             "token": lease.token,
             "owner": self.owner,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
             "at": time.time(),
             **fields,
         }
@@ -396,7 +457,7 @@ class Agent:
         outcomes = [self.perform(stack, "drift-check")]
         if record is not None:
             value = record.value if isinstance(record.value, dict) else {}
-            if value.get("status") == "started" and holder is None:
+            if value.get("status") in ("started", "interrupted") and holder is None:
                 self.audit.append(
                     "watchdog.interrupted",
                     stack=stack,

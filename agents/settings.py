@@ -1,24 +1,52 @@
 """The agents' settings: one typed object read from the environment (prefix `AGENTS_`), e.g.
 `AGENTS_LOCK_BACKEND=dynamodb`, `AGENTS_STATE_DIR=/var/lib/agents`. Tests pass values to the
-initialiser instead."""
+initialiser instead.
+
+The state folder holds the approval signing key, so where it is matters (issue 9):
+
+- An empty `AGENTS_STATE_DIR` is refused: `Path("")` is the working directory, which would put
+  the key wherever the command happened to run.
+- A state folder inside a git working tree (found by walking up from it for a `.git` entry, file
+  or folder, so worktrees and submodules count) is refused unless
+  `AGENTS_ALLOW_STATE_IN_TREE=true`: the key would be one `git add -A` away from a commit, and
+  anyone who can push to the tree could plant approvals. Hence the default is outside the source
+  tree too: `$XDG_STATE_HOME/baseline-agents` (`~/.local/state/baseline-agents`).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "baseline-agents"
+
+
+def git_work_tree(path: Path) -> Path | None:
+    """The git working tree that holds `path` (which need not exist yet), or None."""
+    for folder in (path.resolve(), *path.resolve().parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 class AgentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AGENTS_", frozen=True, extra="forbid")
 
     state_dir: Path = Field(
-        default=ROOT / ".agents-state",
-        description="Local state: file locks, cooldowns, approvals, audit log.",
+        default_factory=default_state_dir,
+        description="Local state: file locks, cooldowns, approvals, audit log, the approval key.",
+    )
+    allow_state_in_tree: bool = Field(
+        default=False, description="Allow a state folder inside a git working tree."
     )
     lock_backend: Literal["file", "dynamodb"] = "file"
     dynamodb_table: str = "baseline-agent-locks"
@@ -36,9 +64,35 @@ class AgentSettings(BaseSettings):
     )
     breaker_fail_max: int = Field(default=3, ge=1)
     breaker_reset_s: float = Field(default=600.0, gt=0)
+    cancel_grace_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="After SIGTERM/SIGINT, how long the Pulumi CLI may take to stop gracefully "
+        "(it gets SIGINT) before it is killed.",
+    )
     pulumi_command: Path | None = Field(
         default=None, description="Folder holding bin/pulumi; default: the pulumi on PATH."
     )
+
+    @field_validator("state_dir", mode="before")
+    @classmethod
+    def _state_dir_named(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str | Path) and not str(value).strip()):
+            raise ValueError(
+                "AGENTS_STATE_DIR is empty: name a folder (or unset it for the default)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _state_dir_outside_git(self) -> AgentSettings:
+        tree = git_work_tree(self.state_dir)
+        if tree is not None and not self.allow_state_in_tree:
+            raise ValueError(
+                f"AGENTS_STATE_DIR {self.state_dir} is inside the git working tree {tree}, where "
+                "the approval key could be committed: move it, or set "
+                "AGENTS_ALLOW_STATE_IN_TREE=true"
+            )
+        return self
 
     @property
     def audit_log(self) -> Path:

@@ -7,13 +7,13 @@ reader can check it and `refresh-prices` can fetch it again.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agents.cost.errors import CostError
+from agents.inputs import JSON_MAX_BYTES, read_json
 
 PRICES_DIR = Path(__file__).resolve().parent / "prices"
 PRICE_FILE = re.compile(r"aws-prices-(\d{4}-\d{2}-\d{2})\.json")
@@ -72,12 +72,7 @@ def latest_price_file(folder: Path = PRICES_DIR) -> Path:
 def load_prices(path: str | Path | None = None) -> PriceBook:
     """The given price file, or the newest one in `agents/cost/prices/`."""
     p = Path(path) if path is not None else latest_price_file()
-    try:
-        data = json.loads(p.read_text())
-    except OSError as exc:
-        raise CostError(f"{p}: cannot read the price file ({exc.strerror or exc})") from exc
-    except json.JSONDecodeError as exc:
-        raise CostError(f"{p}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+    data = read_json(p, "price file", limit=JSON_MAX_BYTES, error=CostError)
     return parse_prices(data, p)
 
 

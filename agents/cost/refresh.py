@@ -23,7 +23,7 @@ from typing import Any
 
 from agents.cost.errors import CostError
 from agents.cost.prices import PRICES_DIR, PriceBook
-from agents.export import write_atomic
+from agents.inputs import write_output
 
 PRICING_REGION = "us-east-1"  # the Price List API answers from us-east-1 (and a few others)
 
@@ -299,5 +299,4 @@ def refresh_prices(
 
 def write_price_file(doc: dict[str, Any], folder: Path = PRICES_DIR) -> Path:
     path = folder / f"aws-prices-{doc['date']}.json"
-    write_atomic(path, json.dumps(doc, indent=2) + "\n")
-    return path
+    return write_output(path, json.dumps(doc, indent=2) + "\n", "price file")

@@ -123,6 +123,11 @@ class LockStoreError(LockError):
     """The backend's storage is unusable (a corrupt state file, a missing table, no access)."""
 
 
+class LockUnavailable(LockStoreError):
+    """The backend cannot be reached or used at all (no network path to DynamoDB, no
+    credentials, no table): nothing to repair in the state, everything refuses until it is back."""
+
+
 @dataclass(frozen=True)
 class Lease:
     stack: str
@@ -293,6 +298,7 @@ __all__ = [
     "LockError",
     "LockStoreError",
     "LockTimeout",
+    "LockUnavailable",
     "Record",
     "Sleep",
     "StaleLease",

@@ -61,6 +61,7 @@ from agents.locks import (
     Lease,
     LeaseLost,
     LockStoreError,
+    LockUnavailable,
     Record,
     Sleep,
     StaleLease,
@@ -116,7 +117,17 @@ def dynamodb_client(region: str, endpoint_url: str | None = None) -> Any:
 
 def ensure_table(client: Any, name: str, *, wait_s: float = 120.0) -> bool:
     """Create the lock table (pk/sk strings, on demand) unless it exists, and turn on TTL on
-    `expires_epoch`; True if it was created. Safe to call from several agents at once."""
+    `expires_epoch`; True if it was created. Safe to call from several agents at once. No way to
+    reach DynamoDB is one line naming the table and the region (`LockUnavailable`)."""
+    try:
+        return _ensure_table(client, name, wait_s=wait_s)
+    except BotoCoreError as exc:
+        raise LockUnavailable(
+            f"DynamoDB table {name!r} in {client.meta.region_name} cannot be reached ({exc})"
+        ) from exc
+
+
+def _ensure_table(client: Any, name: str, *, wait_s: float) -> bool:
     created = False
     try:
         table = client.describe_table(TableName=name)["Table"]
@@ -209,12 +220,17 @@ class DynamoDBLockBackend(PollingBackend):
             raise self._store_error("transact_write_items", exc) from exc
 
     def _store_error(self, method: str, exc: Exception) -> LockStoreError:
+        where = f"DynamoDB table {self.table!r} in {self.client.meta.region_name}"
         if isinstance(exc, ClientError) and _code(exc) == "ResourceNotFoundException":
-            return LockStoreError(
-                f"DynamoDB table {self.table!r} does not exist: create it (the platform stack, "
-                "or agents.locks.dynamodb.ensure_table) or set AGENTS_DYNAMODB_TABLE"
+            return LockUnavailable(
+                f"{where} does not exist: create it (`python -m agents init-lock-table`) or set "
+                "AGENTS_DYNAMODB_TABLE"
             )
-        return LockStoreError(f"DynamoDB table {self.table!r}: {method} failed ({exc})")
+        if isinstance(exc, BotoCoreError) or (
+            isinstance(exc, ClientError) and _code(exc) in _UNAVAILABLE_CODES
+        ):
+            return LockUnavailable(f"{where} cannot be reached or used: {method} failed ({exc})")
+        return LockStoreError(f"{where}: {method} failed ({exc})")
 
     def _get(self, stack: str, sk: str) -> Item | None:
         item: Item | None = self._call("get_item", Key=_key(stack, sk), ConsistentRead=True).get(
@@ -418,7 +434,7 @@ class DynamoDBLockBackend(PollingBackend):
         return Record(
             stack=stack,
             key=key,
-            value=json.loads(_str(item, "value")),
+            value=_json(item, "value"),
             token=int(_num(item, "token")),
             written_at=_num(item, "written_at"),
         )
@@ -509,12 +525,39 @@ def _n(value: float) -> dict[str, str]:
     return {"N": repr(value) if isinstance(value, float) else str(int(value))}
 
 
+def _malformed(item: Item, name: str) -> LockStoreError:
+    # Fail closed: a hand-edited or foreign item refuses its stack with one line, never a crash.
+    where = f"{_str(item, 'pk')}/{_str(item, 'sk')}" if name not in ("pk", "sk") else "an item"
+    return LockStoreError(
+        f"DynamoDB item {where}: attribute {name!r} is missing or malformed; the stack is "
+        "refused until the item is repaired or deleted by hand"
+    )
+
+
 def _num(item: Item, name: str) -> float:
-    return float(item[name]["N"])
+    try:
+        value = float(item[name]["N"])
+    except (KeyError, TypeError, ValueError):
+        raise _malformed(item, name) from None
+    if not math.isfinite(value):
+        raise _malformed(item, name)
+    return value
 
 
 def _str(item: Item, name: str) -> str:
-    return str(item[name]["S"]) if name in item else ""
+    if name not in item:
+        return ""
+    value = item[name].get("S") if isinstance(item[name], dict) else None
+    if not isinstance(value, str):
+        raise _malformed(item, name)
+    return value
+
+
+def _json(item: Item, name: str) -> Any:
+    try:
+        return json.loads(_str(item, name))
+    except ValueError:
+        raise _malformed(item, name) from None
 
 
 def _epoch(t: float) -> int:
@@ -573,6 +616,22 @@ def _waiter(stack: str, item: Item) -> Waiter:
         heartbeat_at=_num(item, "heartbeat_at"),
         expires_at=_num(item, "expires_at"),
     )
+
+
+# Errors that mean "no access at all" rather than a problem with what is stored.
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
 
 
 def _code(exc: ClientError) -> str:

@@ -25,14 +25,29 @@ flock: a rename is atomic, so they see one whole version.
 
 Protected records live in their own file so that lease traffic does not rewrite them; they are
 written under the same flock, after checking the lease in `state.json`.
+
+Damage (issue 9: fail closed). Every read checks the documents' shape and every field's type
+(`_check_state`, `_check_records`), not only that they parse: a truncated file, garbage, a field of
+the wrong type or a file copied from another stack raises `LockStoreError` with one line naming
+the file and the fault. The stack is then refused (the runner) and reported (`status`, through
+`damage()`), never guessed at, until `python -m agents repair --stack S` runs `repair()`: under the
+stack's flock it renames each damaged file to `<file>.damaged-<UTC timestamp>` (kept for the
+post-mortem) and writes a fresh document. A fresh `state.json` has no lease, no waiters and no
+cooldowns, and its `last_token` is the largest of: any token number still legible in the damaged
+text, every token in `records.json`, and the current time in milliseconds. The clock term is what
+keeps fencing safe when nothing is legible: tokens are small counters, so a millisecond timestamp
+exceeds every token issued before, and a stale holder's token stays refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import json
+import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -65,6 +80,110 @@ from agents.locks.base import (
 )
 
 STATE_VERSION = 1
+_LEASE_FIELDS = frozenset(
+    {"owner", "persona", "operation", "token", "acquired_at", "expires_at", "request_id"}
+)
+_WAITER_FIELDS = frozenset(
+    {
+        "request_id",
+        "owner",
+        "persona",
+        "operation",
+        "priority",
+        "enqueued_at",
+        "heartbeat_at",
+        "expires_at",
+    }
+)
+
+
+class _Shape(Exception):
+    """What is wrong with a state document (internal; becomes a `LockStoreError`)."""
+
+
+def _int(value: object, name: str, minimum: int = 0) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise _Shape(f"{name} is not an integer >= {minimum}")
+    return value
+
+
+def _time(value: object, name: str) -> float:
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(float(value))
+    ):
+        raise _Shape(f"{name} is not a finite number")
+    return float(value)
+
+
+def _str(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _Shape(f"{name} is not a non-empty string")
+    return value
+
+
+def _fields(value: object, name: str, expected: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) != expected:
+        raise _Shape(f"{name} does not have exactly the fields {sorted(expected)}")
+    return value
+
+
+def _check_state(stack: str, doc: object) -> None:
+    """Raise `_Shape` unless `doc` is a state document of `stack` (see the module docstring)."""
+    if not isinstance(doc, dict):
+        raise _Shape("not a JSON object")
+    if doc.get("version") != STATE_VERSION:
+        raise _Shape(f"expected a version {STATE_VERSION} state document")
+    if doc.get("stack") != stack:
+        raise _Shape(f"it is the state of stack {doc.get('stack')!r}")
+    last = _int(doc.get("last_token"), "last_token")
+    lease = doc.get("lease")
+    if lease is not None:
+        _fields(lease, "lease", _LEASE_FIELDS)
+        for name in ("owner", "persona", "operation"):
+            _str(lease[name], f"lease.{name}")
+        if _int(lease["token"], "lease.token", 1) > last:
+            raise _Shape("lease.token is above last_token")
+        _time(lease["acquired_at"], "lease.acquired_at")
+        _time(lease["expires_at"], "lease.expires_at")
+        if lease["request_id"] is not None:
+            _str(lease["request_id"], "lease.request_id")
+    waiters = doc.get("waiters", [])
+    if not isinstance(waiters, list):
+        raise _Shape("waiters is not a list")
+    for i, w in enumerate(waiters):
+        _fields(w, f"waiters[{i}]", _WAITER_FIELDS)
+        for name in ("request_id", "owner", "persona", "operation"):
+            _str(w[name], f"waiters[{i}].{name}")
+        if not isinstance(w["priority"], int) or isinstance(w["priority"], bool):
+            raise _Shape(f"waiters[{i}].priority is not an integer")
+        for name in ("enqueued_at", "heartbeat_at", "expires_at"):
+            _time(w[name], f"waiters[{i}].{name}")
+    cooldowns = doc.get("cooldowns", {})
+    if not isinstance(cooldowns, dict):
+        raise _Shape("cooldowns is not a mapping")
+    for persona, ops in cooldowns.items():
+        if not isinstance(ops, dict):
+            raise _Shape(f"cooldowns.{persona} is not a mapping")
+        for op, until in ops.items():
+            _time(until, f"cooldowns.{persona}.{op}")
+
+
+def _check_records(stack: str, doc: object) -> dict[str, Any]:
+    if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
+        raise _Shape(f"expected a version {STATE_VERSION} records document")
+    if doc.get("stack") != stack:
+        raise _Shape(f"it holds the records of stack {doc.get('stack')!r}")
+    records = doc.get("records")
+    if not isinstance(records, dict):
+        raise _Shape("expected a mapping with 'records'")
+    for key, raw in records.items():
+        if not isinstance(raw, dict) or not {"value", "token", "written_at"} <= set(raw):
+            raise _Shape(f"record {key!r} lacks value, token or written_at")
+        _int(raw["token"], f"record {key!r} token", 1)
+        _time(raw["written_at"], f"record {key!r} written_at")
+    return records
 
 
 @dataclass
@@ -113,8 +232,7 @@ class _State:
     @classmethod
     def from_json(cls, stack: str, text: str) -> _State:
         doc = json.loads(text)
-        if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
-            raise ValueError(f"expected a version {STATE_VERSION} state document")
+        _check_state(stack, doc)
         raw = doc.get("lease")
         lease = Lease.from_dict({**raw, "stack": stack}) if raw else None
         waiters = [Waiter(stack=stack, **w) for w in doc.get("waiters", [])]
@@ -177,10 +295,10 @@ class FileLockBackend(PollingBackend):
             raise LockStoreError(f"{path}: cannot read the lock state ({exc})") from exc
         try:
             return _State.from_json(stack, text)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (_Shape, ValueError, KeyError, TypeError) as exc:
             raise LockStoreError(
-                f"{path}: not a lock state document ({exc}); move it aside to reset the stack's "
-                "lock (the fencing tokens then restart: first make sure no agent runs)"
+                f"{path}: damaged lock state ({exc}); stack {stack!r} is refused until "
+                f"`python -m agents repair --stack {stack}`"
             ) from exc
 
     def _save(self, state: _State) -> None:
@@ -214,11 +332,17 @@ class FileLockBackend(PollingBackend):
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
-            raise LockStoreError(f"{path}: cannot read the protected records ({exc})") from exc
-        records = doc.get("records") if isinstance(doc, dict) else None
-        if not isinstance(records, dict):
-            raise LockStoreError(f"{path}: expected a mapping with 'records'")
-        return records
+            raise LockStoreError(
+                f"{path}: cannot read the protected records ({exc}); stack {stack!r} is refused "
+                f"until `python -m agents repair --stack {stack}`"
+            ) from exc
+        try:
+            return _check_records(stack, doc)
+        except _Shape as exc:
+            raise LockStoreError(
+                f"{path}: damaged protected records ({exc}); stack {stack!r} is refused until "
+                f"`python -m agents repair --stack {stack}`"
+            ) from exc
 
     # The waiting loop's atomic steps.
 
@@ -348,3 +472,44 @@ class FileLockBackend(PollingBackend):
             ops[operation] = max(ops.get(operation, 0.0), now + seconds)
             state.prune(now)
             self._save(state)
+
+    # Damage and repair (see the module docstring).
+
+    def damage(self, stack: str) -> list[tuple[Path, str]]:
+        """(file, why) for each of the stack's files that cannot be read as it should."""
+        found = []
+        folder = self._folder(stack)
+        for name, read in (("state.json", self._load), ("records.json", self._load_records)):
+            try:
+                read(stack)
+            except LockStoreError as exc:
+                found.append((folder / name, str(exc)))
+        return found
+
+    def repair(self, stack: str) -> list[tuple[Path, Path]]:
+        """Move the stack's damaged files aside and write fresh ones; (file, kept copy) each."""
+        moved: list[tuple[Path, Path]] = []
+        with self._locked(stack) as folder:
+            damaged = {path.name for path, _ in self.damage(stack)}
+            if not damaged:
+                return moved
+            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            legible = [int(self.clock() * 1000)]
+            for name in sorted(damaged):
+                path = folder / name
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    text = path.read_text(errors="replace")
+                    legible += [
+                        int(n) for n in re.findall(r'"(?:last_)?token"\s*:\s*(\d{1,18})', text)
+                    ]
+                kept = path.with_name(f"{name}.damaged-{stamp}")
+                os.replace(path, kept)
+                moved.append((path, kept))
+            if "records.json" not in damaged:
+                legible += [int(r["token"]) for r in self._load_records(stack).values()]
+            if "records.json" in damaged:
+                doc = {"version": STATE_VERSION, "stack": stack, "records": {}}
+                self._write(folder / "records.json", json.dumps(doc, indent=1) + "\n")
+            if "state.json" in damaged:
+                self._save(_State(stack=stack, last_token=max(legible)))
+        return moved

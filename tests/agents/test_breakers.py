@@ -3,7 +3,7 @@
 import pybreaker
 import pytest
 
-from agents.breakers import FileBreakerStorage, breaker, breaker_states
+from agents.breakers import BreakerDamaged, FileBreakerStorage, breaker, breaker_states
 
 
 def fail():
@@ -43,3 +43,59 @@ def test_a_success_after_the_reset_timeout_closes_it(tmp_path):
     storage.opened_at = opened.replace(year=2000)  # long ago: past any timeout
     assert breaker(tmp_path, "dev", "up", fail_max=3, reset_s=600).call(lambda: "ok") == "ok"
     assert breaker(tmp_path, "dev", "up", fail_max=3, reset_s=600).current_state == "closed"
+
+
+# -- failing closed (issue 9) ---------------------------------------------------------------------
+
+
+def test_a_missing_breaker_file_is_a_fresh_closed_breaker(tmp_path):
+    cb = breaker(tmp_path, "dev", "up", fail_max=3, reset_s=600)
+    assert cb.current_state == "closed" and cb.call(lambda: "ran") == "ran"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("", "not JSON"),
+        ('{"state": "closed", "coun', "not JSON"),
+        ("[]", "expected exactly the fields"),
+        ('{"state": "closed"}', "expected exactly the fields"),
+        (
+            '{"state": "shut", "counter": 0, "success_counter": 0, "opened_at": null}',
+            "unknown state",
+        ),
+        (
+            '{"state": "closed", "counter": "0", "success_counter": 0, "opened_at": null}',
+            "counters",
+        ),
+        (
+            '{"state": "open", "counter": 3, "success_counter": 0, "opened_at": null}',
+            "open without opened_at",
+        ),
+        (
+            '{"state": "open", "counter": 3, "success_counter": 0, "opened_at": "2020-01-01"}',
+            "opened_at is not a timestamp with a time zone",
+        ),
+    ],
+)
+def test_a_damaged_breaker_file_is_open_and_reported(tmp_path, text, why):
+    path = tmp_path / "breakers" / "prod.up.json"
+    path.parent.mkdir()
+    path.write_text(text)
+    calls = []
+    cb = breaker(tmp_path, "prod", "up", fail_max=3, reset_s=600)
+    assert cb.current_state == "open", f"{path}: damaged breaker read as {cb.current_state}"
+    with pytest.raises(pybreaker.CircuitBreakerError):
+        cb.call(lambda: calls.append(1))
+    assert calls == [], f"{path}: a damaged breaker let a call through"
+    (state,) = breaker_states(tmp_path)
+    assert state["state"] == "open" and why in state["damaged"], state
+    assert path.read_text() == text, f"{path}: the damaged file was overwritten"
+
+
+def test_a_damaged_breaker_refuses_writes(tmp_path):
+    path = tmp_path / "breakers" / "prod.up.json"
+    path.parent.mkdir()
+    path.write_text("{")
+    with pytest.raises(BreakerDamaged, match="repair --stack prod"):
+        FileBreakerStorage(path).increment_counter()

@@ -293,6 +293,7 @@ def test_every_step_is_on_the_record(settings, locks):
     assert events(settings) == [
         "request",
         "lock.acquired",
+        "approval.key-created",  # the first approval on this state folder makes the key
         "approval.reviewed",
         "approval.consumed",
         "operation.started",
