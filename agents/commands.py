@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents import InputError
 from agents.audit import AuditLog
-from agents.inputs import float_range, int_range, iso_timestamp, stack_name
+from agents.inputs import approval_id, float_range, int_range, iso_timestamp, stack_name
 
 if TYPE_CHECKING:
     from agents.settings import AgentSettings
@@ -309,7 +309,7 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         default=300.0,
         help="seconds between passes (1 to 86400)",
     )
-    run.add_argument("--approval", help="an approval id to use for this change")
+    run.add_argument("--approval", type=approval_id, help="an approval id to use for this change")
     run.add_argument("--json", action="store_true")
     run.set_defaults(func=cmd_run)
 
@@ -319,7 +319,7 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
     for name, approve in (("approve", True), ("reject", False)):
         p = sub.add_parser(name, help=f"{name} a pending change (a human's decision)")
-        p.add_argument("id", help="approval id (see `status`)")
+        p.add_argument("id", type=approval_id, help="approval id (see `status`)")
         p.add_argument("--by", help="who decides (default: the login name)")
         p.add_argument("--reason", default="", help="why, for the record")
         p.set_defaults(func=lambda a, approve=approve: _decide(a, approve))

@@ -447,6 +447,20 @@ def stack_name(value: str) -> str:
     return value
 
 
+APPROVAL_ID = re.compile(r"[0-9]{14}-[0-9a-f]{6}")
+
+
+def approval_id(value: str) -> str:
+    """An approval id as the store makes them (`20261126185012-a1b2c3`): anything else (a long
+    string, a path) is refused before it reaches the file system."""
+    if not APPROVAL_ID.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise argparse.ArgumentTypeError(
+            f"{shown!r} is not an approval id (YYYYMMDDhhmmss-xxxxxx, as `status` lists them)"
+        )
+    return value
+
+
 def int_range(low: int, high: int) -> Callable[[str], int]:
     """argparse `type=`: an integer within [low, high]."""
 

@@ -303,6 +303,9 @@ def test_a_long_path_is_one_line(tmp_path, capsys):
         (["run", "release-engineer", "--interval", "nan"], "expected 1 to 86400"),
         (["run", "release-engineer", "--interval", "1e9"], "expected 1 to 86400"),
         (["cost", "refresh-prices", "--region", "../x"], "invalid AWS region"),
+        (["approve", "x" * 10_000], "is not an approval id"),
+        (["reject", "../../approval.key"], "is not an approval id"),
+        (["run", "release-engineer", "--approval", "20261126185012-A1B2C3"], "not an approval id"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, message):
