@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
 import hashlib
 import hmac
 import json
@@ -70,6 +69,7 @@ from typing import Any
 from agents import AgentsError, InputError
 from agents.audit import AuditLog
 from agents.export import write_atomic
+from agents.locks.file import FLOCK_TIMEOUT_S, flock_within
 
 # Resource types whose deletion or replacement loses data or access: a human must approve.
 STATEFUL_TYPES = frozenset(
@@ -110,6 +110,11 @@ class Change:
     op: str  # create | update | delete | replace | same | ...
     urn: str
     type: str
+    # What the change sets, so an approval of "update X" does not pass a different update of X:
+    # the properties that change, and a SHA-256 of the resource's new inputs (values are never
+    # kept in a proposal: engine events carry inputs a program forgot to mark secret).
+    diffs: tuple[str, ...] = ()
+    inputs_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,11 @@ class Proposal:
             "stack": self.stack,
             "persona": self.persona,
             "operation": self.operation,
-            "changes": sorted([c.op, c.urn, c.type] for c in self.changes if c.op != "same"),
+            "changes": sorted(
+                [c.op, c.urn, c.type, sorted(c.diffs), c.inputs_digest]
+                for c in self.changes
+                if c.op != "same"
+            ),
             "summary": {k: v for k, v in sorted(self.summary.items()) if k != "same"},
             "violations": sorted(
                 [
@@ -154,7 +163,10 @@ class Proposal:
             stack=data["stack"],
             persona=data["persona"],
             operation=data["operation"],
-            changes=tuple(Change(**c) for c in data.get("changes", [])),
+            changes=tuple(
+                Change(**{**c, "diffs": tuple(c.get("diffs") or ())})
+                for c in data.get("changes", [])
+            ),
             summary=dict(data.get("summary", {})),
             violations=tuple(data.get("violations", [])),
             cost_delta_usd=data.get("cost_delta_usd"),
@@ -353,7 +365,12 @@ class ApprovalStore:
             raise UnknownApproval(f"no approval request {approval_id}")
         fd = os.open(self.dir / f"{approval_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not flock_within(fd, FLOCK_TIMEOUT_S):
+                raise self._refuse(
+                    approval_id,
+                    f"its lock has been held by another process for over {FLOCK_TIMEOUT_S:g} s "
+                    "(a stopped or hung agent?)",
+                )
             yield
         finally:
             os.close(fd)  # drops the flock
@@ -487,6 +504,13 @@ class ApprovalStore:
 
             if record.status != "approved":
                 raise refuse(f"it is {record.status}")
+            # Single use even against a record file restored from a copy: the append-only
+            # audit log remembers every approval ever consumed.
+            if any(
+                r.get("event") == "approval.consumed" and r.get("approval") == approval_id
+                for r in self.audit.records()
+            ):
+                raise refuse("it was already used (the audit log records its use)")
             if record.expired:
                 raise refuse(f"it expired at {record.expires_at}")
             for key in ("stack", "persona", "operation"):

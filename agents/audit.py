@@ -71,7 +71,13 @@ class AuditLog:
                     record = json.loads(raw)
                 except (ValueError, RecursionError):  # a fragment, or a line nested absurdly deep
                     continue
-                if isinstance(record, dict):  # every record is an object; anything else is debris
+                # Every record is an object with a string timestamp and event; anything else is
+                # debris (or forged by hand) and is not read as a record.
+                if (
+                    isinstance(record, dict)
+                    and isinstance(record.get("ts"), str)
+                    and isinstance(record.get("event"), str)
+                ):
                     yield record
 
     def query(

@@ -349,6 +349,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     OSError or another AgentsError that is not about the user's input (a state folder on a full
     disk, an unreachable lock table, a policy pack that did not start) 1, a reader that
     closed our stdout (`... | head -1`) 141 like a process killed by SIGPIPE, quietly."""
+    # gRPC (the policy gate's client) logs fork warnings on stderr when a subprocess starts while
+    # its threads run; they are not errors, and an error is one line.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to report to
+        return EXIT_BROKEN_PIPE
     try:
         args = build_parser().parse_args(argv)
         code = int(args.func(args))

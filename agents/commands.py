@@ -31,13 +31,19 @@ def known_stacks() -> list[str]:
 
 def _settings() -> AgentSettings:
     # Imported here: pydantic takes a while to load, and `plan` does not need it.
+    from pydantic import ValidationError  # noqa: PLC0415
+
     from agents.settings import AgentSettings  # noqa: PLC0415
 
     try:
         return AgentSettings()
-    except ValueError as exc:  # pydantic's ValidationError: name the variable, one line
-        first = str(exc).splitlines()
-        raise InputError(f"agent settings (AGENTS_* environment): {' '.join(first[1:3])}") from exc
+    except ValidationError as exc:  # name the variable and the problem, one line
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        name = f"AGENTS_{field.upper()}" if field else "AGENTS_* environment"
+        raise InputError(
+            f"agent settings: {name}: {error['msg'].removeprefix('Value error, ')}"
+        ) from exc
 
 
 def _cost_delta(settings: AgentSettings, gateway: Any) -> Any:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 import subprocess
 import threading
@@ -107,6 +108,7 @@ class Step:
     replace_keys: tuple[str, ...] = ()
     diffs: tuple[str, ...] = ()
     protected: bool = False
+    inputs_digest: str = ""  # SHA-256 of the new inputs: binds an approval to the values
 
     @property
     def name(self) -> str:
@@ -475,6 +477,7 @@ class _Collector:
             replace_keys=tuple(m.keys or ()),
             diffs=_diffs(m),
             protected=bool(m.old is not None and m.old.protect),
+            inputs_digest=_inputs_digest(m),
         )
         self._steps[m.urn] = step
         if op not in NO_CHANGE_OPS:
@@ -496,6 +499,15 @@ class _Collector:
 
 def _op(op: Any) -> str:
     return str(getattr(op, "value", op))
+
+
+def _inputs_digest(m: auto.StepEventMetadata) -> str:
+    new = getattr(m, "new", None)
+    inputs = getattr(new, "inputs", None) if new is not None else None
+    if inputs is None:
+        return ""
+    blob = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _diffs(m: auto.StepEventMetadata) -> tuple[str, ...]:

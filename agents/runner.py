@@ -63,6 +63,7 @@ from agents.locks import (
     Lease,
     LockBackend,
     LockError,
+    LockStoreError,
     LockTimeout,
     StaleLease,
     Waiter,
@@ -175,7 +176,10 @@ class Agent:
         damage = stack_damage(self.settings, self.locks, stack)
         if damage:
             return self._refuse(stack, operation, refusal(stack, damage))
-        remaining = self.locks.cooldown_remaining(p.name, stack, operation)
+        try:
+            remaining = self.locks.cooldown_remaining(p.name, stack, operation)
+        except LockStoreError as exc:
+            return self._refuse(stack, operation, str(exc))
         if remaining > 0:
             return self._refuse(stack, operation, f"cooling down: {remaining:.0f}s left")
         cb = breaker(
@@ -198,7 +202,7 @@ class Agent:
                 wait_s=self.settings.lock_wait_s,
                 on_queued=lambda w: self._queued(w, stack, operation),
             )
-        except LockTimeout as exc:
+        except (LockTimeout, LockStoreError) as exc:  # waited too long; a backend that refuses
             return self._refuse(stack, operation, str(exc))
         self.audit.append(
             "lock.acquired",
@@ -351,7 +355,9 @@ class Agent:
             stack=stack,
             persona=self.persona.name,
             operation="up",
-            changes=tuple(Change(s.op, s.urn, s.type) for s in preview.steps),
+            changes=tuple(
+                Change(s.op, s.urn, s.type, tuple(s.diffs), s.inputs_digest) for s in preview.steps
+            ),
             summary=dict(preview.changes),
             violations=tuple(
                 {

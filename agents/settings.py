@@ -31,15 +31,23 @@ def default_state_dir() -> Path:
 
 
 def git_work_tree(path: Path) -> Path | None:
-    """The git working tree that holds `path` (which need not exist yet), or None."""
-    for folder in (path.resolve(), *path.resolve().parents):
+    """The git working tree that holds `path` (which need not exist yet), or None. A path that
+    cannot be resolved (a symlink loop) is a ValueError: settings refuse it."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise ValueError(f"AGENTS_STATE_DIR {path} cannot be resolved ({exc})") from exc
+    for folder in (resolved, *resolved.parents):
         if (folder / ".git").exists():
             return folder
     return None
 
 
 class AgentSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AGENTS_", frozen=True, extra="forbid")
+    # No float setting may be NaN or infinite: an infinite cost ceiling would approve anything.
+    model_config = SettingsConfigDict(
+        env_prefix="AGENTS_", frozen=True, extra="forbid", allow_inf_nan=False
+    )
 
     state_dir: Path = Field(
         default_factory=default_state_dir,
@@ -55,18 +63,24 @@ class AgentSettings(BaseSettings):
         default=None, description="Only for a local DynamoDB (tests use moto)."
     )
     lease_ttl_s: float = Field(
-        default=900.0, gt=0, description="A lease expires this long after it was last renewed."
+        default=900.0,
+        gt=0,
+        le=86_400,
+        description="A lease expires this long after it was last renewed.",
     )
-    lock_wait_s: float = Field(default=1800.0, ge=0, description="How long a request waits.")
-    approval_ttl_s: float = Field(default=4 * 3600.0, gt=0)
+    lock_wait_s: float = Field(
+        default=1800.0, ge=0, le=7 * 86_400, description="How long a request waits."
+    )
+    approval_ttl_s: float = Field(default=4 * 3600.0, gt=0, le=7 * 86_400)
     max_cost_delta_usd: float = Field(
-        default=200.0, ge=0, description="Monthly cost increase the reviewer approves."
+        default=200.0, ge=0, le=1e9, description="Monthly cost increase the reviewer approves."
     )
-    breaker_fail_max: int = Field(default=3, ge=1)
-    breaker_reset_s: float = Field(default=600.0, gt=0)
+    breaker_fail_max: int = Field(default=3, ge=1, le=1000)
+    breaker_reset_s: float = Field(default=600.0, gt=0, le=7 * 86_400)
     cancel_grace_s: float = Field(
         default=10.0,
         ge=0,
+        le=3600,
         description="After SIGTERM/SIGINT, how long the Pulumi CLI may take to stop gracefully "
         "(it gets SIGINT) before it is killed.",
     )
@@ -80,6 +94,16 @@ class AgentSettings(BaseSettings):
         if value is None or (isinstance(value, str | Path) and not str(value).strip()):
             raise ValueError(
                 "AGENTS_STATE_DIR is empty: name a folder (or unset it for the default)"
+            )
+        return value
+
+    @field_validator("pulumi_command", mode="before")
+    @classmethod
+    def _pulumi_command_named(cls, value: Any) -> Any:
+        # An empty value would become `.`: a `bin/pulumi` planted in the working directory.
+        if isinstance(value, str | Path) and not str(value).strip():
+            raise ValueError(
+                "AGENTS_PULUMI_COMMAND is empty: name the folder holding bin/pulumi (or unset it)"
             )
         return value
 

@@ -106,6 +106,10 @@ def stack_damage(settings: AgentSettings, locks: LockBackend, stack: str) -> lis
             found.append(Damage(stack, UNREACHABLE, f"{settings.lock_backend} backend", str(exc)))
         except LockError as exc:
             found.append(Damage(stack, "lock-state", f"{settings.lock_backend} backend", str(exc)))
+    for name in ("approvals", "breakers"):
+        folder = settings.state_dir / name
+        if folder.exists() and not folder.is_dir():
+            found.append(Damage(stack, "folder", str(folder), "not a folder"))
     for path in breaker_files(settings.state_dir, stack):
         why = breaker_damage(path)
         if why is not None:
@@ -178,7 +182,9 @@ def repair(
         moved += repair_locks(stack)
     for d in damage:
         path = Path(d.path)
-        if d.kind == "breaker":
+        if d.kind == "folder" and path.exists() and not path.is_dir():
+            moved.append((path, _aside(path, stamp)))
+        elif d.kind == "breaker":
             moved.append((path, _aside(path, stamp)))
             reset_breaker(path)
         elif d.kind == "approval" and path.exists():

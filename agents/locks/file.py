@@ -249,6 +249,29 @@ class _State:
         )
 
 
+# The flock guards read-check-write sections of milliseconds: one held for longer belongs to a
+# process that was stopped (SIGSTOP) or hung inside it, and waiting on it for ever would stall
+# every agent (and ignore their own deadlines), so waiting for it is bounded.
+FLOCK_TIMEOUT_S = 10.0
+
+
+def flock_within(fd: int, timeout_s: float) -> bool:
+    """Take an exclusive flock on `fd`, polling, for at most `timeout_s`; False if it stayed
+    held by another process."""
+    deadline = time.monotonic() + timeout_s
+    pause = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        else:
+            return True
+
+
 class FileLockBackend(PollingBackend):
     """Locks, queue, cooldowns and records in files under `root` (`<state_dir>/locks`)."""
 
@@ -280,7 +303,11 @@ class FileLockBackend(PollingBackend):
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o640)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not flock_within(fd, FLOCK_TIMEOUT_S):
+                raise LockStoreError(
+                    f"{folder / 'lock'} has been held by another process for over "
+                    f"{FLOCK_TIMEOUT_S:g} s (a stopped or hung agent?): refused"
+                )
             yield folder
         finally:
             os.close(fd)  # closing the descriptor drops the flock

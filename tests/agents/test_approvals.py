@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import re
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,16 @@ def test_an_approval_is_consumed_once(store):
     record = approved(store)
     assert store.consume(record.id, proposal()).status == "consumed"
     with pytest.raises(ApprovalError, match="it is consumed"):
+        store.consume(record.id, proposal())
+
+
+def test_an_approval_file_restored_from_a_copy_cannot_be_used_again(store):
+    record = approved(store)
+    path = store.dir / f"{record.id}.json"
+    saved = path.read_bytes()  # the signed `approved` record, before use
+    store.consume(record.id, proposal())
+    path.write_bytes(saved)  # rolled back by someone who can write the state folder
+    with pytest.raises(ApprovalError, match="already used"):
         store.consume(record.id, proposal())
 
 
@@ -431,3 +442,16 @@ def test_an_expired_request_cannot_be_decided(tmp_path):
     with pytest.raises(ApprovalError, match="expired"):
         store.decide(record.id, approve=True, by="alice")
     assert store.load(record.id).status == "pending"
+
+
+def test_an_approval_binds_what_the_change_sets_not_only_which_resource():
+    urn = "urn:x::aws:ec2/launchTemplate:LaunchTemplate::lt"
+    small = Change(
+        "update", urn, "aws:ec2/launchTemplate:LaunchTemplate", ("instanceType",), "a" * 64
+    )
+    other_values = Change("update", urn, small.type, ("instanceType",), "b" * 64)
+    other_keys = Change("update", urn, small.type, ("userData",), "a" * 64)
+    assert proposal(changes=(small,)).digest != proposal(changes=(other_values,)).digest
+    assert proposal(changes=(small,)).digest != proposal(changes=(other_keys,)).digest
+    again = Proposal.from_json(json.loads(json.dumps(asdict(proposal(changes=(small,))))))
+    assert again.digest == proposal(changes=(small,)).digest

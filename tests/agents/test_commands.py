@@ -93,7 +93,7 @@ def test_bad_arguments_exit_2_with_one_line(env, capsys, argv, message):
 def test_bad_settings_exit_2_naming_the_variable(env, capsys, monkeypatch):
     monkeypatch.setenv("AGENTS_LOCK_BACKEND", "zookeeper")
     assert main(["status"]) == 2
-    assert "lock_backend" in capsys.readouterr().err
+    assert "AGENTS_LOCK_BACKEND: Input should be" in capsys.readouterr().err
 
 
 def test_init_lock_table_creates_the_table_once(tmp_path, monkeypatch, capsys):

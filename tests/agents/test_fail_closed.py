@@ -202,3 +202,76 @@ def test_init_lock_table_without_a_way_to_dynamodb_is_one_line(unreachable_table
     assert code == 1
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "'baseline-agent-locks' in eu-west-3 cannot be reached" in err
+
+
+# --- a lock file held by a stopped process ----------------------------------------------------
+
+
+def test_a_lock_file_held_by_a_stopped_process_refuses_instead_of_hanging(
+    settings, locks, monkeypatch
+):
+    import fcntl  # noqa: PLC0415
+
+    from agents.locks import file as file_backend  # noqa: PLC0415
+
+    monkeypatch.setattr(file_backend, "FLOCK_TIMEOUT_S", 0.2)
+    folder = settings.state_dir / "locks" / "dev"
+    folder.mkdir(parents=True)
+    holder = os.open(folder / "lock", os.O_RDWR | os.O_CREAT)
+    os.set_inheritable(holder, False)
+    # Another open file description holds the flock, as a SIGSTOPped agent would.
+    other = os.open(folder / "lock", os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    try:
+        gw = FakeGateway()
+        out = agent("release-engineer", settings, locks, gw, protected=False).perform("dev", "up")
+        assert out.status in ("refused", "failed") and gw.calls == [], out
+        assert "held by another process" in out.detail
+    finally:
+        os.close(other)
+        os.close(holder)
+
+
+@pytest.mark.parametrize("name", ["approvals", "breakers"])
+def test_a_state_folder_replaced_by_a_file_is_damage_that_repair_fixes(settings, locks, name):
+    settings.state_dir.mkdir(parents=True)
+    (settings.state_dir / name).write_text("not a folder")
+    gw = FakeGateway()
+    out = agent("release-engineer", settings, locks, gw, protected=False).perform("dev", "up")
+    assert out.status == "refused" and gw.calls == [], out
+    assert f"{name}: not a folder" in out.detail
+    from agents.state_files import repair, stack_damage  # noqa: PLC0415
+
+    moved = repair(settings, locks, "dev", AuditLog(settings.audit_log))
+    assert [a.name for a, _ in moved] == [name] and moved[0][1].read_text() == "not a folder"
+    assert stack_damage(settings, locks, "dev") == []
+
+
+def test_audit_lines_without_a_string_timestamp_are_not_records(tmp_path):
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.append("real", stack="dev")
+    with (tmp_path / "audit.jsonl").open("a") as fh:
+        fh.write('{"ts": 5, "event": "x"}\n{"ts": "2026-01-01T00:00:00", "event": 7}\n')
+    assert [r["event"] for r in log.records()] == ["real"]
+    assert [r["event"] for r in log.query(since="2026-01-01")] == ["real"]
+
+
+def test_a_closed_stdout_is_not_a_traceback(tmp_path):
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    child_env = {**os.environ, "AGENTS_STATE_DIR": str(tmp_path / "state")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; os.close(1); sys.stdout = None; "
+            "from agents.cli import main; sys.exit(main(['status']))",
+        ],
+        env=child_env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 141
+    assert b"Traceback" not in done.stderr

@@ -41,3 +41,36 @@ def test_the_default_is_outside_the_source_tree(monkeypatch, tmp_path):
     monkeypatch.delenv("AGENTS_STATE_DIR", raising=False)
     assert default_state_dir() == tmp_path / "xdg" / "baseline-agents"
     assert ROOT not in AgentSettings().state_dir.parents
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("AGENTS_MAX_COST_DELTA_USD", "inf", "finite number"),
+        ("AGENTS_MAX_COST_DELTA_USD", "1e400", "finite number"),
+        ("AGENTS_MAX_COST_DELTA_USD", "nan", "finite number"),
+        ("AGENTS_APPROVAL_TTL_S", "1e12", "less than or equal to 604800"),
+        ("AGENTS_LEASE_TTL_S", "inf", "finite number"),
+        ("AGENTS_PULUMI_COMMAND", "", "AGENTS_PULUMI_COMMAND is empty"),
+        ("AGENTS_LOCK_BACKEND", "bogus", "'file' or 'dynamodb'"),
+    ],
+)
+def test_settings_that_would_fail_open_are_refused_with_one_line(
+    monkeypatch, tmp_path, capsys, case
+):
+    # An infinite cost ceiling would let the reviewer approve any change to prod.
+    from agents.cli import main  # noqa: PLC0415
+
+    name, value, says = case
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv(name, value)
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err and name in err, err
+
+
+def test_a_state_dir_in_a_symlink_loop_is_refused(monkeypatch, tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(ValidationError, match="cannot be resolved"):
+        AgentSettings(state_dir=tmp_path / "a")
