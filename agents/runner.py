@@ -222,6 +222,8 @@ class Agent:
             with keeper:
                 if remaining > 0:
                     outcome = self._refuse(stack, operation, f"cooling down: {remaining:.0f}s left")
+                elif operation in MUTATING and (alive := self._takeover(lease)):
+                    outcome = self._refuse(stack, operation, alive)
                 else:
                     outcome = self._run(stack, operation, keeper, cb, approval)
         except StaleLease as exc:
@@ -251,6 +253,37 @@ class Agent:
         if interrupted is not None:
             raise interrupted
         return outcome
+
+    def _takeover(self, lease: Lease) -> str | None:
+        """After taking a stack whose last change never finished (its holder died, or stalled
+        past its lease): record the takeover, and refuse (the reason) while that holder's
+        process is known alive on this host, since its Pulumi CLI may still be changing the
+        stack. A holder on another host is judged by its lease alone: its CLI, if it still runs,
+        holds the Pulumi backend's own stack lock, so any change from here fails as `StackBusy`
+        and changes nothing."""
+        record = self.locks.read_record(lease.stack, "operation")
+        value = record.value if record is not None and isinstance(record.value, dict) else {}
+        token = value.get("token")
+        if value.get("status") != "started" or not isinstance(token, int) or token >= lease.token:
+            return None
+        host, pid = value.get("host"), value.get("pid")
+        alive = host == socket.gethostname() and isinstance(pid, int) and _alive(pid)
+        self.audit.append(
+            "lease.takeover",
+            stack=lease.stack,
+            token=lease.token,
+            previous_owner=value.get("owner"),
+            previous_token=token,
+            previous_host=host,
+            previous_pid=pid,
+            previous_alive=alive,
+        )
+        if alive:
+            return (
+                f"the last change (token {token}) never finished and its agent (pid {pid} on "
+                "this host) is still alive: refused until it exits"
+            )
+        return None
 
     def _queued(self, waiter: Waiter, stack: str, operation: str) -> None:
         self.audit.append(
@@ -492,6 +525,21 @@ class Agent:
             if state["stack"] == stack and state["state"] != "closed":
                 self.audit.append("watchdog.breaker", **state)
         return outcomes
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this host is alive (a zombie counts as dead)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def run_loop(

@@ -275,3 +275,68 @@ def test_a_closed_stdout_is_not_a_traceback(tmp_path):
     )
     assert done.returncode == 141
     assert b"Traceback" not in done.stderr
+
+
+# --- taking over a stack whose last change never finished --------------------------------------
+
+
+def _unfinished_change(locks, pid: int) -> None:
+    """A holder that started `up` and vanished without finishing or releasing (as a SIGKILLed
+    agent does): its lease lapses, its `started` record stays."""
+    import socket  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    lease = locks.acquire(
+        "dev",
+        owner="gone",
+        persona="release-engineer",
+        operation="up",
+        priority=100,
+        ttl_s=0.2,
+        wait_s=0,
+    )
+    locks.fenced_write(
+        lease,
+        "operation",
+        {
+            "persona": "release-engineer",
+            "operation": "up",
+            "status": "started",
+            "token": lease.token,
+            "owner": "gone",
+            "host": socket.gethostname(),
+            "pid": pid,
+            "at": time.time(),
+        },
+    )
+    time.sleep(0.3)
+
+
+def test_a_takeover_waits_while_the_last_holder_is_alive_on_this_host(settings, locks):
+    import subprocess  # noqa: PLC0415
+
+    holder = subprocess.Popen(["sleep", "30"])
+    try:
+        _unfinished_change(locks, holder.pid)
+        gw = FakeGateway()
+        out = agent("release-engineer", settings, locks, gw, protected=False).perform("dev", "up")
+        assert out.status == "refused" and gw.calls == [], out
+        assert f"pid {holder.pid} on this host) is still alive" in out.detail
+    finally:
+        holder.kill()
+        holder.wait()
+    (took,) = [r for r in AuditLog(settings.audit_log).records() if r["event"] == "lease.takeover"]
+    assert took["previous_owner"] == "gone" and took["previous_alive"] is True
+
+
+def test_a_takeover_from_a_dead_holder_proceeds_and_is_recorded(settings, locks):
+    import subprocess  # noqa: PLC0415
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    _unfinished_change(locks, dead.pid)
+    gw = FakeGateway()
+    out = agent("release-engineer", settings, locks, gw, protected=False).perform("dev", "up")
+    assert out.status == "done", out
+    (took,) = [r for r in AuditLog(settings.audit_log).records() if r["event"] == "lease.takeover"]
+    assert took["previous_alive"] is False
