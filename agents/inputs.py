@@ -370,21 +370,7 @@ def read_yaml_file(
 def output_path(path: str | Path, what: str = "output") -> Path:
     """Where an output really lands: the path resolved through symlinks, refused unless it is a
     regular file or does not exist yet (inside a folder, or a folder still to be made)."""
-    try:
-        resolved = Path(path).resolve()
-    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL in the path
-        raise OutputError(f"{path!r}: cannot write the {what} there ({exc})") from exc
-    try:
-        mode = os.stat(resolved).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        return _check_parent(resolved, what)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write the {what} there ({_oserror(exc)})") from exc
-    if not stat.S_ISREG(mode):
-        raise OutputError(
-            f"{path}: {_kind(mode)}; the {what} goes only to a regular file or a new path"
-        )
-    return resolved
+    return _output_target(path, what, folder=False)
 
 
 def _check_parent(resolved: Path, what: str) -> Path:
@@ -405,18 +391,27 @@ def _check_parent(resolved: Path, what: str) -> Path:
 
 def output_dir(path: str | Path, what: str = "output folder") -> Path:
     """A folder for outputs: an existing directory or a new path, resolved."""
+    return _output_target(path, what, folder=True)
+
+
+def _output_target(path: str | Path, what: str, *, folder: bool) -> Path:
+    action = f"cannot use it as the {what}" if folder else f"cannot write the {what} there"
     try:
         resolved = Path(path).resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL in the path
-        raise OutputError(f"{path!r}: cannot use it as the {what} ({exc})") from exc
+        raise OutputError(f"{path!r}: {action} ({exc})") from exc
     try:
         mode = os.stat(resolved).st_mode
     except (FileNotFoundError, NotADirectoryError):
         return _check_parent(resolved, what)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot use it as the {what} ({_oserror(exc)})") from exc
-    if not stat.S_ISDIR(mode):
+        raise OutputError(f"{path}: {action} ({_oserror(exc)})") from exc
+    if folder and not stat.S_ISDIR(mode):
         raise OutputError(f"{path}: {_kind(mode)}; the {what} must be a folder or a new path")
+    if not folder and not stat.S_ISREG(mode):
+        raise OutputError(
+            f"{path}: {_kind(mode)}; the {what} goes only to a regular file or a new path"
+        )
     return resolved
 
 
