@@ -23,7 +23,6 @@ Issue 9 ("fail closed"): when in doubt, refuse, with a one-line reason and an au
 from __future__ import annotations
 
 import contextlib
-import datetime
 import errno
 import os
 import secrets
@@ -36,6 +35,7 @@ from agents.approvals import ApprovalError, ApprovalStore
 from agents.audit import MAX_LINE_BYTES, AuditLog
 from agents.breakers import breaker_damage, breaker_files, reset_breaker
 from agents.locks import LockBackend, LockError, LockUnavailable
+from agents.locks.file import damaged_stamp, keep_damaged
 from agents.settings import AgentSettings
 
 PROBE_BYTES = MAX_LINE_BYTES
@@ -156,12 +156,6 @@ def refusal(stack: str, damage: list[Damage]) -> str:
     ).replace("\n", " ")
 
 
-def _aside(path: Path, stamp: str) -> Path:
-    kept = path.with_name(f"{path.name}.damaged-{stamp}")
-    os.replace(path, kept)
-    return kept
-
-
 def repair(
     settings: AgentSettings, locks: LockBackend, stack: str, audit: AuditLog
 ) -> list[tuple[Path, Path]]:
@@ -176,19 +170,19 @@ def repair(
             f"stack {stack}: the {settings.lock_backend} backend's items cannot be repaired here "
             f"({lock_damage[0].why}); fix or delete the item by hand"
         )
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = damaged_stamp()
     moved: list[tuple[Path, Path]] = []
     if lock_damage and callable(repair_locks):
         moved += repair_locks(stack)
     for d in damage:
         path = Path(d.path)
         if d.kind == "folder" and path.exists() and not path.is_dir():
-            moved.append((path, _aside(path, stamp)))
+            moved.append((path, keep_damaged(path, stamp)))
         elif d.kind == "breaker":
-            moved.append((path, _aside(path, stamp)))
+            moved.append((path, keep_damaged(path, stamp)))
             reset_breaker(path)
         elif d.kind == "approval" and path.exists():
-            moved.append((path, _aside(path, stamp)))
+            moved.append((path, keep_damaged(path, stamp)))
     audit.append(
         "state.repaired",
         stack=stack,

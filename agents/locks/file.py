@@ -272,6 +272,18 @@ def flock_within(fd: int, timeout_s: float) -> bool:
             return True
 
 
+def damaged_stamp() -> str:
+    """The UTC timestamp a repair names the copies of the files it replaces with."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def keep_damaged(path: Path, stamp: str) -> Path:
+    """Move a damaged file aside to `<name>.damaged-<stamp>` (kept for inspection); its path."""
+    kept = path.with_name(f"{path.name}.damaged-{stamp}")
+    os.replace(path, kept)
+    return kept
+
+
 class FileLockBackend(PollingBackend):
     """Locks, queue, cooldowns and records in files under `root` (`<state_dir>/locks`)."""
 
@@ -520,7 +532,7 @@ class FileLockBackend(PollingBackend):
             damaged = {path.name for path, _ in self.damage(stack)}
             if not damaged:
                 return moved
-            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            stamp = damaged_stamp()
             legible = [int(self.clock() * 1000)]
             for name in sorted(damaged):
                 path = folder / name
@@ -529,9 +541,7 @@ class FileLockBackend(PollingBackend):
                     legible += [
                         int(n) for n in re.findall(r'"(?:last_)?token"\s*:\s*(\d{1,18})', text)
                     ]
-                kept = path.with_name(f"{name}.damaged-{stamp}")
-                os.replace(path, kept)
-                moved.append((path, kept))
+                moved.append((path, keep_damaged(path, stamp)))
             if "records.json" not in damaged:
                 legible += [int(r["token"]) for r in self._load_records(stack).values()]
             if "records.json" in damaged:
