@@ -69,6 +69,7 @@ from typing import Any
 from agents import AgentsError, InputError
 from agents.audit import AuditLog
 from agents.export import write_atomic
+from agents.inputs import APPROVAL_ID
 from agents.locks.file import FLOCK_TIMEOUT_S, flock_within
 
 # Resource types whose deletion or replacement loses data or access: a human must approve.
@@ -93,7 +94,6 @@ DESTRUCTIVE_OPS = frozenset(
 )
 MIN_KEY_BYTES = 32
 STATUSES = frozenset({"pending", "approved", "rejected", "consumed"})
-_ID = re.compile(r"^[0-9]{14}-[0-9a-f]{6}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -544,7 +544,7 @@ class _Damage(Exception):
 
 
 def _check_id(approval_id: str) -> str:
-    if not isinstance(approval_id, str) or not _ID.match(approval_id):
+    if not isinstance(approval_id, str) or not APPROVAL_ID.fullmatch(approval_id):
         raise UnknownApproval(f"{approval_id!r} is not an approval id")
     return approval_id
 

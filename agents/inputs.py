@@ -442,6 +442,7 @@ def stack_name(value: str) -> str:
     return value
 
 
+# The ids `agents.approvals` makes (and the only ones it reads).
 APPROVAL_ID = re.compile(r"[0-9]{14}-[0-9a-f]{6}")
 
 
