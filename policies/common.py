@@ -5,7 +5,6 @@ the cost-allocation tags a resource ends up with once its provider's default tag
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
@@ -95,23 +94,6 @@ def as_list(value: Any) -> list[Any]:
     return list(value)
 
 
-def policy_document(value: Any) -> dict[str, Any] | None:
-    """An IAM/S3/KMS policy document given as a JSON string or an object."""
-    if isinstance(value, str):
-        try:
-            doc = json.loads(value)
-        except json.JSONDecodeError:
-            return None
-        return doc if isinstance(doc, dict) else None
-    return dict(value) if isinstance(value, Mapping) else None
-
-
-def statements(doc: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    if not doc:
-        return []
-    return [s for s in as_list(doc.get("Statement")) if isinstance(s, Mapping)]  # type: ignore[misc]
-
-
 # Helpers of the security pack (reading booleans and numbers as the engine sends them, and
 # matching one resource to another in a stack rule).
 
@@ -169,14 +151,6 @@ def refers_to(
     if value is not None:
         return value in {known(target.props, i) for i in ids} - {None, ""}
     return any(dep.urn == target.urn for dep in resource.property_dependencies.get(key, []))
-
-
-def is_world(cidr: Any) -> bool:
-    """Whether a CIDR is the whole IPv4 or IPv6 internet (0.0.0.0/0, ::/0, any /0)."""
-    try:
-        return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
-    except ValueError:
-        return False
 
 
 # Helpers of the cost pack (numbers in messages, glob allow-lists from policy config).

@@ -27,12 +27,12 @@ from policies.common import (
     fail_closed,
     framework,
     known,
-    policy_document,
     present,
     refers_to,
     rule_tags,
-    statements,
 )
+from policies.iam_documents import Statement, is_everyone, parse_document
+from policies.values import ValueProblem
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 BUCKET_ACL_TYPES = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
@@ -283,33 +283,27 @@ s3_versioning = StackValidationPolicy(
 # --- TLS-only bucket policy --------------------------------------------------------------------
 
 
-def _is_everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, Mapping) and "*" in as_list(principal.get("AWS"))
-
-
-def _denies_insecure_transport(statement: Mapping[str, Any]) -> bool:
-    if statement.get("Effect") != "Deny" or not _is_everyone(statement.get("Principal")):
-        return False
-    actions = {str(a).lower() for a in as_list(statement.get("Action"))}
-    if not actions & {"s3:*", "*"}:
-        return False
-    conditions = statement.get("Condition")
-    if not isinstance(conditions, Mapping):
-        return False
-    for operator, keys in conditions.items():
-        if str(operator).lower() != "bool" or not isinstance(keys, Mapping):
-            continue
-        for key, value in keys.items():
-            values = {str(v).lower() for v in as_list(value)}
-            if str(key).lower() == "aws:securetransport" and values == {"false"}:
-                return True
-    return False
+def _denies_insecure_transport(s: Statement) -> bool:
+    """A Deny of every S3 action, to everyone, when the request is not over TLS."""
+    return (
+        not s.allow
+        and is_everyone(s.principals)
+        and s.covers_actions("s3:?*")
+        and any(
+            c.operator.lower() == "bool"
+            and c.key == "aws:securetransport"
+            and {v.lower() for v in c.values} == {"false"}
+            for c in s.conditions
+        )
+    )
 
 
 def enforces_tls(policy: Any) -> bool:
-    return any(_denies_insecure_transport(s) for s in statements(policy_document(policy)))
+    try:
+        statements = parse_document(policy, "policy")
+    except ValueProblem:
+        return False  # a policy that cannot be read enforces nothing
+    return any(_denies_insecure_transport(s) for s in statements)
 
 
 @fail_closed
