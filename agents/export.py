@@ -68,6 +68,16 @@ class Resource:
         return self.urn.rsplit("::", 1)[-1]
 
     @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+    @property
+    def managed(self) -> bool:
+        """A custom resource other than a provider: what resource rules are asked about and what
+        a plan counts."""
+        return self.custom and not self.is_provider
+
+    @property
     def provider_urn(self) -> str | None:
         """The URN part of the provider reference (`<urn>::<id>`)."""
         return self.provider.rsplit("::", 1)[0] if self.provider else None

@@ -75,7 +75,7 @@ class Plan:
         """(component, type, count) for every custom resource, sorted."""
         c: Counter[tuple[str, str]] = Counter()
         for r in self.export.resources:
-            if r.custom and not r.type.startswith("pulumi:providers:"):
+            if r.managed:
                 c[(self.export.component_of(r), r.type)] += 1
         return sorted((comp, typ, n) for (comp, typ), n in c.items())
 

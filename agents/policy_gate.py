@@ -436,9 +436,9 @@ class ExportRequests:
     @classmethod
     def of(cls, export: StackExport) -> ExportRequests:
         resources = [r for r in export.resources if r.type != STACK_TYPE]
-        providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
+        providers = {r.urn: r for r in resources if r.is_provider}
         messages = {urn: _provider(p) for urn, p in providers.items()}
-        analyzed = [r for r in resources if r.custom and not r.type.startswith("pulumi:providers:")]
+        analyzed = [r for r in resources if r.managed]
         return cls(
             analyze=tuple(analyze_request(r, messages.get(r.provider_urn or "")) for r in analyzed),
             analyze_stack=analyze_stack_request(resources, providers, messages),

@@ -66,9 +66,7 @@ def timed(command: list[str]) -> tuple[float, int]:
 
 def analyzed(export: StackExport) -> int:
     """The resources the gate sends to `Analyze`: custom resources other than providers."""
-    return sum(
-        1 for r in export.resources if r.custom and not r.type.startswith("pulumi:providers:")
-    )
+    return sum(1 for r in export.resources if r.managed)
 
 
 def main() -> int:
