@@ -333,7 +333,9 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     repair = sub.add_parser(
         "repair", help="move a stack's damaged state files aside and write fresh ones"
     )
-    repair.add_argument("--stack", required=True, help="the stack whose state to repair")
+    repair.add_argument(
+        "--stack", required=True, type=stack_name, help="the stack whose state to repair"
+    )
     repair.set_defaults(func=cmd_repair)
 
     table = sub.add_parser(

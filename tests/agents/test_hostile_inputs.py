@@ -294,6 +294,7 @@ def test_a_long_path_is_one_line(tmp_path, capsys):
         (["cost", "savings", "--stack", "dev/../../x"], "invalid stack name"),
         (["run", "release-engineer", "--stack", "PROD"], "invalid stack name"),
         (["audit", "--stack", "a b"], "invalid stack name"),
+        (["repair", "--stack", "../x"], "invalid stack name"),
         (["audit", "--limit", "-1"], "expected 1 to 100000, got -1"),
         (["audit", "--limit", "0"], "expected 1 to 100000, got 0"),
         (["audit", "--limit", "100001"], "expected 1 to 100000"),
