@@ -426,14 +426,16 @@ def group(name: str = "database-sg", ingress: list[dict[str, Any]] | None = None
     return resource(SG, props, name, outputs={**props, "id": f"sg-{name}"})
 
 
-def port_rule(sg_id: str, cidr: str, name: str, port: int = 5432):
+def port_rule(sg_id: str, cidr: str | None, name: str, port: int = 5432, **source: Any):
+    """A vpc ingress rule for one tcp port, from a CIDR or another `source` (prefixListId=...)."""
     props = {
         "securityGroupId": sg_id,
         "ipProtocol": "tcp",
         "fromPort": port,
         "toPort": port,
-        "cidrIpv4": cidr,
         "description": "x",
+        **({"cidrIpv4": cidr} if cidr else {}),
+        **source,
     }
     return resource(INGRESS_RULE, props, name)
 
@@ -507,18 +509,7 @@ def test_public_ports_come_from_policy_config(security):
 
 def test_an_undeclared_prefix_list_cannot_be_judged_and_fails(security):
     sg = group()
-    rule = resource(
-        INGRESS_RULE,
-        {
-            "securityGroupId": sg.outputs["id"],
-            "ipProtocol": "tcp",
-            "fromPort": 5432,
-            "toPort": 5432,
-            "prefixListId": "pl-123",
-            "description": "x",
-        },
-        "pl",
-    )
+    rule = port_rule(sg.outputs["id"], None, "pl", port=5432, prefixListId="pl-123")
     assert internet_hits(security, [sg, rule]) == [rule.urn]
     assert internet_hits(security, [sg, rule], {INTERNET: {"trustedPrefixLists": ["pl-123"]}}) == []
 
@@ -536,18 +527,7 @@ def test_a_declared_prefix_list_is_judged_by_its_entries(security):
         "plist",
         outputs={"id": "pl-9", "entries": [{"cidr": "0.0.0.0/1"}, {"cidr": "128.0.0.0/1"}]},
     )
-    rule = resource(
-        INGRESS_RULE,
-        {
-            "securityGroupId": sg.outputs["id"],
-            "ipProtocol": "tcp",
-            "fromPort": 5432,
-            "toPort": 5432,
-            "prefixListId": "pl-9",
-            "description": "x",
-        },
-        "pl",
-    )
+    rule = port_rule(sg.outputs["id"], None, "pl", port=5432, prefixListId="pl-9")
     assert internet_hits(security, [sg, plist, rule]) == [rule.urn]
 
 
@@ -632,18 +612,7 @@ def test_prefix_list_entries_declared_as_resources_count(security):
         {"prefixListId": "pl-7", "cidr": "0.0.0.0/0"},
         "entry",
     )
-    rule = resource(
-        INGRESS_RULE,
-        {
-            "securityGroupId": sg.outputs["id"],
-            "ipProtocol": "tcp",
-            "fromPort": 22,
-            "toPort": 22,
-            "prefixListId": "pl-7",
-            "description": "x",
-        },
-        "pl",
-    )
+    rule = port_rule(sg.outputs["id"], None, "pl", port=22, prefixListId="pl-7")
     assert internet_hits(security, [sg, plist, rule]) == []
     assert internet_hits(security, [sg, plist, entry, rule]) == [rule.urn]
 
