@@ -14,9 +14,14 @@ exactly the change that will run.
    operation, and its digest equals the new proposal's: a plan that changed after review is
    refused.
 
-Records live in `<state_dir>/approvals/<id>.json`, each signed with HMAC-SHA256 under a key kept in
-`<state_dir>/approval.key` (created 0600 on first use): editing a record by hand breaks its
-signature. Every decision is also a line of the audit log.
+Records live beside the lock backend (`open_approvals`): `<state_dir>/approvals/<id>.json` with the
+file backend, items of the lock table with the DynamoDB backend (`agents.approvals_dynamodb`), so
+agents on several machines share them. Each is signed with HMAC-SHA256 under one key: the file
+`<state_dir>/approval.key` (created 0600 on first use, while no record exists, or by `python -m
+agents init-approval-key`), or, required with the DynamoDB backend, the Secrets Manager secret
+`AGENTS_APPROVAL_KEY_SECRET` (made only by `init-approval-key`; every persona may read it, none may
+create it). Editing a record by hand breaks its signature. Every decision is also a line of the
+audit log of the machine that made it.
 
 Failing closed (decisions of issue 9):
 
@@ -25,12 +30,18 @@ Failing closed (decisions of issue 9):
   with the reason on the record. Not `rejected`: an unpriced change is not wrong, only unjudged,
   and a human with the plan in front of them can still approve it.
 - One terminal decision per request. `decide` (approve or reject) and `consume` are
-  compare-and-set operations: each takes an exclusive `fcntl.flock` on `<id>.lock` beside the
-  record, reads and verifies the record, checks its status, writes the new record atomically and
-  appends the audit line, all before it drops the flock. A second decision on a decided request
-  is refused with one line and an `approval.refused` audit record. (A per-record lock, not one for
-  the store: requests are independent, and the lock file never holds data, so it cannot be
-  damaged.)
+  compare-and-set operations: read and verify the record, check its status, then write the new
+  record only if the stored one still carries the signature that was read (`RecordStore.replace`).
+  Files: under an exclusive `fcntl.flock` on `<id>.lock` beside the record, held until the audit
+  line is written (a per-record lock: requests are independent, and the lock file never holds
+  data, so it cannot be damaged). DynamoDB: a conditional `PutItem` on the signature, and for a
+  use a transaction that also creates the request's used marker. A second decision on a decided
+  request is refused with one line and an `approval.refused` audit record.
+- Single use survives a restored copy: a use is remembered outside the record (the append-only
+  audit log's `approval.consumed` line; the table's `used#<id>` item).
+- A missing key is never silently replaced: reading and verifying never make a key, and a new
+  request makes one only while no record exists (records signed by a lost key would otherwise
+  all read as altered). Otherwise `init-approval-key` makes it, by a human's decision.
 - The signing key must be a regular file (no symlink), mode 0600 or stricter (no group or world
   bits: `mode & 0o077 == 0`), hex, at least 32 bytes once decoded. An empty, short, unreadable,
   non-hex or group/world-accessible key is refused (`ApprovalError`, one line, and an
@@ -61,16 +72,19 @@ import re
 import secrets
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agents import AgentsError, InputError
 from agents.audit import AuditLog
 from agents.export import write_atomic
 from agents.inputs import APPROVAL_ID
-from agents.locks.file import FLOCK_TIMEOUT_S, flock_within
+from agents.locks.file import FLOCK_TIMEOUT_S, flock_within, keep_damaged
+
+if TYPE_CHECKING:
+    from agents.settings import AgentSettings
 
 # Resource types whose deletion or replacement loses data or access: a human must approve.
 STATEFUL_TYPES = frozenset(
@@ -258,39 +272,58 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-class ApprovalStore:
-    """Signed approval records in the state folder."""
+class KeySource(Protocol):
+    """Where the HMAC signing key lives (see the module docstring)."""
 
-    def __init__(self, state_dir: Path, audit: AuditLog, ttl_s: float) -> None:
-        self.dir = state_dir / "approvals"
-        self.key_file = state_dir / "approval.key"
+    where: str
+
+    def read(self) -> bytes | None:
+        """The validated key; None when there is none yet; `ApprovalError` when unusable."""
+        ...
+
+    def create(self) -> bytes:
+        """Make a new key (refused when one exists); the key."""
+        ...
+
+
+def validate_key(raw: bytes, refuse: Callable[[str], ApprovalError]) -> bytes:
+    """A key as stored (hex text): at least `MIN_KEY_BYTES` bytes once decoded."""
+    text = raw.strip()
+    if not text:
+        raise refuse("is empty")
+    try:
+        key = bytes.fromhex(text.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise refuse("is not hex") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise refuse(f"holds {len(key)} bytes, fewer than {MIN_KEY_BYTES}")
+    return key
+
+
+class FileKey:
+    """The key as a file (`<state_dir>/approval.key`): regular, mode 0600, hex."""
+
+    def __init__(self, path: Path, audit: AuditLog) -> None:
+        self.path = path
+        self.where = str(path)
         self.audit = audit
-        self.ttl_s = ttl_s
 
-    # -- the signing key -------------------------------------------------------------------------
-    def _key_refused(self, why: str) -> ApprovalError:
-        with contextlib.suppress(OSError):  # a full disk must not hide the refusal itself
-            self.audit.append("approval.key-refused", path=str(self.key_file), why=why)
-        return ApprovalError(
-            f"approval key {self.key_file} {why}: refused (fix it, or move it aside to make a new "
-            "key; existing approvals then need a new decision)"
-        )
+    def refuse(self, why: str) -> ApprovalError:
+        return _key_refused(self.audit, self.where, why)
 
-    def check_key(self) -> bytes | None:
-        """The signing key, validated; None when there is none yet. `ApprovalError` when it is
-        unusable (see the module docstring)."""
+    def read(self) -> bytes | None:
         try:
-            fd = os.open(self.key_file, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise self._key_refused(f"cannot be read ({exc.strerror or exc})") from exc
+            raise self.refuse(f"cannot be read ({exc.strerror or exc})") from exc
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                raise self._key_refused("is not a regular file")
+                raise self.refuse("is not a regular file")
             if info.st_mode & 0o077:
-                raise self._key_refused(
+                raise self.refuse(
                     f"is open to group or others (mode {stat.S_IMODE(info.st_mode):04o}, "
                     "expected 0600)"
                 )
@@ -298,32 +331,19 @@ class ApprovalStore:
             while chunk := os.read(fd, 4096):
                 raw += chunk
                 if len(raw) > 64 * 1024:
-                    raise self._key_refused("is larger than any key")
+                    raise self.refuse("is larger than any key")
         except OSError as exc:
-            raise self._key_refused(f"cannot be read ({exc.strerror or exc})") from exc
+            raise self.refuse(f"cannot be read ({exc.strerror or exc})") from exc
         finally:
             os.close(fd)
-        text = raw.strip()
-        if not text:
-            raise self._key_refused("is empty")
-        try:
-            key = bytes.fromhex(text.decode("ascii"))
-        except (UnicodeDecodeError, ValueError):
-            raise self._key_refused("is not hex") from None
-        if len(key) < MIN_KEY_BYTES:
-            raise self._key_refused(f"holds {len(key)} bytes, fewer than {MIN_KEY_BYTES}")
-        return key
+        return validate_key(raw, self.refuse)
 
-    def _key(self) -> bytes:
-        key = self.check_key()
-        return key if key is not None else self._new_key()
-
-    def _new_key(self) -> bytes:
+    def create(self) -> bytes:
         """A new random key, written whole or not at all: a temporary file is written and
         fsynced, then hard-linked to the key's name (which fails if another process won)."""
-        self.key_file.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_bytes(MIN_KEY_BYTES)
-        fd, tmp = tempfile.mkstemp(prefix=".approval.key.", dir=self.key_file.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".approval.key.", dir=self.path.parent)
         try:
             os.fchmod(fd, 0o600)
             _write_all(fd, (key.hex() + "\n").encode())
@@ -331,67 +351,273 @@ class ApprovalStore:
             os.close(fd)
             fd = -1
             try:
-                os.link(tmp, self.key_file)
+                os.link(tmp, self.path)
             except FileExistsError:
-                return self._key()  # another process made the key first: use theirs
+                theirs = self.read()  # another process made the key first: use theirs
+                if theirs is None:
+                    raise self.refuse("vanished while it was being created") from None
+                return theirs
         except OSError as exc:
-            raise self._key_refused(f"could not be created ({exc.strerror or exc})") from exc
+            raise self.refuse(f"could not be created ({exc.strerror or exc})") from exc
         finally:
             if fd >= 0:
                 os.close(fd)
             Path(tmp).unlink(missing_ok=True)
-        self.audit.append("approval.key-created", path=str(self.key_file))
+        self.audit.append("approval.key-created", path=self.where)
         return key
 
-    def _sign(self, record: ApprovalRecord) -> str:
-        blob = json.dumps(record.body(), sort_keys=True, separators=(",", ":")).encode()
-        return hmac.new(self._key(), blob, hashlib.sha256).hexdigest()
 
-    # -- records ---------------------------------------------------------------------------------
+class SecretsManagerKey:
+    """The key as a Secrets Manager secret (`AGENTS_APPROVAL_KEY_SECRET`), for agents on several
+    machines: each reads it with `secretsmanager:GetSecretValue`; only `init-approval-key` (a
+    human, or the platform's bootstrap) creates it. Mode bits do not apply: who may read it is the
+    secret's IAM (and its KMS key's) business."""
+
+    def __init__(self, client: Any, secret_id: str, audit: AuditLog) -> None:
+        self.client = client
+        self.secret_id = secret_id
+        self.where = f"secretsmanager:{secret_id}"
+        self.audit = audit
+
+    def refuse(self, why: str) -> ApprovalError:
+        return _key_refused(self.audit, self.where, why)
+
+    def read(self) -> bytes | None:
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        try:
+            value = self.client.get_secret_value(SecretId=self.secret_id)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ResourceNotFoundException":
+                return None
+            raise self.refuse(f"cannot be read ({code or exc})") from exc
+        except BotoCoreError as exc:
+            raise self.refuse(f"cannot be read ({exc})") from exc
+        text = value.get("SecretString")
+        if not isinstance(text, str):
+            raise self.refuse("holds no text (SecretString)")
+        return validate_key(text.encode(), self.refuse)
+
+    def create(self) -> bytes:
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        key = secrets.token_bytes(MIN_KEY_BYTES)
+        try:
+            self.client.create_secret(
+                Name=self.secret_id,
+                SecretString=key.hex(),
+                Description="HMAC key that signs the baseline agents' approvals",
+                Tags=[{"Key": "project", "Value": "baseline"}],
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ResourceExistsException":
+                raise self.refuse("exists already: not replaced") from exc
+            raise self.refuse(f"could not be created ({code or exc})") from exc
+        except BotoCoreError as exc:
+            raise self.refuse(f"could not be created ({exc})") from exc
+        self.audit.append("approval.key-created", path=self.where)
+        return key
+
+
+def _key_refused(audit: AuditLog, where: str, why: str) -> ApprovalError:
+    with contextlib.suppress(OSError):  # a full disk must not hide the refusal itself
+        audit.append("approval.key-refused", path=where, why=why)
+    return ApprovalError(
+        f"approval key {where} {why}: refused (fix it, or move it aside to make a new key; "
+        "existing approvals then need a new decision)"
+    )
+
+
+class _Conflict(Exception):
+    """The stored record changed between its read and the compare-and-set."""
+
+
+class RecordStore(Protocol):
+    """Where the signed records live. `replace` is the compare-and-set: it writes `text` only
+    if the stored record still carries `expected_signature`, and with `used=True` it also sets the
+    request's used marker, which must not exist yet; otherwise `_Conflict`."""
+
+    where: str
+
+    def locked(self, approval_id: str) -> contextlib.AbstractContextManager[None]: ...
+    def read(self, approval_id: str) -> str | None: ...
+    def create(self, approval_id: str, text: str) -> None: ...
+    def replace(
+        self, approval_id: str, expected_signature: str, text: str, *, used: bool
+    ) -> None: ...
+    def used(self, approval_id: str) -> bool: ...
+    def ids(self) -> list[str]: ...
+    def location(self, approval_id: str) -> str: ...
+    def move_aside(self, approval_id: str, keep_dir: Path, stamp: str) -> tuple[str, Path]: ...
+
+
+class FileRecords:
+    """Records as `<state_dir>/approvals/<id>.json`; the compare-and-set lock is an exclusive
+    flock on `<id>.lock`, held by `decide`/`consume` around read, check and write; the used
+    marker is the `approval.consumed` line of the append-only audit log."""
+
+    def __init__(self, folder: Path, audit: AuditLog) -> None:
+        self.dir = folder
+        self.where = str(folder)
+        self.audit = audit
+
     def path(self, approval_id: str) -> Path:
         return self.dir / f"{_check_id(approval_id)}.json"
 
-    def _save(self, record: ApprovalRecord) -> None:
-        record.signature = self._sign(record)
-        write_atomic(
-            self.dir / f"{record.id}.json",
-            json.dumps(asdict(record), indent=2, sort_keys=True) + "\n",
-        )
+    def location(self, approval_id: str) -> str:
+        # Not checked: ids come from `ids()`, which lists stray files too (reported as damage).
+        return str(self.dir / f"{approval_id}.json")
 
     @contextlib.contextmanager
-    def _locked(self, approval_id: str) -> Iterator[None]:
-        """The request's compare-and-set lock: an exclusive flock on `<id>.lock`."""
+    def locked(self, approval_id: str) -> Iterator[None]:
         if not self.path(approval_id).exists():
             raise UnknownApproval(f"no approval request {approval_id}")
         fd = os.open(self.dir / f"{approval_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if not flock_within(fd, FLOCK_TIMEOUT_S):
-                raise self._refuse(
-                    approval_id,
+                raise _Busy(
                     f"its lock has been held by another process for over {FLOCK_TIMEOUT_S:g} s "
-                    "(a stopped or hung agent?)",
+                    "(a stopped or hung agent?)"
                 )
             yield
         finally:
             os.close(fd)  # drops the flock
 
-    def load(self, approval_id: str) -> ApprovalRecord:
-        path = self.path(approval_id)
+    def read(self, approval_id: str) -> str | None:
         try:
-            text = path.read_text()
+            return self.path(approval_id).read_text()
         except FileNotFoundError:
-            raise UnknownApproval(f"no approval request {approval_id}") from None
+            return None
         except OSError as exc:
             raise ApprovalError(
                 f"approval {approval_id} cannot be read ({exc.strerror or exc}): refused"
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise _Damage(f"not UTF-8 ({exc.reason})") from None
+
+    def create(self, approval_id: str, text: str) -> None:
+        write_atomic(self.path(approval_id), text)
+
+    def replace(self, approval_id: str, expected_signature: str, text: str, *, used: bool) -> None:
+        # Called under `locked`, so nobody else writes meanwhile; the check still guards
+        # against a caller that read outside the lock.
+        if _stored_signature(self.read(approval_id)) != expected_signature:
+            raise _Conflict
+        if used and self.used(approval_id):
+            raise _Conflict
+        write_atomic(self.path(approval_id), text)
+
+    def used(self, approval_id: str) -> bool:
+        return any(
+            r.get("event") == "approval.consumed" and r.get("approval") == approval_id
+            for r in self.audit.records()
+        )
+
+    def ids(self) -> list[str]:
+        return [p.stem for p in sorted(self.dir.glob("*.json"))]
+
+    def move_aside(self, approval_id: str, keep_dir: Path, stamp: str) -> tuple[str, Path]:
+        path = Path(self.location(approval_id))
+        return str(path), keep_damaged(path, stamp)
+
+
+class ApprovalStore:
+    """Signed approval records, in files or in the DynamoDB lock table, under one key."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        audit: AuditLog,
+        ttl_s: float,
+        *,
+        records: RecordStore | None = None,
+        key: KeySource | None = None,
+    ) -> None:
+        self.state_dir = state_dir
+        self.audit = audit
+        self.ttl_s = ttl_s
+        self.records: RecordStore = records or FileRecords(state_dir / "approvals", audit)
+        self.key: KeySource = key or FileKey(state_dir / "approval.key", audit)
+
+    # -- the signing key -------------------------------------------------------------------------
+    def check_key(self) -> bytes | None:
+        """The signing key, validated; None when there is none yet. `ApprovalError` when it is
+        unusable (see the module docstring)."""
+        return self.key.read()
+
+    def init_key(self) -> bytes:
+        """`python -m agents init-approval-key`: make the key; refused when one exists."""
+        if self.key.read() is not None:
+            raise ApprovalError(f"approval key {self.key.where} exists already: not replaced")
+        return self.key.create()
+
+    def _verifying_key(self) -> bytes:
+        """The key to check a record with: never made here. A key deleted while records exist
+        must not be silently replaced (every record would then read as altered)."""
+        key = self.key.read()
+        if key is None:
+            raise _key_refused(
+                self.audit,
+                self.key.where,
+                "is missing, so no approval can be verified (restore it; or run "
+                "`python -m agents init-approval-key` and ask for new decisions)",
+            )
+        return key
+
+    def _signing_key(self) -> bytes:
+        """The key to sign a new record with: made on first use only while no record exists
+        and only for a key file (a shared secret is made by `init-approval-key`)."""
+        key = self.key.read()
+        if key is not None:
+            return key
+        if self.records.ids():
+            return self._verifying_key()  # refuses: records exist that the lost key signed
+        if not isinstance(self.key, FileKey):
+            raise _key_refused(
+                self.audit,
+                self.key.where,
+                "does not exist: create it with `python -m agents init-approval-key`",
+            )
+        return self.key.create()
+
+    @staticmethod
+    def _signature(record: ApprovalRecord, key: bytes) -> str:
+        blob = json.dumps(record.body(), sort_keys=True, separators=(",", ":")).encode()
+        return hmac.new(key, blob, hashlib.sha256).hexdigest()
+
+    # -- records ---------------------------------------------------------------------------------
+    def location(self, approval_id: str) -> str:
+        return self.records.location(approval_id)
+
+    @staticmethod
+    def _text(record: ApprovalRecord) -> str:
+        return json.dumps(asdict(record), indent=2, sort_keys=True) + "\n"
+
+    @contextlib.contextmanager
+    def _locked(self, approval_id: str) -> Iterator[None]:
+        """The request's compare-and-set lock (a flock for files; nothing for DynamoDB, whose
+        conditional writes are the compare-and-set)."""
+        _check_id(approval_id)
+        try:
+            with self.records.locked(approval_id):
+                yield
+        except _Busy as exc:
+            raise self._refuse(approval_id, str(exc)) from None
+
+    def load(self, approval_id: str) -> ApprovalRecord:
+        text = self.records.read(_check_id(approval_id))
+        if text is None:
+            raise UnknownApproval(f"no approval request {approval_id}")
         try:
             record = _parse_record(approval_id, text)
         except _Damage as exc:
             with contextlib.suppress(OSError):
                 self.audit.append("approval.damaged", approval=approval_id, why=str(exc))
             raise ApprovalError(f"approval {approval_id} is damaged ({exc}): refused") from exc
-        if not hmac.compare_digest(record.signature, self._sign(record)):
+        expected = self._signature(record, self._verifying_key())
+        if not hmac.compare_digest(record.signature, expected):
             with contextlib.suppress(OSError):
                 self.audit.append("approval.tampered", approval=approval_id)
             raise ApprovalError(f"approval {approval_id} was altered after it was signed: refused")
@@ -400,29 +626,49 @@ class ApprovalStore:
     def all(self) -> list[ApprovalRecord]:
         """Every intact record; damaged ones are left out (see `damaged`)."""
         found = []
-        for path in sorted(self.dir.glob("*.json")):
+        for approval_id in self.records.ids():
             try:
-                found.append(self.load(path.stem))
+                found.append(self.load(approval_id))
             except (ApprovalError, UnknownApproval):
                 continue
         return found
 
-    def damaged(self) -> list[tuple[Path, str | None, str]]:
-        """(file, stack, why) of every record that cannot be used: unreadable, wrong shape,
-        altered, or a stray file. The stack is read from the unverified record, None when even
-        that fails. Raises `ApprovalError` when the key itself is unusable."""
+    def damaged(self) -> list[tuple[str, str, str | None, str]]:
+        """(id, location, stack, why) of every record that cannot be used: unreadable, wrong
+        shape, altered, or a stray file. The stack is read from the unverified record, None when
+        even that fails. Raises `ApprovalError` when the key itself is unusable."""
         if self.check_key() is None:
-            return [(p, _claimed_stack(p), "no signing key to verify it") for p in self._files()]
+            return [
+                (i, self.location(i), self._claimed_stack(i), "no signing key to verify it")
+                for i in self.records.ids()
+            ]
         found = []
-        for path in self._files():
+        for approval_id in self.records.ids():
             try:
-                self.load(path.stem)
+                self.load(approval_id)
             except (ApprovalError, UnknownApproval) as exc:
-                found.append((path, _claimed_stack(path), str(exc)))
+                found.append(
+                    (
+                        approval_id,
+                        self.location(approval_id),
+                        self._claimed_stack(approval_id),
+                        str(exc),
+                    )
+                )
         return found
 
-    def _files(self) -> list[Path]:
-        return sorted(self.dir.glob("*.json"))
+    def _claimed_stack(self, approval_id: str) -> str | None:
+        """The stack a damaged record claims, for reporting and repair only (never trusted)."""
+        try:
+            text = self.records.read(approval_id)
+            stack = json.loads(text or "")["proposal"]["stack"]
+        except (AgentsError, _Damage, ValueError, KeyError, TypeError):
+            return None
+        return stack if isinstance(stack, str) else None
+
+    def move_aside(self, approval_id: str, stamp: str) -> tuple[str, Path]:
+        """`repair`: withdraw a damaged record, keeping a copy; (its location, the copy)."""
+        return self.records.move_aside(approval_id, self.state_dir / "approvals", stamp)
 
     def submit(self, proposal: Proposal, verdict: Review, reviewer: str) -> ApprovalRecord:
         now = _now()
@@ -438,7 +684,8 @@ class ApprovalStore:
             decided_by=reviewer if status != "pending" else None,
             decided_at=now.isoformat() if status != "pending" else None,
         )
-        self._save(record)
+        record.signature = self._signature(record, self._signing_key())
+        self.records.create(record.id, self._text(record))
         self.audit.append(
             "approval.reviewed",
             approval=record.id,
@@ -456,6 +703,21 @@ class ApprovalStore:
         self.audit.append("approval.refused", approval=approval_id, why=why, **fields)
         return ApprovalError(f"approval {approval_id} refused: {why}")
 
+    def _swap(
+        self, approval_id: str, record: ApprovalRecord, previous: str, *, used: bool = False
+    ) -> None:
+        """The compare-and-set: `record` replaces the stored one only if that one still
+        carries the signature `previous` (and, for a use, the request was never used)."""
+        record.signature = self._signature(record, self._verifying_key())
+        try:
+            self.records.replace(approval_id, previous, self._text(record), used=used)
+        except _Conflict:
+            raise self._refuse(
+                approval_id,
+                "another decision or use of it landed first",
+                stack=record.proposal.get("stack"),
+            ) from None
+
     def decide(
         self, approval_id: str, *, approve: bool, by: str, reason: str = ""
     ) -> ApprovalRecord:
@@ -463,6 +725,7 @@ class ApprovalStore:
         at once exactly one wins and the other is refused."""
         with self._locked(approval_id):
             record = self.load(approval_id)
+            previous = record.signature
             stack = record.proposal.get("stack")
             if record.status != "pending":
                 raise self._refuse(
@@ -481,7 +744,7 @@ class ApprovalStore:
             record.decided_at = _now().isoformat()
             if reason:
                 record.reasons.append(reason)
-            self._save(record)
+            self._swap(approval_id, record, previous)
             self.audit.append(
                 "approval.decided",
                 approval=approval_id,
@@ -498,19 +761,17 @@ class ApprovalStore:
         who = {"stack": proposal.stack, "persona": proposal.persona}
         with self._locked(approval_id):
             record = self.load(approval_id)
+            previous = record.signature
 
             def refuse(why: str) -> ApprovalError:
                 return self._refuse(approval_id, why, operation=proposal.operation, **who)
 
             if record.status != "approved":
                 raise refuse(f"it is {record.status}")
-            # Single use even against a record file restored from a copy: the append-only
-            # audit log remembers every approval ever consumed.
-            if any(
-                r.get("event") == "approval.consumed" and r.get("approval") == approval_id
-                for r in self.audit.records()
-            ):
-                raise refuse("it was already used (the audit log records its use)")
+            # Single use even against a record restored from a copy: the used marker (the
+            # append-only audit log's line, or the table's `used#<id>` item) remembers it.
+            if self.records.used(approval_id):
+                raise refuse("it was already used (its use is on record)")
             if record.expired:
                 raise refuse(f"it expired at {record.expires_at}")
             for key in ("stack", "persona", "operation"):
@@ -526,11 +787,57 @@ class ApprovalStore:
                 )
             record.status = "consumed"
             record.consumed_at = _now().isoformat()
-            self._save(record)
+            self._swap(approval_id, record, previous, used=True)
             self.audit.append(
                 "approval.consumed", approval=approval_id, digest=proposal.digest, **who
             )
             return record
+
+
+class _Busy(Exception):
+    """The request's lock stayed held (file records only)."""
+
+
+def _stored_signature(text: str | None) -> str | None:
+    try:
+        value = json.loads(text or "").get("signature")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def open_approvals(settings: AgentSettings, audit: AuditLog) -> ApprovalStore:
+    """The approval store the settings choose: records in files beside the file lock backend,
+    or items of the DynamoDB lock table beside the DynamoDB backend; the key in
+    `<state_dir>/approval.key`, or in the Secrets Manager secret `approval_key_secret` (which
+    the DynamoDB backend requires: its approvals are shared between machines, so is the key)."""
+    key: KeySource
+    if settings.approval_key_secret:
+        import boto3  # noqa: PLC0415 - slow to import; only this path needs it
+        from botocore.config import Config  # noqa: PLC0415
+
+        client = boto3.client(
+            "secretsmanager",
+            region_name=settings.dynamodb_region,
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10
+            ),
+        )
+        key = SecretsManagerKey(client, settings.approval_key_secret, audit)
+    else:
+        key = FileKey(settings.state_dir / "approval.key", audit)
+    records: RecordStore
+    if settings.lock_backend == "dynamodb":
+        from agents.approvals_dynamodb import DynamoDBRecords  # noqa: PLC0415
+        from agents.locks.dynamodb import dynamodb_client  # noqa: PLC0415
+
+        client = dynamodb_client(settings.dynamodb_region, settings.dynamodb_endpoint_url)
+        records = DynamoDBRecords(client, settings.dynamodb_table)
+    else:
+        records = FileRecords(settings.state_dir / "approvals", audit)
+    return ApprovalStore(
+        settings.state_dir, audit, settings.approval_ttl_s, records=records, key=key
+    )
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -596,15 +903,6 @@ def _parse_record(approval_id: str, text: str) -> ApprovalRecord:
     if data["decided_by"] is not None and not isinstance(data["decided_by"], str):
         raise _Damage("decided_by is not a string")
     return ApprovalRecord(**data)
-
-
-def _claimed_stack(path: Path) -> str | None:
-    """The stack a damaged record claims, for reporting and repair only (never trusted)."""
-    try:
-        stack = json.loads(path.read_text())["proposal"]["stack"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return stack if isinstance(stack, str) else None
 
 
 def pending(records: Sequence[ApprovalRecord]) -> list[ApprovalRecord]:

@@ -133,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from tabulate import tabulate  # noqa: PLC0415 - see cmd_run
 
-    from agents.approvals import ApprovalStore, pending  # noqa: PLC0415
+    from agents.approvals import open_approvals, pending  # noqa: PLC0415
     from agents.breakers import breaker_states  # noqa: PLC0415
     from agents.locks import LockError, open_backend  # noqa: PLC0415
     from agents.personas import load_personas  # noqa: PLC0415
@@ -187,7 +187,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             for name, op, left in cooldowns
             if left > 0
         ]
-    store = ApprovalStore(settings.state_dir, audit, settings.approval_ttl_s)
+    store = open_approvals(settings, audit)
     status["approvals"] = [
         {
             "id": r.id,
@@ -240,10 +240,10 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace, approve: bool) -> int:
-    from agents.approvals import ApprovalError, ApprovalStore  # noqa: PLC0415
+    from agents.approvals import ApprovalError, open_approvals  # noqa: PLC0415
 
     settings = _settings()
-    store = ApprovalStore(settings.state_dir, AuditLog(settings.audit_log), settings.approval_ttl_s)
+    store = open_approvals(settings, AuditLog(settings.audit_log))
     by = args.by or getpass.getuser()
     try:
         record = store.decide(args.id, approve=approve, by=f"human:{by}", reason=args.reason)
@@ -302,6 +302,19 @@ def cmd_init_lock_table(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init_approval_key(args: argparse.Namespace) -> int:
+    from agents.approvals import ApprovalError, open_approvals  # noqa: PLC0415
+
+    settings = _settings()
+    store = open_approvals(settings, AuditLog(settings.audit_log))
+    try:
+        store.init_key()
+    except ApprovalError as exc:
+        raise InputError(str(exc)) from exc
+    print(f"approval key {store.key.where}: created (32 random bytes)")
+    return EXIT_OK
+
+
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="run a persona's routine on its stacks")
     run.add_argument("persona", help="persona name (agents/personas.yaml)")
@@ -342,6 +355,13 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         "init-lock-table", help="create the DynamoDB lock table (AGENTS_DYNAMODB_TABLE) if absent"
     )
     table.set_defaults(func=cmd_init_lock_table)
+
+    key = sub.add_parser(
+        "init-approval-key",
+        help="create the approval signing key (the key file, or the Secrets Manager secret "
+        "AGENTS_APPROVAL_KEY_SECRET); never replaces one",
+    )
+    key.set_defaults(func=cmd_init_approval_key)
 
     audit = sub.add_parser("audit", help="filter the audit log")
     audit.add_argument("--stack", type=stack_name)

@@ -54,6 +54,7 @@ from agents.approvals import (
     Change,
     Proposal,
     ReviewRules,
+    open_approvals,
     review,
 )
 from agents.audit import AuditLog
@@ -130,12 +131,11 @@ class Agent:
         self.gateway = gateway
         self.locks = locks
         self.audit = audit
-        self.approvals = approvals or ApprovalStore(
-            settings.state_dir, audit, settings.approval_ttl_s
-        )
+        self.approvals = approvals or open_approvals(settings, audit)
         self.cost_delta = cost_delta
         self.protected = protected
         self.owner = new_owner(persona.name)
+        self._began = False  # the operation in flight wrote its `started` record
 
     # -- the protocol --------------------------------------------------------------------------
     def perform(self, stack: str, operation: str, *, approval: str | None = None) -> Outcome:
@@ -216,6 +216,7 @@ class Agent:
         )
         keeper = LeaseKeeper(self.locks, lease, self.settings.lease_ttl_s)
         interrupted: Interrupted | None = None
+        self._began = False
         try:
             # Again under the lease: another process of this persona may have run it meanwhile.
             remaining = self.locks.cooldown_remaining(p.name, stack, operation)
@@ -231,8 +232,18 @@ class Agent:
         except Interrupted as exc:
             interrupted = exc
             outcome = Outcome(p.name, stack, operation, "interrupted", str(exc))
+            # Before its `started` record (during `up`'s preview, say) nothing changed the
+            # stack: the stack's last-change record must not claim an interrupted change.
+            began = self._began
             try:
-                self._record(keeper, operation, "interrupted", signal=exc.signal_name)
+                self._record(
+                    keeper,
+                    operation,
+                    "interrupted",
+                    key=None if began else f"last.{operation}",
+                    signal=exc.signal_name,
+                    phase="running" if began else "before-start",
+                )
             except StaleLease as lost:  # lapsed meanwhile: the outcome line below still says it
                 outcome.detail += f"; lease lost: {lost}"
         finally:
@@ -307,12 +318,23 @@ class Agent:
         )
         return Outcome(self.persona.name, stack, operation, "refused", why)
 
-    def _record(self, keeper: LeaseKeeper, operation: str, status: str, **fields: Any) -> None:
+    def _record(
+        self,
+        keeper: LeaseKeeper,
+        operation: str,
+        status: str,
+        *,
+        key: str | None = None,
+        **fields: Any,
+    ) -> None:
         """The operation's record in the stack's fenced store, and its audit line."""
         lease: Lease = keeper.lease
         # `operation` holds the last change to the stack (what the watchdog inspects); reads
         # keep their own record.
-        key = "operation" if operation in MUTATING else f"last.{operation}"
+        if key is None:
+            key = "operation" if operation in MUTATING else f"last.{operation}"
+        if status == "started":
+            self._began = True
         record = {
             "persona": self.persona.name,
             "operation": operation,
@@ -416,7 +438,9 @@ class Agent:
         if not preview.has_changes:
             return Outcome(p, stack, "up", "done", "no changes", data={"changes": {}})
         used: str | None = None
-        if self.protected(stack):
+        # An approval given is always checked and used, protected stack or not: a user who
+        # passes one expects it to be the change that runs (issue 9: never silently ignored).
+        if self.protected(stack) or approval is not None:
             proposal = self.proposal(stack, preview)
             try:
                 used = self._approval_for(proposal, approval)

@@ -72,6 +72,11 @@ class AgentSettings(BaseSettings):
         default=1800.0, ge=0, le=7 * 86_400, description="How long a request waits."
     )
     approval_ttl_s: float = Field(default=4 * 3600.0, gt=0, le=7 * 86_400)
+    approval_key_secret: str | None = Field(
+        default=None,
+        description="Secrets Manager secret (name or ARN) holding the approval signing key; "
+        "required with the DynamoDB backend, whose approvals several machines share.",
+    )
     max_cost_delta_usd: float = Field(
         default=200.0, ge=0, le=1e9, description="Monthly cost increase the reviewer approves."
     )
@@ -115,6 +120,16 @@ class AgentSettings(BaseSettings):
                 f"AGENTS_STATE_DIR {self.state_dir} is inside the git working tree {tree}, where "
                 "the approval key could be committed: move it, or set "
                 "AGENTS_ALLOW_STATE_IN_TREE=true"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _shared_approvals_need_a_shared_key(self) -> AgentSettings:
+        if self.lock_backend == "dynamodb" and not (self.approval_key_secret or "").strip():
+            raise ValueError(
+                "AGENTS_LOCK_BACKEND=dynamodb keeps approvals in the shared table, so their "
+                "signing key must be shared too: set AGENTS_APPROVAL_KEY_SECRET to a Secrets "
+                "Manager secret (`python -m agents init-approval-key` creates it)"
             )
         return self
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agents import AgentsError
-from agents.approvals import ApprovalError, ApprovalStore
+from agents.approvals import ApprovalError, open_approvals
 from agents.audit import MAX_LINE_BYTES, AuditLog
 from agents.breakers import breaker_damage, breaker_files, reset_breaker
 from agents.locks import LockBackend, LockError, LockUnavailable
@@ -55,6 +55,7 @@ class Damage:
     kind: str  # lock-state | breaker | approval | approval-key
     path: str
     why: str
+    approval: str | None = None  # the request's id, for damage of kind "approval"
 
     def line(self) -> str:
         return f"{self.kind} {self.path}: {self.why}"
@@ -114,25 +115,28 @@ def stack_damage(settings: AgentSettings, locks: LockBackend, stack: str) -> lis
         why = breaker_damage(path)
         if why is not None:
             found.append(Damage(stack, "breaker", str(path), why))
-    store = ApprovalStore(settings.state_dir, AuditLog(settings.audit_log), settings.approval_ttl_s)
+    store = open_approvals(settings, AuditLog(settings.audit_log))
     try:
         damaged = store.damaged()
     except ApprovalError:
         damaged = []  # an unusable key is reported once, by `key_damage`, not per stack
+    except LockUnavailable as exc:  # the table holding the approvals cannot be reached
+        found.append(Damage(stack, UNREACHABLE, store.records.where, str(exc)))
+        damaged = []
     found += [
-        Damage(stack, "approval", str(path), why)
-        for path, claimed, why in damaged
+        Damage(stack, "approval", location, why, approval_id)
+        for approval_id, location, claimed, why in damaged
         if claimed in (None, stack)
     ]
     return found
 
 
 def key_damage(settings: AgentSettings) -> list[Damage]:
-    store = ApprovalStore(settings.state_dir, AuditLog(settings.audit_log), settings.approval_ttl_s)
+    store = open_approvals(settings, AuditLog(settings.audit_log))
     try:
         store.check_key()
     except ApprovalError as exc:
-        return [Damage(None, "approval-key", str(store.key_file), str(exc))]
+        return [Damage(None, "approval-key", store.key.where, str(exc))]
     return []
 
 
@@ -181,8 +185,15 @@ def repair(
         elif d.kind == "breaker":
             moved.append((path, keep_damaged(path, stamp)))
             reset_breaker(path)
-        elif d.kind == "approval" and path.exists():
-            moved.append((path, keep_damaged(path, stamp)))
+        elif d.kind == "approval" and d.approval is not None:
+            store = open_approvals(settings, audit)
+            try:
+                location, kept = store.move_aside(d.approval, stamp)
+            except FileNotFoundError:
+                continue  # withdrawn meanwhile (another repair)
+            except ApprovalError as exc:
+                raise RepairError(str(exc)) from exc
+            moved.append((Path(location), kept))
     audit.append(
         "state.repaired",
         stack=stack,

@@ -136,7 +136,7 @@ def test_an_approval_is_consumed_once(store):
 
 def test_an_approval_file_restored_from_a_copy_cannot_be_used_again(store):
     record = approved(store)
-    path = store.dir / f"{record.id}.json"
+    path = Path(store.location(record.id))
     saved = path.read_bytes()  # the signed `approved` record, before use
     store.consume(record.id, proposal())
     path.write_bytes(saved)  # rolled back by someone who can write the state folder
@@ -336,8 +336,8 @@ def test_a_record_of_the_wrong_shape_is_damaged_not_used(store, tmp_path, change
     with pytest.raises(ApprovalError, match=re.escape(why)):
         store.load(record.id)
     assert store.all() == []
-    ((damaged_path, stack, reason),) = store.damaged()
-    assert damaged_path == path and why in reason
+    ((damaged_id, location, stack, reason),) = store.damaged()
+    assert damaged_id == record.id and location == str(path) and why in reason
     assert stack == (None if why == "proposal lacks" else "prod")
 
 
@@ -455,3 +455,24 @@ def test_an_approval_binds_what_the_change_sets_not_only_which_resource():
     assert proposal(changes=(small,)).digest != proposal(changes=(other_keys,)).digest
     again = Proposal.from_json(json.loads(json.dumps(asdict(proposal(changes=(small,))))))
     assert again.digest == proposal(changes=(small,)).digest
+
+
+def test_a_key_deleted_while_records_exist_is_never_silently_replaced(store, tmp_path):
+    record = approved(store)
+    key = tmp_path / "approval.key"
+    key.unlink()
+    assert store.all() == []  # nothing verifies, and reading made no key
+    assert not key.exists()
+    with pytest.raises(ApprovalError, match="is missing"):
+        store.load(record.id)
+    with pytest.raises(ApprovalError, match="is missing"):
+        approved(store)  # a new request does not mint a key the old records would fail under
+    assert not key.exists()
+    ((damaged_id, _, _, why),) = store.damaged()
+    assert damaged_id == record.id and why == "no signing key to verify it"
+    store.init_key()  # the documented way to a new key: old requests then need new decisions
+    assert key.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ApprovalError, match="exists already"):
+        store.init_key()
+    with pytest.raises(ApprovalError, match="altered after it was signed"):
+        store.load(record.id)

@@ -106,3 +106,35 @@ def test_init_lock_table_creates_the_table_once(tmp_path, monkeypatch, capsys):
         assert "created" in capsys.readouterr().out
         assert main(["init-lock-table"]) == 0
         assert "already there" in capsys.readouterr().out
+
+
+def test_init_approval_key_makes_a_key_once_and_never_replaces_it(env, tmp_path, capsys):
+    assert main(["init-approval-key"]) == 0
+    key = tmp_path / "state" / "approval.key"
+    assert f"approval key {key}: created" in capsys.readouterr().out
+    before = key.read_bytes()
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert main(["init-approval-key"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "exists already: not replaced" in err
+    assert key.read_bytes() == before
+
+
+def test_an_approval_given_for_an_unprotected_stack_is_checked_not_ignored(env, capsys):
+    _, (first,) = run_json(capsys, "run", "release-engineer", "--stack", "prod", "--once")
+    assert main(["approve", first["approval"], "--by", "alice"]) == 0
+    capsys.readouterr()
+    # The prod approval handed to a dev run: refused, and dev is not changed.
+    code, (out,) = run_json(
+        capsys,
+        "run",
+        "release-engineer",
+        "--stack",
+        "dev",
+        "--once",
+        "--approval",
+        first["approval"],
+    )
+    assert (out["status"], code) == ("refused", 1), out
+    assert "given for stack 'prod', not 'dev'" in out["detail"]
+    assert not [c for c in env.operations() if c[1] == "up"]

@@ -175,6 +175,22 @@ def test_sigterm_cancels_the_update_records_it_and_frees_the_stack(start_agent):
     wait_for("the lease on dev to be released", no_lease, 5)
 
 
+def test_sigterm_during_ups_preview_records_no_interrupted_change(start_agent):
+    run = start_agent(FAKE_PULUMI_UP_SLEEP="0", FAKE_PULUMI_PREVIEW_SLEEP="120")
+    pid = run.pulumi_pid()  # the slow preview's
+    run.process.send_signal(signal.SIGTERM)
+    _, err = run.process.communicate(timeout=30)
+    assert run.process.returncode == 128 + signal.SIGTERM, err
+    assert not alive(pid)
+    (interrupted,) = run.audit.query({"event": "operation.interrupted", "stack": "dev"})
+    assert (interrupted["operation"], interrupted["phase"]) == ("up", "before-start")
+    assert not run.audit.query({"event": "operation.started"}), "the update never began"
+    argv = [
+        json.loads(line)["argv"] for line in (run.folder / "argv.jsonl").read_text().splitlines()
+    ]
+    assert [a for a in argv if "preview" in a] and not [a for a in argv if "up" in a], argv
+
+
 def test_a_cli_that_ignores_the_cancel_is_killed_after_the_grace(start_agent):
     run = start_agent(FAKE_PULUMI_IGNORE_SIGNALS="1", AGENTS_CANCEL_GRACE_S="1")
     pid = run.pulumi_pid()

@@ -143,6 +143,11 @@ def test_open_backend_follows_the_settings(tmp_path, aws_env):
     assert isinstance(files, FileLockBackend) and files.root == tmp_path / "locks"
     with mock_aws():
         table = open_backend(
-            AgentSettings(state_dir=tmp_path, lock_backend="dynamodb", dynamodb_table="t")
+            AgentSettings(
+                state_dir=tmp_path,
+                lock_backend="dynamodb",
+                dynamodb_table="t",
+                approval_key_secret="baseline-agents/approval-key",
+            )
         )
     assert isinstance(table, DynamoDBLockBackend) and table.table == "t"
