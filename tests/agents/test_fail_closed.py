@@ -180,6 +180,7 @@ def unreachable_table(env, monkeypatch):  # noqa: F811 - the fixture imported ab
     monkeypatch.setenv("AGENTS_DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:1")
     monkeypatch.setenv("AGENTS_DYNAMODB_REGION", "eu-west-3")
     monkeypatch.setenv("AGENTS_APPROVAL_KEY_SECRET", "baseline-agents/approval-key")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     return env
