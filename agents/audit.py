@@ -14,12 +14,15 @@ Events carry `ts` (UTC ISO 8601), `event`, and whatever the caller adds (`stack`
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from agents.reserve import retry_on_full
 
 # One write(2) of at most PIPE_BUF bytes is atomic even for pipes; regular files opened with
 # O_APPEND get whole-write appends on Linux regardless, but keep lines reasonably short anyway.
@@ -47,15 +50,23 @@ class AuditLog:
             record["truncated"] = True
             data = ("\n" + json.dumps(record, separators=(",", ":"), default=str) + "\n").encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A full disk frees the state folder's reserve and tries again (agents.reserve): the
+        # records of an operation already under way must land.
+        _, freed = retry_on_full(self.path.parent, lambda: self._write(data))
+        if freed:
+            note = {"ts": now_iso(), "event": "state.reserve-used", "pid": os.getpid()}
+            self._write(("\n" + json.dumps(note, separators=(",", ":")) + "\n").encode())
+        return record
+
+    def _write(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
             written = os.write(fd, data)
-            if written != len(data):  # never seen on a local file system; refuse to hide it
-                raise OSError(f"short write to {self.path}: {written} of {len(data)} bytes")
+            if written != len(data):  # a nearly full disk: the leading newline fences it off
+                raise OSError(errno.ENOSPC, f"short write to {self.path}: {written} of {len(data)}")
             os.fsync(fd)
         finally:
             os.close(fd)
-        return record
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every whole record, oldest first; a torn last line (no newline) is skipped."""

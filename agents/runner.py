@@ -72,6 +72,7 @@ from agents.locks import (
 )
 from agents.locks.keeper import LeaseKeeper
 from agents.personas import Persona, load_personas
+from agents.reserve import retry_on_full
 from agents.settings import AgentSettings
 from agents.state_files import StateDirError, probe_state_dir, refusal, stack_damage
 from agents.supervision import SUPERVISOR, Interrupted, Supervisor
@@ -346,7 +347,7 @@ class Agent:
             "at": time.time(),
             **fields,
         }
-        self.locks.fenced_write(lease, key, record)
+        retry_on_full(self.settings.state_dir, lambda: self.locks.fenced_write(lease, key, record))
         self.audit.append(
             f"operation.{status}",
             persona=self.persona.name,

@@ -16,8 +16,9 @@ Issue 9 ("fail closed"): when in doubt, refuse, with a one-line reason and an au
   machines, and deleting the counter item would reuse fencing tokens).
 - `probe_state_dir` writes, fsyncs and deletes a file in the state folder before an operation
   starts, so a full disk or a read-only folder refuses the operation before anything changed,
-  not after the infrastructure did. It writes `PROBE_BYTES`, the largest audit line, so the
-  records of the operation about to start are likely to fit as well.
+  not after the infrastructure did. It writes `PROBE_BYTES`, the largest audit line, and keeps
+  the space reserve of `agents.reserve` (4 MiB), which a write that finds the disk full
+  mid-operation frees, so the operation's records still land.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from agents.audit import MAX_LINE_BYTES, AuditLog
 from agents.breakers import breaker_damage, breaker_files, reset_breaker
 from agents.locks import LockBackend, LockError, LockUnavailable
 from agents.locks.file import damaged_stamp, keep_damaged
+from agents.reserve import ensure_reserve
 from agents.settings import AgentSettings
 
 PROBE_BYTES = MAX_LINE_BYTES
@@ -80,6 +82,7 @@ def probe_state_dir(state_dir: Path) -> None:
             os.close(fd)
             with contextlib.suppress(FileNotFoundError):
                 probe.unlink()
+        ensure_reserve(state_dir)
     except OSError as exc:
         raise StateDirError(
             f"state folder {state_dir} cannot take a write ({exc.strerror or exc}): refused "
