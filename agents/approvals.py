@@ -606,29 +606,41 @@ class ApprovalStore:
         except _Busy as exc:
             raise self._refuse(approval_id, str(exc)) from None
 
-    def load(self, approval_id: str) -> ApprovalRecord:
+    def load(self, approval_id: str, *, on_record: bool = True) -> ApprovalRecord:
+        """The verified record. A damaged or altered one is refused, and (with `on_record`, for
+        a decision or a use) put on the audit log; listings (`all`, `damaged`) pass False, so
+        that every `status` does not repeat the same line (`damaged` records each once)."""
         text = self.records.read(_check_id(approval_id))
         if text is None:
             raise UnknownApproval(f"no approval request {approval_id}")
         try:
             record = _parse_record(approval_id, text)
         except _Damage as exc:
-            with contextlib.suppress(OSError):
-                self.audit.append("approval.damaged", approval=approval_id, why=str(exc))
+            if on_record:
+                self._note("approval.damaged", approval_id, str(exc))
             raise ApprovalError(f"approval {approval_id} is damaged ({exc}): refused") from exc
         expected = self._signature(record, self._verifying_key())
         if not hmac.compare_digest(record.signature, expected):
-            with contextlib.suppress(OSError):
-                self.audit.append("approval.tampered", approval=approval_id)
+            if on_record:
+                self._note("approval.tampered", approval_id, "altered after it was signed")
             raise ApprovalError(f"approval {approval_id} was altered after it was signed: refused")
         return record
+
+    def _note(self, event: str, approval_id: str, why: str, *, once: bool = False) -> None:
+        with contextlib.suppress(OSError):  # a full disk must not hide the refusal itself
+            if once and any(
+                r.get("event") == event and r.get("approval") == approval_id and r.get("why") == why
+                for r in self.audit.records()
+            ):
+                return
+            self.audit.append(event, approval=approval_id, why=why)
 
     def all(self) -> list[ApprovalRecord]:
         """Every intact record; damaged ones are left out (see `damaged`)."""
         found = []
         for approval_id in self.records.ids():
             try:
-                found.append(self.load(approval_id))
+                found.append(self.load(approval_id, on_record=False))
             except (ApprovalError, UnknownApproval):
                 continue
         return found
@@ -645,8 +657,9 @@ class ApprovalStore:
         found = []
         for approval_id in self.records.ids():
             try:
-                self.load(approval_id)
+                self.load(approval_id, on_record=False)
             except (ApprovalError, UnknownApproval) as exc:
+                self._note("approval.damaged", approval_id, str(exc), once=True)
                 found.append(
                     (
                         approval_id,

@@ -18,7 +18,11 @@ What the supervisor does, and the decisions behind it:
   Automation API runs each command in the calling thread and blocks it until the command ends,
   so this holds. A parent that died between fork and prctl is caught by comparing `getppid()`.
   Elsewhere (no prctl) the group and the signal handling still work; only the SIGKILL case
-  relies on the lease TTL and the backend's own stack lock.
+  relies on the lease TTL and the backend's own stack lock. The parent-death signal reaches the
+  CLI, not its plugins: those the CLI started (language host, providers) are orphaned when it is
+  killed, and end themselves once they cannot reach the engine that started them (the Pulumi CLI
+  does so since v3.33, pulumi/pulumi#9735); our version floor is above that. A plugin cannot act
+  on the stack without the engine, so the window is only one of wasted CPU.
 - **SIGTERM and SIGINT cancel** (`handle_signals`): the first signal sends SIGINT to the child's
   group (the CLI's own graceful cancellation, what Ctrl-C in a terminal does: it stops starting
   steps and waits for the ones in flight), and SIGKILL to the group `grace_s` seconds later

@@ -476,3 +476,15 @@ def test_a_key_deleted_while_records_exist_is_never_silently_replaced(store, tmp
         store.init_key()
     with pytest.raises(ApprovalError, match="altered after it was signed"):
         store.load(record.id)
+
+
+def test_damage_is_recorded_once_however_often_status_looks(store, tmp_path):
+    record = approved(store)
+    (tmp_path / "approvals" / f"{record.id}.json").write_text("{}")
+    for _ in range(3):  # three `status` runs, each over every stack
+        assert len(store.damaged()) == 1
+        assert store.all() == []
+    assert len(store.audit.query({"event": "approval.damaged"})) == 1
+    with pytest.raises(ApprovalError):
+        store.consume(record.id, proposal())  # a real use is put on the record each time
+    assert len(store.audit.query({"event": "approval.damaged"})) == 2
