@@ -1,0 +1,1216 @@
+"""The agents' memory: findings, incidents, decisions and approvals from the audit log, runbook
+sections and notes, in one SQLite file searched with FTS5's BM25, answered as passages under a
+token budget.
+
+Design decisions:
+
+- One SQLite file (stdlib `sqlite3`; FTS5 is compiled into CPython's SQLite on every platform we
+  run). It is created 0600 (the log's decisions and findings are not for every local user) in WAL
+  mode, so readers never block the writer and two processes can add at once: every write is one
+  `BEGIN IMMEDIATE` transaction, and a writer that finds the file locked waits up to
+  `busy_timeout_s` (SQLite's busy handler) instead of failing. `synchronous=NORMAL`: a power cut
+  may lose the last transactions but never damages the file, and everything indexed can be
+  indexed again from its source.
+- The file says what it is: `PRAGMA application_id` marks it as an agents memory and
+  `PRAGMA user_version` is its schema version. A file that is not SQLite, is another program's
+  database, is damaged, or comes from a newer schema is refused with one line
+  (`DamagedMemory`), before anything is written to it: never silently replaced or "repaired".
+  An empty file (0 bytes) holds nothing to lose and becomes a new memory.
+- Entries: `kind` (finding, incident, decision, approval, runbook, note), `source` (where to read
+  the original: `audit.jsonl:LINE`, `FILE.md#heading-anchor`, or what the caller says), `time`
+  (ISO 8601), `stack`, `persona`, `title`, `text`. Each has a `key`, a SHA-256 of what it was made
+  from, unique in the table: adding or indexing the same thing twice keeps one row.
+- The audit log (`agents.audit`): only the records that are worth remembering become entries
+  (`audit_kind`): findings (`finding*`, the watchdog's, policy violations and error diagnostics
+  of the gateway, `cost.unknown`, lease takeovers, damaged or tampered approvals), incidents
+  (`incident*`, failed or interrupted operations, routine errors), decisions (`decision*`,
+  `state.repaired`) and approvals (reviewed, decided, consumed, refused). Requests, lock events,
+  gateway steps and outcomes are the mechanics of a run, and an `outcome` repeats the
+  `operation.*` or `decision` line of its request: they are skipped. Indexing is incremental:
+  the file's offset after its last whole line, its line count and a hash of its first 4 KiB are
+  kept, and the next run reads from there; a log that shrank or whose head changed (rotated,
+  replaced) is read again from the start, and the per-line keys keep that from duplicating. A
+  torn last line (no newline yet) is left for the next run.
+- Runbooks: each Markdown file under a folder, one entry per section by ATX heading (headings in
+  fenced code are text), titled with its heading path ("RDS storage > Raise the storage
+  ceiling") so a section's words include its parents'. Optional front matter (`stack:`,
+  `persona:`) applies to every section of the file. A file whose bytes did not change is not
+  read again; a changed one keeps its unchanged sections (same key, same id, same time) and
+  replaces the others; a file gone from the folder takes its entries with it. Every file is read
+  and parsed before anything is written, so one that cannot be (not UTF-8, bad front matter)
+  stops the run with one line naming it and leaves the memory as it was.
+- Queries never reach FTS5's syntax: the words of the user's text (letters and digits, any
+  script) are lowercased, stripped of English stopwords (unless nothing else is left), capped at
+  32 terms, each quoted as an FTS5 string and joined with OR, so `"`, `NEAR`, `*`, `-`, `:`,
+  `^` and parentheses are only ever text. OR, not AND: questions in natural words rarely share
+  every word with the answer, and BM25 ranks entries that match more (and rarer) terms first.
+  Stemming is FTS5's `porter` tokenizer (over `unicode61`, diacritics removed).
+- A filter by `stack` keeps that stack's entries and the entries of no stack in particular (most
+  runbooks), since a general runbook applies to every stack; a filter by `kind` is exact.
+- A hit carries a passage, not the document: `highlight()` marks the tokens FTS5 matched (with
+  its own stemming), and the passage is the run of whole lines, at most `passage_tokens` o200k
+  tokens, with the most distinct matched terms (then the most matches, then the earliest);
+  a line that alone is too long is cut around its first match. Cut ends are marked "…".
+- Budgets: `render(hits, budget)` lays hits out with `agents.skills.tokens.fit`, whole hits
+  only, most relevant first, and a "+N more" line; its text never exceeds the budget. With
+  `search(..., budget=B)` the passages are sized to share B between the k hits (within 20 to
+  160 tokens each), and only the hits that `render(hits, B)` keeps are returned.
+- Semantic search is optional (`pip install .[vectors]`): `load_embedder()` wraps WordLlama,
+  whose 256-dimension static token embeddings ship inside its wheel (nothing is fetched at run
+  time; downloads are disabled when it loads). With an embedder, entries get a unit vector
+  (stored as float32 bytes, computed on add and for any entry that lacks one), and a search
+  fuses BM25's ranking with the vectors' cosine ranking by reciprocal-rank fusion (k=60, the
+  vectors weighted 0.5), so an entry that shares no word with the query can still be found.
+  Without the extra, `load_embedder()` raises `VectorsUnavailable` saying how to install it;
+  nothing else changes. Cosine is computed in plain Python, so the default install needs no
+  numpy: about 10 ms per thousand entries (the audit log keeps about 1 entry in 25 records), so
+  fine for a team's memory and slow (a second) past 100,000 entries.
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import datetime
+import hashlib
+import importlib
+import importlib.util
+import json
+import operator
+import os
+import re
+import sqlite3
+import stat
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from agents import AgentsError, InputError
+from agents.skills import tokens
+
+KINDS = ("finding", "incident", "decision", "approval", "runbook", "note")
+SCHEMA_VERSION = 1
+APPLICATION_ID = int.from_bytes(b"AGMM", "big")  # "agents memory", in the file's header
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+BUSY_TIMEOUT_S = 30.0
+RUNBOOK_MAX_BYTES = 1024 * 1024
+TEXT_MAX_CHARS = 1024 * 1024
+AUDIT_LINE_MAX_BYTES = 1024 * 1024  # the writer keeps lines under 64 KiB; longer is debris
+HEAD_BYTES = 4096  # how much of an audit log's start identifies it across runs
+
+MAX_QUERY_CHARS = 4000
+MAX_TERMS = 32
+MAX_TERM_CHARS = 64
+MAX_K = 100
+CANDIDATES = 50  # ranked per method before fusion and passage selection
+RRF_K = 60
+# The static embeddings rank worse than BM25 on ops text (recall@5 0.88 against 0.92 on the
+# benchmark's queries), so they get half BM25's say in the fusion (chosen on half of the
+# queries, checked on the other half: benchmarks/data/memory/README.md).
+VECTOR_WEIGHT = 0.5
+PASSAGE_TOKENS = 160
+MIN_PASSAGE_TOKENS = 20
+HIT_HEAD_TOKENS = 40  # allowance for a hit's header and title lines when sharing a budget
+# BM25 weights of the FTS columns (title, text).
+TITLE_WEIGHT = 1.0
+TEXT_WEIGHT = 1.0
+
+# Common English words; not `up` (a Pulumi operation), `no` and `not` (in rule names and errors).
+_STOPWORD_TEXT = """
+    a about after again all also am an and any are as at be because been before being below
+    between both but by can could did do does doing done during each few for from further get
+    got had has have having he her here hers him his how i if in into is it its itself just last
+    let me more most my nor now of off on once only or other our ours out over own same she
+    should so some such than that the their theirs them then there these they this those
+    through to too under until very was we were what when where which while who whom why will
+    with would you your yours
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+# Statements, not one script: `executescript` would commit the transaction they run in.
+_SCHEMA = (
+    """CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        time TEXT NOT NULL,
+        stack TEXT,
+        persona TEXT,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        origin TEXT
+    )""",
+    "CREATE INDEX entries_origin ON entries(origin)",
+    "CREATE INDEX entries_kind_stack ON entries(kind, stack)",
+    """CREATE VIRTUAL TABLE entries_fts USING fts5(
+        title, text, content='entries', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    )""",
+    "CREATE TABLE vectors (id INTEGER PRIMARY KEY, model TEXT NOT NULL, vector BLOB NOT NULL)",
+    """CREATE TRIGGER entries_ai AFTER INSERT ON entries BEGIN
+        INSERT INTO entries_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+    """CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN
+        INSERT INTO entries_fts(entries_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        DELETE FROM vectors WHERE id = old.id;
+    END""",
+    """CREATE TABLE sources (
+        path TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        offset INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        head TEXT NOT NULL,
+        indexed_at TEXT NOT NULL
+    )""",
+)
+
+
+class MemoryInputError(InputError):
+    """A bad argument or input for the memory: an unknown kind, a file that cannot be read."""
+
+
+class DamagedMemory(MemoryInputError):
+    """The memory file is not an agents memory (not SQLite, another program's database,
+    damaged, or a newer schema): refused and left as it is."""
+
+
+class VectorsUnavailable(MemoryInputError):
+    """Semantic search was asked for but its extra is not installed."""
+
+
+class MemoryBusy(AgentsError):
+    """Another process held the memory file locked for longer than the busy timeout."""
+
+
+class MemoryStoreError(AgentsError):
+    """SQLite failed in a way none of the other errors describes."""
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    kind: str
+    source: str
+    time: str
+    stack: str | None
+    persona: str | None
+    title: str
+    passage: str
+    score: float  # higher is better: -bm25, or the fused reciprocal-rank score
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    added: int = 0
+    removed: int = 0
+    skipped: int = 0  # audit records not worth remembering, debris, unchanged files
+    files: int = 0  # files whose new content was read
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str
+    kind: str
+    source: str
+    time: str
+    stack: str | None
+    persona: str | None
+    title: str
+    text: str
+    origin: str | None
+
+
+_TERM = re.compile(r"[^\W_]+")
+
+
+def query_terms(query: str) -> list[str]:
+    """The search terms of user text: lowercased words (letters and digits of any script),
+    stopwords dropped unless nothing else is left, distinct, at most `MAX_TERMS`."""
+    words = [w.lower()[:MAX_TERM_CHARS] for w in _TERM.findall(query[:MAX_QUERY_CHARS])]
+    distinct = list(dict.fromkeys(words))
+    content = [w for w in distinct if w not in STOPWORDS]
+    return (content or distinct)[:MAX_TERMS]
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression for user text that cannot be a syntax error: every term a
+    quoted string (terms hold no quotes), joined by OR; None when the text has no word."""
+    terms = query_terms(query)
+    return " OR ".join(f'"{t}"' for t in terms) if terms else None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """Text as stored: newlines normalised, control characters (the passage markers among
+    them) removed, blank edges trimmed."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256("\x00".join(str(p) for p in parts).encode()).hexdigest()
+
+
+# ------------------------------------------------- audit records
+
+
+_FINDING_EVENTS = frozenset(
+    {
+        "gateway.policy",
+        "gateway.diagnostic",
+        "gateway.step-failed",
+        "cost.unknown",
+        "lease.takeover",
+        "approval.tampered",
+        "approval.damaged",
+        "approval.key-refused",
+    }
+)
+_INCIDENT_EVENTS = frozenset({"operation.failed", "operation.interrupted", "routine.error"})
+_APPROVAL_EVENTS = frozenset(
+    {"approval.reviewed", "approval.decided", "approval.consumed", "approval.refused"}
+)
+# Mechanics of a run, never worth a memory entry of their own.
+_NOT_SHOWN = frozenset({"ts", "event", "pid", "owner", "host", "run", "digest", "token"})
+_STATE_FIELDS = ("decision", "verdict", "status", "outcome", "state", "severity")
+
+
+def audit_kind(record: Mapping[str, Any]) -> str | None:
+    """The entry kind of an audit record, or None for records not worth remembering."""
+    event = str(record.get("event", ""))
+    if event == "finding" or event.startswith(("finding.", "watchdog.")):
+        return "finding"
+    if event in _FINDING_EVENTS:
+        return "finding"
+    if event == "incident" or event.startswith("incident.") or event in _INCIDENT_EVENTS:
+        return "incident"
+    if event == "decision" or event.startswith("decision.") or event == "state.repaired":
+        return "decision"
+    if event in _APPROVAL_EVENTS:
+        return "approval"
+    return None
+
+
+def _plain_value(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_plain_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(_plain_value(v) for v in value)
+    if value is None:
+        return ""
+    return str(value)
+
+
+def audit_title_text(record: Mapping[str, Any]) -> tuple[str, str]:
+    """An audit record as a title ("decision refused: release-engineer up on prod") and a
+    text of its remaining fields, one `field: value` line each (lists one item a line)."""
+    event = str(record.get("event", ""))
+    state_field = next((f for f in _STATE_FIELDS if record.get(f) not in (None, "")), None)
+    state = str(record[state_field]) if state_field else ""
+    who = " ".join(str(record[f]) for f in ("persona", "operation") if record.get(f))
+    title = event + (f" {state}" if state else "")
+    if who or record.get("stack"):
+        title += ":" + (f" {who}" if who else "")
+        title += f" on {record['stack']}" if record.get("stack") else ""
+    used = {"persona", "operation", "stack", state_field}
+    lines: list[str] = []
+    for field, value in record.items():
+        if field in _NOT_SHOWN or field in used or value in (None, "", [], {}):
+            continue
+        if isinstance(value, list) and len(value) > 1:
+            lines.append(f"{field}:")
+            lines.extend(f"- {_plain_value(v)}" for v in value)
+        else:
+            lines.append(f"{field}: {_plain_value(value)}")
+    return _clean(title), _clean("\n".join(lines))
+
+
+# ------------------------------------------------- runbooks
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lowercase, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """(front matter, body) of a Markdown file; empty front matter when there is none."""
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 3)
+        if end >= 0:
+            return text[4:end], text[end + 5 :]
+        if text.endswith("\n---"):
+            return text[4:-4], ""
+    return "", text
+
+
+def runbook_sections(text: str, name: str) -> list[Section]:
+    """One section per ATX heading (levels 1-6), titled with its heading path; the text before
+    the first heading is a section titled after the file. Sections without text are left out
+    (their heading still titles their subsections)."""
+    sections: list[Section] = []
+    path: list[tuple[int, str]] = []
+    title, section_anchor = Path(name).stem, ""
+    body: list[str] = []
+    seen: dict[str, int] = {}
+    fence: str | None = None
+
+    def close() -> None:
+        joined = _clean("\n".join(body))
+        if joined.strip():
+            sections.append(Section(section_anchor, title, joined))
+        body.clear()
+
+    for line in text.split("\n"):
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+            elif marker.startswith(fence):
+                fence = None
+        heading = None if fence is not None or fence_match else _HEADING.match(line)
+        if heading is None:
+            body.append(line)
+            continue
+        close()
+        level, words = len(heading.group(1)), (heading.group(2) or "").strip()
+        path = [(lvl, h) for lvl, h in path if lvl < level] + [(level, words)]
+        title = " > ".join(h for _, h in path if h)
+        base = anchor(words)
+        seen[base] = seen.get(base, -1) + 1
+        section_anchor = base if seen[base] == 0 else f"{base}-{seen[base]}"
+    close()
+    return sections
+
+
+# ------------------------------------------------- passages
+
+_MARK = re.compile("\x02(.*?)\x03", re.DOTALL)
+_ELLIPSIS = "…"
+
+
+def best_passage(marked: str, cap: int) -> str:
+    """The passage of `marked` (text with FTS5's matches between \\x02 and \\x03) to show: all
+    of it when it fits in `cap` tokens, else the run of whole lines that fits with the most
+    distinct matched words, then the most matches, then the earliest; "…" marks cut ends."""
+    lines = marked.split("\n")
+    plain = [_MARK.sub(r"\1", line) for line in lines]
+    whole = "\n".join(plain)
+    if tokens.count(whole) <= cap:
+        return whole
+    matched = [[m.lower() for m in _MARK.findall(line)] for line in lines]
+    sizes = [tokens.count(line) + 1 for line in plain]  # +1: the newline
+    room = cap - 2  # the two ellipses
+    # Windows start at the top, at a matching line, or one line before it (its context).
+    starts = {0} | {j for i, m in enumerate(matched) if m for j in (i - 1, i) if j >= 0}
+    best: tuple[tuple[int, int, int], int, int] | None = None
+    for start in sorted(starts):
+        used, end = 0, start
+        while end < len(lines) and used + sizes[end] <= room + 1:
+            used += sizes[end]
+            end += 1
+        if end == start:
+            continue
+        words = [w for m in matched[start:end] for w in m]
+        score = (len(set(words)), len(words), -start)
+        if best is None or score > best[0]:
+            best = (score, start, end)
+    first_match = next((i for i, m in enumerate(matched) if m), 0)
+    if best is None or (not best[0][0] and any(matched)):
+        return _cut_line(lines[first_match], cap)
+    _, start, end = best
+    text = "\n".join(plain[start:end])
+    text = (_ELLIPSIS if start > 0 else "") + text + (_ELLIPSIS if end < len(lines) else "")
+    while tokens.count(text) > cap and end - start > 1:  # the estimate was a token short
+        end -= 1
+        text = (_ELLIPSIS if start > 0 else "") + "\n".join(plain[start:end]) + _ELLIPSIS
+    return text if tokens.count(text) <= cap else _cut_line(lines[start], cap)
+
+
+def _cut_line(marked: str, cap: int) -> str:
+    """A window of one long line around its first match, at most `cap` tokens."""
+    first = marked.find("\x02")
+    plain = _MARK.sub(r"\1", marked)
+    begin = max(0, (first if first >= 0 else 0) - 80)
+    # the largest end whose window fits, by bisection on characters
+    low, high = begin, len(plain)
+    while low < high:
+        mid = (low + high + 1) // 2
+        window = (_ELLIPSIS if begin else "") + plain[begin:mid] + _ELLIPSIS
+        if tokens.count(window) <= cap:
+            low = mid
+        else:
+            high = mid - 1
+    if low == begin:
+        return ""
+    return (_ELLIPSIS if begin else "") + plain[begin:low] + (_ELLIPSIS if low < len(plain) else "")
+
+
+# ------------------------------------------------- rendering
+
+
+def _hit_block(hit: Hit) -> str:
+    meta = [m for m in (hit.stack, hit.persona, hit.time[:16]) if m]
+    header = f"[{hit.kind}] {hit.source}" + (f" ({', '.join(meta)})" if meta else "")
+    return "\n".join(["", header, hit.title, hit.passage])
+
+
+def render(hits: Sequence[Hit], budget: int | None = None) -> str:
+    """Hits as text for an LLM, most relevant first, whole hits only, under `budget` o200k
+    tokens (`None`: all); `tokens.BudgetError` when not even the summary lines fit."""
+    return _fitted(hits, budget).text
+
+
+def _fitted(hits: Sequence[Hit], budget: int | None) -> tokens.Fitted:
+    head = [f"memory: {len(hits)} hits" if hits else "memory: nothing matched"]
+    return tokens.fit(
+        head,
+        [_hit_block(h) for h in hits],
+        budget,
+        lambda dropped: f"+{len(dropped)} more hits left out: raise the budget",
+    )
+
+
+# ------------------------------------------------- vectors
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors; `name` identifies the model (stored with each vector)."""
+
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+VECTORS_PACKAGE = "wordllama"
+EMBED_CHARS = 4000  # static embeddings average tokens: more text only dilutes
+
+
+class WordLlamaEmbedder:
+    """WordLlama's default model (l2_supercat, 256 dimensions), loaded from the files inside its
+    wheel with downloads disabled. Its loader looks for the tokenizer in a folder its wheel does
+    not have, then in a cache folder; pointing the cache at the package folder finds the file the
+    wheel does ship."""
+
+    def __init__(self) -> None:
+        try:
+            module = importlib.import_module(VECTORS_PACKAGE)
+        except ImportError as exc:
+            raise VectorsUnavailable(_NOT_INSTALLED) from exc
+        package_dir = Path(module.__file__ or "").parent
+        try:
+            self._model = module.WordLlama.load(cache_dir=package_dir, disable_download=True)
+        except (OSError, ValueError) as exc:  # FileNotFoundError: weights missing from the wheel
+            raise VectorsUnavailable(
+                f"{VECTORS_PACKAGE} is installed but its bundled model did not load "
+                f"({str(exc).splitlines()[0]})"
+            ) from exc
+        version = getattr(module, "__version__", "?")
+        self.dimensions = int(self._model.embedding.shape[1])
+        self.name = f"{VECTORS_PACKAGE}-{version}-l2_supercat_{self.dimensions}"
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit vectors; a zero vector for blank text (the model would average no tokens)."""
+        filled = [i for i, t in enumerate(texts) if t.strip()]
+        rows = self._model.embed([texts[i][:EMBED_CHARS] for i in filled], norm=False).tolist()
+        vectors = [[0.0] * self.dimensions for _ in texts]
+        for i, row in zip(filled, rows, strict=True):
+            vectors[i] = _unit(row)
+        return vectors
+
+
+_NOT_INSTALLED = (
+    "semantic search is not installed: `pip install .[vectors]` "
+    f"(adds {VECTORS_PACKAGE}, whose wheel ships its model); BM25 search works without it"
+)
+
+
+def vectors_available() -> bool:
+    """Whether the `vectors` extra is installed (its package can be found)."""
+    return importlib.util.find_spec(VECTORS_PACKAGE) is not None
+
+
+def load_embedder() -> Embedder:
+    """The bundled embedding model; `VectorsUnavailable` (one line, how to install it) when the
+    extra is not installed."""
+    return WordLlamaEmbedder()
+
+
+def _unit(row: Sequence[float]) -> list[float]:
+    norm = sum(x * x for x in row) ** 0.5
+    return [x / norm for x in row] if norm > 0 else [0.0] * len(row)
+
+
+def _pack(vector: Sequence[float]) -> bytes:
+    return array.array("f", vector).tobytes()
+
+
+def _unpack(data: bytes) -> array.array[float]:
+    values = array.array("f")
+    values.frombytes(data)
+    return values
+
+
+# ---------------------------------------------------------------- the store
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    return "a special file"
+
+
+class Memory:
+    """The memory in the SQLite file at `path` (created 0600 when absent). With an `embedder`
+    (see `load_embedder`), entries also get vectors and searches fuse both rankings. One
+    `Memory` per thread (it holds one SQLite connection); processes share the file safely."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        embedder: Embedder | None = None,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+    ) -> None:
+        self.path = Path(path)
+        self.embedder = embedder
+        self._check_file()
+        try:
+            self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            self._prepare()
+        except BaseException:
+            self._db.close()
+            raise
+
+    # -- opening ------------------------------------------------------------------------------
+    def _check_file(self) -> None:
+        """Refuse what cannot be a memory file before SQLite opens (and could write to) it;
+        create an absent one 0600."""
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            info = None
+        except (OSError, ValueError) as exc:
+            raise MemoryInputError(
+                f"{self.path}: cannot use it as the memory file ({exc})"
+            ) from exc
+        if info is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:  # another process created it meanwhile: use it
+                pass
+            except OSError as exc:
+                raise MemoryInputError(
+                    f"{self.path}: cannot create the memory file ({exc.strerror or exc})"
+                ) from exc
+            return
+        if not stat.S_ISREG(info.st_mode):
+            raise MemoryInputError(
+                f"{self.path}: {_file_kind(info.st_mode)}, not a regular file; the memory must "
+                "be a SQLite file"
+            )
+        try:
+            with self.path.open("rb") as fh:
+                header = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise MemoryInputError(
+                f"{self.path}: cannot read the memory file ({exc.strerror or exc})"
+            ) from exc
+        if header and header != SQLITE_HEADER:
+            raise DamagedMemory(
+                f"{self.path}: not a SQLite database, so not an agents memory; left as it is "
+                "(move it aside or choose another memory file)"
+            )
+
+    def _prepare(self) -> None:
+        with self._errors():
+            app_id, version = self._identity()
+            if app_id == 0 and version == 0:
+                with self._write() as db:
+                    # Again under the write lock: another process may have made it meanwhile.
+                    app_id, version = self._identity()
+                    if app_id == 0 and version == 0:
+                        if db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]:
+                            raise DamagedMemory(
+                                f"{self.path}: a SQLite database of another program, not an "
+                                "agents memory; left as it is (choose another memory file)"
+                            )
+                        for statement in _SCHEMA:
+                            db.execute(statement)
+                        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                        app_id, version = APPLICATION_ID, SCHEMA_VERSION
+            if app_id != APPLICATION_ID:
+                raise DamagedMemory(
+                    f"{self.path}: a SQLite database of another program (application id "
+                    f"{app_id}), not an agents memory; left as it is"
+                )
+            if version > SCHEMA_VERSION:
+                raise DamagedMemory(
+                    f"{self.path}: memory schema {version} is newer than this version reads "
+                    f"({SCHEMA_VERSION}); upgrade the agents"
+                )
+            # (no older schema exists yet: migrations from `version` go here)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+
+    def _identity(self) -> tuple[int, int]:
+        app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        return int(app_id), int(version)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- errors and transactions --------------------------------------------------------------
+    def _error(self, exc: sqlite3.Error) -> AgentsError:
+        name = getattr(exc, "sqlite_errorname", "")
+        message = (str(exc).splitlines() or [type(exc).__name__])[0]
+        if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or name.startswith("SQLITE_CORRUPT"):
+            return DamagedMemory(
+                f"{self.path}: the memory file is damaged ({message}); left as it is (move it "
+                "aside and index the sources again)"
+            )
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            return MemoryBusy(f"{self.path}: the memory file stayed locked ({message}); try again")
+        if name.startswith(("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")):
+            return MemoryInputError(f"{self.path}: cannot use the memory file ({message})")
+        if "no such module: fts5" in message:
+            return MemoryStoreError("this Python's SQLite has no FTS5; the memory needs it")
+        return MemoryStoreError(f"{self.path}: {message}")
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (`BEGIN IMMEDIATE`), so two writers queue on
+        the busy handler instead of one failing when it upgrades a read lock."""
+        with self._errors():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- adding -------------------------------------------------------------------------------
+    def add(
+        self,
+        kind: str,
+        text: str,
+        *,
+        source: str,
+        time: str | datetime.datetime,
+        stack: str | None = None,
+        persona: str | None = None,
+        title: str | None = None,
+    ) -> int:
+        """Remember one entry and return its id; the same entry added again keeps one row
+        (and returns its id)."""
+        _check_kind(kind)
+        when = _iso_time(time)
+        body = _clean(text) if isinstance(text, str) else ""
+        if not body.strip():
+            raise MemoryInputError("an entry needs some text")
+        if len(body) > TEXT_MAX_CHARS:
+            raise MemoryInputError(
+                f"an entry's text is {len(body)} characters, more than the {TEXT_MAX_CHARS} allowed"
+            )
+        if not isinstance(source, str) or not source.strip():
+            raise MemoryInputError("an entry's source must be non-empty text (where it came from)")
+        for what, value in (("stack", stack), ("persona", persona), ("title", title)):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise MemoryInputError(f"an entry's {what} must be non-empty text")
+        head = _clean(title or "")
+        entry = _Entry(
+            _key("entry", kind, source, when, stack, persona, head, body),
+            kind,
+            _clean(source),
+            when,
+            stack,
+            persona,
+            head,
+            body,
+            None,
+        )
+        with self._write() as db:
+            self._insert(db, [entry])
+            row = db.execute("SELECT id FROM entries WHERE key = ?", (entry.key,)).fetchone()
+            self._embed_missing(db)
+        return int(row[0])
+
+    def _insert(self, db: sqlite3.Connection, entries: Iterable[_Entry]) -> int:
+        """Insert the entries not there yet (by key); how many were new."""
+        before = _count(db)
+        db.executemany(
+            "INSERT OR IGNORE INTO entries (key, kind, source, time, stack, persona, title, "
+            "text, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (e.key, e.kind, e.source, e.time, e.stack, e.persona, e.title, e.text, e.origin)
+                for e in entries
+            ],
+        )
+        return _count(db) - before
+
+    # -- the audit log ------------------------------------------------------------------------
+    def index_audit(self, audit_path: str | Path) -> IndexReport:
+        """Index the audit log's new whole lines since the last run (see the module docstring);
+        running it again adds nothing."""
+        path = Path(audit_path)
+        origin = _resolved(path, "audit log")
+        added = skipped = 0
+        entries: list[_Entry] = []
+
+        def flush() -> None:
+            nonlocal added, skipped
+            new = self._insert(db, entries)
+            added += new
+            skipped += len(entries) - new  # indexed before (a log read again from the start)
+            entries.clear()
+
+        with self._write() as db:
+            row = db.execute(
+                "SELECT offset, line, head FROM sources WHERE path = ?", (origin,)
+            ).fetchone()
+            offset, line, head = (int(row[0]), int(row[1]), str(row[2])) if row else (0, 0, "")
+            with _open_regular(path, "audit log") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if offset and (size < offset or _sha(fh.read(min(offset, HEAD_BYTES))) != head):
+                    offset, line = 0, 0  # rotated or replaced: read it all; keys dedupe
+                fh.seek(offset)
+                start = offset
+                for length, raw in _whole_lines(fh):
+                    offset += length
+                    line += 1
+                    entry = _audit_entry(raw, f"{path.name}:{line}", origin) if raw else None
+                    if entry is not None:
+                        entries.append(entry)
+                        if len(entries) >= 1000:
+                            flush()
+                    elif raw is None or raw.strip():
+                        skipped += 1
+                flush()
+                fh.seek(0)
+                head = _sha(fh.read(min(offset, HEAD_BYTES)))
+            db.execute(
+                "INSERT INTO sources (path, kind, offset, line, head, indexed_at) "
+                "VALUES (?, 'audit', ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+                "offset = excluded.offset, line = excluded.line, head = excluded.head, "
+                "indexed_at = excluded.indexed_at",
+                (origin, offset, line, head, _now()),
+            )
+            self._embed_missing(db)
+        return IndexReport(added=added, skipped=skipped, files=int(offset > start))
+
+    # -- runbooks -----------------------------------------------------------------------------
+    def index_runbooks(self, folder: str | Path) -> IndexReport:
+        """Index the Markdown files under `folder`, one entry per section; files that did not
+        change are skipped, changed ones re-indexed, removed ones forgotten."""
+        root = Path(folder)
+        try:
+            if not root.is_dir():
+                raise MemoryInputError(f"{root}: not a folder; runbooks are read from a folder")
+            base = root.resolve()
+        except OSError as exc:
+            raise MemoryInputError(f"{root}: cannot read the runbooks folder ({exc})") from exc
+        parsed: dict[str, tuple[str, list[_Entry]]] = {}
+        for file in _markdown_files(base):
+            origin = str(file)
+            data = _read_runbook(file)
+            parsed[origin] = (_sha(data), _runbook_entries(file, base, data))
+        added = removed = skipped = files = 0
+        with self._write() as db:
+            known = {
+                str(p): str(h)
+                for p, h in db.execute(
+                    "SELECT path, head FROM sources WHERE kind = 'runbook' AND "
+                    "(path = ? OR substr(path, 1, ?) = ?)",
+                    (str(base), len(str(base)) + 1, str(base) + os.sep),
+                )
+            }
+            for origin, (digest, entries) in parsed.items():
+                if known.get(origin) == digest:
+                    skipped += 1
+                    continue
+                files += 1
+                keys = {e.key for e in entries}
+                stale = [
+                    (i,)
+                    for i, key in db.execute(
+                        "SELECT id, key FROM entries WHERE origin = ?", (origin,)
+                    )
+                    if key not in keys
+                ]
+                db.executemany("DELETE FROM entries WHERE id = ?", stale)
+                removed += len(stale)
+                added += self._insert(db, entries)
+                db.execute(
+                    "INSERT INTO sources (path, kind, offset, line, head, indexed_at) "
+                    "VALUES (?, 'runbook', 0, 0, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+                    "head = excluded.head, indexed_at = excluded.indexed_at",
+                    (origin, digest, _now()),
+                )
+            for origin in set(known) - set(parsed):
+                removed += db.execute("DELETE FROM entries WHERE origin = ?", (origin,)).rowcount
+                db.execute("DELETE FROM sources WHERE path = ?", (origin,))
+            self._embed_missing(db)
+        return IndexReport(added=added, removed=removed, skipped=skipped, files=files)
+
+    # -- searching ----------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        budget: int | None = None,
+        stack: str | None = None,
+        kind: str | None = None,
+    ) -> list[Hit]:
+        """The `k` entries that best match `query` (optionally of one stack and one kind), each
+        with its best passage; with a `budget`, the hits that `render(hits, budget)` keeps."""
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+            raise MemoryInputError(f"k must be 1 to {MAX_K}, got {k!r}")
+        if kind is not None:
+            _check_kind(kind)
+        if budget is not None and budget < 0:
+            raise tokens.BudgetError(f"budget {budget} is negative")
+        if not isinstance(query, str):
+            raise MemoryInputError("a query must be text")
+        match = match_expression(query)
+        where, params = _filters(stack, kind)
+        marked: dict[int, str] = {}
+        ranked: list[tuple[int, float]] = []
+        with self._errors():
+            if match is not None:
+                rows = self._db.execute(
+                    "SELECT e.id, bm25(entries_fts, ?, ?) AS rank, "
+                    "highlight(entries_fts, 1, char(2), char(3)) "
+                    "FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid "
+                    f"WHERE entries_fts MATCH ? {where} ORDER BY rank LIMIT ?",
+                    (TITLE_WEIGHT, TEXT_WEIGHT, match, *params, CANDIDATES),
+                ).fetchall()
+                ranked = [(int(i), -float(r)) for i, r, _ in rows]
+                marked = {int(i): str(m) for i, _, m in rows}
+            if self.embedder is not None and query_terms(query):
+                ranked = _fuse(
+                    (ranked, 1.0), (self._vector_ranking(query, where, params), VECTOR_WEIGHT)
+                )
+            top = ranked[:k]
+            rows = self._db.execute(
+                "SELECT id, kind, source, time, stack, persona, title, text FROM entries "
+                f"WHERE id IN ({','.join('?' * len(top))})",
+                [i for i, _ in top],
+            ).fetchall()
+        by_id = {int(r[0]): r for r in rows}
+        cap = _passage_cap(budget, k)
+        hits = [
+            Hit(
+                id=i,
+                kind=str(by_id[i][1]),
+                source=str(by_id[i][2]),
+                time=str(by_id[i][3]),
+                stack=by_id[i][4],
+                persona=by_id[i][5],
+                title=str(by_id[i][6]),
+                passage=best_passage(marked.get(i, str(by_id[i][7])), cap),
+                score=score,
+            )
+            for i, score in top
+            if i in by_id
+        ]
+        if budget is None:
+            return hits
+        return hits[: _fitted(hits, budget).kept]
+
+    def _vector_ranking(
+        self, query: str, where: str, params: Sequence[object]
+    ) -> list[tuple[int, float]]:
+        assert self.embedder is not None
+        if self._missing_vectors(self._db):  # added without the embedder: embed them now
+            with self._write() as db:
+                self._embed_missing(db)
+        (wanted,) = self.embedder.embed([query])
+        rows = self._db.execute(
+            f"SELECT v.id, v.vector FROM vectors v JOIN entries e ON e.id = v.id WHERE 1 {where}",
+            tuple(params),
+        ).fetchall()
+        mul = operator.mul
+        scored = [(int(i), sum(map(mul, wanted, _unpack(blob)))) for i, blob in rows]
+        scored.sort(key=lambda pair: -pair[1])
+        return scored[:CANDIDATES]
+
+    def _missing_vectors(self, db: sqlite3.Connection) -> list[tuple[int, str, str]]:
+        """Entries without a vector of this embedder's model (none without an embedder)."""
+        if self.embedder is None:
+            return []
+        return db.execute(
+            "SELECT e.id, e.title, e.text FROM entries e LEFT JOIN vectors v ON v.id = e.id "
+            "WHERE v.id IS NULL OR v.model != ?",
+            (self.embedder.name,),
+        ).fetchall()
+
+    def _embed_missing(self, db: sqlite3.Connection) -> None:
+        """Vectors for the entries that lack one, inside the caller's write transaction."""
+        rows = self._missing_vectors(db)
+        if self.embedder is None or not rows:
+            return
+        name = self.embedder.name
+        for start in range(0, len(rows), 256):
+            batch = rows[start : start + 256]
+            vectors = self.embedder.embed([f"{t}\n{x}" for _, t, x in batch])
+            db.executemany(
+                "INSERT OR REPLACE INTO vectors (id, model, vector) VALUES (?, ?, ?)",
+                [(i, name, _pack(v)) for (i, _, _), v in zip(batch, vectors, strict=True)],
+            )
+
+    # -- looking --------------------------------------------------------------------------------
+    def entries(self, *, stack: str | None = None, kind: str | None = None) -> list[Hit]:
+        """Every entry (filtered as `search` filters), oldest first, its whole text as the
+        passage and score 0."""
+        if kind is not None:
+            _check_kind(kind)
+        where, params = _filters(stack, kind)
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT id, kind, source, time, stack, persona, title, text FROM entries e "
+                f"WHERE 1 {where} ORDER BY time, id",
+                params,
+            ).fetchall()
+        return [Hit(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], 0.0) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Entries per kind."""
+        with self._errors():
+            rows = self._db.execute("SELECT kind, count(*) FROM entries GROUP BY kind").fetchall()
+        return {str(kind): int(n) for kind, n in rows}
+
+
+# ---------------------------------------------------------------- helpers of the store
+
+
+def _check_kind(kind: object) -> None:
+    if kind not in KINDS:
+        raise MemoryInputError(f"unknown kind {str(kind)[:40]!r}: one of {', '.join(KINDS)}")
+
+
+def _iso_time(value: object) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            datetime.datetime.fromisoformat(value)
+            return value
+    raise MemoryInputError(
+        f"an entry's time must be ISO 8601 like 2026-11-29T14:00:00Z, got {str(value)[:40]!r}"
+    )
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _count(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+
+def _filters(stack: str | None, kind: str | None) -> tuple[str, list[object]]:
+    where = ""
+    params: list[object] = []
+    if stack is not None:
+        where += " AND (e.stack = ? OR e.stack IS NULL)"
+        params.append(stack)
+    if kind is not None:
+        where += " AND e.kind = ?"
+        params.append(kind)
+    return where, params
+
+
+def _fuse(*rankings: tuple[Sequence[tuple[int, float]], float]) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion: each entry scores the sum of weight/(RRF_K + rank) over
+    the (ranking, weight) pairs it appears in; ties keep the first ranking's order."""
+    scores: dict[int, float] = {}
+    for ranking, weight in rankings:
+        for rank, (entry, _) in enumerate(ranking, 1):
+            scores[entry] = scores.get(entry, 0.0) + weight / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def _passage_cap(budget: int | None, k: int) -> int:
+    if budget is None:
+        return PASSAGE_TOKENS
+    share = (budget - 20) // k - HIT_HEAD_TOKENS
+    return max(MIN_PASSAGE_TOKENS, min(PASSAGE_TOKENS, share))
+
+
+def _resolved(path: Path, what: str) -> str:
+    try:
+        return str(path.resolve(strict=True))
+    except (OSError, RuntimeError) as exc:
+        raise MemoryInputError(f"{path}: cannot read the {what} ({exc})") from exc
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path, what: str) -> Iterator[Any]:
+    """A regular file opened for binary reading (never a FIFO or a device, which would block or
+    stream without end), as `agents.inputs.read_bytes` opens them."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise MemoryInputError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise MemoryInputError(
+            f"{path}: {_file_kind(mode)}, not a regular file; the {what} must be a file"
+        )
+    with os.fdopen(fd, "rb") as fh:
+        yield fh
+
+
+def _whole_lines(fh: Any) -> Iterator[tuple[int, bytes | None]]:
+    """(length, bytes) of each line that ends with a newline, stopping before a torn last line
+    (a write in flight: the next run reads it). A line longer than `AUDIT_LINE_MAX_BYTES` is
+    debris, passed over without being held: (length, None)."""
+    while True:
+        raw = fh.readline(AUDIT_LINE_MAX_BYTES)
+        if raw.endswith(b"\n"):
+            yield len(raw), raw
+            continue
+        if len(raw) < AUDIT_LINE_MAX_BYTES:
+            return  # the end, or a line still being written
+        length = len(raw)
+        while True:
+            more = fh.readline(AUDIT_LINE_MAX_BYTES)
+            length += len(more)
+            if more.endswith(b"\n"):
+                yield length, None
+                break
+            if len(more) < AUDIT_LINE_MAX_BYTES:
+                return
+
+
+def _audit_entry(raw: bytes, source: str, origin: str) -> _Entry | None:
+    if not raw.strip():
+        return None
+    try:
+        record = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not (
+        isinstance(record, dict)
+        and isinstance(record.get("ts"), str)
+        and isinstance(record.get("event"), str)
+    ):
+        return None
+    kind = audit_kind(record)
+    if kind is None:
+        return None
+    title, text = audit_title_text(record)
+    stack, persona = record.get("stack"), record.get("persona")
+    return _Entry(
+        key=_key("audit", _sha(raw.strip())),
+        kind=kind,
+        source=source,
+        time=str(record["ts"]),
+        stack=stack if isinstance(stack, str) and stack else None,
+        persona=persona if isinstance(persona, str) and persona else None,
+        title=title,
+        text=text or title,
+        origin=origin,
+    )
+
+
+def _markdown_files(base: Path) -> list[Path]:
+    """Regular `.md` files under `base`, sorted; symlinked folders are not followed (no loops)."""
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(base):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder) / name
+            if name.endswith(".md") and path.is_file():
+                found.append(path)
+    return found
+
+
+def _read_runbook(path: Path) -> bytes:
+    from agents.inputs import read_bytes  # noqa: PLC0415 - only indexing reads files
+
+    return read_bytes(path, "runbook", limit=RUNBOOK_MAX_BYTES, error=MemoryInputError)
+
+
+def _runbook_entries(path: Path, base: Path, data: bytes) -> list[_Entry]:
+    from agents.inputs import decode_utf8, parse_yaml  # noqa: PLC0415
+
+    text = decode_utf8(data, str(path), "runbook", MemoryInputError).replace("\r\n", "\n")
+    front, body = split_front_matter(text)
+    meta = parse_yaml(front, str(path), "runbook front matter", error=MemoryInputError) or {}
+    if not isinstance(meta, dict):
+        raise MemoryInputError(f"{path}: the front matter must be a mapping (stack:, persona:)")
+    fields: dict[str, str | None] = {}
+    for field in ("stack", "persona"):
+        value = meta.get(field)
+        if value is not None and not isinstance(value, str):
+            raise MemoryInputError(f"{path}: front matter {field} must be text, got {value!r}")
+        fields[field] = value or None
+    name = path.relative_to(base).as_posix()
+    when = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).isoformat(
+        timespec="seconds"
+    )
+    return [
+        _Entry(
+            key=_key(
+                "runbook", path, s.anchor, s.title, s.text, fields["stack"], fields["persona"]
+            ),
+            kind="runbook",
+            source=f"{name}#{s.anchor}" if s.anchor else name,
+            time=when,
+            stack=fields["stack"],
+            persona=fields["persona"],
+            title=s.title,
+            text=s.text,
+            origin=str(path),
+        )
+        for s in runbook_sections(body, name)
+    ]

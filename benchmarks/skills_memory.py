@@ -1,0 +1,164 @@
+"""Retrieval quality and token cost of the agents' memory (`agents.skills.memory`) on a labelled
+ops corpus.
+
+The corpus is `benchmarks/data/memory/`: 15 runbooks (Markdown, one entry per section), an audit
+log of two and a half weeks of agent runs in the shapes `agents/*.py` write (findings,
+incidents, decisions and approvals among requests, lock events and gateway steps), and
+`queries.yaml`, queries in an on-call engineer's words, each labelled with the entries that answer
+it (written before any tuning; see the README there). Each query runs with its own `stack` and
+`kind` filters, if it has any, against a fresh memory file that indexes the whole corpus.
+
+Reported per method (BM25 alone; BM25 fused with the bundled static embeddings when the
+`vectors` extra is installed): recall@5 (the share of a query's relevant entries in its top 5,
+averaged over queries) and nDCG@5 (binary gains), both with no budget; recall@5 in the token
+budget (`search(..., budget=B)`: only the hits that `render(hits, B)` keeps count); the o200k
+tokens of the rendered top 5 under the budget (mean and max), beside the tokens of handing over
+the whole corpus (the runbook files and the audit log as they are, and just the text of the
+indexed entries); the mean search time and the time to index the corpus.
+Run: `.venv/bin/python benchmarks/skills_memory.py [--budget N] [--json]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from agents.inputs import read_yaml_file
+from agents.skills import tokens
+from agents.skills.memory import Embedder, Memory, load_embedder, render, vectors_available
+
+DATA = Path(__file__).resolve().parent / "data" / "memory"
+K = 5
+BUDGET = 1000
+
+
+def recall_at_k(ranked: Sequence[str], relevant: Sequence[str], k: int = K) -> float:
+    """The share of `relevant` found in the first `k` of `ranked` (1.0 when nothing is
+    relevant: there was nothing to miss)."""
+    wanted = set(relevant)
+    if not wanted:
+        return 1.0
+    return len(wanted & set(ranked[:k])) / len(wanted)
+
+
+def ndcg_at_k(ranked: Sequence[str], relevant: Sequence[str], k: int = K) -> float:
+    """Normalised discounted cumulative gain of the first `k` of `ranked`, with gain 1 for a
+    relevant entry and 0 otherwise: DCG = sum of 1/log2(rank + 1) over the relevant ranks,
+    divided by the DCG of the ideal order (every relevant entry first)."""
+    wanted = set(relevant)
+    if not wanted:
+        return 1.0
+    dcg = sum(1 / math.log2(rank + 1) for rank, s in enumerate(ranked[:k], 1) if s in wanted)
+    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(wanted), k) + 1))
+    return dcg / ideal
+
+
+def load_queries(path: Path = DATA / "queries.yaml") -> list[dict[str, Any]]:
+    data = read_yaml_file(path, "labelled queries")
+    queries = data.get("queries") if isinstance(data, dict) else None
+    if not isinstance(queries, list) or not queries:
+        raise SystemExit(f"{path}: expected `queries:`, a list of labelled queries")
+    return queries
+
+
+def _corpus_tokens() -> int:
+    files = [*sorted((DATA / "runbooks").glob("*.md")), DATA / "audit.jsonl"]
+    return sum(tokens.count_file(f) for f in files)
+
+
+def _evaluate(
+    memory: Memory, queries: list[dict[str, Any]], budget: int, method: str
+) -> dict[str, Any]:
+    recalls, ndcgs, budget_recalls, spent, seconds = [], [], [], [], []
+    memory.search(queries[0]["query"])  # warm up: the token counter's vocabulary, SQLite pages
+    for q in queries:
+        filters = {"stack": q.get("stack"), "kind": q.get("kind")}
+        started = time.perf_counter()
+        hits = memory.search(q["query"], k=K, **filters)
+        seconds.append(time.perf_counter() - started)
+        ranked = [h.source for h in hits]
+        recalls.append(recall_at_k(ranked, q["relevant"]))
+        ndcgs.append(ndcg_at_k(ranked, q["relevant"]))
+        kept = memory.search(q["query"], k=K, budget=budget, **filters)
+        budget_recalls.append(recall_at_k([h.source for h in kept], q["relevant"]))
+        spent.append(tokens.count(render(kept, budget)))
+    return {
+        "method": method,
+        "recall@5": round(statistics.mean(recalls), 3),
+        "nDCG@5": round(statistics.mean(ndcgs), 3),
+        "recall@5 in budget": round(statistics.mean(budget_recalls), 3),
+        "tokens mean": round(statistics.mean(spent)),
+        "tokens max": max(spent),
+        "search ms": round(1000 * statistics.mean(seconds), 2),
+    }
+
+
+def run(budget: int = BUDGET) -> dict[str, Any]:
+    """Index the corpus into a fresh memory and evaluate every available method."""
+    queries = load_queries()
+    embedders: list[tuple[str, Embedder | None]] = [("bm25", None)]
+    if vectors_available():
+        embedders.append(("bm25+vectors", load_embedder()))
+    model = embedders[-1][1]
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for method, embedder in embedders:
+            with Memory(Path(tmp) / f"{method}.db", embedder=embedder) as memory:
+                started = time.perf_counter()
+                memory.index_runbooks(DATA / "runbooks")
+                memory.index_audit(DATA / "audit.jsonl")
+                indexed_s = time.perf_counter() - started
+                row = _evaluate(memory, queries, budget, method)
+                row["index s"] = round(indexed_s, 3)
+                rows.append(row)
+                counts = memory.counts()
+                entry_tokens = sum(
+                    tokens.count(f"{h.title}\n{h.passage}") for h in memory.entries()
+                )
+    return {
+        "queries": len(queries),
+        "entries": counts,
+        "budget": budget,
+        "corpus tokens": {"files": _corpus_tokens(), "indexed entries": entry_tokens},
+        "vectors": model.name if model is not None else "not installed",
+        "rows": rows,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--budget", type=int, default=BUDGET, help="tokens for the top 5")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = run(args.budget)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+        return 0
+    entries = sum(result["entries"].values())
+    print(
+        f"{result['queries']} labelled queries over {entries} entries "
+        f"({', '.join(f'{n} {k}' for k, n in sorted(result['entries'].items()))}); "
+        f"vectors: {result['vectors']}"
+    )
+    print(tabulate(result["rows"], headers="keys"))
+    corpus = result["corpus tokens"]
+    print(
+        f"whole corpus: {corpus['files']} tokens as files, {corpus['indexed entries']} as "
+        f"indexed entries; top {K} under the budget: {result['budget']} tokens at most"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
