@@ -1,0 +1,283 @@
+"""Findings: what a persona's routine noticed, as typed records that outlive the pass.
+
+A `Finding` names a stable `kind` (what was checked, e.g. `alarm.firing`, `backup.no-dr-copy`),
+its `severity`, the `stack` and `resource`, a one-line `summary`, the `evidence` (plain JSON: ids,
+numbers, timestamps; never secret values) and the `proposed_action`. Its identity is
+(persona, stack, kind, resource): the same problem seen on the next pass updates the open finding
+(`last_seen`, `count`, new evidence) instead of adding one, and a finding that a pass no longer
+sees is closed by that pass (`FindingStore.observe`). Only kinds the pass actually checked are
+closed: a pass whose alarm check failed does not close the alarm findings.
+
+The store is SQLite (`<state_dir>/findings.sqlite`, 0600, WAL, one transaction per pass), read by
+`python -m agents findings` and the MCP server; routines also put each new finding on the audit
+log and in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agents import AgentsError, InputError
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+SCHEMA_VERSION = 1
+_APPLICATION_ID = 0x42464E44  # "BFND": marks the file as ours
+
+
+class FindingsError(AgentsError):
+    """The findings store cannot be used; the message says why."""
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    severity: str
+    stack: str
+    resource: str
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    proposed_action: str = ""
+    persona: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise InputError(f"finding {self.kind}: severity {self.severity!r} not in {SEVERITIES}")
+        for name in ("kind", "stack", "resource", "summary"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise InputError(f"finding {self.kind!r}: {name} must be a non-empty string")
+        json.dumps(self.evidence)  # evidence must be plain JSON (TypeError otherwise)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    id: int
+    status: str  # open | closed
+    first_seen: str
+    last_seen: str
+    closed_at: str | None
+    count: int
+    finding: Finding
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "firstSeen": self.first_seen,
+            "lastSeen": self.last_seen,
+            "closedAt": self.closed_at,
+            "count": self.count,
+            **self.finding.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class PassResult:
+    opened: tuple[StoredFinding, ...]
+    updated: tuple[StoredFinding, ...]
+    closed: tuple[StoredFinding, ...]
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS findings (
+    id INTEGER PRIMARY KEY,
+    persona TEXT NOT NULL,
+    stack TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    proposed_action TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    closed_at TEXT,
+    count INTEGER NOT NULL
+);
+-- At most one open finding per identity (closed ones are kept as history).
+CREATE UNIQUE INDEX IF NOT EXISTS open_identity
+    ON findings (persona, stack, kind, resource) WHERE status = 'open';
+"""
+
+
+class FindingStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        new = not self.path.exists()
+        if not new:
+            with contextlib.suppress(OSError), self.path.open("rb") as fh:
+                if fh.read(16) not in (b"SQLite format 3\x00", b""):
+                    raise FindingsError(f"{self.path} is not a findings store (not SQLite)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if new:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            app, version = (
+                self._db.execute("PRAGMA application_id").fetchone()[0],
+                self._db.execute("PRAGMA user_version").fetchone()[0],
+            )
+            if (app, version) == (0, 0) and self._db.execute(
+                "SELECT count(*) FROM sqlite_master"
+            ).fetchone()[0]:
+                raise FindingsError(
+                    f"{self.path} is not a findings store of schema {SCHEMA_VERSION} "
+                    "(another program's database)"
+                )
+            if (app, version) == (0, 0):
+                with self._transaction():  # re-checked inside: another process may have won
+                    if self._db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                        for statement in _SCHEMA.split(";"):
+                            if statement.strip():
+                                self._db.execute(statement)
+                        self._db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+                        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                app = self._db.execute("PRAGMA application_id").fetchone()[0]
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if app != _APPLICATION_ID or version != SCHEMA_VERSION:
+                raise FindingsError(
+                    f"{self.path} is not a findings store of schema {SCHEMA_VERSION} "
+                    f"(application {app:#x}, schema {version})"
+                )
+        except sqlite3.DatabaseError as exc:
+            raise FindingsError(
+                f"{self.path} cannot be used as the findings store ({exc})"
+            ) from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> FindingStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def observe(
+        self, persona: str, stack: str, checked: Iterable[str], findings: Sequence[Finding]
+    ) -> PassResult:
+        """One pass's findings for (persona, stack): open the new, update the ones seen again,
+        close the open ones of the `checked` kinds that this pass did not see."""
+        checked = set(checked) | {f.kind for f in findings}
+        now = _now()
+        opened: list[int] = []
+        updated: list[int] = []
+        closed: list[int] = []
+        seen: set[tuple[str, str]] = set()
+        try:
+            with self._transaction():
+                for f in findings:
+                    if f.stack != stack:
+                        raise InputError(f"finding {f.kind} is for stack {f.stack}, not {stack}")
+                    seen.add((f.kind, f.resource))
+                    row = self._db.execute(
+                        "SELECT id FROM findings WHERE persona=? AND stack=? AND kind=? AND "
+                        "resource=? AND status='open'",
+                        (persona, stack, f.kind, f.resource),
+                    ).fetchone()
+                    values = (f.severity, f.summary, json.dumps(f.evidence), f.proposed_action)
+                    if row:
+                        self._db.execute(
+                            "UPDATE findings SET severity=?, summary=?, evidence=?, "
+                            "proposed_action=?, last_seen=?, count=count+1 WHERE id=?",
+                            (*values, now, row[0]),
+                        )
+                        updated.append(row[0])
+                    else:
+                        cur = self._db.execute(
+                            "INSERT INTO findings (persona, stack, kind, resource, severity, "
+                            "summary, evidence, proposed_action, status, first_seen, last_seen, "
+                            "count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, 1)",
+                            (persona, stack, f.kind, f.resource, *values, now, now),
+                        )
+                        opened.append(int(cur.lastrowid or 0))
+                for fid, kind, resource in self._db.execute(
+                    "SELECT id, kind, resource FROM findings WHERE persona=? AND stack=? AND "
+                    "status='open'",
+                    (persona, stack),
+                ).fetchall():
+                    if kind in checked and (kind, resource) not in seen:
+                        self._db.execute(
+                            "UPDATE findings SET status='closed', closed_at=? WHERE id=?",
+                            (now, fid),
+                        )
+                        closed.append(fid)
+        except sqlite3.Error as exc:
+            raise FindingsError(f"{self.path}: cannot record findings ({exc})") from exc
+        return PassResult(
+            tuple(self._by_id(opened)), tuple(self._by_id(updated)), tuple(self._by_id(closed))
+        )
+
+    def _by_id(self, ids: Sequence[int]) -> list[StoredFinding]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return self._select(f"id IN ({marks})", tuple(ids))
+
+    def query(
+        self, *, stack: str | None = None, severity: str | None = None, status: str = "open"
+    ) -> list[StoredFinding]:
+        """Findings, most severe first, then newest; `severity` is a floor (high: high and
+        critical)."""
+        where, params = ["status = ?"], [status]
+        if stack:
+            where.append("stack = ?")
+            params.append(stack)
+        if severity:
+            if severity not in SEVERITIES:
+                raise InputError(f"severity {severity!r} not in {', '.join(SEVERITIES)}")
+            allowed = SEVERITIES[: SEVERITIES.index(severity) + 1]
+            where.append(f"severity IN ({','.join('?' * len(allowed))})")
+            params += allowed
+        return self._select(" AND ".join(where), tuple(params))
+
+    def _select(self, where: str, params: tuple[Any, ...]) -> list[StoredFinding]:
+        try:
+            rows = self._db.execute(
+                "SELECT id, status, first_seen, last_seen, closed_at, count, kind, severity, "
+                "stack, resource, summary, evidence, proposed_action, persona FROM findings "
+                f"WHERE {where}",
+                params,
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise FindingsError(f"{self.path}: cannot read findings ({exc})") from exc
+        found = [
+            StoredFinding(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                Finding(r[6], r[7], r[8], r[9], r[10], json.loads(r[11]), r[12], r[13]),
+            )
+            for r in rows
+        ]
+        found.sort(key=lambda s: (s.last_seen, s.id), reverse=True)  # newest first ...
+        return sorted(found, key=lambda s: SEVERITIES.index(s.finding.severity))  # ... per severity
