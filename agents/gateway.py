@@ -338,6 +338,11 @@ class Gateway(Protocol):
         """The stack's deployment, secret values redacted."""
         ...
 
+    def history(self, stack: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The stack's last `limit` updates (newest first): kind, start and end, result,
+        version, resource changes, message; config secrets never shown."""
+        ...
+
 
 # --- the Automation API implementation -----------------------------------------------------------
 
@@ -689,6 +694,24 @@ class AutomationGateway:
             return parse_export(_redact(data), f"stack {stack} (pulumi stack export)")
 
         return self._operate(stack, "export", call)
+
+    def history(self, stack: str, limit: int = 10) -> list[dict[str, Any]]:
+        def call(st: auto.Stack, _c: _Collector) -> list[dict[str, Any]]:
+            entries = st.history(page_size=limit, page=1, show_secrets=False)
+            return [
+                {
+                    "kind": e.kind,
+                    "result": e.result,
+                    "version": e.version,
+                    "startTime": e.start_time.isoformat() + "Z",
+                    "endTime": e.end_time.isoformat() + "Z" if e.end_time else None,
+                    "resourceChanges": dict(e.resource_changes or {}),
+                    "message": e.message,
+                }
+                for e in entries[:limit]
+            ]
+
+        return self._operate(stack, "history", call)
 
     # -- plumbing -----------------------------------------------------------------------------
 

@@ -686,3 +686,27 @@ def test_the_real_cli_reports_an_unknown_stack_as_the_double_does(tmp_path, monk
     gateway = AutomationGateway(settings, AuditLog(tmp_path / "audit.jsonl"))
     with pytest.raises(UnknownStack):
         gateway.outputs("no-such-stack")
+
+
+def test_history_lists_the_last_updates_without_secrets(gateway, cli):
+    gateway.up("dev")
+    (last,) = gateway.history("dev", limit=5)
+    assert (last["kind"], last["result"], last["version"]) == ("update", "succeeded", 1)
+    assert last["resourceChanges"]["update"] == 1 and last["endTime"].endswith("Z")
+    # (`up` itself reads the last entry, with a page size of 1.)
+    history_calls = [c for c in cli.operations() if c[1:3] == ["stack", "history"]]
+    assert history_calls[-1:] == [
+        [
+            "--non-interactive",
+            "stack",
+            "history",
+            "--json",
+            "--page-size",
+            "5",
+            "--page",
+            "1",
+            "--stack",
+            "dev",
+        ]
+    ], "config secrets are never asked for (--show-secrets)"
+    assert "oncall@example.com" not in str(last)

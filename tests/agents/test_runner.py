@@ -67,6 +67,10 @@ class FakeGateway:
             stack=stack, operation="up", run="r", changes=p.changes, steps=p.steps, expected=expect
         )
 
+    def history(self, stack: str, limit: int = 10):
+        self.calls.append(("history", stack, limit))
+        return [{"kind": "update", "result": "succeeded", "version": 3, "resourceChanges": {}}]
+
     def refresh(self, stack: str):
         self.calls.append(("refresh", stack, None))
         return RefreshResult(stack=stack, operation="refresh", run="r", changes={}, steps=())
