@@ -20,6 +20,7 @@ from agents import AgentsError, InputError
 from agents.commands import add_commands
 from agents.export import StackExport
 from agents.inputs import aws_region, output_dir, output_path, stack_name, write_output
+from agents.skills.commands import add_skill_commands
 
 if TYPE_CHECKING:
     from agents.policy_gate import GateResult
@@ -312,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.set_defaults(func=cmd_rules)
 
     add_commands(sub, _Parser)
+    add_skill_commands(sub, _Parser)
 
     cost = sub.add_parser("cost", help="monthly cost of a stack export, its diff, savings, prices")
     cost.add_argument("--export", help="stack export to price (plan or pulumi stack export)")
