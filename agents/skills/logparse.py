@@ -1,0 +1,766 @@
+"""Line-level parsing for `agents.skills.logs`: split a raw log line into its header (timestamp,
+severity) and its message, and mask the message's variables. One configuration for every source.
+
+The design decisions:
+
+- Tokens, then kinds, then a grammar. A line is split on whitespace (and on `|` inside its first
+  tokens); every token gets a *kind* letter from its own shape: T timestamp, M month or weekday
+  name, Z time zone, L level, N number (D when of six digits: half of `yyMMdd HHmmss`), S
+  separator (`-`, `:`), I pipe, B a bracketed group, Q/O an opening bracket (Q when a timestamp
+  follows), X a closing bracket, C a logger with a colon (`org.a.B:`), G a dotted logger
+  (`nova.compute.manager`), K a syslog tag with a pid (`sshd[42]:`), J a word and a colon
+  (`kernel:`), H a host (an IP, a name with digits), E a glog prefix (`I1129`), U a size unit
+  (`KB`), W a word. The header is the prefix of the kind string that `HEADER` (a regular
+  expression over those letters) accepts:
+  - level form: a level (`INFO`, `[error]`, `WARN:`; bare or colon levels must be upper case)
+    among the first 12 tokens, with a timestamp or number before it (everything before it is
+    header: hosts, node names, `RAS KERNEL`), then what loggers put after a level: a pid before
+    `---`, a bracketed thread or request id, one logger name, one separator;
+  - timestamp form: a line that starts like a header (timestamp, number, host, bracket) and has a
+    timestamp among its first 6 tokens; the fields before it are record ids, nodes and
+    components; after it come zones, pids and flags, separators, brackets, `|`-delimited fields,
+    a syslog host and tag (a tag without a pid only after syslog's `Mmm dd hh:mm:ss`) or a
+    logger;
+  - glog/klog: `I1129 14:02:01.123456 1234 file.go:12]`.
+  A header field left in the message is usually constant or masked, and stripping a constant word
+  of the message loses no grouping, so the grammar errs on the side of stopping early.
+- Whole-line formats with a standard shape are recognised first, because their fields say where
+  the message is: JSON lines (the `message`/`msg`/`log` field), Kubernetes CRI lines
+  (`<RFC 3339> stdout F <msg>`) and RFC 5424 syslog (RFC 3164 is covered by the grammar). The
+  message of JSON and CRI lines is parsed again: it is usually an application's own line.
+- Masking is per token and by shape: numbers, hex (`0x1f`, eight hex digits or more), IPs,
+  UUIDs, URLs, paths, and identifiers with two or more digits (`blk_-1608`, `R02-M1`,
+  `attempt_1445_0020_m_000000_0`) or one digit set off by a separator (`node-9`,
+  `root7_local`) are variables; a lone digit inside a name is not (`alt0`, `ee0`, `C1`,
+  `Slf4j`). In `key=value` and `key:value`, nested too (`headroom=<memory:0,`), the key stays and
+  the value is judged alone, so `Maps:1` and `Maps:10` mask alike. A size unit after a masked
+  number is part of the value (`2.3 KB`). Other words are never masked here: whether a word
+  column is a variable is decided from its cardinality when clusters are merged
+  (`agents.skills.logs`). Punctuation around a token stays (`(TID <*>).`) so templates read as
+  the source wrote them.
+- Speed. Every decision above depends only on a token's *shape* (its digits read as 0), never on
+  the digits' values, so it is made once per shape and cached; ids in hex, whose shape changes
+  with every id, share the decision of their hex shape. A line is then read by a *plan*: where
+  its message starts, where its timestamp and level are, which tokens are masked. Plans are
+  cached by the line's shape (the common case: a `split`, a translation and a dictionary hit)
+  and by the sequence of its tokens' classifications. All caches are bounded, and a result
+  never depends on what they hold (`tests/agents/skills/test_logs.py` checks it on every
+  Loghub line).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import NamedTuple, cast
+
+WILDCARD = "<*>"
+MAX_TOKENS = 512  # enough to tell templates apart; the rest of a huge line is ignored
+CACHE_LIMIT = 100_000  # entries per cache before it is emptied (memory stays bounded)
+
+# Severities from most to least severe; `SEVERITY_RANK` orders clusters in reports.
+SEVERITIES = ("critical", "error", "warning", "notice", "info", "debug")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+_LEVEL_WORDS = {
+    "emerg": "critical",
+    "emergency": "critical",
+    "alert": "critical",
+    "crit": "critical",
+    "critical": "critical",
+    "fatal": "critical",
+    "panic": "critical",
+    "severe": "critical",
+    "failure": "error",
+    "error": "error",
+    "err": "error",
+    "warn": "warning",
+    "warning": "warning",
+    "notice": "notice",
+    "info": "info",
+    "information": "info",
+    "informational": "info",
+    "log": "info",
+    "debug": "debug",
+    "debug1": "debug",
+    "debug2": "debug",
+    "debug3": "debug",
+    "debug4": "debug",
+    "debug5": "debug",
+    "trace": "debug",
+    "fine": "debug",
+    "finer": "debug",
+    "finest": "debug",
+    "verbose": "debug",
+}
+# Bare `LOG` (PostgreSQL) is a level only with its colon; as a word it is too common.
+_BARE_LEVELS = frozenset(w.upper() for w in _LEVEL_WORDS if w != "log")
+_COLON_LEVELS = _BARE_LEVELS | {"LOG"}
+# syslog severities by PRI % 8
+_PRI_SEVERITY = ("critical", "critical", "critical", "error", "warning", "notice", "info", "debug")
+_ZONES = frozenset(
+    {"UTC", "GMT", "Z", "CET", "CEST", "EET", "EEST", "WET", "WEST", "PST", "PDT", "MST", "MDT",
+     "CST", "CDT", "EST", "EDT", "AKST", "AKDT", "HST", "IST", "JST", "KST", "AEST", "AEDT", "BST",
+     "MSK"}
+)  # fmt: skip
+_NAMES = frozenset(
+    {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+     "January", "February", "March", "April", "June", "July", "August", "September", "October",
+     "November", "December", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Monday", "Tuesday",
+     "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+)  # fmt: skip
+_UNITS = frozenset(("B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB"))
+_SEPARATORS = frozenset(("-", "--", "---", ":", "::", ">", "->", "=>", "»", "*"))
+
+_TIME = r"\d{1,2}:\d{1,2}:\d{1,2}(?:[.,:]\d+)?"
+_ZONE = r"(?:Z|[+-]\d{2}:?\d{2})"
+_TIMESTAMP = re.compile(
+    "(?:"
+    # ISO 8601 / RFC 3339 date, or date and time joined by T or _
+    rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T_]{_TIME}{_ZONE}?)?"
+    # BGL-style 2005-06-03-15.42.50.675872
+    r"|\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}(?:\.\d+)?"
+    r"|\d{4}[./]\d{1,2}[./]\d{1,2}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}"
+    rf"|{_TIME}{_ZONE}?"
+    # compact: 20171223-22:15:29:606, 20260101T120000Z
+    rf"|\d{{8}}-{_TIME}|\d{{8}}T\d{{6}}Z?"
+    # nginx/Apache access logs, inside their bracket: 10/Oct/2000:13:55:36
+    r"|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}"
+    # epoch seconds or milliseconds
+    r"|\d{10}(?:\.\d+)?|\d{13}"
+    r"),?"
+)
+_DOTTED = re.compile(r"[A-Za-z_][\w$\-]*(?:\.[A-Za-z_][\w$\-]*)+")
+_PID_TAG = re.compile(r"[A-Za-z_][\w.\-/]*\[\d+\]:?")
+_PLAIN_TAG = re.compile(r"[A-Za-z_][\w\-/]*:")
+_GLOG = re.compile(r"[IWEF]\d{4}")  # glog / klog: severity letter and month-day, `I1129`
+_GLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
+_HOST = re.compile(r"[\w\-.:]+")  # with a digit (checked apart: no backtracking)
+
+# The header grammar over kind letters (module docstring).
+_BRACKET = r"(?:B|[OQ][^OQX]{0,12}X)"
+_TS_GROUP = r"(?:Q[^OQX]{0,8}X|M{1,2}[ND]?T+[ND]?Z?|T+Z?|DD)"
+_AFTER_LEVEL = (
+    rf"(?:[ND](?=[SBOQ]))?(?:S(?=[BOQND]))?(?:[ND](?=[SBOQ]))?(?:S(?=[BOQ]))?{_BRACKET}?"
+    rf"(?:C|G{_BRACKET}?)?[SI]?"
+)
+_AFTER_TS = rf"(?:[TZNDSI]|{_BRACKET})*(?:(?:[WHG]I)+(?:[ND]|I|S)*)?"
+HEADER = re.compile(
+    # level form
+    rf"(?=[^L]{{0,11}}L)(?:[^L]*?[TNDQ][^L]*?)?L{_AFTER_LEVEL}"
+    # glog: I1129 14:02:01.123456 1234 file.go:12]
+    r"|ET+Z?(?:[ND](?=X))?X?"
+    # timestamp form, syslog's month-day timestamp: a host and a `tag:` or `tag[pid]:` may follow
+    rf"|(?=[TNDHSBQMO])[^L]{{0,5}}?M{{1,2}}[ND]?T+[ND]?Z?{_AFTER_TS}"
+    r"(?:[WHG][KJ]|[KJ]|C|G(?![WHGKJ]))?"
+    # timestamp form, other timestamps: a `tag:` without a pid is too much like prose (`START
+    # RequestId:`), only `tag[pid]:` is taken
+    rf"|(?=[TNDHSBQMO])[^L]{{0,5}}?(?:Q[^OQX]{{0,8}}X|T+Z?|DD){_AFTER_TS}"
+    r"(?:[WHG]K|K|C|G(?![WHGKJ]))?"
+)
+_TS_RUN = re.compile(_TS_GROUP)
+
+_PRI = re.compile(r"<(\d{1,3})>(?:1 )?")
+# RFC 5424: <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD...]|- MSG
+_RFC5424 = re.compile(
+    r"<(?P<pri>\d{1,3})>1 (?P<ts>\S+) \S+ \S+ \S+ \S+ "
+    r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (?:\ufeff)?(?P<msg>.*))?\Z",
+    re.DOTALL,
+)
+# Kubernetes CRI (containerd, CRI-O): RFC 3339 timestamp, stream, P(artial)/F(ull) tag.
+_CRI = re.compile(r"(?P<ts>\d{4}-\d\d-\d\dT\S+) (?:stdout|stderr) [PF] (?P<msg>.*)\Z", re.DOTALL)
+_JSON_MESSAGE_KEYS = ("message", "msg", "log", "MESSAGE", "text", "@message")
+_JSON_LEVEL_KEYS = ("level", "severity", "lvl", "levelname", "log.level", "loglevel", "LEVEL")
+_JSON_TIME_KEYS = ("time", "timestamp", "ts", "@timestamp", "datetime", "date", "t")
+# Inferred severity for messages whose header carries none (HPC, syslog, CloudWatch).
+_ERROR_WORDS = re.compile(
+    r"\b(?:error|errors|exception|fatal|panic|fail(?:ed|ure|s)?|denied|refused|"
+    r"unreachable|timed? ?out|abort(?:ed)?|corrupt(?:ed)?|critical|killed|segfault)\b",
+    re.IGNORECASE,
+)
+_WARNING_WORDS = re.compile(
+    r"\b(?:warn(?:ing)?|deprecated|retry(?:ing)?|slow|unavailable|not responding)\b",
+    re.IGNORECASE,
+)
+
+# ---------------------------------------------------------------- token classification
+
+_LEAD = "\"'([{<`"
+_TRAIL = "\"')]}>,;.:!?`"
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_IP = re.compile(
+    r"/?(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?|\[?[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}\]?"
+    r"(?::\d{1,5})?"
+)
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+_PATH = re.compile(r"[~.]{0,2}(?:/[^\s/]*)+|[A-Za-z]:\\\S*")
+# Every pattern here is unambiguous (no nested quantifiers over the same characters), so a
+# hostile token costs linear time.
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,:/\-]\d+)*[.,:/\-]?(?:[eE][-+]?\d+)?[a-zA-Z%]{0,2}")
+_HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
+# the key: up to the first = or :, without digits (so a masked token never has any)
+_KEY_VALUE = re.compile(r"([A-Za-z_][^\d\s=:]*[=:])(.+)")
+_DIGIT = re.compile(r"\d")
+_NUMBERED = re.compile(r"[-_.:/#@]\d|\d[-_.:/#@]")
+# bytes.translate is an order of magnitude faster than str.translate; digits are ASCII, so the
+# UTF-8 round trip leaves every other character as it was.
+_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_HEXLIKE = bytes.maketrans(b"0123456789abcdefABCDEF", b"xxxxxxxxxxxxxxxxxxxxxx")
+
+
+def shape_of(text: str) -> str:
+    """`text` with every digit read as 0."""
+    return text.encode("utf-8", "surrogatepass").translate(_ZERO).decode("utf-8", "surrogatepass")
+
+
+def hex_shape_of(text: str) -> str:
+    """`text` with every hex digit (0-9, a-f, A-F) read as x."""
+    return (
+        text.encode("utf-8", "surrogatepass").translate(_HEXLIKE).decode("utf-8", "surrogatepass")
+    )
+
+
+# Kinds of masked values worth naming in a report; numbers and short hex are metrics or noise.
+KIND_IP = "ip"
+KIND_ID = "id"
+KIND_PATH = "path"
+
+
+class Token(NamedTuple):
+    """What a token is: its header kind letter, its masked form (None: kept as is), the kind of
+    value it carries worth counting ("" for none) and how much punctuation surrounds that value."""
+
+    kind: str
+    masked: str | None
+    value_kind: str
+    lead: int
+    trail: int
+
+
+_EMPTY = Token("W", None, "", 0, 0)
+
+
+def _value_kind(core: str) -> str | None:
+    """The kind of a variable token (stripped of punctuation), "" for a variable not worth
+    naming, None for a constant word."""
+    if _DIGIT.search(core) is None:
+        if "/" in core and (_URL.fullmatch(core) or (_PATH.fullmatch(core) and len(core) > 1)):
+            return KIND_PATH
+        if len(core) >= 8 and _HEX.fullmatch(core):  # `ffffffff`: hex, whatever its digits
+            return KIND_ID if len(core) >= 16 else ""
+        return None
+    if _IP.fullmatch(core):
+        return KIND_IP
+    if ("/" in core or "\\" in core) and (
+        _URL.fullmatch(core) or (_PATH.fullmatch(core) and core[0] != "\\")
+    ):
+        return KIND_PATH
+    if _UUID.fullmatch(core):
+        return KIND_ID
+    if _NUMBER.fullmatch(core):
+        return ""
+    if _HEX.fullmatch(core) and (core[:2] in ("0x", "0X") or len(core) >= 8):
+        return KIND_ID if len(core) >= 16 else ""
+    digits = sum(c.isdigit() for c in core)
+    # two digits make an id (`blk_38865`, `R02-M1`); one digit does when it is numbered by a
+    # separator (`node-9`, `root7_local`) rather than part of a name (`alt0`, `Slf4j`, `C1`)
+    if digits >= 2 or _NUMBERED.search(core):
+        # masked either way; named only when it reads as one id, not as `HTTP/1.1` or a
+        # `host/ip:port` pair
+        return "" if "/" in core else KIND_ID
+    return None
+
+
+def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
+    """(masked token or None when kept, kind of the value, punctuation before and after it)."""
+    start, end = 0, len(token)
+    while start < end and token[start] in _LEAD:
+        start += 1
+    while end > start and token[end - 1] in _TRAIL:
+        end -= 1
+    core = token[start:end]
+    if not core:
+        return None, "", 0, 0
+    if depth < 3 and ("=" in core or ":" in core) and "://" not in core:
+        # `key=value`, `key:value`, nested (`headroom=<memory:0,`): the key stays, so
+        # `AssignedMaps:1` and `AssignedMaps:10` mask alike
+        m = _KEY_VALUE.fullmatch(core)
+        if m:
+            masked, value_kind, lead, trail = _mask(m.group(2), depth + 1)
+            if masked is not None:
+                key_end = start + m.end(1)
+                return (
+                    f"{token[:key_end]}{masked}{token[end:]}",
+                    value_kind,
+                    key_end + lead,
+                    len(token) - end + trail,
+                )
+    kind = _value_kind(core)
+    if kind is not None:
+        return f"{token[:start]}{WILDCARD}{token[end:]}", kind, start, len(token) - end
+    return None, "", 0, 0
+
+
+def _kind(token: str) -> str:
+    """The header kind letter of a token (see the module docstring)."""
+    first = token[0]
+    if first == "[" or token[-1] == "]":
+        opened, closed = token.count("["), token.count("]")
+        inner = token.strip("[]")
+        if opened == closed and first == "[" and token[-1] == "]":
+            if _TIMESTAMP.fullmatch(inner):
+                return "T"
+            if inner.lower() in _LEVEL_WORDS:
+                return "L"
+            return "B"
+        if opened > closed:
+            if inner in _NAMES or _TIMESTAMP.fullmatch(inner):
+                return "Q"
+            return "O"
+        if closed > opened:
+            return "X"
+    if first == "<" and token[-1] == ">" and token[1:-1].lower() in _LEVEL_WORDS:
+        return "L"
+    if token in _BARE_LEVELS:
+        return "L"
+    if len(token) == 5 and _GLOG.fullmatch(token):
+        return "E"
+    if token[-1] == ":" and token[:-1] in _COLON_LEVELS:
+        return "L"
+    if token in _SEPARATORS:
+        return "S"
+    if token == "|":
+        return "I"
+    if token in _ZONES or (token[0] in "+-" and token[1:].isdigit() and len(token) == 5):
+        return "Z"
+    if token.rstrip(",.") in _NAMES:
+        return "M"
+    if token.rstrip(_TRAIL) in _UNITS:
+        return "U"
+    if first.isdigit() or (first in "+-" and token[1:2].isdigit()):
+        if token.lstrip("+-").isdigit() and len(token) not in (10, 13):
+            # six digits may be half of a `yyMMdd HHmmss` timestamp (DD in the grammar)
+            return "D" if len(token) == 6 else "N"
+        if _TIMESTAMP.fullmatch(token):
+            return "T"
+    if _PID_TAG.fullmatch(token):
+        return "K"
+    if _PLAIN_TAG.fullmatch(token):
+        return "J"
+    if token[-1] == ":" and _DOTTED.fullmatch(token, 0, len(token) - 1):
+        return "C"
+    if _DOTTED.fullmatch(token):
+        return "G"
+    if _HOST.fullmatch(token) and _DIGIT.search(token):
+        return "H"
+    return "W"
+
+
+_interned: dict[Token, Token] = {}
+
+
+def _classify(token: str) -> Token:
+    masked, value_kind, lead, trail = _mask(token)
+    info = Token(_kind(token), masked, value_kind, lead, trail)
+    # one object per classification: line plans are keyed by these objects' identities
+    return _interned.setdefault(info, info)
+
+
+_WORD = _classify("word")
+# Alphabetic words of another kind than W; every other alphabetic word is a plain, kept word.
+_SPECIAL_WORDS = _BARE_LEVELS | _ZONES | _NAMES | _UNITS
+_cache: dict[str, Token] = {}  # by shape (digits read as 0); a word's shape is itself
+_hexes: dict[str, Token] = {}  # masked hex-looking ids, by their shape with hex digits as x
+
+
+_HEX_LETTER = re.compile(r"[a-fA-F]")
+
+
+def _is_hexy(token: str, shape: str) -> bool:
+    """Whether a token may be an id in hex, whose shape changes with every id: eight characters
+    or more, with a decimal digit (`0` in its shape) and a hex letter. Only such tokens share
+    classifications by hex shape (a word of hex letters, or a number, has a stable shape)."""
+    return len(token) >= 8 and "0" in shape and _HEX_LETTER.search(token) is not None
+
+
+def token_info(token: str, shape: str | None = None) -> Token:
+    """`_classify(token)`, cached by the token's shape (its digits read as 0): every rule reads
+    digits only as digits, so tokens of one shape classify alike, and a word is its own shape.
+    Hex ids (UUIDs, hashes) have a shape of their own each; once masked, they are cached by their
+    shape with every hex digit read as x (`_is_hexy`: a masked id stays masked whatever its hex
+    letters).
+    `shape` saves the translation when the caller has it."""
+    if shape is None:
+        shape = shape_of(token)
+    info = _cache.get(shape)
+    if info is not None:
+        return info
+    if (
+        token.isalpha()
+        and token not in _SPECIAL_WORDS
+        and (len(token) < 8 or not _HEX.fullmatch(token))
+    ):
+        info = _WORD  # the common case, and the unbounded one (names, words): no regex
+        if len(_cache) >= CACHE_LIMIT:
+            clear_caches()
+        _cache[shape] = info
+        return info
+    hexed = hex_shape_of(token) if _is_hexy(token, shape) else ""
+    if "xxxxxxxx" in hexed:
+        info = _hexes.get(hexed)
+        if info is not None:
+            return info
+    info = _classify(token)
+    # a masked form never holds a digit (keys of `key=value` have none), so what is cached
+    # for a shape holds for every token of that shape
+    if len(_cache) >= CACHE_LIMIT or len(_hexes) >= CACHE_LIMIT:
+        clear_caches()
+    _cache[shape] = info
+    if info.masked is not None and "xxxxxxxx" in hexed:
+        _hexes[hexed] = info
+    return info
+
+
+def clear_caches() -> None:
+    """Forget every cached token and line plan (benchmarks measure a cold start with it). The
+    interned classifications stay while plans may hold their identities: they go only when
+    there are too many (a hostile input), and the plans with them."""
+    _cache.clear()
+    _hexes.clear()
+    _plans.clear()
+    _more_shapes.clear()
+    if len(_interned) >= CACHE_LIMIT:
+        _interned.clear()
+        _interned[_WORD] = _WORD
+
+
+# ---------------------------------------------------------------- lines
+
+
+class Parsed(NamedTuple):
+    """A line split into header facts and the message clustering sees."""
+
+    tokens: Sequence[str]  # the message's tokens
+    timestamp: str | None  # as written in the line
+    severity: str | None  # one of SEVERITIES, from the header
+    header: bool  # a header (or a structured format) was recognised
+    signature: tuple[str, ...]  # the message's tokens, variables masked
+    values: tuple[tuple[str, str], ...]  # (kind, value) of the masked values worth naming
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.tokens)
+
+
+class _Plan(NamedTuple):
+    """How to read every line whose tokens classify as one line did: where the message starts,
+    where the timestamp is, the signature of the line it was made for, which of its tokens
+    another line must supply, and where the values worth naming are."""
+
+    start: int
+    ts_start: int
+    ts_end: int  # 0: no timestamp
+    level_at: int  # where the level is (-1: none); its word differs between lines of a plan
+    header: bool
+    signature: tuple[str, ...]
+    digits: tuple[int, ...]  # kept tokens with digits: differ between lines of one shape
+    masks: tuple[str | None, ...]  # masked form of each token, None for a kept one
+    values: tuple[tuple[int, str, int, int], ...]  # (position, kind, lead, trail)
+
+
+# Line plans by the line's shape (digits read as 0; every token of one shape classifies alike, so
+# one line shape reads alike), and by the identities of its tokens' classifications (lines that
+# differ in their words or hex ids). Emptied with the token caches.
+_plans: dict[str | tuple[int, ...], _Plan] = {}
+_more_shapes: dict[str, _Plan] = {}
+MAX_SHAPE_KEY = 400
+
+
+def _level(word: str) -> str:
+    return _LEVEL_WORDS.get(word.strip("[]<>:| \t").lower(), "info")
+
+
+def _split_pipes(tokens: list[str]) -> tuple[list[str], list[int]]:
+    """Tokens with `|` split out of the first ones, and for each piece the index of the token it
+    came from (so the message keeps `a|b` as one token)."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    for i, token in enumerate(tokens):
+        if i < 8 and "|" in token and token != "|":
+            for j, part in enumerate(token.split("|")):
+                if j:
+                    pieces.append("|")
+                    origin.append(i)
+                if part:
+                    pieces.append(part)
+                    origin.append(i)
+        else:
+            pieces.append(token)
+            origin.append(i)
+    return pieces, origin
+
+
+def parse_line(line: str) -> Parsed:
+    """The header facts, message and masked signature of one raw line (line end allowed)."""
+    stripped = line.strip()
+    first = stripped[:1]
+    if first == "{":
+        structured = _parse_json(stripped)
+        if structured is not None:
+            return structured
+    elif first == "<":
+        m = _RFC5424.match(stripped)
+        if m:
+            inner = _parse_text((m.group("msg") or "").strip(), headers=False)
+            severity = _PRI_SEVERITY[int(m.group("pri")) % 8]
+            return inner._replace(timestamp=m.group("ts"), severity=severity, header=True)
+    elif first.isdigit() and stripped[10:11] == "T":
+        m = _CRI.match(stripped)
+        if m:
+            inner = parse_line(m.group("msg"))
+            return inner._replace(timestamp=m.group("ts"), header=True)
+    return _parse_text(stripped)
+
+
+def _parse_text(line: str, *, headers: bool = True) -> Parsed:
+    pri_severity: str | None = None
+    if line[:1] == "<":
+        pri = _PRI.match(line)
+        if pri:
+            pri_severity = _PRI_SEVERITY[int(pri.group(1)) % 8]
+            line = line[pri.end() :]
+    tokens = line.split(None, MAX_TOKENS)
+    if len(tokens) > MAX_TOKENS:
+        del tokens[MAX_TOKENS:]
+    line_shape = shape_of(line)
+    plan = (_plans.get(line_shape) or _more_shapes.get(line_shape)) if headers else None
+    if plan is not None:  # a line of this shape: only kept tokens with digits may differ
+        start, ts_start, ts_end, level_at, header, signature, digits, _, values_at = plan
+        message = tokens[start:] if start else tokens
+        if digits:
+            signature = _copied(signature, digits, message)
+    else:
+        shapes = line_shape.split(None, MAX_TOKENS)[: len(tokens)]  # may hold an unsplit rest
+        infos, hex_ids = _classified(line, tokens, shapes)
+        if headers and "|" in line[:200]:
+            return _parse_piped(tokens, infos, pri_severity)
+        key = tuple(map(id, infos))
+        plan = _plans.get(key) if headers else None
+        if plan is None:
+            plan = _plan(tokens, infos, headers=headers)
+            start, ts_start, ts_end, level_at, header, signature, _, _, values_at = plan
+            message = tokens[start:] if start else tokens
+            if headers:
+                if len(_plans) >= CACHE_LIMIT:
+                    clear_caches()
+                _plans[key] = plan
+                if len(line_shape) <= MAX_SHAPE_KEY:
+                    _plans[line_shape] = plan
+        else:  # a line that classifies alike: every kept token may differ
+            start, ts_start, ts_end, level_at, header, _, _, masks, values_at = plan
+            message = tokens[start:] if start else tokens
+            signature = tuple([mask or token for mask, token in zip(masks, message, strict=True)])
+            if not hex_ids and len(line_shape) <= MAX_SHAPE_KEY:
+                # a shape likely to come back (a line with a hex id has a shape of its own);
+                # remembered apart, so as not to crowd out the plans made for new lines
+                if len(_more_shapes) >= CACHE_LIMIT:
+                    _more_shapes.clear()
+                digits = tuple(
+                    i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])
+                )
+                _more_shapes[line_shape] = plan._replace(signature=signature, digits=digits)
+    values: tuple[tuple[str, str], ...] = ()
+    if values_at:
+        values = tuple([(kind, message[i][a : len(message[i]) - b]) for i, kind, a, b in values_at])
+    timestamp = None
+    if ts_end:
+        timestamp = " ".join(tokens[ts_start:ts_end]).strip("[],")
+    severity = pri_severity
+    if level_at >= 0:
+        level = tokens[level_at]
+        severity = _severities.get(level) or _severity(level)
+    return Parsed(
+        message, timestamp, severity, header or pri_severity is not None, signature, values
+    )
+
+
+def _with_units(
+    masks: list[str | None], message: Sequence[str], infos: Sequence[Token]
+) -> tuple[str | None, ...]:
+    """`masks` with a size unit (kind U) after a masked number masked too: `16.0 B` and
+    `2.3 KB` are one value written as two tokens. Decided on kinds, not words, because a plan
+    serves every line whose tokens classify alike."""
+    for i in range(1, len(masks)):
+        if infos[i].kind == "U" and masks[i] is None and masks[i - 1] is not None:
+            unit = message[i].rstrip(_TRAIL)
+            masks[i] = WILDCARD + message[i][len(unit) :]
+    return tuple(masks)
+
+
+def _classified(
+    line: str, tokens: Sequence[str], shapes: Sequence[str]
+) -> tuple[list[Token], bool]:
+    """The classification of each token of a line, and whether one is an id in hex (such a line
+    has a shape of its own: not worth remembering)."""
+    get = _cache.get
+    infos: list[Token | None] = [get(shape) for shape in shapes]
+    hex_ids = False
+    if None in infos:
+        hexed: list[str] | None = None
+        misses = [i for i, info in enumerate(infos) if info is None]
+        for i in misses:
+            token = tokens[i]
+            if _is_hexy(token, shapes[i]):  # an id in hex? their shapes are one each
+                if hexed is None:  # one translation for the line, not one per token
+                    hexed = hex_shape_of(line).split(None, MAX_TOKENS)
+                known = _hexes.get(hexed[i]) if "xxxxxxxx" in hexed[i] else None
+                if known is not None:
+                    infos[i] = known
+                    hex_ids = True
+                    continue
+            infos[i] = token_info(token, shapes[i])
+    return cast("list[Token]", infos), hex_ids  # every None was filled
+
+
+def _copied(
+    signature: tuple[str, ...], positions: tuple[int, ...], message: Sequence[str]
+) -> tuple[str, ...]:
+    """`signature` with the tokens at `positions` taken from `message`."""
+    if not positions:
+        return signature
+    copied = list(signature)
+    for i in positions:
+        copied[i] = message[i]
+    return tuple(copied)
+
+
+def _header(kinds: str) -> tuple[int, int, int, int]:
+    """(message start, timestamp start and end (end 0: none), index of the level or -1) of a
+    line, from its tokens' kinds."""
+    m = HEADER.match(kinds)
+    if not m:
+        return 0, 0, 0, -1
+    count = m.end()
+    ts_start = ts_end = 0
+    run = _TS_RUN.search(kinds, 0, count)
+    if run:
+        ts_start, ts_end = run.start(), run.end()
+    level_at = 0 if kinds[0] == "E" else kinds.find("L", 0, count)
+    return count, ts_start, ts_end, level_at
+
+
+_severities: dict[str, str] = {}  # level tokens (a small vocabulary) and their severity
+
+
+def _severity(token: str) -> str:
+    """The severity a level token (`INFO`, `[warn]`, `ERROR:`, glog's `W1129`) names."""
+    found = _severities.get(token)
+    if found is None:
+        if len(token) == 5 and _GLOG.fullmatch(token):
+            found = _GLOG_LEVELS[token[0]]
+        else:
+            found = _level(token)
+        if len(_severities) < CACHE_LIMIT:
+            _severities[token] = found
+    return found
+
+
+def _plan(tokens: Sequence[str], infos: Sequence[Token], *, headers: bool) -> _Plan:
+    start = ts_start = ts_end = 0
+    level_at = -1
+    if headers and tokens:
+        kinds = "".join([info.kind for info in infos[:16]])
+        start, ts_start, ts_end, level_at = _header(kinds)
+    message, message_infos = tokens[start:], infos[start:]
+    masks = _with_units([info.masked for info in message_infos], message, message_infos)
+    return _Plan(
+        start,
+        ts_start,
+        ts_end,
+        level_at,
+        start > 0,
+        tuple([mask or token for mask, token in zip(masks, message, strict=True)]),
+        tuple(i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])),
+        masks,
+        tuple(
+            (i, info.value_kind, info.lead, info.trail)
+            for i, info in enumerate(message_infos)
+            if info.value_kind
+        ),
+    )
+
+
+def _parse_piped(tokens: list[str], infos: list[Token], pri_severity: str | None) -> Parsed:
+    """`_parse_text` for lines with `|` early on (`ts|component|pid|message`): the header is
+    read on the pieces between pipes, the message keeps its own pipes. Not cached: rare."""
+    pieces, origin = _split_pipes(tokens)
+    kinds = "".join([token_info(p).kind for p in pieces[:16]])
+    count, ts_start, ts_end, level_at = _header(kinds)
+    severity = _severity(pieces[level_at]) if level_at >= 0 else None
+    timestamp = " ".join(pieces[ts_start:ts_end]).strip("[],") if ts_end else None
+    start = 0
+    if count >= len(pieces):
+        start = len(tokens)
+    elif count:
+        start = origin[count]
+        if origin[count - 1] == start:  # the header ends inside a token
+            rest = "".join(
+                [p for p, o in zip(pieces[count:], origin[count:], strict=True) if o == start]
+            ).lstrip("|")
+            tokens[start] = rest
+            infos[start] = token_info(rest) if rest else _EMPTY
+            if not rest:
+                start += 1
+    message, message_infos = tokens[start:], infos[start:]
+    values = tuple(
+        (info.value_kind, token[info.lead : len(token) - info.trail])
+        for token, info in zip(message, message_infos, strict=True)
+        if info.value_kind
+    )
+    return Parsed(
+        message,
+        timestamp,
+        severity or pri_severity,
+        count > 0 or pri_severity is not None,
+        tuple([info.masked or token for token, info in zip(message, message_infos, strict=True)]),
+        values,
+    )
+
+
+def _parse_json(line: str) -> Parsed | None:
+    try:
+        obj = json.loads(line)
+    except ValueError:  # not JSON after all (a Python dict repr, a truncated line)
+        return None
+    if not isinstance(obj, dict):
+        return None
+    message = next((obj[k] for k in _JSON_MESSAGE_KEYS if isinstance(obj.get(k), str)), None)
+    if message is None:
+        # no message field: the keys are the event's shape
+        shape = tuple(f"{k}={WILDCARD}" for k in obj)
+        return Parsed(shape, None, None, True, shape, ())
+    level = next((obj[k] for k in _JSON_LEVEL_KEYS if isinstance(obj.get(k), str | int)), None)
+    when = next((obj[k] for k in _JSON_TIME_KEYS if isinstance(obj.get(k), str | int)), None)
+    inner = parse_line(message)  # Docker's `log` field holds the application's own line
+    severity = inner.severity
+    if isinstance(level, str):
+        severity = _level(level)
+    elif isinstance(level, int) and not isinstance(level, bool):
+        # bunyan/pino numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal
+        severity = ("debug", "debug", "info", "warning", "error", "critical")[
+            min(max(level // 10 - 1, 0), 5)
+        ]
+    timestamp = str(when) if when is not None else inner.timestamp
+    return inner._replace(timestamp=timestamp, severity=severity, header=True)
+
+
+def infer_severity(message: str) -> str | None:
+    """A severity from the words of a message whose header had none: "error" or "warning" when
+    such words occur, else None."""
+    if _ERROR_WORDS.search(message):
+        return "error"
+    if _WARNING_WORDS.search(message):
+        return "warning"
+    return None

@@ -1,0 +1,861 @@
+"""`analyze_logs`: raw log lines in, clusters out (template, count, first and last timestamp,
+an example line, severity, and the values that matter), rendered under a token budget.
+
+The pipeline and its decisions:
+
+1. Reading. `read_lines` takes a file, `-` for stdin, or a gzip file (recognised by its magic
+   bytes, not its name), refuses what is not a regular file or not UTF-8 with one line, and
+   streams: nothing is read whole. `cloudwatch_lines` pages through `filter_log_events`.
+2. Parsing (`agents.skills.logparse`): the header (timestamp, level, host, pid, logger) is
+   recognised by one grammar for every source and stripped; the message's variables are masked
+   by their shape (numbers, ids, IPs, paths).
+3. Online grouping: a line joins the *signature* of its masked message (exact token sequence).
+   Memory is bounded by the number of signatures, not of lines; when signatures exceed
+   `max_signatures` (a source whose variables are plain words), they are compacted by the merge
+   of step 4, and later lines that fit a merged template join it.
+4. Merging, once at the end: signatures of equal length are grouped by their *longest common
+   pattern* (the words that occur equally often, the root of Brain, Yu et al. 2023: the constant
+   words of a template occur exactly as often as the template), then each group's other columns
+   are either split on (few distinct values: `VM Paused` and `VM Resumed` are different events)
+   or made variables (at least `VARIABLE_VALUES` distinct values). Two kinds of column split up
+   to `ENUM_VALUES` values instead: upper-case names (states, methods: `RUNNING`, `GET`) and the
+   message's first word (it names the event: `boot`, `wait`, `halt`). A column where masked ids
+   sit beside kept ones of a single digit (`t20x`, `t0x`) is a variable. Counting by lines, not
+   signatures, is what makes the common pattern stand out. One set of parameters serves every
+   source; none is tuned per dataset (`benchmarks/skills_logs.py` measures them on Loghub-2k).
+5. Reporting: `LogReport` (JSON via `to_json`) and `render`, which ranks clusters by severity
+   tier first (critical, error, warning, then the rest) and by line count within a tier: the
+   failure that floods the log is the one to fix first, and any error or warning, however rare,
+   outranks the routine lines; rare routine clusters are what a budget drops first, and the
+   `+N more clusters, M lines` line says how much was dropped.
+
+Assignments (which cluster each line went to) are streamed to a spill file as signature ids
+while reading and translated to cluster ids at the end, so even they need no memory per line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import heapq
+import io
+import json
+import os
+import re
+import stat
+import sys
+import tempfile
+import zlib
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any, BinaryIO, Protocol
+
+from agents import InputError
+from agents.skills import tokens as tokens_mod
+from agents.skills.logparse import (
+    SEVERITY_RANK,
+    WILDCARD,
+    Parsed,
+    infer_severity,
+    parse_line,
+)
+
+VARIABLE_VALUES = 6  # distinct words in a column that make it a variable (fewer: split on it)
+# ... unless they are all upper-case names (states, methods, event types: `RUNNING`, `GET`) or
+# the message's first words (which name the event: `boot`, `wait`, `halt`), which tell events
+# apart up to this many
+ENUM_VALUES = 16
+MAX_SIGNATURES = 50_000  # signatures held before compacting them
+TOP_VALUES = 3  # values per kind shown per cluster
+TRACKED_VALUES = 32  # values per kind counted per cluster (the most counted beyond that)
+DISTINCT_SKETCH = 256  # hashes kept per kind and cluster to count distinct values
+MAX_LINE_BYTES = 64 * 1024  # longer lines are cut (the rest of the line is skipped)
+EXAMPLE_CHARS = 300
+RENDERED_EXAMPLE_CHARS = 200  # an example is there to show the header; its message is the template
+PROGRESS_EVERY = 100_000
+EMPTY_TEMPLATE = "(empty message)"
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class Writable(Protocol):
+    """Where assignments go: anything with `write(str)` (a text file, `sys.stdout`, a list's
+    wrapper in tests)."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+class LogInputError(InputError):
+    """A log source that cannot be read: not a regular file, not UTF-8, a broken gzip stream."""
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_lines(path: str, *, what: str = "log file") -> Iterator[str]:
+    """The lines of a log, without their line ends: `path` is a regular file, plain or gzip
+    (recognised by its magic bytes), or `-` for stdin. The file is checked and opened now, so a
+    bad path fails at the call rather than at the first line; the lines are then streamed in
+    bounded memory (a line over `MAX_LINE_BYTES` is cut there). The checks are those of
+    `agents.inputs` (stat, refuse what is not a regular file, open non-blocking, fstat again);
+    `agents.inputs` reads files whole under a size cap, a log is streamed instead and has no cap.
+    Every problem, then or while reading (not UTF-8, a broken gzip stream), is a `LogInputError`
+    of one line naming the source."""
+    if path == "-":
+        source, raw = "stdin", sys.stdin.buffer
+    else:
+        source, raw = path, _open_regular(path, what)
+    try:
+        stream = _maybe_gunzip(raw, source, what)
+    except BaseException:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+        raise
+    return _decoded(stream, raw, source, what)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _open_regular(path: str, what: str) -> BinaryIO:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise LogInputError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
+    except ValueError as exc:  # an embedded NUL
+        raise LogInputError(f"{path!r}: not a usable path for the {what}") from exc
+    if not stat.S_ISREG(mode):
+        raise LogInputError(f"{path}: {_kind(mode)}, not a regular file; the {what} must be a file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise LogInputError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # swapped between stat and open
+        os.close(fd)
+        raise LogInputError(
+            f"{path}: {_kind(info.st_mode)}, not a regular file; the {what} must be a file"
+        )
+    return os.fdopen(fd, "rb", buffering=1 << 20)
+
+
+def _maybe_gunzip(raw: BinaryIO, source: str, what: str) -> BinaryIO:
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
+    try:
+        magic = buffered.peek(2)[:2]
+    except OSError as exc:
+        raise LogInputError(f"{source}: cannot read the {what} ({exc.strerror or exc})") from exc
+    if magic == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+    return buffered
+
+
+def _decoded(stream: BinaryIO, raw: BinaryIO, source: str, what: str) -> Iterator[str]:
+    number = offset = 0
+    try:
+        while True:
+            data = stream.readline(MAX_LINE_BYTES)
+            if not data:
+                return
+            number += 1
+            size = len(data)
+            if size == MAX_LINE_BYTES and not data.endswith(b"\n"):
+                rest = data
+                while rest and not rest.endswith(b"\n"):  # skip the rest of an over-long line
+                    rest = stream.readline(MAX_LINE_BYTES)
+                    size += len(rest)
+                data = _cut_utf8(data)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise LogInputError(
+                    f"{source}: the {what} is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+                    f"{offset + exc.start}, line {number})"
+                ) from exc
+            offset += size
+            yield text.rstrip("\r\n")
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise LogInputError(f"{source}: a broken gzip stream in the {what} ({exc})") from exc
+    except OSError as exc:
+        raise LogInputError(f"{source}: cannot read the {what} ({exc.strerror or exc})") from exc
+    finally:
+        if raw is not sys.stdin.buffer:
+            stream.close()
+            raw.close()
+
+
+def _cut_utf8(data: bytes) -> bytes:
+    """`data` without the UTF-8 sequence cut in half at its end, if any."""
+    for cut in range(4):
+        head = data[: len(data) - cut]
+        with contextlib.suppress(UnicodeDecodeError):
+            head.decode("utf-8")
+            return head
+    return data  # a bad byte earlier on: decoding it reports where
+
+
+def cloudwatch_lines(
+    client: Any,
+    group: str,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    filter_pattern: str | None = None,
+    *,
+    timestamps: bool = True,
+    page_size: int | None = None,
+) -> Iterator[str]:
+    """The events of a CloudWatch Logs group (`client` a boto3 `logs` client), one line each,
+    through `filter_log_events` pagination: all streams, in the order the service returns them,
+    from `start_ms` to `end_ms` (epoch milliseconds), matching `filter_pattern` (CloudWatch's
+    syntax). With `timestamps`, each line starts with the event's time (RFC 3339, UTC): many
+    messages (Lambda's, an app's `print`) carry none, and the header grammar takes it as the
+    line's timestamp. An event's inner line breaks become spaces: an event is one record (a stack
+    trace stays with its error). `page_size` caps the events per call (the service's default is
+    up to 10,000). A missing group or denied access is a `LogInputError`."""
+    import datetime  # noqa: PLC0415 - only this reader needs them
+
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    kwargs: dict[str, Any] = {"logGroupName": group}
+    if start_ms is not None:
+        kwargs["startTime"] = start_ms
+    if end_ms is not None:
+        kwargs["endTime"] = end_ms
+    if filter_pattern:
+        kwargs["filterPattern"] = filter_pattern
+    if page_size is not None:
+        kwargs["PaginationConfig"] = {"PageSize": page_size}
+    try:
+        for page in client.get_paginator("filter_log_events").paginate(**kwargs):
+            for event in page.get("events", []):
+                message = " ".join(str(event.get("message", "")).splitlines())
+                stamp = event.get("timestamp")
+                if timestamps and isinstance(stamp, int):
+                    when = datetime.datetime.fromtimestamp(stamp / 1000, datetime.UTC)
+                    message = f"{when.isoformat(timespec='milliseconds')[:-6]}Z {message}"
+                yield message
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise LogInputError(
+            f"CloudWatch Logs group {group}: {error.get('Code', 'error')} "
+            f"({error.get('Message', exc)})"
+        ) from exc
+    except BotoCoreError as exc:
+        raise LogInputError(f"CloudWatch Logs group {group}: cannot read it ({exc})") from exc
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class ValueCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Variable:
+    """The values of one kind (ip, id, path) a cluster's lines carried."""
+
+    kind: str
+    distinct: int  # exact below DISTINCT_SKETCH values, an estimate beyond (`distinct_exact`)
+    distinct_exact: bool
+    top: tuple[ValueCount, ...]  # the most counted, at most TOP_VALUES
+    counts_exact: bool  # False: past TRACKED_VALUES values, the counts are lower bounds
+
+
+@dataclass(frozen=True)
+class LogCluster:
+    id: int  # 1-based, in order of first appearance; assignments use it
+    template: str
+    count: int
+    severity: str | None  # most severe seen; None when neither header nor words said
+    severity_from_header: bool  # False: guessed from the message's words (or unknown)
+    first_seen: str | None  # timestamps as written in the log, first and last in input order
+    last_seen: str | None
+    first_line: int  # 1-based line numbers
+    last_line: int
+    example: str  # the first raw line, cut to EXAMPLE_CHARS
+    variables: tuple[Variable, ...]
+
+
+@dataclass(frozen=True)
+class LogReport:
+    source: str
+    lines_read: int
+    first_seen: str | None  # the first and last timestamps of the input, as written
+    last_seen: str | None
+    lines_with_header: int  # lines whose header (or structured format) was recognised
+    signatures: int  # distinct masked messages before merging
+    compactions: int
+    clusters: tuple[LogCluster, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Progress:
+    lines: int
+    signatures: int
+
+
+def stderr_progress(progress: Progress) -> None:
+    """A `progress` callback for command lines: one line on stderr per call."""
+    print(
+        f"analyze_logs: {progress.lines:,} lines, {progress.signatures:,} signatures",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+# ---------------------------------------------------------------- accumulation
+
+
+class _Values:
+    """The values of one kind in a cluster, in bounded memory.
+
+    - Counts: at most 2 * TRACKED_VALUES values; when full, only the TRACKED_VALUES most counted
+      stay (sorted once per TRACKED_VALUES new values, so a value costs O(log) amortised). A
+      value that keeps coming back stays; one that was pruned and returns restarts at 1, so
+      counts are exact for the top values of most sources and lower bounds otherwise (`pruned`).
+    - Distinct: the KMV sketch, the DISTINCT_SKETCH smallest 32-bit hashes (CRC-32, stable
+      across runs): exact below that many values, an estimate within about 6% above.
+    """
+
+    __slots__ = ("counts", "hashes", "heap", "pruned")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.pruned = False
+        self.hashes: set[int] = set()
+        self.heap: list[int] = []  # the kept hashes, negated: heap[0] is minus the largest
+
+    def add(self, value: str, n: int = 1) -> None:
+        counts = self.counts
+        if value in counts:
+            counts[value] += n
+            return
+        counts[value] = n
+        if len(counts) >= 2 * TRACKED_VALUES:
+            kept = sorted(counts.items(), key=lambda kv: -kv[1])[:TRACKED_VALUES]
+            self.counts = dict(kept)
+            self.pruned = True
+        self._hash(zlib.crc32(value.encode("utf-8", "surrogatepass")))
+
+    def _hash(self, h: int) -> None:
+        heap = self.heap
+        if len(heap) >= DISTINCT_SKETCH and h >= -heap[0]:
+            return  # not among the smallest: most values, once the sketch is full
+        if h in self.hashes:
+            return
+        if len(heap) < DISTINCT_SKETCH:
+            heapq.heappush(heap, -h)
+        else:
+            self.hashes.discard(-heapq.heappushpop(heap, -h))
+        self.hashes.add(h)
+
+    @property
+    def distinct(self) -> int:
+        if len(self.heap) < DISTINCT_SKETCH:
+            return len(self.heap)
+        return round((DISTINCT_SKETCH - 1) * (1 << 32) / (-self.heap[0] + 1))
+
+    @property
+    def distinct_exact(self) -> bool:
+        return len(self.heap) < DISTINCT_SKETCH
+
+    def absorb(self, other: _Values) -> None:
+        self.pruned |= other.pruned
+        for value, n in other.counts.items():
+            if value in self.counts:
+                self.counts[value] += n
+            else:
+                self.counts[value] = n
+        if len(self.counts) >= 2 * TRACKED_VALUES:
+            self.counts = dict(sorted(self.counts.items(), key=lambda kv: -kv[1])[:TRACKED_VALUES])
+            self.pruned = True
+        for h in other.hashes:
+            self._hash(h)
+
+
+@dataclass(slots=True)
+class _Group:
+    """The running facts of a signature (and, after merging, of a cluster)."""
+
+    gid: int
+    tokens: tuple[str, ...]
+    count: int
+    first_line: int
+    last_line: int
+    first_seen: str | None
+    last_seen: str | None
+    example: str
+    severity: str | None
+    severity_from_header: bool
+    values: dict[str, _Values] = field(default_factory=dict)
+
+    def absorb(self, other: _Group) -> None:
+        if other.first_line < self.first_line:
+            self.first_line, self.first_seen = other.first_line, other.first_seen
+            self.example = other.example
+        if other.last_line > self.last_line:
+            self.last_line, self.last_seen = other.last_line, other.last_seen
+        self.count += other.count
+        if other.severity is not None:
+            self.worse(other.severity, from_header=other.severity_from_header)
+        for kind, values in other.values.items():
+            self.values.setdefault(kind, _Values()).absorb(values)
+
+    def worse(self, severity: str, *, from_header: bool) -> None:
+        """Keep the most severe level seen; a level from a header replaces a guessed one."""
+        if (
+            self.severity is None
+            or (from_header and not self.severity_from_header)
+            or SEVERITY_RANK[severity] < SEVERITY_RANK[self.severity]
+        ):
+            self.severity = severity
+            self.severity_from_header = from_header
+
+
+class LogAnalyzer:
+    """The streaming state of `analyze_logs`: `add` each line, then `finish`."""
+
+    def __init__(
+        self,
+        *,
+        source: str = "logs",
+        progress: Callable[[Progress], None] | None = None,
+        progress_every: int = PROGRESS_EVERY,
+        assignments: Writable | None = None,
+        max_signatures: int = MAX_SIGNATURES,
+    ) -> None:
+        self.source = source
+        self._progress = progress
+        self._progress_every = max(1, progress_every)
+        self._assignments = assignments
+        self._max_signatures = max(16, max_signatures)
+        self._compact_at = self._max_signatures
+        self._index: dict[tuple[str, ...], _Group] = {}
+        self._groups: dict[int, _Group] = {}  # live signature id -> facts
+        self._general: dict[int, list[int]] = defaultdict(list)  # length -> merged ids
+        self._parent = array("I")  # signature id -> the id it was merged into (itself if live)
+        self._spill: IO[bytes] | None = None
+        if assignments is not None:
+            self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
+        self._pending = array("I")
+        self.lines = 0
+        self.with_header = 0
+        self.compactions = 0
+        self.first_seen: str | None = None
+        self.last_seen: str | None = None
+
+    def add(self, line: str) -> None:
+        self.lines += 1
+        number = self.lines
+        parsed = parse_line(line)
+        _, timestamp, severity, header, signature, found = parsed
+        if header:
+            self.with_header += 1
+        group = self._index.get(signature)
+        if group is None:
+            group = self._new_group(line, number, parsed)
+        group.count += 1
+        group.last_line = number
+        if timestamp is not None:
+            group.last_seen = self.last_seen = timestamp
+            if group.first_seen is None:
+                group.first_seen = timestamp
+            if self.first_seen is None:
+                self.first_seen = timestamp
+        if severity is not None and (severity != group.severity or not group.severity_from_header):
+            group.worse(severity, from_header=True)
+        if found:
+            tracked = group.values
+            for kind, value in found:
+                values = tracked.get(kind)
+                if values is None:
+                    values = tracked[kind] = _Values()
+                counts = values.counts
+                if value in counts:  # the common case, inline
+                    counts[value] += 1
+                else:
+                    values.add(value)
+        if self._spill is not None:
+            self._pending.append(group.gid)
+            if len(self._pending) >= 65536:
+                self._pending.tofile(self._spill)
+                del self._pending[:]
+        if self._progress is not None and number % self._progress_every == 0:
+            self._progress(Progress(number, len(self._groups)))
+
+    def _new_group(self, line: str, number: int, parsed: Parsed) -> _Group:
+        signature = parsed.signature
+        gid = self._general_match(signature)
+        if gid is not None:
+            group = self._index[signature] = self._groups[gid]  # until the next compaction
+            if len(self._index) > self._compact_at:
+                self._compact()
+            return group
+        gid = len(self._parent)
+        self._parent.append(gid)
+        severity, from_header = parsed.severity, True
+        if severity is None:
+            severity, from_header = infer_severity(parsed.message), False
+        group = _Group(
+            gid,
+            signature,
+            0,
+            number,
+            number,
+            parsed.timestamp,
+            parsed.timestamp,
+            line[:EXAMPLE_CHARS],
+            severity,
+            from_header,
+        )
+        self._groups[gid] = group
+        self._index[signature] = group
+        if len(self._index) > self._compact_at:
+            self._compact()
+            group = self._groups[self._find(gid)]
+        return group
+
+    def _find(self, gid: int) -> int:
+        parent = self._parent
+        root = gid
+        while parent[root] != root:
+            root = parent[root]
+        while parent[gid] != root:  # path compression
+            parent[gid], gid = root, parent[gid]
+        return root
+
+    def _general_match(self, sig: tuple[str, ...]) -> int | None:
+        for gid in self._general.get(len(sig), ()):
+            template = self._groups[gid].tokens
+            if all(t in (WILDCARD, s) for t, s in zip(template, sig, strict=True)):
+                return gid
+        return None
+
+    def _compact(self) -> None:
+        """Merge the live signatures (step 4 of the module docstring) and keep one per cluster,
+        so memory stays bounded by clusters when variables are words."""
+        self.compactions += 1
+        merged = self._merge_live()
+        self._index = {}
+        self._general = defaultdict(list)
+        for keep, tokens in merged:
+            self._index[tokens] = self._groups[keep]
+            self._groups[keep].tokens = tokens
+            if WILDCARD in tokens:
+                self._general[len(tokens)].append(keep)
+        # compacting again before the index doubles would make a source of many distinct
+        # templates quadratic
+        self._compact_at = max(self._max_signatures, 2 * len(self._index))
+
+    def _merge_live(self) -> list[tuple[int, tuple[str, ...]]]:
+        ids = list(self._groups)
+        items = [(self._groups[i].tokens, self._groups[i].count) for i in ids]
+        out: list[tuple[int, tuple[str, ...]]] = []
+        for members, template in merge_signatures(items):
+            keep = min(ids[m] for m in members)  # the earliest signature keeps its id
+            for m in members:
+                gid = ids[m]
+                if gid != keep:
+                    self._groups[keep].absorb(self._groups.pop(gid))
+                    self._parent[gid] = keep
+            out.append((keep, template))
+        return out
+
+    def finish(self) -> LogReport:
+        """Merge the signatures into clusters (numbered by first appearance), write the
+        assignments if asked, and return the report. Call it once, after the last `add`."""
+        merged = self._merge_live() if self._groups else []
+        merged.sort(key=lambda item: self._groups[item[0]].first_line)
+        cluster_of: dict[int, int] = {}
+        clusters: list[LogCluster] = []
+        for number, (gid, template) in enumerate(merged, start=1):
+            cluster_of[gid] = number
+            clusters.append(_cluster(number, template, self._groups[gid]))
+        self._write_assignments(cluster_of)
+        return LogReport(
+            self.source,
+            self.lines,
+            self.first_seen,
+            self.last_seen,
+            self.with_header,
+            len(self._parent),
+            self.compactions,
+            tuple(clusters),
+        )
+
+    def _write_assignments(self, cluster_of: dict[int, int]) -> None:
+        spill, out = self._spill, self._assignments
+        if spill is None or out is None:
+            return
+        self._pending.tofile(spill)
+        del self._pending[:]
+        spill.flush()
+        spill.seek(0)
+        final = [cluster_of.get(self._find(gid), 0) for gid in range(len(self._parent))]
+        while True:
+            chunk = array("I")
+            data = spill.read(4 * 65536)
+            if not data:
+                break
+            chunk.frombytes(data)
+            out.write("".join(f"{final[gid]}\n" for gid in chunk))
+        spill.close()
+        self._spill = None
+
+
+def _cluster(number: int, template: tuple[str, ...], group: _Group) -> LogCluster:
+    variables = []
+    for kind in sorted(group.values):
+        values = group.values[kind]
+        top = sorted(values.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_VALUES]
+        variables.append(
+            Variable(
+                kind,
+                values.distinct,
+                values.distinct_exact,
+                tuple(ValueCount(v, n) for v, n in top),
+                not values.pruned,
+            )
+        )
+    return LogCluster(
+        id=number,
+        template=" ".join(template) or EMPTY_TEMPLATE,
+        count=group.count,
+        severity=group.severity,
+        severity_from_header=group.severity_from_header,
+        first_seen=group.first_seen,
+        last_seen=group.last_seen,
+        first_line=group.first_line,
+        last_line=group.last_line,
+        example=group.example,
+        variables=tuple(variables),
+    )
+
+
+def analyze_logs(
+    lines: Iterable[str],
+    *,
+    source: str = "logs",
+    progress: Callable[[Progress], None] | None = None,
+    progress_every: int = PROGRESS_EVERY,
+    assignments: Writable | None = None,
+    max_signatures: int = MAX_SIGNATURES,
+) -> LogReport:
+    """Cluster raw log lines, as systems write them (a line end is allowed; see the module
+    docstring). `source` names the input in the report. `progress` is called every
+    `progress_every` lines (`stderr_progress` prints them). `assignments`, when given, receives
+    one line per input line, in order: the id of the cluster that line went to (written at the
+    end, from a spill file: the ids are final only once every line has been seen).
+    `max_signatures` bounds the signatures held in memory (see step 3)."""
+    analyzer = LogAnalyzer(
+        source=source,
+        progress=progress,
+        progress_every=progress_every,
+        assignments=assignments,
+        max_signatures=max_signatures,
+    )
+    for line in lines:
+        analyzer.add(line)
+    return analyzer.finish()
+
+
+# ---------------------------------------------------------------- merging
+
+
+_ENUM = re.compile(r"[A-Z][A-Z0-9_]+")
+_DIGIT = re.compile(r"\d")
+_PUNCTUATION = "\"'()[]{}<>,;.:!?"
+
+
+def _is_masked(token: str) -> bool:
+    return WILDCARD in token
+
+
+def merge_signatures(
+    items: Sequence[tuple[tuple[str, ...], int]],
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """Group signatures (token tuples with their line counts) into templates: a list of (indices
+    of `items`, template tokens). Step 4 of the module docstring."""
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for i, (sig, _) in enumerate(items):
+        by_length[len(sig)].append(i)
+    out: list[tuple[list[int], tuple[str, ...]]] = []
+    for length in sorted(by_length):
+        members = by_length[length]
+        if len(members) == 1:
+            out.append((members, items[members[0]][0]))
+            continue
+        for root_members in _common_pattern_groups(items, members, length):
+            out.extend(_split(items, root_members, length))
+    return out
+
+
+def _common_pattern_groups(
+    items: Sequence[tuple[tuple[str, ...], int]], members: list[int], length: int
+) -> list[list[int]]:
+    """Signatures of one length grouped by their longest common pattern: count each (column,
+    word) over the lines, and take, in each signature, the words whose count is the one most of
+    its words share (the larger count on a tie). Masked tokens take no part: they are variables
+    already, and shared by every template of the length."""
+    freq: list[Counter[str]] = [Counter() for _ in range(length)]
+    for i in members:
+        sig, n = items[i]
+        for pos, token in enumerate(sig):
+            freq[pos][token] += n
+    roots: dict[tuple[tuple[int, str], ...], list[int]] = defaultdict(list)
+    for i in members:
+        sig = items[i][0]
+        by_freq: dict[int, list[int]] = defaultdict(list)
+        for pos, token in enumerate(sig):
+            if not _is_masked(token):
+                by_freq[freq[pos][token]].append(pos)
+        if not by_freq:
+            roots[()].append(i)
+            continue
+        best = max(by_freq, key=lambda f: (len(by_freq[f]), f))
+        roots[tuple((pos, sig[pos]) for pos in by_freq[best])].append(i)
+    return list(roots.values())
+
+
+def _split(
+    items: Sequence[tuple[tuple[str, ...], int]], members: list[int], length: int
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """Split a common-pattern group on its low-cardinality columns, the fewest values first;
+    which columns are variables is decided once, on the whole group (step 4 of the module
+    docstring), so a small part of a group never splits on a variable."""
+    variable = set()
+    for pos in range(length):
+        seen = {items[i][0][pos] for i in members}
+        if len(seen) < 2:
+            continue
+        if len(seen) >= VARIABLE_VALUES and not (
+            len(seen) < ENUM_VALUES
+            and (pos == 0 or all(_ENUM.fullmatch(v.strip(_PUNCTUATION)) for v in seen))
+        ):
+            variable.add(pos)
+        elif (
+            any(WILDCARD in v for v in seen)
+            and any(WILDCARD not in v for v in seen)
+            and all(WILDCARD in v or _DIGIT.search(v) for v in seen)
+        ):
+            # masked ids beside kept ones of one digit (`t20x` beside `t0x`): all are ids
+            variable.add(pos)
+    out: list[tuple[list[int], tuple[str, ...]]] = []
+    todo = [members]
+    while todo:
+        group = todo.pop()
+        best_pos, best_values = -1, 0
+        for pos in range(length):
+            if pos in variable:
+                continue
+            values = len({items[i][0][pos] for i in group})
+            if values > 1 and (best_pos < 0 or values < best_values):
+                best_pos, best_values = pos, values
+        if best_pos < 0:
+            out.append((group, _template(items, group, length)))
+            continue
+        parts: dict[str, list[int]] = defaultdict(list)
+        for i in group:
+            parts[items[i][0][best_pos]].append(i)
+        todo.extend(parts.values())
+    return out
+
+
+def _template(
+    items: Sequence[tuple[tuple[str, ...], int]], group: list[int], length: int
+) -> tuple[str, ...]:
+    first = items[group[0]][0]
+    return tuple(
+        first[pos] if all(items[i][0][pos] == first[pos] for i in group) else WILDCARD
+        for pos in range(length)
+    )
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _rank(cluster: LogCluster) -> tuple[int, int, int]:
+    tier = SEVERITY_RANK.get(cluster.severity or "", len(SEVERITY_RANK))
+    # critical/error/warning are tiers of their own; the rest rank together, by count
+    tier = min(tier, SEVERITY_RANK["notice"])
+    return (tier, -cluster.count, cluster.first_line)
+
+
+def _block(cluster: LogCluster) -> str:
+    severity = (cluster.severity or "-").upper()
+    if cluster.severity and not cluster.severity_from_header:
+        severity += "?"
+    when = ""
+    if cluster.first_seen:
+        when = f" [{cluster.first_seen}"
+        if cluster.last_seen and cluster.last_seen != cluster.first_seen:
+            when += f" .. {cluster.last_seen}"
+        when += "]"
+    lines = [f"#{cluster.id} {severity} x{cluster.count}{when}: {cluster.template}"]
+    for var in cluster.variables:
+        shown = ", ".join(f"{v.value} ({v.count})" for v in var.top)
+        more = var.distinct - len(var.top)
+        suffix = f" +{more}{'' if var.distinct_exact else '~'} more" if more > 0 else ""
+        lines.append(f"  {var.kind}: {shown}{suffix}")
+    if cluster.example.strip() != cluster.template:
+        example = cluster.example
+        if len(example) > RENDERED_EXAMPLE_CHARS:  # the report's JSON keeps EXAMPLE_CHARS
+            example = example[: RENDERED_EXAMPLE_CHARS - 3] + "..."
+        lines.append(f"  e.g. {example}")
+    return "\n".join(lines)
+
+
+def render(report: LogReport, budget: int | None = None) -> str:
+    """The report as text for an LLM, at most `budget` o200k tokens (None: everything): a head
+    line (lines, clusters, lines per severity, time span), then one block per cluster in
+    `_rank` order (module docstring, step 5): severity (`?` when guessed from the message's
+    words), line count, first and last timestamp, template, the top values of each kind and an
+    example line. Blocks that do not fit are summed up in one line (`+37 more clusters, 112
+    lines`). `agents.skills.tokens.BudgetError` when even the head does not fit."""
+    ranked = sorted(report.clusters, key=_rank)
+    by_severity: Counter[str] = Counter()
+    for cluster in report.clusters:
+        by_severity[cluster.severity or "unknown"] += cluster.count
+    severities = ", ".join(
+        f"{name} {by_severity[name]}" for name in (*SEVERITY_RANK, "unknown") if by_severity[name]
+    )
+    head = f"logs {report.source}: {report.lines_read} lines, {len(report.clusters)} clusters"
+    if severities:
+        head += f"; lines by severity: {severities}"
+    if report.first_seen:
+        head += f"; from {report.first_seen} to {report.last_seen}"
+
+    def more(dropped: Sequence[int]) -> str:
+        lines = sum(ranked[i].count for i in dropped)
+        text = f"+{len(dropped)} more clusters, {lines} lines"
+        serious = sum(
+            ranked[i].count
+            for i in dropped
+            if SEVERITY_RANK.get(ranked[i].severity or "", 99) <= SEVERITY_RANK["warning"]
+        )
+        return text + (f" ({serious} of them warnings or worse)" if serious else "")
+
+    blocks = [_block(c) for c in ranked]
+    full = tokens_mod.fit([head], blocks, None, more)
+    if budget is None or full.tokens <= budget:  # `fit` reserves room for a `more` line
+        return full.text
+    return tokens_mod.fit([head], blocks, budget, more).text

@@ -1,0 +1,655 @@
+"""`analyze_logs`: header detection on formats it was not tuned on, masking, clustering, the
+readers (files, gzip, stdin, CloudWatch through moto), budgeted rendering, and fidelity and
+grouping accuracy on Loghub-2k when that data is present."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import itertools
+import json
+import os
+import sys
+import time
+
+import boto3
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
+
+from agents import InputError
+from agents.skills import logparse
+from agents.skills.fidelity import check_log_report
+from agents.skills.logparse import WILDCARD, parse_line
+from agents.skills.logs import (
+    LogInputError,
+    LogReport,
+    Progress,
+    analyze_logs,
+    cloudwatch_lines,
+    read_lines,
+    render,
+    stderr_progress,
+)
+from agents.skills.tokens import BudgetError, count
+from benchmarks.skills_logs import (
+    DEFAULT_DATA,
+    f1_grouping_accuracy,
+    grouping_accuracy,
+    load,
+    systems,
+)
+
+
+class Sink:
+    """Collects what `analyze_logs` writes as assignments."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    @property
+    def ids(self) -> list[int]:
+        return [int(x) for x in self.text.split()]
+
+
+def analyzed(lines: list[str], **kwargs) -> tuple[LogReport, list[int]]:
+    sink = Sink()
+    report = analyze_logs(lines, assignments=sink, **kwargs)
+    assert check_log_report(report, len(lines), sink.ids) == [], report.source
+    return report, sink.ids
+
+
+# ---------------------------------------------------------------- headers, on formats not tuned on
+
+HEADERS = [
+    # (line, message, timestamp, severity)
+    (  # RFC 3164 syslog with PRI (34 = auth.crit)
+        "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+        "'su root' failed for lonvick on /dev/pts/8",
+        "Oct 11 22:14:15",
+        "critical",
+    ),
+    (  # RFC 3164 as rsyslog writes files: host and tag[pid]
+        "Nov 29 14:02:01 web-1 sshd[4242]: Accepted publickey for deploy from 10.0.0.5 port 52144",
+        "Accepted publickey for deploy from 10.0.0.5 port 52144",
+        "Nov 29 14:02:01",
+        None,
+    ),
+    (  # RFC 5424 with structured data (165 = local4.notice)
+        "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 "
+        'iut="3" eventSource="Application"] An application event log entry',
+        "An application event log entry",
+        "2003-10-11T22:14:15.003Z",
+        "notice",
+    ),
+    (  # RFC 5424 without structured data
+        "<86>1 2026-01-01T00:00:00Z host app 42 - - session opened for user root",
+        "session opened for user root",
+        "2026-01-01T00:00:00Z",
+        "info",
+    ),
+    (  # JSON lines: the message field, the level field
+        '{"time":"2026-01-01T00:00:00Z","level":"error","msg":"payment failed","order":123}',
+        "payment failed",
+        "2026-01-01T00:00:00Z",
+        "error",
+    ),
+    (  # Docker's JSON file driver: the `log` field is the application's own line, header and all
+        '{"log":"2026-01-01 00:00:00,000 WARN [main] com.x.App: disk at 91%\\n","stream":"stdout",'
+        '"time":"2026-01-01T00:00:00.1Z"}',
+        "disk at 91%",
+        "2026-01-01T00:00:00.1Z",
+        "warning",
+    ),
+    (  # Kubernetes CRI (containerd): RFC 3339 nanoseconds, stream, full-line tag
+        "2026-01-01T00:00:00.000000000Z stdout F GET /healthz 200",
+        "GET /healthz 200",
+        "2026-01-01T00:00:00.000000000Z",
+        None,
+    ),
+    (  # CRI wrapping an application's line
+        "2026-01-01T00:00:00.123456789Z stderr F 2026-01-01 00:00:00,123 ERROR [pool-1] "
+        "org.x.Db: query took 1234 ms",
+        "query took 1234 ms",
+        "2026-01-01T00:00:00.123456789Z",
+        "error",
+    ),
+    (  # nginx access log (combined)
+        '93.184.216.34 - - [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 '
+        '"http://www.example.com/start.html" "Mozilla/4.08"',
+        '"GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08"',
+        "10/Oct/2000:13:55:36 -0700",
+        None,
+    ),
+    (  # nginx access log with a user
+        '10.0.0.7 - alice [29/Nov/2026:14:02:01 +0000] "POST /api/v1/orders HTTP/1.1" 201 512',
+        '"POST /api/v1/orders HTTP/1.1" 201 512',
+        "29/Nov/2026:14:02:01 +0000",
+        None,
+    ),
+    (  # PostgreSQL, default log_line_prefix '%m [%p] '
+        "2026-01-01 00:00:00.123 UTC [12345] LOG:  database system is ready to accept connections",
+        "database system is ready to accept connections",
+        "2026-01-01 00:00:00.123 UTC",
+        "info",
+    ),
+    (
+        '2026-01-01 00:00:05.001 UTC [12346] ERROR:  relation "users" does not exist at char 15',
+        'relation "users" does not exist at char 15',
+        "2026-01-01 00:00:05.001 UTC",
+        "error",
+    ),
+    (  # PostgreSQL with '%m [%p-%l] %u@%d '
+        '2026-01-01 00:00:05 UTC [123-1] app@prod FATAL:  password authentication failed for "app"',
+        'password authentication failed for "app"',
+        "2026-01-01 00:00:05 UTC",
+        "critical",
+    ),
+    (  # Python logging, '%(asctime)s - %(name)s - %(levelname)s - %(message)s'
+        "2026-01-01 00:00:00,123 - myapp.db - WARNING - retrying connection (attempt 3)",
+        "retrying connection (attempt 3)",
+        "2026-01-01 00:00:00,123",
+        "warning",
+    ),
+    (  # Spring Boot
+        "2026-01-01 00:00:00.000  INFO 12345 --- [           main] com.example.App       : "
+        "Started App in 2.5 seconds",
+        "Started App in 2.5 seconds",
+        "2026-01-01 00:00:00.000",
+        "info",
+    ),
+    (  # klog / glog
+        "I1129 14:02:01.123456    1234 controller.go:123] Reconciling deployment default/web",
+        "Reconciling deployment default/web",
+        "14:02:01.123456",
+        "info",
+    ),
+    (  # a message without any header
+        "Connection reset by peer",
+        "Connection reset by peer",
+        None,
+        None,
+    ),
+    (  # a CloudWatch line (`cloudwatch_lines` prefixes the event time): `START RequestId:` stays
+        "2026-01-01T12:00:00.000Z START RequestId: 8f9a7c2e-1b2d-4e5f-9a0b-1c2d3e4f5a6b",
+        "START RequestId: 8f9a7c2e-1b2d-4e5f-9a0b-1c2d3e4f5a6b",
+        "2026-01-01T12:00:00.000Z",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "message", "timestamp", "severity"), HEADERS)
+def test_header_is_found_without_configuration(line, message, timestamp, severity) -> None:
+    parsed = parse_line(line)
+    assert (parsed.message, parsed.timestamp, parsed.severity) == (message, timestamp, severity), (
+        line
+    )
+
+
+LOGHUB_STYLE = [
+    # one line of each Loghub system's header, written here so the test needs no data
+    ("[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6", "error"),
+    (
+        "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 "
+        "R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected",
+        "info",
+    ),
+    (
+        "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block "
+        "blk_38865049064139660 terminating",
+        "info",
+    ),
+    ("134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change", None),
+    (
+        "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: "
+        "Created MRAppMaster",
+        "info",
+    ),
+    ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", None),
+    (
+        "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO "
+        "nova.osapi_compute.wsgi.server [req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401f "
+        "54fadb412c4e40cd - - -] 10.11.10.1 status: 200",
+        "info",
+    ),
+    ("17/06/09 20:10:40 INFO spark.SecurityManager: Changing view acls to: yarn,curi", "info"),
+    (
+        "2015-07-29 19:04:29,071 - WARN  [SendWorker:188978561024:QuorumCnxManager$SendWorker@688]"
+        " - Send worker leaving thread",
+        "warning",
+    ),
+]
+LOGHUB_MESSAGES = [
+    "mod_jk child workerEnv in error state 6",
+    "instruction cache parity error corrected",
+    "PacketResponder 1 for block blk_38865049064139660 terminating",
+    "Component State Change",
+    "Created MRAppMaster",
+    "onStandStepChanged 3579",
+    "10.11.10.1 status: 200",
+    "Changing view acls to: yarn,curi",
+    "Send worker leaving thread",
+]
+
+
+@pytest.mark.parametrize(("case", "message"), list(zip(LOGHUB_STYLE, LOGHUB_MESSAGES, strict=True)))
+def test_loghub_headers(case, message) -> None:
+    line, severity = case
+    parsed = parse_line(line)
+    assert (parsed.message, parsed.severity) == (message, severity), line
+    assert parsed.timestamp, line
+
+
+# ---------------------------------------------------------------- masking
+
+
+MASKED = [
+    (
+        "Received block blk_-1608999687919862906 of size 91178 from /10.250.10.6",
+        "Received block <*> of size <*> from <*>",
+    ),
+    (
+        "instance 8f9a7c2e-1b2d-4e5f-9a0b-1c2d3e4f5a6b took 3.25 seconds",
+        "instance <*> took <*> seconds",
+    ),
+    ("(TID 1234). 2078 bytes result sent", "(TID <*>). <*> bytes result sent"),
+    ("node node-9 on interface alt0 ee0", "node <*> on interface alt0 ee0"),
+    ("AssignedMaps:1 AssignedReds:10 HWID=1973)", "AssignedMaps:<*> AssignedReds:<*> HWID=<*>)"),
+    ("headroom=<memory:0, vCores:12>", "headroom=<memory:<*>, vCores:<*>>"),
+    ("connect to msra-sa-41/10.190.173.170:9000 over HTTP/1.1", "connect to <*> over <*>"),
+    ("read /etc/httpd/conf/workers2.properties at 0x1f00", "read <*> at <*>"),
+    ("digest 113d3a99c3da401fbd62cc2caa5b96d2 from host01", "digest <*> from <*>"),
+    ("TCP/IP n/a Slf4jLogger C1", "TCP/IP n/a Slf4jLogger C1"),
+]
+
+
+@pytest.mark.parametrize(("message", "signature"), MASKED)
+def test_variables_are_masked_by_shape(message, signature) -> None:
+    assert " ".join(parse_line(message).signature) == signature
+
+
+def test_values_worth_naming_are_reported_with_their_kind() -> None:
+    parsed = parse_line("from 10.0.0.5:22 user=alice req-1a2b3c4d-0000 took 12 ms on /var/log/x")
+    assert parsed.values == (
+        ("ip", "10.0.0.5:22"),
+        ("id", "req-1a2b3c4d-0000"),
+        ("path", "/var/log/x"),
+    )
+
+
+def test_a_hostile_token_costs_linear_time() -> None:
+    # nested quantifiers over the same characters would take minutes on these
+    started = time.perf_counter()
+    for bad in ("1" * 5000 + "x", "1:" * 3000 + "x", "/a." * 2000 + "\\", "a=" * 3000):
+        parse_line(f"2026-01-01 00:00:00 INFO x: {bad}")
+    assert time.perf_counter() - started < 1.0
+
+
+# ---------------------------------------------------------------- clustering
+
+
+def test_clusters_a_small_log() -> None:
+    lines = [
+        f"2026-01-01 00:00:{i:02d},000 INFO [main] app.Server: accepted connection from "
+        f"10.0.0.{i % 3} port {40000 + i}"
+        for i in range(30)
+    ] + [
+        "2026-01-01 00:01:00,000 ERROR [db] app.Db: connection to db-1 lost after 31 s",
+        "2026-01-01 00:01:05,000 ERROR [db] app.Db: connection to db-2 lost after 3 s",
+        "",
+    ]
+    report, ids = analyzed(lines, source="small")
+    assert [c.count for c in report.clusters] == [30, 2, 1]
+    accepted, lost, blank = report.clusters
+    assert accepted.template == "accepted connection from <*> port <*>"
+    assert accepted.first_seen == "2026-01-01 00:00:00,000"
+    assert accepted.last_seen == "2026-01-01 00:00:29,000"
+    assert accepted.severity == "info" and lost.severity == "error"
+    assert accepted.example == lines[0]
+    (ips,) = accepted.variables
+    assert ips.kind == "ip" and ips.distinct == 3 and ips.distinct_exact
+    assert [v.count for v in ips.top] == [10, 10, 10]
+    assert lost.template == "connection to <*> lost after <*> s"
+    assert blank.template == "(empty message)"
+    assert ids == [1] * 30 + [2, 2, 3]
+    assert report.first_seen == "2026-01-01 00:00:00,000"
+    assert report.last_seen == "2026-01-01 00:01:05,000"
+
+
+def test_a_word_column_with_many_values_is_a_variable() -> None:
+    users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+    lines = [f"session opened for user {u} by sshd" for u in users * 3]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        (f"session opened for user {WILDCARD} by sshd", 24)
+    ]
+
+
+def test_a_word_column_with_few_values_tells_events_apart() -> None:
+    lines = [f"VM {state} (Lifecycle Event)" for state in ["Started", "Paused", "Resumed"] * 5]
+    report, _ = analyzed(lines)
+    assert sorted(c.template for c in report.clusters) == [
+        "VM Paused (Lifecycle Event)",
+        "VM Resumed (Lifecycle Event)",
+        "VM Started (Lifecycle Event)",
+    ]
+
+
+def test_upper_case_states_tell_events_apart_even_when_many() -> None:
+    states = ["NEW", "INITED", "SETUP", "RUNNING", "COMMITTING", "SUCCEEDED", "FAILED", "KILLED"]
+    lines = [
+        f"job_{1000 + i} Transitioned from {a} to {b}"
+        for i, (a, b) in enumerate(itertools.pairwise(states))
+        for _ in range(3)
+    ]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == len(states) - 1
+
+
+def test_the_first_word_names_the_event_even_among_many() -> None:
+    commands = ["boot", "wait", "halt", "reboot", "risBoot", "clusterAddMember", "bootGenvmunix"]
+    lines = [f"{c} (command {1000 + i})" for i, c in enumerate(commands * 4)]
+    report, _ = analyzed(lines)
+    assert sorted(c.template for c in report.clusters) == sorted(
+        f"{c} (command {WILDCARD})" for c in commands
+    )
+
+
+def test_a_size_unit_is_part_of_its_value() -> None:
+    lines = [
+        f"Block rdd_{i} stored in memory (estimated size {i}.5 {unit}, free {i}.1 GB)"
+        for i, unit in enumerate(["B", "KB", "MB", "KB", "B"])
+    ]
+    report, _ = analyzed(lines)
+    assert [c.template for c in report.clusters] == [
+        "Block <*> stored in memory (estimated size <*> <*>, free <*> <*>)"
+    ]
+
+
+def test_caches_never_change_a_result() -> None:
+    lines = [case[0] for case in HEADERS] + [case[0] for case in LOGHUB_STYLE]
+    lines += [message for message, _ in MASKED] + ["fpr29=0xffffffff ffffffff", "ffffffff a 1"]
+    logparse.clear_caches()
+    cold = [parse_line(line) for line in lines]
+    warm = [parse_line(line) for line in lines]
+    fresh = []
+    for line in lines:
+        logparse.clear_caches()
+        fresh.append(parse_line(line))
+    assert cold == warm == fresh
+
+
+def test_severity_is_guessed_from_words_when_the_header_has_none() -> None:
+    report, _ = analyzed(["Link error on broadcast tree", "Link ok", "temperature warning"])
+    found = {c.template: (c.severity, c.severity_from_header) for c in report.clusters}
+    assert found == {
+        "Link error on broadcast tree": ("error", False),
+        "Link ok": (None, False),
+        "temperature warning": ("warning", False),
+    }
+
+
+def test_progress_is_reported_every_n_lines() -> None:
+    seen: list[Progress] = []
+    analyze_logs((f"line {i}" for i in range(250)), progress=seen.append, progress_every=100)
+    assert [p.lines for p in seen] == [100, 200]
+    assert all(p.signatures == 1 for p in seen)
+
+
+def test_stderr_progress_is_one_line(capsys) -> None:
+    stderr_progress(Progress(1_000_000, 42))
+    assert capsys.readouterr().err == "analyze_logs: 1,000,000 lines, 42 signatures\n"
+
+
+def test_signatures_are_compacted_so_memory_follows_clusters_not_lines() -> None:
+    # a word variable (a user name) makes one signature per line until they are merged
+    lines = [
+        f"user u{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}x logged in from web" for i in range(600)
+    ]
+    lines += [f"job {chr(97 + i % 26)}{chr(97 + i // 26)}q finished" for i in range(300)]
+    report, ids = analyzed(lines, max_signatures=64)
+    assert report.compactions >= 1
+    assert [(c.template, c.count) for c in report.clusters] == [
+        (f"user {WILDCARD} logged in from web", 600),
+        (f"job {WILDCARD} finished", 300),
+    ]
+    assert ids == [1] * 600 + [2] * 300
+
+
+def test_report_round_trips_as_json() -> None:
+    report, _ = analyzed(["a 1", "a 2", "b"])
+    data = json.loads(report.to_json())
+    assert data["lines_read"] == 3 and [c["count"] for c in data["clusters"]] == [2, 1]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_reads_plain_and_gzip_files_by_content(tmp_path) -> None:
+    plain = tmp_path / "app.log"
+    plain.write_bytes(b"one\r\ntwo\nthree")
+    zipped = tmp_path / "rotated.1"  # no .gz: recognised by its magic bytes
+    zipped.write_bytes(gzip.compress(b"one\ntwo\n") + gzip.compress(b"three\n"))
+    assert list(read_lines(str(plain))) == ["one", "two", "three"]
+    assert list(read_lines(str(zipped))) == ["one", "two", "three"]
+
+
+def test_reads_stdin(monkeypatch) -> None:
+    stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(gzip.compress(b"a\nb\n"))))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert list(read_lines("-")) == ["a", "b"]
+
+
+def test_refuses_what_is_not_a_regular_file_at_the_call(tmp_path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path, why in [
+        (tmp_path, "a directory, not a regular file"),
+        (fifo, "a FIFO, not a regular file"),
+        (tmp_path / "missing.log", "cannot read the log file"),
+    ]:
+        with pytest.raises(LogInputError, match=why) as caught:
+            read_lines(str(path))  # no iteration: the check runs at the call
+        assert "\n" not in str(caught.value) and isinstance(caught.value, InputError)
+
+
+def test_refuses_non_utf8_with_the_line_and_offset(tmp_path) -> None:
+    bad = tmp_path / "latin1.log"
+    bad.write_bytes(b"fine\ncaf\xe9\n")
+    lines = read_lines(str(bad))
+    assert next(lines) == "fine"
+    with pytest.raises(LogInputError, match=r"not UTF-8 \(byte 0xe9 at offset 8, line 2\)"):
+        next(lines)
+
+
+def test_refuses_a_broken_gzip_stream(tmp_path) -> None:
+    broken = tmp_path / "cut.gz"
+    broken.write_bytes(gzip.compress(b"x\n" * 1000)[:30])
+    with pytest.raises(LogInputError, match="broken gzip stream"):
+        list(read_lines(str(broken)))
+
+
+def test_cuts_an_overlong_line_and_goes_on(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("agents.skills.logs.MAX_LINE_BYTES", 16)
+    path = tmp_path / "long.log"
+    path.write_text("short\n" + "é" * 20 + "\nnext\n", encoding="utf-8")
+    assert list(read_lines(str(path))) == ["short", "é" * 8, "next"]
+
+
+# ---------------------------------------------------------------- CloudWatch Logs (moto)
+
+
+@pytest.fixture
+def logs_client(monkeypatch):
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield boto3.client("logs", region_name="us-east-1")
+
+
+def test_cloudwatch_group_pages_through_every_stream(logs_client) -> None:
+    now = int(time.time() * 1000) // 1000 * 1000  # moto drops events older than 14 days
+    logs_client.create_log_group(logGroupName="/app")
+    for stream in ("a", "b"):
+        logs_client.create_log_stream(logGroupName="/app", logStreamName=stream)
+        logs_client.put_log_events(
+            logGroupName="/app",
+            logStreamName=stream,
+            logEvents=[
+                {"timestamp": now + i, "message": f"{stream} request {i} served in {i} ms"}
+                for i in range(7)
+            ],
+        )
+    lines = list(cloudwatch_lines(logs_client, "/app", page_size=3))
+    assert len(lines) == 14
+    assert lines[0].endswith("Z a request 0 served in 0 ms")
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        ("a request <*> served in <*> ms", 7),
+        ("b request <*> served in <*> ms", 7),
+    ]
+    assert (report.clusters[0].first_seen or "").endswith("Z")
+    window = list(cloudwatch_lines(logs_client, "/app", now + 2, now + 3, timestamps=False))
+    assert sorted(window) == sorted(
+        f"{s} request {i} served in {i} ms" for s in "ab" for i in (2, 3)
+    )
+    served = list(cloudwatch_lines(logs_client, "/app", filter_pattern='"request 5"'))
+    assert len(served) == 2
+
+
+def test_cloudwatch_missing_group_is_one_line(logs_client) -> None:
+    with pytest.raises(LogInputError, match="/nope: ResourceNotFoundException"):
+        list(cloudwatch_lines(logs_client, "/nope"))
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def mixed_report() -> LogReport:
+    lines = []
+    for i in range(60):
+        lines.append(
+            f"2026-01-01 00:00:{i:02d} INFO [w{i % 4}] app.Web: GET /items/{i} 200 in {i} ms"
+        )
+        if i % 7 == 0:
+            lines.append(
+                f"2026-01-01 00:00:{i:02d} WARN [w1] app.Pool: pool at {i}% from 10.0.0.{i}"
+            )
+        if i % 20 == 0:
+            lines.append(f"2026-01-01 00:00:{i:02d} ERROR [w2] app.Db: deadlock on table t{i}x")
+        lines.append(
+            f"2026-01-01 00:00:{i:02d} DEBUG [w3] app.Cache: cache event kind{chr(97 + i)}"
+        )
+    return analyze_logs(lines, source="mixed")
+
+
+def test_render_puts_errors_and_warnings_first() -> None:
+    text = render(mixed_report())
+    head, *rest = text.splitlines()
+    assert head.startswith("logs mixed: ")
+    firsts = [line for line in rest if line.startswith("#")]
+    assert " ERROR " in firsts[0] and " WARNING " in firsts[1]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(budget=st.integers(0, 3000))
+def test_render_never_exceeds_the_budget(budget) -> None:
+    report = mixed_report()
+    try:
+        text = render(report, budget)
+    except BudgetError:
+        # only when the head line and the `+N more clusters` line alone do not fit
+        assert budget < count(render(report).splitlines()[0]) + 30
+        return
+    assert count(text) <= budget
+    full = render(report)
+    if count(full) > budget:
+        assert " more clusters, " in text.splitlines()[-1]
+    else:
+        assert text == full
+
+
+# ---------------------------------------------------------------- the benchmark's metrics
+
+
+def test_grouping_accuracy_counts_lines_of_exactly_matching_groups() -> None:
+    truth = ["A", "A", "B", "B", "C"]
+    assert grouping_accuracy([1, 1, 2, 2, 3], truth) == 1.0
+    assert grouping_accuracy([1, 1, 2, 2, 2], truth) == 0.4  # B and C merged: only A's lines
+    assert grouping_accuracy([1, 2, 3, 3, 4], truth) == 0.6  # A split: B and C still right
+    assert grouping_accuracy([], []) == 1.0
+    with pytest.raises(ValueError, match="2 predictions for 1 lines"):
+        grouping_accuracy([1, 2], ["A"])
+
+
+def test_f1_grouping_accuracy_weighs_groups_not_lines() -> None:
+    truth = ["A", "A", "B", "B", "C"]
+    assert f1_grouping_accuracy([1, 1, 2, 2, 3], truth) == 1.0
+    # 2 predicted groups, 1 correct (A): precision 1/2, recall 1/3
+    assert f1_grouping_accuracy([1, 1, 2, 2, 2], truth) == pytest.approx(0.4)
+    assert f1_grouping_accuracy([1, 1, 1, 1, 1], truth) == 0.0
+
+
+# ---------------------------------------------------------------- Loghub-2k (when present)
+
+needs_loghub = pytest.mark.skipif(
+    not DEFAULT_DATA.is_dir(),
+    reason=f"Loghub-2k is not at {DEFAULT_DATA} (the product does not need it; only this check)",
+)
+
+
+@needs_loghub
+def test_loghub_reports_are_faithful_and_accurate() -> None:
+    rows = []
+    for system in systems(DEFAULT_DATA):
+        lines, truth = load(DEFAULT_DATA, system)
+        _, ids = analyzed(lines, source=system)  # check_log_report == [] inside
+        rows.append((system, grouping_accuracy(ids, truth), f1_grouping_accuracy(ids, truth)))
+    assert len(rows) == 9
+    ga = [r[1] for r in rows]
+    fga = [r[2] for r in rows]
+    assert min(ga) >= 0.80, rows
+    assert sum(ga) / len(ga) >= 0.93, rows
+    assert sum(fga) / len(fga) >= 0.90, rows
+
+
+@needs_loghub
+def test_loghub_parses_alike_with_and_without_caches() -> None:
+    for system in systems(DEFAULT_DATA):
+        lines, _ = load(DEFAULT_DATA, system)
+        logparse.clear_caches()
+        cached = [parse_line(line) for line in lines]
+        fresh = []
+        for line in lines[::3]:
+            logparse.clear_caches()
+            fresh.append(parse_line(line))
+        assert cached[::3] == fresh, system
+
+
+@needs_loghub
+def test_loghub_file_reads_through_read_lines(tmp_path) -> None:
+    source = DEFAULT_DATA / "HDFS" / "HDFS_2k.log"
+    zipped = tmp_path / "hdfs.gz"
+    zipped.write_bytes(gzip.compress(source.read_bytes()))
+    assert list(read_lines(str(zipped))) == source.read_text(encoding="utf-8").splitlines()
+
+
+def test_caches_are_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(logparse, "CACHE_LIMIT", 50)
+    logparse.clear_caches()
+    for i in range(500):
+        word = f"word{chr(97 + i % 26)}{chr(97 + i // 26)}"
+        parse_line(f"2026-01-01 00:00:00 INFO x: {word} {'y' * (i % 40)}")
+    assert len(logparse._cache) <= 50 and len(logparse._plans) <= 50
+    logparse.clear_caches()
