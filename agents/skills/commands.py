@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ def _print_json(data: Any) -> None:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from agents.export import load_export  # noqa: PLC0415
     from agents.skills import summarize as skill  # noqa: PLC0415
-    from agents.skills.fidelity import require  # noqa: PLC0415
+    from agents.skills.fidelity import check_infra_summary, require  # noqa: PLC0415
 
     export = load_export(args.export)
     baseline = load_export(args.baseline) if args.baseline else None
@@ -44,7 +45,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         )
     # The summary must name every resource, output and violation: checked on every run, and a
     # gap is an error, not a warning (agents.skills.fidelity).
-    require(skill.check_summary(summary, export, violations), "the summary")
+    require(check_infra_summary(summary, export, violations), "the summary")
     if args.json:
         _print_json(summary.to_json())
     else:
@@ -145,7 +146,7 @@ def cmd_memory_search(args: argparse.Namespace) -> int:
 def cmd_logs_analyze(args: argparse.Namespace) -> int:
     import time  # noqa: PLC0415
 
-    from agents.inputs import output_path, write_output  # noqa: PLC0415
+    from agents.inputs import output_path  # noqa: PLC0415
     from agents.skills import logs  # noqa: PLC0415
     from agents.skills.fidelity import check_log_report, require  # noqa: PLC0415
 
@@ -168,19 +169,37 @@ def cmd_logs_analyze(args: argparse.Namespace) -> int:
     else:
         lines = logs.read_lines(args.source)
         source = "stdin" if args.source == "-" else args.source
-    import io  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
 
-    assignments = io.StringIO() if out else None
-    report = logs.analyze_logs(
-        lines, source=source, progress=logs.stderr_progress, assignments=assignments
+    # Assignments stream to a temporary file beside the output (memory stays bounded however
+    # long the log), are checked against the report, and only then replace the output.
+    spill = (
+        tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in the finally below
+            "w+", dir=out.parent, prefix=f".{out.name}.", delete=False
+        )
+        if out is not None
+        else None
     )
-    ids = [int(x) for x in assignments.getvalue().split()] if assignments is not None else None
-    # Every line accounted for, every cluster whole: checked on every run (an error, not a
-    # warning; agents.skills.fidelity).
-    require(check_log_report(report, report.lines_read, ids), "the log report")
-    if out is not None and assignments is not None:
-        write_output(out, assignments.getvalue(), "assignments")
-        print(f"assignments written to {out}", file=sys.stderr)
+    try:
+        report = logs.analyze_logs(
+            lines, source=source, progress=logs.stderr_progress, assignments=spill
+        )
+        ids = None
+        if spill is not None:
+            spill.flush()
+            spill.seek(0)
+            ids = (int(line) for line in spill)
+        # Every line accounted for, every cluster whole: checked on every run (an error, not a
+        # warning; agents.skills.fidelity).
+        require(check_log_report(report, report.lines_read, ids), "the log report")
+        if spill is not None and out is not None:
+            spill.close()
+            os.replace(spill.name, out)
+            print(f"assignments written to {out}", file=sys.stderr)
+    finally:
+        if spill is not None:
+            spill.close()
+            Path(spill.name).unlink(missing_ok=True)
     if args.json:
         print(report.to_json())
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agents import AgentsError
 
@@ -91,3 +91,17 @@ def check_log_report(
 def _per_line_bound(template: str) -> int:
     """How many values one line of a template can carry at most: one per token."""
     return len(template.split())
+
+
+# ---------------------------------------------------------------- infrastructure summaries
+
+
+def check_infra_summary(summary_or_text: Any, export: Any, violations: Any = None) -> list[str]:
+    """Problems of an infrastructure summary against its stack export: every resource (by
+    logical name), every stack output and every policy violation (its rule and resource on one
+    line) must be named in the full text, and no secret's value may appear in it. The check
+    itself lives beside the renderer (`agents.skills.summarize.check_summary`), which knows the
+    notation; this is its name among the fidelity checks."""
+    from agents.skills.summarize import check_summary  # noqa: PLC0415 - heavy; only this needs it
+
+    return check_summary(summary_or_text, export, violations)
