@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/cost.py
 	$(PY) benchmarks/locks.py
 	$(PY) benchmarks/gate.py
+	$(PY) -m benchmarks.skills
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,59 @@
+"""The skills' figures in one run: log clustering against drain3 on Loghub-2k (GA, FGA, lines/s,
+raw and summary tokens), the infrastructure summary's token reduction (dev, prod, a plan diff),
+and memory retrieval (recall@5, nDCG@5, tokens returned).
+
+Run: `.venv/bin/python -m benchmarks.skills [--json] [--repeat N]` (also `make bench`). The log
+rows need `../shared/data/loghub-2k` (skipped with a line when absent); the rest needs nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from benchmarks import skills_logs, skills_memory, skills_summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="timed log runs per parser (best)")
+    parser.add_argument("--data", type=Path, default=skills_logs.DEFAULT_DATA)
+    args = parser.parse_args()
+    result: dict[str, Any] = {}
+    print("log clustering (Loghub-2k, raw lines) ...", file=sys.stderr)
+    result["logs"] = (
+        skills_logs.with_mean(skills_logs.run(args.data, max(1, args.repeat)))
+        if args.data.is_dir()
+        else None
+    )
+    print("infrastructure summaries ...", file=sys.stderr)
+    result["summary"] = skills_summary.run()
+    print("memory retrieval ...", file=sys.stderr)
+    result["memory"] = skills_memory.run()
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+        return 0
+    print("## Log clustering vs drain3 (defaults)")
+    print(
+        skills_logs.table(result["logs"])
+        if result["logs"]
+        else f"no Loghub-2k data at {args.data}: skipped"
+    )
+    print("\n## Infrastructure summary (o200k tokens)")
+    print(tabulate(result["summary"], headers="keys", tablefmt="github"))
+    memory = result["memory"]
+    print(f"\n## Memory ({memory['queries']} labelled queries, budget {memory['budget']} tokens)")
+    print(tabulate(memory["rows"], headers="keys", tablefmt="github"))
+    corpus = memory["corpus tokens"]
+    print(f"whole corpus: {corpus['files']} tokens as files, {corpus['indexed entries']} indexed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
