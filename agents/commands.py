@@ -117,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         [o.persona, o.stack, o.operation, o.status, o.approval or "", o.detail] for o in outcomes
     ]
     if args.json:
-        print(json.dumps([o.__dict__ for o in outcomes], indent=2, default=str))
+        print(json.dumps([o.to_json() for o in outcomes], indent=2, default=str))
     else:
         print(
             tabulate(

@@ -37,6 +37,9 @@ SKILLS = (
     "stack-history",
     "alarm-status",
     "backup-check",
+    "analyze-logs",
+    "summarize-infra",
+    "search-memory",
 )
 # Action verbs that only read. Any other action writes and must be scoped (see `_check_scoped`).
 READ_VERBS = ("Describe", "Get", "List", "BatchGet", "Lookup", "Filter", "Search", "View")

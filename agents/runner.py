@@ -106,6 +106,12 @@ class Outcome:
     detail: str = ""
     approval: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # The operation's result object (an export, a drift result) for the routine that asked;
+    # never printed or serialised (`to_json` leaves it out).
+    result: Any = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "result"}
 
     @property
     def ok(self) -> bool:
@@ -403,7 +409,7 @@ class Agent:
         self._record(
             keeper, operation, "succeeded", **{k: v for k, v in data.items() if k != "steps"}
         )
-        return Outcome(p, stack, operation, "done", "", data=data)
+        return Outcome(p, stack, operation, "done", "", data=data, result=result)
 
     def proposal(self, stack: str, preview: PreviewResult) -> Proposal:
         delta = self.cost_delta(stack, preview) if self.cost_delta else None
