@@ -1,0 +1,427 @@
+"""The skill registry: one table that maps every skill name of `agents/personas.yaml` to its
+implementation, shared by the personas' routines, the command line and the MCP server.
+
+Each `Skill` has a typed input (a pydantic model: unknown fields, wrong types and out-of-range
+values are refused before anything runs), a JSON result (`SkillResult`: the structured `data` and
+a `text` for an LLM that never exceeds the call's token `budget`), a default budget, and the IAM
+actions it calls (`permissions`). `tests/agents/skills/test_registry.py` checks every persona's
+skills against its IAM statements with the policy packs' own action matching, so a persona is
+never given a skill its role cannot run.
+
+Every skill here only reads: none changes a stack, a lock, an approval or a finding (`up`,
+`approve` and the rest stay with the runner's protocol). Skills that act on a stack take
+`source`: `plan` (the default: the program run offline under the mock runtime with the stack's
+config; needs no credentials) or `live` (the stack's state through the Automation API gateway,
+with the caller's credentials).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from agents import InputError
+from agents.skills import tokens
+
+if TYPE_CHECKING:
+    from agents.export import StackExport
+    from agents.gateway import Gateway
+    from agents.settings import AgentSettings
+
+StackName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Budget = Annotated[int, Field(ge=50, le=200_000)]
+MAX_LOG_LINES = 200_000
+
+# What reading a live stack needs: its checkpoint in the state bucket, and the key that decrypts
+# its secrets (the personas' `state-read` and `state-decrypt` statements).
+STATE_READ = ("s3:ListBucket", "s3:GetObject", "kms:Decrypt")
+
+
+class SkillInputError(InputError):
+    """A skill's input does not validate; the message names the field."""
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    budget: Budget | None = None
+
+
+class StackInput(_Input):
+    stack: StackName
+    source: Literal["plan", "live"] = "plan"
+
+
+class HistoryInput(_Input):
+    stack: StackName
+    limit: Annotated[int, Field(ge=1, le=100)] = 10
+
+
+class LockInput(_Input):
+    stack: StackName
+
+
+class AuditInput(_Input):
+    stack: StackName | None = None
+    persona: str | None = None
+    event: str | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 50
+
+
+class MemoryInput(_Input):
+    query: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    k: Annotated[int, Field(ge=1, le=50)] = 5
+    stack: StackName | None = None
+    kind: str | None = None
+
+
+class LogsInput(_Input):
+    """A CloudWatch Logs group over the last `minutes`, or `text` given inline (no local file
+    paths: a remote MCP client must not name files on the server)."""
+
+    group: Annotated[str, StringConstraints(pattern=r"^[\.\-_/#A-Za-z0-9]{1,512}$")] | None = None
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] | None = None
+    minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
+    filter_pattern: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    text: Annotated[str, StringConstraints(max_length=16 * 1024 * 1024)] | None = None
+
+
+class AlarmInput(_Input):
+    stack: StackName
+    history_hours: Annotated[int, Field(ge=1, le=14 * 24)] = 24
+
+
+class BackupInput(_Input):
+    stack: StackName
+    instance_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")] | None = None
+    min_retention_days: Annotated[int, Field(ge=1, le=35)] = 7
+
+
+@dataclass(frozen=True)
+class SkillResult:
+    skill: str
+    text: str
+    tokens: int
+    budget: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "skill": self.skill,
+            "tokens": self.tokens,
+            "budget": self.budget,
+            "text": self.text,
+            "data": self.data,
+        }
+
+
+@dataclass
+class SkillContext:
+    """What skills reach the world through. Tests replace the factories."""
+
+    settings: AgentSettings
+    gateway: Callable[[], Gateway] | None = None
+    client: Callable[[str, str | None], Any] | None = None  # boto3 client by (service, region)
+    persona: str | None = None
+    _exports: dict[tuple[str, str], StackExport] = field(default_factory=dict)
+
+    def aws(self, service: str, region: str | None = None) -> Any:
+        if self.client is not None:
+            return self.client(service, region)
+        import boto3  # noqa: PLC0415 - slow to import; offline skills never need it
+
+        return boto3.client(service, region_name=region)
+
+    def live(self) -> Gateway:
+        if self.gateway is None:
+            from agents.gateway import AutomationGateway  # noqa: PLC0415
+
+            fields = {"persona": self.persona} if self.persona else {}
+            made: Gateway = AutomationGateway(self.settings, audit_fields=fields)
+            self.gateway = lambda: made  # one gateway (one CLI check) per context
+            return made
+        return self.gateway()
+
+    def regions(self, stack: str) -> tuple[str, str | None]:
+        """The stack's region and, when its backups are copied there, its DR region (from its
+        stack file)."""
+        from agents.plan import read_stack_config, stack_config_file  # noqa: PLC0415
+        from baseline.config import parse  # noqa: PLC0415
+
+        config = parse(read_stack_config(stack_config_file(stack)), stack)
+        return config.region, config.dr_region if config.db_replicate_backups_to_dr else None
+
+    def export(self, stack: str, source: str) -> StackExport:
+        key = (stack, source)
+        if key not in self._exports:
+            if source == "live":
+                self._exports[key] = self.live().export(stack)
+            else:
+                from agents.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
+
+                config = read_stack_config(stack_config_file(stack))
+                self._exports[key] = run_plan(stack, config).export
+        return self._exports[key]
+
+
+Runner = Callable[[Any, SkillContext, int], tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Skill:
+    name: str
+    summary: str
+    input: type[_Input]
+    run: Runner  # (input, context, budget) -> (text under budget, data)
+    permissions: tuple[str, ...] = ()
+    budget: int = 2000
+
+    def call(self, arguments: Mapping[str, Any], context: SkillContext) -> SkillResult:
+        """Validate `arguments`, run, and check the budget held (a breach is a bug, refused)."""
+        from pydantic import ValidationError  # noqa: PLC0415
+
+        try:
+            parsed = self.input.model_validate(dict(arguments))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "input"
+            raise SkillInputError(f"skill {self.name}: {where}: {first['msg']}") from None
+        budget = parsed.budget or self.budget
+        text, data = self.run(parsed, context, budget)
+        used = tokens.count(text)
+        if used > budget:
+            raise AssertionError(f"skill {self.name} returned {used} tokens over its {budget}")
+        return SkillResult(self.name, text, used, budget, data)
+
+
+# -- the implementations ------------------------------------------------------------------------
+def _table(rows: list[list[Any]], headers: list[str]) -> str:
+    from tabulate import tabulate  # noqa: PLC0415
+
+    return tabulate(rows, headers=headers, tablefmt="github")
+
+
+def _fit_rows(head: list[str], rows: list[str], budget: int, what: str) -> str:
+    return tokens.fit(head, rows, budget, lambda d: f"+{len(d)} more {what}").text
+
+
+def _plan(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from collections import Counter  # noqa: PLC0415
+
+    export = ctx.export(args.stack, args.source)
+    counts = Counter((export.component_of(r), r.type) for r in export if r.managed)
+    rows = sorted(((c, t, n) for (c, t), n in counts.items()), key=lambda x: (x[0], -x[2]))
+    head = [f"stack {args.stack} ({args.source}): {sum(counts.values())} managed resources"]
+    text = _fit_rows(head, [f"{c} {t} x{n}" for c, t, n in rows], budget, "types")
+    return text, {
+        "stack": args.stack,
+        "source": args.source,
+        "resources": [{"component": c, "type": t, "count": n} for c, t, n in rows],
+    }
+
+
+def _gate(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.policy_gate import CONFIG_DIR, run_gate  # noqa: PLC0415
+
+    export = ctx.export(args.stack, args.source)
+    result = run_gate(export, CONFIG_DIR / args.stack)
+    violations = sorted(result.violations, key=lambda v: (not v.mandatory, v.policyName))
+    head = [
+        f"policy gate on {args.stack} ({args.source}): {result.resources} resources, "
+        f"{len(result.mandatory)} mandatory, {len(violations) - len(result.mandatory)} advisory"
+    ]
+    lines = [
+        f"{'MANDATORY' if v.mandatory else 'advisory'} {v.policyName} {v.urn.split('::')[-1]}: "
+        f"{v.detail}"
+        for v in violations
+    ]
+    return _fit_rows(head, lines, budget, "violations"), {"violations": result.to_json()}
+
+
+def _cost(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+
+    est = estimate(ctx.export(args.stack, args.source), load_prices(), load_usage())
+    head = [f"monthly cost of {args.stack} ({args.source}): ${est.total:,.2f}"]
+    lines = [f"{c}: ${m:,.2f} ({n} priced)" for c, m, n in est.by_component()]
+    return _fit_rows(head, lines, budget, "components"), est.to_json()
+
+
+def _summarize(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.skills import summarize  # noqa: PLC0415
+
+    export = ctx.export(args.stack, args.source)
+    summary = summarize.summarize_infra(
+        export,
+        violations=summarize.policy_violations(export),
+        cost=summarize.cost_estimate(export),
+    )
+    return summarize.render(summary, budget), summary.to_json()
+
+
+def _drift(args: LockInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    result = ctx.live().drift_check(args.stack)
+    steps = [f"{s.op} {s.type} {s.name}" for s in result.steps if s.op != "same"]
+    head = [f"drift on {args.stack}: {len(steps)} resource(s) differ from the state"]
+    return _fit_rows(head, steps, budget, "drifted resources"), {
+        "stack": args.stack,
+        "drifted": steps,
+    }
+
+
+def _history(args: HistoryInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    entries = ctx.live().history(args.stack, args.limit)
+    lines = [
+        f"v{e.get('version')} {e.get('kind')} {e.get('result')} {e.get('startTime')} "
+        f"{e.get('resourceChanges')}"
+        for e in entries
+    ]
+    head = [f"history of {args.stack}: last {len(entries)} update(s), newest first"]
+    return _fit_rows(head, lines, budget, "updates"), {"stack": args.stack, "updates": entries}
+
+
+def _lock(args: LockInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.locks import open_backend  # noqa: PLC0415
+
+    locks = open_backend(ctx.settings)
+    holder = locks.holder(args.stack)
+    waiting = locks.waiting(args.stack)
+    data = {
+        "stack": args.stack,
+        "holder": holder.as_dict() if holder else None,
+        "waiting": [{"persona": w.persona, "priority": w.priority} for w in waiting],
+    }
+    head = [
+        f"stack {args.stack}: "
+        + (
+            f"held by {holder.persona} for {holder.operation} (token {holder.token}, "
+            f"{holder.remaining():.0f}s left)"
+            if holder
+            else "free"
+        )
+    ]
+    lines = [f"waiting: {w.persona} (priority {w.priority})" for w in waiting]
+    return _fit_rows(head, lines, budget, "waiters"), data
+
+
+def _audit(args: AuditInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.audit import AuditLog  # noqa: PLC0415
+
+    records = AuditLog(ctx.settings.audit_log).query(
+        {"stack": args.stack, "persona": args.persona, "event": args.event}, limit=args.limit
+    )
+    records.reverse()  # newest first: what a budget keeps
+    lines = [
+        " ".join(f"{k}={v}" for k, v in r.items() if k not in ("pid",) and v not in (None, ""))
+        for r in records
+    ]
+    head = [f"audit log: {len(records)} record(s), newest first"]
+    return _fit_rows(head, lines, budget, "records"), {"records": records}
+
+
+def _memory(args: MemoryInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.skills.memory import Memory, render  # noqa: PLC0415
+
+    path = ctx.settings.state_dir / "memory.sqlite"
+    if not path.exists():
+        return "memory: empty (nothing indexed yet: `python -m agents memory index`)", {"hits": []}
+    with Memory(path) as memory:
+        hits = memory.search(args.query, k=args.k, budget=budget, stack=args.stack, kind=args.kind)
+    return render(hits, budget), {"hits": [h.__dict__ for h in hits]}
+
+
+def _logs(args: LogsInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    import itertools  # noqa: PLC0415
+
+    from agents.skills import logs  # noqa: PLC0415
+
+    if (args.group is None) == (args.text is None):
+        raise SkillInputError("skill analyze-logs: give exactly one of group or text")
+    if args.group is not None:
+        now_ms = int(time.time() * 1000)
+        lines = logs.cloudwatch_lines(
+            ctx.aws("logs", args.region),
+            args.group,
+            start_ms=now_ms - args.minutes * 60_000,
+            end_ms=now_ms,
+            filter_pattern=args.filter_pattern,
+        )
+        source = f"cloudwatch:{args.group}"
+    else:
+        lines = iter((args.text or "").splitlines())
+        source = "text"
+    report = logs.analyze_logs(itertools.islice(lines, MAX_LOG_LINES), source=source)
+    import json  # noqa: PLC0415
+
+    return logs.render(report, budget), json.loads(report.to_json())
+
+
+def _alarms(args: AlarmInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.skills import alarms  # noqa: PLC0415
+
+    region, _ = ctx.regions(args.stack)
+    report = alarms.alarm_status(
+        ctx.aws("cloudwatch", region), stack=args.stack, history_hours=args.history_hours
+    )
+    return alarms.render(report, budget), report.to_json()
+
+
+def _backups(args: BackupInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.skills import backups  # noqa: PLC0415
+
+    region, dr_region = ctx.regions(args.stack)
+    report = backups.backup_check(
+        ctx.aws("rds", region),
+        ctx.aws("rds", dr_region) if dr_region else None,
+        stack=args.stack,
+        instance_id=args.instance_id,
+        min_retention_days=args.min_retention_days,
+    )
+    return backups.render(report, budget), report.to_json()
+
+
+SKILLS: dict[str, Skill] = {
+    s.name: s
+    for s in (
+        Skill("plan", "The stack's resources by component and type.", StackInput, _plan,
+              STATE_READ),
+        Skill("policy-gate", "Both policy packs over the stack: every violation.", StackInput,
+              _gate, STATE_READ),
+        Skill("cost-estimate", "Monthly cost of the stack by component (list prices).",
+              StackInput, _cost, STATE_READ),
+        Skill("summarize-infra", "The stack in a twentieth of its export's tokens: every "
+              "resource with its security and cost settings, outputs, violations, cost.",
+              StackInput, _summarize, STATE_READ, budget=6000),
+        Skill("drift-check", "Resources whose live state differs from the stack's state.",
+              LockInput, _drift, STATE_READ),
+        Skill("stack-history", "The stack's last updates.", HistoryInput, _history,
+              ("s3:ListBucket", "s3:GetObject")),
+        Skill("stack-lock", "Who holds the stack's lease, and who waits.", LockInput, _lock,
+              ("dynamodb:GetItem", "dynamodb:Query")),
+        Skill("audit-log", "The agents' audit log, filtered, newest first.", AuditInput, _audit),
+        Skill("search-memory", "Best passages of findings, incidents, decisions, approvals "
+              "and runbooks for a query.", MemoryInput, _memory),
+        Skill("analyze-logs", "Log lines as clusters: template, count, times, severity, "
+              "example, top values.", LogsInput, _logs, ("logs:FilterLogEvents",)),
+        Skill("alarm-status", "The stack's CloudWatch alarms in ALARM or INSUFFICIENT_DATA, "
+              "with their recent history.", AlarmInput, _alarms,
+              ("cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory")),
+        Skill("backup-check", "Is the database recoverable: automated backups, retention, "
+              "freshness, snapshots, encryption, the copy in the DR region.", BackupInput,
+              _backups, ("rds:DescribeDBInstances", "rds:DescribeDBSnapshots",
+                         "rds:DescribeDBInstanceAutomatedBackups")),
+    )
+}  # fmt: skip
+
+
+def skill(name: str) -> Skill:
+    try:
+        return SKILLS[name]
+    except KeyError:
+        raise InputError(f"unknown skill {name!r} (known: {', '.join(sorted(SKILLS))})") from None
+
+
+__all__ = ["SKILLS", "Skill", "SkillContext", "SkillInputError", "SkillResult", "skill"]
