@@ -20,6 +20,7 @@ from agents import AgentsError, InputError
 from agents.commands import add_commands
 from agents.export import StackExport
 from agents.inputs import aws_region, output_dir, output_path, stack_name, write_output
+from agents.mcp_server import add_mcp_commands
 from agents.skills.commands import add_skill_commands
 
 if TYPE_CHECKING:
@@ -314,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub, _Parser)
     add_skill_commands(sub, _Parser)
+    add_mcp_commands(sub, _Parser)
 
     cost = sub.add_parser("cost", help="monthly cost of a stack export, its diff, savings, prices")
     cost.add_argument("--export", help="stack export to price (plan or pulumi stack export)")

@@ -80,6 +80,19 @@ class AgentSettings(BaseSettings):
     max_cost_delta_usd: float = Field(
         default=200.0, ge=0, le=1e9, description="Monthly cost increase the reviewer approves."
     )
+    mcp_tokens_secret: str | None = Field(
+        default=None,
+        description="Secrets Manager secret holding the MCP server's token store (JSON); "
+        "default: the file <state_dir>/mcp-tokens.json.",
+    )
+    restore_drill: bool = Field(
+        default=False,
+        description="data-steward: restore the latest backup to a temporary instance each pass "
+        "and time it (costs an instance-hour or so per drill).",
+    )
+    restore_drill_subnet_group: str | None = Field(
+        default=None, description="The isolated DB subnet group restore drills use."
+    )
     breaker_fail_max: int = Field(default=3, ge=1, le=1000)
     breaker_reset_s: float = Field(default=600.0, gt=0, le=7 * 86_400)
     cancel_grace_s: float = Field(
