@@ -76,6 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agents.gateway import AutomationGateway  # noqa: PLC0415
     from agents.locks import open_backend  # noqa: PLC0415
     from agents.personas import PersonaError, persona  # noqa: PLC0415
+    from agents.routines import Routines  # noqa: PLC0415
     from agents.runner import Agent, run_loop  # noqa: PLC0415
     from agents.supervision import SUPERVISOR, Interrupted  # noqa: PLC0415
 
@@ -109,6 +110,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 interval_s=args.interval,
                 approval=args.approval,
                 sleep=SUPERVISOR.sleep,
+                routine=Routines(
+                    agent, restore_drill=settings.restore_drill, interval_s=args.interval
+                ).run,
             )
     except Interrupted as exc:
         print(f"error: {exc}; the operation in flight was cancelled", file=sys.stderr)
@@ -302,6 +306,48 @@ def cmd_init_lock_table(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_findings(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415
+
+    from agents.findings import FindingStore  # noqa: PLC0415
+
+    path = _settings().state_dir / "findings.sqlite"
+    found = []
+    if path.exists():
+        with FindingStore(path) as store:
+            found = store.query(
+                stack=args.stack, severity=args.severity, status="closed" if args.closed else "open"
+            )
+    if args.json:
+        print(json.dumps([f.to_json() for f in found], indent=2, default=str))
+        return EXIT_OK
+    if not found:
+        print("no findings" + (" yet (no routine has recorded any)" if not path.exists() else ""))
+        return EXIT_OK
+    rows = [
+        [
+            f.finding.severity,
+            f.finding.stack,
+            f.finding.persona,
+            f.finding.kind,
+            f.finding.resource,
+            f.count,
+            f.last_seen,
+            f.finding.summary,
+        ]
+        for f in found
+    ]
+    print(
+        tabulate(
+            rows,
+            headers=["severity", "stack", "persona", "kind", "resource", "seen", "last", "summary"],
+            tablefmt="github",
+            maxcolwidths=[None, None, None, None, 40, None, None, 70],
+        )
+    )
+    return EXIT_OK
+
+
 def cmd_init_approval_key(args: argparse.Namespace) -> int:
     from agents.approvals import ApprovalError, open_approvals  # noqa: PLC0415
 
@@ -355,6 +401,19 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         "init-lock-table", help="create the DynamoDB lock table (AGENTS_DYNAMODB_TABLE) if absent"
     )
     table.set_defaults(func=cmd_init_lock_table)
+
+    from agents.findings import SEVERITIES  # noqa: PLC0415
+
+    findings = sub.add_parser(
+        "findings", help="what the routines found: open findings, most severe first"
+    )
+    findings.add_argument("--stack", type=stack_name)
+    findings.add_argument(
+        "--severity", choices=SEVERITIES, help="at least this severe (high: high and critical)"
+    )
+    findings.add_argument("--closed", action="store_true", help="closed findings instead")
+    findings.add_argument("--json", action="store_true")
+    findings.set_defaults(func=cmd_findings)
 
     key = sub.add_parser(
         "init-approval-key",

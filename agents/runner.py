@@ -582,15 +582,19 @@ def run_loop(
     max_backoff_s: float = 3600.0,
     sleep: Callable[[float], None] = time.sleep,
     approval: str | None = None,
+    routine: Callable[[str, str | None], list[Outcome]] | None = None,
 ) -> list[Outcome]:
-    """Run the persona's routine over its stacks: once, or forever with `interval_s` between
-    passes, doubling the pause after a pass with a failure (up to `max_backoff_s`)."""
+    """Run the persona's routine over its stacks (`routine`, default `agent.routine`; the
+    command line passes `agents.routines.Routines(agent).run`): once, or forever with
+    `interval_s` between passes, doubling the pause after a pass with a failure (up to
+    `max_backoff_s`)."""
+    one_pass = routine or (lambda stack, approval: agent.routine(stack, approval=approval))
     pause = interval_s
     while True:
         outcomes: list[Outcome] = []
         for stack in stacks:
             try:
-                outcomes += agent.routine(stack, approval=approval)
+                outcomes += one_pass(stack, approval)
             except (LockError, AgentsError) as exc:
                 agent.audit.append(
                     "routine.error", persona=agent.persona.name, stack=stack, error=str(exc)

@@ -17,7 +17,16 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("AGENTS_PULUMI_COMMAND", str(FAKE))
     monkeypatch.setenv("AGENTS_LOCK_WAIT_S", "0")
-    return FakeCli(tmp_path / "argv.jsonl", monkeypatch)
+    # The routines' AWS checks (alarms, backups, spend, CloudTrail) reach moto, never AWS.
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield FakeCli(tmp_path / "argv.jsonl", monkeypatch)
 
 
 def run_json(capsys, *argv):
@@ -70,9 +79,10 @@ def test_the_watchdog_reports_drift(env, capsys):
 
 
 def test_a_persona_cannot_act_outside_its_scope(env, capsys):
-    _, (out,) = run_json(capsys, "run", "cost-optimizer", "--stack", "dev", "--once")
-    assert out["operation"] == "preview" and out["status"] == "done"
-    assert [c[1] for c in env.operations()] == ["preview"]
+    _, outcomes = run_json(capsys, "run", "cost-optimizer", "--stack", "dev", "--once")
+    assert outcomes[0]["operation"] == "preview" and outcomes[0]["status"] == "done"
+    ops = [c[1] for c in env.operations()]
+    assert "up" not in ops and "refresh" not in ops and ops[0] == "preview"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,174 @@
+"""Each persona's pass end to end, as `python -m agents run PERSONA --once` runs it: the real
+gateway driving the CLI double (answering `stack export` with the dev stack's offline plan), the
+AWS checks on moto, and the findings they leave: opened, updated when seen again, closed when
+gone; `.unchecked` (never "all good") where a check cannot be made."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+
+import boto3
+import pytest
+
+from agents.cli import main
+from agents.findings import FindingStore
+from tests.agents.test_commands import env, run_json  # noqa: F401 - the CLI fixture
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def dev_plan_export(tmp_path_factory):
+    from agents.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("export") / "dev.json"
+    export = run_plan("dev", read_stack_config(stack_config_file("dev"))).export
+    path.write_text(json.dumps(export.data))
+    return path
+
+
+@pytest.fixture
+def live(env, dev_plan_export, monkeypatch, tmp_path):  # noqa: F811
+    monkeypatch.setenv("FAKE_PULUMI_EXPORT", str(dev_plan_export))
+    env.state = tmp_path / "state"
+    return env
+
+
+def findings(state, **filters):
+    path = state / "findings.sqlite"
+    if not path.exists():
+        return []
+    with FindingStore(path) as store:
+        return store.query(**filters)
+
+
+def kinds(found):
+    return sorted({f.finding.kind for f in found})
+
+
+def test_observability_finds_new_growing_and_gone_error_clusters(live, capsys):
+    logs = boto3.client("logs", region_name=REGION)
+    group = "/aws/eks/baseline-dev/cluster"
+    for name in (  # the dev stack's log groups; one that does not exist is `logs.unchecked`
+        group,
+        "/aws/rds/instance/baseline-dev/postgresql",
+        "/aws/rds/instance/baseline-dev/upgrade",
+        "/vpc/network/flow-logs",
+    ):
+        logs.create_log_group(logGroupName=name)
+    logs.create_log_stream(logGroupName=group, logStreamName="apiserver")
+
+    def put(n: int) -> None:
+        now = int(time.time() * 1000)
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="apiserver",
+            logEvents=[
+                {"timestamp": now - 1000 + i, "message": f"E1129 etcd request timed out key=/x/{i}"}
+                for i in range(n)
+            ]
+            + [{"timestamp": now, "message": "I1129 served GET /healthz 200"}],
+        )
+
+    put(4)
+    code, outcomes = run_json(capsys, "run", "observability-engineer", "--stack", "dev", "--once")
+    assert outcomes[0]["operation"] == "preview", outcomes
+    (first,) = [f for f in findings(live.state) if f.finding.kind == "logs.errors"]
+    assert first.finding.summary.startswith("new: 4 error lines in " + group)
+    assert first.finding.severity == "high" and "etcd request timed out" in first.finding.resource
+
+    put(8)  # 4 + 8 in the window now: tripled
+    run_json(capsys, "run", "observability-engineer", "--stack", "dev", "--once")
+    (again,) = [f for f in findings(live.state) if f.finding.kind == "logs.errors"]
+    assert again.id == first.id and again.count == 2 and again.finding.summary.startswith("growing")
+
+    _, lines = run_json(capsys, "audit", "--event", "finding.opened")
+    assert [ln["kind"] for ln in lines if ln["kind"] == "logs.errors"] == ["logs.errors"]
+    code = main(["findings", "--stack", "dev", "--severity", "high"])
+    out = capsys.readouterr().out
+    assert code == 0 and "logs.errors" in out and "etcd request timed out" in out
+    assert "logs.unchecked" not in kinds(findings(live.state))
+
+
+def test_a_log_group_that_cannot_be_read_is_unchecked_and_closes_nothing(live, capsys):
+    run_json(capsys, "run", "observability-engineer", "--stack", "dev", "--once")
+    (unchecked,) = [f for f in findings(live.state) if f.finding.kind == "logs.unchecked"]
+    assert "ResourceNotFoundException" in unchecked.finding.summary
+    assert unchecked.finding.severity == "high"
+
+
+def test_data_steward_finds_an_unencrypted_database_and_closes_it_when_gone(live, capsys):
+    rds = boto3.client("rds", region_name=REGION)
+    rds.create_db_instance(
+        DBInstanceIdentifier="baseline-dev",
+        DBInstanceClass="db.t4g.micro",
+        Engine="postgres",
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password-1",
+        AllocatedStorage=20,
+        BackupRetentionPeriod=1,
+        StorageEncrypted=False,
+    )
+    run_json(capsys, "run", "data-steward", "--stack", "dev", "--once")
+    found = findings(live.state)
+    assert {"backup.unencrypted", "backup.retention-low"} <= set(kinds(found))
+    code = main(["findings", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and {d["kind"] for d in data} >= {"backup.unencrypted"}
+    assert all(d["persona"] == "data-steward" and d["stack"] == "dev" for d in data)
+
+    rds.modify_db_instance(
+        DBInstanceIdentifier="baseline-dev", BackupRetentionPeriod=14, ApplyImmediately=True
+    )
+    _, outcomes = run_json(capsys, "run", "data-steward", "--stack", "dev", "--once")
+    assert "backup.retention-low" not in kinds(findings(live.state))
+    assert "backup.retention-low" in kinds(findings(live.state, status="closed"))
+    assert outcomes[-1]["operation"] == "findings" and "closed" in outcomes[-1]["detail"]
+
+
+def test_security_auditor_gates_the_live_export_and_fails_closed_on_cloudtrail(live, capsys):
+    run_json(capsys, "run", "security-auditor", "--stack", "dev", "--once")
+    found = findings(live.state)
+    policy = [f for f in found if f.finding.kind == "policy.violation"]
+    assert policy, "the dev stack's advisory violation is a finding of the live export"
+    assert any("rds-deletion-protection" in f.finding.resource for f in policy)
+    # moto has no LookupEvents: the trail check is recorded as not made, never as clean.
+    unchecked = [f for f in found if f.finding.kind == "trail.unchecked"]
+    assert unchecked and unchecked[0].finding.severity == "high"
+
+
+def test_cost_optimizer_proposes_right_sizing_with_its_saving(live, capsys):
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    now = datetime.datetime.now(datetime.UTC)
+    for hour in range(24 * 8):
+        cloudwatch.put_metric_data(
+            Namespace="AWS/RDS",
+            MetricData=[
+                {
+                    "MetricName": "CPUUtilization",
+                    "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "baseline-dev"}],
+                    "Timestamp": now - datetime.timedelta(hours=hour),
+                    "Value": 3.0 + hour % 5,
+                    "Unit": "Percent",
+                }
+            ],
+        )
+    run_json(capsys, "run", "cost-optimizer", "--stack", "dev", "--once")
+    found = findings(live.state)
+    (proposal,) = [f for f in found if f.finding.kind == "proposal.rightsizing"]
+    evidence = proposal.finding.evidence
+    assert evidence["to"] < evidence["from"] or evidence["to"] != evidence["from"]
+    assert evidence["saving_usd"] > 0 and "master-architect" in proposal.finding.proposed_action
+    assert "spend.unchecked" in kinds(found)  # moto lacks Cost Explorer's anomaly monitors
+    ups = [c for c in live.operations() if c[1] == "up"]
+    assert ups == [], "a proposal is never applied"
+
+
+def test_reliability_engineer_turns_drift_into_findings(live, capsys):
+    live.scenario("drift")
+    run_json(capsys, "run", "reliability-engineer", "--stack", "dev", "--once")
+    drift = [f for f in findings(live.state) if f.finding.kind == "drift.detected"]
+    assert drift and all(f.finding.persona == "reliability-engineer" for f in drift)
+    assert {f.finding.evidence["op"] for f in drift} <= {"update", "delete", "replace"}
