@@ -135,7 +135,8 @@ class StackFacts:
 
         return cls(
             region=config.region,
-            dr_region=getattr(config, "dr_region", None) or None,
+            # The DR copy is checked only where the stack makes one.
+            dr_region=config.dr_region if config.db_replicate_backups_to_dr else None,
             monthly_budget_usd=float(config.monthly_budget_usd),
             databases=names("aws:rds/instance:Instance", "identifier"),
             log_groups=names("aws:cloudwatch/logGroup:LogGroup", "name"),

@@ -114,6 +114,7 @@ def test_data_steward_finds_an_unencrypted_database_and_closes_it_when_gone(live
     run_json(capsys, "run", "data-steward", "--stack", "dev", "--once")
     found = findings(live.state)
     assert {"backup.unencrypted", "backup.retention-low"} <= set(kinds(found))
+    assert "backup.no-dr-copy" not in kinds(found), "dev copies no backups to the DR region"
     code = main(["findings", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and {d["kind"] for d in data} >= {"backup.unencrypted"}
