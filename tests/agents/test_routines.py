@@ -173,3 +173,38 @@ def test_reliability_engineer_turns_drift_into_findings(live, capsys):
     drift = [f for f in findings(live.state) if f.finding.kind == "drift.detected"]
     assert drift and all(f.finding.persona == "reliability-engineer" for f in drift)
     assert {f.finding.evidence["op"] for f in drift} <= {"update", "delete", "replace"}
+
+
+def test_the_restore_drill_runs_when_enabled_and_leaves_nothing_behind(live, capsys, monkeypatch):
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, z in enumerate("ab")
+    ]
+    rds = boto3.client("rds", region_name=REGION)
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="baseline-dev-drill",
+        DBSubnetGroupDescription="isolated drill subnets",
+        SubnetIds=subnets,
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="baseline-dev",
+        DBInstanceClass="db.t4g.micro",
+        Engine="postgres",
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password-1",
+        AllocatedStorage=20,
+        BackupRetentionPeriod=7,
+        StorageEncrypted=True,
+    )
+    monkeypatch.setenv("AGENTS_RESTORE_DRILL", "true")
+    monkeypatch.setenv("AGENTS_RESTORE_DRILL_SUBNET_GROUP", "baseline-dev-drill")
+    run_json(capsys, "run", "data-steward", "--stack", "dev", "--once")
+    _, (drill,) = run_json(capsys, "audit", "--event", "backup.drill")
+    assert drill["source_instance_id"] == "baseline-dev" and drill["deleted"] is True
+    assert drill["recovery_seconds"] is not None
+    left = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+    assert left == ["baseline-dev"], f"the drill left {left}"
