@@ -137,71 +137,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from tabulate import tabulate  # noqa: PLC0415 - see cmd_run
 
-    from agents.approvals import open_approvals, pending  # noqa: PLC0415
-    from agents.breakers import breaker_states  # noqa: PLC0415
-    from agents.locks import LockError, open_backend  # noqa: PLC0415
-    from agents.personas import load_personas  # noqa: PLC0415
-    from agents.state_files import all_damage  # noqa: PLC0415
+    from agents.status import status_data  # noqa: PLC0415
 
-    settings = _settings()
-    locks = open_backend(settings)
-    audit = AuditLog(settings.audit_log)
-    stacks = known_stacks()
-    status: dict[str, Any] = {
-        "locks": [],
-        "waiting": [],
-        "cooldowns": [],
-        "approvals": [],
-        "breakers": breaker_states(settings.state_dir),
-        "damaged": [d.__dict__ for d in all_damage(settings, locks, stacks)],
-    }
-    unreadable = {d["stack"] for d in status["damaged"] if d["kind"] == "lock-state"}
-    for stack in stacks:
-        if stack in unreadable:  # reported under "damaged"; reading it again would only fail
-            continue
-        try:
-            holder = locks.holder(stack)
-            waiting = locks.waiting(stack)
-            cooldowns = [
-                (p.name, op, locks.cooldown_remaining(p.name, stack, op))
-                for p in load_personas()
-                for op in p.operations
-            ]
-        except LockError as exc:  # a malformed item, or the DynamoDB table went away meanwhile
-            status["damaged"].append(
-                {"stack": stack, "kind": "lock-state", "path": "", "why": str(exc)}
-            )
-            continue
-        if holder:
-            status["locks"].append(
-                {
-                    "stack": stack,
-                    "persona": holder.persona,
-                    "operation": holder.operation,
-                    "token": holder.token,
-                    "owner": holder.owner,
-                    "expiresAt": holder.expires_at,
-                }
-            )
-        status["waiting"] += [
-            {"stack": stack, "persona": w.persona, "priority": w.priority} for w in waiting
-        ]
-        status["cooldowns"] += [
-            {"stack": stack, "persona": name, "operation": op, "seconds": round(left)}
-            for name, op, left in cooldowns
-            if left > 0
-        ]
-    store = open_approvals(settings, audit)
-    status["approvals"] = [
-        {
-            "id": r.id,
-            "stack": r.proposal.get("stack"),
-            "persona": r.proposal.get("persona"),
-            "reasons": r.reasons,
-            "expiresAt": r.expires_at,
-        }
-        for r in pending(store.all())
-    ]
+    status = status_data(_settings())
     code = EXIT_VERDICT if status["damaged"] else EXIT_OK
     if args.json:
         print(json.dumps(status, indent=2, default=str))

@@ -85,77 +85,6 @@ class MCPServerError(AgentsError):
 
 
 # -- the two tools of this module ----------------------------------------------------------------
-def status_data(settings: AgentSettings) -> dict[str, Any]:
-    """What `python -m agents status --json` prints (locks, waiters, cooldowns, pending approvals,
-    breakers, damaged state files), built read-only from the same functions as `cmd_status`."""
-    from agents.approvals import open_approvals, pending  # noqa: PLC0415
-    from agents.audit import AuditLog  # noqa: PLC0415
-    from agents.breakers import breaker_states  # noqa: PLC0415
-    from agents.commands import known_stacks  # noqa: PLC0415
-    from agents.locks import LockError, open_backend  # noqa: PLC0415
-    from agents.personas import load_personas  # noqa: PLC0415
-    from agents.state_files import all_damage  # noqa: PLC0415
-
-    locks = open_backend(settings)
-    stacks = known_stacks()
-    status: dict[str, Any] = {
-        "locks": [],
-        "waiting": [],
-        "cooldowns": [],
-        "approvals": [],
-        "breakers": breaker_states(settings.state_dir),
-        "damaged": [d.__dict__ for d in all_damage(settings, locks, stacks)],
-    }
-    unreadable = {d["stack"] for d in status["damaged"] if d["kind"] == "lock-state"}
-    for stack in stacks:
-        if stack in unreadable:
-            continue
-        try:
-            holder = locks.holder(stack)
-            waiting = locks.waiting(stack)
-            cooldowns = [
-                (p.name, op, locks.cooldown_remaining(p.name, stack, op))
-                for p in load_personas()
-                for op in p.operations
-            ]
-        except LockError as exc:
-            status["damaged"].append(
-                {"stack": stack, "kind": "lock-state", "path": "", "why": str(exc)}
-            )
-            continue
-        if holder:
-            status["locks"].append(
-                {
-                    "stack": stack,
-                    "persona": holder.persona,
-                    "operation": holder.operation,
-                    "token": holder.token,
-                    "owner": holder.owner,
-                    "expiresAt": holder.expires_at,
-                }
-            )
-        status["waiting"] += [
-            {"stack": stack, "persona": w.persona, "priority": w.priority} for w in waiting
-        ]
-        status["cooldowns"] += [
-            {"stack": stack, "persona": name, "operation": op, "seconds": round(left)}
-            for name, op, left in cooldowns
-            if left > 0
-        ]
-    store = open_approvals(settings, AuditLog(settings.audit_log))
-    status["approvals"] = [
-        {
-            "id": r.id,
-            "stack": r.proposal.get("stack"),
-            "persona": r.proposal.get("persona"),
-            "reasons": r.reasons,
-            "expiresAt": r.expires_at,
-        }
-        for r in pending(store.all())
-    ]
-    return status
-
-
 def _fit(head: list[str], lines: list[str], budget: int, what: str) -> str:
     from agents.skills import tokens  # noqa: PLC0415
 
@@ -163,6 +92,8 @@ def _fit(head: list[str], lines: list[str], budget: int, what: str) -> str:
 
 
 def _status(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.status import status_data  # noqa: PLC0415
+
     data = status_data(ctx.settings)
     open_breakers = [b for b in data["breakers"] if b.get("state") != "closed"]
     head = [
@@ -742,6 +673,5 @@ __all__ = [
     "http_app",
     "read_tools",
     "serve",
-    "status_data",
     "tools",
 ]

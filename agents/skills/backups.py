@@ -61,6 +61,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agents import AgentsError, InputError
 from agents.findings import SEVERITIES, Finding
 from agents.skills import tokens
+from agents.skills.aws import CheckError, check_error
 
 # IAM actions each function needs. `restore_drill`'s KMS actions are not calls of its own: RDS
 # makes them with the caller's rights to restore a copy under the source's customer key.
@@ -134,29 +135,10 @@ class BackupError(AgentsError):
     """A backup check or drill cannot go on; the message says why."""
 
 
-@dataclass(frozen=True)
-class CheckError:
-    """A call that failed, so the checks that needed it were not made."""
-
-    service: str
-    call: str
-    region: str
-    code: str
-    message: str
-
-    def line(self) -> str:
-        return f"{self.service} {self.call} in {self.region}: {self.code} ({self.message})"
-
-
 def _check_error(
     exc: ClientError | BotoCoreError, service: str, call: str, region: str
 ) -> CheckError:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code, message = str(error.get("Code") or "ClientError"), str(error.get("Message") or "")
-    else:
-        code, message = type(exc).__name__, str(exc)
-    return CheckError(service, call, region, code, " ".join(message.split())[:MESSAGE_CHARS])
+    return check_error(exc, service, call, region, MESSAGE_CHARS)
 
 
 def _code(exc: ClientError) -> str:

@@ -39,6 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agents import AgentsError, InputError
 from agents.findings import SEVERITIES, Finding
 from agents.skills import tokens
+from agents.skills.aws import CheckError, check_error
 
 # IAM actions each function calls (the cost optimizer holds all three).
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -67,29 +68,10 @@ class SpendError(AgentsError):
     """Cost Explorer answered in a way the report cannot use; the message says how."""
 
 
-@dataclass(frozen=True)
-class CheckError:
-    """A call that failed, so the checks that needed it were not made."""
-
-    service: str
-    call: str
-    region: str
-    code: str
-    message: str
-
-    def line(self) -> str:
-        return f"{self.service} {self.call} in {self.region}: {self.code} ({self.message})"
-
-
 def _check_error(
     exc: ClientError | BotoCoreError, service: str, call: str, region: str
 ) -> CheckError:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code, message = str(error.get("Code") or "ClientError"), str(error.get("Message") or "")
-    else:
-        code, message = type(exc).__name__, str(exc)
-    return CheckError(service, call, region, code, " ".join(message.split())[:MESSAGE_CHARS])
+    return check_error(exc, service, call, region, MESSAGE_CHARS)
 
 
 @dataclass(frozen=True)

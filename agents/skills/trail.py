@@ -48,6 +48,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agents import InputError
 from agents.findings import SEVERITIES, Finding
 from agents.skills import tokens
+from agents.skills.aws import CheckError, check_error
 
 # IAM actions each function calls (the security auditor holds it).
 PERMISSIONS: dict[str, tuple[str, ...]] = {"sensitive_events": ("cloudtrail:LookupEvents",)}
@@ -111,29 +112,10 @@ ACTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class CheckError:
-    """A call that failed, so the checks that needed it were not made."""
-
-    service: str
-    call: str
-    region: str
-    code: str
-    message: str
-
-    def line(self) -> str:
-        return f"{self.service} {self.call} in {self.region}: {self.code} ({self.message})"
-
-
 def _check_error(
     exc: ClientError | BotoCoreError, service: str, call: str, region: str
 ) -> CheckError:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code, message = str(error.get("Code") or "ClientError"), str(error.get("Message") or "")
-    else:
-        code, message = type(exc).__name__, str(exc)
-    return CheckError(service, call, region, code, " ".join(message.split())[:TEXT_CHARS])
+    return check_error(exc, service, call, region, TEXT_CHARS)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from agents.mcp_server import (
     check_bind,
     http_app,
     serve,
-    status_data,
 )
 from agents.mcp_tokens import (
     BearerTokenVerifier,
@@ -49,6 +48,7 @@ from agents.mcp_tokens import (
 from agents.settings import AgentSettings
 from agents.skills import tokens
 from agents.skills.registry import SKILLS, SkillContext
+from agents.status import status_data
 from tests.agents.locks.support import AWS_ENV
 from tests.agents.test_runner import FakeGateway
 
