@@ -41,7 +41,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agents import InputError
 from agents.findings import SEVERITIES, Finding
 from agents.skills import tokens
-from agents.skills.aws import CheckError, check_error
+from agents.skills.aws import CheckError, check_error, iso, unchecked, utc
 
 # IAM actions each function calls (the observability and reliability engineers hold both).
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -197,36 +197,18 @@ def _alarm_finding(
 
 
 def _unchecked(stack: str, error: CheckError, persona: str) -> Finding:
-    return Finding(
-        kind="alarm.unchecked",
-        severity="high",
-        stack=stack,
-        resource=f"{error.service}:{error.call}@{error.region}",
-        summary=f"alarms not checked: {error.line()}",
-        evidence=asdict(error),
-        proposed_action="Grant the persona the call (agents/personas.yaml) or retry later; "
-        "until then the alarms' state is unknown.",
-        persona=persona,
-    )
+    return unchecked("alarm.unchecked", stack, error, persona, "the alarms' state")
 
 
 # ---------------------------------------------------------------- collection
 
 
 def _utc(now: datetime.datetime | None) -> datetime.datetime:
-    if now is None:
-        return datetime.datetime.now(datetime.UTC)
-    if now.tzinfo is None:
-        raise InputError("now must be a timezone-aware datetime")
-    return now.astimezone(datetime.UTC)
+    return utc(now)
 
 
 def _iso(value: Any) -> str:
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:  # botocore parses AWS timestamps aware; be safe with stubs
-            value = value.replace(tzinfo=datetime.UTC)
-        return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
-    return ""
+    return iso(value)
 
 
 def _watches(alarm: dict[str, Any], composite: bool) -> str:

@@ -61,7 +61,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agents import AgentsError, InputError
 from agents.findings import SEVERITIES, Finding
 from agents.skills import tokens
-from agents.skills.aws import CheckError, check_error
+from agents.skills.aws import CheckError, check_error, iso, unchecked, utc
 
 # IAM actions each function needs. `restore_drill`'s KMS actions are not calls of its own: RDS
 # makes them with the caller's rights to restore a copy under the source's customer key.
@@ -150,19 +150,11 @@ def _region(client: Any) -> str:
 
 
 def _utc(now: datetime.datetime | None) -> datetime.datetime:
-    if now is None:
-        return datetime.datetime.now(datetime.UTC)
-    if now.tzinfo is None:
-        raise InputError("now must be a timezone-aware datetime")
-    return now.astimezone(datetime.UTC)
+    return utc(now)
 
 
 def _iso(value: Any) -> str:
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.UTC)
-        return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
-    return ""
+    return iso(value)
 
 
 def _age(iso: str, now: datetime.datetime) -> datetime.timedelta | None:
@@ -459,17 +451,7 @@ class BackupReport:
 
 
 def _unchecked(stack: str, error: CheckError, persona: str) -> Finding:
-    return Finding(
-        kind="backup.unchecked",
-        severity="high",
-        stack=stack,
-        resource=f"{error.service}:{error.call}@{error.region}",
-        summary=f"backups not checked: {error.line()}",
-        evidence=asdict(error),
-        proposed_action="Grant the persona the call (agents/personas.yaml) or retry later; "
-        "until then the database's recoverability is unknown.",
-        persona=persona,
-    )
+    return unchecked("backup.unchecked", stack, error, persona, "the database's recoverability")
 
 
 # ---------------------------------------------------------------- collection

@@ -39,7 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agents import AgentsError, InputError
 from agents.findings import SEVERITIES, Finding
 from agents.skills import tokens
-from agents.skills.aws import CheckError, check_error
+from agents.skills.aws import CheckError, check_error, unchecked, utc
 
 # IAM actions each function calls (the cost optimizer holds all three).
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -249,28 +249,14 @@ def _grew(s: ServiceSpend) -> bool:
 
 
 def _unchecked(stack: str, error: CheckError, persona: str) -> Finding:
-    return Finding(
-        kind="spend.unchecked",
-        severity="high",
-        stack=stack,
-        resource=f"{error.service}:{error.call}@{error.region}",
-        summary=f"spend not checked: {error.line()}",
-        evidence=asdict(error),
-        proposed_action="Grant the persona the call (agents/personas.yaml) or retry later; "
-        "until then the stack's spend is unknown.",
-        persona=persona,
-    )
+    return unchecked("spend.unchecked", stack, error, persona, "the stack's spend")
 
 
 # ---------------------------------------------------------------- collection
 
 
 def _utc(now: datetime.datetime | None) -> datetime.datetime:
-    if now is None:
-        return datetime.datetime.now(datetime.UTC)
-    if now.tzinfo is None:
-        raise InputError("now must be a timezone-aware datetime")
-    return now.astimezone(datetime.UTC)
+    return utc(now)
 
 
 def _float(value: Any) -> float | None:

@@ -48,7 +48,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agents import InputError
 from agents.findings import SEVERITIES, Finding
 from agents.skills import tokens
-from agents.skills.aws import CheckError, check_error
+from agents.skills.aws import CheckError, check_error, iso, utc
 
 # IAM actions each function calls (the security auditor holds it).
 PERMISSIONS: dict[str, tuple[str, ...]] = {"sensitive_events": ("cloudtrail:LookupEvents",)}
@@ -256,19 +256,11 @@ def _unchecked(stack: str, error: CheckError, persona: str) -> Finding:
 
 
 def _utc(now: datetime.datetime | None) -> datetime.datetime:
-    if now is None:
-        return datetime.datetime.now(datetime.UTC)
-    if now.tzinfo is None:
-        raise InputError("now must be a timezone-aware datetime")
-    return now.astimezone(datetime.UTC)
+    return utc(now)
 
 
 def _iso(value: Any) -> str:
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.UTC)
-        return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
-    return str(value or "")
+    return iso(value, default=str(value or ""))
 
 
 def _text(value: Any) -> str:
