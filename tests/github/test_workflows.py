@@ -61,7 +61,7 @@ def test_least_permissions(path):
 
 def test_pull_requests_run_the_tests_and_gate_both_stacks():
     doc: dict[Any, Any] = load(ROOT / ".github" / "workflows" / "pull-request.yml")
-    on = doc.get("on") or doc.get(True)  # PyYAML reads the key `on` as True
+    on: dict[str, Any] = doc.get("on") or doc[True]  # PyYAML reads the key `on` as True
     assert "pull_request" in on and "pull_request_target" not in on
     assert any(s.get("run") == "make test" for s in doc["jobs"]["test"]["steps"])
     assert doc["jobs"]["gate"]["strategy"]["matrix"]["stack"] == ["dev", "prod"]
