@@ -13,11 +13,14 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from agents import InputError
+from agents import InputError, telemetry
 from agents.audit import AuditLog
 from agents.inputs import approval_id, float_range, int_range, iso_timestamp, stack_name
 
 if TYPE_CHECKING:
+    from agents.health import HealthServer, LoopHealth
+    from agents.personas import Persona
+    from agents.runner import Outcome
     from agents.settings import AgentSettings
 
 EXIT_OK, EXIT_VERDICT = 0, 1
@@ -68,27 +71,16 @@ def _cost_delta(settings: AgentSettings, gateway: Any) -> Any:
     return delta
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    # tabulate is imported where a table is printed: `python -m agents policy` never needs it
-    # before it has started its packs.
-    from tabulate import tabulate  # noqa: PLC0415
-
+def _run_agent(
+    args: argparse.Namespace, who: Persona, stacks: list[str], settings: AgentSettings
+) -> list[Outcome]:
+    """The agent's loop (or its one pass), with the health endpoints while it loops."""
     from agents.gateway import AutomationGateway  # noqa: PLC0415
     from agents.locks import open_backend  # noqa: PLC0415
-    from agents.personas import PersonaError, persona  # noqa: PLC0415
     from agents.routines import Routines  # noqa: PLC0415
     from agents.runner import Agent, run_loop  # noqa: PLC0415
-    from agents.supervision import SUPERVISOR, Interrupted  # noqa: PLC0415
+    from agents.supervision import SUPERVISOR  # noqa: PLC0415
 
-    try:
-        who = persona(args.persona)
-    except (KeyError, PersonaError) as exc:
-        raise InputError(f"unknown persona {args.persona!r}") from exc
-    stacks = [args.stack] if args.stack else list(who.stacks)
-    for stack in stacks:
-        if stack not in known_stacks():
-            raise InputError(f"unknown stack {stack!r} (no Pulumi.{stack}.yaml)")
-    settings = _settings()
     audit = AuditLog(settings.audit_log)
     gateway = AutomationGateway(settings, audit, audit_fields={"persona": who.name})
     agent = Agent(
@@ -99,11 +91,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         audit=audit,
         cost_delta=_cost_delta(settings, gateway),
     )
+    server: HealthServer | None = None
+    heartbeat: LoopHealth | None = None
+    if not args.once and settings.health_port is not None:
+        from agents.health import HealthServer, LoopHealth, Readiness  # noqa: PLC0415
+
+        heartbeat = LoopHealth(args.interval, settings.liveness_grace_s)
+        server = HealthServer(
+            settings.health_host, settings.health_port, heartbeat, Readiness(settings, stacks[0])
+        ).start()
+        print(f"health endpoints: {server.url}/healthz and /readyz", file=sys.stderr, flush=True)
     # SIGTERM/SIGINT cancel the operation in flight and release its lease (agents.supervision);
     # the exit code is then 128 + the signal number.
     try:
         with SUPERVISOR.handle_signals(grace_s=settings.cancel_grace_s):
-            outcomes = run_loop(
+            return run_loop(
                 agent,
                 stacks,
                 once=args.once,
@@ -113,10 +115,40 @@ def cmd_run(args: argparse.Namespace) -> int:
                 routine=Routines(
                     agent, restore_drill=settings.restore_drill, interval_s=args.interval
                 ).run,
+                heartbeat=heartbeat,
             )
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # tabulate is imported where a table is printed: `python -m agents policy` never needs it
+    # before it has started its packs.
+    from tabulate import tabulate  # noqa: PLC0415
+
+    from agents.personas import PersonaError, persona  # noqa: PLC0415
+    from agents.supervision import Interrupted  # noqa: PLC0415
+
+    try:
+        who = persona(args.persona)
+    except (KeyError, PersonaError) as exc:
+        raise InputError(f"unknown persona {args.persona!r}") from exc
+    stacks = [args.stack] if args.stack else list(who.stacks)
+    for stack in stacks:
+        if stack not in known_stacks():
+            raise InputError(f"unknown stack {stack!r} (no Pulumi.{stack}.yaml)")
+    settings = _settings()
+    # Traces go to the OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set (agents.telemetry);
+    # flushed, within AGENTS_TELEMETRY_FLUSH_S, however the command ends.
+    telemetry.configure(settings)
+    try:
+        outcomes = _run_agent(args, who, stacks, settings)
     except Interrupted as exc:
         print(f"error: {exc}; the operation in flight was cancelled", file=sys.stderr)
         return exc.exit_code
+    finally:
+        telemetry.shutdown()
     rows = [
         [o.persona, o.stack, o.operation, o.status, o.approval or "", o.detail] for o in outcomes
     ]

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
-from agents import AgentsError
+from agents import AgentsError, telemetry
 from agents.audit import AuditLog
 from agents.export import SECRET_SIG, SECRET_VALUE_SIG, StackExport, parse_export
 from agents.policy_gate import CONFIG_DIR, PACKS, POLICIES
@@ -724,29 +724,36 @@ class AutomationGateway:
         targets: Sequence[str] = (),
         **detail: Any,
     ) -> R:
-        """Run one operation as one audited run: `start`, the engine's lines, `done`."""
+        """Run one operation as one audited run (`start`, the engine's lines, `done`) and one
+        `pulumi.<operation>` span (stack, run id, outcome; a failure recorded on it)."""
         run = _Run(self.audit, stack, operation, self.audit_fields)
         collector = _Collector(run)
         if targets:
             detail["targets"] = list(targets)
-        run.log("start", **detail)
-        try:
-            self.supervisor.check()
-            self._check_targets(stack, targets)
-            value = call(self._stack(stack), collector)
-            collector.raise_deferred()
-        except Interrupted as exc:
-            run.log("done", outcome="interrupted", signal=exc.signal_name, seconds=run.seconds)
-            raise
-        except Exception as exc:
-            error = self._translate(exc, stack, operation, collector, detail)
-            outcome = error.outcome if error is not None else "error"
-            run.log("done", outcome=outcome, error=str(error or exc), seconds=run.seconds)
-            if error is None or error is exc:
+        with telemetry.span(
+            f"pulumi.{operation}", stack=stack, operation=operation, run_id=run.id
+        ) as span:
+            run.log("start", **detail)
+            try:
+                self.supervisor.check()
+                self._check_targets(stack, targets)
+                value = call(self._stack(stack), collector)
+                collector.raise_deferred()
+            except Interrupted as exc:
+                run.log("done", outcome="interrupted", signal=exc.signal_name, seconds=run.seconds)
+                span.set(outcome="interrupted")
                 raise
-            raise error from exc
-        run.log("done", outcome="ok", seconds=run.seconds)
-        return value
+            except Exception as exc:
+                error = self._translate(exc, stack, operation, collector, detail)
+                outcome = error.outcome if error is not None else "error"
+                run.log("done", outcome=outcome, error=str(error or exc), seconds=run.seconds)
+                span.set(outcome=outcome)
+                if error is None or error is exc:
+                    raise
+                raise error from exc
+            run.log("done", outcome="ok", seconds=run.seconds)
+            span.set(outcome="ok")
+            return value
 
     def _translate(
         self,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -31,7 +32,8 @@ def ensure_reserve(state_dir: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         if path.stat().st_size >= RESERVE_BYTES:
             return
-    tmp = state_dir / f"{RESERVE_NAME}.{os.getpid()}"
+    # Per thread: a readiness probe (agents.health) may make the reserve while an operation does.
+    tmp = state_dir / f"{RESERVE_NAME}.{os.getpid()}.{threading.get_ident()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         chunk = b"\0" * (1 << 20)

@@ -43,11 +43,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 import pybreaker
 
-from agents import AgentsError
+from agents import AgentsError, telemetry
 from agents.approvals import (
     ApprovalError,
     ApprovalStore,
@@ -146,8 +146,21 @@ class Agent:
 
     # -- the protocol --------------------------------------------------------------------------
     def perform(self, stack: str, operation: str, *, approval: str | None = None) -> Outcome:
-        with self.supervisor.shielded():
-            return self._perform(stack, operation, approval=approval)
+        with (
+            telemetry.span(
+                "agents.operation",
+                persona=self.persona.name,
+                stack=stack,
+                operation=operation,
+                approval_id=approval,
+            ) as span,
+            self.supervisor.shielded(),
+        ):
+            outcome = self._perform(stack, operation, approval=approval)
+            span.set(status=outcome.status, approval_id=outcome.approval)
+            if outcome.status in ("failed", "interrupted"):
+                span.error(outcome.detail or outcome.status)
+            return outcome
 
     def _perform(self, stack: str, operation: str, *, approval: str | None = None) -> Outcome:
         p = self.persona
@@ -211,6 +224,7 @@ class Agent:
             )
         except (LockTimeout, LockStoreError) as exc:  # waited too long; a backend that refuses
             return self._refuse(stack, operation, str(exc))
+        telemetry.annotate(fencing_token=lease.token)
         self.audit.append(
             "lock.acquired",
             persona=p.name,
@@ -573,6 +587,16 @@ def _alive(pid: int) -> bool:
         return True
 
 
+class Heartbeat(Protocol):
+    """What `run_loop` tells about itself as it goes (`agents.health.LoopHealth` listens)."""
+
+    def pass_started(self, stack: str) -> None: ...
+
+    def pass_finished(self, stack: str) -> None: ...
+
+    def sleeping(self, seconds: float) -> None: ...
+
+
 def run_loop(
     agent: Agent,
     stacks: Iterable[str],
@@ -583,26 +607,51 @@ def run_loop(
     sleep: Callable[[float], None] = time.sleep,
     approval: str | None = None,
     routine: Callable[[str, str | None], list[Outcome]] | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> list[Outcome]:
     """Run the persona's routine over its stacks (`routine`, default `agent.routine`; the
     command line passes `agents.routines.Routines(agent).run`): once, or forever with
     `interval_s` between passes, doubling the pause after a pass with a failure (up to
-    `max_backoff_s`)."""
+    `max_backoff_s`). Each pass (one stack) is an `agents.pass` span, and `heartbeat` hears of
+    its start and end and of every pause.
+
+    A looping agent outlives a state folder that turns read-only or full: the pass fails (every
+    operation is refused before it starts, by the runner's probe), the loop backs off and tries
+    again, and `/readyz` says why. With `once`, such an error ends the command (exit 1)."""
     one_pass = routine or (lambda stack, approval: agent.routine(stack, approval=approval))
+    persona = agent.persona.name
     pause = interval_s
     while True:
         outcomes: list[Outcome] = []
         for stack in stacks:
-            try:
-                outcomes += one_pass(stack, approval)
-            except (LockError, AgentsError) as exc:
-                agent.audit.append(
-                    "routine.error", persona=agent.persona.name, stack=stack, error=str(exc)
-                )
-                outcomes.append(Outcome(agent.persona.name, stack, "routine", "failed", str(exc)))
+            if heartbeat is not None:
+                heartbeat.pass_started(stack)
+            with telemetry.span("agents.pass", persona=persona, stack=stack) as span:
+                try:
+                    found = one_pass(stack, approval)
+                except (LockError, AgentsError, OSError) as exc:
+                    if once and isinstance(exc, OSError):
+                        raise
+                    span.error(exc)
+                    with contextlib.suppress(OSError):  # the audit log may be what failed
+                        agent.audit.append(
+                            "routine.error", persona=persona, stack=stack, error=str(exc)
+                        )
+                    found = [Outcome(persona, stack, "routine", "failed", str(exc))]
+                else:
+                    failed = sum(o.status == "failed" for o in found)
+                    span.set(outcomes=len(found), failed=failed)
+                    if failed:
+                        span.error(f"{failed} of {len(found)} outcome(s) failed")
+            outcomes += found
+            if heartbeat is not None:
+                heartbeat.pass_finished(stack)
         if once:
             return outcomes
-        failed = any(o.status == "failed" for o in outcomes)
-        pause = min(pause * 2, max_backoff_s) if failed else interval_s
-        agent.audit.append("routine.sleep", persona=agent.persona.name, seconds=pause)
+        failed_any = any(o.status == "failed" for o in outcomes)
+        pause = min(pause * 2, max_backoff_s) if failed_any else interval_s
+        if heartbeat is not None:
+            heartbeat.sleeping(pause)
+        with contextlib.suppress(OSError):  # a line of the loop's own, not an operation's record
+            agent.audit.append("routine.sleep", persona=persona, seconds=pause)
         sleep(pause)

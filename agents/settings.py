@@ -23,6 +23,9 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# The longest a single operation is expected to take: an `up` that creates the cluster and the
+# database (about 40 minutes), with room to spare. Only liveness uses it (agents.health).
+LONGEST_OPERATION_S = 3600.0
 
 
 def default_state_dir() -> Path:
@@ -105,6 +108,33 @@ class AgentSettings(BaseSettings):
     pulumi_command: Path | None = Field(
         default=None, description="Folder holding bin/pulumi; default: the pulumi on PATH."
     )
+    health_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="`run` without --once serves /healthz and /readyz on this port (0: any free "
+        "port, printed at start); unset: no health server.",
+    )
+    health_host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="The address the health endpoints listen on; a pod sets 0.0.0.0 so that the "
+        "kubelet's probes reach them.",
+    )
+    health_grace_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=7 * 86_400,
+        description="/healthz: the longest a pass may run without a heartbeat; the loop is stuck "
+        "once its last pass started or finished more than 3 pauses plus this ago. Default: the "
+        "lock wait plus an hour, the longest operation (an `up` that creates the cluster).",
+    )
+    telemetry_flush_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="At exit, how long the last spans may take to reach the OTLP collector.",
+    )
 
     @field_validator("state_dir", mode="before")
     @classmethod
@@ -145,6 +175,13 @@ class AgentSettings(BaseSettings):
                 "Manager secret (`python -m agents init-approval-key` creates it)"
             )
         return self
+
+    @property
+    def liveness_grace_s(self) -> float:
+        """`health_grace_s`, or by default one lock wait plus the longest operation."""
+        if self.health_grace_s is not None:
+            return self.health_grace_s
+        return self.lock_wait_s + LONGEST_OPERATION_S
 
     @property
     def audit_log(self) -> Path:

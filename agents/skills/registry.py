@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from agents import InputError
+from agents import InputError, telemetry
 from agents.skills import tokens
 
 if TYPE_CHECKING:
@@ -180,21 +180,25 @@ class Skill:
     budget: int = 2000
 
     def call(self, arguments: Mapping[str, Any], context: SkillContext) -> SkillResult:
-        """Validate `arguments`, run, and check the budget held (a breach is a bug, refused)."""
+        """Validate `arguments`, run, and check the budget held (a breach is a bug, refused).
+        One `agents.skill` span (skill, budget, tokens; a failure recorded on it)."""
         from pydantic import ValidationError  # noqa: PLC0415
 
-        try:
-            parsed = self.input.model_validate(dict(arguments))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "input"
-            raise SkillInputError(f"skill {self.name}: {where}: {first['msg']}") from None
-        budget = parsed.budget or self.budget
-        text, data = self.run(parsed, context, budget)
-        used = tokens.count(text)
-        if used > budget:
-            raise AssertionError(f"skill {self.name} returned {used} tokens over its {budget}")
-        return SkillResult(self.name, text, used, budget, data)
+        with telemetry.span("agents.skill", skill=self.name) as span:
+            try:
+                parsed = self.input.model_validate(dict(arguments))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "input"
+                raise SkillInputError(f"skill {self.name}: {where}: {first['msg']}") from None
+            budget = parsed.budget or self.budget
+            span.set(budget=budget)
+            text, data = self.run(parsed, context, budget)
+            used = tokens.count(text)
+            span.set(tokens=used)
+            if used > budget:
+                raise AssertionError(f"skill {self.name} returned {used} tokens over its {budget}")
+            return SkillResult(self.name, text, used, budget, data)
 
 
 # -- the implementations ------------------------------------------------------------------------

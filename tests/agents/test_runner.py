@@ -3,6 +3,7 @@ lease with fenced records, and the approval gate for `up` on protected stacks.""
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from agents.gateway import (
 )
 from agents.locks.file import FileLockBackend
 from agents.personas import persona
-from agents.runner import Agent
+from agents.runner import Agent, Outcome, run_loop
 from agents.settings import AgentSettings
 
 NG = Step(
@@ -332,3 +333,69 @@ def test_a_request_that_waits_for_the_stack_is_on_the_record(tmp_path):
     assert out.status == "refused" and "release-engineer" in out.detail
     queued = [r for r in AuditLog(settings.audit_log).records() if r["event"] == "lock.queued"]
     assert queued and queued[0]["priority"] == persona("cost-optimizer").priority
+
+
+# -- the loop ------------------------------------------------------------------------------------
+class Beats:
+    """A heartbeat (agents.runner.Heartbeat) that records what the loop told it."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    def pass_started(self, stack: str) -> None:
+        self.events.append(("start", stack))
+
+    def pass_finished(self, stack: str) -> None:
+        self.events.append(("end", stack))
+
+    def sleeping(self, seconds: float) -> None:
+        self.events.append(("sleep", seconds))
+
+
+class StopLoop(Exception):
+    pass
+
+
+def test_the_loop_beats_around_every_pass_and_outlives_a_state_folder_error(settings, locks):
+    a = agent("master-architect", settings, locks, FakeGateway())
+    passes: list[str] = []
+
+    def routine(stack: str, _approval: str | None) -> list[Outcome]:
+        passes.append(stack)
+        if len(passes) == 1:  # the state folder went read-only under the first pass
+            raise OSError(errno.EROFS, "Read-only file system")
+        return [Outcome("master-architect", stack, "preview", "done")]
+
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 3:
+            raise StopLoop
+
+    beats = Beats()
+    with pytest.raises(StopLoop):
+        run_loop(
+            a, ["dev"], once=False, interval_s=10, sleep=sleep, routine=routine, heartbeat=beats
+        )
+    assert pauses == [20, 10, 10], "a failed pass doubles the pause; the next good one resets it"
+    assert beats.events[:6] == [
+        ("start", "dev"),
+        ("end", "dev"),
+        ("sleep", 20),
+        ("start", "dev"),
+        ("end", "dev"),
+        ("sleep", 10),
+    ]
+    (error,) = a.audit.query({"event": "routine.error"})
+    assert "Read-only file system" in error["error"]
+
+
+def test_a_single_pass_still_ends_on_a_state_folder_error(settings, locks):
+    a = agent("master-architect", settings, locks, FakeGateway())
+
+    def routine(stack: str, _approval: str | None) -> list[Outcome]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        run_loop(a, ["dev"], once=True, interval_s=10, routine=routine)
