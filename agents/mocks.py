@@ -52,6 +52,9 @@ _ID_PREFIX = {
 _ARN_RESOURCE = {
     "aws:iam/role:Role": ("iam", False, "role/{name}"),
     "aws:iam/policy:Policy": ("iam", False, "policy/{name}"),
+    "aws:iam/instanceProfile:InstanceProfile": ("iam", False, "instance-profile/{name}"),
+    "aws:sqs/queue:Queue": ("sqs", True, "{name}"),
+    "aws:cloudwatch/eventRule:EventRule": ("events", True, "rule/{name}"),
     "aws:kms/key:Key": ("kms", True, "key/{uuid}"),
     "aws:kms/alias:Alias": ("kms", True, "{name}"),
     "aws:cloudwatch/logGroup:LogGroup": ("logs", True, "log-group:{name}"),
@@ -352,6 +355,8 @@ class PlatformMocks(Mocks):
             }
         if typ == "aws:ec2/launchTemplate:LaunchTemplate":
             return {"latestVersion": 1, "defaultVersion": 1}
+        if typ == "aws:sqs/queue:Queue":
+            return {"url": f"https://sqs.{region}.amazonaws.com/{self.account_id}/{name}"}
         if typ == "aws:ec2/natGateway:NatGateway":
             return {
                 "publicIp": f"198.51.100.{int(digest[:2], 16) % 250 + 1}",
@@ -381,4 +386,7 @@ _AUTONAMED_BY_NAME = {
     "aws:ec2/launchTemplate:LaunchTemplate",
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
     "aws:costexplorer/anomalySubscription:AnomalySubscription",
+    "aws:iam/instanceProfile:InstanceProfile",
+    "aws:sqs/queue:Queue",
+    "aws:cloudwatch/eventRule:EventRule",
 }

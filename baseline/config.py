@@ -25,6 +25,11 @@ PROJECT = "baseline"
 PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
 
 NAT_STRATEGIES = ("single", "per-az")
+AUTOSCALERS = ("karpenter", "none")
+CAPACITY_TYPES = ("spot", "on-demand")
+# A SPOT pool is one instance type in one AZ; several families keep a shortage in one from
+# stranding the workloads (the same count the managed SPOT group asks for).
+SPOT_MIN_FAMILIES = 3
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "sts", "logs")
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (
@@ -58,6 +63,18 @@ _REGION = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
 _K8S_VERSION = re.compile(r"^1\.(\d+)$")
 _ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_GRAVITON_FAMILY = re.compile(r"^[a-z]+\d+g[a-z]*$")
+_INSTANCE_SIZE = re.compile(r"^(?:nano|micro|small|medium|large|\d*xlarge|metal)$")
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_DISRUPTION_BUDGET = re.compile(r"^(?:\d+|(?:100|[1-9]?\d)%)$")
+_AMI_ALIAS = re.compile(r"^al2023@(?:latest|v\d{8})$")
+# An image repository as a registry host (optional port) and a lower-case path, no tag or digest.
+_IMAGE_REPOSITORY = re.compile(
+    r"^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
+)
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 class ConfigError(BaselineError):
@@ -91,6 +108,21 @@ class StackConfig:
     workload_spot_min: int
     workload_spot_max: int
     node_volume_gb: int
+    autoscaler: str
+    karpenter_version: str
+    karpenter_replicas: int
+    node_pool_instance_families: tuple[str, ...]
+    node_pool_instance_sizes: tuple[str, ...]
+    node_pool_capacity_types: tuple[str, ...]
+    node_pool_cpu_limit: int
+    node_pool_disruption_budget: str
+    node_ami_alias: str
+    container_log_retention_days: int
+    collector_replicas: int
+    agent_image: str
+    agent_image_tag: str
+    agent_image_digest: str
+    agent_interval_seconds: int
     db_instance_class: str
     db_engine_version: str
     db_allocated_storage_gb: int
@@ -109,6 +141,14 @@ class StackConfig:
     cost_anomaly_threshold_usd: int
     environments: tuple[str, ...]
     protected: bool
+
+    @property
+    def agent_image_reference(self) -> str:
+        """The agents' image as the Deployments pull it: by digest when one is set (immutable),
+        else by tag."""
+        if self.agent_image_digest:
+            return f"{self.agent_image}@{self.agent_image_digest}"
+        return f"{self.agent_image}:{self.agent_image_tag}"
 
     @property
     def cost_tags(self) -> dict[str, str]:
@@ -163,6 +203,8 @@ def _typed(key: str, spec: KeySpec, raw: Any) -> Any:
     """Convert one raw value (an engine string, or a YAML value from a stack file) to its type."""
     where = f"config key '{PROJECT}:{key}'"
     if spec.type == "string":
+        if spec.default == "" and isinstance(raw, str) and not raw.strip():
+            return ""  # an optional string: declared with an empty default
         if not isinstance(raw, str) or not raw.strip():
             raise ConfigError(f"{where}: expected a non-empty string, got {raw!r}")
         return raw.strip()
@@ -233,6 +275,7 @@ def _validate(v: dict[str, Any]) -> None:
         "clusterLogRetentionDays",
         "trailLogRetentionDays",
         "dbLogRetentionDays",
+        "containerLogRetentionDays",
     ):
         _check(
             v[key] in LOG_RETENTION_DAYS,
@@ -273,12 +316,27 @@ def _validate(v: dict[str, Any]) -> None:
         _check(lo >= 0, f"{group}Min", "an integer of 0 or more", lo)
         _check(hi >= lo, f"{group}Max", f"at least {group}Min ({lo})", hi)
     _check(v["systemNodesMax"] >= 1, "systemNodesMax", "1 or more", v["systemNodesMax"])
-    _check(
-        v["workloadOnDemandMax"] + v["workloadSpotMax"] >= 1,
-        "workloadSpotMax",
-        "room for at least one workload node (workloadOnDemandMax + workloadSpotMax >= 1)",
-        v["workloadSpotMax"],
-    )
+    _check(v["autoscaler"] in AUTOSCALERS, "autoscaler", " or ".join(AUTOSCALERS), v["autoscaler"])
+    if v["autoscaler"] == "none":
+        _check(
+            v["workloadOnDemandMax"] + v["workloadSpotMax"] >= 1,
+            "workloadSpotMax",
+            "room for at least one workload node (workloadOnDemandMax + workloadSpotMax >= 1)",
+            v["workloadSpotMax"],
+        )
+    else:
+        # Karpenter does not scale managed node groups (and no cluster autoscaler runs), so a
+        # managed workload group is a fixed floor: a max above its min would never be used.
+        for group in ("workloadOnDemand", "workloadSpot"):
+            _check(
+                v[f"{group}Max"] == v[f"{group}Min"],
+                f"{group}Max",
+                f"{group}Min ({v[f'{group}Min']}): with autoscaler karpenter a managed workload "
+                "group is a fixed floor, Karpenter adds the rest",
+                v[f"{group}Max"],
+            )
+    # Judged with autoscaler none too: a bad value waiting in a stack file is found at once.
+    _validate_karpenter(v)
     if v["workloadSpotMax"] > 0:
         families = {t.split(".")[0] for t in v["workloadInstanceTypes"]}
         _check(
@@ -288,6 +346,31 @@ def _validate(v: dict[str, Any]) -> None:
             list(v["workloadInstanceTypes"]),
         )
     _check(20 <= v["nodeVolumeGb"] <= 1000, "nodeVolumeGb", "20 to 1000 GiB", v["nodeVolumeGb"])
+    _check(1 <= v["collectorReplicas"] <= 5, "collectorReplicas", "1 to 5", v["collectorReplicas"])
+    _check(
+        bool(_IMAGE_REPOSITORY.match(v["agentImage"])),
+        "agentImage",
+        "an image repository without tag or digest, such as ghcr.io/owner/baseline-agents",
+        v["agentImage"],
+    )
+    _check(
+        bool(_IMAGE_TAG.match(v["agentImageTag"])),
+        "agentImageTag",
+        "an image tag such as 0.1.0",
+        v["agentImageTag"],
+    )
+    _check(
+        v["agentImageDigest"] == "" or bool(_IMAGE_DIGEST.match(v["agentImageDigest"])),
+        "agentImageDigest",
+        "empty, or a digest sha256:<64 lower-case hex digits>",
+        v["agentImageDigest"],
+    )
+    _check(
+        1 <= v["agentIntervalSeconds"] <= 86400,
+        "agentIntervalSeconds",
+        "1 to 86400 seconds",
+        v["agentIntervalSeconds"],
+    )
     _check(
         bool(_GRAVITON_TYPE.match(v["dbInstanceClass"])) and v["dbInstanceClass"].startswith("db."),
         "dbInstanceClass",
@@ -357,6 +440,76 @@ def _validate(v: dict[str, Any]) -> None:
         "environments",
         "names without repeats",
         list(v["environments"]),
+    )
+
+
+def _validate_karpenter(v: dict[str, Any]) -> None:
+    """The Karpenter keys."""
+    m = _VERSION.match(v["karpenterVersion"])
+    _check(
+        m is not None and int(m.group(1)) >= 1,
+        "karpenterVersion",
+        "a Karpenter release 1.0.0 or later (the v1 API) such as 1.9.0",
+        v["karpenterVersion"],
+    )
+    _check(
+        1 <= v["karpenterReplicas"] <= v["systemNodesMin"],
+        "karpenterReplicas",
+        f"1 to systemNodesMin ({v['systemNodesMin']}): one controller per system node",
+        v["karpenterReplicas"],
+    )
+    families = v["nodePoolInstanceFamilies"]
+    _check(len(families) > 0, "nodePoolInstanceFamilies", "at least one family", [])
+    for family in families:
+        _check(
+            bool(_GRAVITON_FAMILY.match(family)),
+            "nodePoolInstanceFamilies",
+            "Graviton (arm64) instance families such as m7g or c7g",
+            family,
+        )
+    sizes = v["nodePoolInstanceSizes"]
+    _check(len(sizes) > 0, "nodePoolInstanceSizes", "at least one size", [])
+    for size in sizes:
+        _check(
+            bool(_INSTANCE_SIZE.match(size)),
+            "nodePoolInstanceSizes",
+            "instance sizes such as large, xlarge or 2xlarge",
+            size,
+        )
+    capacity = v["nodePoolCapacityTypes"]
+    _check(
+        len(capacity) > 0 and set(capacity) <= set(CAPACITY_TYPES),
+        "nodePoolCapacityTypes",
+        "one or both of spot, on-demand",
+        list(capacity),
+    )
+    _check(
+        len(set(capacity)) == len(capacity), "nodePoolCapacityTypes", "no repeats", list(capacity)
+    )
+    if "spot" in capacity:
+        _check(
+            len(set(families)) >= SPOT_MIN_FAMILIES,
+            "nodePoolInstanceFamilies",
+            f"at least {SPOT_MIN_FAMILIES} families for SPOT capacity fallback",
+            list(families),
+        )
+    _check(
+        1 <= v["nodePoolCpuLimit"] <= 10000,
+        "nodePoolCpuLimit",
+        "1 to 10000 vCPUs",
+        v["nodePoolCpuLimit"],
+    )
+    _check(
+        bool(_DISRUPTION_BUDGET.match(v["nodePoolDisruptionBudget"])),
+        "nodePoolDisruptionBudget",
+        "a node count such as 1 or a percentage such as 10%",
+        v["nodePoolDisruptionBudget"],
+    )
+    _check(
+        bool(_AMI_ALIAS.match(v["nodeAmiAlias"])),
+        "nodeAmiAlias",
+        "al2023@latest or al2023@vYYYYMMDD",
+        v["nodeAmiAlias"],
     )
 
 

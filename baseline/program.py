@@ -15,12 +15,15 @@ import pulumi_aws as aws
 from agents.personas import load_personas
 from baseline.config import StackConfig
 from components.audit import Audit, AuditArgs
+from components.autoscaling import DISCOVERY_TAG, Autoscaling, AutoscalingArgs
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
 from components.identity import Identity, IdentityArgs, IrsaIdentity
 from components.logging import Logging, LoggingArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
+from components.telemetry import Telemetry, TelemetryArgs
+from components.workloads import AgentWorkload, Workloads, WorkloadsArgs
 
 
 def build(cfg: StackConfig) -> dict[str, Any]:
@@ -33,6 +36,10 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     invoke = pulumi.InvokeOptions(provider=primary)
     zones = aws.get_availability_zones(state="available", opts=invoke)
     account_id = aws.get_caller_identity(opts=invoke).account_id
+    cluster_name = f"baseline-{cfg.stack}"
+    karpenter = cfg.autoscaler == "karpenter"
+    # Karpenter finds the subnets and the nodes' security group to launch into by this tag.
+    discovery = {DISCOVERY_TAG: cluster_name} if karpenter else {}
 
     logging = Logging("logging", LoggingArgs(account_id=account_id, region=cfg.region), on_primary)
 
@@ -46,6 +53,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             interface_endpoints=cfg.interface_endpoints,
             flow_log_retention_days=cfg.flow_log_retention_days,
             log_kms_key_arn=logging.key_arn,
+            private_subnet_tags=discovery,
         ),
         on_primary,
     )
@@ -56,7 +64,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             region=cfg.region,
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
-            cluster_name=f"baseline-{cfg.stack}",
+            cluster_name=cluster_name,
             cluster_version=cfg.cluster_version,
             public_access_cidrs=cfg.cluster_public_access_cidrs,
             # Deployers and agents inside the VPC reach the private endpoint.
@@ -76,8 +84,49 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             # EC2 instances launched by EKS do not get the provider's default tags.
             node_tags=cfg.cost_tags,
             deletion_protection=cfg.protected,
+            external_workload_capacity=karpenter,
+            node_security_group_tags=discovery,
         ),
         on_primary,
+    )
+    in_cluster = pulumi.ResourceOptions(providers=[primary, cluster.kubernetes_provider])
+
+    if karpenter:
+        Autoscaling(
+            "autoscaling",
+            AutoscalingArgs(
+                cluster_name=cluster.cluster_name,
+                region=cfg.region,
+                account_id=account_id,
+                oidc_provider_arn=cluster.oidc_provider_arn,
+                oidc_provider_url=cluster.oidc_provider_url,
+                cluster_security_group_id=cluster.cluster_security_group_id,
+                karpenter_version=cfg.karpenter_version,
+                controller_replicas=cfg.karpenter_replicas,
+                instance_families=cfg.node_pool_instance_families,
+                instance_sizes=cfg.node_pool_instance_sizes,
+                capacity_types=cfg.node_pool_capacity_types,
+                cpu_limit=cfg.node_pool_cpu_limit,
+                disruption_budget=cfg.node_pool_disruption_budget,
+                ami_alias=cfg.node_ami_alias,
+                node_volume_gb=cfg.node_volume_gb,
+                node_tags=cfg.cost_tags,
+            ),
+            in_cluster,
+        )
+
+    telemetry = Telemetry(
+        "telemetry",
+        TelemetryArgs(
+            cluster_name=cluster_name,
+            region=cfg.region,
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_provider_url=cluster.oidc_provider_url,
+            log_retention_days=cfg.container_log_retention_days,
+            log_kms_key_arn=logging.key_arn,
+            collector_replicas=cfg.collector_replicas,
+        ),
+        in_cluster,
     )
 
     dr = None
@@ -108,6 +157,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
 
     # One IRSA role, namespace and service account per agent persona; the personas file is the
     # one source of truth the agents read too.
+    personas = load_personas()
     identity = Identity(
         "identity",
         IdentityArgs(
@@ -120,10 +170,32 @@ def build(cfg: StackConfig) -> dict[str, Any]:
                     service_account=p.service_account,
                     policy_statements=p.iam_statements(),
                 )
-                for p in load_personas()
+                for p in personas
             ],
         ),
-        pulumi.ResourceOptions(providers=[primary, cluster.kubernetes_provider]),
+        in_cluster,
+    )
+    # The agent of each persona that acts on this stack, as a Deployment in the persona's
+    # namespace under its service account.
+    Workloads(
+        "workloads",
+        WorkloadsArgs(
+            stack=cfg.stack,
+            region=cfg.region,
+            image=cfg.agent_image_reference,
+            agents=[
+                AgentWorkload(
+                    persona=p.name,
+                    namespace=identity.namespaces[p.name],
+                    service_account=identity.service_accounts[p.name],
+                )
+                for p in personas
+                if cfg.stack in p.stacks
+            ],
+            interval_seconds=cfg.agent_interval_seconds,
+            otlp_endpoint=telemetry.collector_endpoint,
+        ),
+        in_cluster,
     )
 
     observability = Observability(
@@ -160,6 +232,8 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         "databaseEndpoint": database.endpoint,
         "databaseSecretArn": database.master_user_secret_arn,
         "agentRoleArns": identity.role_arns,
+        "containerLogGroups": telemetry.log_group_names,
+        "otlpEndpoint": telemetry.collector_endpoint,
         "alertTopicArn": observability.alert_topic_arn,
         "dashboardName": observability.dashboard_name,
         "budgetName": observability.budget_name,

@@ -13,8 +13,9 @@ property is in the resource graph for the policy gate and the cost estimate.
 - Nodes: AL2023 arm64 managed node groups, one launch template each (IMDSv2 only with hop limit 1
   so pods cannot take the node's credentials; encrypted gp3 root volume; no SSH key, SSM instead).
   A small on-demand `system` group, tainted for critical add-ons; workload capacity as an on-demand
-  baseline group and/or a SPOT group spread over several instance families. The cluster
-  autoscaler owns each group's desired size (Pulumi ignores it after creation).
+  baseline group and/or a SPOT group spread over several instance families. Pulumi ignores each
+  group's desired size after creation. With `external_workload_capacity` (Karpenter, in
+  components/autoscaling.py) the workload groups may be absent, and those present are a floor.
 - In-cluster: a Kubernetes provider for the cluster and one namespace per environment, with Pod
   Security Standards labels.
 """
@@ -85,6 +86,12 @@ class ClusterArgs:
     deletion_protection: bool = False
     # A customer-managed key for the control-plane log group (None: CloudWatch Logs' own).
     log_kms_key_arn: pulumi.Input[str] | None = None
+    # Another autoscaler (Karpenter, see components/autoscaling.py) launches the workload nodes,
+    # so the managed workload groups may be absent; those given are a fixed floor under it.
+    external_workload_capacity: bool = False
+    # Extra tags on the nodes' security group, e.g. Karpenter's `karpenter.sh/discovery`, by which
+    # the autoscaler's nodes get the same group as the managed nodes.
+    node_security_group_tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,7 @@ def node_group_plans(args: ClusterArgs) -> list[NodeGroupPlan]:
             raise ValueError(f"{group}_min/{group}_max: need 0 <= min <= max, got {lo}/{hi}")
     if args.system_max < 1:
         raise ValueError("system_max: the system node group needs room for at least one node")
-    if args.on_demand_max + args.spot_max < 1:
+    if args.on_demand_max + args.spot_max < 1 and not args.external_workload_capacity:
         raise ValueError("on_demand_max/spot_max: no room for any workload node")
     families = instance_families(args.workload_instance_types)
     if args.spot_max > 0 and len(families) < SPOT_MIN_FAMILIES:
@@ -484,7 +491,7 @@ class Cluster(pulumi.ComponentResource):
                     description="All outbound (through the NAT gateways or VPC endpoints)",
                 )
             ],
-            tags={"Name": f"{cluster_name}-nodes"},
+            tags={**args.node_security_group_tags, "Name": f"{cluster_name}-nodes"},
             opts=child(self),
         )
 
@@ -592,7 +599,8 @@ class Cluster(pulumi.ComponentResource):
             # kubeconfig's text changes: replacing the provider would replace, and so empty,
             # every namespace.
             cluster_identifier=cluster.endpoint,
-            opts=child(self),
+            # In-cluster resources (Helm releases wait for their pods) come after the nodes.
+            opts=child(self, depends_on=node_groups),
         )
         namespaces = {
             env: k8s.core.v1.Namespace(

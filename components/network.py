@@ -12,7 +12,7 @@ The default security group is taken over and left with no rules (CIS AWS 5.4).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -31,6 +31,9 @@ class NetworkArgs:
     flow_log_retention_days: int = 30
     # A customer-managed key for the flow-log group (None: CloudWatch Logs' own encryption).
     log_kms_key_arn: pulumi.Input[str] | None = None
+    # Extra tags on the private (node) subnets, e.g. Karpenter's `karpenter.sh/discovery`, by
+    # which an autoscaler finds the subnets to launch nodes in.
+    private_subnet_tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ class Network(pulumi.ComponentResource):
                 cidr_block=cidrs.private,
                 map_public_ip_on_launch=False,
                 tags={
+                    **args.private_subnet_tags,
                     "Name": f"{name}-private-{az}",
                     "tier": "private",
                     "kubernetes.io/role/internal-elb": "1",

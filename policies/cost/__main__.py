@@ -10,6 +10,7 @@ from policies.cost import (
     instance_types,
     logs,
     network,
+    node_pools,
     storage,
     tags,
 )
@@ -26,6 +27,7 @@ PolicyPack(
         *database.POLICIES,
         *network.POLICIES,
         *logs.POLICIES,
+        *node_pools.POLICIES,
         *budget.POLICIES,
     ],
 )

@@ -9,11 +9,13 @@ from policies.security import (
     eks,
     iam,
     kms,
+    kubernetes,
     network,
     rds,
     resource_policies,
     s3,
     secretsmanager,
+    sqs,
 )
 
 PolicyPack(
@@ -31,5 +33,7 @@ PolicyPack(
         *resource_policies.POLICIES,
         *secretsmanager.POLICIES,
         *cloudwatch.POLICIES,
+        *sqs.POLICIES,
+        *kubernetes.POLICIES,
     ],
 )

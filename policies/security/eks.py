@@ -1,5 +1,6 @@
 """EKS rules: the cluster's API endpoint, secrets encryption, control-plane logs and version,
-and its managed node groups."""
+its managed node groups, and the nodes Karpenter launches (EC2NodeClass: metadata service and
+volumes, judged like the managed groups' launch templates)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ from policies.cidr import THRESHOLD_SCHEMA, coverage, thresholds
 from policies.common import (
     as_bool,
     as_list,
+    as_number,
     config,
     fail_closed,
+    framework,
     known,
     known_items,
     present,
     rule_tags,
 )
+from policies.karpenter import is_node_class, items, mapping
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -236,10 +240,120 @@ eks_node_group_no_ssh = ResourceValidationPolicy(
     remediation_steps="Remove remote_access from the node group; use SSM Session Manager.",
 )
 
+DEFAULT_MAXIMUM_HOP_LIMIT = 1
+
+
+@fail_closed
+def karpenter_node_class_imdsv2_validator(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    if not is_node_class(args.resource_type):
+        return
+    spec = mapping(args.props.get("spec"), "spec")
+    options = mapping(spec.get("metadataOptions"), "spec.metadataOptions")
+    if not options:
+        report_violation(
+            "spec.metadataOptions is not set, so what the nodes' metadata service accepts is "
+            "left to the Karpenter version's defaults, which the plan cannot show. Set "
+            "metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1} explicitly.",
+            None,
+        )
+        return
+    if options.get("httpEndpoint") == "disabled":
+        return  # no metadata service at all
+    problems = []
+    if options.get("httpTokens") != "required":
+        problems.append(
+            f"httpTokens is {options.get('httpTokens') or 'not set'} (IMDSv1 answers "
+            "unauthenticated requests, so an SSRF can read the node role's credentials)"
+        )
+    maximum = as_number(config(args, "maximumHopLimit", DEFAULT_MAXIMUM_HOP_LIMIT)) or 1.0
+    hops = as_number(options.get("httpPutResponseHopLimit"), "httpPutResponseHopLimit")
+    if hops is None or hops > maximum:
+        shown = "not set" if hops is None else f"{hops:g}"
+        problems.append(
+            f"httpPutResponseHopLimit is {shown}, not at most {maximum:g} (pods could reach the "
+            "node role's credentials)"
+        )
+    if problems:
+        report_violation(
+            f"spec.metadataOptions: {'; '.join(problems)}. Set httpTokens: required and "
+            f"httpPutResponseHopLimit: {maximum:g}.",
+            None,
+        )
+
+
+karpenter_node_class_imdsv2 = ResourceValidationPolicy(
+    name="karpenter-node-class-imdsv2",
+    description="Karpenter EC2NodeClasses require IMDSv2 tokens and keep the metadata response "
+    "hop limit at 1, away from containers.",
+    validate=karpenter_node_class_imdsv2_validator,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    framework=framework(cis="5.6"),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "maximumHopLimit": {
+                "type": "integer",
+                "minimum": 1,
+                "default": DEFAULT_MAXIMUM_HOP_LIMIT,
+                "description": "The largest httpPutResponseHopLimit allowed.",
+            }
+        }
+    ),
+    tags=rule_tags("SEC-EKS-006", cis="5.6", fsbp="EC2.170", checkov="CKV_AWS_79"),
+    remediation_steps="Set the EC2NodeClass's spec.metadataOptions to httpTokens: required and "
+    "httpPutResponseHopLimit: 1.",
+)
+
+
+@fail_closed
+def karpenter_node_class_encrypted_volumes_validator(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    if not is_node_class(args.resource_type):
+        return
+    spec = mapping(args.props.get("spec"), "spec")
+    mappings = items(spec.get("blockDeviceMappings"), "spec.blockDeviceMappings")
+    if not mappings:
+        report_violation(
+            "spec.blockDeviceMappings is not set, so the nodes' root volume is whatever the "
+            "Karpenter version and AMI family default to, which the plan cannot show. Declare "
+            "the root volume with ebs.encrypted: true.",
+            None,
+        )
+        return
+    for i, raw in enumerate(mappings):
+        where = f"spec.blockDeviceMappings[{i}]"
+        device = mapping(raw, where)
+        ebs = mapping(device.get("ebs"), f"{where}.ebs")
+        if as_bool(ebs.get("encrypted")) is not True:
+            report_violation(
+                f"{where} ({device.get('deviceName') or 'no device name'}) is not encrypted "
+                f"(ebs.encrypted is {ebs.get('encrypted')!r}), so node disks, container images "
+                "and emptyDir data sit in clear text. Set ebs.encrypted: true (and kmsKeyID for a "
+                "customer-managed key).",
+                None,
+            )
+
+
+karpenter_node_class_encrypted_volumes = ResourceValidationPolicy(
+    name="karpenter-node-class-encrypted-volumes",
+    description="Karpenter EC2NodeClasses declare their EBS volumes, each encrypted.",
+    validate=karpenter_node_class_encrypted_volumes_validator,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    framework=framework(cis="2.2.1"),
+    tags=rule_tags("SEC-EKS-007", cis="2.2.1", checkov="CKV_AWS_8"),
+    remediation_steps="Declare spec.blockDeviceMappings with ebs.encrypted: true on every volume.",
+)
+
 POLICIES = [
     eks_endpoint_not_public,
     eks_secrets_encryption,
     eks_control_plane_logging,
     eks_minimum_version,
     eks_node_group_no_ssh,
+    karpenter_node_class_imdsv2,
+    karpenter_node_class_encrypted_volumes,
 ]

@@ -56,6 +56,8 @@ def test_observability_finds_new_growing_and_gone_error_clusters(live, capsys):
         "/aws/rds/instance/baseline-dev/postgresql",
         "/aws/rds/instance/baseline-dev/upgrade",
         "/vpc/network/flow-logs",
+        "/aws/eks/baseline-dev/platform",
+        "/aws/eks/baseline-dev/workloads",
     ):
         logs.create_log_group(logGroupName=name)
     logs.create_log_stream(logGroupName=group, logStreamName="apiserver")

@@ -86,6 +86,23 @@ def test_engine_strings_are_typed():
         ("alertEmails", ["not-an-email"], "email"),
         ("interfaceEndpoints", ["ssm"], "services among"),
         ("clusterVersion", "1.20", "1.29 or later"),
+        ("autoscaler", "cluster-autoscaler", "karpenter or none"),
+        ("workloadSpotMax", 5, "fixed floor"),
+        ("karpenterVersion", "0.37.0", "1.0.0 or later"),
+        ("karpenterReplicas", 2, "1 to systemNodesMin (1)"),
+        ("nodePoolInstanceFamilies", ["m7g", "m7i", "c7g"], "Graviton"),
+        ("nodePoolInstanceFamilies", ["m7g", "c7g"], "at least 3 families"),
+        ("nodePoolInstanceSizes", ["huge"], "instance sizes"),
+        ("nodePoolCapacityTypes", ["spot", "reserved"], "spot, on-demand"),
+        ("nodePoolCpuLimit", 0, "1 to 10000"),
+        ("nodePoolDisruptionBudget", "ten", "percentage"),
+        ("nodeAmiAlias", "al2@latest", "al2023@"),
+        ("containerLogRetentionDays", 10, "retention"),
+        ("collectorReplicas", 0, "1 to 5"),
+        ("agentImage", "ghcr.io/owner/agents:1.0", "without tag or digest"),
+        ("agentImageTag", "-bad", "an image tag"),
+        ("agentImageDigest", "sha256:abc", "64 lower-case hex"),
+        ("agentIntervalSeconds", 0, "1 to 86400"),
     ],
 )
 def test_bad_values_fail_naming_the_key(key, value, expected):
@@ -110,3 +127,21 @@ def test_a_misspelt_key_is_refused_instead_of_ignored():
 def test_other_namespaces_are_left_to_their_owners():
     cfg = parse({**stack_values("dev"), "aws:region": "eu-west-1"}, "dev")
     assert cfg.region == "us-east-1"
+
+
+def test_the_agent_image_is_pulled_by_digest_when_one_is_set():
+    dev, prod = parse(stack_values("dev"), "dev"), parse(stack_values("prod"), "prod")
+    assert dev.agent_image_reference == f"{dev.agent_image}:{dev.agent_image_tag}"
+    assert prod.agent_image_reference == f"{prod.agent_image}@{prod.agent_image_digest}"
+
+
+def test_an_empty_digest_is_the_optional_keys_default():
+    cfg = parse(stack_values("dev", agentImageDigest=""), "dev")
+    assert cfg.agent_image_digest == ""
+
+
+def test_without_karpenter_the_managed_groups_may_scale_and_its_keys_are_still_judged():
+    cfg = parse(stack_values("dev", autoscaler="none", workloadSpotMax=5), "dev")
+    assert cfg.autoscaler == "none" and cfg.workload_spot_max == 5
+    with pytest.raises(ConfigError, match="'baseline:nodePoolCapacityTypes'"):
+        parse(stack_values("dev", autoscaler="none", nodePoolCapacityTypes=["x"]), "dev")

@@ -44,16 +44,30 @@ def test_dev_workloads_run_on_spot_across_three_families(dev):
     assert len(families) >= 3, spot.urn
 
 
-def test_prod_runs_an_on_demand_baseline_with_spot_burst(prod):
+def test_prod_runs_an_on_demand_baseline_with_karpenter_burst(prod):
     groups = custom(prod, "aws:eks/nodeGroup:NodeGroup")
-    workload = {
-        g.inputs["capacityType"]: g
-        for g in groups
-        if g.inputs.get("labels", {}).get("role") != "system"
-    }
-    assert set(workload) == {"ON_DEMAND", "SPOT"}
-    assert workload["ON_DEMAND"].inputs["scalingConfig"]["minSize"] >= 2
-    assert workload["SPOT"].inputs["scalingConfig"]["minSize"] == 0
+    workload = [g for g in groups if g.inputs.get("labels", {}).get("role") != "system"]
+    (baseline,) = workload
+    assert baseline.inputs["capacityType"] == "ON_DEMAND", baseline.urn
+    scaling = baseline.inputs["scalingConfig"]
+    assert scaling["minSize"] == scaling["maxSize"] >= 2, baseline.urn
+    (pool,) = custom(prod, "kubernetes:karpenter.sh/v1:NodePool")
+    capacity = next(
+        r
+        for r in pool.inputs["spec"]["template"]["spec"]["requirements"]
+        if r["key"] == "karpenter.sh/capacity-type"
+    )
+    assert set(capacity["values"]) == {"spot", "on-demand"}, pool.urn
+
+
+def test_without_karpenter_the_managed_groups_scale_as_before():
+    export = plan("prod", autoscaler="none", workloadOnDemandMax=6, workloadSpotMax=10)
+    assert custom(export, "kubernetes:karpenter.sh/v1:NodePool") == []
+    assert custom(export, "aws:sqs/queue:Queue") == []
+    groups = {g.name: g for g in custom(export, "aws:eks/nodeGroup:NodeGroup")}
+    assert groups["cluster-workload-spot"].inputs["scalingConfig"]["maxSize"] == 10
+    subnets = custom(export, "aws:ec2/subnet:Subnet")
+    assert not any("karpenter.sh/discovery" in (s.inputs.get("tags") or {}) for s in subnets)
 
 
 def test_cloudtrail_only_where_configured(dev, prod):
@@ -111,16 +125,24 @@ def test_prod_database_is_multi_az_protected_and_keeps_backups(prod):
     assert db.raw.get("protect") is True, db.urn
 
 
+# The platform's own IRSA service accounts, beside one per persona.
+PLATFORM_SERVICE_ACCOUNTS = {
+    ("karpenter", "karpenter"),
+    ("logging", "fluent-bit"),
+    ("tracing", "otel-collector"),
+}
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_each_irsa_trust_policy_pins_sub_and_aud(stack, dev, prod):
     export = dev if stack == "dev" else prod
-    personas = {p.name: p for p in load_personas()}
+    personas = {(p.namespace, p.service_account): p.name for p in load_personas()}
     roles = [
         r
         for r in custom(export, "aws:iam/role:Role")
         if "AssumeRoleWithWebIdentity" in r.inputs["assumeRolePolicy"]
     ]
-    assert len(roles) == len(personas)
+    assert len(roles) == len(personas) + len(PLATFORM_SERVICE_ACCOUNTS)
     seen = set()
     for role in roles:
         (stmt,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
@@ -129,9 +151,8 @@ def test_each_irsa_trust_policy_pins_sub_and_aud(stack, dev, prod):
         aud = next(v for k, v in cond.items() if k.endswith(":aud"))
         assert aud == "sts.amazonaws.com", role.urn
         _, _, ns, sa = sub.split(":")
-        persona = next(p for p in personas.values() if (p.namespace, p.service_account) == (ns, sa))
-        seen.add(persona.name)
-    assert seen == set(personas)
+        seen.add((ns, sa))
+    assert seen == set(personas) | PLATFORM_SERVICE_ACCOUNTS
 
 
 def test_agent_namespaces_are_pss_restricted(dev):
@@ -171,6 +192,8 @@ def test_stack_outputs_give_operators_what_they_need(prod):
         "kubeconfig",
         "oidcProviderArn",
         "agentRoleArns",
+        "containerLogGroups",
+        "otlpEndpoint",
         "databaseEndpoint",
         "databaseSecretArn",
         "trailArn",

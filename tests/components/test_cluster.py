@@ -543,3 +543,15 @@ def test_no_two_resources_share_a_urn_even_with_two_clusters():
     assert len(urns) == len(set(urns)), sorted(u for u in urns if urns.count(u) > 1)
     names = [r.inputs["name"] for r in export.of_type(CLUSTER)]
     assert sorted(names) == ["baseline-dev-blue", "baseline-dev-green"]
+
+
+def test_with_karpenter_the_workload_groups_may_be_absent():
+    plans = node_group_plans(
+        args(
+            **{**PROD, "on_demand_max": 0, "on_demand_min": 0, "spot_max": 0},
+            external_workload_capacity=True,
+        )
+    )
+    assert [p.role for p in plans] == ["system"]
+    with pytest.raises(ValueError, match="no room for any workload node"):
+        node_group_plans(args(**{**PROD, "on_demand_max": 0, "on_demand_min": 0, "spot_max": 0}))

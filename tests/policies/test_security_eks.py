@@ -216,3 +216,111 @@ def test_required_log_types_come_from_policy_config(security):
     found = analyze(security, CLUSTER, GOOD_CLUSTER, config=cfg, name="needs-scheduler")
     details = [v.detail for v in found if v.policyName == "eks-control-plane-logging"]
     assert details and "scheduler" in details[0], found
+
+
+# -- Karpenter's EC2NodeClass -------------------------------------------------------------------
+
+NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+ROOT_VOLUME: dict[str, Any] = {
+    "deviceName": "/dev/xvda",
+    "ebs": {"volumeSize": "30Gi", "volumeType": "gp3", "encrypted": True},
+}
+IMDS: dict[str, Any] = {
+    "httpEndpoint": "enabled",
+    "httpPutResponseHopLimit": 1,
+    "httpTokens": "required",
+}
+
+
+def node_class(**spec: Any) -> dict[str, Any]:
+    """The dev plan's EC2NodeClass, trimmed to what the rules read, with `spec` keys replaced
+    (None removes one)."""
+    base: dict[str, Any] = {
+        "amiSelectorTerms": [{"alias": "al2023@latest"}],
+        "metadataOptions": IMDS,
+        "blockDeviceMappings": [ROOT_VOLUME],
+    }
+    merged = {k: v for k, v in {**base, **spec}.items() if v is not None}
+    return {"apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass", "spec": merged}
+
+
+NODE_CLASS_CASES: list[tuple[str, str, dict[str, Any], bool]] = [
+    ("karpenter-node-class-imdsv2", "passes", node_class(), False),
+    (
+        "karpenter-node-class-imdsv2",
+        "imdsv1",
+        node_class(metadataOptions={**IMDS, "httpTokens": "optional"}),
+        True,
+    ),
+    (
+        "karpenter-node-class-imdsv2",
+        "hop limit 2",
+        node_class(metadataOptions={**IMDS, "httpPutResponseHopLimit": 2}),
+        True,
+    ),
+    ("karpenter-node-class-imdsv2", "missing", node_class(metadataOptions=None), True),
+    (
+        "karpenter-node-class-imdsv2",
+        "unreadable hop limit",
+        node_class(metadataOptions={**IMDS, "httpPutResponseHopLimit": "one"}),
+        True,
+    ),
+    (
+        "karpenter-node-class-imdsv2",
+        "metadata service off",
+        node_class(metadataOptions={"httpEndpoint": "disabled"}),
+        False,
+    ),
+    ("karpenter-node-class-encrypted-volumes", "passes", node_class(), False),
+    (
+        "karpenter-node-class-encrypted-volumes",
+        "fails",
+        node_class(blockDeviceMappings=[{**ROOT_VOLUME, "ebs": {"volumeSize": "30Gi"}}]),
+        True,
+    ),
+    (
+        "karpenter-node-class-encrypted-volumes",
+        "second volume clear",
+        node_class(
+            blockDeviceMappings=[
+                ROOT_VOLUME,
+                {"deviceName": "/dev/xvdb", "ebs": {"encrypted": "false"}},
+            ]
+        ),
+        True,
+    ),
+    (
+        "karpenter-node-class-encrypted-volumes",
+        "missing",
+        node_class(blockDeviceMappings=None),
+        True,
+    ),
+    (
+        "karpenter-node-class-encrypted-volumes",
+        "unreadable",
+        node_class(blockDeviceMappings=[{**ROOT_VOLUME, "ebs": {"encrypted": "yes"}}]),
+        True,
+    ),
+    (
+        "karpenter-node-class-encrypted-volumes",
+        "not a list",
+        node_class(blockDeviceMappings={"deviceName": "/dev/xvda"}),
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "example", NODE_CLASS_CASES, ids=[f"{r}:{c}" for r, c, _, _ in NODE_CLASS_CASES]
+)
+def test_karpenter_node_class_rule(security, example):
+    rule, case, props, fires = example
+    name = f"{rule}-{case}".replace(" ", "-")
+    found = [v for v in analyze(security, NODE_CLASS, props, name=name) if v.policyName == rule]
+    assert bool(found) == fires, f"{rule} on {NODE_CLASS}::{name}: {[v.detail for v in found]}"
+
+
+def test_node_class_rules_match_other_api_versions(security):
+    beta = "kubernetes:karpenter.k8s.aws/v1beta1:EC2NodeClass"
+    found = analyze(security, beta, node_class(metadataOptions=None), name="beta")
+    assert "karpenter-node-class-imdsv2" in {v.policyName for v in found}, found

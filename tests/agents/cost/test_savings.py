@@ -17,10 +17,10 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 HOURS = 730
 
 
-def test_on_demand_turns_every_spot_group_on_demand(prod):
-    groups = on_demand(prod).of_type(NODE_GROUP)
+def test_on_demand_turns_every_spot_group_on_demand(dev):
+    groups = on_demand(dev).of_type(NODE_GROUP)
     assert {g.inputs["capacityType"] for g in groups} == {"ON_DEMAND"}
-    assert any(g.inputs["capacityType"] == "SPOT" for g in prod.of_type(NODE_GROUP))
+    assert any(g.inputs["capacityType"] == "SPOT" for g in dev.of_type(NODE_GROUP))
 
 
 def test_x86_maps_every_graviton_type(dev):

@@ -1,0 +1,170 @@
+"""Workloads: one Deployment per persona, in its namespace under its IRSA service account, with
+the hardened pod, probes, resources, state and scratch volumes and the agents' environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from agents.export import Resource, StackExport
+from agents.personas import load_personas
+from components.workloads import (
+    AgentWorkload,
+    Workloads,
+    WorkloadsArgs,
+    check_workloads,
+)
+from tests.conftest import run_component
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+DIGEST = "sha256:" + "0f" * 32
+IMAGE = f"ghcr.io/platform-team/baseline-agents@{DIGEST}"
+
+
+@pytest.fixture(scope="module")
+def export() -> StackExport:
+    def program() -> dict[str, Any]:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        workloads = Workloads(
+            "workloads",
+            WorkloadsArgs(
+                stack="prod",
+                region="us-east-1",
+                image=IMAGE,
+                agents=[
+                    AgentWorkload(p.name, p.namespace, p.service_account) for p in load_personas()
+                ],
+                interval_seconds=120,
+                otlp_endpoint="http://otel-collector.tracing:4318",
+            ),
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+        return {"deployments": workloads.deployment_names}
+
+    return run_component(program)
+
+
+def deployments(export: StackExport) -> dict[str, Resource]:
+    """Deployments by persona (children are named `workloads-<persona>`)."""
+    return {r.name.removeprefix("workloads-"): r for r in export.of_type(DEPLOYMENT)}
+
+
+def container(deployment: Resource) -> dict[str, Any]:
+    (only,) = deployment.inputs["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def env(deployment: Resource) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container(deployment)["env"]}
+
+
+def test_one_deployment_per_persona_in_its_namespace_under_its_service_account(export):
+    found = deployments(export)
+    personas = {p.name: p for p in load_personas()}
+    assert set(found) == set(personas)
+    for name, deployment in found.items():
+        persona = personas[name]
+        assert deployment.inputs["metadata"]["namespace"] == persona.namespace, deployment.urn
+        pod = deployment.inputs["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] == persona.service_account, deployment.urn
+        assert pod["automountServiceAccountToken"] is False, deployment.urn
+        assert deployment.inputs["spec"]["replicas"] == 1, deployment.urn
+
+
+def test_each_runs_its_personas_loop_on_this_stack(export):
+    for name, deployment in deployments(export).items():
+        c = container(deployment)
+        assert c["command"] + c["args"] == [
+            "python",
+            "-m",
+            "agents",
+            "run",
+            name,
+            "--stack",
+            "prod",
+            "--interval",
+            "120",
+        ], deployment.urn
+        assert c["image"] == IMAGE and c["imagePullPolicy"] == "IfNotPresent", deployment.urn
+
+
+def test_pod_and_container_are_locked_down(export):
+    for deployment in deployments(export).values():
+        pod = deployment.inputs["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, deployment.urn
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        context = container(deployment)["securityContext"]
+        assert context == {
+            "runAsNonRoot": True,
+            "runAsUser": 10001,
+            "runAsGroup": 10001,
+            "readOnlyRootFilesystem": True,
+            "allowPrivilegeEscalation": False,
+            "privileged": False,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        }, deployment.urn
+
+
+def test_probes_hit_the_agents_health_endpoints(export):
+    for deployment in deployments(export).values():
+        c = container(deployment)
+        assert c["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"}]
+        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz", deployment.urn
+        assert c["readinessProbe"]["httpGet"]["path"] == "/readyz", deployment.urn
+        assert c["livenessProbe"]["httpGet"]["port"] == "health", deployment.urn
+
+
+def test_requests_limits_and_writable_volumes_only_where_needed(export):
+    for deployment in deployments(export).values():
+        c = container(deployment)
+        assert set(c["resources"]["requests"]) == {"cpu", "memory"}, deployment.urn
+        assert set(c["resources"]["limits"]) == {"cpu", "memory"}, deployment.urn
+        mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+        assert mounts == {"/var/lib/baseline-agents": "state", "/tmp": "tmp"}, deployment.urn
+        volumes = deployment.inputs["spec"]["template"]["spec"]["volumes"]
+        assert all("emptyDir" in v for v in volumes), deployment.urn
+
+
+def test_environment_selects_dynamodb_the_shared_key_health_and_traces(export):
+    for name, deployment in deployments(export).items():
+        e = env(deployment)
+        assert e["AGENTS_LOCK_BACKEND"] == "dynamodb", deployment.urn
+        assert e["AGENTS_APPROVAL_KEY_SECRET"] == "baseline-agents/approval-key"
+        assert e["AGENTS_STATE_DIR"] == "/var/lib/baseline-agents"
+        assert (e["AGENTS_HEALTH_PORT"], e["AGENTS_HEALTH_HOST"]) == ("8080", "0.0.0.0")
+        assert e["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.tracing:4318"
+        assert e["OTEL_RESOURCE_ATTRIBUTES"] == "deployment.environment=prod"
+        assert e["POD_NAMESPACE"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}, name
+
+
+def test_no_disruption_budget_for_single_replica_agents(export):
+    assert export.of_type("kubernetes:policy/v1:PodDisruptionBudget") == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"image": "ghcr.io/x/agents"}, "repository:tag"),
+        ({"image": "ghcr.io/x/agents@sha256:abc"}, "repository:tag"),
+        ({"interval_seconds": 0}, "interval_seconds"),
+        ({"agents": [AgentWorkload("a", "n", "s"), AgentWorkload("a", "m", "t")]}, "twice"),
+    ],
+)
+def test_bad_args_are_refused(overrides, message):
+    base = {"stack": "dev", "region": "us-east-1", "image": "ghcr.io/x/agents:1"}
+    with pytest.raises(ValueError, match=message):
+        check_workloads(WorkloadsArgs(**{**base, **overrides}))
+
+
+@pytest.mark.parametrize(("stack", "pinned"), [("dev", False), ("prod", True)])
+def test_each_stack_pulls_the_configured_image(stack, pinned, dev, prod):
+    export = dev if stack == "dev" else prod
+    images = {container(d)["image"] for d in export.of_type(DEPLOYMENT)}
+    assert len(images) == 1
+    (image,) = images
+    assert ("@sha256:" in image) == pinned, image
+    assert len(export.of_type(DEPLOYMENT)) == len(load_personas())
