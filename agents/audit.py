@@ -27,6 +27,9 @@ from agents.reserve import retry_on_full
 # One write(2) of at most PIPE_BUF bytes is atomic even for pipes; regular files opened with
 # O_APPEND get whole-write appends on Linux regardless, but keep lines reasonably short anyway.
 MAX_LINE_BYTES = 64 * 1024
+# Free space a line must leave, beyond its own size, for the write to be started: the file
+# system's own metadata (a new block's bookkeeping) comes out of the same space.
+SPACE_MARGIN = 64 * 1024
 
 
 def now_iso() -> str:
@@ -61,6 +64,12 @@ class AuditLog:
     def _write(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
+            # A write(2) that meets a full disk may land in part, leaving a fragment. So the
+            # free space is checked first and a line that would not fit is not started: the
+            # caller frees the state folder's reserve and tries again (agents.reserve).
+            room = os.fstatvfs(fd)
+            if room.f_bavail * room.f_frsize < len(data) + SPACE_MARGIN:
+                raise OSError(errno.ENOSPC, f"no room for a {len(data)}-byte line in {self.path}")
             written = os.write(fd, data)
             if written != len(data):  # a nearly full disk: the leading newline fences it off
                 raise OSError(errno.ENOSPC, f"short write to {self.path}: {written} of {len(data)}")

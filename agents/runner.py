@@ -378,7 +378,7 @@ class Agent:
         )
         # The cooldown starts when the operation does, so a failing one cools down too (the
         # breaker stops a storm of them); one that never ran (awaiting approval) does not.
-        seconds = self.persona.cooldowns.get(operation, 0)
+        seconds = self.persona.cooldowns.get(operation, 0) * self.settings.cooldown_scale
         if status == "started" and seconds:
             self.locks.start_cooldown(self.persona.name, lease.stack, operation, seconds)
 

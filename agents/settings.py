@@ -96,6 +96,12 @@ class AgentSettings(BaseSettings):
     restore_drill_subnet_group: str | None = Field(
         default=None, description="The isolated DB subnet group restore drills use."
     )
+    cooldown_scale: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Scale every persona cooldown down (chaos runs and drills: 0.001); never up.",
+    )
     breaker_fail_max: int = Field(default=3, ge=1, le=1000)
     breaker_reset_s: float = Field(default=600.0, gt=0, le=7 * 86_400)
     cancel_grace_s: float = Field(
