@@ -100,6 +100,13 @@ class LocalDynamoDB:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def pid(self) -> int:
+        """The server's process (the chaos run pauses it to make an outage)."""
+        if self._proc is None:
+            raise RuntimeError("the local DynamoDB is not running")
+        return self._proc.pid
+
     def stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is None:

@@ -116,12 +116,14 @@ _END = {"operation.succeeded", "operation.failed", "operation.interrupted", "out
 def operations(records: list[dict[str, Any]]) -> list[tuple[str, int, str, float, float]]:
     """(stack, token, operation, start, end) of every mutating run that started: from its
     `operation.started` to its last record under the same token (a killed holder has none: its
-    end is then the start of the next lease on the stack, the latest it can have acted)."""
+    end is then the start of the next lease on the stack, the latest it can have acted).
+    Positions are places in the audit log, not timestamps: agents' clocks may be skewed (the run
+    skews them), while the log's append order is one order for all."""
     starts: dict[tuple[str, int], tuple[str, float]] = {}
     ends: dict[tuple[str, int], float] = {}
     acquired: dict[str, list[tuple[float, int]]] = {}
-    for r in records:
-        stack, token, at = r.get("stack"), r.get("token"), _ts(r)
+    for at, r in enumerate(records):
+        stack, token = r.get("stack"), r.get("token")
         if not isinstance(stack, str) or not isinstance(token, int):
             continue
         key = (stack, token)
@@ -161,11 +163,11 @@ def check_overlap(records: list[dict[str, Any]]) -> list[str]:
 
 
 def check_tokens(records: list[dict[str, Any]]) -> list[str]:
+    """Per stack, the tokens of `lock.acquired` increase in the log's append order (a holder
+    writes that line before it can release, so the next holder's line comes after it)."""
     problems = []
     last: dict[str, int] = {}
-    for r in sorted(
-        (r for r in records if r["event"] == "lock.acquired"), key=lambda r: (_ts(r), r["token"])
-    ):
+    for r in (r for r in records if r["event"] == "lock.acquired"):
         stack, token = r["stack"], r["token"]
         if token <= last.get(stack, 0):
             problems.append(f"{stack}: token {token} taken after token {last[stack]}")
@@ -176,29 +178,23 @@ def check_tokens(records: list[dict[str, Any]]) -> list[str]:
 def check_approvals(records: list[dict[str, Any]]) -> list[str]:
     """Every `up` started on a protected stack names an approval consumed for that stack before
     it started, and no approval is consumed twice."""
-    consumed: dict[str, float] = {}
+    consumed: dict[str, int] = {}
     problems = []
-    for r in records:
+    for at, r in enumerate(records):
         if r["event"] == "approval.consumed":
             approval = str(r.get("approval"))
             if approval in consumed:
                 problems.append(f"approval {approval} consumed twice")
-            consumed[approval] = _ts(r)
-    for r in records:
+            consumed[approval] = at
+    for at, r in enumerate(records):
         if r["event"] != "operation.started" or r.get("operation") != "up":
             continue
         if r.get("stack") not in PROTECTED:
             continue
         approval = str(r.get("approval") or "")
-        if not approval or approval not in consumed or consumed[approval] > _ts(r):
+        if not approval or approval not in consumed or consumed[approval] > at:
             problems.append(f"up on {r.get('stack')} (token {r.get('token')}) without approval")
     return problems
-
-
-def _ts(record: dict[str, Any]) -> float:
-    import datetime  # noqa: PLC0415
-
-    return datetime.datetime.fromisoformat(str(record["ts"])).timestamp()
 
 
 # -- the run ---------------------------------------------------------------------------------------
@@ -320,7 +316,7 @@ class Chaos:
                 process.send_signal(sig)
                 self.report.injected[signal.Signals(sig).name] += 1
         elif roll < 0.35 and self.server is not None:
-            pid = self.server.process.pid
+            pid = self.server.pid
             os.kill(pid, signal.SIGSTOP)
             self.report.injected["lock backend paused"] += 1
             time.sleep(self.rng.uniform(1, 4))
@@ -402,7 +398,7 @@ class Chaos:
     def close(self) -> None:
         if self.server is not None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.server.process.pid, signal.SIGCONT)
+                os.kill(self.server.pid, signal.SIGCONT)
             self.server.__exit__(None, None, None)
 
 

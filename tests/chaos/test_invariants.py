@@ -70,3 +70,11 @@ def test_a_torn_line_is_caught():
     assert check_torn(b"\n" + whole + b"\n") == []
     problems = check_torn(b"\n" + whole + b'\n{"ts": "2026-11-29T10:0\n')
     assert len(problems) == 1 and "line 3 is torn" in problems[0]
+
+
+def test_skewed_clocks_do_not_fool_the_checks():
+    # token 2's agent runs 5 s behind: its lines carry earlier timestamps than token 1's, but
+    # the log's append order is the order things happened.
+    first, second = run("dev", 1, 10, 12), run("dev", 2, 6, 7)
+    records = [*first, *second]
+    assert check_tokens(records) == [] and check_overlap(records) == []
