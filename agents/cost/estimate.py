@@ -73,6 +73,17 @@ FREE: dict[str, str] = {
     "aws:sns/topicPolicy:TopicPolicy": "topic policies are free",
     "aws:sns/topicSubscription:TopicSubscription": "email notifications: first 1,000 a month free",
     "aws:secretsmanager/secretVersion:SecretVersion": "billed on the secret",
+    # Karpenter's spot-interruption plumbing: a handful of AWS events a month.
+    "aws:sqs/queue:Queue": "SQS: the first million requests a month are free",
+    "aws:sqs/queuePolicy:QueuePolicy": "queue policies are free",
+    "aws:cloudwatch/eventRule:EventRule": "rules matching AWS service events are free",
+    "aws:cloudwatch/eventTarget:EventTarget": "billed on its rule",
+}
+# Types that cost money the estimate cannot know from the plan: listed as not priced, with why.
+NOT_PRICED: dict[str, str] = {
+    "kubernetes:karpenter.sh/v1:NodePool": "Karpenter's nodes above the node groups' floor "
+    "depend on load (bounded by the NodePool's limits.cpu); to price an expected burst, raise a "
+    "node group's `nodes` in a usage file",
 }
 FREE_PREFIXES: dict[str, str] = {
     "aws:iam/": "IAM is free",
@@ -872,6 +883,9 @@ def estimate(export: StackExport, prices: PriceBook, usage: Usage) -> Estimate:
     for r in billable(export):
         component = export.component_of(r)
         pricer = PRICERS.get(r.type)
+        if r.type in NOT_PRICED:
+            not_priced.append(Unpriced(r.urn, r.name, r.type, component, NOT_PRICED[r.type]))
+            continue
         if pricer is None:
             reason = free_reason(r.type)
             target = free if reason is not None else not_priced

@@ -63,10 +63,10 @@ def render_estimate(est: Estimate) -> str:
         )
     )
     if est.not_priced:
+        n = sum(g.count for g in est.not_priced)
         out += [
             "",
-            f"NOT PRICED (not counted in the total): "
-            f"{sum(g.count for g in est.not_priced)} resources.",
+            f"NOT PRICED (not counted in the total): {n} resource{'s' if n != 1 else ''}.",
             tabulate(
                 [[g.type, g.count, g.reason] for g in est.not_priced],
                 headers=["type", "count", "why"],

@@ -32,20 +32,15 @@ def test_tables_per_resource_component_and_total(exports, capsys, dev_estimate):
     assert f"${dev_estimate.total:,.2f}" in out.splitlines()[0]
     assert "| cluster       | cluster-eks" in out
     assert "| component     |   priced resources |" in out
-    # Only Karpenter's interruption queue and rules, which have no pricing rule.
-    assert "NOT PRICED (not counted in the total): 10 resources." in out
+    # Only Karpenter's NodePool, whose nodes above the floor depend on load.
+    assert "NOT PRICED (not counted in the total): 1 resource." in out
 
 
 def test_json(exports, capsys, dev_estimate):
     assert main(["cost", "--export", str(exports["dev"]), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["monthlyTotal"] == round(dev_estimate.total, 2)
-    assert {g["type"] for g in doc["notPriced"]} == {
-        "aws:sqs/queue:Queue",
-        "aws:sqs/queuePolicy:QueuePolicy",
-        "aws:cloudwatch/eventRule:EventRule",
-        "aws:cloudwatch/eventTarget:EventTarget",
-    }
+    assert {g["type"] for g in doc["notPriced"]} == {"kubernetes:karpenter.sh/v1:NodePool"}
     assert len(doc["resources"]) == len(dev_estimate.lines)
 
 
