@@ -112,9 +112,13 @@ def _run_agent(
                 interval_s=args.interval,
                 approval=args.approval,
                 sleep=SUPERVISOR.sleep,
-                routine=Routines(
-                    agent, restore_drill=settings.restore_drill, interval_s=args.interval
-                ).run,
+                routine=_with_sli(
+                    settings,
+                    agent,
+                    Routines(
+                        agent, restore_drill=settings.restore_drill, interval_s=args.interval
+                    ).run,
+                ),
                 heartbeat=heartbeat,
             )
     finally:
@@ -164,6 +168,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         )
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_VERDICT
+
+
+def _with_sli(settings: AgentSettings, agent: Any, routine: Any) -> Any:
+    """The routine, publishing the SLI point of each pass when `AGENTS_SLI_METRICS` is on."""
+    if not settings.sli_metrics:
+        return routine
+    import boto3  # noqa: PLC0415
+
+    from agents.sli import publishing, region_of  # noqa: PLC0415
+
+    return publishing(
+        routine,
+        persona=agent.persona.name,
+        audit=agent.audit,
+        client_for=lambda stack: boto3.client("cloudwatch", region_name=region_of(stack)),
+    )
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ SKILLS = (
 # Action verbs that only read. Any other action writes and must be scoped (see `_check_scoped`).
 READ_VERBS = ("Describe", "Get", "List", "BatchGet", "Lookup", "Filter", "Search", "View")
 PROJECT_TAG_CONDITION = ("StringEquals", "aws:ResourceTag/project", ("baseline",))
+METRICS_NAMESPACE_CONDITION = ("StringEquals", "cloudwatch:namespace", ("Baseline/Agents",))
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _DNS_LABEL = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
@@ -392,6 +393,12 @@ def _check_scoped(statement: PolicyStatement, where: str, fail: Fail) -> None:
         c.operator == operator and c.key == key and c.values == values for c in statement.conditions
     )
     if tagged or all(_is_scoped_arn(r) for r in statement.resources):
+        return
+    # PutMetricData has no resource ARN: it is scoped by its namespace alone.
+    operator, key, values = METRICS_NAMESPACE_CONDITION
+    if set(writes) == {"cloudwatch:PutMetricData"} and any(
+        c.operator == operator and c.key == key and c.values == values for c in statement.conditions
+    ):
         return
     raise fail(
         f"{where}.Resource",

@@ -96,6 +96,11 @@ class AgentSettings(BaseSettings):
     restore_drill_subnet_group: str | None = Field(
         default=None, description="The isolated DB subnet group restore drills use."
     )
+    sli_metrics: bool = Field(
+        default=False,
+        description="Publish one PassSucceeded/PassFailed point per pass (namespace "
+        "Baseline/Agents) for the SLO alarms.",
+    )
     cooldown_scale: float = Field(
         default=1.0,
         gt=0,

@@ -132,10 +132,34 @@ def test_every_write_is_scoped_by_arn_or_the_project_tag():
             writes = [a for a in s["Action"] if not is_read_action(a)]
             if not writes:
                 continue
-            tagged = s.get("Condition", {}).get("StringEquals", {}).get(
-                "aws:ResourceTag/project"
-            ) == ["baseline"]
-            assert tagged or "*" not in s["Resource"], (p.name, s["Sid"], writes)
+            equals = s.get("Condition", {}).get("StringEquals", {})
+            tagged = equals.get("aws:ResourceTag/project") == ["baseline"]
+            # PutMetricData has no resource ARN; its own namespace is its scope.
+            metrics = writes == ["cloudwatch:PutMetricData"] and equals.get(
+                "cloudwatch:namespace"
+            ) == ["Baseline/Agents"]
+            assert tagged or metrics or "*" not in s["Resource"], (p.name, s["Sid"], writes)
+
+
+def test_put_metric_data_is_refused_without_its_namespace(tmp_path):
+    def _with_statement(statement: dict) -> None:
+        doc = shipped_document()
+        by_name(doc, "data-steward")["iam"].append(statement)
+        load_modified(tmp_path, doc)
+
+    raw: dict = {
+        "Sid": "Metrics",
+        "Effect": "Allow",
+        "Action": ["cloudwatch:PutMetricData"],
+        "Resource": "*",
+    }
+    with pytest.raises(PersonaError, match="must be scoped"):
+        _with_statement(raw)
+    raw["Condition"] = {"StringEquals": {"cloudwatch:namespace": "Baseline/Agents"}}
+    _with_statement(raw)
+    raw["Action"] = ["cloudwatch:PutMetricData", "cloudwatch:DeleteAlarms"]
+    with pytest.raises(PersonaError, match="must be scoped"):
+        _with_statement(raw)
 
 
 def test_the_release_engineer_deploys_through_the_deployer_role():
