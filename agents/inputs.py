@@ -74,10 +74,12 @@ def _oserror(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def read_bytes(
-    path: str | Path, what: str, *, limit: int, error: type[InputError] = InputError
-) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes (see the module docstring)."""
+def open_regular(
+    path: str | Path, what: str, *, error: type[InputError] = InputError
+) -> tuple[int, os.stat_result]:
+    """A read-only file descriptor of a regular file, and its fstat: refuses FIFOs, devices,
+    directories and sockets at once (opened non-blocking, checked again after the open in case
+    the path was swapped), with one line naming the file and `what` it should have been."""
     p = Path(path)
     try:
         mode = os.stat(p).st_mode
@@ -91,12 +93,20 @@ def read_bytes(
         fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
         raise error(f"{p}: cannot read the {what} ({_oserror(exc)})") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # replaced between stat and open
+        os.close(fd)
+        raise error(f"{p}: {_kind(info.st_mode)}, not a regular file; the {what} must be a file")
+    return fd, info
+
+
+def read_bytes(
+    path: str | Path, what: str, *, limit: int, error: type[InputError] = InputError
+) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (see the module docstring)."""
+    p = Path(path)
+    fd, info = open_regular(p, what, error=error)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):  # replaced between stat and open
-            raise error(
-                f"{p}: {_kind(info.st_mode)}, not a regular file; the {what} must be a file"
-            )
         if info.st_size > limit:
             raise error(f"{p}: the {what} is {info.st_size} bytes, more than the {limit} allowed")
         chunks: list[bytes] = []

@@ -42,7 +42,6 @@ import io
 import json
 import os
 import re
-import stat
 import sys
 import tempfile
 import zlib
@@ -53,6 +52,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any, BinaryIO, Protocol
 
 from agents import InputError
+from agents.inputs import open_regular
 from agents.skills import tokens as tokens_mod
 from agents.skills.logparse import (
     SEVERITY_RANK,
@@ -115,37 +115,8 @@ def read_lines(path: str, *, what: str = "log file") -> Iterator[str]:
     return _decoded(stream, raw, source, what)
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
-
-
 def _open_regular(path: str, what: str) -> BinaryIO:
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise LogInputError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
-    except ValueError as exc:  # an embedded NUL
-        raise LogInputError(f"{path!r}: not a usable path for the {what}") from exc
-    if not stat.S_ISREG(mode):
-        raise LogInputError(f"{path}: {_kind(mode)}, not a regular file; the {what} must be a file")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    except OSError as exc:
-        raise LogInputError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):  # swapped between stat and open
-        os.close(fd)
-        raise LogInputError(
-            f"{path}: {_kind(info.st_mode)}, not a regular file; the {what} must be a file"
-        )
+    fd, _ = open_regular(path, what, error=LogInputError)
     return os.fdopen(fd, "rb", buffering=1 << 20)
 
 
