@@ -1,6 +1,7 @@
 """The agents' service-level indicator: one data point per pass, published to CloudWatch for the
 SLO alarms (`components/slo.py`): `PassSucceeded` or `PassFailed` = 1 in the namespace
-`Baseline/Agents`, dimensions `Stack` and `Persona`, in the stack's region.
+`Baseline/Agents`, once with dimensions `Stack` and `Persona` and once with `Stack` alone (what
+the SLO alarms read), in the stack's region.
 
 A pass succeeded when every outcome of it is ok (done, or waiting for an approval); refused by
 a cooldown counts as ok too, since the agent did what it should. Publishing is on with
@@ -31,18 +32,20 @@ def pass_ok(outcomes: Sequence[Outcome]) -> bool:
 
 def publish(client: Any, persona: str, stack: str, ok: bool) -> None:
     """One point for one pass; botocore errors propagate (see `publishing`)."""
+    # Twice: per persona (to see who fails), and per stack alone, which the SLO alarms read
+    # (a metric-math alarm may name at most 10 metrics: 7 personas x 2 counts would not fit).
+    name = "PassSucceeded" if ok else "PassFailed"
+    per_stack = [{"Name": "Stack", "Value": stack}]
     client.put_metric_data(
         Namespace=NAMESPACE,
         MetricData=[
             {
-                "MetricName": "PassSucceeded" if ok else "PassFailed",
-                "Dimensions": [
-                    {"Name": "Stack", "Value": stack},
-                    {"Name": "Persona", "Value": persona},
-                ],
+                "MetricName": name,
+                "Dimensions": [*per_stack, {"Name": "Persona", "Value": persona}],
                 "Value": 1.0,
                 "Unit": "Count",
-            }
+            },
+            {"MetricName": name, "Dimensions": per_stack, "Value": 1.0, "Unit": "Count"},
         ],
     )
 

@@ -13,13 +13,16 @@ from agents.sli import NAMESPACE, pass_ok, publishing
 from tests.agents.test_commands import env, run_json  # noqa: F401 - the CLI fixture
 
 
-def points(metric: str, stack: str, persona: str) -> float:
+def points(metric: str, stack: str, persona: str | None) -> float:
     cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
     now = datetime.datetime.now(datetime.UTC)
+    dimensions = [{"Name": "Stack", "Value": stack}]
+    if persona is not None:
+        dimensions.append({"Name": "Persona", "Value": persona})
     data = cloudwatch.get_metric_statistics(
         Namespace=NAMESPACE,
         MetricName=metric,
-        Dimensions=[{"Name": "Stack", "Value": stack}, {"Name": "Persona", "Value": persona}],
+        Dimensions=dimensions,
         StartTime=now - datetime.timedelta(hours=1),
         EndTime=now + datetime.timedelta(minutes=5),
         Period=3600,
@@ -38,6 +41,15 @@ def test_a_pass_publishes_succeeded_or_failed(env, capsys, monkeypatch):  # noqa
     code, _ = run_json(capsys, "run", "release-engineer", "--stack", "dev", "--once")
     assert code == 1
     assert points("PassFailed", "dev", "release-engineer") == 1
+    # Each point also goes to the per-stack series the SLO alarms read (its own dimension set;
+    # moto's statistics match dimension subsets, so the series are checked by listing them).
+    listed = boto3.client("cloudwatch", region_name="us-east-1").list_metrics(Namespace=NAMESPACE)
+    series = {
+        (m["MetricName"], tuple(sorted(d["Name"] for d in m["Dimensions"])))
+        for m in listed["Metrics"]
+    }
+    for name in ("PassSucceeded", "PassFailed"):
+        assert {(name, ("Stack",)), (name, ("Persona", "Stack"))} <= series, series
 
 
 def test_no_point_without_the_setting(env, capsys):  # noqa: F811
