@@ -59,6 +59,7 @@ _ARN_RESOURCE = {
     "aws:kms/alias:Alias": ("kms", True, "{name}"),
     "aws:cloudwatch/logGroup:LogGroup": ("logs", True, "log-group:{name}"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("cloudwatch", True, "alarm:{name}"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("cloudwatch", True, "alarm:{name}"),
     "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch", False, "dashboard/{name}"),
     "aws:sns/topic:Topic": ("sns", True, "{name}"),
     "aws:s3/bucket:Bucket": ("s3", None, "{name}"),
@@ -85,6 +86,7 @@ _NAME_KEY = {
     "aws:s3/bucket:Bucket": "bucket",
     "aws:rds/instance:Instance": "identifier",
     "aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": "alarmName",
 }
 
 

@@ -27,6 +27,7 @@ PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
 NAT_STRATEGIES = ("single", "per-az")
 AUTOSCALERS = ("karpenter", "none")
 CAPACITY_TYPES = ("spot", "on-demand")
+CHAOS_EXPERIMENTS = ("spot-interruption", "az-network", "rds-failover")
 # A SPOT pool is one instance type in one AZ; several families keep a shortage in one from
 # stranding the workloads (the same count the managed SPOT group asks for).
 SPOT_MIN_FAMILIES = 3
@@ -62,6 +63,8 @@ _GRAVITON_TYPE = re.compile(r"^(?:db\.)?[a-z]+\d+g[a-z]*\.[a-z0-9]+$")
 _REGION = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
 _K8S_VERSION = re.compile(r"^1\.(\d+)$")
 _ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+_SLO = re.compile(r"^(agent-passes|eks-api|database):(\d{2}(?:\.\d{1,4})?)$")
+_SLACK_ID = re.compile(r"^[A-Z0-9]{9,12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _GRAVITON_FAMILY = re.compile(r"^[a-z]+\d+g[a-z]*$")
 _INSTANCE_SIZE = re.compile(r"^(?:nano|micro|small|medium|large|\d*xlarge|metal)$")
@@ -139,6 +142,12 @@ class StackConfig:
     monthly_budget_usd: int
     budget_alert_thresholds: tuple[int, ...]
     cost_anomaly_threshold_usd: int
+    slos: tuple[str, ...]
+    slo_window_days: int
+    pagerduty_integration_url: str
+    slack_team_id: str
+    slack_channel_id: str
+    chaos_experiments: tuple[str, ...]
     environments: tuple[str, ...]
     protected: bool
 
@@ -149,6 +158,13 @@ class StackConfig:
         if self.agent_image_digest:
             return f"{self.agent_image}@{self.agent_image_digest}"
         return f"{self.agent_image}:{self.agent_image_tag}"
+
+    @property
+    def slo_targets(self) -> tuple[tuple[str, float], ...]:
+        """(SLI, target as a fraction) per declared SLO: `agent-passes:99.9` is 0.999."""
+        return tuple(
+            (sli, round(float(pct) / 100, 6)) for sli, pct in (s.split(":") for s in self.slos)
+        )
 
     @property
     def cost_tags(self) -> dict[str, str]:
@@ -427,6 +443,7 @@ def _validate(v: dict[str, Any]) -> None:
         "a positive amount",
         v["costAnomalyThresholdUsd"],
     )
+    _validate_slos(v)
     _check(len(v["environments"]) > 0, "environments", "at least one environment", [])
     for env in v["environments"]:
         _check(
@@ -440,6 +457,66 @@ def _validate(v: dict[str, Any]) -> None:
         "environments",
         "names without repeats",
         list(v["environments"]),
+    )
+
+
+def _validate_slos(v: dict[str, Any]) -> None:
+    """The SLO and paging keys; empty routing values switch that route off."""
+    seen: set[str] = set()
+    for slo in v["slos"]:
+        m = _SLO.match(slo)
+        _check(
+            m is not None and 50 <= float(m.group(2)) < 100,
+            "slos",
+            "`sli:percent` with sli one of agent-passes, eks-api, database and a target from 50 "
+            "to below 100, such as agent-passes:99.9",
+            slo,
+        )
+        assert m is not None
+        _check(m.group(1) not in seen, "slos", "one SLO per SLI", slo)
+        seen.add(m.group(1))
+    _check(1 <= v["sloWindowDays"] <= 90, "sloWindowDays", "1 to 90 days", v["sloWindowDays"])
+    url = v["pagerdutyIntegrationUrl"]
+    _check(
+        not url or bool(re.match(r"^https://[^\s/]+\.[^\s/]+/\S*$", url)),
+        "pagerdutyIntegrationUrl",
+        "an https:// URL (PagerDuty's SNS integration URL), or empty",
+        "<secret>" if url else url,
+    )
+    for key in ("slackTeamId", "slackChannelId"):
+        _check(
+            not v[key] or bool(_SLACK_ID.match(v[key])),
+            key,
+            "a Slack id (9 to 12 upper-case letters and digits), or empty",
+            v[key],
+        )
+    _check(
+        bool(v["slackTeamId"]) == bool(v["slackChannelId"]),
+        "slackChannelId",
+        "to be set together with slackTeamId (both or neither)",
+        v["slackChannelId"],
+    )
+    chaos = v["chaosExperiments"]
+    for exp in chaos:
+        _check(exp in CHAOS_EXPERIMENTS, "chaosExperiments", f"any of {CHAOS_EXPERIMENTS}", exp)
+    _check(len(set(chaos)) == len(chaos), "chaosExperiments", "no repeats", list(chaos))
+    _check(
+        not chaos or bool(v["slos"]),
+        "chaosExperiments",
+        "no experiments without slos (their page alarms are the stop conditions)",
+        list(chaos),
+    )
+    _check(
+        "rds-failover" not in chaos or v["dbMultiAz"],
+        "chaosExperiments",
+        "rds-failover only with dbMultiAz true (a single-AZ instance has no standby)",
+        list(chaos),
+    )
+    _check(
+        "spot-interruption" not in chaos or v["autoscaler"] == "karpenter",
+        "chaosExperiments",
+        "spot-interruption only with autoscaler karpenter (it targets Karpenter's nodes)",
+        list(chaos),
     )
 
 
@@ -559,4 +636,12 @@ def from_pulumi() -> StackConfig:
 
     values: dict[str, Any] = dict(runtime_config.get_config_env())
     values.update(runtime_config.CONFIG.get())
-    return parse(values, pulumi.get_stack())
+    cfg = parse(values, pulumi.get_stack())
+    secret = f"{PROJECT}:pagerdutyIntegrationUrl"
+    if cfg.pagerduty_integration_url and not runtime_config.is_config_secret(secret):
+        # The URL lets anyone page the on-call: never in clear in the stack file.
+        raise ConfigError(
+            f"config key '{secret}': must be a secret; set it with "
+            f"`pulumi config set --secret pagerdutyIntegrationUrl <url>`"
+        )
+    return cfg

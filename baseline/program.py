@@ -18,10 +18,12 @@ from components.audit import Audit, AuditArgs
 from components.autoscaling import DISCOVERY_TAG, Autoscaling, AutoscalingArgs
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
+from components.fis import Fis, FisArgs
 from components.identity import Identity, IdentityArgs, IrsaIdentity
 from components.logging import Logging, LoggingArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
+from components.slo import Slo, SloArgs, SloSpec
 from components.telemetry import Telemetry, TelemetryArgs
 from components.workloads import AgentWorkload, Workloads, WorkloadsArgs
 
@@ -216,6 +218,49 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         on_primary,
     )
 
+    slo = None
+    if cfg.slos:
+        slo = Slo(
+            "slo",
+            SloArgs(
+                stack=cfg.stack,
+                region=cfg.region,
+                account_id=account_id,
+                slos=[SloSpec(sli, target, cfg.slo_window_days) for sli, target in cfg.slo_targets],
+                ticket_topic_arn=observability.alert_topic_arn,
+                topic_kms_key_arn=observability.alert_key_arn,
+                cluster_name=cluster_name,
+                db_instance_identifier=database.instance_identifier,
+                # Kept secret in the state and the plan: the URL lets anyone page the on-call.
+                pagerduty_integration_url=(
+                    pulumi.Output.secret(cfg.pagerduty_integration_url)
+                    if cfg.pagerduty_integration_url
+                    else None
+                ),
+                slack_team_id=cfg.slack_team_id or None,
+                slack_channel_id=cfg.slack_channel_id or None,
+            ),
+            on_primary,
+        )
+
+    if slo is not None and cfg.chaos_experiments:
+        Fis(
+            "fis",
+            FisArgs(
+                stack=cfg.stack,
+                region=cfg.region,
+                account_id=account_id,
+                stop_alarm_arns=slo.page_alarm_arns,
+                experiments=cfg.chaos_experiments,
+                cluster_name=cluster_name,
+                vpc_id=network.vpc_id,
+                # The first AZ's private (nodes) and database subnets.
+                az_subnet_ids=[network.private_subnet_ids[0], network.database_subnet_ids[0]],
+                db_instance_arn=database.instance_arn,
+            ),
+            on_primary,
+        )
+
     outputs: dict[str, Any] = {
         "stack": cfg.stack,
         "region": cfg.region,
@@ -237,6 +282,8 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         "alertTopicArn": observability.alert_topic_arn,
         "dashboardName": observability.dashboard_name,
         "budgetName": observability.budget_name,
+        "sloDashboardName": slo.dashboard_name if slo else None,
+        "sloPageAlarmNames": slo.page_alarm_names if slo else [],
         "trailArn": None,
     }
 

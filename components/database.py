@@ -113,6 +113,7 @@ class Database(pulumi.ComponentResource):
     port: pulumi.Output[int]
     master_user_secret_arn: pulumi.Output[str | None]  # None only before RDS made the secret
     security_group_id: pulumi.Output[str]
+    instance_arn: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str]
     dr_kms_key_arn: pulumi.Output[str] | None
 
@@ -272,6 +273,7 @@ class Database(pulumi.ComponentResource):
             )
 
         self.instance_identifier = instance.identifier
+        self.instance_arn = instance.arn
         self.endpoint = instance.endpoint
         self.address = instance.address
         self.port = instance.port

@@ -413,6 +413,7 @@ def dashboard_body(
 
 class Observability(pulumi.ComponentResource):
     alert_topic_arn: pulumi.Output[str]
+    alert_key_arn: pulumi.Output[str]
     dashboard_name: pulumi.Output[str]
     budget_name: pulumi.Output[str]
     alarm_names: list[pulumi.Output[str]]
@@ -579,6 +580,7 @@ class Observability(pulumi.ComponentResource):
         )
 
         self.alert_topic_arn = topic.arn
+        self.alert_key_arn = key.arn
         self.dashboard_name = dashboard.dashboard_name
         self.budget_name = budget.name
         self.alarm_names = [a.name for a in alarms]

@@ -78,9 +78,14 @@ FREE: dict[str, str] = {
     "aws:sqs/queuePolicy:QueuePolicy": "queue policies are free",
     "aws:cloudwatch/eventRule:EventRule": "rules matching AWS service events are free",
     "aws:cloudwatch/eventTarget:EventTarget": "billed on its rule",
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": "AWS Chatbot is free",
+    "aws:fis/experimentTemplate:ExperimentTemplate": "FIS bills action-minutes while an "
+    "experiment runs; an idle template is free",
 }
 # Types that cost money the estimate cannot know from the plan: listed as not priced, with why.
 NOT_PRICED: dict[str, str] = {
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": "composite alarms are $0.50 a month each "
+    "(CloudWatch pricing), a price the price file does not hold yet",
     "kubernetes:karpenter.sh/v1:NodePool": "Karpenter's nodes above the node groups' floor "
     "depend on load (bounded by the NodePool's limits.cpu); to price an expected burst, raise a "
     "node group's `nodes` in a usage file",

@@ -61,7 +61,13 @@ def test_prod_runs_an_on_demand_baseline_with_karpenter_burst(prod):
 
 
 def test_without_karpenter_the_managed_groups_scale_as_before():
-    export = plan("prod", autoscaler="none", workloadOnDemandMax=6, workloadSpotMax=10)
+    export = plan(
+        "prod",
+        autoscaler="none",
+        workloadOnDemandMax=6,
+        workloadSpotMax=10,
+        chaosExperiments=["az-network", "rds-failover"],  # no Karpenter nodes to interrupt
+    )
     assert custom(export, "kubernetes:karpenter.sh/v1:NodePool") == []
     assert custom(export, "aws:sqs/queue:Queue") == []
     groups = {g.name: g for g in custom(export, "aws:eks/nodeGroup:NodeGroup")}

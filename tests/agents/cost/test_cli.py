@@ -33,14 +33,17 @@ def test_tables_per_resource_component_and_total(exports, capsys, dev_estimate):
     assert "| cluster       | cluster-eks" in out
     assert "| component     |   priced resources |" in out
     # Only Karpenter's NodePool, whose nodes above the floor depend on load.
-    assert "NOT PRICED (not counted in the total): 1 resource." in out
+    assert "NOT PRICED (not counted in the total): 7 resources." in out
 
 
 def test_json(exports, capsys, dev_estimate):
     assert main(["cost", "--export", str(exports["dev"]), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["monthlyTotal"] == round(dev_estimate.total, 2)
-    assert {g["type"] for g in doc["notPriced"]} == {"kubernetes:karpenter.sh/v1:NodePool"}
+    assert {g["type"] for g in doc["notPriced"]} == {
+        "kubernetes:karpenter.sh/v1:NodePool",
+        "aws:cloudwatch/compositeAlarm:CompositeAlarm",  # the SLOs' (price not in the file)
+    }
     assert len(doc["resources"]) == len(dev_estimate.lines)
 
 
