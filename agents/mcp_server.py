@@ -85,10 +85,10 @@ class MCPServerError(AgentsError):
 
 
 # -- the two tools of this module ----------------------------------------------------------------
-def _fit(head: list[str], lines: list[str], budget: int, what: str) -> str:
-    from agents.skills import tokens  # noqa: PLC0415
+def _fit_lines(head: list[str], lines: list[str], budget: int, what: str) -> str:
+    from agents.skills.tokens import fit_lines  # noqa: PLC0415 - the SDK-free import stays light
 
-    return tokens.fit(head, lines, budget, lambda d: f"+{len(d)} more {what}").text
+    return fit_lines(head, lines, budget, what)
 
 
 def _status(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
@@ -123,7 +123,7 @@ def _status(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str, A
         f"cooldown {c['stack']}: {c['persona']} {c['operation']} {c['seconds']}s"
         for c in data["cooldowns"]
     ]
-    return _fit(head, lines, budget, "status lines"), data
+    return _fit_lines(head, lines, budget, "status lines"), data
 
 
 def _findings(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
@@ -149,7 +149,7 @@ def _findings(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str,
         + (f" -> {s.finding.proposed_action}" if s.finding.proposed_action else "")
         for s in shown
     ]
-    return _fit(head, lines, budget, "findings"), {
+    return _fit_lines(head, lines, budget, "findings"), {
         "total": len(found),
         "findings": [s.to_json() for s in shown],
     }

@@ -208,10 +208,6 @@ def _table(rows: list[list[Any]], headers: list[str]) -> str:
     return tabulate(rows, headers=headers, tablefmt="github")
 
 
-def _fit_rows(head: list[str], rows: list[str], budget: int, what: str) -> str:
-    return tokens.fit(head, rows, budget, lambda d: f"+{len(d)} more {what}").text
-
-
 def _plan(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
     from collections import Counter  # noqa: PLC0415
 
@@ -219,7 +215,7 @@ def _plan(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[s
     counts = Counter((export.component_of(r), r.type) for r in export if r.managed)
     rows = sorted(((c, t, n) for (c, t), n in counts.items()), key=lambda x: (x[0], -x[2]))
     head = [f"stack {args.stack} ({args.source}): {sum(counts.values())} managed resources"]
-    text = _fit_rows(head, [f"{c} {t} x{n}" for c, t, n in rows], budget, "types")
+    text = tokens.fit_lines(head, [f"{c} {t} x{n}" for c, t, n in rows], budget, "types")
     return text, {
         "stack": args.stack,
         "source": args.source,
@@ -242,7 +238,7 @@ def _gate(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[s
         f"{v.detail}"
         for v in violations
     ]
-    return _fit_rows(head, lines, budget, "violations"), {"violations": result.to_json()}
+    return tokens.fit_lines(head, lines, budget, "violations"), {"violations": result.to_json()}
 
 
 def _cost(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
@@ -251,7 +247,7 @@ def _cost(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[s
     est = estimate(ctx.export(args.stack, args.source), load_prices(), load_usage())
     head = [f"monthly cost of {args.stack} ({args.source}): ${est.total:,.2f}"]
     lines = [f"{c}: ${m:,.2f} ({n} priced)" for c, m, n in est.by_component()]
-    return _fit_rows(head, lines, budget, "components"), est.to_json()
+    return tokens.fit_lines(head, lines, budget, "components"), est.to_json()
 
 
 def _summarize(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
@@ -270,7 +266,7 @@ def _drift(args: LockInput, ctx: SkillContext, budget: int) -> tuple[str, dict[s
     result = ctx.live().drift_check(args.stack)
     steps = [f"{s.op} {s.type} {s.name}" for s in result.steps if s.op != "same"]
     head = [f"drift on {args.stack}: {len(steps)} resource(s) differ from the state"]
-    return _fit_rows(head, steps, budget, "drifted resources"), {
+    return tokens.fit_lines(head, steps, budget, "drifted resources"), {
         "stack": args.stack,
         "drifted": steps,
     }
@@ -284,7 +280,10 @@ def _history(args: HistoryInput, ctx: SkillContext, budget: int) -> tuple[str, d
         for e in entries
     ]
     head = [f"history of {args.stack}: last {len(entries)} update(s), newest first"]
-    return _fit_rows(head, lines, budget, "updates"), {"stack": args.stack, "updates": entries}
+    return tokens.fit_lines(head, lines, budget, "updates"), {
+        "stack": args.stack,
+        "updates": entries,
+    }
 
 
 def _lock(args: LockInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
@@ -308,7 +307,7 @@ def _lock(args: LockInput, ctx: SkillContext, budget: int) -> tuple[str, dict[st
         )
     ]
     lines = [f"waiting: {w.persona} (priority {w.priority})" for w in waiting]
-    return _fit_rows(head, lines, budget, "waiters"), data
+    return tokens.fit_lines(head, lines, budget, "waiters"), data
 
 
 def _audit(args: AuditInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
@@ -323,7 +322,7 @@ def _audit(args: AuditInput, ctx: SkillContext, budget: int) -> tuple[str, dict[
         for r in records
     ]
     head = [f"audit log: {len(records)} record(s), newest first"]
-    return _fit_rows(head, lines, budget, "records"), {"records": records}
+    return tokens.fit_lines(head, lines, budget, "records"), {"records": records}
 
 
 def _memory(args: MemoryInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:

@@ -98,3 +98,8 @@ def fit(
         if tokens <= budget:
             return Fitted(text, tokens, kept, len(blocks) - kept)
         kept -= 1  # kept == 0 always fits: checked above
+
+
+def fit_lines(head: Sequence[str], lines: Sequence[str], budget: int | None, what: str) -> str:
+    """`fit` for one line per fact: the lines left out are counted as `+N more <what>`."""
+    return fit(head, lines, budget, lambda dropped: f"+{len(dropped)} more {what}").text
