@@ -203,14 +203,6 @@ def _unchecked(stack: str, error: CheckError, persona: str) -> Finding:
 # ---------------------------------------------------------------- collection
 
 
-def _utc(now: datetime.datetime | None) -> datetime.datetime:
-    return utc(now)
-
-
-def _iso(value: Any) -> str:
-    return iso(value)
-
-
 def _watches(alarm: dict[str, Any], composite: bool) -> str:
     if composite:
         return f"rule {alarm.get('AlarmRule', '')}"[:REASON_CHARS]
@@ -238,7 +230,7 @@ def _state(alarm: dict[str, Any], composite: bool) -> AlarmState:
         alarm_type="composite" if composite else "metric",
         state=alarm["StateValue"],
         reason=" ".join(str(alarm.get("StateReason", "")).split())[:REASON_CHARS],
-        since=_iso(since),
+        since=iso(since),
         actions_enabled=bool(alarm.get("ActionsEnabled", True)),
         description=str(alarm.get("AlarmDescription") or ""),
         watches=_watches(alarm, composite),
@@ -263,7 +255,7 @@ def _history(
             if summary.endswith("to ALARM"):
                 into_alarm += 1
             if len(items) < HISTORY_ITEMS:
-                items.append(HistoryItem(_iso(item.get("Timestamp")), summary[:REASON_CHARS]))
+                items.append(HistoryItem(iso(item.get("Timestamp")), summary[:REASON_CHARS]))
     return dataclasses.replace(alarm, history=tuple(items), transitions_to_alarm=into_alarm)
 
 
@@ -283,7 +275,7 @@ def alarm_status(
         raise InputError("stack must be a stack name such as 'dev'")
     if not 1 <= history_hours <= MAX_HISTORY_HOURS:
         raise InputError(f"history_hours must be 1 to {MAX_HISTORY_HOURS}, got {history_hours}")
-    at = _utc(now)
+    at = utc(now)
     prefix = prefix or f"baseline-{stack}-"
     region = str(getattr(getattr(client, "meta", None), "region_name", "") or "unknown")
     errors: list[CheckError] = []
@@ -306,7 +298,7 @@ def alarm_status(
     except (ClientError, BotoCoreError) as exc:
         errors.append(_check_error(exc, "cloudwatch", "DescribeAlarms", region))
         return AlarmReport(
-            stack, prefix, region, _iso(at), history_hours, 0, (), tuple(errors), listed=False
+            stack, prefix, region, iso(at), history_hours, 0, (), tuple(errors), listed=False
         )
 
     start = at - datetime.timedelta(hours=history_hours)
@@ -324,7 +316,7 @@ def alarm_status(
         stack=stack,
         prefix=prefix,
         region=region,
-        checked_at=_iso(at),
+        checked_at=iso(at),
         history_hours=history_hours,
         alarms_seen=seen,
         alarms=tuple(with_history),

@@ -149,14 +149,6 @@ def _region(client: Any) -> str:
     return str(getattr(getattr(client, "meta", None), "region_name", "") or "unknown")
 
 
-def _utc(now: datetime.datetime | None) -> datetime.datetime:
-    return utc(now)
-
-
-def _iso(value: Any) -> str:
-    return iso(value)
-
-
 def _age(iso: str, now: datetime.datetime) -> datetime.timedelta | None:
     return now - datetime.datetime.fromisoformat(iso) if iso else None
 
@@ -480,7 +472,7 @@ def _instance(description: dict[str, Any]) -> InstanceBackups:
         encrypted=bool(description.get("StorageEncrypted")),
         kms_key_id=str(description.get("KmsKeyId") or ""),
         retention_days=int(description.get("BackupRetentionPeriod") or 0),
-        latest_restorable=_iso(description.get("LatestRestorableTime")),
+        latest_restorable=iso(description.get("LatestRestorableTime")),
         declared_dr=tuple(
             str(r.get("DBInstanceAutomatedBackupsArn", ""))
             for r in description.get("DBInstanceAutomatedBackupsReplications") or []
@@ -498,7 +490,7 @@ def _snapshots(rds: Any, instance_id: str) -> tuple[SnapshotInfo, ...]:
                     snapshot_id=str(snap.get("DBSnapshotIdentifier", "")),
                     snapshot_type=str(snap.get("SnapshotType", "")),
                     status=str(snap.get("Status", "")),
-                    created=_iso(snap.get("SnapshotCreateTime")),
+                    created=iso(snap.get("SnapshotCreateTime")),
                     encrypted=bool(snap.get("Encrypted")),
                     kms_key_id=str(snap.get("KmsKeyId") or ""),
                 )
@@ -526,8 +518,8 @@ def _dr_copies(rds_dr: Any, resource_id: str) -> tuple[DrCopy, ...]:
                         encrypted=bool(backup.get("Encrypted")),
                         kms_key_id=str(backup.get("KmsKeyId") or ""),
                         retention_days=int(retention) if retention is not None else None,
-                        earliest_restorable=_iso(window.get("EarliestTime")),
-                        latest_restorable=_iso(window.get("LatestTime")),
+                        earliest_restorable=iso(window.get("EarliestTime")),
+                        latest_restorable=iso(window.get("LatestTime")),
                     )
                 )
     except ClientError as exc:
@@ -571,7 +563,7 @@ def backup_check(
         raise InputError("stack must be a stack name such as 'dev'")
     if not 1 <= min_retention_days <= 35:
         raise InputError(f"min_retention_days must be 1 to 35, got {min_retention_days}")
-    at = _utc(now)
+    at = utc(now)
     region = _region(rds)
     dr_region = _region(rds_dr) if rds_dr is not None else None
     errors: list[CheckError] = []
@@ -585,7 +577,7 @@ def backup_check(
             stack=stack,
             region=region,
             dr_region=dr_region,
-            checked_at=_iso(at),
+            checked_at=iso(at),
             min_retention_days=min_retention_days,
             instances=tuple(instances),
             errors=tuple(errors),
@@ -878,7 +870,7 @@ def restore_drill(
                 drill_instance_id="",
                 region=region,
                 restored_from="",
-                requested_at=_iso(requested),
+                requested_at=iso(requested),
                 recovery_seconds=None,
                 final_status="",
                 problems=(
@@ -916,7 +908,7 @@ def restore_drill(
             drill_instance_id=drill_id,
             region=region,
             restored_from=restored_from,
-            requested_at=_iso(requested),
+            requested_at=iso(requested),
             recovery_seconds=recovery,
             final_status=status,
             problems=tuple(problems),

@@ -255,10 +255,6 @@ def _unchecked(stack: str, error: CheckError, persona: str) -> Finding:
 # ---------------------------------------------------------------- collection
 
 
-def _utc(now: datetime.datetime | None) -> datetime.datetime:
-    return utc(now)
-
-
 def _float(value: Any) -> float | None:
     try:
         return float(value)
@@ -373,7 +369,7 @@ def spend_report(
         raise InputError("stack must be a stack name such as 'dev'")
     if not 2 <= weeks <= MAX_WEEKS:
         raise InputError(f"weeks must be 2 to {MAX_WEEKS} (growth compares two weeks), got {weeks}")
-    at = _utc(now)
+    at = utc(now)
     end = at.date()
     start = end - datetime.timedelta(days=7 * weeks)
     region = str(getattr(getattr(ce, "meta", None), "region_name", "") or "unknown")

@@ -255,10 +255,6 @@ def _unchecked(stack: str, error: CheckError, persona: str) -> Finding:
 # ---------------------------------------------------------------- collection
 
 
-def _utc(now: datetime.datetime | None) -> datetime.datetime:
-    return utc(now)
-
-
 def _iso(value: Any) -> str:
     return iso(value, default=str(value or ""))
 
@@ -338,7 +334,7 @@ def sensitive_events(
     bad arguments raise `InputError`."""
     if not 1 <= hours <= MAX_HOURS:
         raise InputError(f"hours must be 1 to {MAX_HOURS} (90 days of event history), got {hours}")
-    end = _utc(now)
+    end = utc(now)
     start = end - datetime.timedelta(hours=hours)
     region = str(getattr(getattr(cloudtrail, "meta", None), "region_name", "") or "unknown")
     seen: dict[str, TrailEvent] = {}
