@@ -80,12 +80,13 @@ COPY --from=pulumi /opt/pulumi /opt/pulumi
 COPY --from=builder /app/.venv /app/.venv
 WORKDIR /app
 COPY pyproject.toml Pulumi.yaml Pulumi.*.yaml __main__.py ./
+COPY toolchain ./toolchain
 COPY agents ./agents
 COPY baseline ./baseline
 COPY components ./components
 COPY policies ./policies
 USER 10001:10001
-# Kubernetes probes /healthz and /readyz instead (agents/health.py); Docker's own check would need
+# Kubernetes probes /healthz and /readyz instead (agents/runtime/health.py); Docker's own check would need
 # the health port set and a client in the image, and the kubelet ignores it.
 HEALTHCHECK NONE
 ENTRYPOINT ["python", "-m", "agents"]

@@ -1,25 +1,24 @@
-"""Ops agents and the tools they share: the offline plan, stack exports, personas and (later) the
-policy gate, cost estimate, coordination protocol and the Automation API gateway.
+"""The ops agents: personas that run the stacks through the Pulumi Automation API.
 
-`python -m agents --help` lists the commands.
+Rooms, bottom up (a module imports only from its own floor or below; `tests/test_layout.py`
+walks the imports):
+
+- `protocol`: coordination and safety, and the records: settings, audit log, locks, approvals,
+  circuit breakers, state folder, findings store, process supervision.
+- `runtime`: the Pulumi CLI and its gateway, the runner that applies the protocol to each
+  operation, health endpoints, telemetry, SLI points, status.
+- `skills`: the read-only skills behind one registry (logs, summaries, memory, AWS checks).
+- `routines` (each persona's job per pass) and `mcp` (the MCP server and its tokens).
+- `cli`: `python -m agents`, on top of everything.
+
+Beneath all of it: `toolchain` (exports, offline plan, gate, cost) and `baseline` (the program
+and the personas' data). `python -m agents --help` lists the commands.
 """
 
-from pathlib import Path
-from typing import Any
+from toolchain import InputError, ToolchainError
+
+__all__ = ["AgentsError", "InputError", "ToolchainError"]
 
 
-class AgentsError(Exception):
+class AgentsError(ToolchainError):
     """Base of the agents' errors; the message says what the user must change."""
-
-
-class InputError(AgentsError):
-    """Bad user input (a file, an argument, a config value): the command line exits 2."""
-
-
-def read_yaml(path: Path, what: str, error: type[InputError] = InputError) -> Any:
-    """A YAML file's document (None when empty); a file that cannot be read or parsed raises
-    `error` with one line naming the file and `what` it should have been. The checks (regular
-    file, 1 MiB, UTF-8, bounded aliases and depth, no duplicate keys) are `agents.inputs`'s."""
-    from agents.inputs import read_yaml_file  # noqa: PLC0415 - agents.inputs imports this module
-
-    return read_yaml_file(path, what, error=error)

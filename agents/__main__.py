@@ -1,5 +1,5 @@
 import sys
 
-from agents.cli import main
+from agents.cli.main import main
 
 sys.exit(main())

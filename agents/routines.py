@@ -42,12 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agents import AgentsError
-from agents.findings import Finding, FindingStore, PassResult
+from agents import AgentsError, ToolchainError
+from agents.protocol.findings import Finding, FindingStore, PassResult
 
 if TYPE_CHECKING:
-    from agents.export import StackExport
-    from agents.runner import Agent, Outcome
+    from agents.runtime.runner import Agent, Outcome
+    from toolchain.export import StackExport
 
 Aws = Callable[[str, str | None], Any]
 
@@ -90,7 +90,7 @@ class Pass:
         the finding `<name>.unchecked` and checks nothing (fail closed)."""
         try:
             found = list(run())
-        except AgentsError as exc:
+        except ToolchainError as exc:
             self.found(
                 f"{name}.unchecked",
                 "high",
@@ -118,8 +118,8 @@ class StackFacts:
 
     @classmethod
     def of(cls, stack: str, export: StackExport | None) -> StackFacts:
-        from agents.plan import read_stack_config, stack_config_file  # noqa: PLC0415
         from baseline.config import parse  # noqa: PLC0415
+        from toolchain.plan import read_stack_config, stack_config_file  # noqa: PLC0415
 
         config = parse(read_stack_config(stack_config_file(stack)), stack)
 
@@ -173,7 +173,7 @@ class Routines:
 
     # -- one pass ---------------------------------------------------------------------------
     def run(self, stack: str, approval: str | None = None) -> list[Outcome]:
-        from agents.runner import Outcome  # noqa: PLC0415
+        from agents.runtime.runner import Outcome  # noqa: PLC0415
 
         work = Pass(self.persona, stack)
         handler = ROUTINES.get(self.persona, Routines.preview_only)
@@ -250,7 +250,8 @@ class Routines:
         of the state) usually outlasts a pass interval, so the last export read is kept in
         `<state_dir>/exports/<stack>.json` (0600; the gateway has redacted its secrets) and used
         while the cooldown holds; None when there has never been one."""
-        from agents.export import load_export, write_atomic  # noqa: PLC0415
+        from toolchain.export import load_export  # noqa: PLC0415
+        from toolchain.inputs import write_atomic  # noqa: PLC0415
 
         out = self.agent.perform(work.stack, "export")
         work.outcomes.append(out)
@@ -266,7 +267,7 @@ class Routines:
         return None
 
     def reliability(self, work: Pass, _approval: str | None) -> None:
-        from agents.breakers import breaker_states  # noqa: PLC0415
+        from agents.protocol.breakers import breaker_states  # noqa: PLC0415
 
         outcomes = self.agent.watchdog(work.stack)
         work.outcomes += outcomes
@@ -339,7 +340,7 @@ class Routines:
         )
 
     def _gate(self, work: Pass, export: StackExport) -> list[Finding]:
-        from agents.policy_gate import CONFIG_DIR, run_gate  # noqa: PLC0415
+        from toolchain.gate import CONFIG_DIR, run_gate  # noqa: PLC0415
 
         result = run_gate(export, CONFIG_DIR / work.stack)
         found = []
@@ -482,7 +483,7 @@ class Routines:
         )
 
     def _budget(self, work: Pass, export: StackExport, facts: StackFacts) -> list[Finding]:
-        from agents.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+        from toolchain.cost import estimate, load_prices, load_usage  # noqa: PLC0415
 
         est = estimate(export, load_prices(), load_usage())
         share = est.total / facts.monthly_budget_usd
@@ -512,8 +513,8 @@ class Routines:
         A proposal for the master-architect; nothing is applied."""
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
-        from agents.cost import estimate, load_prices, load_usage  # noqa: PLC0415
-        from agents.cost.savings import transform  # noqa: PLC0415
+        from toolchain.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+        from toolchain.cost.savings import transform  # noqa: PLC0415
 
         cloudwatch = self.aws("cloudwatch", facts.region)
         found = []

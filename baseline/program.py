@@ -12,8 +12,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from agents.personas import load_personas
 from baseline.config import StackConfig
+from baseline.personas import load_personas
 from components.audit import Audit, AuditArgs
 from components.autoscaling import DISCOVERY_TAG, Autoscaling, AutoscalingArgs
 from components.cluster import Cluster, ClusterArgs

@@ -19,9 +19,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from agents.cost import estimate, load_prices, load_usage
-from agents.export import StackExport, parse_export
-from agents.plan import run_plan
+from toolchain.cost import estimate, load_prices, load_usage
+from toolchain.export import StackExport, parse_export
+from toolchain.plan import run_plan
 
 TARGET_SECONDS = {"prod plan": 1.0}
 

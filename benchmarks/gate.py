@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
-from agents.export import StackExport
-from agents.plan import run_plan
+from toolchain.export import StackExport
+from toolchain.plan import run_plan
 
 if TYPE_CHECKING:
     from benchmarks.cost import replicated
@@ -43,7 +43,7 @@ TARGET_SECONDS = {"prod plan": 1.5}
 VERDICT_EXITS = (0, 1)  # no mandatory violation / some
 
 _START_PACKS = """
-from agents.policy_gate import Gate
+from toolchain.gate import Gate
 with Gate():
     pass
 """

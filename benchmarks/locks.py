@@ -4,7 +4,8 @@ N processes (spawned, started together) each loop for a fixed time over: acquire
 in the queue, polling every `--poll-ms`), hold it for `--hold-ms`, release it. Reported per backend
 and process count: acquire latency (from the call until the lease is granted, queueing included)
 and release latency, p50 and p95, and throughput (lease hand-overs per second, all processes
-together). The DynamoDB backend runs against a local moto server (`agents.locks.localdb`) on
+together). The DynamoDB backend runs against a local moto server (`agents.protocol.locks.localdb`)
+on
 127.0.0.1, so its figures measure the protocol's round trips through moto, not AWS's latency.
 
 Run: `.venv/bin/python benchmarks/locks.py [--processes 1 8] [--seconds 3] [--json]`.
@@ -26,11 +27,11 @@ from typing import Any
 
 from tabulate import tabulate
 
-from agents.locks import new_owner
-from agents.locks.base import PollingBackend
-from agents.locks.dynamodb import DynamoDBLockBackend, dynamodb_client, ensure_table
-from agents.locks.file import FileLockBackend
-from agents.locks.localdb import LocalDynamoDB
+from agents.protocol.locks import new_owner
+from agents.protocol.locks.base import PollingBackend
+from agents.protocol.locks.dynamodb import DynamoDBLockBackend, dynamodb_client, ensure_table
+from agents.protocol.locks.file import FileLockBackend
+from agents.protocol.locks.localdb import LocalDynamoDB
 
 REGION = "us-east-1"
 STACK = "bench"

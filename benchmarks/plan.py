@@ -25,7 +25,7 @@ TARGET_SECONDS = {"prod": 5.0}
 # The child runs the command line's own entry point, then reports its peak RSS (KiB on Linux).
 _CHILD = """
 import resource, sys
-from agents.cli import main
+from agents.cli.main import main
 rc = main(sys.argv[1:])
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 sys.exit(rc)

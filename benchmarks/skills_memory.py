@@ -33,9 +33,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from agents.inputs import read_yaml_file
 from agents.skills import tokens
 from agents.skills.memory import Embedder, Memory, load_embedder, render, vectors_available
+from toolchain.inputs import read_yaml_file
 
 DATA = Path(__file__).resolve().parent / "data" / "memory"
 K = 5

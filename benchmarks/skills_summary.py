@@ -20,8 +20,6 @@ from typing import Any
 
 from tabulate import tabulate
 
-from agents.export import StackExport, parse_export
-from agents.plan import run_plan
 from agents.skills.summarize import (
     check_summary,
     cost_estimate,
@@ -30,6 +28,8 @@ from agents.skills.summarize import (
     summarize_infra,
 )
 from agents.skills.tokens import count
+from toolchain.export import StackExport, parse_export
+from toolchain.plan import run_plan
 
 TARGET_REDUCTION = {"prod plan": 95.0}
 

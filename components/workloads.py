@@ -121,7 +121,7 @@ def agent_env(args: WorkloadsArgs, persona: str) -> list[dict[str, Any]]:
         "AGENTS_HEALTH_PORT": str(HEALTH_PORT),
         # The agent listens on loopback by default; the kubelet probes the pod's address.
         "AGENTS_HEALTH_HOST": "0.0.0.0",
-        # One PassSucceeded/PassFailed point per pass for the agents' SLO (agents.sli).
+        # One PassSucceeded/PassFailed point per pass for the agents' SLO (agents.runtime.sli).
         "AGENTS_SLI_METRICS": "true",
         "AWS_REGION": args.region,
         "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={args.stack}",

@@ -1,5 +1,6 @@
 """Shared fixtures. Programs run under the one mock runtime of the product itself
-(`agents.mocks.PlatformMocks`, keyed by type token), installed afresh by `agents.plan.run_program`
+(`toolchain.mocks.PlatformMocks`, keyed by type token), installed afresh by
+`toolchain.plan.run_program`
 for each run, so tests see exactly what the offline plan and the policy gate see."""
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from agents.export import Resource, StackExport
-from agents.plan import read_stack_config, run_plan, run_program, stack_config_file
+from toolchain.export import Resource, StackExport
+from toolchain.plan import read_stack_config, run_plan, run_program, stack_config_file
 
 
 def stack_values(stack: str, **overrides: Any) -> dict[str, Any]:

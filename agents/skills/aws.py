@@ -11,7 +11,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from agents import InputError
-from agents.findings import Finding
+from agents.protocol.findings import Finding
 
 MESSAGE_CHARS = 300
 
@@ -60,7 +60,7 @@ def unchecked(
         summary=f"{kind.split('.', maxsplit=1)[0]} not checked: {error.line()}",
         evidence=asdict(error),
         proposed_action=action
-        or f"Grant the persona the call (agents/personas.yaml) or retry later; until then "
+        or f"Grant the persona the call (baseline/personas.yaml) or retry later; until then "
         f"{what} is unknown.",
         persona=persona,
     )

@@ -59,7 +59,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from agents import AgentsError, InputError
-from agents.findings import SEVERITIES, Finding
+from agents.protocol.findings import SEVERITIES, Finding
 from agents.skills import tokens
 from agents.skills.aws import CheckError, check_error, iso, unchecked, utc
 

@@ -52,7 +52,6 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any, BinaryIO, Protocol
 
 from agents import InputError
-from agents.inputs import open_regular
 from agents.skills import tokens as tokens_mod
 from agents.skills.logparse import (
     SEVERITY_RANK,
@@ -61,6 +60,7 @@ from agents.skills.logparse import (
     infer_severity,
     parse_line,
 )
+from toolchain.inputs import open_regular
 
 VARIABLE_VALUES = 6  # distinct words in a column that make it a variable (fewer: split on it)
 # ... unless they are all upper-case names (states, methods, event types: `RUNNING`, `GET`) or
@@ -98,8 +98,8 @@ def read_lines(path: str, *, what: str = "log file") -> Iterator[str]:
     (recognised by its magic bytes), or `-` for stdin. The file is checked and opened now, so a
     bad path fails at the call rather than at the first line; the lines are then streamed in
     bounded memory (a line over `MAX_LINE_BYTES` is cut there). The checks are those of
-    `agents.inputs` (stat, refuse what is not a regular file, open non-blocking, fstat again);
-    `agents.inputs` reads files whole under a size cap, a log is streamed instead and has no cap.
+    `toolchain.inputs` (stat, refuse what is not a regular file, open non-blocking, fstat again);
+    `toolchain.inputs` reads files whole under a size cap, a log is streamed instead and has no cap.
     Every problem, then or while reading (not UTF-8, a broken gzip stream), is a `LogInputError`
     of one line naming the source."""
     if path == "-":

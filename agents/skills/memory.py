@@ -20,7 +20,8 @@ Design decisions:
   the original: `audit.jsonl:LINE`, `FILE.md#heading-anchor`, or what the caller says), `time`
   (ISO 8601), `stack`, `persona`, `title`, `text`. Each has a `key`, a SHA-256 of what it was made
   from, unique in the table: adding or indexing the same thing twice keeps one row.
-- The audit log (`agents.audit`): only the records that are worth remembering become entries
+- The audit log (`agents.protocol.audit`): only the records that are worth remembering become
+  entries
   (`audit_kind`): findings (`finding*`, the watchdog's, policy violations and error diagnostics
   of the gateway, `cost.unknown`, lease takeovers, damaged or tampered approvals), incidents
   (`incident*`, failed or interrupted operations, routine errors), decisions (`decision*`,
@@ -86,7 +87,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from agents import AgentsError, InputError
+from agents import AgentsError, InputError, ToolchainError
 from agents.skills import tokens
 
 KINDS = ("finding", "incident", "decision", "approval", "runbook", "note")
@@ -695,7 +696,7 @@ class Memory:
         self.close()
 
     # -- errors and transactions --------------------------------------------------------------
-    def _error(self, exc: sqlite3.Error) -> AgentsError:
+    def _error(self, exc: sqlite3.Error) -> ToolchainError:
         name = getattr(exc, "sqlite_errorname", "")
         message = (str(exc).splitlines() or [type(exc).__name__])[0]
         if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or name.startswith("SQLITE_CORRUPT"):
@@ -1094,7 +1095,7 @@ def _resolved(path: Path, what: str) -> str:
 @contextlib.contextmanager
 def _open_regular(path: Path, what: str) -> Iterator[Any]:
     """A regular file opened for binary reading (never a FIFO or a device, which would block or
-    stream without end), as `agents.inputs.read_bytes` opens them."""
+    stream without end), as `toolchain.inputs.read_bytes` opens them."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
@@ -1175,13 +1176,13 @@ def _markdown_files(base: Path) -> list[Path]:
 
 
 def _read_runbook(path: Path) -> bytes:
-    from agents.inputs import read_bytes  # noqa: PLC0415 - only indexing reads files
+    from toolchain.inputs import read_bytes  # noqa: PLC0415 - only indexing reads files
 
     return read_bytes(path, "runbook", limit=RUNBOOK_MAX_BYTES, error=MemoryInputError)
 
 
 def _runbook_entries(path: Path, base: Path, data: bytes) -> list[_Entry]:
-    from agents.inputs import decode_utf8, parse_yaml  # noqa: PLC0415
+    from toolchain.inputs import decode_utf8, parse_yaml  # noqa: PLC0415
 
     text = decode_utf8(data, str(path), "runbook", MemoryInputError).replace("\r\n", "\n")
     front, body = split_front_matter(text)

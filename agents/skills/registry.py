@@ -1,4 +1,4 @@
-"""The skill registry: one table that maps every skill name of `agents/personas.yaml` to its
+"""The skill registry: one table that maps every skill name of `baseline/personas.yaml` to its
 implementation, shared by the personas' routines, the command line and the MCP server.
 
 Each `Skill` has a typed input (a pydantic model: unknown fields, wrong types and out-of-range
@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from agents import InputError, telemetry
+from agents import InputError
+from agents.runtime import telemetry
 from agents.skills import tokens
 
 if TYPE_CHECKING:
-    from agents.export import StackExport
-    from agents.gateway import Gateway
-    from agents.settings import AgentSettings
+    from agents.protocol.settings import AgentSettings
+    from agents.runtime.gateway import Gateway
+    from toolchain.export import StackExport
 
 StackName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Budget = Annotated[int, Field(ge=50, le=200_000)]
@@ -137,7 +138,7 @@ class SkillContext:
 
     def live(self) -> Gateway:
         if self.gateway is None:
-            from agents.gateway import AutomationGateway  # noqa: PLC0415
+            from agents.runtime.gateway import AutomationGateway  # noqa: PLC0415
 
             fields = {"persona": self.persona} if self.persona else {}
             made: Gateway = AutomationGateway(self.settings, audit_fields=fields)
@@ -148,8 +149,8 @@ class SkillContext:
     def regions(self, stack: str) -> tuple[str, str | None]:
         """The stack's region and, when its backups are copied there, its DR region (from its
         stack file)."""
-        from agents.plan import read_stack_config, stack_config_file  # noqa: PLC0415
         from baseline.config import parse  # noqa: PLC0415
+        from toolchain.plan import read_stack_config, stack_config_file  # noqa: PLC0415
 
         config = parse(read_stack_config(stack_config_file(stack)), stack)
         return config.region, config.dr_region if config.db_replicate_backups_to_dr else None
@@ -160,7 +161,7 @@ class SkillContext:
             if source == "live":
                 self._exports[key] = self.live().export(stack)
             else:
-                from agents.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
+                from toolchain.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
 
                 config = read_stack_config(stack_config_file(stack))
                 self._exports[key] = run_plan(stack, config).export
@@ -224,7 +225,7 @@ def _plan(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[s
 
 
 def _gate(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
-    from agents.policy_gate import CONFIG_DIR, run_gate  # noqa: PLC0415
+    from toolchain.gate import CONFIG_DIR, run_gate  # noqa: PLC0415
 
     export = ctx.export(args.stack, args.source)
     result = run_gate(export, CONFIG_DIR / args.stack)
@@ -242,7 +243,7 @@ def _gate(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[s
 
 
 def _cost(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
-    from agents.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+    from toolchain.cost import estimate, load_prices, load_usage  # noqa: PLC0415
 
     est = estimate(ctx.export(args.stack, args.source), load_prices(), load_usage())
     head = [f"monthly cost of {args.stack} ({args.source}): ${est.total:,.2f}"]
@@ -287,7 +288,7 @@ def _history(args: HistoryInput, ctx: SkillContext, budget: int) -> tuple[str, d
 
 
 def _lock(args: LockInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
-    from agents.locks import open_backend  # noqa: PLC0415
+    from agents.protocol.backends import open_backend  # noqa: PLC0415
 
     locks = open_backend(ctx.settings)
     holder = locks.holder(args.stack)
@@ -311,7 +312,7 @@ def _lock(args: LockInput, ctx: SkillContext, budget: int) -> tuple[str, dict[st
 
 
 def _audit(args: AuditInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
-    from agents.audit import AuditLog  # noqa: PLC0415
+    from agents.protocol.audit import AuditLog  # noqa: PLC0415
 
     records = AuditLog(ctx.settings.audit_log).query(
         {"stack": args.stack, "persona": args.persona, "event": args.event}, limit=args.limit

@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from agents import InputError
-from agents.export import (
+from agents.skills.tokens import BudgetError, Fitted, fit
+from toolchain.export import (
     STACK_TYPE,
     Resource,
     StackExport,
@@ -48,7 +49,6 @@ from agents.export import (
     load_export,
     parse_export,
 )
-from agents.skills.tokens import BudgetError, Fitted, fit
 
 SECRET = "[secret]"
 # Longest value shown for a property of a type without a renderer, or in a change set; and for a
@@ -1102,7 +1102,7 @@ class CostTotals:
 
 
 def _cost(cost: Any) -> CostTotals | None:
-    """An `agents.cost.Estimate`, or its JSON (`python -m agents cost --json`)."""
+    """An `toolchain.cost.Estimate`, or its JSON (`python -m agents cost --json`)."""
     if cost is None:
         return None
     if hasattr(cost, "to_json") and not isinstance(cost, Mapping):
@@ -1834,7 +1834,7 @@ def check_summary(
 def policy_violations(export: StackExport, config_dir: Path | None = None) -> list[Any]:
     """Run the policy gate over an export with the stack's policy config (by default
     `policies/config/<stack of the export>`): its violations."""
-    from agents.policy_gate import CONFIG_DIR, run_gate, stack_of  # noqa: PLC0415
+    from toolchain.gate import CONFIG_DIR, run_gate, stack_of  # noqa: PLC0415
 
     stack = stack_of(export)
     folder = config_dir if config_dir is not None else CONFIG_DIR / stack if stack else None
@@ -1848,7 +1848,7 @@ def policy_violations(export: StackExport, config_dir: Path | None = None) -> li
 def cost_estimate(export: StackExport, prices: Any = None, usage: Any = None) -> Any:
     """The cost estimate of an export with the repository's price file and default usage (or
     the `PriceBook` and `Usage` given)."""
-    from agents.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+    from toolchain.cost import estimate, load_prices, load_usage  # noqa: PLC0415
 
     return estimate(export, prices or load_prices(), usage or load_usage())
 

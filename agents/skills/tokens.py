@@ -39,8 +39,8 @@ def count(text: str) -> int:
 
 
 def count_file(path: Path) -> int:
-    """The o200k token count of a UTF-8 text file (read through `agents.inputs`' checks)."""
-    from agents.inputs import EXPORT_MAX_BYTES, read_text  # noqa: PLC0415
+    """The o200k token count of a UTF-8 text file (read through `toolchain.inputs`' checks)."""
+    from toolchain.inputs import EXPORT_MAX_BYTES, read_text  # noqa: PLC0415
 
     return count(read_text(path, "file to count", limit=EXPORT_MAX_BYTES))
 

@@ -46,7 +46,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from agents import InputError
-from agents.findings import SEVERITIES, Finding
+from agents.protocol.findings import SEVERITIES, Finding
 from agents.skills import tokens
 from agents.skills.aws import CheckError, check_error, iso, utc
 
@@ -245,7 +245,7 @@ def _unchecked(stack: str, error: CheckError, persona: str) -> Finding:
         resource=f"{error.service}:{error.call}@{error.region}",
         summary=f"sensitive events not checked: {error.line()}",
         evidence=asdict(error),
-        proposed_action="Grant the persona cloudtrail:LookupEvents (agents/personas.yaml) or "
+        proposed_action="Grant the persona cloudtrail:LookupEvents (baseline/personas.yaml) or "
         "retry later (the lookups are limited to 2 per second); until then these events are "
         "unseen.",
         persona=persona,

@@ -1,6 +1,6 @@
 """The stack's estimated monthly cost stays under its budget.
 
-The rule prices the stack with the project's cost estimate (`agents.cost`: the dated price file
+The rule prices the stack with the project's cost estimate (`toolchain.cost`: the dated price file
 and the default usage assumptions) over what `AnalyzeStack` sees, each resource's outputs, and
 compares the total with `monthlyBudgetUsd` from the policy config (the same budget the stack's
 AWS Budget alerts on, so the gate refuses a change that would make the alarm certain)."""
@@ -22,7 +22,7 @@ from pulumi_policy import (
 from policies.common import config, fail_closed, rule_tags
 
 if TYPE_CHECKING:
-    from agents.cost import PriceBook, Usage
+    from toolchain.cost import PriceBook, Usage
 
 
 @cache
@@ -31,14 +31,14 @@ def _prices_and_usage() -> tuple[PriceBook, Usage]:
     pack process's life (the engine starts the pack afresh for each preview). Read lazily: starting
     the pack does not pay for the cost estimate. A file that cannot be read is not cached, so the
     error is reported again on the next AnalyzeStack."""
-    from agents.cost import load_prices, load_usage  # noqa: PLC0415
+    from toolchain.cost import load_prices, load_usage  # noqa: PLC0415
 
     return load_prices(), load_usage()
 
 
 def _export(args: StackValidationArgs) -> Any:
     """The resources as a stack export, as the estimate reads one."""
-    from agents.export import parse_export  # noqa: PLC0415
+    from toolchain.export import parse_export  # noqa: PLC0415
 
     resources = []
     for r in args.resources:
@@ -64,8 +64,8 @@ def _export(args: StackValidationArgs) -> Any:
 def stack_monthly_budget_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
-    from agents.cost import estimate  # noqa: PLC0415
-    from agents.cost.errors import CostError  # noqa: PLC0415
+    from toolchain.cost import estimate  # noqa: PLC0415
+    from toolchain.cost.errors import CostError  # noqa: PLC0415
 
     budget = float(config(args, "monthlyBudgetUsd", 1000))
     try:

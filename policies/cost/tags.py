@@ -14,7 +14,6 @@ from pulumi_policy import (
     Severity,
 )
 
-from baseline.aws_types import tag_shape
 from policies.common import (
     PROJECT_TAG_KEYS,
     config,
@@ -23,6 +22,7 @@ from policies.common import (
     remediation,
     rule_tags,
 )
+from toolchain.aws_types import tag_shape
 
 
 @fail_closed

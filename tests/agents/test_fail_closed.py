@@ -7,26 +7,31 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
 
 import pytest
 
-from agents.audit import AuditLog
-from agents.cli import main
-from agents.locks.file import FileLockBackend
-from tests.agents.test_commands import env, run_json  # noqa: F401 - the CLI fixture
-from tests.agents.test_runner import FakeGateway, agent
+from agents.cli.main import main
+from agents.protocol.audit import AuditLog
+from agents.protocol.locks.file import FileLockBackend
+from tests.agents.cli.test_commands import env, run_json  # noqa: F401 - the CLI fixture
+from tests.agents.protocol.locks.support import FakeClock
+from tests.agents.runtime.test_runner import FakeGateway, agent
 
 
 @pytest.fixture
 def settings(tmp_path):
-    from agents.settings import AgentSettings  # noqa: PLC0415
+    from agents.protocol.settings import AgentSettings  # noqa: PLC0415
 
     return AgentSettings(state_dir=tmp_path / "state", lock_wait_s=0)
 
 
 @pytest.fixture
 def locks(settings):
-    return FileLockBackend(settings.state_dir / "locks")
+    # A clock that moves only when a test says so (or the backend sleeps on it): a lease lapses
+    # by `clock.advance`, never by waiting.
+    clock = FakeClock(start=time.time())
+    return FileLockBackend(settings.state_dir / "locks", clock=clock, sleep=clock.sleep)
 
 
 def refusals(settings) -> list[str]:
@@ -159,7 +164,7 @@ def test_a_world_readable_key_refuses_approvals_and_status_shows_it(env, capsys,
 
 
 def test_a_failed_cost_estimate_is_unknown_and_recorded(settings):
-    from agents.commands import _cost_delta  # noqa: PLC0415
+    from agents.cli.commands import _cost_delta  # noqa: PLC0415
 
     class NoExport:
         def export(self, stack):
@@ -214,7 +219,7 @@ def test_a_lock_file_held_by_a_stopped_process_refuses_instead_of_hanging(
 ):
     import fcntl  # noqa: PLC0415
 
-    from agents.locks import file as file_backend  # noqa: PLC0415
+    from agents.protocol.locks import file as file_backend  # noqa: PLC0415
 
     monkeypatch.setattr(file_backend, "FLOCK_TIMEOUT_S", 0.2)
     folder = settings.state_dir / "locks" / "dev"
@@ -242,7 +247,7 @@ def test_a_state_folder_replaced_by_a_file_is_damage_that_repair_fixes(settings,
     out = agent("release-engineer", settings, locks, gw, protected=False).perform("dev", "up")
     assert out.status == "refused" and gw.calls == [], out
     assert f"{name}: not a folder" in out.detail
-    from agents.state_files import repair, stack_damage  # noqa: PLC0415
+    from agents.protocol.state_files import repair, stack_damage  # noqa: PLC0415
 
     moved = repair(settings, locks, "dev", AuditLog(settings.audit_log))
     assert [a.name for a, _ in moved] == [name] and moved[0][1].read_text() == "not a folder"
@@ -268,7 +273,7 @@ def test_a_closed_stdout_is_not_a_traceback(tmp_path):
             sys.executable,
             "-c",
             "import os, sys; os.close(1); sys.stdout = None; "
-            "from agents.cli import main; sys.exit(main(['status']))",
+            "from agents.cli.main import main; sys.exit(main(['status']))",
         ],
         env=child_env,
         capture_output=True,
@@ -311,7 +316,7 @@ def _unfinished_change(locks, pid: int) -> None:
             "at": time.time(),
         },
     )
-    time.sleep(0.3)
+    locks.clock.advance(0.3)
 
 
 def test_a_takeover_waits_while_the_last_holder_is_alive_on_this_host(settings, locks):

@@ -4,7 +4,8 @@ files past the size cap, stack names that climb out of `build/`, numbers out of 
 without resources, a full disk and a closed stdout pipe.
 
 Every case asserts the exit code, exactly one line on stderr, no traceback, and that no output was
-half-written or replaced. Most run `agents.cli.main` in-process (fast); a FIFO and a closed pipe
+half-written or replaced. Most run `agents.cli.main.main` in-process (fast); a FIFO and a closed
+pipe
 need a real process. A hypothesis property test then throws random bytes and random JSON/YAML at
 every file reader and asserts it returns or raises InputError, nothing else, within a deadline.
 """
@@ -28,10 +29,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents import InputError
-from agents.cli import main
-from agents.cost import load_prices, load_usage
-from agents.export import SECRET_SIG, SECRET_VALUE_SIG, load_export
-from agents.inputs import (
+from agents.cli.main import main
+from baseline.personas import parse_personas
+from toolchain.cost import load_prices, load_usage
+from toolchain.export import SECRET_SIG, SECRET_VALUE_SIG, load_export
+from toolchain.gate import load_policy_config
+from toolchain.inputs import (
     EXPORT_MAX_BYTES,
     YAML_MAX_BYTES,
     OutputError,
@@ -39,9 +42,7 @@ from agents.inputs import (
     read_json,
     read_yaml_file,
 )
-from agents.personas import parse_personas
-from agents.plan import ROOT, read_stack_config
-from agents.policy_gate import load_policy_config
+from toolchain.plan import ROOT, read_stack_config
 
 ALIAS_BOMB = "\n".join(
     ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
@@ -213,7 +214,7 @@ def test_deeply_nested_yaml_is_refused(tmp_path, capsys, export_file):
 
 
 def test_the_shipped_personas_still_load_with_their_anchors():
-    doc = read_yaml_file(ROOT / "agents" / "personas.yaml", "personas")
+    doc = read_yaml_file(ROOT / "baseline" / "personas.yaml", "personas")
     assert len(parse_personas(doc)) >= 7
 
 
@@ -336,15 +337,15 @@ def test_a_full_disk_leaves_the_old_export_whole(tmp_path, capsys, monkeypatch):
 
 
 def test_a_read_only_folder_is_one_line(tmp_path, capsys, monkeypatch):
-    import agents.export  # noqa: PLC0415
+    import toolchain.inputs  # noqa: PLC0415
 
     def read_only(*_args: Any, **_kwargs: Any) -> Any:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
     # Tests run as root, whom file modes do not stop; fail the temporary file like a ro mount.
-    monkeypatch.setattr(agents.export.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(toolchain.inputs.tempfile, "mkstemp", read_only)
     out = tmp_path / "out.json"
-    from agents.inputs import write_output  # noqa: PLC0415
+    from toolchain.inputs import write_output  # noqa: PLC0415
 
     with pytest.raises(OutputError, match="Read-only file system"):
         write_output(out, "{}")

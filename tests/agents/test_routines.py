@@ -12,16 +12,16 @@ import time
 import boto3
 import pytest
 
-from agents.cli import main
-from agents.findings import FindingStore
-from tests.agents.test_commands import env, run_json  # noqa: F401 - the CLI fixture
+from agents.cli.main import main
+from agents.protocol.findings import FindingStore
+from tests.agents.cli.test_commands import env, run_json  # noqa: F401 - the CLI fixture
 
 REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
 def dev_plan_export(tmp_path_factory):
-    from agents.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
+    from toolchain.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
 
     path = tmp_path_factory.mktemp("export") / "dev.json"
     export = run_plan("dev", read_stack_config(stack_config_file("dev"))).export

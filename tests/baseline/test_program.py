@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from agents.export import StackExport
-from agents.personas import load_personas
-from agents.plan import PlanError
+from baseline.personas import load_personas
 from tests.conftest import plan
+from toolchain.export import StackExport
+from toolchain.plan import PlanError
 
 GRAVITON_FAMILY_SUFFIX = ("g", "gd", "gn", "ge")
 

@@ -256,7 +256,7 @@ class Chaos:
 
     def setup(self) -> None:
         if self.args.backend == "dynamodb":
-            from agents.locks.localdb import LocalDynamoDB  # noqa: PLC0415
+            from agents.protocol.locks.localdb import LocalDynamoDB  # noqa: PLC0415
 
             self.server = LocalDynamoDB().__enter__()
         self.env = self.base_env()
@@ -369,7 +369,7 @@ class Chaos:
 
     def check(self) -> None:
         raw = (self.state / "audit.jsonl").read_bytes()
-        from agents.audit import AuditLog  # noqa: PLC0415
+        from agents.protocol.audit import AuditLog  # noqa: PLC0415
 
         records = list(AuditLog(self.state / "audit.jsonl").records())
         self.report.checks["no torn audit line"] = check_torn(raw)

@@ -9,7 +9,6 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from agents.export import Resource, StackExport
 from components.audit import (
     Audit,
     AuditArgs,
@@ -21,6 +20,7 @@ from components.audit import (
     trail_bucket_policy,
 )
 from tests.conftest import one, run_component
+from toolchain.export import Resource, StackExport
 
 ACCOUNT = "123456789012"  # the mocks' account
 REGION = "us-east-1"

@@ -12,7 +12,6 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from agents.export import Resource, StackExport
 from components.autoscaling import (
     INTERRUPTION_EVENTS,
     Autoscaling,
@@ -22,6 +21,7 @@ from components.autoscaling import (
     interruption_queue_policy,
 )
 from tests.conftest import one, run_component
+from toolchain.export import Resource, StackExport
 
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
 PROVIDER_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"

@@ -9,7 +9,6 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from agents.export import Resource, StackExport, is_secret
 from components.cluster import (
     AMI_TYPE,
     ClusterArgs,
@@ -24,6 +23,7 @@ from components.cluster import (
 )
 from components.cluster import Cluster as ClusterComponent
 from tests.conftest import one, run_component
+from toolchain.export import Resource, StackExport, is_secret
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

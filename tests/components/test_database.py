@@ -7,7 +7,6 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from agents.export import Resource, StackExport
 from components.database import (
     Database,
     DatabaseArgs,
@@ -17,6 +16,7 @@ from components.database import (
     parameter_group_family,
 )
 from tests.conftest import one, run_component
+from toolchain.export import Resource, StackExport
 
 INSTANCE = "aws:rds/instance:Instance"
 KEY = "aws:kms/key:Key"

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from agents.export import StackExport
-from agents.plan import PlanError
 from components.fis import network_policy, rds_policy, spot_policy
 from tests.conftest import plan
+from toolchain.export import StackExport
+from toolchain.plan import PlanError
 
 TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"

@@ -8,8 +8,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from agents.export import Resource, StackExport
-from agents.personas import load_personas
+from baseline.personas import load_personas
 from components.identity import (
     Identity,
     IdentityArgs,
@@ -19,6 +18,7 @@ from components.identity import (
     pod_security_labels,
 )
 from tests.conftest import run_component
+from toolchain.export import Resource, StackExport
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

@@ -7,9 +7,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from agents.export import StackExport
 from components.network import Network, NetworkArgs, nat_gateway_count, subnet_plan
 from tests.conftest import one, run_component
+from toolchain.export import StackExport
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
 

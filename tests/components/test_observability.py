@@ -7,7 +7,6 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from agents.export import Resource, StackExport
 from components.observability import (
     ALERT_SERVICES,
     Observability,
@@ -17,6 +16,7 @@ from components.observability import (
     free_storage_threshold_bytes,
 )
 from tests.conftest import one, run_component
+from toolchain.export import Resource, StackExport
 
 KEY = "aws:kms/key:Key"
 TOPIC = "aws:sns/topic:Topic"

@@ -8,9 +8,6 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from agents.export import Resource, StackExport, is_secret
-from agents.plan import PlanError
-from agents.policy_gate import run_gate
 from components.slo import (
     BURN_RATE_WINDOWS,
     CLOUDWATCH_READ_ONLY,
@@ -27,6 +24,9 @@ from components.slo import (
     window_alarm_shape,
 )
 from tests.conftest import one, plan, run_component
+from toolchain.export import Resource, StackExport, is_secret
+from toolchain.gate import run_gate
+from toolchain.plan import PlanError
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"

@@ -11,7 +11,6 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from agents.export import Resource, StackExport
 from components.telemetry import (
     XRAY_ACTIONS,
     Telemetry,
@@ -21,6 +20,7 @@ from components.telemetry import (
     log_shipping_policy,
 )
 from tests.conftest import run_component
+from toolchain.export import Resource, StackExport
 
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
 PROVIDER_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"

@@ -9,8 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from agents.export import Resource, StackExport
-from agents.personas import load_personas
+from baseline.personas import load_personas
 from components.workloads import (
     AgentWorkload,
     Workloads,
@@ -18,6 +17,7 @@ from components.workloads import (
     check_workloads,
 )
 from tests.conftest import run_component
+from toolchain.export import Resource, StackExport
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 DIGEST = "sha256:" + "0f" * 32

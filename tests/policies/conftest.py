@@ -1,6 +1,6 @@
 """Rules are tested the way the engine runs them: each pack runs in its own process, started as
 `python -m pulumi.policy <engine> policies/<pack>`, and is driven over the analyzer gRPC interface
-(`Configure`, `Analyze`, `AnalyzeStack`) by `agents.policy_gate`. The packs are started once per
+(`Configure`, `Analyze`, `AnalyzeStack`) by `toolchain.gate`. The packs are started once per
 session and reconfigured per test."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from agents.export import Resource, StackExport, parse_export
-from agents.policy_gate import AnalyzerProcess, Gate, Violation, normalize_config
+from toolchain.export import Resource, StackExport, parse_export
+from toolchain.gate import AnalyzerProcess, Gate, Violation, normalize_config
 
 PROVIDER_URN = "urn:pulumi:test::baseline::pulumi:providers:aws::aws"
 COST_TAGS = {"project": "baseline", "stack": "test", "owner": "team", "cost-center": "cc-1"}

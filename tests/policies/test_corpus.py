@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from agents.export import StackExport, parse_export
-from agents.policy_gate import CONFIG_DIR
 from tests.policies.conftest import mutate
+from toolchain.export import StackExport, parse_export
+from toolchain.gate import CONFIG_DIR
 
 CORPUS = Path(__file__).parent / "corpus"
 

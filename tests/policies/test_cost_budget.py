@@ -1,9 +1,9 @@
 """stack-monthly-budget: the stack's estimated monthly cost against the budget in policy config,
 driven through AnalyzeStack over the real plans."""
 
-from agents.export import StackExport
-from agents.policy_gate import normalize_config
 from tests.policies.conftest import names
+from toolchain.export import StackExport
+from toolchain.gate import normalize_config
 
 
 def run(cost, export: StackExport, config):

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from agents.policy_gate import CONFIG_DIR, load_policy_config
 from tests.policies.conftest import analyze, analyze_stack, resource
+from toolchain.gate import CONFIG_DIR, load_policy_config
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from agents.export import Resource
 from tests.policies.conftest import analyze, analyze_stack, resource
+from toolchain.export import Resource
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 EKS = "aws:eks/cluster:Cluster"

@@ -9,8 +9,8 @@ from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 
-from agents.export import Resource
 from tests.policies.conftest import PROVIDER_URN, analyze_stack
+from toolchain.export import Resource
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"

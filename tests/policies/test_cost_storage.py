@@ -10,9 +10,9 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from agents.export import Resource
-from agents.policy_gate import AnalyzerProcess, normalize_config
 from tests.policies.conftest import analyze, provider, resource
+from toolchain.export import Resource
+from toolchain.gate import AnalyzerProcess, normalize_config
 
 RULE = "gp3-storage"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.cli import main
-from agents.policy_gate import (
+from agents.cli.main import main
+from tests.policies.conftest import mutate
+from toolchain.gate import (
     CONFIG_DIR,
     PolicyConfigError,
     load_policy_config,
@@ -15,7 +16,6 @@ from agents.policy_gate import (
     rule_table,
     stack_of,
 )
-from tests.policies.conftest import mutate
 
 
 def test_packs_report_their_rules_with_ids_and_severities(gate):

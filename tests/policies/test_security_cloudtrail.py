@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from agents.export import Resource
-from agents.policy_gate import CONFIG_DIR, load_policy_config
 from tests.policies.conftest import analyze, analyze_stack, resource
+from toolchain.export import Resource
+from toolchain.gate import CONFIG_DIR, load_policy_config
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 BUCKET = "aws:s3/bucket:Bucket"

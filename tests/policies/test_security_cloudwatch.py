@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from agents.policy_gate import CONFIG_DIR, load_policy_config
 from tests.policies.conftest import analyze
+from toolchain.gate import CONFIG_DIR, load_policy_config
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 RULE = "log-group-retention"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from agents.policy_gate import CONFIG_DIR, load_policy_config
 from tests.policies.conftest import analyze
+from toolchain.gate import CONFIG_DIR, load_policy_config
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"

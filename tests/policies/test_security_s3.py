@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from agents.export import Resource
 from tests.policies.conftest import analyze, analyze_stack, resource
+from toolchain.export import Resource
 
 BUCKET = "aws:s3/bucket:Bucket"
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from agents import InputError
-from agents.personas import persona
 from agents.skills import alarms
 from agents.skills.alarms import AlarmReport, alarm_status, render
 from agents.skills.tokens import BudgetError, count
+from baseline.personas import persona
 
 REGION = "us-east-1"
 NOW = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.UTC)

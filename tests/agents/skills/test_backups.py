@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from agents import InputError
-from agents.personas import persona
 from agents.skills import backups
 from agents.skills.backups import (
     BackupError,
@@ -40,6 +39,7 @@ from agents.skills.backups import (
     restore_drill,
 )
 from agents.skills.tokens import BudgetError, count
+from baseline.personas import persona
 
 REGION, DR_REGION = "us-east-1", "us-west-2"
 KEY = f"arn:aws:kms:{REGION}:123456789012:key/11111111-2222-3333-4444-555555555555"

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents import InputError
-from agents.audit import AuditLog
+from agents.protocol.audit import AuditLog
 from agents.skills import tokens
 from agents.skills.memory import (
     SCHEMA_VERSION,

@@ -8,14 +8,14 @@ import json
 import pytest
 from moto import mock_aws
 
-from agents.audit import AuditLog
-from agents.personas import load_personas
-from agents.settings import AgentSettings
+from agents.protocol.audit import AuditLog
+from agents.protocol.settings import AgentSettings
 from agents.skills import tokens
 from agents.skills.registry import SKILLS, SkillContext, SkillInputError, skill
+from baseline.personas import load_personas
 from policies.iam_documents import action_matches
-from tests.agents.locks.support import AWS_ENV
-from tests.agents.test_runner import FakeGateway
+from tests.agents.protocol.locks.support import AWS_ENV
+from tests.agents.runtime.test_runner import FakeGateway
 
 
 def test_every_persona_skill_has_an_implementation():

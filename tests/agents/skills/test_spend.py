@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from agents import InputError
-from agents.personas import persona
 from agents.skills import spend
 from agents.skills.spend import SpendReport, render, spend_report
 from agents.skills.tokens import BudgetError, count
+from baseline.personas import persona
 
 NOW = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.UTC)
 START = datetime.date(2026, 11, 1)  # 4 weeks before 2026-11-29

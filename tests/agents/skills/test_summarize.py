@@ -11,8 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.cost import Estimate
-from agents.export import SECRET_SIG, SECRET_VALUE_SIG, StackExport, parse_export
 from agents.skills.summarize import (
     InfraSummary,
     SummaryError,
@@ -24,6 +22,8 @@ from agents.skills.summarize import (
     summarize_infra,
 )
 from agents.skills.tokens import BudgetError, count
+from toolchain.cost import Estimate
+from toolchain.export import SECRET_SIG, SECRET_VALUE_SIG, StackExport, parse_export
 
 PLAINTEXT = "hunter2-do-not-print"
 CIPHERTEXT = "AAABAJ-ciphertext-do-not-print"

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents import InputError
-from agents.personas import persona
 from agents.skills import trail
 from agents.skills.tokens import BudgetError, count
 from agents.skills.trail import LOOKUPS, TrailReport, parse_event, render, sensitive_events
+from baseline.personas import persona
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

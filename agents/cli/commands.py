@@ -1,0 +1,421 @@
+"""The agents' sub-commands of `python -m agents`: `run`, `status`, `approve`, `reject`, `audit`,
+`repair`.
+
+`status` reports damaged state files (locks, cooldowns, breakers, approvals, the approval key)
+instead of crashing on them, and exits 1 while there is any; `repair --stack S` moves a stack's
+damaged files aside (`<file>.damaged-<timestamp>`) and writes fresh ones
+(`agents.protocol.state_files`)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from agents import InputError
+from agents.protocol.audit import AuditLog
+from agents.runtime import telemetry
+from toolchain.inputs import approval_id, float_range, int_range, iso_timestamp, stack_name
+
+if TYPE_CHECKING:
+    from agents.protocol.settings import AgentSettings
+    from agents.runtime.health import HealthServer, LoopHealth
+    from agents.runtime.runner import Outcome
+    from baseline.personas import Persona
+
+EXIT_OK, EXIT_VERDICT = 0, 1
+
+
+def _known_stacks() -> list[str]:
+    from toolchain.plan import known_stacks  # noqa: PLC0415 - the plan imports pulumi: slow
+
+    return known_stacks()
+
+
+def _settings() -> AgentSettings:
+    # Imported here: pydantic takes a while to load, and `plan` does not need it.
+    from agents.protocol.settings import load_settings  # noqa: PLC0415
+
+    return load_settings()
+
+
+def _cost_delta(settings: AgentSettings, gateway: Any) -> Any:
+    """Monthly cost of the program as planned for the stack, minus that of the stack as it runs
+    (its live export): the cost change a proposal would bring. None when it cannot be known."""
+
+    def delta(stack: str, _preview: Any) -> float | None:
+        try:
+            from toolchain.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+            from toolchain.plan import run_plan  # noqa: PLC0415
+
+            prices, usage = load_prices(), load_usage()
+            planned = estimate(run_plan(stack).export, prices, usage)
+            live = estimate(gateway.export(stack), prices, usage)
+            return float(planned.total - live.total)
+        except Exception as exc:  # noqa: BLE001 - unknown cost is reported as unknown, not fatal
+            # The reviewer never approves an unknown cost (agents.protocol.approvals); say why it
+            # is.
+            error = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+            AuditLog(settings.audit_log).append("cost.unknown", stack=stack, error=error)
+            return None
+
+    return delta
+
+
+def _run_agent(
+    args: argparse.Namespace, who: Persona, stacks: list[str], settings: AgentSettings
+) -> list[Outcome]:
+    """The agent's loop (or its one pass), with the health endpoints while it loops."""
+    from agents.protocol.backends import open_backend  # noqa: PLC0415
+    from agents.protocol.supervision import SUPERVISOR  # noqa: PLC0415
+    from agents.routines import Routines  # noqa: PLC0415
+    from agents.runtime.gateway import AutomationGateway  # noqa: PLC0415
+    from agents.runtime.runner import Agent, run_loop  # noqa: PLC0415
+
+    audit = AuditLog(settings.audit_log)
+    gateway = AutomationGateway(settings, audit, audit_fields={"persona": who.name})
+    agent = Agent(
+        who,
+        settings=settings,
+        gateway=gateway,
+        locks=open_backend(settings, sleep=SUPERVISOR.sleep),
+        audit=audit,
+        cost_delta=_cost_delta(settings, gateway),
+    )
+    server: HealthServer | None = None
+    heartbeat: LoopHealth | None = None
+    if not args.once and settings.health_port is not None:
+        from agents.runtime.health import HealthServer, LoopHealth, Readiness  # noqa: PLC0415
+
+        heartbeat = LoopHealth(args.interval, settings.liveness_grace_s)
+        server = HealthServer(
+            settings.health_host, settings.health_port, heartbeat, Readiness(settings, stacks[0])
+        ).start()
+        print(f"health endpoints: {server.url}/healthz and /readyz", file=sys.stderr, flush=True)
+    # SIGTERM/SIGINT cancel the operation in flight and release its lease
+    # (agents.protocol.supervision);
+    # the exit code is then 128 + the signal number.
+    try:
+        with SUPERVISOR.handle_signals(grace_s=settings.cancel_grace_s):
+            return run_loop(
+                agent,
+                stacks,
+                once=args.once,
+                interval_s=args.interval,
+                approval=args.approval,
+                sleep=SUPERVISOR.sleep,
+                routine=_with_sli(
+                    settings,
+                    agent,
+                    Routines(
+                        agent, restore_drill=settings.restore_drill, interval_s=args.interval
+                    ).run,
+                ),
+                heartbeat=heartbeat,
+            )
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # tabulate is imported where a table is printed: `python -m agents policy` never needs it
+    # before it has started its packs.
+    from tabulate import tabulate  # noqa: PLC0415
+
+    from agents.protocol.supervision import Interrupted  # noqa: PLC0415
+    from baseline.personas import PersonaError, persona  # noqa: PLC0415
+
+    try:
+        who = persona(args.persona)
+    except (KeyError, PersonaError) as exc:
+        raise InputError(f"unknown persona {args.persona!r}") from exc
+    stacks = [args.stack] if args.stack else list(who.stacks)
+    for stack in stacks:
+        if stack not in _known_stacks():
+            raise InputError(f"unknown stack {stack!r} (no Pulumi.{stack}.yaml)")
+    settings = _settings()
+    # Traces go to the OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set
+    # (agents.runtime.telemetry);
+    # flushed, within AGENTS_TELEMETRY_FLUSH_S, however the command ends.
+    telemetry.configure(settings)
+    try:
+        outcomes = _run_agent(args, who, stacks, settings)
+    except Interrupted as exc:
+        print(f"error: {exc}; the operation in flight was cancelled", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        telemetry.shutdown()
+    rows = [
+        [o.persona, o.stack, o.operation, o.status, o.approval or "", o.detail] for o in outcomes
+    ]
+    if args.json:
+        print(json.dumps([o.to_json() for o in outcomes], indent=2, default=str))
+    else:
+        print(
+            tabulate(
+                rows,
+                headers=["persona", "stack", "operation", "status", "approval", "detail"],
+                tablefmt="github",
+                maxcolwidths=[None] * 5 + [70],
+            )
+        )
+    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_VERDICT
+
+
+def _with_sli(settings: AgentSettings, agent: Any, routine: Any) -> Any:
+    """The routine, publishing the SLI point of each pass when `AGENTS_SLI_METRICS` is on."""
+    if not settings.sli_metrics:
+        return routine
+    import boto3  # noqa: PLC0415
+
+    from agents.runtime.sli import publishing, region_of  # noqa: PLC0415
+
+    return publishing(
+        routine,
+        persona=agent.persona.name,
+        audit=agent.audit,
+        client_for=lambda stack: boto3.client("cloudwatch", region_name=region_of(stack)),
+    )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415 - see cmd_run
+
+    from agents.runtime.status import status_data  # noqa: PLC0415
+
+    status = status_data(_settings())
+    code = EXIT_VERDICT if status["damaged"] else EXIT_OK
+    if args.json:
+        print(json.dumps(status, indent=2, default=str))
+        return code
+    for title, rows in status.items():
+        print(f"{title}: {len(rows) or 'none'}")
+        if rows:
+            print(
+                tabulate(
+                    [list(r.values()) for r in rows],
+                    headers=list(rows[0]),
+                    tablefmt="github",
+                    maxcolwidths=70,
+                )
+            )
+    return code
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from agents.protocol.backends import open_backend  # noqa: PLC0415
+    from agents.protocol.state_files import RepairError, refusal, repair, stack_damage  # noqa: PLC0415
+
+    if args.stack not in _known_stacks():
+        raise InputError(f"unknown stack {args.stack!r} (no Pulumi.{args.stack}.yaml)")
+    settings = _settings()
+    locks = open_backend(settings)
+    try:
+        moved = repair(settings, locks, args.stack, AuditLog(settings.audit_log))
+    except RepairError as exc:
+        raise InputError(str(exc)) from exc
+    for path, kept in moved:
+        print(f"repaired {path} (the damaged file is kept as {kept})")
+    if not moved:
+        print(f"stack {args.stack}: nothing to repair")
+    left = stack_damage(settings, locks, args.stack)
+    if left:
+        print(f"error: {refusal(args.stack, left)}", file=sys.stderr)
+        return EXIT_VERDICT
+    return EXIT_OK
+
+
+def _decide(args: argparse.Namespace, approve: bool) -> int:
+    from agents.protocol.approvals import ApprovalError  # noqa: PLC0415
+    from agents.protocol.backends import open_approvals  # noqa: PLC0415
+
+    settings = _settings()
+    store = open_approvals(settings, AuditLog(settings.audit_log))
+    by = args.by or getpass.getuser()
+    try:
+        record = store.decide(args.id, approve=approve, by=f"human:{by}", reason=args.reason)
+    except ApprovalError as exc:
+        raise InputError(str(exc)) from exc
+    print(f"approval {record.id}: {record.status} by {record.decided_by}")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415 - see cmd_run
+
+    settings = _settings()
+    records = AuditLog(settings.audit_log).query(
+        {"stack": args.stack, "persona": args.persona, "event": args.event},
+        since=args.since,
+        limit=args.limit,
+    )
+    if args.json:
+        for r in records:
+            sys.stdout.write(json.dumps(r, default=str) + "\n")
+        return EXIT_OK
+    rows = [
+        [
+            r.get("ts", "")[:19],
+            r.get("event"),
+            r.get("stack", ""),
+            r.get("persona", ""),
+            r.get("operation", ""),
+            r.get("token", ""),
+            r.get("status") or r.get("decision") or r.get("verdict") or r.get("why") or "",
+        ]
+        for r in records
+    ]
+    print(
+        tabulate(
+            rows,
+            headers=["time", "event", "stack", "persona", "operation", "token", "detail"],
+            tablefmt="github",
+            maxcolwidths=[None] * 6 + [60],
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_init_lock_table(args: argparse.Namespace) -> int:
+    from agents.protocol.locks.dynamodb import dynamodb_client, ensure_table  # noqa: PLC0415
+
+    settings = _settings()
+    client = dynamodb_client(settings.dynamodb_region, settings.dynamodb_endpoint_url)
+    created = ensure_table(client, settings.dynamodb_table)
+    print(
+        f"lock table {settings.dynamodb_table} in {settings.dynamodb_region}: "
+        f"{'created' if created else 'already there'}"
+    )
+    return EXIT_OK
+
+
+def cmd_findings(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415
+
+    from agents.protocol.findings import FindingStore  # noqa: PLC0415
+
+    path = _settings().state_dir / "findings.sqlite"
+    found = []
+    if path.exists():
+        with FindingStore(path) as store:
+            found = store.query(
+                stack=args.stack, severity=args.severity, status="closed" if args.closed else "open"
+            )
+    if args.json:
+        print(json.dumps([f.to_json() for f in found], indent=2, default=str))
+        return EXIT_OK
+    if not found:
+        print("no findings" + (" yet (no routine has recorded any)" if not path.exists() else ""))
+        return EXIT_OK
+    rows = [
+        [
+            f.finding.severity,
+            f.finding.stack,
+            f.finding.persona,
+            f.finding.kind,
+            f.finding.resource,
+            f.count,
+            f.last_seen,
+            f.finding.summary,
+        ]
+        for f in found
+    ]
+    print(
+        tabulate(
+            rows,
+            headers=["severity", "stack", "persona", "kind", "resource", "seen", "last", "summary"],
+            tablefmt="github",
+            maxcolwidths=[None, None, None, None, 40, None, None, 70],
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_init_approval_key(args: argparse.Namespace) -> int:
+    from agents.protocol.approvals import ApprovalError  # noqa: PLC0415
+    from agents.protocol.backends import open_approvals  # noqa: PLC0415
+
+    settings = _settings()
+    store = open_approvals(settings, AuditLog(settings.audit_log))
+    try:
+        store.init_key()
+    except ApprovalError as exc:
+        raise InputError(str(exc)) from exc
+    print(f"approval key {store.key.where}: created (32 random bytes)")
+    return EXIT_OK
+
+
+def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="run a persona's routine on its stacks")
+    run.add_argument("persona", help="persona name (baseline/personas.yaml)")
+    run.add_argument(
+        "--stack", type=stack_name, help="one stack (default: every stack the persona may act on)"
+    )
+    run.add_argument("--once", action="store_true", help="one pass, then exit")
+    run.add_argument(
+        "--interval",
+        type=float_range(1, 86400),
+        default=300.0,
+        help="seconds between passes (1 to 86400)",
+    )
+    run.add_argument("--approval", type=approval_id, help="an approval id to use for this change")
+    run.add_argument("--json", action="store_true")
+    run.set_defaults(func=cmd_run)
+
+    status = sub.add_parser("status", help="locks, waiters, cooldowns, pending approvals, breakers")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+
+    for name, approve in (("approve", True), ("reject", False)):
+        p = sub.add_parser(name, help=f"{name} a pending change (a human's decision)")
+        p.add_argument("id", type=approval_id, help="approval id (see `status`)")
+        p.add_argument("--by", help="who decides (default: the login name)")
+        p.add_argument("--reason", default="", help="why, for the record")
+        p.set_defaults(func=lambda a, approve=approve: _decide(a, approve))
+
+    repair = sub.add_parser(
+        "repair", help="move a stack's damaged state files aside and write fresh ones"
+    )
+    repair.add_argument(
+        "--stack", required=True, type=stack_name, help="the stack whose state to repair"
+    )
+    repair.set_defaults(func=cmd_repair)
+
+    table = sub.add_parser(
+        "init-lock-table", help="create the DynamoDB lock table (AGENTS_DYNAMODB_TABLE) if absent"
+    )
+    table.set_defaults(func=cmd_init_lock_table)
+
+    from agents.protocol.findings import SEVERITIES  # noqa: PLC0415
+
+    findings = sub.add_parser(
+        "findings", help="what the routines found: open findings, most severe first"
+    )
+    findings.add_argument("--stack", type=stack_name)
+    findings.add_argument(
+        "--severity", choices=SEVERITIES, help="at least this severe (high: high and critical)"
+    )
+    findings.add_argument("--closed", action="store_true", help="closed findings instead")
+    findings.add_argument("--json", action="store_true")
+    findings.set_defaults(func=cmd_findings)
+
+    key = sub.add_parser(
+        "init-approval-key",
+        help="create the approval signing key (the key file, or the Secrets Manager secret "
+        "AGENTS_APPROVAL_KEY_SECRET); never replaces one",
+    )
+    key.set_defaults(func=cmd_init_approval_key)
+
+    audit = sub.add_parser("audit", help="filter the audit log")
+    audit.add_argument("--stack", type=stack_name)
+    audit.add_argument("--persona")
+    audit.add_argument("--event")
+    audit.add_argument("--since", type=iso_timestamp, help="ISO timestamp")
+    audit.add_argument(
+        "--limit", type=int_range(1, 100_000), default=50, help="last N records (1 to 100000)"
+    )
+    audit.add_argument("--json", action="store_true", help="JSON lines")
+    audit.set_defaults(func=cmd_audit)

@@ -1,0 +1,380 @@
+"""`python -m agents`: the command line of the platform's tools and agents.
+
+Every command that prints a report prints a table by default and JSON with `--json`. Exit codes:
+0 success, 1 a verdict that should stop a pipeline (for example a mandatory policy violation),
+2 bad input (arguments, files, config), with a one-line error on stderr and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agents import InputError, ToolchainError
+from agents.cli.commands import add_commands
+from agents.cli.skills import add_skill_commands
+from agents.mcp.server import add_mcp_commands
+from toolchain.export import StackExport
+from toolchain.inputs import aws_region, output_dir, output_path, stack_name, write_output
+
+if TYPE_CHECKING:
+    from toolchain.gate import GateResult
+
+EXIT_OK, EXIT_VERDICT, EXIT_INPUT = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
+
+
+def _one_line(message: str) -> str:
+    """A message as one line (file names and YAML problems may hold newlines), at most 500
+    characters: a long path is cut in the middle, so the problem at the end still shows."""
+    line = " ".join(message.split())
+    return line if len(line) <= 500 else f"{line[:240]} ... {line[-255:]}"
+
+
+def _stdout_to_devnull() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush cannot raise
+    again (the recipe of the Python docs' note on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (a test's capture)
+        pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error and exit 2."""
+
+    def error(self, message: str) -> Any:
+        raise InputError(f"{self.prog}: {message}")
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415 - see print_verdicts
+
+    from toolchain.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
+
+    config_file = Path(args.config) if args.config else stack_config_file(args.stack)
+    values = read_stack_config(config_file)
+    # Checked before the plan runs, so a bad --out costs nothing; the resolved path is printed.
+    out = output_path(args.out or Path("build") / f"{args.stack}.plan.json", "export")
+    _progress(f"planning stack {args.stack} offline from {config_file.name} ...")
+    started = time.perf_counter()
+    plan = run_plan(args.stack, values)
+    elapsed = time.perf_counter() - started
+    write_output(out, json.dumps(plan.export.data, indent=2, sort_keys=True) + "\n", "export")
+    rows = plan.counts()
+    total = sum(n for _, _, n in rows)
+    gate = None
+    if not args.no_policy:
+        from toolchain.gate import CONFIG_DIR, run_gate  # noqa: PLC0415
+
+        config_dir = Path(args.policy_config) if args.policy_config else CONFIG_DIR / args.stack
+        _progress(f"running the policy packs with {config_dir} ...")
+        gate = run_gate(plan.export, config_dir)
+    from toolchain.cost import estimate, load_prices, load_usage  # noqa: PLC0415
+
+    cost = estimate(plan.export, load_prices(), load_usage())
+    if args.json:
+        summary: dict[str, Any] = {
+            "stack": args.stack,
+            "export": str(out),
+            "resources": total,
+            "seconds": round(elapsed, 3),
+            "byComponent": [{"component": c, "type": t, "count": n} for c, t, n in rows],
+        }
+        if gate is not None:
+            summary["violations"] = gate.to_json()
+        summary["monthlyCostUsd"] = round(cost.total, 2)
+        summary["monthlyCostByComponent"] = {c: round(m, 2) for c, m, _ in cost.by_component()}
+        print(json.dumps(summary, indent=2))
+    else:
+        print(
+            f"Offline plan of stack '{args.stack}': {total} resources "
+            f"({elapsed:.1f}s), export written to {out}"
+        )
+        print(tabulate(rows, headers=["component", "type", "count"], tablefmt="github"))
+        if gate is not None:
+            print()
+            print_verdicts(gate, title="Policy gate")
+        print()
+        unpriced = sum(g.count for g in cost.not_priced)
+        print(
+            f"Estimated monthly cost: ${cost.total:,.2f} (list prices of {cost.price_date}, "
+            f"default usage; {unpriced} resources not priced; "
+            f"`python -m agents cost --export {out}` lists every line)"
+        )
+        print(
+            tabulate(
+                [[c, n, f"${m:,.2f}"] for c, m, n in cost.by_component()],
+                headers=["component", "priced resources", "monthly"],
+                tablefmt="github",
+                colalign=("left", "right", "right"),
+            )
+        )
+    return EXIT_VERDICT if gate is not None and gate.mandatory else EXIT_OK
+
+
+def _short_urn(urn: str) -> str:
+    """`type::name` of a URN, the part people recognise."""
+    parts = urn.split("::")
+    return f"{parts[-2].split('$')[-1]}::{parts[-1]}" if len(parts) >= 4 else urn or "(stack)"
+
+
+def print_verdicts(result: GateResult, *, title: str) -> None:
+    # Imported where a table is printed, not with the module: `policy` starts its packs first.
+    from tabulate import tabulate  # noqa: PLC0415
+
+    mandatory = len(result.mandatory)
+    advisory = len(result.violations) - mandatory
+    packs = ", ".join(f"{name} ({len(policies)} rules)" for name, policies in result.packs.items())
+    print(
+        f"{title}: {result.resources} resources, {packs}: "
+        f"{mandatory} mandatory, {advisory} advisory violation(s)"
+    )
+    if result.violations:
+        metas = {(p, n): m for p, pol in result.packs.items() for n, m in pol.items()}
+        rows = []
+        for v in result.violations:
+            meta = metas.get((v.policyPack, v.policyName))
+            rows.append(
+                [
+                    v.policyPack,
+                    f"{v.policyName} {meta.rule_id if meta else ''}".strip(),
+                    v.enforcementLevel,
+                    v.severity,
+                    _short_urn(v.urn),
+                    v.detail,
+                ]
+            )
+        print(
+            tabulate(
+                rows,
+                headers=["pack", "policy", "enforcement", "severity", "resource", "message"],
+                tablefmt="github",
+                maxcolwidths=[None] * 5 + [70],
+            )
+        )
+
+
+def _policy_config_dir(args: argparse.Namespace, export: StackExport) -> Path:
+    from toolchain.gate import CONFIG_DIR, stack_of  # noqa: PLC0415
+
+    if args.policy_config:
+        path = Path(args.policy_config)
+        if not path.is_dir():
+            raise InputError(
+                f"{path}: --policy-config takes a folder with security.json and "
+                "cost.json (like policies/config/dev)"
+            )
+        return path
+    stack = args.stack or stack_of(export)
+    path = CONFIG_DIR / stack
+    if not path.is_dir():
+        raise InputError(
+            f"no policy config for stack '{stack}' in {CONFIG_DIR}; pass --stack or --policy-config"
+        )
+    return path
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from toolchain.export import load_export  # noqa: PLC0415
+    from toolchain.gate import run_gate  # noqa: PLC0415
+
+    export = load_export(args.export)
+    config_dir = _policy_config_dir(args, export)
+    _progress(f"running policy packs over {args.export} with {config_dir} ...")
+    result = run_gate(export, config_dir)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print_verdicts(result, title=f"Policy gate ({config_dir})")
+    return EXIT_VERDICT if result.mandatory else EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from tabulate import tabulate  # noqa: PLC0415 - see print_verdicts
+
+    from toolchain.gate import Gate, rule_table  # noqa: PLC0415
+
+    with Gate() as gate:
+        rows = rule_table(gate)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(
+            tabulate(
+                [list(r.values()) for r in rows],
+                headers=list(rows[0]) if rows else [],
+                tablefmt="github",
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    """`cost`: estimate an export (or diff it against a baseline); `cost savings`; `cost
+    refresh-prices`. The rendering lives in toolchain.cost.report."""
+    from toolchain.cost import (  # noqa: PLC0415
+        diff,
+        estimate,
+        load_prices,
+        load_usage,
+        report,
+    )
+    from toolchain.export import load_export  # noqa: PLC0415
+
+    if args.cost_command == "refresh-prices":
+        from toolchain.cost.prices import PRICES_DIR  # noqa: PLC0415
+        from toolchain.cost.refresh import refresh_prices, write_price_file  # noqa: PLC0415
+
+        base = load_prices(getattr(args, "prices", None))
+        _progress(f"querying the AWS Price List API for {', '.join(args.region)} ...")
+        doc, outcomes = refresh_prices(args.region, base)
+        path = write_price_file(doc, args.out_dir or PRICES_DIR)
+        print(report.render_refresh(outcomes, str(path)), end="")
+        return EXIT_OK
+    prices = load_prices(getattr(args, "prices", None))
+    usage = load_usage(getattr(args, "usage", None))
+    if args.cost_command == "savings":
+        from toolchain.cost.savings import savings  # noqa: PLC0415
+        from toolchain.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
+
+        config = Path(args.config) if args.config else stack_config_file(args.stack)
+        values = read_stack_config(config)
+        _progress(f"planning stack {args.stack} and its naive variants offline ...")
+        result = savings(args.stack, prices, usage, values, lambda s, v: run_plan(s, v).export)
+        if getattr(args, "json", False):
+            print(json.dumps(result.to_json(), indent=2))
+        else:
+            print(report.render_savings(result), end="")
+        return EXIT_OK
+    if not args.export:
+        raise InputError(
+            "cost: --export FILE is required (or use `cost savings` or `cost refresh-prices`)"
+        )
+    new = estimate(load_export(args.export), prices, usage)
+    if args.baseline:
+        change = diff(estimate(load_export(args.baseline), prices, usage), new)
+        if args.json:
+            print(json.dumps(change.to_json(), indent=2))
+        else:
+            print(change.to_markdown(), end="")
+    elif args.json:
+        print(json.dumps(new.to_json(), indent=2))
+    elif args.markdown:
+        print(report.render_estimate_markdown(new), end="")
+    else:
+        print(report.render_estimate(new), end="")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m agents", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    plan = sub.add_parser("plan", help="plan a stack offline (mock runtime) into a stack export")
+    plan.add_argument(
+        "--stack", required=True, type=stack_name, help="stack name (reads Pulumi.<stack>.yaml)"
+    )
+    plan.add_argument("--config", help="plan with this stack config file instead")
+    plan.add_argument("--out", help="where to write the export (default build/<stack>.plan.json)")
+    plan.add_argument("--json", action="store_true", help="print the summary as JSON")
+    plan.add_argument(
+        "--policy-config", help="policy config folder (default policies/config/<stack>)"
+    )
+    plan.add_argument("--no-policy", action="store_true", help="skip the policy gate")
+    plan.set_defaults(func=cmd_plan)
+
+    policy = sub.add_parser("policy", help="run the policy packs over a stack export")
+    policy.add_argument(
+        "--export", required=True, help="stack export (plan or pulumi stack export)"
+    )
+    group = policy.add_mutually_exclusive_group()
+    group.add_argument(
+        "--stack",
+        type=stack_name,
+        help="use policies/config/<stack>/ (default: the export's stack)",
+    )
+    group.add_argument("--policy-config", help="folder with security.json and cost.json")
+    policy.add_argument("--json", action="store_true", help="print violations as JSON")
+    policy.set_defaults(func=cmd_policy)
+
+    rules = sub.add_parser("rules", help="list the policy rules and their enforcement per stack")
+    rules.add_argument("--json", action="store_true", help="print the rules as JSON")
+    rules.set_defaults(func=cmd_rules)
+
+    add_commands(sub, _Parser)
+    add_skill_commands(sub, _Parser)
+    add_mcp_commands(sub, _Parser)
+
+    cost = sub.add_parser("cost", help="monthly cost of a stack export, its diff, savings, prices")
+    cost.add_argument("--export", help="stack export to price (plan or pulumi stack export)")
+    cost.add_argument("--baseline", help="export to compare with: prints the cost diff")
+    cost.add_argument("--usage", help="usage file laid over toolchain/cost/usage.default.yaml")
+    cost.add_argument("--prices", help="price file (default: the newest in toolchain/cost/prices)")
+    cost_format = cost.add_mutually_exclusive_group()
+    cost_format.add_argument("--json", action="store_true", help="print JSON")
+    cost_format.add_argument("--markdown", action="store_true", help="print Markdown (for a PR)")
+    cost.set_defaults(func=cmd_cost, cost_command=None)
+    cost_sub = cost.add_subparsers(dest="cost_command", parser_class=_Parser)
+    # Options repeated on the sub-commands default to SUPPRESS so they never clobber the same
+    # option given before the sub-command.
+    refresh = cost_sub.add_parser(
+        "refresh-prices", help="new price file from the AWS Price List API"
+    )
+    refresh.add_argument(
+        "--region", action="append", required=True, type=aws_region, help="region (repeatable)"
+    )
+    refresh.add_argument("--prices", default=argparse.SUPPRESS, help="price file to start from")
+    refresh.add_argument(
+        "--out-dir", type=output_dir, help="folder for the new file (default toolchain/cost/prices)"
+    )
+    saving = cost_sub.add_parser("savings", help="each cost lever's saving against a naive variant")
+    saving.add_argument("--stack", required=True, type=stack_name, help="stack to plan")
+    saving.add_argument("--config", help="plan with this stack config file instead")
+    saving.add_argument("--usage", default=argparse.SUPPRESS, help="usage file")
+    saving.add_argument("--prices", default=argparse.SUPPRESS, help="price file")
+    saving.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The one place where errors become exit codes and a single stderr line: InputError 2, an
+    OSError or another AgentsError that is not about the user's input (a state folder on a full
+    disk, an unreachable lock table, a policy pack that did not start) 1, a reader that
+    closed our stdout (`... | head -1`) 141 like a process killed by SIGPIPE, quietly."""
+    # gRPC (the policy gate's client) logs fork warnings on stderr when a subprocess starts while
+    # its threads run; they are not errors, and an error is one line.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to report to
+        return EXIT_BROKEN_PIPE
+    try:
+        args = build_parser().parse_args(argv)
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except InputError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_VERDICT
+    except ToolchainError as exc:  # not the user's input: a backend, a pack, a state folder
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_VERDICT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code

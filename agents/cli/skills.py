@@ -1,0 +1,300 @@
+"""The skills' command line: `summarize`, `memory`, `tokens` and `logs` (wired into
+`python -m agents` by `agents.cli.main`). Each prints text for a person or an LLM by default, JSON
+with
+`--json`; `--budget N` caps the text at N o200k tokens (the JSON is the whole structured result).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from toolchain.inputs import int_range, iso_timestamp, stack_name
+
+BUDGET = int_range(0, 10_000_000)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+# -- summarize ------------------------------------------------------------------------------------
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from agents.skills import summarize as skill  # noqa: PLC0415
+    from agents.skills.fidelity import check_infra_summary, require  # noqa: PLC0415
+    from toolchain.export import load_export  # noqa: PLC0415
+
+    export = load_export(args.export)
+    baseline = load_export(args.baseline) if args.baseline else None
+    if args.no_policy:
+        summary = skill.summarize_infra(
+            export, violations=[], cost=skill.cost_estimate(export), baseline=baseline
+        )
+        violations: Any = []
+    else:
+        print(f"summarizing {args.export}: running the policy packs ...", file=sys.stderr)
+        violations = skill.policy_violations(
+            export, Path(args.policy_config) if args.policy_config else None
+        )
+        summary = skill.summarize_infra(
+            export, violations=violations, cost=skill.cost_estimate(export), baseline=baseline
+        )
+    # The summary must name every resource, output and violation: checked on every run, and a
+    # gap is an error, not a warning (agents.skills.fidelity).
+    require(check_infra_summary(summary, export, violations), "the summary")
+    if args.json:
+        _print_json(summary.to_json())
+    else:
+        print(skill.render(summary, args.budget))
+    return 0
+
+
+# -- tokens ---------------------------------------------------------------------------------------
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from agents.skills.tokens import ENCODING, count_file  # noqa: PLC0415
+
+    rows = [(path, count_file(Path(path))) for path in args.files]
+    if args.json:
+        _print_json({"encoding": ENCODING, "files": [{"file": f, "tokens": n} for f, n in rows]})
+    else:
+        for path, n in rows:
+            print(f"{n}\t{path}")
+        if len(rows) > 1:
+            print(f"{sum(n for _, n in rows)}\ttotal ({ENCODING})")
+    return 0
+
+
+# -- memory ---------------------------------------------------------------------------------------
+def _memory(args: argparse.Namespace) -> Any:
+    from agents.skills.memory import Memory, load_embedder  # noqa: PLC0415
+
+    if args.db:
+        path = Path(args.db)
+    else:
+        from agents.protocol.settings import load_settings  # noqa: PLC0415
+
+        path = load_settings().state_dir / "memory.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Memory(path, embedder=load_embedder() if args.vectors else None)
+
+
+def cmd_memory_add(args: argparse.Namespace) -> int:
+    with _memory(args) as memory:
+        entry = memory.add(
+            args.kind,
+            args.text,
+            source=args.source,
+            time=args.time or datetime.datetime.now(datetime.UTC).isoformat(),
+            stack=args.stack,
+            persona=args.persona,
+            title=args.title,
+        )
+    if args.json:
+        _print_json({"id": entry})
+    else:
+        print(f"remembered entry {entry}")
+    return 0
+
+
+def cmd_memory_index(args: argparse.Namespace) -> int:
+    from agents.protocol.settings import load_settings  # noqa: PLC0415
+
+    audit = Path(args.audit) if args.audit else load_settings().audit_log
+    reports: dict[str, Any] = {}
+    with _memory(args) as memory:
+        if audit.exists() or args.audit:
+            reports[str(audit)] = memory.index_audit(audit)
+        for folder in args.runbooks or ():
+            reports[folder] = memory.index_runbooks(folder)
+        counts = memory.counts()
+    if args.json:
+        _print_json({"indexed": {k: v.__dict__ for k, v in reports.items()}, "entries": counts})
+        return 0
+    from tabulate import tabulate  # noqa: PLC0415
+
+    rows = [[src, r.added, r.removed, r.skipped, r.files] for src, r in reports.items()]
+    print(
+        tabulate(
+            rows, headers=["source", "added", "removed", "skipped", "files"], tablefmt="github"
+        )
+        if rows
+        else "nothing to index (no audit log yet, no --runbooks)"
+    )
+    print("entries: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    return 0
+
+
+def cmd_memory_search(args: argparse.Namespace) -> int:
+    from agents.skills.memory import render  # noqa: PLC0415
+
+    with _memory(args) as memory:
+        hits = memory.search(
+            args.query, k=args.k, budget=args.budget, stack=args.stack, kind=args.kind
+        )
+    if args.json:
+        _print_json([h.__dict__ for h in hits])
+    else:
+        print(render(hits, args.budget))
+    return 0
+
+
+# -- logs -----------------------------------------------------------------------------------------
+def cmd_logs_analyze(args: argparse.Namespace) -> int:
+    import time  # noqa: PLC0415
+
+    from agents.skills import logs  # noqa: PLC0415
+    from agents.skills.fidelity import check_log_report, require  # noqa: PLC0415
+    from toolchain.inputs import output_path  # noqa: PLC0415
+
+    if (args.source is None) == (args.group is None):
+        from agents import InputError  # noqa: PLC0415
+
+        raise InputError("logs analyze: give a FILE (or - for stdin), or --group, not both")
+    out = output_path(args.assignments, "assignments") if args.assignments else None
+    if args.group:
+        import boto3  # noqa: PLC0415
+
+        now_ms = int(time.time() * 1000)
+        lines = logs.cloudwatch_lines(
+            boto3.client("logs", region_name=args.region),
+            args.group,
+            start_ms=now_ms - args.minutes * 60_000,
+            end_ms=now_ms,
+        )
+        source = f"cloudwatch:{args.group}"
+    else:
+        lines = logs.read_lines(args.source)
+        source = "stdin" if args.source == "-" else args.source
+    import tempfile  # noqa: PLC0415
+
+    # Assignments stream to a temporary file beside the output (memory stays bounded however
+    # long the log), are checked against the report, and only then replace the output.
+    spill = (
+        tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in the finally below
+            "w+", dir=out.parent, prefix=f".{out.name}.", delete=False
+        )
+        if out is not None
+        else None
+    )
+    try:
+        report = logs.analyze_logs(
+            lines, source=source, progress=logs.stderr_progress, assignments=spill
+        )
+        ids = None
+        if spill is not None:
+            spill.flush()
+            spill.seek(0)
+            ids = (int(line) for line in spill)
+        # Every line accounted for, every cluster whole: checked on every run (an error, not a
+        # warning; agents.skills.fidelity).
+        require(check_log_report(report, report.lines_read, ids), "the log report")
+        if spill is not None and out is not None:
+            spill.close()
+            os.replace(spill.name, out)
+            print(f"assignments written to {out}", file=sys.stderr)
+    finally:
+        if spill is not None:
+            spill.close()
+            Path(spill.name).unlink(missing_ok=True)
+    if args.json:
+        print(report.to_json())
+    else:
+        print(logs.render(report, args.budget))
+    return 0
+
+
+def add_skill_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    from toolchain.inputs import aws_region  # noqa: PLC0415
+
+    logs_parser = sub.add_parser("logs", help="log skills: cluster raw log lines")
+    logs_sub = logs_parser.add_subparsers(
+        dest="logs_command", required=True, parser_class=parser_class
+    )
+    analyze = logs_sub.add_parser(
+        "analyze",
+        help="cluster log lines (a file, gzip, - for stdin, or a CloudWatch Logs group) into "
+        "templates with counts, times, severity, an example and the values that matter",
+    )
+    analyze.add_argument("source", nargs="?", metavar="FILE|-")
+    analyze.add_argument("--group", help="CloudWatch Logs group instead of a file")
+    analyze.add_argument("--region", type=aws_region, help="region of --group")
+    analyze.add_argument(
+        "--minutes", type=int_range(1, 7 * 24 * 60), default=60, help="of --group (default 60)"
+    )
+    analyze.add_argument("--budget", type=BUDGET, help="at most N o200k tokens of text")
+    analyze.add_argument(
+        "--assignments", help="write one cluster id per input line, in input order, here"
+    )
+    analyze.add_argument("--json", action="store_true", help="the whole report as JSON")
+    analyze.set_defaults(func=cmd_logs_analyze)
+
+    summarize = sub.add_parser(
+        "summarize",
+        help="a stack export as a compact summary for an LLM: resources with their security and "
+        "cost settings, outputs, policy violations, cost; with --baseline, the change set",
+    )
+    summarize.add_argument("--export", required=True, help="stack export (plan or live)")
+    summarize.add_argument("--baseline", help="an earlier export: adds the change set")
+    summarize.add_argument("--budget", type=BUDGET, help="at most N o200k tokens of text")
+    summarize.add_argument(
+        "--policy-config", help="policy config folder (default policies/config/<stack>)"
+    )
+    summarize.add_argument("--no-policy", action="store_true", help="skip the policy gate")
+    summarize.add_argument("--json", action="store_true", help="the whole summary as JSON")
+    summarize.set_defaults(func=cmd_summarize)
+
+    tokens = sub.add_parser("tokens", help="o200k token count of files (to compare sizes)")
+    tokens.add_argument("files", nargs="+", metavar="FILE")
+    tokens.add_argument("--json", action="store_true")
+    tokens.set_defaults(func=cmd_tokens)
+
+    from agents.skills.memory import KINDS  # noqa: PLC0415
+
+    memory = sub.add_parser("memory", help="the agents' memory: add, index, search")
+    memory_sub = memory.add_subparsers(
+        dest="memory_command", required=True, parser_class=parser_class
+    )
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="memory file (default <state_dir>/memory.sqlite)")
+        p.add_argument(
+            "--vectors",
+            action="store_true",
+            help="also semantic search (needs `pip install .[vectors]`)",
+        )
+        p.add_argument("--json", action="store_true")
+
+    add = memory_sub.add_parser("add", help="remember one entry")
+    add.add_argument("kind", choices=KINDS)
+    add.add_argument("text")
+    add.add_argument("--source", default="cli", help="where it came from (default cli)")
+    add.add_argument("--time", type=iso_timestamp, help="ISO timestamp (default now)")
+    add.add_argument("--stack", type=stack_name)
+    add.add_argument("--persona")
+    add.add_argument("--title")
+    common(add)
+    add.set_defaults(func=cmd_memory_add)
+
+    index = memory_sub.add_parser(
+        "index", help="index the audit log's new records and runbook folders (idempotent)"
+    )
+    index.add_argument("--audit", help="audit log (default <state_dir>/audit.jsonl)")
+    index.add_argument(
+        "--runbooks", action="append", metavar="DIR", help="Markdown folder (repeatable)"
+    )
+    common(index)
+    index.set_defaults(func=cmd_memory_index)
+
+    search = memory_sub.add_parser("search", help="best passages for a query (BM25)")
+    search.add_argument("query")
+    search.add_argument("--k", type=int_range(1, 100), default=5, help="hits (1 to 100)")
+    search.add_argument("--budget", type=BUDGET, help="at most N o200k tokens of text")
+    search.add_argument("--stack", type=stack_name)
+    search.add_argument("--kind", choices=KINDS)
+    common(search)
+    search.set_defaults(func=cmd_memory_search)

@@ -1,0 +1,678 @@
+"""The agents' MCP server: every skill of `agents.skills.registry.SKILLS` as a tool, plus `status`
+and `findings`, over stdio (a desktop client, as the local user, no token) or streamable HTTP
+(remote agents, bearer tokens of `agents.mcp.tokens`).
+
+Design decisions:
+
+- Read-only by construction. The tools are the registry's skills, which only read, and two
+  readers written here; nothing that can `up`, approve, reject, repair or change state is ever
+  registered (`tests/agents/mcp/test_server.py` checks the tool list against the registry). Every
+  tool is
+  annotated `readOnlyHint`.
+- One tool per skill: the name is the skill's, the description its `summary`, the input schema
+  its pydantic model's JSON schema (unknown fields refused, `budget` in o200k tokens). The SDK's
+  function-signature machinery would rebuild a second, looser model from a Python signature;
+  instead each tool is an `mcp.server.mcpserver.tools.Tool` whose `run` hands the raw arguments
+  to `Skill.call`, which validates them with the skill's own model.
+- The budget bounds everything a call returns, not only the text. The text is rendered under
+  the budget by the skill; the structured data (`structuredContent`) goes along only when the
+  text and the data's JSON together fit, and is otherwise left out (`_meta` says so). Clients
+  often put structured content in the model's context too, so a budget that ignored it would not
+  be one. No `outputSchema` is declared: the data's shape is each skill's, and it is optional.
+- Errors never reach the transport as exceptions: an `InputError` (bad arguments, a budget too
+  small) is a tool error of one line the model can act on; another `AgentsError` is a tool error
+  of one line; anything else is logged with its traceback on the server and the client gets
+  "internal error" (nothing of an unexpected exception's text leaves the server).
+- Every call is appended to the audit log as `mcp.call`: tool, token id (never the token;
+  `local` over stdio and in memory), outcome, tokens returned, budget, seconds, and the stack
+  when the call names one. A call whose record cannot be written returns an error instead of its
+  result: nothing leaves unaudited.
+- Skills are synchronous and some run for seconds (the offline plan), so each call runs in a
+  worker thread. Calls on a stack export (`plan`, `policy-gate`, `cost-estimate`,
+  `summarize-infra`) take one lock: the offline plan runs Pulumi's mock runtime, whose settings
+  are process-wide, and the policy gate starts its packs; the other tools run concurrently.
+- Over HTTP the transport is the SDK's streamable HTTP in stateless mode with JSON responses:
+  every request carries and is checked for its bearer token (so a rotation or revocation takes
+  effect on the next request, and no session outlives its credential), and no server-side
+  session state accumulates. Binding anything but a specific address (`0.0.0.0`, `::`) needs
+  `--allow-any-host`. The tokens are static bearer tokens, not OAuth: the SDK's `AuthSettings`
+  wants an issuer URL, which is set to the server's own address and never served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import ipaddress
+import json
+import logging
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from agents import AgentsError, InputError, ToolchainError
+from toolchain.inputs import float_range, int_range
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import Context, MCPServer
+    from mcp_types import CallToolResult
+    from starlette.applications import Starlette
+
+    from agents.mcp.tokens import BearerTokenVerifier
+    from agents.protocol.settings import AgentSettings
+    from agents.skills.registry import Skill, SkillContext, SkillResult
+
+SERVER_NAME = "baseline-agents"
+DEFAULT_PORT = 8765
+LOCAL = "local"  # the token id recorded for stdio and in-memory calls (the local user, no token)
+FINDINGS_FILE = "findings.sqlite"
+# Names of the operations that change state: none may ever be a tool (checked by the tests).
+FORBIDDEN_TOOLS = frozenset(
+    {"up", "approve", "reject", "repair", "run", "refresh", "destroy", "cancel", "import",
+     "init-lock-table", "init-approval-key", "mcp-token"}
+)  # fmt: skip
+
+log = logging.getLogger("agents.mcp")
+_EXPORT_LOCK = threading.Lock()
+
+
+class MCPServerError(AgentsError):
+    """The MCP server cannot start as asked (the message says what to change)."""
+
+
+# -- the two tools of this module ----------------------------------------------------------------
+def _fit_lines(head: list[str], lines: list[str], budget: int, what: str) -> str:
+    from agents.skills.tokens import fit_lines  # noqa: PLC0415 - the SDK-free import stays light
+
+    return fit_lines(head, lines, budget, what)
+
+
+def _status(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.runtime.status import status_data  # noqa: PLC0415
+
+    data = status_data(ctx.settings)
+    open_breakers = [b for b in data["breakers"] if b.get("state") != "closed"]
+    head = [
+        f"status: {len(data['damaged'])} damaged, {len(data['approvals'])} pending approval(s), "
+        f"{len(data['locks'])} lock(s), {len(data['waiting'])} waiting, "
+        f"{len(data['cooldowns'])} cooldown(s), {len(open_breakers)} breaker(s) not closed"
+    ]
+    # Most important first: what blocks the agents, then what waits for a human.
+    lines = [f"DAMAGED {d.get('stack') or '-'} {d['kind']}: {d['why']}" for d in data["damaged"]]
+    lines += [
+        f"approval {a['id']} pending: {a['stack']} by {a['persona']}, expires {a['expiresAt']}: "
+        + "; ".join(str(r) for r in a["reasons"] or [])
+        for a in data["approvals"]
+    ]
+    lines += [
+        f"lock {x['stack']}: {x['persona']} {x['operation']} (token {x['token']}) "
+        f"until {x['expiresAt']}"
+        for x in data["locks"]
+    ]
+    lines += [
+        f"breaker {b['stack']}/{b['operation']}: {b['state']} ({b['failures']} failures)"
+        for b in open_breakers
+    ]
+    lines += [f"waiting {w['stack']}: {w['persona']} (priority {w['priority']})" for w in
+              data["waiting"]]  # fmt: skip
+    lines += [
+        f"cooldown {c['stack']}: {c['persona']} {c['operation']} {c['seconds']}s"
+        for c in data["cooldowns"]
+    ]
+    return _fit_lines(head, lines, budget, "status lines"), data
+
+
+def _findings(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
+    from agents.protocol.findings import FindingStore  # noqa: PLC0415
+
+    path = ctx.settings.state_dir / FINDINGS_FILE
+    # An empty file would be given a schema by FindingStore: a write; this tool only reads.
+    if not path.exists() or path.stat().st_size == 0:
+        return "findings: no findings yet (no routine has recorded any)", {"findings": []}
+    with FindingStore(path) as store:
+        found = store.query(stack=args.stack, severity=args.severity)
+    shown = found[: args.limit]
+    scope = ", ".join(
+        f"{k}{v}" for k, v in (("stack=", args.stack), ("severity>=", args.severity)) if v
+    )
+    head = [
+        f"open findings: {len(found)}{f' ({scope})' if scope else ''}, most severe first"
+        + (f"; the first {len(shown)} listed" if len(shown) < len(found) else "")
+    ]
+    lines = [
+        f"{s.finding.severity} {s.finding.stack} {s.finding.kind} {s.finding.resource}: "
+        f"{s.finding.summary} (seen {s.count}x, last {s.last_seen})"
+        + (f" -> {s.finding.proposed_action}" if s.finding.proposed_action else "")
+        for s in shown
+    ]
+    return _fit_lines(head, lines, budget, "findings"), {
+        "total": len(found),
+        "findings": [s.to_json() for s in shown],
+    }
+
+
+@functools.cache
+def read_tools() -> dict[str, Skill]:
+    """`status` and `findings`, as skills of the registry's shape (built on first use: the
+    command line imports this module for its argument wiring, and pydantic is slow to load)."""
+    from pydantic import Field  # noqa: PLC0415
+
+    from agents.skills.registry import Skill, StackName, _Input  # noqa: PLC0415
+
+    class StatusInput(_Input):
+        """No argument but the budget."""
+
+    class FindingsInput(_Input):
+        stack: StackName | None = None
+        severity: Literal["critical", "high", "medium", "low", "info"] | None = Field(
+            default=None, description="a floor: `high` lists high and critical"
+        )
+        limit: int = Field(default=100, ge=1, le=1000)
+
+    return {
+        s.name: s
+        for s in (
+            Skill("status", "Locks, waiters, cooldowns, pending approvals, breakers and damaged "
+                  "state files of the agents (what `python -m agents status` shows).",
+                  StatusInput, _status),
+            Skill("findings", "Open findings of the personas' routines, most severe first; "
+                  "filter by stack and a severity floor.", FindingsInput, _findings),
+        )
+    }  # fmt: skip
+
+
+def tools() -> dict[str, Skill]:
+    """Every tool the server offers, by name: the registry's skills and the two readers."""
+    from agents.skills.registry import SKILLS  # noqa: PLC0415
+
+    own = read_tools()
+    clash = set(SKILLS) & set(own)
+    if clash:
+        raise MCPServerError(f"skills {sorted(clash)} clash with the MCP server's own tools")
+    return {**SKILLS, **own}
+
+
+# -- calling a tool ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CallOutcome:
+    """One call's answer, before it becomes a `CallToolResult`."""
+
+    text: str
+    error: bool
+    outcome: str  # ok | input-error | error | internal-error
+    tokens: int
+    budget: int
+    data: dict[str, Any] | None = None
+
+
+_INTERNAL = "{}: internal error (logged on the server)"
+
+
+def _one_line(message: str, limit: int = 500) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= limit else f"{line[: limit - 3]}..."
+
+
+def _failure(message: str, outcome: str, budget: int) -> CallOutcome:
+    """An error of one line, cut to the budget (a budget is at least 50 tokens, and an error
+    counts against it like any answer)."""
+    from agents.skills import tokens  # noqa: PLC0415
+
+    text = _one_line(message)
+    while tokens.count(text) > budget:
+        text = text[: len(text) * 3 // 4].rstrip() + "..."
+    return CallOutcome(text, True, outcome, tokens.count(text), budget)
+
+
+def _package(result: SkillResult) -> CallOutcome:
+    """The text, and the data when text and data together fit the budget."""
+    from agents.skills import tokens  # noqa: PLC0415
+
+    data = json.loads(json.dumps(result.data, default=str))  # plain JSON, whatever the skill gave
+    with_data = result.tokens + tokens.count(json.dumps(data, separators=(",", ":")))
+    if with_data <= result.budget:
+        return CallOutcome(result.text, False, "ok", with_data, result.budget, data)
+    return CallOutcome(result.text, False, "ok", result.tokens, result.budget)
+
+
+@functools.cache
+def _budget_adapter() -> Any:
+    from pydantic import TypeAdapter  # noqa: PLC0415
+
+    from agents.skills.registry import Budget  # noqa: PLC0415
+
+    return TypeAdapter(Budget)
+
+
+def _budget(skill: Skill, arguments: Mapping[str, Any]) -> int:
+    """The budget the call asked for when it is a valid one (the registry's `Budget`), else the
+    skill's default: what an answer, an error included, must fit."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    try:
+        return int(_budget_adapter().validate_python(arguments.get("budget"), strict=True))
+    except ValidationError:
+        return skill.budget
+
+
+def run_tool(skill: Skill, arguments: Mapping[str, Any], context: SkillContext) -> CallOutcome:
+    """Call `skill`; every failure becomes an error outcome of one line."""
+    budget = _budget(skill, arguments)
+    serialize = "source" in skill.input.model_fields
+    try:
+        with _EXPORT_LOCK if serialize else contextlib.nullcontext():
+            result = skill.call(arguments, context)
+    except InputError as exc:
+        return _failure(str(exc), "input-error", budget)
+    except ToolchainError as exc:
+        return _failure(str(exc), "error", budget)
+    except Exception:  # the server must outlive a skill's bug; logged in full
+        log.exception("MCP tool %s failed", skill.name)
+        return _failure(_INTERNAL.format(skill.name), "internal-error", budget)
+    return _package(result)
+
+
+def _audit_call(
+    settings: AgentSettings,
+    name: str,
+    *,
+    arguments: Mapping[str, Any],
+    token_id: str,
+    outcome: CallOutcome,
+    seconds: float,
+) -> None:
+    from agents.protocol.audit import AuditLog  # noqa: PLC0415
+    from toolchain.inputs import STACK_NAME  # noqa: PLC0415
+
+    fields: dict[str, Any] = {
+        "tool": name,
+        "token_id": token_id,
+        "outcome": outcome.outcome,
+        "tokens": outcome.tokens,
+        "budget": outcome.budget,
+        "seconds": round(seconds, 3),
+    }
+    stack = arguments.get("stack")
+    if isinstance(stack, str) and STACK_NAME.fullmatch(stack):
+        fields["stack"] = stack  # only a valid name: arguments are the caller's, not ours
+    if outcome.error:
+        fields["error"] = outcome.text[:300]
+    AuditLog(settings.audit_log).append("mcp.call", **fields)
+
+
+def call_and_audit(
+    settings: AgentSettings,
+    skill: Skill,
+    arguments: Mapping[str, Any],
+    context_factory: Callable[[], SkillContext],
+    token_id: str,
+) -> CallOutcome:
+    """Run one call and put it on the audit log; a record that cannot be written turns the
+    result into an error (fail closed: nothing leaves unaudited). Never raises: the SDK would
+    send an exception's text to the client."""
+    started = time.monotonic()
+    try:
+        context = context_factory()
+    except ToolchainError as exc:
+        outcome = _failure(str(exc), "error", _budget(skill, arguments))
+    except Exception:
+        log.exception("MCP tool %s: no skill context", skill.name)
+        outcome = _failure(_INTERNAL.format(skill.name), "internal-error", skill.budget)
+    else:
+        outcome = run_tool(skill, arguments, context)
+    try:
+        _audit_call(
+            settings,
+            skill.name,
+            arguments=arguments,
+            token_id=token_id,
+            outcome=outcome,
+            seconds=time.monotonic() - started,
+        )
+    except (OSError, ToolchainError) as exc:
+        why = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+        log.error("MCP call %s not audited (%s): result withheld", skill.name, why)  # noqa: TRY400
+        return _failure(
+            f"{skill.name}: the audit log cannot be written ({why}); the result is withheld",
+            "error",
+            outcome.budget,
+        )
+    return outcome
+
+
+def _token_id(context: Context[Any, Any] | None) -> str:
+    """The id of the bearer token the request came with (`local` without one)."""
+    from mcp.server.auth.middleware.auth_context import get_access_token  # noqa: PLC0415
+    from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser  # noqa: PLC0415
+
+    request = None
+    if context is not None:
+        with contextlib.suppress(ValueError):  # no request context: called in-process
+            request = context.request_context.request
+    user = getattr(request, "scope", {}).get("user") if request is not None else None
+    access = user.access_token if isinstance(user, AuthenticatedUser) else get_access_token()
+    return access.client_id if access is not None else LOCAL
+
+
+def _result(outcome: CallOutcome) -> CallToolResult:
+    from mcp_types import CallToolResult, TextContent  # noqa: PLC0415
+
+    meta: dict[str, Any] = {"baseline/tokens": outcome.tokens, "baseline/budget": outcome.budget}
+    if not outcome.error:
+        meta["baseline/data"] = "included" if outcome.data is not None else "omitted (over budget)"
+    return CallToolResult(
+        content=[TextContent(type="text", text=outcome.text)],
+        structured_content=outcome.data,
+        is_error=outcome.error,
+        _meta=meta,
+    )
+
+
+@functools.cache
+def _skill_tool() -> type:
+    """The SDK's `Tool` with a `run` that passes the raw arguments on (see the module
+    docstring); made on first use, as the SDK takes most of a second to import."""
+    from mcp.server.mcpserver.tools import Tool  # noqa: PLC0415
+
+    class SkillTool(Tool):
+        async def run(
+            self,
+            arguments: dict[str, Any],
+            context: Context[Any, Any],
+            convert_result: bool = False,
+        ) -> Any:
+            return await self.fn(arguments, context)
+
+    return SkillTool
+
+
+def _make_tool(
+    skill: Skill, settings: AgentSettings, context_factory: Callable[[], SkillContext]
+) -> Any:
+    from mcp.server.mcpserver.utilities.func_metadata import (  # noqa: PLC0415
+        ArgModelBase,
+        FuncMetadata,
+    )
+    from mcp_types import ToolAnnotations  # noqa: PLC0415
+
+    async def call(arguments: dict[str, Any], context: Context[Any, Any]) -> CallToolResult:
+        import anyio.to_thread  # noqa: PLC0415
+
+        token_id = _token_id(context)
+        outcome = await anyio.to_thread.run_sync(
+            call_and_audit, settings, skill, arguments, context_factory, token_id
+        )
+        return _result(outcome)
+
+    return _skill_tool()(
+        fn=call,
+        name=skill.name,
+        description=skill.summary,
+        parameters=skill.input.model_json_schema(),
+        fn_metadata=FuncMetadata(arg_model=ArgModelBase),
+        is_async=True,
+        annotations=ToolAnnotations(
+            read_only_hint=True, destructive_hint=False, idempotent_hint=True
+        ),
+    )
+
+
+def build_server(
+    settings: AgentSettings,
+    *,
+    context_factory: Callable[[], SkillContext] | None = None,
+    tokens: BearerTokenVerifier | None = None,
+    issuer_url: str = "http://127.0.0.1",
+) -> MCPServer:
+    """The MCP server. `context_factory` makes the `SkillContext` of each call (default: a fresh
+    one per call, so a live stack is read anew); `tokens` turns on bearer authentication (the
+    HTTP transport; scope `read` required); without it the server trusts its caller (stdio)."""
+    from mcp.server.auth.settings import AuthSettings  # noqa: PLC0415
+    from mcp.server.mcpserver import MCPServer  # noqa: PLC0415
+
+    from agents.skills.registry import SkillContext  # noqa: PLC0415
+
+    factory = context_factory or (lambda: SkillContext(settings=settings))
+    auth = None
+    if tokens is not None:
+        auth = AuthSettings(
+            issuer_url=issuer_url,  # type: ignore[arg-type]  # pydantic parses the string
+            resource_server_url=None,
+            required_scopes=["read"],
+        )
+    return MCPServer(
+        SERVER_NAME,
+        instructions="Read-only tools over the baseline platform's stacks and agents. Every "
+        "tool takes `budget` (o200k tokens) and never returns more.",
+        tools=[_make_tool(s, settings, factory) for s in tools().values()],
+        token_verifier=tokens,
+        auth=auth,
+        log_level="WARNING",
+    )
+
+
+# -- serving -------------------------------------------------------------------------------------
+def check_bind(host: str, allow_any_host: bool) -> str:
+    """`host`, unless it binds every interface without `allow_any_host`: `0.0.0.0`, `::`, an
+    empty host, or any name that resolves to one of them (`0` does)."""
+    bare = host.strip().strip("[]")
+    if bare in ("", "*"):
+        unspecified = True
+    else:
+        try:
+            infos = socket.getaddrinfo(bare, None, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise InputError(f"mcp: --host {host!r} cannot be resolved ({exc})") from None
+        unspecified = any(
+            ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_unspecified for info in infos
+        )
+    if unspecified and not allow_any_host:
+        raise InputError(
+            f"mcp: --host {host!r} listens on every interface; bind 127.0.0.1 (and tunnel), "
+            "a specific address, or pass --allow-any-host"
+        )
+    return bare
+
+
+def http_app(server: MCPServer, host: str) -> Starlette:
+    """The ASGI app of the streamable HTTP transport (stateless, JSON responses; see the module
+    docstring)."""
+    return server.streamable_http_app(stateless_http=True, json_response=True, host=host)
+
+
+def serve(
+    transport: Literal["stdio", "http"],
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    settings: AgentSettings,
+    allow_any_host: bool = False,
+) -> None:
+    """Run the server until interrupted. Over HTTP the tokens come from the store that
+    `agents.mcp.tokens.open_token_source` picks; every request needs one."""
+    if transport == "stdio":
+        if host is not None or port is not None:
+            raise InputError("mcp: --host and --port apply to --transport http only")
+        build_server(settings).run("stdio")
+        return
+    bind = check_bind(host if host is not None else "127.0.0.1", allow_any_host)
+    import uvicorn  # noqa: PLC0415
+
+    from agents.mcp.tokens import BearerTokenVerifier, open_token_source  # noqa: PLC0415
+    from agents.protocol.audit import AuditLog  # noqa: PLC0415
+
+    source = open_token_source(settings)
+    verifier = BearerTokenVerifier(source, audit=AuditLog(settings.audit_log))
+    verifier.records()  # a refused or empty store is logged now, not at the first request
+    port = DEFAULT_PORT if port is None else port
+    shown = f"[{bind}]" if ":" in bind else bind
+    server = build_server(settings, tokens=verifier, issuer_url=f"http://{shown}:{port}")
+    print(
+        f"MCP server on http://{shown}:{port}/mcp (bearer tokens from {source.where}); "
+        "Ctrl-C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
+    config = uvicorn.Config(
+        http_app(server, bind), host=bind, port=port, log_level="warning", server_header=False
+    )
+    uvicorn.Server(config).run()
+
+
+# -- the command line ----------------------------------------------------------------------------
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from agents.protocol.settings import load_settings  # noqa: PLC0415
+
+    if args.transport == "stdio" and args.allow_any_host:
+        raise InputError("mcp: --allow-any-host applies to --transport http only")
+    if args.transport == "http":
+        check_bind(args.host if args.host is not None else "127.0.0.1", args.allow_any_host)
+    serve(
+        args.transport,
+        args.host,
+        args.port,
+        settings=load_settings(),
+        allow_any_host=args.allow_any_host,
+    )
+    return 0
+
+
+def _token_file(action: str) -> Any:
+    from agents.mcp.tokens import SECRET_ENV, TokenFile, open_token_source  # noqa: PLC0415
+    from agents.protocol.settings import load_settings  # noqa: PLC0415
+
+    source = open_token_source(load_settings())
+    if action != "list" and not isinstance(source, TokenFile):
+        raise InputError(
+            f"mcp-token {action}: the server reads its tokens from {source.where} ({SECRET_ENV}), "
+            "which this command does not write; unset it to manage the file store, then upload "
+            "the file (it holds only hashes) with `aws secretsmanager put-secret-value`"
+        )
+    return source
+
+
+def _cell(value: Any) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value or "")
+
+
+_LIST_COLUMNS = ("id", "name", "scopes", "status", "createdAt", "expiresAt", "graceUntil")
+
+
+def cmd_mcp_token(args: argparse.Namespace) -> int:
+    from agents.mcp.tokens import Issued  # noqa: PLC0415
+
+    store = _token_file(args.token_command)
+    if args.token_command == "list":
+        rows = store.list()
+        if args.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        from tabulate import tabulate  # noqa: PLC0415
+
+        print(
+            tabulate(
+                [[_cell(r[k]) for k in _LIST_COLUMNS] for r in rows],
+                headers=["id", "name", "scopes", "status", "created", "expires", "grace until"],
+                tablefmt="github",
+            )
+            if rows
+            else f"no MCP tokens in {store.where}"
+        )
+        return 0
+    if args.token_command == "revoke":
+        record = store.revoke(args.id)
+        print(f"MCP token {record.id} ({record.name}): revoked; refused from the next request")
+        return 0
+    issued: Issued
+    if args.token_command == "create":
+        issued = store.create(args.name, tuple(args.scope or ["read"]), args.ttl_days)
+        note = f"MCP token {issued.id} created for {args.name!r}"
+    else:
+        issued = store.rotate(args.id, args.grace)
+        note = (
+            f"MCP token {args.id} rotated to {issued.id}; the old token works "
+            f"{args.grace:.0f}s more"
+        )
+    # The token alone on stdout (so `> file` or a pipe takes just it), the rest on stderr.
+    print(f"{note}. The token is shown only now; only its hash is kept:", file=sys.stderr)
+    print(issued.token, flush=True)
+    return 0
+
+
+def add_mcp_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    """`mcp` and `mcp-token` sub-commands (called by `agents.cli.main.build_parser`)."""
+    from agents.mcp.tokens import (  # noqa: PLC0415
+        DEFAULT_GRACE_S,
+        DEFAULT_TTL_DAYS,
+        MAX_GRACE_S,
+        MAX_TTL_DAYS,
+        SCOPES,
+        TOKEN_ID,
+    )
+
+    mcp = sub.add_parser("mcp", help="serve the read-only skills as MCP tools (stdio or HTTP)")
+    mcp.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    mcp.add_argument("--host", help="HTTP: address to bind (default 127.0.0.1)")
+    mcp.add_argument(
+        "--port", type=int_range(1, 65535), help=f"HTTP: port (default {DEFAULT_PORT})"
+    )
+    mcp.add_argument(
+        "--allow-any-host",
+        action="store_true",
+        help="HTTP: allow binding every interface (0.0.0.0 or ::)",
+    )
+    mcp.set_defaults(func=cmd_mcp)
+
+    def token_id(value: str) -> str:
+        if not TOKEN_ID.fullmatch(value):
+            raise argparse.ArgumentTypeError(
+                f"{value[:40]!r} is not a token id (12 hex characters, as `list` shows them)"
+            )
+        return value
+
+    token_id.__name__ = "token id"
+    tokens = sub.add_parser("mcp-token", help="create, rotate, revoke and list MCP bearer tokens")
+    token_sub = tokens.add_subparsers(
+        dest="token_command", required=True, parser_class=parser_class
+    )
+    create = token_sub.add_parser("create", help="a new token, printed once")
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument(
+        "--scope", action="append", choices=SCOPES, help="read (default; repeatable)"
+    )
+    create.add_argument(
+        "--ttl-days",
+        type=int_range(1, MAX_TTL_DAYS),
+        default=DEFAULT_TTL_DAYS,
+        help=f"lifetime in days (default {DEFAULT_TTL_DAYS})",
+    )
+    rotate = token_sub.add_parser("rotate", help="a new token replacing ID, printed once")
+    rotate.add_argument("id", type=token_id)
+    rotate.add_argument(
+        "--grace",
+        type=float_range(0, MAX_GRACE_S),
+        default=DEFAULT_GRACE_S,
+        help=f"seconds the old token keeps working (default {DEFAULT_GRACE_S:.0f})",
+    )
+    revoke = token_sub.add_parser("revoke", help="refuse ID from the next request")
+    revoke.add_argument("id", type=token_id)
+    listing = token_sub.add_parser("list", help="every token, without secrets")
+    listing.add_argument("--json", action="store_true")
+    tokens.set_defaults(func=cmd_mcp_token)
+
+
+__all__ = [
+    "FORBIDDEN_TOOLS",
+    "add_mcp_commands",
+    "build_server",
+    "check_bind",
+    "http_app",
+    "read_tools",
+    "serve",
+    "tools",
+]

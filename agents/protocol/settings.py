@@ -1,0 +1,215 @@
+"""The agents' settings: one typed object read from the environment (prefix `AGENTS_`), e.g.
+`AGENTS_LOCK_BACKEND=dynamodb`, `AGENTS_STATE_DIR=/var/lib/agents`. Tests pass values to the
+initialiser instead.
+
+The state folder holds the approval signing key, so where it is matters (issue 9):
+
+- An empty `AGENTS_STATE_DIR` is refused: `Path("")` is the working directory, which would put
+  the key wherever the command happened to run.
+- A state folder inside a git working tree (found by walking up from it for a `.git` entry, file
+  or folder, so worktrees and submodules count) is refused unless
+  `AGENTS_ALLOW_STATE_IN_TREE=true`: the key would be one `git add -A` away from a commit, and
+  anyone who can push to the tree could plant approvals. Hence the default is outside the source
+  tree too: `$XDG_STATE_HOME/baseline-agents` (`~/.local/state/baseline-agents`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agents import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+# The longest a single operation is expected to take: an `up` that creates the cluster and the
+# database (about 40 minutes), with room to spare. Only liveness uses it (agents.runtime.health).
+LONGEST_OPERATION_S = 3600.0
+
+
+def default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "baseline-agents"
+
+
+def git_work_tree(path: Path) -> Path | None:
+    """The git working tree that holds `path` (which need not exist yet), or None. A path that
+    cannot be resolved (a symlink loop) is a ValueError: settings refuse it."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise ValueError(f"AGENTS_STATE_DIR {path} cannot be resolved ({exc})") from exc
+    for folder in (resolved, *resolved.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+class AgentSettings(BaseSettings):
+    # No float setting may be NaN or infinite: an infinite cost ceiling would approve anything.
+    model_config = SettingsConfigDict(
+        env_prefix="AGENTS_", frozen=True, extra="forbid", allow_inf_nan=False
+    )
+
+    state_dir: Path = Field(
+        default_factory=default_state_dir,
+        description="Local state: file locks, cooldowns, approvals, audit log, the approval key.",
+    )
+    allow_state_in_tree: bool = Field(
+        default=False, description="Allow a state folder inside a git working tree."
+    )
+    lock_backend: Literal["file", "dynamodb"] = "file"
+    dynamodb_table: str = "baseline-agent-locks"
+    dynamodb_region: str = "us-east-1"
+    dynamodb_endpoint_url: str | None = Field(
+        default=None, description="Only for a local DynamoDB (tests use moto)."
+    )
+    lease_ttl_s: float = Field(
+        default=900.0,
+        gt=0,
+        le=86_400,
+        description="A lease expires this long after it was last renewed.",
+    )
+    lock_wait_s: float = Field(
+        default=1800.0, ge=0, le=7 * 86_400, description="How long a request waits."
+    )
+    approval_ttl_s: float = Field(default=4 * 3600.0, gt=0, le=7 * 86_400)
+    approval_key_secret: str | None = Field(
+        default=None,
+        description="Secrets Manager secret (name or ARN) holding the approval signing key; "
+        "required with the DynamoDB backend, whose approvals several machines share.",
+    )
+    max_cost_delta_usd: float = Field(
+        default=200.0, ge=0, le=1e9, description="Monthly cost increase the reviewer approves."
+    )
+    mcp_tokens_secret: str | None = Field(
+        default=None,
+        description="Secrets Manager secret holding the MCP server's token store (JSON); "
+        "default: the file <state_dir>/mcp-tokens.json.",
+    )
+    restore_drill: bool = Field(
+        default=False,
+        description="data-steward: restore the latest backup to a temporary instance each pass "
+        "and time it (costs an instance-hour or so per drill).",
+    )
+    restore_drill_subnet_group: str | None = Field(
+        default=None, description="The isolated DB subnet group restore drills use."
+    )
+    sli_metrics: bool = Field(
+        default=False,
+        description="Publish one PassSucceeded/PassFailed point per pass (namespace "
+        "Baseline/Agents) for the SLO alarms.",
+    )
+    cooldown_scale: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Scale every persona cooldown down (chaos runs and drills: 0.001); never up.",
+    )
+    breaker_fail_max: int = Field(default=3, ge=1, le=1000)
+    breaker_reset_s: float = Field(default=600.0, gt=0, le=7 * 86_400)
+    cancel_grace_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="After SIGTERM/SIGINT, how long the Pulumi CLI may take to stop gracefully "
+        "(it gets SIGINT) before it is killed.",
+    )
+    pulumi_command: Path | None = Field(
+        default=None, description="Folder holding bin/pulumi; default: the pulumi on PATH."
+    )
+    health_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="`run` without --once serves /healthz and /readyz on this port (0: any free "
+        "port, printed at start); unset: no health server.",
+    )
+    health_host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="The address the health endpoints listen on; a pod sets 0.0.0.0 so that the "
+        "kubelet's probes reach them.",
+    )
+    health_grace_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=7 * 86_400,
+        description="/healthz: the longest a pass may run without a heartbeat; the loop is stuck "
+        "once its last pass started or finished more than 3 pauses plus this ago. Default: the "
+        "lock wait plus an hour, the longest operation (an `up` that creates the cluster).",
+    )
+    telemetry_flush_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="At exit, how long the last spans may take to reach the OTLP collector.",
+    )
+
+    @field_validator("state_dir", mode="before")
+    @classmethod
+    def _state_dir_named(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str | Path) and not str(value).strip()):
+            raise ValueError(
+                "AGENTS_STATE_DIR is empty: name a folder (or unset it for the default)"
+            )
+        return value
+
+    @field_validator("pulumi_command", mode="before")
+    @classmethod
+    def _pulumi_command_named(cls, value: Any) -> Any:
+        # An empty value would become `.`: a `bin/pulumi` planted in the working directory.
+        if isinstance(value, str | Path) and not str(value).strip():
+            raise ValueError(
+                "AGENTS_PULUMI_COMMAND is empty: name the folder holding bin/pulumi (or unset it)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _state_dir_outside_git(self) -> AgentSettings:
+        tree = git_work_tree(self.state_dir)
+        if tree is not None and not self.allow_state_in_tree:
+            raise ValueError(
+                f"AGENTS_STATE_DIR {self.state_dir} is inside the git working tree {tree}, where "
+                "the approval key could be committed: move it, or set "
+                "AGENTS_ALLOW_STATE_IN_TREE=true"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _shared_approvals_need_a_shared_key(self) -> AgentSettings:
+        if self.lock_backend == "dynamodb" and not (self.approval_key_secret or "").strip():
+            raise ValueError(
+                "AGENTS_LOCK_BACKEND=dynamodb keeps approvals in the shared table, so their "
+                "signing key must be shared too: set AGENTS_APPROVAL_KEY_SECRET to a Secrets "
+                "Manager secret (`python -m agents init-approval-key` creates it)"
+            )
+        return self
+
+    @property
+    def liveness_grace_s(self) -> float:
+        """`health_grace_s`, or by default one lock wait plus the longest operation."""
+        if self.health_grace_s is not None:
+            return self.health_grace_s
+        return self.lock_wait_s + LONGEST_OPERATION_S
+
+    @property
+    def audit_log(self) -> Path:
+        return self.state_dir / "audit.jsonl"
+
+
+def load_settings() -> AgentSettings:
+    """The settings from the environment; a bad value is one `InputError` line naming the
+    variable and the problem (the command line exits 2)."""
+    try:
+        return AgentSettings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        name = f"AGENTS_{field.upper()}" if field else "AGENTS_* environment"
+        raise InputError(
+            f"agent settings: {name}: {error['msg'].removeprefix('Value error, ')}"
+        ) from exc

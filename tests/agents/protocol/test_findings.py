@@ -1,0 +1,120 @@
+"""Findings outlive a pass: seen again they are updated, not duplicated; no longer seen they
+close, but only for the kinds the pass actually checked."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+
+import pytest
+
+from agents import InputError
+from agents.protocol.findings import Finding, FindingsError, FindingStore
+
+
+def alarm(resource: str = "baseline-prod-api-5xx", severity: str = "high") -> Finding:
+    return Finding(
+        kind="alarm.firing",
+        severity=severity,
+        stack="prod",
+        resource=resource,
+        summary=f"{resource} is in ALARM",
+        evidence={"since": "2026-11-29T10:00:00Z"},
+        proposed_action="look at the API's 5xx",
+        persona="observability-engineer",
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    with FindingStore(tmp_path / "findings.sqlite") as s:
+        yield s
+
+
+def test_a_finding_seen_again_is_updated_not_duplicated(store):
+    first = store.observe("observability-engineer", "prod", ["alarm.firing"], [alarm()])
+    assert len(first.opened) == 1 and not first.updated
+    again = store.observe(
+        "observability-engineer", "prod", ["alarm.firing"], [alarm(severity="critical")]
+    )
+    assert not again.opened and len(again.updated) == 1
+    (only,) = store.query()
+    assert only.count == 2 and only.finding.severity == "critical"
+    assert only.id == first.opened[0].id
+
+
+def test_a_finding_no_longer_seen_closes_and_history_is_kept(store):
+    store.observe("observability-engineer", "prod", ["alarm.firing"], [alarm()])
+    result = store.observe("observability-engineer", "prod", ["alarm.firing"], [])
+    assert [c.finding.resource for c in result.closed] == ["baseline-prod-api-5xx"]
+    assert store.query() == []
+    (closed,) = store.query(status="closed")
+    assert closed.closed_at is not None
+    reopened = store.observe("observability-engineer", "prod", ["alarm.firing"], [alarm()])
+    assert len(reopened.opened) == 1  # a new episode, a new finding
+
+
+def test_kinds_a_pass_did_not_check_stay_open(store):
+    store.observe("observability-engineer", "prod", ["alarm.firing"], [alarm()])
+    # The alarm check failed this time: only the log check ran, so the alarm stays open.
+    result = store.observe("observability-engineer", "prod", ["logs.new-errors"], [])
+    assert not result.closed and len(store.query()) == 1
+
+
+def test_filters_by_stack_and_severity_floor(store):
+    store.observe("observability-engineer", "prod", [], [alarm("a", "low"), alarm("b", "high")])
+    assert [s.finding.resource for s in store.query(severity="high")] == ["b"]
+    assert [s.finding.resource for s in store.query(severity="low")] == ["b", "a"]
+    assert store.query(stack="dev") == []
+    with pytest.raises(InputError, match="severity"):
+        store.query(severity="urgent")
+
+
+def test_a_finding_must_be_well_formed():
+    with pytest.raises(InputError, match="severity"):
+        alarm(severity="meh")
+    with pytest.raises(InputError, match="resource"):
+        Finding("k", "low", "prod", "", "s")
+    with pytest.raises(TypeError):
+        Finding("k", "low", "prod", "r", "s", evidence={"when": object()})
+
+
+def test_a_file_that_is_not_a_findings_store_is_refused_and_kept(tmp_path):
+    junk = tmp_path / "findings.sqlite"
+    junk.write_bytes(b"not sqlite at all" * 10)
+    with pytest.raises(FindingsError, match="not a findings store"):
+        FindingStore(junk)
+    assert junk.read_bytes() == b"not sqlite at all" * 10
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(FindingsError, match="not a findings store of schema"):
+        FindingStore(other)
+
+
+def test_the_store_file_is_private(tmp_path):
+    FindingStore(tmp_path / "f.sqlite").close()
+    assert (tmp_path / "f.sqlite").stat().st_mode & 0o777 == 0o600
+
+
+def _observe(path: str, persona: str, barrier) -> None:
+    barrier.wait()
+    with FindingStore(path) as s:
+        for _ in range(20):
+            s.observe(persona, "prod", [], [alarm()])
+
+
+def test_processes_recording_at_once_keep_one_open_finding_per_persona(tmp_path):
+    path = tmp_path / "findings.sqlite"
+    FindingStore(path).close()
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(4)
+    procs = [ctx.Process(target=_observe, args=(str(path), f"p{i % 2}", barrier)) for i in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    assert all(p.exitcode == 0 for p in procs)
+    with FindingStore(path) as s:
+        found = s.query()
+    assert sorted(f.finding.persona for f in found) == ["p0", "p1"]
+    assert sorted(f.count for f in found) == [40, 40]

@@ -1,0 +1,201 @@
+"""Refreshing prices from the AWS Price List API, driven through botocore's Stubber (moto has no
+pricing API): queries, pagination, tier choice, kept prices, the written file, and errors."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from agents.cli.main import main
+from toolchain.cost import CostError, load_prices
+from toolchain.cost.prices import parse_prices
+from toolchain.cost.refresh import _template_keys, query_for, refresh_prices, write_price_file
+
+M7G = "ec2:instance-hour:m7g.large"
+NAT = "vpc:nat-gateway-hour"
+TRAIL = "cloudtrail:management-events-100k"
+PI = "rds:performance-insights-vcpu-month:first"
+
+
+def product(usage_type: str, sku: str, *dims: tuple[str, str]) -> str:
+    """A Price List entry as get_products returns it: a JSON string. dims: (beginRange, USD)."""
+    return json.dumps(
+        {
+            "product": {"sku": sku, "attributes": {"usagetype": usage_type}},
+            "terms": {
+                "OnDemand": {
+                    f"{sku}.JRTCKXETXF": {
+                        "priceDimensions": {
+                            f"{sku}.JRTCKXETXF.{i}": {
+                                "beginRange": begin,
+                                "unit": "Hrs",
+                                "pricePerUnit": {"USD": usd},
+                            }
+                            for i, (begin, usd) in enumerate(dims)
+                        }
+                    }
+                }
+            },
+        }
+    )
+
+
+def base_book(tmp_path):
+    doc = {
+        "schema": 1,
+        "date": "2026-01-01",
+        "hoursPerMonth": 730,
+        "sources": {"old": {"title": "old", "retrieved": "2026-01-01"}},
+        "regions": {
+            "us-east-1": {
+                "prices": {
+                    key: {
+                        "usd": usd,
+                        "unit": "x",
+                        "service": "s",
+                        "usageType": "u",
+                        "source": "old",
+                    }
+                    for key, usd in ((M7G, 0.08), (NAT, 0.045), (TRAIL, 2.0), (PI, 1.5))
+                }
+            }
+        },
+    }
+    path = tmp_path / "aws-prices-2026-01-01.json"
+    path.write_text(json.dumps(doc))
+    return parse_prices(doc, path)
+
+
+def params(key: str, region: str = "us-east-1", token: str | None = None) -> dict:
+    q = query_for(key, region)
+    assert q is not None
+    filters = [{"Type": "CONTAINS", "Field": "usagetype", "Value": q.contains}]
+    filters.append({"Type": "TERM_MATCH", "Field": "regionCode", "Value": region})
+    filters += [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in q.attributes.items()]
+    p = {"ServiceCode": q.service, "Filters": filters, "FormatVersion": "aws_v1", "MaxResults": 100}
+    if token:
+        p["NextToken"] = token
+    return p
+
+
+@pytest.fixture
+def client():
+    c = boto3.client(
+        "pricing", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    with Stubber(c) as stub:
+        c.stub = stub
+        yield c
+        stub.assert_no_pending_responses()
+
+
+def stub_all(stub) -> None:
+    # m7g.large: two pages; a reserved-capacity product that must not match; then the real one
+    stub.add_response(
+        "get_products",
+        {
+            "PriceList": [product("BoxUsage:m7g.large-Reserved", "AAA", ("0", "0.05"))],
+            "NextToken": "p2",
+        },
+        params(M7G),
+    )
+    stub.add_response(
+        "get_products",
+        {"PriceList": [product("BoxUsage:m7g.large", "BBB", ("0", "0.0833"))]},
+        params(M7G, token="p2"),
+    )
+    # NAT gateway hours: unchanged
+    stub.add_response(
+        "get_products",
+        {"PriceList": [product("USE1-NatGateway-Hours", "CCC", ("0", "0.045"))]},
+        params(NAT),
+    )
+    # CloudTrail: a free tier first, then the paid rate per event
+    stub.add_response(
+        "get_products",
+        {"PriceList": [product("USE1-PaidEventsRecorded", "DDD", ("0", "0"), ("1000", "0.00002"))]},
+        params(TRAIL),
+    )
+
+
+def test_refresh_updates_queried_prices_and_keeps_the_rest(tmp_path, client):
+    stub_all(client.stub)
+    doc, outcomes = refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
+    table = doc["regions"]["us-east-1"]["prices"]
+    assert table[M7G]["usd"] == 0.0833 and table[M7G]["sku"] == "BBB"
+    assert table[M7G]["usageType"] == "BoxUsage:m7g.large"
+    assert table[TRAIL]["usd"] == pytest.approx(2.0)  # $0.00002 per event x 100,000
+    status = {o.key: o.status for o in outcomes}
+    assert status == {
+        M7G: "updated",
+        NAT: "unchanged",
+        TRAIL: "unchanged",
+        PI: "kept (no Price List query)",
+    }
+    assert table[PI]["usd"] == 1.5 and doc["date"] == "2026-11-30"
+
+
+def test_refreshed_file_is_written_dated_and_loads(tmp_path, client):
+    stub_all(client.stub)
+    doc, _ = refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
+    out = tmp_path / "out"
+    path = write_price_file(doc, out)
+    assert path.name == "aws-prices-2026-11-30.json"
+    assert load_prices(path).usd("us-east-1", M7G) == 0.0833
+    assert [p.name for p in out.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_price_not_returned_is_kept_and_reported(tmp_path, client):
+    for key in (M7G, NAT, TRAIL):
+        client.stub.add_response("get_products", {"PriceList": []}, params(key))
+    doc, outcomes = refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
+    assert {o.status for o in outcomes if o.key != PI} == {"kept (not found)"}
+    assert doc["regions"]["us-east-1"]["prices"][M7G]["usd"] == 0.08
+
+
+def test_api_error_is_a_one_line_cost_error(tmp_path, client):
+    client.stub.add_client_error(
+        "get_products",
+        service_error_code="AccessDeniedException",
+        service_message="no pricing:GetProducts",
+    )
+    with pytest.raises(CostError, match="AccessDeniedException") as err:
+        refresh_prices(["us-east-1"], base_book(tmp_path), client)
+    assert "\n" not in str(err.value)
+
+
+def test_new_region_gets_every_price_key(tmp_path, prices):
+    # a region not yet in the file takes the key list of the first one (with its own transfer keys)
+    keys = _template_keys(prices, "eu-west-1", ["eu-west-1"])
+    assert "ec2:instance-hour:m7g.large" in keys
+    assert {k for k in keys if k.startswith("datatransfer:inter-region")} == {
+        "datatransfer:inter-region-gb:us-east-1",
+        "datatransfer:inter-region-gb:us-west-2",
+    }
+
+
+def test_every_committed_price_has_a_query_except_the_estimates(prices):
+    for key, p in prices.regions["us-east-1"].items():
+        assert (query_for(key, "us-east-1") is None) == p.estimate, key
+
+
+def test_bad_region_name(tmp_path):
+    with pytest.raises(CostError, match="not an AWS region"):
+        refresh_prices(["mars-1"], base_book(tmp_path), client=object())
+
+
+def test_command_line_writes_the_new_file(tmp_path, client, monkeypatch, capsys):
+    stub_all(client.stub)
+    base = base_book(tmp_path)
+    monkeypatch.setattr(boto3, "client", lambda *a, **k: client)
+    rc = main(
+        ["cost", "refresh-prices", "--region", "us-east-1", "--prices", str(base.path),
+         "--out-dir", str(tmp_path / "new")]
+    )  # fmt: skip
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "4 prices, 1 changed, 1 not refreshed" in out
+    assert len(list((tmp_path / "new").glob("aws-prices-*.json"))) == 1

@@ -1,0 +1,144 @@
+"""How the gate drives its packs: each export's requests are built once and sent to every pack,
+the packs start before the command line pays for anything it does not need, and a pack starts
+without importing pulumi-aws or the cost estimate. (What the rules decide is tested in
+tests/policies.)"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf import json_format
+
+from toolchain.export import StackExport
+from toolchain.gate import (
+    ExportRequests,
+    Gate,
+    PolicyConfigError,
+    PolicyMeta,
+    Violation,
+    _provider,
+    _wire,
+    analyze_request,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _analyzed(export: StackExport) -> list[str]:
+    return [
+        r.urn for r in export.resources if r.custom and not r.type.startswith("pulumi:providers:")
+    ]
+
+
+def test_one_analyze_request_per_resource_with_its_inputs_and_provider(prod):
+    requests = ExportRequests.of(prod)
+    assert [r.urn for r in requests.analyze] == _analyzed(prod)
+    providers = {r.urn: r for r in prod.resources if r.type.startswith("pulumi:providers:")}
+    for request in requests.analyze:
+        resource = prod.index[request.urn]
+        provider = providers.get(resource.provider_urn or "")
+        # The same message the one-resource path (`AnalyzerProcess.analyze`) sends.
+        expected = analyze_request(resource, None if provider is None else _provider(provider))
+        assert request == expected, request.urn
+        assert request.provider.urn == (provider.urn if provider else ""), request.urn
+
+
+def test_the_stack_request_holds_every_resource_but_the_stack_with_its_outputs(prod):
+    stack_request = ExportRequests.of(prod).analyze_stack
+    resources = [r for r in prod.resources if r.type != "pulumi:pulumi:Stack"]
+    assert [r.urn for r in stack_request.resources] == [r.urn for r in resources]
+    for item, resource in zip(stack_request.resources, resources, strict=True):
+        assert json_format.MessageToDict(item.properties) == _wire(resource.outputs), item.urn
+        assert item.parent == (resource.parent or ""), item.urn
+        assert list(item.dependencies) == list(resource.dependencies), item.urn
+        assert item.provider.urn == (resource.provider_urn or ""), item.urn
+
+
+class _RecordingPack:
+    """Stands in for an `AnalyzerProcess` that is already connected, keeping what it is sent."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.stub = object()
+        self.policies: dict[str, PolicyMeta] = {}
+        self.sent: list[Any] = []
+
+    def configure(self, normalized: Mapping[str, Any], **_: str) -> None:
+        assert normalized == {}
+
+    def send_analyze(self, request: Any) -> list[Violation]:
+        self.sent.append(request)
+        return []
+
+    def send_analyze_stack(self, request: Any) -> list[Violation]:
+        self.sent.append(request)
+        return []
+
+
+def test_every_pack_is_sent_the_same_requests_built_once(prod, tmp_path):
+    for pack in ("security", "cost"):
+        (tmp_path / f"{pack}.json").write_text("{}")
+    gate = Gate()
+    packs = {pack: _RecordingPack(pack) for pack in ("security", "cost")}
+    gate.analyzers = packs  # type: ignore[assignment]
+    result = gate.run(prod, tmp_path)
+    security, cost = packs["security"].sent, packs["cost"].sent
+    assert len(security) == len(_analyzed(prod)) + 1 == result.resources + 1
+    assert [id(m) for m in security] == [id(m) for m in cost]
+
+
+def _run(code: str, *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_the_policy_command_starts_the_packs_before_heavy_imports(dev, tmp_path):
+    export = tmp_path / "dev.json"
+    export.write_text(json.dumps(dev.data))
+    code = (
+        "import sys\n"
+        "from toolchain import gate as policy_gate\n"
+        "def spawn(gate):\n"
+        "    heavy = ('tabulate', 'pulumi', 'grpc', 'google.protobuf', 'yaml')\n"
+        "    print(sorted(m for m in heavy if m in sys.modules))\n"
+        "    raise SystemExit(0)\n"
+        "policy_gate.Gate.spawn = spawn\n"
+        "from agents.cli.main import main\n"
+        "main(['policy', '--export', sys.argv[1], '--stack', 'dev'])\n"
+    )
+    assert _run(code, str(export)) == "[]"
+
+
+def _pack_imports(pack: str, modules: Sequence[str]) -> list[str]:
+    """Which of `modules` a pack's rule modules import (every module the pack's entry point
+    assembles, imported without starting its server)."""
+    code = (
+        "import pkgutil, sys, importlib\n"
+        f"import policies.{pack} as pack\n"
+        "for m in pkgutil.iter_modules(pack.__path__):\n"
+        "    if m.name != '__main__':\n"
+        "        importlib.import_module(f'{pack.__name__}.{m.name}')\n"
+        f"print(json.dumps(sorted(m for m in {list(modules)!r} if m in sys.modules)))\n"
+    )
+    return list(json.loads(_run("import json\n" + code)))
+
+
+def test_the_packs_start_without_pulumi_aws_or_the_cost_estimate():
+    heavy = ["pulumi_aws", "toolchain.cost", "toolchain.cost.estimate", "toolchain.plan", "boto3"]
+    assert _pack_imports("cost", heavy) == []
+    assert _pack_imports("security", heavy) == []
+
+
+def test_a_bad_policy_config_fails_before_any_pack_is_waited_for(tmp_path, prod):
+    gate = Gate()
+    (tmp_path / "security.json").write_text("{}")
+    with pytest.raises(PolicyConfigError, match=r"cost\.json"):
+        gate.run(prod, tmp_path)
+    assert all(a.proc is None for a in gate.analyzers.values()), "a pack was started"

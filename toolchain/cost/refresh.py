@@ -1,0 +1,302 @@
+"""Refresh the price file from the AWS Price List API (`pricing` client in us-east-1,
+`get_products`), for users with AWS credentials.
+
+Every price the estimate uses maps to one Price List query: a service code, a region filter,
+a server-side `CONTAINS` filter on the usage type, exact-match attributes where a usage type is
+shared, and a regular expression the product's `usagetype` must match. The first non-zero
+on-demand tier is taken (free tiers are the estimate's business, not the price's). A price with no
+query (Performance Insights retention, whose usage types are not documented) or that the API
+does not return is kept from the previous file and reported, never dropped silently. The result
+is a new dated file, written atomically.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolchain.cost.errors import CostError
+from toolchain.cost.prices import PRICES_DIR, PriceBook
+from toolchain.inputs import write_output
+
+PRICING_REGION = "us-east-1"  # the Price List API answers from us-east-1 (and a few others)
+
+# Region prefixes of usage types (us-east-1 has none on some services' types, USE1 on others).
+USAGE_TYPE_PREFIX = {
+    "us-east-1": "USE1",
+    "us-east-2": "USE2",
+    "us-west-1": "USW1",
+    "us-west-2": "USW2",
+    "ca-central-1": "CAN1",
+    "eu-west-1": "EU",
+    "eu-west-2": "EUW2",
+    "eu-central-1": "EUC1",
+    "eu-north-1": "EUN1",
+    "ap-southeast-1": "APS1",
+    "ap-southeast-2": "APS2",
+    "ap-northeast-1": "APN1",
+    "ap-south-1": "APS3",
+    "sa-east-1": "SAE1",
+}
+LOCATIONS = {
+    "us-east-1": "US East (N. Virginia)",
+    "us-east-2": "US East (Ohio)",
+    "us-west-1": "US West (N. California)",
+    "us-west-2": "US West (Oregon)",
+    "ca-central-1": "Canada (Central)",
+    "eu-west-1": "EU (Ireland)",
+    "eu-west-2": "EU (London)",
+    "eu-central-1": "EU (Frankfurt)",
+    "eu-north-1": "EU (Stockholm)",
+    "ap-southeast-1": "Asia Pacific (Singapore)",
+    "ap-southeast-2": "Asia Pacific (Sydney)",
+    "ap-northeast-1": "Asia Pacific (Tokyo)",
+    "ap-south-1": "Asia Pacific (Mumbai)",
+    "sa-east-1": "South America (Sao Paulo)",
+}
+RDS_ENGINES = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+
+
+@dataclass(frozen=True)
+class Query:
+    service: str
+    contains: str
+    usage_type: str  # regular expression, searched against the product's usagetype
+    attributes: dict[str, str] = field(default_factory=dict)
+    regional: bool = True  # filter on regionCode (data transfer products have from/to instead)
+    scale: float = 1.0  # Price List unit -> the price file's unit
+
+
+def _ut(suffix: str) -> str:
+    return rf"(^|-){re.escape(suffix)}$"
+
+
+SIMPLE: dict[str, tuple[str, str]] = {
+    "eks:cluster-hour": ("AmazonEKS", "AmazonEKS-Hours:perCluster"),
+    "vpc:nat-gateway-hour": ("AmazonEC2", "NatGateway-Hours"),
+    "vpc:nat-gateway-gb": ("AmazonEC2", "NatGateway-Bytes"),
+    "vpc:public-ipv4-hour": ("AmazonVPC", "PublicIPv4:InUseAddress"),
+    "vpc:interface-endpoint-az-hour": ("AmazonVPC", "VpcEndpoint-Hours"),
+    "vpc:interface-endpoint-gb": ("AmazonVPC", "VpcEndpoint-Bytes"),
+    "rds:gp3-gb-month": ("AmazonRDS", "RDS:GP3-Storage"),
+    "rds:gp3-gb-month:multi-az": ("AmazonRDS", "RDS:Multi-AZ-GP3-Storage"),
+    "rds:gp2-gb-month": ("AmazonRDS", "RDS:GP2-Storage"),
+    "rds:gp2-gb-month:multi-az": ("AmazonRDS", "RDS:Multi-AZ-GP2-Storage"),
+    "rds:backup-gb-month": ("AmazonRDS", "RDS:ChargedBackupUsage"),
+    "kms:key-month": ("awskms", "KMS-Keys"),
+    "secretsmanager:secret-month": ("AWSSecretsManager", "AWSSecretsManager-Secrets"),
+    "logs:ingestion-gb": ("AmazonCloudWatch", "DataProcessing-Bytes"),
+    "logs:storage-gb-month": ("AmazonCloudWatch", "TimedStorage-ByteHrs"),
+    "cloudwatch:alarm-metric-month": ("AmazonCloudWatch", "CW:AlarmMonitorUsage"),
+    "cloudwatch:high-resolution-alarm-metric-month": (
+        "AmazonCloudWatch",
+        "CW:HighResAlarmMonitorUsage",
+    ),
+    "cloudwatch:dashboard-month": ("AmazonCloudWatch", "DashboardsUsageHour-Basic"),
+    "s3:standard-gb-month": ("AmazonS3", "TimedStorage-ByteHrs"),
+    "s3:glacier-ir-gb-month": ("AmazonS3", "TimedStorage-GIR-ByteHrs"),
+}
+
+
+def query_for(key: str, region: str) -> Query | None:
+    """The Price List query of one price, or None where there is none."""
+    if key in SIMPLE:
+        service, suffix = SIMPLE[key]
+        return Query(service, suffix, _ut(suffix))
+    if key == "cloudtrail:management-events-100k":
+        return Query("AWSCloudTrail", "PaidEventsRecorded", _ut("PaidEventsRecorded"), scale=1e5)
+    if key == "datatransfer:cross-az-gb":
+        suffix = "DataTransfer-Regional-Bytes"
+        return Query("AWSDataTransfer", suffix, _ut(suffix))
+    kind, _, rest = key.partition(":")
+    if kind == "ec2" and rest.startswith("instance-hour:"):
+        itype = rest.removeprefix("instance-hour:")
+        return Query(
+            "AmazonEC2",
+            f"BoxUsage:{itype}",
+            _ut(f"BoxUsage:{itype}"),
+            {
+                "instanceType": itype,
+                "operatingSystem": "Linux",
+                "tenancy": "Shared",
+                "preInstalledSw": "NA",
+                "capacitystatus": "Used",
+            },
+        )
+    if kind == "ebs" and rest.endswith("-gb-month"):
+        volume = rest.removesuffix("-gb-month")
+        suffix = f"EBS:VolumeUsage.{volume}"
+        return Query("AmazonEC2", suffix, _ut(suffix), {"volumeApiName": volume})
+    if kind == "rds" and rest.startswith("instance-hour:"):
+        engine, _, cls = rest.removeprefix("instance-hour:").partition(":")
+        if engine not in RDS_ENGINES:
+            return None
+        suffix = f"InstanceUsage:{cls}"
+        return Query(
+            "AmazonRDS",
+            suffix,
+            _ut(suffix),
+            {
+                "instanceType": cls,
+                "databaseEngine": RDS_ENGINES[engine],
+                "deploymentOption": "Single-AZ",
+            },
+        )
+    if kind == "datatransfer" and rest.startswith("inter-region-gb:"):
+        dest = rest.removeprefix("inter-region-gb:")
+        src_code, dst_code = USAGE_TYPE_PREFIX.get(region), USAGE_TYPE_PREFIX.get(dest)
+        if src_code is None or dst_code is None:
+            return None
+        suffix = f"{src_code}-{dst_code}-AWS-Out-Bytes"
+        return Query("AWSDataTransfer", suffix, rf"^{re.escape(suffix)}$", regional=False)
+    return None
+
+
+@dataclass(frozen=True)
+class Found:
+    usd: float
+    unit: str
+    usage_type: str
+    sku: str
+
+
+def _products(client: Any, query: Query, region: str) -> Iterator[dict[str, Any]]:
+    filters = [{"Type": "CONTAINS", "Field": "usagetype", "Value": query.contains}]
+    if query.regional:
+        filters.append({"Type": "TERM_MATCH", "Field": "regionCode", "Value": region})
+    filters += [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in query.attributes.items()]
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {
+            "ServiceCode": query.service,
+            "Filters": filters,
+            "FormatVersion": "aws_v1",
+            "MaxResults": 100,
+        }
+        if token:
+            kwargs["NextToken"] = token
+        page = client.get_products(**kwargs)
+        for item in page.get("PriceList") or []:
+            yield json.loads(item) if isinstance(item, str) else item
+        token = page.get("NextToken")
+        if not token:
+            return
+
+
+def _on_demand(product: dict[str, Any]) -> tuple[float, str] | None:
+    """The first non-zero on-demand tier (lowest beginRange) of a product."""
+    dims = [
+        dim
+        for offer in ((product.get("terms") or {}).get("OnDemand") or {}).values()
+        for dim in (offer.get("priceDimensions") or {}).values()
+    ]
+    dims.sort(key=lambda d: float(d.get("beginRange") or 0))
+    for dim in dims:
+        usd = float((dim.get("pricePerUnit") or {}).get("USD") or 0)
+        if usd > 0:
+            return usd, str(dim.get("unit") or "")
+    return None
+
+
+def fetch(client: Any, query: Query, region: str) -> Found | None:
+    pattern = re.compile(query.usage_type)
+    matches = []
+    for product in _products(client, query, region):
+        attrs = (product.get("product") or {}).get("attributes") or {}
+        usage_type = str(attrs.get("usagetype") or "")
+        if pattern.search(usage_type):
+            price = _on_demand(product)
+            if price is not None:
+                sku = str((product.get("product") or {}).get("sku") or "")
+                matches.append(Found(price[0] * query.scale, price[1], usage_type, sku))
+    return min(matches, key=lambda f: f.sku) if matches else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    region: str
+    key: str
+    old: float | None
+    new: float | None
+    status: str  # updated, unchanged, kept (why), missing
+
+
+def _template_keys(base: PriceBook, region: str, regions: Iterable[str]) -> list[str]:
+    if region in base.regions:
+        return list(base.regions[region])
+    first = next(iter(base.regions.values()))
+    keys = [k for k in first if not k.startswith("datatransfer:inter-region-gb:")]
+    others = sorted((set(regions) | set(base.regions)) - {region})
+    return keys + [f"datatransfer:inter-region-gb:{o}" for o in others]
+
+
+def refresh_prices(
+    regions: list[str],
+    base: PriceBook,
+    client: Any = None,
+    today: str | None = None,
+) -> tuple[dict[str, Any], list[Outcome]]:
+    """A new price document for `regions` (other regions of `base` kept as they are)."""
+    for region in regions:
+        if not REGION.fullmatch(region):
+            raise CostError(f"--region {region!r}: not an AWS region name such as us-east-1")
+    date = today or datetime.date.today().isoformat()
+    if client is None:
+        import boto3  # noqa: PLC0415
+
+        client = boto3.client("pricing", region_name=PRICING_REGION)
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    doc = copy.deepcopy(base.data)
+    doc["date"] = date
+    doc.setdefault("sources", {})["price-list-api"] = {
+        "title": "AWS Price List API, pricing:GetProducts (on-demand terms)",
+        "url": "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_GetProducts.html",
+        "retrieved": date,
+    }
+    outcomes: list[Outcome] = []
+    for region in regions:
+        body = doc["regions"].setdefault(region, {"location": LOCATIONS.get(region, region)})
+        table: dict[str, Any] = body.setdefault("prices", {})
+        for key in _template_keys(base, region, regions):
+            old_entry = table.get(key)
+            old = None if old_entry is None else float(old_entry["usd"])
+            query = query_for(key, region)
+            if query is None:
+                status = "kept (no Price List query)" if old_entry else "missing (no query)"
+                outcomes.append(Outcome(region, key, old, old, status))
+                continue
+            try:
+                found = fetch(client, query, region)
+            except (BotoCoreError, ClientError) as exc:
+                raise CostError(
+                    f"AWS Price List API: {str(exc).splitlines()[0]} "
+                    "(refresh-prices needs AWS credentials allowed pricing:GetProducts)"
+                ) from exc
+            if found is None:
+                status = "kept (not found)" if old_entry else "missing (not found)"
+                outcomes.append(Outcome(region, key, old, old, status))
+                continue
+            table[key] = {
+                "usd": found.usd,
+                "unit": found.unit if query.scale == 1 else f"{query.scale:g} x {found.unit}",
+                "service": query.service,
+                "usageType": found.usage_type,
+                "sku": found.sku,
+                "source": "price-list-api",
+            }
+            status = "unchanged" if old == found.usd else "updated"
+            outcomes.append(Outcome(region, key, old, found.usd, status))
+    return doc, outcomes
+
+
+def write_price_file(doc: dict[str, Any], folder: Path = PRICES_DIR) -> Path:
+    path = folder / f"aws-prices-{doc['date']}.json"
+    return write_output(path, json.dumps(doc, indent=2) + "\n", "price file")

@@ -1,0 +1,170 @@
+"""Pulumi stack exports: the deployment JSON that `pulumi stack export` writes (version 3).
+
+Every tool reads this one format, whether it comes from the offline plan, from a live stack
+through the Automation API, or from a file a user exported. Only the parts those tools need are
+checked here: a `version` of 3 and `deployment.resources`, each with a `urn` and a `type`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from toolchain import InputError
+from toolchain.inputs import EXPORT_MAX_BYTES, read_json
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class ExportError(InputError):
+    """The file is not a readable stack export."""
+
+
+def as_number(value: Any) -> float | None:
+    """A number from a property (the engine sends every number as a float; exports and
+    hand-written files may hold ints or numeric strings); None when absent or not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource of an export, with the fields every tool reads."""
+
+    urn: str
+    type: str
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    parent: str | None
+    provider: str | None
+    dependencies: tuple[str, ...]
+    raw: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+    @property
+    def managed(self) -> bool:
+        """A custom resource other than a provider: what resource rules are asked about and what
+        a plan counts."""
+        return self.custom and not self.is_provider
+
+    @property
+    def provider_urn(self) -> str | None:
+        """The URN part of the provider reference (`<urn>::<id>`)."""
+        return self.provider.rsplit("::", 1)[0] if self.provider else None
+
+
+@dataclass(frozen=True)
+class StackExport:
+    data: dict[str, Any]
+    source: str
+
+    @cached_property
+    def resources(self) -> list[Resource]:
+        return [_resource(r) for r in self.data["deployment"].get("resources") or []]
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources)
+
+    @cached_property
+    def index(self) -> dict[str, Resource]:
+        """Resources by URN."""
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, type_token: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    @property
+    def stack_outputs(self) -> dict[str, Any]:
+        for r in self.resources:
+            if r.type == STACK_TYPE:
+                return r.outputs
+        return {}
+
+    def component_of(self, resource: Resource) -> str:
+        """Name of the top-level component a resource belongs to (the child of the Stack
+        resource on its chain of parents), or `(stack)` for a resource outside any component."""
+        current = resource
+        while current.parent in self.index and self.index[current.parent].type != STACK_TYPE:
+            current = self.index[current.parent]
+        return "(stack)" if current.custom or current.type == STACK_TYPE else current.name
+
+
+def _resource(raw: dict[str, Any]) -> Resource:
+    return Resource(
+        urn=raw["urn"],
+        type=raw["type"],
+        custom=bool(raw.get("custom")),
+        inputs=raw.get("inputs") or {},
+        outputs=raw.get("outputs") or {},
+        parent=raw.get("parent"),
+        provider=raw.get("provider"),
+        dependencies=tuple(raw.get("dependencies") or ()),
+        raw=raw,
+    )
+
+
+def parse_export(
+    data: Any, source: str = "<export>", *, require_resources: bool = False
+) -> StackExport:
+    """Check the shape of a decoded export; the error names what is wrong and where.
+    `require_resources` refuses an export without resources (every file a user hands in)."""
+    if not isinstance(data, dict):
+        raise ExportError(f"{source}: not a stack export (expected a JSON object)")
+    if data.get("version") != 3:
+        raise ExportError(
+            f"{source}: not a version 3 stack export "
+            f"(version is {data.get('version')!r}; use `pulumi stack export`)"
+        )
+    deployment = data.get("deployment")
+    if not isinstance(deployment, dict):
+        raise ExportError(f"{source}: has no 'deployment' object")
+    resources = deployment.get("resources")
+    if resources is None:  # `pulumi stack export` of a stack never deployed leaves it out
+        resources = []
+    if not isinstance(resources, list):
+        raise ExportError(f"{source}: 'deployment.resources' is not a list")
+    if require_resources and not resources:
+        # Fail closed: an empty export has nothing to judge or price, and a gate that passes it
+        # would pass anything.
+        raise ExportError(f"{source}: 'deployment.resources' is empty; nothing to check")
+    for i, r in enumerate(resources):
+        if (
+            not isinstance(r, dict)
+            or not isinstance(r.get("urn"), str)
+            or not isinstance(r.get("type"), str)
+        ):
+            raise ExportError(f"{source}: resource {i} has no 'urn' and 'type'")
+    return StackExport(data=data, source=source)
+
+
+def load_export(path: str | Path) -> StackExport:
+    """A user's export file: read by `toolchain.inputs.read_json` (a regular file of at most 64 MiB,
+    UTF-8, bounded depth, no duplicate keys) and holding at least one resource."""
+    data = read_json(path, "stack export", limit=EXPORT_MAX_BYTES, error=ExportError)
+    return parse_export(data, str(path), require_resources=True)

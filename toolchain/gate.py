@@ -1,0 +1,576 @@
+"""The offline policy gate: the project's CrossGuard packs run over a stack export, spoken to
+exactly as the Pulumi engine speaks to them.
+
+Each pack is started the way the engine starts a Python policy pack (the
+`pulumi-analyzer-policy-python` shim runs `python -u -m pulumi.policy <engine> <pack-dir>`); the
+pack serves the analyzer gRPC interface on 127.0.0.1 and prints its port. The gate then calls
+`GetAnalyzerInfo`, `Configure` with the stack's policy config (the same JSON files
+`pulumi preview --policy-pack-config` takes), `ConfigureStack`, `Analyze` once per resource with
+its inputs and its provider (as the engine does during a preview), and `AnalyzeStack` once with
+every resource's outputs, parents and dependencies. What the rules see is what they would see in a
+real preview; nothing in the rules knows about this gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolchain import InputError, ToolchainError
+from toolchain.export import (
+    SECRET_SIG,
+    SECRET_VALUE_SIG,
+    STACK_TYPE,
+    ExportError,
+    Resource,
+    StackExport,
+)
+from toolchain.inputs import YAML_MAX_BYTES, parse_json, read_json
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "policies"
+PACKS = ("security", "cost")
+CONFIG_DIR = POLICIES / "config"
+START_TIMEOUT_S = 60.0
+# What the engine and the policy SDK allow a message to weigh (pulumi's `_MAX_RPC_MESSAGE_SIZE`):
+# the gRPC default of 4 MiB is too little for the answers about a large stack.
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+
+
+class PolicyGateError(ToolchainError):
+    """A pack could not be started or answered wrongly (not the user's input)."""
+
+
+class PolicyConfigError(InputError):
+    """A policy config file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    policyPack: str
+    policyName: str
+    enforcementLevel: str
+    severity: str
+    urn: str
+    message: str
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcementLevel == "mandatory"
+
+    @property
+    def detail(self) -> str:
+        """The rule's own message, without the description the SDK puts in front of it."""
+        return self.message.split("\n", 1)[1] if "\n" in self.message else self.message
+
+
+@dataclass(frozen=True)
+class PolicyMeta:
+    name: str
+    description: str
+    enforcementLevel: str
+    severity: str
+    tags: tuple[str, ...]
+    framework: str
+    remediation: str
+
+    @property
+    def rule_id(self) -> str:
+        return next((t[3:] for t in self.tags if t.startswith("id:")), "")
+
+    @property
+    def controls(self) -> tuple[str, ...]:
+        return tuple(t for t in self.tags if not t.startswith("id:"))
+
+
+@dataclass
+class GateResult:
+    violations: list[Violation] = field(default_factory=list)
+    packs: dict[str, dict[str, PolicyMeta]] = field(default_factory=dict)
+    resources: int = 0
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.mandatory]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [asdict(v) for v in self.violations]
+
+
+_LEVEL_NAMES = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+_SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+
+
+def _level_enum(name: str) -> int:
+    return {v: k for k, v in _LEVEL_NAMES.items()}[name]
+
+
+def load_policy_config(config_dir: Path, pack: str) -> dict[str, Any]:
+    """A pack's `--policy-pack-config` file (`<config_dir>/<pack>.json`)."""
+    path = config_dir / f"{pack}.json"
+    # A hand-written config file: the 1 MiB cap of the other hand-written files.
+    data = read_json(path, "policy config", limit=YAML_MAX_BYTES, error=PolicyConfigError)
+    if not isinstance(data, dict):
+        raise PolicyConfigError(f"{path}: expected a JSON object of policy names")
+    return data
+
+
+def normalize_config(
+    raw: Mapping[str, Any], policies: Mapping[str, PolicyMeta], source: str
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """What the CLI does with a policy config file: `all` sets every policy's level, a policy's
+    entry (a level, or an object with `enforcementLevel` and properties) overrides it. Unknown
+    policy names and levels are refused, naming the key."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    default_level = raw.get("all")
+    if default_level is not None and default_level not in ENFORCEMENT_LEVELS:
+        raise PolicyConfigError(f"{source}: 'all': unknown enforcement level {default_level!r}")
+    for key in raw:
+        if key != "all" and key not in policies:
+            raise PolicyConfigError(f"{source}: '{key}' is not a policy of this pack")
+    for name, meta in policies.items():
+        level = default_level or meta.enforcementLevel
+        props: dict[str, Any] = {}
+        entry = raw.get(name)
+        if isinstance(entry, str):
+            level = entry
+        elif isinstance(entry, dict):
+            level = entry.get("enforcementLevel", level)
+            props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+        elif entry is not None:
+            raise PolicyConfigError(f"{source}: '{name}': expected a level or an object")
+        if level not in ENFORCEMENT_LEVELS:
+            raise PolicyConfigError(f"{source}: '{name}': unknown enforcement level {level!r}")
+        out[name] = (level, props)
+    return out
+
+
+def _wire(value: Any) -> Any:
+    """Export values as the engine sends them to analyzers: secrets as secret objects with a
+    value (the offline gate cannot decrypt ciphertext, so the value is a placeholder)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE_SIG:
+            inner = value.get("plaintext")
+            plain = "[secret]"
+            if isinstance(inner, str):  # JSON inside a string of the export: the same bounds
+                data = inner.encode("utf-8", "surrogatepass")  # a lone surrogate fails decoding
+                plain = parse_json(data, "a secret in the export", "plaintext", error=ExportError)
+            return {SECRET_SIG: SECRET_VALUE_SIG, "value": _wire(plain)}
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value
+
+
+class AnalyzerProcess:
+    """One policy pack, started like the engine starts it, behind its analyzer gRPC stub."""
+
+    def __init__(
+        self,
+        pack_dir: Path,
+        *,
+        project: str,
+        stack: str,
+        program_config: Mapping[str, str] | None = None,
+    ) -> None:
+        self.pack_dir = pack_dir
+        self.project = project
+        self.stack = stack
+        self.program_config = dict(program_config or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._channel: Any = None
+        self.stub: Any = None
+        self.name = ""
+        self.policies: dict[str, PolicyMeta] = {}
+
+    def __enter__(self) -> AnalyzerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self.spawn()
+        self.connect()
+
+    def spawn(self) -> None:
+        """Launch the pack's process and return at once: the pack imports the SDK and its rules
+        (a few tenths of a second) while the caller does other work. `connect` waits for it."""
+        if self.proc is not None:
+            return
+        env = {
+            **os.environ,
+            "PULUMI_PROJECT": self.project,
+            "PULUMI_STACK": self.stack,
+            "PULUMI_DRY_RUN": "true",
+            "PULUMI_CONFIG": json.dumps(self.program_config),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def connect(self) -> None:
+        """Wait for the pack to serve, then read its name and policies (`GetAnalyzerInfo`)."""
+        if self.stub is not None:
+            return
+        import grpc  # noqa: PLC0415
+        from pulumi.runtime.proto import analyzer_pb2_grpc  # noqa: PLC0415
+
+        self.spawn()
+        port = self._read_port()
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]
+        )
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        self._load_info()
+
+    def _read_port(self) -> int:
+        assert self.proc is not None and self.proc.stdout is not None
+        line: list[bytes] = []
+        reader = threading.Thread(
+            target=lambda: line.append(self.proc.stdout.readline()),  # type: ignore[union-attr]
+            daemon=True,
+        )
+        reader.start()
+        reader.join(START_TIMEOUT_S)
+        text = line[0].decode().strip() if line else ""
+        if not text.isdigit():
+            self.proc.kill()
+            err = (self.proc.stderr.read().decode() if self.proc.stderr else "").strip()
+            last = err.splitlines()[-1] if err else "no output"
+            raise PolicyGateError(f"policy pack {self.pack_dir.name} did not start: {last}")
+        return int(text)
+
+    def _load_info(self) -> None:
+        # The first call waits for the connection itself (rather than `channel_ready_future`, whose
+        # connectivity-polling thread makes closing the channel soon after take up to 0.2 s).
+        info = self.stub.GetAnalyzerInfo(_empty(), wait_for_ready=True, timeout=START_TIMEOUT_S)
+        self.name = info.name
+        self.policies = {
+            p.name: PolicyMeta(
+                name=p.name,
+                description=p.description,
+                enforcementLevel=_LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
+                severity=_SEVERITY_NAMES.get(p.severity, "unspecified"),
+                tags=tuple(p.tags),
+                framework=(
+                    f"{p.framework.name} {p.framework.reference}".strip()
+                    if p.HasField("framework")
+                    else ""
+                ),
+                remediation=p.remediation_steps,
+            )
+            for p in info.policies
+        }
+
+    def configure(
+        self,
+        normalized: Mapping[str, tuple[str, dict[str, Any]]],
+        *,
+        stack: str | None = None,
+        project: str | None = None,
+    ) -> None:
+        from google.protobuf import json_format, struct_pb2  # noqa: PLC0415
+        from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, (level, props) in normalized.items():
+            cfg = analyzer_pb2.PolicyConfig(enforcementLevel=_level_enum(level))  # type: ignore[arg-type]
+            cfg.properties.CopyFrom(json_format.ParseDict(props, struct_pb2.Struct()))
+            request.policyConfig[name].CopyFrom(cfg)
+        self.stub.Configure(request)
+        self.stub.ConfigureStack(
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=stack or self.stack,
+                project=project or self.project,
+                organization="organization",
+                dry_run=True,
+            )
+        )
+
+    def analyze(self, resource: Resource, provider: Resource | None) -> list[Violation]:
+        """`Analyze` one resource: its inputs and its provider."""
+        return self.send_analyze(
+            analyze_request(resource, None if provider is None else _provider(provider))
+        )
+
+    def analyze_stack(
+        self, resources: Sequence[Resource], providers: Mapping[str, Resource]
+    ) -> list[Violation]:
+        """`AnalyzeStack` over resources: their outputs, parents and dependencies."""
+        return self.send_analyze_stack(analyze_stack_request(resources, providers))
+
+    def send_analyze(self, request: Any) -> list[Violation]:
+        """Send a built `AnalyzeRequest` (see `ExportRequests`)."""
+        return self._violations(self.stub.Analyze(request), request.urn)
+
+    def send_analyze_stack(self, request: Any) -> list[Violation]:
+        """Send a built `AnalyzeStackRequest` (see `ExportRequests`)."""
+        return self._violations(self.stub.AnalyzeStack(request), "")
+
+    def _violations(self, response: Any, default_urn: str) -> list[Violation]:
+        return [
+            Violation(
+                policyPack=d.policyPackName or self.name,
+                policyName=d.policyName,
+                enforcementLevel=_LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                severity=_SEVERITY_NAMES.get(d.severity, "unspecified"),
+                urn=d.urn or default_urn,
+                message=d.message,
+            )
+            for d in response.diagnostics
+        ]
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None:
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+def _empty() -> Any:
+    from google.protobuf import empty_pb2  # noqa: PLC0415
+
+    return empty_pb2.Empty()
+
+
+def _struct(props: Mapping[str, Any]) -> Any:
+    from google.protobuf import json_format, struct_pb2  # noqa: PLC0415
+
+    return json_format.ParseDict(_wire(dict(props)), struct_pb2.Struct())
+
+
+def _options(r: Resource) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=bool(r.raw.get("protect")),
+        ignoreChanges=list(r.raw.get("ignoreChanges") or []),
+        parent=r.parent or "",
+    )
+
+
+def _provider(p: Resource) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    msg = analyzer_pb2.AnalyzerProviderResource(type=p.type, urn=p.urn, name=p.name)
+    msg.properties.CopyFrom(_struct(p.inputs))
+    return msg
+
+
+def analyze_request(resource: Resource, provider: Any | None) -> Any:
+    """The `AnalyzeRequest` for one resource: its inputs, as during a preview, and its provider
+    (an `AnalyzerProviderResource`, built once per provider)."""
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type, urn=resource.urn, name=resource.name, options=_options(resource)
+    )
+    request.properties.CopyFrom(_struct(resource.inputs))
+    if provider is not None:
+        request.provider.CopyFrom(provider)
+    return request
+
+
+def analyze_stack_request(
+    resources: Sequence[Resource],
+    providers: Mapping[str, Resource],
+    provider_messages: Mapping[str, Any] | None = None,
+) -> Any:
+    """The `AnalyzeStackRequest` over resources: each one's outputs, parent, dependencies and
+    provider (`provider_messages` by URN, when they are already built)."""
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    built = dict(provider_messages or {})
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for r in resources:
+        item = analyzer_pb2.AnalyzerResource(
+            type=r.type,
+            urn=r.urn,
+            name=r.name,
+            options=_options(r),
+            parent=r.parent or "",
+            dependencies=list(r.dependencies),
+        )
+        item.properties.CopyFrom(_struct(r.outputs))
+        provider = providers.get(r.provider_urn or "")
+        if provider is not None:
+            if provider.urn not in built:
+                built[provider.urn] = _provider(provider)
+            item.provider.CopyFrom(built[provider.urn])
+        for key, urns in (r.raw.get("propertyDependencies") or {}).items():
+            item.propertyDependencies[key].urns.extend(urns)
+        request.resources.append(item)
+    return request
+
+
+@dataclass(frozen=True)
+class ExportRequests:
+    """An export as the packs are sent it: one `AnalyzeRequest` per custom resource (providers
+    aside) and one `AnalyzeStackRequest` over every resource but the stack. Built once per
+    `Gate.run` and sent to every pack (protobuf messages are only read once built)."""
+
+    analyze: tuple[Any, ...]
+    analyze_stack: Any
+
+    @classmethod
+    def of(cls, export: StackExport) -> ExportRequests:
+        resources = [r for r in export.resources if r.type != STACK_TYPE]
+        providers = {r.urn: r for r in resources if r.is_provider}
+        messages = {urn: _provider(p) for urn, p in providers.items()}
+        analyzed = [r for r in resources if r.managed]
+        return cls(
+            analyze=tuple(analyze_request(r, messages.get(r.provider_urn or "")) for r in analyzed),
+            analyze_stack=analyze_stack_request(resources, providers, messages),
+        )
+
+
+def stack_of(export: StackExport) -> str:
+    """The stack named in an export's URNs (`urn:pulumi:<stack>::<project>::...`)."""
+    for r in export.resources:
+        head = r.urn.split("::", 1)[0].split(":")
+        if len(head) == 3 and head[:2] == ["urn", "pulumi"]:
+            return head[2]
+    return ""
+
+
+def project_of(export: StackExport) -> str:
+    for r in export.resources:
+        bits = r.urn.split("::")
+        if len(bits) > 1:
+            return bits[1]
+    return ""
+
+
+class Gate:
+    """The packs, started once, run over any number of exports (tests and agents reuse one)."""
+
+    def __init__(
+        self, packs: Iterable[str] = PACKS, *, project: str = "baseline", stack: str = "stack"
+    ) -> None:
+        self.analyzers = {
+            pack: AnalyzerProcess(POLICIES / pack, project=project, stack=stack) for pack in packs
+        }
+
+    def spawn(self) -> Gate:
+        """Launch every pack's process without waiting for it (see `AnalyzerProcess.spawn`)."""
+        for analyzer in self.analyzers.values():
+            analyzer.spawn()
+        return self
+
+    def connect(self) -> None:
+        """Wait for every pack to serve (in parallel; at once for those already connected)."""
+        pending = [a for a in self.analyzers.values() if a.stub is None]
+        if pending:
+            with ThreadPoolExecutor(max_workers=len(pending)) as pool:
+                list(pool.map(lambda a: a.connect(), pending))
+
+    def close(self) -> None:
+        for analyzer in self.analyzers.values():
+            analyzer.close()
+
+    def __enter__(self) -> Gate:
+        self.spawn()
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(
+        self, export: StackExport, config_dir: Path, packs: Iterable[str] | None = None
+    ) -> GateResult:
+        """Run the packs (all by default) over an export with the policy config in `config_dir`
+        (one `<pack>.json` per pack, the files `--policy-pack-config` takes). The config is read
+        and the requests are built before waiting for packs that are still starting."""
+        configs = {
+            pack: load_policy_config(config_dir, pack)
+            for pack in (packs if packs is not None else self.analyzers)
+        }
+        requests = ExportRequests.of(export)
+        self.connect()
+        stack, project = stack_of(export) or "stack", project_of(export) or "project"
+
+        def one_pack(pack: str) -> tuple[str, dict[str, PolicyMeta], list[Violation]]:
+            analyzer = self.analyzers[pack]
+            analyzer.configure(
+                normalize_config(
+                    configs[pack], analyzer.policies, str(config_dir / f"{pack}.json")
+                ),
+                stack=stack,
+                project=project,
+            )
+            found: list[Violation] = []
+            for request in requests.analyze:
+                found += analyzer.send_analyze(request)
+            found += analyzer.send_analyze_stack(requests.analyze_stack)
+            return analyzer.name, analyzer.policies, found
+
+        result = GateResult(resources=len(requests.analyze))
+        with ThreadPoolExecutor(max_workers=len(configs)) as pool:
+            for name, policies, found in pool.map(one_pack, configs):
+                result.packs[name] = policies
+                result.violations += found
+        order = {"mandatory": 0, "advisory": 1}
+        result.violations.sort(
+            key=lambda v: (order.get(v.enforcementLevel, 2), v.policyPack, v.policyName, v.urn)
+        )
+        return result
+
+
+def run_gate(export: StackExport, config_dir: Path, packs: Iterable[str] = PACKS) -> GateResult:
+    """Start the packs, run them over one export, stop them. The packs start while the config is
+    read and the requests are built."""
+    gate = Gate(packs, project=project_of(export) or "project", stack=stack_of(export) or "stack")
+    try:
+        return gate.spawn().run(export, config_dir)
+    finally:
+        gate.close()
+
+
+def rule_table(gate: Gate, stacks: Sequence[str] = ("dev", "prod")) -> list[dict[str, str]]:
+    """One row per rule: id, pack, name, description, controls, severity and the enforcement
+    each stack's policy config gives it (what the README's rule table shows)."""
+    levels = {}
+    for stack in stacks:
+        for pack, analyzer in gate.analyzers.items():
+            raw = load_policy_config(CONFIG_DIR / stack, pack)
+            for name, (level, _) in normalize_config(
+                raw, analyzer.policies, f"{stack}/{pack}.json"
+            ).items():
+                levels[(stack, analyzer.name, name)] = level
+    rows = []
+    for analyzer in gate.analyzers.values():
+        for meta in analyzer.policies.values():
+            row = {
+                "id": meta.rule_id,
+                "pack": analyzer.name,
+                "policy": meta.name,
+                "checks": meta.description,
+                "controls": ", ".join(meta.controls),
+                "severity": meta.severity,
+            }
+            for stack in stacks:
+                row[stack] = levels[(stack, analyzer.name, meta.name)]
+            rows.append(row)
+    return sorted(rows, key=lambda r: r["id"])

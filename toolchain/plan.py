@@ -1,0 +1,242 @@
+"""The offline plan: the Pulumi program run under Pulumi's mock runtime with a stack's config,
+written as a stack export (deployment JSON, version 3) that the policy gate, the cost estimate and
+the agents read like the export of a live stack.
+
+No CLI, plugin or credentials are needed. Provider-computed outputs (ids, ARNs, endpoints) come
+from `toolchain.mocks.PlatformMocks`; everything the program decides (inputs, parents, providers,
+dependencies) is recorded exactly as the SDK sends it to the engine. Secrets are written the way
+`pulumi stack export` writes them without `--show-secrets`: as ciphertext (here a digest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import hashlib
+import heapq
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from toolchain import InputError
+from toolchain.export import SECRET_SIG, SECRET_VALUE_SIG, STACK_TYPE, StackExport, parse_export
+from toolchain.inputs import read_yaml
+from toolchain.mocks import PlatformMocks, RecordingMonitor, Registration
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "baseline"
+
+
+class PlanError(InputError):
+    """The plan could not be made from the given config (the message names the key or file)."""
+
+
+def stack_config_file(stack: str) -> Path:
+    return ROOT / f"Pulumi.{stack}.yaml"
+
+
+def read_stack_config(path: Path) -> dict[str, Any]:
+    """The `config:` map of a stack file (Pulumi.<stack>.yaml or any file of that shape)."""
+    doc = read_yaml(path, "stack config", PlanError)
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("config", {}), dict):
+        raise PlanError(f"{path}: expected a mapping with a 'config:' section")
+    return dict(doc.get("config") or {})
+
+
+def engine_config(values: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Stack-file values as the engine hands them to a program: namespaced keys, strings, structured
+    values JSON-encoded. `secure:` values cannot be decrypted offline; they become a placeholder and
+    are marked secret."""
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in values.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[full] = "offline-plan-secret"
+            secret_keys.append(full)
+        elif isinstance(value, str):
+            config[full] = value
+        else:
+            config[full] = json.dumps(value)
+    return config, secret_keys
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    export: StackExport
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """(component, type, count) for every custom resource, sorted."""
+        c: Counter[tuple[str, str]] = Counter()
+        for r in self.export.resources:
+            if r.managed:
+                c[(self.export.component_of(r), r.type)] += 1
+        return sorted((comp, typ, n) for (comp, typ), n in c.items())
+
+
+def run_plan(stack: str, config_values: Mapping[str, Any] | None = None) -> Plan:
+    """Run the program offline for `stack` with the given stack-file config (by default the
+    stack's own Pulumi.<stack>.yaml)."""
+    from baseline.config import from_pulumi  # noqa: PLC0415
+    from baseline.program import build  # noqa: PLC0415
+
+    if config_values is None:
+        config_values = read_stack_config(stack_config_file(stack))
+    export = run_program(stack, lambda: build(from_pulumi()), config_values)
+    return Plan(stack=stack, export=export)
+
+
+def run_program(
+    stack: str,
+    program: Callable[[], Mapping[str, Any]],
+    config_values: Mapping[str, Any] | None = None,
+) -> StackExport:
+    """Run any program function (the baseline, or one component in a test) under the mock
+    runtime and return what it registered as a stack export. `program` returns the outputs."""
+    # Imported here: the SDK loads in about a second, which commands that only read an export
+    # should not pay.
+    import pulumi  # noqa: PLC0415
+    from pulumi.runtime import mocks as pulumi_mocks  # noqa: PLC0415
+    from pulumi.runtime import settings  # noqa: PLC0415
+    from pulumi.runtime.config import set_all_config  # noqa: PLC0415
+    from pulumi.runtime.stack import run_pulumi_func  # noqa: PLC0415
+    from pulumi.runtime.sync_await import _sync_await  # noqa: PLC0415
+
+    from baseline.config import ConfigError  # noqa: PLC0415
+
+    config, secret_keys = engine_config(config_values or {})
+    mocks = PlatformMocks()
+    monitor = RecordingMonitor(mocks)
+    # A loop of our own (set before the root Stack resource is made), closed at the end, so
+    # nothing is left for the garbage collector to close noisily at exit.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    settings.ROOT.set(None)  # a fresh root Stack resource for every run in this process
+    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    set_all_config(config, secret_keys)
+
+    outputs: dict[str, Any] = {}
+
+    def run() -> Any:
+        exported = program()
+
+        async def resolve() -> None:
+            for name, value in exported.items():
+                out = pulumi.Output.from_input(value)
+                resolved = await out.future()
+                outputs[name] = _secret(resolved) if await out.is_secret() else resolved
+
+        return resolve()
+
+    try:
+        _sync_await(run_pulumi_func(run))
+    except ConfigError as exc:
+        raise PlanError(str(exc)) from exc
+    finally:
+        monitor.close()
+        loop.close()
+        asyncio.set_event_loop(None)
+    data = to_export(monitor.registrations, monitor.component_outputs, outputs)
+    return parse_export(data, f"offline plan of {stack}")
+
+
+def _secret(value: Any) -> dict[str, str]:
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+    return {SECRET_SIG: SECRET_VALUE_SIG, "ciphertext": f"offline-plan:{digest[:32]}"}
+
+
+def _redact(value: Any) -> Any:
+    """Secrets as `pulumi stack export` writes them without --show-secrets."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE_SIG:
+            return _secret(value.get("value"))
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _stable_order(registrations: list[Registration]) -> list[Registration]:
+    by_urn = {r.urn: r for r in registrations}
+    needs: dict[str, set[str]] = {}
+    for r in registrations:
+        edges = {r.parent, r.provider.rsplit("::", 1)[0] if r.provider else "", *r.dependencies}
+        needs[r.urn] = {u for u in edges if u in by_urn and u != r.urn}
+    users: dict[str, list[str]] = {u: [] for u in by_urn}
+    for urn, deps in needs.items():
+        for dep in deps:
+            users[dep].append(urn)
+    ready = [u for u, deps in needs.items() if not deps]
+    heapq.heapify(ready)
+    ordered: list[Registration] = []
+    while ready:
+        urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for user in users[urn]:
+            needs[user].discard(urn)
+            if not needs[user]:
+                heapq.heappush(ready, user)
+    if len(ordered) != len(registrations):  # the engine refuses cycles; so do we
+        raise RuntimeError("the program's resources depend on each other in a cycle")
+    return ordered
+
+
+def to_export(
+    registrations: list[Registration],
+    component_outputs: dict[str, dict[str, Any]],
+    stack_outputs: dict[str, Any],
+) -> dict[str, Any]:
+    """The registrations as a version 3 deployment. Like the engine's, the order is a dependency
+    order (parents, providers and dependencies first); ties are broken by URN so that two plans of
+    the same program are byte-for-byte alike whatever order the SDK registered them in."""
+    resources: list[dict[str, Any]] = []
+    for reg in _stable_order(registrations):
+        entry: dict[str, Any] = {"urn": reg.urn, "custom": reg.custom, "type": reg.type}
+        if reg.custom:
+            entry["id"] = reg.id
+        if reg.type == STACK_TYPE:
+            entry["inputs"], entry["outputs"] = {}, stack_outputs
+        elif reg.custom:
+            entry["inputs"], entry["outputs"] = _redact(reg.inputs), _redact(reg.outputs)
+        else:
+            entry["inputs"] = {}
+            entry["outputs"] = _redact(component_outputs.get(reg.urn, {}))
+        if reg.parent:
+            entry["parent"] = reg.parent
+        if reg.protect:
+            entry["protect"] = True
+        # The SDK gathers dependencies from sets; sorted, two plans compare equal.
+        if reg.dependencies:
+            entry["dependencies"] = sorted(set(reg.dependencies))
+        if reg.provider:
+            entry["provider"] = reg.provider
+        deps = {k: sorted(set(v)) for k, v in reg.property_dependencies.items() if v}
+        if deps:
+            entry["propertyDependencies"] = deps
+        if reg.ignore_changes:
+            entry["ignoreChanges"] = reg.ignore_changes
+        resources.append(entry)
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return {
+        "version": 3,
+        "deployment": {
+            "manifest": {
+                "time": now,
+                "magic": "",
+                "version": f"offline-plan (pulumi python sdk {version('pulumi')})",
+            },
+            "resources": resources,
+        },
+    }
+
+
+def known_stacks() -> list[str]:
+    """The stacks of the project: one `Pulumi.<stack>.yaml` each beside `Pulumi.yaml`."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
