@@ -36,8 +36,10 @@ lint: $(STAMP) $(TOOLS)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
+# The suite on every core (pytest-xdist); `make test PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= auto
 test: lint typecheck
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/plan.py

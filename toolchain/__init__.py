@@ -14,6 +14,18 @@ The packs (`policies`), the agents (`agents`) and the pull-request pipeline use 
 it imports none of them.
 """
 
+import os
+
+# Every process of the project imports this package before pulumi (and so grpc) is loaded. The
+# agents fork only to exec the Pulumi CLI (and the gate to exec the packs), while gRPC servers
+# and channels are live in the same process (the Automation API's event stream, the packs'
+# analyzers, the mock monitor). With gRPC's fork support on, its handlers restart the poller in
+# the child between fork and exec; `preexec_fn` (the CLI dies with its agent) forces that path,
+# and the child can abort on the poller's closed epoll descriptor before it ever runs the CLI
+# (grpc/grpc#43055; one in five spawns under load, `tests/toolchain/test_fork.py`). Nothing here
+# uses gRPC in a forked child, so the handlers are off unless the environment says otherwise.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+
 
 class ToolchainError(Exception):
     """Base of every error of the project's Python code (the agents' `AgentsError` derives from

@@ -13,11 +13,13 @@ real preview; nothing in the rules knows about this gate.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -40,6 +42,9 @@ POLICIES = ROOT / "policies"
 PACKS = ("security", "cost")
 CONFIG_DIR = POLICIES / "config"
 START_TIMEOUT_S = 60.0
+# Verdicts a pack remembers per resource request (see `Gate._analyze`): enough
+# for several stacks of thousands of resources, a few megabytes at most.
+MEMO_ENTRIES = 50_000
 # What the engine and the policy SDK allow a message to weigh (pulumi's `_MAX_RPC_MESSAGE_SIZE`):
 # the gRPC default of 4 MiB is too little for the answers about a large stack.
 MAX_MESSAGE_BYTES = 400 * 1024 * 1024
@@ -471,6 +476,28 @@ class Gate:
         self.analyzers = {
             pack: AnalyzerProcess(POLICIES / pack, project=project, stack=stack) for pack in packs
         }
+        self._memo: dict[str, OrderedDict[bytes, tuple[Violation, ...]]] = {}
+
+    def _analyze(self, pack: str, request: Any, setting: str) -> list[Violation]:
+        """`Analyze` one resource, answered from memory when this pack has already judged the
+        very same request (byte for byte) under the very same config, stack and project. A
+        rule's verdict on one resource is a function of exactly those, so a gate that sees the
+        same stack again (an agent's next pass, the corpus's one-resource mutations, the savings
+        variants) sends only what changed; `AnalyzeStack` is always sent."""
+        memo = self._memo.setdefault(pack, OrderedDict())
+        key = hashlib.blake2b(
+            setting.encode() + b"\0" + request.SerializeToString(deterministic=True),
+            digest_size=20,
+        ).digest()
+        known = memo.get(key)
+        if known is None:
+            known = tuple(self.analyzers[pack].send_analyze(request))
+            memo[key] = known
+            if len(memo) > MEMO_ENTRIES:
+                memo.popitem(last=False)
+        else:
+            memo.move_to_end(key)
+        return list(known)
 
     def spawn(self) -> Gate:
         """Launch every pack's process without waiting for it (see `AnalyzerProcess.spawn`)."""
@@ -513,16 +540,14 @@ class Gate:
 
         def one_pack(pack: str) -> tuple[str, dict[str, PolicyMeta], list[Violation]]:
             analyzer = self.analyzers[pack]
-            analyzer.configure(
-                normalize_config(
-                    configs[pack], analyzer.policies, str(config_dir / f"{pack}.json")
-                ),
-                stack=stack,
-                project=project,
+            normalized = normalize_config(
+                configs[pack], analyzer.policies, str(config_dir / f"{pack}.json")
             )
+            analyzer.configure(normalized, stack=stack, project=project)
+            setting = json.dumps([normalized, stack, project], sort_keys=True, default=str)
             found: list[Violation] = []
             for request in requests.analyze:
-                found += analyzer.send_analyze(request)
+                found += self._analyze(pack, request, setting)
             found += analyzer.send_analyze_stack(requests.analyze_stack)
             return analyzer.name, analyzer.policies, found
 

@@ -137,3 +137,23 @@ def test_a_violation_names_the_resource_and_exits_1(tmp_path, capsys, dev):
         found[0]
     )
     assert any(v["policyName"] == "rds-storage-encrypted" and v["urn"] == urn for v in found)
+
+
+def test_a_gate_run_again_judges_anew_what_changed_and_honours_a_new_config(gate, prod, tmp_path):
+    """The gate remembers each pack's verdict per resource request and config: a second run of
+    the same gate must still see a resource that changed, and a config that changed."""
+    config = json.loads((CONFIG_DIR / "prod" / "security.json").read_text())
+    bad, urn = mutate(prod, "aws:rds/instance:Instance", set_values={"storageEncrypted": False})
+
+    def caught(export, config_dir):
+        result = gate.run(export, config_dir, packs=["security"])
+        return [v.urn for v in result.violations if v.policyName == "rds-storage-encrypted"]
+
+    assert caught(prod, CONFIG_DIR / "prod") == []
+    assert caught(bad, CONFIG_DIR / "prod") == [urn], "a changed resource is judged anew"
+    assert caught(prod, CONFIG_DIR / "prod") == [], "and the unchanged one again as it is"
+    (tmp_path / "security.json").write_text(
+        json.dumps({**config, "rds-storage-encrypted": "disabled"})
+    )
+    assert caught(bad, tmp_path) == [], "a changed config is honoured"
+    assert caught(bad, CONFIG_DIR / "prod") == [urn]

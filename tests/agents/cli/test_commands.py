@@ -39,7 +39,7 @@ def run_json(capsys, *argv):
 
 def test_release_engineer_applies_a_change_to_an_unprotected_stack(env, capsys):
     code, outcomes = run_json(capsys, "run", "release-engineer", "--stack", "dev", "--once")
-    assert code == 0, outcomes
+    assert code == 0, json.dumps(outcomes, indent=1)
     (out,) = outcomes
     assert (out["operation"], out["status"]) == ("up", "done")
     ups = [c for c in env.operations() if c[1] == "up"]

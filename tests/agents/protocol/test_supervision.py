@@ -68,8 +68,10 @@ class AgentRun:
 
         def read() -> int | None:
             if self.process.poll() is not None:
-                _, err = self.process.communicate()
-                raise AssertionError(f"the agent exited early ({self.process.returncode}): {err}")
+                out, err = self.process.communicate()
+                raise AssertionError(
+                    f"the agent exited early ({self.process.returncode}): {out} {err}"
+                )
             try:
                 return int((self.folder / "pulumi.pid").read_text())
             except (FileNotFoundError, ValueError):
