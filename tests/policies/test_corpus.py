@@ -1,7 +1,7 @@
-"""The corpus of misconfigured exports: each entry of `corpus/<pack>.yaml` mutates one resource of
-the real dev or prod plan (or removes it) and names the policy that must catch it. The gate runs
-the pack over the whole mutated export, so an entry passes only when the rule fires on the real
-graph and names the mutated resource's URN.
+"""The corpus of misconfigured exports: each entry of `corpus/<pack>[-<area>].yaml` mutates one
+resource of the real dev or prod plan (or removes it) and names the policy that must catch it.
+The gate runs the pack over the whole mutated export, so an entry passes only when the rule fires
+on the real graph and names the mutated resource's URN.
 
 Entry fields: `policy`, `stack` (dev|prod), `type` (type token of the resource to mutate),
 `name` (optional substring of its logical name), `set` ({dotted.path: value}, applied to inputs and
@@ -29,7 +29,9 @@ def entries() -> list[tuple[str, dict[str, Any]]]:
     found = []
     for path in sorted(CORPUS.glob("*.yaml")):
         for i, entry in enumerate(yaml.safe_load(path.read_text()) or []):
-            found.append((f"{path.stem}[{i}]:{entry['policy']}", {**entry, "pack": path.stem}))
+            # `<pack>.yaml` or `<pack>-<area>.yaml`: the pack is the name's first word.
+            pack = path.stem.split("-", 1)[0]
+            found.append((f"{path.stem}[{i}]:{entry['policy']}", {**entry, "pack": pack}))
     return found
 
 
