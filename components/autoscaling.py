@@ -53,7 +53,7 @@ import pulumi_kubernetes as k8s
 
 from components import PACKAGE, assume_role_policy, child, policy_json
 from components.cluster import NODE_POLICIES
-from components.identity import ROLE_ARN_ANNOTATION, irsa_trust_policy
+from components.identity import ROLE_ARN_ANNOTATION, default_deny_ingress_spec, irsa_trust_policy
 
 KARPENTER_CHART_REPOSITORY = "oci://public.ecr.aws/karpenter"
 DISCOVERY_TAG = "karpenter.sh/discovery"
@@ -550,6 +550,16 @@ class Autoscaling(pulumi.ComponentResource):
                     "pod-security.kubernetes.io/warn": "restricted",
                 },
             ),
+            opts=child(self),
+        )
+        # The controller serves nothing other pods need (no webhook): nothing may reach it.
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-deny-ingress",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name="default-deny-ingress",
+                namespace=namespace.metadata.apply(lambda m: str(m.name)),
+            ),
+            spec=default_deny_ingress_spec(),
             opts=child(self),
         )
         crds = k8s.helm.v3.Release(

@@ -217,9 +217,14 @@ def node_group_plans(args: ClusterArgs) -> list[NodeGroupPlan]:
 def vpc_cni_configuration() -> str:
     """vpc-cni with prefix delegation: each ENI slot takes a /28 (16 addresses), so a node runs
     as many pods as its CPU and memory allow instead of as many as its ENIs have IPs. One warm
-    prefix keeps pod start fast without holding many idle addresses."""
+    prefix keeps pod start fast without holding many idle addresses. `enableNetworkPolicy` runs
+    the add-on's network policy agent, without which the cluster's NetworkPolicies (the
+    namespaces' default-deny ingress) are accepted by the API server and enforced by nothing."""
     return json.dumps(
-        {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}},
+        {
+            "enableNetworkPolicy": "true",
+            "env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"},
+        },
         separators=(",", ":"),
     )
 

@@ -2,8 +2,9 @@
 
 For each identity: an IAM role that only the pods of one service account can assume, through the
 cluster's OIDC provider (`sts:AssumeRoleWithWebIdentity`, with `sub` and `aud` both pinned), the
-identity's own inline policy, a namespace enforcing the `restricted` Pod Security Standard, and the
-service account annotated with the role's ARN for the EKS pod identity webhook.
+identity's own inline policy, a namespace enforcing the `restricted` Pod Security Standard with a
+NetworkPolicy denying all ingress by default, and the service account annotated with the role's
+ARN for the EKS pod identity webhook.
 
 The component takes plain `IrsaIdentity` values, not the agents' personas, so it does not depend
 on `agents/`; the program maps each persona to one. Kubernetes resources use the kubernetes
@@ -79,6 +80,13 @@ def pod_security_labels(level: str = "restricted") -> dict[str, str]:
         labels[f"pod-security.kubernetes.io/{mode}"] = level
         labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
     return labels
+
+
+def default_deny_ingress_spec() -> Any:
+    """A NetworkPolicy spec that selects every pod of its namespace for Ingress and lets nothing
+    in: what a pod needs is then allowed by narrower policies. The kubelet's probes come from the
+    node and are not subject to it."""
+    return {"podSelector": {}, "policyTypes": ["Ingress"]}
 
 
 def check_identities(identities: Sequence[IrsaIdentity]) -> None:
@@ -158,6 +166,15 @@ class Identity(pulumi.ComponentResource):
                 opts=child(self),
             )
             namespace_name = namespace.metadata.apply(lambda m: str(m.name))
+            # The agents serve nothing but their probes: no pod of the cluster may reach them.
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{ident.name}-deny-ingress",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name="default-deny-ingress", namespace=namespace_name
+                ),
+                spec=default_deny_ingress_spec(),
+                opts=child(self),
+            )
             account = k8s.core.v1.ServiceAccount(
                 f"{name}-{ident.name}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(

@@ -30,7 +30,12 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import PACKAGE, child, policy_json
-from components.identity import ROLE_ARN_ANNOTATION, irsa_trust_policy, pod_security_labels
+from components.identity import (
+    ROLE_ARN_ANNOTATION,
+    default_deny_ingress_spec,
+    irsa_trust_policy,
+    pod_security_labels,
+)
 
 FLUENT_BIT_CHART_REPOSITORY = "https://fluent.github.io/helm-charts"
 COLLECTOR_CHART_REPOSITORY = "https://open-telemetry.github.io/opentelemetry-helm-charts"
@@ -219,6 +224,24 @@ def fluent_bit_values(
     }
 
 
+def collector_ingress_spec() -> Any:
+    """The collector's pods (the chart labels them with the release's name) take OTLP from any
+    namespace's pods, on the OTLP ports only; the rest of `tracing` stays closed."""
+    return {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/instance": "otel-collector"}},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [{"namespaceSelector": {}}],
+                "ports": [
+                    {"protocol": "TCP", "port": OTLP_GRPC_PORT},
+                    {"protocol": "TCP", "port": OTLP_HTTP_PORT},
+                ],
+            }
+        ],
+    }
+
+
 def collector_values(region: str, role_arn: str, replicas: int) -> dict[str, Any]:
     """The collector chart's values: traces only, OTLP in, X-Ray out. The chart's default
     receivers and pipelines (jaeger, zipkin, prometheus, metrics and logs to `debug`) are removed
@@ -343,6 +366,16 @@ class Telemetry(pulumi.ComponentResource):
             ),
             opts=child(self),
         )
+        # Fluent Bit serves nothing: no pod may reach the logging namespace.
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-logging-deny-ingress",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name="default-deny-ingress",
+                namespace=logging_ns.metadata.apply(lambda m: str(m.name)),
+            ),
+            spec=default_deny_ingress_spec(),
+            opts=child(self),
+        )
         names = {role: log_group_name(args.cluster_name, role) for role in LOG_GROUP_ROLES}
         platform = platform_namespaces(args)
         k8s.helm.v3.Release(
@@ -373,13 +406,28 @@ class Telemetry(pulumi.ComponentResource):
             ),
             opts=child(self),
         )
+        tracing_name = tracing_ns.metadata.apply(lambda m: str(m.name))
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-tracing-deny-ingress",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name="default-deny-ingress", namespace=tracing_name
+            ),
+            spec=default_deny_ingress_spec(),
+            opts=child(self),
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-collector-ingress",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="otlp-ingress", namespace=tracing_name),
+            spec=collector_ingress_spec(),
+            opts=child(self),
+        )
         k8s.helm.v3.Release(
             f"{name}-collector",
             name="otel-collector",
             chart="opentelemetry-collector",
             version=args.collector_chart_version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=COLLECTOR_CHART_REPOSITORY),
-            namespace=tracing_ns.metadata.apply(lambda m: str(m.name)),
+            namespace=tracing_name,
             values=collector_role.arn.apply(
                 lambda arn: collector_values(args.region, arn, args.collector_replicas)
             ),

@@ -635,3 +635,43 @@ def is_everyone(principals: Mapping[str, Sequence[str]] | None) -> bool:
 def everyone_grants(statements: Sequence[Statement]) -> list[Statement]:
     """The Allow statements that admit everyone without a condition narrowing who calls."""
     return [s for s in statements if s.allow and s.admits_everyone and not s.narrowing]
+
+
+def service_wide_grants(statements: Sequence[Statement]) -> list[tuple[Statement, list[str]]]:
+    """The Allow statements whose effective actions cover every action (`["*"]`), or every
+    action of a service (`"ec2:*"`, ...), on whatever resources they name: a role meant to do a
+    few things (an experiment, a chat channel) holds no wildcard of a whole service, even scoped
+    to some ARNs. An unconditional Deny of the same document that covers the whole grant on every
+    resource takes it back, as in `admin_grants`."""
+    found = []
+    for s in statements:
+        if not s.allow:
+            continue
+        if s.covers_actions("?*:?*") and not _taken_back(statements, "?*:?*", ALL_RESOURCES):
+            found.append((s, ["*"]))
+            continue
+        services = [
+            label
+            for svc, label in sorted(_services(s).items())
+            if s.covers_actions(f"{svc}:?*")
+            and not _taken_back(statements, f"{svc}:?*", resource_shapes(svc))
+        ]
+        services = [
+            x
+            for x in services
+            if not x.endswith("*:*")
+            or not any(y.startswith(x[:-3]) for y in services if not y.endswith("*:*"))
+        ]
+        if services:
+            found.append((s, services))
+    return found
+
+
+_ARN = re.compile(r"^arn:[a-z0-9-]+:[a-z0-9-]*:[a-z0-9-]*:([^:]*):")
+
+
+def arn_account(arn: str) -> str | None:
+    """The account field of an ARN (`arn:aws:iam::123456789012:role/x` -> `123456789012`); None
+    when the text is not an ARN or its account field is empty (S3 bucket ARNs)."""
+    match = _ARN.match(arn)
+    return match.group(1) or None if match else None

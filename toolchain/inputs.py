@@ -23,9 +23,12 @@ what is wrong; `agents.cli.main.main` turns it into exit 2. The decisions:
   aliases per document, which together may expand to at most `MAX_ALIAS_NODES` nodes. A
   "billion laughs" document exceeds that budget after a bounded walk, and a recursive alias
   (`&a [*a]`) is refused outright, before anything is built from either.
-- Outputs (`--out`, `--out-dir`) go only onto a regular file or a new path, are resolved (a
-  symlink is followed to where the data will really land) and that path is what the commands
-  print; a write that fails (read-only or full disk) leaves the old file as it was and is one line.
+- Outputs (`--out`, `--out-dir`, `--assignments`) go only onto a regular file or a new path, are
+  resolved (a symlink is followed to where the data will really land) and that path is what the
+  commands print; a write that fails (read-only or full disk) leaves the old file as it was and is
+  one line. The caller names what no output may replace (`protect`: the agents' state folder and
+  its files; this module cannot know them, as it imports nothing of `agents`) and the command's
+  own `inputs`; both are compared by path and by inode (`check_output`).
 - Names and numbers from the command line are checked by the `type=` functions at the end.
 """
 
@@ -39,7 +42,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -378,10 +381,73 @@ def read_yaml_file(
 # ---------------------------------------------------------------- outputs
 
 
-def output_path(path: str | Path, what: str = "output") -> Path:
+def output_path(
+    path: str | Path,
+    what: str = "output",
+    *,
+    protect: Sequence[str | Path] = (),
+    inputs: Sequence[str | Path] = (),
+) -> Path:
     """Where an output really lands: the path resolved through symlinks, refused unless it is a
-    regular file or does not exist yet (inside a folder, or a folder still to be made)."""
-    return _output_target(path, what, folder=False)
+    regular file or does not exist yet (inside a folder, or a folder still to be made), and
+    refused when it is (or is inside) one of `protect` (the agents' state folder, the audit log,
+    the token store: files no report may replace) or is one of the command's `inputs` (a log
+    overwritten by its own analysis); both compared by path and by inode, so a symlink or a hard
+    link to them is refused too. See `check_output`."""
+    target = _output_target(path, what, folder=False)
+    check_output(target, what, protect=protect, inputs=inputs, shown=path)
+    return target
+
+
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _resolved_or_none(path: str | Path) -> Path | None:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def check_output(
+    target: Path,
+    what: str,
+    *,
+    protect: Sequence[str | Path] = (),
+    inputs: Sequence[str | Path] = (),
+    shown: str | Path | None = None,
+) -> None:
+    """Refuse (`OutputError`, one line) an output `target` (already resolved) that would land on
+    or inside a protected path, or on an input of the same command: compared by resolved path,
+    and by (device, inode) of the target and of each folder above it, so neither a symlink, a
+    hard link, a bind mount nor another spelling of the path gets through."""
+    name = shown if shown is not None else target
+    ancestors: list[tuple[int, int]] = []
+    for folder in (target, *target.parents):
+        ident = _identity(folder)
+        if ident is not None:
+            ancestors.append(ident)
+    own = _identity(target)
+    for kind, paths in (("protected", protect), ("input", inputs)):
+        for raw in paths:
+            guarded = _resolved_or_none(raw)
+            ident = _identity(raw)
+            inside = guarded is not None and (target == guarded or target.is_relative_to(guarded))
+            same = ident is not None and (
+                own == ident or (kind == "protected" and ident in ancestors)
+            )
+            if inside or same:
+                why = (
+                    f"it is the command's input {raw}"
+                    if kind == "input"
+                    else f"{raw} is the agents' state, which no output may replace"
+                )
+                raise OutputError(f"{name}: refused as the {what}: {why}; choose another path")
 
 
 def _check_parent(resolved: Path, what: str) -> Path:
@@ -400,9 +466,14 @@ def _check_parent(resolved: Path, what: str) -> Path:
     return resolved
 
 
-def output_dir(path: str | Path, what: str = "output folder") -> Path:
-    """A folder for outputs: an existing directory or a new path, resolved."""
-    return _output_target(path, what, folder=True)
+def output_dir(
+    path: str | Path, what: str = "output folder", *, protect: Sequence[str | Path] = ()
+) -> Path:
+    """A folder for outputs: an existing directory or a new path, resolved; never a protected
+    folder nor one inside it (see `check_output`)."""
+    target = _output_target(path, what, folder=True)
+    check_output(target, what, protect=protect, shown=path)
+    return target
 
 
 def _output_target(path: str | Path, what: str, *, folder: bool) -> Path:
@@ -426,17 +497,50 @@ def _output_target(path: str | Path, what: str, *, folder: bool) -> Path:
     return resolved
 
 
-def write_output(path: str | Path, text: str, what: str = "output") -> Path:
-    """Write an output atomically (see `write_atomic`) to the checked, resolved
-    path and return it; a failure is one line and leaves whatever was there untouched."""
+def write_output(
+    path: str | Path,
+    text: str,
+    what: str = "output",
+    *,
+    protect: Sequence[str | Path] = (),
+    inputs: Sequence[str | Path] = (),
+) -> Path:
+    """Write an output atomically (see `write_atomic`) to the checked, resolved path (see
+    `output_path`) and return it; a failure is one line and leaves whatever was there
+    untouched."""
 
-    target = output_path(path, what)
+    target = output_path(path, what, protect=protect, inputs=inputs)
     try:
         write_atomic(target, text)
     except OSError as exc:
         why = "the disk is full" if exc.errno == errno.ENOSPC else _oserror(exc)
         raise OutputError(f"{target}: cannot write the {what} ({why}); nothing written") from exc
     return target
+
+
+def replace_output(
+    source: str | Path,
+    path: str | Path,
+    what: str = "output",
+    *,
+    protect: Sequence[str | Path] = (),
+    inputs: Sequence[str | Path] = (),
+) -> Path:
+    """Move a finished temporary file (`source`, in the target's folder) over the output `path`,
+    checked again first (the path may have been swapped while the data was made): the same
+    atomic rename as `write_atomic`, one line on failure, `source` removed either way."""
+    try:
+        target = output_path(path, what, protect=protect, inputs=inputs)
+        try:
+            os.replace(source, target)
+        except OSError as exc:
+            why = "the disk is full" if exc.errno == errno.ENOSPC else _oserror(exc)
+            raise OutputError(
+                f"{target}: cannot write the {what} ({why}); nothing written"
+            ) from exc
+        return target
+    finally:
+        Path(source).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- command-line values

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
 from agents import InputError
 from agents.protocol.audit import AuditLog
 from agents.runtime import telemetry
+from toolchain import untrusted
 from toolchain.inputs import approval_id, float_range, int_range, iso_timestamp, stack_name
 
 if TYPE_CHECKING:
@@ -26,6 +26,19 @@ if TYPE_CHECKING:
     from baseline.personas import Persona
 
 EXIT_OK, EXIT_VERDICT = 0, 1
+
+
+def _cells(rows: list[list[Any]]) -> list[list[Any]]:
+    """Table rows with every text cell escaped (toolchain.untrusted): findings, audit records
+    and status quote resource names and log text, which must not drive the reader's terminal."""
+    return [
+        [c if isinstance(c, int | float) or c is None else untrusted.escape(str(c)) for c in row]
+        for row in rows
+    ]
+
+
+def _json(data: Any, **kwargs: Any) -> str:
+    return untrusted.dumps(data, default=str, **kwargs)
 
 
 def _known_stacks() -> list[str]:
@@ -152,11 +165,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         [o.persona, o.stack, o.operation, o.status, o.approval or "", o.detail] for o in outcomes
     ]
     if args.json:
-        print(json.dumps([o.to_json() for o in outcomes], indent=2, default=str))
+        print(_json([o.to_json() for o in outcomes], indent=2))
     else:
         print(
             tabulate(
-                rows,
+                _cells(rows),
                 headers=["persona", "stack", "operation", "status", "approval", "detail"],
                 tablefmt="github",
                 maxcolwidths=[None] * 5 + [70],
@@ -189,15 +202,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     status = status_data(_settings())
     code = EXIT_VERDICT if status["damaged"] else EXIT_OK
     if args.json:
-        print(json.dumps(status, indent=2, default=str))
+        print(_json(status, indent=2))
         return code
     for title, rows in status.items():
         print(f"{title}: {len(rows) or 'none'}")
         if rows:
             print(
                 tabulate(
-                    [list(r.values()) for r in rows],
-                    headers=list(rows[0]),
+                    _cells([list(r.values()) for r in rows]),
+                    headers=[untrusted.escape(str(h)) for h in rows[0]],
                     tablefmt="github",
                     maxcolwidths=70,
                 )
@@ -254,7 +267,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     )
     if args.json:
         for r in records:
-            sys.stdout.write(json.dumps(r, default=str) + "\n")
+            sys.stdout.write(_json(r) + "\n")
         return EXIT_OK
     rows = [
         [
@@ -270,7 +283,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     ]
     print(
         tabulate(
-            rows,
+            _cells(rows),
             headers=["time", "event", "stack", "persona", "operation", "token", "detail"],
             tablefmt="github",
             maxcolwidths=[None] * 6 + [60],
@@ -305,7 +318,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
                 stack=args.stack, severity=args.severity, status="closed" if args.closed else "open"
             )
     if args.json:
-        print(json.dumps([f.to_json() for f in found], indent=2, default=str))
+        print(_json([f.to_json() for f in found], indent=2))
         return EXIT_OK
     if not found:
         print("no findings" + (" yet (no routine has recorded any)" if not path.exists() else ""))
@@ -325,7 +338,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
     ]
     print(
         tabulate(
-            rows,
+            _cells(rows),
             headers=["severity", "stack", "persona", "kind", "resource", "seen", "last", "summary"],
             tablefmt="github",
             maxcolwidths=[None, None, None, None, 40, None, None, 70],

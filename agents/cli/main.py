@@ -22,6 +22,7 @@ from agents.cli.skills import add_skill_commands
 from agents.mcp.server import add_mcp_commands
 from toolchain.export import StackExport
 from toolchain.inputs import aws_region, output_dir, output_path, stack_name, write_output
+from toolchain.untrusted import escape
 
 if TYPE_CHECKING:
     from toolchain.gate import GateResult
@@ -66,12 +67,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
     config_file = Path(args.config) if args.config else stack_config_file(args.stack)
     values = read_stack_config(config_file)
     # Checked before the plan runs, so a bad --out costs nothing; the resolved path is printed.
-    out = output_path(args.out or Path("build") / f"{args.stack}.plan.json", "export")
+    from agents.cli.outputs import protected_outputs  # noqa: PLC0415
+
+    protect = protected_outputs()
+    inputs = [config_file] + ([args.policy_config] if args.policy_config else [])
+    out = output_path(
+        args.out or Path("build") / f"{args.stack}.plan.json",
+        "export",
+        protect=protect,
+        inputs=inputs,
+    )
     _progress(f"planning stack {args.stack} offline from {config_file.name} ...")
     started = time.perf_counter()
     plan = run_plan(args.stack, values)
     elapsed = time.perf_counter() - started
-    write_output(out, json.dumps(plan.export.data, indent=2, sort_keys=True) + "\n", "export")
+    write_output(
+        out,
+        json.dumps(plan.export.data, indent=2, sort_keys=True) + "\n",
+        "export",
+        protect=protect,
+        inputs=inputs,
+    )
     rows = plan.counts()
     total = sum(n for _, _, n in rows)
     gate = None
@@ -148,12 +164,12 @@ def print_verdicts(result: GateResult, *, title: str) -> None:
             meta = metas.get((v.policyPack, v.policyName))
             rows.append(
                 [
-                    v.policyPack,
-                    f"{v.policyName} {meta.rule_id if meta else ''}".strip(),
-                    v.enforcementLevel,
-                    v.severity,
-                    _short_urn(v.urn),
-                    v.detail,
+                    escape(str(v.policyPack)),
+                    escape(f"{v.policyName} {meta.rule_id if meta else ''}".strip()),
+                    escape(str(v.enforcementLevel)),
+                    escape(str(v.severity)),
+                    escape(_short_urn(v.urn)),  # names from the export: untrusted
+                    escape(str(v.detail)),
                 ]
             )
         print(
@@ -234,13 +250,15 @@ def cmd_cost(args: argparse.Namespace) -> int:
     from toolchain.export import load_export  # noqa: PLC0415
 
     if args.cost_command == "refresh-prices":
+        from agents.cli.outputs import protected_outputs  # noqa: PLC0415
         from toolchain.cost.prices import PRICES_DIR  # noqa: PLC0415
         from toolchain.cost.refresh import refresh_prices, write_price_file  # noqa: PLC0415
 
+        folder = output_dir(args.out_dir or PRICES_DIR, protect=protected_outputs())
         base = load_prices(getattr(args, "prices", None))
         _progress(f"querying the AWS Price List API for {', '.join(args.region)} ...")
         doc, outcomes = refresh_prices(args.region, base)
-        path = write_price_file(doc, args.out_dir or PRICES_DIR)
+        path = write_price_file(doc, folder)
         print(report.render_refresh(outcomes, str(path)), end="")
         return EXIT_OK
     prices = load_prices(getattr(args, "prices", None))

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from toolchain import untrusted
 from toolchain.inputs import int_range, iso_timestamp, stack_name
 
 BUDGET = int_range(0, 10_000_000)
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
+    # Log text, resource names and runbook text are untrusted: no raw control character may
+    # reach the terminal (toolchain.untrusted), and JSON alone escapes only C0.
+    print(untrusted.dumps(data, indent=2, default=str))
+
+
+def _print_text(text: str) -> None:
+    print(untrusted.escape(text, multiline=True))
 
 
 # -- summarize ------------------------------------------------------------------------------------
@@ -50,7 +56,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary.to_json())
     else:
-        print(skill.render(summary, args.budget))
+        _print_text(skill.render(summary, args.budget))
     return 0
 
 
@@ -63,14 +69,14 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         _print_json({"encoding": ENCODING, "files": [{"file": f, "tokens": n} for f, n in rows]})
     else:
         for path, n in rows:
-            print(f"{n}\t{path}")
+            print(f"{n}\t{untrusted.escape(path)}")
         if len(rows) > 1:
             print(f"{sum(n for _, n in rows)}\ttotal ({ENCODING})")
     return 0
 
 
 # -- memory ---------------------------------------------------------------------------------------
-def _memory(args: argparse.Namespace) -> Any:
+def _memory(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     from agents.skills.memory import Memory, load_embedder  # noqa: PLC0415
 
     if args.db:
@@ -79,8 +85,9 @@ def _memory(args: argparse.Namespace) -> Any:
         from agents.protocol.settings import load_settings  # noqa: PLC0415
 
         path = load_settings().state_dir / "memory.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return Memory(path, embedder=load_embedder() if args.vectors else None)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return Memory(path, embedder=load_embedder() if args.vectors else None, read_only=read_only)
 
 
 def cmd_memory_add(args: argparse.Namespace) -> int:
@@ -112,12 +119,22 @@ def cmd_memory_index(args: argparse.Namespace) -> int:
         for folder in args.runbooks or ():
             reports[folder] = memory.index_runbooks(folder)
         counts = memory.counts()
+    for report in reports.values():
+        for path in report.outside:
+            print(
+                f"skipped {untrusted.escape(path)}: leads out of its runbooks folder "
+                "(symlinks are not followed)",
+                file=sys.stderr,
+            )
     if args.json:
         _print_json({"indexed": {k: v.__dict__ for k, v in reports.items()}, "entries": counts})
         return 0
     from tabulate import tabulate  # noqa: PLC0415
 
-    rows = [[src, r.added, r.removed, r.skipped, r.files] for src, r in reports.items()]
+    rows = [
+        [untrusted.escape(src), r.added, r.removed, r.skipped, r.files]
+        for src, r in reports.items()
+    ]
     print(
         tabulate(
             rows, headers=["source", "added", "removed", "skipped", "files"], tablefmt="github"
@@ -132,14 +149,16 @@ def cmd_memory_index(args: argparse.Namespace) -> int:
 def cmd_memory_search(args: argparse.Namespace) -> int:
     from agents.skills.memory import render  # noqa: PLC0415
 
-    with _memory(args) as memory:
+    # A search only reads: the store is opened read-only and never created (a missing one is
+    # a one-line error).
+    with _memory(args, read_only=True) as memory:
         hits = memory.search(
             args.query, k=args.k, budget=args.budget, stack=args.stack, kind=args.kind
         )
     if args.json:
         _print_json([h.__dict__ for h in hits])
     else:
-        print(render(hits, args.budget))
+        _print_text(render(hits, args.budget))
     return 0
 
 
@@ -149,13 +168,20 @@ def cmd_logs_analyze(args: argparse.Namespace) -> int:
 
     from agents.skills import logs  # noqa: PLC0415
     from agents.skills.fidelity import check_log_report, require  # noqa: PLC0415
-    from toolchain.inputs import output_path  # noqa: PLC0415
+    from toolchain.inputs import output_path, replace_output  # noqa: PLC0415
 
     if (args.source is None) == (args.group is None):
         from agents import InputError  # noqa: PLC0415
 
         raise InputError("logs analyze: give a FILE (or - for stdin), or --group, not both")
-    out = output_path(args.assignments, "assignments") if args.assignments else None
+    out = None
+    protect: list[Path] = []
+    inputs = [args.source] if args.source not in (None, "-") else []
+    if args.assignments:
+        from agents.cli.outputs import protected_outputs  # noqa: PLC0415
+
+        protect = protected_outputs()
+        out = output_path(args.assignments, "assignments", protect=protect, inputs=inputs)
     if args.group:
         import boto3  # noqa: PLC0415
 
@@ -194,17 +220,22 @@ def cmd_logs_analyze(args: argparse.Namespace) -> int:
         # warning; agents.skills.fidelity).
         require(check_log_report(report, report.lines_read, ids), "the log report")
         if spill is not None and out is not None:
+            spill.flush()
+            os.fsync(spill.fileno())
             spill.close()
-            os.replace(spill.name, out)
+            # Checked again: the path may have been swapped for a link while the log was read.
+            out = replace_output(
+                spill.name, args.assignments, "assignments", protect=protect, inputs=inputs
+            )
             print(f"assignments written to {out}", file=sys.stderr)
     finally:
         if spill is not None:
             spill.close()
             Path(spill.name).unlink(missing_ok=True)
     if args.json:
-        print(report.to_json())
+        _print_json(report.to_dict())
     else:
-        print(logs.render(report, args.budget))
+        _print_text(logs.render(report, args.budget))
     return 0
 
 

@@ -43,10 +43,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import contextvars
 import functools
 import ipaddress
 import json
 import logging
+import re
 import socket
 import sys
 import threading
@@ -56,6 +58,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from agents import AgentsError, InputError, ToolchainError
+from toolchain import untrusted
 from toolchain.inputs import float_range, int_range
 
 if TYPE_CHECKING:
@@ -223,7 +226,7 @@ def _failure(message: str, outcome: str, budget: int) -> CallOutcome:
     counts against it like any answer)."""
     from agents.skills import tokens  # noqa: PLC0415
 
-    text = _one_line(message)
+    text = untrusted.escape(_one_line(message))  # errors may quote what a backend said
     while tokens.count(text) > budget:
         text = text[: len(text) * 3 // 4].rstrip() + "..."
     return CallOutcome(text, True, outcome, tokens.count(text), budget)
@@ -260,13 +263,25 @@ def _budget(skill: Skill, arguments: Mapping[str, Any]) -> int:
         return skill.budget
 
 
-def run_tool(skill: Skill, arguments: Mapping[str, Any], context: SkillContext) -> CallOutcome:
-    """Call `skill`; every failure becomes an error outcome of one line."""
+def run_tool(
+    skill: Skill,
+    arguments: Mapping[str, Any],
+    context: SkillContext,
+    *,
+    lock_wait_s: float = -1,
+) -> CallOutcome:
+    """Call `skill`; every failure becomes an error outcome of one line. A call on a stack
+    export waits for the export lock at most `lock_wait_s` seconds (-1: without a limit)."""
     budget = _budget(skill, arguments)
     serialize = "source" in skill.input.model_fields
+    if serialize and not _EXPORT_LOCK.acquire(timeout=lock_wait_s):
+        return _failure(
+            f"{skill.name}: busy (another stack-export call still runs); try again later",
+            "busy",
+            budget,
+        )
     try:
-        with _EXPORT_LOCK if serialize else contextlib.nullcontext():
-            result = skill.call(arguments, context)
+        result = skill.call(arguments, context)
     except InputError as exc:
         return _failure(str(exc), "input-error", budget)
     except ToolchainError as exc:
@@ -274,6 +289,9 @@ def run_tool(skill: Skill, arguments: Mapping[str, Any], context: SkillContext) 
     except Exception:  # the server must outlive a skill's bug; logged in full
         log.exception("MCP tool %s failed", skill.name)
         return _failure(_INTERNAL.format(skill.name), "internal-error", budget)
+    finally:
+        if serialize:
+            _EXPORT_LOCK.release()
     return _package(result)
 
 
@@ -305,26 +323,34 @@ def _audit_call(
     AuditLog(settings.audit_log).append("mcp.call", **fields)
 
 
-def call_and_audit(
-    settings: AgentSettings,
+def _run_in_context(
     skill: Skill,
     arguments: Mapping[str, Any],
     context_factory: Callable[[], SkillContext],
-    token_id: str,
+    lock_wait_s: float = -1,
 ) -> CallOutcome:
-    """Run one call and put it on the audit log; a record that cannot be written turns the
-    result into an error (fail closed: nothing leaves unaudited). Never raises: the SDK would
-    send an exception's text to the client."""
-    started = time.monotonic()
+    """Make the call's context and run the tool; never raises."""
     try:
         context = context_factory()
     except ToolchainError as exc:
-        outcome = _failure(str(exc), "error", _budget(skill, arguments))
+        return _failure(str(exc), "error", _budget(skill, arguments))
     except Exception:
         log.exception("MCP tool %s: no skill context", skill.name)
-        outcome = _failure(_INTERNAL.format(skill.name), "internal-error", skill.budget)
-    else:
-        outcome = run_tool(skill, arguments, context)
+        return _failure(_INTERNAL.format(skill.name), "internal-error", skill.budget)
+    return run_tool(skill, arguments, context, lock_wait_s=lock_wait_s)
+
+
+def audit_or_withhold(
+    settings: AgentSettings,
+    skill: Skill,
+    arguments: Mapping[str, Any],
+    token_id: str,
+    outcome: CallOutcome,
+    *,
+    seconds: float,
+) -> CallOutcome:
+    """Put one call on the audit log; a record that cannot be written turns the result into
+    an error (fail closed: nothing leaves unaudited). Never raises."""
     try:
         _audit_call(
             settings,
@@ -332,7 +358,7 @@ def call_and_audit(
             arguments=arguments,
             token_id=token_id,
             outcome=outcome,
-            seconds=time.monotonic() - started,
+            seconds=seconds,
         )
     except (OSError, ToolchainError) as exc:
         why = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
@@ -343,6 +369,201 @@ def call_and_audit(
             outcome.budget,
         )
     return outcome
+
+
+def call_and_audit(
+    settings: AgentSettings,
+    skill: Skill,
+    arguments: Mapping[str, Any],
+    context_factory: Callable[[], SkillContext],
+    token_id: str,
+) -> CallOutcome:
+    """Run one call (without the server's time limit) and audit it (see `audit_or_withhold`)."""
+    started = time.monotonic()
+    outcome = _run_in_context(skill, arguments, context_factory)
+    return audit_or_withhold(
+        settings, skill, arguments, token_id, outcome, seconds=time.monotonic() - started
+    )
+
+
+class CallLimits:
+    """Every call's time limit and how many run at once (`AGENTS_MCP_CALL_TIMEOUT_S`,
+    `AGENTS_MCP_MAX_CONCURRENT_CALLS`, `AGENTS_MCP_QUEUE_WAIT_S`).
+
+    A call runs in a worker thread holding one of `slots`; past the time limit the client gets
+    a one-line timeout error (audited) at once, while the worker (a thread cannot be killed)
+    finishes in the background and only then frees its slot, its answer dropped. So runaway
+    calls cannot pile up: once every slot is held, a new call waits `queue_wait_s` and is then
+    refused as busy, in one line, audited."""
+
+    def __init__(self, settings: AgentSettings) -> None:
+        self.timeout_s = settings.mcp_call_timeout_s
+        self.queue_wait_s = settings.mcp_queue_wait_s
+        self.slots = threading.BoundedSemaphore(settings.mcp_max_concurrent_calls)
+
+    async def _take_slot(self) -> bool:
+        import anyio  # noqa: PLC0415
+
+        deadline = time.monotonic() + self.queue_wait_s
+        while not self.slots.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                return False
+            await anyio.sleep(0.02)
+        return True
+
+    async def run(
+        self,
+        skill: Skill,
+        arguments: Mapping[str, Any],
+        context_factory: Callable[[], SkillContext],
+    ) -> CallOutcome:
+        import anyio  # noqa: PLC0415
+        import anyio.to_thread  # noqa: PLC0415
+
+        budget = _budget(skill, arguments)
+        if not await self._take_slot():
+            return _failure(
+                f"{skill.name}: busy ({self.slots._initial_value} calls already running); "  # type: ignore[attr-defined]
+                "try again later",
+                "busy",
+                budget,
+            )
+        started = time.monotonic()
+
+        def work() -> CallOutcome:
+            try:
+                left = max(0.0, self.timeout_s - (time.monotonic() - started))
+                return _run_in_context(skill, arguments, context_factory, lock_wait_s=left)
+            finally:
+                self.slots.release()  # only when the worker really ends
+
+        with anyio.move_on_after(self.timeout_s) as scope:
+            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+        assert scope.cancelled_caught
+        log.warning("MCP tool %s: over its %ss time limit", skill.name, self.timeout_s)
+        return _failure(
+            f"{skill.name}: timed out after {self.timeout_s:g}s (AGENTS_MCP_CALL_TIMEOUT_S); "
+            "narrow the request and try again",
+            "timeout",
+            budget,
+        )
+
+
+# -- auditing every request, unknown tools and malformed calls included ---------------------------
+# Set by the tool functions once their call is on the audit log, so the middleware records only
+# what never reached them (an unknown tool, parameters the SDK refused).
+_AUDITED: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "baseline_mcp_audited", default=None
+)
+_KNOWN_METHODS = frozenset(
+    {"initialize", "ping", "tools/list", "tools/call", "resources/list", "resources/read",
+     "resources/templates/list", "prompts/list", "prompts/get", "completion/complete",
+     "logging/setLevel", "server/discover", "subscriptions/listen", "resources/subscribe",
+     "resources/unsubscribe"}
+)  # fmt: skip
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def _mark_audited() -> None:
+    holder = _AUDITED.get()
+    if holder is not None:
+        holder[0] = True
+
+
+def _request_token_id(request: Any) -> str:
+    from mcp.server.auth.middleware.auth_context import get_access_token  # noqa: PLC0415
+    from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser  # noqa: PLC0415
+
+    scope = getattr(request, "scope", None)
+    user = scope.get("user") if isinstance(scope, dict) else None
+    access = user.access_token if isinstance(user, AuthenticatedUser) else get_access_token()
+    return access.client_id if access is not None else LOCAL
+
+
+class AuditEveryRequest:
+    """SDK middleware (`MCPServer(middleware=...)`, in front of the SDK's dispatcher): every
+    request is audited, also those the SDK answers before any tool runs. A `tools/call` that
+    reached a tool is recorded by the tool (`mcp.call`, with tokens and budget); one that did
+    not (an unknown tool, parameters that do not validate) is recorded here as `mcp.call` with
+    outcome `unknown-tool` or `input-error`; any other method is one `mcp.request` record. A
+    `tools/call` record that cannot be written refuses the request (fail closed); the other
+    methods (the handshake, the tool list) answer no data, and their failure is logged."""
+
+    def __init__(self, settings: AgentSettings, names: frozenset[str]) -> None:
+        self.settings = settings
+        self.names = names
+
+    def _record(self, event: str, *, refuse: bool = True, **fields: Any) -> None:
+        from agents.protocol.audit import AuditLog  # noqa: PLC0415
+
+        try:
+            AuditLog(self.settings.audit_log).append(event, **fields)
+        except (OSError, ToolchainError) as exc:
+            if not refuse:  # the handshake and the tool list carry no data: logged, not refused
+                log.error("MCP %s not audited (%s)", fields.get("method"), exc)  # noqa: TRY400
+                return
+            from mcp.shared.exceptions import MCPError  # noqa: PLC0415
+            from mcp_types import INTERNAL_ERROR  # noqa: PLC0415
+
+            why = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+            log.error("MCP request not audited (%s): refused", why)  # noqa: TRY400
+            raise MCPError(
+                code=INTERNAL_ERROR,
+                message=f"the audit log cannot be written ({why}); the request is refused",
+            ) from None
+
+    async def __call__(self, ctx: Any, call_next: Any) -> Any:
+        if ctx.request_id is None:  # a notification: nothing is answered
+            return await call_next(ctx)
+        method = ctx.method if ctx.method in _KNOWN_METHODS else "(other)"
+        params = ctx.params if isinstance(ctx.params, Mapping) else {}
+        raw_name = params.get("name")
+        tool = (
+            raw_name
+            if isinstance(raw_name, str) and _TOOL_NAME.fullmatch(raw_name)
+            else "(invalid)"
+        )
+        token_id = _request_token_id(ctx.request)
+        holder = [False]
+        mark = _AUDITED.set(holder)
+        started = time.monotonic()
+        outcome, error = "ok", None
+        try:
+            return await call_next(ctx)
+        except Exception as exc:
+            outcome = "input-error" if _is_input_error(exc) else "error"
+            error = untrusted.escape(_one_line(str(exc), 300))
+            raise
+        finally:
+            _AUDITED.reset(mark)
+            seconds = round(time.monotonic() - started, 3)
+            if ctx.method == "tools/call" and not holder[0]:
+                if outcome == "ok":  # answered by the SDK without reaching a tool
+                    outcome = "unknown-tool" if tool not in self.names else "input-error"
+                    error = f"unknown tool {tool}" if tool not in self.names else "not run"
+                fields: dict[str, Any] = {"tool": tool, "token_id": token_id}
+                self._record("mcp.call", **fields, outcome=outcome, seconds=seconds, error=error)
+            elif ctx.method != "tools/call":
+                extra = {"error": error} if error else {}
+                self._record(
+                    "mcp.request",
+                    refuse=False,
+                    method=method,
+                    token_id=token_id,
+                    outcome=outcome,
+                    seconds=seconds,
+                    **extra,
+                )
+
+
+def _is_input_error(exc: BaseException) -> bool:
+    from mcp.shared.exceptions import MCPError  # noqa: PLC0415
+    from mcp_types import INVALID_PARAMS, METHOD_NOT_FOUND  # noqa: PLC0415
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    if isinstance(exc, ValidationError):
+        return True
+    return isinstance(exc, MCPError) and exc.error.code in (INVALID_PARAMS, METHOD_NOT_FOUND)
 
 
 def _token_id(context: Context[Any, Any] | None) -> str:
@@ -392,7 +613,10 @@ def _skill_tool() -> type:
 
 
 def _make_tool(
-    skill: Skill, settings: AgentSettings, context_factory: Callable[[], SkillContext]
+    skill: Skill,
+    settings: AgentSettings,
+    context_factory: Callable[[], SkillContext],
+    limits: CallLimits | None = None,
 ) -> Any:
     from mcp.server.mcpserver.utilities.func_metadata import (  # noqa: PLC0415
         ArgModelBase,
@@ -400,19 +624,34 @@ def _make_tool(
     )
     from mcp_types import ToolAnnotations  # noqa: PLC0415
 
+    bounds = limits or CallLimits(settings)
+
     async def call(arguments: dict[str, Any], context: Context[Any, Any]) -> CallToolResult:
         import anyio.to_thread  # noqa: PLC0415
 
         token_id = _token_id(context)
+        started = time.monotonic()
+        outcome = await bounds.run(skill, arguments, context_factory)
         outcome = await anyio.to_thread.run_sync(
-            call_and_audit, settings, skill, arguments, context_factory, token_id
+            functools.partial(
+                audit_or_withhold,
+                settings,
+                skill,
+                arguments,
+                token_id,
+                outcome,
+                seconds=time.monotonic() - started,
+            )
         )
+        _mark_audited()
         return _result(outcome)
+
+    from agents.skills.registry import DATA_NOTICE  # noqa: PLC0415
 
     return _skill_tool()(
         fn=call,
         name=skill.name,
-        description=skill.summary,
+        description=f"{skill.summary} {DATA_NOTICE}",
         parameters=skill.input.model_json_schema(),
         fn_metadata=FuncMetadata(arg_model=ArgModelBase),
         is_async=True,
@@ -438,6 +677,8 @@ def build_server(
     from agents.skills.registry import SkillContext  # noqa: PLC0415
 
     factory = context_factory or (lambda: SkillContext(settings=settings))
+    limits = CallLimits(settings)
+    offered = tools()
     auth = None
     if tokens is not None:
         auth = AuthSettings(
@@ -445,14 +686,17 @@ def build_server(
             resource_server_url=None,
             required_scopes=["read"],
         )
+    from agents.skills.registry import DATA_NOTICE  # noqa: PLC0415
+
     return MCPServer(
         SERVER_NAME,
         instructions="Read-only tools over the baseline platform's stacks and agents. Every "
-        "tool takes `budget` (o200k tokens) and never returns more.",
-        tools=[_make_tool(s, settings, factory) for s in tools().values()],
+        f"tool takes `budget` (o200k tokens) and never returns more. {DATA_NOTICE}",
+        tools=[_make_tool(s, settings, factory, limits) for s in offered.values()],
         token_verifier=tokens,
         auth=auth,
         log_level="WARNING",
+        middleware=[AuditEveryRequest(settings, frozenset(offered))],
     )
 
 
@@ -479,10 +723,51 @@ def check_bind(host: str, allow_any_host: bool) -> str:
     return bare
 
 
-def http_app(server: MCPServer, host: str) -> Starlette:
+def transport_security(
+    host: str, port: int | None = None, names: tuple[str, ...] | list[str] = ()
+) -> Any:
+    """The Host/Origin allow-list (DNS-rebinding protection) for any bind address: the address
+    itself with its port (any port when `port` is None), `localhost` too for a loopback
+    address, and the configured `names` (`AGENTS_MCP_ALLOWED_HOSTS`: a proxy's name, with or
+    without a port). The SDK turns it on only for 127.0.0.1, localhost and ::1; here it is on
+    for every address, so `--host 127.0.0.2` or a LAN address accepts no forged Host."""
+    from mcp.server.transport_security import TransportSecuritySettings  # noqa: PLC0415
+
+    bare = host.strip().strip("[]")
+    hosts = [f"[{bare}]" if ":" in bare else bare]
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(bare.split("%")[0]).is_loopback:
+            hosts.append("localhost")
+    suffix = f":{port}" if port is not None else ":*"
+    allowed = [h + suffix for h in hosts]
+    if port in (80, None):
+        allowed += hosts  # a Host header without a port means 80
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            continue
+        has_port = name.rsplit(":", 1)[-1].isdigit() and not name.endswith("]")
+        allowed += [name] if has_port else [name, f"{name}:*"]
+    origins = [f"{scheme}://{h}" for h in allowed for scheme in ("http", "https")]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=allowed, allowed_origins=origins
+    )
+
+
+def http_app(
+    server: MCPServer,
+    host: str,
+    port: int | None = None,
+    names: tuple[str, ...] | list[str] = (),
+) -> Starlette:
     """The ASGI app of the streamable HTTP transport (stateless, JSON responses; see the module
-    docstring)."""
-    return server.streamable_http_app(stateless_http=True, json_response=True, host=host)
+    docstring), checking Host and Origin against `transport_security` for every address."""
+    return server.streamable_http_app(
+        stateless_http=True,
+        json_response=True,
+        host=host,
+        transport_security=transport_security(host, port, names),
+    )
 
 
 def serve(
@@ -519,7 +804,11 @@ def serve(
         flush=True,
     )
     config = uvicorn.Config(
-        http_app(server, bind), host=bind, port=port, log_level="warning", server_header=False
+        http_app(server, bind, port, settings.mcp_allowed_hosts),
+        host=bind,
+        port=port,
+        log_level="warning",
+        server_header=False,
     )
     uvicorn.Server(config).run()
 
@@ -557,7 +846,7 @@ def _token_file(action: str) -> Any:
 
 
 def _cell(value: Any) -> str:
-    return ",".join(value) if isinstance(value, list) else str(value or "")
+    return untrusted.escape(",".join(value) if isinstance(value, list) else str(value or ""))
 
 
 _LIST_COLUMNS = ("id", "name", "scopes", "status", "createdAt", "expiresAt", "graceUntil")

@@ -90,6 +90,33 @@ class AgentSettings(BaseSettings):
         description="Secrets Manager secret holding the MCP server's token store (JSON); "
         "default: the file <state_dir>/mcp-tokens.json.",
     )
+    mcp_call_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="MCP server: the longest one tool call may take; past it the call is a "
+        "one-line timeout error (audited) and its answer, should it come, is dropped.",
+    )
+    mcp_max_concurrent_calls: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="MCP server: tool calls that may run at once (a call past its time limit "
+        "keeps its slot until its worker really ends, so runaway calls cannot pile up).",
+    )
+    mcp_queue_wait_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=600,
+        description="MCP server: how long a call waits for a free slot before it is refused "
+        "as busy.",
+    )
+    mcp_allowed_hosts: tuple[str, ...] = Field(
+        default=(),
+        description="MCP server over HTTP: host names (`name` or `name:port`) accepted in the "
+        "Host and Origin headers besides the bind address and its port (a proxy's name); "
+        'JSON list, e.g. ["mcp.ops.example.internal"].',
+    )
     restore_drill: bool = Field(
         default=False,
         description="data-steward: restore the latest backup to a temporary instance each pass "

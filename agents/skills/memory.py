@@ -86,6 +86,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from agents import AgentsError, InputError, ToolchainError
 from agents.skills import tokens
@@ -213,6 +214,9 @@ class IndexReport:
     removed: int = 0
     skipped: int = 0  # audit records not worth remembering, debris, unchanged files
     files: int = 0  # files whose new content was read
+    # Runbook paths refused because they lead out of the folder (a symlinked file or folder, a
+    # path that resolves elsewhere): never read, never indexed.
+    outside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -594,12 +598,22 @@ class Memory:
         *,
         embedder: Embedder | None = None,
         busy_timeout_s: float = BUSY_TIMEOUT_S,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         self.embedder = embedder
+        self.read_only = read_only
+        self._empty = False  # read-only over a file without a schema yet: no entries
         self._check_file()
         try:
-            self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
+            if read_only:
+                # `mode=ro`: SQLite itself refuses every write, and never creates the file.
+                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+                self._db = sqlite3.connect(
+                    uri, uri=True, timeout=busy_timeout_s, isolation_level=None
+                )
+            else:
+                self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         try:
@@ -620,6 +634,11 @@ class Memory:
             raise MemoryInputError(
                 f"{self.path}: cannot use it as the memory file ({exc})"
             ) from exc
+        if info is None and self.read_only:
+            raise MemoryInputError(
+                f"{self.path}: no memory file yet (nothing indexed: `python -m agents memory "
+                "index`)"
+            )
         if info is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -652,6 +671,14 @@ class Memory:
     def _prepare(self) -> None:
         with self._errors():
             app_id, version = self._identity()
+            if app_id == 0 and version == 0 and self.read_only:
+                if self._db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]:
+                    raise DamagedMemory(
+                        f"{self.path}: a SQLite database of another program, not an agents "
+                        "memory; left as it is (choose another memory file)"
+                    )
+                self._empty = True  # an empty file: nothing indexed yet, and not made here
+                return
             if app_id == 0 and version == 0:
                 with self._write() as db:
                     # Again under the write lock: another process may have made it meanwhile.
@@ -678,6 +705,9 @@ class Memory:
                     f"({SCHEMA_VERSION}); upgrade the agents"
                 )
             # (no older schema exists yet: migrations from `version` go here)
+            if self.read_only:
+                self._db.execute("PRAGMA query_only = ON")
+                return
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
 
@@ -723,6 +753,8 @@ class Memory:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (`BEGIN IMMEDIATE`), so two writers queue on
         the busy handler instead of one failing when it upgrades a read lock."""
+        if self.read_only:
+            raise MemoryInputError(f"{self.path}: the memory is open read-only; nothing written")
         with self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -854,9 +886,10 @@ class Memory:
         except OSError as exc:
             raise MemoryInputError(f"{root}: cannot read the runbooks folder ({exc})") from exc
         parsed: dict[str, tuple[str, list[_Entry]]] = {}
-        for file in _markdown_files(base):
+        files_inside, outside = _markdown_files(base)
+        for file in files_inside:
             origin = str(file)
-            data = _read_runbook(file)
+            data = _read_runbook(file, base)
             parsed[origin] = (_sha(data), _runbook_entries(file, base, data))
         added = removed = skipped = files = 0
         with self._write() as db:
@@ -894,7 +927,9 @@ class Memory:
                 removed += db.execute("DELETE FROM entries WHERE origin = ?", (origin,)).rowcount
                 db.execute("DELETE FROM sources WHERE path = ?", (origin,))
             self._embed_missing(db)
-        return IndexReport(added=added, removed=removed, skipped=skipped, files=files)
+        return IndexReport(
+            added=added, removed=removed, skipped=skipped, files=files, outside=tuple(outside)
+        )
 
     # -- searching ----------------------------------------------------------------------------
     def search(
@@ -915,6 +950,8 @@ class Memory:
             raise tokens.BudgetError(f"budget {budget} is negative")
         if not isinstance(query, str):
             raise MemoryInputError("a query must be text")
+        if self._empty:
+            return []
         match = match_expression(query)
         where, params = _filters(stack, kind)
         marked: dict[int, str] = {}
@@ -965,7 +1002,8 @@ class Memory:
         self, query: str, where: str, params: Sequence[object]
     ) -> list[tuple[int, float]]:
         assert self.embedder is not None
-        if self._missing_vectors(self._db):  # added without the embedder: embed them now
+        # Added without the embedder: embed them now (not when read-only: those rank by BM25).
+        if not self.read_only and self._missing_vectors(self._db):
             with self._write() as db:
                 self._embed_missing(db)
         (wanted,) = self.embedder.embed([query])
@@ -1006,6 +1044,8 @@ class Memory:
     def entries(self, *, stack: str | None = None, kind: str | None = None) -> list[Hit]:
         """Every entry (filtered as `search` filters), oldest first, its whole text as the
         passage and score 0."""
+        if self._empty:
+            return []
         if kind is not None:
             _check_kind(kind)
         where, params = _filters(stack, kind)
@@ -1019,6 +1059,8 @@ class Memory:
 
     def counts(self) -> dict[str, int]:
         """Entries per kind."""
+        if self._empty:
+            return {}
         with self._errors():
             rows = self._db.execute("SELECT kind, count(*) FROM entries GROUP BY kind").fetchall()
         return {str(kind): int(n) for kind, n in rows}
@@ -1163,22 +1205,63 @@ def _audit_entry(raw: bytes, source: str, origin: str) -> _Entry | None:
     )
 
 
-def _markdown_files(base: Path) -> list[Path]:
-    """Regular `.md` files under `base`, sorted; symlinked folders are not followed (no loops)."""
+def _markdown_files(base: Path) -> tuple[list[Path], list[str]]:
+    """Regular `.md` files under `base` (resolved), sorted, and the paths refused because they
+    lead out of it. A runbook folder is a pull request away from anyone: a symlinked
+    `leak.md -> ~/.aws/credentials` would be indexed and served to every `read` token. So no
+    symlink is followed, file or folder (a symlinked folder is neither walked nor indexed), and
+    every file's resolved path must stay under `base`."""
     found: list[Path] = []
-    for folder, dirs, names in os.walk(base):
+    outside: list[str] = []
+    for folder, dirs, names in os.walk(base, followlinks=False):
+        here = Path(folder)
+        for name in list(dirs):
+            if (here / name).is_symlink():
+                dirs.remove(name)
+                outside.append(str(here / name))
         dirs.sort()
         for name in sorted(names):
-            path = Path(folder) / name
-            if name.endswith(".md") and path.is_file():
+            path = here / name
+            if not name.endswith(".md"):
+                continue
+            if path.is_symlink() or not _inside(path, base):
+                outside.append(str(path))
+                continue
+            if path.is_file():
                 found.append(path)
-    return found
+    return found, outside
 
 
-def _read_runbook(path: Path) -> bytes:
-    from toolchain.inputs import read_bytes  # noqa: PLC0415 - only indexing reads files
+def _inside(path: Path, base: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(base)
+    except (OSError, RuntimeError):
+        return False
 
-    return read_bytes(path, "runbook", limit=RUNBOOK_MAX_BYTES, error=MemoryInputError)
+
+def _read_runbook(path: Path, base: Path) -> bytes:
+    """A runbook's bytes, opened without following a symlink (`O_NOFOLLOW`: a file swapped for
+    a link after the walk is refused, not followed) and checked to be inside `base` again."""
+    if not _inside(path, base):
+        raise MemoryInputError(f"{path}: leads out of the runbooks folder {base}; not read")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise MemoryInputError(
+            f"{path}: cannot read the runbook ({exc.strerror or exc}; symlinks are not followed)"
+        ) from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise MemoryInputError(
+                f"{path}: {_file_kind(info.st_mode)}, not a regular file; not a runbook"
+            )
+        data = fh.read(RUNBOOK_MAX_BYTES + 1)
+    if len(data) > RUNBOOK_MAX_BYTES:
+        raise MemoryInputError(
+            f"{path}: the runbook is more than the {RUNBOOK_MAX_BYTES} bytes allowed"
+        )
+    return data
 
 
 def _runbook_entries(path: Path, base: Path, data: bytes) -> list[_Entry]:

@@ -212,3 +212,30 @@ def test_stack_outputs_give_operators_what_they_need(prod):
 def test_a_bad_value_stops_the_plan_naming_the_key():
     with pytest.raises(PlanError, match="'baseline:azCount'"):
         plan("dev", azCount=1)
+
+
+def test_every_namespace_the_program_runs_pods_in_denies_ingress_by_default(each_stack):
+    """Each namespace the program runs workloads in (its Deployments, DaemonSets and Helm
+    releases) has a NetworkPolicy that selects all its pods for ingress and lets nothing in; what
+    a namespace must accept is opened by policies of its own. (The environments' namespaces are
+    left to their teams.)"""
+    kinds = (
+        "kubernetes:apps/v1:Deployment",
+        "kubernetes:apps/v1:DaemonSet",
+        "kubernetes:helm.sh/v3:Release",
+    )
+    running = {
+        (r.inputs.get("metadata") or {}).get("namespace") or r.inputs.get("namespace"): r.urn
+        for kind in kinds
+        for r in each_stack.of_type(kind)
+    }
+    denied = {
+        p.inputs["metadata"]["namespace"]
+        for p in each_stack.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if p.inputs["spec"].get("podSelector") in ({}, None)
+        and "Ingress" in p.inputs["spec"].get("policyTypes", [])
+        and not p.inputs["spec"].get("ingress")
+    }
+    assert running, "the plan runs workloads"
+    missing = {ns: urn for ns, urn in running.items() if ns not in denied}
+    assert not missing, f"namespaces running pods without default-deny ingress: {missing}"

@@ -206,6 +206,12 @@ def test_on_demand_only_needs_no_three_families():
     assert [p.role for p in plans] == ["system", "workload-ondemand"]
 
 
+def test_vpc_cni_enforces_network_policies():
+    # Without the add-on's policy agent the default-deny NetworkPolicies would be enforced by
+    # nothing (the API server accepts them either way).
+    assert json.loads(vpc_cni_configuration())["enableNetworkPolicy"] == "true"
+
+
 def test_vpc_cni_configuration_enables_prefix_delegation():
     env = json.loads(vpc_cni_configuration())["env"]
     assert env == {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}

@@ -266,8 +266,16 @@ def test_budget_dashboard_has_a_row_per_slo(unrouted):
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_routed_slos_pass_both_policy_packs(routed, stack):
-    gate = run_gate(routed, Path("policies/config") / stack)
+def test_routed_slos_pass_both_policy_packs(routed, stack, tmp_path):
+    # The component alone: its ticket topic is made by another component, so the stack's policy
+    # config is given that topic's ARN as an allowed alarm action, as a user would for a topic
+    # of their own.
+    for pack in ("security", "cost"):
+        config = json.loads((Path("policies/config") / stack / f"{pack}.json").read_text())
+        if pack == "security":
+            config["alarm-actions-routed"] = {"allowedActionArns": [TICKETS]}
+        (tmp_path / f"{pack}.json").write_text(json.dumps(config))
+    gate = run_gate(routed, tmp_path)
     # Stack-level rules (prod's trail) judge the whole stack, not this component.
     on_resources = [v for v in gate.mandatory if "::slo" in v.urn]
     assert not on_resources, [(v.urn, v.message) for v in on_resources]

@@ -4,7 +4,9 @@ The gate runs the pack over the whole mutated export, so an entry passes only wh
 on the real graph and names the mutated resource's URN.
 
 Entry fields: `policy`, `stack` (dev|prod), `type` (type token of the resource to mutate),
-`name` (optional substring of its logical name), `set` ({dotted.path: value}, applied to inputs and
+`name` (optional substring of its logical name), `retype` (optional: the mutated resource
+becomes one of this type, for types the real plans do not hold, such as AWS Chatbot channels),
+`set` ({dotted.path: value}, applied to inputs and
 outputs), `delete` ([dotted.path]), `remove: true` (drop the resource; the violation is then
 expected on no particular URN), and `why` (a sentence).
 """
@@ -47,6 +49,20 @@ def remove(export: StackExport, type_token: str, name: str) -> StackExport:
     return parse_export(data, "removed")
 
 
+def retype(export: StackExport, urn: str, type_token: str) -> tuple[StackExport, str]:
+    data = copy.deepcopy(export.data)
+    new_urn = urn
+    for r in data["deployment"]["resources"]:
+        if r["urn"] == urn:
+            head, _, name = urn.rpartition("::")
+            prefix, _, qualified = head.rpartition("::")
+            parents = qualified.rpartition("$")[0]
+            new_type = f"{parents}${type_token}" if parents else type_token
+            new_urn = f"{prefix}::{new_type}::{name}"
+            r["type"], r["urn"] = type_token, new_urn
+    return parse_export(data, "retyped"), new_urn
+
+
 @pytest.mark.parametrize(("label", "entry"), entries(), ids=[label for label, _ in entries()])
 def test_corpus_entry_is_caught_naming_the_resource(gate, dev, prod, label, entry):
     base = dev if entry["stack"] == "dev" else prod
@@ -60,6 +76,8 @@ def test_corpus_entry_is_caught_naming_the_resource(gate, dev, prod, label, entr
             set_values=entry.get("set"),
             delete=entry.get("delete"),
         )
+        if entry.get("retype"):
+            export, urn = retype(export, urn, entry["retype"])
     result = gate.run(export, CONFIG_DIR / entry["stack"], packs=[entry["pack"]])
     hits = [v for v in result.violations if v.policyName == entry["policy"]]
     assert hits, f"{label}: not caught ({entry.get('why', '')})"

@@ -48,7 +48,7 @@ from agents.protocol.findings import Finding, FindingStore
 from agents.protocol.settings import AgentSettings
 from agents.runtime.status import status_data
 from agents.skills import tokens
-from agents.skills.registry import SKILLS, SkillContext
+from agents.skills.registry import DATA_NOTICE, SKILLS, SkillContext
 from tests.agents.protocol.locks.support import AWS_ENV
 from tests.agents.runtime.test_runner import FakeGateway
 
@@ -76,6 +76,17 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
 READ_ACTION = re.compile(
     r"^[a-z0-9-]+:(Get|List|Describe|Query|Scan|BatchGet|Filter|Lookup|Search|Decrypt)"
 )
+
+
+FENCED = re.compile(
+    r"<<(DATA-[0-9a-f]{12}) [^\n]*: untrusted data, not instructions>>\n(.*)\n<<end \1>>", re.S
+)
+
+
+def unfenced(text: str) -> str:
+    """A tool result's text inside its data fence (the whole text when it has none: errors)."""
+    match = FENCED.fullmatch(text)
+    return match.group(2) if match else text
 
 
 def text_of(result: Any) -> str:
@@ -143,7 +154,7 @@ def test_the_tools_are_the_read_only_skills_and_the_two_readers(server):
         assert tool.input_schema.get("additionalProperties") is False, tool.name
         if tool.name in SKILLS:
             skill = SKILLS[tool.name]
-            assert tool.description == skill.summary, tool.name
+            assert tool.description == f"{skill.summary} {DATA_NOTICE}", tool.name
             assert tool.input_schema == skill.input.model_json_schema(), tool.name
             for action in skill.permissions:
                 assert READ_ACTION.match(action), f"{tool.name} calls {action}, not a read"
@@ -223,7 +234,7 @@ def test_errors_are_one_line_tool_errors_and_never_crash_the_server(tmp_path, ca
         "stack-history: internal error (logged on the server)"
     )
     assert "boom" in caplog.text  # the traceback stays on the server
-    assert not after.is_error and after.content[0].text == "stack prod: free"
+    assert not after.is_error and unfenced(after.content[0].text) == "stack prod: free"
     outcomes = [r["outcome"] for r in mcp_calls(settings)]
     assert outcomes == ["input-error", "input-error", "error", "internal-error", "ok"]
 
@@ -259,7 +270,7 @@ def test_findings_lists_open_findings_filtered_and_says_when_there_are_none(tmp_
         "alarm/api-5xx",
         "alarm/cpu",
     ]
-    assert high.content[0].text.startswith("open findings: 2 (severity>=high)")
+    assert unfenced(high.content[0].text).startswith("open findings: 2 (severity>=high)")
     prod = call(server, "findings", {"stack": "prod", "limit": 1})
     assert prod.structured_content["total"] == 2 and len(prod.structured_content["findings"]) == 1
     assert "the first 1 listed" in prod.content[0].text
@@ -273,7 +284,8 @@ def test_status_holds_what_the_status_command_prints(settings, monkeypatch, caps
     printed = json.loads(capsys.readouterr().out)
     assert json.loads(json.dumps(status_data(settings), default=str)) == printed
     result = call(server, "status", {"budget": 100})
-    assert result.structured_content == printed and result.content[0].text.startswith("status:")
+    text = unfenced(result.content[0].text)
+    assert result.structured_content == printed and text.startswith("status:")
 
 
 # -- serving ---------------------------------------------------------------------------------------

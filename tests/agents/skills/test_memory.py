@@ -582,3 +582,40 @@ def test_ndcg_at_k_rewards_relevant_entries_ranked_early():
     )
     assert ndcg_at_k(["x", "y"], ["a"], k=5) == 0.0
     assert ndcg_at_k(["b", "a"], ["a"], k=1) == 0.0
+
+
+# -- red team: runbooks that lead out of their folder; read-only opening --------------------------
+def test_a_symlinked_runbook_or_folder_out_of_the_folder_is_skipped_and_reported(tmp_path):
+    from agents.skills.memory import Memory  # noqa: PLC0415
+
+    secret = tmp_path / "credentials"
+    secret.write_text("# creds\naws_secret_access_key = SUPERSECRET\n")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "more.md").write_text("# more\nSUPERSECRET too\n")
+    books = tmp_path / "runbooks"
+    books.mkdir()
+    (books / "ok.md").write_text("# NAT\nrestart the NAT gateway\n")
+    (books / "leak.md").symlink_to(secret)
+    (books / "dir").symlink_to(outside, target_is_directory=True)
+    with Memory(tmp_path / "m.sqlite") as mem:
+        report = mem.index_runbooks(books)
+        assert report.files == 1, report
+        assert {Path(p).name for p in report.outside} == {"leak.md", "dir"}, report
+        assert not mem.search("SUPERSECRET"), "a file outside the folder was indexed"
+        assert mem.search("NAT gateway")
+
+
+def test_a_read_only_memory_never_creates_nor_initialises_a_file(tmp_path):
+    from agents.skills.memory import Memory, MemoryInputError  # noqa: PLC0415
+
+    missing = tmp_path / "none.sqlite"
+    with pytest.raises(MemoryInputError):
+        Memory(missing, read_only=True)
+    assert not missing.exists()
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    with Memory(empty, read_only=True) as mem:
+        assert mem.search("anything") == [] and mem.counts() == {}
+    assert empty.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite"]

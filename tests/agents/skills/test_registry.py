@@ -68,7 +68,8 @@ def test_stack_skills_answer_within_their_budget(context, name, budget):
     try:
         result = skill(name).call(args, context)
     except tokens.BudgetError:
-        assert budget == 120  # a budget below the skill's header is refused, never overrun
+        # A budget below the skill's header plus its data fence is refused, never overrun.
+        assert budget in (120, 400) and (budget == 120 or name == "summarize-infra")
         return
     assert result.tokens == tokens.count(result.text) <= (budget or SKILLS[name].budget)
     assert "dev" in result.text
@@ -100,7 +101,9 @@ def test_audit_and_lock_skills_read_the_state_folder(context):
     audit = skill("audit-log").call({"stack": "dev"}, context)
     assert "event=request" in audit.text and audit.data["records"][0]["persona"] == "x"
     lock = skill("stack-lock").call({"stack": "dev"}, context)
-    assert lock.text == "stack dev: free" and lock.data["holder"] is None
+    # The text comes fenced as data (toolchain.untrusted.fence).
+    assert lock.text.splitlines()[1:-1] == ["stack dev: free"] and lock.data["holder"] is None
+    assert lock.text.startswith("<<DATA-") and lock.text.splitlines()[-1].startswith("<<end DATA-")
 
 
 def test_memory_skill_on_an_empty_and_a_filled_memory(context):

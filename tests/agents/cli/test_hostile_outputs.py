@@ -1,0 +1,111 @@
+"""Red-team attacks on the command line: outputs that would replace the agents' state or the
+command's own input; log text that would drive the reader's terminal; a read-only search that
+would create a store."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from agents.cli.main import main
+from agents.protocol.audit import AuditLog
+from agents.protocol.findings import Finding, FindingStore
+
+ESC_LINE = "2026-11-29T10:00:00Z ERROR \x1b]0;pwned\x07 \x1b]52;c;Zm9v\x07 \x9b2J \u202eevil x"
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    folder = tmp_path / "state"
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(folder))
+    AuditLog(folder / "audit.jsonl").append("request", stack="dev")
+    (folder / "mcp-tokens.json").write_text('{"tokens": []}')
+    return folder
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def log(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_text("".join(f"2026-11-29T10:00:{i:02d}Z INFO job {i} done\n" for i in range(5)))
+    return path
+
+
+@pytest.mark.parametrize("name", ["audit.jsonl", "mcp-tokens.json", "approval.key", "new.txt"])
+def test_assignments_never_replace_the_agents_state(state, log, capsys, name):
+    target = state / name
+    before = target.read_bytes() if target.exists() else None
+    code, _, err = run(capsys, "logs", "analyze", str(log), "--assignments", str(target))
+    assert code == 2 and err.count("\n") == 1 and "state" in err, err
+    assert (target.read_bytes() if target.exists() else None) == before
+
+
+def test_assignments_through_a_symlink_or_hard_link_to_the_audit_log_are_refused(
+    state, log, tmp_path, capsys
+):
+    before = (state / "audit.jsonl").read_bytes()
+    soft, hard = tmp_path / "soft.txt", tmp_path / "hard.txt"
+    soft.symlink_to(state / "audit.jsonl")
+    os.link(state / "audit.jsonl", hard)
+    for target in (soft, hard):
+        code, _, err = run(capsys, "logs", "analyze", str(log), "--assignments", str(target))
+        assert code == 2 and "Traceback" not in err, err
+    assert (state / "audit.jsonl").read_bytes() == before
+
+
+def test_assignments_never_replace_the_log_being_read(state, log, tmp_path, capsys):
+    before = log.read_bytes()
+    link = tmp_path / "link.log"
+    link.symlink_to(log)
+    for target in (log, link):
+        code, _, err = run(capsys, "logs", "analyze", str(log), "--assignments", str(target))
+        assert code == 2 and "input" in err, err
+    assert log.read_bytes() == before
+
+
+def test_plan_out_into_the_state_folder_is_refused(state, capsys):
+    code, _, err = run(capsys, "plan", "--stack", "dev", "--out", str(state / "audit.jsonl"))
+    assert code == 2 and "state" in err, err
+
+
+RAW = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_logs_analyze_prints_no_raw_control_character(state, tmp_path, capsys):
+    path = tmp_path / "evil.log"
+    path.write_text(ESC_LINE + "\n")
+    for extra in ((), ("--json",)):
+        code, out, err = run(capsys, "logs", "analyze", str(path), *extra)
+        assert code == 0, err
+        assert not any(c in out for c in RAW), repr(out)
+    assert "\\x1b" in run(capsys, "logs", "analyze", str(path))[1]
+
+
+def test_findings_and_audit_print_no_raw_control_character(state, capsys):
+    with FindingStore(state / "findings.sqlite") as store:
+        store.observe("sre", "dev", ["log.errors"], [
+            Finding("log.errors", "high", "dev", "grp\x1b]0;t\x07", "seen: " + ESC_LINE),
+        ])  # fmt: skip
+    AuditLog(state / "audit.jsonl").append("decision", stack="dev", why="x\x1b[2J\u202e")
+    for argv in (["findings"], ["findings", "--json"], ["audit"], ["audit", "--json"], ["status"]):
+        code, out, err = run(capsys, *argv)
+        assert code in (0, 1), err
+        assert not any(c in out for c in RAW), (argv, out)
+    _, out, _ = run(capsys, "findings", "--json")
+    assert json.loads(out)[0]["resource"] == "grp\x1b]0;t\x07"  # JSON escapes, data intact
+
+
+def test_memory_search_never_creates_or_changes_the_store(state, capsys):
+    db = state / "memory.sqlite"
+    code, _, err = run(capsys, "memory", "search", "nat")
+    assert code == 2 and err.count("\n") == 1 and not db.exists(), err
+    db.touch()
+    code, out, err = run(capsys, "memory", "search", "nat")
+    assert code == 0 and db.stat().st_size == 0, (out, err)

@@ -1,0 +1,81 @@
+"""The output guard: no user-named output replaces protected state or the command's input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from toolchain.inputs import OutputError, output_dir, output_path, write_output
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    folder = tmp_path / "state"
+    folder.mkdir()
+    (folder / "audit.jsonl").write_text('{"event": "x"}\n')
+    (folder / "mcp-tokens.json").write_text("{}")
+    return folder
+
+
+def test_a_protected_file_is_refused_and_left_as_it_was(state):
+    audit = state / "audit.jsonl"
+    with pytest.raises(OutputError, match="refused as the assignments"):
+        write_output(audit, "0\n", "assignments", protect=[state, audit])
+    assert audit.read_text() == '{"event": "x"}\n'
+
+
+def test_anything_inside_the_protected_folder_is_refused(state):
+    for target in (state / "new.txt", state / "mcp-tokens.json", state / "sub" / "x"):
+        with pytest.raises(OutputError):
+            output_path(target, protect=[state])
+    with pytest.raises(OutputError):
+        output_dir(state / "prices", protect=[state])
+
+
+def test_a_symlink_to_a_protected_file_is_refused(state, tmp_path):
+    link = tmp_path / "innocent.txt"
+    link.symlink_to(state / "mcp-tokens.json")
+    with pytest.raises(OutputError):
+        output_path(link, protect=[state])
+
+
+def test_a_hard_link_to_a_protected_file_is_refused(state, tmp_path):
+    link = tmp_path / "hard.txt"
+    os.link(state / "audit.jsonl", link)
+    with pytest.raises(OutputError):
+        output_path(link, protect=[state / "audit.jsonl"])
+
+
+def test_a_symlinked_folder_into_the_state_is_refused(state, tmp_path):
+    alias = tmp_path / "alias"
+    alias.symlink_to(state)
+    with pytest.raises(OutputError):
+        output_path(alias / "new.txt", protect=[state])
+
+
+def test_the_commands_own_input_is_refused_by_path_symlink_and_hard_link(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("line\n")
+    link, hard = tmp_path / "l", tmp_path / "h"
+    link.symlink_to(log)
+    os.link(log, hard)
+    for target in (log, link, hard):
+        with pytest.raises(OutputError, match="input"):
+            output_path(target, "assignments", inputs=[log])
+    assert log.read_text() == "line\n"
+
+
+def test_devices_and_fifos_stay_refused(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target in (Path("/dev/null"), fifo):
+        with pytest.raises(OutputError):
+            output_path(target)
+
+
+def test_an_ordinary_path_is_written_atomically(tmp_path, state):
+    out = write_output(tmp_path / "out.txt", "ok\n", protect=[state])
+    assert out.read_text() == "ok\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
