@@ -2,6 +2,7 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
+from policies import sdk_once
 from policies.cost import (
     budget,
     capacity,
@@ -14,6 +15,8 @@ from policies.cost import (
     storage,
     tags,
 )
+
+sdk_once.install()
 
 PolicyPack(
     name="baseline-cost",

@@ -2,6 +2,7 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
+from policies import sdk_once
 from policies.security import (
     alerting,
     cloudtrail,
@@ -24,6 +25,8 @@ from policies.security import (
     secretsmanager,
     sqs,
 )
+
+sdk_once.install()
 
 PolicyPack(
     name="baseline-security",

@@ -1,0 +1,72 @@
+"""Each resource converted once per request, not once per rule.
+
+The policy SDK (pulumi-policy 1.21) turns a resource's protobuf properties into Python values
+(`json_format.MessageToDict`, then `deserialize_properties`) inside its loop over the policies: a
+pack of 74 rules converts every resource 74 times in `Analyze`, and every resource of the stack
+once per stack rule in `AnalyzeStack`. Rules only read what they are given, so the packs
+install this at start: the same message object (the SDK reads one request's properties through
+the same object for every rule) gets the same converted values. A cached entry holds its message,
+so an id is never reused while it is remembered; the memory is cleared past `LIMIT` entries.
+
+If the SDK changes shape (the names it calls are gone), nothing is installed and the SDK runs as
+it is: slower, never different. `tests/policies/test_sdk_once.py` checks both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Enough for every resource of two requests of a stack of 100,000 resources.
+LIMIT = 500_000
+_MARK = "_baseline_convert_once"
+
+
+def install(sdk: Any = None) -> bool:
+    """Make the SDK's per-rule conversions reuse one conversion per message; True when done."""
+    if sdk is None:
+        from pulumi_policy import policy as sdk  # noqa: PLC0415
+    json_format = getattr(sdk, "json_format", None)
+    deserialize = getattr(sdk, "deserialize_properties", None)
+    if getattr(sdk, _MARK, False):
+        return True
+    if json_format is None or deserialize is None or not hasattr(json_format, "MessageToDict"):
+        return False
+    dicts: dict[int, tuple[Any, Any]] = {}
+    values: dict[tuple[int, bool], tuple[Any, Any]] = {}
+
+    def message_to_dict(message: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return json_format.MessageToDict(message, *args, **kwargs)
+        hit = dicts.get(id(message))
+        if hit is not None and hit[0] is message:
+            return hit[1]
+        if len(dicts) >= LIMIT:
+            dicts.clear()
+            values.clear()
+        converted = json_format.MessageToDict(message)
+        dicts[id(message)] = (message, converted)
+        return converted
+
+    def deserialize_properties(props: Any, proxy_secrets: bool = False) -> Any:
+        key = (id(props), bool(proxy_secrets))
+        hit = values.get(key)
+        if hit is not None and hit[0] is props:
+            return hit[1]
+        if len(values) >= LIMIT:
+            values.clear()
+        result = deserialize(props, proxy_secrets)
+        values[key] = (props, result)
+        return result
+
+    class _JsonFormat:
+        """`json_format` as the SDK sees it: `MessageToDict` remembered, the rest as it is."""
+
+        MessageToDict = staticmethod(message_to_dict)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(json_format, name)
+
+    sdk.json_format = _JsonFormat()
+    sdk.deserialize_properties = deserialize_properties
+    setattr(sdk, _MARK, True)
+    return True

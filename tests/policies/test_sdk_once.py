@@ -1,0 +1,80 @@
+"""The packs convert each resource once per request (`policies.sdk_once`): the same verdicts,
+fewer conversions, and the SDK left as it is when it changes shape."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from google.protobuf import struct_pb2
+
+from policies import sdk_once
+
+
+def fake_sdk() -> tuple[types.SimpleNamespace, dict[str, int]]:
+    calls = {"to_dict": 0, "deserialize": 0}
+
+    def message_to_dict(message: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["to_dict"] += 1
+        return {k: v for k, v in message.items()}
+
+    def deserialize(props: Any, proxy_secrets: bool = False) -> Any:
+        calls["deserialize"] += 1
+        return {"secrets": proxy_secrets, **props}
+
+    json_format = types.SimpleNamespace(MessageToDict=message_to_dict, Parse=object())
+    return types.SimpleNamespace(json_format=json_format, deserialize_properties=deserialize), calls
+
+
+def convert(sdk: Any, message: Any, proxy_secrets: bool = False) -> Any:
+    """What the SDK does once per rule."""
+    return sdk.deserialize_properties(sdk.json_format.MessageToDict(message), proxy_secrets)
+
+
+def struct(**values: Any) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(values)
+    return message
+
+
+def test_one_message_is_converted_once_for_every_rule() -> None:
+    sdk, calls = fake_sdk()
+    assert sdk_once.install(sdk)
+    message = struct(name="bucket")
+    results = [convert(sdk, message) for _ in range(74)]
+    assert calls == {"to_dict": 1, "deserialize": 1}
+    assert all(r is results[0] for r in results) and results[0]["name"] == "bucket"
+
+
+def test_other_messages_and_the_secrets_flag_are_converted_anew() -> None:
+    sdk, calls = fake_sdk()
+    sdk_once.install(sdk)
+    a, b = struct(name="a"), struct(name="a")  # equal content, different messages
+    assert convert(sdk, a)["name"] == convert(sdk, b)["name"] == "a"
+    assert calls["to_dict"] == 2
+    assert convert(sdk, a, proxy_secrets=True)["secrets"] is True
+    assert convert(sdk, a)["secrets"] is False
+    assert sdk.json_format.Parse is not None, "the rest of json_format is untouched"
+
+
+def test_past_the_limit_memory_is_cleared_and_answers_stay_right(monkeypatch: Any) -> None:
+    monkeypatch.setattr(sdk_once, "LIMIT", 3)
+    sdk, _ = fake_sdk()
+    sdk_once.install(sdk)
+    messages = [struct(n=i) for i in range(10)]
+    assert [convert(sdk, m)["n"] for m in messages] == list(range(10))
+    assert [convert(sdk, m)["n"] for m in messages] == list(range(10))
+
+
+def test_an_sdk_of_another_shape_is_left_as_it_is() -> None:
+    sdk = types.SimpleNamespace(deserialize_properties=lambda p, s=False: p)
+    assert not sdk_once.install(sdk)
+    assert not hasattr(sdk, "json_format")
+
+
+def test_the_installed_sdk_is_the_packs_own() -> None:
+    from pulumi_policy import policy  # noqa: PLC0415
+
+    # The names the SDK calls in its loops over the rules: if they move, install() says so
+    # and this test names the version that moved them.
+    assert hasattr(policy, "json_format") and hasattr(policy, "deserialize_properties")
