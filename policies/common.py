@@ -153,6 +153,74 @@ def refers_to(
     return any(dep.urn == target.urn for dep in resource.property_dependencies.get(key, []))
 
 
+class Targets:
+    """The resources a reference may name, indexed once by their identifying outputs `ids` and
+    their URNs, so that a stack rule finds what a property names by a look-up instead of a scan
+    of the stack (a scan per resource makes a stack of 100,000 resources take hours):
+    `named_by(resource, key)` is `[t for t in targets if refers_to(resource, key, t, ids)]`."""
+
+    def __init__(self, targets: Iterable[PolicyResource], ids: Sequence[str] = ("id",)) -> None:
+        self.targets = list(targets)
+        self._ids = ids
+        self._by_id: dict[Any, list[int]] = {}
+        self._by_urn: dict[str, list[int]] = {}
+        self._unhashable: list[int] = []  # ids a look-up cannot hold: compared one by one
+        for n, target in enumerate(self.targets):
+            self._by_urn.setdefault(target.urn, []).append(n)
+            try:
+                values = {known(target.props, i) for i in ids} - {None, ""}
+            except TypeError:
+                self._unhashable.append(n)
+                continue
+            for value in values:
+                self._by_id.setdefault(value, []).append(n)
+
+    def named_by(self, resource: PolicyResource, key: str) -> list[PolicyResource]:
+        """The targets `resource`'s property `key` names, in the targets' order."""
+        return [self.targets[n] for n in self.positions(resource, key)]
+
+    def having(self, value: Any) -> list[PolicyResource]:
+        """The targets one of whose `ids` is `value` (a value that is set)."""
+        found = list(self._by_id.get(value, ()))
+        if self._unhashable:
+            found = sorted(
+                {*found}
+                | {
+                    n
+                    for n in self._unhashable
+                    if value in [known(self.targets[n].props, i) for i in self._ids]
+                }
+            )
+        return [self.targets[n] for n in found]
+
+    def positions(self, resource: PolicyResource, key: str) -> list[int]:
+        """Where in `targets` the targets `resource`'s property `key` names are, in order."""
+        if not self.targets:
+            return []
+        value = known(resource.props, key)
+        found: list[int]
+        if value is not None:
+            found = list(self._by_id.get(value, ()))  # an unhashable value raises, as refers_to
+        else:
+            found = sorted(
+                {
+                    n
+                    for dep in resource.property_dependencies.get(key, [])
+                    for n in self._by_urn.get(dep.urn, ())
+                }
+            )
+        if self._unhashable:
+            found = sorted(
+                {*found}
+                | {
+                    n
+                    for n in self._unhashable
+                    if refers_to(resource, key, self.targets[n], self._ids)
+                }
+            )
+        return found
+
+
 # Helpers of the cost pack (numbers in messages, glob allow-lists from policy config).
 
 

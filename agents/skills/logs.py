@@ -12,7 +12,15 @@ The pipeline and its decisions:
 3. Online grouping: a line joins the *signature* of its masked message (exact token sequence).
    Memory is bounded by the number of signatures, not of lines; when signatures exceed
    `max_signatures` (a source whose variables are plain words), they are compacted by the merge
-   of step 4, and later lines that fit a merged template join it.
+   of step 4, and later lines that fit a merged template join it. Finding that template costs one
+   dictionary look-up per *mask* (where a template's variables are) of the line's length, not one
+   comparison per template: `_Generals`, at most `MAX_MASKS` masks per length.
+   Clusters are capped too (`max_clusters`): a source of near-unique messages (a flood of prose,
+   a hostile log) would otherwise keep one cluster per line. When a merge leaves more, those of
+   the fewest lines (the least severe, the latest first on a tie) are folded into one explicit
+   *other* cluster (`OTHER_TEMPLATE`, `LogCluster.other`), which the report counts and names
+   (`LogReport.other_lines`). Each compaction then starts from at most `max_clusters` clusters, so
+   a line costs O(1) amortised and memory stays bounded whatever the input.
 4. Merging, once at the end: signatures of equal length are grouped by their *longest common
    pattern* (the words that occur equally often, the root of Brain, Yu et al. 2023: the constant
    words of a template occur exactly as often as the template), then each group's other columns
@@ -68,6 +76,9 @@ VARIABLE_VALUES = 6  # distinct words in a column that make it a variable (fewer
 # apart up to this many
 ENUM_VALUES = 16
 MAX_SIGNATURES = 50_000  # signatures held before compacting them
+MAX_CLUSTERS = 10_000  # clusters kept; the rest are folded into the other cluster (step 3)
+MAX_MASKS = 32  # masks of variables searched per length when a new signature comes (step 3)
+OTHER_TEMPLATE = "(other: messages too rare to keep as clusters of their own)"
 TOP_VALUES = 3  # values per kind shown per cluster
 TRACKED_VALUES = 32  # values per kind counted per cluster (the most counted beyond that)
 DISTINCT_SKETCH = 256  # hashes kept per kind and cluster to count distinct values
@@ -258,6 +269,7 @@ class LogCluster:
     last_line: int
     example: str  # the first raw line, cut to EXAMPLE_CHARS
     variables: tuple[Variable, ...]
+    other: bool = False  # the other cluster: rare messages folded together past max_clusters
 
 
 @dataclass(frozen=True)
@@ -270,6 +282,7 @@ class LogReport:
     signatures: int  # distinct masked messages before merging
     compactions: int
     clusters: tuple[LogCluster, ...]
+    other_lines: int = 0  # lines in the other cluster (0: every line is in a cluster of its own)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -379,7 +392,7 @@ class _Group:
     severity_from_header: bool
     values: dict[str, _Values] = field(default_factory=dict)
 
-    def absorb(self, other: _Group) -> None:
+    def absorb(self, other: _Group, *, values: bool = True) -> None:
         if other.first_line < self.first_line:
             self.first_line, self.first_seen = other.first_line, other.first_seen
             self.example = other.example
@@ -388,8 +401,9 @@ class _Group:
         self.count += other.count
         if other.severity is not None:
             self.worse(other.severity, from_header=other.severity_from_header)
-        for kind, values in other.values.items():
-            self.values.setdefault(kind, _Values()).absorb(values)
+        if values:
+            for kind, found in other.values.items():
+                self.values.setdefault(kind, _Values()).absorb(found)
 
     def worse(self, severity: str, *, from_header: bool) -> None:
         """Keep the most severe level seen; a level from a header replaces a guessed one."""
@@ -413,6 +427,7 @@ class LogAnalyzer:
         progress_every: int = PROGRESS_EVERY,
         assignments: Writable | None = None,
         max_signatures: int = MAX_SIGNATURES,
+        max_clusters: int = MAX_CLUSTERS,
     ) -> None:
         self.source = source
         self._progress = progress
@@ -422,7 +437,9 @@ class LogAnalyzer:
         self._compact_at = self._max_signatures
         self._index: dict[tuple[str, ...], _Group] = {}
         self._groups: dict[int, _Group] = {}  # live signature id -> facts
-        self._general: dict[int, list[int]] = defaultdict(list)  # length -> merged ids
+        self._max_clusters = max(1, max_clusters)
+        self._generals = _Generals(())  # merged templates with variables, for new signatures
+        self._other: _Group | None = None  # the other cluster (step 3), once something is folded
         self._parent = array("I")  # signature id -> the id it was merged into (itself if live)
         self._spill: IO[bytes] | None = None
         if assignments is not None:
@@ -466,20 +483,21 @@ class LogAnalyzer:
                 else:
                     values.add(value)
         if self._spill is not None:
-            self._pending.append(group.gid)
+            self._pending.append(group.gid)  # final once merged: `_find` follows it
             if len(self._pending) >= 65536:
                 self._pending.tofile(self._spill)
                 del self._pending[:]
+        if len(self._index) > self._compact_at:
+            # after the line is counted, so that the merge weighs it and a fold keeps its count
+            self._compact()
         if self._progress is not None and number % self._progress_every == 0:
             self._progress(Progress(number, len(self._groups)))
 
     def _new_group(self, line: str, number: int, parsed: Parsed) -> _Group:
         signature = parsed.signature
-        gid = self._general_match(signature)
+        gid = self._generals.match(signature)
         if gid is not None:
             group = self._index[signature] = self._groups[gid]  # until the next compaction
-            if len(self._index) > self._compact_at:
-                self._compact()
             return group
         gid = len(self._parent)
         self._parent.append(gid)
@@ -500,9 +518,6 @@ class LogAnalyzer:
         )
         self._groups[gid] = group
         self._index[signature] = group
-        if len(self._index) > self._compact_at:
-            self._compact()
-            group = self._groups[self._find(gid)]
         return group
 
     def _find(self, gid: int) -> int:
@@ -514,28 +529,54 @@ class LogAnalyzer:
             parent[gid], gid = root, parent[gid]
         return root
 
-    def _general_match(self, sig: tuple[str, ...]) -> int | None:
-        for gid in self._general.get(len(sig), ()):
-            template = self._groups[gid].tokens
-            if all(t in (WILDCARD, s) for t, s in zip(template, sig, strict=True)):
-                return gid
-        return None
-
     def _compact(self) -> None:
-        """Merge the live signatures (step 4 of the module docstring) and keep one per cluster,
-        so memory stays bounded by clusters when variables are words."""
+        """Merge the live signatures (step 4 of the module docstring), fold what is past
+        `max_clusters` into the other cluster and keep one signature per cluster, so memory stays
+        bounded by clusters when variables are words."""
         self.compactions += 1
-        merged = self._merge_live()
+        merged = self._fold(self._merge_live())
         self._index = {}
-        self._general = defaultdict(list)
         for keep, tokens in merged:
             self._index[tokens] = self._groups[keep]
             self._groups[keep].tokens = tokens
-            if WILDCARD in tokens:
-                self._general[len(tokens)].append(keep)
+        self._generals = _Generals(
+            (keep, tokens, self._groups[keep].count)
+            for keep, tokens in merged
+            if WILDCARD in tokens
+        )
         # compacting again before the index doubles would make a source of many distinct
         # templates quadratic
         self._compact_at = max(self._max_signatures, 2 * len(self._index))
+
+    def _fold(self, merged: list[tuple[int, tuple[str, ...]]]) -> list[tuple[int, tuple[str, ...]]]:
+        """`merged` without the clusters past `max_clusters`, which are folded into the other
+        cluster: those of the fewest lines go first, then the least severe, then the latest."""
+        if len(merged) <= self._max_clusters:
+            return merged
+        groups = self._groups
+
+        def kept_first(item: tuple[int, tuple[str, ...]]) -> tuple[int, int, int]:
+            group = groups[item[0]]
+            tier = SEVERITY_RANK.get(group.severity or "", len(SEVERITY_RANK))
+            return (-group.count, min(tier, SEVERITY_RANK["notice"]), group.first_line)
+
+        kept = {gid for gid, _ in heapq.nsmallest(self._max_clusters, merged, key=kept_first)}
+        other = self._other
+        for gid, _ in merged:
+            if gid in kept:
+                continue
+            group = groups.pop(gid)
+            if other is None:
+                # a cluster id of its own, so assignments can name it
+                other = self._other = _Group(
+                    len(self._parent), (), 0, group.first_line, group.last_line,
+                    group.first_seen, group.last_seen, group.example, None, False,
+                )  # fmt: skip
+                self._parent.append(other.gid)
+            # values of unrelated messages together say little: not kept
+            other.absorb(group, values=False)
+            self._parent[gid] = other.gid
+        return [item for item in merged if item[0] in kept]
 
     def _merge_live(self) -> list[tuple[int, tuple[str, ...]]]:
         ids = list(self._groups)
@@ -554,13 +595,22 @@ class LogAnalyzer:
     def finish(self) -> LogReport:
         """Merge the signatures into clusters (numbered by first appearance), write the
         assignments if asked, and return the report. Call it once, after the last `add`."""
-        merged = self._merge_live() if self._groups else []
-        merged.sort(key=lambda item: self._groups[item[0]].first_line)
+        merged = self._fold(self._merge_live()) if self._groups else []
+        groups: dict[int, _Group] = {gid: self._groups[gid] for gid, _ in merged}
+        other = self._other
+        if other is not None:
+            groups[other.gid] = other
+        # numbered by first appearance, the other cluster among them
+        order = sorted(groups, key=lambda gid: groups[gid].first_line)
+        templates = dict(merged)
         cluster_of: dict[int, int] = {}
         clusters: list[LogCluster] = []
-        for number, (gid, template) in enumerate(merged, start=1):
+        for number, gid in enumerate(order, start=1):
             cluster_of[gid] = number
-            clusters.append(_cluster(number, template, self._groups[gid]))
+            if other is not None and gid == other.gid:
+                clusters.append(_cluster(number, (OTHER_TEMPLATE,), other, other=True))
+            else:
+                clusters.append(_cluster(number, templates[gid], groups[gid]))
         self._write_assignments(cluster_of)
         return LogReport(
             self.source,
@@ -568,9 +618,10 @@ class LogAnalyzer:
             self.first_seen,
             self.last_seen,
             self.with_header,
-            len(self._parent),
+            len(self._parent) - (other is not None),
             self.compactions,
             tuple(clusters),
+            other.count if other is not None else 0,
         )
 
     def _write_assignments(self, cluster_of: dict[int, int]) -> None:
@@ -593,7 +644,9 @@ class LogAnalyzer:
         self._spill = None
 
 
-def _cluster(number: int, template: tuple[str, ...], group: _Group) -> LogCluster:
+def _cluster(
+    number: int, template: tuple[str, ...], group: _Group, *, other: bool = False
+) -> LogCluster:
     variables = []
     for kind in sorted(group.values):
         values = group.values[kind]
@@ -619,7 +672,50 @@ def _cluster(number: int, template: tuple[str, ...], group: _Group) -> LogCluste
         last_line=group.last_line,
         example=group.example,
         variables=tuple(variables),
+        other=other,
     )
+
+
+class _Generals:
+    """The merged templates that hold variables (`<*>` tokens), to find the first one (in merge
+    order) a new signature fits, at the cost of one dictionary look-up per *mask*: templates of
+    one length are grouped by the positions of their variables, and keyed by their tokens at the
+    other positions, so a signature is looked up once per mask of its length by the same
+    projection of its own tokens. A source whose templates have many masks would make that
+    quadratic again: only the `MAX_MASKS` masks of the most lines are searched per length (a
+    signature no searched template fits stays a signature of its own until the next merge, which
+    reaches the same clusters)."""
+
+    def __init__(self, templates: Iterable[tuple[int, tuple[str, ...], int]]) -> None:
+        masks: dict[tuple[int, tuple[int, ...]], dict[Any, tuple[int, int]]] = defaultdict(dict)
+        lines: Counter[tuple[int, tuple[int, ...]]] = Counter()
+        for order, (gid, tokens, count) in enumerate(templates):
+            constant = tuple(i for i, token in enumerate(tokens) if token != WILDCARD)
+            mask = (len(tokens), constant)
+            # the first template of a projection wins, as the first fitting one did
+            masks[mask].setdefault(_project(constant, tokens), (order, gid))
+            lines[mask] += count
+        searched: dict[int, list[tuple[tuple[int, ...], dict[Any, tuple[int, int]]]]] = defaultdict(
+            list
+        )
+        for mask, _ in sorted(lines.items(), key=lambda kv: -kv[1]):
+            length, constant = mask
+            if len(searched[length]) < MAX_MASKS:
+                searched[length].append((constant, masks[mask]))
+        self._by_length = dict(searched)
+
+    def match(self, signature: tuple[str, ...]) -> int | None:
+        """The id of the first template `signature` fits (a variable fits any token), or None."""
+        best: tuple[int, int] | None = None
+        for constant, table in self._by_length.get(len(signature), ()):
+            hit = table.get(_project(constant, signature))
+            if hit is not None and (best is None or hit < best):
+                best = hit
+        return None if best is None else best[1]
+
+
+def _project(positions: tuple[int, ...], tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple([tokens[i] for i in positions])
 
 
 def analyze_logs(
@@ -630,19 +726,22 @@ def analyze_logs(
     progress_every: int = PROGRESS_EVERY,
     assignments: Writable | None = None,
     max_signatures: int = MAX_SIGNATURES,
+    max_clusters: int = MAX_CLUSTERS,
 ) -> LogReport:
     """Cluster raw log lines, as systems write them (a line end is allowed; see the module
     docstring). `source` names the input in the report. `progress` is called every
     `progress_every` lines (`stderr_progress` prints them). `assignments`, when given, receives
     one line per input line, in order: the id of the cluster that line went to (written at the
     end, from a spill file: the ids are final only once every line has been seen).
-    `max_signatures` bounds the signatures held in memory (see step 3)."""
+    `max_signatures` bounds the signatures held in memory, `max_clusters` the clusters kept (the
+    rest are folded into one other cluster; see step 3)."""
     analyzer = LogAnalyzer(
         source=source,
         progress=progress,
         progress_every=progress_every,
         assignments=assignments,
         max_signatures=max_signatures,
+        max_clusters=max_clusters,
     )
     for line in lines:
         analyzer.add(line)
@@ -676,7 +775,10 @@ def merge_signatures(
             out.append((members, items[members[0]][0]))
             continue
         for root_members in _common_pattern_groups(items, members, length):
-            out.extend(_split(items, root_members, length))
+            if len(root_members) == 1:  # nothing to split on: its own template (most, in a flood)
+                out.append((root_members, items[root_members[0]][0]))
+            else:
+                out.extend(_split(items, root_members, length))
     return out
 
 
@@ -687,23 +789,27 @@ def _common_pattern_groups(
     word) over the lines, and take, in each signature, the words whose count is the one most of
     its words share (the larger count on a tie). Masked tokens take no part: they are variables
     already, and shared by every template of the length."""
-    freq: list[Counter[str]] = [Counter() for _ in range(length)]
+    # plain dicts: Counter's `__missing__` is a Python call per new word
+    freq: list[dict[str, int]] = [{} for _ in range(length)]
     for i in members:
         sig, n = items[i]
-        for pos, token in enumerate(sig):
-            freq[pos][token] += n
+        for column, token in zip(freq, sig, strict=True):
+            column[token] = column.get(token, 0) + n
+    for column in freq:
+        for token in column:
+            if _is_masked(token):
+                column[token] = -1  # takes no part (below)
     roots: dict[tuple[tuple[int, str], ...], list[int]] = defaultdict(list)
     for i in members:
         sig = items[i][0]
-        by_freq: dict[int, list[int]] = defaultdict(list)
-        for pos, token in enumerate(sig):
-            if not _is_masked(token):
-                by_freq[freq[pos][token]].append(pos)
-        if not by_freq:
+        counts = [column[token] for column, token in zip(freq, sig, strict=True)]
+        tally = Counter(counts)  # columns per count
+        tally.pop(-1, None)
+        if not tally:
             roots[()].append(i)
             continue
-        best = max(by_freq, key=lambda f: (len(by_freq[f]), f))
-        roots[tuple((pos, sig[pos]) for pos in by_freq[best])].append(i)
+        best = max(tally.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        roots[tuple([(pos, sig[pos]) for pos, c in enumerate(counts) if c == best])].append(i)
     return list(roots.values())
 
 
@@ -765,6 +871,8 @@ def _template(
 
 
 def _rank(cluster: LogCluster) -> tuple[int, int, int]:
+    if cluster.other:  # not one event but the leftovers: last (the head line names it)
+        return (len(SEVERITY_RANK) + 1, 0, 0)
     tier = SEVERITY_RANK.get(cluster.severity or "", len(SEVERITY_RANK))
     # critical/error/warning are tiers of their own; the rest rank together, by count
     tier = min(tier, SEVERITY_RANK["notice"])
@@ -814,6 +922,12 @@ def render(report: LogReport, budget: int | None = None) -> str:
         head += f"; lines by severity: {severities}"
     if report.first_seen:
         head += f"; from {report.first_seen} to {report.last_seen}"
+    other = next((c for c in report.clusters if c.other), None)
+    if other is not None:
+        head += (
+            f"; {other.count} lines of messages too rare to keep as clusters (past the "
+            f"{len(report.clusters) - 1} kept) are in #{other.id}"
+        )
 
     def more(dropped: Sequence[int]) -> str:
         lines = sum(ranked[i].count for i in dropped)
@@ -826,7 +940,27 @@ def render(report: LogReport, budget: int | None = None) -> str:
         return text + (f" ({serious} of them warnings or worse)" if serious else "")
 
     blocks = [_block(c) for c in ranked]
-    full = tokens_mod.fit([head], blocks, None, more)
-    if budget is None or full.tokens <= budget:  # `fit` reserves room for a `more` line
-        return full.text
-    return tokens_mod.fit([head], blocks, budget, more).text
+    if budget is None:
+        return "\n".join(p for p in [head, *blocks] if p)
+    fitted = tokens_mod.fit([head], blocks, budget, more)
+    more_line = fitted.text.rsplit("\n", 1)[-1]
+    if fitted.dropped and _may_fit_whole(blocks[fitted.kept :], budget - fitted.tokens, more_line):
+        # `fit` reserves room for its `more` line; without it, everything may fit
+        whole = "\n".join(p for p in [head, *blocks] if p)
+        if tokens_mod.count(whole) <= budget:
+            return whole
+    return fitted.text
+
+
+def _may_fit_whole(dropped: Sequence[str], spare: int, more_line: str) -> bool:
+    """Whether the blocks `fit` dropped may take the place of its `more_line` and the `spare`
+    tokens it left. Counted block by block, and only as far as they could fit: never the whole
+    text of a report of many clusters (whose count alone would cost more than the report)."""
+    room = spare + tokens_mod.count(more_line) + 1
+    spent = 0
+    for n, block in enumerate(dropped, start=1):
+        spent += tokens_mod.count(block)
+        # a newline between blocks may join a token of either: at most two tokens each
+        if spent - 2 * n > room:
+            return False
+    return True

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from agents import InputError
-from agents.skills.tokens import BudgetError, Fitted, fit
+from agents.skills.tokens import BudgetError, Fitted, count, fit
 from toolchain.export import (
     STACK_TYPE,
     Resource,
@@ -179,6 +179,8 @@ class _Refs:
         self.found: dict[str, dict[int, set[tuple[str, str]]]] = defaultdict(
             lambda: defaultdict(set)
         )
+        # (value, rank) -> (the one name its holders have, else None; the holders' URNs)
+        self._held: dict[tuple[str, int], tuple[str | None, frozenset[str]]] = {}
         for r in export.resources:
             if not r.custom or r.type == STACK_TYPE:
                 continue
@@ -199,14 +201,22 @@ class _Refs:
             return None
         ranks = self.found.get(value)
         if ranks is None and value.endswith(":*"):
-            ranks = self.found.get(value[:-2])
+            value = value[:-2]
+            ranks = self.found.get(value)
         if not ranks:
             return None
-        held = ranks[min(ranks)]
-        others = {name for urn, name in held if urn != exclude}
-        names = {name for _, name in held}
+        rank = min(ranks)
+        # What the holders say is worked out once per value, not once per reference to it: a
+        # value held by thousands of resources (a shared ARN) would make the summary quadratic.
+        held = self._held.get((value, rank))
+        if held is None:
+            holders = ranks[rank]
+            names = {name for _, name in holders}
+            one = next(iter(names)) if len(names) == 1 else None
+            held = self._held[(value, rank)] = (one, frozenset(urn for urn, _ in holders))
+        name, urns = held
         # Held by the resource itself and by others of another name: its own id, not a reference.
-        return next(iter(names)) if others and len(names) == 1 else None
+        return name if name is not None and (len(urns) > 1 or exclude not in urns) else None
 
 
 @dataclass
@@ -1707,9 +1717,15 @@ def render(summary: InfraSummary, budget: int | None = None) -> str:
     what was shortened or dropped. `BudgetError` when the head alone does not fit."""
     head = _head(summary)
     blocks = _blocks(summary)
-    full = fit(head, [b.forms[0] for b in blocks], None, lambda _: "")
-    if budget is None or (budget >= 0 and full.tokens <= budget):
-        return full.text  # (`fit` estimates block by block, and may stop short of an exact fit)
+    whole = "\n".join(p for p in [*head, *(b.forms[0] for b in blocks)] if p)
+    if budget is None:
+        return whole
+    # (`fit` estimates block by block, and may stop short of an exact fit.) The whole text is
+    # counted only when it may fit: a large stack's would cost more than the summary (and is
+    # past what the encoder takes at once).
+    firsts = [b.forms[0] for b in blocks]
+    if budget >= 0 and _may_fit(head, firsts, budget) and count(whole) <= budget:
+        return whole
 
     # Degradation steps: (block index, form) applied in order: each block, least important
     # first, to names only; then each to counts only.
@@ -1758,6 +1774,18 @@ def render(summary: InfraSummary, budget: int | None = None) -> str:
         else:
             hi = mid
     return attempt(lo).text  # type: ignore[union-attr]
+
+
+def _may_fit(head: Sequence[str], texts: Sequence[str], budget: int) -> bool:
+    """Whether `head` and `texts`, one a line, may fit `budget` tokens: counted piece by piece
+    and only as far as they could fit (a newline between pieces may join a token of either: at
+    most two tokens each)."""
+    spent = 0
+    for n, text in enumerate([*head, *texts], start=1):
+        spent += count(text) if text else 0
+        if spent - 2 * n > budget:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- fidelity

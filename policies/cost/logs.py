@@ -85,6 +85,8 @@ def service_log_groups_validator(
 ) -> None:
     groups = [r for r in args.resources if r.resource_type == LOG_GROUP]
     names = {str(n) for g in groups if (n := known(g.props, "name"))}
+    # the URNs some log group's name is computed from: a look-up per resource, not a scan
+    derived_from = {d.urn for g in groups for d in _deps(g, "name")}
     for r in args.resources:
         base, logs = _service_log_groups(r)
         if not logs:
@@ -94,7 +96,7 @@ def service_log_groups_validator(
             missing = [w for w in wanted if w not in names]
         else:
             # Names not known yet: a log group whose name is computed from this resource counts.
-            derived = [g for g in groups if any(d.urn == r.urn for d in _deps(g, "name"))]
+            derived = r.urn in derived_from
             missing = [] if derived else [f"<{r.name}>/{log}".rstrip("/") for log in logs]
         if missing:
             report_violation(

@@ -16,7 +16,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import as_bool, fail_closed, framework, known, present, refers_to, rule_tags
+from policies.common import Targets, as_bool, fail_closed, framework, known, present, rule_tags
 from policies.security.s3 import BUCKET_IDS, LOGGING_TYPES, buckets
 
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -136,26 +136,30 @@ cloudtrail_cloudwatch_logs = ResourceValidationPolicy(
 )
 
 
-def _trail_bucket(trail: PolicyResource, resources: list[PolicyResource]) -> PolicyResource | None:
-    return next(
-        (b for b in buckets(resources) if refers_to(trail, "s3BucketName", b, BUCKET_IDS)), None
-    )
+def _trail_bucket(trail: PolicyResource, index: Targets) -> PolicyResource | None:
+    return next(iter(index.named_by(trail, "s3BucketName")), None)
 
 
 @fail_closed
 def cloudtrail_bucket_access_logging_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
+    # the buckets indexed once, and which of them a logging resource names: look-ups per
+    # trail, not scans of the stack
+    index = Targets(buckets(args.resources), BUCKET_IDS)
+    logged_buckets = {
+        id(b)
+        for r in args.resources
+        if r.resource_type in LOGGING_TYPES
+        for b in index.named_by(r, "bucket")
+    }
     for trail in (r for r in args.resources if r.resource_type == TRAIL):
-        bucket = _trail_bucket(trail, args.resources)
+        bucket = _trail_bucket(trail, index)
         if bucket is None:
             # A bucket of another stack or account (an organization's log archive) is checked
             # where it is managed.
             continue
-        logged = any(
-            r.resource_type in LOGGING_TYPES and refers_to(r, "bucket", bucket, BUCKET_IDS)
-            for r in args.resources
-        )
+        logged = id(bucket) in logged_buckets
         inline = known(bucket.props, "logging")
         if not logged and not (isinstance(inline, Mapping) and inline.get("targetBucket")):
             name = known(bucket.props, "bucket") or bucket.name

@@ -101,6 +101,9 @@ def fis_role_least_privilege_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     graph: RoleGraph | None = None
+    # One judgement per role, however many templates share it (a stack of many templates on one
+    # role with many policies would otherwise cost templates x policies).
+    judged: dict[str, list[tuple[str, str]]] = {}
     for template in args.resources:
         if template.resource_type != EXPERIMENT_TEMPLATE:
             continue
@@ -122,12 +125,15 @@ def fis_role_least_privilege_validator(
                     template.urn,
                 )
                 continue
-            problems = role_problems(role, graph, service_wide_grants)
-            problems += [
-                (f"AWS managed policy {arn} (every action of a service)", urn)
-                for arn, urn in graph.managed(role)
-                if AWS_FULL_ACCESS.match(arn) and not ADMIN_EQUIVALENT.match(arn)
-            ]
+            problems = judged.get(role.urn)
+            if problems is None:
+                problems = role_problems(role, graph, service_wide_grants)
+                problems += [
+                    (f"AWS managed policy {arn} (every action of a service)", urn)
+                    for arn, urn in graph.managed(role)
+                    if AWS_FULL_ACCESS.match(arn) and not ADMIN_EQUIVALENT.match(arn)
+                ]
+                judged[role.urn] = problems
             for problem_text, urn in problems:
                 report_violation(
                     f"The role {known(role.props, 'name') or role.name} of experiment template "

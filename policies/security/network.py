@@ -30,6 +30,7 @@ from policies.cidr import (
     thresholds,
 )
 from policies.common import (
+    Targets,
     as_bool,
     as_list,
     config,
@@ -39,7 +40,6 @@ from policies.common import (
     known,
     known_items,
     matches_any,
-    refers_to,
     rule_tags,
 )
 
@@ -261,9 +261,14 @@ default_sg_closed = ResourceValidationPolicy(
 
 @fail_closed
 def vpc_flow_logs_validator(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    flow_logs = [r for r in args.resources if r.resource_type == FLOW_LOG]
-    for vpc in (r for r in args.resources if r.resource_type == VPC):
-        if not any(refers_to(f, "vpcId", vpc) for f in flow_logs):
+    vpcs = Targets(r for r in args.resources if r.resource_type == VPC)
+    # the VPCs some flow log names, found by look-up (a scan of the flow logs per VPC is
+    # quadratic in a large stack)
+    logged = {
+        n for f in args.resources if f.resource_type == FLOW_LOG for n in vpcs.positions(f, "vpcId")
+    }
+    for n, vpc in enumerate(vpcs.targets):
+        if n not in logged:
             report_violation(
                 f"VPC {vpc.name} has no flow log, so its traffic (accepted and rejected) is not "
                 "recorded. Add an aws.ec2.FlowLog with vpc_id set to the VPC and "
@@ -352,10 +357,11 @@ def _security_groups(resources: Sequence[PolicyResource]) -> list[_Group]:
         )
         for g in groups
     }
+    index = Targets(groups)  # a look-up per rule, not a scan of the groups
     for r in resources:
         if r.resource_type not in (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE):
             continue
-        owner = next((g for g in groups if refers_to(r, "securityGroupId", g)), None)
+        owner = next(iter(index.named_by(r, "securityGroupId")), None)
         target = known(r.props, "securityGroupId")
         # A rule for a group outside the stack joins the other rules naming the same group id;
         # one whose group id is not known yet stands alone.

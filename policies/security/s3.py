@@ -22,6 +22,7 @@ from pulumi_policy import (
 )
 
 from policies.common import (
+    Targets,
     as_bool,
     as_list,
     fail_closed,
@@ -75,6 +76,22 @@ def companions(
     ]
 
 
+def with_companions(
+    resources: list[PolicyResource], types: tuple[str, ...] | str
+) -> list[tuple[PolicyResource, list[PolicyResource]]]:
+    """Every bucket with its `companions`, found in one pass over the stack (not one per bucket:
+    a stack of many buckets would be quadratic)."""
+    wanted = (types,) if isinstance(types, str) else types
+    all_buckets = buckets(resources)
+    index = Targets(all_buckets, BUCKET_IDS)
+    found: list[list[PolicyResource]] = [[] for _ in all_buckets]
+    for r in resources:
+        if r.resource_type in wanted:
+            for n in index.positions(r, "bucket"):
+                found[n].append(r)
+    return list(zip(all_buckets, found, strict=True))
+
+
 def _label(bucket: PolicyResource) -> str:
     return str(known(bucket.props, "bucket") or bucket.name)
 
@@ -95,8 +112,7 @@ def s3_public_access_block_validator(
         r.resource_type == ACCOUNT_PUBLIC_ACCESS_BLOCK and not _all_flags_on(r.props)
         for r in args.resources
     )
-    for bucket in buckets(args.resources):
-        blocks = companions(bucket, args.resources, PUBLIC_ACCESS_BLOCK)
+    for bucket, blocks in with_companions(args.resources, PUBLIC_ACCESS_BLOCK):
         if not blocks and not account_blocked:
             report_violation(
                 f"Bucket {_label(bucket)} has no aws.s3.BucketPublicAccessBlock. Add one with "
@@ -142,15 +158,14 @@ def log_targets(resources: list[PolicyResource]) -> set[str]:
     """URNs of the buckets that receive S3 server access logs."""
     targets: set[str] = set()
     all_buckets = buckets(resources)
+    index = Targets(all_buckets, BUCKET_IDS)  # a look-up per reference, not a scan
     for logging in (r for r in resources if r.resource_type in LOGGING_TYPES):
-        targets |= {b.urn for b in all_buckets if refers_to(logging, "targetBucket", b, BUCKET_IDS)}
+        targets |= {b.urn for b in index.named_by(logging, "targetBucket")}
     for b in all_buckets:
         inline = known(b.props, "logging")
         target = inline.get("targetBucket") if isinstance(inline, Mapping) else None
         if target:
-            targets |= {
-                t.urn for t in all_buckets if target in {known(t.props, i) for i in BUCKET_IDS}
-            }
+            targets |= {t.urn for t in index.having(target)}
     return targets
 
 
@@ -198,9 +213,8 @@ def s3_encryption_kms_validator(
         "Give it an aws.s3.BucketServerSideEncryptionConfiguration whose rule sets "
         "sse_algorithm='aws:kms' and kms_master_key_id to a customer-managed key."
     )
-    for bucket in buckets(args.resources):
+    for bucket, configs in with_companions(args.resources, ENCRYPTION_TYPES):
         is_target = bucket.urn in targets
-        configs = companions(bucket, args.resources, ENCRYPTION_TYPES)
         for cfg in configs:
             problem = _encryption_problem(cfg.props, is_target)
             if problem:
@@ -243,8 +257,7 @@ s3_encryption_kms = StackValidationPolicy(
 
 @fail_closed
 def s3_versioning_validator(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    for bucket in buckets(args.resources):
-        configs = companions(bucket, args.resources, VERSIONING_TYPES)
+    for bucket, configs in with_companions(args.resources, VERSIONING_TYPES):
         for cfg in configs:
             setting = known(cfg.props, "versioningConfiguration")
             status = setting.get("status") if isinstance(setting, Mapping) else None
@@ -312,8 +325,7 @@ def s3_tls_only_validator(args: StackValidationArgs, report_violation: ReportVio
         "Add a statement that denies s3:* to Principal '*' on the bucket and its objects with "
         "Condition Bool aws:SecureTransport = 'false'."
     )
-    for bucket in buckets(args.resources):
-        policies = companions(bucket, args.resources, BUCKET_POLICY)
+    for bucket, policies in with_companions(args.resources, BUCKET_POLICY):
         if any(enforces_tls(known(p.props, "policy")) for p in policies):
             continue
         if policies:

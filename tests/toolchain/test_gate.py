@@ -142,3 +142,24 @@ def test_a_bad_policy_config_fails_before_any_pack_is_waited_for(tmp_path, prod)
     with pytest.raises(PolicyConfigError, match=r"cost\.json"):
         gate.run(prod, tmp_path)
     assert all(a.proc is None for a in gate.analyzers.values()), "a pack was started"
+
+
+def test_requests_build_each_provider_once_whatever_the_resources(prod, monkeypatch):
+    from benchmarks.cost import replicated  # noqa: PLC0415 - the benchmarks' synthetic exports
+    from toolchain import gate  # noqa: PLC0415
+    from toolchain.export import parse_export  # noqa: PLC0415
+
+    big = parse_export(replicated(prod, 5))
+    built: list[str] = []
+    real = gate._provider
+
+    def counting(p: Any) -> Any:
+        built.append(p.urn)
+        return real(p)
+
+    monkeypatch.setattr(gate, "_provider", counting)
+    requests = ExportRequests.of(big)
+    providers = [r.urn for r in big.resources if r.type.startswith("pulumi:providers:")]
+    assert sorted(built) == sorted(providers)  # once each, not once per resource
+    assert len(requests.analyze) == len(_analyzed(big))
+    assert len(requests.analyze_stack.resources) == len(big.resources) - 5  # five stacks

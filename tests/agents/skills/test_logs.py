@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import os
+import random
 import sys
 import time
 
@@ -23,9 +24,14 @@ from agents.skills import logparse
 from agents.skills.fidelity import check_log_report
 from agents.skills.logparse import WILDCARD, parse_line
 from agents.skills.logs import (
+    MAX_MASKS,
+    OTHER_TEMPLATE,
+    LogAnalyzer,
+    LogCluster,
     LogInputError,
     LogReport,
     Progress,
+    _Generals,
     analyze_logs,
     cloudwatch_lines,
     read_lines,
@@ -420,6 +426,121 @@ def test_signatures_are_compacted_so_memory_follows_clusters_not_lines() -> None
         (f"job {WILDCARD} finished", 300),
     ]
     assert ids == [1] * 600 + [2] * 300
+
+
+def _prose(count: int, seed: int = 7, vocabulary: int = 5_000) -> list[str]:
+    """`count` lines of 6 to 12 words drawn from a vocabulary: nearly every line a signature of
+    its own, as a flood of prose or a hostile log sends (the words are made from letters only,
+    so none is masked)."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = [
+        "".join(rng.choice(letters) for _ in range(rng.randint(4, 9))) for _ in range(vocabulary)
+    ]
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(6, 12))) for _ in range(count)]
+
+
+def test_near_unique_lines_keep_at_most_max_clusters_and_name_the_rest() -> None:
+    flood = _prose(3_000)
+    # a real event among the flood, its variable a word: it must stay a cluster of its own
+    lines = []
+    for i, line in enumerate(flood):
+        lines.append(line)
+        if i % 10 == 0:
+            lines.append(f"2026-01-01 00:00:00 ERROR lost connection to {line.split()[0]} early")
+    report, ids = analyzed(lines, max_signatures=400, max_clusters=50)  # faithful, every line
+    assert len(report.clusters) <= 51
+    (other,) = [c for c in report.clusters if c.other]
+    assert other.template == OTHER_TEMPLATE
+    assert report.other_lines == other.count > 2_000
+    assert ids.count(other.id) == other.count
+    lost = [c for c in report.clusters if c.template == f"lost connection to {WILDCARD} early"]
+    assert [c.count for c in lost] == [300], [c.template for c in report.clusters[:5]]
+    head = render(report, 2_000).splitlines()[0]
+    assert f"{other.count} lines of messages too rare" in head and f"#{other.id}" in head
+
+
+def test_live_signatures_stay_bounded_on_near_unique_lines() -> None:
+    analyzer = LogAnalyzer(max_signatures=300, max_clusters=100)
+    most = 0
+    for line in _prose(5_000, seed=3):
+        analyzer.add(line)
+        most = max(most, len(analyzer._index), len(analyzer._groups))
+    assert most <= 301  # compacted once over max_signatures, to at most max_clusters
+    report = analyzer.finish()
+    assert len(report.clusters) <= 101 and report.compactions >= 10
+    assert sum(c.count for c in report.clusters) == 5_000
+
+
+def test_few_clusters_are_never_folded() -> None:
+    lines = [
+        f"user u{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}x logged in from web" for i in range(600)
+    ]
+    report, _ = analyzed(lines, max_signatures=64, max_clusters=1)
+    assert [(c.template, c.count, c.other) for c in report.clusters] == [
+        (f"user {WILDCARD} logged in from web", 600, False)
+    ]
+    assert report.other_lines == 0
+
+
+def _first_fitting(templates: list[tuple[str, ...]], sig: tuple[str, ...]) -> int | None:
+    for gid, template in enumerate(templates):
+        if len(template) == len(sig) and all(
+            t in (WILDCARD, s) for t, s in zip(template, sig, strict=True)
+        ):
+            return gid
+    return None
+
+
+def test_a_new_signature_finds_the_first_template_it_fits_by_lookups() -> None:
+    rng = random.Random(5)
+    words = ["a", "b", "c", WILDCARD]
+    templates = list(
+        dict.fromkeys(tuple(rng.choice(words) for _ in range(rng.randint(3, 4))) for _ in range(60))
+    )
+    generals = _Generals((gid, t, 1) for gid, t in enumerate(templates))
+    # at most 2**4 masks per length here: every one is searched, so the answer is the scan's
+    assert all(len(masks) <= MAX_MASKS for masks in generals._by_length.values())
+    for _ in range(500):
+        sig = tuple(rng.choice("abcd") for _ in range(rng.randint(3, 4)))
+        assert generals.match(sig) == _first_fitting(templates, sig), sig
+
+
+def test_the_masks_searched_per_length_are_capped() -> None:
+    # 300 templates of length 12, each with its variables somewhere else: one mask each
+    rng = random.Random(11)
+    templates = []
+    for _ in range(300):
+        template = ["w"] * 12
+        for i in rng.sample(range(12), 3):
+            template[i] = WILDCARD
+        templates.append(tuple(template))
+    generals = _Generals((gid, t, 1) for gid, t in enumerate(templates))
+    assert len(generals._by_length[12]) <= MAX_MASKS
+
+
+def test_render_under_a_budget_never_counts_a_huge_report_whole() -> None:
+    # 8,000 clusters: the blocks together are past what the encoder takes at once
+    clusters = tuple(
+        LogCluster(
+            id=i,
+            template=" ".join(f"word{i}x{j}" for j in range(20)),
+            count=1,
+            severity="info",
+            severity_from_header=True,
+            first_seen=None,
+            last_seen=None,
+            first_line=i,
+            last_line=i,
+            example="e" * 150,
+            variables=(),
+        )
+        for i in range(1, 8_001)
+    )
+    report = LogReport("big", 8_000, None, None, 8_000, 8_000, 0, clusters)
+    text = render(report, 3_000)
+    assert count(text) <= 3_000 and " more clusters, " in text.splitlines()[-1]
+    assert render(report).count("\n#") == 8_000  # without a budget: everything, uncounted
 
 
 def test_report_round_trips_as_json() -> None:

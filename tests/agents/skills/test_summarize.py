@@ -269,3 +269,74 @@ def test_violations_of_an_unknown_shape_are_refused(prod: StackExport) -> None:
         summarize_infra(prod, violations={"policyName": "x"})
     with pytest.raises(SummaryError, match=r"violations\[0\]"):
         summarize_infra(prod, violations=[{"urn": "x"}])
+
+
+# --------------------------------------------------------------------------- large stacks
+
+
+def _large_export(resources: int, per_component: int = 4) -> StackExport:
+    """`resources` versioning settings of one shared bucket, `per_component` to a component:
+    every one refers to the same bucket id (a value held once, referred to by all)."""
+    stack = "urn:pulumi:big::baseline::pulumi:pulumi:Stack::baseline-big"
+    out: list[dict[str, Any]] = [
+        {"urn": stack, "type": "pulumi:pulumi:Stack", "outputs": {}},
+        {
+            "urn": "urn:pulumi:big::baseline::aws:s3/bucket:Bucket::audit-logs",
+            "type": "aws:s3/bucket:Bucket",
+            "custom": True,
+            "id": "audit-logs-0a1b2c",
+            "parent": stack,
+            "inputs": {},
+            "outputs": {"id": "audit-logs-0a1b2c", "arn": "arn:aws:s3:::audit-logs-0a1b2c"},
+        },
+    ]
+    for i in range(resources):
+        component = f"urn:pulumi:big::baseline::baseline:c:Part::part-{i // per_component}"
+        if i % per_component == 0:
+            out.append({"urn": component, "type": "baseline:c:Part", "parent": stack})
+        settings = {"bucket": "audit-logs-0a1b2c", "versioningConfiguration": {"status": "Enabled"}}
+        out.append(
+            {
+                "urn": f"urn:pulumi:big::baseline::aws:s3/bucketVersioning:BucketVersioning::v-{i}",
+                "type": "aws:s3/bucketVersioning:BucketVersioning",
+                "custom": True,
+                "id": f"v-{i}",
+                "parent": component,
+                "inputs": settings,
+                "outputs": settings,
+            }
+        )
+    return parse_export({"version": 3, "deployment": {"resources": out}})
+
+
+def test_a_value_referred_to_by_every_resource_is_resolved_once() -> None:
+    from agents.skills.summarize import _Refs  # noqa: PLC0415 - the structure under test
+
+    export = _large_export(2_000)
+    refs = _Refs(export)
+    versioning = export.of_type("aws:s3/bucketVersioning:BucketVersioning")
+    assert {refs.name("audit-logs-0a1b2c", r.urn) for r in versioning} == {"audit-logs"}
+    assert refs.name("audit-logs-0a1b2c", versioning[0].urn.replace("v-0", "nope")) == "audit-logs"
+    assert len(refs._held) == 1  # the holders of the value were summed up once, not per call
+
+
+def test_a_large_stack_is_never_counted_whole(monkeypatch) -> None:
+    # the whole text of a large stack is past what the encoder takes at once (a million
+    # characters): rendering counts only pieces, and only about as much as the budget holds
+    from agents.skills import summarize, tokens  # noqa: PLC0415
+
+    counted: list[int] = []
+
+    def counting(text: str) -> int:
+        counted.append(len(text))
+        return count(text)
+
+    monkeypatch.setattr(summarize, "count", counting)
+    monkeypatch.setattr(tokens, "count", counting)
+    summary = summarize_infra(_large_export(4_000))
+    whole = render(summary)
+    assert "part-999" in whole and whole.count("bucket=audit-logs") >= 1_000
+    assert counted == []  # no budget: nothing to count
+    text = render(summary, 3_000)
+    assert count(text) <= 3_000 and "left out" in text
+    assert max(counted) < len(whole) / 4, (max(counted), len(whole))
