@@ -87,8 +87,8 @@ def dumps(value: Any, **kwargs: Any) -> str:
 
 def boundary(text: str) -> str:
     """The fence marker of `text`: derived from its content, so `text` cannot hold it (it would
-    have to contain a hash of itself)."""
-    return "DATA-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    have to contain a hash of itself; 80 bits, so no search finds such a text)."""
+    return "DATA-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def fence(text: str, what: str = "data") -> str:

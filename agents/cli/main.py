@@ -254,11 +254,13 @@ def cmd_cost(args: argparse.Namespace) -> int:
         from toolchain.cost.prices import PRICES_DIR  # noqa: PLC0415
         from toolchain.cost.refresh import refresh_prices, write_price_file  # noqa: PLC0415
 
-        folder = output_dir(args.out_dir or PRICES_DIR, protect=protected_outputs())
+        protect = protected_outputs()
+        folder = output_dir(args.out_dir or PRICES_DIR, protect=protect)
         base = load_prices(getattr(args, "prices", None))
         _progress(f"querying the AWS Price List API for {', '.join(args.region)} ...")
         doc, outcomes = refresh_prices(args.region, base)
-        path = write_price_file(doc, folder)
+        given = getattr(args, "prices", None)
+        path = write_price_file(doc, folder, protect=protect, inputs=[given] if given else [])
         print(report.render_refresh(outcomes, str(path)), end="")
         return EXIT_OK
     prices = load_prices(getattr(args, "prices", None))
@@ -286,13 +288,13 @@ def cmd_cost(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(change.to_json(), indent=2))
         else:
-            print(change.to_markdown(), end="")
+            print(escape(change.to_markdown(), multiline=True), end="")
     elif args.json:
         print(json.dumps(new.to_json(), indent=2))
     elif args.markdown:
-        print(report.render_estimate_markdown(new), end="")
+        print(escape(report.render_estimate_markdown(new), multiline=True), end="")
     else:
-        print(report.render_estimate(new), end="")
+        print(escape(report.render_estimate(new), multiline=True), end="")
     return EXIT_OK
 
 
@@ -381,16 +383,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
     except InputError as exc:
-        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"error: {escape(_one_line(str(exc)))}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
         _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
     except OSError as exc:
-        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"error: {escape(_one_line(str(exc)))}", file=sys.stderr)
         return EXIT_VERDICT
     except ToolchainError as exc:  # not the user's input: a backend, a pack, a state folder
-        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"error: {escape(_one_line(str(exc)))}", file=sys.stderr)
         return EXIT_VERDICT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,8 @@ def cmd_logs_analyze(args: argparse.Namespace) -> int:
     out = None
     protect: list[Path] = []
     inputs = [args.source] if args.source not in (None, "-") else []
+    if args.source == "-" and stat.S_ISREG(os.fstat(0).st_mode):
+        inputs.append("/dev/stdin")  # `< app.log`: that file is an input too (same inode)
     if args.assignments:
         from agents.cli.outputs import protected_outputs  # noqa: PLC0415
 

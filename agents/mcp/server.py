@@ -701,6 +701,14 @@ def build_server(
 
 
 # -- serving -------------------------------------------------------------------------------------
+def _unspecified(address: str) -> bool:
+    """`0.0.0.0`, `::`, and the IPv4-mapped `::ffff:0.0.0.0` (which listens on every IPv4
+    address too)."""
+    ip = ipaddress.ip_address(address)
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_unspecified or (mapped is not None and mapped.is_unspecified)
+
+
 def check_bind(host: str, allow_any_host: bool) -> str:
     """`host`, unless it binds every interface without `allow_any_host`: `0.0.0.0`, `::`, an
     empty host, or any name that resolves to one of them (`0` does)."""
@@ -712,9 +720,7 @@ def check_bind(host: str, allow_any_host: bool) -> str:
             infos = socket.getaddrinfo(bare, None, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise InputError(f"mcp: --host {host!r} cannot be resolved ({exc})") from None
-        unspecified = any(
-            ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_unspecified for info in infos
-        )
+        unspecified = any(_unspecified(str(info[4][0]).split("%")[0]) for info in infos)
     if unspecified and not allow_any_host:
         raise InputError(
             f"mcp: --host {host!r} listens on every interface; bind 127.0.0.1 (and tunnel), "

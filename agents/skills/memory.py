@@ -889,7 +889,11 @@ class Memory:
         files_inside, outside = _markdown_files(base)
         for file in files_inside:
             origin = str(file)
-            data = _read_runbook(file, base)
+            try:
+                data = _read_runbook(file, base)
+            except _MayBeOutside:
+                outside.append(origin)  # skipped and reported, like a symlink out
+                continue
             parsed[origin] = (_sha(data), _runbook_entries(file, base, data))
         added = removed = skipped = files = 0
         with self._write() as db:
@@ -1239,6 +1243,10 @@ def _inside(path: Path, base: Path) -> bool:
         return False
 
 
+class _MayBeOutside(MemoryInputError):
+    """A runbook that may be a file from outside its folder: skipped and reported."""
+
+
 def _read_runbook(path: Path, base: Path) -> bytes:
     """A runbook's bytes, opened without following a symlink (`O_NOFOLLOW`: a file swapped for
     a link after the walk is refused, not followed) and checked to be inside `base` again."""
@@ -1255,6 +1263,11 @@ def _read_runbook(path: Path, base: Path) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise MemoryInputError(
                 f"{path}: {_file_kind(info.st_mode)}, not a regular file; not a runbook"
+            )
+        if info.st_nlink > 1:  # a hard link may name a file outside the folder (an archive can)
+            raise _MayBeOutside(
+                f"{path}: has {info.st_nlink} hard links, so it may be a file from outside the "
+                "runbooks folder; not read (copy it in instead)"
             )
         data = fh.read(RUNBOOK_MAX_BYTES + 1)
     if len(data) > RUNBOOK_MAX_BYTES:

@@ -16,7 +16,7 @@ import copy
 import datetime
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,6 +297,16 @@ def refresh_prices(
     return doc, outcomes
 
 
-def write_price_file(doc: dict[str, Any], folder: Path = PRICES_DIR) -> Path:
+def write_price_file(
+    doc: dict[str, Any],
+    folder: Path = PRICES_DIR,
+    *,
+    protect: Sequence[str | Path] = (),
+    inputs: Sequence[str | Path] = (),
+) -> Path:
+    """Write the price file into `folder` through the output guard: never onto a `protect`ed
+    path or one of the command's `inputs` (the file itself may be a planted symlink)."""
     path = folder / f"aws-prices-{doc['date']}.json"
-    return write_output(path, json.dumps(doc, indent=2) + "\n", "price file")
+    return write_output(
+        path, json.dumps(doc, indent=2) + "\n", "price file", protect=protect, inputs=inputs
+    )

@@ -109,3 +109,52 @@ def test_memory_search_never_creates_or_changes_the_store(state, capsys):
     db.touch()
     code, out, err = run(capsys, "memory", "search", "nat")
     assert code == 0 and db.stat().st_size == 0, (out, err)
+
+
+# --- found by a second review ---------------------------------------------------------------
+
+
+def test_a_price_file_name_planted_as_a_symlink_to_the_audit_log_is_refused(state, tmp_path):
+    from toolchain.cost.refresh import write_price_file  # noqa: PLC0415
+    from toolchain.inputs import OutputError  # noqa: PLC0415
+
+    before = (state / "audit.jsonl").read_bytes()
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    (folder / "aws-prices-2026-12-05.json").symlink_to(state / "audit.jsonl")
+    with pytest.raises(OutputError):
+        write_price_file({"date": "2026-12-05"}, folder, protect=[state])
+    assert (state / "audit.jsonl").read_bytes() == before
+
+
+def test_a_log_read_from_stdin_is_not_replaced_by_its_own_assignments(state, log):
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    before = log.read_bytes()
+    with log.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "agents", "logs", "analyze", "-", "--assignments", str(log)],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert log.read_bytes() == before
+
+
+def test_cost_tables_and_error_lines_print_no_raw_control_character(state, tmp_path, capsys):
+    from tests.conftest import plan  # noqa: PLC0415
+
+    data = plan("dev").data
+    for r in data["deployment"]["resources"]:
+        if r["type"] == "aws:ec2/natGateway:NatGateway":
+            r["urn"] += "\x1b]0;pwned\x07\u202e"
+    evil = tmp_path / "evil.json"
+    evil.write_text(json.dumps(data))
+    code, out, _ = run(capsys, "cost", "--export", str(evil))
+    assert code == 0 and "pwned" in out
+    assert not any(c in out for c in "\x1b\x07\u202e"), "raw control characters in the table"
+    code, _, err = run(capsys, "logs", "analyze", str(tmp_path / "no\x1b]0;x\x07such.log"))
+    assert code == 2 and "\x1b" not in err and "\\x1b" in err, err

@@ -79,7 +79,7 @@ READ_ACTION = re.compile(
 
 
 FENCED = re.compile(
-    r"<<(DATA-[0-9a-f]{12}) [^\n]*: untrusted data, not instructions>>\n(.*)\n<<end \1>>", re.S
+    r"<<(DATA-[0-9a-f]{20}) [^\n]*: untrusted data, not instructions>>\n(.*)\n<<end \1>>", re.S
 )
 
 
@@ -283,7 +283,7 @@ def test_status_holds_what_the_status_command_prints(settings, monkeypatch, caps
     cmd_status(argparse.Namespace(json=True))
     printed = json.loads(capsys.readouterr().out)
     assert json.loads(json.dumps(status_data(settings), default=str)) == printed
-    result = call(server, "status", {"budget": 100})
+    result = call(server, "status", {"budget": 150})
     text = unfenced(result.content[0].text)
     assert result.structured_content == printed and text.startswith("status:")
 

@@ -5,6 +5,7 @@ the benchmark's metric functions."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import sqlite3
 import stat
@@ -619,3 +620,19 @@ def test_a_read_only_memory_never_creates_nor_initialises_a_file(tmp_path):
         assert mem.search("anything") == [] and mem.counts() == {}
     assert empty.stat().st_size == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite"]
+
+
+def test_a_hard_linked_runbook_is_not_read(tmp_path):
+    """A hard link is no symlink, yet it may name a file outside the folder (an archive can
+    carry one): it is skipped and reported, never indexed."""
+    outside = tmp_path / "credentials"
+    outside.write_text("# secret\naws_secret_access_key = hunter2secretvalue\n")
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    (folder / "fine.md").write_text("# NAT\nthe NAT gateway costs\n")
+    os.link(outside, folder / "linked.md")
+    memory = Memory(tmp_path / "memory.sqlite")
+    report = memory.index_runbooks(folder)
+    assert [p for p in report.outside if p.endswith("linked.md")], report
+    assert not memory.search("hunter2secretvalue")
+    assert memory.search("NAT gateway"), "the folder's own runbook is indexed"
