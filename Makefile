@@ -6,10 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: plan plan-prod test lint typecheck typecheck-full bench image chaos clean
 
+# The pinned requirements go in with uv (a wheel from PyPI, pinned here): about 8 s where pip
+# takes about 65; pip does it when uv cannot (same pins, same index).
+UV := uv==0.13.8
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) $(UV) && $(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt \
+	  || $(PIP) -r requirements-dev.txt
+	$(PIP) --no-deps -e .
 	touch $(STAMP)
 
 ## The offline plan of the dev stack: resources, policy verdicts and cost, no credentials needed.
