@@ -49,7 +49,7 @@ typecheck-full: $(STAMP)
 # The suite on every core (pytest-xdist); `make test PYTEST_WORKERS=0` runs it in one process.
 PYTEST_WORKERS ?= auto
 test: lint typecheck
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/plan.py
