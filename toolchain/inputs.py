@@ -35,6 +35,7 @@ what is wrong; `agents.cli.main.main` turns it into exit 2. The decisions:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import math
@@ -511,11 +512,90 @@ def write_output(
 
     target = output_path(path, what, protect=protect, inputs=inputs)
     try:
-        write_atomic(target, text)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder, seen = _open_folder(target.parent)
     except OSError as exc:
-        why = "the disk is full" if exc.errno == errno.ENOSPC else _oserror(exc)
-        raise OutputError(f"{target}: cannot write the {what} ({why}); nothing written") from exc
+        raise OutputError(
+            f"{target}: cannot write the {what}: its folder changed or cannot be opened "
+            f"({_oserror(exc)}); nothing written"
+        ) from exc
+    try:
+        # The check above read paths; the folder may have been swapped for a link to a
+        # protected one since. What is checked now is the folder actually opened.
+        guarded = {i for i in (_identity(p) for p in (*protect, *inputs)) if i is not None}
+        existing = _identity_at(target.name, folder)
+        if guarded & {*seen, existing} - {None}:
+            raise OutputError(
+                f"{target}: refused as the {what}: its folder changed to a protected one or "
+                "an input while it was being written; nothing written"
+            )
+        try:
+            _write_in(folder, target.name, text)
+        except OSError as exc:
+            why = "the disk is full" if exc.errno == errno.ENOSPC else _oserror(exc)
+            raise OutputError(
+                f"{target}: cannot write the {what} ({why}); nothing written"
+            ) from exc
+    finally:
+        os.close(folder)
     return target
+
+
+def _open_folder(path: Path) -> tuple[int, list[tuple[int, int]]]:
+    """A descriptor of the folder `path` (absolute, resolved), opened one name at a time from
+    `/` without following a symlink (a name swapped for a link since `path` was resolved is
+    refused: ELOOP or ENOTDIR), and the (device, inode) of every folder on the way."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+    fd = os.open("/", flags)
+    seen = [(os.fstat(fd).st_dev, os.fstat(fd).st_ino)]
+    try:
+        for name in path.parts[1:]:
+            nxt = os.open(name, flags | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+            info = os.fstat(fd)
+            seen.append((info.st_dev, info.st_ino))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, seen
+
+
+def _identity_at(name: str, folder: int) -> tuple[int, int] | None:
+    try:
+        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _write_in(folder: int, name: str, text: str) -> None:
+    """`write_atomic` inside an open folder: a new temporary file there (never through a link),
+    written and fsynced, then renamed over `name`; removed on any failure."""
+    try:
+        mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        pass
+    else:
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            raise FileExistsError(errno.EEXIST, "exists and is not a regular file", name)
+    tmp = f".{name}.{os.urandom(6).hex()}.tmp"
+    fd = os.open(
+        tmp,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+        0o600,
+        dir_fd=folder,
+    )
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
 
 
 def replace_output(

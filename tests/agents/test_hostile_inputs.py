@@ -339,11 +339,15 @@ def test_a_full_disk_leaves_the_old_export_whole(tmp_path, capsys, monkeypatch):
 def test_a_read_only_folder_is_one_line(tmp_path, capsys, monkeypatch):
     import toolchain.inputs  # noqa: PLC0415
 
-    def read_only(*_args: Any, **_kwargs: Any) -> Any:
-        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+    real_open = os.open
+
+    def read_only(path: Any, flags: int, *args: Any, **kwargs: Any) -> Any:
+        if flags & os.O_CREAT:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_open(path, flags, *args, **kwargs)
 
     # Tests run as root, whom file modes do not stop; fail the temporary file like a ro mount.
-    monkeypatch.setattr(toolchain.inputs.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(toolchain.inputs.os, "open", read_only)
     out = tmp_path / "out.json"
     from toolchain.inputs import write_output  # noqa: PLC0415
 

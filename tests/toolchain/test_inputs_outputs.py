@@ -79,3 +79,53 @@ def test_an_ordinary_path_is_written_atomically(tmp_path, state):
     out = write_output(tmp_path / "out.txt", "ok\n", protect=[state])
     assert out.read_text() == "ok\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_written_through(tmp_path, monkeypatch):
+    """The race a second review found: the output's folder is checked, then swapped for a link
+    to the state folder before the write. The write opens the folder it checked, name by name,
+    never through a link: it refuses, and the audit log is as it was."""
+    from toolchain import inputs  # noqa: PLC0415
+
+    state = tmp_path / "state"
+    state.mkdir()
+    audit = state / "audit.jsonl"
+    audit.write_text("orig")
+    shared = tmp_path / "shared"
+    (shared / "x").mkdir(parents=True)
+    checked = inputs.output_path
+
+    def racing(path, what="output", **kwargs):
+        target = checked(path, what, **kwargs)  # checked while x is a real folder
+        (shared / "x").rename(shared / "x-real")
+        (shared / "x").symlink_to(state)
+        return target
+
+    monkeypatch.setattr(inputs, "output_path", racing)
+    with pytest.raises(inputs.OutputError, match="folder changed"):
+        inputs.write_output(shared / "x" / "audit.jsonl", "OVERWRITTEN", protect=[state])
+    assert audit.read_text() == "orig"
+    assert sorted(p.name for p in state.iterdir()) == ["audit.jsonl"], "no temporary file left"
+
+
+def test_an_output_beside_a_hard_link_to_a_protected_file_is_refused_when_written(
+    tmp_path, monkeypatch
+):
+    from toolchain import inputs  # noqa: PLC0415
+
+    state = tmp_path / "state"
+    state.mkdir()
+    audit = state / "audit.jsonl"
+    audit.write_text("orig")
+    out = tmp_path / "out.json"
+    checked = inputs.output_path
+
+    def racing(path, what="output", **kwargs):
+        target = checked(path, what, **kwargs)  # a new path when checked
+        os.link(audit, out)  # then a hard link to the audit log appears there
+        return target
+
+    monkeypatch.setattr(inputs, "output_path", racing)
+    with pytest.raises(inputs.OutputError):
+        inputs.write_output(out, "OVERWRITTEN", protect=[state, audit])
+    assert audit.read_text() == "orig"
