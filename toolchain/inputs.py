@@ -43,7 +43,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -511,6 +511,24 @@ def write_output(
     untouched."""
 
     target = output_path(path, what, protect=protect, inputs=inputs)
+    with _checked_folder(target, what, protect, inputs) as folder:
+        try:
+            _write_in(folder, target.name, text)
+        except OSError as exc:
+            why = "the disk is full" if exc.errno == errno.ENOSPC else _oserror(exc)
+            raise OutputError(
+                f"{target}: cannot write the {what} ({why}); nothing written"
+            ) from exc
+    return target
+
+
+@contextlib.contextmanager
+def _checked_folder(
+    target: Path, what: str, protect: Sequence[str | Path], inputs: Sequence[str | Path]
+) -> Iterator[int]:
+    """The open folder of `target` (see `_open_folder`), checked once more: `output_path` read
+    paths, and the folder may have been swapped for a link to a protected one since. What is
+    checked here is the folder actually opened, and the file it would replace."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         folder, seen = _open_folder(target.parent)
@@ -520,8 +538,6 @@ def write_output(
             f"({_oserror(exc)}); nothing written"
         ) from exc
     try:
-        # The check above read paths; the folder may have been swapped for a link to a
-        # protected one since. What is checked now is the folder actually opened.
         guarded = {i for i in (_identity(p) for p in (*protect, *inputs)) if i is not None}
         existing = _identity_at(target.name, folder)
         if guarded & {*seen, existing} - {None}:
@@ -529,16 +545,9 @@ def write_output(
                 f"{target}: refused as the {what}: its folder changed to a protected one or "
                 "an input while it was being written; nothing written"
             )
-        try:
-            _write_in(folder, target.name, text)
-        except OSError as exc:
-            why = "the disk is full" if exc.errno == errno.ENOSPC else _oserror(exc)
-            raise OutputError(
-                f"{target}: cannot write the {what} ({why}); nothing written"
-            ) from exc
+        yield folder
     finally:
         os.close(folder)
-    return target
 
 
 def _open_folder(path: Path) -> tuple[int, list[tuple[int, int]]]:
@@ -611,13 +620,16 @@ def replace_output(
     atomic rename as `write_atomic`, one line on failure, `source` removed either way."""
     try:
         target = output_path(path, what, protect=protect, inputs=inputs)
-        try:
-            os.replace(source, target)
-        except OSError as exc:
-            why = "the disk is full" if exc.errno == errno.ENOSPC else _oserror(exc)
-            raise OutputError(
-                f"{target}: cannot write the {what} ({why}); nothing written"
-            ) from exc
+        with _checked_folder(target, what, protect, inputs) as folder:
+            try:
+                # By name inside the checked folder: a source made in another (swapped) folder
+                # is not there, and nothing is moved.
+                os.replace(Path(source).name, target.name, src_dir_fd=folder, dst_dir_fd=folder)
+            except OSError as exc:
+                why = "the disk is full" if exc.errno == errno.ENOSPC else _oserror(exc)
+                raise OutputError(
+                    f"{target}: cannot write the {what} ({why}); nothing written"
+                ) from exc
         return target
     finally:
         Path(source).unlink(missing_ok=True)

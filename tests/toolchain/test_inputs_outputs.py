@@ -129,3 +129,31 @@ def test_an_output_beside_a_hard_link_to_a_protected_file_is_refused_when_writte
     with pytest.raises(inputs.OutputError):
         inputs.write_output(out, "OVERWRITTEN", protect=[state, audit])
     assert audit.read_text() == "orig"
+
+
+def test_a_finished_output_is_not_moved_into_a_folder_swapped_for_a_link(tmp_path, monkeypatch):
+    """`logs analyze --assignments`: the finished file is moved over the output by name inside
+    the folder that was checked; a folder swapped for a link to the state folder meanwhile is
+    refused and the state is as it was."""
+    from toolchain import inputs  # noqa: PLC0415
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "audit.jsonl").write_text("orig")
+    shared = tmp_path / "shared"
+    (shared / "x").mkdir(parents=True)
+    spill = shared / "x" / ".ids.spill"
+    spill.write_text("1\n2\n")
+    checked = inputs.output_path
+
+    def racing(path, what="output", **kwargs):
+        target = checked(path, what, **kwargs)
+        (shared / "x").rename(shared / "x-real")
+        (shared / "x").symlink_to(state)
+        return target
+
+    monkeypatch.setattr(inputs, "output_path", racing)
+    with pytest.raises(inputs.OutputError, match="folder changed"):
+        inputs.replace_output(spill, shared / "x" / "audit.jsonl", protect=[state])
+    assert (state / "audit.jsonl").read_text() == "orig"
+    assert sorted(p.name for p in state.iterdir()) == ["audit.jsonl"]
