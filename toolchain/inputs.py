@@ -42,7 +42,6 @@ import math
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -579,8 +578,9 @@ def _identity_at(name: str, folder: int) -> tuple[int, int] | None:
 
 
 def _write_in(folder: int, name: str, text: str) -> None:
-    """`write_atomic` inside an open folder: a new temporary file there (never through a link),
-    written and fsynced, then renamed over `name`; removed on any failure."""
+    """The atomic write of `write_atomic` and `write_output`, inside an open folder: a new
+    temporary file there (never through a link), written and fsynced, then renamed over `name`;
+    removed on any failure."""
     try:
         mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
     except FileNotFoundError:
@@ -729,16 +729,11 @@ def write_atomic(path: str | Path, text: str) -> None:
         if not stat.S_ISREG(mode):
             raise FileExistsError(errno.EEXIST, "exists and is not a regular file", str(p))
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    folder = os.open(p.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        _write_in(folder, p.name, text)
+    finally:
+        os.close(folder)
 
 
 def read_yaml(path: Path, what: str, error: type[InputError] = InputError) -> Any:

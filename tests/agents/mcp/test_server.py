@@ -506,7 +506,7 @@ def test_changes_are_atomic_and_serialised(tmp_path, monkeypatch):
     store.create("first")
     before = store.path.read_bytes()
 
-    def fail(*args: Any) -> None:
+    def fail(*args: Any, **kwargs: Any) -> None:
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patch:
