@@ -5,11 +5,12 @@ for each run, so tests see exactly what the offline plan and the policy gate see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 
+from tests.postgres_server import find_binaries, running_server
 from toolchain.export import Resource, StackExport
 from toolchain.plan import read_stack_config, run_plan, run_program, stack_config_file
 
@@ -50,3 +51,13 @@ def prod() -> StackExport:
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def each_stack(request: pytest.FixtureRequest, dev: StackExport, prod: StackExport) -> StackExport:
     return dev if request.param == "dev" else prod
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A throwaway PostgreSQL 15 with verified TLS (tests/postgres_server.py); skipped, with the
+    reason, only where the machine has no PostgreSQL binaries (CI installs them)."""
+    if find_binaries() is None:
+        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) on this machine")
+    with running_server() as server:
+        yield server

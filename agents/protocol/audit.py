@@ -9,16 +9,32 @@ of swallowing it. Readers skip empty lines, fragments that do not parse, and a f
 its newline (a write in flight).
 Events carry `ts` (UTC ISO 8601), `event`, and whatever the caller adds (`stack`, `persona`,
 `operation`, `token`, `outcome`, ...). Secrets never go in: callers pass ids, not values.
+
+Tamper evidence (issue 19): every record also carries its `writer` (AGENTS_AUDIT_WRITER, the
+persona on the cluster; else `cli@<host>`), that writer's `seq` (1, 2, ...) and `prev`, the
+SHA-256 of the exact JSON bytes of the writer's previous record (null for its first). Appends
+are serialized by an exclusive `flock` on `<log>.chain`, which also caches each writer's head
+(seq, hash) and the log's length when it was written. The cache is only a cache: a process killed
+between its line and its cache update leaves a longer log than the cache says, and the next
+append reads the unaccounted tail for later heads; a cache that does not parse is rebuilt from
+the whole log. A log that got shorter than the cache says keeps the cached heads, so the records
+cut off show up as a gap (`agents.protocol.audit_verify`). On a new pod the writer's head comes
+from the sink (`AuditLog.seed`, from the CloudWatch stream of that writer), so one writer's chain
+continues across pods.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import errno
+import fcntl
+import hashlib
 import json
 import os
+import socket
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,35 +48,181 @@ MAX_LINE_BYTES = 64 * 1024
 SPACE_MARGIN = 64 * 1024
 
 
+CHAIN_FIELDS = ("writer", "seq", "prev")
+KEPT_WHEN_TRUNCATED = ("ts", "event", "pid", "stack", "persona", "operation")
+
+
 def now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
+
+
+def default_writer() -> str:
+    """AGENTS_AUDIT_WRITER (the persona, on the cluster), else `cli@<host>`."""
+    return os.environ.get("AGENTS_AUDIT_WRITER", "").strip() or f"cli@{socket.gethostname()}"
+
+
+def record_hash(data: bytes) -> str:
+    """The hash a record is chained by: SHA-256 of its JSON bytes, without the newlines."""
+    return hashlib.sha256(data.strip(b"\n")).hexdigest()
+
+
+def _dumps(record: Mapping[str, Any]) -> bytes:
+    return json.dumps(record, separators=(",", ":"), default=str).encode()
+
+
+@dataclass
+class _Chain:
+    """The cached heads: `end` is the log's length when they were written."""
+
+    end: int = 0
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, raw: bytes) -> _Chain | None:
+        try:
+            data = json.loads(raw)
+            heads = {
+                str(w): (int(h[0]), str(h[1]))
+                for w, h in data["heads"].items()
+                if isinstance(h, list) and len(h) == 2
+            }
+            return cls(int(data["end"]), heads)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None
+
+    def dump(self) -> bytes:
+        return json.dumps({"end": self.end, "heads": self.heads}, separators=(",", ":")).encode()
+
+    def take(self, data: bytes) -> None:
+        """Update the heads from whole records in `data` (a part of the log)."""
+        for raw in data.split(b"\n"):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except (ValueError, RecursionError):
+                continue
+            if not isinstance(record, dict):
+                continue
+            writer, seq = record.get("writer"), record.get("seq")
+            if (
+                isinstance(writer, str)
+                and isinstance(seq, int)
+                and not isinstance(seq, bool)
+                and seq > self.heads.get(writer, (0, ""))[0]
+            ):
+                self.heads[writer] = (seq, record_hash(raw))
 
 
 @dataclass(frozen=True)
 class AuditLog:
     path: Path
+    writer: str | None = None
+
+    @property
+    def writer_name(self) -> str:
+        return self.writer or default_writer()
+
+    @property
+    def chain_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".chain")
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
-        record = {"ts": now_iso(), "event": event, "pid": os.getpid(), **fields}
-        line = "\n" + json.dumps(record, separators=(",", ":"), default=str) + "\n"
-        data = line.encode()
-        if len(data) > MAX_LINE_BYTES:
-            record = {
-                k: v
-                for k, v in record.items()
-                if k in ("ts", "event", "pid", "stack", "persona", "operation")
-            }
-            record["truncated"] = True
-            data = ("\n" + json.dumps(record, separators=(",", ":"), default=str) + "\n").encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # A full disk frees the state folder's reserve and tries again (agents.protocol.reserve):
-        # the
-        # records of an operation already under way must land.
-        _, freed = retry_on_full(self.path.parent, lambda: self._write(data))
-        if freed:
-            note = {"ts": now_iso(), "event": "state.reserve-used", "pid": os.getpid()}
-            self._write(("\n" + json.dumps(note, separators=(",", ":")) + "\n").encode())
+        writer = self.writer_name
+        with self._chain() as chain:
+            seq, prev = chain.heads.get(writer, (0, None))
+            record = {
+                "ts": now_iso(),
+                "event": event,
+                "pid": os.getpid(),
+                **{k: v for k, v in fields.items() if k not in CHAIN_FIELDS},
+                "writer": writer,
+                "seq": seq + 1,
+                "prev": prev,
+            }
+            data = _dumps(record)
+            if len(data) + 2 > MAX_LINE_BYTES:
+                record = {k: v for k, v in record.items() if k in KEPT_WHEN_TRUNCATED}
+                record.update(truncated=True, writer=writer, seq=seq + 1, prev=prev)
+                data = _dumps(record)
+            line = b"\n" + data + b"\n"
+            # A full disk frees the state folder's reserve and tries again
+            # (agents.protocol.reserve): the records of an operation already under way must land.
+            _, freed = retry_on_full(self.path.parent, lambda: self._write(line))
+            chain.heads[writer] = (seq + 1, record_hash(data))
+            if freed:
+                seq, prev = chain.heads[writer]
+                note = _dumps(
+                    {
+                        "ts": now_iso(),
+                        "event": "state.reserve-used",
+                        "pid": os.getpid(),
+                        "writer": writer,
+                        "seq": seq + 1,
+                        "prev": prev,
+                    }
+                )
+                self._write(b"\n" + note + b"\n")
+                chain.heads[writer] = (seq + 1, record_hash(note))
         return record
+
+    def seed(self, writer: str, seq: int, digest: str) -> bool:
+        """Continue `writer`'s chain from (seq, digest), its last record elsewhere (the sink),
+        unless this log already has a later head for it. True when the head was taken."""
+        with self._chain() as chain:
+            if chain.heads.get(writer, (0, ""))[0] >= seq:
+                return False
+            chain.heads[writer] = (seq, digest)
+            return True
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        """Each writer's (seq, hash) as the chain cache has them (after reading the tail);
+        read only: nothing is created or written."""
+        try:
+            with self._chain(read_only=True) as chain:
+                return dict(chain.heads)
+        except FileNotFoundError:
+            chain = _Chain()
+            with contextlib.suppress(FileNotFoundError), self.path.open("rb") as fh:
+                chain.take(fh.read())
+            return dict(chain.heads)
+
+    @contextlib.contextmanager
+    def _chain(self, *, read_only: bool = False) -> Iterator[_Chain]:
+        """The heads, under the exclusive lock every append takes; written back after."""
+        if read_only:
+            fd = os.open(self.chain_path, os.O_RDONLY | os.O_CLOEXEC)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.chain_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH if read_only else fcntl.LOCK_EX)
+            raw = os.pread(fd, 1 << 22, 0)
+            chain = _Chain.parse(raw) if raw else _Chain()
+            if chain is None:  # damaged cache: the log is the truth
+                chain = _Chain()
+            try:
+                size = os.stat(self.path).st_size
+            except FileNotFoundError:
+                size = 0
+            if size > chain.end:
+                with self.path.open("rb") as fh:
+                    fh.seek(chain.end)
+                    chain.take(fh.read(size - chain.end))
+            chain.end = size
+            yield chain
+            if read_only:
+                return
+            with contextlib.suppress(FileNotFoundError):
+                chain.end = os.stat(self.path).st_size
+            # Best effort: a cache that is not written is rebuilt from the log's tail next time.
+            with contextlib.suppress(OSError):
+                data = chain.dump()
+                os.pwrite(fd, data, 0)
+                os.ftruncate(fd, len(data))
+        finally:
+            os.close(fd)
 
     def _write(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -80,26 +242,8 @@ class AuditLog:
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every whole record, oldest first; a torn last line (no newline) is skipped."""
-        try:
-            fh = self.path.open("rb")
-        except FileNotFoundError:
-            return
-        with fh:
-            for raw in fh:
-                if not raw.endswith(b"\n") or not raw.strip():
-                    continue
-                try:
-                    record = json.loads(raw)
-                except (ValueError, RecursionError):  # a fragment, or a line nested absurdly deep
-                    continue
-                # Every record is an object with a string timestamp and event; anything else is
-                # debris (or forged by hand) and is not read as a record.
-                if (
-                    isinstance(record, dict)
-                    and isinstance(record.get("ts"), str)
-                    and isinstance(record.get("event"), str)
-                ):
-                    yield record
+        for _offset, _raw, record in self.raw_records():
+            yield record
 
     def query(
         self,
@@ -117,3 +261,38 @@ class AuditLog:
             and (since is None or r.get("ts", "") >= since)
         ]
         return found[-limit:] if limit else found
+
+    def raw_records(self, start: int = 0) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
+        """(offset after the line, its bytes without newlines, the record) for every whole
+        record from byte `start` on."""
+        try:
+            fh = self.path.open("rb")
+        except FileNotFoundError:
+            return
+        with fh:
+            fh.seek(start)
+            offset = start
+            for raw in fh:
+                offset += len(raw)
+                record = parse_record(raw)
+                if record is not None:
+                    yield offset, raw.strip(b"\n"), record
+
+
+def parse_record(raw: bytes) -> dict[str, Any] | None:
+    """A whole line's record, or None for debris: a torn line (no newline), a fragment, a line
+    nested absurdly deep, or JSON that is not an object with a string `ts` and `event` (forged
+    by hand)."""
+    if not raw.endswith(b"\n") or not raw.strip():
+        return None
+    try:
+        record = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if (
+        isinstance(record, dict)
+        and isinstance(record.get("ts"), str)
+        and isinstance(record.get("event"), str)
+    ):
+        return record
+    return None

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents import InputError
@@ -169,6 +169,65 @@ class AgentSettings(BaseSettings):
         "once its last pass started or finished more than 3 pauses plus this ago. Default: the "
         "lock wait plus an hour, the longest operation (an `up` that creates the cluster).",
     )
+    records_backend: Literal["local", "postgres"] = Field(
+        default="local",
+        description="Where findings and memory live: `local` (SQLite files in the state folder, "
+        "one machine) or `postgres` (the stack's PostgreSQL, shared by every persona and pod).",
+    )
+    pg_host: str | None = Field(default=None, description="PostgreSQL host (the RDS endpoint).")
+    pg_port: int = Field(default=5432, ge=1, le=65535)
+    pg_database: str = Field(default="agents", min_length=1, max_length=63)
+    pg_user: str | None = Field(
+        default=None,
+        max_length=63,
+        description="The login role: one per persona (with IAM auth, its IAM role may connect as "
+        "this user only).",
+    )
+    pg_auth: Literal["iam", "password"] = Field(
+        default="iam",
+        description="`iam`: a 15-minute RDS IAM token per connection; `password`: "
+        "AGENTS_PG_PASSWORD (one machine and tests only; never in a pod spec).",
+    )
+    pg_password: SecretStr | None = Field(default=None, description="Only with pg_auth=password.")
+    pg_sslmode: Literal["verify-full", "verify-ca"] = Field(
+        default="verify-full", description="TLS is always on and always verified."
+    )
+    pg_sslrootcert: Path = Field(
+        default=Path("/etc/ssl/certs/rds-global-bundle.pem"),
+        description="The CA bundle the server certificate must chain to (the image ships RDS's).",
+    )
+    pg_region: str | None = Field(
+        default=None, description="Region for IAM tokens; default: dynamodb_region."
+    )
+    pg_connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    audit_sink: Literal["file", "cloudwatch"] = Field(
+        default="file",
+        description="`cloudwatch`: every audit record also goes to `audit_log_group` (the local "
+        "log is the spool, drained first on restart).",
+    )
+    audit_log_group: str | None = Field(
+        default=None, description="e.g. /baseline/prod/agents/audit (the stack declares it)."
+    )
+    audit_region: str | None = Field(default=None, description="Default: dynamodb_region.")
+    audit_endpoint_url: str | None = Field(
+        default=None, description="Only for a local CloudWatch Logs (tests use moto)."
+    )
+    audit_writer: str | None = Field(
+        default=None,
+        max_length=200,
+        description="This writer's name in the audit chain (and its log stream); default: the "
+        "persona of `run`, else `cli@<hostname>`. One writer, one chain, across pods.",
+    )
+    audit_max_lag_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=7 * 86_400,
+        description="Mutating operations are refused while an audit record older than this has "
+        "not reached the sink (no change whose record cannot be kept).",
+    )
+    audit_batch_s: float = Field(
+        default=2.0, gt=0, le=300, description="How often the spool is drained to the sink."
+    )
     telemetry_flush_s: float = Field(
         default=5.0,
         ge=0,
@@ -214,6 +273,22 @@ class AgentSettings(BaseSettings):
                 "signing key must be shared too: set AGENTS_APPROVAL_KEY_SECRET to a Secrets "
                 "Manager secret (`python -m agents init-approval-key` creates it)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _records_backends_named(self) -> AgentSettings:
+        if self.records_backend == "postgres" and not (self.pg_host and self.pg_user):
+            raise ValueError(
+                "AGENTS_RECORDS_BACKEND=postgres needs AGENTS_PG_HOST and AGENTS_PG_USER"
+            )
+        if (
+            self.pg_auth == "password"
+            and self.records_backend == "postgres"
+            and not (self.pg_password and self.pg_password.get_secret_value())
+        ):
+            raise ValueError("AGENTS_PG_AUTH=password needs AGENTS_PG_PASSWORD")
+        if self.audit_sink == "cloudwatch" and not (self.audit_log_group or "").strip():
+            raise ValueError("AGENTS_AUDIT_SINK=cloudwatch needs AGENTS_AUDIT_LOG_GROUP")
         return self
 
     @property

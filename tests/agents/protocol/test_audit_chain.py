@@ -1,0 +1,185 @@
+"""Tamper evidence: each writer's records carry seq and the previous record's hash; `verify`
+finds gaps, edits, reordering and truncation, and nothing else."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+from agents.protocol.audit import AuditLog
+from agents.protocol.audit_verify import verify
+
+
+def _lines(path: Path) -> list[bytes]:
+    return [line for line in path.read_bytes().split(b"\n") if line.strip()]
+
+
+def _check(log: AuditLog, lines: list[bytes] | None = None):
+    return verify(
+        lines if lines is not None else _lines(log.path), source="file", heads=log.heads()
+    )
+
+
+def test_records_carry_their_writer_sequence_and_previous_hash(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="release-engineer")
+    first = log.append("request", stack="dev")
+    second = log.append("outcome", stack="dev", seq=99, prev="forged", writer="x")
+    assert (first["writer"], first["seq"], first["prev"]) == ("release-engineer", 1, None)
+    # A caller cannot set the chain fields.
+    assert (second["writer"], second["seq"]) == ("release-engineer", 2)
+    assert second["prev"] is not None and len(second["prev"]) == 64
+    report = _check(log)
+    assert report.ok and report.writers["release-engineer"].records == 2
+
+
+def test_an_unbroken_log_verifies_and_each_writer_has_its_own_chain(tmp_path):
+    path = tmp_path / "a.jsonl"
+    a, b = AuditLog(path, writer="a"), AuditLog(path, writer="b")
+    for i in range(10):
+        (a if i % 3 else b).append("step", i=i)
+    report = _check(a)
+    assert report.ok, report.problems
+    assert {w: r.last for w, r in report.writers.items()} == {"a": 6, "b": 4}
+
+
+def test_a_deleted_record_is_a_gap(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    for i in range(5):
+        log.append("step", i=i)
+    lines = _lines(log.path)
+    del lines[2]
+    kinds = [p["kind"] for p in _check(log, lines).problems]
+    assert kinds == ["gap"]
+
+
+def test_an_edited_record_breaks_the_next_hash(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    for i in range(4):
+        log.append("decision", approved=False, i=i)
+    lines = _lines(log.path)
+    lines[1] = lines[1].replace(b'"approved":false', b'"approved":true')
+    report = _check(log, lines)
+    assert [p["kind"] for p in report.problems] == ["edited"]
+    assert "record 2 does not hash" in report.problems[0]["detail"]
+
+
+def test_an_edit_of_the_last_record_is_caught_by_the_writers_head(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    for i in range(3):
+        log.append("decision", i=i)
+    lines = _lines(log.path)
+    lines[-1] = lines[-1].replace(b'"i":2', b'"i":7')
+    assert [p["kind"] for p in _check(log, lines).problems] == ["edited"]
+
+
+def test_swapped_records_are_reordered(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    for i in range(4):
+        log.append("step", i=i)
+    lines = _lines(log.path)
+    lines[1], lines[2] = lines[2], lines[1]
+    assert {p["kind"] for p in _check(log, lines).problems} == {"reordered"}
+
+
+def test_a_cut_off_tail_is_truncation(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    for i in range(6):
+        log.append("step", i=i)
+    lines = _lines(log.path)
+    log.path.write_bytes(b"\n" + b"\n".join(lines[:4]) + b"\n")
+    report = _check(log)
+    assert [p["kind"] for p in report.problems] == ["truncated"]
+    assert "2 record(s) cut off" in report.problems[0]["detail"]
+    # The next record continues from the true head, so the cut stays visible as a gap too.
+    log.append("step", i=6)
+    assert [p["kind"] for p in _check(log).problems] == ["gap"]
+
+
+def test_a_record_delivered_twice_is_one_record(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    for i in range(3):
+        log.append("step", i=i)
+    lines = _lines(log.path)
+    report = _check(log, lines[:2] + lines[1:])
+    assert report.ok and report.writers["w"].duplicates == 1
+
+
+def test_records_before_chaining_are_a_legacy_prefix_and_unchained_ones_later_are_not(tmp_path):
+    path = tmp_path / "a.jsonl"
+    legacy = json.dumps({"ts": "2026-01-01T00:00:00+00:00", "event": "old"}).encode()
+    path.write_bytes(b"\n" + legacy + b"\n")
+    log = AuditLog(path, writer="w")
+    log.append("new")
+    assert _check(log).ok and _check(log).legacy == 1
+    with path.open("ab") as fh:
+        fh.write(b"\n" + legacy + b"\n")
+    log.append("new")
+    assert [p["kind"] for p in _check(log).problems] == ["unchained"]
+
+
+def test_a_writer_that_starts_over_is_reported(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    log.append("one")
+    log.append("two")
+    log.chain_path.unlink()
+    (tmp_path / "b.jsonl").write_bytes(b"")
+    other = AuditLog(tmp_path / "b.jsonl", writer="w")  # a new pod that could not seed
+    other.append("three")
+    lines = _lines(log.path) + _lines(other.path)
+    kinds = [p["kind"] for p in verify(lines, source="cloudwatch").problems]
+    assert "edited" in kinds  # two different records numbered 1
+
+
+def test_a_seeded_head_continues_the_chain_in_a_new_log(tmp_path):
+    old = AuditLog(tmp_path / "pod1" / "audit.jsonl", writer="w")
+    for i in range(3):
+        old.append("step", i=i)
+    seq, digest = old.heads()["w"]
+    new = AuditLog(tmp_path / "pod2" / "audit.jsonl", writer="w")
+    assert new.seed("w", seq, digest)
+    assert not new.seed("w", 1, "x")  # never backwards
+    new.append("step", i=3)
+    lines = _lines(old.path) + _lines(new.path)
+    report = verify(lines, source="cloudwatch")
+    assert report.ok and report.writers["w"].last == 4
+
+
+def test_a_damaged_chain_cache_is_rebuilt_from_the_log(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    log.append("one")
+    log.append("two")
+    log.chain_path.write_bytes(b"\x00garbage{")
+    log.append("three")
+    assert _check(log).ok and log.heads()["w"][0] == 3
+
+
+def test_a_writer_killed_before_its_cache_update_is_recovered_from_the_tail(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    log.append("one")
+    stale = log.chain_path.read_bytes()
+    log.append("two")
+    log.chain_path.write_bytes(stale)  # as if the process died after its line
+    log.append("three")
+    report = _check(log)
+    assert report.ok and report.writers["w"].last == 3
+
+
+def _hammer(path: str, writer: str, n: int) -> None:
+    log = AuditLog(Path(path), writer=writer)
+    for i in range(n):
+        log.append("spam", i=i)
+
+
+def test_many_processes_as_one_writer_keep_one_unbroken_chain(tmp_path):
+    path = tmp_path / "a.jsonl"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_hammer, args=(str(path), "w", 100)) for _ in range(4)]
+    procs += [ctx.Process(target=_hammer, args=(str(path), "other", 50))]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    report = _check(AuditLog(path, writer="w"))
+    assert report.ok, report.problems[:3]
+    assert report.writers["w"].last == 400 and report.writers["other"].last == 50

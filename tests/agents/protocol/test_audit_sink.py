@@ -1,0 +1,206 @@
+"""The audit log off the node: the local log is the spool, CloudWatch Logs (moto) the sink.
+Nothing is dropped silently, and mutating work is refused while records wait too long."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
+from moto import mock_aws
+
+from agents.protocol import audit_sink
+from agents.protocol.audit import AuditLog
+from agents.protocol.audit_sink import CloudWatchSink, lag, refusal
+from agents.protocol.audit_verify import verify
+from agents.protocol.settings import AgentSettings
+
+GROUP = "/baseline/dev/agents/audit"
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        client = boto3.client("logs", region_name=REGION)
+        client.create_log_group(logGroupName=GROUP)
+        yield client
+
+
+def settings_for(folder, writer="release-engineer", **extra) -> AgentSettings:
+    return AgentSettings(
+        state_dir=folder,
+        audit_sink="cloudwatch",
+        audit_log_group=GROUP,
+        audit_writer=writer,
+        **extra,
+    )
+
+
+def pod(tmp_path, name, client, writer="release-engineer"):
+    settings = settings_for(tmp_path / name, writer)
+    log = AuditLog(settings.audit_log, writer)
+    return settings, log, CloudWatchSink(settings, client=client, audit=log)
+
+
+def test_every_record_reaches_the_writers_stream_and_verifies_there(tmp_path, aws):
+    settings, log, sink = pod(tmp_path, "pod", aws)
+    for i in range(25):
+        log.append("step", stack="dev", i=i)
+    report = sink.drain()
+    assert report.error is None and report.remaining == 0 and report.delivered == 25
+    streams = [
+        s["logStreamName"] for s in aws.describe_log_streams(logGroupName=GROUP)["logStreams"]
+    ]
+    assert streams == ["release-engineer"]
+    checked = verify(sink.read_back(), source="cloudwatch")
+    assert checked.ok and checked.writers["release-engineer"].last == 25
+    assert lag(settings).seconds == 0 and refusal(settings) is None
+
+
+def test_an_unreachable_sink_keeps_every_record_and_refuses_mutations_past_the_limit(tmp_path, aws):
+    settings, log, _ = pod(tmp_path, "pod", aws)
+    down = boto3.client(
+        "logs",
+        region_name=REGION,
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=0.2),
+    )
+    sink = CloudWatchSink(settings, client=down, audit=log)
+    log.append("request", stack="dev")
+    failed = sink.drain()
+    assert failed.error and "CloudWatch Logs" in failed.error and failed.remaining > 0
+    cursor = json.loads((settings.state_dir / "audit-sink.json").read_text())
+    assert cursor["lastError"] == failed.error and cursor["offset"] == 0
+    assert refusal(settings) is None  # young: still within the limit
+    later = time.time() + settings.audit_max_lag_s + 1
+    reason = refusal(settings, now=later)
+    assert reason and "have not reached" in reason and GROUP in reason
+    # The sink comes back: everything goes, nothing was lost.
+    log.append("outcome", stack="dev")
+    back = CloudWatchSink(settings, client=aws, audit=log).drain()
+    assert back.error is None and back.remaining == 0
+    assert refusal(settings, now=later) is None
+    events = [json.loads(m)["event"] for m in CloudWatchSink(settings, client=aws).read_back()]
+    assert events[:2] == ["request", "outcome"]
+
+
+def test_a_damaged_cursor_is_refused_recorded_and_delivery_starts_again(tmp_path, aws):
+    settings, log, sink = pod(tmp_path, "pod", aws)
+    for i in range(3):
+        log.append("step", i=i)
+    sink.drain()
+    (settings.state_dir / "audit-sink.json").write_bytes(b"{\x00 not json")
+    assert "damaged" in (refusal(settings) or "")
+    report = sink.drain()
+    assert report.error is None
+    assert [r["event"] for r in log.query({"event": "audit.sink.cursor-damaged"})]
+    checked = verify(sink.read_back(), source="cloudwatch")
+    assert checked.ok and checked.writers["release-engineer"].duplicates == 3
+    assert refusal(settings) is None
+
+
+def test_a_cursor_of_another_log_is_not_trusted(tmp_path, aws):
+    settings, log, sink = pod(tmp_path, "pod", aws)
+    log.append("one")
+    sink.drain()
+    settings.audit_log.write_bytes(b"")  # the log was replaced
+    AuditLog(settings.audit_log, "x").append("new-log")
+    assert "past the end" in (refusal(settings) or "") or "another" in (refusal(settings) or "")
+
+
+def test_debris_in_the_spool_is_skipped_with_a_record(tmp_path, aws):
+    settings, log, sink = pod(tmp_path, "pod", aws)
+    log.append("one")
+    with settings.audit_log.open("ab") as fh:
+        fh.write(b'\n{"ts": "2026-12-05T00:00:00", "ev')  # a killed writer's fragment
+    log.append("two")
+    report = sink.drain()
+    assert report.debris == 1
+    debris = log.query({"event": "audit.sink.debris"})
+    assert debris and debris[0]["bytes"] > 0
+    sink.drain()  # the debris record itself goes too
+    events = [json.loads(m)["event"] for m in sink.read_back()]
+    assert events == ["one", "two", "audit.sink.debris"]
+
+
+def test_a_record_over_the_sinks_limit_goes_as_a_stub_that_keeps_the_chain(
+    tmp_path, aws, monkeypatch
+):
+    monkeypatch.setattr(audit_sink, "MAX_EVENT_BYTES", 400)
+    _, log, sink = pod(tmp_path, "pod", aws)
+    log.append("small")
+    log.append("big", detail="x" * 1000)
+    log.append("small-again")
+    report = sink.drain()
+    assert report.oversize == 1
+    assert log.query({"event": "audit.sink.oversize"})[0]["record_seq"] == 2
+    sink.drain()
+    checked = verify(sink.read_back(), source="cloudwatch")
+    assert checked.ok, checked.problems
+    assert checked.writers["release-engineer"].oversize == 1
+
+
+def test_a_new_pod_continues_the_writers_chain_from_the_sink(tmp_path, aws):
+    _, log1, sink1 = pod(tmp_path, "pod1", aws)
+    for i in range(4):
+        log1.append("step", i=i)
+    sink1.drain()
+    _, log2, sink2 = pod(tmp_path, "pod2", aws)  # a new state folder: emptyDir after a rollout
+    assert sink2.seed()
+    for i in range(3):
+        log2.append("step", i=4 + i)
+    sink2.drain()
+    checked = verify(sink2.read_back(), source="cloudwatch")
+    assert checked.ok, checked.problems
+    assert checked.writers["release-engineer"].last == 7
+
+
+def test_a_pod_that_cannot_seed_says_so_and_verify_sees_the_restart(tmp_path, aws):
+    _, log1, sink1 = pod(tmp_path, "pod1", aws)
+    log1.append("one")
+    sink1.drain()
+    _, log2, sink2 = pod(tmp_path, "pod2", aws)
+    log2.append("unseeded")  # never seeded: a second record numbered 1
+    sink2.drain()
+    kinds = {p["kind"] for p in verify(sink2.read_back(), source="cloudwatch").problems}
+    assert kinds == {"edited"}
+
+
+def test_a_batch_accepted_in_part_is_sent_again_whole_and_verifies(tmp_path, aws):
+    settings, _, _ = pod(tmp_path, "pod", aws)
+    a, b = AuditLog(settings.audit_log, "a"), AuditLog(settings.audit_log, "b")
+    for i in range(4):
+        (a if i % 2 else b).append("step", i=i)
+
+    class Flaky:
+        def __init__(self):
+            self.calls = 0
+
+        def __getattr__(self, name):
+            return getattr(aws, name)
+
+        def put_log_events(self, **kw):
+            self.calls += 1
+            if self.calls == 2:
+                raise EndpointConnectionError(endpoint_url="http://sink")
+            return aws.put_log_events(**kw)
+
+    sink = CloudWatchSink(settings, client=Flaky(), audit=a)
+    assert sink.drain().error
+    assert sink.drain().error is None
+    checked = verify(sink.read_back(), source="cloudwatch")
+    assert checked.ok and sum(w.duplicates for w in checked.writers.values()) == 2
+
+
+def test_the_file_sink_never_refuses(tmp_path):
+    settings = AgentSettings(state_dir=tmp_path)
+    AuditLog(settings.audit_log).append("x")
+    assert refusal(settings, now=time.time() + 10**6) is None
