@@ -182,7 +182,7 @@ class PostgresServer:
         """A new, empty database for one test."""
         name = "t_" + uuid.uuid4().hex[:12]
         with psycopg.connect(**self.conninfo(), autocommit=True) as conn:  # type: ignore[arg-type]
-            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+            conn.execute(f'CREATE DATABASE "{name}"')
         return name
 
 

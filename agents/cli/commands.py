@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,9 @@ def _run_agent(
     from agents.runtime.gateway import AutomationGateway  # noqa: PLC0415
     from agents.runtime.runner import Agent, run_loop  # noqa: PLC0415
 
+    # One writer, one chain: the persona's, unless AGENTS_AUDIT_WRITER names another (a pod sets
+    # it to the persona too, so the chain continues across pods).
+    os.environ.setdefault("AGENTS_AUDIT_WRITER", settings.audit_writer or who.name)
     audit = AuditLog(settings.audit_log)
     gateway = AutomationGateway(settings, audit, audit_fields={"persona": who.name})
     agent = Agent(
@@ -97,6 +101,11 @@ def _run_agent(
         audit=audit,
         cost_delta=_cost_delta(settings, gateway),
     )
+    drainer = None
+    if settings.audit_sink == "cloudwatch":
+        from agents.protocol.audit_sink import CloudWatchSink, Drainer  # noqa: PLC0415
+
+        drainer = Drainer(CloudWatchSink(settings, audit=audit)).start()
     server: HealthServer | None = None
     heartbeat: LoopHealth | None = None
     if not args.once and settings.health_port is not None:
@@ -131,6 +140,15 @@ def _run_agent(
     finally:
         if server is not None:
             server.stop()
+        if drainer is not None:
+            left = drainer.stop()
+            if left.remaining:
+                print(
+                    f"audit sink: {left.remaining} byte(s) of records still spooled in "
+                    f"{settings.audit_log} ({left.error or 'not yet sent'}); they go first at the "
+                    "next start",
+                    file=sys.stderr,
+                )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -200,9 +218,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     from agents.runtime.status import status_data  # noqa: PLC0415
 
     status = status_data(_settings())
-    code = EXIT_VERDICT if status["damaged"] else EXIT_OK
+    sink = status.pop("auditSink")
+    code = EXIT_VERDICT if status["damaged"] or sink.get("refusing") else EXIT_OK
     if args.json:
-        print(_json(status, indent=2))
+        print(_json({**status, "auditSink": sink}, indent=2))
         return code
     for title, rows in status.items():
         print(f"{title}: {len(rows) or 'none'}")
@@ -215,6 +234,17 @@ def cmd_status(args: argparse.Namespace) -> int:
                     maxcolwidths=70,
                 )
             )
+    line = f"audit sink: {sink['sink']}"
+    if sink["sink"] == "cloudwatch":
+        line += (
+            f" {untrusted.escape(str(sink['group']))}, {sink['delivered']} delivered, "
+            f"{sink['lag']['pendingBytes']} bytes waiting ({sink['lag']['seconds']} s)"
+        )
+        if sink.get("lastError"):
+            line += f"; last error: {untrusted.escape(str(sink['lastError']))}"
+        if sink.get("refusing"):
+            line += f"; REFUSING mutating operations: {untrusted.escape(sink['refusing'])}"
+    print(line)
     return code
 
 
@@ -321,7 +351,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
         print(_json([f.to_json() for f in found], indent=2))
         return EXIT_OK
     if not found:
-        print("no findings" + (" yet (no routine has recorded any)" if not path.exists() else ""))
+        print("no findings" + (" yet (no routine has recorded any)" if store is None else ""))
         return EXIT_OK
     rows = [
         [
@@ -432,3 +462,6 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     )
     audit.add_argument("--json", action="store_true", help="JSON lines")
     audit.set_defaults(func=cmd_audit)
+    from agents.cli.records import add_audit_commands  # noqa: PLC0415
+
+    add_audit_commands(audit)

@@ -34,6 +34,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -509,3 +510,56 @@ class CloudWatchSink:
                     token = following
         except (ClientError, BotoCoreError) as exc:
             raise SinkError(f"CloudWatch Logs {self.group}: {_one_line(exc)}") from None
+
+
+class Drainer:
+    """The agent's side of the sink while it runs: at start the writer's chain is continued from
+    its stream (`seed`, before this process writes anything) and the spool left by an earlier
+    process is drained first; then a daemon thread drains every `audit_batch_s`; at stop, one
+    last drain. Failures are kept in the cursor (and so in `status` and `/readyz`); the gateway
+    refuses mutating work once records wait past `audit_max_lag_s`."""
+
+    def __init__(self, sink: CloudWatchSink, *, seed_attempts: int = 5, pause_s: float = 1.0):
+        self.sink = sink
+        self.seed_attempts = seed_attempts
+        self.pause_s = pause_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.seeded: bool | None = None
+        self.seed_error: str | None = None
+
+    def start(self) -> Drainer:
+        for attempt in range(self.seed_attempts):
+            try:
+                self.seeded = self.sink.seed()
+                self.seed_error = None
+                break
+            except SinkError as exc:
+                self.seed_error = str(exc)
+                if attempt + 1 < self.seed_attempts:
+                    self._stop.wait(self.pause_s * (attempt + 1))
+        if self.seed_error is not None:
+            # Said on the record: this writer's chain starts again here unless the local log
+            # already had its head (verify will show the restart).
+            self.sink.audit.append("audit.sink.seed-failed", error=self.seed_error)
+        self.sink.drain()
+        self._thread = threading.Thread(target=self._loop, name="audit-sink", daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.sink.settings.audit_batch_s):
+            with contextlib.suppress(Exception):  # kept in the cursor; the loop must go on
+                self.sink.drain()
+
+    def stop(self, *, timeout_s: float = 10.0) -> DrainReport:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        return self.sink.drain()
+
+    def __enter__(self) -> Drainer:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

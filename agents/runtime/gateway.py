@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from agents import AgentsError
+from agents.protocol import audit_sink
 from agents.protocol.audit import AuditLog
 from agents.protocol.settings import AgentSettings
 from agents.protocol.supervision import SUPERVISOR, Interrupted, Supervisor
@@ -72,6 +73,9 @@ MIN_CLI_VERSION = "3.105.0"  # `pulumi refresh --preview-only`, which drift_chec
 TAIL_LINES = 40
 MESSAGE_CHARS = 500
 REDACTED = "[redacted by the agents' gateway]"
+# Operations that change the stack (its resources or its state): refused while the audit sink is
+# behind (agents.protocol.audit_sink.refusal).
+MUTATING = frozenset({"up", "refresh", "destroy", "import"})
 
 # Ops that change nothing (the engine's `HasChanges` ignores them too); `refresh` is a refresh
 # step before its result (same, update or delete) is known.
@@ -255,6 +259,13 @@ class StackBusy(GatewayError):
     """Another update holds the stack (Pulumi Cloud's 409, or a self-managed backend's lock)."""
 
     outcome = "busy"
+
+
+class AuditBehind(GatewayError):
+    """The audit sink is behind past `audit_max_lag_s` (or its state cannot be told): no change
+    whose record cannot be kept (agents.protocol.audit_sink)."""
+
+    outcome = "refused-audit-behind"
 
 
 class PlanChanged(GatewayError):
@@ -738,6 +749,8 @@ class AutomationGateway:
             run.log("start", **detail)
             try:
                 self.supervisor.check()
+                if operation in MUTATING:
+                    self._check_audit_sink(stack, operation)
                 self._check_targets(stack, targets)
                 value = call(self._stack(stack), collector)
                 collector.raise_deferred()
@@ -756,6 +769,14 @@ class AutomationGateway:
             run.log("done", outcome="ok", seconds=run.seconds)
             span.set(outcome="ok")
             return value
+
+    def _check_audit_sink(self, stack: str, operation: str) -> None:
+        """Fail closed: no change whose record cannot be kept (agents.protocol.audit_sink)."""
+        behind = audit_sink.refusal(self.settings)
+        if behind is not None:
+            raise AuditBehind(
+                f"stack '{stack}': {operation} refused: {behind}", stack=stack, operation=operation
+            )
 
     def _translate(
         self,

@@ -162,6 +162,7 @@ class Readiness:
                 "status": "ready" if problem is None else "not-ready",
                 "stateDir": str(self.settings.state_dir),
                 "lockBackend": self.settings.lock_backend,
+                "auditSink": self.settings.audit_sink,
             }
             if problem is not None:
                 body["reason"] = _one_line(problem)
@@ -169,6 +170,7 @@ class Readiness:
             return problem is None, body
 
     def _problem(self) -> str | None:
+        from agents.protocol.audit_sink import refusal  # noqa: PLC0415
         from agents.protocol.backends import open_backend  # noqa: PLC0415
         from agents.protocol.state_files import StateDirError, probe_state_dir  # noqa: PLC0415
 
@@ -183,7 +185,8 @@ class Readiness:
             self._locks.holder(self.stack)
         except Exception as exc:  # noqa: BLE001 - any failure to answer is "not ready", said once
             return f"{backend} does not answer for stack {self.stack}: {exc}"
-        return None
+        # Records that cannot reach the sink: mutating work is refused, and so is readiness.
+        return refusal(self.settings)
 
 
 class _Server(ThreadingHTTPServer):

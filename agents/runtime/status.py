@@ -81,4 +81,26 @@ def status_data(settings: AgentSettings) -> dict[str, Any]:
         }
         for r in pending(store.all())
     ]
+    status["auditSink"] = audit_sink_state(settings)
     return status
+
+
+def audit_sink_state(settings: AgentSettings) -> dict[str, Any]:
+    """Where the audit records go and how far behind the sink is; `refusing` says why mutating
+    operations are refused now (None when they are not)."""
+    from agents.protocol.audit_sink import lag, read_cursor, refusal  # noqa: PLC0415
+
+    state: dict[str, Any] = {"sink": settings.audit_sink, "log": str(settings.audit_log)}
+    if settings.audit_sink != "cloudwatch":
+        return state
+    cursor, problem = read_cursor(settings.state_dir, settings.audit_log)
+    state.update(
+        group=settings.audit_log_group,
+        lag=lag(settings).to_json(),
+        delivered=cursor.delivered,
+        lastSuccess=cursor.last_success,
+        lastError=cursor.last_error if problem is None else problem,
+        maxLagS=settings.audit_max_lag_s,
+        refusing=refusal(settings),
+    )
+    return state

@@ -18,6 +18,7 @@ from agents import AgentsError
 from agents.protocol.audit import AuditLog
 from agents.protocol.settings import AgentSettings
 from agents.runtime.gateway import (
+    AuditBehind,
     ROOT,
     AutomationGateway,
     CliUnavailable,
@@ -710,3 +711,29 @@ def test_history_lists_the_last_updates_without_secrets(gateway, cli):
         ]
     ], "config secrets are never asked for (--show-secrets)"
     assert "oncall@example.com" not in str(last)
+
+
+def test_a_mutation_is_refused_while_audit_records_wait_past_the_limit(cli, tmp_path):
+    """Fail closed: no change whose record cannot be kept. The sink has not taken a record for
+    longer than `audit_max_lag_s`: up and refresh are refused before the CLI runs, and say why;
+    a preview still runs."""
+    settings = AgentSettings(
+        state_dir=tmp_path / "state",
+        pulumi_command=FAKE,
+        audit_sink="cloudwatch",
+        audit_log_group="/baseline/dev/agents/audit",
+        audit_max_lag_s=60,
+    )
+    audit = AuditLog(settings.audit_log, "release-engineer")
+    old = {"ts": "2026-01-01T00:00:00+00:00", "event": "request", "writer": "x", "seq": 1}
+    settings.audit_log.parent.mkdir(parents=True)
+    settings.audit_log.write_text("\n" + json.dumps(old) + "\n")  # never delivered
+    gateway = AutomationGateway(settings, audit, audit_fields={"persona": "release-engineer"})
+    for operation in (lambda: gateway.up("dev"), lambda: gateway.refresh("dev")):
+        with pytest.raises(AuditBehind, match="have not reached /baseline/dev/agents/audit"):
+            operation()
+    assert not [c for c in cli.operations() if "up" in c or "refresh" in c]
+    done = [r for r in audit.records() if r.get("outcome") == "refused-audit-behind"]
+    assert len(done) == 2
+    gateway.preview("dev")  # reading is not refused
+    assert [c for c in cli.operations() if "preview" in c]

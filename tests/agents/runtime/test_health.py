@@ -111,8 +111,29 @@ def test_ready_when_the_state_folder_takes_a_write_and_the_locks_answer(tmp_path
     settings = AgentSettings(state_dir=tmp_path / "state")
     ready, body = Readiness(settings, "dev").check()
     assert ready, body
-    assert body == {"status": "ready", "stateDir": str(tmp_path / "state"), "lockBackend": "file"}
+    assert body == {
+        "status": "ready",
+        "stateDir": str(tmp_path / "state"),
+        "lockBackend": "file",
+        "auditSink": "file",
+    }
     assert not [p.name for p in (tmp_path / "state").glob(".probe-*")], "the probe is deleted"
+
+
+def test_not_ready_while_audit_records_wait_past_the_limit(tmp_path):
+    """The sink has not taken the oldest record for longer than the limit: not ready, and why."""
+    settings = AgentSettings(
+        state_dir=tmp_path / "state",
+        audit_sink="cloudwatch",
+        audit_log_group="/baseline/dev/agents/audit",
+        audit_max_lag_s=60,
+    )
+    settings.state_dir.mkdir()
+    old = {"ts": "2026-01-01T00:00:00+00:00", "event": "request", "writer": "w", "seq": 1}
+    settings.audit_log.write_text("\n" + json.dumps(old) + "\n")
+    ready, body = Readiness(settings, "dev").check()
+    assert not ready and body["auditSink"] == "cloudwatch"
+    assert "have not reached /baseline/dev/agents/audit" in body["reason"]
 
 
 def test_not_ready_when_the_state_folder_cannot_take_a_write(tmp_path):

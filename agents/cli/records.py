@@ -1,0 +1,117 @@
+"""`python -m agents audit verify|drain` and `python -m agents records migrate`: the records that
+outlive the pod (issue 19; agents.protocol.audit_sink, agents.protocol.postgres)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from agents import InputError
+from agents.protocol.audit import AuditLog
+from agents.protocol.settings import AgentSettings, load_settings
+from toolchain.untrusted import escape
+
+EXIT_OK, EXIT_VERDICT = 0, 1
+
+
+def _sink(settings: AgentSettings) -> Any:
+    from agents.protocol.audit_sink import CloudWatchSink  # noqa: PLC0415
+
+    if not settings.audit_log_group:
+        raise InputError(
+            "the audit log group is not set: AGENTS_AUDIT_LOG_GROUP (e.g. "
+            "/baseline/dev/agents/audit)"
+        )
+    return CloudWatchSink(settings)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Every writer's chain, from the local log or from the CloudWatch group; exit 1 when any
+    record is missing, edited, out of order or cut off."""
+    from tabulate import tabulate  # noqa: PLC0415
+
+    from agents.protocol.audit_verify import verify  # noqa: PLC0415
+
+    settings = load_settings()
+    log = AuditLog(settings.audit_log)
+    if args.source == "cloudwatch":
+        report = verify(
+            _sink(settings).read_back(), source=f"cloudwatch:{settings.audit_log_group}"
+        )
+    else:
+        if not settings.audit_log.exists():
+            raise InputError(f"no audit log at {settings.audit_log}")
+        report = verify(
+            (raw for _offset, raw, _record in log.raw_records()),
+            source=f"file:{settings.audit_log}",
+            heads=log.heads(),
+        )
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return EXIT_OK if report.ok else EXIT_VERDICT
+    rows = [
+        [
+            escape(w.writer),
+            w.records,
+            f"{w.first}..{w.last}" if w.records else "",
+            w.duplicates,
+            w.oversize,
+            len(w.problems),
+        ]
+        for w in sorted(report.writers.values(), key=lambda w: w.writer)
+    ]
+    print(
+        tabulate(
+            rows,
+            headers=["writer", "records", "seq", "duplicates", "oversize", "problems"],
+            tablefmt="github",
+        )
+    )
+    for problem in report.problems:
+        print(f"{problem['kind']}: {escape(problem['writer'])}: {escape(problem['detail'])}")
+    extra = []
+    if report.legacy:
+        extra.append(f"{report.legacy} record(s) from before chaining")
+    if report.unreadable:
+        extra.append(f"{report.unreadable} unreadable line(s)")
+    verdict = "unbroken" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"{report.source}: {verdict}" + (f" ({'; '.join(extra)})" if extra else ""))
+    return EXIT_OK if report.ok else EXIT_VERDICT
+
+
+def cmd_audit_drain(args: argparse.Namespace) -> int:
+    """Send what the local log holds that the sink has not taken; exit 1 when some is left."""
+    settings = load_settings()
+    report = _sink(settings).drain()
+    data = {
+        "delivered": report.delivered,
+        "batches": report.batches,
+        "debris": report.debris,
+        "oversize": report.oversize,
+        "remainingBytes": report.remaining,
+        "error": report.error,
+    }
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(
+            f"delivered {report.delivered} record(s) in {report.batches} batch(es) to "
+            f"{settings.audit_log_group}; {report.remaining} byte(s) left"
+            + (f"; error: {escape(report.error)}" if report.error else "")
+        )
+    return EXIT_OK if report.error is None and report.remaining == 0 else EXIT_VERDICT
+
+
+def add_audit_commands(audit: argparse.ArgumentParser) -> None:
+    sub = audit.add_subparsers(dest="audit_command", metavar="{verify,drain}")
+    verify = sub.add_parser(
+        "verify",
+        help="check every writer's chain: gaps, edits, reordering, truncation (exit 1 if any)",
+    )
+    verify.add_argument("--source", choices=("file", "cloudwatch"), default="file")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(func=cmd_audit_verify)
+    drain = sub.add_parser("drain", help="send the spooled audit records to CloudWatch Logs now")
+    drain.add_argument("--json", action="store_true")
+    drain.set_defaults(func=cmd_audit_drain)
