@@ -71,11 +71,13 @@ image:
 	docker buildx build --platform $(PLATFORMS) -t $(IMAGE):$(TAG) $(PUSH) .
 
 ## The agents under chaos: personas at once as processes, faults injected, invariants checked.
-## CHAOS_S=240 by default (.ci/run runs it briefly); BACKEND=dynamodb adds lock-backend outages.
+## CHAOS_S=240 by default (.ci/run runs it briefly); BACKEND=dynamodb adds lock-backend outages;
+## RECORDS=team puts findings and memory on PostgreSQL and the audit log on CloudWatch Logs.
 CHAOS_S ?= 240
 BACKEND ?= file
+RECORDS ?= local
 chaos: $(STAMP)
-	$(PY) -m tests.chaos.run --duration $(CHAOS_S) --backend $(BACKEND)
+	$(PY) -m tests.chaos.run --duration $(CHAOS_S) --backend $(BACKEND) --records $(RECORDS)
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache

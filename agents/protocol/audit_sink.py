@@ -91,10 +91,12 @@ class DrainReport:
     error: str | None = None
 
 
-def _head_hash(path: Path) -> str:
+def _head_hash(path: Path, upto: int) -> str:
+    """The hash of the log's first bytes (at most HEAD_BYTES, and never past `upto`, the
+    delivered offset: bytes after it may still grow), which ties a cursor to its log."""
     try:
         with path.open("rb") as fh:
-            return hashlib.sha256(fh.read(HEAD_BYTES)).hexdigest()
+            return hashlib.sha256(fh.read(min(HEAD_BYTES, upto))).hexdigest()
     except FileNotFoundError:
         return hashlib.sha256(b"").hexdigest()
 
@@ -135,7 +137,7 @@ def read_cursor(state_dir: Path, log: Path) -> tuple[Cursor, str | None]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Cursor(head=_head_hash(log)), None
+        return Cursor(head=_head_hash(log, 0)), None
     except OSError as exc:
         return Cursor(), f"{path}: cannot be read ({exc.strerror or exc})"
     try:
@@ -158,7 +160,7 @@ def read_cursor(state_dir: Path, log: Path) -> tuple[Cursor, str | None]:
         size = 0
     if cursor.offset > size:
         return Cursor(), f"{path}: points past the end of {log.name} (the log was cut or replaced)"
-    if cursor.offset and cursor.head != _head_hash(log):
+    if cursor.offset and cursor.head != _head_hash(log, cursor.offset):
         return Cursor(), f"{path}: belongs to another {log.name} (its first bytes differ)"
     return cursor, None
 
@@ -302,7 +304,7 @@ class CloudWatchSink:
         cursor, problem = read_cursor(self.settings.state_dir, self.log)
         if problem is not None:
             self.audit.append("audit.sink.cursor-damaged", reason=problem, resend_from=0)
-            cursor = Cursor(head=_head_hash(self.log))
+            cursor = Cursor(head=_head_hash(self.log, 0))
             self._save(cursor)
         delivered = batches = debris = oversize = chunks = 0
         error: str | None = None
@@ -349,7 +351,7 @@ class CloudWatchSink:
                 )
             delivered += sum(len(m) for m in events.values())
             cursor.offset = end
-            cursor.head = _head_hash(self.log)
+            cursor.head = _head_hash(self.log, end)
             cursor.delivered += sum(len(m) for m in events.values())
             cursor.last_success = cursor.last_attempt
             cursor.last_error = None

@@ -2,7 +2,8 @@
 shared state, while the run injects faults; then the invariants are checked from what the agents
 recorded.
 
-    python -m tests.chaos.run [--duration 240] [--backend file|dynamodb] [--seed N] [--json]
+    python -m tests.chaos.run [--duration 240] [--backend file|dynamodb] [--records local|team]
+                              [--seed N] [--json]
 
 What runs: for `--duration` seconds, up to `--agents` concurrent `python -m agents run PERSONA
 --stack S --once` processes (release-engineer on dev and prod, reliability-engineer,
@@ -28,6 +29,11 @@ What must hold (`check`):
   - no `up` on a protected stack without an approval consumed for it first;
   - no torn audit line: every line of the audit log is whole JSON;
   - every stack's lease is free in the end (after the lease TTL).
+With `--records team` all seven personas run at once, findings and memory live on a throwaway
+PostgreSQL and the audit log goes to CloudWatch Logs on a second moto server; the faults and
+invariants that adds are in tests/chaos/records.py (PostgreSQL paused 20 s or restarted mid-
+transaction, the sink unreachable; no lost or duplicated finding, no audit record lost, no
+mutating operation while the spool is older than the limit).
 Exit 0 when all held, 1 otherwise; the report lists what was injected and what held.
 """
 
@@ -43,6 +49,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -62,6 +69,17 @@ JOBS = [
     ("security-auditor", "dev"),
     ("data-steward", "prod"),
 ]
+# --records team: every persona at once.
+TEAM_JOBS = [
+    ("master-architect", "prod"),
+    ("release-engineer", "dev"),
+    ("release-engineer", "prod"),
+    ("cost-optimizer", "dev"),
+    ("security-auditor", "dev"),
+    ("reliability-engineer", "prod"),
+    ("data-steward", "prod"),
+    ("observability-engineer", "dev"),
+]
 
 
 @dataclass
@@ -69,6 +87,7 @@ class Report:
     seed: int
     backend: str
     duration_s: float
+    records: str = "local"
     runs: int = 0
     injected: Counter[str] = field(default_factory=Counter)
     not_injected: list[str] = field(default_factory=list)
@@ -83,6 +102,7 @@ class Report:
         return {
             "seed": self.seed,
             "backend": self.backend,
+            "records": self.records,
             "durationS": round(self.duration_s, 1),
             "runs": self.runs,
             "injected": dict(self.injected),
@@ -204,8 +224,10 @@ class Chaos:
         self.rng = random.Random(args.seed)
         self.workdir = workdir
         self.state = workdir / "state"
-        self.report = Report(args.seed, args.backend, args.duration)
+        self.report = Report(args.seed, args.backend, args.duration, args.records)
         self.running: list[tuple[subprocess.Popen[bytes], str]] = []
+        self.team: Any = None  # tests.chaos.records.TeamRecords with --records team
+        self.faults: list[threading.Thread] = []
         self.server: Any = None
         self.env: dict[str, str] = {}
         self.disk = False
@@ -241,6 +263,8 @@ class Chaos:
             )
         else:
             env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1"  # AWS checks: refused at once
+        if self.team is not None:
+            env.update(self.team.env)
         return env
 
     def agents(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -259,6 +283,11 @@ class Chaos:
             from agents.protocol.locks.localdb import LocalDynamoDB  # noqa: PLC0415
 
             self.server = LocalDynamoDB().__enter__()
+        if self.args.records == "team":
+            from tests.chaos.records import team_records  # noqa: PLC0415
+
+            self._team_context = team_records(self.workdir)
+            self.team = self._team_context.__enter__()
         self.env = self.base_env()
         if self.server is not None:
             done = self.agents("init-lock-table")
@@ -269,7 +298,7 @@ class Chaos:
             raise SystemExit(f"chaos: init-approval-key failed: {done.stderr.strip()}")
 
     def start_agent(self) -> None:
-        persona, stack = self.rng.choice(JOBS)
+        persona, stack = self.rng.choice(TEAM_JOBS if self.team is not None else JOBS)
         env = dict(self.env)
         roll = self.rng.random()
         if roll < 0.15:
@@ -331,6 +360,33 @@ class Chaos:
             filler.unlink(missing_ok=True)
         elif roll < 0.60:
             self.human()
+        elif roll < 0.66 and self.team is not None:
+            self.team_fault()
+
+    def team_fault(self) -> None:
+        """One of the team records' faults, in the background (agents keep starting meanwhile);
+        at most one at a time."""
+        from tests.chaos import records  # noqa: PLC0415
+
+        if any(t.is_alive() for t in self.faults):
+            return
+        roll = self.rng.random()
+        if roll < 0.35:
+            name, action = (
+                "postgres paused 20 s",
+                lambda: self.team.pause_postgres(records.PG_PAUSE_S),
+            )
+        elif roll < 0.55:
+            name, action = "postgres restarted mid-transaction", self.team.restart_postgres
+        else:
+            name, action = (
+                "audit sink unreachable",
+                lambda: self.team.pause_sink(records.SINK_PAUSE_S),
+            )
+        self.report.injected[name] += 1
+        thread = threading.Thread(target=action, name=name, daemon=True)
+        thread.start()
+        self.faults.append(thread)
 
     def human(self) -> None:
         done = self.agents("status", "--json", timeout=60)
@@ -365,6 +421,8 @@ class Chaos:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+        for thread in self.faults:
+            thread.join()
         self.reap()
 
     def check(self) -> None:
@@ -377,6 +435,44 @@ class Chaos:
         self.report.checks["tokens increase"] = check_tokens(records)
         self.report.checks["no up without a valid approval"] = check_approvals(records)
         self.report.checks["every lease eventually free"] = self.leases_free()
+        if self.team is not None:
+            self.check_team(records)
+
+    def check_team(self, records: list[dict[str, Any]]) -> None:
+        from agents.protocol.audit import AuditLog  # noqa: PLC0415
+        from agents.protocol.audit_sink import CloudWatchSink  # noqa: PLC0415
+        from agents.protocol.audit_verify import verify  # noqa: PLC0415
+        from agents.protocol.settings import AgentSettings  # noqa: PLC0415
+        from tests.chaos import records as team  # noqa: PLC0415
+
+        checks = self.report.checks
+        checks["no finding opened twice"] = team.check_findings_audit(records)
+        try:
+            rows = team.findings_rows(self.team)
+        except Exception as exc:  # noqa: BLE001 - reported as a broken invariant
+            rows, checks["no lost or duplicated finding"] = [], [f"store unreadable: {exc}"]
+        else:
+            checks["no lost or duplicated finding"] = team.check_findings_store(records, rows)
+        code, said = team.drain_and_read_back(self.env, ROOT)
+        settings = AgentSettings(
+            state_dir=self.state,
+            audit_sink="cloudwatch",
+            audit_log_group=team.GROUP,
+            audit_endpoint_url=self.team.env["AGENTS_AUDIT_ENDPOINT_URL"],
+        )
+        sink = list(CloudWatchSink(settings).read_back())
+        local = [raw for _o, raw, _r in AuditLog(self.state / "audit.jsonl").raw_records()]
+        lost = team.check_sink_has_everything(local, sink)
+        if code:
+            lost.append(f"audit drain after the run: exit {code}: {said[:200]}")
+        checks["no audit record lost (spool drained after)"] = lost
+        checks["every writer's chain verifies in the sink"] = [
+            f"{p['kind']}: {p['writer']}: {p['detail']}"
+            for p in verify(sink, source="cloudwatch").problems
+        ]
+        checks["no mutation while the spool is older than the limit"] = (
+            team.check_no_mutation_while_behind(records, self.team.outages, team.MAX_LAG_S)
+        )
 
     def leases_free(self) -> list[str]:
         deadline = time.monotonic() + LEASE_TTL_S + 10
@@ -396,6 +492,8 @@ class Chaos:
         return held
 
     def close(self) -> None:
+        if self.team is not None:
+            self._team_context.__exit__(None, None, None)
         if self.server is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.server.pid, signal.SIGCONT)
@@ -428,9 +526,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=240.0, help="seconds of chaos")
     parser.add_argument("--agents", type=int, default=4, help="agents at once")
     parser.add_argument("--backend", choices=["file", "dynamodb"], default="file")
+    parser.add_argument(
+        "--records",
+        choices=["local", "team"],
+        default="local",
+        help="team: findings and memory on PostgreSQL, the audit log to CloudWatch Logs",
+    )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.records == "team" and args.agents == 4:
+        args.agents = 7  # seven personas at once
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1 << 30)
     with (

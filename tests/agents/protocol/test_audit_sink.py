@@ -204,3 +204,13 @@ def test_the_file_sink_never_refuses(tmp_path):
     settings = AgentSettings(state_dir=tmp_path)
     AuditLog(settings.audit_log).append("x")
     assert refusal(settings, now=time.time() + 10**6) is None
+
+
+def test_a_log_that_grows_after_a_drain_keeps_its_cursor(tmp_path, aws):
+    settings, log, sink = pod(tmp_path, "pod", aws)
+    log.append("one")
+    sink.drain()
+    for i in range(50):  # past the first 4 KiB the cursor's head hash covers
+        log.append("more", i=i)
+    assert refusal(settings) is None and lag(settings).problem is None
+    assert sink.drain().delivered == 50

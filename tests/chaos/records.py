@@ -1,0 +1,230 @@
+"""The chaos run's team records (`--records team`): findings and memory on a throwaway
+PostgreSQL (verified TLS), the audit log sent to CloudWatch Logs on a second local moto server,
+and the faults and invariants that come with them.
+
+Faults: the PostgreSQL server paused (SIGSTOP of every server process) for `PG_PAUSE_S` and
+resumed, or restarted at once (`pg_ctl restart -m immediate`, every transaction in flight lost);
+the log sink paused for `SINK_PAUSE_S` (its requests hang: unreachable without refusing).
+
+Invariants:
+  - no lost finding: every `finding.opened` on the audit log is in the store, under its id;
+  - no duplicated finding: at most one open finding per identity in the store, and no identity
+    opened twice on the audit log without a close between;
+  - no audit record lost: after the sink is back and the spool drained, every chained record of
+    the local log is in the sink (same writer, seq and bytes), and every writer's chain in the sink
+    verifies (no gap, edit, reordering);
+  - no mutating operation while the spool is older than the limit: no `up`/`refresh` starts
+    between a sink outage's start plus the limit plus a margin and its end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+GROUP = "/baseline/chaos/agents/audit"
+MAX_LAG_S = 8.0
+PG_PAUSE_S = 20.0
+SINK_PAUSE_S = 15.0
+MARGIN_S = 6.0  # records written just after an outage starts, and one drain interval
+
+
+@dataclass
+class TeamRecords:
+    """The servers and the environment that points the agents at them."""
+
+    pg: Any
+    sink: Any
+    env: dict[str, str] = field(default_factory=dict)
+    outages: list[tuple[float, float]] = field(default_factory=list)  # sink, wall clock
+
+    def pause_postgres(self, seconds: float) -> None:
+        self.pg.pause()
+        try:
+            time.sleep(seconds)
+        finally:
+            self.pg.resume()
+
+    def restart_postgres(self) -> None:
+        self.pg.stop("immediate")
+        self.pg.start()
+
+    def pause_sink(self, seconds: float) -> None:
+        os.kill(self.sink.pid, signal.SIGSTOP)
+        start = time.time()
+        try:
+            time.sleep(seconds)
+        finally:
+            os.kill(self.sink.pid, signal.SIGCONT)
+            self.outages.append((start, time.time()))
+
+
+@contextlib.contextmanager
+def team_records(workdir: Path) -> Iterator[TeamRecords]:
+    """Start PostgreSQL and a CloudWatch Logs server; the agents' environment to use them."""
+    import boto3  # noqa: PLC0415
+    import psycopg  # noqa: PLC0415
+
+    from agents.protocol.locks.localdb import LocalDynamoDB  # noqa: PLC0415
+    from tests.postgres_server import PASSWORD, SUPERUSER, running_server  # noqa: PLC0415
+
+    with running_server() as pg, LocalDynamoDB() as sink:
+        with psycopg.connect(**pg.conninfo(), autocommit=True) as conn:  # type: ignore[arg-type]
+            conn.execute("CREATE DATABASE agents")
+        boto3.client(
+            "logs",
+            region_name="us-east-1",
+            endpoint_url=sink.endpoint_url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_log_group(logGroupName=GROUP)
+        env = {
+            "AGENTS_RECORDS_BACKEND": "postgres",
+            "AGENTS_PG_HOST": "127.0.0.1",
+            "AGENTS_PG_PORT": str(pg.port),
+            "AGENTS_PG_DATABASE": "agents",
+            "AGENTS_PG_USER": SUPERUSER,
+            "AGENTS_PG_AUTH": "password",
+            "AGENTS_PG_PASSWORD": PASSWORD,
+            "AGENTS_PG_SSLROOTCERT": str(pg.ca),
+            "AGENTS_PG_CONNECT_TIMEOUT_S": "5",
+            "AGENTS_AUDIT_SINK": "cloudwatch",
+            "AGENTS_AUDIT_LOG_GROUP": GROUP,
+            "AGENTS_AUDIT_ENDPOINT_URL": sink.endpoint_url,
+            "AGENTS_AUDIT_MAX_LAG_S": str(MAX_LAG_S),
+            "AGENTS_AUDIT_BATCH_S": "1",
+        }
+        yield TeamRecords(pg, sink, env)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(sink.pid, signal.SIGCONT)
+        with contextlib.suppress(Exception):
+            pg.resume()
+
+
+# -- the invariants (pure functions where they can be; tested in test_invariants.py) -------------
+def check_findings_audit(records: list[dict[str, Any]]) -> list[str]:
+    """No identity opened twice on the audit log without a close between."""
+    problems = []
+    open_ids: dict[tuple[str, str, str, str], Any] = {}
+    closed_ids: set[Any] = set()
+    for r in records:
+        if r["event"] == "finding.closed":
+            closed_ids.add(r.get("id"))
+    for r in records:
+        identity = (
+            str(r.get("persona")),
+            str(r.get("stack")),
+            str(r.get("kind")),
+            str(r.get("resource")),
+        )
+        if r["event"] == "finding.opened":
+            before = open_ids.get(identity)
+            if before is not None and before not in closed_ids:
+                problems.append(
+                    f"{'/'.join(identity)} opened as {r.get('id')} while {before} was open"
+                )
+            open_ids[identity] = r.get("id")
+    return problems
+
+
+def check_findings_store(records: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[str]:
+    """Every finding the audit log says was opened is in the store; one open row per identity."""
+    problems = []
+    ids = {row["id"] for row in rows}
+    for r in records:
+        if r["event"] == "finding.opened" and r.get("id") not in ids:
+            problems.append(f"finding {r.get('id')} ({r.get('kind')}) is on the log, not stored")
+    seen: dict[tuple[str, ...], int] = {}
+    for row in rows:
+        if row["status"] != "open":
+            continue
+        identity = (row["persona"], row["stack"], row["kind"], row["resource"])
+        if identity in seen:
+            problems.append(f"{'/'.join(identity)} is open twice ({seen[identity]}, {row['id']})")
+        seen[identity] = row["id"]
+    return problems
+
+
+def check_sink_has_everything(local: list[bytes], sink: list[bytes]) -> list[str]:
+    """Every chained local record is in the sink with the same bytes."""
+    delivered = set(sink)
+    missing = []
+    for raw in local:
+        with contextlib.suppress(ValueError):
+            record = json.loads(raw)
+            if isinstance(record, dict) and "seq" in record and raw not in delivered:
+                missing.append(f"{record.get('writer')} #{record.get('seq')} ({record['event']})")
+    return (
+        [f"{len(missing)} record(s) never reached the sink: {', '.join(missing[:5])}"]
+        if (missing)
+        else []
+    )
+
+
+def _wall(ts: str) -> float:
+    parsed = datetime.datetime.fromisoformat(ts)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed.timestamp()
+
+
+def check_no_mutation_while_behind(
+    records: list[dict[str, Any]], outages: list[tuple[float, float]], limit_s: float
+) -> list[str]:
+    """No up/refresh started once a sink outage had lasted past the limit (plus a margin)."""
+    problems = []
+    for r in records:
+        if r["event"] != "operation.started" or r.get("operation") not in ("up", "refresh"):
+            continue
+        at = _wall(r["ts"])
+        for start, end in outages:
+            if start + limit_s + MARGIN_S < at < end:
+                problems.append(
+                    f"{r.get('operation')} on {r.get('stack')} started {at - start:.0f} s into a "
+                    f"sink outage (limit {limit_s:.0f} s)"
+                )
+    return problems
+
+
+def findings_rows(team: TeamRecords) -> list[dict[str, Any]]:
+    import psycopg  # noqa: PLC0415
+    from psycopg.rows import dict_row  # noqa: PLC0415
+
+    with psycopg.connect(**team.pg.conninfo("agents"), row_factory=dict_row) as conn:  # type: ignore[arg-type]
+        tables = {
+            r["tablename"]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+        table = next((t for t in ("findings", "agent_findings") if t in tables), None)
+        if table is None:
+            return []
+        return list(
+            conn.execute(
+                f"SELECT id, status, persona, stack, kind, resource FROM {table}"  # type: ignore[arg-type]
+            )
+        )
+
+
+def drain_and_read_back(env: dict[str, str], root: Path) -> tuple[int, str]:
+    """`python -m agents audit drain` with the sink back: its exit code and output."""
+    import sys  # noqa: PLC0415
+
+    done = subprocess.run(
+        [sys.executable, "-m", "agents", "audit", "drain"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return done.returncode, (done.stdout + done.stderr).strip()
