@@ -10,7 +10,7 @@
 # Official Images' record docker-library/repo-info (repos/python/remote/3.11-slim-bookworm.md)
 # lists it; it could not be pulled from where this file was written. To refresh it, run
 #   docker buildx imagetools inspect python:3.11-slim-bookworm
-# and put the index digest ("Digest:" at the top, not a platform's) in all three FROM lines.
+# and put the index digest ("Digest:" at the top, not a platform's) in all four FROM lines.
 #
 # Pulumi CLI: pinned with the SHA-256 of each architecture's tarball. The values below are those a
 # nixpkgs tree's pulumi-bin package records for 3.267.0 (converted from Nix base32); they could not
@@ -19,6 +19,15 @@
 # sums from
 #   https://get.pulumi.com/releases/sdk/pulumi-<version>-checksums.txt
 # and pass them as build args (or edit the defaults).
+#
+# RDS CA bundle: the agents verify their PostgreSQL server's certificate against it
+# (AGENTS_PG_SSLROOTCERT=/etc/ssl/certs/rds-global-bundle.pem). It is fetched from RDS's trust
+# store and pinned by its SHA-256 like the CLI; a wrong sum fails the build. The default is the sum
+# a third party recorded for the bundle downloaded on 2026-09-25 (165,408 bytes, 108
+# certificates); it could not be fetched from where this was written, so compare it before the
+# first build. AWS adds CAs to the bundle from time to time; to take a new one, run
+#   curl -sS https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem | sha256sum
+# and pass the sum as RDS_CA_BUNDLE_SHA256 (or edit the default).
 
 FROM python:3.11-slim-bookworm@sha256:0bee7276f83efd4a1ee05bbbf4281d95ed28e079220a9457f25a93e3f1e3c31b AS builder
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -56,6 +65,19 @@ RUN case "${TARGETARCH}" in \
  && rm /tmp/pulumi.tar.gz \
  && PULUMI_SKIP_UPDATE_CHECK=true PULUMI_HOME=/tmp/pulumi-home /opt/pulumi/bin/pulumi version
 
+FROM python:3.11-slim-bookworm@sha256:0bee7276f83efd4a1ee05bbbf4281d95ed28e079220a9457f25a93e3f1e3c31b AS rds-ca
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+ARG RDS_CA_BUNDLE_SHA256=e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3
+# Python fetches (the slim image has no curl); nothing is kept unless the checksum matches and the
+# file holds certificates only (no private key).
+RUN python -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \
+      "${RDS_CA_BUNDLE_URL}" /tmp/rds-global-bundle.pem \
+ && echo "${RDS_CA_BUNDLE_SHA256}  /tmp/rds-global-bundle.pem" | sha256sum --check --strict - \
+ && grep -q -- "-----BEGIN CERTIFICATE-----" /tmp/rds-global-bundle.pem \
+ && ! grep -q -- "PRIVATE KEY" /tmp/rds-global-bundle.pem \
+ && install -D -m 0644 /tmp/rds-global-bundle.pem /opt/rds-ca/rds-global-bundle.pem
+
 FROM python:3.11-slim-bookworm@sha256:0bee7276f83efd4a1ee05bbbf4281d95ed28e079220a9457f25a93e3f1e3c31b
 LABEL org.opencontainers.image.title="baseline-agents" \
       org.opencontainers.image.description="The baseline platform's ops agents (python -m agents) with the Pulumi CLI"
@@ -77,6 +99,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     AGENTS_STATE_DIR=/var/lib/baseline-agents \
     AGENTS_HEALTH_HOST=0.0.0.0
 COPY --from=pulumi /opt/pulumi /opt/pulumi
+COPY --from=rds-ca /opt/rds-ca/rds-global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 COPY --from=builder /app/.venv /app/.venv
 WORKDIR /app
 COPY pyproject.toml Pulumi.yaml Pulumi.*.yaml __main__.py ./

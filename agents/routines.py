@@ -3,9 +3,10 @@ it leaves behind.
 
 Every pass goes through the runner's protocol for what touches a stack (`Agent.perform`: scope,
 cooldown, breaker, lease, audit), then turns what it saw into `Finding`s. The pass's findings go
-to the findings store (`FindingStore.observe`: a finding seen again is updated, one no longer seen
-is closed, only for the kinds this pass checked), each new or closed finding to the audit log
-(`finding.opened` / `finding.closed`), and each new one to memory (so `search-memory` finds it).
+to the findings store the settings choose (`open_findings`; `observe`: a finding seen again is
+updated, one no longer seen is closed, only for the kinds this pass checked), each new or closed
+finding to the audit log (`finding.opened` / `finding.closed`), and each new one to memory (so
+`search-memory` finds it).
 
 A check that cannot be made (access denied, a service that does not answer) is a finding of its
 own, `<check>.unchecked` (high): fail closed, never "all good". Its kinds are then not counted as
@@ -46,6 +47,7 @@ from agents import AgentsError, ToolchainError
 from agents.protocol.findings import Finding, FindingStore, PassResult
 
 if TYPE_CHECKING:
+    from agents.protocol.findings import FindingRecords
     from agents.runtime.runner import Agent, Outcome
     from toolchain.export import StackExport
 
@@ -157,9 +159,8 @@ class Routines:
     ) -> None:
         self.agent = agent
         self.persona = agent.persona.name
-        state = agent.settings.state_dir
-        self.findings_path = findings or state / "findings.sqlite"
-        self.memory_path = memory or state / "memory.sqlite"
+        self.findings_path = findings  # None: the store the settings choose (open_findings)
+        self.memory_path = memory  # None: the store the settings choose (open_memory)
         self.restore_drill = restore_drill
         self.interval_s = interval_s
         self._aws = aws
@@ -180,9 +181,9 @@ class Routines:
         handler(self, work, approval)
         if not work.checked and not work.findings:
             return work.outcomes
-        with FindingStore(self.findings_path) as store:
+        with self.findings_store() as store:
             result = store.observe(self.persona, stack, work.checked, work.findings)
-        self._record(result)
+        self._record(result, store.source)
         open_now = len(result.opened) + len(result.updated)
         work.outcomes.append(
             Outcome(
@@ -199,7 +200,15 @@ class Routines:
         )
         return work.outcomes
 
-    def _record(self, result: PassResult) -> None:
+    def findings_store(self) -> FindingRecords:
+        """The SQLite file given as `findings` (tests), else the store the settings choose."""
+        if self.findings_path is not None:
+            return FindingStore(self.findings_path)
+        from agents.protocol.backends import open_findings  # noqa: PLC0415
+
+        return open_findings(self.agent.settings)
+
+    def _record(self, result: PassResult, source: str) -> None:
         audit = self.agent.audit
         for f in result.opened:
             audit.append(
@@ -223,15 +232,18 @@ class Routines:
             )
         if not result.opened:
             return
-        from agents.skills.memory import Memory  # noqa: PLC0415
+        from agents.skills.memory_postgres import open_memory  # noqa: PLC0415
 
         # Memory is a convenience for search; losing it must not lose the pass.
-        with contextlib.suppress(AgentsError), Memory(self.memory_path) as memory:
+        with (
+            contextlib.suppress(AgentsError),
+            open_memory(self.agent.settings, path=self.memory_path) as memory,
+        ):
             for f in result.opened:
                 memory.add(
                     "finding",
                     f"{f.finding.summary}. {f.finding.proposed_action}".strip(),
-                    source=f"findings.sqlite#{f.id}",
+                    source=f"{source}#{f.id}",
                     time=f.first_seen,
                     stack=f.finding.stack,
                     persona=self.persona,
@@ -429,7 +441,7 @@ class Routines:
             report = logs.analyze_logs(lines, source=f"cloudwatch:{group}")
         except (ClientError, BotoCoreError) as exc:
             raise LogsUnreadable(f"{group}: filter_log_events failed ({exc})") from exc
-        with FindingStore(self.findings_path) as store:
+        with self.findings_store() as store:
             before = {
                 f.finding.resource: int(f.finding.evidence.get("lines", 0))
                 for f in store.query(stack=work.stack)

@@ -126,6 +126,7 @@ class StackConfig:
     agent_image_tag: str
     agent_image_digest: str
     agent_interval_seconds: int
+    agent_audit_log_retention_days: int
     db_instance_class: str
     db_engine_version: str
     db_allocated_storage_gb: int
@@ -292,6 +293,7 @@ def _validate(v: dict[str, Any]) -> None:
         "trailLogRetentionDays",
         "dbLogRetentionDays",
         "containerLogRetentionDays",
+        "agentAuditLogRetentionDays",
     ):
         _check(
             v[key] in LOG_RETENTION_DAYS,

@@ -23,9 +23,10 @@ from components.identity import Identity, IdentityArgs, IrsaIdentity
 from components.logging import Logging, LoggingArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
+from components.records import Records, RecordsArgs, RecordsWriter
 from components.slo import Slo, SloArgs, SloSpec
 from components.telemetry import Telemetry, TelemetryArgs
-from components.workloads import AgentWorkload, Workloads, WorkloadsArgs
+from components.workloads import AgentRecords, AgentWorkload, Workloads, WorkloadsArgs
 
 
 def build(cfg: StackConfig) -> dict[str, Any]:
@@ -177,6 +178,28 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         ),
         in_cluster,
     )
+    # The personas that act on this stack: each keeps its records on the stack's database (as
+    # its own user) and audit log group, prepared by a one-shot migration.
+    serving = [p for p in personas if cfg.stack in p.stacks]
+    # RDS makes the secret with the instance; an ARN, never the credential, goes further.
+    master_secret_arn = database.master_user_secret_arn.apply(lambda arn: arn or "")
+    records = Records(
+        "records",
+        RecordsArgs(
+            stack=cfg.stack,
+            region=cfg.region,
+            account_id=account_id,
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_provider_url=cluster.oidc_provider_url,
+            db_resource_id=database.resource_id,
+            master_secret_arn=master_secret_arn,
+            master_secret_kms_key_arn=database.kms_key_arn,
+            writers=[RecordsWriter(p.name, identity.role_names[p.name]) for p in serving],
+            log_retention_days=cfg.agent_audit_log_retention_days,
+            log_kms_key_arn=logging.key_arn,
+        ),
+        in_cluster,
+    )
     # The agent of each persona that acts on this stack, as a Deployment in the persona's
     # namespace under its service account.
     Workloads(
@@ -191,11 +214,18 @@ def build(cfg: StackConfig) -> dict[str, Any]:
                     namespace=identity.namespaces[p.name],
                     service_account=identity.service_accounts[p.name],
                 )
-                for p in personas
-                if cfg.stack in p.stacks
+                for p in serving
             ],
             interval_seconds=cfg.agent_interval_seconds,
             otlp_endpoint=telemetry.collector_endpoint,
+            records=AgentRecords(
+                pg_host=database.address,
+                pg_port=database.port,
+                audit_log_group=records.audit_log_group_name,
+                master_secret_arn=master_secret_arn,
+                migration_namespace=records.migration_namespace,
+                migration_service_account=records.migration_service_account,
+            ),
         ),
         in_cluster,
     )
@@ -277,6 +307,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         "databaseEndpoint": database.endpoint,
         "databaseSecretArn": database.master_user_secret_arn,
         "agentRoleArns": identity.role_arns,
+        "agentAuditLogGroup": records.audit_log_group_name,
         "containerLogGroups": telemetry.log_group_names,
         "otlpEndpoint": telemetry.collector_endpoint,
         "alertTopicArn": observability.alert_topic_arn,

@@ -10,24 +10,29 @@ it (written before any tuning; see the README there). Each query runs with its o
 
 Reported per method (BM25 alone; BM25 fused with the bundled static embeddings when the
 `vectors` extra is installed): recall@5 (the share of a query's relevant entries in its top 5,
-averaged over queries) and nDCG@5 (binary gains), both with no budget; recall@5 in the token
+averaged over queries), nDCG@5 (binary gains) and MRR@5 (the reciprocal rank of the first
+relevant hit, 0 past 5), all with no budget; recall@5 in the token
 budget (`search(..., budget=B)`: only the hits that `render(hits, B)` keeps count); the o200k
 tokens of the rendered top 5 under the budget (mean and max), beside the tokens of handing over
 the whole corpus (the runbook files and the audit log as they are, and just the text of the
 indexed entries); the mean search time and the time to index the corpus.
-Run: `.venv/bin/python benchmarks/skills_memory.py [--budget N] [--json]`.
+`--store postgres` runs the same on `agents.skills.memory_postgres` in a throwaway PostgreSQL
+server (the tests' `tests/postgres_server.py`: it needs the PostgreSQL binaries), `--store both`
+on each store in turn.
+Run: `.venv/bin/python -m benchmarks.skills_memory [--budget N] [--store S] [--json]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +68,15 @@ def ndcg_at_k(ranked: Sequence[str], relevant: Sequence[str], k: int = K) -> flo
     return dcg / ideal
 
 
+def mrr_at_k(ranked: Sequence[str], relevant: Sequence[str], k: int = K) -> float:
+    """1/rank of the first relevant entry in the first `k` of `ranked`, 0 when there is none
+    there (1.0 when nothing is relevant)."""
+    wanted = set(relevant)
+    if not wanted:
+        return 1.0
+    return next((1 / rank for rank, s in enumerate(ranked[:k], 1) if s in wanted), 0.0)
+
+
 def load_queries(path: Path = DATA / "queries.yaml") -> list[dict[str, Any]]:
     data = read_yaml_file(path, "labelled queries")
     queries = data.get("queries") if isinstance(data, dict) else None
@@ -77,9 +91,9 @@ def _corpus_tokens() -> int:
 
 
 def _evaluate(
-    memory: Memory, queries: list[dict[str, Any]], budget: int, method: str
+    memory: Any, queries: list[dict[str, Any]], budget: int, method: str
 ) -> dict[str, Any]:
-    recalls, ndcgs, budget_recalls, spent, seconds = [], [], [], [], []
+    recalls, ndcgs, mrrs, budget_recalls, spent, seconds = [], [], [], [], [], []
     memory.search(queries[0]["query"])  # warm up: the token counter's vocabulary, SQLite pages
     for q in queries:
         filters = {"stack": q.get("stack"), "kind": q.get("kind")}
@@ -89,6 +103,7 @@ def _evaluate(
         ranked = [h.source for h in hits]
         recalls.append(recall_at_k(ranked, q["relevant"]))
         ndcgs.append(ndcg_at_k(ranked, q["relevant"]))
+        mrrs.append(mrr_at_k(ranked, q["relevant"]))
         kept = memory.search(q["query"], k=K, budget=budget, **filters)
         budget_recalls.append(recall_at_k([h.source for h in kept], q["relevant"]))
         spent.append(tokens.count(render(kept, budget)))
@@ -96,6 +111,7 @@ def _evaluate(
         "method": method,
         "recall@5": round(statistics.mean(recalls), 3),
         "nDCG@5": round(statistics.mean(ndcgs), 3),
+        "MRR@5": round(statistics.mean(mrrs), 3),
         "recall@5 in budget": round(statistics.mean(budget_recalls), 3),
         "tokens mean": round(statistics.mean(spent)),
         "tokens max": max(spent),
@@ -103,44 +119,90 @@ def _evaluate(
     }
 
 
-def run(budget: int = BUDGET) -> dict[str, Any]:
-    """Index the corpus into a fresh memory and evaluate every available method."""
+STORES = ("sqlite", "postgres")
+
+
+@contextlib.contextmanager
+def _opener(store: str) -> Iterator[Callable[[Embedder | None], Any]]:
+    """Opens a fresh, empty memory of `store` per call."""
+    if store == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            made = iter(range(1_000_000))
+            yield lambda embedder: Memory(Path(tmp) / f"{next(made)}.db", embedder=embedder)
+        return
+    # The tests' throwaway server (initdb + pg_ctl, verified TLS): a benchmark helper, not a
+    # layer of the product, so imported from tests/ rather than copied.
+    from agents.protocol.postgres import Target  # noqa: PLC0415
+    from agents.skills.memory_postgres import PostgresMemory  # noqa: PLC0415
+    from tests.postgres_server import PASSWORD, running_server  # noqa: PLC0415
+
+    with running_server() as server:
+
+        def open_postgres(embedder: Embedder | None) -> Any:
+            where = Target(
+                host="127.0.0.1",
+                port=server.port,
+                database=server.fresh_database(),
+                user="postgres",
+                password=lambda: PASSWORD,
+                sslrootcert=server.ca,
+            )
+            return PostgresMemory(where, embedder=embedder)
+
+        yield open_postgres
+
+
+def run(budget: int = BUDGET, stores: Sequence[str] = ("sqlite",)) -> dict[str, Any]:
+    """Index the corpus into a fresh memory of each store and evaluate every available method."""
     queries = load_queries()
     embedders: list[tuple[str, Embedder | None]] = [("bm25", None)]
     if vectors_available():
         embedders.append(("bm25+vectors", load_embedder()))
     model = embedders[-1][1]
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for method, embedder in embedders:
-            with Memory(Path(tmp) / f"{method}.db", embedder=embedder) as memory:
-                started = time.perf_counter()
-                memory.index_runbooks(DATA / "runbooks")
-                memory.index_audit(DATA / "audit.jsonl")
-                indexed_s = time.perf_counter() - started
-                row = _evaluate(memory, queries, budget, method)
-                row["index s"] = round(indexed_s, 3)
-                rows.append(row)
-                counts = memory.counts()
-                entry_tokens = sum(
-                    tokens.count(f"{h.title}\n{h.passage}") for h in memory.entries()
-                )
+    for store in stores:
+        with _opener(store) as open_memory:
+            for method, embedder in embedders:
+                rows.append(_measure(open_memory(embedder), queries, budget, method, store))
     return {
         "queries": len(queries),
-        "entries": counts,
+        "entries": rows[0].pop("entries"),
         "budget": budget,
-        "corpus tokens": {"files": _corpus_tokens(), "indexed entries": entry_tokens},
+        "corpus tokens": {"files": _corpus_tokens(), "indexed entries": rows[0]["entry tokens"]},
         "vectors": model.name if model is not None else "not installed",
-        "rows": rows,
+        "rows": [
+            {k: v for k, v in r.items() if k not in ("entries", "entry tokens")} for r in rows
+        ],
     }
+
+
+def _measure(
+    memory: Any, queries: list[dict[str, Any]], budget: int, method: str, store: str
+) -> dict[str, Any]:
+    with memory:
+        started = time.perf_counter()
+        memory.index_runbooks(DATA / "runbooks")
+        memory.index_audit(DATA / "audit.jsonl")
+        indexed_s = time.perf_counter() - started
+        row = {"store": store, **_evaluate(memory, queries, budget, method)}
+        row["index s"] = round(indexed_s, 3)
+        row["entries"] = memory.counts()
+        row["entry tokens"] = sum(tokens.count(f"{h.title}\n{h.passage}") for h in memory.entries())
+    return row
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--budget", type=int, default=BUDGET, help="tokens for the top 5")
+    parser.add_argument(
+        "--store",
+        choices=[*STORES, "both"],
+        default="sqlite",
+        help="the memory's store: the SQLite file, a throwaway PostgreSQL server, or each",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.budget)
+    result = run(args.budget, STORES if args.store == "both" else (args.store,))
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         print()

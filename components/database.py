@@ -114,6 +114,8 @@ class Database(pulumi.ComponentResource):
     master_user_secret_arn: pulumi.Output[str | None]  # None only before RDS made the secret
     security_group_id: pulumi.Output[str]
     instance_arn: pulumi.Output[str]
+    # The DbiResourceId (`db-...`): what `rds-db:connect` grants name, stable across renames.
+    resource_id: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str]
     dr_kms_key_arn: pulumi.Output[str] | None
 
@@ -274,6 +276,7 @@ class Database(pulumi.ComponentResource):
 
         self.instance_identifier = instance.identifier
         self.instance_arn = instance.arn
+        self.resource_id = instance.resource_id
         self.endpoint = instance.endpoint
         self.address = instance.address
         self.port = instance.port
@@ -290,6 +293,7 @@ class Database(pulumi.ComponentResource):
                 "address": self.address,
                 "port": self.port,
                 "masterUserSecretArn": self.master_user_secret_arn,
+                "resourceId": self.resource_id,
                 "securityGroupId": self.security_group_id,
                 "kmsKeyArn": self.kms_key_arn,
                 "drKmsKeyArn": self.dr_kms_key_arn,

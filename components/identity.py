@@ -116,6 +116,7 @@ def check_identities(identities: Sequence[IrsaIdentity]) -> None:
 
 class Identity(pulumi.ComponentResource):
     role_arns: dict[str, pulumi.Output[str]]
+    role_names: dict[str, pulumi.Output[str]]
     namespaces: dict[str, pulumi.Output[str]]
     service_accounts: dict[str, pulumi.Output[str]]
 
@@ -132,6 +133,7 @@ class Identity(pulumi.ComponentResource):
             )
 
         self.role_arns = {}
+        self.role_names = {}
         self.namespaces = {}
         self.service_accounts = {}
         for ident in args.personas:
@@ -190,12 +192,14 @@ class Identity(pulumi.ComponentResource):
             )
 
             self.role_arns[ident.name] = role.arn
+            self.role_names[ident.name] = role.name
             self.namespaces[ident.name] = namespace_name
             self.service_accounts[ident.name] = account.metadata.apply(lambda m: str(m.name))
 
         self.register_outputs(
             {
                 "roleArns": self.role_arns,
+                "roleNames": self.role_names,
                 "namespaces": self.namespaces,
                 "serviceAccounts": self.service_accounts,
             }

@@ -15,6 +15,17 @@ dropped, the runtime's default seccomp profile, no Kubernetes API token. Livenes
 readiness (`/readyz`) are served by the agent on port 8080 (`AGENTS_HEALTH_PORT`, on all addresses
 so that the kubelet reaches them). Spans go to the cluster's OpenTelemetry collector.
 
+With `records` set, the agents keep their records off the pod: findings and memory on the stack's
+PostgreSQL as the persona's own database user with IAM authentication (`AGENTS_PG_AUTH=iam`: a
+short-lived token from the pod's IRSA role, never a password) over TLS verified against the RDS CA
+bundle the image ships, and every audit record also in the stack's audit log group
+(`AGENTS_AUDIT_SINK=cloudwatch`, one writer per persona). Before any agent starts, the one-shot Job
+`agents-records-migrate` (in the records component's namespace, under its service account, the
+only identity that may read the master user secret) makes the database and the personas' users;
+the provider waits for it to complete, and the Deployments depend on it. The Job is kept once
+done (no TTL: Pulumi owns it, and a TTL would delete it behind Pulumi's back); a change to it
+(a persona added, a new image) replaces it, and the migration runs again (it is idempotent).
+
 One replica: the lock protocol serialises every operation anyway, and a second runner would only
 wait. No PodDisruptionBudget: with one replica a budget either blocks every node drain (Karpenter's
 consolidation and node upgrades would stop) or protects nothing. A drained agent gets SIGTERM,
@@ -34,6 +45,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import PACKAGE, child
+from components.records import DATABASE, RDS_CA_BUNDLE, db_user
 
 RUN_AS_USER = 10001
 HEALTH_PORT = 8080
@@ -48,6 +60,34 @@ class AgentWorkload:
     persona: str
     namespace: pulumi.Input[str]
     service_account: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class AgentRecords:
+    """Where the agents keep their records, and the migration that prepares them (the records
+    component's outputs and the database's)."""
+
+    pg_host: pulumi.Input[str]
+    pg_port: pulumi.Input[int]
+    audit_log_group: pulumi.Input[str]
+    # The ARN of the RDS-managed master user secret: the migration reads it at run time.
+    master_secret_arn: pulumi.Input[str]
+    migration_namespace: pulumi.Input[str]
+    migration_service_account: pulumi.Input[str]
+    pg_database: str = DATABASE
+
+
+@dataclass(frozen=True)
+class ResolvedRecords:
+    """`AgentRecords` once its values are known (what the pod specs are written from)."""
+
+    pg_host: str
+    pg_port: int
+    audit_log_group: str
+    master_secret_arn: str
+    migration_namespace: str
+    migration_service_account: str
+    pg_database: str = DATABASE
 
 
 @dataclass(frozen=True)
@@ -73,6 +113,15 @@ class WorkloadsArgs:
     node_selector: Mapping[str, str] = field(
         default_factory=lambda: {"kubernetes.io/arch": "arm64", "role": "workload"}
     )
+    # None: the records stay in the pod's state folder (one machine's embedded stores).
+    records: AgentRecords | None = None
+    migration_cpu_request: str = "100m"
+    migration_memory_request: str = "256Mi"
+    migration_cpu_limit: str = "500m"
+    migration_memory_limit: str = "512Mi"
+    # Room for the database to come up on a first `up`, and for retries.
+    migration_deadline_seconds: int = 900
+    migration_backoff_limit: int = 3
 
 
 def check_workloads(args: WorkloadsArgs) -> None:
@@ -109,7 +158,49 @@ def container_security_context() -> dict[str, Any]:
     }
 
 
-def agent_env(args: WorkloadsArgs, persona: str) -> list[dict[str, Any]]:
+def resolve_records(records: AgentRecords) -> pulumi.Output[ResolvedRecords]:
+    """The records' settings once every value is known."""
+    return pulumi.Output.all(
+        records.pg_host,
+        records.pg_port,
+        records.audit_log_group,
+        records.master_secret_arn,
+        records.migration_namespace,
+        records.migration_service_account,
+    ).apply(
+        lambda v: ResolvedRecords(
+            pg_host=str(v[0]),
+            pg_port=int(v[1]),
+            audit_log_group=str(v[2]),
+            master_secret_arn=str(v[3] or ""),
+            migration_namespace=str(v[4]),
+            migration_service_account=str(v[5]),
+            pg_database=records.pg_database,
+        )
+    )
+
+
+def records_env(records: ResolvedRecords, persona: str) -> dict[str, str]:
+    """A persona's records settings: PostgreSQL as its own user with IAM authentication (no
+    password variable, ever), TLS verified against the image's RDS CA bundle; the audit log also
+    in the stack's log group, under the persona's name as its writer."""
+    return {
+        "AGENTS_RECORDS_BACKEND": "postgres",
+        "AGENTS_PG_HOST": records.pg_host,
+        "AGENTS_PG_PORT": str(records.pg_port),
+        "AGENTS_PG_DATABASE": records.pg_database,
+        "AGENTS_PG_USER": db_user(persona),
+        "AGENTS_PG_AUTH": "iam",
+        "AGENTS_PG_SSLROOTCERT": RDS_CA_BUNDLE,
+        "AGENTS_AUDIT_SINK": "cloudwatch",
+        "AGENTS_AUDIT_LOG_GROUP": records.audit_log_group,
+        "AGENTS_AUDIT_WRITER": persona,
+    }
+
+
+def agent_env(
+    args: WorkloadsArgs, persona: str, records: ResolvedRecords | None = None
+) -> list[dict[str, Any]]:
     """The agent's settings (`AGENTS_*`) and telemetry environment. The persona is each span's own
     attribute, so the service stays `baseline-agents` for all of them."""
     env: dict[str, str] = {
@@ -128,6 +219,8 @@ def agent_env(args: WorkloadsArgs, persona: str) -> list[dict[str, Any]]:
     }
     if args.otlp_endpoint:
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = args.otlp_endpoint
+    if records is not None:
+        env.update(records_env(records, persona))
     found: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in env.items()]
     # No service account token is mounted, so the namespace comes from the downward API.
     found.append(
@@ -136,19 +229,39 @@ def agent_env(args: WorkloadsArgs, persona: str) -> list[dict[str, Any]]:
     return found
 
 
-def pod_spec(args: WorkloadsArgs, persona: str, service_account: str) -> dict[str, Any]:
+def pod_security_context() -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS_USER,
+        "runAsGroup": RUN_AS_USER,
+        "fsGroup": RUN_AS_USER,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def scratch_volumes(args: WorkloadsArgs) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(mounts, volumes): the state folder and /tmp, the only writable paths."""
+    mounts = [{"name": "state", "mountPath": STATE_DIR}, {"name": "tmp", "mountPath": "/tmp"}]
+    volumes = [
+        {"name": "state", "emptyDir": {"sizeLimit": args.scratch_size}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": args.scratch_size}},
+    ]
+    return mounts, volumes
+
+
+def pod_spec(
+    args: WorkloadsArgs,
+    persona: str,
+    service_account: str,
+    records: ResolvedRecords | None = None,
+) -> dict[str, Any]:
     """The agent's pod (camelCase, as the Kubernetes API and the policy packs read it)."""
     probe = {"port": "health", "scheme": "HTTP"}
+    mounts, volumes = scratch_volumes(args)
     return {
         "serviceAccountName": service_account,
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "runAsGroup": RUN_AS_USER,
-            "fsGroup": RUN_AS_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": pod_security_context(),
         "nodeSelector": dict(args.node_selector),
         "terminationGracePeriodSeconds": args.termination_grace_seconds,
         "containers": [
@@ -165,7 +278,7 @@ def pod_spec(args: WorkloadsArgs, persona: str, service_account: str) -> dict[st
                     "--interval",
                     str(args.interval_seconds),
                 ],
-                "env": agent_env(args, persona),
+                "env": agent_env(args, persona, records),
                 "ports": [{"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"}],
                 "livenessProbe": {
                     "httpGet": {**probe, "path": "/healthz"},
@@ -185,20 +298,19 @@ def pod_spec(args: WorkloadsArgs, persona: str, service_account: str) -> dict[st
                     "limits": {"cpu": args.cpu_limit, "memory": args.memory_limit},
                 },
                 "securityContext": container_security_context(),
-                "volumeMounts": [
-                    {"name": "state", "mountPath": STATE_DIR},
-                    {"name": "tmp", "mountPath": "/tmp"},
-                ],
+                "volumeMounts": mounts,
             }
         ],
-        "volumes": [
-            {"name": "state", "emptyDir": {"sizeLimit": args.scratch_size}},
-            {"name": "tmp", "emptyDir": {"sizeLimit": args.scratch_size}},
-        ],
+        "volumes": volumes,
     }
 
 
-def deployment_spec(args: WorkloadsArgs, persona: str, service_account: str) -> dict[str, Any]:
+def deployment_spec(
+    args: WorkloadsArgs,
+    persona: str,
+    service_account: str,
+    records: ResolvedRecords | None = None,
+) -> dict[str, Any]:
     selector = {"app.kubernetes.io/name": "baseline-agent", "app.kubernetes.io/instance": persona}
     return {
         "replicas": 1,
@@ -207,18 +319,94 @@ def deployment_spec(args: WorkloadsArgs, persona: str, service_account: str) -> 
         "selector": {"matchLabels": selector},
         "template": {
             "metadata": {"labels": labels(persona)},
-            "spec": pod_spec(args, persona, service_account),
+            "spec": pod_spec(args, persona, service_account, records),
         },
     }
 
 
-def _spec_for(args: WorkloadsArgs, persona: str) -> Callable[[str], Any]:
-    """The Deployment spec once the service account's name is known."""
-    return lambda service_account: deployment_spec(args, persona, service_account)
+def _spec_for(args: WorkloadsArgs, persona: str) -> Callable[[list[Any]], Any]:
+    """The Deployment spec once the service account's name (and the records' settings) are
+    known."""
+    return lambda values: deployment_spec(args, persona, values[0], values[1])
+
+
+MIGRATION_JOB = "agents-records-migrate"
+
+
+def migration_labels() -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": "baseline-agents-records",
+        "app.kubernetes.io/component": "records-migration",
+        "app.kubernetes.io/part-of": "baseline-agents",
+    }
+
+
+def migration_env(args: WorkloadsArgs, records: ResolvedRecords) -> list[dict[str, Any]]:
+    """Where the database is, and which secret holds the master user's credential: its ARN, read
+    at run time under the Job's own role; the credential itself is never in the spec."""
+    env = {
+        "AGENTS_STATE_DIR": STATE_DIR,
+        "AGENTS_PG_HOST": records.pg_host,
+        "AGENTS_PG_PORT": str(records.pg_port),
+        "AGENTS_PG_DATABASE": records.pg_database,
+        "AGENTS_PG_SSLROOTCERT": RDS_CA_BUNDLE,
+        "AGENTS_PG_MASTER_SECRET": records.master_secret_arn,
+        "AWS_REGION": args.region,
+    }
+    return [{"name": k, "value": v} for k, v in env.items()]
+
+
+def migration_job_spec(
+    args: WorkloadsArgs, records: ResolvedRecords, users: Sequence[str]
+) -> dict[str, Any]:
+    """The one-shot migration: the agents' database, one login role per persona (granted
+    `rds_iam`) and the schema, made as the master user; the same hardened pod as the agents'."""
+    if not records.master_secret_arn.startswith("arn:"):
+        # The value is not echoed: if it is not an ARN it may be the credential itself.
+        raise ValueError("records: master_secret_arn must be the master user secret's ARN")
+    mounts, volumes = scratch_volumes(args)
+    return {
+        "backoffLimit": args.migration_backoff_limit,
+        "activeDeadlineSeconds": args.migration_deadline_seconds,
+        "template": {
+            "metadata": {"labels": migration_labels()},
+            "spec": {
+                "serviceAccountName": records.migration_service_account,
+                "automountServiceAccountToken": False,
+                "restartPolicy": "Never",
+                "securityContext": pod_security_context(),
+                "nodeSelector": dict(args.node_selector),
+                "containers": [
+                    {
+                        "name": "migrate",
+                        "image": args.image,
+                        "imagePullPolicy": "IfNotPresent",
+                        "command": ["python", "-m", "agents"],
+                        "args": ["records", "migrate", "--personas", ",".join(users)],
+                        "env": migration_env(args, records),
+                        "resources": {
+                            "requests": {
+                                "cpu": args.migration_cpu_request,
+                                "memory": args.migration_memory_request,
+                            },
+                            "limits": {
+                                "cpu": args.migration_cpu_limit,
+                                "memory": args.migration_memory_limit,
+                            },
+                        },
+                        "securityContext": container_security_context(),
+                        "volumeMounts": mounts,
+                    }
+                ],
+                "volumes": volumes,
+            },
+        },
+    }
 
 
 class Workloads(pulumi.ComponentResource):
     deployment_names: dict[str, pulumi.Output[str]]
+    migration_job_name: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: WorkloadsArgs, opts: pulumi.ResourceOptions | None = None
@@ -226,6 +414,25 @@ class Workloads(pulumi.ComponentResource):
         super().__init__(f"{PACKAGE}:workloads:Workloads", name, None, opts)
         check_workloads(args)
         self.deployment_names = {}
+        self.migration_job_name = None
+        records = resolve_records(args.records) if args.records is not None else None
+        agents_opts = child(self)
+        if records is not None and args.agents:
+            users = [db_user(a.persona) for a in args.agents]
+            job = k8s.batch.v1.Job(
+                f"{name}-records-migrate",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=MIGRATION_JOB,
+                    namespace=records.apply(lambda r: r.migration_namespace),
+                    labels=migration_labels(),
+                ),
+                spec=records.apply(lambda r: migration_job_spec(args, r, users)),
+                # A fixed name: the old Job goes before its replacement comes.
+                opts=child(self, delete_before_replace=True),
+            )
+            self.migration_job_name = job.metadata.apply(lambda m: str(m.name))
+            # No agent starts on a database whose users do not exist yet.
+            agents_opts = child(self, depends_on=[job])
         for agent in args.agents:
             deployment = k8s.apps.v1.Deployment(
                 f"{name}-{agent.persona}",
@@ -234,10 +441,12 @@ class Workloads(pulumi.ComponentResource):
                     namespace=agent.namespace,
                     labels=labels(agent.persona),
                 ),
-                spec=pulumi.Output.from_input(agent.service_account).apply(
+                spec=pulumi.Output.all(agent.service_account, records).apply(
                     _spec_for(args, agent.persona)
                 ),
-                opts=child(self),
+                opts=agents_opts,
             )
             self.deployment_names[agent.persona] = deployment.metadata.apply(lambda m: str(m.name))
-        self.register_outputs({"deploymentNames": self.deployment_names})
+        self.register_outputs(
+            {"deploymentNames": self.deployment_names, "migrationJobName": self.migration_job_name}
+        )

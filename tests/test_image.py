@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from components.records import RDS_CA_BUNDLE
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 DIGEST = re.compile(r"^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
@@ -178,6 +180,22 @@ def test_the_pulumi_cli_is_pinned_and_checksum_verified_for_both_architectures()
     assert (stages()[0].base == pulumi.base) and pulumi.last("SHELL") is not None, (
         "pipefail: a failed download must fail the `| sha256sum` pipeline"
     )
+
+
+def test_the_rds_ca_bundle_is_shipped_where_the_agents_look_checksum_verified():
+    final = stages()[-1]
+    fetch = next(s for s in stages() if s.name == "rds-ca")
+    copies = [c.split() for c in final.all("COPY") if c.startswith("--from=rds-ca ")]
+    assert [c[-1] for c in copies] == [RDS_CA_BUNDLE], final.all("COPY")
+    args = dict(a.split("=", 1) for a in fetch.all("ARG") if "=" in a)
+    assert args["RDS_CA_BUNDLE_URL"] == (
+        "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+    )
+    assert SHA256.match(args["RDS_CA_BUNDLE_SHA256"]), args["RDS_CA_BUNDLE_SHA256"]
+    (script,) = fetch.all("RUN")
+    check, keep = script.index("sha256sum --check"), script.index("install -D")
+    assert check < keep, "nothing is kept before its checksum matched"
+    assert "PRIVATE KEY" in script and fetch.last("SHELL") is not None, "pipefail, certs only"
 
 
 def test_no_secret_is_baked_in():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -90,8 +89,7 @@ def _run_agent(
 
     # One writer, one chain: the persona's, unless AGENTS_AUDIT_WRITER names another (a pod sets
     # it to the persona too, so the chain continues across pods).
-    os.environ.setdefault("AGENTS_AUDIT_WRITER", settings.audit_writer or who.name)
-    audit = AuditLog(settings.audit_log)
+    audit = AuditLog(settings.audit_log, settings.audit_writer or who.name)
     gateway = AutomationGateway(settings, audit, audit_fields={"persona": who.name})
     agent = Agent(
         who,
@@ -338,12 +336,12 @@ def cmd_init_lock_table(args: argparse.Namespace) -> int:
 def cmd_findings(args: argparse.Namespace) -> int:
     from tabulate import tabulate  # noqa: PLC0415
 
-    from agents.protocol.findings import FindingStore  # noqa: PLC0415
+    from agents.protocol.backends import read_findings  # noqa: PLC0415
 
-    path = _settings().state_dir / "findings.sqlite"
+    store = read_findings(_settings())  # None: nothing recorded yet (and reading creates nothing)
     found = []
-    if path.exists():
-        with FindingStore(path) as store:
+    if store is not None:
+        with store:
             found = store.query(
                 stack=args.stack, severity=args.severity, status="closed" if args.closed else "open"
             )
@@ -462,6 +460,7 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     )
     audit.add_argument("--json", action="store_true", help="JSON lines")
     audit.set_defaults(func=cmd_audit)
-    from agents.cli.records import add_audit_commands  # noqa: PLC0415
+    from agents.cli.records import add_audit_commands, add_records_commands  # noqa: PLC0415
 
     add_audit_commands(audit)
+    add_records_commands(sub)

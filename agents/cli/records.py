@@ -103,6 +103,70 @@ def cmd_audit_drain(args: argparse.Namespace) -> int:
     return EXIT_OK if report.error is None and report.remaining == 0 else EXIT_VERDICT
 
 
+def cmd_records_migrate(args: argparse.Namespace) -> int:
+    """First start, and every upgrade: the database, the group role and one login role per
+    persona, then every component's schema migrations, as the master-secret holder."""
+    import dataclasses  # noqa: PLC0415
+
+    from agents.protocol import findings_postgres, postgres  # noqa: PLC0415
+    from agents.skills import memory_postgres  # noqa: PLC0415
+
+    settings = load_settings()
+    users = [u.strip() for u in args.personas.split(",") if u.strip()]
+    if not users:
+        raise InputError("--personas: name at least one database user (agent_<persona>)")
+    for user in users:
+        postgres.identifier(user)
+    audit = AuditLog(settings.audit_log)
+    master = postgres.master_target(settings)
+    try:
+        created = postgres.bootstrap(master, settings.pg_database, users)
+        inner = dataclasses.replace(master, database=settings.pg_database)
+        with postgres.connect(inner, autocommit=True) as conn:
+            versions = {
+                "findings": postgres.migrate(conn, "findings", findings_postgres.MIGRATIONS),
+                "memory": postgres.migrate(conn, "memory", memory_postgres.MIGRATIONS),
+            }
+    except postgres.RecordsError as exc:
+        audit.append("records.migrate-refused", database=settings.pg_database, error=str(exc))
+        raise
+    audit.append(
+        "records.migrated",
+        database=settings.pg_database,
+        users=users,
+        created=created,
+        versions=versions,
+    )
+    if args.json:
+        print(json.dumps({"created": created, "versions": versions}, indent=2))
+    else:
+        for what in created:
+            print(f"created {what}")
+        print(
+            f"{settings.pg_database} on {settings.pg_host}: "
+            + ", ".join(f"{k} schema {v}" for k, v in versions.items())
+            + f"; {len(users)} persona role(s)"
+        )
+    return EXIT_OK
+
+
+def add_records_commands(sub: Any) -> None:
+    records = sub.add_parser("records", help="the agents' records on PostgreSQL")
+    records_sub = records.add_subparsers(dest="records_command", metavar="{migrate}", required=True)
+    migrate = records_sub.add_parser(
+        "migrate",
+        help="create the agents' database and persona roles and apply the schema migrations "
+        "(as the master user: AGENTS_PG_MASTER_SECRET)",
+    )
+    migrate.add_argument(
+        "--personas",
+        required=True,
+        help="comma-separated database users, e.g. agent_release_engineer",
+    )
+    migrate.add_argument("--json", action="store_true")
+    migrate.set_defaults(func=cmd_records_migrate)
+
+
 def add_audit_commands(audit: argparse.ArgumentParser) -> None:
     sub = audit.add_subparsers(dest="audit_command", metavar="{verify,drain}")
     verify = sub.add_parser(

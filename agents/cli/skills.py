@@ -80,15 +80,20 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 def _memory(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     from agents.skills.memory import Memory, load_embedder  # noqa: PLC0415
 
-    if args.db:
+    embedder = load_embedder() if args.vectors else None
+    if args.db:  # a SQLite file, whatever the settings say
         path = Path(args.db)
     else:
         from agents.protocol.settings import load_settings  # noqa: PLC0415
+        from agents.skills.memory_postgres import open_memory  # noqa: PLC0415
 
-        path = load_settings().state_dir / "memory.sqlite"
+        settings = load_settings()
+        if settings.records_backend == "postgres":
+            return open_memory(settings, embedder=embedder, read_only=read_only)
+        path = settings.state_dir / "memory.sqlite"
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return Memory(path, embedder=load_embedder() if args.vectors else None, read_only=read_only)
+    return Memory(path, embedder=embedder, read_only=read_only)
 
 
 def cmd_memory_add(args: argparse.Namespace) -> int:

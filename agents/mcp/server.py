@@ -73,7 +73,6 @@ if TYPE_CHECKING:
 SERVER_NAME = "baseline-agents"
 DEFAULT_PORT = 8765
 LOCAL = "local"  # the token id recorded for stdio and in-memory calls (the local user, no token)
-FINDINGS_FILE = "findings.sqlite"
 # Names of the operations that change state: none may ever be a tool (checked by the tests).
 FORBIDDEN_TOOLS = frozenset(
     {"up", "approve", "reject", "repair", "run", "refresh", "destroy", "cancel", "import",
@@ -131,13 +130,13 @@ def _status(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str, A
 
 
 def _findings(args: Any, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
-    from agents.protocol.findings import FindingStore  # noqa: PLC0415
+    from agents.protocol.backends import read_findings  # noqa: PLC0415
 
-    path = ctx.settings.state_dir / FINDINGS_FILE
-    # An empty file would be given a schema by FindingStore: a write; this tool only reads.
-    if not path.exists() or path.stat().st_size == 0:
+    # Opened only to read: no file created, no schema migrated, read-only transactions.
+    store = read_findings(ctx.settings)
+    if store is None:
         return "findings: no findings yet (no routine has recorded any)", {"findings": []}
-    with FindingStore(path) as store:
+    with store:
         found = store.query(stack=args.stack, severity=args.severity)
     shown = found[: args.limit]
     scope = ", ".join(

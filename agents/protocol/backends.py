@@ -1,7 +1,8 @@
-"""The backends the settings choose, opened in one place: locks and cooldowns, and the approval
-store with its key. Files under the state folder by default, the DynamoDB lock table (and a
-Secrets Manager key) when `lock_backend` is `dynamodb`; each backend module imports only what it
-implements, so none of them imports another."""
+"""The backends the settings choose, opened in one place: locks and cooldowns, the approval
+store with its key, and the findings store. Files under the state folder by default, the DynamoDB
+lock table (and a Secrets Manager key) when `lock_backend` is `dynamodb`, the stack's PostgreSQL
+when `records_backend` is `postgres`; each backend module imports only what it implements, so
+none of them imports another."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from agents.protocol.locks import Clock, LockBackend, Sleep
 
 if TYPE_CHECKING:
     from agents.protocol.audit import AuditLog
+    from agents.protocol.findings import FindingRecords
     from agents.protocol.settings import AgentSettings
 
 
@@ -71,3 +73,41 @@ def open_approvals(settings: AgentSettings, audit: AuditLog) -> ApprovalStore:
     return ApprovalStore(
         settings.state_dir, audit, settings.approval_ttl_s, records=records, key=key
     )
+
+
+FINDINGS_FILE = "findings.sqlite"
+
+
+def open_findings(settings: AgentSettings) -> FindingRecords:
+    """The findings store the settings choose, ready to record: `<state_dir>/findings.sqlite`,
+    or the stack's PostgreSQL (`records_backend=postgres`; its schema migrated on open)."""
+    if settings.records_backend == "postgres":
+        from agents.protocol.findings_postgres import PostgresFindingStore  # noqa: PLC0415
+        from agents.protocol.postgres import target  # noqa: PLC0415
+
+        return PostgresFindingStore(target(settings))
+    from agents.protocol.findings import FindingStore  # noqa: PLC0415
+
+    return FindingStore(settings.state_dir / FINDINGS_FILE)
+
+
+def read_findings(settings: AgentSettings) -> FindingRecords | None:
+    """The findings store opened only to read (the MCP server, `python -m agents findings`), or
+    None when no routine has recorded anything yet: reading creates no file and migrates no
+    schema, and on PostgreSQL every transaction is read-only."""
+    if settings.records_backend == "postgres":
+        from agents.protocol.findings_postgres import PostgresFindingStore  # noqa: PLC0415
+        from agents.protocol.postgres import target  # noqa: PLC0415
+
+        store = PostgresFindingStore(target(settings), read_only=True)
+        if store.version == 0:
+            store.close()
+            return None
+        return store
+    from agents.protocol.findings import FindingStore  # noqa: PLC0415
+
+    path = settings.state_dir / FINDINGS_FILE
+    # An empty file would be given a schema by FindingStore: a write.
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    return FindingStore(path)

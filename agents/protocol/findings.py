@@ -10,7 +10,9 @@ closed: a pass whose alarm check failed does not close the alarm findings.
 
 The store is SQLite (`<state_dir>/findings.sqlite`, 0600, WAL, one transaction per pass), read by
 `python -m agents findings` and the MCP server; routines also put each new finding on the audit
-log and in memory.
+log and in memory. With `records_backend=postgres` it is the stack's PostgreSQL instead
+(`agents.protocol.findings_postgres`), with the same results; both have the `FindingRecords`
+shape and `agents.protocol.backends.open_findings` opens the one the settings choose.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from agents import AgentsError, InputError
 
@@ -92,6 +94,32 @@ class PassResult:
     closed: tuple[StoredFinding, ...]
 
 
+class FindingRecords(Protocol):
+    """What every findings store offers (SQLite here, PostgreSQL in `findings_postgres`)."""
+
+    source: str  # how other records point at a finding: `<source>#<id>`
+
+    def observe(
+        self, persona: str, stack: str, checked: Iterable[str], findings: Sequence[Finding]
+    ) -> PassResult: ...
+
+    def query(
+        self, *, stack: str | None = None, severity: str | None = None, status: str = "open"
+    ) -> list[StoredFinding]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> FindingRecords: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def most_severe_first(found: Iterable[StoredFinding]) -> list[StoredFinding]:
+    """The order every store returns: most severe first, then newest (then highest id)."""
+    ordered = sorted(found, key=lambda s: (s.last_seen, s.id), reverse=True)  # newest first ...
+    return sorted(ordered, key=lambda s: SEVERITIES.index(s.finding.severity))  # ... per severity
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
@@ -116,6 +144,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS open_identity
 
 
 class FindingStore:
+    source = "findings.sqlite"  # records point at a finding as `findings.sqlite#<id>`
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         new = not self.path.exists()
@@ -267,7 +297,7 @@ class FindingStore:
             ).fetchall()
         except sqlite3.Error as exc:
             raise FindingsError(f"{self.path}: cannot read findings ({exc})") from exc
-        found = [
+        return most_severe_first(
             StoredFinding(
                 r[0],
                 r[1],
@@ -278,6 +308,4 @@ class FindingStore:
                 Finding(r[6], r[7], r[8], r[9], r[10], json.loads(r[11]), r[12], r[13]),
             )
             for r in rows
-        ]
-        found.sort(key=lambda s: (s.last_seen, s.id), reverse=True)  # newest first ...
-        return sorted(found, key=lambda s: SEVERITIES.index(s.finding.severity))  # ... per severity
+        )

@@ -25,6 +25,7 @@ Design decisions (issue 19):
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -211,12 +212,13 @@ def migrate(conn: psycopg.Connection[Any], component: str, migrations: Sequence[
     newest = max((m.version for m in migrations), default=0)
     where = f"{conn.info.host}/{conn.info.dbname} {component} schema"
     with errors(where), conn.transaction():
-        # A superuser counts as a member of every role, but the group may lack CREATE in a
-        # database bootstrap() did not prepare: only the group's real (inheriting) members
-        # switch to it.
+        # The schema is the group's where bootstrap() prepared the database (the group may
+        # create in it): its members, and the master, act as the group. Elsewhere (a database
+        # made by hand, a superuser's test database) objects belong to whoever creates them.
         has_group = conn.execute(
-            "SELECT NOT me.rolsuper AND pg_has_role(current_user, g.oid, 'USAGE') "
-            "FROM pg_roles g, pg_roles me WHERE g.rolname = %s AND me.rolname = current_user",
+            "SELECT pg_has_role(current_user, g.oid, 'USAGE') "
+            "AND has_schema_privilege(g.oid, 'public', 'CREATE') "
+            "FROM pg_roles g WHERE g.rolname = %s",
             (GROUP_ROLE,),
         ).fetchone()
         if has_group and has_group[0]:
@@ -242,6 +244,58 @@ def migrate(conn: psycopg.Connection[Any], component: str, migrations: Sequence[
     return current
 
 
+def master_target(settings: AgentSettings) -> Target:
+    """The instance's master user for `records migrate`: from the Secrets Manager secret
+    `pg_master_secret` (RDS's managed secret, JSON `username` and `password`), or, on one
+    machine, the settings' own user and password (`pg_auth=password`)."""
+    if not settings.pg_host:
+        raise RecordsError("records migrate needs AGENTS_PG_HOST")
+    if settings.pg_master_secret:
+        import boto3  # noqa: PLC0415
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        name = settings.pg_master_secret
+        try:
+            client = boto3.client(
+                "secretsmanager", region_name=settings.pg_region or settings.dynamodb_region
+            )
+            raw = client.get_secret_value(SecretId=name)["SecretString"]
+            data = json.loads(raw)
+            user, secret = str(data["username"]), str(data["password"])
+        except (ClientError, BotoCoreError) as exc:
+            raise RecordsError(f"master secret {name}: {_reason(exc)}") from None
+        except (ValueError, KeyError, TypeError):
+            raise RecordsError(
+                f"master secret {name}: not JSON with a username and a password"
+            ) from None
+        return Target(
+            settings.pg_host,
+            settings.pg_port,
+            "postgres",
+            user,
+            lambda: secret,
+            settings.pg_sslmode,
+            settings.pg_sslrootcert,
+            settings.pg_connect_timeout_s,
+        )
+    if settings.pg_auth != "password" or not settings.pg_user or settings.pg_password is None:
+        raise RecordsError(
+            "records migrate needs the master user: AGENTS_PG_MASTER_SECRET (RDS's managed "
+            "secret), or AGENTS_PG_AUTH=password with AGENTS_PG_USER and AGENTS_PG_PASSWORD"
+        )
+    local = target(settings)
+    return Target(
+        local.host,
+        local.port,
+        "postgres",
+        local.user,
+        local.password,
+        local.sslmode,
+        local.sslrootcert,
+        local.connect_timeout_s,
+    )
+
+
 def bootstrap(master: Target, database: str, users: Sequence[str]) -> list[str]:
     """First start, as the master-secret holder: the database, the group role and one login
     role per persona (`rds_iam` granted where the server has it). Idempotent; returns what it
@@ -260,6 +314,8 @@ def bootstrap(master: Target, database: str, users: Sequence[str]) -> list[str]:
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (GROUP_ROLE,)).fetchone():
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(GROUP_ROLE)))
             created.append(f"role {GROUP_ROLE}")
+        # The master may act as the group, so the schema it migrates is the group's to keep.
+        conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(GROUP_ROLE)))
         for name in names:
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
                 conn.execute(

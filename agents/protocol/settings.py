@@ -200,6 +200,11 @@ class AgentSettings(BaseSettings):
         default=None, description="Region for IAM tokens; default: dynamodb_region."
     )
     pg_connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    pg_master_secret: str | None = Field(
+        default=None,
+        description="`records migrate` only: the Secrets Manager secret (name or ARN) of the "
+        "instance's master user (RDS's managed secret: JSON username and password).",
+    )
     audit_sink: Literal["file", "cloudwatch"] = Field(
         default="file",
         description="`cloudwatch`: every audit record also goes to `audit_log_group` (the local "

@@ -779,31 +779,8 @@ class Memory:
     ) -> int:
         """Remember one entry and return its id; the same entry added again keeps one row
         (and returns its id)."""
-        _check_kind(kind)
-        when = _iso_time(time)
-        body = _clean(text) if isinstance(text, str) else ""
-        if not body.strip():
-            raise MemoryInputError("an entry needs some text")
-        if len(body) > TEXT_MAX_CHARS:
-            raise MemoryInputError(
-                f"an entry's text is {len(body)} characters, more than the {TEXT_MAX_CHARS} allowed"
-            )
-        if not isinstance(source, str) or not source.strip():
-            raise MemoryInputError("an entry's source must be non-empty text (where it came from)")
-        for what, value in (("stack", stack), ("persona", persona), ("title", title)):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise MemoryInputError(f"an entry's {what} must be non-empty text")
-        head = _clean(title or "")
-        entry = _Entry(
-            _key("entry", kind, source, when, stack, persona, head, body),
-            kind,
-            _clean(source),
-            when,
-            stack,
-            persona,
-            head,
-            body,
-            None,
+        entry = _new_entry(
+            kind, text, source=source, time=time, stack=stack, persona=persona, title=title
         )
         with self._write() as db:
             self._insert(db, [entry])
@@ -831,70 +808,32 @@ class Memory:
         path = Path(audit_path)
         origin = _resolved(path, "audit log")
         added = skipped = 0
-        entries: list[_Entry] = []
-
-        def flush() -> None:
-            nonlocal added, skipped
-            new = self._insert(db, entries)
-            added += new
-            skipped += len(entries) - new  # indexed before (a log read again from the start)
-            entries.clear()
-
         with self._write() as db:
             row = db.execute(
                 "SELECT offset, line, head FROM sources WHERE path = ?", (origin,)
             ).fetchone()
-            offset, line, head = (int(row[0]), int(row[1]), str(row[2])) if row else (0, 0, "")
-            with _open_regular(path, "audit log") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if offset and (size < offset or _sha(fh.read(min(offset, HEAD_BYTES))) != head):
-                    offset, line = 0, 0  # rotated or replaced: read it all; keys dedupe
-                fh.seek(offset)
-                start = offset
-                for length, raw in _whole_lines(fh):
-                    offset += length
-                    line += 1
-                    entry = _audit_entry(raw, f"{path.name}:{line}", origin) if raw else None
-                    if entry is not None:
-                        entries.append(entry)
-                        if len(entries) >= 1000:
-                            flush()
-                    elif raw is None or raw.strip():
-                        skipped += 1
-                flush()
-                fh.seek(0)
-                head = _sha(fh.read(min(offset, HEAD_BYTES)))
+            read = _AuditRead(
+                path, origin, *((int(row[0]), int(row[1]), str(row[2])) if row else (0, 0, ""))
+            )
+            for batch in read.batches():
+                new = self._insert(db, batch)
+                added += new
+                skipped += len(batch) - new  # indexed before (a log read again from the start)
             db.execute(
                 "INSERT INTO sources (path, kind, offset, line, head, indexed_at) "
                 "VALUES (?, 'audit', ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
                 "offset = excluded.offset, line = excluded.line, head = excluded.head, "
                 "indexed_at = excluded.indexed_at",
-                (origin, offset, line, head, _now()),
+                (origin, read.offset, read.line, read.head, _now()),
             )
             self._embed_missing(db)
-        return IndexReport(added=added, skipped=skipped, files=int(offset > start))
+        return IndexReport(added=added, skipped=skipped + read.skipped, files=read.files)
 
     # -- runbooks -----------------------------------------------------------------------------
     def index_runbooks(self, folder: str | Path) -> IndexReport:
         """Index the Markdown files under `folder`, one entry per section; files that did not
         change are skipped, changed ones re-indexed, removed ones forgotten."""
-        root = Path(folder)
-        try:
-            if not root.is_dir():
-                raise MemoryInputError(f"{root}: not a folder; runbooks are read from a folder")
-            base = root.resolve()
-        except OSError as exc:
-            raise MemoryInputError(f"{root}: cannot read the runbooks folder ({exc})") from exc
-        parsed: dict[str, tuple[str, list[_Entry]]] = {}
-        files_inside, outside = _markdown_files(base)
-        for file in files_inside:
-            origin = str(file)
-            try:
-                data = _read_runbook(file, base)
-            except _MayBeOutside:
-                outside.append(origin)  # skipped and reported, like a symlink out
-                continue
-            parsed[origin] = (_sha(data), _runbook_entries(file, base, data))
+        base, parsed, outside = _parse_runbooks(folder)
         added = removed = skipped = files = 0
         with self._write() as db:
             known = {
@@ -946,14 +885,7 @@ class Memory:
     ) -> list[Hit]:
         """The `k` entries that best match `query` (optionally of one stack and one kind), each
         with its best passage; with a `budget`, the hits that `render(hits, budget)` keeps."""
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-            raise MemoryInputError(f"k must be 1 to {MAX_K}, got {k!r}")
-        if kind is not None:
-            _check_kind(kind)
-        if budget is not None and budget < 0:
-            raise tokens.BudgetError(f"budget {budget} is negative")
-        if not isinstance(query, str):
-            raise MemoryInputError("a query must be text")
+        _check_search(query, k, budget, kind)
         if self._empty:
             return []
         match = match_expression(query)
@@ -981,26 +913,7 @@ class Memory:
                 f"WHERE id IN ({','.join('?' * len(top))})",
                 [i for i, _ in top],
             ).fetchall()
-        by_id = {int(r[0]): r for r in rows}
-        cap = _passage_cap(budget, k)
-        hits = [
-            Hit(
-                id=i,
-                kind=str(by_id[i][1]),
-                source=str(by_id[i][2]),
-                time=str(by_id[i][3]),
-                stack=by_id[i][4],
-                persona=by_id[i][5],
-                title=str(by_id[i][6]),
-                passage=best_passage(marked.get(i, str(by_id[i][7])), cap),
-                score=score,
-            )
-            for i, score in top
-            if i in by_id
-        ]
-        if budget is None:
-            return hits
-        return hits[: _fitted(hits, budget).kept]
+        return _ranked_hits(top, rows, marked, k, budget)
 
     def _vector_ranking(
         self, query: str, where: str, params: Sequence[object]
@@ -1078,6 +991,45 @@ def _check_kind(kind: object) -> None:
         raise MemoryInputError(f"unknown kind {str(kind)[:40]!r}: one of {', '.join(KINDS)}")
 
 
+def _new_entry(
+    kind: str,
+    text: str,
+    *,
+    source: str,
+    time: str | datetime.datetime,
+    stack: str | None,
+    persona: str | None,
+    title: str | None,
+) -> _Entry:
+    """The entry `add` stores, its arguments checked (one line each when they are wrong)."""
+    _check_kind(kind)
+    when = _iso_time(time)
+    body = _clean(text) if isinstance(text, str) else ""
+    if not body.strip():
+        raise MemoryInputError("an entry needs some text")
+    if len(body) > TEXT_MAX_CHARS:
+        raise MemoryInputError(
+            f"an entry's text is {len(body)} characters, more than the {TEXT_MAX_CHARS} allowed"
+        )
+    if not isinstance(source, str) or not source.strip():
+        raise MemoryInputError("an entry's source must be non-empty text (where it came from)")
+    for what, value in (("stack", stack), ("persona", persona), ("title", title)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise MemoryInputError(f"an entry's {what} must be non-empty text")
+    head = _clean(title or "")
+    return _Entry(
+        _key("entry", kind, source, when, stack, persona, head, body),
+        kind,
+        _clean(source),
+        when,
+        stack,
+        persona,
+        head,
+        body,
+        None,
+    )
+
+
 def _iso_time(value: object) -> str:
     if isinstance(value, datetime.datetime):
         return value.isoformat()
@@ -1122,6 +1074,49 @@ def _fuse(*rankings: tuple[Sequence[tuple[int, float]], float]) -> list[tuple[in
         for rank, (entry, _) in enumerate(ranking, 1):
             scores[entry] = scores.get(entry, 0.0) + weight / (RRF_K + rank)
     return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def _check_search(query: object, k: object, budget: int | None, kind: str | None) -> None:
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise MemoryInputError(f"k must be 1 to {MAX_K}, got {k!r}")
+    if kind is not None:
+        _check_kind(kind)
+    if budget is not None and budget < 0:
+        raise tokens.BudgetError(f"budget {budget} is negative")
+    if not isinstance(query, str):
+        raise MemoryInputError("a query must be text")
+
+
+def _ranked_hits(
+    top: Sequence[tuple[int, float]],
+    rows: Iterable[Sequence[Any]],
+    marked: Mapping[int, str],
+    k: int,
+    budget: int | None,
+) -> list[Hit]:
+    """The hits of the ranking `top` ((id, score), best first), from `rows` (id, kind, source,
+    time, stack, persona, title, text) and the texts with their matches marked (\\x02, \\x03);
+    with a `budget`, only those `render(hits, budget)` keeps."""
+    by_id = {int(r[0]): r for r in rows}
+    cap = _passage_cap(budget, k)
+    hits = [
+        Hit(
+            id=i,
+            kind=str(by_id[i][1]),
+            source=str(by_id[i][2]),
+            time=str(by_id[i][3]),
+            stack=by_id[i][4],
+            persona=by_id[i][5],
+            title=str(by_id[i][6]),
+            passage=best_passage(marked.get(i, str(by_id[i][7])), cap),
+            score=score,
+        )
+        for i, score in top
+        if i in by_id
+    ]
+    if budget is None:
+        return hits
+    return hits[: _fitted(hits, budget).kept]
 
 
 def _passage_cap(budget: int | None, k: int) -> int:
@@ -1176,6 +1171,54 @@ def _whole_lines(fh: Any) -> Iterator[tuple[int, bytes | None]]:
                 break
             if len(more) < AUDIT_LINE_MAX_BYTES:
                 return
+
+
+class _AuditRead:
+    """One incremental read of an audit log from where the last run stopped (`offset` after its
+    last whole line, `line` count, `head` hash; zeros and "" the first time). `batches()` yields
+    the entries of the new whole lines, at most 1,000 at a time; afterwards `offset`, `line` and
+    `head` are what to keep for the next run and `skipped` counts the lines not worth an entry.
+    Storage-independent: each store keeps the three values its own way."""
+
+    BATCH = 1000
+
+    def __init__(self, path: Path, origin: str, offset: int, line: int, head: str) -> None:
+        self.path, self.origin = path, origin
+        self.offset, self.line, self.head = offset, line, head
+        self.start = offset
+        self.skipped = 0
+
+    @property
+    def files(self) -> int:
+        """1 when new bytes were read, else 0 (an `IndexReport.files`)."""
+        return int(self.offset > self.start)
+
+    def batches(self) -> Iterator[list[_Entry]]:
+        with _open_regular(self.path, "audit log") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if self.offset and (
+                size < self.offset or _sha(fh.read(min(self.offset, HEAD_BYTES))) != self.head
+            ):
+                self.offset, self.line = 0, 0  # rotated or replaced: read it all; keys dedupe
+            fh.seek(self.offset)
+            self.start = self.offset
+            entries: list[_Entry] = []
+            for length, raw in _whole_lines(fh):
+                self.offset += length
+                self.line += 1
+                source = f"{self.path.name}:{self.line}"
+                entry = _audit_entry(raw, source, self.origin) if raw else None
+                if entry is not None:
+                    entries.append(entry)
+                    if len(entries) >= self.BATCH:
+                        yield entries
+                        entries = []
+                elif raw is None or raw.strip():
+                    self.skipped += 1
+            if entries:
+                yield entries
+            fh.seek(0)
+            self.head = _sha(fh.read(min(self.offset, HEAD_BYTES)))
 
 
 def _audit_entry(raw: bytes, source: str, origin: str) -> _Entry | None:
@@ -1275,6 +1318,31 @@ def _read_runbook(path: Path, base: Path) -> bytes:
             f"{path}: the runbook is more than the {RUNBOOK_MAX_BYTES} bytes allowed"
         )
     return data
+
+
+def _parse_runbooks(
+    folder: str | Path,
+) -> tuple[Path, dict[str, tuple[str, list[_Entry]]], list[str]]:
+    """Every runbook under `folder`, read and parsed before anything is written: the resolved
+    folder, {file: (SHA-256 of its bytes, its entries)}, and the paths refused as outside it."""
+    root = Path(folder)
+    try:
+        if not root.is_dir():
+            raise MemoryInputError(f"{root}: not a folder; runbooks are read from a folder")
+        base = root.resolve()
+    except OSError as exc:
+        raise MemoryInputError(f"{root}: cannot read the runbooks folder ({exc})") from exc
+    parsed: dict[str, tuple[str, list[_Entry]]] = {}
+    files_inside, outside = _markdown_files(base)
+    for file in files_inside:
+        origin = str(file)
+        try:
+            data = _read_runbook(file, base)
+        except _MayBeOutside:
+            outside.append(origin)  # skipped and reported, like a symlink out
+            continue
+        parsed[origin] = (_sha(data), _runbook_entries(file, base, data))
+    return base, parsed, outside
 
 
 def _runbook_entries(path: Path, base: Path, data: bytes) -> list[_Entry]:

@@ -359,13 +359,15 @@ def _audit(args: AuditInput, ctx: SkillContext, budget: int) -> tuple[str, dict[
 
 
 def _memory(args: MemoryInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
-    from agents.skills.memory import Memory, render  # noqa: PLC0415
+    from agents.skills.memory import render  # noqa: PLC0415
+    from agents.skills.memory_postgres import open_memory  # noqa: PLC0415
 
     path = ctx.settings.state_dir / "memory.sqlite"
-    if not path.exists():
+    if ctx.settings.records_backend != "postgres" and not path.exists():
         return "memory: empty (nothing indexed yet: `python -m agents memory index`)", {"hits": []}
-    # Read-only (SQLite `mode=ro`): this tool never creates, initialises or changes the store.
-    with Memory(path, read_only=True) as memory:
+    # Read-only (SQLite `mode=ro`, a read-only PostgreSQL session that never migrates): this
+    # tool never creates, initialises or changes the store.
+    with open_memory(ctx.settings, read_only=True) as memory:
         hits = memory.search(args.query, k=args.k, budget=budget, stack=args.stack, kind=args.kind)
     return render(hits, budget), {"hits": [h.__dict__ for h in hits]}
 

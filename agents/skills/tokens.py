@@ -33,9 +33,43 @@ def _encoding() -> Any:
     return bpe_openai.get_encoding(ENCODING)
 
 
+# bpe-openai refuses one input past 200,000 tokens (its "chunk limit"); longer texts (a big
+# stack's export) are counted in pieces of at most this many characters, each at most as many
+# tokens as it has bytes.
+PIECE_CHARS = 50_000
+
+
 def count(text: str) -> int:
-    """The o200k token count of `text`."""
-    return len(_encoding().encode(text)) if text else 0
+    """The o200k token count of `text`. Past PIECE_CHARS it is counted in pieces cut just after
+    a single newline that ends a line with a visible last character, where the encoder's
+    pre-tokenizer splits anyway, so the sum is the count of the whole (a piece without such a
+    line end is cut at its length, which may count a token more)."""
+    if not text:
+        return 0
+    encode = _encoding().encode
+    total, start = 0, 0
+    while len(text) - start > PIECE_CHARS:
+        end = start + PIECE_CHARS
+        cut = end
+        for at in _newlines_before(text, start, end):
+            if text[at + 1] not in "\r\n" and at > start and not text[at - 1].isspace():
+                cut = at + 1
+                break
+        total += len(encode(text[start:cut]))
+        start = cut
+    return total + len(encode(text[start:]))
+
+
+def _newlines_before(text: str, start: int, end: int) -> list[int]:
+    """Newline positions in text[start:end], last first (at most 200 of them)."""
+    found: list[int] = []
+    at = end
+    while len(found) < 200:
+        at = text.rfind("\n", start + 1, at)
+        if at < 0:
+            break
+        found.append(at)
+    return found
 
 
 def count_file(path: Path) -> int:

@@ -1,6 +1,9 @@
 """Log cost rules: CloudWatch log groups expire, the log groups AWS services write to are the
 stack's own (else the service creates them to never expire), and the account's management events
-are recorded by one CloudTrail trail (every further copy is billed)."""
+are recorded by one CloudTrail trail (every further copy is billed).
+
+A log group kept longer on purpose (the agents' audit log, kept past a year in prod) is named in
+the retention cap's `namedMaxDays`, so that its allowance does not widen every other group's."""
 
 from __future__ import annotations
 
@@ -19,7 +22,17 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import as_list, as_number, config, fail_closed, known, number_text, rule_tags
+from policies.common import (
+    as_list,
+    as_number,
+    config,
+    fail_closed,
+    known,
+    matches_any,
+    number_text,
+    rule_tags,
+)
+from policies.values import ValueProblem
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
@@ -38,22 +51,43 @@ def log_group_retention_cap_validator(
 ) -> None:
     if args.resource_type != LOG_GROUP:
         return
-    cap = float(config(args, "maxDays", DEFAULT_MAX_RETENTION_DAYS))
+    cap, source = _retention_cap(args)
     days = as_number(args.props.get("retentionInDays"))
     if not days:  # unset or 0: never expires
         report_violation(
             "retentionInDays is not set, so the log group never expires and its storage grows "
             f"forever. Set retention_in_days to at most {number_text(cap)} (policy config "
-            "maxDays); archive to S3 what must be kept longer.",
+            f"{source}); archive to S3 what must be kept longer.",
             None,
         )
     elif days > cap:
         report_violation(
             f"retentionInDays is {number_text(days)}, above {number_text(cap)} (policy config "
-            f"maxDays). Set retention_in_days to at most {number_text(cap)}; archive to S3 what "
+            f"{source}). Set retention_in_days to at most {number_text(cap)}; archive to S3 what "
             "must be kept longer.",
             None,
         )
+
+
+def _retention_cap(args: ResourceValidationArgs) -> tuple[float, str]:
+    """(the cap for this log group, where it comes from): the largest `namedMaxDays` entry whose
+    pattern matches the group's name, else `maxDays`. A name not known yet gets `maxDays`."""
+    cap = float(config(args, "maxDays", DEFAULT_MAX_RETENTION_DAYS))
+    named = config(args, "namedMaxDays", {}) or {}
+    if not isinstance(named, Mapping):
+        raise ValueProblem("policy config namedMaxDays", named, "a mapping of name pattern to days")
+    name = known(args.props, "name")
+    if not isinstance(name, str) or not name:
+        return cap, "maxDays"
+    allowances = []
+    for pattern, days in named.items():
+        allowed = as_number(days, f"policy config namedMaxDays[{pattern!r}]")
+        if allowed is not None and matches_any(name, [str(pattern)]):
+            allowances.append((allowed, str(pattern)))
+    if not allowances:
+        return cap, "maxDays"
+    allowed, pattern = max(allowances)
+    return allowed, f"namedMaxDays[{pattern!r}]"
 
 
 def _service_log_groups(r: PolicyResource) -> tuple[str | None, list[str]]:
@@ -173,7 +207,15 @@ log_group_retention_cap = ResourceValidationPolicy(
                 "minimum": 1,
                 "default": DEFAULT_MAX_RETENTION_DAYS,
                 "description": "The longest retention of a log group, in days.",
-            }
+            },
+            "namedMaxDays": {
+                "type": "object",
+                "additionalProperties": {"type": "integer", "minimum": 1},
+                "default": {},
+                "description": "Longer (or shorter) caps for the log groups whose name matches a "
+                'shell-style pattern, such as {"/baseline/*/agents/audit": 400}; the largest '
+                "matching entry applies instead of maxDays.",
+            },
         }
     ),
     tags=rule_tags("COST-LOG-001", checkov="CKV_AWS_66"),

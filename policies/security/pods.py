@@ -1,7 +1,8 @@
 """Pod rules for every workload of the plan (Pod, Deployment, ReplicaSet, DaemonSet, StatefulSet,
 Job, CronJob; any namespace): host paths that grant the node, service account tokens mounted by
-pods that do not call the Kubernetes API, and the pod security context (Pod Security Standards
-`restricted`) outside the agents' namespaces too.
+pods that do not call the Kubernetes API, the pod security context (Pod Security Standards
+`restricted`) outside the agents' namespaces too, and credentials written into the spec as
+environment variables.
 
 Host paths are judged by what they reach, after normalising (`//`, `.`, `..`, trailing slashes;
 `/var/run` is the same directory as `/run` on every current distribution): a path is dangerous
@@ -438,8 +439,149 @@ workload_security_context = ResourceValidationPolicy(
     remediation_steps="Set the pod's and containers' securityContext as the message says.",
 )
 
+# -- credentials in the environment ---------------------------------------------------------------
+
+# Names that say a variable holds a credential. A literal value under such a name is in the spec,
+# so in the stack's state, the plan, `kubectl get -o yaml` and every audit of the object.
+DEFAULT_SECRET_NAME_PATTERNS = [
+    "*PASSWORD*",
+    "*PASSWD*",
+    "*PASSPHRASE*",
+    "*SECRET*",
+    "*TOKEN*",
+    "*API_KEY*",
+    "*APIKEY*",
+    "*PRIVATE_KEY*",
+    "*ACCESS_KEY*",
+    "*CREDENTIAL*",
+]
+# Variables that hold where a credential is, not the credential: the agents' approval key is read
+# from Secrets Manager by this name at run time.
+DEFAULT_REFERENCE_NAMES = [
+    "*_SECRET_ARN",
+    "*_SECRET_ID",
+    "*_SECRET_NAME",
+    "*_SECRET_KEY_REF",
+    "AGENTS_APPROVAL_KEY_SECRET",
+]
+# Variables that must not exist in a pod spec in any form: the agents reach PostgreSQL with IAM
+# authentication only, so a password for it (even from a Secret) is a second way in.
+DEFAULT_FORBIDDEN_NAMES = ["AGENTS_PG_PASSWORD", "PGPASSWORD"]
+# A value naming where a credential is (an ARN, a mounted file) rather than the credential.
+_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:")
+_FILE_SUFFIXES = ("_FILE", "_PATH", "_DIR")
+
+
+def _env_problem(
+    variable: Mapping[str, Any],
+    where: str,
+    secret_patterns: list[str],
+    references: list[str],
+    forbidden: list[str],
+) -> str | None:
+    """Why one `env` entry carries a credential in the spec (or a forbidden one at all), or None."""
+    name = variable.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueProblem(f"{where}.name", name, "a variable name")
+    upper = name.upper()
+    value_from = mapping(variable.get("valueFrom"), f"{where}.valueFrom")
+    if matches_any(upper, [p.upper() for p in forbidden]):
+        source = "a literal value" if "valueFrom" not in variable else "valueFrom"
+        return (
+            f"{name} is set ({source}); it must not be in a pod spec at all (IAM authentication "
+            "only). Remove it"
+        )
+    if not matches_any(upper, [p.upper() for p in secret_patterns]):
+        return None
+    if matches_any(upper, [p.upper() for p in references]) or upper.endswith(_FILE_SUFFIXES):
+        return None
+    if value_from:
+        if value_from.get("configMapKeyRef") is not None:
+            return (
+                f"{name} comes from a ConfigMap, which is stored and shown in plain text. Keep it "
+                "in a Secret (valueFrom.secretKeyRef) or, better, in Secrets Manager read at run "
+                "time"
+            )
+        return None  # a Secret, a field or a resource reference: not in the spec
+    value = variable.get("value")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueProblem(f"{where}.value", value, "a string")
+    if _ARN.match(value.strip()):
+        return None  # where the credential is (Secrets Manager, SSM), read at run time
+    return (
+        f"{name} holds a literal value, so the credential is in the spec, the stack's state and "
+        "every reader of the object. Read it at run time instead: an ARN of a Secrets Manager "
+        "secret the pod's role may read, a mounted file, or valueFrom.secretKeyRef"
+    )
+
+
+@fail_closed
+def pod_plaintext_secret_env_validator(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    if not is_workload(args.resource_type):
+        return
+    namespace, name = namespace_and_name(args.props)
+    if exempt(args, namespace, name):
+        return
+    secret_patterns = [str(p) for p in config(args, "secretNames", DEFAULT_SECRET_NAME_PATTERNS)]
+    references = [str(p) for p in config(args, "referenceNames", DEFAULT_REFERENCE_NAMES)]
+    forbidden = [str(p) for p in config(args, "forbiddenNames", DEFAULT_FORBIDDEN_NAMES)]
+    path, pod = pod_spec_of(args.resource_type, args.props)
+    for label, container in pod_containers(pod, path):
+        for j, raw in enumerate(items(container.get("env"), f"{label}.env")):
+            where = f"{label}.env[{j}]"
+            variable = mapping(raw, where)
+            problem = _env_problem(variable, where, secret_patterns, references, forbidden)
+            if problem:
+                report_violation(f"{where}: {problem}.", None)
+
+
+pod_plaintext_secret_env = ResourceValidationPolicy(
+    name="pod-no-plaintext-secret-env",
+    description="No workload's containers carry a credential as a literal environment value (a "
+    "variable named like a password, secret, token or key holds a reference, not the value), and "
+    "no pod spec sets a variable the platform forbids outright, such as AGENTS_PG_PASSWORD.",
+    validate=pod_plaintext_secret_env_validator,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=PolicyConfigSchema(
+        properties={
+            **_EXEMPT_SCHEMA,
+            "secretNames": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": DEFAULT_SECRET_NAME_PATTERNS,
+                "description": "Variable name patterns (any case) that hold a credential.",
+            },
+            "referenceNames": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": DEFAULT_REFERENCE_NAMES,
+                "description": "Variable name patterns whose literal value names where a "
+                "credential is (a secret's name or id), not the credential.",
+            },
+            "forbiddenNames": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": DEFAULT_FORBIDDEN_NAMES,
+                "description": "Variable name patterns no pod spec may set in any form (literal, "
+                "Secret or other reference).",
+            },
+        }
+    ),
+    tags=rule_tags("SEC-K8S-013"),
+    remediation_steps="Remove the literal value: read the credential at run time (an ARN of a "
+    "Secrets Manager secret the pod's IAM role may read, a mounted file, or "
+    "valueFrom.secretKeyRef); remove a forbidden variable such as AGENTS_PG_PASSWORD (the agents "
+    "use IAM database authentication).",
+)
+
 POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     pod_host_path,
     pod_service_account_token,
     workload_security_context,
+    pod_plaintext_secret_env,
 ]

@@ -1,4 +1,4 @@
-"""RDS rules: DB instances and their parameter groups."""
+"""RDS rules: DB instances and their parameter groups (and, for IAM authentication, DB clusters)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from policies.common import (
 )
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 
 DEFAULT_MINIMUM_BACKUP_RETENTION_DAYS = 7
@@ -139,11 +140,12 @@ rds_deletion_protection = ResourceValidationPolicy(
 def rds_iam_authentication_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
-    if args.resource_type != RDS_INSTANCE:
+    if args.resource_type not in (RDS_INSTANCE, RDS_CLUSTER):
         return
     if as_bool(args.props.get("iamDatabaseAuthenticationEnabled")) is not True:
+        kind = "instance" if args.resource_type == RDS_INSTANCE else "cluster"
         report_violation(
-            "iamDatabaseAuthenticationEnabled is not true. Set "
+            f"iamDatabaseAuthenticationEnabled is not true on this {kind}. Set "
             "iam_database_authentication_enabled=True so applications connect with short-lived "
             "IAM tokens instead of stored passwords.",
             None,
@@ -152,7 +154,7 @@ def rds_iam_authentication_validator(
 
 rds_iam_authentication = ResourceValidationPolicy(
     name="rds-iam-authentication",
-    description="RDS instances accept IAM database authentication.",
+    description="RDS instances and clusters accept IAM database authentication.",
     validate=rds_iam_authentication_validator,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

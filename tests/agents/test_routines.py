@@ -58,6 +58,7 @@ def test_observability_finds_new_growing_and_gone_error_clusters(live, capsys):
         "/vpc/network/flow-logs",
         "/aws/eks/baseline-dev/platform",
         "/aws/eks/baseline-dev/workloads",
+        "/baseline/dev/agents/audit",
     ):
         logs.create_log_group(logGroupName=name)
     logs.create_log_stream(logGroupName=group, logStreamName="apiserver")

@@ -103,6 +103,7 @@ def test_engine_strings_are_typed():
         ("agentImageTag", "-bad", "an image tag"),
         ("agentImageDigest", "sha256:abc", "64 lower-case hex"),
         ("agentIntervalSeconds", 0, "1 to 86400"),
+        ("agentAuditLogRetentionDays", 366, "retention"),
     ],
 )
 def test_bad_values_fail_naming_the_key(key, value, expected):

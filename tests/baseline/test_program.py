@@ -136,6 +136,7 @@ PLATFORM_SERVICE_ACCOUNTS = {
     ("karpenter", "karpenter"),
     ("logging", "fluent-bit"),
     ("tracing", "otel-collector"),
+    ("agents-records", "records-migrate"),
 }
 
 
@@ -239,3 +240,62 @@ def test_every_namespace_the_program_runs_pods_in_denies_ingress_by_default(each
     assert running, "the plan runs workloads"
     missing = {ns: urn for ns, urn in running.items() if ns not in denied}
     assert not missing, f"namespaces running pods without default-deny ingress: {missing}"
+
+
+# -- the agents' records (issue 19) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("stack", "days"), [("dev", 30), ("prod", 400)])
+def test_the_audit_group_is_the_stacks_under_the_logging_key(stack, days, dev, prod):
+    export = dev if stack == "dev" else prod
+    groups = [
+        g
+        for g in custom(export, "aws:cloudwatch/logGroup:LogGroup")
+        if g.inputs["name"] == f"/baseline/{stack}/agents/audit"
+    ]
+    (group,) = groups
+    assert group.inputs["retentionInDays"] == days, group.urn
+    (key,) = [k for k in custom(export, "aws:kms/key:Key") if k.name == "logging-kms"]
+    assert group.inputs["kmsKeyId"] == key.outputs["arn"], group.urn
+    assert export.stack_outputs["agentAuditLogGroup"] == group.inputs["name"]
+
+
+def test_each_serving_persona_may_connect_as_its_own_user_and_write_the_audit_log(each_stack):
+    export = each_stack
+    stack = export.stack_outputs["stack"]
+    roles = {r.name.removeprefix("identity-"): r for r in custom(export, "aws:iam/role:Role")}
+    grants = {
+        p.name.removeprefix("records-"): p
+        for p in custom(export, "aws:iam/rolePolicy:RolePolicy")
+        if p.name.startswith("records-") and p.name != "records-migrate"
+    }
+    serving = {p.name for p in load_personas() if stack in p.stacks}
+    assert set(grants) == serving
+    (db,) = custom(export, "aws:rds/instance:Instance")
+    for name, grant in grants.items():
+        assert grant.inputs["role"] == roles[name].outputs["name"], grant.urn
+        doc = {s["Sid"]: s for s in json.loads(grant.inputs["policy"])["Statement"]}
+        user = "agent_" + name.replace("-", "_")
+        assert doc["RecordsDatabaseConnect"]["Resource"] == (
+            f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{db.outputs['resourceId']}/{user}"
+        ), grant.urn
+        for sid in ("AuditLogStreams", "AuditLogEvents"):
+            assert f":log-group:/baseline/{stack}/agents/audit:" in doc[sid]["Resource"], grant.urn
+
+
+def test_the_migration_reads_the_instances_own_secret(each_stack):
+    (db,) = custom(each_stack, "aws:rds/instance:Instance")
+    (secret,) = db.outputs["masterUserSecrets"]
+    (job,) = custom(each_stack, "kubernetes:batch/v1:Job")
+    (container,) = job.inputs["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["AGENTS_PG_MASTER_SECRET"] == secret["secretArn"], job.urn
+    assert env["AGENTS_PG_HOST"] == db.outputs["address"], job.urn
+    grant = next(
+        p
+        for p in custom(each_stack, "aws:iam/rolePolicy:RolePolicy")
+        if p.name == "records-migrate"
+    )
+    doc = {s["Sid"]: s for s in json.loads(grant.inputs["policy"])["Statement"]}
+    assert doc["ReadMasterUserSecret"]["Resource"] == secret["secretArn"], grant.urn
+    assert doc["DecryptMasterUserSecret"]["Resource"] == db.inputs["masterUserSecretKmsKeyId"]

@@ -199,7 +199,7 @@ def findings_rows(team: TeamRecords) -> list[dict[str, Any]]:
     import psycopg  # noqa: PLC0415
     from psycopg.rows import dict_row  # noqa: PLC0415
 
-    with psycopg.connect(**team.pg.conninfo("agents"), row_factory=dict_row) as conn:  # type: ignore[arg-type]
+    with psycopg.connect(**team.pg.conninfo("agents"), row_factory=dict_row) as conn:
         tables = {
             r["tablename"]
             for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -207,11 +207,7 @@ def findings_rows(team: TeamRecords) -> list[dict[str, Any]]:
         table = next((t for t in ("findings", "agent_findings") if t in tables), None)
         if table is None:
             return []
-        return list(
-            conn.execute(
-                f"SELECT id, status, persona, stack, kind, resource FROM {table}"  # type: ignore[arg-type]
-            )
-        )
+        return list(conn.execute(f"SELECT id, status, persona, stack, kind, resource FROM {table}"))
 
 
 def drain_and_read_back(env: dict[str, str], root: Path) -> tuple[int, str]:

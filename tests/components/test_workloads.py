@@ -11,15 +11,21 @@ import pytest
 
 from baseline.personas import load_personas
 from components.workloads import (
+    AgentRecords,
     AgentWorkload,
+    ResolvedRecords,
     Workloads,
     WorkloadsArgs,
     check_workloads,
+    migration_job_spec,
 )
 from tests.conftest import run_component
 from toolchain.export import Resource, StackExport
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+JOB = "kubernetes:batch/v1:Job"
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f0f0f0f-aBcDeF"
+DB_HOST = "baseline-prod.c0123456789.us-east-1.rds.amazonaws.com"
 DIGEST = "sha256:" + "0f" * 32
 IMAGE = f"ghcr.io/platform-team/baseline-agents@{DIGEST}"
 
@@ -168,3 +174,140 @@ def test_each_stack_pulls_the_configured_image(stack, pinned, dev, prod):
     (image,) = images
     assert ("@sha256:" in image) == pinned, image
     assert len(export.of_type(DEPLOYMENT)) == len(load_personas())
+
+
+# -- records on PostgreSQL and CloudWatch Logs ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_records() -> StackExport:
+    def program() -> dict[str, Any]:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        workloads = Workloads(
+            "workloads",
+            WorkloadsArgs(
+                stack="prod",
+                region="us-east-1",
+                image=IMAGE,
+                agents=[
+                    AgentWorkload(p.name, p.namespace, p.service_account) for p in load_personas()
+                ],
+                records=AgentRecords(
+                    pg_host=DB_HOST,
+                    pg_port=5432,
+                    audit_log_group="/baseline/prod/agents/audit",
+                    master_secret_arn=SECRET,
+                    migration_namespace="agents-records",
+                    migration_service_account="records-migrate",
+                ),
+            ),
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+        return {"job": workloads.migration_job_name}
+
+    return run_component(program)
+
+
+def job(export: StackExport) -> Resource:
+    (only,) = export.of_type(JOB)
+    return only
+
+
+def test_without_records_the_agents_keep_them_in_the_pod_and_no_job_runs(export):
+    assert export.of_type(JOB) == []
+    for deployment in deployments(export).values():
+        assert not [k for k in env(deployment) if "_PG_" in k or "RECORDS" in k], deployment.urn
+
+
+def test_each_agent_keeps_its_records_on_postgres_as_its_own_user_and_in_the_audit_group(
+    with_records,
+):
+    for name, deployment in deployments(with_records).items():
+        e = env(deployment)
+        assert {
+            k: e[k] for k in e if k.startswith(("AGENTS_PG_", "AGENTS_RECORDS", "AGENTS_AUDIT"))
+        } == {
+            "AGENTS_RECORDS_BACKEND": "postgres",
+            "AGENTS_PG_HOST": DB_HOST,
+            "AGENTS_PG_PORT": "5432",
+            "AGENTS_PG_DATABASE": "agents",
+            "AGENTS_PG_USER": "agent_" + name.replace("-", "_"),
+            "AGENTS_PG_AUTH": "iam",
+            "AGENTS_PG_SSLROOTCERT": "/etc/ssl/certs/rds-global-bundle.pem",
+            "AGENTS_AUDIT_SINK": "cloudwatch",
+            "AGENTS_AUDIT_LOG_GROUP": "/baseline/prod/agents/audit",
+            "AGENTS_AUDIT_WRITER": name,
+        }, deployment.urn
+
+
+def test_no_pod_carries_a_password_or_the_master_secret(with_records):
+    for resource in [*with_records.of_type(DEPLOYMENT), job(with_records)]:
+        pod = resource.inputs["spec"]["template"]["spec"]
+        names = [e["name"] for c in pod["containers"] for e in c.get("env", [])]
+        assert not [n for n in names if "PASSWORD" in n], resource.urn
+        if resource.type == DEPLOYMENT:
+            assert "AGENTS_PG_MASTER_SECRET" not in names, resource.urn
+
+
+def test_the_migration_job_makes_every_persona_user_as_the_master_secret_holder(with_records):
+    migrate = job(with_records)
+    assert migrate.inputs["metadata"]["name"] == "agents-records-migrate", migrate.urn
+    assert migrate.inputs["metadata"]["namespace"] == "agents-records", migrate.urn
+    pod = migrate.inputs["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "records-migrate", migrate.urn
+    assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
+    (c,) = pod["containers"]
+    users = ",".join("agent_" + p.name.replace("-", "_") for p in load_personas())
+    assert c["command"] + c["args"] == [
+        "python",
+        "-m",
+        "agents",
+        "records",
+        "migrate",
+        "--personas",
+        users,
+    ], migrate.urn
+    e = {v["name"]: v["value"] for v in c["env"]}
+    assert e["AGENTS_PG_MASTER_SECRET"] == SECRET, migrate.urn
+    assert (e["AGENTS_PG_HOST"], e["AGENTS_PG_PORT"], e["AGENTS_PG_DATABASE"]) == (
+        DB_HOST,
+        "5432",
+        "agents",
+    )
+    assert e["AGENTS_PG_SSLROOTCERT"] == "/etc/ssl/certs/rds-global-bundle.pem"
+    assert (
+        migrate.inputs["spec"]["backoffLimit"] >= 1
+        and "ttlSecondsAfterFinished" not in (migrate.inputs["spec"])
+    )
+
+
+def test_the_migration_pod_is_as_hardened_as_the_agents(with_records):
+    migrate = job(with_records)
+    agent = next(iter(deployments(with_records).values()))
+    pod = migrate.inputs["spec"]["template"]["spec"]
+    agent_pod = agent.inputs["spec"]["template"]["spec"]
+    assert pod["securityContext"] == agent_pod["securityContext"], migrate.urn
+    (c,) = pod["containers"]
+    assert c["securityContext"] == container(agent)["securityContext"], migrate.urn
+    assert c["image"] == IMAGE and c["resources"]["limits"]["memory"], migrate.urn
+    assert pod["volumes"] == agent_pod["volumes"], migrate.urn
+
+
+def test_no_agent_starts_before_the_migration(with_records):
+    migrate = job(with_records)
+    for deployment in deployments(with_records).values():
+        assert migrate.urn in deployment.dependencies, deployment.urn
+
+
+def test_the_migration_is_handed_an_arn_never_a_credential():
+    args = WorkloadsArgs(stack="dev", region="us-east-1", image="ghcr.io/x/agents:1")
+    records = ResolvedRecords(
+        pg_host=DB_HOST,
+        pg_port=5432,
+        audit_log_group="/baseline/dev/agents/audit",
+        master_secret_arn="s3cr3t",
+        migration_namespace="agents-records",
+        migration_service_account="records-migrate",
+    )
+    with pytest.raises(ValueError, match="ARN"):
+        migration_job_spec(args, records, ["agent_a"])

@@ -47,6 +47,45 @@ def test_log_group_retention_cap(cost, case, props, fires):
     assert bool(found) == fires, f"{RETENTION} on {urn} ({case}): {[v.detail for v in found]}"
 
 
+NAMED = {RETENTION: {"maxDays": 365, "namedMaxDays": {"/baseline/*/agents/audit": 400}}}
+
+
+@pytest.mark.parametrize(
+    ("case", "props", "fires"),
+    [
+        ("named group within its allowance", {"name": "/baseline/prod/agents/audit"}, False),
+        ("named group above its allowance", {"name": "/baseline/prod/agents/audit"}, True),
+        ("another group keeps maxDays", {"name": "/aws/eks/baseline-prod/workloads"}, True),
+        ("a name not known yet keeps maxDays", {}, True),
+    ],
+)
+def test_log_group_retention_cap_per_name(cost, case, props, fires):
+    days = 545 if "above" in case else 400
+    name = case.replace(" ", "-")
+    found = [
+        v
+        for v in analyze(
+            cost, LOG_GROUP, {**props, "retentionInDays": days}, config=NAMED, name=name
+        )
+        if v.policyName == RETENTION
+    ]
+    assert bool(found) == fires, f"{RETENTION} on {name} ({case}): {[v.detail for v in found]}"
+    if found and props:
+        allowance = "namedMaxDays" if "agents/audit" in props["name"] else "maxDays"
+        assert allowance in found[0].message, found[0].message
+
+
+def test_log_group_retention_cap_refuses_an_unreadable_allowance(cost):
+    cfg = {RETENTION: {"maxDays": 30, "namedMaxDays": {"/baseline/*": "forever"}}}
+    props = {"name": "/baseline/dev/agents/audit", "retentionInDays": 14}
+    found = [
+        v
+        for v in analyze(cost, LOG_GROUP, props, config=cfg, name="unreadable")
+        if v.policyName == RETENTION
+    ]
+    assert found and "namedMaxDays" in found[0].message, [v.message for v in found]
+
+
 # service-log-groups
 
 SERVICE = "service-log-groups"

@@ -226,3 +226,108 @@ def test_workload_security_context_exemptions(security):
     assert not fired(security, CONTEXT, workload(namespace="kube-system", hostPID=True), "system")
     cfg = {CONTEXT: {"exemptWorkloads": ["monitoring/*"]}}
     assert not fired(security, CONTEXT, props, "exempt", DAEMONSET, config=cfg)
+
+
+# -- credentials in the environment ---------------------------------------------------------------
+
+SECRET_ENV = "pod-no-plaintext-secret-env"
+JOB = "kubernetes:batch/v1:Job"
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f0f0f0f-aBcDeF"
+
+
+def with_env(*env: dict[str, Any], init: bool = False, type_token: str = DEPLOYMENT) -> dict:
+    props = workload(type_token)
+    spec = props["spec"]["template"]["spec"] if type_token != POD else props["spec"]
+    if init:
+        spec["initContainers"] = [{**copy.deepcopy(CONTAINER), "name": "init", "env": list(env)}]
+    else:
+        spec["containers"][0]["env"] = list(env)
+    return props
+
+
+def literal(name: str, value: Any) -> dict[str, Any]:
+    return {"name": name, "value": value}
+
+
+def secret_ref(name: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}
+
+
+SECRET_ENV_CASES: list[tuple[str, dict[str, Any], bool]] = [
+    ("no env passes", workload(), False),
+    ("plain settings pass", with_env(literal("AGENTS_PG_HOST", "db.internal")), False),
+    ("the agents' records settings pass", with_env(literal("AGENTS_PG_AUTH", "iam")), False),
+    ("a literal password fails", with_env(literal("DB_PASSWORD", "hunter2")), True),
+    ("any case fails", with_env(literal("db_Password", "hunter2")), True),
+    ("a literal token fails", with_env(literal("GITHUB_TOKEN", "ghp_x")), True),
+    ("a literal client secret fails", with_env(literal("OAUTH_CLIENT_SECRET", "s3cr3t")), True),
+    ("in an init container fails", with_env(literal("API_KEY", "k"), init=True), True),
+    ("an ARN of a secret passes", with_env(literal("AGENTS_PG_MASTER_SECRET", SECRET_ARN)), False),
+    ("a secret's name passes", with_env(literal("AGENTS_APPROVAL_KEY_SECRET", "a/b")), False),
+    ("a file path passes", with_env(literal("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/t")), False),
+    ("an empty value passes", with_env(literal("SMTP_PASSWORD", "")), False),
+    ("a Secret reference passes", with_env(secret_ref("SMTP_PASSWORD")), False),
+    (
+        "a ConfigMap reference fails",
+        with_env(
+            {"name": "SMTP_PASSWORD", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "p"}}}
+        ),
+        True,
+    ),
+    ("the agents' database password fails", with_env(literal("AGENTS_PG_PASSWORD", "x")), True),
+    (
+        "the agents' database password from a Secret fails",
+        with_env(secret_ref("AGENTS_PG_PASSWORD")),
+        True,
+    ),
+    ("an unnamed variable is unreadable", with_env({"value": "x"}), True),
+    ("a non-text value is unreadable", with_env(literal("DB_PASSWORD", 42)), True),
+]
+
+
+@pytest.mark.parametrize("case", SECRET_ENV_CASES, ids=[c for c, _, _ in SECRET_ENV_CASES])
+def test_plaintext_secret_env(security, case):
+    label, props, fires = case
+    found = fired(security, SECRET_ENV, props, label.replace(" ", "-").replace("'", ""))
+    assert bool(found) == fires, f"{SECRET_ENV} on {label}: {[v.detail for v in found]}"
+
+
+def test_plaintext_secret_env_in_a_job_a_cronjob_and_a_pod(security):
+    for type_token in (JOB, CRONJOB, POD):
+        props = workload(type_token)
+        spec = props["spec"] if type_token == POD else None
+        if type_token == CRONJOB:
+            spec = props["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        elif type_token == JOB:
+            spec = props["spec"]["template"]["spec"]
+        assert spec is not None
+        spec["containers"][0]["env"] = [literal("AGENTS_PG_PASSWORD", "x")]
+        assert fired(security, SECRET_ENV, props, "other-kinds", type_token), type_token
+
+
+def test_plaintext_secret_env_names_the_variable_and_the_fix(security):
+    (found,) = fired(security, SECRET_ENV, with_env(literal("DB_PASSWORD", "x")), "names-it")
+    assert "containers[0] (app).env[0]" in found.message, found.message
+    assert "DB_PASSWORD" in found.message and "Secrets Manager" in found.message, found.message
+    assert "hunter2" not in found.message and found.mandatory
+
+
+def test_plaintext_secret_env_unknown_is_left_to_the_update(security):
+    props = with_env(literal("DB_PASSWORD", UNKNOWN_STRING_VALUE))
+    found = fired(security, SECRET_ENV, props, "unknown")
+    assert found and all(not v.mandatory for v in found), [v.message for v in found]
+
+
+def test_plaintext_secret_env_names_come_from_config(security):
+    props = with_env(literal("LICENCE", "abc"), literal("DB_PASSWORD", "x"))
+    cfg: dict[str, Any] = {
+        SECRET_ENV: {"secretNames": ["LICENCE"], "forbiddenNames": [], "referenceNames": []}
+    }
+    found = fired(security, SECRET_ENV, props, "configured", config=cfg)
+    assert ["LICENCE" in v.message for v in found] == [True], [v.message for v in found]
+
+
+def test_plaintext_secret_env_exemption(security):
+    cfg = {SECRET_ENV: {"exemptWorkloads": ["shop/web"]}}
+    props = with_env(literal("DB_PASSWORD", "x"))
+    assert not fired(security, SECRET_ENV, props, "exempt", config=cfg)

@@ -192,8 +192,27 @@ def test_backup_minimum_comes_from_policy_config(security):
 
 
 def test_rules_ignore_other_types(security):
-    found = analyze(security, "aws:rds/cluster:Cluster", {"storageEncrypted": False}, name="c")
+    # A cluster is judged by the IAM authentication rule only (the others read instances).
+    props = {"storageEncrypted": False, "iamDatabaseAuthenticationEnabled": True}
+    found = analyze(security, "aws:rds/cluster:Cluster", props, name="c")
     assert not [v for v in found if v.policyName.startswith("rds-")], found
+
+
+@pytest.mark.parametrize(
+    ("props", "fires"),
+    [
+        ({"engine": "aurora-postgresql", "iamDatabaseAuthenticationEnabled": True}, False),
+        ({"engine": "aurora-postgresql", "iamDatabaseAuthenticationEnabled": False}, True),
+        ({"engine": "aurora-postgresql"}, True),
+    ],
+    ids=["passes", "fails", "missing"],
+)
+def test_clusters_accept_iam_authentication_too(security, props, fires):
+    found = analyze(security, "aws:rds/cluster:Cluster", props, name="agents-cluster")
+    hits = [v for v in found if v.policyName == "rds-iam-authentication"]
+    assert bool(hits) == fires, found
+    if fires:
+        assert "on this cluster" in hits[0].message, hits[0].message
 
 
 @pytest.mark.parametrize(("stack", "level"), [("dev", "advisory"), ("prod", "mandatory")])

@@ -4,13 +4,21 @@ exit 1 on a broken chain, exit 2 (one line) on bad input; `run` sends its record
 from __future__ import annotations
 
 import json
+import os
 
 import boto3
+import psycopg
 import pytest
+from moto import mock_aws
+from pydantic import SecretStr
 
 from agents.cli.main import main
 from agents.protocol.audit import AuditLog
+from agents.protocol.backends import open_findings
+from agents.protocol.findings import Finding
+from agents.protocol.settings import AgentSettings
 from tests.agents.cli.test_commands import env  # noqa: F401 - the fixture
+from tests.postgres_server import PASSWORD, SUPERUSER
 
 GROUP = "/baseline/dev/agents/audit"
 
@@ -79,3 +87,94 @@ def test_bad_input_is_one_line_and_exit_2(env, capsys, argv, says):  # noqa: F81
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert says in err and len(err.splitlines()) <= 2 and "Traceback" not in err
+
+
+@pytest.fixture
+def database(postgres_server, monkeypatch, tmp_path):
+    """The master's environment for `records migrate` on the throwaway server."""
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("AGENTS_PG_HOST", "127.0.0.1")
+    monkeypatch.setenv("AGENTS_PG_PORT", str(postgres_server.port))
+    monkeypatch.setenv(
+        "AGENTS_PG_DATABASE", "agents_" + tmp_path.name[-8:].lower().replace("-", "_")
+    )
+    monkeypatch.setenv("AGENTS_PG_SSLROOTCERT", str(postgres_server.ca))
+    monkeypatch.setenv("AGENTS_PG_AUTH", "password")
+    monkeypatch.setenv("AGENTS_PG_USER", SUPERUSER)
+    monkeypatch.setenv("AGENTS_PG_PASSWORD", PASSWORD)
+    return postgres_server
+
+
+def test_records_migrate_makes_the_database_roles_and_schemas_a_persona_then_uses(
+    database, capsys, monkeypatch, tmp_path
+):
+    users = "agent_release_engineer,agent_data_steward"
+    assert main(["records", "migrate", "--personas", users, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    name = os.environ["AGENTS_PG_DATABASE"]
+    assert f"database {name}" in first["created"] and "role agent_data_steward" in first["created"]
+    assert first["versions"]["findings"] >= 1 and first["versions"]["memory"] >= 1
+    # Again: nothing to create, same versions (idempotent).
+    assert main(["records", "migrate", "--personas", users, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again == {"created": [], "versions": first["versions"]}
+    # A persona's own login (here with a password: the test server has no rds_iam) records.
+    with psycopg.connect(**database.conninfo(), autocommit=True) as conn:
+        conn.execute("ALTER ROLE agent_data_steward PASSWORD 'persona-test-only'")
+    settings = AgentSettings(
+        state_dir=tmp_path / "pod",
+        records_backend="postgres",
+        pg_host="127.0.0.1",
+        pg_port=database.port,
+        pg_database=name,
+        pg_user="agent_data_steward",
+        pg_auth="password",
+        pg_password=SecretStr("persona-test-only"),
+        pg_sslrootcert=database.ca,
+    )
+    finding = Finding("backup.no-dr-copy", "high", "prod", "db", "no copy in the DR region")
+    with open_findings(settings) as store:
+        assert len(store.observe("data-steward", "prod", [], [finding]).opened) == 1
+    migrated = [r for r in AuditLog(tmp_path / "state" / "audit.jsonl").records()]
+    assert [r["event"] for r in migrated] == ["records.migrated", "records.migrated"]
+
+
+def test_records_migrate_reads_the_master_from_secrets_manager(database, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AGENTS_PG_USER")
+    monkeypatch.delenv("AGENTS_PG_PASSWORD")
+    monkeypatch.setenv("AGENTS_PG_AUTH", "iam")
+    with mock_aws():
+        boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="rds!db-1", SecretString=json.dumps({"username": "postgres", "password": PASSWORD})
+        )
+        monkeypatch.setenv("AGENTS_PG_MASTER_SECRET", "rds!db-1")
+        assert main(["records", "migrate", "--personas", "agent_x"]) == 0
+        assert "findings schema" in capsys.readouterr().out
+        boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+            SecretId="rds!db-1", SecretString="not json"
+        )
+        assert main(["records", "migrate", "--personas", "agent_x"]) == 1
+        err = capsys.readouterr().err
+        assert "not JSON with a username and a password" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("personas", "says"),
+    [("", "name at least one"), ("Robert'); DROP TABLE x;--", "not a usable PostgreSQL name")],
+)
+def test_records_migrate_refuses_bad_role_names(database, capsys, personas, says):
+    assert main(["records", "migrate", "--personas", personas]) in (1, 2)
+    assert says in capsys.readouterr().err
+
+
+def test_records_migrate_with_wrong_credentials_is_one_line_and_a_record(
+    database, capsys, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("AGENTS_PG_PASSWORD", "wrong")
+    assert main(["records", "migrate", "--personas", "agent_x"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "credentials were refused" in err and len(err.splitlines()) == 1
+    assert AuditLog(tmp_path / "state" / "audit.jsonl").query({"event": "records.migrate-refused"})

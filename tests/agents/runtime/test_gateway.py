@@ -18,8 +18,8 @@ from agents import AgentsError
 from agents.protocol.audit import AuditLog
 from agents.protocol.settings import AgentSettings
 from agents.runtime.gateway import (
-    AuditBehind,
     ROOT,
+    AuditBehind,
     AutomationGateway,
     CliUnavailable,
     Gateway,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agents.skills import tokens
 from agents.skills.tokens import BudgetError, count, fit
 
 
@@ -59,3 +62,17 @@ def test_never_exceeds_the_budget_and_never_cuts_a_block(blocks: list[str], budg
     kept = [b for b in blocks[: fitted.kept] if b]
     assert all(b in fitted.text for b in kept)
     assert fitted.kept + fitted.dropped == len(blocks)
+
+
+def test_a_text_past_the_encoders_input_limit_is_counted_whole_and_exactly():
+    """bpe-openai refuses one input of over 200,000 tokens; a big stack's export is more. The
+    count goes piece by piece at line ends, and the pieces add up to the whole's count."""
+    doc = {
+        f"resource-{i}": {"type": "aws:ec2/instance:Instance", "tags": {"n": i}}
+        for i in range(4000)
+    }
+    text = json.dumps(doc, indent=2) + "\n"
+    assert len(text) > 3 * tokens.PIECE_CHARS
+    assert tokens.count(text) == len(tokens._encoding().encode(text))
+    huge = text * 8  # well past 200,000 tokens in one string
+    assert tokens.count(huge) > 200_000

@@ -209,6 +209,23 @@ def test_log_group_ingestion_and_storage_for_its_retention(dev_estimate, price, 
     assert line.monthly == pytest.approx(expected), line.urn
 
 
+@pytest.mark.parametrize(("stack", "days"), [("dev", 30), ("prod", 400)])
+def test_the_agents_audit_log_is_priced_for_its_retention(request, stack, days, price, usage):
+    ingested = usage.resources["records-audit-logs"]["ingestion_gb"]
+    expected = ingested * price("logs:ingestion-gb") + ingested * days / 30 * price(
+        "logs:storage-gb-month"
+    )
+    line = request.getfixturevalue(f"{stack}_estimate").line("records-audit-logs")
+    assert line.monthly == pytest.approx(expected), line.urn
+
+
+def test_the_records_migration_job_costs_no_node_of_its_own(dev_estimate):
+    """It runs once on the workload nodes the node groups already price."""
+    assert "workloads-records-migrate" not in {line.name for line in dev_estimate.lines}
+    (job,) = [r for r in dev_estimate.free_resources if r.name == "workloads-records-migrate"]
+    assert "priced with the node groups" in job.reason, job
+
+
 def test_trail_bucket_storage_from_usage(prod_estimate, price, usage):
     over = usage.resources["aws:s3/bucket:Bucket::audit-trail"]
     expected = over["standard_gb"] * price("s3:standard-gb-month") + over["glacier_ir_gb"] * price(

@@ -1,0 +1,460 @@
+"""The findings store on PostgreSQL behaves as the SQLite one does (the same behaviour tests run
+on both), keeps one finding per identity when passes from several processes run at once, and
+refuses in one line what it cannot use: a newer schema, refused credentials, a certificate that
+does not verify, a missing CA bundle. A pass whose connection dies is rolled back as a whole."""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from agents import InputError
+from agents.protocol import postgres
+from agents.protocol.backends import open_findings, read_findings
+from agents.protocol.findings import Finding, FindingRecords, FindingsError, FindingStore
+from agents.protocol.findings_postgres import SCHEMA_VERSION, PostgresFindingStore, pass_key
+from agents.protocol.postgres import GROUP_ROLE, Target, bootstrap
+from agents.protocol.settings import AgentSettings
+from tests.agents.protocol import test_findings as behaviour
+from tests.agents.protocol.test_findings import alarm
+from tests.postgres_server import PASSWORD, SUPERUSER, other_ca
+
+PERSONA = "observability-engineer"
+
+# FindingStore's behaviour tests, run here against both stores (the `store` fixture below).
+test_a_finding_seen_again_is_updated_not_duplicated = (
+    behaviour.test_a_finding_seen_again_is_updated_not_duplicated
+)
+test_a_finding_no_longer_seen_closes_and_history_is_kept = (
+    behaviour.test_a_finding_no_longer_seen_closes_and_history_is_kept
+)
+test_kinds_a_pass_did_not_check_stay_open = behaviour.test_kinds_a_pass_did_not_check_stay_open
+test_filters_by_stack_and_severity_floor = behaviour.test_filters_by_stack_and_severity_floor
+
+
+def pg_target(
+    server: Any,
+    database: str,
+    *,
+    user: str = SUPERUSER,
+    password: str = PASSWORD,
+    sslrootcert: Path | None = None,
+) -> Target:
+    return Target(
+        host="127.0.0.1",
+        port=server.port,
+        database=database,
+        user=user,
+        password=lambda: password,
+        sslrootcert=sslrootcert or server.ca,
+        connect_timeout_s=10,
+    )
+
+
+def superuser(server: Any, database: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(**server.conninfo(database), autocommit=True)
+
+
+@pytest.fixture
+def database(postgres_server: Any) -> str:
+    return str(postgres_server.fresh_database())
+
+
+@pytest.fixture
+def target(postgres_server: Any, database: str) -> Target:
+    return pg_target(postgres_server, database)
+
+
+Factory = Callable[[], FindingRecords]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Factory:
+    """A way to open the store under test (again and again: a new pod opens it afresh)."""
+    if request.param == "sqlite":
+        return lambda: FindingStore(tmp_path / "findings.sqlite")
+    server = request.getfixturevalue("postgres_server")
+    t = pg_target(server, server.fresh_database())
+    return lambda: PostgresFindingStore(t)
+
+
+@pytest.fixture
+def store(factory: Factory) -> Iterator[FindingRecords]:
+    with factory() as s:
+        yield s
+
+
+def one_line(exc: pytest.ExceptionInfo[BaseException]) -> str:
+    text = str(exc.value)
+    assert "\n" not in text and "Traceback" not in text, text
+    return text
+
+
+# -- the same results on both --------------------------------------------------------------------
+def _passes(store: FindingRecords) -> list[dict[str, Any]]:
+    """A sequence of passes touching every path: open, update, close, reopen, other stacks."""
+    seen = []
+    for persona, stack, checked, found in [
+        (PERSONA, "prod", ["alarm.firing"], [alarm("a", "low"), alarm("b", "critical")]),
+        (PERSONA, "prod", ["alarm.firing"], [alarm("a", "high")]),
+        ("sre", "prod", [], [alarm("a", "medium")]),
+        (PERSONA, "prod", ["alarm.firing"], [alarm("a"), alarm("b")]),
+        (PERSONA, "prod", ["logs.errors"], []),
+        (PERSONA, "prod", ["alarm.firing"], []),
+    ]:
+        result = store.observe(persona, stack, checked, found)
+        seen.append(
+            {
+                what: [f.to_json() for f in getattr(result, what)]
+                for what in ("opened", "updated", "closed")
+            }
+        )
+    for status in ("open", "closed"):
+        seen.append({status: [f.to_json() for f in store.query(status=status)]})
+    seen.append({"high": [f.to_json() for f in store.query(severity="high", status="closed")]})
+    return seen
+
+
+TIMES = ("firstSeen", "lastSeen", "closedAt")
+
+
+def _without_times(seen: Any) -> Any:
+    if isinstance(seen, dict):
+        return {k: _without_times(v) for k, v in seen.items() if k not in TIMES}
+    if isinstance(seen, list):
+        return [_without_times(v) for v in seen]
+    return seen
+
+
+def _times(seen: Any) -> Iterator[str]:
+    if isinstance(seen, dict):
+        for k, v in seen.items():
+            if k in TIMES and v is not None:
+                yield v
+            yield from _times(v)
+    elif isinstance(seen, list):
+        for v in seen:
+            yield from _times(v)
+
+
+def test_both_stores_give_the_same_ids_counts_order_and_time_format(tmp_path, target):
+    with FindingStore(tmp_path / "findings.sqlite") as lite, PostgresFindingStore(target) as pg:
+        on_sqlite, on_postgres = _passes(lite), _passes(pg)
+    assert _without_times(on_postgres) == _without_times(on_sqlite)
+    iso = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
+    stamps = list(_times(on_postgres))
+    assert stamps and all(iso.fullmatch(s) for s in stamps), stamps
+    assert len(stamps) == len(list(_times(on_sqlite)))
+
+
+def test_a_new_connection_continues_the_finding(target):
+    with PostgresFindingStore(target) as first:
+        opened = first.observe(PERSONA, "prod", [], [alarm()]).opened[0]
+    with PostgresFindingStore(target) as second:  # a new pod
+        (again,) = second.observe(PERSONA, "prod", [], [alarm()]).updated
+    assert (again.id, again.count, again.first_seen) == (opened.id, 2, opened.first_seen)
+
+
+def test_a_finding_for_another_stack_rolls_the_pass_back(target):
+    with PostgresFindingStore(target) as store:
+        wrong = Finding("alarm.firing", "high", "dev", "r", "s")
+        with pytest.raises(InputError, match="is for stack dev, not prod"):
+            store.observe(PERSONA, "prod", [], [alarm(), wrong])
+        assert store.query() == []
+        assert len(store.observe(PERSONA, "prod", [], [alarm()]).opened) == 1
+
+
+# -- passes at once --------------------------------------------------------------------------------
+ROUNDS = 20
+PROCESSES = 7
+
+
+def _worker(info: dict[str, Any], index: int, barrier: Any) -> None:
+    t = Target(
+        info["host"],
+        info["port"],
+        info["database"],
+        SUPERUSER,
+        lambda: info["password"],
+        sslrootcert=Path(info["ca"]),
+    )
+    with PostgresFindingStore(t) as store:
+        for r in range(ROUNDS):
+            own = [alarm("steady")] + ([alarm("flapping")] if r % 2 == 0 else [])
+            barrier.wait()
+            store.observe(f"p{index}", "prod", ["alarm.firing"], own)
+            barrier.wait()
+            if index < 2:  # two passes of one persona at once, both seeing one new problem
+                seen_by_two = Finding(f"pair.r{r}", "high", "prod", "db", "seen by two at once")
+                store.observe("pair", "prod", [], [seen_by_two])
+            store.observe("everyone", "prod", ["alarm.firing"], [alarm("shared")])
+
+
+def test_seven_processes_at_once_lose_no_update_and_duplicate_no_finding(postgres_server, target):
+    PostgresFindingStore(target).close()  # the schema, once, before the race
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(PROCESSES, timeout=60)  # one that dies breaks it: no hang
+    info = {
+        "host": target.host,
+        "port": target.port,
+        "database": target.database,
+        "password": PASSWORD,
+        "ca": str(postgres_server.ca),
+    }
+    procs = [ctx.Process(target=_worker, args=(info, i, barrier)) for i in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    deadline = time.monotonic() + 180
+    for p in procs:
+        p.join(timeout=max(0.1, deadline - time.monotonic()))
+    for p in procs:
+        if p.is_alive():
+            p.kill()
+    assert [p.exitcode for p in procs] == [0] * PROCESSES
+    with PostgresFindingStore(target) as store:
+        open_now = store.query()
+        closed = store.query(status="closed")
+    by = {(f.finding.persona, f.finding.kind, f.finding.resource): f for f in open_now}
+    assert len(by) == len(open_now), "a duplicate open finding"
+    for i in range(PROCESSES):
+        assert by[(f"p{i}", "alarm.firing", "steady")].count == ROUNDS, f"p{i} lost an update"
+        flaps = [f for f in closed if f.finding.persona == f"p{i}"]
+        assert len(flaps) == ROUNDS // 2 and {f.count for f in flaps} == {1}, f"p{i}"
+    assert by[("everyone", "alarm.firing", "shared")].count == PROCESSES * ROUNDS
+    pairs = [f for f in open_now if f.finding.persona == "pair"]
+    assert sorted(f.finding.kind for f in pairs) == sorted(f"pair.r{r}" for r in range(ROUNDS))
+    assert {f.count for f in pairs} == {2}, [(f.finding.kind, f.count) for f in pairs]
+
+
+def test_the_pass_lock_is_per_persona_and_stack():
+    assert pass_key("sre", "prod") == pass_key("sre", "prod")
+    assert len({pass_key("sre", "prod"), pass_key("sre", "dev"), pass_key("dba", "prod")}) == 3
+    assert -(2**63) <= pass_key("sre", "prod") < 2**63
+
+
+# -- refusals, in one line -------------------------------------------------------------------------
+def test_a_schema_from_the_future_is_refused_and_nothing_is_written(postgres_server, database):
+    with superuser(postgres_server, database) as conn:
+        conn.execute(postgres._SCHEMA_TABLE)
+        conn.execute(
+            "INSERT INTO agents_schema (component, version, name) VALUES ('findings', 99, 'x')"
+        )
+    t = pg_target(postgres_server, database)
+    for read_only in (False, True):
+        with pytest.raises(FindingsError) as refused:
+            PostgresFindingStore(t, read_only=read_only)
+        text = one_line(refused)
+        assert "99" in text and str(SCHEMA_VERSION) in text and "upgrade" in text, text
+    with superuser(postgres_server, database) as conn:
+        assert conn.execute("SELECT to_regclass('findings')").fetchone() == (None,)
+        rows = conn.execute("SELECT component, version FROM agents_schema").fetchall()
+        assert rows == [("findings", 99)]
+
+
+def test_wrong_credentials_are_one_line(postgres_server, database):
+    with pytest.raises(FindingsError) as refused:
+        PostgresFindingStore(pg_target(postgres_server, database, password="not-the-password"))
+    assert "credentials were refused" in one_line(refused)
+
+
+def test_a_certificate_that_does_not_verify_is_refused(postgres_server, database, tmp_path):
+    t = pg_target(postgres_server, database, sslrootcert=other_ca(tmp_path / "other"))
+    with pytest.raises(FindingsError) as refused:
+        PostgresFindingStore(t)
+    text = one_line(refused)
+    assert "TLS" in text and "does not verify" in text, text
+
+
+def test_a_missing_ca_bundle_is_refused(postgres_server, database, tmp_path):
+    t = pg_target(postgres_server, database, sslrootcert=tmp_path / "rds-global-bundle.pem")
+    with pytest.raises(FindingsError) as refused:
+        PostgresFindingStore(t)
+    text = one_line(refused)
+    assert "CA bundle" in text and "missing" in text and "refusing" in text, text
+
+
+def test_libpq_s_missing_bundle_message_is_named_as_such():
+    exc = psycopg.OperationalError(
+        'root certificate file "/x.pem" does not exist\nEither provide the file, use the '
+        "system's trusted roots with sslrootcert=system, or change sslmode to disable server "
+        "certificate verification."
+    )
+    assert postgres._reason(exc).startswith("TLS: the CA bundle cannot be read")
+
+
+# -- bootstrap and the personas' roles -------------------------------------------------------------
+def test_bootstrap_creates_database_and_roles_once_and_a_login_role_uses_the_store(
+    postgres_server,
+):
+    tag = uuid.uuid4().hex[:8]
+    database, users = f"agents_{tag}", [f"agent_sre_{tag}", f"agent_dba_{tag}"]
+    master = pg_target(postgres_server, "postgres")
+    created = bootstrap(master, database, users)
+    assert f"database {database}" in created and {f"role {u}" for u in users} <= set(created)
+    assert bootstrap(master, database, users) == []  # the second run changes nothing
+    with superuser(postgres_server, "postgres") as conn:
+        for u in users:  # the test server has no rds_iam: give the roles a password instead
+            conn.execute(f"ALTER ROLE \"{u}\" PASSWORD '{PASSWORD}'")
+    sre, dba = (pg_target(postgres_server, database, user=u) for u in users)
+    with PostgresFindingStore(sre) as store:
+        assert store.observe("sre", "prod", [], [alarm()]).opened
+    with PostgresFindingStore(dba) as store:  # another persona: the same tables, its own rows
+        store.observe("dba", "prod", [], [alarm()])
+        assert sorted(f.finding.persona for f in store.query()) == ["dba", "sre"]
+    with superuser(postgres_server, database) as conn:
+        owner = conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'findings'")
+        assert owner.fetchone() == (GROUP_ROLE,)
+
+
+def test_a_superuser_migrates_a_database_the_group_cannot_write(postgres_server, database):
+    with superuser(postgres_server, "postgres") as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (GROUP_ROLE,)).fetchone():
+            conn.execute(f'CREATE ROLE "{GROUP_ROLE}" NOLOGIN')
+    with PostgresFindingStore(pg_target(postgres_server, database)) as store:
+        assert store.observe(PERSONA, "prod", [], [alarm()]).opened
+
+
+# -- a connection lost mid-pass --------------------------------------------------------------------
+def _pass_in_thread(store: PostgresFindingStore) -> tuple[threading.Thread, list[Exception]]:
+    """A pass that writes a new finding, then waits on the row lock of the existing one."""
+    failed: list[Exception] = []
+
+    def run() -> None:
+        try:
+            store.observe(PERSONA, "prod", ["alarm.firing"], [alarm("new"), alarm("old")])
+        except Exception as exc:  # noqa: BLE001 - the test looks at what was raised
+            failed.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, failed
+
+
+def _waiting_backend(conn: psycopg.Connection[Any], database: str) -> int:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        row = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            (database,),
+        ).fetchone()
+        if row:
+            return int(row[0])
+        time.sleep(0.05)
+    raise AssertionError("the pass never waited on the row lock")
+
+
+def _hold_old(server: Any, database: str) -> psycopg.Connection[Any]:
+    blocker = psycopg.connect(**server.conninfo(database))
+    blocker.execute("SELECT id FROM findings WHERE resource = 'old' FOR UPDATE")
+    return blocker
+
+
+def _assert_rolled_back_then_continued(store: PostgresFindingStore, target: Target) -> None:
+    with PostgresFindingStore(target) as other:
+        assert [(f.finding.resource, f.count) for f in other.query()] == [("old", 1)]
+        assert other.query(status="closed") == []
+    again = store.observe(PERSONA, "prod", ["alarm.firing"], [alarm("new"), alarm("old")])
+    assert [f.finding.resource for f in again.opened] == ["new"]
+    assert [(f.finding.resource, f.count) for f in again.updated] == [("old", 2)]
+
+
+def test_a_pass_whose_connection_is_killed_is_rolled_back_and_the_next_one_works(
+    postgres_server, database, target
+):
+    with PostgresFindingStore(target) as store:
+        store.observe(PERSONA, "prod", ["alarm.firing"], [alarm("old")])
+        blocker = _hold_old(postgres_server, database)
+        thread, failed = _pass_in_thread(store)
+        with superuser(postgres_server, database) as admin:
+            pid = _waiting_backend(admin, database)
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        thread.join(timeout=30)
+        blocker.rollback()
+        blocker.close()
+        assert len(failed) == 1 and isinstance(failed[0], FindingsError), failed
+        text = str(failed[0])
+        assert "\n" not in text and "cannot record findings" in text, text
+        _assert_rolled_back_then_continued(store, target)
+
+
+def test_a_server_restart_mid_pass_rolls_it_back_and_the_next_pass_reconnects(
+    postgres_server, database, target
+):
+    with PostgresFindingStore(target) as store:
+        store.observe(PERSONA, "prod", ["alarm.firing"], [alarm("old")])
+        blocker = _hold_old(postgres_server, database)
+        thread, failed = _pass_in_thread(store)
+        with superuser(postgres_server, database) as admin:
+            _waiting_backend(admin, database)
+        try:
+            postgres_server.stop("immediate")
+        finally:
+            postgres_server.start()
+        thread.join(timeout=30)
+        blocker.close()
+        assert len(failed) == 1 and isinstance(failed[0], FindingsError), failed
+        assert "\n" not in str(failed[0]), failed[0]
+        _assert_rolled_back_then_continued(store, target)
+
+
+# -- the settings' store, and reading without writing ---------------------------------------------
+def pg_settings(server: Any, database: str, tmp_path: Path) -> AgentSettings:
+    return AgentSettings(
+        state_dir=tmp_path / "state",
+        records_backend="postgres",
+        pg_host="127.0.0.1",
+        pg_port=server.port,
+        pg_database=database,
+        pg_user=SUPERUSER,
+        pg_auth="password",
+        pg_password=PASSWORD,  # type: ignore[arg-type]  # pydantic makes it a SecretStr
+        pg_sslrootcert=server.ca,
+    )
+
+
+def test_the_settings_choose_the_store(postgres_server, database, tmp_path):
+    local = AgentSettings(state_dir=tmp_path / "state")
+    with open_findings(local) as store:
+        assert isinstance(store, FindingStore) and store.source == "findings.sqlite"
+    assert (tmp_path / "state" / "findings.sqlite").exists()
+    with open_findings(pg_settings(postgres_server, database, tmp_path)) as store:
+        assert isinstance(store, PostgresFindingStore) and store.source == "findings"
+
+
+def test_reading_creates_nothing_and_reads_in_read_only_transactions(
+    postgres_server, database, tmp_path
+):
+    settings = pg_settings(postgres_server, database, tmp_path)
+    assert read_findings(settings) is None  # nothing recorded yet ...
+    with superuser(postgres_server, database) as conn:  # ... and reading migrated nothing
+        assert conn.execute("SELECT to_regclass('agents_schema')").fetchone() == (None,)
+    with open_findings(settings) as store:
+        store.observe(PERSONA, "prod", [], [alarm()])
+    reader = read_findings(settings)
+    assert isinstance(reader, PostgresFindingStore)
+    with reader:
+        assert [f.count for f in reader.query()] == [1]
+        with pytest.raises(FindingsError, match="read-only"):
+            reader.observe(PERSONA, "prod", [], [alarm()])
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            reader._conn.execute("DELETE FROM findings")
+    with open_findings(settings) as store:
+        assert [f.count for f in store.query()] == [1]
+
+
+def test_timestamps_are_utc_seconds(target):
+    with PostgresFindingStore(target) as store:
+        (f,) = store.observe(PERSONA, "prod", [], [alarm()]).opened
+    when = datetime.datetime.fromisoformat(f.first_seen)
+    assert when.utcoffset() == datetime.timedelta(0) and when.microsecond == 0
+    assert abs((datetime.datetime.now(datetime.UTC) - when).total_seconds()) < 60
