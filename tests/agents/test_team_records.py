@@ -18,7 +18,7 @@ from agents.protocol.settings import AgentSettings
 from agents.skills.memory_postgres import open_memory
 from tests.agents.cli.test_commands import env  # noqa: F401 - the CLI fixture
 from tests.agents.test_routines import dev_plan_export  # noqa: F401 - the export fixture
-from tests.postgres_server import PASSWORD, SUPERUSER
+from tests.postgres_server import PASSWORD, SUPERUSER, other_ca
 
 GROUP = "/baseline/dev/agents/audit"
 PERSONA = "reliability-engineer"
@@ -107,3 +107,28 @@ def test_the_records_outlive_the_pod(team, monkeypatch, capsys, tmp_path):
     assert mine == list(range(1, len(mine) + 1)), "one numbering across both pods"
     assert (chain["first"], chain["last"], chain["records"]) == (1, len(mine), len(mine))
     assert report["ok"] and not chain["problems"]
+
+
+@pytest.mark.parametrize("fault", ["password", "tls"])
+def test_a_pass_whose_records_cannot_be_kept_fails_in_one_line_on_the_record(
+    team, monkeypatch, capsys, tmp_path, fault
+):
+    """Wrong credentials or a server certificate that does not verify: the pass fails with one
+    line naming why, and the audit log (and so the sink) has the `routine.error`."""
+    if fault == "password":
+        monkeypatch.setenv("AGENTS_PG_PASSWORD", "wrong")
+        says = "credentials were refused"
+    else:
+        monkeypatch.setenv("AGENTS_PG_SSLROOTCERT", str(other_ca(tmp_path / "other-ca")))
+        says = "TLS"
+    pod = tmp_path / "pod"
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(pod))
+    assert main(["run", PERSONA, "--stack", "dev", "--once", "--json"]) == 1
+    (failed,) = [o for o in json.loads(capsys.readouterr().out) if o["status"] == "failed"]
+    assert says in failed["detail"] and "\n" not in failed["detail"]
+    errors = [
+        json.loads(line)
+        for line in (pod / "audit.jsonl").read_text().splitlines()
+        if '"routine.error"' in line
+    ]
+    assert errors and says in errors[0]["error"]
