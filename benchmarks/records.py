@@ -6,8 +6,9 @@ and the audit log through the CloudWatch Logs sink.
   and on PostgreSQL (one connection, TLS verified, on this machine: no network latency, so these
   are the stores' own costs; a real RDS adds a round trip, about a millisecond, per statement).
 - Memory search latency p50/p99 over 200 queries drawn from the entries' own words, at N entries
-  (10k, 100k), each store; entries are generated ops text (a finding, an incident, a runbook
-  section) with a vocabulary of a few thousand words, written by this script.
+  (10k, 100k), each store; entries are generated text (40 words and a title of 5, drawn by
+  Zipf's law from 4,000 words, ops words the most common) written by this script; queries are
+  2 to 6 words drawn the same way.
 - Audit records per second: `AuditLog.append` (chained, fsynced, flock-serialized) alone, then
   the drain of those records through `CloudWatchSink` to a local moto server (one process; the
   figure is the agent's side: batching, parsing, the HTTP calls to moto).
@@ -43,109 +44,36 @@ from agents.protocol.postgres import Target
 SEED = 20261205
 PASS_SIZE = 50
 QUERIES = 200
-WORDS = [
-    "rds",
-    "storage",
-    "alarm",
-    "disk",
-    "full",
-    "latency",
-    "replica",
-    "backup",
-    "snapshot",
-    "restore",
-    "cross",
-    "region",
-    "copy",
-    "eks",
-    "node",
-    "group",
-    "karpenter",
-    "spot",
-    "interruption",
-    "consolidation",
-    "drain",
-    "pod",
-    "eviction",
-    "oom",
-    "kill",
-    "memory",
-    "pressure",
-    "cpu",
-    "throttle",
-    "nat",
-    "gateway",
-    "egress",
-    "cost",
-    "vpc",
-    "flow",
-    "log",
-    "subnet",
-    "route",
-    "table",
-    "iam",
-    "role",
-    "policy",
-    "wildcard",
-    "principal",
-    "kms",
-    "key",
-    "rotation",
-    "secret",
-    "manager",
-    "password",
-    "rotation",
-    "cloudwatch",
-    "log",
-    "group",
-    "retention",
-    "encryption",
-    "alb",
-    "target",
-    "unhealthy",
-    "health",
-    "check",
-    "timeout",
-    "certificate",
-    "expiry",
-    "dns",
-    "record",
-    "drift",
-    "refresh",
-    "preview",
-    "approval",
-    "lease",
-    "lock",
-    "cooldown",
-    "breaker",
-    "open",
-    "failing",
-    "deploy",
-    "rollback",
-    "canary",
-    "release",
-    "pipeline",
-    "policy",
-    "violation",
-    "security",
-    "group",
-    "ingress",
-    "world",
-    "open",
-    "port",
-    "ssh",
-    "database",
-    "connection",
-    "pool",
-    "exhausted",
-    "slow",
-    "query",
-    "index",
-]
+OPS_WORDS = (  # noqa: SIM905 - prose reads better than 96 quoted words
+    "rds storage alarm disk full latency replica backup snapshot restore cross region copy "
+    "eks node group karpenter spot interruption consolidation drain pod eviction oom kill "
+    "memory pressure cpu throttle nat gateway egress cost vpc flow log subnet route table "
+    "iam role policy wildcard principal kms key rotation secret manager password rotation "
+    "cloudwatch log group retention encryption alb target unhealthy health check timeout "
+    "certificate expiry dns record drift refresh preview approval lease lock cooldown "
+    "breaker open failing deploy rollback canary release pipeline policy violation security "
+    "group ingress world open port ssh database connection pool exhausted slow query index"
+).split()
+SYLLABLES = "ka lo mi ne ru ta vo shi den gar pol tek zun bri mar fel ost".split()  # noqa: SIM905
+VOCABULARY = 4000
+
+
+def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Ops words first, then made-up words, drawn with Zipf's law (weight 1/rank) as words of
+    real text are: a few very common, most rare."""
+    words = list(dict.fromkeys(OPS_WORDS))
+    while len(words) < VOCABULARY:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if word not in words:
+            words.append(word)
+    return words, [1 / (rank + 1) for rank in range(len(words))]
+
+
+WORDS, WEIGHTS = vocabulary(random.Random(SEED))
 
 
 def _text(rng: random.Random, n: int) -> str:
-    words = [rng.choice(WORDS) for _ in range(n)]
+    words = rng.choices(WORDS, WEIGHTS, k=n)
     # A long tail of rarer words, as real findings carry ids and names.
     words += [f"res{rng.randrange(5000)}" for _ in range(3)]
     return " ".join(words)
@@ -216,7 +144,7 @@ def bench_memory(memory: Any, size: int) -> tuple[float, float, float]:
     added = time.perf_counter() - started
     latencies = []
     for _ in range(QUERIES):
-        query = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
+        query = " ".join(rng.choices(WORDS, WEIGHTS, k=rng.randint(2, 6)))
         t0 = time.perf_counter()
         memory.search(query, k=5)
         latencies.append((time.perf_counter() - t0) * 1000)

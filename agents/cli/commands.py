@@ -101,9 +101,12 @@ def _run_agent(
     )
     drainer = None
     if settings.audit_sink == "cloudwatch":
-        from agents.protocol.audit_sink import CloudWatchSink, Drainer  # noqa: PLC0415
+        from agents.protocol.audit_sink import CloudWatchSink, Drainer, logs_client  # noqa: PLC0415
 
-        drainer = Drainer(CloudWatchSink(settings, audit=audit)).start()
+        drainer = Drainer(
+            CloudWatchSink(settings, audit=audit),
+            quick=CloudWatchSink(settings, audit=audit, client=logs_client(settings, quick=True)),
+        ).start()
     server: HealthServer | None = None
     heartbeat: LoopHealth | None = None
     if not args.once and settings.health_port is not None:

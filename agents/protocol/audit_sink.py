@@ -12,7 +12,9 @@ Design decisions (issue 19):
   (identical bytes), never a lost one. The agent drains before its first pass (records from
   before a restart go first) and then every `audit_batch_s` from a thread.
 - Event timestamps are the delivery time (the record keeps its own `ts`): a batch is then in
-  chronological order, and a record held back by an outage is never too old for the API.
+  chronological order, and a record held back by an outage is never too old for the API. They
+  never go backwards (the cursor keeps the last one used, and a drainer whose clock runs behind
+  uses it), so a stream's order is the spool's order even across machines' clock skew.
 - Nothing is dropped silently: debris in the spool (a fragment from a killed writer, a line that
   is not a record) is skipped with an `audit.sink.debris` record; a record over the sink's event
   limit goes as a stub (`oversize`, its `sha256`, size, writer, seq, prev: it keeps the chain)
@@ -119,6 +121,7 @@ class Cursor:
     last_success: str | None = None
     last_error: str | None = None
     last_attempt: str | None = None
+    stamp: int = 0  # the last event timestamp used (ms): the next batch's is never earlier
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +131,7 @@ class Cursor:
             "lastSuccess": self.last_success,
             "lastError": self.last_error,
             "lastAttempt": self.last_attempt,
+            "stamp": self.stamp,
         }
 
 
@@ -149,6 +153,7 @@ def read_cursor(state_dir: Path, log: Path) -> tuple[Cursor, str | None]:
             last_success=data.get("lastSuccess"),
             last_error=data.get("lastError"),
             last_attempt=data.get("lastAttempt"),
+            stamp=int(data.get("stamp", 0)),
         )
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return Cursor(), f"{path}: damaged (not the sink's cursor)"
@@ -211,7 +216,9 @@ def refusal(settings: AgentSettings, *, now: float | None = None) -> str | None:
     return None
 
 
-def logs_client(settings: AgentSettings) -> Any:
+def logs_client(settings: AgentSettings, *, quick: bool = False) -> Any:
+    """A CloudWatch Logs client. `quick`: short timeouts and no retry, for what an agent does
+    before its first pass and at exit (a sink that hangs must not hold the agent up)."""
     import boto3  # noqa: PLC0415 - slow to import; only the CloudWatch sink needs it
     from botocore.config import Config  # noqa: PLC0415
 
@@ -220,7 +227,9 @@ def logs_client(settings: AgentSettings) -> Any:
         region_name=settings.audit_region or settings.dynamodb_region,
         endpoint_url=settings.audit_endpoint_url,
         config=Config(
-            retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=15
+            retries={"mode": "standard", "max_attempts": 1 if quick else 3},
+            connect_timeout=2 if quick else 5,
+            read_timeout=3 if quick else 15,
         ),
     )
 
@@ -324,9 +333,10 @@ class CloudWatchSink:
                     stubbed.append(record)
                 events.setdefault(writer, []).append(message)
             cursor.last_attempt = self._now_iso()
+            stamp = max(int(self._clock() * 1000), cursor.stamp)
             try:
                 for writer, messages in events.items():
-                    batches += self._put(writer, messages)
+                    batches += self._put(writer, messages, stamp)
             except SinkError as exc:
                 error = str(exc)
                 cursor.last_error = error
@@ -355,6 +365,7 @@ class CloudWatchSink:
             cursor.delivered += sum(len(m) for m in events.values())
             cursor.last_success = cursor.last_attempt
             cursor.last_error = None
+            cursor.stamp = stamp + 1
             self._save(cursor)
         try:
             remaining = max(0, self.log.stat().st_size - cursor.offset)
@@ -403,14 +414,13 @@ class CloudWatchSink:
         }
         return json.dumps(stub, separators=(",", ":")).encode()
 
-    def _put(self, stream: str, messages: list[bytes]) -> int:
+    def _put(self, stream: str, messages: list[bytes], stamp: int) -> int:
         """PutLogEvents in batches within the API's limits; the number of calls made."""
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         calls = 0
         batch: list[dict[str, Any]] = []
         size = 0
-        stamp = int(self._clock() * 1000)
 
         def send() -> None:
             nonlocal calls
@@ -521,8 +531,18 @@ class Drainer:
     last drain. Failures are kept in the cursor (and so in `status` and `/readyz`); the gateway
     refuses mutating work once records wait past `audit_max_lag_s`."""
 
-    def __init__(self, sink: CloudWatchSink, *, seed_attempts: int = 5, pause_s: float = 1.0):
+    def __init__(
+        self,
+        sink: CloudWatchSink,
+        *,
+        quick: CloudWatchSink | None = None,
+        seed_attempts: int = 2,
+        pause_s: float = 1.0,
+    ):
         self.sink = sink
+        # Start and stop use `quick` (short timeouts): a hung sink delays the agent by seconds,
+        # not minutes; the thread's drains may wait longer.
+        self.quick = quick or sink
         self.seed_attempts = seed_attempts
         self.pause_s = pause_s
         self._stop = threading.Event()
@@ -533,7 +553,7 @@ class Drainer:
     def start(self) -> Drainer:
         for attempt in range(self.seed_attempts):
             try:
-                self.seeded = self.sink.seed()
+                self.seeded = self.quick.seed()
                 self.seed_error = None
                 break
             except SinkError as exc:
@@ -544,7 +564,7 @@ class Drainer:
             # Said on the record: this writer's chain starts again here unless the local log
             # already had its head (verify will show the restart).
             self.sink.audit.append("audit.sink.seed-failed", error=self.seed_error)
-        self.sink.drain()
+        self.quick.drain(max_chunks=4)
         self._thread = threading.Thread(target=self._loop, name="audit-sink", daemon=True)
         self._thread.start()
         return self
@@ -558,7 +578,7 @@ class Drainer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
-        return self.sink.drain()
+        return self.quick.drain(max_chunks=4)
 
     def __enter__(self) -> Drainer:
         return self.start()

@@ -7,8 +7,10 @@ What it reports, per writer:
 - `edited`: a record whose `prev` is not the hash of the writer's record before it (that record's
   bytes were changed), or two different records with the same sequence number (a fork: an edit
   that kept the number, or two processes writing as one writer at once);
-- `reordered`: a record that comes before its predecessor in the source, or whose time is
-  earlier than its predecessor's;
+- `reordered`: a record that comes before its predecessor in the source (the file's append
+  order, or the sink's event order, which the sink keeps monotonic), or whose time is earlier
+  than its predecessor's by more than `CLOCK_TOLERANCE_S` (one writer's processes on machines
+  whose clocks differ by a second or two is not a reordering);
 - `truncated`: the chain ends before the head the writer's machine last wrote (the `.chain`
   cache beside the file log), so records at the end are gone;
 - `restarted`: a writer's chain began again at 1 (`prev` null) after it had records: a pod that
@@ -31,6 +33,7 @@ from typing import Any
 
 from agents.protocol.audit import record_hash
 
+CLOCK_TOLERANCE_S = 30.0
 KINDS = ("gap", "edited", "reordered", "truncated", "restarted", "unchained")
 
 
@@ -204,7 +207,11 @@ def _check(
                 problem("reordered", f"record {seq} comes before record {before_seq}")
             else:
                 t0, t1 = _time(before[3]), _time(current[3])
-                if t0 is not None and t1 is not None and t1 < t0:
+                if (
+                    t0 is not None
+                    and t1 is not None
+                    and (t0 - t1).total_seconds() > CLOCK_TOLERANCE_S
+                ):
                     problem("reordered", f"record {seq} is older than record {before_seq}")
         before, before_seq = current, seq
     if head is not None and head[0] > w.last:

@@ -9,32 +9,36 @@ Design decisions (issue 19; the memory's own design is in `agents.skills.memory`
 - Connections, TLS and schema versions are `agents.protocol.postgres`'s: `migrate(conn,
   "memory", MIGRATIONS)` at start (idempotent; a newer schema is refused with one line, nothing
   written); read-only opens never migrate, and see an unmigrated database as an empty memory.
-- Ranking is SQLite FTS5's BM25, computed in SQL over an inverted index: the words of a title
-  and a text are found exactly as `query_terms` finds a query's (letters and digits of any
-  script, lowercased, diacritics removed, at most 64 characters) and stemmed by the original
-  Porter algorithm with no stopwords (a Snowball `porter` dictionary, `agents_memory_stem`:
-  FTS5's `porter` tokenizer is that algorithm and drops no words either; only queries do). Each
-  entry's stems go to `memory_postings` (stem, entry, times in the title, times in the text, the
-  entry's length in words), written in the transaction that inserts the entry and removed with
-  it (`ON DELETE CASCADE`); entries never change, so neither do their postings. A query reads
-  the postings of its stems only (one index-only range per stem: the primary key covers every
-  column BM25 needs), and each entry scores sum(idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b *
-  len / avglen))) with FTS5's constants, idf and column weights (given at query time, as FTS5
-  takes them), its statistics over the whole table as FTS5 counts them: a stem's document
-  frequency is its number of postings (counted in the same scan), the entry count and total
-  length are kept in `memory_stats`. Measured on the memory benchmark (57 queries; chosen on the
-  odd half, checked on the even): this ranks as the SQLite store does (recall@5 0.919, nDCG@5
-  0.890, MRR@5 0.940, on all three halves the same figures as SQLite). Snowball's English
-  stemmer tied on the odd half and lost on the even (nDCG@5 0.898 against 0.906: it folds
-  `deployer` into `deploy`); `ts_rank_cd`, which has no idf, lost everywhere (recall@5 0.85 at
-  best, with any weights and normalisation tried). Why not a text-search configuration's
-  parser: it splits `audit.jsonl` and `1.2.3` differently from FTS5 and, in a `C`-locale
-  database, drops non-ASCII letters. Words are stemmed through the server (`ts_lexize`, cached
-  per connection), so documents and queries share one stemmer.
+- Ranking is SQLite FTS5's BM25, computed in SQL over an inverted index: the words of a title and
+  a text are found exactly as `query_terms` finds a query's (letters and digits of any script,
+  lowercased, diacritics removed, at most 64 characters) and stemmed by the original Porter
+  algorithm with no stopwords (a Snowball `porter` dictionary, `agents_memory_stem`: FTS5's
+  `porter` tokenizer is that algorithm and drops no words either; only queries do). Each entry's
+  stems go to `memory_postings` (stem, entry, times in the title, times in the text, the entry's
+  length in words), written in the transaction that inserts the entry and removed with it (`ON
+  DELETE CASCADE`); entries never change, so neither do their postings. A query reads the postings
+  of its terms' stems only (one index-only range per term: the primary key covers every column
+  BM25 needs), and each entry scores sum(idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len /
+  avglen))) with FTS5's constants, idf and column weights (given at query time, as FTS5 takes
+  them), its statistics over the whole table as FTS5 counts them: a term's document frequency is
+  its stem's number of postings (an index-only count), the entry count and total length are kept
+  in `memory_stats`. As in FTS5, each query term is one phrase (two words with one stem count
+  twice) and an entry's terms are summed in query order with FTS5's arithmetic, so the scores are
+  FTS5's to the bit (tested) and equal entries tie, in id order. Measured on the memory benchmark
+  (57 queries; chosen on the odd half, checked on the even): this ranks as the SQLite store does
+  (recall@5 0.919, nDCG@5 0.890, MRR@5 0.940, on all three halves the same figures as SQLite).
+  Snowball's English stemmer tied on the odd half and lost on the even (nDCG@5 0.898 against
+  0.906: it folds `deployer` into `deploy`); `ts_rank_cd`, which has no idf, lost everywhere
+  (recall@5 0.85 at best, with any weights and normalisation tried). Why not a text-search
+  configuration's parser: it splits `audit.jsonl` and `1.2.3` differently from FTS5 and, in a
+  `C`-locale database, drops non-ASCII letters. Words are stemmed through the server (`ts_lexize`,
+  cached per connection), so documents and queries share one stemmer.
 - Why postings and not a GIN-indexed `tsvector` (the first design): BM25 needs each matching
   entry's term frequencies and length and each term's document frequency; from a `tsvector`
   that meant counting matches over the table and unnesting every matched entry's vector per
   query (1.3 s p50 at 2,000 entries). The postings hold exactly those numbers, sorted by stem.
+  Its cost is the number of postings of the query's stems (as FTS5's is its doclists'), so a
+  search for common words in a large memory still reads many: `benchmarks.records` measures it.
 - Statistics: `memory_stats` holds (entries, words) in a few shard rows, summed when read. A
   write transaction adds what it inserted (`ON CONFLICT (key) DO NOTHING ... RETURNING`: only
   rows it really inserted) and subtracts what it deleted (`DELETE ... RETURNING`), once, just
@@ -122,6 +126,7 @@ STEMMER = "agents_memory_stem"
 BM25_K1 = 1.2
 BM25_B = 0.75
 STEM_CACHE = 200_000
+SEARCH_WORK_MEM = "64MB"
 # Rows of `memory_stats`: a writer updates the one of its server process, so concurrent writers
 # rarely wait for each other's commit; readers sum them.
 STATS_SHARDS = 16
@@ -264,6 +269,10 @@ class PostgresMemory:
 
         with self._errors():
             self._db.execute(f"SET lock_timeout = {max(1, round(busy_timeout_s * 1000))}")
+            # A search sorts and sums the postings of its terms (tens of MB at 100k entries): in
+            # memory, not on disk; and not JIT-compiled, which costs more than such a query saves.
+            self._db.execute(f"SET work_mem = '{SEARCH_WORK_MEM}'")
+            self._db.execute("SET jit = off")
             if self.read_only:
                 self._db.execute("SET default_transaction_read_only = on")
                 if self._db.execute("SELECT to_regclass('agents_schema')").fetchone() == (None,):
@@ -546,7 +555,8 @@ class PostgresMemory:
         where, params = _filters(stack, kind)
         ranked: list[tuple[int, float]] = []
         with self._errors():
-            stems = list(dict.fromkeys(self._stemmed([_fold(t) for t in terms]).values()))
+            stem_of = self._stemmed([_fold(t) for t in terms])
+            stems = [stem_of[_fold(t)] for t in terms]  # one per term, as FTS5's phrases
             if stems:
                 ranked = self._bm25(stems, where, params)
             if self.embedder is not None and terms:
@@ -562,33 +572,38 @@ class PostgresMemory:
         return _ranked_hits(top, rows, marked, k, budget)
 
     def _bm25(self, stems: list[str], where: str, params: list[object]) -> list[tuple[int, float]]:
-        """FTS5's BM25 (its constants and idf, statistics over the whole table) of the entries
-        that hold any of `stems`, best first, at most `CANDIDATES`."""
-        # A stem's postings are its documents: counted over all of them before any filter, as
-        # FTS5 counts them.
-        joined = f"JOIN memory_entries e ON e.id = p.entry_id WHERE true {where}" if where else ""
+        """FTS5's BM25 (its constants, idf and arithmetic, statistics over the whole table) of the
+        entries that hold any of `stems` (a query's terms, in order), best first, at most
+        `CANDIDATES`."""
+        # One branch per query term, as FTS5 has one phrase per term: its postings, and its idf
+        # from its document count (all its postings, before any filter, as FTS5 counts them).
+        # Each entry's terms are summed in query order, as FTS5 sums them, so equal entries score
+        # bit for bit the same and ties keep the id order.
+        filtered = (
+            f" AND EXISTS (SELECT 1 FROM memory_entries e WHERE e.id = p.entry_id {where})"
+            if where
+            else ""
+        )
+        branch = (
+            "SELECT {k} AS k, p.entry_id, p.title_tf * %s::float8 + p.text_tf * %s::float8 AS tf, "
+            "p.length, (SELECT greatest(ln((s.n - c.hits + 0.5) / (c.hits + 0.5)), 1e-6) "
+            "  FROM stats s, (SELECT count(*)::float8 AS hits FROM memory_postings "
+            "  WHERE lexeme = %s) AS c) AS idf "
+            f"FROM memory_postings p WHERE p.lexeme = %s{filtered}"
+        )
+        branches = " UNION ALL ".join(branch.format(k=k) for k in range(len(stems)))
+        branch_params: list[object] = []
+        for stem in stems:
+            branch_params += [TITLE_WEIGHT, TEXT_WEIGHT, stem, stem, *params]
         rows = self._db.execute(
-            "WITH stats AS (SELECT coalesce(sum(entries), 0)::float8 AS n, "
+            "WITH stats AS MATERIALIZED (SELECT coalesce(sum(entries), 0)::float8 AS n, "
             "  greatest(coalesce(sum(words)::float8 / nullif(sum(entries), 0), 1), 1) AS avglen "
-            "  FROM memory_stats), "
-            "p AS (SELECT entry_id, title_tf * %s::float8 + text_tf * %s::float8 AS tf, length, "
-            "  count(*) OVER (PARTITION BY lexeme) AS hits "
-            "  FROM memory_postings WHERE lexeme = ANY(%s::text[])) "
-            "SELECT p.entry_id, sum(greatest(ln((s.n - p.hits + 0.5) / (p.hits + 0.5)), 1e-6) "
-            "  * p.tf * %s / (p.tf + %s * (1 - %s + %s * p.length / s.avglen))) AS score "
-            f"FROM p CROSS JOIN stats s {joined} "
-            "GROUP BY p.entry_id ORDER BY score DESC, p.entry_id LIMIT %s",
-            (
-                TITLE_WEIGHT,
-                TEXT_WEIGHT,
-                stems,
-                BM25_K1 + 1,
-                BM25_K1,
-                BM25_B,
-                BM25_B,
-                *params,
-                CANDIDATES,
-            ),
+            "  FROM memory_stats) "
+            "SELECT t.entry_id, sum(t.idf * ((t.tf * %s) / (t.tf + %s * (1 - %s + %s * t.length "
+            "  / s.avglen)))) AS score "
+            f"FROM ({branches} ORDER BY entry_id, k) AS t CROSS JOIN stats s "
+            "GROUP BY t.entry_id ORDER BY score DESC, t.entry_id LIMIT %s",
+            (BM25_K1 + 1, BM25_K1, BM25_B, BM25_B, *branch_params, CANDIDATES),
         ).fetchall()
         return [(int(i), float(score)) for i, score in rows]
 

@@ -26,7 +26,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,11 @@ from typing import Any
 GROUP = "/baseline/chaos/agents/audit"
 MAX_LAG_S = 8.0
 PG_PAUSE_S = 20.0
-SINK_PAUSE_S = 15.0
+SINK_PAUSE_S = 25.0
+PG_PAUSED = "postgres paused 20 s"
+PG_RESTARTED = "postgres restarted mid-transaction"
+SINK_DOWN = "audit sink unreachable 25 s"
+FAULTS = (PG_PAUSED, PG_RESTARTED, SINK_DOWN)
 MARGIN_S = 6.0  # records written just after an outage starts, and one drain interval
 
 
@@ -46,6 +50,7 @@ class TeamRecords:
     sink: Any
     env: dict[str, str] = field(default_factory=dict)
     outages: list[tuple[float, float]] = field(default_factory=list)  # sink, wall clock
+    probes: list[str] = field(default_factory=list)  # releases tried while the sink was down
 
     def pause_postgres(self, seconds: float) -> None:
         self.pg.pause()
@@ -58,11 +63,16 @@ class TeamRecords:
         self.pg.stop("immediate")
         self.pg.start()
 
-    def pause_sink(self, seconds: float) -> None:
+    def pause_sink(self, seconds: float, probe: Callable[[], str] | None = None) -> None:
+        """The sink hangs for `seconds`; once the outage is past the limit (and a margin),
+        `probe` runs a release (a mutating operation) and its answer is kept in `probes`."""
         os.kill(self.sink.pid, signal.SIGSTOP)
         start = time.time()
         try:
-            time.sleep(seconds)
+            if probe is not None and seconds > MAX_LAG_S + MARGIN_S:
+                time.sleep(MAX_LAG_S + MARGIN_S)
+                self.probes.append(probe())
+            time.sleep(max(0.0, start + seconds - time.time()))
         finally:
             os.kill(self.sink.pid, signal.SIGCONT)
             self.outages.append((start, time.time()))
@@ -170,6 +180,16 @@ def check_sink_has_everything(local: list[bytes], sink: list[bytes]) -> list[str
     )
 
 
+def check_probes(probes: list[str]) -> list[str]:
+    """Every release tried while the sink was down past the limit was refused for that."""
+    return [
+        f"a release during a sink outage was not refused for it: {said[:200]}"
+        for said in probes
+        if "audit records have not reached" not in said
+        and "audit sink's state cannot be told" not in said
+    ]
+
+
 def _wall(ts: str) -> float:
     parsed = datetime.datetime.fromisoformat(ts)
     if parsed.tzinfo is None:
@@ -180,18 +200,31 @@ def _wall(ts: str) -> float:
 def check_no_mutation_while_behind(
     records: list[dict[str, Any]], outages: list[tuple[float, float]], limit_s: float
 ) -> list[str]:
-    """No up/refresh started once a sink outage had lasted past the limit (plus a margin)."""
+    """No up/refresh ran once a sink outage had lasted past the limit (plus a margin): an
+    `operation.started` in that window must be followed by the gateway's refusal for it (the
+    runner records the start before the gateway decides)."""
     problems = []
-    for r in records:
+    for at, r in enumerate(records):
         if r["event"] != "operation.started" or r.get("operation") not in ("up", "refresh"):
             continue
-        at = _wall(r["ts"])
-        for start, end in outages:
-            if start + limit_s + MARGIN_S < at < end:
-                problems.append(
-                    f"{r.get('operation')} on {r.get('stack')} started {at - start:.0f} s into a "
-                    f"sink outage (limit {limit_s:.0f} s)"
-                )
+        started = _wall(r["ts"])
+        if not any(start + limit_s + MARGIN_S < started < end for start, end in outages):
+            continue
+        key = (r.get("stack"), r.get("operation"), r.get("persona"))
+        refused = False
+        for later in records[at + 1 :]:
+            same = (later.get("stack"), later.get("operation"), later.get("persona")) == key
+            if same and later["event"] == "operation.started":
+                break
+            if same and later.get("outcome") == "refused-audit-behind":
+                refused = True
+                break
+        if not refused:
+            start = max(s for s, _ in outages if s < started)
+            problems.append(
+                f"{r.get('operation')} on {r.get('stack')} ran {started - start:.0f} s into a "
+                f"sink outage (limit {limit_s:.0f} s)"
+            )
     return problems
 
 

@@ -360,7 +360,7 @@ class Chaos:
             filler.unlink(missing_ok=True)
         elif roll < 0.60:
             self.human()
-        elif roll < 0.66 and self.team is not None:
+        elif roll < 0.75 and self.team is not None:
             self.team_fault()
 
     def team_fault(self) -> None:
@@ -370,23 +370,27 @@ class Chaos:
 
         if any(t.is_alive() for t in self.faults):
             return
-        roll = self.rng.random()
+        # Each kind once first (a short run still has all three), then at random.
+        done = sum(n for k, n in self.report.injected.items() if k in records.FAULTS)
+        roll = (0.8, 0.4, 0.1)[done] if done < len(records.FAULTS) else self.rng.random()
         if roll < 0.35:
-            name, action = (
-                "postgres paused 20 s",
-                lambda: self.team.pause_postgres(records.PG_PAUSE_S),
-            )
+            name, action = records.PG_PAUSED, lambda: self.team.pause_postgres(records.PG_PAUSE_S)
         elif roll < 0.55:
-            name, action = "postgres restarted mid-transaction", self.team.restart_postgres
+            name, action = records.PG_RESTARTED, self.team.restart_postgres
         else:
             name, action = (
-                "audit sink unreachable",
-                lambda: self.team.pause_sink(records.SINK_PAUSE_S),
+                records.SINK_DOWN,
+                lambda: self.team.pause_sink(records.SINK_PAUSE_S, probe=self.release_probe),
             )
         self.report.injected[name] += 1
         thread = threading.Thread(target=action, name=name, daemon=True)
         thread.start()
         self.faults.append(thread)
+
+    def release_probe(self) -> str:
+        """A release on dev, now (the sink is down past the limit): its outcomes, as text."""
+        done = self.agents("run", "release-engineer", "--stack", "dev", "--once", "--json")
+        return (done.stdout + done.stderr).strip()
 
     def human(self) -> None:
         done = self.agents("status", "--json", timeout=60)
@@ -454,6 +458,8 @@ class Chaos:
         else:
             checks["no lost or duplicated finding"] = team.check_findings_store(records, rows)
         code, said = team.drain_and_read_back(self.env, ROOT)
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+            os.environ[key] = self.env[key]  # the local moto server's dummy credentials
         settings = AgentSettings(
             state_dir=self.state,
             audit_sink="cloudwatch",
@@ -470,6 +476,11 @@ class Chaos:
             f"{p['kind']}: {p['writer']}: {p['detail']}"
             for p in verify(sink, source="cloudwatch").problems
         ]
+        refused = [r for r in records if r.get("outcome") == "refused-audit-behind"]
+        self.report.injected["mutations refused: audit sink behind"] += len(refused)
+        checks["a release during a sink outage is refused"] = team.check_probes(self.team.probes)
+        if not self.team.probes:
+            self.report.not_injected.append("a release during a sink outage (no outage ran)")
         checks["no mutation while the spool is older than the limit"] = (
             team.check_no_mutation_while_behind(records, self.team.outages, team.MAX_LAG_S)
         )

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import json
 
+from tests.chaos.records import (
+    _wall,
+    check_findings_audit,
+    check_findings_store,
+    check_no_mutation_while_behind,
+    check_sink_has_everything,
+)
 from tests.chaos.run import check_approvals, check_overlap, check_tokens, check_torn
 
 
@@ -78,3 +85,45 @@ def test_skewed_clocks_do_not_fool_the_checks():
     first, second = run("dev", 1, 10, 12), run("dev", 2, 6, 7)
     records = [*first, *second]
     assert check_tokens(records) == [] and check_overlap(records) == []
+
+
+# -- the team records' checks (tests/chaos/records.py) -------------------------------------------
+def opened(fid, second, resource="db"):
+    return rec(
+        "finding.opened", second, id=fid, persona="p", stack="dev", kind="k", resource=resource
+    )
+
+
+def test_a_finding_opened_twice_without_a_close_is_caught_and_one_reopened_is_not():
+    assert check_findings_audit([opened(1, 1), rec("finding.closed", 2, id=1), opened(2, 3)]) == []
+    problems = check_findings_audit([opened(1, 1), opened(2, 2)])
+    assert problems == ["p/dev/k/db opened as 2 while 1 was open"]
+
+
+def test_a_finding_on_the_log_but_not_in_the_store_and_a_double_open_row_are_caught():
+    row = {"id": 1, "status": "open", "persona": "p", "stack": "dev", "kind": "k", "resource": "db"}
+    assert check_findings_store([opened(1, 1)], [row]) == []
+    assert "is on the log, not stored" in check_findings_store([opened(7, 1)], [row])[0]
+    assert "is open twice" in check_findings_store([], [row, {**row, "id": 2}])[0]
+
+
+def test_a_record_missing_from_the_sink_is_caught():
+    a = json.dumps({"ts": "t", "event": "x", "writer": "w", "seq": 1}).encode()
+    b = json.dumps({"ts": "t", "event": "y", "writer": "w", "seq": 2}).encode()
+    assert check_sink_has_everything([a, b], [a, b, a]) == []
+    assert (
+        "1 record(s) never reached the sink: w #2 (y)" in check_sink_has_everything([a, b], [a])[0]
+    )
+
+
+def test_a_mutation_that_ran_during_an_outage_is_caught_and_a_refused_one_is_not():
+    start = rec("operation.started", 30, stack="dev", operation="up", persona="r", token=1)
+    refused = rec(
+        "gateway.done", 31, stack="dev", operation="up", persona="r", outcome="refused-audit-behind"
+    )
+    ran = rec("gateway.done", 31, stack="dev", operation="up", persona="r", outcome="ok")
+    outage = [(rec("x", 0)["ts"], rec("x", 40)["ts"])]
+    window = [(_wall(outage[0][0]), _wall(outage[0][1]))]
+    assert check_no_mutation_while_behind([start, refused], window, 8) == []
+    (problem,) = check_no_mutation_while_behind([start, ran], window, 8)
+    assert problem.startswith("up on dev ran 30 s into a sink outage")

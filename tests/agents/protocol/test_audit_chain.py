@@ -7,7 +7,7 @@ import json
 import multiprocessing
 from pathlib import Path
 
-from agents.protocol.audit import AuditLog
+from agents.protocol.audit import AuditLog, record_hash
 from agents.protocol.audit_verify import verify
 
 
@@ -183,3 +183,25 @@ def test_many_processes_as_one_writer_keep_one_unbroken_chain(tmp_path):
     report = _check(AuditLog(path, writer="w"))
     assert report.ok, report.problems[:3]
     assert report.writers["w"].last == 400 and report.writers["other"].last == 50
+
+
+def test_clock_skew_between_one_writers_processes_is_not_reordering_but_time_travel_is(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    for i in range(3):
+        log.append("step", i=i)
+    lines = _lines(log.path)
+
+    def with_ts(raw: bytes, ts: str) -> bytes:
+        record = json.loads(raw)
+        record["ts"] = ts
+        return json.dumps(record, separators=(",", ":")).encode()
+
+    # Re-chain by hand: record 2 two seconds "before" record 1 (a skewed clock), then an hour.
+    skewed = [with_ts(lines[0], "2026-12-05T10:00:02+00:00")]
+    for ts in ("2026-12-05T10:00:00+00:00", "2026-12-05T09:00:00+00:00"):
+        record = json.loads(lines[len(skewed)])
+        record["ts"] = ts
+        record["prev"] = record_hash(skewed[-1])
+        skewed.append(json.dumps(record, separators=(",", ":")).encode())
+    kinds = [(p["kind"], p["detail"]) for p in verify(skewed, source="file").problems]
+    assert kinds == [("reordered", "record 3 is older than record 2")]

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from agents.protocol import audit_sink
 from agents.protocol.audit import AuditLog
-from agents.protocol.audit_sink import CloudWatchSink, lag, refusal
+from agents.protocol.audit_sink import CloudWatchSink, Drainer, lag, refusal
 from agents.protocol.audit_verify import verify
 from agents.protocol.settings import AgentSettings
 
@@ -214,3 +214,55 @@ def test_a_log_that_grows_after_a_drain_keeps_its_cursor(tmp_path, aws):
         log.append("more", i=i)
     assert refusal(settings) is None and lag(settings).problem is None
     assert sink.drain().delivered == 50
+
+
+def test_a_drainer_whose_clock_runs_behind_keeps_the_streams_order(tmp_path, aws):
+    settings, log, _ = pod(tmp_path, "pod", aws)
+    now = time.time()
+    log.append("first")
+    CloudWatchSink(settings, client=aws, audit=log, clock=lambda: now).drain()
+    log.append("second")  # drained by a process whose clock is 2 s behind
+    CloudWatchSink(settings, client=aws, audit=log, clock=lambda: now - 2).drain()
+    events = aws.get_log_events(
+        logGroupName=GROUP, logStreamName="release-engineer", startFromHead=True
+    )["events"]
+    assert [json.loads(e["message"])["event"] for e in events] == ["first", "second"]
+    assert events[0]["timestamp"] < events[1]["timestamp"]
+    assert verify(CloudWatchSink(settings, client=aws).read_back(), source="cloudwatch").ok
+
+
+def test_the_agents_drainer_sends_the_old_spool_first_then_keeps_draining(tmp_path, aws):
+    settings = settings_for(tmp_path / "pod", audit_batch_s=0.05)
+    log = AuditLog(settings.audit_log, "release-engineer")
+    log.append("before-the-restart")  # left by the process before this one
+    drainer = Drainer(CloudWatchSink(settings, client=aws, audit=log)).start()
+    try:
+        assert lag(settings).pending == 0  # drained before the first pass
+        log.append("during-the-pass")
+        deadline = time.monotonic() + 10
+        while lag(settings).pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        left = drainer.stop()
+    assert left.remaining == 0 and left.error is None
+    events = [json.loads(m)["event"] for m in CloudWatchSink(settings, client=aws).read_back()]
+    assert events == ["before-the-restart", "during-the-pass"]
+
+
+def test_a_sink_down_at_start_is_on_the_record_and_the_spool_waits(tmp_path, aws):
+    settings = settings_for(tmp_path / "pod")
+    log = AuditLog(settings.audit_log, "release-engineer")
+    down = boto3.client(
+        "logs",
+        region_name=REGION,
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=0.2),
+    )
+    drainer = Drainer(
+        CloudWatchSink(settings, client=down, audit=log), seed_attempts=2, pause_s=0.01
+    ).start()
+    left = drainer.stop()
+    (failed,) = log.query({"event": "audit.sink.seed-failed"})
+    assert "CloudWatch Logs" in failed["error"]
+    assert left.remaining > 0 and left.error  # kept, not dropped
+    assert CloudWatchSink(settings, client=aws, audit=log).drain().remaining == 0

@@ -521,3 +521,16 @@ def test_statistics_and_postings_stay_exact_under_concurrent_writes(pg, tmp_path
             "writer 1 note 7",
         ]:
             assert _ranking(shared, query) == _ranking(lite, query), query
+
+
+def test_scores_are_fts5s_to_the_bit_even_for_terms_sharing_a_stem(pg, tmp_path):
+    """FTS5 scores each query term (two words with one stem count twice); so does PostgreSQL,
+    with FTS5's arithmetic in FTS5's order."""
+    with Memory(tmp_path / "memory.db") as lite, PostgresMemory(pg) as shared:
+        for store in (lite, shared):
+            store.add("note", "deploy it; deploys are gated", source="a", time="2026-11-01")
+            store.add("note", "the release deployer", source="b", time="2026-11-01", title="CI")
+            store.add("note", "nothing to see", source="c", time="2026-11-01")
+        for query in ("deploy deploys", "deploy", "release deploying ci"):
+            expected = [(h.source, h.score) for h in lite.search(query)]
+            assert [(h.source, h.score) for h in shared.search(query)] == expected, query
