@@ -372,7 +372,7 @@ class Chaos:
             return
         # Each kind once first (a short run still has all three), then at random.
         done = sum(n for k, n in self.report.injected.items() if k in records.FAULTS)
-        roll = (0.8, 0.4, 0.1)[done] if done < len(records.FAULTS) else self.rng.random()
+        roll = (0.1, 0.8, 0.4)[done] if done < len(records.FAULTS) else self.rng.random()
         if roll < 0.35:
             name, action = records.PG_PAUSED, lambda: self.team.pause_postgres(records.PG_PAUSE_S)
         elif roll < 0.55:
