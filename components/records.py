@@ -70,12 +70,13 @@ def log_group_arn(region: str, account_id: str, name: str) -> str:
 
 
 def writer_policy(
-    region: str, account_id: str, log_group: str, db_resource_id: str, user: str
+    region: str, account_id: str, log_group: str, db_resource_id: str, user: str, *, stream: str
 ) -> str:
-    """A persona's grants on its records: streams of the audit group (the group's `:*` form, as
-    CloudWatch Logs authorises stream actions on the group) and events in them, and an IAM
-    authentication token for its own database user on this instance. Nothing else: not another
-    group, not another user, not the master user."""
+    """A persona's grants on its records: make and list streams of the audit group (the group's
+    `:*` form, as CloudWatch Logs authorises stream actions on the group), put and read events
+    in its own stream only (the stream is the writer, the persona: no persona can add to another's
+    audit chain), and an IAM authentication token for its own database user on this instance.
+    Nothing else: not another group, not another user, not the master user."""
     if not db_resource_id.startswith("db-"):
         raise ValueError(f"db_resource_id must be a DbiResourceId (db-...), got {db_resource_id!r}")
     group = log_group_arn(region, account_id, log_group)
@@ -91,7 +92,7 @@ def writer_policy(
                 "Sid": "AuditLogEvents",
                 "Effect": "Allow",
                 "Action": list(AUDIT_LOG_EVENT_ACTIONS),
-                "Resource": f"{group}:log-stream:*",
+                "Resource": f"{group}:log-stream:{stream}",
             },
             {
                 "Sid": "RecordsDatabaseConnect",
@@ -136,10 +137,12 @@ def migration_policy(region: str, secret_arn: str, secret_kms_key_arn: str | Non
     return policy_json(statements)
 
 
-def _writer_policy_for(args: RecordsArgs, log_group: str, user: str) -> Callable[[str], str]:
+def _writer_policy_for(
+    args: RecordsArgs, log_group: str, user: str, stream: str
+) -> Callable[[str], str]:
     """A writer's policy once the instance's DbiResourceId is known."""
     return lambda resource_id: writer_policy(
-        args.region, args.account_id, log_group, resource_id, user
+        args.region, args.account_id, log_group, resource_id, user, stream=stream
     )
 
 
@@ -218,7 +221,8 @@ class Records(pulumi.ComponentResource):
                 f"{name}-{writer.persona}",
                 role=writer.role_name,
                 policy=pulumi.Output.from_input(args.db_resource_id).apply(
-                    _writer_policy_for(args, group_name, user)
+                    # The stream is the writer's name: AGENTS_AUDIT_WRITER, the persona.
+                    _writer_policy_for(args, group_name, user, writer.persona)
                 ),
                 opts=child(self),
             )

@@ -96,13 +96,16 @@ def test_the_audit_group_is_named_by_the_stack():
 
 def test_a_writer_may_use_only_the_audit_group_and_its_own_database_user():
     found = statements(
-        writer_policy(REGION, ACCOUNT, "/baseline/prod/agents/audit", RESOURCE_ID, "agent_x")
+        writer_policy(
+            REGION, ACCOUNT, "/baseline/prod/agents/audit", RESOURCE_ID, "agent_x", stream="x"
+        )
     )
     group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/baseline/prod/agents/audit"
     assert found["AuditLogStreams"]["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams"]
     assert found["AuditLogStreams"]["Resource"] == f"{group}:*"
     assert found["AuditLogEvents"]["Action"] == ["logs:PutLogEvents", "logs:GetLogEvents"]
-    assert found["AuditLogEvents"]["Resource"] == f"{group}:log-stream:*"
+    # Its own stream only: no persona can add to another's audit chain.
+    assert found["AuditLogEvents"]["Resource"] == f"{group}:log-stream:x"
     assert found["RecordsDatabaseConnect"] == {
         "Sid": "RecordsDatabaseConnect",
         "Effect": "Allow",
@@ -120,7 +123,7 @@ def test_a_writer_may_use_only_the_audit_group_and_its_own_database_user():
 
 def test_a_writer_policy_needs_a_dbi_resource_id():
     with pytest.raises(ValueError, match="DbiResourceId"):
-        writer_policy(REGION, ACCOUNT, "/g", "baseline-prod", "agent_x")
+        writer_policy(REGION, ACCOUNT, "/g", "baseline-prod", "agent_x", stream="x")
 
 
 def test_the_migration_reads_one_secret_and_decrypts_through_secrets_manager_only():
