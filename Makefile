@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/gate.py
 	$(PY) -m benchmarks.skills
 	$(PY) -m benchmarks.bounds --quick
+	$(PY) -m benchmarks.records --quick
 
 ## The agents' image for both architectures (a buildx builder that runs arm64 and amd64, e.g.
 ## with QEMU's binfmt). Publish: make image IMAGE=ghcr.io/OWNER/baseline-agents TAG=v1 PUSH=--push

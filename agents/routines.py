@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents import AgentsError, ToolchainError
+from agents.protocol import audit_sink
 from agents.protocol.findings import Finding, FindingStore, PassResult
 
 if TYPE_CHECKING:
@@ -605,6 +606,11 @@ class Routines:
         for instance in facts.databases:
 
             def drill(source: str = instance) -> Any:
+                # A drill creates and deletes an instance: a change like any other, so not while
+                # its record cannot be kept (it is then `drill.unchecked`, with the reason).
+                behind = audit_sink.refusal(settings)
+                if behind is not None:
+                    raise NotNow(f"restore drill refused: {behind}")
                 result = backups.restore_drill(
                     rds, source_instance_id=source, subnet_group=subnet_group
                 )
@@ -627,6 +633,10 @@ def _mtime(path: Path) -> str:
 
 class NoExport(AgentsError):
     """A check needs the stack's export, and there is none."""
+
+
+class NotNow(AgentsError):
+    """A check that changes something may not run now (the audit sink is behind)."""
 
 
 def _severity(level: str) -> str:

@@ -36,8 +36,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     settings = load_settings()
     log = AuditLog(settings.audit_log)
     if args.source == "cloudwatch":
+        from agents.protocol.audit_sink import MAX_EVENT_BYTES  # noqa: PLC0415
+
         report = verify(
-            _sink(settings).read_back(), source=f"cloudwatch:{settings.audit_log_group}"
+            _sink(settings).read_streams(),
+            source=f"cloudwatch:{settings.audit_log_group}",
+            stub_min_bytes=MAX_EVENT_BYTES,
         )
     else:
         if not settings.audit_log.exists():
@@ -76,7 +80,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if report.unreadable:
         extra.append(f"{report.unreadable} unreadable line(s)")
     verdict = "unbroken" if report.ok else f"{len(report.problems)} problem(s)"
-    print(f"{report.source}: {verdict}" + (f" ({'; '.join(extra)})" if extra else ""))
+    print(f"{escape(report.source)}: {verdict}" + (f" ({'; '.join(extra)})" if extra else ""))
     return EXIT_OK if report.ok else EXIT_VERDICT
 
 
@@ -97,7 +101,7 @@ def cmd_audit_drain(args: argparse.Namespace) -> int:
     else:
         print(
             f"delivered {report.delivered} record(s) in {report.batches} batch(es) to "
-            f"{settings.audit_log_group}; {report.remaining} byte(s) left"
+            f"{escape(str(settings.audit_log_group))}; {report.remaining} byte(s) left"
             + (f"; error: {escape(report.error)}" if report.error else "")
         )
     return EXIT_OK if report.error is None and report.remaining == 0 else EXIT_VERDICT

@@ -70,6 +70,13 @@ def _dumps(record: Mapping[str, Any]) -> bytes:
     return json.dumps(record, separators=(",", ":"), default=str).encode()
 
 
+def _count(value: Any) -> int:
+    """A non-negative integer that JSON gave as one (not a float, not 1e400, not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
+        raise ValueError(f"not a count: {value!r}")
+    return value
+
+
 @dataclass
 class _Chain:
     """The cached heads: `end` is the log's length when they were written."""
@@ -82,12 +89,12 @@ class _Chain:
         try:
             data = json.loads(raw)
             heads = {
-                str(w): (int(h[0]), str(h[1]))
+                str(w): (_count(h[0]), str(h[1]))
                 for w, h in data["heads"].items()
                 if isinstance(h, list) and len(h) == 2
             }
-            return cls(int(data["end"]), heads)
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return cls(_count(data["end"]), heads)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
             return None
 
     def dump(self) -> bytes:

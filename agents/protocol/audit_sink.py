@@ -39,7 +39,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,7 @@ MAX_EVENT_BYTES = MAX_BATCH_BYTES - EVENT_OVERHEAD
 CHUNK_BYTES = 4 * 1024 * 1024  # how much of the spool one drain step reads
 HEAD_BYTES = 4096
 CURSOR_FILE = "audit-sink.json"
+FUTURE_TOLERANCE_S = 60.0  # clocks of one machine's processes agree within this
 
 
 class SinkError(AgentsError):
@@ -103,6 +104,18 @@ def _head_hash(path: Path, upto: int) -> str:
         return hashlib.sha256(b"").hexdigest()
 
 
+def _tail_hash(path: Path, upto: int) -> str:
+    """The hash of the (at most HEAD_BYTES) bytes just before `upto`: the last delivered line,
+    so a log cut and grown back past the offset does not pass for the one delivered."""
+    start = max(0, upto - HEAD_BYTES)
+    try:
+        with path.open("rb") as fh:
+            fh.seek(start)
+            return hashlib.sha256(fh.read(upto - start)).hexdigest()
+    except FileNotFoundError:
+        return hashlib.sha256(b"").hexdigest()
+
+
 def _iso_seconds(value: str) -> float | None:
     try:
         parsed = datetime.datetime.fromisoformat(value)
@@ -122,6 +135,9 @@ class Cursor:
     last_error: str | None = None
     last_attempt: str | None = None
     stamp: int = 0  # the last event timestamp used (ms): the next batch's is never earlier
+    tail: str = ""  # the hash of the bytes just before `offset` (see _tail_hash)
+    partial_end: int = 0  # a chunk that failed part-way: where it ended ...
+    partial_done: list[str] = field(default_factory=list)  # ... and the writers it delivered
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,6 +148,9 @@ class Cursor:
             "lastError": self.last_error,
             "lastAttempt": self.last_attempt,
             "stamp": self.stamp,
+            "tail": self.tail,
+            "partialEnd": self.partial_end,
+            "partialDone": self.partial_done,
         }
 
 
@@ -147,18 +166,19 @@ def read_cursor(state_dir: Path, log: Path) -> tuple[Cursor, str | None]:
     try:
         data = json.loads(raw)
         cursor = Cursor(
-            offset=int(data["offset"]),
+            offset=_count(data["offset"]),
             head=str(data["head"]),
-            delivered=int(data.get("delivered", 0)),
-            last_success=data.get("lastSuccess"),
-            last_error=data.get("lastError"),
-            last_attempt=data.get("lastAttempt"),
-            stamp=int(data.get("stamp", 0)),
+            delivered=_count(data.get("delivered", 0)),
+            last_success=_text(data.get("lastSuccess")),
+            last_error=_text(data.get("lastError")),
+            last_attempt=_text(data.get("lastAttempt")),
+            stamp=_count(data.get("stamp", 0)),
+            tail=str(data.get("tail", "")),
+            partial_end=_count(data.get("partialEnd", 0)),
+            partial_done=[str(w) for w in data.get("partialDone", [])],
         )
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
         return Cursor(), f"{path}: damaged (not the sink's cursor)"
-    if cursor.offset < 0:
-        return Cursor(), f"{path}: damaged (negative offset)"
     try:
         size = log.stat().st_size
     except FileNotFoundError:
@@ -167,7 +187,21 @@ def read_cursor(state_dir: Path, log: Path) -> tuple[Cursor, str | None]:
         return Cursor(), f"{path}: points past the end of {log.name} (the log was cut or replaced)"
     if cursor.offset and cursor.head != _head_hash(log, cursor.offset):
         return Cursor(), f"{path}: belongs to another {log.name} (its first bytes differ)"
+    if cursor.offset and cursor.tail != _tail_hash(log, cursor.offset):
+        # The bytes just before the offset changed: the log was cut and grew back past it.
+        return Cursor(), f"{path}: {log.name} changed before the delivered offset (cut or edited)"
     return cursor, None
+
+
+def _count(value: Any) -> int:
+    """A non-negative integer that JSON gave as one (not a float, not 1e400, not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
+        raise ValueError(f"not a count: {value!r}")
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)[:500]
 
 
 def lag(settings: AgentSettings, *, now: float | None = None) -> Lag:
@@ -196,6 +230,15 @@ def lag(settings: AgentSettings, *, now: float | None = None) -> Lag:
             f"the oldest undelivered record has no readable time ({oldest[:40]})",
         )
     current = time.time() if now is None else now
+    if seconds - current > FUTURE_TOLERANCE_S:
+        # A record from the future (a clock stepped back since, or a forged line): its age
+        # cannot be told, so neither can the lag.
+        return Lag(
+            0.0,
+            pending,
+            oldest,
+            f"the oldest undelivered record is from the future ({oldest[:40]})",
+        )
     return Lag(max(0.0, current - seconds), pending, oldest)
 
 
@@ -318,7 +361,13 @@ class CloudWatchSink:
         delivered = batches = debris = oversize = chunks = 0
         error: str | None = None
         while max_chunks is None or chunks < max_chunks:
-            lines, end, skipped = self._read_chunk(cursor.offset)
+            # A chunk that failed part-way is read again exactly as far as before, and the
+            # writers it already delivered are not sent again.
+            again = cursor.partial_end > cursor.offset
+            lines, end, skipped = self._read_chunk(
+                cursor.offset, cursor.partial_end if again else None
+            )
+            done = set(cursor.partial_done) if again and end == cursor.partial_end else set()
             if end == cursor.offset:
                 break
             chunks += 1
@@ -336,10 +385,15 @@ class CloudWatchSink:
             stamp = max(int(self._clock() * 1000), cursor.stamp)
             try:
                 for writer, messages in events.items():
+                    if writer in done:
+                        continue
                     batches += self._put(writer, messages, stamp)
+                    done.add(writer)
             except SinkError as exc:
                 error = str(exc)
                 cursor.last_error = error
+                cursor.partial_end, cursor.partial_done = end, sorted(done)
+                cursor.stamp = stamp + 1
                 self._save(cursor)
                 break
             # Accepted whole: records about what was skipped or cut go on the log (and so to
@@ -362,10 +416,12 @@ class CloudWatchSink:
             delivered += sum(len(m) for m in events.values())
             cursor.offset = end
             cursor.head = _head_hash(self.log, end)
+            cursor.tail = _tail_hash(self.log, end)
             cursor.delivered += sum(len(m) for m in events.values())
             cursor.last_success = cursor.last_attempt
             cursor.last_error = None
             cursor.stamp = stamp + 1
+            cursor.partial_end, cursor.partial_done = 0, []
             self._save(cursor)
         try:
             remaining = max(0, self.log.stat().st_size - cursor.offset)
@@ -374,11 +430,11 @@ class CloudWatchSink:
         return DrainReport(delivered, batches, debris, oversize, remaining, error)
 
     def _read_chunk(
-        self, start: int
+        self, start: int, until: int | None = None
     ) -> tuple[list[tuple[bytes, dict[str, Any]]], int, list[tuple[int, bytes]]]:
-        """Whole lines from `start`, up to CHUNK_BYTES (at least one line): the records, the
-        offset after the last whole line, and the debris (offset, bytes) among them. A last
-        line without its newline (a write in flight) is left for next time."""
+        """Whole lines from `start`, up to CHUNK_BYTES (at least one line) or to `until`: the
+        records, the offset after the last whole line, and the debris (offset, bytes) among
+        them. A last line without its newline (a write in flight) is left for next time."""
         lines: list[tuple[bytes, dict[str, Any]]] = []
         skipped: list[tuple[int, bytes]] = []
         end = start
@@ -397,7 +453,7 @@ class CloudWatchSink:
                 elif raw.strip():
                     skipped.append((end, raw.strip(b"\n")))
                 end += len(raw)
-                if end - start >= CHUNK_BYTES:
+                if end - start >= CHUNK_BYTES or (until is not None and end >= until):
                     break
         return lines, end, skipped
 
@@ -485,16 +541,24 @@ class CloudWatchSink:
         message = str(events[-1].get("message", "")).encode()
         try:
             record = json.loads(message)
-            seq = int(record["seq"])
-        except (ValueError, KeyError, TypeError):
+            seq = _count(record["seq"]) if record.get("writer") == name else -1
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+            seq = -1
+        if seq < 0:
             raise SinkError(
-                f"CloudWatch Logs {self.group}/{name}: the last event is not a chained record"
-            ) from None
+                f"CloudWatch Logs {self.group}/{name}: the last event is not a chained record "
+                "of this writer"
+            )
         digest = str(record["sha256"]) if record.get("oversize") is True else record_hash(message)
         return self.audit.seed(name, seq, digest)
 
     def read_back(self) -> Iterator[bytes]:
         """Every event of every stream of the group, oldest first per stream."""
+        for _stream, message in self.read_streams():
+            yield message
+
+    def read_streams(self) -> Iterator[tuple[str, bytes]]:
+        """(stream, event message) of every stream of the group, oldest first per stream."""
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         try:
@@ -515,7 +579,7 @@ class CloudWatchSink:
                         kwargs["nextToken"] = token
                     answer = self.client.get_log_events(**kwargs)
                     for event in answer.get("events", []):
-                        yield str(event.get("message", "")).encode()
+                        yield stream, str(event.get("message", "")).encode()
                     following = answer.get("nextForwardToken")
                     if not answer.get("events") or following == token:
                         break
@@ -560,6 +624,11 @@ class Drainer:
                 self.seed_error = str(exc)
                 if attempt + 1 < self.seed_attempts:
                     self._stop.wait(self.pause_s * (attempt + 1))
+        if self.seeded:
+            # A pod boundary on the record: what an earlier pod spooled and never delivered is
+            # gone with it, and the chain goes on from the stream's last record.
+            seq, _digest = self.sink.audit.heads().get(self.sink.audit.writer_name, (0, ""))
+            self.sink.audit.append("audit.sink.seeded", from_seq=seq)
         if self.seed_error is not None:
             # Said on the record: this writer's chain starts again here unless the local log
             # already had its head (verify will show the restart).

@@ -16,11 +16,21 @@ What it reports, per writer:
 - `restarted`: a writer's chain began again at 1 (`prev` null) after it had records: a pod that
   started without reaching the sink and could not continue the chain;
 - `unchained`: a record without `writer`/`seq`/`prev` after the first chained record (a legacy
-  prefix written before chaining is allowed, and counted).
+  prefix written before chaining is allowed, and counted);
+- `misfiled`: a record in the sink stream of another writer (each persona may write only its
+  own stream, so a record of writer A in B's stream was forged by B).
 
 Identical records delivered twice (a batch sent again after a failure) are one record. An
 oversize record that reached the sink as a stub (`oversize: true`, `sha256` of the original) is
-chained by that hash and counted as `oversize`, not as a problem: its content is in the spool.
+chained by that hash and counted as `oversize`, not as a problem, when it claims more bytes than
+the sink's limit and the same writer's `audit.sink.oversize` record names it; any other stub,
+and every stub in the local log, is an edit (content hidden behind a hash).
+
+What it cannot see without a key outside the writer's reach: a writer (or whoever holds its
+state folder) can rewrite its own chain from some record on and recompute every hash; the file
+source catches a cut tail only while the `.chain` cache beside it is intact. The sink is the
+stronger source: CloudWatch Logs events cannot be edited, and each persona can write only its
+own stream.
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ from typing import Any
 from agents.protocol.audit import record_hash
 
 CLOCK_TOLERANCE_S = 30.0
-KINDS = ("gap", "edited", "reordered", "truncated", "restarted", "unchained")
+KINDS = ("gap", "edited", "reordered", "truncated", "restarted", "unchained", "misfiled")
 
 
 @dataclass
@@ -97,19 +107,26 @@ def _time(value: Any) -> datetime.datetime | None:
 
 
 def verify(
-    lines: Iterable[bytes],
+    lines: Iterable[bytes | tuple[str, bytes]],
     *,
     source: str,
     heads: Mapping[str, tuple[int, str]] | None = None,
+    stub_min_bytes: int | None = None,
 ) -> Report:
-    """Check the chains of the records in `lines` (each one record's JSON bytes, in the order
-    the source holds them). `heads`: the last (seq, hash) each writer is known to have written
-    (for truncation); a writer missing from the lines but present in `heads` is truncated too."""
+    """Check the chains of the records in `lines` (each one record's JSON bytes, or (stream,
+    bytes) from the sink, in the order the source holds them). `heads`: the last (seq, hash)
+    each writer is known to have written (for truncation); a writer missing from the lines but
+    present in `heads` is truncated too. `stub_min_bytes`: None where no oversize stub may be
+    (the local log never holds one); else a stub must claim more bytes than this and have its
+    `audit.sink.oversize` record from the same writer, or it is an edit."""
     report = Report(source)
     # writer -> seq -> (hash, prev, position, ts)
     chains: dict[str, dict[int, list[tuple[str, Any, int, Any]]]] = {}
     chained_seen = False
-    for position, raw in enumerate(lines):
+    stubs: list[tuple[str, int, Any]] = []  # (writer, seq, claimed bytes)
+    stubbed: set[tuple[Any, Any, Any]] = set()  # (drainer, record_writer, record_seq) recorded
+    for position, item in enumerate(lines):
+        stream, raw = item if isinstance(item, tuple) else (None, item)
         try:
             record = json.loads(raw)
         except (ValueError, RecursionError):
@@ -142,14 +159,47 @@ def verify(
         chained_seen = True
         digest = record_hash(raw)
         w = report.writers.setdefault(writer, WriterReport(writer))
-        if record.get("oversize") is True and isinstance(record.get("sha256"), str):
-            digest = str(record["sha256"])
-            w.oversize += 1
+        if stream is not None and stream != writer:
+            w.problems.append(
+                {
+                    "kind": "misfiled",
+                    "writer": writer,
+                    "detail": f"record {seq} is in the stream of {stream[:100]}, not its own "
+                    "(written by another writer)",
+                }
+            )
+        if record.get("event") == "audit.sink.oversize":
+            stubbed.add((writer, record.get("record_writer"), record.get("record_seq")))
+        if record.get("oversize") is True:
+            if stub_min_bytes is None or not isinstance(record.get("sha256"), str):
+                w.problems.append(
+                    {
+                        "kind": "edited",
+                        "writer": writer,
+                        "detail": f"record {seq} is a stub in place of its content "
+                        + ("(the local log never holds one)" if stub_min_bytes is None else ""),
+                    }
+                )
+            else:
+                digest = str(record["sha256"])
+                stubs.append((writer, seq, record.get("bytes")))
+                w.oversize += 1
         versions = chains.setdefault(writer, {}).setdefault(seq, [])
         if any(v[0] == digest for v in versions):
             w.duplicates += 1
             continue
         versions.append((digest, prev, position, record.get("ts")))
+    for writer, seq, claimed in stubs:
+        big = isinstance(claimed, int) and claimed > (stub_min_bytes or 0)
+        if not big or (writer, writer, seq) not in stubbed:
+            report.writers[writer].problems.append(
+                {
+                    "kind": "edited",
+                    "writer": writer,
+                    "detail": f"record {seq} is a stub without its oversize record (or not over "
+                    "the sink's limit): its content is hidden",
+                }
+            )
     for writer, by_seq in chains.items():
         _check(report.writers[writer], by_seq, (heads or {}).get(writer))
     for writer, (seq, _digest) in (heads or {}).items():

@@ -249,6 +249,23 @@ class AgentSettings(BaseSettings):
             )
         return value
 
+    @field_validator("audit_writer")
+    @classmethod
+    def _writer_is_a_stream_name(cls, value: str | None) -> str | None:
+        # The writer names its CloudWatch Logs stream (no `:` or `*` there) and its chain in
+        # `audit verify` (`?` and `unchained` are that report's own buckets).
+        if value is not None and (
+            not value.strip()
+            or any(c in value for c in ":*?")
+            or not value.isprintable()
+            or value == "unchained"
+        ):
+            raise ValueError(
+                "AGENTS_AUDIT_WRITER must be a printable name without ':', '*' or '?' (the "
+                "persona, e.g. release-engineer)"
+            )
+        return value
+
     @field_validator("pulumi_command", mode="before")
     @classmethod
     def _pulumi_command_named(cls, value: Any) -> Any:

@@ -50,6 +50,7 @@ from typing import Any, Protocol
 import pybreaker
 
 from agents import ToolchainError
+from agents.protocol import audit_sink
 from agents.protocol.approvals import (
     ApprovalError,
     ApprovalStore,
@@ -199,6 +200,10 @@ class Agent:
         damage = stack_damage(self.settings, self.locks, stack)
         if damage:
             return self._refuse(stack, operation, refusal(stack, damage))
+        # No change whose record cannot be kept: refused here, before a cooldown, an approval
+        # or the breaker is spent on it (the gateway checks again just before the CLI runs).
+        if operation in MUTATING and (behind := audit_sink.refusal(self.settings)):
+            return self._refuse(stack, operation, f"{operation} refused: {behind}")
         try:
             remaining = self.locks.cooldown_remaining(p.name, stack, operation)
         except LockStoreError as exc:

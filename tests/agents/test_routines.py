@@ -211,3 +211,33 @@ def test_the_restore_drill_runs_when_enabled_and_leaves_nothing_behind(live, cap
     assert drill["recovery_seconds"] is not None
     left = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
     assert left == ["baseline-dev"], f"the drill left {left}"
+
+
+def test_no_restore_drill_while_audit_records_cannot_reach_the_sink(live, capsys, monkeypatch):
+    """A drill creates and deletes an instance: while the audit sink is behind past its limit it
+    is not run; it is `drill.unchecked` with the reason, and no instance is made."""
+    rds = boto3.client("rds", region_name=REGION)
+    rds.create_db_instance(
+        DBInstanceIdentifier="baseline-dev",
+        DBInstanceClass="db.t4g.micro",
+        Engine="postgres",
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password-1",
+        AllocatedStorage=20,
+        BackupRetentionPeriod=7,
+        StorageEncrypted=True,
+    )
+    monkeypatch.setenv("AGENTS_RESTORE_DRILL", "true")
+    monkeypatch.setenv("AGENTS_RESTORE_DRILL_SUBNET_GROUP", "baseline-dev-drill")
+    monkeypatch.setenv("AGENTS_AUDIT_SINK", "cloudwatch")
+    monkeypatch.setenv("AGENTS_AUDIT_LOG_GROUP", "/baseline/dev/agents/audit")
+    monkeypatch.setenv("AGENTS_AUDIT_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AGENTS_AUDIT_MAX_LAG_S", "60")
+    live.state.mkdir(parents=True, exist_ok=True)
+    old = {"ts": "2026-01-01T00:00:00+00:00", "event": "request", "writer": "x", "seq": 1}
+    (live.state / "audit.jsonl").write_text("\n" + json.dumps(old) + "\n")
+    run_json(capsys, "run", "data-steward", "--stack", "dev", "--once")
+    (unchecked,) = [f for f in findings(live.state) if f.finding.kind == "drill.unchecked"]
+    assert "restore drill refused" in unchecked.finding.summary
+    left = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+    assert left == ["baseline-dev"]

@@ -178,3 +178,23 @@ def test_records_migrate_with_wrong_credentials_is_one_line_and_a_record(
     err = capsys.readouterr().err.strip()
     assert "credentials were refused" in err and len(err.splitlines()) == 1
     assert AuditLog(tmp_path / "state" / "audit.jsonl").query({"event": "records.migrate-refused"})
+
+
+def test_a_release_is_refused_before_anything_is_spent_while_records_wait(
+    sink, capsys, tmp_path, monkeypatch
+):
+    """The sink unreachable and a record older than the limit in the spool: the release is
+    refused by the runner before a cooldown, a lease or the CLI, and says why."""
+    monkeypatch.setenv("AGENTS_AUDIT_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AGENTS_AUDIT_MAX_LAG_S", "60")
+    state = tmp_path / "state"
+    state.mkdir()
+    old = {"ts": "2026-01-01T00:00:00+00:00", "event": "request", "writer": "x", "seq": 1}
+    (state / "audit.jsonl").write_text("\n" + json.dumps(old) + "\n")
+    assert main(["run", "release-engineer", "--stack", "dev", "--once", "--json"]) == 1
+    (up,) = [o for o in json.loads(capsys.readouterr().out) if o["operation"] == "up"]
+    assert up["status"] == "refused" and "have not reached " + GROUP in up["detail"]
+    assert not [c for c in sink.operations() if "up" in c]
+    log = AuditLog(state / "audit.jsonl")
+    assert not log.query({"event": "operation.started"})
+    assert log.query({"event": "audit.sink.seed-failed"})

@@ -13,8 +13,8 @@ from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 
 from agents.protocol import audit_sink
-from agents.protocol.audit import AuditLog
-from agents.protocol.audit_sink import CloudWatchSink, Drainer, lag, refusal
+from agents.protocol.audit import AuditLog, record_hash
+from agents.protocol.audit_sink import CloudWatchSink, Drainer, SinkError, lag, refusal
 from agents.protocol.audit_verify import verify
 from agents.protocol.settings import AgentSettings
 
@@ -143,7 +143,9 @@ def test_a_record_over_the_sinks_limit_goes_as_a_stub_that_keeps_the_chain(
     assert report.oversize == 1
     assert log.query({"event": "audit.sink.oversize"})[0]["record_seq"] == 2
     sink.drain()
-    checked = verify(sink.read_back(), source="cloudwatch")
+    checked = verify(
+        sink.read_streams(), source="cloudwatch", stub_min_bytes=audit_sink.MAX_EVENT_BYTES
+    )
     assert checked.ok, checked.problems
     assert checked.writers["release-engineer"].oversize == 1
 
@@ -174,7 +176,7 @@ def test_a_pod_that_cannot_seed_says_so_and_verify_sees_the_restart(tmp_path, aw
     assert kinds == {"edited"}
 
 
-def test_a_batch_accepted_in_part_is_sent_again_whole_and_verifies(tmp_path, aws):
+def test_a_chunk_accepted_in_part_sends_only_what_was_not_taken(tmp_path, aws):
     settings, _, _ = pod(tmp_path, "pod", aws)
     a, b = AuditLog(settings.audit_log, "a"), AuditLog(settings.audit_log, "b")
     for i in range(4):
@@ -197,7 +199,8 @@ def test_a_batch_accepted_in_part_is_sent_again_whole_and_verifies(tmp_path, aws
     assert sink.drain().error
     assert sink.drain().error is None
     checked = verify(sink.read_back(), source="cloudwatch")
-    assert checked.ok and sum(w.duplicates for w in checked.writers.values()) == 2
+    assert checked.ok and sum(w.duplicates for w in checked.writers.values()) == 0
+    assert {w: r.last for w, r in checked.writers.items()} == {"a": 2, "b": 2}
 
 
 def test_the_file_sink_never_refuses(tmp_path):
@@ -266,3 +269,108 @@ def test_a_sink_down_at_start_is_on_the_record_and_the_spool_waits(tmp_path, aws
     assert "CloudWatch Logs" in failed["error"]
     assert left.remaining > 0 and left.error  # kept, not dropped
     assert CloudWatchSink(settings, client=aws, audit=log).drain().remaining == 0
+
+
+def test_a_forged_stub_hiding_a_records_content_is_an_edit(tmp_path, aws, monkeypatch):
+    """A record replaced by `oversize: true` and the hash of the original: in the local log it
+    never belongs; in the sink it needs its `audit.sink.oversize` record and a size over the
+    limit."""
+    _, log, _ = pod(tmp_path, "pod", aws)
+    log.append("decision", approved=False)
+    log.append("after")
+    lines = [raw for _o, raw, _r in log.raw_records()]
+    first = json.loads(lines[0])
+    stub = {k: first[k] for k in ("ts", "event", "writer", "seq", "prev")}
+    stub.update(oversize=True, sha256=record_hash(lines[0]), bytes=2_000_000)
+    forged = [json.dumps(stub, separators=(",", ":")).encode(), lines[1]]
+    as_file = verify(forged, source="file")
+    assert {p["kind"] for p in as_file.problems} == {"edited"}
+    assert "a stub in place of its content" in as_file.problems[0]["detail"]
+    in_sink = verify(
+        [("release-engineer", raw) for raw in forged],
+        source="cloudwatch",
+        stub_min_bytes=audit_sink.MAX_EVENT_BYTES,
+    )
+    assert [p["kind"] for p in in_sink.problems] == ["edited"]
+    assert "without its oversize record" in in_sink.problems[0]["detail"]
+
+
+def test_a_record_of_one_writer_in_anothers_stream_is_misfiled(tmp_path, aws):
+    _, _, sink = pod(tmp_path, "pod", aws)
+    forger = AuditLog(tmp_path / "forger.jsonl", "security-auditor")
+    forger.append("approval.decided", approval="x", decision="approve")
+    (raw,) = [raw for _o, raw, _r in forger.raw_records()]
+    aws.create_log_stream(logGroupName=GROUP, logStreamName="release-engineer")
+    aws.put_log_events(
+        logGroupName=GROUP,
+        logStreamName="release-engineer",
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": raw.decode()}],
+    )
+    report = verify(sink.read_streams(), source="cloudwatch")
+    assert [p["kind"] for p in report.problems] == ["misfiled"]
+    with pytest.raises(SinkError, match="not a chained record of this writer"):
+        sink.seed()  # nor is another writer's record taken as this writer's head
+
+
+def test_a_log_cut_and_grown_back_past_the_cursor_is_not_taken_for_the_delivered_one(tmp_path, aws):
+    settings, log, sink = pod(tmp_path, "pod", aws)
+    for i in range(100):  # past the first 4 KiB, which the cut keeps
+        log.append("step", i=i)
+    sink.drain()
+    data = settings.audit_log.read_bytes()
+    settings.audit_log.write_bytes(data[: len(data) // 2])
+    for i in range(60):
+        log.append("regrown", i=i)
+    reason = refusal(settings)
+    assert reason and "changed before the delivered offset" in reason
+    report = sink.drain()  # recorded, and sent again from the start: nothing skipped
+    assert report.error is None and report.remaining == 0
+    assert log.query({"event": "audit.sink.cursor-damaged"})
+    sent = {json.loads(m).get("i") for m in sink.read_back() if b'"regrown"' in m}
+    assert sent == set(range(60))
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        '{"offset": 1e400, "head": ""}',
+        '{"offset": -5, "head": ""}',
+        '{"offset": 0, "head": "", "stamp": 1e400}',
+        '{"offset": true, "head": ""}',
+        "[]",
+    ],
+)
+def test_a_cursor_with_numbers_out_of_range_is_damaged_not_a_crash(tmp_path, aws, cursor):
+    settings, log, sink = pod(tmp_path, "pod", aws)
+    log.append("one")
+    (settings.state_dir / "audit-sink.json").write_text(cursor)
+    assert "damaged" in (refusal(settings) or "")
+    assert sink.drain().error is None
+    assert refusal(settings) is None
+
+
+@pytest.mark.parametrize("chain", ['{"end": -5, "heads": {}}', '{"end": 1e400, "heads": {}}'])
+def test_a_chain_cache_with_numbers_out_of_range_is_rebuilt(tmp_path, chain):
+    log = AuditLog(tmp_path / "a.jsonl", "w")
+    log.append("one")
+    log.chain_path.write_text(chain)
+    log.append("two")
+    assert log.heads()["w"][0] == 2
+
+
+def test_a_waiting_record_from_the_future_makes_the_lag_unknown(tmp_path):
+    settings = settings_for(tmp_path / "pod")
+    settings.state_dir.mkdir()
+    ahead = {"ts": "2999-01-01T00:00:00+00:00", "event": "x", "writer": "w", "seq": 1}
+    settings.audit_log.write_text("\n" + json.dumps(ahead) + "\n")
+    assert "from the future" in (refusal(settings) or "")
+
+
+def test_a_new_pod_that_seeds_says_so_on_the_record(tmp_path, aws):
+    _, log1, sink1 = pod(tmp_path, "pod1", aws)
+    log1.append("one")
+    sink1.drain()
+    _, log2, sink2 = pod(tmp_path, "pod2", aws)
+    Drainer(sink2).start().stop()
+    (seeded,) = log2.query({"event": "audit.sink.seeded"})
+    assert seeded["from_seq"] == 1 and seeded["seq"] == 2

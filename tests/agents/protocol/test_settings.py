@@ -4,7 +4,14 @@ git working tree unless that is asked for explicitly."""
 import pytest
 from pydantic import ValidationError
 
-from agents.protocol.settings import ROOT, AgentSettings, default_state_dir, git_work_tree
+from agents import InputError
+from agents.protocol.settings import (
+    ROOT,
+    AgentSettings,
+    default_state_dir,
+    git_work_tree,
+    load_settings,
+)
 
 
 @pytest.mark.parametrize("value", ["", "   "])
@@ -74,3 +81,11 @@ def test_a_state_dir_in_a_symlink_loop_is_refused(monkeypatch, tmp_path):
     (tmp_path / "b").symlink_to(tmp_path / "a")
     with pytest.raises(ValidationError, match="cannot be resolved"):
         AgentSettings(state_dir=tmp_path / "a")
+
+
+@pytest.mark.parametrize("writer", ["", "a:b", "x*", "?", "unchained", "bell\x07"])
+def test_an_audit_writer_that_cannot_name_a_stream_is_refused(monkeypatch, tmp_path, writer):
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("AGENTS_AUDIT_WRITER", writer)
+    with pytest.raises(InputError, match="AGENTS_AUDIT_WRITER"):
+        load_settings()
