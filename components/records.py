@@ -104,10 +104,22 @@ def writer_policy(
     )
 
 
-def migration_policy(region: str, secret_arn: str, secret_kms_key_arn: str | None) -> str:
+MIGRATION_WRITER = "records-migrate"  # the migration Job's audit writer and stream
+
+
+def migration_policy(
+    region: str,
+    secret_arn: str,
+    secret_kms_key_arn: str | None,
+    *,
+    account_id: str = "",
+    log_group: str = "",
+) -> str:
     """The migration's grants: read the master user secret, and (when the secret is under a
     customer-managed key) decrypt with that key only through Secrets Manager and only for that
-    secret (its encryption context names the secret)."""
+    secret (its encryption context names the secret); with `log_group`, write its own audit
+    stream (`records-migrate`) of the agents' audit group, so the master's acts are on the
+    record beyond the Job's pod."""
     if not secret_arn.startswith("arn:"):
         # The value is not echoed: if it is not an ARN it may be the credential itself.
         raise ValueError("the master user secret must be given by its ARN")
@@ -119,6 +131,22 @@ def migration_policy(region: str, secret_arn: str, secret_kms_key_arn: str | Non
             "Resource": secret_arn,
         }
     ]
+    if log_group:
+        group = log_group_arn(region, account_id, log_group)
+        statements += [
+            {
+                "Sid": "AuditLogStreams",
+                "Effect": "Allow",
+                "Action": list(AUDIT_LOG_STREAM_ACTIONS),
+                "Resource": f"{group}:*",
+            },
+            {
+                "Sid": "AuditLogEvents",
+                "Effect": "Allow",
+                "Action": list(AUDIT_LOG_EVENT_ACTIONS),
+                "Resource": f"{group}:log-stream:{MIGRATION_WRITER}",
+            },
+        ]
     if secret_kms_key_arn:
         statements.append(
             {
@@ -247,7 +275,9 @@ class Records(pulumi.ComponentResource):
             f"{name}-migrate",
             role=role.id,
             policy=pulumi.Output.all(args.master_secret_arn, args.master_secret_kms_key_arn).apply(
-                lambda v: migration_policy(args.region, v[0], v[1])
+                lambda v: migration_policy(
+                    args.region, v[0], v[1], account_id=args.account_id, log_group=group_name
+                )
             ),
             opts=child(self),
         )

@@ -351,6 +351,10 @@ def migration_env(args: WorkloadsArgs, records: ResolvedRecords) -> list[dict[st
         "AGENTS_PG_DATABASE": records.pg_database,
         "AGENTS_PG_SSLROOTCERT": RDS_CA_BUNDLE,
         "AGENTS_PG_MASTER_SECRET": records.master_secret_arn,
+        # The master's acts go on the record off the pod too, in a stream of their own.
+        "AGENTS_AUDIT_SINK": "cloudwatch",
+        "AGENTS_AUDIT_LOG_GROUP": records.audit_log_group,
+        "AGENTS_AUDIT_WRITER": "records-migrate",
         "AWS_REGION": args.region,
     }
     return [{"name": k, "value": v} for k, v in env.items()]

@@ -7,7 +7,7 @@ import argparse
 import json
 from typing import Any
 
-from agents import InputError
+from agents import InputError, ToolchainError
 from agents.protocol.audit import AuditLog
 from agents.protocol.settings import AgentSettings, load_settings
 from toolchain.untrusted import escape
@@ -31,7 +31,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     record is missing, edited, out of order or cut off."""
     from tabulate import tabulate  # noqa: PLC0415
 
-    from agents.protocol.audit_verify import verify  # noqa: PLC0415
+    from agents.protocol.audit_verify import WriterReport, verify  # noqa: PLC0415
 
     settings = load_settings()
     log = AuditLog(settings.audit_log)
@@ -46,11 +46,15 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     else:
         if not settings.audit_log.exists():
             raise InputError(f"no audit log at {settings.audit_log}")
+        cache = log.chain_problem()  # read before heads(), which would not rebuild it
         report = verify(
             (raw for _offset, raw, _record in log.raw_records()),
             source=f"file:{settings.audit_log}",
             heads=log.heads(),
         )
+        if cache is not None:
+            w = report.writers.setdefault("*", WriterReport("*"))
+            w.problems.append({"kind": "truncated", "writer": "*", "detail": cache})
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return EXIT_OK if report.ok else EXIT_VERDICT
@@ -121,26 +125,35 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
         raise InputError("--personas: name at least one database user (agent_<persona>)")
     for user in users:
         postgres.identifier(user)
-    audit = AuditLog(settings.audit_log)
-    master = postgres.master_target(settings)
+    audit = AuditLog(settings.audit_log, settings.audit_writer)
+    drainer = _drainer(settings, audit)  # the Job's pod is short-lived: its records go out too
     try:
-        created = postgres.bootstrap(master, settings.pg_database, users)
-        inner = dataclasses.replace(master, database=settings.pg_database)
-        with postgres.connect(inner, autocommit=True) as conn:
-            versions = {
-                "findings": postgres.migrate(conn, "findings", findings_postgres.MIGRATIONS),
-                "memory": postgres.migrate(conn, "memory", memory_postgres.MIGRATIONS),
-            }
-    except postgres.RecordsError as exc:
-        audit.append("records.migrate-refused", database=settings.pg_database, error=str(exc))
-        raise
-    audit.append(
-        "records.migrated",
-        database=settings.pg_database,
-        users=users,
-        created=created,
-        versions=versions,
-    )
+        master = postgres.master_target(settings)
+        try:
+            created = postgres.bootstrap(master, settings.pg_database, users)
+            inner = dataclasses.replace(master, database=settings.pg_database)
+            with postgres.connect(inner, autocommit=True) as conn:
+                versions = {
+                    "findings": postgres.migrate(conn, "findings", findings_postgres.MIGRATIONS),
+                    "memory": postgres.migrate(conn, "memory", memory_postgres.MIGRATIONS),
+                }
+        except postgres.RecordsError as exc:
+            audit.append("records.migrate-refused", database=settings.pg_database, error=str(exc))
+            raise
+        audit.append(
+            "records.migrated",
+            database=settings.pg_database,
+            users=users,
+            created=created,
+            versions=versions,
+        )
+    finally:
+        left = drainer.stop() if drainer is not None else None
+    if left is not None and (left.remaining or left.error):
+        raise SinkLeft(
+            f"the migration's audit records did not all reach {settings.audit_log_group} "
+            f"({left.error or 'not yet sent'}); run again"
+        )
     if args.json:
         print(json.dumps({"created": created, "versions": versions}, indent=2))
     else:
@@ -152,6 +165,23 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
             + f"; {len(users)} persona role(s)"
         )
     return EXIT_OK
+
+
+class SinkLeft(ToolchainError):
+    """Records that a short-lived command could not deliver before it ends."""
+
+
+def _drainer(settings: AgentSettings, audit: AuditLog) -> Any:
+    """With the CloudWatch sink: a started drainer (the writer's chain continued from its
+    stream); else None."""
+    if settings.audit_sink != "cloudwatch":
+        return None
+    from agents.protocol.audit_sink import CloudWatchSink, Drainer, logs_client  # noqa: PLC0415
+
+    return Drainer(
+        CloudWatchSink(settings, audit=audit),
+        quick=CloudWatchSink(settings, audit=audit, client=logs_client(settings, quick=True)),
+    ).start()
 
 
 def add_records_commands(sub: Any) -> None:

@@ -195,6 +195,25 @@ class AuditLog:
                 chain.take(fh.read())
             return dict(chain.heads)
 
+    def chain_problem(self) -> str | None:
+        """Why the `.chain` cache cannot vouch for the log's end (missing or damaged while the
+        log holds chained records), or None. Without it a cut tail cannot be told."""
+        try:
+            raw = self.chain_path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        except OSError as exc:
+            return f"{self.chain_path} cannot be read ({exc.strerror or exc})"
+        if raw is not None and _Chain.parse(raw) is not None:
+            return None
+        chained = any("seq" in record for _o, _r, record in self.raw_records())
+        if not chained:
+            return None
+        what = "missing" if raw is None else "damaged"
+        return (
+            f"{self.chain_path.name} is {what}: whether records were cut off the end cannot be told"
+        )
+
     @contextlib.contextmanager
     def _chain(self, *, read_only: bool = False) -> Iterator[_Chain]:
         """The heads, under the exclusive lock every append takes; written back after."""

@@ -8,13 +8,16 @@ Design decisions (issue 19):
   records from the cursor on, sends them (one log stream per writer, named as the writer;
   batches of at most 10,000 events and 1,048,576 bytes counting 26 bytes per event, the
   PutLogEvents limits) and moves the cursor after a chunk is wholly accepted. A chunk that fails
-  part-way is sent again whole: a record delivered twice is one record to `audit verify`
-  (identical bytes), never a lost one. The agent drains before its first pass (records from
-  before a restart go first) and then every `audit_batch_s` from a thread.
-- Event timestamps are the delivery time (the record keeps its own `ts`): a batch is then in
-  chronological order, and a record held back by an outage is never too old for the API. They
-  never go backwards (the cursor keeps the last one used, and a drainer whose clock runs behind
-  uses it), so a stream's order is the spool's order even across machines' clock skew.
+  part-way is read again as far as before, and the writers it already delivered are skipped;
+  a record that still reaches the sink twice (a process killed between a batch and its cursor)
+  is one record to `audit verify` (identical bytes), never a lost one. The agent drains before
+  its first pass (records from before a restart go first) and then every `audit_batch_s` from
+  a thread.
+- Event timestamps are the delivery time (the record keeps its own `ts`), one millisecond
+  apart within a stream: a batch is then in chronological order with no ties, and a record held
+  back by an outage is never too old for the API. They never go backwards (the cursor keeps
+  the last one used, and a drainer whose clock runs behind uses it), so a stream's order is the
+  spool's order even across machines' clock skew.
 - Nothing is dropped silently: debris in the spool (a fragment from a killed writer, a line that
   is not a record) is skipped with an `audit.sink.debris` record; a record over the sink's event
   limit goes as a stub (`oversize`, its `sha256`, size, writer, seq, prev: it keeps the chain)
@@ -393,7 +396,7 @@ class CloudWatchSink:
                 error = str(exc)
                 cursor.last_error = error
                 cursor.partial_end, cursor.partial_done = end, sorted(done)
-                cursor.stamp = stamp + 1
+                cursor.stamp = stamp + max(len(m) for m in events.values())
                 self._save(cursor)
                 break
             # Accepted whole: records about what was skipped or cut go on the log (and so to
@@ -420,7 +423,7 @@ class CloudWatchSink:
             cursor.delivered += sum(len(m) for m in events.values())
             cursor.last_success = cursor.last_attempt
             cursor.last_error = None
-            cursor.stamp = stamp + 1
+            cursor.stamp = stamp + max((len(m) for m in events.values()), default=0) + 1
             cursor.partial_end, cursor.partial_done = 0, []
             self._save(cursor)
         try:
@@ -478,13 +481,25 @@ class CloudWatchSink:
         batch: list[dict[str, Any]] = []
         size = 0
 
+        def put() -> Any:
+            self._ensure_stream(stream)
+            try:
+                return self.client.put_log_events(
+                    logGroupName=self.group, logStreamName=stream, logEvents=batch
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                    raise
+                self._streams.discard(stream)  # deleted since it was made: make it again
+                self._ensure_stream(stream)
+                return self.client.put_log_events(
+                    logGroupName=self.group, logStreamName=stream, logEvents=batch
+                )
+
         def send() -> None:
             nonlocal calls
             try:
-                self._ensure_stream(stream)
-                answer = self.client.put_log_events(
-                    logGroupName=self.group, logStreamName=stream, logEvents=batch
-                )
+                answer = put()
             except (ClientError, BotoCoreError) as exc:
                 raise SinkError(
                     f"CloudWatch Logs {self.group}/{stream}: {_one_line(exc)}"
@@ -496,12 +511,13 @@ class CloudWatchSink:
                 )
             calls += 1
 
-        for message in messages:
+        for index, message in enumerate(messages):
             cost = len(message) + EVENT_OVERHEAD
             if batch and (size + cost > MAX_BATCH_BYTES or len(batch) >= MAX_BATCH_EVENTS):
                 send()
                 batch, size = [], 0
-            batch.append({"timestamp": stamp, "message": message.decode()})
+            # One millisecond apart: a stream's order is its timestamps', never a tie.
+            batch.append({"timestamp": stamp + index, "message": message.decode()})
             size += cost
         if batch:
             send()

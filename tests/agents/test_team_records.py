@@ -41,14 +41,18 @@ def team(env, dev_plan_export, postgres_server, monkeypatch, tmp_path):  # noqa:
     }
     for key, value in common.items():
         monkeypatch.setenv(key, value)
+    logs = boto3.client("logs", region_name="us-east-1")
+    logs.create_log_group(logGroupName=GROUP)
+    # The migration Job: as the master, its own records in its own stream.
     monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path / "migrate-job"))
     monkeypatch.setenv("AGENTS_PG_USER", SUPERUSER)
     monkeypatch.setenv("AGENTS_PG_PASSWORD", PASSWORD)
+    monkeypatch.setenv("AGENTS_AUDIT_SINK", "cloudwatch")
+    monkeypatch.setenv("AGENTS_AUDIT_LOG_GROUP", GROUP)
+    monkeypatch.setenv("AGENTS_AUDIT_WRITER", "records-migrate")
     assert main(["records", "migrate", "--personas", USER]) == 0
     with psycopg.connect(**postgres_server.conninfo(), autocommit=True) as conn:
         conn.execute(f"ALTER ROLE {USER} PASSWORD 'persona-test-only'")
-    logs = boto3.client("logs", region_name="us-east-1")
-    logs.create_log_group(logGroupName=GROUP)
     # What the persona's Deployment sets (components/workloads.py), with a password for the
     # test server in place of the IAM token.
     for key, value in {
@@ -107,6 +111,8 @@ def test_the_records_outlive_the_pod(team, monkeypatch, capsys, tmp_path):
     assert mine == list(range(1, len(mine) + 1)), "one numbering across both pods"
     assert (chain["first"], chain["last"], chain["records"]) == (1, len(mine), len(mine))
     assert report["ok"] and not chain["problems"]
+    (job,) = [w for w in report["writers"] if w["writer"] == "records-migrate"]
+    assert job["records"] >= 1 and not job["problems"]
 
 
 @pytest.mark.parametrize("fault", ["password", "tls"])

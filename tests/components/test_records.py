@@ -194,10 +194,15 @@ def test_the_migration_role_is_bound_to_its_own_service_account(export):
     }, role.urn
     policy = next(r for r in export.of_type(ROLE_POLICY) if r.name == "records-migrate")
     assert policy.inputs["role"] == role.outputs["id"], policy.urn
-    assert set(statements(policy.inputs["policy"])) == {
+    found = statements(policy.inputs["policy"])
+    assert set(found) == {
         "ReadMasterUserSecret",
         "DecryptMasterUserSecret",
+        "AuditLogStreams",
+        "AuditLogEvents",
     }
+    # Its records go to its own stream of the audit group, and nowhere else.
+    assert found["AuditLogEvents"]["Resource"].endswith(":log-stream:records-migrate")
 
 
 def test_the_migration_namespace_is_restricted_and_closed(export):

@@ -275,6 +275,9 @@ def test_the_migration_job_makes_every_persona_user_as_the_master_secret_holder(
         "agents",
     )
     assert e["AGENTS_PG_SSLROOTCERT"] == "/etc/ssl/certs/rds-global-bundle.pem"
+    # The master's acts go on the record beyond the Job's pod, in a stream of their own.
+    assert (e["AGENTS_AUDIT_SINK"], e["AGENTS_AUDIT_WRITER"]) == ("cloudwatch", "records-migrate")
+    assert e["AGENTS_AUDIT_LOG_GROUP"].endswith("/agents/audit")
     assert (
         migrate.inputs["spec"]["backoffLimit"] >= 1
         and "ttlSecondsAfterFinished" not in (migrate.inputs["spec"])

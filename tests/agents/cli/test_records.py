@@ -198,3 +198,22 @@ def test_a_release_is_refused_before_anything_is_spent_while_records_wait(
     log = AuditLog(state / "audit.jsonl")
     assert not log.query({"event": "operation.started"})
     assert log.query({"event": "audit.sink.seed-failed"})
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage"])
+def test_verify_says_when_the_chain_cache_cannot_vouch_for_the_end(
+    env,  # noqa: F811 - the fixture
+    capsys,
+    tmp_path,
+    damage,
+):
+    log = AuditLog(tmp_path / "state" / "audit.jsonl", "w")
+    for i in range(3):
+        log.append("step", i=i)
+    if damage == "delete":
+        log.chain_path.unlink()
+    else:
+        log.chain_path.write_bytes(b"\x00not json")
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "truncated: *: audit.jsonl.chain is " in out and "cannot be told" in out
