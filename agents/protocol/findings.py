@@ -13,6 +13,11 @@ The store is SQLite (`<state_dir>/findings.sqlite`, 0600, WAL, one transaction p
 log and in memory. With `records_backend=postgres` it is the stack's PostgreSQL instead
 (`agents.protocol.findings_postgres`), with the same results; both have the `FindingRecords`
 shape and `agents.protocol.backends.open_findings` opens the one the settings choose.
+
+Both stores keep a NUL character (application logs carry them into summaries and evidence) as
+U+FFFD, in every text field and every evidence string and key (`storable`): PostgreSQL's text
+refuses NUL, which would roll back the pass and lose its stack's findings, and SQLite keeps it,
+so the two would disagree. What is recorded and read back is the same on both.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +37,7 @@ from agents import AgentsError, InputError
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 SCHEMA_VERSION = 1
 _APPLICATION_ID = 0x42464E44  # "BFND": marks the file as ours
+NUL_STAND_IN = "\ufffd"  # what a NUL in a finding is stored as (PostgreSQL's text has no NUL)
 
 
 class FindingsError(AgentsError):
@@ -112,6 +118,39 @@ class FindingRecords(Protocol):
     def __enter__(self) -> FindingRecords: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+def without_nul(text: str) -> str:
+    """`text` with each NUL replaced by U+FFFD, as every store keeps it."""
+    return text.replace("\x00", NUL_STAND_IN)
+
+
+def _evidence_without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return without_nul(value)
+    if isinstance(value, dict):
+        return {
+            without_nul(k) if isinstance(k, str) else k: _evidence_without_nul(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_evidence_without_nul(v) for v in value]
+    return value
+
+
+def storable(finding: Finding) -> Finding:
+    """`finding` as every store records it: each NUL in its text fields and in its evidence's
+    strings and keys replaced by U+FFFD (see the module docstring)."""
+    return replace(
+        finding,
+        kind=without_nul(finding.kind),
+        stack=without_nul(finding.stack),
+        resource=without_nul(finding.resource),
+        summary=without_nul(finding.summary),
+        proposed_action=without_nul(finding.proposed_action),
+        persona=without_nul(finding.persona),
+        evidence=_evidence_without_nul(finding.evidence),
+    )
 
 
 def most_severe_first(found: Iterable[StoredFinding]) -> list[StoredFinding]:
@@ -214,7 +253,9 @@ class FindingStore:
     ) -> PassResult:
         """One pass's findings for (persona, stack): open the new, update the ones seen again,
         close the open ones of the `checked` kinds that this pass did not see."""
-        checked = set(checked) | {f.kind for f in findings}
+        persona, stack = without_nul(persona), without_nul(stack)
+        findings = [storable(f) for f in findings]
+        checked = {without_nul(k) for k in checked} | {f.kind for f in findings}
         now = _now()
         opened: list[int] = []
         updated: list[int] = []
@@ -278,7 +319,7 @@ class FindingStore:
         where, params = ["status = ?"], [status]
         if stack:
             where.append("stack = ?")
-            params.append(stack)
+            params.append(without_nul(stack))
         if severity:
             if severity not in SEVERITIES:
                 raise InputError(f"severity {severity!r} not in {', '.join(SEVERITIES)}")

@@ -1,9 +1,18 @@
 """The findings store on PostgreSQL (`records_backend=postgres`): the same records and results as
 the SQLite `FindingStore` (ids, counts, ISO timestamps, order), shared by every persona and pod.
 
-- Schema: the `findings` component of `agents_schema`, migrated at open (`migrate`); a database
-  whose findings schema is newer than this version knows is refused before anything is written.
-  At most one open finding per identity (persona, stack, kind, resource): a partial unique index.
+- Schema: the `findings` component of `agents_schema`, migrated by `records migrate` (the master)
+  or, on one machine, at open (`migrate`: a persona's login only reads the version, and is told
+  to run `records migrate` when it is behind); a database whose findings schema is newer than
+  this version knows is refused before anything is written. At most one open finding per
+  identity (persona, stack, kind, resource): a partial unique index.
+- Personas are kept apart by row-level security (migration 2): every persona's login role
+  (`agent_<persona>`, `postgres.persona_role`) reads every finding but inserts and updates only
+  rows whose `persona` is its own, and deletes none; a pass for another persona is refused
+  (rolled back, one line). The owner (the master) and superusers bypass it, as PostgreSQL has
+  them do, so one machine's superuser records for every persona.
+- NUL in any text or evidence string is stored as U+FFFD, as the SQLite store does
+  (`findings.storable`): PostgreSQL refuses NUL in text, and a pass must not fail on a log line.
 - A pass is one transaction that first takes a transaction-scoped advisory lock on
   (persona, stack): passes of the same persona and stack from several processes or pods queue
   instead of interleaving, so none loses another's update. A new finding is inserted with
@@ -34,8 +43,11 @@ from agents.protocol.findings import (
     PassResult,
     StoredFinding,
     most_severe_first,
+    storable,
+    without_nul,
 )
 from agents.protocol.postgres import (
+    RW_ROLE,
     Migration,
     RecordsError,
     Target,
@@ -49,6 +61,8 @@ if TYPE_CHECKING:
     import psycopg
 
 COMPONENT = "findings"
+# A row is the connected persona's own: its `persona` is the login role's (`postgres.persona_role`).
+_OWN_ROW = "'agent_' || replace(persona, '-', '_') = current_user::text"
 MIGRATIONS = (
     Migration(
         1,
@@ -74,6 +88,25 @@ MIGRATIONS = (
             "CREATE UNIQUE INDEX findings_open_identity ON findings "
             "(persona, stack, kind, resource) WHERE status = 'open'",
             "CREATE INDEX findings_by_status_stack ON findings (status, stack)",
+        ),
+    ),
+    Migration(
+        2,
+        "personas read every finding and write only their own (row-level security)",
+        (
+            "ALTER TABLE findings ENABLE ROW LEVEL SECURITY",
+            "CREATE POLICY findings_read_all ON findings FOR SELECT USING (true)",
+            f"CREATE POLICY findings_insert_own ON findings FOR INSERT WITH CHECK ({_OWN_ROW})",
+            f"CREATE POLICY findings_update_own ON findings FOR UPDATE USING ({_OWN_ROW}) "
+            f"WITH CHECK ({_OWN_ROW})",
+            # Rows only, and no deleting: history stays. Where there is no rw role (one machine,
+            # no bootstrap) there is nothing to grant.
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+            f"'{RW_ROLE}') THEN "
+            f'GRANT SELECT, INSERT, UPDATE ON findings TO "{RW_ROLE}"; '
+            f'REVOKE DELETE, TRUNCATE, REFERENCES, TRIGGER ON findings FROM "{RW_ROLE}"; '
+            f'GRANT USAGE, SELECT ON SEQUENCE findings_id_seq TO "{RW_ROLE}"; '
+            "END IF; END $$",
         ),
     ),
 )
@@ -129,8 +162,12 @@ class PostgresFindingStore:
         return conn
 
     def _read_version(self, conn: psycopg.Connection[Any]) -> int:
-        row = conn.execute("SELECT to_regclass('agents_schema') IS NOT NULL").fetchone()
-        version = schema_version(conn, COMPONENT) if row and row[0] else 0
+        version = schema_version(conn, COMPONENT)  # 0: never migrated
+        if 0 < version < SCHEMA_VERSION:
+            raise FindingsError(
+                f"{self.target.describe()} findings schema: schema {version}, this version needs "
+                f"{SCHEMA_VERSION}: run `python -m agents records migrate`"
+            )
         if version not in (0, SCHEMA_VERSION):
             raise FindingsError(
                 f"{self.target.describe()} findings schema: version {version}, this version of "
@@ -169,7 +206,9 @@ class PostgresFindingStore:
         close the open ones of the `checked` kinds that this pass did not see."""
         if self.read_only:
             raise FindingsError(f"{self.target.describe()}: findings opened read-only")
-        checked = set(checked) | {f.kind for f in findings}
+        persona, stack = without_nul(persona), without_nul(stack)
+        findings = [storable(f) for f in findings]
+        checked = {without_nul(k) for k in checked} | {f.kind for f in findings}
         now = _now()
         opened: list[int] = []
         updated: list[int] = []
@@ -239,7 +278,7 @@ class PostgresFindingStore:
         params: list[Any] = [status]
         if stack:
             where.append("stack = %s")
-            params.append(stack)
+            params.append(without_nul(stack))
         if severity:
             if severity not in SEVERITIES:
                 raise InputError(f"severity {severity!r} not in {', '.join(SEVERITIES)}")

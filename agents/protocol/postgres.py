@@ -1,25 +1,40 @@
 """The agents' records on PostgreSQL: one connection path, versioned schema migrations, and the
 first-start bootstrap of the database and its roles.
 
-Design decisions (issue 19):
+Design decisions (issue 19; least privilege after the security review, M6):
 
-- One database (`agents` by default) on the stack's own RDS instance, one login role per persona
-  (`agent_<persona>`), all members of the group role `baseline_agents`, which owns the schema's
-  tables: any persona may apply a migration (`SET ROLE baseline_agents` first), none may drop
-  another's grants, and none needs the master password.
+- One database (`agents` by default) on the stack's own RDS instance. Three kinds of role:
+  - `baseline_agents` (NOLOGIN) owns the schema's objects. Only the master (the `records
+    migrate` Job) is its member, so only the master migrates (`SET ROLE baseline_agents` first).
+  - `baseline_agents_rw` (NOLOGIN) may read and write rows and nothing else: SELECT, INSERT,
+    UPDATE, DELETE on the tables and USAGE, SELECT on their sequences (GRANTs in the migrations
+    and `ALTER DEFAULT PRIVILEGES FOR ROLE baseline_agents`), SELECT only on `agents_schema`,
+    no CREATE on schema `public`. Not an owner, so it cannot ALTER, DROP or TRUNCATE.
+  - one login role per persona, `agent_<persona>` (`-` as `_`), a member of
+    `baseline_agents_rw` only; its `search_path` pinned to `public` (connections pin it too).
+  The database refuses everyone else: CONNECT and TEMPORARY are revoked from PUBLIC, CONNECT is
+  granted to `baseline_agents_rw`. Row-level security on `findings` (its migration 2) lets a
+  persona read every finding but insert or update only its own (`persona_role`); the owner and
+  superusers bypass it, as PostgreSQL has them do. The memory is shared by design.
 - Authentication: `iam` by default, a 15-minute RDS IAM token made per connection with boto3's
   `generate_db_auth_token` (signed locally with the pod's credentials; the persona's IAM role may
   connect as its own database user only), or `password` for one machine and tests. A password is
   never in the pod spec.
-- TLS always, always verified: `sslmode=verify-full` (or `verify-ca`) against `pg_sslrootcert`,
-  the RDS CA bundle the image ships. A certificate that does not verify is a refusal, never a
-  fallback to an unverified connection.
+- TLS always, always verified with the host name: `sslmode=verify-full` against
+  `pg_sslrootcert`, the RDS CA bundle the image ships. `verify-ca` is not offered: every RDS
+  instance's certificate chains to that bundle, so without the host-name check any instance
+  would pass for ours. A certificate that does not verify is a refusal, never a fallback to an
+  unverified connection.
 - Every failure is one line (`RecordsError`) naming what failed: the server unreachable, the
-  credentials refused, TLS not verified, the schema newer than this version knows.
+  credentials refused, TLS not verified, the schema newer than this version knows, a schema
+  this login may not migrate.
 - Migrations: `agents_schema (component, version, name, applied_at)`; each component (findings,
-  memory) lists its migrations in order. `migrate()` takes a transaction-scoped advisory lock per
-  component, applies what is missing in one transaction, and refuses a database whose version is
-  newer than the newest it knows (an older agent must not write a newer schema's tables).
+  memory) lists its migrations in order. `migrate()` first reads the version without DDL: a
+  current schema is used at once (a persona needs no CREATE right to open a store), a newer one
+  is refused (an older agent must not write a newer schema's tables), and an older one is
+  migrated by a caller that may (the master acting as the owner; on one machine a superuser or
+  the database's owner, with no bootstrap), under a transaction-scoped advisory lock, in one
+  transaction; anyone else is told to run `records migrate`.
 """
 
 from __future__ import annotations
@@ -40,7 +55,11 @@ if TYPE_CHECKING:
 
     from agents.protocol.settings import AgentSettings
 
-GROUP_ROLE = "baseline_agents"
+GROUP_ROLE = "baseline_agents"  # owns the schema: only the master is a member
+RW_ROLE = "baseline_agents_rw"  # rows only: every persona's login role is a member
+SSLMODE = "verify-full"
+# Objects are looked up in `public` only (and temporary ones, which no persona may make, last).
+SEARCH_PATH = "public, pg_temp"
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -65,7 +84,7 @@ class Target:
     database: str
     user: str
     password: Callable[[], str]
-    sslmode: str = "verify-full"
+    sslmode: str = SSLMODE
     sslrootcert: Path | None = None
     connect_timeout_s: float = 10.0
 
@@ -81,6 +100,12 @@ def identifier(name: str) -> str:
             f"{name!r} is not a usable PostgreSQL name (lowercase letters, digits, _; at most 63)"
         )
     return name
+
+
+def persona_role(persona: str) -> str:
+    """The login role of a persona: `agent_` and its name with `-` as `_` (`data-steward` is
+    `agent_data_steward`); the findings' row-level security compares the same way."""
+    return identifier("agent_" + persona.replace("-", "_"))
 
 
 def iam_token(host: str, port: int, user: str, region: str) -> str:
@@ -143,6 +168,8 @@ def _reason(exc: BaseException) -> str:
         return f"TLS: the server certificate is for another host name ({text})"
     if "password authentication failed" in lowered or "pam authentication failed" in lowered:
         return f"the credentials were refused ({text})"
+    if "row-level security" in lowered:
+        return f"a persona's login writes only its own persona's rows ({text})"
     if "does not support ssl" in lowered or "server does not support ssl" in lowered:
         return f"TLS: the server does not offer TLS, so nothing was sent ({text})"
     return text
@@ -152,6 +179,11 @@ def connect(t: Target, *, autocommit: bool = False) -> psycopg.Connection[Any]:
     """One verified connection, or one `RecordsError` line."""
     import psycopg  # noqa: PLC0415 - only the PostgreSQL records need it
 
+    if t.sslmode != SSLMODE:
+        raise RecordsError(
+            f"{t.describe()}: sslmode {t.sslmode!r} is not allowed; only {SSLMODE} (the server "
+            "certificate verified, host name included)"
+        )
     if t.sslrootcert is not None and not t.sslrootcert.is_file():
         raise RecordsError(
             f"{t.describe()}: the CA bundle {t.sslrootcert} is missing, so TLS cannot be "
@@ -169,6 +201,7 @@ def connect(t: Target, *, autocommit: bool = False) -> psycopg.Connection[Any]:
             sslrootcert=str(t.sslrootcert) if t.sslrootcert else None,
             connect_timeout=max(1, round(t.connect_timeout_s)),
             application_name="baseline-agents",
+            options=f"-c search_path={SEARCH_PATH.replace(' ', '')}",
             autocommit=autocommit,
         )
     except psycopg.Error as exc:
@@ -186,7 +219,7 @@ def errors(where: str) -> Iterator[None]:
         raise RecordsError(f"{where}: {_reason(exc)}") from None
 
 
-_SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS agents_schema (
+_SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS public.agents_schema (
     component TEXT NOT NULL,
     version INTEGER NOT NULL,
     name TEXT NOT NULL,
@@ -200,47 +233,92 @@ def _lock_key(component: str) -> int:
 
 
 def schema_version(conn: psycopg.Connection[Any], component: str) -> int:
+    """`component`'s schema version, 0 where nothing was migrated yet (reads only)."""
+    row = conn.execute("SELECT to_regclass('public.agents_schema') IS NOT NULL").fetchone()
+    if not (row and row[0]):
+        return 0
     row = conn.execute(
-        "SELECT coalesce(max(version), 0) FROM agents_schema WHERE component = %s", (component,)
+        "SELECT coalesce(max(version), 0) FROM public.agents_schema WHERE component = %s",
+        (component,),
     ).fetchone()
     return int(row[0]) if row else 0
 
 
+def _role_exists(conn: psycopg.Connection[Any], role: str) -> bool:
+    return bool(conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone())
+
+
+def _schema_table_privileges(conn: psycopg.Connection[Any]) -> None:
+    """`agents_schema` read by the personas, written by its owner only: the owner's default
+    privileges give the rw role DML on every table it creates, this one included, and a persona
+    that could write a version could make every agent refuse the database."""
+    if _role_exists(conn, RW_ROLE):
+        conn.execute(f'REVOKE ALL ON public.agents_schema FROM "{RW_ROLE}"')
+        conn.execute(f'GRANT SELECT ON public.agents_schema TO "{RW_ROLE}"')
+
+
+def _may_migrate(conn: psycopg.Connection[Any]) -> bool:
+    """Inside the migration's transaction: act as the owner group where bootstrap() prepared
+    the database (its one member is the master), then whether this login may create the
+    schema's objects and record their versions. A superuser or the database's owner may (one
+    machine, tests: no bootstrap, objects belong to whoever creates them); a persona may not."""
+    row = conn.execute(
+        "SELECT pg_has_role(current_user, g.oid, 'USAGE') "
+        "AND has_schema_privilege(g.oid, 'public', 'CREATE') "
+        "FROM pg_roles g WHERE g.rolname = %s",
+        (GROUP_ROLE,),
+    ).fetchone()
+    if row and row[0]:
+        conn.execute(f'SET LOCAL ROLE "{GROUP_ROLE}"')
+    row = conn.execute(
+        "SELECT has_schema_privilege('public', 'CREATE') AND coalesce("
+        "has_table_privilege(to_regclass('public.agents_schema'), 'INSERT'), true)"
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def migrate(conn: psycopg.Connection[Any], component: str, migrations: Sequence[Migration]) -> int:
-    """Apply `component`'s missing migrations (idempotent; concurrent starts queue on an
-    advisory lock) and return its version. A newer schema than `migrations` knows is refused."""
+    """`component`'s schema version, its missing migrations applied first where this login may
+    apply them (idempotent; concurrent starts queue on an advisory lock). A current schema is
+    only read (no DDL, no lock); a newer one than `migrations` knows is refused; an older one
+    that this login may not migrate (a persona) is refused with what to run instead."""
     newest = max((m.version for m in migrations), default=0)
     where = f"{conn.info.host}/{conn.info.dbname} {component} schema"
-    with errors(where), conn.transaction():
-        # The schema is the group's where bootstrap() prepared the database (the group may
-        # create in it): its members, and the master, act as the group. Elsewhere (a database
-        # made by hand, a superuser's test database) objects belong to whoever creates them.
-        has_group = conn.execute(
-            "SELECT pg_has_role(current_user, g.oid, 'USAGE') "
-            "AND has_schema_privilege(g.oid, 'public', 'CREATE') "
-            "FROM pg_roles g WHERE g.rolname = %s",
-            (GROUP_ROLE,),
-        ).fetchone()
-        if has_group and has_group[0]:
-            conn.execute(f'SET LOCAL ROLE "{GROUP_ROLE}"')
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key("agents_schema"),))
-        conn.execute(_SCHEMA_TABLE)
-        current = schema_version(conn, component)
+
+    def refuse_newer(current: int) -> None:
         if current > newest:
             raise RecordsError(
                 f"{where}: version {current} is newer than this version of the agents knows "
                 f"({newest}); upgrade the agents (nothing was written)"
             )
-        for m in sorted(migrations, key=lambda m: m.version):
-            if m.version <= current:
-                continue
-            for statement in m.statements:
-                conn.execute(statement)  # our own literal DDL
-            conn.execute(
-                "INSERT INTO agents_schema (component, version, name) VALUES (%s, %s, %s)",
-                (component, m.version, m.name),
-            )
-            current = m.version
+
+    with errors(where):
+        current = schema_version(conn, component)
+        refuse_newer(current)
+        if current == newest:
+            return current
+        with conn.transaction():
+            if not _may_migrate(conn):
+                raise RecordsError(
+                    f"{where}: schema {current}, this version needs {newest}: run `python -m "
+                    "agents records migrate` (as the master user; nothing was written)"
+                )
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key("agents_schema"),))
+            conn.execute(_SCHEMA_TABLE)
+            _schema_table_privileges(conn)
+            current = schema_version(conn, component)  # another start may have migrated it
+            refuse_newer(current)
+            for m in sorted(migrations, key=lambda m: m.version):
+                if m.version <= current:
+                    continue
+                for statement in m.statements:
+                    conn.execute(statement)  # our own literal DDL
+                conn.execute(
+                    "INSERT INTO public.agents_schema (component, version, name) "
+                    "VALUES (%s, %s, %s)",
+                    (component, m.version, m.name),
+                )
+                current = m.version
     return current
 
 
@@ -297,40 +375,50 @@ def master_target(settings: AgentSettings) -> Target:
 
 
 def bootstrap(master: Target, database: str, users: Sequence[str]) -> list[str]:
-    """First start, as the master-secret holder: the database, the group role and one login
-    role per persona (`rds_iam` granted where the server has it). Idempotent; returns what it
-    created."""
+    """First start and every upgrade, as the master-secret holder: the database, the owner group
+    (the master its only member), the rw role, and one login role per persona, a member of the
+    rw role only (`rds_iam` granted where the server has it, `search_path` pinned); the database
+    closed to PUBLIC, the schema's future objects granted to the rw role. Idempotent; returns
+    what it created."""
     from psycopg import sql  # noqa: PLC0415
 
     identifier(database)
     names = [identifier(u) for u in users]
     created: list[str] = []
+    db, group, rw = (sql.Identifier(n) for n in (database, GROUP_ROLE, RW_ROLE))
     conn = connect(master, autocommit=True)
     with conn, errors(f"{master.describe()} bootstrap"):
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(db))
             created.append(f"database {database}")
-        iam = bool(conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam'").fetchone())
-        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (GROUP_ROLE,)).fetchone():
-            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(GROUP_ROLE)))
-            created.append(f"role {GROUP_ROLE}")
-        # The master may act as the group, so the schema it migrates is the group's to keep.
-        conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(GROUP_ROLE)))
+        iam = _role_exists(conn, "rds_iam")
+        for role in (GROUP_ROLE, RW_ROLE):
+            if not _role_exists(conn, role):
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+                created.append(f"role {role}")
+        # The master acts as the owner group, so the schema it migrates is the group's to keep.
+        conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(group))
         for name in names:
-            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
-                conn.execute(
-                    sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(
-                        sql.Identifier(name), sql.Identifier(GROUP_ROLE)
-                    )
-                )
+            login = sql.Identifier(name)
+            if not _role_exists(conn, name):
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(login, rw))
                 created.append(f"role {name}")
+            else:
+                conn.execute(sql.SQL("GRANT {} TO {}").format(rw, login))
+            conn.execute(sql.SQL("ALTER ROLE {} SET search_path = " + SEARCH_PATH).format(login))
             if iam:
-                conn.execute(sql.SQL("GRANT rds_iam TO {}").format(sql.Identifier(name)))
-        conn.execute(
-            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-                sql.Identifier(database), sql.Identifier(GROUP_ROLE)
-            )
-        )
+                conn.execute(sql.SQL("GRANT rds_iam TO {}").format(login))
+        # Only the master acts as the owner: any other member (the personas were, once) leaves.
+        for (member,) in conn.execute(
+            "SELECT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+            "JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = %s "
+            "AND m.rolname <> current_user",
+            (GROUP_ROLE,),
+        ).fetchall():
+            conn.execute(sql.SQL("REVOKE {} FROM {}").format(group, sql.Identifier(member)))
+        conn.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(db))
+        conn.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM {}").format(db, group))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, rw))
     inner = Target(
         master.host,
         master.port,
@@ -343,9 +431,19 @@ def bootstrap(master: Target, database: str, users: Sequence[str]) -> list[str]:
     )
     conn = connect(inner, autocommit=True)
     with conn, errors(f"{inner.describe()} bootstrap"):
-        # The group owns the public schema's new objects: members create and migrate them.
-        conn.execute(
-            sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(sql.Identifier(GROUP_ROLE))
-        )
+        # The group owns the public schema's new objects; the rw role only uses them.
+        conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(group))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(rw))
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        for grant in (
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}",
+            "GRANT USAGE, SELECT ON SEQUENCES TO {}",
+        ):
+            conn.execute(
+                sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public " + grant).format(
+                    group, rw
+                )
+            )
+        if conn.execute("SELECT to_regclass('public.agents_schema')").fetchone() != (None,):
+            _schema_table_privileges(conn)  # made before the rw role was (an upgrade)
     return created

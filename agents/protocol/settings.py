@@ -189,8 +189,10 @@ class AgentSettings(BaseSettings):
         "AGENTS_PG_PASSWORD (one machine and tests only; never in a pod spec).",
     )
     pg_password: SecretStr | None = Field(default=None, description="Only with pg_auth=password.")
-    pg_sslmode: Literal["verify-full", "verify-ca"] = Field(
-        default="verify-full", description="TLS is always on and always verified."
+    pg_sslmode: Literal["verify-full"] = Field(
+        default="verify-full",
+        description="TLS is always on and always verified, host name included: `verify-ca` is "
+        "refused (every RDS instance's certificate chains to the same CA bundle).",
     )
     pg_sslrootcert: Path = Field(
         default=Path("/etc/ssl/certs/rds-global-bundle.pem"),

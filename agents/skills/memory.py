@@ -46,6 +46,10 @@ Design decisions:
   `^` and parentheses are only ever text. OR, not AND: questions in natural words rarely share
   every word with the answer, and BM25 ranks entries that match more (and rarer) terms first.
   Stemming is FTS5's `porter` tokenizer (over `unicode61`, diacritics removed).
+- NUL: an entry's title and text drop control characters (NUL among them, `_clean`); its other
+  fields (stack, persona, source, time: an audit record's may hold anything) keep a NUL as
+  U+FFFD (`_storable`), as the PostgreSQL memory does, whose text refuses NUL: both stores record
+  and answer the same.
 - A filter by `stack` keeps that stack's entries and the entries of no stack in particular (most
   runbooks), since a general runbook applies to every stack; a filter by `kind` is exact.
 - A hit carries a passage, not the document: `highlight()` marks the tokens FTS5 matched (with
@@ -265,6 +269,26 @@ def _clean(text: str) -> str:
     """Text as stored: newlines normalised, control characters (the passage markers among
     them) removed, blank edges trimmed."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+
+
+def _without_nul(text: str | None) -> str | None:
+    return None if text is None else text.replace("\x00", "\ufffd")
+
+
+def _storable(entry: _Entry) -> _Entry:
+    """`entry` as every store keeps it: each NUL in its text fields as U+FFFD (title and text
+    have none left after `_clean`)."""
+    return _Entry(
+        entry.key,
+        entry.kind,
+        _without_nul(entry.source) or "",
+        _without_nul(entry.time) or "",
+        _without_nul(entry.stack),
+        _without_nul(entry.persona),
+        _without_nul(entry.title) or "",
+        _without_nul(entry.text) or "",
+        _without_nul(entry.origin),
+    )
 
 
 def _key(*parts: object) -> str:
@@ -796,7 +820,7 @@ class Memory:
             "text, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (e.key, e.kind, e.source, e.time, e.stack, e.persona, e.title, e.text, e.origin)
-                for e in entries
+                for e in map(_storable, entries)
             ],
         )
         return _count(db) - before
@@ -1059,7 +1083,7 @@ def _filters(stack: str | None, kind: str | None) -> tuple[str, list[object]]:
     params: list[object] = []
     if stack is not None:
         where += " AND (e.stack = ? OR e.stack IS NULL)"
-        params.append(stack)
+        params.append(_without_nul(stack))
     if kind is not None:
         where += " AND e.kind = ?"
         params.append(kind)

@@ -6,9 +6,17 @@ Design decisions (issue 19; the memory's own design is in `agents.skills.memory`
 - Everything that does not touch storage is `memory.py`'s, used as it is: entry checks, audit
   records and their incremental reading, runbook parsing, query terms, passage selection,
   budgets, reciprocal-rank fusion. This module only stores and ranks.
-- Connections, TLS and schema versions are `agents.protocol.postgres`'s: `migrate(conn,
-  "memory", MIGRATIONS)` at start (idempotent; a newer schema is refused with one line, nothing
-  written); read-only opens never migrate, and see an unmigrated database as an empty memory.
+- Connections, TLS, roles and schema versions are `agents.protocol.postgres`'s: `migrate(conn,
+  "memory", MIGRATIONS)` at start (only reads the version where it is current, as a persona's
+  login always finds it after `records migrate`; a newer schema is refused with one line,
+  nothing written); read-only opens never migrate, and see an unmigrated database as an empty
+  memory. The memory is shared: every persona's login (the rw role, migration 2's grants) reads,
+  adds and forgets entries, and none may ALTER, DROP or TRUNCATE a table (only the owner may).
+  The stemmer is looked up as `public.agents_memory_stem` (text search dictionaries have no
+  privileges of their own: schema USAGE is enough).
+- NUL: the entries are `memory.py`'s, so a NUL is stored exactly as the SQLite memory stores it
+  (`memory._storable`: dropped from title and text, U+FFFD elsewhere); PostgreSQL's text would
+  refuse it.
 - Ranking is SQLite FTS5's BM25, computed in SQL over an inverted index: the words of a title and
   a text are found exactly as `query_terms` finds a query's (letters and digits of any script,
   lowercased, diacritics removed, at most 64 characters) and stemmed by the original Porter
@@ -79,6 +87,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents.protocol.postgres import (
+    RW_ROLE,
     Migration,
     RecordsError,
     Target,
@@ -112,6 +121,8 @@ from agents.skills.memory import (
     _parse_runbooks,
     _ranked_hits,
     _resolved,
+    _storable,
+    _without_nul,
     query_terms,
 )
 
@@ -122,6 +133,7 @@ if TYPE_CHECKING:
 
 COMPONENT = "memory"
 STEMMER = "agents_memory_stem"
+_STEMMER_IN_PUBLIC = f"public.{STEMMER}"
 # FTS5's BM25 constants (fts5_aux.c).
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -186,6 +198,19 @@ MIGRATIONS = (
             )""",
         ),
     ),
+    Migration(
+        2,
+        "the personas' rw role reads and writes the rows, nothing more",
+        (
+            # Where there is no rw role (one machine, no bootstrap) there is nothing to grant.
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+            f"'{RW_ROLE}') THEN "
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON memory_entries, memory_postings, "
+            f'memory_stats, memory_vectors, memory_sources TO "{RW_ROLE}"; '
+            f'GRANT USAGE, SELECT ON SEQUENCE memory_entries_id_seq TO "{RW_ROLE}"; '
+            "END IF; END $$",
+        ),
+    ),
 )
 NEWEST = max(m.version for m in MIGRATIONS)
 
@@ -225,7 +250,7 @@ def _filters(stack: str | None, kind: str | None) -> tuple[str, list[object]]:
     params: list[object] = []
     if stack is not None:
         where += " AND (e.stack = %s OR e.stack IS NULL)"
-        params.append(stack)
+        params.append(_without_nul(stack))
     if kind is not None:
         where += " AND e.kind = %s"
         params.append(kind)
@@ -275,10 +300,7 @@ class PostgresMemory:
             self._db.execute("SET jit = off")
             if self.read_only:
                 self._db.execute("SET default_transaction_read_only = on")
-                if self._db.execute("SELECT to_regclass('agents_schema')").fetchone() == (None,):
-                    self._empty = True
-                    return
-                version = schema_version(self._db, COMPONENT)
+                version = schema_version(self._db, COMPONENT)  # 0: never migrated
                 if version > NEWEST:
                     raise RecordsError(
                         f"{self._where}: schema version {version} is newer than this version of "
@@ -357,7 +379,8 @@ class PostgresMemory:
             if len(self._stems) > STEM_CACHE:
                 self._stems.clear()
             rows = self._db.execute(
-                f"SELECT w, ts_lexize('{STEMMER}', w) FROM unnest(%s::text[]) AS w", (missing,)
+                f"SELECT w, ts_lexize('{_STEMMER_IN_PUBLIC}', w) FROM unnest(%s::text[]) AS w",
+                (missing,),
             ).fetchall()
             for word, lexemes in rows:
                 self._stems[str(word)] = str(lexemes[0]) if lexemes else str(word)
@@ -407,7 +430,7 @@ class PostgresMemory:
             unique.setdefault(e.key, e)  # the same record twice in one batch: one row
         if not unique:
             return 0
-        batch = list(unique.values())
+        batch = [_storable(e) for e in unique.values()]
         titles = [_words(e.title) for e in batch]
         texts = [_words(e.text) for e in batch]
         stem = self._stemmed(w for words in (*titles, *texts) for w in words)

@@ -15,8 +15,9 @@ from pydantic import SecretStr
 from agents.cli.main import main
 from agents.protocol.audit import AuditLog
 from agents.protocol.backends import open_findings
-from agents.protocol.findings import Finding
+from agents.protocol.findings import Finding, FindingsError
 from agents.protocol.settings import AgentSettings
+from agents.skills.memory_postgres import open_memory
 from tests.agents.cli.test_commands import env  # noqa: F401 - the fixture
 from tests.postgres_server import PASSWORD, SUPERUSER
 
@@ -135,6 +136,8 @@ def test_records_migrate_makes_the_database_roles_and_schemas_a_persona_then_use
     finding = Finding("backup.no-dr-copy", "high", "prod", "db", "no copy in the DR region")
     with open_findings(settings) as store:
         assert len(store.observe("data-steward", "prod", [], [finding]).opened) == 1
+        with pytest.raises(FindingsError, match="own persona's rows"):  # not another's
+            store.observe("release-engineer", "prod", [], [finding])
     migrated = [r for r in AuditLog(tmp_path / "state" / "audit.jsonl").records()]
     assert [r["event"] for r in migrated] == ["records.migrated", "records.migrated"]
 
@@ -178,6 +181,73 @@ def test_records_migrate_with_wrong_credentials_is_one_line_and_a_record(
     err = capsys.readouterr().err.strip()
     assert "credentials were refused" in err and len(err.splitlines()) == 1
     assert AuditLog(tmp_path / "state" / "audit.jsonl").query({"event": "records.migrate-refused"})
+
+
+def _persona_settings(server, database_name, user, state):
+    return AgentSettings(
+        state_dir=state,
+        records_backend="postgres",
+        pg_host="127.0.0.1",
+        pg_port=server.port,
+        pg_database=database_name,
+        pg_user=user,
+        pg_auth="password",
+        pg_password=SecretStr("persona-test-only"),
+        pg_sslrootcert=server.ca,
+    )
+
+
+def test_records_migrate_takes_the_personas_out_of_the_owner_group_of_an_older_database(
+    database, capsys, monkeypatch, tmp_path
+):
+    """A database from before least privilege: the personas were members of the owner group
+    (so any could migrate) and the schemas are at version 1. `records migrate` takes them out,
+    applies the newer migrations, and each persona then writes only its own findings."""
+    from agents.protocol import findings_postgres, postgres  # noqa: PLC0415
+    from agents.skills import memory_postgres  # noqa: PLC0415
+
+    tag = os.urandom(4).hex()
+    name = f"agents_old_{tag}"
+    monkeypatch.setenv("AGENTS_PG_DATABASE", name)
+    personas = {f"old-{tag}": f"agent_old_{tag}", f"other-{tag}": f"agent_other_{tag}"}
+    with psycopg.connect(**database.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'baseline_agents'").fetchone():
+            conn.execute("CREATE ROLE baseline_agents NOLOGIN")
+        for user in personas.values():
+            conn.execute(
+                f"CREATE ROLE {user} LOGIN PASSWORD 'persona-test-only' IN ROLE baseline_agents"
+            )
+        conn.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE "{name}" TO baseline_agents')
+    with psycopg.connect(**database.conninfo(name), autocommit=True) as conn:
+        conn.execute("GRANT USAGE, CREATE ON SCHEMA public TO baseline_agents")
+        conn.execute("SET ROLE baseline_agents")
+        postgres.migrate(conn, "findings", findings_postgres.MIGRATIONS[:1])
+        postgres.migrate(conn, "memory", memory_postgres.MIGRATIONS[:1])
+    assert main(["records", "migrate", "--personas", ",".join(personas.values()), "--json"]) == 0
+    versions = json.loads(capsys.readouterr().out)["versions"]
+    assert versions == {
+        "findings": findings_postgres.SCHEMA_VERSION,
+        "memory": memory_postgres.NEWEST,
+    }
+    with psycopg.connect(**database.conninfo(), autocommit=True) as conn:
+        left = conn.execute(
+            "SELECT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+            "JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = 'baseline_agents' "
+            "AND m.rolname = ANY(%s)",
+            (list(personas.values()),),
+        ).fetchall()
+    assert left == [], f"still members of the owner group: {left}"
+    own, other = personas
+    settings = _persona_settings(database, name, personas[own], tmp_path / "pod")
+    finding = Finding("backup.no-dr-copy", "high", "prod", "db", "no copy in the DR region")
+    with open_findings(settings) as store:
+        assert len(store.observe(own, "prod", [], [finding]).opened) == 1
+        with pytest.raises(FindingsError, match="own persona's rows"):
+            store.observe(other, "prod", [], [finding])
+    with open_memory(settings) as memory:
+        memory.add("note", "the upgrade kept the memory", source="t", time="2026-11-01")
+        assert [h.source for h in memory.search("upgrade memory")] == ["t"]
 
 
 def test_a_release_is_refused_before_anything_is_spent_while_records_wait(

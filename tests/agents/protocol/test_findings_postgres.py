@@ -5,6 +5,7 @@ does not verify, a missing CA bundle. A pass whose connection dies is rolled bac
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import multiprocessing
 import re
@@ -17,14 +18,21 @@ from typing import Any
 
 import psycopg
 import pytest
+from pydantic import ValidationError
 
 from agents import InputError
 from agents.protocol import postgres
 from agents.protocol.backends import open_findings, read_findings
 from agents.protocol.findings import Finding, FindingRecords, FindingsError, FindingStore
-from agents.protocol.findings_postgres import SCHEMA_VERSION, PostgresFindingStore, pass_key
-from agents.protocol.postgres import GROUP_ROLE, Target, bootstrap
+from agents.protocol.findings_postgres import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    PostgresFindingStore,
+    pass_key,
+)
+from agents.protocol.postgres import GROUP_ROLE, RW_ROLE, Target, bootstrap, persona_role
 from agents.protocol.settings import AgentSettings
+from agents.skills import memory_postgres
 from tests.agents.protocol import test_findings as behaviour
 from tests.agents.protocol.test_findings import alarm
 from tests.postgres_server import PASSWORD, SUPERUSER, other_ca
@@ -293,27 +301,165 @@ def test_libpq_s_missing_bundle_message_is_named_as_such():
 
 
 # -- bootstrap and the personas' roles -------------------------------------------------------------
-def test_bootstrap_creates_database_and_roles_once_and_a_login_role_uses_the_store(
-    postgres_server,
-):
-    tag = uuid.uuid4().hex[:8]
+def persona_database(
+    server: Any, *personas: str, migrations: bool = True
+) -> tuple[str, dict[str, Target]]:
+    """A database as `records migrate` makes it (bootstrap, then every component's migrations,
+    as the master) and each persona's own login (`agent_<persona>`; with a password here: the
+    test server has no rds_iam)."""
+    database = f"agents_{uuid.uuid4().hex[:8]}"
+    master = pg_target(server, "postgres")
+    bootstrap(master, database, [persona_role(p) for p in personas])
+    if migrations:
+        inner = dataclasses.replace(master, database=database)
+        with postgres.connect(inner, autocommit=True) as conn:
+            postgres.migrate(conn, "findings", MIGRATIONS)
+            postgres.migrate(conn, "memory", memory_postgres.MIGRATIONS)
+    with superuser(server, "postgres") as conn:
+        for p in personas:
+            conn.execute(f"ALTER ROLE \"{persona_role(p)}\" PASSWORD '{PASSWORD}'")
+    return database, {p: pg_target(server, database, user=persona_role(p)) for p in personas}
+
+
+def as_persona(server: Any, database: str, persona: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(
+        **server.conninfo(database, user=persona_role(persona)),
+        autocommit=True,
+    )
+
+
+def _tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def test_bootstrap_creates_database_and_roles_once(postgres_server):
+    tag = _tag()
     database, users = f"agents_{tag}", [f"agent_sre_{tag}", f"agent_dba_{tag}"]
     master = pg_target(postgres_server, "postgres")
     created = bootstrap(master, database, users)
     assert f"database {database}" in created and {f"role {u}" for u in users} <= set(created)
     assert bootstrap(master, database, users) == []  # the second run changes nothing
     with superuser(postgres_server, "postgres") as conn:
-        for u in users:  # the test server has no rds_iam: give the roles a password instead
-            conn.execute(f"ALTER ROLE \"{u}\" PASSWORD '{PASSWORD}'")
-    sre, dba = (pg_target(postgres_server, database, user=u) for u in users)
-    with PostgresFindingStore(sre) as store:
-        assert store.observe("sre", "prod", [], [alarm()]).opened
-    with PostgresFindingStore(dba) as store:  # another persona: the same tables, its own rows
-        store.observe("dba", "prod", [], [alarm()])
-        assert sorted(f.finding.persona for f in store.query()) == ["dba", "sre"]
+        member_of = {
+            u: {
+                r
+                for (r,) in conn.execute(
+                    "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+                    "JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = %s",
+                    (u,),
+                )
+            }
+            for u in users
+        }
+        assert member_of == {u: {RW_ROLE} for u in users}, member_of
+        settings = conn.execute(
+            "SELECT rolconfig FROM pg_roles WHERE rolname = %s", (users[0],)
+        ).fetchone()
+        assert settings == (["search_path=public, pg_temp"],), settings
+
+
+def test_a_persona_records_its_own_findings_and_reads_every_persona_s(postgres_server):
+    sre, dba = f"sre-{_tag()}", f"dba-{_tag()}"
+    database, logins = persona_database(postgres_server, sre, dba)
+    with PostgresFindingStore(logins[sre]) as store:
+        assert store.observe(sre, "prod", [], [alarm()]).opened
+    with PostgresFindingStore(logins[dba]) as store:  # another persona: the same tables
+        store.observe(dba, "prod", [], [alarm()])
+        assert sorted(f.finding.persona for f in store.query()) == sorted([sre, dba])
+        (path,) = store._conn.execute("SHOW search_path").fetchone() or ("",)
+        assert path.replace(" ", "") == "public,pg_temp", path
     with superuser(postgres_server, database) as conn:
         owner = conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'findings'")
         assert owner.fetchone() == (GROUP_ROLE,)
+
+
+def test_a_persona_cannot_record_a_finding_for_another_persona(postgres_server):
+    sre, dba = f"sre-{_tag()}", f"dba-{_tag()}"
+    _, logins = persona_database(postgres_server, sre, dba)
+    with PostgresFindingStore(logins[dba]) as store:
+        with pytest.raises(FindingsError) as refused:
+            store.observe(sre, "prod", [], [alarm()])
+        assert "own persona's rows" in one_line(refused)
+        assert store.query() == []  # the pass was rolled back
+
+
+def test_a_persona_cannot_update_or_close_another_persona_s_finding(postgres_server):
+    sre, dba = f"sre-{_tag()}", f"dba-{_tag()}"
+    database, logins = persona_database(postgres_server, sre, dba)
+    with PostgresFindingStore(logins[sre]) as store:
+        (mine,) = store.observe(sre, "prod", ["alarm.firing"], [alarm()]).opened
+    with PostgresFindingStore(logins[dba]) as store:  # a pass in sre's name that sees nothing
+        assert store.observe(sre, "prod", ["alarm.firing"], []).closed == ()
+    with as_persona(postgres_server, database, dba) as conn:
+        changed = conn.execute(
+            "UPDATE findings SET status = 'closed', summary = 'hidden' WHERE id = %s", (mine.id,)
+        )
+        assert changed.rowcount == 0, "row-level security let dba update sre's finding"
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM findings")
+    with PostgresFindingStore(logins[sre]) as store:
+        (still,) = store.query()
+        assert (still.id, still.status, still.finding.summary) == (
+            mine.id,
+            "open",
+            mine.finding.summary,
+        )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO agents_schema (component, version, name) VALUES ('findings', 99, 'x')",
+        "UPDATE agents_schema SET version = 99",
+        "DELETE FROM agents_schema",
+        "CREATE TABLE public.mine (i int)",
+        "CREATE FUNCTION public.now() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "CREATE TEMP TABLE findings (i int)",
+        "TRUNCATE findings",
+        "TRUNCATE memory_entries",
+        "DROP TABLE findings",
+        "DROP TABLE memory_entries",
+        "ALTER TABLE findings DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE memory_entries ADD COLUMN x int",
+        "DROP TEXT SEARCH DICTIONARY agents_memory_stem",
+        f'SET ROLE "{GROUP_ROLE}"',
+    ],
+)
+def test_a_persona_cannot_change_the_schema_or_its_versions(postgres_server, statement):
+    sre = f"sre-{_tag()}"
+    database, _ = persona_database(postgres_server, sre)
+    with as_persona(postgres_server, database, sre) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+        versions = conn.execute(
+            "SELECT component, max(version) FROM agents_schema GROUP BY 1 ORDER BY 1"
+        )
+        assert versions.fetchall() == [
+            ("findings", SCHEMA_VERSION),
+            ("memory", memory_postgres.NEWEST),
+        ]
+
+
+def test_a_persona_behind_the_schema_is_told_to_run_records_migrate(postgres_server):
+    sre = f"sre-{_tag()}"
+    database, logins = persona_database(postgres_server, sre, migrations=False)
+    with pytest.raises(FindingsError) as refused:
+        PostgresFindingStore(logins[sre])
+    text = one_line(refused)
+    assert f"schema 0, this version needs {SCHEMA_VERSION}" in text, text
+    assert "python -m agents records migrate" in text, text
+    with superuser(postgres_server, database) as conn:
+        assert conn.execute("SELECT to_regclass('agents_schema')").fetchone() == (None,)
+
+
+def test_a_login_that_is_no_persona_cannot_connect(postgres_server):
+    database, _ = persona_database(postgres_server, f"sre-{_tag()}")
+    stranger = f"stranger_{_tag()}"
+    with superuser(postgres_server, "postgres") as conn:
+        conn.execute(f"CREATE ROLE \"{stranger}\" LOGIN PASSWORD '{PASSWORD}'")
+    with pytest.raises(FindingsError) as refused:
+        PostgresFindingStore(pg_target(postgres_server, database, user=stranger))
+    assert "permission denied for database" in one_line(refused)
 
 
 def test_a_superuser_migrates_a_database_the_group_cannot_write(postgres_server, database):
@@ -322,6 +468,44 @@ def test_a_superuser_migrates_a_database_the_group_cannot_write(postgres_server,
             conn.execute(f'CREATE ROLE "{GROUP_ROLE}" NOLOGIN')
     with PostgresFindingStore(pg_target(postgres_server, database)) as store:
         assert store.observe(PERSONA, "prod", [], [alarm()]).opened
+
+
+def test_only_verify_full_is_accepted(postgres_server, database, tmp_path):
+    """verify-ca skips the host-name check, and every RDS instance chains to the same CA."""
+    with pytest.raises(ValidationError, match="pg_sslmode"):
+        AgentSettings(state_dir=tmp_path, pg_sslmode="verify-ca")  # type: ignore[arg-type]
+    lax = dataclasses.replace(pg_target(postgres_server, database), sslmode="verify-ca")
+    with pytest.raises(FindingsError) as refused:
+        PostgresFindingStore(lax)
+    assert "only verify-full" in one_line(refused)
+
+
+# -- NUL from application logs ---------------------------------------------------------------------
+def test_a_nul_is_recorded_and_read_back_the_same_on_both_stores(store):
+    """PostgreSQL's text refuses NUL (the pass would roll back); both stores keep it as U+FFFD."""
+    logged = Finding(
+        "logs.errors",
+        "high",
+        "prod",
+        "api\x00pod",
+        "panic: \x00\x00 in handler",
+        {"line": "x\x00y", "lines\x00": ["\x00"], "n": 1},
+        "read the log\x00",
+    )
+    (opened,) = store.observe(PERSONA, "prod", ["logs.errors"], [logged]).opened
+    (again,) = store.observe(PERSONA, "prod", ["logs.errors"], [logged]).updated
+    (stored,) = store.query(stack="prod")
+    assert opened.id == again.id == stored.id and stored.count == 2
+    assert stored.finding == Finding(
+        "logs.errors",
+        "high",
+        "prod",
+        "api\ufffdpod",
+        "panic: \ufffd\ufffd in handler",
+        {"line": "x\ufffdy", "lines\ufffd": ["\ufffd"], "n": 1},
+        "read the log\ufffd",
+        PERSONA,
+    )
 
 
 # -- a connection lost mid-pass --------------------------------------------------------------------

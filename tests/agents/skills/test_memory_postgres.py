@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import random
 import socket
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from agents.protocol.settings import AgentSettings
 from agents.skills import tokens
 from agents.skills.memory import IndexReport, Memory, MemoryInputError, render
 from agents.skills.memory_postgres import NEWEST, PostgresMemory, open_memory
+from tests.agents.protocol.test_findings_postgres import as_persona, persona_database
 from tests.agents.skills.test_memory import HOSTILE, RUNBOOK, ConceptEmbedder, ops_log, write
 
 Store = Memory | PostgresMemory
@@ -276,7 +278,80 @@ def test_a_symlinked_runbook_out_of_the_folder_is_skipped(memory, tmp_path):
     assert not memory.search("SUPERSECRET") and memory.search("NAT gateway")
 
 
+def test_a_nul_is_recorded_and_read_back_the_same_on_both_stores(memory, tmp_path):
+    """A NUL from an application log: dropped from title and text (as every control character
+    is), kept as U+FFFD in the other fields; PostgreSQL's text would refuse it."""
+    memory.add(
+        "incident",
+        "panic:\x00 disk full on /var",
+        source="app.log",
+        time="2026-11-01",
+        stack="prod\x00",
+        persona="sre\x00",
+        title="disk\x00 full",
+    )
+    log = ops_log(tmp_path / "audit.jsonl")
+    log.append("incident", stack="prod\x00", persona="sre\x00", summary="NAT\x00 gateway down")
+    assert memory.index_audit(log.path).added == 5
+    (disk,) = memory.search("disk full", k=1)
+    assert (disk.title, disk.stack, disk.persona) == ("disk full", "prod\ufffd", "sre\ufffd")
+    assert disk.passage == "panic: disk full on /var"
+    nat = memory.search("nat gateway down", stack="prod\x00")
+    assert [(h.title, h.stack) for h in nat] == [("incident: sre on prod", "prod\ufffd")], nat
+    assert "summary: NAT gateway down" in nat[0].passage
+    assert memory.counts() == {"incident": 3, "decision": 1, "approval": 1, "finding": 1}
+
+
 # ---------------------------------------------------------------- PostgreSQL only
+
+
+def test_a_persona_s_login_adds_indexes_and_searches_the_shared_memory(postgres_server, tmp_path):
+    """After `records migrate` (as the master), a persona's own login, which may not create
+    anything, uses the memory: adds, re-indexes (deletes), stems through the shared dictionary,
+    embeds, reads what another persona added."""
+    sre, dba = f"sre-{uuid.uuid4().hex[:8]}", f"dba-{uuid.uuid4().hex[:8]}"
+    _, logins = persona_database(postgres_server, sre, dba)
+    folder = tmp_path / "runbooks"
+    write(folder / "rds-storage.md", RUNBOOK)
+    with PostgresMemory(logins[sre], embedder=ConceptEmbedder()) as m:
+        m.add("note", "replication slots hold WAL", source="sre", time="2026-11-01", persona=sre)
+        assert m.index_runbooks(folder).added == 4
+        write(folder / "rds-storage.md", RUNBOOK.replace("under 10%", "under 15%"))
+        assert m.index_runbooks(folder).removed == 1
+        assert [h.source for h in m.search("disk", k=1, kind="runbook")]
+    with PostgresMemory(logins[dba]) as m:
+        m.add("note", "NAT gateway b died", source="dba", time="2026-11-02", persona=dba)
+        assert [h.source for h in m.search("replicating slot")] == ["sre"]  # stemmed
+    with PostgresMemory(logins[sre], read_only=True) as m:
+        assert m.counts() == {"note": 2, "runbook": 4}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE memory_entries",
+        "DROP TABLE memory_postings",
+        "ALTER TABLE memory_stats ADD COLUMN x int",
+        "CREATE TABLE memory_more (i int)",
+        "CREATE TEXT SEARCH DICTIONARY mine (TEMPLATE = snowball, Language = porter)",
+        "INSERT INTO agents_schema (component, version, name) VALUES ('memory', 99, 'x')",
+    ],
+)
+def test_a_persona_s_login_cannot_change_the_memory_s_schema(postgres_server, statement):
+    sre = f"sre-{uuid.uuid4().hex[:8]}"
+    database, _ = persona_database(postgres_server, sre)
+    conn = as_persona(postgres_server, database, sre)
+    with conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
+
+
+def test_a_persona_s_login_behind_the_schema_is_told_to_run_records_migrate(postgres_server):
+    sre = f"sre-{uuid.uuid4().hex[:8]}"
+    _, logins = persona_database(postgres_server, sre, migrations=False)
+    with pytest.raises(RecordsError, match="schema 0, this version needs") as err:
+        PostgresMemory(logins[sre])
+    assert "python -m agents records migrate" in str(err.value)
+    assert "\n" not in str(err.value)
 
 
 def test_a_read_only_memory_on_a_database_never_migrated_is_empty_and_untouched(pg):
@@ -322,8 +397,10 @@ def test_opening_twice_migrates_once(pg):
     PostgresMemory(pg).close()
     PostgresMemory(pg).close()
     with psycopg.connect(**_conninfo(pg)) as conn:
-        rows = conn.execute("SELECT version FROM agents_schema WHERE component = 'memory'")
-        assert rows.fetchall() == [(NEWEST,)]
+        rows = conn.execute(
+            "SELECT version FROM agents_schema WHERE component = 'memory' ORDER BY version"
+        )
+        assert rows.fetchall() == [(v,) for v in range(1, NEWEST + 1)]
 
 
 def _indexer(where: Target, audit: str) -> None:
