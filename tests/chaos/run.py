@@ -476,7 +476,12 @@ class Chaos:
             f"{p['kind']}: {p['writer']}: {p['detail']}"
             for p in verify(sink, source="cloudwatch").problems
         ]
-        refused = [r for r in records if r.get("outcome") == "refused-audit-behind"]
+        refused = [
+            r
+            for r in records
+            if r.get("outcome") == "refused-audit-behind"  # by the gateway
+            or "audit records have not reached" in str(r.get("why", ""))  # by the runner
+        ]
         self.report.injected["mutations refused: audit sink behind"] += len(refused)
         checks["a release during a sink outage is refused"] = team.check_probes(self.team.probes)
         if not self.team.probes:
