@@ -46,15 +46,27 @@ def test_one_message_is_converted_once_for_every_rule() -> None:
     assert all(r is results[0] for r in results) and results[0]["name"] == "bucket"
 
 
-def test_other_messages_and_the_secrets_flag_are_converted_anew() -> None:
+def test_other_content_and_the_secrets_flag_are_converted_anew() -> None:
     sdk, calls = fake_sdk()
     sdk_once.install(sdk)
-    a, b = struct(name="a"), struct(name="a")  # equal content, different messages
-    assert convert(sdk, a)["name"] == convert(sdk, b)["name"] == "a"
+    a, b = struct(name="a"), struct(name="b")
+    assert (convert(sdk, a)["name"], convert(sdk, b)["name"]) == ("a", "b")
     assert calls["to_dict"] == 2
     assert convert(sdk, a, proxy_secrets=True)["secrets"] is True
     assert convert(sdk, a)["secrets"] is False
     assert sdk.json_format.Parse is not None, "the rest of json_format is untouched"
+
+
+def test_the_same_properties_in_the_next_request_are_not_converted_again() -> None:
+    """A gate that sees a stack again (one resource changed) sends new messages with the same
+    content: found by their serialized bytes, converted once, the same answers."""
+    sdk, calls = fake_sdk()
+    sdk_once.install(sdk)
+    first = [convert(sdk, struct(name=f"r{i}", size=i)) for i in range(50)]
+    again = [convert(sdk, struct(name=f"r{i}", size=i)) for i in range(49)]
+    changed = convert(sdk, struct(name="r49", size=999))
+    assert calls["to_dict"] == 51
+    assert again == first[:49] and changed["size"] == 999 and first[49]["size"] == 49
 
 
 def test_past_the_limit_memory_is_cleared_and_answers_stay_right(monkeypatch: Any) -> None:
