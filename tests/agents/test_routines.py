@@ -19,16 +19,6 @@ from tests.agents.cli.test_commands import env, run_json  # noqa: F401 - the CLI
 REGION = "us-east-1"
 
 
-@pytest.fixture(scope="module")
-def dev_plan_export(tmp_path_factory):
-    from toolchain.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
-
-    path = tmp_path_factory.mktemp("export") / "dev.json"
-    export = run_plan("dev", read_stack_config(stack_config_file("dev"))).export
-    path.write_text(json.dumps(export.data))
-    return path
-
-
 @pytest.fixture
 def live(env, dev_plan_export, monkeypatch, tmp_path):  # noqa: F811
     monkeypatch.setenv("FAKE_PULUMI_EXPORT", str(dev_plan_export))

@@ -17,7 +17,6 @@ from agents.protocol.backends import read_findings
 from agents.protocol.settings import AgentSettings
 from agents.skills.memory_postgres import open_memory
 from tests.agents.cli.test_commands import env  # noqa: F401 - the CLI fixture
-from tests.agents.test_routines import dev_plan_export  # noqa: F401 - the export fixture
 from tests.postgres_server import PASSWORD, SUPERUSER, other_ca
 
 GROUP = "/baseline/dev/agents/audit"
@@ -26,7 +25,7 @@ USER = "agent_reliability_engineer"
 
 
 @pytest.fixture
-def team(env, dev_plan_export, postgres_server, monkeypatch, tmp_path):  # noqa: F811
+def team(env, dev_plan_export, postgres_server, monkeypatch, tmp_path):  # noqa: F811 - env
     """The stack's engines: the agents' database made by `records migrate` (as the master), the
     persona's own login role, and the audit log group."""
     monkeypatch.setenv("FAKE_PULUMI_EXPORT", str(dev_plan_export))
