@@ -553,6 +553,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.records == "team" and args.agents == 4:
         args.agents = 7  # seven personas at once
+    if args.records == "team":
+        from tests.postgres_server import find_binaries  # noqa: PLC0415
+
+        if find_binaries() is None:
+            # As the PostgreSQL tests do: skipped, with the reason, only where none exist.
+            print("chaos: --records team needs PostgreSQL's binaries (initdb, pg_ctl): not run")
+            return 0
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1 << 30)
     with (
