@@ -99,14 +99,9 @@ def _run_agent(
         audit=audit,
         cost_delta=_cost_delta(settings, gateway),
     )
-    drainer = None
-    if settings.audit_sink == "cloudwatch":
-        from agents.protocol.audit_sink import CloudWatchSink, Drainer, logs_client  # noqa: PLC0415
+    from agents.protocol.audit_sink import start_drainer  # noqa: PLC0415
 
-        drainer = Drainer(
-            CloudWatchSink(settings, audit=audit),
-            quick=CloudWatchSink(settings, audit=audit, client=logs_client(settings, quick=True)),
-        ).start()
+    drainer = start_drainer(settings, audit)
     server: HealthServer | None = None
     heartbeat: LoopHealth | None = None
     if not args.once and settings.health_port is not None:

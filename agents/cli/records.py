@@ -126,7 +126,9 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
     for user in users:
         postgres.identifier(user)
     audit = AuditLog(settings.audit_log, settings.audit_writer)
-    drainer = _drainer(settings, audit)  # the Job's pod is short-lived: its records go out too
+    from agents.protocol.audit_sink import start_drainer  # noqa: PLC0415
+
+    drainer = start_drainer(settings, audit)  # a short-lived pod: its records go out too
     try:
         master = postgres.master_target(settings)
         try:
@@ -169,19 +171,6 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
 
 class SinkLeft(ToolchainError):
     """Records that a short-lived command could not deliver before it ends."""
-
-
-def _drainer(settings: AgentSettings, audit: AuditLog) -> Any:
-    """With the CloudWatch sink: a started drainer (the writer's chain continued from its
-    stream); else None."""
-    if settings.audit_sink != "cloudwatch":
-        return None
-    from agents.protocol.audit_sink import CloudWatchSink, Drainer, logs_client  # noqa: PLC0415
-
-    return Drainer(
-        CloudWatchSink(settings, audit=audit),
-        quick=CloudWatchSink(settings, audit=audit, client=logs_client(settings, quick=True)),
-    ).start()
 
 
 def add_records_commands(sub: Any) -> None:

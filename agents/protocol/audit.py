@@ -70,7 +70,7 @@ def _dumps(record: Mapping[str, Any]) -> bytes:
     return json.dumps(record, separators=(",", ":"), default=str).encode()
 
 
-def _count(value: Any) -> int:
+def json_count(value: Any) -> int:
     """A non-negative integer that JSON gave as one (not a float, not 1e400, not a bool)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
         raise ValueError(f"not a count: {value!r}")
@@ -89,11 +89,11 @@ class _Chain:
         try:
             data = json.loads(raw)
             heads = {
-                str(w): (_count(h[0]), str(h[1]))
+                str(w): (json_count(h[0]), str(h[1]))
                 for w, h in data["heads"].items()
                 if isinstance(h, list) and len(h) == 2
             }
-            return cls(_count(data["end"]), heads)
+            return cls(json_count(data["end"]), heads)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
             return None
 

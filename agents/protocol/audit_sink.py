@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents import AgentsError
-from agents.protocol.audit import AuditLog, parse_record, record_hash
+from agents.protocol.audit import AuditLog, json_count, parse_record, record_hash
 from toolchain.inputs import write_atomic
 
 if TYPE_CHECKING:
@@ -169,15 +169,15 @@ def read_cursor(state_dir: Path, log: Path) -> tuple[Cursor, str | None]:
     try:
         data = json.loads(raw)
         cursor = Cursor(
-            offset=_count(data["offset"]),
+            offset=json_count(data["offset"]),
             head=str(data["head"]),
-            delivered=_count(data.get("delivered", 0)),
+            delivered=json_count(data.get("delivered", 0)),
             last_success=_text(data.get("lastSuccess")),
             last_error=_text(data.get("lastError")),
             last_attempt=_text(data.get("lastAttempt")),
-            stamp=_count(data.get("stamp", 0)),
+            stamp=json_count(data.get("stamp", 0)),
             tail=str(data.get("tail", "")),
-            partial_end=_count(data.get("partialEnd", 0)),
+            partial_end=json_count(data.get("partialEnd", 0)),
             partial_done=[str(w) for w in data.get("partialDone", [])],
         )
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
@@ -194,13 +194,6 @@ def read_cursor(state_dir: Path, log: Path) -> tuple[Cursor, str | None]:
         # The bytes just before the offset changed: the log was cut and grew back past it.
         return Cursor(), f"{path}: {log.name} changed before the delivered offset (cut or edited)"
     return cursor, None
-
-
-def _count(value: Any) -> int:
-    """A non-negative integer that JSON gave as one (not a float, not 1e400, not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
-        raise ValueError(f"not a count: {value!r}")
-    return value
 
 
 def _text(value: Any) -> str | None:
@@ -557,7 +550,7 @@ class CloudWatchSink:
         message = str(events[-1].get("message", "")).encode()
         try:
             record = json.loads(message)
-            seq = _count(record["seq"]) if record.get("writer") == name else -1
+            seq = json_count(record["seq"]) if record.get("writer") == name else -1
         except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
             seq = -1
         if seq < 0:
@@ -670,3 +663,14 @@ class Drainer:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def start_drainer(settings: AgentSettings, audit: AuditLog) -> Drainer | None:
+    """With the CloudWatch sink: a started drainer for this process (start and stop with the
+    quick client, the thread with the patient one); None with the file sink."""
+    if settings.audit_sink != "cloudwatch":
+        return None
+    return Drainer(
+        CloudWatchSink(settings, audit=audit),
+        quick=CloudWatchSink(settings, audit=audit, client=logs_client(settings, quick=True)),
+    ).start()
