@@ -360,6 +360,12 @@ def migration_env(args: WorkloadsArgs, records: ResolvedRecords) -> list[dict[st
     return [{"name": k, "value": v} for k, v in env.items()]
 
 
+def _job_spec_for(args: WorkloadsArgs, users: list[str]) -> Callable[[ResolvedRecords], Any]:
+    """The migration Job's spec once the records' outputs resolve (a plain dict, which the
+    provider accepts as JobSpecArgs; typed Any as _spec_for is, for the SDK's stricter stubs)."""
+    return lambda r: migration_job_spec(args, r, users)
+
+
 def migration_job_spec(
     args: WorkloadsArgs, records: ResolvedRecords, users: Sequence[str]
 ) -> dict[str, Any]:
@@ -430,7 +436,7 @@ class Workloads(pulumi.ComponentResource):
                     namespace=records.apply(lambda r: r.migration_namespace),
                     labels=migration_labels(),
                 ),
-                spec=records.apply(lambda r: migration_job_spec(args, r, users)),
+                spec=records.apply(_job_spec_for(args, users)),
                 # A fixed name: the old Job goes before its replacement comes.
                 opts=child(self, delete_before_replace=True),
             )
