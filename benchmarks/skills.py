@@ -1,9 +1,11 @@
 """The skills' figures in one run: log clustering against drain3 on Loghub-2k (GA, FGA, lines/s,
-raw and summary tokens), the infrastructure summary's token reduction (dev, prod, a plan diff),
+raw and summary tokens) and how its parameters generalise (leave-one-system-out, random halves:
+`benchmarks/skills_loso.py`), the infrastructure summary's token reduction (dev, prod, a plan diff),
 and memory retrieval (recall@5, nDCG@5, tokens returned).
 
-Run: `.venv/bin/python -m benchmarks.skills [--json] [--repeat N]` (also `make bench`). The log
-rows need `../shared/data/loghub-2k` (skipped with a line when absent); the rest needs nothing.
+Run: `.venv/bin/python -m benchmarks.skills [--json] [--repeat N] [--quick]` (also `make bench`).
+The log rows need `../shared/data/loghub-2k` (skipped with a line when absent); the rest needs
+nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from benchmarks import skills_logs, skills_memory, skills_summary
+from benchmarks import skills_logs, skills_loso, skills_memory, skills_summary
 
 
 def main() -> int:
@@ -24,6 +26,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="timed log runs per parser (best)")
     parser.add_argument("--data", type=Path, default=skills_logs.DEFAULT_DATA)
+    parser.add_argument("--quick", action="store_true", help="a smaller leave-one-out grid")
     args = parser.parse_args()
     result: dict[str, Any] = {}
     print("log clustering (Loghub-2k, raw lines) ...", file=sys.stderr)
@@ -31,6 +34,10 @@ def main() -> int:
         skills_logs.with_mean(skills_logs.run(args.data, max(1, args.repeat)))
         if args.data.is_dir()
         else None
+    )
+    print("log clustering, leave-one-system-out and halves ...", file=sys.stderr)
+    result["logs_generalisation"] = (
+        skills_loso.run(args.data, quick=args.quick) if args.data.is_dir() else None
     )
     print("infrastructure summaries ...", file=sys.stderr)
     result["summary"] = skills_summary.run()
@@ -45,6 +52,9 @@ def main() -> int:
         if result["logs"]
         else f"no Loghub-2k data at {args.data}: skipped"
     )
+    if result["logs_generalisation"]:
+        print("\n## Log clustering: in-sample, leave-one-system-out, random halves")
+        print(skills_loso.table(result["logs_generalisation"]))
     print("\n## Infrastructure summary (o200k tokens)")
     print(tabulate(result["summary"], headers="keys", tablefmt="github"))
     memory = result["memory"]

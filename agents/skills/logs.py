@@ -21,16 +21,22 @@ The pipeline and its decisions:
    *other* cluster (`OTHER_TEMPLATE`, `LogCluster.other`), which the report counts and names
    (`LogReport.other_lines`). Each compaction then starts from at most `max_clusters` clusters, so
    a line costs O(1) amortised and memory stays bounded whatever the input.
-4. Merging, once at the end: signatures of equal length are grouped by their *longest common
-   pattern* (the words that occur equally often, the root of Brain, Yu et al. 2023: the constant
-   words of a template occur exactly as often as the template), then each group's other columns
-   are either split on (few distinct values: `VM Paused` and `VM Resumed` are different events)
-   or made variables (at least `VARIABLE_VALUES` distinct values). Two kinds of column split up
-   to `ENUM_VALUES` values instead: upper-case names (states, methods: `RUNNING`, `GET`) and the
-   message's first word (it names the event: `boot`, `wait`, `halt`). A column where masked ids
-   sit beside kept ones of a single digit (`t20x`, `t0x`) is a variable. Counting by lines, not
-   signatures, is what makes the common pattern stand out. One set of parameters serves every
-   source; none is tuned per dataset (`benchmarks/skills_logs.py` measures them on Loghub-2k).
+4. Merging, once at the end (and at each compaction): runs of adjacent masked tokens are made
+   one (`collapse`: a list of values is one variable whatever its length), then signatures of
+   equal length are grouped by their *longest common pattern* (the words that occur equally
+   often, the root of Brain, Yu et al. 2023: the constant words of a template occur exactly as
+   often as the template), then each group's other columns are either split on (few distinct
+   values: `VM Paused` and `VM Resumed` are different events) or made variables. Whether a
+   column is a variable is decided from how its values behave in the group (`_is_variable`):
+   enough distinct words (`Tuning.variable_values`); mostly masked values, whatever its few
+   words (`Tuning.masked_share`); masked ids beside kept ones of a single digit (`t20x`, `t0x`).
+   Two kinds of column split up to `Tuning.enum_values` values instead: upper-case names
+   (states, methods: `RUNNING`, `GET`) and the message's first plain word (it names the event:
+   `boot`, `wait`, `halt`; not `alice@web-3` or a word with digits). Counting by lines, not
+   signatures, is what makes the common pattern stand out. Last, templates that differ by one
+   masked token present in one only are joined (an optional value: `took <*> ms (<*>)` and
+   `took <*> ms`). One set of parameters serves every source (`Tuning`: chosen and validated by
+   leave-one-system-out in `benchmarks/skills_loso.py`); none is tuned per dataset.
 5. Reporting: `LogReport` (JSON via `to_json`) and `render`, which ranks clusters by severity
    tier first (critical, error, warning, then the rest) and by line count within a tier: the
    failure that floods the log is the one to fix first, and any error or warning, however rare,
@@ -70,11 +76,6 @@ from agents.skills.logparse import (
 )
 from toolchain.inputs import open_regular
 
-VARIABLE_VALUES = 6  # distinct words in a column that make it a variable (fewer: split on it)
-# ... unless they are all upper-case names (states, methods, event types: `RUNNING`, `GET`) or
-# the message's first words (which name the event: `boot`, `wait`, `halt`), which tell events
-# apart up to this many
-ENUM_VALUES = 16
 MAX_SIGNATURES = 50_000  # signatures held before compacting them
 MAX_CLUSTERS = 10_000  # clusters kept; the rest are folded into the other cluster (step 3)
 MAX_MASKS = 32  # masks of variables searched per length when a new signature comes (step 3)
@@ -88,6 +89,43 @@ RENDERED_EXAMPLE_CHARS = 200  # an example is there to show the header; its mess
 PROGRESS_EVERY = 100_000
 EMPTY_TEMPLATE = "(empty message)"
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The parameters of the merge (step 4 of the module docstring). The defaults are the point
+    of `benchmarks/skills_loso.py`'s grid with the best mean GA on Loghub-2k's nine systems; the
+    same script chooses a point without each system in turn and scores it on the one left out
+    (leave-one-system-out), and scores the defaults on random halves of each system, so the
+    README's figures show what a system the defaults never saw gets, not only what they were
+    chosen on. Every parameter is a rule about how values behave, none a list of words.
+
+    - `variable_values`: distinct words in a column that make it a variable (fewer: the column
+      tells events apart, `VM Paused` from `VM Resumed`).
+    - `enum_values`: ... unless they are all upper-case names (states, methods: `RUNNING`,
+      `GET`) or the message's first plain words (which name the event: `boot`, `wait`), which
+      tell events apart up to this many.
+    - `masked_share`: a column whose lines are at least this share masked values is a variable
+      whatever its few kept words (`<*>` beside `none`); above 1, off.
+    - `spread`: a column of at least three words with at least this many distinct words per
+      line of its group is a variable (a name that rarely repeats, in a small group); 0, off.
+    - `dotted_first`: a dotted first word (`autopurge.purgeInterval`) may name the event, as a
+      plain one does; off, a column of dotted first words is a variable past `variable_values`
+      (service or logger names left by a header).
+    - `collapse`: runs of adjacent masked tokens are one variable (a list of any length).
+    - `optional`: templates that differ by one masked token present in one only are one event.
+    """
+
+    variable_values: int = 6
+    enum_values: int = 16
+    masked_share: float = 0.8
+    spread: float = 0.0
+    dotted_first: bool = True
+    collapse: bool = True
+    optional: bool = True
+
+
+DEFAULT_TUNING = Tuning()
 
 
 class Writable(Protocol):
@@ -416,6 +454,38 @@ class _Group:
             self.severity_from_header = from_header
 
 
+# The first line of a record thrown (Java's `java.lang.IllegalStateException: boom`, Python's
+# `ValueError: bad`): a dotted name ending in Exception, Error or Throwable, then `:` or the end.
+_EXCEPTION = re.compile(r"\s*[A-Za-z_$][\w$.]*(?:Exception|Error|Throwable)(?::|\s*$)")
+_CONTINUATIONS = (
+    "Caused by: ",
+    "Traceback (most recent call last):",
+    "During handling of the above exception",
+    "The above exception was the direct cause",
+    "Suppressed: ",
+)
+_MORE_FRAMES = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
+
+
+def continues(line: str, *, indented_record: bool = False) -> bool:
+    """Whether `line` continues the record before it rather than starting one: a multi-line
+    record (a stack trace, a wrapped message) is one event, as log shippers' multiline rules
+    (Fluent Bit's `java`, `python`) read it. A line continues when it is indented (and the record's
+    first line was not), starts a traceback or a cause (`Traceback (most recent call last):`,
+    `Caused by: `, `... 12 more`), or names an exception (`java.io.IOException: closed`,
+    `ValueError: bad`). An empty line starts a record of its own."""
+    first = line[:1]
+    if first in (" ", "\t"):
+        return not indented_record and bool(line.strip())
+    if not first:
+        return False
+    if first in "CTDS" and line.startswith(_CONTINUATIONS):
+        return True
+    if first == "." and _MORE_FRAMES.match(line):
+        return True
+    return _EXCEPTION.match(line) is not None
+
+
 class LogAnalyzer:
     """The streaming state of `analyze_logs`: `add` each line, then `finish`."""
 
@@ -428,8 +498,10 @@ class LogAnalyzer:
         assignments: Writable | None = None,
         max_signatures: int = MAX_SIGNATURES,
         max_clusters: int = MAX_CLUSTERS,
+        tuning: Tuning | None = None,
     ) -> None:
         self.source = source
+        self._tuning = tuning or DEFAULT_TUNING
         self._progress = progress
         self._progress_every = max(1, progress_every)
         self._assignments = assignments
@@ -449,11 +521,30 @@ class LogAnalyzer:
         self.with_header = 0
         self.compactions = 0
         self.first_seen: str | None = None
+        self._held: str | None = None  # the record being read: its first line ...
+        self._held_more = 0  # ... how many continuation lines followed it ...
+        self._held_exception = ""  # ... and the first that names an exception
+        self._next_progress = self._progress_every
         self.last_seen: str | None = None
 
     def add(self, line: str) -> None:
+        """Take one input line: the start of a record, or a continuation of the one before
+        (`continues`: a stack trace, an indented line), which joins that record's cluster."""
         self.lines += 1
-        number = self.lines
+        held = self._held
+        if held is not None:
+            if continues(line, indented_record=held[:1] in " \t"):
+                self._held_more += 1
+                if not self._held_exception and _EXCEPTION.match(line):
+                    self._held_exception = line.strip()
+                return
+            self._take(held, self.lines - 1 - self._held_more, self._held_more)
+        self._held = line
+        self._held_more = 0
+        self._held_exception = ""
+
+    def _take(self, line: str, number: int, more: int) -> None:
+        """Count a record: its first `line`, its line `number`, and `more` continuation lines."""
         parsed = parse_line(line)
         _, timestamp, severity, header, signature, found = parsed
         if header:
@@ -461,8 +552,8 @@ class LogAnalyzer:
         group = self._index.get(signature)
         if group is None:
             group = self._new_group(line, number, parsed)
-        group.count += 1
-        group.last_line = number
+        group.count += 1 + more
+        group.last_line = number + more
         if timestamp is not None:
             group.last_seen = self.last_seen = timestamp
             if group.first_seen is None:
@@ -483,19 +574,25 @@ class LogAnalyzer:
                 else:
                     values.add(value)
         if self._spill is not None:
-            self._pending.append(group.gid)  # final once merged: `_find` follows it
-            if len(self._pending) >= 65536:
-                self._pending.tofile(self._spill)
-                del self._pending[:]
+            pending = self._pending
+            pending.append(group.gid)  # final once merged: `_find` follows it
+            for _ in range(more):
+                pending.append(group.gid)
+            if len(pending) >= 65536:
+                pending.tofile(self._spill)
+                del pending[:]
         if len(self._index) > self._compact_at:
             # after the line is counted, so that the merge weighs it and a fold keeps its count
             self._compact()
-        if self._progress is not None and number % self._progress_every == 0:
-            self._progress(Progress(number, len(self._groups)))
+        if self._progress is not None and number + more >= self._next_progress:
+            self._next_progress += self._progress_every * (
+                1 + (number + more - self._next_progress) // self._progress_every
+            )
+            self._progress(Progress(number + more, len(self._groups)))
 
     def _new_group(self, line: str, number: int, parsed: Parsed) -> _Group:
         signature = parsed.signature
-        gid = self._generals.match(signature)
+        gid = self._generals.match(collapse(signature) if self._tuning.collapse else signature)
         if gid is not None:
             group = self._index[signature] = self._groups[gid]  # until the next compaction
             return group
@@ -504,6 +601,11 @@ class LogAnalyzer:
         severity, from_header = parsed.severity, True
         if severity is None:
             severity, from_header = infer_severity(parsed.message), False
+            if severity is None and self._held_exception:
+                severity = "error"  # a stack trace follows the line
+        example = line
+        if self._held_exception:  # what was thrown, from the record's continuation lines
+            example = f"{line} \u23ce {self._held_exception}"
         group = _Group(
             gid,
             signature,
@@ -512,7 +614,7 @@ class LogAnalyzer:
             number,
             parsed.timestamp,
             parsed.timestamp,
-            line[:EXAMPLE_CHARS],
+            example[:EXAMPLE_CHARS],
             severity,
             from_header,
         )
@@ -582,7 +684,7 @@ class LogAnalyzer:
         ids = list(self._groups)
         items = [(self._groups[i].tokens, self._groups[i].count) for i in ids]
         out: list[tuple[int, tuple[str, ...]]] = []
-        for members, template in merge_signatures(items):
+        for members, template in merge_signatures(items, self._tuning):
             keep = min(ids[m] for m in members)  # the earliest signature keeps its id
             for m in members:
                 gid = ids[m]
@@ -595,6 +697,9 @@ class LogAnalyzer:
     def finish(self) -> LogReport:
         """Merge the signatures into clusters (numbered by first appearance), write the
         assignments if asked, and return the report. Call it once, after the last `add`."""
+        if self._held is not None:
+            self._take(self._held, self.lines - self._held_more, self._held_more)
+            self._held = None
         merged = self._fold(self._merge_live()) if self._groups else []
         groups: dict[int, _Group] = {gid: self._groups[gid] for gid, _ in merged}
         other = self._other
@@ -727,6 +832,7 @@ def analyze_logs(
     assignments: Writable | None = None,
     max_signatures: int = MAX_SIGNATURES,
     max_clusters: int = MAX_CLUSTERS,
+    tuning: Tuning | None = None,
 ) -> LogReport:
     """Cluster raw log lines, as systems write them (a line end is allowed; see the module
     docstring). `source` names the input in the report. `progress` is called every
@@ -734,7 +840,8 @@ def analyze_logs(
     one line per input line, in order: the id of the cluster that line went to (written at the
     end, from a spill file: the ids are final only once every line has been seen).
     `max_signatures` bounds the signatures held in memory, `max_clusters` the clusters kept (the
-    rest are folded into one other cluster; see step 3)."""
+    rest are folded into one other cluster; see step 3). `tuning`: the merge's parameters
+    (`Tuning`; the defaults serve every source)."""
     analyzer = LogAnalyzer(
         source=source,
         progress=progress,
@@ -742,6 +849,7 @@ def analyze_logs(
         assignments=assignments,
         max_signatures=max_signatures,
         max_clusters=max_clusters,
+        tuning=tuning,
     )
     for line in lines:
         analyzer.add(line)
@@ -760,11 +868,32 @@ def _is_masked(token: str) -> bool:
     return WILDCARD in token
 
 
+def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """`tokens` with each run of adjacent masked tokens made one, keeping the punctuation before
+    the first and after the last (`(<*> <*>)` is `(<*>)`, `[<*>, <*>, <*>]` is `[<*>]`): a list
+    of values, or a value written as several tokens, is one variable whatever its length."""
+    out: list[str] = []
+    previous = False
+    for token in tokens:
+        masked = WILDCARD in token
+        if masked and previous:
+            last = out[-1]
+            out[-1] = last[: last.index(WILDCARD) + 3] + token[token.rindex(WILDCARD) + 3 :]
+        else:
+            out.append(token)
+        previous = masked
+    return tuple(out) if len(out) < len(tokens) else tokens
+
+
 def merge_signatures(
     items: Sequence[tuple[tuple[str, ...], int]],
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> list[tuple[list[int], tuple[str, ...]]]:
     """Group signatures (token tuples with their line counts) into templates: a list of (indices
-    of `items`, template tokens). Step 4 of the module docstring."""
+    of `items`, template tokens). Step 4 of the module docstring; `tuning` holds its
+    parameters."""
+    if tuning.collapse:
+        items = [(collapse(sig), n) for sig, n in items]
     by_length: dict[int, list[int]] = defaultdict(list)
     for i, (sig, _) in enumerate(items):
         by_length[len(sig)].append(i)
@@ -778,8 +907,47 @@ def merge_signatures(
             if len(root_members) == 1:  # nothing to split on: its own template (most, in a flood)
                 out.append((root_members, items[root_members[0]][0]))
             else:
-                out.extend(_split(items, root_members, length))
-    return out
+                out.extend(_split(items, root_members, length, tuning))
+    return _join_optional(out) if tuning.optional else out
+
+
+def _join_optional(
+    templates: list[tuple[list[int], tuple[str, ...]]],
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """Templates that differ by one masked token present in one and absent from the other
+    (`took <*> ms (<*>)` and `took <*> ms`) joined: an optional value, not another event. The
+    joined template is the longest one's."""
+    by_shorter: dict[tuple[str, ...], int] = {}
+    for n, (_, template) in enumerate(templates):
+        for i, token in enumerate(template):
+            if WILDCARD in token and len(template) > 1:
+                by_shorter.setdefault(template[:i] + template[i + 1 :], n)
+    if not by_shorter:
+        return templates
+    parent = list(range(len(templates)))
+
+    def find(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for n, (_, template) in enumerate(templates):
+        longer = by_shorter.get(template)
+        if longer is not None:
+            a, b = find(n), find(longer)
+            if a != b:
+                parent[a] = b
+    joined: dict[int, tuple[list[int], tuple[str, ...]]] = {}
+    for n, (members, template) in enumerate(templates):
+        root = find(n)
+        found = joined.get(root)
+        if found is None:
+            joined[root] = (list(members), template)
+        else:
+            longest = template if len(template) > len(found[1]) else found[1]
+            joined[root] = (found[0] + members, longest)
+    return list(joined.values())
 
 
 def _common_pattern_groups(
@@ -813,28 +981,61 @@ def _common_pattern_groups(
     return list(roots.values())
 
 
+# a word that may name an event when it comes first: letters, `-` and `_`, no `@` (`user@host`),
+# no digits; dotted (`autopurge.purgeInterval`, `com.acme.Billing`) only with `Tuning.dotted_first`
+_EVENT_WORD = re.compile(r"[A-Za-z][A-Za-z_\-]*")
+_DOTTED_EVENT_WORD = re.compile(r"[A-Za-z][A-Za-z_\-]*(?:\.[A-Za-z][A-Za-z_\-]*)*")
+
+
+def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
+    """Whether a column of a common-pattern group, with these values (and their line counts), is
+    a variable; see `Tuning`."""
+    lines = sum(values.values())
+    first = _DOTTED_EVENT_WORD if tuning.dotted_first else _EVENT_WORD
+    # lines whose token is a masked value and nothing else but punctuation (not `key=<*>`)
+    masked = sum(n for value, n in values.items() if _is_value(value))
+    if masked and masked >= tuning.masked_share * lines:
+        return True  # mostly masked: its few kept words, its `<*>,` and `(<*>)`, are values too
+    distinct = len(values)
+    enum_like = distinct < tuning.enum_values and (
+        all(_ENUM.fullmatch(v.strip(_PUNCTUATION)) for v in values)
+        or (pos == 0 and all(first.fullmatch(v.strip(_PUNCTUATION)) for v in values))
+    )
+    if not enum_like and (
+        distinct >= tuning.variable_values
+        or (tuning.spread and distinct >= 3 and distinct >= tuning.spread * lines)
+    ):
+        return True
+    # masked ids beside kept ones of one digit (`t20x` beside `t0x`): all are ids
+    return (
+        any(WILDCARD in v for v in values)
+        and any(WILDCARD not in v for v in values)
+        and all(WILDCARD in v or _DIGIT.search(v) for v in values)
+    )
+
+
+def _is_value(token: str) -> bool:
+    """Whether a token is a masked value with nothing but punctuation around it (`<*>`,
+    `(<*>),`; not `key=<*>`, whose key tells events apart)."""
+    return WILDCARD in token and not any(c.isalnum() for c in token.replace(WILDCARD, ""))
+
+
 def _split(
-    items: Sequence[tuple[tuple[str, ...], int]], members: list[int], length: int
+    items: Sequence[tuple[tuple[str, ...], int]],
+    members: list[int],
+    length: int,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> list[tuple[list[int], tuple[str, ...]]]:
     """Split a common-pattern group on its low-cardinality columns, the fewest values first;
     which columns are variables is decided once, on the whole group (step 4 of the module
     docstring), so a small part of a group never splits on a variable."""
     variable = set()
     for pos in range(length):
-        seen = {items[i][0][pos] for i in members}
-        if len(seen) < 2:
-            continue
-        if len(seen) >= VARIABLE_VALUES and not (
-            len(seen) < ENUM_VALUES
-            and (pos == 0 or all(_ENUM.fullmatch(v.strip(_PUNCTUATION)) for v in seen))
-        ):
-            variable.add(pos)
-        elif (
-            any(WILDCARD in v for v in seen)
-            and any(WILDCARD not in v for v in seen)
-            and all(WILDCARD in v or _DIGIT.search(v) for v in seen)
-        ):
-            # masked ids beside kept ones of one digit (`t20x` beside `t0x`): all are ids
+        values: dict[str, int] = {}
+        for i in members:
+            token = items[i][0][pos]
+            values[token] = values.get(token, 0) + items[i][1]
+        if len(values) > 1 and _is_variable(values, pos, tuning):
             variable.add(pos)
     out: list[tuple[list[int], tuple[str, ...]]] = []
     todo = [members]
@@ -844,9 +1045,9 @@ def _split(
         for pos in range(length):
             if pos in variable:
                 continue
-            values = len({items[i][0][pos] for i in group})
-            if values > 1 and (best_pos < 0 or values < best_values):
-                best_pos, best_values = pos, values
+            count = len({items[i][0][pos] for i in group})
+            if count > 1 and (best_pos < 0 or count < best_values):
+                best_pos, best_values = pos, count
         if best_pos < 0:
             out.append((group, _template(items, group, length)))
             continue

@@ -34,6 +34,7 @@ from agents.skills.logs import (
     _Generals,
     analyze_logs,
     cloudwatch_lines,
+    continues,
     read_lines,
     render,
     stderr_progress,
@@ -367,14 +368,119 @@ def test_the_first_word_names_the_event_even_among_many() -> None:
     )
 
 
+def test_a_first_word_that_is_a_value_is_a_variable() -> None:
+    # `user@host` left by a header is not a word that names an event
+    users = ["alice@web", "bob@db", "carol@cache", "dave@queue", "erin@web", "frank@db"]
+    lines = [f"{u} opened a session" for u in users * 2]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        (f"{WILDCARD} opened a session", 12)
+    ]
+
+
+def test_a_mostly_masked_column_is_a_variable_whatever_its_words() -> None:
+    lines = [f"retry attempt {n} for job sync" for n in range(1, 40)] + [
+        "retry attempt none for job sync",
+        "retry attempt last for job sync",
+    ]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        (f"retry attempt {WILDCARD} for job sync", 41)
+    ]
+
+
+def test_a_list_of_any_length_is_one_variable() -> None:
+    peers = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]
+    lines = [
+        f"gossip round {n} reached peers [{', '.join(peers[: 1 + n % 4])}] in {n} ms"
+        for n in range(20)
+    ]
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 1 and ids == [1] * 20
+    assert (
+        report.clusters[0].template
+        == f"gossip round {WILDCARD} reached peers [{WILDCARD}] in {WILDCARD} ms"
+    )
+
+
+def test_an_optional_value_does_not_make_another_event() -> None:
+    lines = [
+        f"flushed segment {n} in {n * 3} ms" + (f" ({n}.5 KB)" if n % 2 else "") for n in range(20)
+    ]
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 1 and ids == [1] * 20
+    # ... while an optional *word* still does: `flushed` and `flushed late` are two events
+    lines = [f"flushed segment {n}" + (" late" if n % 2 else "") for n in range(20)]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 2
+
+
+def test_a_java_stack_trace_is_one_record_of_its_first_line() -> None:
+    trace = [
+        "java.lang.IllegalStateException: pool exhausted",
+        "\tat com.acme.db.Pool.borrow(Pool.java:88)",
+        "\tat com.acme.api.Handler.serve(Handler.java:12)",
+        "Caused by: java.net.SocketTimeoutException: connect timed out",
+        "\t... 14 more",
+    ]
+    lines = []
+    for n in range(3):
+        lines.append(f"2026-02-01 10:00:0{n},000 ERROR [http-{n}] api.Handler: request {n} failed")
+        lines += trace
+        lines.append(f"2026-02-01 10:00:0{n},500 INFO [http-{n}] api.Handler: request {n} done")
+    report, ids = analyzed(lines)
+    failed, done = report.clusters
+    assert failed.template == f"request {WILDCARD} failed" and failed.count == 18
+    assert done.template == f"request {WILDCARD} done" and done.count == 3
+    assert ids == ([1] * 6 + [2]) * 3
+    # the example says what was thrown
+    assert "IllegalStateException: pool exhausted" in failed.example
+
+
+def test_a_python_traceback_is_one_record_and_says_what_was_raised() -> None:
+    lines = [
+        "worker crashed while syncing",
+        "Traceback (most recent call last):",
+        '  File "/app/sync.py", line 10, in run',
+        "    step()",
+        "ValueError: bad cursor",
+        "",
+        "worker crashed while syncing",
+        "Traceback (most recent call last):",
+        '  File "/app/sync.py", line 10, in run',
+        "KeyError: 'id'",
+    ]
+    report, ids = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        ("worker crashed while syncing", 9),
+        ("(empty message)", 1),
+    ]
+    assert ids == [1] * 5 + [2] + [1] * 4
+    crashed = report.clusters[0]
+    assert crashed.severity == "error" and not crashed.severity_from_header
+    assert crashed.example.endswith("ValueError: bad cursor")
+
+
+def test_what_continues_a_record() -> None:
+    assert continues("    at com.acme.Main.run(Main.java:3)")
+    assert continues("Caused by: java.io.IOException: closed")
+    assert continues("\t... 3 more".strip()) and continues("... 3 common frames omitted")
+    assert continues("ValueError: bad") and continues("java.lang.NullPointerException")
+    assert not continues("")  # an empty line is a record of its own
+    assert not continues("   indented", indented_record=True)  # every line indented: records
+    assert not continues("Error connecting to db-1, retrying")  # prose, not a thrown name
+    assert not continues("2026-01-01 00:00:00 ERROR ValueError: bad")  # a header: a new record
+
+
 def test_a_size_unit_is_part_of_its_value() -> None:
     lines = [
         f"Block rdd_{i} stored in memory (estimated size {i}.5 {unit}, free {i}.1 GB)"
         for i, unit in enumerate(["B", "KB", "MB", "KB", "B"])
     ]
     report, _ = analyzed(lines)
+    # the number and its unit are one value (and adjacent masked tokens one variable)
     assert [c.template for c in report.clusters] == [
-        "Block <*> stored in memory (estimated size <*> <*>, free <*> <*>)"
+        "Block <*> stored in memory (estimated size <*>, free <*>)"
     ]
 
 
@@ -731,18 +837,14 @@ needs_loghub = pytest.mark.skipif(
 
 
 @needs_loghub
-def test_loghub_reports_are_faithful_and_accurate() -> None:
-    rows = []
+def test_loghub_reports_are_faithful() -> None:
+    # Accuracy on these nine sets is a benchmark figure (benchmarks/skills_loso.py, held out and
+    # in-sample), not a test: the rules must not be grown to pass on the data they are scored on.
+    # What must hold on any input is that the report accounts for every line.
     for system in systems(DEFAULT_DATA):
         lines, truth = load(DEFAULT_DATA, system)
-        _, ids = analyzed(lines, source=system)  # check_log_report == [] inside
-        rows.append((system, grouping_accuracy(ids, truth), f1_grouping_accuracy(ids, truth)))
-    assert len(rows) == 9
-    ga = [r[1] for r in rows]
-    fga = [r[2] for r in rows]
-    assert min(ga) >= 0.80, rows
-    assert sum(ga) / len(ga) >= 0.93, rows
-    assert sum(fga) / len(fga) >= 0.90, rows
+        report, ids = analyzed(lines, source=system)  # check_log_report == [] inside
+        assert len(ids) == len(truth) and report.lines_read == len(lines)
 
 
 @needs_loghub
