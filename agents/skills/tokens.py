@@ -12,6 +12,7 @@ returned text's exact o200k count is never above the budget.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +73,55 @@ def _newlines_before(text: str, start: int, end: int) -> list[int]:
     return found
 
 
-def count_file(path: Path) -> int:
-    """The o200k token count of a UTF-8 text file (read through `toolchain.inputs`' checks)."""
-    from toolchain.inputs import EXPORT_MAX_BYTES, read_text  # noqa: PLC0415
+FILE_CHUNK_BYTES = 1 << 20  # read per step by `count_file`
+MAX_CARRY_CHARS = 4 * PIECE_CHARS  # a text without a line end is cut here (a token more, maybe)
 
-    return count(read_text(path, "file to count", limit=EXPORT_MAX_BYTES))
+
+def count_file(path: Path, *, chunk_bytes: int = FILE_CHUNK_BYTES) -> int:
+    """The o200k token count of a UTF-8 text file of any size, read `chunk_bytes` at a time
+    (through `toolchain.inputs`' checks: a regular file, opened non-blocking). Each chunk is
+    counted up to its last line end where the encoder splits anyway (as `count` cuts its
+    pieces), the rest carried into the next, so the total is the count of the whole file while
+    memory holds one chunk. Not UTF-8, or unreadable: an `InputError` of one line."""
+    import codecs  # noqa: PLC0415
+
+    from toolchain.inputs import open_regular  # noqa: PLC0415
+
+    fd, _ = open_regular(path, "file to count")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    total, carry, offset = 0, "", 0
+    with os.fdopen(fd, "rb") as handle:
+        while True:
+            try:
+                chunk = handle.read(max(1, chunk_bytes))
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read the file to count ({exc})") from exc
+            try:
+                text = carry + decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{path}: the file to count is not UTF-8 (near byte {offset + exc.start})"
+                ) from exc
+            offset += len(chunk)
+            if not chunk:
+                return total + count(text)
+            cut = _last_cut(text)
+            if cut == 0 and len(text) > MAX_CARRY_CHARS:
+                cut = len(text)
+            total += count(text[:cut])
+            carry = text[cut:]
+
+
+def _last_cut(text: str) -> int:
+    """Just after the last newline of `text` that ends a line with a visible last character and
+    is followed by one (not a newline), where the encoder's pre-tokenizer splits; 0 if none."""
+    at = len(text) - 1
+    while True:
+        at = text.rfind("\n", 1, at)
+        if at < 0:
+            return 0
+        if text[at + 1] not in "\r\n" and not text[at - 1].isspace():
+            return at + 1
 
 
 @dataclass(frozen=True)

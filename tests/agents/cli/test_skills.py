@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 
 import pytest
 
@@ -52,6 +53,41 @@ def test_tokens_of_a_fifo_or_non_utf8_file_is_one_line_exit_2(tmp_path, capsys):
     bad.write_bytes(b"\xff\xfe\x00")
     code, _, err = run(capsys, "tokens", str(bad))
     assert code == 2 and err.count("\n") == 1 and "not UTF-8" in err
+
+
+def test_tokens_counts_a_50_mb_file_exactly_in_chunks(tmp_path, capsys):
+    # past the encoder's one-input limit and past any whole-file read cap: counted in chunks,
+    # and the chunks' counts add up to the whole text's (each block ends where tokens split)
+    block = "".join(
+        f"2026-01-01T00:00:{i % 60:02d}Z INFO req {i} done in 0.{i}s ✓\n" for i in range(2000)
+    )
+    per_block = count(block)
+    big = tmp_path / "big.log"
+    repeats = 50 * 1024 * 1024 // len(block.encode()) + 1
+    with big.open("w", encoding="utf-8") as handle:
+        for _ in range(repeats):
+            handle.write(block)
+    assert big.stat().st_size > 50 * 1024 * 1024
+    code, out, _ = run(capsys, "tokens", str(big), "--json")
+    assert code == 0 and json.loads(out)["files"][0]["tokens"] == repeats * per_block
+
+
+def test_logs_analyze_of_5000_clusters_prints_its_report_under_any_budget(tmp_path, capsys):
+    # 5,000 events of words that each occur in one event only: no column has a common pattern
+    rng = random.Random(5)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "su", "da", "fo"]
+    lines = []
+    for k in range(5000):
+        words = " ".join("".join(rng.choice(syllables) for _ in range(4)) for _ in range(6))
+        lines += [f"2026-01-01T00:00:00Z ERROR {words} code {k * 3 + r}" for r in range(2)]
+    log = tmp_path / "many.log"
+    log.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "logs", "analyze", str(log), "--json")
+    assert code == 0 and len(json.loads(out)["clusters"]) == 5000
+    code, out, err = run(capsys, "logs", "analyze", str(log))
+    assert code == 0 and err == "" and out.count("\n#") == 5000
+    code, out, _ = run(capsys, "logs", "analyze", str(log), "--budget", "1500")
+    assert code == 0 and count(out.rstrip("\n")) <= 1500 and "more clusters" in out
 
 
 def test_summarize_the_dev_plan_under_a_budget(capsys, dev_export):

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agents import InputError
 from agents.skills import tokens
-from agents.skills.tokens import BudgetError, count, fit
+from agents.skills.tokens import BudgetError, count, count_file, fit
 
 
 def test_counts_o200k_tokens_offline() -> None:
@@ -76,3 +77,19 @@ def test_a_text_past_the_encoders_input_limit_is_counted_whole_and_exactly():
     assert tokens.count(text) == len(tokens._encoding().encode(text))
     huge = text * 8  # well past 200,000 tokens in one string
     assert tokens.count(huge) > 200_000
+
+
+def test_a_file_counts_as_its_text_whatever_the_chunks(tmp_path) -> None:
+    # multi-byte characters and line ends fall across chunk edges; no line end at all is cut
+    text = "".join(f"línea {i}: señal ✓ {'x' * (i % 7)}\n" for i in range(3000)) + "tail"
+    path = tmp_path / "t.txt"
+    path.write_text(text, encoding="utf-8")
+    for chunk in (1, 7, 1000, 1 << 20):
+        assert count_file(path, chunk_bytes=chunk) == count(text)
+
+
+def test_a_file_that_is_not_utf8_is_one_line_naming_where(tmp_path) -> None:
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"ok line\n" * 10 + b"\xff\n")
+    with pytest.raises(InputError, match=r"not UTF-8 \(near byte 80\)"):
+        count_file(path, chunk_bytes=16)
