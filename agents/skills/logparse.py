@@ -4,13 +4,15 @@ severity) and its message, and mask the message's variables. One configuration f
 The design decisions:
 
 - Tokens, then kinds, then a grammar. A line is split on whitespace (and on `|` inside its first
-  tokens); every token gets a *kind* letter from its own shape: T timestamp, M month or weekday
-  name, Z time zone, L level, N number (D when of six digits: half of `yyMMdd HHmmss`), S
+  tokens); every token gets a *kind* letter from its own shape: T timestamp, A a month and day
+  without a year (`03-17`, `06.13`; a date only before a time), M month or weekday name, Z time
+  zone, L level, N number (D when of six digits: half of `yyMMdd HHmmss`), S
   separator (`-`, `:`), I pipe, B a bracketed group, Q/O an opening bracket (Q when a timestamp
   follows), X a closing bracket, C a logger with a colon (`org.a.B:`), G a dotted logger
   (`nova.compute.manager`), K a syslog tag with a pid (`sshd[42]:`), J a word and a colon
-  (`kernel:`), H a host (an IP, a name with digits), E a glog prefix (`I1129`), U a size unit
-  (`KB`), W a word. The header is the prefix of the kind string that `HEADER` (a regular
+  (`kernel:`; both may name a module, `sshd(pam_unix)[42]:`), H a host (an IP, a name with
+  digits), E a glog prefix (`I1129`), V a one-letter level (logcat's `D`, `I`, `W`, `E`), U a
+  size unit (`KB`), W a word. The header is the prefix of the kind string that `HEADER` (a regular
   expression over those letters) accepts:
   - level form: a level (`INFO`, `[error]`, `WARN:`; bare or colon levels must be upper case)
     among the first 12 tokens, with a timestamp or number before it (everything before it is
@@ -19,8 +21,10 @@ The design decisions:
   - timestamp form: a line that starts like a header (timestamp, number, host, bracket) and has a
     timestamp among its first 6 tokens; the fields before it are record ids, nodes and
     components; after it come zones, pids and flags, separators, brackets, `|`-delimited fields,
-    a syslog host and tag (a tag without a pid only after syslog's `Mmm dd hh:mm:ss`) or a
-    logger;
+    a syslog host and tag (a tag without a pid only after syslog's `Mmm dd hh:mm:ss`), a
+    logger, logcat's level letter and tag (`03-17 16:13:38.811 1702 2395 D Tag:`), or a program,
+    an optional marker and a separator (`[06.13 10:14:02] prog.exe *64 -`); a bracketed
+    timestamp may be a month-day and a time (`[06.13 10:14:02]`);
   - glog/klog: `I1129 14:02:01.123456 1234 file.go:12]`.
   A header field left in the message is usually constant or masked, and stripping a constant word
   of the message loses no grouping, so the grammar errs on the side of stopping early.
@@ -34,16 +38,36 @@ The design decisions:
   `root7_local`) are variables; a lone digit inside a name is not (`alt0`, `ee0`, `C1`,
   `Slf4j`). In `key=value` and `key:value`, nested too (`headroom=<memory:0,`), the key stays and
   the value is judged alone, so `Maps:1` and `Maps:10` mask alike. A size unit after a masked
-  number is part of the value (`2.3 KB`). Other words are never masked here: whether a word
-  column is a variable is decided from its cardinality when clusters are merged
-  (`agents.skills.logs`). Punctuation around a token stays (`(TID <*>).`) so templates read as
-  the source wrote them.
+  number is part of the value (`2.3 KB`). Punctuation around a token stays (`(TID <*>).`) so
+  templates read as the source wrote them. Variables that rules fitted to a few sources missed:
+  - Words of a clear value class: booleans (`true`, `False`) anywhere; `yes`/`no`, `on`/`off`,
+    `enabled`/`disabled` only as the value of `key=value` (as words they are prose: `no such
+    file`). Weekday and month names (a date inside the message: `Mon Jun 13 2022`, `on Tue`),
+    except the names that are also words (`May`, `March`, `August`, `Mar`), masked only beside
+    another part of a date (a masked token or a name: `May 5`, not `May not`).
+  - A comparison or marker glued to a number is part of the value (`<1`, `>=5`, `~3ms`, `#12`,
+    `$4` all read `<*>`, as the bare number does), so a value written `<1` only when small does
+    not split its event; `<` is a bracket when the token closes it (`<12>`, `<memory:0,`). An
+    empty list `()` `[]` `{}` reads `(<*>)`, as a list of one masked value does. Lists spread
+    over several tokens (`(a, b)`) are not joined: a template keeps one token per token, and
+    `agents.skills.logs` merges signatures of equal length only, so lists of different lengths
+    stay apart (a known limit).
+  - `host:port` is one variable (value kind `host`) when the port has 2 to 5 digits and the host
+    has a letter and a dot, dash or digit (`db01.internal:5432`, `redis-master:6379`); a word key
+    (`status:ok`, `Maps:10`, `localhost:8080`), a source file and line (`Main.java:42`), an HTTP
+    header name (`Content-Length:1234`) keep their key. An IP and port stays kind `ip`.
+  - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
+    (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
+  Other words are never masked here: whether a word column is a variable is decided from its
+  cardinality when clusters are merged (`agents.skills.logs`).
 - Speed. Every decision above depends only on a token's *shape* (its digits read as 0), never on
   the digits' values, so it is made once per shape and cached; ids in hex, whose shape changes
   with every id, share the decision of their hex shape. A line is then read by a *plan*: where
   its message starts, where its timestamp and level are, which tokens are masked. Plans are
   cached by the line's shape (the common case: a `split`, a translation and a dictionary hit)
-  and by the sequence of its tokens' classifications. All caches are bounded, and a result
+  and by the sequence of its tokens' classifications; the few rules that look at neighbours (a
+  unit after a number, `May` beside a date) are decided in the plan from kinds and masks, so
+  they are cached with it. All caches are bounded, and a result
   never depends on what they hold (`tests/agents/skills/test_logs.py` checks it on every
   Loghub line).
 """
@@ -110,6 +134,17 @@ _NAMES = frozenset(
      "November", "December", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Monday", "Tuesday",
      "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 )  # fmt: skip
+# Names that are nearly always part of a date: masked wherever they are. `May`, `March`,
+# `August` and `Mar` are English words too: masked only beside another part of a date.
+_AMBIGUOUS_NAMES = frozenset(("May", "March", "August", "Mar"))
+_DATE_NAMES = _NAMES - _AMBIGUOUS_NAMES
+# Booleans are values wherever they are; the on/off pairs only as the value of `key=value`
+# (`enabled=yes`), since as words they are prose (`no such file`, `turned on`).
+_BOOLEANS = frozenset(("true", "false", "True", "False", "TRUE", "FALSE"))
+_SWITCHES = frozenset(("yes", "no", "on", "off", "enabled", "disabled"))
+# Android logcat's one-letter levels, after the pid and tid.
+_LETTER_LEVELS = {"V": "debug", "D": "debug", "I": "info", "W": "warning", "E": "error",
+                  "F": "critical", "A": "critical"}  # fmt: skip
 _UNITS = frozenset(("B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB"))
 _SEPARATORS = frozenset(("-", "--", "---", ":", "::", ">", "->", "=>", "»", "*"))
 
@@ -133,32 +168,37 @@ _TIMESTAMP = re.compile(
     r"),?"
 )
 _DOTTED = re.compile(r"[A-Za-z_][\w$\-]*(?:\.[A-Za-z_][\w$\-]*)+")
-_PID_TAG = re.compile(r"[A-Za-z_][\w.\-/]*\[\d+\]:?")
-_PLAIN_TAG = re.compile(r"[A-Za-z_][\w\-/]*:")
+# a syslog tag may name a module in parentheses: `sshd(pam_unix)[42]:`, `su(pam_unix):`
+_PID_TAG = re.compile(r"[A-Za-z_][\w.\-/]*(?:\([\w.\-/]*\))?\[\d+\]:?")
+_PLAIN_TAG = re.compile(r"[A-Za-z_][\w\-/]*(?:\([\w.\-/]*\))?:")
+# a month and day without a year (`03-17`, `06.13`): a date only when a time follows it
+_SHORT_DATE = re.compile(r"\d{1,2}[-./]\d{1,2}")
 _GLOG = re.compile(r"[IWEF]\d{4}")  # glog / klog: severity letter and month-day, `I1129`
 _GLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
 _HOST = re.compile(r"[\w\-.:]+")  # with a digit (checked apart: no backtracking)
 
 # The header grammar over kind letters (module docstring).
 _BRACKET = r"(?:B|[OQ][^OQX]{0,12}X)"
-_TS_GROUP = r"(?:Q[^OQX]{0,8}X|M{1,2}[ND]?T+[ND]?Z?|T+Z?|DD)"
+_TS_GROUP = r"(?:Q[^OQX]{0,8}X|M{1,2}[ND]?T+[ND]?Z?|A?T+Z?|DD)"
 _AFTER_LEVEL = (
     rf"(?:[ND](?=[SBOQ]))?(?:S(?=[BOQND]))?(?:[ND](?=[SBOQ]))?(?:S(?=[BOQ]))?{_BRACKET}?"
     rf"(?:C|G{_BRACKET}?)?[SI]?"
 )
-_AFTER_TS = rf"(?:[TZNDSI]|{_BRACKET})*(?:(?:[WHG]I)+(?:[ND]|I|S)*)?"
+_AFTER_TS = rf"(?:[TZNDSI]|{_BRACKET})*(?:(?:[WVHG]I)+(?:[ND]|I|S)*)?"
 HEADER = re.compile(
     # level form
     rf"(?=[^L]{{0,11}}L)(?:[^L]*?[TNDQ][^L]*?)?L{_AFTER_LEVEL}"
     # glog: I1129 14:02:01.123456 1234 file.go:12]
     r"|ET+Z?(?:[ND](?=X))?X?"
     # timestamp form, syslog's month-day timestamp: a host and a `tag:` or `tag[pid]:` may follow
-    rf"|(?=[TNDHSBQMO])[^L]{{0,5}}?M{{1,2}}[ND]?T+[ND]?Z?{_AFTER_TS}"
-    r"(?:[WHG][KJ]|[KJ]|C|G(?![WHGKJ]))?"
+    rf"|(?=[TNDHSBQMOA])[^L]{{0,5}}?M{{1,2}}[ND]?T+[ND]?Z?{_AFTER_TS}"
+    r"(?:V(?:[JKC]|[WHG]S)|[WVHG][KJ]|[KJ]|C|G(?![WVHGKJ]))?"
     # timestamp form, other timestamps: a `tag:` without a pid is too much like prose (`START
-    # RequestId:`), only `tag[pid]:` is taken
-    rf"|(?=[TNDHSBQMO])[^L]{{0,5}}?(?:Q[^OQX]{{0,8}}X|T+Z?|DD){_AFTER_TS}"
-    r"(?:[WHG]K|K|C|G(?![WHGKJ]))?"
+    # RequestId:`), only `tag[pid]:` is taken, or a logcat tag after its level letter; a program
+    # with an optional marker before a separator (`chrome.exe *64 -`), not after `|` fields (there
+    # the message's first word and a colon follow: `...|30002312|REPORT : 7007`)
+    rf"|(?=[TNDHSBQMOA])[^L]{{0,5}}?(?:Q[^OQX]{{0,8}}X|A?T+Z?|DD){_AFTER_TS}"
+    r"(?:V(?:[JKC]|[WHG]S)|[WVHG]K|K|C|(?<!I)[WVHG][WVHND]?S(?=.)|G(?![WVHGKJ]))?"
 )
 _TS_RUN = re.compile(_TS_GROUP)
 
@@ -203,6 +243,22 @@ _HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
 # the key: up to the first = or :, without digits (so a masked token never has any)
 _KEY_VALUE = re.compile(r"([A-Za-z_][^\d\s=:]*[=:])(.+)")
 _DIGIT = re.compile(r"\d")
+# A comparison or a marker glued to a number is part of the value: `<1`, `>=5`, `~3ms`, `#12`.
+_PREFIXED = re.compile(r"(?:[<>!=]=?|[~\u2248\u2264\u2265\u00b1#$\u20ac\u00a3])([-+]?\.?\d.*)")
+# `host:port`: a host name (a dot, a dash or a digit in it) and a port of 2 to 5 digits. A word
+# key (`Maps:10`), a source file and line (`Main.java:42`) and an HTTP header name
+# (`Content-Length:1234`) are not hosts.
+_HOST_PORT = re.compile(r"([A-Za-z0-9][A-Za-z0-9.\-]*):\d{2,5}")
+_HOSTLIKE = re.compile(r"[.\-\d]")
+_LETTER = re.compile(r"[A-Za-z]")
+_HEADER_NAME = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]*)+")
+_SOURCE_FILE = re.compile(
+    r".*\.(?:java|kt|scala|py|go|rs|c|cc|cpp|cxx|h|hpp|js|ts|rb|cs|swift|php|m|mm|erl|ex|exs)"
+)
+# `user@host`: the host is a name starting with a letter or an IP (`Object@1b6d3586` is an
+# object's hash, an id)
+_USER_AT = re.compile(r"[A-Za-z0-9_.+\-]+@(?:[A-Za-z][A-Za-z0-9.\-]*|(?:\d{1,3}\.){3}\d{1,3})")
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
 _NUMBERED = re.compile(r"[-_.:/#@]\d|\d[-_.:/#@]")
 # bytes.translate is an order of magnitude faster than str.translate; digits are ASCII, so the
 # UTF-8 round trip leaves every other character as it was.
@@ -226,6 +282,8 @@ def hex_shape_of(text: str) -> str:
 KIND_IP = "ip"
 KIND_ID = "id"
 KIND_PATH = "path"
+KIND_HOST = "host"  # a host name and port: `db01.internal:5432`
+KIND_USER = "user"  # an account at a host: `root@web-3`, `alice@example.com`
 
 
 class Token(NamedTuple):
@@ -246,6 +304,10 @@ def _value_kind(core: str) -> str | None:
     """The kind of a variable token (stripped of punctuation), "" for a variable not worth
     naming, None for a constant word."""
     if _DIGIT.search(core) is None:
+        if core in _BOOLEANS or core in _DATE_NAMES:
+            return ""
+        if "@" in core and _USER_AT.fullmatch(core):
+            return KIND_USER
         if "/" in core and (_URL.fullmatch(core) or (_PATH.fullmatch(core) and len(core) > 1)):
             return KIND_PATH
         if len(core) >= 8 and _HEX.fullmatch(core):  # `ffffffff`: hex, whatever its digits
@@ -253,6 +315,12 @@ def _value_kind(core: str) -> str | None:
         return None
     if _IP.fullmatch(core):
         return KIND_IP
+    if core[0] in _PREFIX_CHARS:
+        m = _PREFIXED.fullmatch(core)
+        if m and _NUMBER.fullmatch(m.group(1)):
+            return ""
+    if "@" in core and _USER_AT.fullmatch(core):
+        return KIND_USER
     if ("/" in core or "\\" in core) and (
         _URL.fullmatch(core) or (_PATH.fullmatch(core) and core[0] != "\\")
     ):
@@ -273,6 +341,20 @@ def _value_kind(core: str) -> str | None:
     return None
 
 
+_PREFIX_CHARS = frozenset("<>!=~\u2248\u2264\u2265\u00b1#$\u20ac\u00a3")
+
+
+def _is_host(name: str) -> bool:
+    """Whether the key of `name:port` reads as a host name rather than a word or a file."""
+    return (
+        _HOSTLIKE.search(name) is not None
+        and _LETTER.search(name) is not None
+        and not name.endswith(("-", "."))
+        and _HEADER_NAME.fullmatch(name) is None
+        and _SOURCE_FILE.fullmatch(name) is None
+    )
+
+
 def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
     """(masked token or None when kept, kind of the value, punctuation before and after it)."""
     start, end = 0, len(token)
@@ -280,15 +362,43 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
         start += 1
     while end > start and token[end - 1] in _TRAIL:
         end -= 1
+    if (
+        start
+        and token[start - 1] == "<"
+        and start < end
+        and (token[start].isdigit() or token[start] == "=")
+        and not token.endswith(">")
+    ):  # `<1` is a comparison, not an opening bracket (`<memory:0,` and `<12>` are)
+        start -= 1
     core = token[start:end]
     if not core:
+        if start and end == start and _OPENERS.get(token[start - 1]) == token[start : start + 1]:
+            # an empty list, `()` `[]` `{}`, is the same value as a full one: `(<*>)`
+            return f"{token[:start]}{WILDCARD}{token[start:]}", "", start, len(token) - start
         return None, "", 0, 0
+    if (
+        ":" in core
+        and core[0].isalnum()
+        and (m := _HOST_PORT.fullmatch(core)) is not None
+        and _is_host(m.group(1))
+    ):  # before `key:value`: the host is a variable too (`redis-master:6379`)
+        return f"{token[:start]}{WILDCARD}{token[end:]}", KIND_HOST, start, len(token) - end
     if depth < 3 and ("=" in core or ":" in core) and "://" not in core:
         # `key=value`, `key:value`, nested (`headroom=<memory:0,`): the key stays, so
         # `AssignedMaps:1` and `AssignedMaps:10` mask alike
         m = _KEY_VALUE.fullmatch(core)
         if m:
-            masked, value_kind, lead, trail = _mask(m.group(2), depth + 1)
+            value = m.group(2)
+            if value.rstrip(_TRAIL).lower() in _SWITCHES:  # `enabled=yes`: a value here
+                key_end = start + m.end(1)
+                rest = len(value) - len(value.rstrip(_TRAIL))
+                return (
+                    f"{token[:key_end]}{WILDCARD}{value[len(value) - rest :]}{token[end:]}",
+                    "",
+                    key_end,
+                    len(token) - end + rest,
+                )
+            masked, value_kind, lead, trail = _mask(value, depth + 1)
             if masked is not None:
                 key_end = start + m.end(1)
                 return (
@@ -316,7 +426,7 @@ def _kind(token: str) -> str:
                 return "L"
             return "B"
         if opened > closed:
-            if inner in _NAMES or _TIMESTAMP.fullmatch(inner):
+            if inner in _NAMES or _TIMESTAMP.fullmatch(inner) or _SHORT_DATE.fullmatch(inner):
                 return "Q"
             return "O"
         if closed > opened:
@@ -345,6 +455,10 @@ def _kind(token: str) -> str:
             return "D" if len(token) == 6 else "N"
         if _TIMESTAMP.fullmatch(token):
             return "T"
+        if _SHORT_DATE.fullmatch(token):
+            return "A"
+    if len(token) == 1 and token in _LETTER_LEVELS:
+        return "V"
     if _PID_TAG.fullmatch(token):
         return "K"
     if _PLAIN_TAG.fullmatch(token):
@@ -370,7 +484,7 @@ def _classify(token: str) -> Token:
 
 _WORD = _classify("word")
 # Alphabetic words of another kind than W; every other alphabetic word is a plain, kept word.
-_SPECIAL_WORDS = _BARE_LEVELS | _ZONES | _NAMES | _UNITS
+_SPECIAL_WORDS = _BARE_LEVELS | _ZONES | _NAMES | _UNITS | _BOOLEANS | frozenset(_LETTER_LEVELS)
 _cache: dict[str, Token] = {}  # by shape (digits read as 0); a word's shape is itself
 _hexes: dict[str, Token] = {}  # masked hex-looking ids, by their shape with hex digits as x
 
@@ -590,12 +704,24 @@ def _with_units(
     masks: list[str | None], message: Sequence[str], infos: Sequence[Token]
 ) -> tuple[str | None, ...]:
     """`masks` with a size unit (kind U) after a masked number masked too: `16.0 B` and
-    `2.3 KB` are one value written as two tokens. Decided on kinds, not words, because a plan
-    serves every line whose tokens classify alike."""
-    for i in range(1, len(masks)):
-        if infos[i].kind == "U" and masks[i] is None and masks[i - 1] is not None:
+    `2.3 KB` are one value written as two tokens; and with a month name that is also a word
+    (`May`, kind M, kept by `_value_kind`) masked beside another part of a date (a masked
+    token or a name): `May 5`, `Fri May 13`, but not `May not`. Decided on kinds and masks,
+    not words, because a plan serves every line whose tokens classify alike."""
+    last = len(masks) - 1
+    for i in range(len(masks)):
+        if masks[i] is not None:
+            continue
+        kind = infos[i].kind
+        if kind == "U" and i and masks[i - 1] is not None:
             unit = message[i].rstrip(_TRAIL)
             masks[i] = WILDCARD + message[i][len(unit) :]
+        elif kind == "M" and (
+            (i and (masks[i - 1] is not None or infos[i - 1].kind == "M"))
+            or (i < last and (masks[i + 1] is not None or infos[i + 1].kind == "M"))
+        ):
+            name = message[i].rstrip(",.")
+            masks[i] = WILDCARD + message[i][len(name) :]
     return tuple(masks)
 
 
@@ -648,7 +774,14 @@ def _header(kinds: str) -> tuple[int, int, int, int]:
     if run:
         ts_start, ts_end = run.start(), run.end()
     level_at = 0 if kinds[0] == "E" else kinds.find("L", 0, count)
+    if level_at < 0:
+        letter = _LETTER_LEVEL.search(kinds, 0, count)
+        if letter:
+            level_at = letter.start()
     return count, ts_start, ts_end, level_at
+
+
+_LETTER_LEVEL = re.compile("V(?=[JKCWHG])")  # logcat's level letter, before its tag
 
 
 _severities: dict[str, str] = {}  # level tokens (a small vocabulary) and their severity
@@ -660,6 +793,8 @@ def _severity(token: str) -> str:
     if found is None:
         if len(token) == 5 and _GLOG.fullmatch(token):
             found = _GLOG_LEVELS[token[0]]
+        elif len(token) == 1 and token in _LETTER_LEVELS:
+            found = _LETTER_LEVELS[token]
         else:
             found = _level(token)
         if len(_severities) < CACHE_LIMIT:

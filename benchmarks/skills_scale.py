@@ -1,0 +1,204 @@
+"""Log clustering at scale beside drain3: seconds, lines per second and peak memory on a million
+lines of real systems' shapes.
+
+For each Loghub-2k system, `--lines` lines (default 1,000,000) are made from its 2,000 raw lines:
+pass after pass over them, each pass with its digits renumbered by a seeded random permutation of
+0-9, so values (ids, counts, addresses, times) change from pass to pass while every line keeps the
+shape of a line the system wrote. Both parsers read the same lines, generated as they are read
+(none is held in memory), in a fresh process each (`--measure`), so the peak RSS (`ru_maxrss`) is
+the parser's and the interpreter's own; the start RSS (after imports) is printed beside it. Ours
+is `analyze_logs` (peak RSS once clustered, compared with drain3's) then `render` under a
+4,000-token budget (peak RSS again: rendering loads the o200k encoder, about 130 MB whatever the
+defaults (`add_log_message` per line). CPU seconds are compared (wall time on a shared machine
+moves with the neighbours).
+
+Run: `.venv/bin/python -m benchmarks.skills_scale [--lines N] [--systems A,B] [--json]`;
+`--quick` is 200,000 lines of three systems. Without the data folder it says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from benchmarks.skills_logs import DEFAULT_DATA, load, systems
+
+ROOT = Path(__file__).resolve().parent.parent
+LINES = 1_000_000
+QUICK_LINES = 200_000
+QUICK_SYSTEMS = ("BGL", "HDFS", "OpenStack")
+BUDGET = 4_000
+TIMEOUT_S = 3600
+
+
+def renumbered(lines: Sequence[str], count: int, seed: int = 11) -> Iterator[str]:
+    """`count` lines: passes over `lines`, each with its digits permuted at random (seeded)."""
+    rng = random.Random(seed)
+    produced = 0
+    digits = list("0123456789")
+    first = True
+    while produced < count:
+        if first:
+            table = None
+            first = False
+        else:
+            rng.shuffle(digits)
+            table = str.maketrans("0123456789", "".join(digits))
+        for line in lines:
+            if produced >= count:
+                return
+            produced += 1
+            yield line if table is None else line.translate(table)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
+    """One parser over one system's `count` lines, in this process."""
+    lines, _ = load(data, system)
+    if parser == "ours":
+        from agents.skills.logs import analyze_logs, render  # noqa: PLC0415
+
+        start_mb = _peak_mb()
+        started, cpu = time.perf_counter(), time.process_time()
+        report = analyze_logs(renumbered(lines, count), source=system)
+        clustered_mb = _peak_mb()
+        render(report, BUDGET)  # loads the o200k encoder: a fixed cost, whatever the lines
+        clusters = len(report.clusters)
+    elif parser == "drain3":
+        from drain3 import TemplateMiner  # noqa: PLC0415 - a benchmark-only dependency
+        from drain3.template_miner_config import TemplateMinerConfig  # noqa: PLC0415
+
+        logging.getLogger("drain3").setLevel(logging.ERROR)
+        miner = TemplateMiner(config=TemplateMinerConfig())
+        start_mb = _peak_mb()
+        started, cpu = time.perf_counter(), time.process_time()
+        for line in renumbered(lines, count):
+            miner.add_log_message(line)
+        clusters = len(miner.drain.clusters)
+        clustered_mb = _peak_mb()
+    else:
+        raise ValueError(f"unknown parser {parser!r}")
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "peak_rss_mb": _peak_mb(),
+        "clustered_rss_mb": clustered_mb,
+        "start_rss_mb": start_mb,
+        "clusters": clusters,
+    }
+
+
+def _child(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
+    command = [
+        sys.executable, "-m", "benchmarks.skills_scale", "--measure", parser, system,
+        "--lines", str(count), "--data", str(data),
+    ]  # fmt: skip
+    proc = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=TIMEOUT_S
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+        raise SystemExit(f"skills_scale: {parser} {system} exited {proc.returncode}:\n{tail}")
+    row: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return row
+
+
+def run(data: Path, names: Sequence[str], count: int) -> list[dict[str, Any]]:
+    rows = []
+    for system in names:
+        print(f"skills_scale: {system}, {count:,} lines ...", file=sys.stderr, flush=True)
+        ours = _child("ours", system, count, data)
+        drain = _child("drain3", system, count, data)
+        rows.append(
+            {
+                "system": system,
+                "lines": count,
+                "ours_lines_per_cpu_s": count / ours["cpu_seconds"],
+                "drain3_lines_per_cpu_s": count / drain["cpu_seconds"],
+                "speedup": drain["cpu_seconds"] / ours["cpu_seconds"],
+                "ours_clustered_rss_mb": ours["clustered_rss_mb"],
+                "ours_peak_rss_mb": ours["peak_rss_mb"],
+                "drain3_peak_rss_mb": drain["peak_rss_mb"],
+                "rss_ratio": ours["clustered_rss_mb"] / drain["peak_rss_mb"],
+                "ours_start_rss_mb": ours["start_rss_mb"],
+                "drain3_start_rss_mb": drain["start_rss_mb"],
+                "ours_clusters": ours["clusters"],
+                "drain3_clusters": drain["clusters"],
+            }
+        )
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    body = [
+        [
+            r["system"],
+            f"{r['lines']:,}",
+            f"{r['ours_lines_per_cpu_s']:,.0f}",
+            f"{r['drain3_lines_per_cpu_s']:,.0f}",
+            f"{r['speedup']:.1f}x",
+            f"{r['ours_clustered_rss_mb']:.0f} ({r['ours_start_rss_mb']:.0f})",
+            f"{r['ours_peak_rss_mb']:.0f}",
+            f"{r['drain3_peak_rss_mb']:.0f} ({r['drain3_start_rss_mb']:.0f})",
+            f"{r['rss_ratio']:.2f}",
+            r["ours_clusters"],
+            r["drain3_clusters"],
+        ]
+        for r in rows
+    ]
+    headers = [
+        "system",
+        "lines",
+        "ours lines/cpu-s",
+        "drain3 lines/cpu-s",
+        "speed-up",
+        "ours peak MB clustered (start)",
+        "ours peak MB rendered",
+        "drain3 peak MB (start)",
+        "RSS clustered ours/drain3",
+        "ours clusters",
+        "drain3 clusters",
+    ]
+    return tabulate(body, headers=headers, disable_numparse=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the loghub-2k folder")
+    parser.add_argument("--lines", type=int, default=None, help=f"lines per system ({LINES:,})")
+    parser.add_argument("--systems", default="", help="comma-separated (default: all)")
+    parser.add_argument("--quick", action="store_true", help="200k lines of three systems")
+    parser.add_argument("--json", action="store_true", help="rows as JSON instead of a table")
+    parser.add_argument("--measure", nargs=2, metavar=("PARSER", "SYSTEM"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"skills_scale: no Loghub-2k data at {args.data}; nothing to measure")
+        return 0
+    count = args.lines or (QUICK_LINES if args.quick else LINES)
+    if args.measure:
+        print(json.dumps(measure(args.measure[0], args.measure[1], count, args.data)))
+        return 0
+    names = [n for n in args.systems.split(",") if n] or (
+        list(QUICK_SYSTEMS) if args.quick else systems(args.data)
+    )
+    rows = run(args.data, names, count)
+    print(json.dumps(rows, indent=2) if args.json else table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,357 @@
+"""`agents.skills.logparse` on lines written here: word-valued variables (booleans, dates inside a
+message), punctuation glued to a value, `host:port` and `user@host`, and header shapes beyond the
+common ones (a bracketed month-day, Android logcat, syslog tags with a module). Every class has
+cases that must be masked or stripped and cases that must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.skills import logparse
+from agents.skills.logparse import WILDCARD, parse_line
+
+
+def signature(message: str) -> str:
+    return " ".join(parse_line(message).signature)
+
+
+def same_signature(*messages: str) -> None:
+    signatures = {signature(m) for m in messages}
+    assert len(signatures) == 1, signatures
+
+
+# ---------------------------------------------------------------- word-valued variables
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("cache warm true", "cache warm <*>"),
+        ("replica is False", "replica is <*>"),
+        ("sync TRUE, async FALSE.", "sync <*>, async <*>."),
+        ("allDrawn= false", "allDrawn= <*>"),
+        ("feature enabled=true", "feature enabled=<*>"),
+        ("options {verbose:false}", "options {verbose:<*>}"),
+    ],
+)
+def test_booleans_are_variables(message, masked) -> None:
+    assert signature(message) == masked
+
+
+def test_one_event_whatever_its_boolean() -> None:
+    same_signature("screen lock true", "screen lock false")
+    same_signature("flags dirty=true", "flags dirty=false")
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("compression enabled=yes", "compression enabled=<*>"),
+        ("proxy mode:off", "proxy mode:<*>"),
+        ("tls=disabled, audit=Enabled;", "tls=<*>, audit=<*>;"),
+    ],
+)
+def test_switch_words_are_values_after_a_key(message, masked) -> None:
+    assert signature(message) == masked
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["no such file or directory", "turned on by the operator", "yes we can", "the truest path"],
+)
+def test_switch_words_in_prose_stay(message) -> None:
+    assert signature(message) == message
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("next run Mon Jun 13 2022 10:14:02", "next run <*> <*> <*> <*> <*>"),
+        ("backup done at 10:14:02 on Tue", "backup done at <*> on <*>"),
+        ("rotated on Sunday", "rotated on <*>"),
+        ("expires 13 Sept 2031", "expires <*> <*> <*>"),
+        ("report for December, sent", "report for <*>, sent"),
+        ("cert valid until May 5 2030", "cert valid until <*> <*> <*>"),
+        ("built Fri May 13", "built <*> <*> <*>"),
+    ],
+)
+def test_dates_inside_a_message_are_variables(message, masked) -> None:
+    assert signature(message) == masked
+
+
+def test_one_event_whatever_its_day_and_month() -> None:
+    same_signature(
+        "next run Mon Jun 13 2022 10:14:02",
+        "next run Thu Aug 04 2022 09:01:00",
+        "next run Sat May 28 2022 23:59:59",
+    )
+    same_signature("backup done at 10:14:02 on Tue", "backup done at 01:00:00 on Fri")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "May not be null",  # `May` is a word when no date part is beside it
+        "the March of progress",
+        "August committee meeting",
+    ],
+)
+def test_month_names_that_are_words_stay_in_prose(message) -> None:
+    assert signature(message) == message
+
+
+# ---------------------------------------------------------------- punctuation glued to a value
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("latency <1 ms", "latency <*> ms"),
+        ("latency (<1 ms)", "latency (<*> ms)"),
+        ("retries >=5", "retries <*>"),
+        ("retries <=12", "retries <*>"),
+        ("took ~3ms", "took <*>"),
+        ("issue #1 closed", "issue <*> closed"),
+        ("charged $4", "charged <*>"),
+        ("queue (12) pending", "queue (<*>) pending"),
+    ],
+)
+def test_a_comparison_or_marker_is_part_of_its_value(message, masked) -> None:
+    assert signature(message) == masked
+
+
+def test_one_event_with_or_without_a_comparison() -> None:
+    same_signature("latency <1 ms", "latency 3 ms", "latency ~250 ms")
+    same_signature("retries >=5", "retries 5", "retries 17")
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("code <12> bracketed", "code <<*>> bracketed"),  # `<...>` closed: a bracket, kept
+        ("headroom=<memory:0, vCores:12>", "headroom=<memory:<*>, vCores:<*>>"),
+        ("List<String> <unknown> ~user #tag", "List<String> <unknown> ~user #tag"),
+        ("C1 alt0 x>=y", "C1 alt0 x>=y"),
+    ],
+)
+def test_brackets_and_marked_words_are_kept(message, masked) -> None:
+    assert signature(message) == masked
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("items () pending", "items (<*>) pending"),
+        ("peers [], rejected {}", "peers [<*>], rejected {<*>}"),
+    ],
+)
+def test_an_empty_list_masks_as_a_full_one(message, masked) -> None:
+    assert signature(message) == masked
+
+
+def test_an_empty_list_is_one_event_with_a_single_value() -> None:
+    same_signature("items () pending", "items (12) pending", "items (0x1f) pending")
+    assert signature("called close()") == "called close()"  # a call, not a list
+
+
+# ---------------------------------------------------------------- host:port, user@host
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "db01.internal:5432",
+        "redis-master:6379",
+        "cache-2:11211",
+        "api.example.com:443",
+        "MSRA-SA-39.corp.example.com:8041",
+    ],
+)
+def test_host_and_port_is_one_variable(token) -> None:
+    parsed = parse_line(f"connect to {token} failed")
+    assert " ".join(parsed.signature) == "connect to <*> failed"
+    assert parsed.values == (("host", token),)
+
+
+def test_one_event_whatever_its_host() -> None:
+    same_signature("connect to redis-master:6379 failed", "connect to db01.internal:5432 failed")
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("status:ok Maps:10", "status:ok Maps:<*>"),  # word keys stay
+        ("bound localhost:8080", "bound localhost:<*>"),
+        ("at Main.java:42", "at Main.java:<*>"),  # a source file and line
+        ("at worker.py:1207", "at worker.py:<*>"),
+        ("Content-Length:1234", "Content-Length:<*>"),  # an HTTP header name
+        ("retry-count:3", "retry-count:<*>"),  # one digit: not a port
+        ("at 12:30", "at <*>"),  # a time, not a host
+    ],
+)
+def test_a_key_that_is_not_a_host_stays(message, masked) -> None:
+    assert signature(message) == masked
+
+
+def test_an_ip_and_port_is_still_an_ip() -> None:
+    assert parse_line("from 10.0.0.5:22").values == (("ip", "10.0.0.5:22"),)
+
+
+@pytest.mark.parametrize(
+    "token", ["root@web-3", "alice@example.com", "svc@10.0.0.1", "deploy@ci", "bob.smith@mail.org"]
+)
+def test_user_at_host_is_a_variable(token) -> None:
+    parsed = parse_line(f"login by {token} accepted")
+    assert " ".join(parsed.signature) == "login by <*> accepted"
+    assert parsed.values == (("user", token),)
+
+
+def test_user_at_host_after_a_key_is_a_value() -> None:
+    assert signature("owner=alice@example.com") == "owner=<*>"
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("annotated @Override here", "annotated @Override here"),
+        ("at sign @ alone", "at sign @ alone"),
+        ("version pkg@", "version pkg@"),
+    ],
+)
+def test_what_is_not_user_at_host_stays(message, masked) -> None:
+    assert signature(message) == masked
+
+
+def test_an_object_hash_is_an_id_not_a_user() -> None:
+    parsed = parse_line("lock java.lang.Object@1b6d3586 held")
+    assert " ".join(parsed.signature) == "lock <*> held"
+    assert parsed.values == (("id", "java.lang.Object@1b6d3586"),)
+
+
+# ---------------------------------------------------------------- header shapes
+
+
+HEADERS = [
+    # (line, message, timestamp, severity)
+    (  # a bracketed month-day and time, a program, a separator
+        "[11.02 08:15:22] backupd.exe - volume snapshot created",
+        "volume snapshot created",
+        "11.02 08:15:22",
+        None,
+    ),
+    (  # the same with a marker between program and separator
+        "[11.02 08:15:22] backupd.exe *32 - volume snapshot created",
+        "volume snapshot created",
+        "11.02 08:15:22",
+        None,
+    ),
+    (  # a bracketed month/day
+        "[3/7 23:01:09] agent - heartbeat sent",
+        "heartbeat sent",
+        "3/7 23:01:09",
+        None,
+    ),
+    (  # Android logcat's threadtime format: level letter, tag and colon
+        "07-21 09:30:01.123  4242  4250 I PowerManager: wake lock acquired",
+        "wake lock acquired",
+        "07-21 09:30:01.123",
+        "info",
+    ),
+    (
+        "07-21 09:30:01.123  4242  4250 E AudioFlinger: buffer underrun",
+        "buffer underrun",
+        "07-21 09:30:01.123",
+        "error",
+    ),
+    (  # a logcat tag padded before its colon
+        "12-01 00:00:00.000  100  101 W chatty  : uid=1000 expire 3 lines",
+        "uid=1000 expire 3 lines",
+        "12-01 00:00:00.000",
+        "warning",
+    ),
+    (  # a syslog tag with a module in parentheses
+        "Mar 3 04:05:06 gate7 crond(pam_unix)[811]: session closed for user root",
+        "session closed for user root",
+        "Mar 3 04:05:06",
+        None,
+    ),
+    (
+        "Oct 30 23:59:59 gate7 login(pam_unix): check pass; user unknown",
+        "check pass; user unknown",
+        "Oct 30 23:59:59",
+        None,
+    ),
+    (  # a syslog tag with a version after the program
+        "Feb 9 10:00:00 box-1 updater/2.14.0[77]: checking feeds",
+        "checking feeds",
+        "Feb 9 10:00:00",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "message", "timestamp", "severity"), HEADERS)
+def test_header_shapes_are_stripped(line, message, timestamp, severity) -> None:
+    parsed = parse_line(line)
+    assert (parsed.message, parsed.timestamp, parsed.severity) == (message, timestamp, severity)
+    assert parsed.header
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "3.14 seconds elapsed",  # a number first is not a month-day
+        "10-20 items were dropped",  # a month-day-like range without a time after it
+        "I think the disk is full",  # a capital I is not a level without a time and pids
+        "A new connection from client",
+    ],
+)
+def test_prose_is_not_taken_for_a_header(line) -> None:
+    parsed = parse_line(line)
+    assert parsed.message == line
+    assert not parsed.header
+
+
+# ---------------------------------------------------------------- caches
+
+
+def test_the_new_rules_give_the_same_result_with_and_without_caches() -> None:
+    lines = (
+        [message for message, _ in _MASKED_LINES]
+        + [case[0] for case in HEADERS]
+        + [
+            "cert valid until May 5 2030",
+            "cert valid until March 9 2031",
+            "May not be null",
+            "March not be null",
+            "connect to redis-master:6379 failed",
+            "connect to redis_master:6379 failed",
+            "connect to Maps:6379 failed",
+        ]
+    )
+    logparse.clear_caches()
+    warm = [parse_line(line) for line in lines * 2]
+    cold = []
+    for line in lines * 2:
+        logparse.clear_caches()
+        cold.append(parse_line(line))
+    assert warm == cold
+
+
+_MASKED_LINES = [
+    ("latency <1 ms", None),
+    ("latency (<1 ms)", None),
+    ("retries >=5", None),
+    ("items () pending", None),
+    ("login by root@web-3 accepted", None),
+    ("next run Mon Jun 13 2022 10:14:02", None),
+    ("flags dirty=true", None),
+]
+
+
+def test_a_masked_token_never_holds_a_digit() -> None:
+    # what a shape's cache entry holds must hold for every token of that shape
+    for token in ("<1", ">=5", "~3ms", "db01.internal:5432", "svc@10.0.0.1", "()", "x>=5"):
+        masked = logparse.token_info(token).masked
+        assert masked is not None and not any(c.isdigit() for c in masked), token
+        assert WILDCARD in masked
