@@ -13,11 +13,12 @@ systems they are scored on. This script shows what that costs:
   order; seeded), as mean, min and max: a threshold on absolute counts moves with the sample's
   size, which this shows.
 
-Speed: each system is parsed once (`parse_line` per line); each grid point then only merges the
-distinct signatures (`merge_signatures`) and maps lines to templates. The script checks that this
-gives the same grouping as `analyze_logs` for the defaults (it exits 1 if not), so the figures are
-the product's. Run: `.venv/bin/python -m benchmarks.skills_loso [--quick] [--halves 10]
-[--json]`; without the data folder it says so and exits 0.
+Speed: each system is parsed once (`parse_with` per line, as the analyzer does); each grid point
+then only merges the distinct signatures (`merge_signatures`) and maps lines to templates. The
+script checks that this gives the same grouping as `analyze_logs` for the defaults (it exits 1 if
+not), so the figures are the product's.
+Run: `.venv/bin/python -m benchmarks.skills_loso [--quick] [--halves 10] [--json]`; without the
+data folder it says so and exits 0.
 """
 
 from __future__ import annotations
@@ -35,8 +36,14 @@ from typing import Any
 
 from tabulate import tabulate
 
-from agents.skills.logparse import parse_line
-from agents.skills.logs import DEFAULT_TUNING, Tuning, analyze_logs, merge_signatures
+from agents.skills.logparse import learn_header, parse_with
+from agents.skills.logs import (
+    DEFAULT_TUNING,
+    LEARN_LINES,
+    Tuning,
+    analyze_logs,
+    merge_signatures,
+)
 from benchmarks.skills_logs import (
     DEFAULT_DATA,
     f1_grouping_accuracy,
@@ -82,7 +89,8 @@ class System:
         self.name = name
         self.lines = lines
         self.truth = truth
-        self.signatures = [parse_line(line).signature for line in lines]
+        shape = learn_header(lines[:LEARN_LINES])
+        self.signatures = [parse_with(line, shape).signature for line in lines]
 
     def labels(self, tuning: Tuning, rows: Sequence[int] | None = None) -> list[int]:
         """The template each line (of `rows`, default all) falls in, merged with `tuning`."""

@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple, cast
 
@@ -636,6 +637,101 @@ def parse_line(line: str) -> Parsed:
             inner = parse_line(m.group("msg"))
             return inner._replace(timestamp=m.group("ts"), header=True)
     return _parse_text(stripped)
+
+
+# ---------------------------------------------------------------- learned headers
+
+LEARN_LINES = 200  # lines a source's header shape is learned from
+LEARN_SHARE = 0.9  # share of those lines a header field must fit
+_MAX_LEARNED = 10  # header tokens at most
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")  # a time of day somewhere in a token
+# kinds read alike when matching a learned header: a number of 6 digits is a number
+_SAME_KIND = str.maketrans("D", "N")
+_FIELD_ENDS = ":]>|)"
+
+
+class HeaderShape(NamedTuple):
+    """A header learned from a source's first lines (`learn_header`): the kind letters of its
+    tokens, where its timestamp is (start, end; end 0 for none) and its level (-1 for none)."""
+
+    kinds: str
+    ts_start: int
+    ts_end: int
+    level_at: int
+
+
+def learn_header(lines: Sequence[str]) -> HeaderShape | None:
+    """The header shape of a source the grammar does not know, learned from its first lines
+    (at most `LEARN_LINES`), or None when the grammar reads most of them already or no shape
+    holds. A header is the longest run of leading tokens that
+    - have one kind each (`_kind`'s letters) in at least `LEARN_SHARE` of the lines;
+    - end with a field delimiter (a token ending in `:`, `]`, `>`, `|` or `)`, or a separator
+      such as `-`) in that share of the lines: a header ends where its writer put a delimiter,
+      the message's first word does not;
+    - hold a time of day (a token with `hh:mm`), which is what makes it a header and not the
+      message's constant first words;
+    and leave a message in that share of the lines. This is how the kinds of a new format are
+    read without a rule for it: `[06.13 10:14:02] prog.exe *64 -`, `2024/01/02-10:11:12.1 web7
+    app(v1.2) <3> |`, logcat's `03-17 16:13:38.811 1702 2395 D Tag:`."""
+    sample = [line.strip() for line in lines if line.strip() and line[:1] not in " \t"]
+    sample = sample[:LEARN_LINES]
+    if len(sample) < 8:
+        return None
+    if sum(parse_line(line).header for line in sample) >= len(sample) / 2:
+        return None
+    need = LEARN_SHARE * len(sample)
+    rows = [line.split(None, _MAX_LEARNED + 1) for line in sample]
+    kinds: list[str] = []
+    for p in range(_MAX_LEARNED):
+        column = Counter(
+            token_info(row[p]).kind.translate(_SAME_KIND) for row in rows if p < len(row) - 1
+        )
+        if not column:
+            break
+        kind, n = column.most_common(1)[0]
+        if n < need:
+            break
+        kinds.append(kind)
+    end = 0
+    for p in range(len(kinds)):
+        ended = sum(
+            1
+            for row in rows
+            if p < len(row) - 1 and (row[p][-1] in _FIELD_ENDS or row[p] in _SEPARATORS)
+        )
+        if ended >= need:
+            end = p + 1
+    if not end:
+        return None
+    clocks = [p for p in range(end) if sum(1 for row in rows if _CLOCK.search(row[p])) >= need]
+    if not clocks:
+        return None
+    ts_start = clocks[0]
+    if ts_start > 0 and kinds[ts_start - 1] in "TNAMQ":  # a date before the time
+        ts_start -= 1
+    level_at = next((p for p in range(end) if kinds[p] in "LV"), -1)
+    return HeaderShape("".join(kinds[:end]), ts_start, clocks[-1] + 1, level_at)
+
+
+def parse_with(line: str, shape: HeaderShape | None) -> Parsed:
+    """`parse_line(line)`, or, when `shape` (learned from the line's source) fits the line's
+    first tokens, those tokens as its header and the rest as its message."""
+    if shape is None:
+        return parse_line(line)
+    count = len(shape.kinds)
+    tokens = line.split(None, count)
+    if len(tokens) <= count or any(
+        token_info(token).kind.translate(_SAME_KIND) != kind
+        for token, kind in zip(tokens, shape.kinds, strict=False)
+    ):
+        return parse_line(line)
+    inner = _parse_text(tokens[count].strip(), headers=False)
+    timestamp = " ".join(tokens[shape.ts_start : shape.ts_end]).strip("[],") or None
+    severity = inner.severity
+    if shape.level_at >= 0:
+        level = tokens[shape.level_at]
+        severity = _LETTER_LEVELS[level] if level in _LETTER_LEVELS else _severity(level)
+    return inner._replace(timestamp=timestamp, severity=severity, header=True)
 
 
 def _parse_text(line: str, *, headers: bool = True) -> Parsed:

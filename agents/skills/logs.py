@@ -7,8 +7,13 @@ The pipeline and its decisions:
    bytes, not its name), refuses what is not a regular file or not UTF-8 with one line, and
    streams: nothing is read whole. `cloudwatch_lines` pages through `filter_log_events`.
 2. Parsing (`agents.skills.logparse`): the header (timestamp, level, host, pid, logger) is
-   recognised by one grammar for every source and stripped; the message's variables are masked
-   by their shape (numbers, ids, IPs, paths).
+   recognised by one grammar for every source and stripped; a header the grammar does not know
+   is learned from the source's first `LEARN_LINES` lines (`learn_header`: the leading fields of
+   one kind each that end with a delimiter and hold a time), which are held until then. The
+   message's variables are masked by their shape (numbers, ids, IPs, paths, `host:port`,
+   `user@host`, booleans, dates). A multi-line record (a stack trace, indented lines:
+   `continues`) is one event: its lines join the cluster of its first line, and its example
+   names what was thrown.
 3. Online grouping: a line joins the *signature* of its masked message (exact token sequence).
    Memory is bounded by the number of signatures, not of lines; when signatures exceed
    `max_signatures` (a source whose variables are plain words), they are compacted by the merge
@@ -68,11 +73,14 @@ from typing import IO, Any, BinaryIO, Protocol
 from agents import InputError
 from agents.skills import tokens as tokens_mod
 from agents.skills.logparse import (
+    LEARN_LINES,
     SEVERITY_RANK,
     WILDCARD,
+    HeaderShape,
     Parsed,
     infer_severity,
-    parse_line,
+    learn_header,
+    parse_with,
 )
 from toolchain.inputs import open_regular
 
@@ -525,11 +533,30 @@ class LogAnalyzer:
         self._held_more = 0  # ... how many continuation lines followed it ...
         self._held_exception = ""  # ... and the first that names an exception
         self._next_progress = self._progress_every
+        self._learning: list[str] | None = []  # the first lines, until the header is learned
+        self.header_shape: HeaderShape | None = None  # learned, for a header the grammar lacks
         self.last_seen: str | None = None
 
     def add(self, line: str) -> None:
         """Take one input line: the start of a record, or a continuation of the one before
-        (`continues`: a stack trace, an indented line), which joins that record's cluster."""
+        (`continues`: a stack trace, an indented line), which joins that record's cluster. The
+        first `LEARN_LINES` lines are held until the source's header shape is learned from them
+        (`learn_header`: only for a header the grammar does not know), then taken in order."""
+        learning = self._learning
+        if learning is not None:
+            learning.append(line)
+            if len(learning) >= LEARN_LINES:
+                self._learned()
+            return
+        self._add(line)
+
+    def _learned(self) -> None:
+        lines, self._learning = self._learning or [], None
+        self.header_shape = learn_header(lines)
+        for line in lines:
+            self._add(line)
+
+    def _add(self, line: str) -> None:
         self.lines += 1
         held = self._held
         if held is not None:
@@ -545,7 +572,7 @@ class LogAnalyzer:
 
     def _take(self, line: str, number: int, more: int) -> None:
         """Count a record: its first `line`, its line `number`, and `more` continuation lines."""
-        parsed = parse_line(line)
+        parsed = parse_with(line, self.header_shape)
         _, timestamp, severity, header, signature, found = parsed
         if header:
             self.with_header += 1
@@ -697,6 +724,8 @@ class LogAnalyzer:
     def finish(self) -> LogReport:
         """Merge the signatures into clusters (numbered by first appearance), write the
         assignments if asked, and return the report. Call it once, after the last `add`."""
+        if self._learning is not None:
+            self._learned()
         if self._held is not None:
             self._take(self._held, self.lines - self._held_more, self._held_more)
             self._held = None

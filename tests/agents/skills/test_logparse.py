@@ -355,3 +355,44 @@ def test_a_masked_token_never_holds_a_digit() -> None:
         masked = logparse.token_info(token).masked
         assert masked is not None and not any(c.isdigit() for c in masked), token
         assert WILDCARD in masked
+
+
+# ---------------------------------------------------------------- learned header shapes
+
+
+def _made_up(count: int) -> list[str]:
+    """A format no rule knows: a date-time joined by `-`, a host without digits, a program with
+    its version, a priority and a pipe before the message."""
+    hosts = ["web", "db", "cache", "queue", "edge", "auth", "search"]
+    messages = ["connection to store refused", "cache warmed in {n} ms", "user login ok"]
+    return [
+        f"2024/01/02-10:11:{i % 60:02d}.{i % 1000:03d} {hosts[i % 7]} app(v1.2) <3> | "
+        + messages[i % 3].format(n=i)
+        for i in range(count)
+    ]
+
+
+def test_a_header_no_rule_knows_is_learned_from_the_first_lines() -> None:
+    lines = _made_up(60)
+    assert not parse_line(lines[0]).header  # the grammar alone does not read it
+    shape = logparse.learn_header(lines)
+    assert shape is not None and len(shape.kinds) == 5
+    parsed = logparse.parse_with(lines[4], shape)
+    assert parsed.header and parsed.timestamp == "2024/01/02-10:11:04.004"
+    assert " ".join(parsed.signature) == f"cache warmed in {WILDCARD} ms"
+    # a line of another shape in the same source is parsed as before
+    other = "a line with no header at all"
+    assert logparse.parse_with(other, shape) == parse_line(other)
+
+
+def test_no_header_is_learned_where_the_grammar_reads_it_or_none_is_there() -> None:
+    known = [
+        f"2026-01-01 00:00:{i % 60:02d},000 INFO [main] app.Server: ready {i}" for i in range(40)
+    ]
+    assert logparse.learn_header(known) is None  # the grammar's own
+    prose = [f"user {name} logged in from the lobby" for name in ["ann", "bo", "cy", "di"] * 10]
+    assert logparse.learn_header(prose) is None  # constant first words, but no time: a message
+    assert logparse.learn_header(_made_up(5)) is None  # too few lines to tell
+    # fields that end with a delimiter in too few lines are not a header
+    mixed = [f"10:11:{i % 60:02d} step{':' if i % 3 == 0 else ''} moved {i}" for i in range(40)]
+    assert logparse.learn_header(mixed) is None

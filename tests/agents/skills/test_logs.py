@@ -472,6 +472,23 @@ def test_what_continues_a_record() -> None:
     assert not continues("2026-01-01 00:00:00 ERROR ValueError: bad")  # a header: a new record
 
 
+def test_a_header_the_grammar_lacks_is_learned_and_stripped() -> None:
+    # the host in the header is a word without digits: left in the message, its seven values
+    # would make one event seven, or a variable of every template
+    hosts = ["web", "db", "cache", "queue", "edge", "auth", "search"]
+    lines = [
+        f"2024/01/02-10:11:{i % 60:02d}.{i % 1000:03d} {hosts[i % 7]} app(v1.2) <3> | "
+        + ("connection to store refused" if i % 2 else f"cache warmed in {i} ms")
+        for i in range(300)
+    ]
+    report, _ = analyzed(lines)
+    assert sorted((c.template, c.count) for c in report.clusters) == [
+        (f"cache warmed in {WILDCARD} ms", 150),
+        ("connection to store refused", 150),
+    ]
+    assert report.lines_with_header == 300 and report.first_seen == "2024/01/02-10:11:00.000"
+
+
 def test_a_size_unit_is_part_of_its_value() -> None:
     lines = [
         f"Block rdd_{i} stored in memory (estimated size {i}.5 {unit}, free {i}.1 GB)"
