@@ -56,6 +56,8 @@ The design decisions:
     has a letter and a dot, dash or digit (`db01.internal:5432`, `redis-master:6379`); a word key
     (`status:ok`, `Maps:10`, `localhost:8080`), a source file and line (`Main.java:42`), an HTTP
     header name (`Content-Length:1234`) keep their key. An IP and port stays kind `ip`.
+  - A quoted word (`'users'`, `"eu-west"`, `` `verbose` ``) is a value: the writer marked it
+    as a name put into the message. A quoted phrase of several tokens is not joined.
   - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
   Other words are never masked here: whether a word column is a variable is decided from its
@@ -356,6 +358,9 @@ def _is_host(name: str) -> bool:
     )
 
 
+_QUOTES = "\"'`"
+
+
 def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
     """(masked token or None when kept, kind of the value, punctuation before and after it)."""
     start, end = 0, len(token)
@@ -372,6 +377,15 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
     ):  # `<1` is a comparison, not an opening bracket (`<memory:0,` and `<12>` are)
         start -= 1
     core = token[start:end]
+    if (
+        start
+        and token[start - 1] in _QUOTES
+        and end < len(token)
+        and token[end] == token[start - 1]
+        and core
+        and " " not in core
+    ):  # a quoted word is a name the writer marked as a value: `table 'users'`, `"eu-west"`
+        return f"{token[:start]}{WILDCARD}{token[end:]}", "", start, len(token) - end
     if not core:
         if start and end == start and _OPENERS.get(token[start - 1]) == token[start : start + 1]:
             # an empty list, `()` `[]` `{}`, is the same value as a full one: `(<*>)`

@@ -396,3 +396,24 @@ def test_no_header_is_learned_where_the_grammar_reads_it_or_none_is_there() -> N
     # fields that end with a delimiter in too few lines are not a header
     mixed = [f"10:11:{i % 60:02d} step{':' if i % 3 == 0 else ''} moved {i}" for i in range(40)]
     assert logparse.learn_header(mixed) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("table 'users' not found", "table '<*>' not found"),
+        ('region "eu-west" is draining', 'region "<*>" is draining'),
+        ("unknown flag `verbose`,", "unknown flag `<*>`,"),
+        ("service 'api' stopped.", "service '<*>' stopped."),
+    ],
+)
+def test_a_quoted_word_is_a_value(message: str, masked: str) -> None:
+    assert signature(message) == masked
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["don't retry the job", "the 'quoted phrase' stays", "it's 'half", "a '' pair"],
+)
+def test_apostrophes_and_unbalanced_quotes_are_words(message: str) -> None:
+    assert WILDCARD not in signature(message)
