@@ -60,12 +60,41 @@ Design decisions:
   only, most relevant first, and a "+N more" line; its text never exceeds the budget. With
   `search(..., budget=B)` the passages are sized to share B between the k hits (within 20 to
   160 tokens each), and only the hits that `render(hits, B)` keeps are returned.
+- Ranking (schema 2): each entry is indexed in four FTS5 columns, weighted in `bm25()`: its
+  document (a runbook section's file name in words and its runbook's title, the first heading
+  of its path; empty for other entries), its heading path (the rest of the path; an audit
+  record's or note's title), its text, and the parts of the text's CamelCase words. CamelCase
+  and alert names are split at index and query time, the whole word kept too
+  (`KubePodCrashLooping` is also kube pod crash looping, `HTTPCode` is http code; `snake_case`
+  and `a-b` the tokenizer splits anyway); split parts of the document and heading go into their
+  own column. A query's words are searched, and separately the long forms the small symptom
+  vocabulary (`SYMPTOMS`: crashloop, OOMKilled, 5xx, 4xx, DLQ, x509, throttl*, latency, disk
+  full, ...; general ops knowledge, matched on words and on two or three adjacent words written
+  together) adds; an entry scores its BM25 for the words plus `EXPANSION_WEIGHT` times its BM25
+  for the long forms. A runbook section's score is then mixed with its whole file's (the file
+  as one FTS5 document, `files_fts`, scored the same way): (1 - FILE_WEIGHT) * section +
+  FILE_WEIGHT * file, since whole-file BM25 finds the right runbook earlier than sections do.
+  Weights, chosen on the odd-numbered queries of `benchmarks/data/memory/` and checked on the
+  even ones (a grid over document 0.5-3, heading 1-4, parts 0.5-1, expansions 0-1, file
+  0-0.75): document 1.5, heading 2, text 1, parts 1, expansions 0.5, file 0.4, the best of the
+  odd half (recall@5 / nDCG@5 / MRR@5 0.913 / 0.875 / 0.899 before, 0.947 / 0.949 / 1.000
+  after). The even half went from 0.926 / 0.906 / 0.982 to 0.890 / 0.895 / 1.000: the file
+  prior ranks the right runbook first and crowds out a second relevant entry (an audit record)
+  in two queries. Document and heading weights 1 to 2 tie on the odd half; the file weight
+  matters most (0.25 or 0.5 to 0.75 lose 0.01-0.05 nDCG), and the expansions hardly at all on
+  this corpus, whose queries share the runbooks' words (0.5: long forms are guesses, half a
+  word's say). Weights are multiples of 1/4 so the PostgreSQL store's sums equal FTS5's.
+  A schema 1 file is migrated by the first writer; read-only, it is ranked by its own two
+  columns until then.
 - Semantic search is optional (`pip install .[vectors]`): `load_embedder()` wraps WordLlama,
   whose 256-dimension static token embeddings ship inside its wheel (nothing is fetched at run
   time; downloads are disabled when it loads). With an embedder, entries get a unit vector
-  (stored as float32 bytes, computed on add and for any entry that lacks one), and a search
-  fuses BM25's ranking with the vectors' cosine ranking by reciprocal-rank fusion (k=60, the
-  vectors weighted 0.5), so an entry that shares no word with the query can still be found.
+  (stored as float32 bytes, computed on add and for any entry that lacks one), and the vectors
+  re-rank BM25's first `CANDIDATES`: 0.7 * score / best score + 0.3 * cosine
+  (`VECTOR_WEIGHT`, not tuned: the extra was not installed where the weights were chosen; the
+  static embeddings alone rank worse than BM25, so they adjust its order rather than share it
+  equally). Entries only the vectors find come after BM25's, so one that shares no word with
+  the query can still be found when BM25 finds too few.
   Without the extra, `load_embedder()` raises `VectorsUnavailable` saying how to install it;
   nothing else changes. Cosine is computed in plain Python, so the default install needs no
   numpy: about 10 ms per thousand entries (the audit log keeps about 1 entry in 25 records), so
@@ -86,7 +115,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -96,7 +125,7 @@ from agents import AgentsError, InputError, ToolchainError
 from agents.skills import tokens
 
 KINDS = ("finding", "incident", "decision", "approval", "runbook", "note")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = int.from_bytes(b"AGMM", "big")  # "agents memory", in the file's header
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -110,18 +139,23 @@ MAX_QUERY_CHARS = 4000
 MAX_TERMS = 32
 MAX_TERM_CHARS = 64
 MAX_K = 100
-CANDIDATES = 50  # ranked per method before fusion and passage selection
-RRF_K = 60
-# The static embeddings rank worse than BM25 on ops text (recall@5 0.88 against 0.92 on the
-# benchmark's queries), so they get half BM25's say in the fusion (chosen on half of the
-# queries, checked on the other half: benchmarks/data/memory/README.md).
-VECTOR_WEIGHT = 0.5
+CANDIDATES = 50  # ranked by BM25 per query part, re-ranked by the vectors
+# Ranking weights (see the module docstring for how they were chosen): FTS5 column weights of
+# an entry's runbook (document), heading path, text and CamelCase parts; the say of the
+# vocabulary's expansions; the share of a runbook section's score that is its file's; the share
+# of the re-ranked score that is the vectors' cosine. The column weights are multiples of 1/4,
+# so FTS5's sum of a weight per match and PostgreSQL's weight times the count are the same
+# float.
+DOC_WEIGHT = 1.5
+HEADING_WEIGHT = 2.0
+TEXT_WEIGHT = 1.0
+SPLIT_WEIGHT = 1.0
+EXPANSION_WEIGHT = 0.5
+FILE_WEIGHT = 0.4
+VECTOR_WEIGHT = 0.3
 PASSAGE_TOKENS = 160
 MIN_PASSAGE_TOKENS = 20
 HIT_HEAD_TOKENS = 40  # allowance for a hit's header and title lines when sharing a budget
-# BM25 weights of the FTS columns (title, text).
-TITLE_WEIGHT = 1.0
-TEXT_WEIGHT = 1.0
 
 # Common English words; not `up` (a Pulumi operation), `no` and `not` (in rule names and errors).
 _STOPWORD_TEXT = """
@@ -136,6 +170,45 @@ _STOPWORD_TEXT = """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 # Statements, not one script: `executescript` would commit the transaction they run in.
+_FTS = """CREATE VIRTUAL TABLE entries_fts USING fts5(
+        doc, heading, text, split, content='entries', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    )"""
+_TRIGGERS = (
+    """CREATE TRIGGER entries_ai AFTER INSERT ON entries BEGIN
+        INSERT INTO entries_fts(rowid, doc, heading, text, split)
+            VALUES (new.id, new.doc, new.heading, new.text, new.split);
+    END""",
+    """CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN
+        INSERT INTO entries_fts(entries_fts, rowid, doc, heading, text, split)
+            VALUES ('delete', old.id, old.doc, old.heading, old.text, old.split);
+        DELETE FROM vectors WHERE id = old.id;
+    END""",
+)
+# Runbook files as whole documents, for the document prior: each column is its sections'
+# columns joined by newlines, so FTS5 counts the same words as in the sections.
+_FILES = (
+    """CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        origin TEXT NOT NULL UNIQUE,
+        doc TEXT NOT NULL,
+        heading TEXT NOT NULL,
+        text TEXT NOT NULL,
+        split TEXT NOT NULL
+    )""",
+    """CREATE VIRTUAL TABLE files_fts USING fts5(
+        doc, heading, text, split, content='files', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER files_ai AFTER INSERT ON files BEGIN
+        INSERT INTO files_fts(rowid, doc, heading, text, split)
+            VALUES (new.id, new.doc, new.heading, new.text, new.split);
+    END""",
+    """CREATE TRIGGER files_ad AFTER DELETE ON files BEGIN
+        INSERT INTO files_fts(files_fts, rowid, doc, heading, text, split)
+            VALUES ('delete', old.id, old.doc, old.heading, old.text, old.split);
+    END""",
+)
 _SCHEMA = (
     """CREATE TABLE entries (
         id INTEGER PRIMARY KEY,
@@ -147,23 +220,16 @@ _SCHEMA = (
         persona TEXT,
         title TEXT NOT NULL,
         text TEXT NOT NULL,
-        origin TEXT
+        origin TEXT,
+        doc TEXT NOT NULL DEFAULT '',
+        heading TEXT NOT NULL DEFAULT '',
+        split TEXT NOT NULL DEFAULT ''
     )""",
     "CREATE INDEX entries_origin ON entries(origin)",
     "CREATE INDEX entries_kind_stack ON entries(kind, stack)",
-    """CREATE VIRTUAL TABLE entries_fts USING fts5(
-        title, text, content='entries', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2'
-    )""",
+    _FTS,
     "CREATE TABLE vectors (id INTEGER PRIMARY KEY, model TEXT NOT NULL, vector BLOB NOT NULL)",
-    """CREATE TRIGGER entries_ai AFTER INSERT ON entries BEGIN
-        INSERT INTO entries_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-    END""",
-    """CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN
-        INSERT INTO entries_fts(entries_fts, rowid, title, text)
-            VALUES ('delete', old.id, old.title, old.text);
-        DELETE FROM vectors WHERE id = old.id;
-    END""",
+    *_TRIGGERS,
     """CREATE TABLE sources (
         path TEXT PRIMARY KEY,
         kind TEXT NOT NULL,
@@ -172,6 +238,18 @@ _SCHEMA = (
         head TEXT NOT NULL,
         indexed_at TEXT NOT NULL
     )""",
+    *_FILES,
+)
+# Schema 1 to 2: the ranking fields (document, heading, CamelCase parts) and the files; the
+# fields of the entries already there are filled in by `Memory._migrate`.
+_MIGRATE_1_TO_2 = (
+    "DROP TRIGGER entries_ai",
+    "DROP TRIGGER entries_ad",
+    "DROP TABLE entries_fts",
+    "ALTER TABLE entries ADD COLUMN doc TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE entries ADD COLUMN heading TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE entries ADD COLUMN split TEXT NOT NULL DEFAULT ''",
+    *_FILES,
 )
 
 
@@ -246,20 +324,209 @@ class _Entry:
 _TERM = re.compile(r"[^\W_]+")
 
 
-def query_terms(query: str) -> list[str]:
-    """The search terms of user text: lowercased words (letters and digits of any script),
-    stopwords dropped unless nothing else is left, distinct, at most `MAX_TERMS`."""
-    words = [w.lower()[:MAX_TERM_CHARS] for w in _TERM.findall(query[:MAX_QUERY_CHARS])]
-    distinct = list(dict.fromkeys(words))
+# ------------------------------------------------- ranking fields and query plans
+
+# Where an identifier's words meet: a lowercase letter then a capital (`CrashLooping`), or a
+# capital or digit then a capitalised word (`HTTPCode`, `S3Bucket`); `5XX` and `x509` stay whole.
+_CASE_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])")
+
+
+def identifier_parts(word: str) -> list[str]:
+    """The words of a CamelCase or alert name (`KubePodCrashLooping` -> kube pod crash looping,
+    `HTTPCode` -> http code), lowercased; [] when `word` is one word already. Underscores and
+    hyphens need no help: the tokenizer splits there (`snake_case` is two words)."""
+    parts = [p.lower() for p in _CASE_BOUNDARY.split(word) if p]
+    return parts if len(parts) > 1 else []
+
+
+def split_words(text: str) -> str:
+    """The parts of every CamelCase word of `text` (the words themselves stay where they are),
+    space-separated: what the index holds beside a field so `crash looping` finds
+    `KubePodCrashLooping`."""
+    return " ".join(p for w in _TERM.findall(text) for p in identifier_parts(w))
+
+
+# A small vocabulary of symptoms as engineers shorten them, to the long forms runbooks use:
+# general operations knowledge (Kubernetes, HTTP, AWS, TLS, databases, queues), written from
+# what alerts and pagers say, not from any benchmark's queries. Keys are matched against a
+# query's words and against two adjacent words written together (`crash loop` is `crashloop`),
+# in lowercase; a key ending in `*` is a prefix. The long forms are searched beside the query's
+# own words, with `EXPANSION_WEIGHT` of their say (see `query_plan`).
+SYMPTOMS: dict[str, str] = {
+    "crashloop*": "crash loop restart restarting",
+    "backoff": "restart retry",
+    "oom*": "out of memory killed",
+    "5xx": "server error 500 502 503 504",
+    "4xx": "client error 400 401 403 404 429",
+    "500": "internal server error",
+    "502": "bad gateway upstream",
+    "503": "service unavailable",
+    "504": "gateway timeout upstream",
+    "401": "unauthorized authentication credentials",
+    "403": "forbidden access denied permission",
+    "404": "not found",
+    "429": "too many requests throttling rate limit",
+    "accessdenied": "access denied permission iam policy",
+    "unauthorized": "authentication credentials",
+    "forbidden": "access denied permission",
+    "throttl*": "throttling throttled rate limit",
+    "ratelimit*": "rate limit throttling",
+    "dlq": "dead letter queue",
+    "x509": "certificate tls expired",
+    "cert": "certificate tls",
+    "certs": "certificate tls",
+    "ssl": "tls certificate",
+    "latency": "slow response time",
+    "slow": "latency response time",
+    "p99": "latency percentile",
+    "p95": "latency percentile",
+    "timeout": "timed out",
+    "timeouts": "timed out",
+    "timedout": "timeout",
+    "etimedout": "timeout connection",
+    "econnrefused": "connection refused",
+    "econnreset": "connection reset",
+    "nxdomain": "dns resolution name",
+    "servfail": "dns resolution",
+    "diskfull": "storage space full free",
+    "diskspace": "storage space free",
+    "outofdisk": "storage space full free",
+    "nospaceleft": "disk storage space full free",
+    "enospc": "disk storage space full",
+    "diskpressure": "disk storage space eviction",
+    "memorypressure": "memory eviction",
+    "evicted": "eviction pressure",
+    "imagepullbackoff": "image pull registry",
+    "errimagepull": "image pull registry",
+    "notready": "node not ready",
+    "unschedulable": "pending scheduling insufficient",
+    "sigkill": "killed signal",
+    "sigterm": "terminated signal shutdown",
+    "pvc": "persistent volume claim",
+    "pv": "persistent volume",
+    "hpa": "horizontal pod autoscaler scaling",
+    "k8s": "kubernetes",
+    "db": "database",
+    "pg": "postgresql database",
+    "postgres": "postgresql database",
+    "mfa": "multi factor authentication",
+    "sso": "single sign on",
+    "cve": "vulnerability",
+    "vuln": "vulnerability",
+    "vulns": "vulnerability",
+    "creds": "credentials",
+    "cred": "credentials",
+    "pw": "password",
+    "mem": "memory",
+    "ram": "memory",
+    "err": "error",
+    "errs": "error",
+    "rollback": "roll back revert",
+    "revert": "roll back rollback",
+    "outofmemory": "oom memory killed",
+}
+
+
+MAX_EXPANSIONS = 16
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What a query searches: its own `terms` (its words, then the parts of its CamelCase words)
+    and the `expansions` the symptom vocabulary adds (long forms not among the terms)."""
+
+    terms: tuple[str, ...]
+    expansions: tuple[str, ...]
+
+
+def _symptom(key: str) -> str | None:
+    found = SYMPTOMS.get(key)
+    if found is not None:
+        return found
+    return next(
+        (v for k, v in SYMPTOMS.items() if k.endswith("*") and key.startswith(k[:-1])), None
+    )
+
+
+def query_plan(query: str) -> QueryPlan:
+    """The terms and the vocabulary's expansions of user text (see `query_terms`)."""
+    words = _TERM.findall(query[:MAX_QUERY_CHARS])
+    sequence: list[str] = []
+    for word in words:
+        sequence.append(word.lower()[:MAX_TERM_CHARS])
+        sequence.extend(p[:MAX_TERM_CHARS] for p in identifier_parts(word))
+    distinct = list(dict.fromkeys(sequence))
     content = [w for w in distinct if w not in STOPWORDS]
-    return (content or distinct)[:MAX_TERMS]
+    terms = (content or distinct)[:MAX_TERMS]
+    long_forms: list[str] = []
+    for n in (1, 2, 3):
+        for start in range(len(sequence) - n + 1):
+            key = "".join(sequence[start : start + n])
+            found = _symptom(key) if len(key) <= MAX_TERM_CHARS else None
+            if found:
+                long_forms.extend(found.split())
+    expansions = [w for w in dict.fromkeys(long_forms) if w not in STOPWORDS and w not in terms][
+        :MAX_EXPANSIONS
+    ]
+    return QueryPlan(tuple(terms), tuple(expansions))
+
+
+def query_terms(query: str) -> list[str]:
+    """The search terms of user text: lowercased words (letters and digits of any script), each
+    CamelCase word followed by its parts, stopwords dropped unless nothing else is left,
+    distinct, at most `MAX_TERMS`."""
+    return list(query_plan(query).terms)
+
+
+def _expression(terms: Sequence[str]) -> str | None:
+    return " OR ".join(f'"{t}"' for t in terms) if terms else None
 
 
 def match_expression(query: str) -> str | None:
     """An FTS5 MATCH expression for user text that cannot be a syntax error: every term a
     quoted string (terms hold no quotes), joined by OR; None when the text has no word."""
-    terms = query_terms(query)
-    return " OR ".join(f'"{t}"' for t in terms) if terms else None
+    return _expression(query_terms(query))
+
+
+def ranking_fields(kind: str, source: str, title: str) -> tuple[str, str]:
+    """The (document, heading) fields an entry is ranked by beside its text. A runbook section's
+    document is its runbook: the file's name in words and, when the section sits under it, the
+    first heading of its path (the runbook's title); its heading is the rest of the path (its
+    own heading and those between). Any other entry has no document and its title as heading.
+    Each field is followed by the parts of its CamelCase words."""
+    if kind != "runbook":
+        return "", _with_parts(title)
+    name = Path(source.split("#", 1)[0]).stem
+    path = title.split(" > ")
+    if len(path) > 1:
+        document, heading = f"{name}\n{path[0]}", " > ".join(path[1:])
+    else:
+        document, heading = name, title
+    return _with_parts(document), _with_parts(heading)
+
+
+def _with_parts(text: str) -> str:
+    parts = split_words(text)
+    return f"{text}\n{parts}" if parts else text
+
+
+def entry_fields(entry: _Entry) -> tuple[str, str, str]:
+    """(document, heading, parts of the text's CamelCase words): what an entry is ranked by
+    beside its text, as both stores index it."""
+    return (*ranking_fields(entry.kind, entry.source, entry.title), split_words(entry.text))
+
+
+def file_fields(sections: Sequence[Sequence[str]]) -> tuple[str, str, str, str]:
+    """A runbook file as one document (document, heading, text, parts), from its sections'
+    (document, heading, text, parts) in order: the distinct documents, every heading, text and
+    part, joined by newlines."""
+    docs = list(dict.fromkeys(str(s[0]) for s in sections))
+    return (
+        "\n".join(docs),
+        "\n".join(str(s[1]) for s in sections),
+        "\n".join(str(s[2]) for s in sections),
+        "\n".join(str(s[3]) for s in sections if s[3]),
+    )
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -628,6 +895,7 @@ class Memory:
         self.embedder = embedder
         self.read_only = read_only
         self._empty = False  # read-only over a file without a schema yet: no entries
+        self._legacy = False  # read-only over schema 1: its columns are (title, text)
         self._check_file()
         try:
             if read_only:
@@ -728,12 +996,42 @@ class Memory:
                     f"{self.path}: memory schema {version} is newer than this version reads "
                     f"({SCHEMA_VERSION}); upgrade the agents"
                 )
-            # (no older schema exists yet: migrations from `version` go here)
             if self.read_only:
+                # Schema 1 read-only: ranked by its own columns (title, text) until a writer
+                # migrates it.
+                self._legacy = version < SCHEMA_VERSION
                 self._db.execute("PRAGMA query_only = ON")
                 return
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            if version < SCHEMA_VERSION:
+                self._migrate()
+
+    def _migrate(self) -> None:
+        """Schema 1 to 2, in one write transaction (another process may have done it)."""
+        with self._write() as db:
+            if self._identity()[1] >= SCHEMA_VERSION:
+                return
+            for statement in _MIGRATE_1_TO_2:
+                db.execute(statement)
+            rows = db.execute("SELECT id, kind, source, title, text FROM entries").fetchall()
+            db.executemany(
+                "UPDATE entries SET doc = ?, heading = ?, split = ? WHERE id = ?",
+                [
+                    (*ranking_fields(kind, source, title), split_words(text), i)
+                    for i, kind, source, title, text in rows
+                ],
+            )
+            db.execute(_FTS)
+            for statement in _TRIGGERS:
+                db.execute(statement)
+            db.execute("INSERT INTO entries_fts(entries_fts) VALUES ('rebuild')")
+            origins = db.execute(
+                "SELECT DISTINCT origin FROM entries WHERE kind = 'runbook' AND origin IS NOT NULL"
+            ).fetchall()
+            for (origin,) in origins:
+                self._refresh_file(db, str(origin))
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _identity(self) -> tuple[int, int]:
         app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
@@ -817,13 +1115,38 @@ class Memory:
         before = _count(db)
         db.executemany(
             "INSERT OR IGNORE INTO entries (key, kind, source, time, stack, persona, title, "
-            "text, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "text, origin, doc, heading, split) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (e.key, e.kind, e.source, e.time, e.stack, e.persona, e.title, e.text, e.origin)
+                (
+                    e.key,
+                    e.kind,
+                    e.source,
+                    e.time,
+                    e.stack,
+                    e.persona,
+                    e.title,
+                    e.text,
+                    e.origin,
+                    *entry_fields(e),
+                )
                 for e in map(_storable, entries)
             ],
         )
         return _count(db) - before
+
+    def _refresh_file(self, db: sqlite3.Connection, origin: str) -> None:
+        """The runbook file `origin` as one document (the document prior), from its sections."""
+        db.execute("DELETE FROM files WHERE origin = ?", (origin,))
+        rows = db.execute(
+            "SELECT doc, heading, text, split FROM entries WHERE origin = ? AND kind = 'runbook' "
+            "ORDER BY id",
+            (origin,),
+        ).fetchall()
+        if rows:
+            db.execute(
+                "INSERT INTO files (origin, doc, heading, text, split) VALUES (?, ?, ?, ?, ?)",
+                (origin, *file_fields(rows)),
+            )
 
     # -- the audit log ------------------------------------------------------------------------
     def index_audit(self, audit_path: str | Path) -> IndexReport:
@@ -884,6 +1207,7 @@ class Memory:
                 db.executemany("DELETE FROM entries WHERE id = ?", stale)
                 removed += len(stale)
                 added += self._insert(db, entries)
+                self._refresh_file(db, origin)
                 db.execute(
                     "INSERT INTO sources (path, kind, offset, line, head, indexed_at) "
                     "VALUES (?, 'runbook', 0, 0, ?, ?) ON CONFLICT (path) DO UPDATE SET "
@@ -892,6 +1216,7 @@ class Memory:
                 )
             for origin in set(known) - set(parsed):
                 removed += db.execute("DELETE FROM entries WHERE origin = ?", (origin,)).rowcount
+                db.execute("DELETE FROM files WHERE origin = ?", (origin,))
                 db.execute("DELETE FROM sources WHERE path = ?", (origin,))
             self._embed_missing(db)
         return IndexReport(
@@ -912,42 +1237,95 @@ class Memory:
         _check_search(query, k, budget, kind)
         if self._empty:
             return []
-        match = match_expression(query)
+        plan = query_plan(query)
         where, params = _filters(stack, kind)
-        marked: dict[int, str] = {}
-        ranked: list[tuple[int, float]] = []
         with self._errors():
-            if match is not None:
-                rows = self._db.execute(
-                    "SELECT e.id, bm25(entries_fts, ?, ?) AS rank, "
-                    "highlight(entries_fts, 1, char(2), char(3)) "
-                    "FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid "
-                    f"WHERE entries_fts MATCH ? {where} ORDER BY rank LIMIT ?",
-                    (TITLE_WEIGHT, TEXT_WEIGHT, match, *params, CANDIDATES),
-                ).fetchall()
-                ranked = [(int(i), -float(r)) for i, r, _ in rows]
-                marked = {int(i): str(m) for i, _, m in rows}
-            if self.embedder is not None and query_terms(query):
-                ranked = _fuse(
-                    (ranked, 1.0), (self._vector_ranking(query, where, params), VECTOR_WEIGHT)
-                )
+            ranked = _rank(
+                plan,
+                lambda terms: self._bm25("entries", terms, where, params),
+                self._file_bm25,
+            )
+            if self.embedder is not None and plan.terms:
+                ranked = _rerank(ranked, *self._vector_scores(query, ranked, where, params))
             top = ranked[:k]
+            ids = [i for i, _ in top]
             rows = self._db.execute(
                 "SELECT id, kind, source, time, stack, persona, title, text FROM entries "
-                f"WHERE id IN ({','.join('?' * len(top))})",
-                [i for i, _ in top],
+                f"WHERE id IN ({','.join('?' * len(ids))})",
+                ids,
             ).fetchall()
+            marked = self._highlighted(plan, ids)
         return _ranked_hits(top, rows, marked, k, budget)
 
-    def _vector_ranking(
-        self, query: str, where: str, params: Sequence[object]
-    ) -> list[tuple[int, float]]:
+    def _weights(self) -> tuple[float, ...]:
+        if self._legacy:
+            return (HEADING_WEIGHT, TEXT_WEIGHT)
+        return (DOC_WEIGHT, HEADING_WEIGHT, TEXT_WEIGHT, SPLIT_WEIGHT)
+
+    def _bm25(
+        self, table: str, terms: Sequence[str], where: str, params: Sequence[object]
+    ) -> list[tuple[int, float, str | None]]:
+        """FTS5's BM25 of the entries matching any of `terms`, best first (ties in id order), at
+        most `CANDIDATES`: (id, score, the runbook file of a runbook section or None)."""
+        weights = self._weights()
+        origin = "NULL" if self._legacy else "CASE WHEN e.kind = 'runbook' THEN e.origin END"
+        rows = self._db.execute(
+            f"SELECT e.id, bm25({table}_fts, {', '.join('?' * len(weights))}) AS rank, {origin} "
+            f"FROM {table}_fts JOIN entries e ON e.id = {table}_fts.rowid "
+            f"WHERE {table}_fts MATCH ? {where} ORDER BY rank, e.id LIMIT ?",
+            (*weights, _expression(terms), *params, CANDIDATES),
+        ).fetchall()
+        return [(int(i), -float(r), None if o is None else str(o)) for i, r, o in rows]
+
+    def _file_bm25(self, terms: Sequence[str], origins: Sequence[str]) -> dict[str, float]:
+        """FTS5's BM25 of the runbook files `origins` as whole documents, for `terms`."""
+        if self._legacy or not origins:
+            return {}
+        weights = self._weights()
+        rows = self._db.execute(
+            f"SELECT f.origin, bm25(files_fts, {', '.join('?' * len(weights))}) "
+            "FROM files_fts JOIN files f ON f.id = files_fts.rowid "
+            f"WHERE files_fts MATCH ? AND f.origin IN ({','.join('?' * len(origins))})",
+            (*weights, _expression(terms), *origins),
+        ).fetchall()
+        return {str(o): -float(r) for o, r in rows}
+
+    def _highlighted(self, plan: QueryPlan, ids: Sequence[int]) -> dict[int, str]:
+        """The texts of `ids` with the words any term or expansion matched marked (\\x02,
+        \\x03)."""
+        match = _expression([*plan.terms, *plan.expansions])
+        if match is None or not ids:
+            return {}
+        column = 1 if self._legacy else 2
+        rows = self._db.execute(
+            f"SELECT rowid, highlight(entries_fts, {column}, char(2), char(3)) FROM entries_fts "
+            f"WHERE entries_fts MATCH ? AND rowid IN ({','.join('?' * len(ids))})",
+            (match, *ids),
+        ).fetchall()
+        return {int(i): str(m) for i, m in rows}
+
+    def _vector_scores(
+        self, query: str, ranked: Sequence[tuple[int, float]], where: str, params: Sequence[object]
+    ) -> tuple[dict[int, float], list[tuple[int, float]]]:
+        """The query's cosine with each of BM25's first `CANDIDATES`, and the vectors' own
+        ranking (for the entries BM25 did not find)."""
         assert self.embedder is not None
         # Added without the embedder: embed them now (not when read-only: those rank by BM25).
         if not self.read_only and self._missing_vectors(self._db):
             with self._write() as db:
                 self._embed_missing(db)
         (wanted,) = self.embedder.embed([query])
+        ids = [i for i, _ in ranked[:CANDIDATES]]
+        rows = self._db.execute(
+            f"SELECT id, vector FROM vectors WHERE id IN ({','.join('?' * len(ids))})", ids
+        ).fetchall()
+        mul = operator.mul
+        cosines = {int(i): sum(map(mul, wanted, _unpack(blob))) for i, blob in rows}
+        return cosines, self._vector_ranking(wanted, where, params)
+
+    def _vector_ranking(
+        self, wanted: Sequence[float], where: str, params: Sequence[object]
+    ) -> list[tuple[int, float]]:
         rows = self._db.execute(
             f"SELECT v.id, v.vector FROM vectors v JOIN entries e ON e.id = v.id WHERE 1 {where}",
             tuple(params),
@@ -1090,14 +1468,60 @@ def _filters(stack: str | None, kind: str | None) -> tuple[str, list[object]]:
     return where, params
 
 
-def _fuse(*rankings: tuple[Sequence[tuple[int, float]], float]) -> list[tuple[int, float]]:
-    """Weighted reciprocal-rank fusion: each entry scores the sum of weight/(RRF_K + rank) over
-    the (ranking, weight) pairs it appears in; ties keep the first ranking's order."""
+def _rank(
+    plan: QueryPlan,
+    bm25: Callable[[Sequence[str]], Sequence[tuple[int, float, str | None]]],
+    file_bm25: Callable[[Sequence[str], Sequence[str]], Mapping[str, float]],
+) -> list[tuple[int, float]]:
+    """Both stores' ranking, from their BM25 (`bm25(terms)`: (id, score, runbook file or None),
+    best first; `file_bm25(terms, files)`: {file: score}): each entry scores its BM25 for the
+    query's terms plus `EXPANSION_WEIGHT` times its BM25 for the vocabulary's expansions; a
+    runbook section's score is then mixed with its file's (scored the same way):
+    (1 - FILE_WEIGHT) * section + FILE_WEIGHT * file. Best first, ties in id order. The same
+    floats in the same order on both stores, so the same scores to the bit."""
     scores: dict[int, float] = {}
-    for ranking, weight in rankings:
-        for rank, (entry, _) in enumerate(ranking, 1):
-            scores[entry] = scores.get(entry, 0.0) + weight / (RRF_K + rank)
-    return sorted(scores.items(), key=lambda pair: -pair[1])
+    origins: dict[int, str] = {}
+    parts = ((plan.terms, 1.0), (plan.expansions, EXPANSION_WEIGHT))
+    for terms, weight in parts:
+        if not terms or not weight:
+            continue
+        for entry, score, origin in bm25(terms):
+            scores[entry] = scores.get(entry, 0.0) + weight * score
+            if origin is not None:
+                origins[entry] = origin
+    if FILE_WEIGHT and origins:
+        files = sorted(set(origins.values()))
+        prior: dict[str, float] = {}
+        for terms, weight in parts:
+            if not terms or not weight:
+                continue
+            for origin, score in file_bm25(terms, files).items():
+                prior[origin] = prior.get(origin, 0.0) + weight * score
+        for entry, origin in origins.items():
+            if origin in prior:
+                scores[entry] = (1 - FILE_WEIGHT) * scores[entry] + FILE_WEIGHT * prior[origin]
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def _rerank(
+    ranked: Sequence[tuple[int, float]],
+    cosines: Mapping[int, float],
+    by_vectors: Sequence[tuple[int, float]],
+) -> list[tuple[int, float]]:
+    """BM25's first `CANDIDATES` re-ranked by (1 - VECTOR_WEIGHT) * score / best score +
+    VECTOR_WEIGHT * cosine (an entry without a vector: cosine 0), then the entries only the
+    vectors found (`by_vectors`, best first), scored cosine - 2 so they stay below."""
+    head = list(ranked[:CANDIDATES])
+    best = head[0][1] if head and head[0][1] > 0 else 1.0
+    rescored = sorted(
+        (
+            (entry, (1 - VECTOR_WEIGHT) * score / best + VECTOR_WEIGHT * cosines.get(entry, 0.0))
+            for entry, score in head
+        ),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    seen = {entry for entry, _ in head}
+    return rescored + [(entry, cos - 2.0) for entry, cos in by_vectors if entry not in seen]
 
 
 def _check_search(query: object, k: object, budget: int | None, kind: str | None) -> None:

@@ -41,6 +41,13 @@ Design decisions (issue 19; the memory's own design is in `agents.skills.memory`
   configuration's parser: it splits `audit.jsonl` and `1.2.3` differently from FTS5 and, in a
   `C`-locale database, drops non-ASCII letters. Words are stemmed through the server (`ts_lexize`,
   cached per connection), so documents and queries share one stemmer.
+- Schema 3: postings of the four ranking columns (document, heading, text, CamelCase parts:
+  `memory.entry_fields`), weighted at query time as FTS5 weights them, and runbook files as
+  whole documents (`memory_files`, `memory_file_postings`, from `memory.file_fields`) for the
+  file prior; the expansions, the prior and the vectors' re-ranking are `memory._rank` and
+  `memory._rerank`, shared. Migration 3 empties the postings and statistics; the first writer
+  that opens the memory posts every entry again (`_post_missing`, in batches, under an
+  advisory lock); until then a reader finds only entries added since.
 - Why postings and not a GIN-indexed `tsvector` (the first design): BM25 needs each matching
   entry's term frequencies and length and each term's document frequency; from a `tsvector`
   that meant counting matches over the table and unnesting every matched entry's vector per
@@ -97,14 +104,12 @@ from agents.protocol.postgres import (
     schema_version,
     target,
 )
+from agents.skills import memory as _memory
 from agents.skills.memory import (
     _TERM,
     BUSY_TIMEOUT_S,
     CANDIDATES,
     MAX_TERM_CHARS,
-    TEXT_WEIGHT,
-    TITLE_WEIGHT,
-    VECTOR_WEIGHT,
     Embedder,
     Hit,
     IndexReport,
@@ -115,15 +120,20 @@ from agents.skills.memory import (
     _check_kind,
     _check_search,
     _Entry,
-    _fuse,
     _new_entry,
     _now,
     _parse_runbooks,
+    _rank,
     _ranked_hits,
+    _rerank,
     _resolved,
     _storable,
     _without_nul,
-    query_terms,
+    entry_fields,
+    file_fields,
+    query_plan,
+    ranking_fields,
+    split_words,
 )
 
 if TYPE_CHECKING:
@@ -211,8 +221,51 @@ MIGRATIONS = (
             "END IF; END $$",
         ),
     ),
+    Migration(
+        3,
+        "ranking fields (document, heading, text, CamelCase parts) and runbook files",
+        (
+            # Postings of four columns; every entry is posted again by the first writer that
+            # opens the memory (`PostgresMemory._post_missing`), the statistics with them.
+            "DELETE FROM memory_postings",
+            "DELETE FROM memory_stats",
+            "ALTER TABLE memory_postings RENAME COLUMN title_tf TO heading_tf",
+            "ALTER TABLE memory_postings ADD COLUMN doc_tf INTEGER NOT NULL DEFAULT 0, "
+            "ADD COLUMN split_tf INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE memory_postings DROP CONSTRAINT memory_postings_pkey, ADD PRIMARY KEY "
+            "(lexeme, entry_id) INCLUDE (doc_tf, heading_tf, text_tf, split_tf, length)",
+            "ALTER TABLE memory_entries ADD COLUMN posted BOOLEAN NOT NULL DEFAULT false",
+            "ALTER TABLE memory_entries ALTER COLUMN posted SET DEFAULT true",
+            "CREATE INDEX memory_entries_unposted ON memory_entries (id) WHERE NOT posted",
+            """CREATE TABLE memory_files (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                origin TEXT NOT NULL UNIQUE,
+                length INTEGER NOT NULL
+            )""",
+            """CREATE TABLE memory_file_postings (
+                lexeme TEXT COLLATE "C" NOT NULL,
+                file_id BIGINT NOT NULL REFERENCES memory_files (id) ON DELETE CASCADE,
+                doc_tf INTEGER NOT NULL,
+                heading_tf INTEGER NOT NULL,
+                text_tf INTEGER NOT NULL,
+                split_tf INTEGER NOT NULL,
+                length INTEGER NOT NULL,
+                PRIMARY KEY (lexeme, file_id)
+                    INCLUDE (doc_tf, heading_tf, text_tf, split_tf, length)
+            )""",
+            "CREATE INDEX memory_file_postings_file ON memory_file_postings (file_id)",
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+            f"'{RW_ROLE}') THEN "
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON memory_files, memory_file_postings "
+            f'TO "{RW_ROLE}"; '
+            f'GRANT USAGE, SELECT ON SEQUENCE memory_files_id_seq TO "{RW_ROLE}"; '
+            "END IF; END $$",
+        ),
+    ),
 )
 NEWEST = max(m.version for m in MIGRATIONS)
+POST_BATCH = 1000
+_POSTING_LOCK = zlib.crc32(b"agents-memory-postings") - 2**31
 
 _COLUMNS = "id, kind, source, time, stack, persona, title, text"
 _MARK_SAFE = re.compile(r"[\x02\x03]")
@@ -233,14 +286,15 @@ def _words(text: str) -> list[str]:
     return [_fold(w.lower()[:MAX_TERM_CHARS]) for w in _TERM.findall(text)]
 
 
-def _term_counts(title: Sequence[str], text: Sequence[str]) -> dict[str, list[int]]:
-    """{stem: [times in the title, times in the text]} (FTS5's per-column term frequencies)."""
+def _term_counts(columns: Sequence[Sequence[str]]) -> dict[str, list[int]]:
+    """{stem: [times in each column]} (FTS5's per-column term frequencies) of the stems of
+    (document, heading, text, parts)."""
     counts: dict[str, list[int]] = {}
-    for column, stems in ((0, title), (1, text)):
+    for column, stems in enumerate(columns):
         for stem in stems:
             held = counts.get(stem)
             if held is None:
-                held = counts[stem] = [0, 0]
+                held = counts[stem] = [0] * len(columns)
             held[column] += 1
     return counts
 
@@ -255,6 +309,46 @@ def _filters(stack: str | None, kind: str | None) -> tuple[str, list[object]]:
         where += " AND e.kind = %s"
         params.append(kind)
     return where, params
+
+
+def _bm25_sql(postings: str, key: str, stats: str, filtered: str, terms: int) -> str:
+    """FTS5's BM25 over `postings` (whose `key` column names the document) for `terms` query
+    terms: (id, score) of the documents holding any, best first, ties in id order, at most a
+    limit. One branch per query term, as FTS5 has one phrase per term: its postings, and its idf
+    from its document count (all its postings, before any filter, as FTS5 counts them); each
+    document's terms are summed in query order, as FTS5 sums them, so equal documents score bit
+    for bit the same. `stats` gives (n, avglen); `filtered` narrows each branch's postings."""
+    branch = (
+        "SELECT {k} AS k, p." + key + " AS id, p.doc_tf * %s::float8 + p.heading_tf * %s::float8 "
+        "+ p.text_tf * %s::float8 + p.split_tf * %s::float8 AS tf, p.length, "
+        "(SELECT greatest(ln((s.n - c.hits + 0.5) / (c.hits + 0.5)), 1e-6) "
+        "  FROM stats s, (SELECT count(*)::float8 AS hits FROM " + postings + " "
+        "  WHERE lexeme = %s) AS c) AS idf "
+        f"FROM {postings} p WHERE p.lexeme = %s{filtered}"
+    )
+    branches = " UNION ALL ".join(branch.format(k=k) for k in range(terms))
+    return (
+        f"WITH stats AS MATERIALIZED ({stats}) "
+        "SELECT t.id, sum(t.idf * ((t.tf * %s) / (t.tf + %s * (1 - %s + %s * t.length "
+        "  / s.avglen)))) AS score "
+        f"FROM ({branches} ORDER BY id, k) AS t CROSS JOIN stats s "
+        "GROUP BY t.id ORDER BY score DESC, t.id LIMIT %s"
+    )
+
+
+def _bm25_params(stems: Sequence[str], params: Sequence[object], limit: int) -> list[object]:
+    """The parameters of `_bm25_sql`'s query: the constants, each term's weights, stem and
+    filter parameters, the limit (the column weights read now, so a test may change them)."""
+    weights = (
+        _memory.DOC_WEIGHT,
+        _memory.HEADING_WEIGHT,
+        _memory.TEXT_WEIGHT,
+        _memory.SPLIT_WEIGHT,
+    )
+    values: list[object] = [BM25_K1 + 1, BM25_K1, BM25_B, BM25_B]
+    for stem in stems:
+        values += [*weights, stem, stem, *params]
+    return [*values, limit]
 
 
 def _hit(row: Sequence[Any]) -> Hit:
@@ -316,6 +410,12 @@ class PostgresMemory:
             )
         if not self.read_only:
             migrate(self._db, COMPONENT, MIGRATIONS)
+            with self._errors():
+                unposted = self._db.execute(
+                    "SELECT 1 FROM memory_entries WHERE NOT posted LIMIT 1"
+                ).fetchone()
+            if unposted:
+                self._post_missing()
 
     def close(self) -> None:
         self._db.close()
@@ -431,18 +531,7 @@ class PostgresMemory:
         if not unique:
             return 0
         batch = [_storable(e) for e in unique.values()]
-        titles = [_words(e.title) for e in batch]
-        texts = [_words(e.text) for e in batch]
-        stem = self._stemmed(w for words in (*titles, *texts) for w in words)
-        posting: tuple[list[int], list[str], list[int], list[int]] = ([], [], [], [])
-        for n, (title, text) in enumerate(zip(titles, texts, strict=True), start=1):
-            for lexeme, (in_title, in_text) in _term_counts(
-                [stem[w] for w in title], [stem[w] for w in text]
-            ).items():
-                posting[0].append(n)
-                posting[1].append(lexeme)
-                posting[2].append(in_title)
-                posting[3].append(in_text)
+        lengths, posting = self._postings([(*entry_fields(e), e.text) for e in batch])
         rows = db.execute(
             "WITH input AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
             "  %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[]) "
@@ -450,11 +539,12 @@ class PostgresMemory:
             "new AS (INSERT INTO memory_entries (key, kind, source, time, stack, persona, title, "
             "  text, origin, length) SELECT k, kd, s, t, st, p, ti, tx, o, len FROM input "
             "  ORDER BY n ON CONFLICT (key) DO NOTHING RETURNING id, key, length), "
-            "posted AS (INSERT INTO memory_postings (lexeme, entry_id, title_tf, text_tf, length) "
-            "  SELECT p.lexeme, new.id, p.title_tf, p.text_tf, new.length "
+            "posted AS (INSERT INTO memory_postings (lexeme, entry_id, doc_tf, heading_tf, "
+            "  text_tf, split_tf, length) "
+            "  SELECT p.lexeme, new.id, p.doc_tf, p.heading_tf, p.text_tf, p.split_tf, new.length "
             "  FROM new JOIN input ON input.k = new.key "
-            "  JOIN unnest(%s::bigint[], %s::text[], %s::int[], %s::int[]) "
-            "  AS p(n, lexeme, title_tf, text_tf) ON p.n = input.n) "
+            "  JOIN unnest(%s::bigint[], %s::text[], %s::int[], %s::int[], %s::int[], %s::int[]) "
+            "  AS p(n, lexeme, doc_tf, heading_tf, text_tf, split_tf) ON p.n = input.n) "
             "SELECT length FROM new",
             (
                 [e.key for e in batch],
@@ -466,11 +556,103 @@ class PostgresMemory:
                 [e.title for e in batch],
                 [e.text for e in batch],
                 [e.origin for e in batch],
-                [len(t) + len(x) for t, x in zip(titles, texts, strict=True)],
+                lengths,
                 *posting,
             ),
         ).fetchall()
         return self._counted(rows, 1)
+
+    def _postings(
+        self, documents: Sequence[tuple[str, str, str, str]]
+    ) -> tuple[list[int], tuple[list[int], list[str], list[int], list[int], list[int], list[int]]]:
+        """The lengths in words of `documents` ((document, heading, parts, text) each, as
+        `entry_fields` and the text give them) and their postings as columns: (document number
+        from 1, stem, times in the document, heading, text and parts fields)."""
+        columns = [(d, h, t, p) for d, h, p, t in documents]  # FTS5's column order
+        words = [[_words(field) for field in doc] for doc in columns]
+        stem = self._stemmed(w for doc in words for field in doc for w in field)
+        numbers: list[int] = []
+        lexemes: list[str] = []
+        tfs: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+        for n, doc in enumerate(words, start=1):
+            for lexeme, counts in _term_counts([[stem[w] for w in f] for f in doc]).items():
+                numbers.append(n)
+                lexemes.append(lexeme)
+                for column, count in enumerate(counts):
+                    tfs[column].append(count)
+        posting = (numbers, lexemes, *tfs)
+        return [sum(map(len, doc)) for doc in words], posting
+
+    def _post_missing(self) -> None:
+        """Postings for the entries that lack them (after migration 3), a batch per transaction;
+        then the files of the runbooks among them."""
+        origins: set[str] = set()
+        while True:
+            with self._write() as db:
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (_POSTING_LOCK,))
+                rows = db.execute(
+                    "SELECT id, kind, source, title, text, origin FROM memory_entries "
+                    "WHERE NOT posted ORDER BY id LIMIT %s",
+                    (POST_BATCH,),
+                ).fetchall()
+                if not rows:
+                    for origin in sorted(origins):
+                        self._refresh_file(db, origin)
+                    return
+                lengths, posting = self._postings(
+                    [
+                        (*ranking_fields(kind, source, title), split_words(text), text)
+                        for _, kind, source, title, text, _ in rows
+                    ]
+                )
+                ids = [int(r[0]) for r in rows]
+                db.execute(
+                    "INSERT INTO memory_postings (lexeme, entry_id, doc_tf, heading_tf, text_tf, "
+                    "split_tf, length) SELECT p.lexeme, i.id, p.doc_tf, p.heading_tf, p.text_tf, "
+                    "p.split_tf, i.length FROM unnest(%s::bigint[], %s::int[]) WITH ORDINALITY "
+                    "AS i(id, length, n) JOIN unnest(%s::bigint[], %s::text[], %s::int[], "
+                    "%s::int[], %s::int[], %s::int[]) AS p(n, lexeme, doc_tf, heading_tf, text_tf, "
+                    "split_tf) ON p.n = i.n",
+                    (ids, lengths, *posting),
+                )
+                db.execute(
+                    "UPDATE memory_entries e SET length = i.length, posted = true "
+                    "FROM unnest(%s::bigint[], %s::int[]) AS i(id, length) WHERE e.id = i.id",
+                    (ids, lengths),
+                )
+                self._counted([(n,) for n in lengths], 1)
+                origins.update(str(r[5]) for r in rows if r[1] == "runbook" and r[5])
+
+    def _refresh_file(self, db: psycopg.Connection[Any], origin: str) -> None:
+        """The runbook file `origin` as one document (the document prior), from its sections,
+        as the SQLite memory's `files` table holds it."""
+        db.execute("DELETE FROM memory_files WHERE origin = %s", (origin,))
+        rows = db.execute(
+            "SELECT kind, source, title, text FROM memory_entries WHERE origin = %s AND "
+            "kind = 'runbook' ORDER BY id",
+            (origin,),
+        ).fetchall()
+        if not rows:
+            return
+        doc, heading, text, split = file_fields(
+            [
+                (*ranking_fields(kind, source, title), body, split_words(body))
+                for kind, source, title, body in rows
+            ]
+        )
+        (length,), posting = self._postings([(doc, heading, split, text)])
+        row = db.execute(
+            "INSERT INTO memory_files (origin, length) VALUES (%s, %s) RETURNING id",
+            (origin, length),
+        ).fetchone()
+        assert row is not None
+        db.execute(
+            "INSERT INTO memory_file_postings (lexeme, file_id, doc_tf, heading_tf, text_tf, "
+            "split_tf, length) SELECT p.lexeme, %s, p.doc_tf, p.heading_tf, p.text_tf, "
+            "p.split_tf, %s FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::int[]) "
+            "AS p(lexeme, doc_tf, heading_tf, text_tf, split_tf)",
+            (int(row[0]), length, *posting[1:]),
+        )
 
     # -- the audit log ------------------------------------------------------------------------
     def index_audit(self, audit_path: str | Path) -> IndexReport:
@@ -543,6 +725,7 @@ class PostgresMemory:
                     ).fetchall()
                     removed += self._counted(gone, -1)
                 added += self._insert(db, entries)
+                self._refresh_file(db, origin)
                 db.execute(
                     "INSERT INTO memory_sources (host, path, kind, byte_offset, line, head, "
                     "indexed_at) VALUES ('', %s, 'runbook', 0, 0, %s, %s) ON CONFLICT (host, path) "
@@ -554,6 +737,7 @@ class PostgresMemory:
                     "DELETE FROM memory_entries WHERE origin = %s RETURNING length", (origin,)
                 ).fetchall()
                 removed += self._counted(gone, -1)
+                db.execute("DELETE FROM memory_files WHERE origin = %s", (origin,))
                 db.execute("DELETE FROM memory_sources WHERE host = '' AND path = %s", (origin,))
             self._embed_missing(db)
         return IndexReport(
@@ -574,71 +758,89 @@ class PostgresMemory:
         _check_search(query, k, budget, kind)
         if self._empty:
             return []
-        terms = query_terms(query)
+        plan = query_plan(query)
         where, params = _filters(stack, kind)
-        ranked: list[tuple[int, float]] = []
         with self._errors():
-            stem_of = self._stemmed([_fold(t) for t in terms])
-            stems = [stem_of[_fold(t)] for t in terms]  # one per term, as FTS5's phrases
-            if stems:
-                ranked = self._bm25(stems, where, params)
-            if self.embedder is not None and terms:
-                ranked = _fuse(
-                    (ranked, 1.0), (self._vector_ranking(query, where, params), VECTOR_WEIGHT)
-                )
+            stem_of = self._stemmed(_fold(t) for t in (*plan.terms, *plan.expansions))
+            ranked = _rank(
+                plan,
+                lambda terms: self._bm25([stem_of[_fold(t)] for t in terms], where, params),
+                lambda terms, origins: self._file_bm25([stem_of[_fold(t)] for t in terms], origins),
+            )
+            if self.embedder is not None and plan.terms:
+                ranked = _rerank(ranked, *self._vector_scores(query, ranked, where, params))
             top = ranked[:k]
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM memory_entries WHERE id = ANY(%s)", ([i for i, _ in top],)
             ).fetchall()
-            wanted = set(stems)
+            wanted = set(stem_of.values())
             marked = {int(r[0]): self._mark(str(r[7]), wanted) for r in rows}
         return _ranked_hits(top, rows, marked, k, budget)
 
-    def _bm25(self, stems: list[str], where: str, params: list[object]) -> list[tuple[int, float]]:
+    def _bm25(
+        self, stems: list[str], where: str, params: list[object]
+    ) -> list[tuple[int, float, str | None]]:
         """FTS5's BM25 (its constants, idf and arithmetic, statistics over the whole table) of the
         entries that hold any of `stems` (a query's terms, in order), best first, at most
-        `CANDIDATES`."""
-        # One branch per query term, as FTS5 has one phrase per term: its postings, and its idf
-        # from its document count (all its postings, before any filter, as FTS5 counts them).
-        # Each entry's terms are summed in query order, as FTS5 sums them, so equal entries score
-        # bit for bit the same and ties keep the id order.
+        `CANDIDATES`: (id, score, the runbook file of a runbook section or None)."""
         filtered = (
             f" AND EXISTS (SELECT 1 FROM memory_entries e WHERE e.id = p.entry_id {where})"
             if where
             else ""
         )
-        branch = (
-            "SELECT {k} AS k, p.entry_id, p.title_tf * %s::float8 + p.text_tf * %s::float8 AS tf, "
-            "p.length, (SELECT greatest(ln((s.n - c.hits + 0.5) / (c.hits + 0.5)), 1e-6) "
-            "  FROM stats s, (SELECT count(*)::float8 AS hits FROM memory_postings "
-            "  WHERE lexeme = %s) AS c) AS idf "
-            f"FROM memory_postings p WHERE p.lexeme = %s{filtered}"
+        stats = (
+            "SELECT coalesce(sum(entries), 0)::float8 AS n, greatest(coalesce(sum(words)::float8 "
+            "/ nullif(sum(entries), 0), 1), 1) AS avglen FROM memory_stats"
         )
-        branches = " UNION ALL ".join(branch.format(k=k) for k in range(len(stems)))
-        branch_params: list[object] = []
-        for stem in stems:
-            branch_params += [TITLE_WEIGHT, TEXT_WEIGHT, stem, stem, *params]
         rows = self._db.execute(
-            "WITH stats AS MATERIALIZED (SELECT coalesce(sum(entries), 0)::float8 AS n, "
-            "  greatest(coalesce(sum(words)::float8 / nullif(sum(entries), 0), 1), 1) AS avglen "
-            "  FROM memory_stats) "
-            "SELECT t.entry_id, sum(t.idf * ((t.tf * %s) / (t.tf + %s * (1 - %s + %s * t.length "
-            "  / s.avglen)))) AS score "
-            f"FROM ({branches} ORDER BY entry_id, k) AS t CROSS JOIN stats s "
-            "GROUP BY t.entry_id ORDER BY score DESC, t.entry_id LIMIT %s",
-            (BM25_K1 + 1, BM25_K1, BM25_B, BM25_B, *branch_params, CANDIDATES),
+            "SELECT r.id, r.score, CASE WHEN e.kind = 'runbook' THEN e.origin END FROM ("
+            + _bm25_sql("memory_postings", "entry_id", stats, filtered, len(stems))
+            + ") AS r JOIN memory_entries e ON e.id = r.id ORDER BY r.score DESC, r.id",
+            _bm25_params(stems, params, CANDIDATES),
         ).fetchall()
-        return [(int(i), float(score)) for i, score in rows]
+        return [(int(i), float(score), None if o is None else str(o)) for i, score, o in rows]
 
-    def _vector_ranking(
-        self, query: str, where: str, params: Sequence[object]
-    ) -> list[tuple[int, float]]:
+    def _file_bm25(self, stems: list[str], origins: Sequence[str]) -> dict[str, float]:
+        """FTS5's BM25 of the runbook files `origins` as whole documents (the SQLite memory's
+        `files_fts`), for `stems`."""
+        if not stems or not origins:
+            return {}
+        stats = (
+            "SELECT count(*)::float8 AS n, greatest(coalesce(sum(length)::float8 "
+            "/ nullif(count(*), 0), 1), 1) AS avglen FROM memory_files"
+        )
+        filtered = " AND p.file_id IN (SELECT id FROM memory_files WHERE origin = ANY(%s))"
+        rows = self._db.execute(
+            "SELECT f.origin, r.score FROM ("
+            + _bm25_sql("memory_file_postings", "file_id", stats, filtered, len(stems))
+            + ") AS r JOIN memory_files f ON f.id = r.id",
+            _bm25_params(stems, [list(origins)], len(origins)),
+        ).fetchall()
+        return {str(o): float(score) for o, score in rows}
+
+    def _vector_scores(
+        self, query: str, ranked: Sequence[tuple[int, float]], where: str, params: Sequence[object]
+    ) -> tuple[dict[int, float], list[tuple[int, float]]]:
+        """The query's cosine with each of BM25's first `CANDIDATES`, and the vectors' own
+        ranking (for the entries BM25 did not find)."""
         assert self.embedder is not None
         # Added without the embedder: embed them now (not when read-only: those rank by BM25).
         if not self.read_only and self._missing_vectors(self._db):
             with self._write() as db:
                 self._embed_missing(db)
         (wanted,) = self.embedder.embed([query])
+        rows = self._db.execute(
+            "SELECT id, vector FROM memory_vectors WHERE model = %s AND id = ANY(%s)",
+            (self.embedder.name, [i for i, _ in ranked[:CANDIDATES]]),
+        ).fetchall()
+        mul = operator.mul
+        cosines = {int(i): sum(map(mul, wanted, vector)) for i, vector in rows}
+        return cosines, self._vector_ranking(wanted, where, params)
+
+    def _vector_ranking(
+        self, wanted: Sequence[float], where: str, params: Sequence[object]
+    ) -> list[tuple[int, float]]:
+        assert self.embedder is not None
         if self._pgvector:
             rows = self._db.execute(
                 "SELECT v.id, 1 - (v.vector::vector <=> %s::vector) AS cosine FROM memory_vectors "

@@ -183,7 +183,9 @@ def test_search_ranks_the_entry_that_matches_more_terms_first(memory, tmp_path):
     memory.index_runbooks(tmp_path / "rb")
     memory.index_audit(ops_log(tmp_path / "audit.jsonl").path)
     assert memory.search("instances failed to join")[0].kind == "incident"
-    assert memory.search("raise storage ceiling")[0].source.endswith("raise-the-storage-ceiling")
+    # both sections titled so match every word in their heading (the second is shorter)
+    top = memory.search("raise storage ceiling")[0].source
+    assert top.startswith("rds-storage.md#raise-the-storage-ceiling"), top
 
 
 def test_rarer_terms_outrank_common_ones(memory):
@@ -563,7 +565,10 @@ def _ranking(store: Store, query: str) -> list[tuple[float, str, str]]:
         ((round(h.score, 6), h.source, h.title) for h in hits), key=lambda r: (-r[0], r[1], r[2])
     )
     if len(hits) == 50:
-        ranked = [r for r in ranked if r[0] != ranked[-1][0]]
+        # The cut is among BM25's candidates, before the file prior lowers runbook sections:
+        # leave out everything at or below the lowest entry that is not a runbook section.
+        cut = min(r[0] for r in ranked if "#" not in r[1] and not r[1].endswith(".md"))
+        ranked = [r for r in ranked if r[0] > cut]
     return ranked
 
 
@@ -579,7 +584,8 @@ def test_statistics_and_postings_stay_exact_under_concurrent_writes(pg, tmp_path
         assert stats == table, f"memory_stats {stats} against memory_entries {table}"
         wrong = conn.execute(
             "SELECT e.source, e.title FROM memory_entries e LEFT JOIN (SELECT entry_id, "
-            "sum(title_tf + text_tf) AS words, min(length) AS low, max(length) AS high "
+            "sum(doc_tf + heading_tf + text_tf + split_tf) AS words, min(length) AS low, "
+            "max(length) AS high "
             "FROM memory_postings GROUP BY entry_id) p ON p.entry_id = e.id "
             "WHERE p.words IS DISTINCT FROM e.length OR p.low != e.length OR p.high != e.length"
         ).fetchall()
@@ -611,3 +617,126 @@ def test_scores_are_fts5s_to_the_bit_even_for_terms_sharing_a_stem(pg, tmp_path)
         for query in ("deploy deploys", "deploy", "release deploying ci"):
             expected = [(h.source, h.score) for h in lite.search(query)]
             assert [(h.source, h.score) for h in shared.search(query)] == expected, query
+
+
+# ---------------------------------------------------------------- ranking (both stores)
+
+CRASH_RUNBOOKS = {
+    "pods.md": """# Pod failures
+
+## Crash loops
+
+A container that exits again and again is restarted with a growing back-off.
+
+## Out of memory
+
+The kernel killed the container for using more than its memory limit; raise the limit.
+
+## Image pulls
+
+The registry refused the pull; check the credentials.
+""",
+    "alerts.md": """# Alert reference
+
+## HTTPCode_Target_5XX_Count
+
+The load balancer's targets answered with server errors.
+
+## Misc
+
+A long list of notes: the dashboard shows restarts, memory graphs, pods, latency, crash
+reports from the mobile app, and the weekly review.
+""",
+    "queues.md": """# Queues
+
+## Dead letter queue
+
+Messages that failed five times land here; replay them after the fix.
+""",
+}
+
+
+@pytest.fixture
+def ranked_corpus(memory, tmp_path):
+    for name, text in CRASH_RUNBOOKS.items():
+        write(tmp_path / "rb" / name, text)
+    memory.index_runbooks(tmp_path / "rb")
+    return memory
+
+
+@pytest.mark.parametrize(
+    ("query", "source"),
+    [
+        ("KubePodCrashLooping", "pods.md#crash-loops"),
+        ("pod is crashlooping", "pods.md#crash-loops"),
+        ("CrashLoopBackOff", "pods.md#crash-loops"),
+        ("OOMKilled", "pods.md#out-of-memory"),
+        ("container oom", "pods.md#out-of-memory"),
+        ("HTTPCode_Target_5XX_Count", "alerts.md#httpcode_target_5xx_count"),
+        ("target 5xx", "alerts.md#httpcode_target_5xx_count"),
+        ("DLQ filling up", "queues.md#dead-letter-queue"),
+    ],
+)
+def test_alert_names_and_symptoms_find_their_section(ranked_corpus, query, source):
+    """CamelCase and alert names are split into words; short symptom forms (crashloop, OOM,
+    5xx, DLQ) find the long forms the runbooks use."""
+    hits = ranked_corpus.search(query, k=3)
+    assert hits and hits[0].source == source, [(h.source, h.score) for h in hits]
+
+
+def test_a_heading_that_names_the_query_outranks_a_passing_mention(ranked_corpus):
+    """`crash` is in the heading of one section and in passing in another's text, which also
+    mentions more of the other words: the heading wins."""
+    hits = ranked_corpus.search("crash restarts", k=2)
+    assert hits[0].source == "pods.md#crash-loops", hits
+
+
+def test_split_words_are_indexed_beside_the_original_word(memory):
+    memory.add("note", "the KubePodCrashLooping alert fired", source="a", time="2026-11-01")
+    memory.add("note", "a crash in the looping code", source="b", time="2026-11-01")
+    assert memory.search("KubePodCrashLooping", k=1)[0].source == "a"  # the whole word counts
+    assert {h.source for h in memory.search("pod crash")} == {"a", "b"}
+
+
+def test_ranking_with_fields_vocabulary_and_files_agrees_to_the_bit(pg, tmp_path):
+    """The column weights, the expansions and the file prior give both stores the same
+    scores to the bit."""
+    for name, text in CRASH_RUNBOOKS.items():
+        write(tmp_path / "rb" / name, text)
+    with Memory(tmp_path / "memory.db") as lite, PostgresMemory(pg) as shared:
+        for store in (lite, shared):
+            store.index_runbooks(tmp_path / "rb")
+            store.add("incident", "pods OOMKilled on prod", source="i", time="2026-11-01")
+        for query in (
+            "KubePodCrashLooping",
+            "OOMKilled pods",
+            "5xx from the targets",
+            "dlq replay",
+            "memory limit crash",
+        ):
+            expected = [(h.source, h.score) for h in lite.search(query, k=10)]
+            assert expected
+            assert [(h.source, h.score) for h in shared.search(query, k=10)] == expected, query
+
+
+def test_entries_from_schema_2_are_posted_again_by_the_first_writer(pg):
+    """Migration 3 empties the postings: the first writer posts every entry (and its runbook
+    file) again, and the statistics add up."""
+    from agents.protocol.postgres import connect, migrate  # noqa: PLC0415
+    from agents.skills.memory_postgres import MIGRATIONS  # noqa: PLC0415
+
+    with connect(pg, autocommit=True) as conn:
+        migrate(conn, "memory", MIGRATIONS[:2])
+        conn.execute(
+            "INSERT INTO memory_entries (key, kind, source, time, title, text, origin, length) "
+            "VALUES ('a', 'runbook', 'pods.md#crash-loops', '2026-11-01', 'Pods > Crash loops', "
+            "'restarted with a back-off', '/rb/pods.md', 7), "
+            "('b', 'note', 'n', '2026-11-01', '', 'KubePodCrashLooping fired', NULL, 2)"
+        )
+    with PostgresMemory(pg) as m:
+        assert [h.source for h in m.search("crashloop", k=2)] == ["pods.md#crash-loops", "n"]
+    with psycopg.connect(**_conninfo(pg)) as conn:
+        stats = conn.execute("SELECT sum(entries), sum(words) FROM memory_stats").fetchone()
+        table = conn.execute("SELECT count(*), sum(length) FROM memory_entries").fetchone()
+        assert stats == table
+        assert conn.execute("SELECT origin FROM memory_files").fetchall() == [("/rb/pods.md",)]
