@@ -58,6 +58,7 @@ GRID: dict[str, tuple[Any, ...]] = {
     "masked_share": (0.5, 0.8, 2.0),
     "spread": (0.0, 0.5),
     "dotted_first": (True, False),
+    "named": (True, False),
     "collapse": (True, False),
     "optional": (True, False),
 }
@@ -67,6 +68,7 @@ QUICK_GRID: dict[str, tuple[Any, ...]] = {
     "masked_share": (0.5, 0.8, 2.0),
     "spread": (0.0,),
     "dotted_first": (True, False),
+    "named": (True, False),
     "collapse": (True,),
     "optional": (True, False),
 }

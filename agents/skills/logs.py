@@ -120,6 +120,9 @@ class Tuning:
     - `dotted_first`: a dotted first word (`autopurge.purgeInterval`) may name the event, as a
       plain one does; off, a column of dotted first words is a variable past `variable_values`
       (service or logger names left by a header).
+    - `named`: a word after a preposition and an entity noun (`for user root`, `on host db`:
+      `ENTITY_NOUNS`) is a name, a variable however few its values, when more of the message
+      follows it.
     - `collapse`: runs of adjacent masked tokens are one variable (a list of any length).
     - `optional`: templates that differ by one masked token present in one only are one event.
     """
@@ -129,6 +132,7 @@ class Tuning:
     masked_share: float = 0.8
     spread: float = 0.0
     dotted_first: bool = True
+    named: bool = True
     collapse: bool = True
     optional: bool = True
 
@@ -1049,6 +1053,41 @@ def _is_value(token: str) -> bool:
     return WILDCARD in token and not any(c.isalnum() for c in token.replace(WILDCARD, ""))
 
 
+# Nouns after which a word is the name of a thing, not a word of the event: `for user root`,
+# `on host db`, `queue orders`. General ops vocabulary, not drawn from any benchmark's data.
+ENTITY_NOUNS = frozenset(
+    {"user", "username", "host", "hostname", "node", "server", "client", "service", "job",
+     "task", "table", "database", "db", "file", "device", "interface", "queue", "topic",
+     "bucket", "pod", "container", "namespace", "cluster", "instance", "volume", "account",
+     "role", "group", "process", "program", "app", "application", "domain", "zone", "region",
+     "tenant", "project", "repository", "repo", "branch", "image", "package", "module",
+     "plugin", "channel", "stream", "index", "schema", "profile", "policy", "key", "secret"}
+)  # fmt: skip
+PREPOSITIONS = frozenset(("for", "from", "to", "on", "by", "of", "with", "at", "in", "as", "into"))
+_NAME = re.compile(r"[A-Za-z][\w.\-]*")
+
+
+def _names_a_value(
+    items: Sequence[tuple[tuple[str, ...], int]],
+    members: list[int],
+    pos: int,
+    values: dict[str, int],
+) -> bool:
+    """Whether the column at `pos` holds names: the two tokens before it are the same
+    preposition and entity noun in every member (`for user`, `on host`, `to queue`: a noun phrase
+    that names a thing; `Instance spawned` is a noun and a verb), its values are plain names, and
+    a token follows it (`node down` and `node up` end there: states, not names)."""
+    if pos < 2 or pos + 1 >= len(items[members[0]][0]):
+        return False
+    before = {items[i][0][pos - 2 : pos] for i in members}
+    if len(before) != 1:
+        return False
+    preposition, noun = next(iter(before))
+    if preposition.lower() not in PREPOSITIONS or noun.lower() not in ENTITY_NOUNS:
+        return False
+    return all(_NAME.fullmatch(v.strip(_PUNCTUATION)) for v in values)
+
+
 def _split(
     items: Sequence[tuple[tuple[str, ...], int]],
     members: list[int],
@@ -1064,7 +1103,10 @@ def _split(
         for i in members:
             token = items[i][0][pos]
             values[token] = values.get(token, 0) + items[i][1]
-        if len(values) > 1 and _is_variable(values, pos, tuning):
+        if len(values) > 1 and (
+            _is_variable(values, pos, tuning)
+            or (tuning.named and pos and _names_a_value(items, members, pos, values))
+        ):
             variable.add(pos)
     out: list[tuple[list[int], tuple[str, ...]]] = []
     todo = [members]

@@ -378,6 +378,21 @@ def test_a_first_word_that_is_a_value_is_a_variable() -> None:
     ]
 
 
+def test_a_name_after_an_entity_noun_is_a_variable_however_few_its_values() -> None:
+    lines = [
+        f"session opened for user {u} by (uid={n})" for n, u in enumerate(["root", "news"] * 5)
+    ]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        (f"session opened for user {WILDCARD} by (uid={WILDCARD})", 10)
+    ]
+    # a noun then a verb, or a state at the end of a message, still tells events apart
+    lines = [f"Instance {verb} successfully" for verb in ["spawned", "destroyed"] * 5]
+    lines += [f"link to node {state}" for state in ["down", "up"] * 5]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 4
+
+
 def test_a_mostly_masked_column_is_a_variable_whatever_its_words() -> None:
     lines = [f"retry attempt {n} for job sync" for n in range(1, 40)] + [
         "retry attempt none for job sync",
