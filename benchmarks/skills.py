@@ -42,7 +42,7 @@ def main() -> int:
     print("infrastructure summaries ...", file=sys.stderr)
     result["summary"] = skills_summary.run()
     print("memory retrieval ...", file=sys.stderr)
-    result["memory"] = skills_memory.run()
+    result["memory"] = [skills_memory.run(corpus=c) for c in skills_memory.corpora(None)]
     if args.json:
         print(json.dumps(result, indent=2, default=str))
         return 0
@@ -57,11 +57,19 @@ def main() -> int:
         print(skills_loso.table(result["logs_generalisation"]))
     print("\n## Infrastructure summary (o200k tokens)")
     print(tabulate(result["summary"], headers="keys", tablefmt="github"))
-    memory = result["memory"]
-    print(f"\n## Memory ({memory['queries']} labelled queries, budget {memory['budget']} tokens)")
-    print(tabulate(memory["rows"], headers="keys", tablefmt="github"))
-    corpus = memory["corpus tokens"]
-    print(f"whole corpus: {corpus['files']} tokens as files, {corpus['indexed entries']} indexed")
+    for memory in result["memory"]:
+        print(
+            f"\n## Memory: {Path(memory['corpus']).name} ({memory['queries']} labelled queries, "
+            f"budget {memory['budget']} tokens)"
+        )
+        print(tabulate(memory["rows"], headers="keys", tablefmt="github"))
+        if memory["file rows"]:
+            print("by runbook file:")
+            print(tabulate(memory["file rows"], headers="keys", tablefmt="github"))
+        corpus = memory["corpus tokens"]
+        print(
+            f"whole corpus: {corpus['files']} tokens as files, {corpus['indexed entries']} indexed"
+        )
     return 0
 
 
