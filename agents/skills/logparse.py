@@ -791,8 +791,12 @@ def _parse_text(line: str, *, headers: bool = True) -> Parsed:
                 # remembered apart, so as not to crowd out the plans made for new lines
                 if len(_more_shapes) >= CACHE_LIMIT:
                     _more_shapes.clear()
-                digits = tuple(
-                    i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])
+                digits = (
+                    ()
+                    if line_shape == line  # no digit in the line (its shape is itself)
+                    else tuple(
+                        i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])
+                    )
                 )
                 _more_shapes[line_shape] = plan._replace(signature=signature, digits=digits)
     values: tuple[tuple[str, str], ...] = ()

@@ -623,7 +623,12 @@ class LogAnalyzer:
 
     def _new_group(self, line: str, number: int, parsed: Parsed) -> _Group:
         signature = parsed.signature
-        gid = self._generals.match(collapse(signature) if self._tuning.collapse else signature)
+        generals = self._generals
+        gid = (
+            generals.match(collapse(signature) if self._tuning.collapse else signature)
+            if generals
+            else None
+        )
         if gid is not None:
             group = self._index[signature] = self._groups[gid]  # until the next compaction
             return group
@@ -842,6 +847,9 @@ class _Generals:
                 searched[length].append((constant, masks[mask]))
         self._by_length = dict(searched)
 
+    def __bool__(self) -> bool:
+        return bool(self._by_length)
+
     def match(self, signature: tuple[str, ...]) -> int | None:
         """The id of the first template `signature` fits (a variable fits any token), or None."""
         best: tuple[int, int] | None = None
@@ -901,10 +909,16 @@ def _is_masked(token: str) -> bool:
     return WILDCARD in token
 
 
+# two adjacent tokens that both hold a masked value (`\S*` cannot cross the space between them)
+_ADJACENT = re.compile(r"<\*>\S* \S*<\*>")
+
+
 def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """`tokens` with each run of adjacent masked tokens made one, keeping the punctuation before
     the first and after the last (`(<*> <*>)` is `(<*>)`, `[<*>, <*>, <*>]` is `[<*>]`): a list
     of values, or a value written as several tokens, is one variable whatever its length."""
+    if _ADJACENT.search(" ".join(tokens)) is None:  # the common case, at C speed
+        return tokens
     out: list[str] = []
     previous = False
     for token in tokens:
@@ -1004,12 +1018,14 @@ def _common_pattern_groups(
     for i in members:
         sig = items[i][0]
         counts = [column[token] for column, token in zip(freq, sig, strict=True)]
-        tally = Counter(counts)  # columns per count
-        tally.pop(-1, None)
-        if not tally:
+        # the count most columns share (the larger on a tie); list.count is C, a Counter is not
+        best, key = -1, (0, 0)
+        for c in set(counts):
+            if c >= 0 and (n := counts.count(c), c) > key:
+                best, key = c, (n, c)
+        if best < 0:
             roots[()].append(i)
             continue
-        best = max(tally.items(), key=lambda kv: (kv[1], kv[0]))[0]
         roots[tuple([(pos, sig[pos]) for pos, c in enumerate(counts) if c == best])].append(i)
     return list(roots.values())
 
