@@ -905,10 +905,6 @@ _DIGIT = re.compile(r"\d")
 _PUNCTUATION = "\"'()[]{}<>,;.:!?"
 
 
-def _is_masked(token: str) -> bool:
-    return WILDCARD in token
-
-
 # two adjacent tokens that both hold a masked value (`\S*` cannot cross the space between them)
 _ADJACENT = re.compile(r"<\*>\S* \S*<\*>")
 
@@ -1004,16 +1000,19 @@ def _common_pattern_groups(
     word) over the lines, and take, in each signature, the words whose count is the one most of
     its words share (the larger count on a tie). Masked tokens take no part: they are variables
     already, and shared by every template of the length."""
-    # plain dicts: Counter's `__missing__` is a Python call per new word
-    freq: list[dict[str, int]] = [{} for _ in range(length)]
+    # each column counted at C speed (a Counter over the column's tokens), then the signatures
+    # of more than one line added again
+    freq: list[Counter[str]] = [
+        Counter(column) for column in zip(*[items[i][0] for i in members], strict=True)
+    ]
     for i in members:
         sig, n = items[i]
-        for column, token in zip(freq, sig, strict=True):
-            column[token] = column.get(token, 0) + n
+        if n != 1:
+            for column, token in zip(freq, sig, strict=True):
+                column[token] += n - 1
     for column in freq:
-        for token in column:
-            if _is_masked(token):
-                column[token] = -1  # takes no part (below)
+        for token in [t for t in column if WILDCARD in t]:
+            column[token] = -1  # takes no part (below)
     roots: dict[tuple[tuple[int, str], ...], list[int]] = defaultdict(list)
     for i in members:
         sig = items[i][0]
