@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/locks.py
 	$(PY) benchmarks/gate.py
 	$(PY) -m benchmarks.skills
+	$(PY) -m benchmarks.skills_scale --quick
 	$(PY) -m benchmarks.bounds --quick
 	$(PY) -m benchmarks.records --quick
 
