@@ -6,7 +6,8 @@ walks the imports):
 - `toolchain` (this file: the typed errors), `inputs` (safe readers and atomic writes),
   `export` (the export format), `aws_types` (how each AWS type takes tags): need nothing else.
 - `cost` (estimate, diff, savings, prices) and `gate` (the policy packs on an export, run as
-  the engine runs them): read exports; import nothing of the program or the packs.
+  the engine runs them), `pr_comment` (the pull-request comment of the plan gate): read
+  exports; import nothing of the program or the packs.
 - `mocks` and `plan`: the offline plan, the program run under Pulumi's mock runtime with a
   stack's config; the only room here that imports the program (`baseline`, `components`).
 

@@ -1,0 +1,159 @@
+"""The pull-request comment: headline totals first, the verdict, a cost table of what changed,
+violations as a table, unchanged stacks in one line, and never over GitHub's limit. Built from
+the session's dev plan (planned once per test process) and edited copies of it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolchain.export import StackExport, parse_export
+from toolchain.pr_comment import (
+    GITHUB_LIMIT,
+    MAX_CHARS,
+    TITLE,
+    main,
+    render,
+    resource_changes,
+    stack_report,
+)
+
+RUN = "https://github.com/acme/infra/actions/runs/42"
+NAT = "aws:ec2/natGateway:NatGateway"
+
+
+def without(export: StackExport, type_token: str) -> StackExport:
+    """The export without its first resource of `type_token`: the base of a one-resource PR."""
+    data = copy.deepcopy(export.data)
+    resources = data["deployment"]["resources"]
+    first = next(i for i, r in enumerate(resources) if r["type"] == type_token)
+    del resources[first]
+    return parse_export(data, "base")
+
+
+def violation(level: str, message: str = "bad", name: str = "rule") -> dict[str, Any]:
+    return {
+        "policyPack": "baseline-security",
+        "policyName": name,
+        "enforcementLevel": level,
+        "severity": "high",
+        "urn": "urn:pulumi:dev::baseline::baseline:database:Database$aws:rds/instance:Instance::db",
+        "message": f"Description.\n{message}",
+    }
+
+
+@pytest.fixture(scope="module")
+def one_nat_added(dev: StackExport):
+    return stack_report("dev", dev, without(dev, NAT), violations=[violation("advisory")])
+
+
+def lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def test_a_one_resource_change_is_short_and_starts_with_the_totals(one_nat_added):
+    text = render([one_nat_added], run_url=RUN)
+    assert len(text.encode()) < 10_240
+    first = lines(text)[:3]
+    assert first[0] == TITLE and first[1] == ""
+    assert re.match(
+        r"- \*\*`dev`\*\*: monthly cost \+\$[\d.,]+ \(\+[\d.]+%\) to \$[\d.,]+, "
+        r"0 mandatory violations \(1 advisory\), 1 resource changed \(1 added\)$",
+        first[2],
+    ), first[2]
+    assert "**Verdict: ✅ passes**" in text
+    row = next(line for line in lines(text) if line.startswith("| added |"))
+    assert "`ec2/natGateway`" in row and "| — |" in row
+    assert "<details><summary>Resources that change: 1 added</summary>" in text
+
+
+def test_an_unchanged_stack_is_one_line(dev, one_nat_added):
+    same = stack_report("prod", dev, dev, violations=[violation("advisory")])
+    assert same.changes is not None and same.changes.count == 0
+    text = render([one_nat_added, same], run_url=RUN)
+    mentions = [line for line in lines(text) if "`prod`" in line]
+    assert mentions == [
+        f"- **`prod`**: no change (monthly cost ${same.cost.total:,.2f}), "
+        "0 mandatory violations (1 advisory)"
+    ]
+    alone = render([same])
+    assert len(alone) < 600 and "###" not in alone and "<details>" not in alone
+
+
+def test_violations_are_a_table_and_mandatory_ones_block(dev):
+    hostile = "see <b>this</b> | @octocat </details> `x`"
+    report = stack_report(
+        "dev",
+        dev,
+        dev,
+        violations=[violation("advisory", name="a"), violation("mandatory", hostile, "m")],
+    )
+    text = render([report], run_url=RUN)
+    assert "0 mandatory" not in text and "1 mandatory violation (1 advisory)" in text
+    assert "**Verdict: ❌ blocked**: 1 mandatory violation (`dev`)" in text
+    table = [line for line in lines(text) if line.startswith("| ")]
+    assert table[0] == "| level | policy | resource | message |"
+    assert table[1].startswith("| mandatory | `m` | `rds/instance db` |")  # mandatory first
+    assert "&lt;b&gt;" in table[1] and "\\|" in table[1] and "&#64;octocat" in table[1]
+    assert "</details>" not in text and "@octocat" not in text
+    # an unchanged stack shows its section only for its mandatory violations
+    assert "### `dev`" in text and "| change |" not in text
+
+
+def test_no_base_and_no_gate_are_said(dev):
+    report = stack_report("qa", dev)
+    text = render([report])
+    assert "no base plan to compare with" in text and "policy gate not run" in text
+    assert "**Verdict: ⚠️ not gated**" in text
+
+
+def test_a_huge_report_loses_its_details_first_with_a_link(dev, one_nat_added):
+    summary = "\n".join(f"~ ec2.Route r-{i} ```" for i in range(20_000))
+    big = stack_report("dev", dev, without(dev, NAT), summary=summary)
+    text = render([big], run_url=RUN)
+    assert len(text) <= MAX_CHARS < GITHUB_LIMIT
+    assert "Details left out" in text and RUN in text
+    assert "| added |" in text  # the essentials stay
+    assert text.count("<details>") == text.count("</details>")
+    assert len(re.findall(r"^`{3,}", text, re.M)) % 2 == 0
+
+
+def test_a_report_too_big_even_without_details_is_cut_at_a_line(dev):
+    many = [
+        stack_report(f"s{i}", dev, violations=[violation("mandatory", "x" * 150)] * 20)
+        for i in range(60)
+    ]
+    text = render(many, run_url=RUN)
+    assert len(text) <= MAX_CHARS
+    assert "**Truncated**" in text and RUN in text
+    assert text.startswith(TITLE) and text.endswith(f"[the workflow run]({RUN}).</sub>\n")
+
+
+def test_resource_changes_compare_inputs(dev):
+    data = copy.deepcopy(dev.data)
+    nat = next(r for r in data["deployment"]["resources"] if r["type"] == NAT)
+    nat["inputs"]["tags"] = {**nat["inputs"].get("tags", {}), "extra": "1"}
+    changed = resource_changes(dev, parse_export(data, "head"))
+    assert changed.changed == (nat["urn"],) and not changed.added and not changed.removed
+    assert changed.describe() == "1 changed"
+
+
+def test_the_command_reads_the_gate_folder(tmp_path: Path, dev, capsys):
+    (tmp_path / "dev.head.json").write_text(json.dumps(dev.data))
+    (tmp_path / "dev.base.json").write_text(json.dumps(without(dev, NAT).data))
+    (tmp_path / "dev.gate.json").write_text(json.dumps({"violations": [violation("advisory")]}))
+    (tmp_path / "dev.changes.txt").write_text("## changes in network\n+ ec2.NatGateway nat\n")
+    out = tmp_path / "comment.md"
+    assert (
+        main(["--dir", str(tmp_path), "--stack", "dev", "--run-url", RUN, "--out", str(out)]) == 0
+    )
+    text = out.read_text()
+    assert lines(text)[2].startswith("- **`dev`**: monthly cost +$")
+    assert "<details><summary>Change summary</summary>" in text
+    assert main(["--dir", str(tmp_path), "--stack", "nope"]) == 2
+    assert "no plan of stack 'nope'" in capsys.readouterr().err
