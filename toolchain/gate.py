@@ -41,6 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 PACKS = ("security", "cost")
 CONFIG_DIR = POLICIES / "config"
+# The policy config of a stack without its own folder (a pull request's new `Pulumi.qa.yaml`):
+# production's, whose security rules are the strictest (every one mandatory); see
+# `policy_config_dir`.
+DEFAULT_CONFIG_STACK = "prod"
 START_TIMEOUT_S = 60.0
 # Verdicts a pack remembers per resource request (see `Gate._analyze`): enough
 # for several stacks of thousands of resources, a few megabytes at most.
@@ -102,6 +106,8 @@ class GateResult:
     violations: list[Violation] = field(default_factory=list)
     packs: dict[str, dict[str, PolicyMeta]] = field(default_factory=dict)
     resources: int = 0
+    config_dir: str = ""  # the policy config folder the packs ran with
+    notice: str | None = None  # set when that folder is the default one (`policy_config_dir`)
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -117,6 +123,26 @@ _SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "criti
 
 def _level_enum(name: str) -> int:
     return {v: k for k, v in _LEVEL_NAMES.items()}[name]
+
+
+def policy_config_dir(stack: str) -> tuple[Path, str | None]:
+    """The policy config folder of a stack and, when it is not the stack's own, the one-line
+    notice saying so. `policies/config/<stack>/` when anything is at that path (a folder that is
+    broken, incomplete or not a folder still refuses, when it is read); for a stack with nothing
+    there, the default `policies/config/<DEFAULT_CONFIG_STACK>/`. A name that is not a stack
+    name is refused (fail closed: no default for a path that names something else)."""
+    from toolchain.inputs import STACK_NAME  # noqa: PLC0415
+
+    if not STACK_NAME.fullmatch(stack):
+        raise PolicyConfigError(f"{stack[:80]!r} is not a stack name: no policy config for it")
+    own = CONFIG_DIR / stack
+    if os.path.lexists(own):
+        return own, None
+    default = CONFIG_DIR / DEFAULT_CONFIG_STACK
+    return default, (
+        f"no policy config for stack '{stack}' ({own} does not exist): using the default, "
+        f"{default} (the strictest security rules); add {own}/ to give the stack its own"
+    )
 
 
 def load_policy_config(config_dir: Path, pack: str) -> dict[str, Any]:
@@ -551,7 +577,7 @@ class Gate:
             found += analyzer.send_analyze_stack(requests.analyze_stack)
             return analyzer.name, analyzer.policies, found
 
-        result = GateResult(resources=len(requests.analyze))
+        result = GateResult(resources=len(requests.analyze), config_dir=str(config_dir))
         with ThreadPoolExecutor(max_workers=len(configs)) as pool:
             for name, policies, found in pool.map(one_pack, configs):
                 result.packs[name] = policies
@@ -563,14 +589,22 @@ class Gate:
         return result
 
 
-def run_gate(export: StackExport, config_dir: Path, packs: Iterable[str] = PACKS) -> GateResult:
+def run_gate(
+    export: StackExport,
+    config_dir: Path,
+    packs: Iterable[str] = PACKS,
+    *,
+    notice: str | None = None,
+) -> GateResult:
     """Start the packs, run them over one export, stop them. The packs start while the config is
-    read and the requests are built."""
+    read and the requests are built. `notice` (from `policy_config_dir`) is kept in the result."""
     gate = Gate(packs, project=project_of(export) or "project", stack=stack_of(export) or "stack")
     try:
-        return gate.spawn().run(export, config_dir)
+        result = gate.spawn().run(export, config_dir)
     finally:
         gate.close()
+    result.notice = notice
+    return result
 
 
 def rule_table(gate: Gate, stacks: Sequence[str] = ("dev", "prod")) -> list[dict[str, str]]:

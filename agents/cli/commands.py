@@ -282,8 +282,63 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
     return EXIT_OK
 
 
+def _token_cell(record: dict[str, Any]) -> Any:
+    """The token column: an MCP record's token id, or an operation's fencing token. A bearer
+    token (`bat_<id>_<secret>`) that a record should never hold shows as its id only."""
+    from agents.mcp.tokens import TOKEN  # noqa: PLC0415
+
+    value = record.get("token_id") or record.get("token") or ""
+    found = TOKEN.search(str(value)) if isinstance(value, str) else None
+    return f"{found.group(1)} (secret withheld)" if found else value
+
+
+def _audit_detail(record: dict[str, Any]) -> str:
+    """What a record says beyond its columns, in one cell: its detail, reason or error, else
+    what its event is about (an MCP call's tokens and time, a token's name and scopes)."""
+    for key in ("detail", "why", "error", "reason"):
+        if record.get(key):
+            return str(record[key])
+    event = str(record.get("event", ""))
+    parts: list[str] = []
+    if event in ("mcp.call", "mcp.request"):
+        if record.get("tokens") is not None:
+            parts.append(f"{record['tokens']} of {record.get('budget')} tokens")
+        if record.get("seconds") is not None:
+            parts.append(f"{record['seconds']} s")
+    elif event.startswith("mcp.token-"):
+        for key in ("name", "scopes", "rotated_from", "by"):
+            value = record.get(key)
+            if value:
+                shown = ",".join(map(str, value)) if isinstance(value, list) else value
+                parts.append(f"{key.replace('_', ' ')} {shown}")
+    return ", ".join(parts)
+
+
+AUDIT_HEADERS = ["time", "event", "stack", "persona", "op/tool", "token", "outcome", "detail"]
+
+
+def audit_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
+    """The `audit` table's rows: an operation's or an MCP call's (tool, token id, outcome) in
+    the same columns; every cell escaped."""
+    return _cells(
+        [
+            [
+                str(r.get("ts", ""))[:19],
+                r.get("event"),
+                r.get("stack", ""),
+                r.get("persona", ""),
+                r.get("operation") or r.get("tool") or r.get("method") or "",
+                _token_cell(r),
+                r.get("status") or r.get("outcome") or r.get("decision") or r.get("verdict") or "",
+                _audit_detail(r),
+            ]
+            for r in records
+        ]
+    )
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
-    from tabulate import tabulate  # noqa: PLC0415 - see cmd_run
+    from agents.cli.outputs import fit_table  # noqa: PLC0415
 
     settings = _settings()
     records = AuditLog(settings.audit_log).query(
@@ -295,25 +350,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
         for r in records:
             sys.stdout.write(_json(r) + "\n")
         return EXIT_OK
-    rows = [
-        [
-            r.get("ts", "")[:19],
-            r.get("event"),
-            r.get("stack", ""),
-            r.get("persona", ""),
-            r.get("operation", ""),
-            r.get("token", ""),
-            r.get("status") or r.get("decision") or r.get("verdict") or r.get("why") or "",
-        ]
-        for r in records
-    ]
+    # Wrapped to the terminal's width, the detail first; a column no record fills is left out
+    # (`--event mcp.call` has no persona); `--json` has every field of a record.
+    rows = audit_rows(records)
+    shown = [i for i, _ in enumerate(AUDIT_HEADERS) if i < 2 or any(r[i] for r in rows)]
+    keep = [n for n, i in enumerate(shown) if AUDIT_HEADERS[i] in ("time", "token")]
     print(
-        tabulate(
-            _cells(rows),
-            headers=["time", "event", "stack", "persona", "operation", "token", "detail"],
-            tablefmt="github",
-            maxcolwidths=[None] * 6 + [60],
+        fit_table(
+            [[r[i] for i in shown] for r in rows], [AUDIT_HEADERS[i] for i in shown], keep=keep
         )
+        if rows
+        else "no audit records" + (" match" if args.stack or args.persona or args.event else "")
     )
     return EXIT_OK
 

@@ -1,4 +1,5 @@
-"""`python -m agents`: the command line of the platform's tools and agents.
+"""`python -m agents` (or `baseline-agents`, its console script): the command line of the
+platform's tools and agents.
 
 Every command that prints a report prints a table by default and JSON with `--json`. Exit codes:
 0 success, 1 a verdict that should stop a pipeline (for example a mandatory policy violation),
@@ -20,11 +21,11 @@ from agents import InputError, ToolchainError
 from agents.cli.commands import add_commands
 from agents.cli.skills import add_skill_commands
 from agents.mcp.server import add_mcp_commands
-from toolchain.export import StackExport
 from toolchain.inputs import aws_region, output_dir, output_path, stack_name, write_output
 from toolchain.untrusted import escape
 
 if TYPE_CHECKING:
+    from toolchain.cost.diff import CostDiff
     from toolchain.gate import GateResult
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT = 0, 1, 2
@@ -62,17 +63,22 @@ def _progress(message: str) -> None:
 def cmd_plan(args: argparse.Namespace) -> int:
     from tabulate import tabulate  # noqa: PLC0415 - see print_verdicts
 
-    from toolchain.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
+    from toolchain.plan import ROOT, read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
 
     config_file = Path(args.config) if args.config else stack_config_file(args.stack)
     values = read_stack_config(config_file)
+    # The policy config too is found before the plan runs: a stack without its own folder gets
+    # the default one, with a notice; a --policy-config that is not a folder costs nothing.
+    config_dir, notice = (None, None) if args.no_policy else _policy_config_dir(args, args.stack)
     # Checked before the plan runs, so a bad --out costs nothing; the resolved path is printed.
     from agents.cli.outputs import protected_outputs  # noqa: PLC0415
 
     protect = protected_outputs()
     inputs = [config_file] + ([args.policy_config] if args.policy_config else [])
+    # The default export goes to the repository's build/ (beside the program and the stack
+    # files it reads), from whatever folder the command runs in; --out is the caller's path.
     out = output_path(
-        args.out or Path("build") / f"{args.stack}.plan.json",
+        args.out or ROOT / "build" / f"{args.stack}.plan.json",
         "export",
         protect=protect,
         inputs=inputs,
@@ -91,12 +97,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     rows = plan.counts()
     total = sum(n for _, _, n in rows)
     gate = None
-    if not args.no_policy:
-        from toolchain.gate import CONFIG_DIR, run_gate  # noqa: PLC0415
+    if config_dir is not None:
+        from toolchain.gate import run_gate  # noqa: PLC0415
 
-        config_dir = Path(args.policy_config) if args.policy_config else CONFIG_DIR / args.stack
         _progress(f"running the policy packs with {config_dir} ...")
-        gate = run_gate(plan.export, config_dir)
+        gate = run_gate(plan.export, config_dir, notice=notice)
     from toolchain.cost import estimate, load_prices, load_usage  # noqa: PLC0415
 
     cost = estimate(plan.export, load_prices(), load_usage())
@@ -110,6 +115,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         }
         if gate is not None:
             summary["violations"] = gate.to_json()
+            summary["policyConfig"] = {"dir": gate.config_dir, "notice": gate.notice}
         summary["monthlyCostUsd"] = round(cost.total, 2)
         summary["monthlyCostByComponent"] = {c: round(m, 2) for c, m, _ in cost.by_component()}
         print(json.dumps(summary, indent=2))
@@ -121,7 +127,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(tabulate(rows, headers=["component", "type", "count"], tablefmt="github"))
         if gate is not None:
             print()
-            print_verdicts(gate, title="Policy gate")
+            print_verdicts(gate, title=f"Policy gate ({gate.config_dir})")
         print()
         unpriced = sum(g.count for g in cost.not_priced)
         print(
@@ -147,9 +153,6 @@ def _short_urn(urn: str) -> str:
 
 
 def print_verdicts(result: GateResult, *, title: str) -> None:
-    # Imported where a table is printed, not with the module: `policy` starts its packs first.
-    from tabulate import tabulate  # noqa: PLC0415
-
     mandatory = len(result.mandatory)
     advisory = len(result.violations) - mandatory
     packs = ", ".join(f"{name} ({len(policies)} rules)" for name, policies in result.packs.items())
@@ -172,18 +175,19 @@ def print_verdicts(result: GateResult, *, title: str) -> None:
                     escape(str(v.detail)),
                 ]
             )
-        print(
-            tabulate(
-                rows,
-                headers=["pack", "policy", "enforcement", "severity", "resource", "message"],
-                tablefmt="github",
-                maxcolwidths=[None] * 5 + [70],
-            )
-        )
+        from agents.cli.outputs import fit_table  # noqa: PLC0415
+
+        # Wrapped to the terminal's width (the policy, resource and message columns first);
+        # `--json` has each violation's full message and URN.
+        headers = ["pack", "policy", "enforcement", "severity", "resource", "message"]
+        print(fit_table(rows, headers, keep=[0, 2, 3]))
 
 
-def _policy_config_dir(args: argparse.Namespace, export: StackExport) -> Path:
-    from toolchain.gate import CONFIG_DIR, stack_of  # noqa: PLC0415
+def _policy_config_dir(args: argparse.Namespace, stack: str) -> tuple[Path, str | None]:
+    """The policy config folder: --policy-config (a folder, else refused), or the stack's own,
+    or for a stack without one the default (`toolchain.gate.policy_config_dir`), whose notice
+    goes to stderr as one line and is returned to be kept in the gate's result."""
+    from toolchain.gate import CONFIG_DIR, policy_config_dir  # noqa: PLC0415
 
     if args.policy_config:
         path = Path(args.policy_config)
@@ -192,24 +196,26 @@ def _policy_config_dir(args: argparse.Namespace, export: StackExport) -> Path:
                 f"{path}: --policy-config takes a folder with security.json and "
                 "cost.json (like policies/config/dev)"
             )
-        return path
-    stack = args.stack or stack_of(export)
-    path = CONFIG_DIR / stack
-    if not path.is_dir():
+        return path, None
+    if not stack:
         raise InputError(
-            f"no policy config for stack '{stack}' in {CONFIG_DIR}; pass --stack or --policy-config"
+            f"the export names no stack: pass --stack (policies/config/<stack> in {CONFIG_DIR}) "
+            "or --policy-config"
         )
-    return path
+    path, notice = policy_config_dir(stack)
+    if notice:
+        print(f"note: {escape(notice)}", file=sys.stderr, flush=True)
+    return path, notice
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
     from toolchain.export import load_export  # noqa: PLC0415
-    from toolchain.gate import run_gate  # noqa: PLC0415
+    from toolchain.gate import run_gate, stack_of  # noqa: PLC0415
 
     export = load_export(args.export)
-    config_dir = _policy_config_dir(args, export)
+    config_dir, notice = _policy_config_dir(args, args.stack or stack_of(export))
     _progress(f"running policy packs over {args.export} with {config_dir} ...")
-    result = run_gate(export, config_dir)
+    result = run_gate(export, config_dir, notice=notice)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
@@ -218,8 +224,6 @@ def cmd_policy(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from tabulate import tabulate  # noqa: PLC0415 - see print_verdicts
-
     from toolchain.gate import Gate, rule_table  # noqa: PLC0415
 
     with Gate() as gate:
@@ -227,13 +231,14 @@ def cmd_rules(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(
-            tabulate(
-                [list(r.values()) for r in rows],
-                headers=list(rows[0]) if rows else [],
-                tablefmt="github",
-            )
-        )
+        from agents.cli.outputs import fit_table  # noqa: PLC0415
+
+        # Long descriptions wrap to the terminal's width; the pack is the id's prefix (SEC-,
+        # COST-) and is left out; `--json` has every field, each value on one line.
+        headers = [h for h in (rows[0] if rows else []) if h != "pack"]
+        table = [[r[h] for h in headers] for r in rows]
+        keep = [i for i, h in enumerate(headers) if h not in ("policy", "checks", "controls")]
+        print(fit_table(table, headers, keep=keep))
     return EXIT_OK
 
 
@@ -287,8 +292,10 @@ def cmd_cost(args: argparse.Namespace) -> int:
         change = diff(estimate(load_export(args.baseline), prices, usage), new)
         if args.json:
             print(json.dumps(change.to_json(), indent=2))
-        else:
+        elif args.markdown:  # for a pull request comment
             print(escape(change.to_markdown(), multiline=True), end="")
+        else:
+            print(escape(_render_cost_diff(change), multiline=True), end="")
     elif args.json:
         print(json.dumps(new.to_json(), indent=2))
     elif args.markdown:
@@ -298,8 +305,73 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m agents", description=__doc__.split("\n")[0])
+def _render_cost_diff(change: CostDiff) -> str:
+    """The cost diff as plain text for a terminal (`--markdown` gives the pull request's)."""
+    from tabulate import tabulate  # noqa: PLC0415
+
+    from toolchain.cost.diff import money, percent, short_type  # noqa: PLC0415
+
+    stack = change.new.stack or change.base.stack or "stack"
+    out = [
+        f"Monthly cost change of stack '{stack}': {money(change.delta, signed=True)} "
+        f"({percent(change.percent)}), {money(change.base.total)} -> {money(change.new.total)} "
+        f"(730 hours; list prices of {change.new.price_date}, {change.new.price_file})",
+        f"base: {change.base.source}",
+        f"new:  {change.new.source}",
+        "",
+    ]
+    if change.lines:
+        rows = [
+            [
+                x.change,
+                x.name,
+                short_type(x.type),
+                x.component,
+                money(x.before),
+                money(x.after),
+                money(x.delta, signed=True),
+            ]
+            for x in change.lines
+        ]
+        rows.append(
+            [
+                "total",
+                "",
+                "",
+                "",
+                money(change.base.total),
+                money(change.new.total),
+                money(change.delta, signed=True),
+            ]
+        )
+        out.append(
+            tabulate(
+                rows,
+                headers=["change", "resource", "type", "component", "before", "after", "delta"],
+                tablefmt="github",
+                colalign=("left", "left", "left", "left", "right", "right", "right"),
+            )
+        )
+    else:
+        out.append("No priced resource changes cost.")
+    counts = [
+        ("free resources added", len(change.free_added)),
+        ("free resources removed", len(change.free_removed)),
+        ("NOT PRICED resources added (cost unknown, not counted)", len(change.not_priced_added)),
+        ("not-priced resources removed", len(change.not_priced_removed)),
+    ]
+    notes = [f"{what}: {n}" for what, n in counts if n]
+    if notes:
+        out += ["", "; ".join(notes) + " (`--json` lists them)."]
+    return "\n".join(out) + "\n"
+
+
+SCRIPT = "baseline-agents"  # the console script ([project.scripts] in pyproject.toml)
+OUR_PACKAGES = frozenset({"agents", "toolchain", "baseline", "components", "policies"})
+
+
+def build_parser(prog: str = "python -m agents") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     plan = sub.add_parser("plan", help="plan a stack offline (mock runtime) into a stack export")
@@ -307,10 +379,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--stack", required=True, type=stack_name, help="stack name (reads Pulumi.<stack>.yaml)"
     )
     plan.add_argument("--config", help="plan with this stack config file instead")
-    plan.add_argument("--out", help="where to write the export (default build/<stack>.plan.json)")
+    plan.add_argument(
+        "--out", help="where to write the export (default <repository>/build/<stack>.plan.json)"
+    )
     plan.add_argument("--json", action="store_true", help="print the summary as JSON")
     plan.add_argument(
-        "--policy-config", help="policy config folder (default policies/config/<stack>)"
+        "--policy-config",
+        help="policy config folder (default policies/config/<stack>, or policies/config/prod "
+        "with a notice for a stack without one)",
     )
     plan.add_argument("--no-policy", action="store_true", help="skip the policy gate")
     plan.set_defaults(func=cmd_plan)
@@ -323,7 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--stack",
         type=stack_name,
-        help="use policies/config/<stack>/ (default: the export's stack)",
+        help="use policies/config/<stack>/ (default: the export's stack; a stack without "
+        "one gets policies/config/prod/, with a notice)",
     )
     group.add_argument("--policy-config", help="folder with security.json and cost.json")
     policy.add_argument("--json", action="store_true", help="print violations as JSON")
@@ -339,12 +416,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     cost = sub.add_parser("cost", help="monthly cost of a stack export, its diff, savings, prices")
     cost.add_argument("--export", help="stack export to price (plan or pulumi stack export)")
-    cost.add_argument("--baseline", help="export to compare with: prints the cost diff")
+    cost.add_argument(
+        "--baseline", help="export to compare with: prints the cost diff (a table; --markdown)"
+    )
     cost.add_argument("--usage", help="usage file laid over toolchain/cost/usage.default.yaml")
     cost.add_argument("--prices", help="price file (default: the newest in toolchain/cost/prices)")
     cost_format = cost.add_mutually_exclusive_group()
     cost_format.add_argument("--json", action="store_true", help="print JSON")
-    cost_format.add_argument("--markdown", action="store_true", help="print Markdown (for a PR)")
+    cost_format.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print Markdown (for a pull request; with --baseline, the diff's comment)",
+    )
     cost.set_defaults(func=cmd_cost, cost_command=None)
     cost_sub = cost.add_subparsers(dest="cost_command", parser_class=_Parser)
     # Options repeated on the sub-commands default to SUPPRESS so they never clobber the same
@@ -378,8 +461,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to report to
         return EXIT_BROKEN_PIPE
+    prog = SCRIPT if argv is None and Path(sys.argv[0]).name == SCRIPT else "python -m agents"
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(prog).parse_args(argv)
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
     except InputError as exc:
@@ -394,6 +478,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ToolchainError as exc:  # not the user's input: a backend, a pack, a state folder
         print(f"error: {escape(_one_line(str(exc)))}", file=sys.stderr)
         return EXIT_VERDICT
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in OUR_PACKAGES:
+            raise  # a bug of ours, not the environment: the traceback is wanted
+        # `python -m agents` run by an interpreter without the project's requirements (the
+        # venv not activated): what to run instead, in one line.
+        print(
+            f"error: this Python ({sys.executable}) lacks the project's requirements "
+            f"(no module named {exc.name!r}): run `make` once, then `.venv/bin/{SCRIPT} ...` "
+            "(or `.venv/bin/python -m agents ...`, or activate .venv)",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -22,6 +22,10 @@ and a status:
   because it leaked stops working the same morning. Pass `--grace 0` to end it at once.
 - `revoked`: refused from the moment the store changes.
 
+Every change of the file store (create, rotate, revoke) is put on the audit log as
+`mcp.token-created`, `mcp.token-rotated` or `mcp.token-revoked` with the token's id, name and who
+ran it (never the token); a record that cannot be written undoes the change.
+
 Where the records live (fail closed everywhere: a store that cannot be trusted refuses every
 request, it is never read as an empty, open store):
 
@@ -338,12 +342,20 @@ class TokenFile:
     """The file store (see the module docstring)."""
 
     def __init__(
-        self, path: str | Path, *, clock: Clock = time.time, lock_timeout_s: float = LOCK_TIMEOUT_S
+        self,
+        path: str | Path,
+        *,
+        clock: Clock = time.time,
+        lock_timeout_s: float = LOCK_TIMEOUT_S,
+        audit: AuditLog | None = None,
     ) -> None:
         self.path = Path(path)
         self.where = str(self.path)
         self.clock = clock
         self.lock_timeout_s = lock_timeout_s
+        # Where create, rotate and revoke are recorded (`mcp.token-created`, `-rotated`,
+        # `-revoked`: ids, never a token); `open_token_source` gives the settings' audit log.
+        self.audit = audit
 
     # reading
     def signature(self) -> object:
@@ -425,6 +437,27 @@ class TokenFile:
                 f"{self.where}: cannot be written ({exc.strerror or exc}); nothing changed"
             ) from exc
 
+    def _commit(
+        self,
+        before: Mapping[str, TokenRecord],
+        after: Mapping[str, TokenRecord],
+        event: str,
+        **fields: Any,
+    ) -> None:
+        """Write the new store, then its audit record (under the store's lock). A record that
+        cannot be written puts the old store back: no token changes unaudited."""
+        self._write(after)
+        if self.audit is None:
+            return
+        try:
+            self.audit.append(event, by=_login(), store=self.where, **fields)
+        except (OSError, AgentsError) as exc:
+            self._write(before)
+            why = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+            raise TokenStoreError(
+                f"{self.where}: the audit log cannot be written ({why}); nothing changed"
+            ) from exc
+
     def create(
         self,
         name: str,
@@ -437,7 +470,15 @@ class TokenFile:
             raise TokenError(f"token lifetime {ttl_days!r} days: 1 to {MAX_TTL_DAYS}")
         with self._locked() as records:
             record, token = _new_record(name, chosen, self.clock(), ttl_days * 86_400, records)
-            self._write({**records, record.id: record})
+            self._commit(
+                records,
+                {**records, record.id: record},
+                "mcp.token-created",
+                token_id=record.id,
+                name=name,
+                scopes=list(chosen),
+                expires_at=_iso(record.expires_at),
+            )
         return Issued(record.id, token)
 
     def rotate(self, token_id: str, grace_s: float = DEFAULT_GRACE_S) -> Issued:
@@ -461,7 +502,16 @@ class TokenFile:
             retired = replace(
                 old, status="rotated", rotated_at=now, grace_until=now + grace_s, replaced_by=new.id
             )
-            self._write({**records, old.id: retired, new.id: new})
+            self._commit(
+                records,
+                {**records, old.id: retired, new.id: new},
+                "mcp.token-rotated",
+                token_id=new.id,
+                rotated_from=old.id,
+                name=old.name,
+                grace_until=_iso(retired.grace_until),
+                expires_at=_iso(new.expires_at),
+            )
         return Issued(new.id, token)
 
     def revoke(self, token_id: str) -> TokenRecord:
@@ -471,11 +521,27 @@ class TokenFile:
             if old.status == "revoked":
                 return old
             revoked = replace(old, status="revoked", revoked_at=self.clock())
-            self._write({**records, old.id: revoked})
+            self._commit(
+                records,
+                {**records, old.id: revoked},
+                "mcp.token-revoked",
+                token_id=old.id,
+                name=old.name,
+            )
         return revoked
 
     def list(self) -> list[dict[str, Any]]:
         return list_records(self.read(), self.clock())
+
+
+def _login() -> str:
+    """Who changes the store, for its audit record: the login name, else the uid."""
+    import getpass  # noqa: PLC0415
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no USER and no passwd entry (a bare container)
+        return f"uid {os.geteuid()}"
 
 
 def _get(records: Mapping[str, TokenRecord], token_id: str) -> TokenRecord:
@@ -558,7 +624,11 @@ def open_token_source(
     """The file store `<state_dir>/mcp-tokens.json`, or the secret `AGENTS_MCP_TOKENS_SECRET`."""
     secret_id = tokens_secret(settings, environ)
     if secret_id is None:
-        return TokenFile(settings.state_dir / STORE_FILE, clock=clock)
+        from agents.protocol.audit import AuditLog  # noqa: PLC0415
+
+        return TokenFile(
+            settings.state_dir / STORE_FILE, clock=clock, audit=AuditLog(settings.audit_log)
+        )
     if client is None:
         import boto3  # noqa: PLC0415 - slow to import; only this path needs it
         from botocore.config import Config  # noqa: PLC0415

@@ -117,3 +117,17 @@ def test_unreadable_price_file(tmp_path, capsys, exports):
 def test_savings_needs_a_stack_file(capsys):
     assert main(["cost", "savings", "--stack", "nosuchstack"]) == 2
     assert "Pulumi.nosuchstack.yaml" in one_line_error(capsys)
+
+
+def test_a_diff_is_a_plain_table_unless_markdown_is_asked_for(exports, capsys):
+    argv = ["cost", "--export", str(exports["per-az"]), "--baseline", str(exports["dev"])]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Monthly cost change of stack 'dev': +$")
+    assert any(
+        line.startswith("| added ") and "| network-nat-2 " in line and "| ec2/natGateway " in line
+        for line in out.splitlines()
+    )
+    assert "###" not in out and "`" not in out and "**" not in out
+    assert main([*argv, "--markdown"]) == 0  # scripts that ask for Markdown still get it
+    assert capsys.readouterr().out.startswith("### Cost estimate for `dev`: +$")
