@@ -31,7 +31,8 @@ Design decisions:
   worker thread. Calls on a stack export (`plan`, `policy-gate`, `cost-estimate`,
   `summarize-infra`) take one lock: the offline plan runs Pulumi's mock runtime, whose settings
   are process-wide, and the policy gate starts its packs; the other tools run concurrently.
-- Over HTTP the transport is the SDK's streamable HTTP in stateless mode with JSON responses:
+- Over HTTP the transport is the SDK's streamable HTTP in stateless mode, each answer an SSE
+  stream of its own (so a slow call's progress notifications reach the client before its result):
   every request carries and is checked for its bearer token (so a rotation or revocation takes
   effect on the next request, and no session outlives its credential), and no server-side
   session state accumulates. Binding anything but a specific address (`0.0.0.0`, `::`) needs
@@ -53,7 +54,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -279,8 +280,13 @@ def run_tool(
             "busy",
             budget,
         )
+    from agents.mcp.exports import ExportRefused  # noqa: PLC0415
+
     try:
         result = skill.call(arguments, context)
+    except ExportRefused as exc:
+        log.warning("MCP tool %s: export file refused: %s", skill.name, _one_line(str(exc)))
+        return _failure(str(exc), "refused", budget)
     except InputError as exc:
         return _failure(str(exc), "input-error", budget)
     except ToolchainError as exc:
@@ -317,6 +323,10 @@ def _audit_call(
     stack = arguments.get("stack")
     if isinstance(stack, str) and STACK_NAME.fullmatch(stack):
         fields["stack"] = stack  # only a valid name: arguments are the caller's, not ours
+    for name_of_file in ("export", "baseline"):  # the file the call named, as it named it
+        given = arguments.get(name_of_file)
+        if isinstance(given, str):
+            fields[name_of_file] = untrusted.escape(given[:200])
     if outcome.error:
         fields["error"] = outcome.text[:300]
     AuditLog(settings.audit_log).append("mcp.call", **fields)
@@ -385,6 +395,69 @@ def call_and_audit(
     )
 
 
+# A slow call tells its client what it does: `notifications/progress` (only when the client
+# sent a progress token; the SDK drops them otherwise). A call on a stack export (the offline plan
+# takes seconds) says so at once and when it ends; any call says what it does every
+# PROGRESS_EVERY_S while it runs, and at once when its stage changes.
+PROGRESS_EVERY_S = 1.0
+PROGRESS_POLL_S = 0.1
+ProgressSink = Callable[[float, "float | None", "str | None"], Awaitable[None]]
+
+
+class ProgressReporter:
+    """The progress notifications of one call: the progress is the seconds elapsed (always
+    rising), the message the call's stage (`agents.skills.registry.stage`, set from its worker
+    thread) and the seconds; a notification that cannot be sent is dropped (logged)."""
+
+    def __init__(self, skill: Skill, sink: ProgressSink | None, started: float) -> None:
+        self.skill = skill
+        self.sink = sink
+        self.started = started
+        self.current = "running"
+        self.plan_backed = "source" in skill.input.model_fields
+        self._sent_stage: str | None = None
+        self._last_sent = started
+        self._last_progress = -1.0
+
+    def stage(self, what: str) -> None:  # called from the worker thread
+        self.current = untrusted.escape(_one_line(what, 200))
+
+    async def _send(self, message: str) -> None:
+        if self.sink is None:
+            return
+        now = time.monotonic()
+        value = max(round(now - self.started, 1), round(self._last_progress + 0.1, 1))
+        self._last_progress, self._last_sent = value, now
+        try:
+            await self.sink(value, None, f"{self.skill.name}: {message}")
+        except Exception as exc:  # noqa: BLE001 - a client gone or without a progress channel
+            log.debug("MCP tool %s: progress not sent (%s)", self.skill.name, exc)
+
+    async def tick(self) -> None:
+        import anyio  # noqa: PLC0415
+
+        if self.sink is None:
+            return
+        if self.plan_backed:
+            self._sent_stage = self.current
+            await self._send("started")
+        while True:
+            await anyio.sleep(PROGRESS_POLL_S)
+            now = time.monotonic()
+            changed = self.current != self._sent_stage and (
+                self.plan_backed or now - self.started >= PROGRESS_EVERY_S
+            )
+            if changed or now - self._last_sent >= PROGRESS_EVERY_S:
+                self._sent_stage = self.current
+                await self._send(f"{self.current} ({now - self.started:.0f}s)")
+
+    async def done(self, outcome: CallOutcome) -> None:
+        if self.plan_backed or self._last_progress >= 0:
+            await self._send(
+                f"{'failed' if outcome.error else 'done'} in {time.monotonic() - self.started:.1f}s"
+            )
+
+
 class CallLimits:
     """Every call's time limit and how many run at once (`AGENTS_MCP_CALL_TIMEOUT_S`,
     `AGENTS_MCP_MAX_CONCURRENT_CALLS`, `AGENTS_MCP_QUEUE_WAIT_S`).
@@ -415,9 +488,14 @@ class CallLimits:
         skill: Skill,
         arguments: Mapping[str, Any],
         context_factory: Callable[[], SkillContext],
+        progress: ProgressSink | None = None,
     ) -> CallOutcome:
+        """The call's outcome; `progress` (when given) gets the notifications of
+        `ProgressReporter` while it runs."""
         import anyio  # noqa: PLC0415
         import anyio.to_thread  # noqa: PLC0415
+
+        from agents.skills.registry import STAGE  # noqa: PLC0415
 
         budget = _budget(skill, arguments)
         if not await self._take_slot():
@@ -428,16 +506,24 @@ class CallLimits:
                 budget,
             )
         started = time.monotonic()
+        reporter = ProgressReporter(skill, progress, started)
 
         def work() -> CallOutcome:
+            mark = STAGE.set(reporter.stage)  # this worker's own context: its own stage
             try:
                 left = max(0.0, self.timeout_s - (time.monotonic() - started))
                 return _run_in_context(skill, arguments, context_factory, lock_wait_s=left)
             finally:
+                STAGE.reset(mark)
                 self.slots.release()  # only when the worker really ends
 
         with anyio.move_on_after(self.timeout_s) as scope:
-            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+            async with anyio.create_task_group() as group:
+                group.start_soon(reporter.tick)
+                outcome = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+                group.cancel_scope.cancel()
+            await reporter.done(outcome)
+            return outcome
         assert scope.cancelled_caught
         log.warning("MCP tool %s: over its %ss time limit", skill.name, self.timeout_s)
         return _failure(
@@ -630,7 +716,11 @@ def _make_tool(
 
         token_id = _token_id(context)
         started = time.monotonic()
-        outcome = await bounds.run(skill, arguments, context_factory)
+
+        async def progress(value: float, total: float | None, message: str | None) -> None:
+            await context.report_progress(value, total, message)
+
+        outcome = await bounds.run(skill, arguments, context_factory, progress)
         outcome = await anyio.to_thread.run_sync(
             functools.partial(
                 audit_or_withhold,
@@ -660,6 +750,23 @@ def _make_tool(
     )
 
 
+def with_export_reader(context: SkillContext) -> SkillContext:
+    """`context`, reading export files by path only inside its settings' allowed folders
+    (`agents.mcp.exports`) unless it already has a reader (a test's)."""
+    import dataclasses  # noqa: PLC0415
+
+    if context.read_export is not None:
+        return context
+    from agents.mcp.exports import read_export  # noqa: PLC0415
+
+    folders = context.settings.export_dirs
+
+    def reader(path: str, what: str) -> Any:
+        return read_export(path, what, folders)
+
+    return dataclasses.replace(context, read_export=reader)
+
+
 def build_server(
     settings: AgentSettings,
     *,
@@ -675,7 +782,11 @@ def build_server(
 
     from agents.skills.registry import SkillContext  # noqa: PLC0415
 
-    factory = context_factory or (lambda: SkillContext(settings=settings))
+    made = context_factory or (lambda: SkillContext(settings=settings))
+
+    def factory() -> SkillContext:
+        return with_export_reader(made())
+
     limits = CallLimits(settings)
     offered = tools()
     auth = None
@@ -765,11 +876,11 @@ def http_app(
     port: int | None = None,
     names: tuple[str, ...] | list[str] = (),
 ) -> Starlette:
-    """The ASGI app of the streamable HTTP transport (stateless, JSON responses; see the module
+    """The ASGI app of the streamable HTTP transport (stateless, SSE answers; see the module
     docstring), checking Host and Origin against `transport_security` for every address."""
     return server.streamable_http_app(
         stateless_http=True,
-        json_response=True,
+        json_response=False,
         host=host,
         transport_security=transport_security(host, port, names),
     )

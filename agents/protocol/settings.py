@@ -117,6 +117,13 @@ class AgentSettings(BaseSettings):
         "Host and Origin headers besides the bind address and its port (a proxy's name); "
         'JSON list, e.g. ["mcp.ops.example.internal"].',
     )
+    mcp_export_dirs: tuple[Path, ...] | None = Field(
+        default=None,
+        description="MCP server: the folders whose stack exports `summarize-infra` and "
+        "`cost-estimate` may read by path (`export`, `baseline`); JSON list of absolute paths, "
+        'e.g. ["/srv/ci/exports"]; `[]` turns reading by path off. Default: '
+        "<state_dir>/exports and the repository's build/. None may hold the state folder.",
+    )
     restore_drill: bool = Field(
         default=False,
         description="data-steward: restore the latest backup to a temporary instance each pass "
@@ -250,6 +257,55 @@ class AgentSettings(BaseSettings):
                 "AGENTS_STATE_DIR is empty: name a folder (or unset it for the default)"
             )
         return value
+
+    @field_validator("mcp_export_dirs", mode="before")
+    @classmethod
+    def _export_dirs_named(cls, value: Any) -> Any:
+        # An empty or relative entry would mean the working directory, wherever the server runs.
+        if isinstance(value, list | tuple):
+            for entry in value:
+                if not isinstance(entry, str | Path) or not str(entry).strip():
+                    raise ValueError("AGENTS_MCP_EXPORT_DIRS: an entry is empty; name a folder")
+                if not Path(entry).is_absolute():
+                    raise ValueError(
+                        f"AGENTS_MCP_EXPORT_DIRS: {str(entry)[:200]!r} is relative; give "
+                        "absolute paths"
+                    )
+        return value
+
+    @property
+    def export_dirs(self) -> tuple[Path, ...]:
+        """The folders MCP tools read exports from (`mcp_export_dirs`, or its default)."""
+        if self.mcp_export_dirs is not None:
+            return self.mcp_export_dirs
+        return (self.state_dir / "exports", ROOT / "build")
+
+    @model_validator(mode="after")
+    def _export_dirs_hold_no_state(self) -> AgentSettings:
+        # The state folder holds the approval key and the token store: no export folder may be
+        # it or hold it; only its `exports` subfolder may be inside it.
+        if not self.mcp_export_dirs:
+            return self
+        try:
+            state = self.state_dir.resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop
+            raise ValueError(f"AGENTS_STATE_DIR {self.state_dir} cannot be resolved") from exc
+        for folder in self.mcp_export_dirs:
+            try:
+                real = folder.resolve()
+            except (OSError, RuntimeError) as exc:
+                raise ValueError(f"AGENTS_MCP_EXPORT_DIRS: {folder} cannot be resolved") from exc
+            if state == real or state.is_relative_to(real):
+                raise ValueError(
+                    f"AGENTS_MCP_EXPORT_DIRS: {folder} holds the state folder (the approval key, "
+                    "the token store); name a folder of exports only"
+                )
+            if real.is_relative_to(state) and not real.is_relative_to(state / "exports"):
+                raise ValueError(
+                    f"AGENTS_MCP_EXPORT_DIRS: {folder} is inside the state folder; only its "
+                    "exports/ subfolder may be read"
+                )
+        return self
 
     @field_validator("audit_writer")
     @classmethod

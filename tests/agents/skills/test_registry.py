@@ -186,3 +186,32 @@ def test_backup_and_alarm_skills_read_the_stacks_region_on_moto(context, monkeyp
     assert "baseline-dev" in backups.text and backups.tokens <= 400
     assert ("rds", "us-east-1") in regions and ("cloudwatch", "us-east-1") in regions
     assert alarms.data["stack"] == "dev"
+
+
+def test_export_files_are_read_by_path_only_through_a_reader(context):
+    # The registry never opens a path itself: the MCP server gives the context its reader
+    # (agents.mcp.exports, only inside AGENTS_MCP_EXPORT_DIRS).
+    with pytest.raises(SkillInputError, match="only over MCP"):
+        skill("cost-estimate").call({"export": "/etc/passwd"}, context)
+    with pytest.raises(SkillInputError, match="give stack or export"):
+        skill("summarize-infra").call({}, context)
+
+
+DIGIT_CASES = [("3", True), ("03", True), ("3.0", False), ("\u0663", False), ("+3", False),
+               (True, False)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("limit", "ok"), DIGIT_CASES)
+def test_whole_numbers_may_come_as_strings_of_ascii_digits(context, limit, ok):
+    arguments = {"stack": "prod", "limit": limit}
+    if ok:
+        assert skill("stack-history").call(arguments, context).data["stack"] == "prod"
+    else:
+        with pytest.raises(SkillInputError, match="limit"):
+            skill("stack-history").call(arguments, context)
+
+
+def test_an_unknown_stack_names_the_known_ones_and_no_path(context):
+    with pytest.raises(SkillInputError) as refused:
+        skill("plan").call({"stack": "nope"}, context)
+    assert str(refused.value) == "unknown stack 'nope' (known: dev, prod)"
