@@ -285,8 +285,18 @@ class Routines:
         outcomes = self.agent.watchdog(work.stack)
         work.outcomes += outcomes
         drift = next((o for o in outcomes if o.operation == "drift-check"), None)
-        if drift is not None and drift.status == "done" and drift.result is not None:
-            work.checked.add("drift.detected")
+        if drift is not None and (drift.status != "done" or drift.result is None):
+            # fail closed: a drift check that did not run is a finding, never "no drift"
+            work.found(
+                "drift.unchecked",
+                "high",
+                work.stack,
+                f"the drift check could not run ({drift.status}): {drift.detail}",
+                evidence={"status": drift.status},
+                action="see the audit log for the refresh's error, fix it, then re-run the pass",
+            )
+        elif drift is not None and drift.result is not None:
+            work.checked.update({"drift.detected", "drift.unchecked"})
             for step in drift.result.steps:
                 if step.op == "same":
                     continue

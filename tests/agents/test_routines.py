@@ -168,6 +168,19 @@ def test_reliability_engineer_turns_drift_into_findings(live, capsys):
     assert {f.finding.evidence["op"] for f in drift} <= {"update", "delete", "replace"}
 
 
+def test_a_drift_check_that_cannot_run_is_a_finding_until_one_runs(live, capsys, monkeypatch):
+    monkeypatch.setenv("AGENTS_COOLDOWN_SCALE", "0.0001")  # the second pass is not cooling down
+    live.scenario("fail")
+    run_json(capsys, "run", "reliability-engineer", "--stack", "dev", "--once")
+    (unchecked,) = [f for f in findings(live.state) if f.finding.kind == "drift.unchecked"]
+    assert unchecked.finding.severity == "high" and "failed" in unchecked.finding.summary
+    live.scenario("changes")  # the refresh works again, and finds no drift: the finding closes
+    time.sleep(0.2)
+    run_json(capsys, "run", "reliability-engineer", "--stack", "dev", "--once")
+    assert "drift.unchecked" not in kinds(findings(live.state))
+    assert "drift.unchecked" in kinds(findings(live.state, status="closed"))
+
+
 def test_the_restore_drill_runs_when_enabled_and_leaves_nothing_behind(live, capsys, monkeypatch):
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
