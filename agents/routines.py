@@ -285,7 +285,10 @@ class Routines:
         outcomes = self.agent.watchdog(work.stack)
         work.outcomes += outcomes
         drift = next((o for o in outcomes if o.operation == "drift-check"), None)
-        if drift is not None and (drift.status != "done" or drift.result is None):
+        cooling = drift is not None and drift.status == "refused" and "cooling down" in drift.detail
+        if cooling:
+            pass  # checked within its cooldown: its findings stand as the last check left them
+        elif drift is not None and (drift.status != "done" or drift.result is None):
             # fail closed: a drift check that did not run is a finding, never "no drift"
             work.found(
                 "drift.unchecked",

@@ -181,6 +181,15 @@ def test_a_drift_check_that_cannot_run_is_a_finding_until_one_runs(live, capsys,
     assert "drift.unchecked" in kinds(findings(live.state, status="closed"))
 
 
+def test_a_drift_check_within_its_cooldown_is_not_unchecked(live, capsys):
+    live.scenario("changes")
+    run_json(capsys, "run", "reliability-engineer", "--stack", "dev", "--once")
+    live.scenario("fail")  # the next pass's check would fail, but it is not due yet
+    _, outcomes = run_json(capsys, "run", "reliability-engineer", "--stack", "dev", "--once")
+    assert outcomes[0]["status"] == "refused" and "cooling down" in outcomes[0]["detail"]
+    assert "drift.unchecked" not in kinds(findings(live.state))
+
+
 def test_the_restore_drill_runs_when_enabled_and_leaves_nothing_behind(live, capsys, monkeypatch):
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
