@@ -104,6 +104,21 @@ def open_regular(
     return fd, info
 
 
+def read_limited(fd: int, limit: int) -> bytes | None:
+    """The rest of the open file `fd`, read in 1 MiB steps, or None once it is past `limit`
+    bytes (reading at most one byte more): a file that grows while it is read cannot make the
+    reader hold more than `limit`. `OSError` is the caller's to word."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
+
+
 def read_bytes(
     path: str | Path, what: str, *, limit: int, error: type[InputError] = InputError
 ) -> bytes:
@@ -113,21 +128,14 @@ def read_bytes(
     try:
         if info.st_size > limit:
             raise error(f"{p}: the {what} is {info.st_size} bytes, more than the {limit} allowed")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:  # grew while being read
-            raise error(f"{p}: the {what} is more than the {limit} bytes allowed")
-        return b"".join(chunks)
+        data = read_limited(fd, limit)
     except OSError as exc:
         raise error(f"{p}: cannot read the {what} ({_oserror(exc)})") from exc
     finally:
         os.close(fd)
+    if data is None:  # grew while being read
+        raise error(f"{p}: the {what} is more than the {limit} bytes allowed")
+    return data
 
 
 def decode_utf8(data: bytes, source: str, what: str, error: type[InputError]) -> str:

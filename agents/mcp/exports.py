@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from agents.skills.registry import SkillInputError
 from toolchain import ToolchainError, untrusted
+from toolchain.inputs import read_limited
 
 if TYPE_CHECKING:
     from toolchain.export import StackExport
@@ -132,21 +133,14 @@ def _read(fd: int, label: str, limit: int) -> bytes:
             )
         if info.st_size > limit:
             raise ExportRefused(f"{label}: {info.st_size} bytes, more than the {limit} allowed")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise ExportRefused(f"{label}: more than the {limit} bytes allowed")
-        return b"".join(chunks)
+        data = read_limited(fd, limit)
     except OSError as exc:
         raise ExportRefused(f"{label}: cannot be read ({exc.strerror or 'error'})") from None
     finally:
         os.close(fd)
+    if data is None:  # grew while being read
+        raise ExportRefused(f"{label}: more than the {limit} bytes allowed")
+    return data
 
 
 def read_export(given: str, what: str, folders: Sequence[Path]) -> StackExport:
