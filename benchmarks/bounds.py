@@ -68,7 +68,8 @@ def synthetic_export(resources: int) -> Any:
     return parse_export(replicated(prod, copies), f"prod x{copies}")
 
 
-def _peak_mb() -> float:
+def peak_mb() -> float:
+    """This process's peak RSS in MB so far."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -77,7 +78,7 @@ def measure(kind: str, size: int) -> dict[str, Any]:
     if kind == "logs":
         from agents.skills.logs import analyze_logs, render  # noqa: PLC0415
 
-        before = _peak_mb()
+        before = peak_mb()
         started, cpu = time.perf_counter(), time.process_time()
         report = analyze_logs(word_lines(size), source="words")
         render(report, LOG_BUDGET)
@@ -86,14 +87,14 @@ def measure(kind: str, size: int) -> dict[str, Any]:
             "items": size,
             "seconds": seconds,
             "cpu_seconds": time.process_time() - cpu,
-            "peak_rss_mb": _peak_mb(),
+            "peak_rss_mb": peak_mb(),
             "start_rss_mb": before,
             "clusters": len(report.clusters),
             "other_lines": report.other_lines,
         }
     export = synthetic_export(size)
     count = len(export.resources)
-    before = _peak_mb()
+    before = peak_mb()
     if kind == "summarize":
         from agents.skills.summarize import render as render_summary  # noqa: PLC0415
         from agents.skills.summarize import summarize_infra  # noqa: PLC0415
@@ -115,22 +116,31 @@ def measure(kind: str, size: int) -> dict[str, Any]:
     return {
         "items": count,
         "seconds": seconds,
-        "peak_rss_mb": _peak_mb(),
+        "peak_rss_mb": peak_mb(),
         "start_rss_mb": before,
         **extra,
     }
 
 
-def _child(kind: str, size: int) -> dict[str, Any]:
-    command = [sys.executable, "-m", "benchmarks.bounds", "--measure", kind, str(size)]
+def measured_in_child(module: str, args: list[str], what: str) -> dict[str, Any]:
+    """The JSON row that `python -m <module> <args>` prints last, run in a fresh process (so
+    its peak RSS is its own); a child that fails stops the benchmark with its last lines, the
+    message starting with `what`."""
+    command = [sys.executable, "-m", module, *args]
     proc = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=TIMEOUT_S
     )
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-        raise SystemExit(f"bounds: {kind} {size} exited {proc.returncode}:\n{tail}")
+        raise SystemExit(f"{what} exited {proc.returncode}:\n{tail}")
     row: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return row
+
+
+def _child(kind: str, size: int) -> dict[str, Any]:
+    return measured_in_child(
+        "benchmarks.bounds", ["--measure", kind, str(size)], f"bounds: {kind} {size}"
+    )
 
 
 def run(*, quick: bool = False) -> list[dict[str, Any]]:

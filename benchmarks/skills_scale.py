@@ -22,8 +22,6 @@ import argparse
 import json
 import logging
 import random
-import resource
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -32,14 +30,13 @@ from typing import Any
 
 from tabulate import tabulate
 
+from benchmarks.bounds import measured_in_child, peak_mb
 from benchmarks.skills_logs import DEFAULT_DATA, load, systems
 
-ROOT = Path(__file__).resolve().parent.parent
 LINES = 1_000_000
 QUICK_LINES = 200_000
 QUICK_SYSTEMS = ("BGL", "HDFS", "OpenStack")
 BUDGET = 4_000
-TIMEOUT_S = 3600
 
 
 def renumbered(lines: Sequence[str], count: int, seed: int = 11) -> Iterator[str]:
@@ -62,20 +59,16 @@ def renumbered(lines: Sequence[str], count: int, seed: int = 11) -> Iterator[str
             yield line if table is None else line.translate(table)
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
     """One parser over one system's `count` lines, in this process."""
     lines, _ = load(data, system)
     if parser == "ours":
         from agents.skills.logs import analyze_logs, render  # noqa: PLC0415
 
-        start_mb = _peak_mb()
+        start_mb = peak_mb()
         started, cpu = time.perf_counter(), time.process_time()
         report = analyze_logs(renumbered(lines, count), source=system)
-        clustered_mb = _peak_mb()
+        clustered_mb = peak_mb()
         render(report, BUDGET)  # loads the o200k encoder: a fixed cost, whatever the lines
         clusters = len(report.clusters)
     elif parser == "drain3":
@@ -84,18 +77,18 @@ def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
 
         logging.getLogger("drain3").setLevel(logging.ERROR)
         miner = TemplateMiner(config=TemplateMinerConfig())
-        start_mb = _peak_mb()
+        start_mb = peak_mb()
         started, cpu = time.perf_counter(), time.process_time()
         for line in renumbered(lines, count):
             miner.add_log_message(line)
         clusters = len(miner.drain.clusters)
-        clustered_mb = _peak_mb()
+        clustered_mb = peak_mb()
     else:
         raise ValueError(f"unknown parser {parser!r}")
     return {
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
-        "peak_rss_mb": _peak_mb(),
+        "peak_rss_mb": peak_mb(),
         "clustered_rss_mb": clustered_mb,
         "start_rss_mb": start_mb,
         "clusters": clusters,
@@ -103,18 +96,11 @@ def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
 
 
 def _child(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
-    command = [
-        sys.executable, "-m", "benchmarks.skills_scale", "--measure", parser, system,
-        "--lines", str(count), "--data", str(data),
-    ]  # fmt: skip
-    proc = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=TIMEOUT_S
+    return measured_in_child(
+        "benchmarks.skills_scale",
+        ["--measure", parser, system, "--lines", str(count), "--data", str(data)],
+        f"skills_scale: {parser} {system}",
     )
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-        raise SystemExit(f"skills_scale: {parser} {system} exited {proc.returncode}:\n{tail}")
-    row: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return row
 
 
 def run(data: Path, names: Sequence[str], count: int) -> list[dict[str, Any]]:
