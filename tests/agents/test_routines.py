@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import time
+from typing import Any
 
 import boto3
 import pytest
@@ -92,8 +93,8 @@ def test_a_log_group_that_cannot_be_read_is_unchecked_and_closes_nothing(live, c
     assert unchecked.finding.severity == "high"
 
 
-def test_data_steward_finds_an_unencrypted_database_and_closes_it_when_gone(live, capsys):
-    rds = boto3.client("rds", region_name=REGION)
+def _dev_database(rds: Any, *, retention: int = 7, encrypted: bool = True) -> None:
+    """The dev stack's database, as moto holds it."""
     rds.create_db_instance(
         DBInstanceIdentifier="baseline-dev",
         DBInstanceClass="db.t4g.micro",
@@ -101,9 +102,14 @@ def test_data_steward_finds_an_unencrypted_database_and_closes_it_when_gone(live
         MasterUsername="admin_user",
         MasterUserPassword="not-a-real-password-1",
         AllocatedStorage=20,
-        BackupRetentionPeriod=1,
-        StorageEncrypted=False,
+        BackupRetentionPeriod=retention,
+        StorageEncrypted=encrypted,
     )
+
+
+def test_data_steward_finds_an_unencrypted_database_and_closes_it_when_gone(live, capsys):
+    rds = boto3.client("rds", region_name=REGION)
+    _dev_database(rds, retention=1, encrypted=False)
     run_json(capsys, "run", "data-steward", "--stack", "dev", "--once")
     found = findings(live.state)
     assert {"backup.unencrypted", "backup.retention-low"} <= set(kinds(found))
@@ -205,16 +211,7 @@ def test_the_restore_drill_runs_when_enabled_and_leaves_nothing_behind(live, cap
         DBSubnetGroupDescription="isolated drill subnets",
         SubnetIds=subnets,
     )
-    rds.create_db_instance(
-        DBInstanceIdentifier="baseline-dev",
-        DBInstanceClass="db.t4g.micro",
-        Engine="postgres",
-        MasterUsername="admin_user",
-        MasterUserPassword="not-a-real-password-1",
-        AllocatedStorage=20,
-        BackupRetentionPeriod=7,
-        StorageEncrypted=True,
-    )
+    _dev_database(rds)
     monkeypatch.setenv("AGENTS_RESTORE_DRILL", "true")
     monkeypatch.setenv("AGENTS_RESTORE_DRILL_SUBNET_GROUP", "baseline-dev-drill")
     run_json(capsys, "run", "data-steward", "--stack", "dev", "--once")
@@ -229,16 +226,7 @@ def test_no_restore_drill_while_audit_records_cannot_reach_the_sink(live, capsys
     """A drill creates and deletes an instance: while the audit sink is behind past its limit it
     is not run; it is `drill.unchecked` with the reason, and no instance is made."""
     rds = boto3.client("rds", region_name=REGION)
-    rds.create_db_instance(
-        DBInstanceIdentifier="baseline-dev",
-        DBInstanceClass="db.t4g.micro",
-        Engine="postgres",
-        MasterUsername="admin_user",
-        MasterUserPassword="not-a-real-password-1",
-        AllocatedStorage=20,
-        BackupRetentionPeriod=7,
-        StorageEncrypted=True,
-    )
+    _dev_database(rds)
     monkeypatch.setenv("AGENTS_RESTORE_DRILL", "true")
     monkeypatch.setenv("AGENTS_RESTORE_DRILL_SUBNET_GROUP", "baseline-dev-drill")
     monkeypatch.setenv("AGENTS_AUDIT_SINK", "cloudwatch")
