@@ -82,18 +82,7 @@ def writer_policy(
     group = log_group_arn(region, account_id, log_group)
     return policy_json(
         [
-            {
-                "Sid": "AuditLogStreams",
-                "Effect": "Allow",
-                "Action": list(AUDIT_LOG_STREAM_ACTIONS),
-                "Resource": f"{group}:*",
-            },
-            {
-                "Sid": "AuditLogEvents",
-                "Effect": "Allow",
-                "Action": list(AUDIT_LOG_EVENT_ACTIONS),
-                "Resource": f"{group}:log-stream:{stream}",
-            },
+            *_audit_stream_statements(group, stream),
             {
                 "Sid": "RecordsDatabaseConnect",
                 "Effect": "Allow",
@@ -102,6 +91,25 @@ def writer_policy(
             },
         ]
     )
+
+
+def _audit_stream_statements(group: str, stream: str) -> list[dict[str, Any]]:
+    """Make and describe the streams of the audit group `group` (an ARN), and put and read
+    the events of the one stream `stream` only (the stream is the writer)."""
+    return [
+        {
+            "Sid": "AuditLogStreams",
+            "Effect": "Allow",
+            "Action": list(AUDIT_LOG_STREAM_ACTIONS),
+            "Resource": f"{group}:*",
+        },
+        {
+            "Sid": "AuditLogEvents",
+            "Effect": "Allow",
+            "Action": list(AUDIT_LOG_EVENT_ACTIONS),
+            "Resource": f"{group}:log-stream:{stream}",
+        },
+    ]
 
 
 MIGRATION_WRITER = "records-migrate"  # the migration Job's audit writer and stream
@@ -132,21 +140,9 @@ def migration_policy(
         }
     ]
     if log_group:
-        group = log_group_arn(region, account_id, log_group)
-        statements += [
-            {
-                "Sid": "AuditLogStreams",
-                "Effect": "Allow",
-                "Action": list(AUDIT_LOG_STREAM_ACTIONS),
-                "Resource": f"{group}:*",
-            },
-            {
-                "Sid": "AuditLogEvents",
-                "Effect": "Allow",
-                "Action": list(AUDIT_LOG_EVENT_ACTIONS),
-                "Resource": f"{group}:log-stream:{MIGRATION_WRITER}",
-            },
-        ]
+        statements += _audit_stream_statements(
+            log_group_arn(region, account_id, log_group), MIGRATION_WRITER
+        )
     if secret_kms_key_arn:
         statements.append(
             {
