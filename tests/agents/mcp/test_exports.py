@@ -23,6 +23,7 @@ from agents.mcp.server import build_server
 from agents.protocol.audit import AuditLog
 from agents.protocol.settings import ROOT, AgentSettings
 from agents.skills.registry import SkillContext
+from tests.agents.mcp.serving import served_over_http
 from tests.agents.mcp.test_server import text_of, unfenced
 from tests.agents.runtime.test_runner import FakeGateway
 from toolchain.export import StackExport
@@ -313,14 +314,10 @@ def test_the_setting_comes_from_the_environment(tmp_path, monkeypatch):
 
 def test_progress_reaches_an_http_client(tmp_path, dev_plan_export):
     """Over HTTP each answer is an SSE stream, so the notifications arrive before the result."""
-    import socket  # noqa: PLC0415
-    import threading  # noqa: PLC0415
 
-    import uvicorn  # noqa: PLC0415
     from mcp.client.streamable_http import streamable_http_client  # noqa: PLC0415
     from mcp.shared._httpx_utils import create_mcp_http_client  # noqa: PLC0415
 
-    from agents.mcp.server import http_app  # noqa: PLC0415
     from agents.mcp.tokens import BearerTokenVerifier, TokenFile  # noqa: PLC0415
 
     settings = AgentSettings(state_dir=tmp_path / "state")
@@ -329,34 +326,20 @@ def test_progress_reaches_an_http_client(tmp_path, dev_plan_export):
     store = TokenFile(settings.state_dir / "mcp-tokens.json")
     _, token = store.create("progress")
     server = build_server(settings, tokens=BearerTokenVerifier(store))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    runner = uvicorn.Server(uvicorn.Config(http_app(server, "127.0.0.1"), log_level="warning"))
-    thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
     seen: list[str | None] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         seen.append(message)
 
-    async def go() -> Any:
+    async def go(url: str) -> Any:
         client = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
-        url = f"http://127.0.0.1:{port}/mcp"
         async with Client(streamable_http_client(url, http_client=client)) as mcp:
             return await mcp.call_tool(
                 "cost-estimate", {"export": "dev.json"}, progress_callback=on_progress
             )
 
-    try:
-        deadline = time.monotonic() + 10
-        while not runner.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        result = anyio.run(go)
-    finally:
-        runner.should_exit = True
-        thread.join(10)
-        sock.close()
+    with served_over_http(server) as url:
+        result = anyio.run(go, url)
     assert not result.is_error, text_of(result)
     assert seen[0] == "cost-estimate: started" and (seen[-1] or "").startswith(
         "cost-estimate: done in "

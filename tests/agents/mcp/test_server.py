@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-import socket
 import stat
 import sys
 import threading
@@ -20,7 +19,6 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -32,7 +30,6 @@ from agents.mcp.server import (
     add_mcp_commands,
     build_server,
     check_bind,
-    http_app,
     serve,
 )
 from agents.mcp.tokens import (
@@ -49,6 +46,7 @@ from agents.protocol.settings import AgentSettings
 from agents.runtime.status import status_data
 from agents.skills import tokens
 from agents.skills.registry import DATA_NOTICE, SKILLS, SkillContext
+from tests.agents.mcp.serving import served_over_http
 from tests.agents.protocol.locks.support import AWS_ENV
 from tests.agents.runtime.test_runner import FakeGateway
 
@@ -378,20 +376,8 @@ def http(tmp_path_factory: pytest.TempPathFactory) -> Any:
     store = TokenFile(settings.state_dir / "mcp-tokens.json", clock=clock)
     verifier = BearerTokenVerifier(store, clock=clock, audit=AuditLog(settings.audit_log))
     server = build_server(settings, tokens=verifier)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    runner = uvicorn.Server(uvicorn.Config(http_app(server, "127.0.0.1"), log_level="warning"))
-    thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not runner.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert runner.started, "the HTTP server did not start"
-    yield Http(settings, store, clock, f"http://127.0.0.1:{port}/mcp")
-    runner.should_exit = True
-    thread.join(10)
-    sock.close()
+    with served_over_http(server) as url:
+        yield Http(settings, store, clock, url)
 
 
 def test_no_wrong_or_malformed_token_gets_401(http):
