@@ -519,10 +519,14 @@ class CloudWatchSink:
     def _ensure_stream(self, stream: str) -> None:
         if stream in self._streams:
             return
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
         try:
             self.client.create_log_stream(logGroupName=self.group, logStreamName=stream)
-        except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        except ClientError as exc:
+            # Only an answer from the service has a code; a timeout or a refused connection
+            # (BotoCoreError, no response) goes up to `send`, which makes it a SinkError.
+            code = (exc.response or {}).get("Error", {}).get("Code", "")
             if code != "ResourceAlreadyExistsException":
                 raise
         self._streams.add(stream)

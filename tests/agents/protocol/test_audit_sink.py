@@ -4,6 +4,7 @@ Nothing is dropped silently, and mutating work is refused while records wait too
 from __future__ import annotations
 
 import json
+import socket
 import time
 
 import boto3
@@ -268,6 +269,35 @@ def test_a_sink_down_at_start_is_on_the_record_and_the_spool_waits(tmp_path, aws
     (failed,) = log.query({"event": "audit.sink.seed-failed"})
     assert "CloudWatch Logs" in failed["error"]
     assert left.remaining > 0 and left.error  # kept, not dropped
+    assert CloudWatchSink(settings, client=aws, audit=log).drain().remaining == 0
+
+
+def test_a_sink_that_hangs_at_start_is_a_recorded_failure_not_a_crash(tmp_path, aws):
+    """A sink that takes the connection and never answers (a paused process, a black-holed
+    route): the read times out, the failure is kept in the cursor, and the agent goes on to its
+    gate, which refuses once records wait past the limit. (A found bug: the timeout, having no
+    service answer, crashed the agent with a traceback before any refusal could be said.)"""
+    settings = settings_for(tmp_path / "pod")
+    log = AuditLog(settings.audit_log, "release-engineer")
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)  # the kernel completes the handshake; nothing ever reads or answers
+        silent = boto3.client(
+            "logs",
+            region_name=REGION,
+            endpoint_url=f"http://127.0.0.1:{hung.getsockname()[1]}",
+            config=Config(retries={"max_attempts": 1}, connect_timeout=0.3, read_timeout=0.3),
+        )
+        log.append("request", stack="dev")
+        drainer = Drainer(
+            CloudWatchSink(settings, client=silent, audit=log), seed_attempts=1, pause_s=0.01
+        ).start()
+        left = drainer.stop(timeout_s=1)
+    assert left.error and "CloudWatch Logs" in left.error and "timeout" in left.error.lower()
+    assert left.remaining > 0
+    later = time.time() + settings.audit_max_lag_s + 1
+    reason = refusal(settings, now=later)
+    assert reason and "have not reached" in reason
     assert CloudWatchSink(settings, client=aws, audit=log).drain().remaining == 0
 
 
