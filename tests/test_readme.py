@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 
 # Offline make targets (no credentials, no network, seconds).
-OFFLINE_MAKE_TARGETS = frozenset({"plan", "plan-prod", ".venv/.installed"})
+OFFLINE_MAKE_TARGETS = frozenset({"plan", "plan-prod", "packs", ".venv/.installed"})
 _RUNNABLE = re.compile(
     r"^(?:(?:\.venv/bin/)?python3?\s+-m\s+agents|(?:\.venv/bin/)?baseline-agents)(?:\s|$)"
 )
@@ -69,6 +69,8 @@ NOT_RUN: dict[str, str] = {
     "pulumi preview -s prod --policy-pack policies/security --policy-pack-config "
     "policies/config/prod/security.json --policy-pack policies/cost --policy-pack-config "
     "policies/config/prod/cost.json": PULUMI,
+    "pulumi policy publish build/packs/security": PULUMI + " (and a Pulumi Cloud organization)",
+    "pulumi policy publish build/packs/cost": PULUMI + " (and a Pulumi Cloud organization)",
     # Cost diff for a pull request
     "git worktree add /tmp/base origin/main": (
         "adds a git worktree of origin/main to the checkout (a base branch; the next line's "
@@ -143,6 +145,7 @@ EXIT_CODES: dict[str, tuple[int, str]] = {}
 EXPECT: dict[str, tuple[str, str]] = {
     "make plan": ("output", "dev.plan.json"),
     "make plan-prod": ("output", "prod.plan.json"),
+    "make packs": ("output", "pulumi policy publish"),
     ".venv/bin/python -m agents plan --stack prod --no-policy --out build/new.json": (
         "build/new.json",
         '"resources"',

@@ -212,8 +212,12 @@ class AnalyzerProcess:
         project: str,
         stack: str,
         program_config: Mapping[str, str] | None = None,
+        python: str | Path | None = None,
     ) -> None:
         self.pack_dir = pack_dir
+        # The interpreter the pack runs under: this process's by default; a pack's own
+        # virtualenv's, as the CLI's `pulumi-analyzer-policy-python` starts it, when given.
+        self.python = str(python or sys.executable)
         self.project = project
         self.stack = stack
         self.program_config = dict(program_config or {})
@@ -247,7 +251,7 @@ class AnalyzerProcess:
             "PULUMI_CONFIG": json.dumps(self.program_config),
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir.resolve())],
             cwd=self.pack_dir,
             env=env,
             stdin=subprocess.DEVNULL,
