@@ -355,7 +355,11 @@ class Routines:
         work.outcomes.append(self.agent.perform(work.stack, "drift-check"))
         export, facts = self._facts(work)
         if export is not None:
-            work.check("policy", ["policy.violation"], lambda: self._gate(work, export))
+            work.check(
+                "policy",
+                ["policy.violation", "policy.default-config"],
+                lambda: self._gate(work, export),
+            )
         hours = max(1, round(self.interval_s / 3600)) if self.interval_s >= 3600 else 24
         self._report(
             work,
@@ -366,10 +370,32 @@ class Routines:
         )
 
     def _gate(self, work: Pass, export: StackExport) -> list[Finding]:
-        from toolchain.gate import CONFIG_DIR, run_gate  # noqa: PLC0415
+        """The policy gate on the live export, with the stack's policy config; a stack without
+        its own is gated with the default one (`toolchain.gate.policy_config_dir`), and that is
+        a finding of its own (`policy.default-config`, info: open while it lasts, in the audit
+        log when opened) and in the evidence of each violation. A name that is not a stack name
+        raises (`policy.unchecked`)."""
+        from toolchain.gate import policy_config_dir, run_gate  # noqa: PLC0415
 
-        result = run_gate(export, CONFIG_DIR / work.stack)
+        config_dir, notice = policy_config_dir(work.stack)
+        result = run_gate(export, config_dir, notice=notice)
+        # Only a fallback is noted: a stack gated with its own config has the evidence it had.
+        config = {"config": str(config_dir), "notice": notice} if notice else {}
         found = []
+        if notice:
+            found.append(
+                Finding(
+                    kind="policy.default-config",
+                    severity="info",
+                    stack=work.stack,
+                    resource=work.stack,
+                    summary=notice,
+                    evidence=config,
+                    proposed_action=f"add policies/config/{work.stack}/ (security.json, "
+                    "cost.json) to give the stack its own policy config",
+                    persona=self.persona,
+                )
+            )
         for v in result.violations:
             name = v.urn.split("::")[-1] if "::" in v.urn else work.stack
             found.append(
@@ -379,7 +405,8 @@ class Routines:
                     stack=work.stack,
                     resource=f"{name}:{v.policyName}",
                     summary=f"{v.policyName} on the live {name}: {v.detail.splitlines()[0]}",
-                    evidence={"pack": v.policyPack, "urn": v.urn, "level": v.enforcementLevel},
+                    evidence={"pack": v.policyPack, "urn": v.urn, "level": v.enforcementLevel}
+                    | config,
                     proposed_action="fix the resource in the program and apply, or explain "
                     "the exception in the stack's policy config",
                     persona=self.persona,

@@ -15,6 +15,8 @@ What `AutomationGateway` does, and why:
 - Every preview and up runs both CrossGuard packs with that stack's policy config:
   `--policy-pack policies/security --policy-pack policies/cost --policy-pack-config
   policies/config/<stack>/security.json --policy-pack-config policies/config/<stack>/cost.json`.
+  A stack without its own folder gets the default one (`toolchain.gate.policy_config_dir`:
+  prod's), and its run says so in the audit log (`gateway.policy-config`, with the notice).
 - Drift is `pulumi refresh --preview-only` (`Stack.preview_refresh`): it compares the state with
   the cloud and writes nothing. `preview --refresh` would mix drift with changes to the program.
 - Engine events are streamed (`on_event`) into the audit log as one compact line per changing
@@ -63,7 +65,7 @@ from agents.protocol.settings import AgentSettings
 from agents.protocol.supervision import SUPERVISOR, Interrupted, Supervisor
 from agents.runtime import telemetry
 from toolchain.export import SECRET_SIG, SECRET_VALUE_SIG, StackExport, parse_export
-from toolchain.gate import CONFIG_DIR, PACKS, POLICIES
+from toolchain.gate import PACKS, POLICIES, PolicyConfigError, policy_config_dir
 
 if TYPE_CHECKING:
     from pulumi import automation as auto
@@ -601,7 +603,7 @@ class AutomationGateway:
         expect_no_changes: bool = False,
     ) -> PreviewResult:
         def call(st: auto.Stack, c: _Collector) -> PreviewResult:
-            packs, configs = self._policy_args(stack)
+            packs, configs = self._policy_args(stack, c.run)
             st.preview(
                 policy_packs=packs,
                 policy_pack_configs=configs,
@@ -643,7 +645,7 @@ class AutomationGateway:
                         expected=expect,
                         result=check,
                     )
-            packs, configs = self._policy_args(stack)
+            packs, configs = self._policy_args(stack, c.run)
             done = st.up(
                 policy_packs=packs,
                 policy_pack_configs=configs,
@@ -901,16 +903,29 @@ class AutomationGateway:
                 )
         return tuple(targets)
 
-    def _policy_args(self, stack: str) -> tuple[list[str], list[str]]:
-        """Both packs and the stack's config file for each, in the order the CLI pairs them."""
-        config_dir = CONFIG_DIR / self._check_stack(stack)
+    def _policy_args(self, stack: str, run: _Run) -> tuple[list[str], list[str]]:
+        """Both packs and the stack's config file for each, in the order the CLI pairs them.
+        The folder is the stack's own, or for a stack without one the default
+        (`toolchain.gate.policy_config_dir`), which the run's audit lines record
+        (`gateway.policy-config`: the folder and the notice) before anything runs. A name that
+        is not a stack name of the policy configs has none (`MissingPolicyConfig`)."""
+        short = self._check_stack(stack)
+        try:
+            config_dir, notice = policy_config_dir(short)
+        except PolicyConfigError as exc:
+            raise MissingPolicyConfig(
+                f"stack '{stack}' has no policy config: {exc}", stack=stack
+            ) from None
+        if notice:
+            run.log("policy-config", config=str(config_dir), notice=notice)
         packs: list[str] = []
         configs: list[str] = []
         for pack in PACKS:
             config = config_dir / f"{pack}.json"
             if not config.is_file():
                 raise MissingPolicyConfig(
-                    f"stack '{stack}' has no policy config {config}; every stack the agents "
+                    f"stack '{stack}' has no policy config {config}"
+                    f"{' (the default)' if notice else ''}; every stack the agents "
                     f"touch needs one file per pack ({', '.join(PACKS)})",
                     stack=stack,
                 )

@@ -369,21 +369,24 @@ def _plan(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[s
 
 
 def _gate(args: StackInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
-    from toolchain.gate import CONFIG_DIR, run_gate  # noqa: PLC0415
+    from toolchain.gate import run_gate  # noqa: PLC0415
 
+    config, notes = _policy_config(args.stack)
     export = ctx.export(args.stack, args.source)
-    result = run_gate(export, CONFIG_DIR / args.stack)
+    result = run_gate(export, config, notice=notes[0] if notes else None)
     violations = sorted(result.violations, key=lambda v: (not v.mandatory, v.policyName))
     head = [
         f"policy gate on {args.stack} ({args.source}): {result.resources} resources, "
-        f"{len(result.mandatory)} mandatory, {len(violations) - len(result.mandatory)} advisory"
+        f"{len(result.mandatory)} mandatory, {len(violations) - len(result.mandatory)} advisory",
+        *(f"note: {n}" for n in notes),
     ]
     lines = [
         f"{'MANDATORY' if v.mandatory else 'advisory'} {v.policyName} {v.urn.split('::')[-1]}: "
         f"{v.detail}"
         for v in violations
     ]
-    return tokens.fit_lines(head, lines, budget, "violations"), {"violations": result.to_json()}
+    text = tokens.fit_lines(head, lines, budget, "violations")
+    return text, {"violations": result.to_json(), "notes": notes}
 
 
 @dataclass(frozen=True)
@@ -450,28 +453,40 @@ def _cost(args: ExportInput, ctx: SkillContext, budget: int) -> tuple[str, dict[
     return tokens.fit_lines(head, lines, budget, "lines (unpriced first)"), data
 
 
-def _policy_config(stack: str) -> Path:
-    from toolchain.gate import CONFIG_DIR  # noqa: PLC0415
+def _policy_config(stack: str) -> tuple[Path, list[str]]:
+    """The policy config folder of `stack` (`toolchain.gate.policy_config_dir`): its own, or for
+    a stack without one the default, and then the note saying so, for the answer's head and its
+    `notes` (naming no server path: a remote client learns only the names). A name that is not a
+    stack name is refused."""
+    from toolchain.gate import DEFAULT_CONFIG_STACK, PolicyConfigError, policy_config_dir  # noqa: PLC0415
 
-    known = sorted(p.name for p in CONFIG_DIR.iterdir() if p.is_dir())
-    if stack not in known:
-        raise SkillInputError(
-            f"no policy config for stack {stack!r} (known: {', '.join(known) or 'none'})"
-        )
-    return CONFIG_DIR / stack
+    if not stack:
+        raise SkillInputError("the export names no stack: give `stack` for its policy config")
+    try:
+        path, notice = policy_config_dir(stack)
+    except PolicyConfigError as exc:
+        raise SkillInputError(str(exc)) from None
+    if notice is None:
+        return path, []
+    return path, [
+        f"no policy config for stack '{stack}': gated with the default, "
+        f"policies/config/{DEFAULT_CONFIG_STACK}/ (the strictest security rules); add "
+        f"policies/config/{stack}/ to give the stack its own"
+    ]
 
 
 def _summarize(args: ExportInput, ctx: SkillContext, budget: int) -> tuple[str, dict[str, Any]]:
     from agents.skills import summarize  # noqa: PLC0415
 
     subject = _subject(args, ctx)
-    config = _policy_config(subject.stack)
+    config, notes = _policy_config(subject.stack)
     stage("running the policy packs")
     summary = summarize.summarize_infra(
         subject.export,
         violations=summarize.policy_violations(subject.export, config),
         cost=summarize.cost_estimate(subject.export),
         baseline=subject.baseline,
+        notes=notes,
     )
     return summarize.render(summary, budget), summary.to_json()
 

@@ -1243,6 +1243,9 @@ class InfraSummary:
     stack_name: str = ""  # the logical name of the Stack resource
     nat_gateways: int = 0
     regions: tuple[str, ...] = field(default=())
+    # What the reader must know about how the summary was made: the policy config the gate ran
+    # with, when it is the default one and not the stack's own (`policy_violations`).
+    notes: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -1262,6 +1265,7 @@ class InfraSummary:
             "components": [c.to_json() for c in self.components],
             "outputs": dict(self.outputs),
             "changes": None if self.changes is None else self.changes.to_json(),
+            "notes": list(self.notes),
         }
 
 
@@ -1289,11 +1293,16 @@ def summarize_infra(
     violations: Any = None,
     cost: Any = None,
     baseline: StackExport | Mapping[str, Any] | str | Path | None = None,
+    notes: Sequence[str] = (),
 ) -> InfraSummary:
     """Summarize an export. `violations`: the gate's `GateResult`, its violations or their JSON;
-    `cost`: an `Estimate` or its JSON; `baseline`: an earlier export for the change set. Nothing
-    is run here: `summarize_checked` runs the gate and the estimate."""
+    `cost`: an `Estimate` or its JSON; `baseline`: an earlier export for the change set; `notes`:
+    lines for the head. The `notice` of a `GateResult` or of `policy_violations`' list (the gate
+    ran with the default policy config) is one of the notes. Nothing is run here:
+    `summarize_checked` runs the gate and the estimate."""
     exp = _as_export(export, "export")
+    notice = getattr(violations, "notice", None)
+    head_notes = tuple(dict.fromkeys([*notes, *([notice] if isinstance(notice, str) else [])]))
     ctx = _context(exp)
     stack, project = _stack_and_project(exp)
     findings = _findings(exp, violations)
@@ -1373,6 +1382,7 @@ def summarize_infra(
         stack_name=stack_name,
         nat_gateways=len(exp.of_type("aws:ec2/natGateway:NatGateway")),
         regions=tuple(regions),
+        notes=head_notes,
     )
 
 
@@ -1693,6 +1703,7 @@ def _head(s: InfraSummary) -> list[str]:
             f"! {v.level}/{v.severity} {v.pack}/{v.policy} on {v.type} {v.resource}: {v.detail}"
             for v in s.violations
         )
+    lines.extend(f"note: {n}" for n in s.notes)
     if s.cost is None:
         lines.append("cost: not estimated")
     else:
@@ -1846,7 +1857,11 @@ def check_summary(
             problems.append(f"output {name} is not named")
     lines = text.splitlines()
     for v in _findings(exp, violations) or []:
-        if not any(_named(v.policy, line) and _named(v.resource, line) for line in lines):
+        # The head names a rule as `<pack>/<rule>`; a resource's line as `!<rule>`.
+        rule = (v.policy, f"{v.pack}/{v.policy}")
+        if not any(
+            any(_named(r, line) for r in rule) and _named(v.resource, line) for line in lines
+        ):
             problems.append(f"violation {v.policy} on {v.resource} is not named")
     secrets = {s for r in exp.resources for s in _secret_strings([r.inputs, r.outputs])}
     secrets = {s for s in secrets if len(s) >= 6}
@@ -1859,18 +1874,46 @@ def check_summary(
 # --------------------------------------------------------------------------- wrappers
 
 
-def policy_violations(export: StackExport, config_dir: Path | None = None) -> list[Any]:
-    """Run the policy gate over an export with the stack's policy config (by default
-    `policies/config/<stack of the export>`): its violations."""
-    from toolchain.gate import CONFIG_DIR, run_gate, stack_of  # noqa: PLC0415
+class GateViolations(list[Any]):
+    """The policy gate's violations (a list), and its `notice` when the policy config it ran
+    with is the default one, not the stack's own (`toolchain.gate.policy_config_dir`):
+    `summarize_infra` makes the notice a note of the summary."""
 
-    stack = stack_of(export)
-    folder = config_dir if config_dir is not None else CONFIG_DIR / stack if stack else None
-    if folder is None or not folder.is_dir():
-        raise SummaryError(
-            f"no policy config folder for stack '{stack}' in {CONFIG_DIR}: pass config_dir"
-        )
-    return list(run_gate(export, folder).violations)
+    notice: str | None = None
+
+
+def policy_violations(export: StackExport, config_dir: Path | None = None) -> GateViolations:
+    """Run the policy gate over an export with a policy config: `config_dir`, by default the
+    folder of the export's stack (`policies/config/<stack>`), or for a stack without one the
+    default with a notice (`toolchain.gate.policy_config_dir`). An export that names no stack,
+    or a name that is not a stack name, is refused."""
+    from toolchain.gate import (  # noqa: PLC0415
+        CONFIG_DIR,
+        PolicyConfigError,
+        policy_config_dir,
+        run_gate,
+        stack_of,
+    )
+
+    notice = None
+    if config_dir is not None:
+        folder = config_dir
+    else:
+        stack = stack_of(export)
+        if not stack:
+            raise SummaryError(
+                f"the export names no stack, so no policy config in {CONFIG_DIR}: pass config_dir"
+            )
+        try:
+            folder, notice = policy_config_dir(stack)
+        except PolicyConfigError as exc:
+            raise SummaryError(f"{exc}: pass config_dir") from None
+    if not folder.is_dir():
+        raise SummaryError(f"{folder}: not a policy config folder (security.json, cost.json)")
+    result = run_gate(export, folder, notice=notice)
+    found = GateViolations(result.violations)
+    found.notice = result.notice
+    return found
 
 
 def cost_estimate(export: StackExport, prices: Any = None, usage: Any = None) -> Any:

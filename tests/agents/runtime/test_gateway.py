@@ -32,6 +32,7 @@ from agents.runtime.gateway import (
     UnexpectedChanges,
     UnknownStack,
 )
+from toolchain import gate
 from toolchain.gate import CONFIG_DIR, POLICIES
 
 FAKE = Path(__file__).resolve().parents[1] / "fake_pulumi"
@@ -579,9 +580,18 @@ def test_a_malformed_stack_name_never_reaches_the_cli(gateway, cli):
     assert cli.calls() == []
 
 
-def test_a_stack_without_policy_config_is_refused_before_preview(gateway, cli):
+def test_a_stack_with_an_incomplete_policy_config_is_refused_before_preview(
+    gateway, cli, tmp_path, monkeypatch
+):
+    # (A stack with no policy config folder at all gets the default one, with a notice:
+    # tests/agents/runtime/test_gateway_policy_config.py.)
+    configs = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, configs)
+    (configs / "staging").mkdir()
+    shutil.copy(configs / "dev" / "cost.json", configs / "staging")
+    monkeypatch.setattr(gate, "CONFIG_DIR", configs)
     cli.stacks("dev", "prod", "staging")
-    with pytest.raises(MissingPolicyConfig, match=r"policies/config/staging/security\.json"):
+    with pytest.raises(MissingPolicyConfig, match=r"config/staging/security\.json"):
         gateway.preview("staging")
     assert cli.operations() == []
 
