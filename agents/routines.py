@@ -185,20 +185,23 @@ class Routines:
         with self.findings_store() as store:
             result = store.observe(self.persona, stack, work.checked, work.findings)
         self._record(result, store.source)
-        open_now = len(result.opened) + len(result.updated)
-        work.outcomes.append(
-            Outcome(
-                self.persona,
-                stack,
-                "findings",
-                "done",
-                f"{open_now} open ({len(result.opened)} new, {len(result.closed)} closed)",
-                data={
-                    "opened": [f.to_json() for f in result.opened],
-                    "closed": [f.id for f in result.closed],
-                },
-            )
+        # After the findings' transaction: people hear of what opened, rose or closed (never
+        # raises; a failed publish waits in the ledger for the next pass).
+        from agents.protocol.notify import notify_pass  # noqa: PLC0415
+
+        notified = notify_pass(
+            self.agent.settings, self.persona, stack, result, self.agent.audit, source=store.source
         )
+        open_now = len(result.opened) + len(result.updated)
+        message = f"{open_now} open ({len(result.opened)} new, {len(result.closed)} closed)"
+        data: dict[str, Any] = {
+            "opened": [f.to_json() for f in result.opened],
+            "closed": [f.id for f in result.closed],
+        }
+        if notified.enabled:
+            message += f"; {notified.line()}"
+            data["notifications"] = notified.to_json()
+        work.outcomes.append(Outcome(self.persona, stack, "findings", "done", message, data=data))
         return work.outcomes
 
     def findings_store(self) -> FindingRecords:

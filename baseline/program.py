@@ -26,7 +26,13 @@ from components.observability import Observability, ObservabilityArgs
 from components.records import Records, RecordsArgs, RecordsWriter
 from components.slo import Slo, SloArgs, SloSpec
 from components.telemetry import Telemetry, TelemetryArgs
-from components.workloads import AgentRecords, AgentWorkload, Workloads, WorkloadsArgs
+from components.workloads import (
+    AgentNotify,
+    AgentRecords,
+    AgentWorkload,
+    Workloads,
+    WorkloadsArgs,
+)
 
 
 def build(cfg: StackConfig) -> dict[str, Any]:
@@ -200,36 +206,6 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         ),
         in_cluster,
     )
-    # The agent of each persona that acts on this stack, as a Deployment in the persona's
-    # namespace under its service account.
-    Workloads(
-        "workloads",
-        WorkloadsArgs(
-            stack=cfg.stack,
-            region=cfg.region,
-            image=cfg.agent_image_reference,
-            agents=[
-                AgentWorkload(
-                    persona=p.name,
-                    namespace=identity.namespaces[p.name],
-                    service_account=identity.service_accounts[p.name],
-                )
-                for p in serving
-            ],
-            interval_seconds=cfg.agent_interval_seconds,
-            otlp_endpoint=telemetry.collector_endpoint,
-            records=AgentRecords(
-                pg_host=database.address,
-                pg_port=database.port,
-                audit_log_group=records.audit_log_group_name,
-                master_secret_arn=master_secret_arn,
-                migration_namespace=records.migration_namespace,
-                migration_service_account=records.migration_service_account,
-            ),
-        ),
-        in_cluster,
-    )
-
     observability = Observability(
         "observability",
         ObservabilityArgs(
@@ -272,6 +248,44 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             ),
             on_primary,
         )
+
+    # The agent of each persona that acts on this stack, as a Deployment in the persona's
+    # namespace under its service account.
+    Workloads(
+        "workloads",
+        WorkloadsArgs(
+            stack=cfg.stack,
+            region=cfg.region,
+            image=cfg.agent_image_reference,
+            agents=[
+                AgentWorkload(
+                    persona=p.name,
+                    namespace=identity.namespaces[p.name],
+                    service_account=identity.service_accounts[p.name],
+                    role_name=identity.role_names[p.name],
+                )
+                for p in serving
+            ],
+            interval_seconds=cfg.agent_interval_seconds,
+            otlp_endpoint=telemetry.collector_endpoint,
+            records=AgentRecords(
+                pg_host=database.address,
+                pg_port=database.port,
+                audit_log_group=records.audit_log_group_name,
+                master_secret_arn=master_secret_arn,
+                migration_namespace=records.migration_namespace,
+                migration_service_account=records.migration_service_account,
+            ),
+            # New, escalating and resolved findings of high severity and above, as Chatbot cards
+            # on the stack's alert topic (critical ones on the paging topic when there is one).
+            notify=AgentNotify(
+                alert_topic_arn=observability.alert_topic_arn,
+                key_arn=observability.alert_key_arn,
+                page_topic_arn=slo.page_topic_arn if slo is not None else None,
+            ),
+        ),
+        in_cluster,
+    )
 
     if slo is not None and cfg.chaos_experiments:
         Fis(

@@ -32,6 +32,12 @@ the provider waits for it to complete, and the Deployments depend on it. The Job
 done (no TTL: Pulumi owns it, and a TTL would delete it behind Pulumi's back); a change to it
 (a persona added, a new image) replaces it, and the migration runs again (it is idempotent).
 
+With `notify` set, each agent announces findings (agents.protocol.notify): its pod names the
+stack's alert topic (`AGENTS_NOTIFY_TOPICS`) and, where the stack pages, the paging topic
+(`AGENTS_NOTIFY_PAGING_TOPICS`), and its IRSA role gets one more policy,
+`<name>-<persona>-notify`: `sns:Publish` on exactly those topics and `kms:GenerateDataKey*` /
+`kms:Decrypt` on exactly their key (SNS encrypts with the publisher's permission on it).
+
 One replica: the lock protocol serialises every operation anyway, and a second runner would only
 wait. No PodDisruptionBudget: with one replica a budget either blocks every node drain (Karpenter's
 consolidation and node upgrades would stop) or protects nothing. A drained agent gets SIGTERM,
@@ -42,12 +48,14 @@ interrupted operations.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import PACKAGE, child
@@ -70,6 +78,18 @@ class AgentWorkload:
     persona: str
     namespace: pulumi.Input[str]
     service_account: pulumi.Input[str]
+    # The persona's IRSA role: what `notify` grants is attached to it.
+    role_name: pulumi.Input[str] | None = None
+
+
+@dataclass(frozen=True)
+class AgentNotify:
+    """Where the agents announce findings (agents.protocol.notify): the stack's alert topic, the
+    paging topic for critical ones when the stack has one, and the key both are encrypted with."""
+
+    alert_topic_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    page_topic_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,8 @@ class WorkloadsArgs:
     )
     # None: the records stay in the pod's state folder (one machine's embedded stores).
     records: AgentRecords | None = None
+    # None: findings are not announced (no topic, no permission).
+    notify: AgentNotify | None = None
     migration_cpu_request: str = "100m"
     migration_memory_request: str = "256Mi"
     migration_cpu_limit: str = "500m"
@@ -212,8 +234,47 @@ def records_env(records: ResolvedRecords, persona: str) -> dict[str, str]:
     }
 
 
+def notify_env(stack: str, region: str, alert: str, page: str | None) -> dict[str, str]:
+    """The agent's notification settings: this stack's alert topic (and paging topic)."""
+    env = {
+        "AGENTS_NOTIFY_TOPICS": json.dumps({stack: alert}),
+        "AGENTS_NOTIFY_REGION": region,
+    }
+    if page:
+        env["AGENTS_NOTIFY_PAGING_TOPICS"] = json.dumps({stack: page})
+    return env
+
+
+def notify_policy(alert: str, key: str, page: str | None) -> str:
+    """What announcing needs: publish to the stack's topics, and use their key for it (SNS
+    encrypts with the publisher's permission on the key). Nothing else, on nothing else."""
+    topics = [alert, *([page] if page else [])]
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PublishFindings",
+                    "Effect": "Allow",
+                    "Action": "sns:Publish",
+                    "Resource": topics,
+                },
+                {
+                    "Sid": "EncryptForTheTopics",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    "Resource": key,
+                },
+            ],
+        }
+    )
+
+
 def agent_env(
-    args: WorkloadsArgs, persona: str, records: ResolvedRecords | None = None
+    args: WorkloadsArgs,
+    persona: str,
+    records: ResolvedRecords | None = None,
+    notify: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The agent's settings (`AGENTS_*`) and telemetry environment. The persona is each span's own
     attribute, so the service stays `baseline-agents` for all of them."""
@@ -235,6 +296,7 @@ def agent_env(
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = args.otlp_endpoint
     if records is not None:
         env.update(records_env(records, persona))
+    env.update(notify or {})
     found: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in env.items()]
     # No service account token is mounted, so the namespace comes from the downward API.
     found.append(
@@ -291,6 +353,7 @@ def pod_spec(
     persona: str,
     service_account: str,
     records: ResolvedRecords | None = None,
+    notify: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The agent's pod (camelCase, as the Kubernetes API and the policy packs read it)."""
     probe = {"port": "health", "scheme": "HTTP"}
@@ -316,7 +379,7 @@ def pod_spec(
                     "--interval",
                     str(args.interval_seconds),
                 ],
-                "env": agent_env(args, persona, records),
+                "env": agent_env(args, persona, records, notify),
                 "ports": [{"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"}],
                 "livenessProbe": {
                     "httpGet": {**probe, "path": "/healthz"},
@@ -348,6 +411,7 @@ def deployment_spec(
     persona: str,
     service_account: str,
     records: ResolvedRecords | None = None,
+    notify: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     selector = {"app.kubernetes.io/name": "baseline-agent", "app.kubernetes.io/instance": persona}
     return {
@@ -357,15 +421,15 @@ def deployment_spec(
         "selector": {"matchLabels": selector},
         "template": {
             "metadata": {"labels": labels(persona)},
-            "spec": pod_spec(args, persona, service_account, records),
+            "spec": pod_spec(args, persona, service_account, records, notify),
         },
     }
 
 
 def _spec_for(args: WorkloadsArgs, persona: str) -> Callable[[list[Any]], Any]:
-    """The Deployment spec once the service account's name (and the records' settings) are
-    known."""
-    return lambda values: deployment_spec(args, persona, values[0], values[1])
+    """The Deployment spec once the service account's name (and the records' and the
+    notifications' settings) are known."""
+    return lambda values: deployment_spec(args, persona, values[0], values[1], values[2])
 
 
 MIGRATION_JOB = "agents-records-migrate"
@@ -481,6 +545,21 @@ class Workloads(pulumi.ComponentResource):
             self.migration_job_name = job.metadata.apply(lambda m: str(m.name))
             # No agent starts on a database whose users do not exist yet.
             agents_opts = child(self, depends_on=[job])
+        notify: pulumi.Output[dict[str, str]] | None = None
+        if args.notify is not None:
+            n = args.notify
+            topics = pulumi.Output.all(n.alert_topic_arn, n.page_topic_arn, n.key_arn)
+            notify = topics.apply(lambda t: notify_env(args.stack, args.region, t[0], t[1]))
+            policy = topics.apply(lambda t: notify_policy(t[0], t[2], t[1]))
+            for agent in args.agents:
+                if agent.role_name is None:
+                    raise ValueError(f"notify needs the IRSA role of {agent.persona}")
+                aws.iam.RolePolicy(
+                    f"{name}-{agent.persona}-notify",
+                    role=agent.role_name,
+                    policy=policy,
+                    opts=child(self),
+                )
         for agent in args.agents:
             deployment = k8s.apps.v1.Deployment(
                 f"{name}-{agent.persona}",
@@ -489,7 +568,7 @@ class Workloads(pulumi.ComponentResource):
                     namespace=agent.namespace,
                     labels=labels(agent.persona),
                 ),
-                spec=pulumi.Output.all(agent.service_account, records).apply(
+                spec=pulumi.Output.all(agent.service_account, records, notify).apply(
                     _spec_for(args, agent.persona)
                 ),
                 opts=agents_opts,

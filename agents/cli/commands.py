@@ -215,9 +215,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     status = status_data(_settings())
     sink = status.pop("auditSink")
+    notifications = status.pop("notifications")
     code = EXIT_VERDICT if status["damaged"] or sink.get("refusing") else EXIT_OK
     if args.json:
-        print(_json({**status, "auditSink": sink}, indent=2))
+        print(_json({**status, "auditSink": sink, "notifications": notifications}, indent=2))
         return code
     for title, rows in status.items():
         print(f"{title}: {len(rows) or 'none'}")
@@ -241,7 +242,22 @@ def cmd_status(args: argparse.Namespace) -> int:
         if sink.get("refusing"):
             line += f"; REFUSING mutating operations: {untrusted.escape(sink['refusing'])}"
     print(line)
+    print(f"notifications: {_notifications_line(notifications)}")
     return code
+
+
+def _notifications_line(state: dict[str, Any]) -> str:
+    if not state.get("enabled"):
+        return f"off ({untrusted.escape(str(state.get('reason', '')))})"
+    topics = ", ".join(f"{k} -> {v}" for k, v in sorted(state.get("topics", {}).items()))
+    line = f"on, {untrusted.escape(topics)}; min severity {state.get('minSeverity')}"
+    line += f", at most {state.get('maxPerHour')}/h per stack"
+    if state.get("messages"):
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(state["messages"].items()))
+        line += f"; messages: {untrusted.escape(counts)}"
+    if state.get("error"):
+        line += f"; ledger error: {untrusted.escape(str(state['error']))}"
+    return line
 
 
 def cmd_repair(args: argparse.Namespace) -> int:

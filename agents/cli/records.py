@@ -116,7 +116,7 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
     persona, then every component's schema migrations, as the master-secret holder."""
     import dataclasses  # noqa: PLC0415
 
-    from agents.protocol import findings_postgres, postgres  # noqa: PLC0415
+    from agents.protocol import findings_postgres, notify_postgres, postgres  # noqa: PLC0415
     from agents.skills import memory_postgres  # noqa: PLC0415
 
     settings = load_settings()
@@ -138,6 +138,9 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
                 versions = {
                     "findings": postgres.migrate(conn, "findings", findings_postgres.MIGRATIONS),
                     "memory": postgres.migrate(conn, "memory", memory_postgres.MIGRATIONS),
+                    "notifications": postgres.migrate(
+                        conn, "notifications", notify_postgres.MIGRATIONS
+                    ),
                 }
         except postgres.RecordsError as exc:
             audit.append("records.migrate-refused", database=settings.pg_database, error=str(exc))

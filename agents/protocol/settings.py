@@ -248,6 +248,119 @@ class AgentSettings(BaseSettings):
         le=60,
         description="At exit, how long the last spans may take to reach the OTLP collector.",
     )
+    investigate_provider: Literal["bedrock", "openai"] | None = Field(
+        default=None,
+        description="The investigator's LLM: `bedrock` (Converse API, the environment's "
+        "credentials: the persona's IRSA role) or `openai` (any OpenAI-compatible endpoint, "
+        "AGENTS_INVESTIGATE_URL); unset: `investigate` says so and exits 2.",
+    )
+    investigate_model: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The model: a Bedrock model or inference profile id, or the endpoint's name.",
+    )
+    investigate_region: str | None = Field(
+        default=None, description="Bedrock's and the key secret's region; default dynamodb_region."
+    )
+    investigate_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible base URL (…/v1); https, or http to a loopback address "
+        "only when a key is sent.",
+    )
+    investigate_api_key_secret: str | None = Field(
+        default=None,
+        description="Secrets Manager secret (name or ARN) holding the OpenAI-compatible "
+        "endpoint's key (a string, or JSON with api_key); unset: no key is sent.",
+    )
+    investigate_budget: int = Field(
+        default=20_000,
+        ge=1_000,
+        le=1_000_000,
+        description="Tokens per investigation: every request as sent plus every answer.",
+    )
+    investigate_tool_budget: int = Field(
+        default=1_500, ge=100, le=50_000, description="Tokens per tool result at most."
+    )
+    investigate_max_turns: int = Field(default=8, ge=1, le=50)
+    investigate_answer_tokens: int = Field(
+        default=1_024, ge=64, le=32_000, description="The model's answer per turn at most."
+    )
+    investigate_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    investigate_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a throttled request, with backoff."
+    )
+    investigate_tools: tuple[str, ...] | None = Field(
+        default=None,
+        description="The read-only skills offered as tools (JSON list); default: every skill "
+        "of the registry.",
+    )
+    mcp_token_store: Literal["file", "dynamodb", "secretsmanager"] | None = Field(
+        default=None,
+        description="Where the MCP server's token hashes live: `file` "
+        "(<state_dir>/mcp-tokens.json, one machine), `dynamodb` (the lock table's `mcp-tokens` "
+        "partition, shared: "
+        "`mcp-token create|rotate|revoke` from any machine reach every server) or "
+        "`secretsmanager` (AGENTS_MCP_TOKENS_SECRET, read-only). Default: `secretsmanager` when "
+        "AGENTS_MCP_TOKENS_SECRET is set, else `file`.",
+    )
+    mcp_token_refresh_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="MCP server with the DynamoDB token store: how often it reads the tokens "
+        "again (a change reaches every server within this; a failed read refuses every request "
+        "until a later one succeeds).",
+    )
+    notify_topics: dict[str, str] = Field(
+        default_factory=dict,
+        description="Finding notifications (agents.protocol.notify): the alert topic (SNS ARN) per "
+        'stack, JSON, `*` for any other stack, e.g. {"prod": "arn:aws:sns:...:baseline-prod-'
+        'alerts"}; empty: notifications are off.',
+    )
+    notify_paging_topics: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where critical findings go instead (same shape as notify_topics); a stack "
+        "without one pages on its alert topic.",
+    )
+    notify_min_severity: Literal["critical", "high", "medium", "low"] = Field(
+        default="high", description="The least severe finding that is announced."
+    )
+    notify_reminder_h: float = Field(
+        default=4.0,
+        ge=0,
+        le=24 * 30,
+        description="A finding still open this long after its last message is announced again "
+        "(0: no reminders).",
+    )
+    notify_max_per_hour: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Publications per stack in any hour; more wait for a later pass (deferred, "
+        "audited, never dropped).",
+    )
+    notify_lease_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="A message being published is retried by another pass after this long (a pod "
+        "killed mid-publish).",
+    )
+    notify_region: str | None = Field(default=None, description="Default: dynamodb_region.")
+    notify_endpoint_url: str | None = Field(
+        default=None, description="Only for a local SNS (tests use moto)."
+    )
+
+    @field_validator("notify_topics", "notify_paging_topics")
+    @classmethod
+    def _topics_are_sns_arns(cls, value: dict[str, str]) -> dict[str, str]:
+        for stack, arn in value.items():
+            if not stack.strip():
+                raise ValueError("a stack name is empty (use `*` for every stack)")
+            if not (isinstance(arn, str) and arn.startswith("arn:") and ":sns:" in arn):
+                raise ValueError(f"{stack}: {str(arn)[:200]!r} is not an SNS topic ARN")
+        return value
 
     @field_validator("state_dir", mode="before")
     @classmethod
@@ -369,6 +482,14 @@ class AgentSettings(BaseSettings):
             raise ValueError("AGENTS_PG_AUTH=password needs AGENTS_PG_PASSWORD")
         if self.audit_sink == "cloudwatch" and not (self.audit_log_group or "").strip():
             raise ValueError("AGENTS_AUDIT_SINK=cloudwatch needs AGENTS_AUDIT_LOG_GROUP")
+        return self
+
+    @model_validator(mode="after")
+    def _investigator_named(self) -> AgentSettings:
+        if self.investigate_provider is not None and not (self.investigate_model or "").strip():
+            raise ValueError("AGENTS_INVESTIGATE_PROVIDER needs AGENTS_INVESTIGATE_MODEL")
+        if self.investigate_provider == "openai" and not (self.investigate_url or "").strip():
+            raise ValueError("AGENTS_INVESTIGATE_PROVIDER=openai needs AGENTS_INVESTIGATE_URL")
         return self
 
     @property

@@ -82,6 +82,9 @@ def status_data(settings: AgentSettings) -> dict[str, Any]:
         for r in pending(store.all())
     ]
     status["auditSink"] = audit_sink_state(settings)
+    from agents.protocol.notify import notify_status  # noqa: PLC0415
+
+    status["notifications"] = notify_status(settings)
     return status
 
 

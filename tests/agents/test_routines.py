@@ -241,3 +241,56 @@ def test_no_restore_drill_while_audit_records_cannot_reach_the_sink(live, capsys
     assert "restore drill refused" in unchecked.finding.summary
     left = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
     assert left == ["baseline-dev"]
+
+
+def test_a_pass_announces_a_new_high_finding_once_and_its_close(live, capsys, monkeypatch):
+    """Notifications wired into the pass: the routine's new high finding is published once on
+    the stack's alert topic (a Chatbot card), the next pass that still sees it sends nothing,
+    and the pass that closes it sends the resolve."""
+    sns = boto3.client("sns", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name="baseline-dev-alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=queue_arn["Attributes"]["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    monkeypatch.setenv("AGENTS_NOTIFY_TOPICS", json.dumps({"dev": topic}))
+
+    def received() -> list[dict[str, Any]]:
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        for m in got:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        return [json.loads(m["Body"]) for m in got]
+
+    _, outcomes = run_json(capsys, "run", "observability-engineer", "--stack", "dev", "--once")
+    (unchecked,) = [f for f in findings(live.state) if f.finding.kind == "logs.unchecked"]
+    cards = received()
+    assert len(cards) == 1 and cards[0]["source"] == "custom"
+    assert "logs.unchecked" in json.dumps(cards[0]) and "dev" in cards[0]["content"]["title"]
+    summary = next(o for o in outcomes if o["operation"] == "findings")
+    assert summary["data"]["notifications"]["published"], summary
+
+    run_json(capsys, "run", "observability-engineer", "--stack", "dev", "--once")
+    assert received() == []  # the same finding, seen again: nothing new to say
+
+    logs = boto3.client("logs", region_name=REGION)
+    for name in (
+        "/aws/eks/baseline-dev/cluster",
+        "/aws/rds/instance/baseline-dev/postgresql",
+        "/aws/rds/instance/baseline-dev/upgrade",
+        "/vpc/network/flow-logs",
+        "/aws/eks/baseline-dev/platform",
+        "/aws/eks/baseline-dev/workloads",
+        "/baseline/dev/agents/audit",
+    ):
+        logs.create_log_group(logGroupName=name)
+    run_json(capsys, "run", "observability-engineer", "--stack", "dev", "--once")
+    assert not [f for f in findings(live.state) if f.finding.kind == "logs.unchecked"]
+    (resolve,) = received()
+    assert resolve["metadata"]["threadId"] == cards[0]["metadata"]["threadId"]
+    _, published = run_json(capsys, "audit", "--event", "notify.published")
+    assert len(published) == 2 and unchecked.id

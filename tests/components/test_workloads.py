@@ -3,6 +3,7 @@ the hardened pod, probes, resources, state and scratch volumes and the agents' e
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -314,3 +315,40 @@ def test_the_migration_is_handed_an_arn_never_a_credential():
     )
     with pytest.raises(ValueError, match="ARN"):
         migration_job_spec(args, records, ["agent_a"])
+
+
+# -- findings announced on the stack's topics -----------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_agent_announces_on_its_stacks_topics_and_may_do_nothing_else_there(stack, dev, prod):
+    """The plan wires notifications: each agent's pod names this stack's alert topic (and the
+    paging topic where the stack has one), and its IRSA role may publish to exactly those and
+    use exactly their key for it."""
+    export = dev if stack == "dev" else prod
+    topics = {r.name: r.outputs.get("arn") for r in export.of_type("aws:sns/topic:Topic")}
+    alert = next(arn for name, arn in topics.items() if name.endswith("alerts"))
+    pages = [arn for name, arn in topics.items() if "page" in name]
+    keys = {r.name: r.outputs.get("arn") for r in export.of_type("aws:kms/key:Key")}
+    alert_key = next(arn for name, arn in keys.items() if name.endswith("alerts"))
+    policies = {r.name: r for r in export.of_type("aws:iam/rolePolicy:RolePolicy")}
+    for persona, deployment in deployments(export).items():
+        settings = env(deployment)
+        assert json.loads(settings["AGENTS_NOTIFY_TOPICS"]) == {stack: alert}, persona
+        if pages:
+            assert json.loads(settings["AGENTS_NOTIFY_PAGING_TOPICS"]) == {stack: pages[0]}
+        else:
+            assert "AGENTS_NOTIFY_PAGING_TOPICS" not in settings
+        document = json.loads(policies[f"workloads-{persona}-notify"].inputs["policy"])
+        grants = {
+            (tuple(sorted(_listed(s["Action"]))), tuple(sorted(_listed(s["Resource"]))))
+            for s in document["Statement"]
+        }
+        assert grants == {
+            (("sns:Publish",), tuple(sorted([alert, *pages[:1]]))),
+            (("kms:Decrypt", "kms:GenerateDataKey*"), (alert_key,)),
+        }, persona
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

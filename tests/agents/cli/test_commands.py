@@ -148,3 +148,15 @@ def test_an_approval_given_for_an_unprotected_stack_is_checked_not_ignored(env, 
     assert (out["status"], code) == ("refused", 1), out
     assert "given for stack 'prod', not 'dev'" in out["detail"]
     assert not [c for c in env.operations() if c[1] == "up"]
+
+
+def test_status_says_whether_notifications_are_on_and_where_they_go(env, capsys, monkeypatch):
+    assert main(["status"]) == 0
+    assert "notifications: off (no alert topic configured" in capsys.readouterr().out
+    _, status = run_json(capsys, "status")
+    assert status["notifications"]["enabled"] is False
+    topic = "arn:aws:sns:us-east-1:123456789012:baseline-dev-alerts"
+    monkeypatch.setenv("AGENTS_NOTIFY_TOPICS", f'{{"dev": "{topic}"}}')
+    assert main(["status"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("notif"))
+    assert f"dev -> {topic}" in line and "min severity high" in line

@@ -203,7 +203,7 @@ def test_records_migrate_takes_the_personas_out_of_the_owner_group_of_an_older_d
     """A database from before least privilege: the personas were members of the owner group
     (so any could migrate) and the schemas are at version 1. `records migrate` takes them out,
     applies the newer migrations, and each persona then writes only its own findings."""
-    from agents.protocol import findings_postgres, postgres  # noqa: PLC0415
+    from agents.protocol import findings_postgres, notify_postgres, postgres  # noqa: PLC0415
     from agents.skills import memory_postgres  # noqa: PLC0415
 
     tag = os.urandom(4).hex()
@@ -229,6 +229,7 @@ def test_records_migrate_takes_the_personas_out_of_the_owner_group_of_an_older_d
     assert versions == {
         "findings": findings_postgres.SCHEMA_VERSION,
         "memory": memory_postgres.NEWEST,
+        "notifications": notify_postgres.SCHEMA_VERSION,
     }
     with psycopg.connect(**database.conninfo(), autocommit=True) as conn:
         left = conn.execute(
