@@ -904,10 +904,14 @@ def serve(
     bind = check_bind(host if host is not None else "127.0.0.1", allow_any_host)
     import uvicorn  # noqa: PLC0415
 
-    from agents.mcp.tokens import BearerTokenVerifier, open_token_source  # noqa: PLC0415
+    from agents.mcp.tokens import (  # noqa: PLC0415
+        BearerTokenVerifier,
+        StoreGate,
+        open_token_source,
+    )
     from agents.protocol.audit import AuditLog  # noqa: PLC0415
 
-    source = open_token_source(settings)
+    source = open_token_source(settings)  # AGENTS_MCP_TOKEN_STORE: file, dynamodb, secretsmanager
     verifier = BearerTokenVerifier(source, audit=AuditLog(settings.audit_log))
     verifier.records()  # a refused or empty store is logged now, not at the first request
     port = DEFAULT_PORT if port is None else port
@@ -920,7 +924,8 @@ def serve(
         flush=True,
     )
     config = uvicorn.Config(
-        http_app(server, bind, port, settings.mcp_allowed_hosts),
+        # A store that cannot be read answers 503 with the reason, before any token is checked.
+        StoreGate(http_app(server, bind, port, settings.mcp_allowed_hosts), verifier),
         host=bind,
         port=port,
         log_level="warning",
@@ -948,11 +953,16 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
 
 def _token_file(action: str) -> Any:
-    from agents.mcp.tokens import SECRET_ENV, TokenFile, open_token_source  # noqa: PLC0415
+    from agents.mcp.tokens import (  # noqa: PLC0415
+        SECRET_ENV,
+        DynamoDBTokens,
+        TokenFile,
+        open_token_source,
+    )
     from agents.protocol.settings import load_settings  # noqa: PLC0415
 
     source = open_token_source(load_settings())
-    if action != "list" and not isinstance(source, TokenFile):
+    if action != "list" and not isinstance(source, TokenFile | DynamoDBTokens):
         raise InputError(
             f"mcp-token {action}: the server reads its tokens from {source.where} ({SECRET_ENV}), "
             "which this command does not write; unset it to manage the file store, then upload "
@@ -991,7 +1001,8 @@ def cmd_mcp_token(args: argparse.Namespace) -> int:
         return 0
     if args.token_command == "revoke":
         record = store.revoke(args.id)
-        print(f"MCP token {record.id} ({record.name}): revoked; refused from the next request")
+        when = getattr(store, "takes_effect", "from the next request")
+        print(f"MCP token {record.id} ({record.name}): revoked; refused {when}")
         return 0
     issued: Issued
     if args.token_command == "create":

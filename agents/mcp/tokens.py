@@ -36,10 +36,34 @@ request, it is never read as an empty, open store):
   reader sees the old store or the new, never a part. The verifier stats the file on every request
   and re-reads it when its inode, size, mtime or ctime changed: a rotation or revocation takes
   effect on the next request, without a restart.
+- the DynamoDB lock table (`AGENTS_MCP_TOKEN_STORE=dynamodb`; `AGENTS_DYNAMODB_TABLE`, `_REGION`,
+  `_ENDPOINT_URL`), for a server on the cluster managed from an operator's machine: one item per
+  token in the reserved partition `pk = "mcp-tokens"` (beside the locks' `stack#<stack>` and the
+  approvals' `approvals` partitions), `sk = "token#<id>"`, holding `record` (the JSON text of one
+  record, the exact shape `_record` checks), `rev` (the item's revision, 1 when created, one more
+  at each change) and `expires_epoch` (the table's TTL attribute: the item goes 30 days after its
+  token expired; a token whose item is gone is unknown, so refused). Every change is one
+  `TransactWriteItems` with a `ClientRequestToken` (a retried request is not applied twice): a
+  create `Put`s on `attribute_not_exists(pk)`, a revoke `Put`s on `rev = <the revision read>`, a
+  rotation `Put`s the retired record on that condition and the new one on `attribute_not_exists`
+  together. A write that loses a race (the condition failed) reads again and decides again on
+  what is there now, so two operators rotating at once never lose an update: different tokens do
+  not touch the same item, and of two rotations of one token exactly one wins (the other is told
+  the token is already rotated; no orphan successor is written). Every change first reads and
+  checks the whole partition: a damaged store is never written to. The verifier re-reads the
+  partition (one strongly consistent `Query`) at most every `AGENTS_MCP_TOKEN_REFRESH_S` (5 s):
+  a create, rotation or revocation takes effect on every server within that window; a read that
+  fails, or any item not of the exact shape, refuses every request until a later read succeeds
+  (never the last good set, never an empty one).
 - a Secrets Manager secret holding the same JSON, when `AGENTS_MCP_TOKENS_SECRET` names one (for
   servers on several machines). The verifier re-reads it every `refresh_s` (30 s): a revocation
   takes up to that long there. This source is read-only: manage tokens in a file store with the
   CLI, then upload the file (it holds only hashes) with `aws secretsmanager put-secret-value`.
+
+`AGENTS_MCP_TOKEN_STORE` (`file`, `dynamodb` or `secretsmanager`) picks the store; unset, it is
+`secretsmanager` when `AGENTS_MCP_TOKENS_SECRET` is set, else `file`. Over HTTP, `StoreGate`
+answers every request 503 (JSON, with the reason: `damaged`, `unreachable` or `unusable`) while
+the store is refused, before any token is looked at.
 """
 
 from __future__ import annotations
@@ -86,6 +110,15 @@ DEFAULT_GRACE_S = 3600.0
 MAX_GRACE_S = 7 * 86_400.0
 LOCK_TIMEOUT_S = 10.0
 SECRETS_REFRESH_S = 30.0
+STORE_ENV = "AGENTS_MCP_TOKEN_STORE"
+STORE_KINDS = ("file", "dynamodb", "secretsmanager")
+DYNAMODB_PARTITION = "mcp-tokens"
+DYNAMODB_ITEM = "token#"
+DYNAMODB_REFRESH_S = 5.0
+DYNAMODB_MAX_TOKENS = 10_000
+DYNAMODB_RETAIN_S = 30 * 86_400  # the TTL deletes an item this long after its token expired
+DYNAMODB_RECORD_MAX_CHARS = 4096
+WRITE_ATTEMPTS = 5
 
 TOKEN_PREFIX = "bat"
 TOKEN_ID = re.compile(r"[0-9a-f]{12}")
@@ -101,6 +134,22 @@ log = logging.getLogger("agents.mcp")
 class TokenStoreError(AgentsError):
     """The token store cannot be used (damaged, wrong mode, unreadable, busy); one line naming
     it and the fault."""
+
+    reason = "unusable"  # what the HTTP server's 503 says (never the store's name or path)
+
+
+class TokenStoreDamaged(TokenStoreError, InputError):
+    """The store holds something not of the exact shape: refused, and the command line exits 2
+    (a person must fix or delete it)."""
+
+    reason = "damaged"
+
+
+class TokenStoreUnreachable(TokenStoreError):
+    """The shared store cannot be reached or used (no network path, no credentials, no table,
+    throttled): refused until a later read succeeds."""
+
+    reason = "unreachable"
 
 
 class TokenError(InputError):
@@ -299,11 +348,11 @@ def _parse_store(data: bytes, where: str) -> dict[str, TokenRecord]:
     try:
         doc = parse_json(data, where, "MCP token store", error=_BadJson)
     except _BadJson as exc:
-        raise TokenStoreError(f"{exc}: refused") from None
+        raise TokenStoreDamaged(f"{exc}: refused") from None
     try:
         return _records_of(doc)
     except _Shape as exc:
-        raise TokenStoreError(f"{where}: not an MCP token store ({exc}): refused") from None
+        raise TokenStoreDamaged(f"{where}: not an MCP token store ({exc}): refused") from None
 
 
 def _records_of(doc: object) -> dict[str, TokenRecord]:
@@ -600,6 +649,313 @@ class SecretsManagerTokens:
         return list_records(self.read(), self.clock())
 
 
+class _Conflict(Exception):
+    """A conditional write lost a race (internal: the writer reads again and decides again)."""
+
+
+def _check_ttl(ttl_days: float) -> float:
+    if not (isinstance(ttl_days, int | float) and 0 < ttl_days <= MAX_TTL_DAYS):
+        raise TokenError(f"token lifetime {ttl_days!r} days: 1 to {MAX_TTL_DAYS}")
+    return float(ttl_days)
+
+
+def _aws_code(exc: Any) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", "") or "")
+
+
+# Cancellation reasons of a transaction that mean "someone else wrote first": read again, retry.
+_RACE_REASONS = frozenset({"None", "ConditionalCheckFailed", "TransactionConflict"})
+_ITEM_ATTRIBUTES = frozenset({"pk", "sk", "record", "rev", "expires_epoch"})
+
+
+class DynamoDBTokens:
+    """The records as items of the DynamoDB lock table (see the module docstring): read by the
+    servers every `refresh_s`, changed from any machine with conditional writes."""
+
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        *,
+        refresh_s: float = DYNAMODB_REFRESH_S,
+        clock: Clock = time.time,
+        audit: AuditLog | None = None,
+    ) -> None:
+        if not (math.isfinite(refresh_s) and refresh_s > 0):
+            raise InputError(f"MCP token refresh {refresh_s!r} s: a positive number")
+        self.client = client
+        self.table = table
+        self.where = f"dynamodb:{table}/{DYNAMODB_PARTITION}"
+        self.refresh_s = refresh_s
+        self.clock = clock
+        self.audit = audit  # as `TokenFile.audit`: create, rotate and revoke are recorded
+        self.takes_effect = f"within {refresh_s:g} s on every server"
+
+    # requests
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        try:
+            result: dict[str, Any] = getattr(self.client, method)(**kwargs)
+        except ClientError as exc:
+            code = _aws_code(exc)
+            if code in ("TransactionCanceledException", "TransactionConflictException"):
+                reasons = {str(r.get("Code")) for r in exc.response.get("CancellationReasons", [])}
+                if reasons <= _RACE_REASONS:
+                    raise _Conflict from exc
+            if code == "ResourceNotFoundException":
+                raise TokenStoreUnreachable(
+                    f"{self.where}: table {self.table!r} in {self.client.meta.region_name} does "
+                    "not exist (`python -m agents init-lock-table` creates it): refused"
+                ) from exc
+            raise TokenStoreUnreachable(
+                f"{self.where}: {method} failed ({code or exc}): refused"
+            ) from exc
+        except BotoCoreError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise TokenStoreUnreachable(
+                f"{self.where}: cannot be reached ({first}): refused"
+            ) from exc
+        return result
+
+    def _key(self, token_id: str) -> dict[str, dict[str, str]]:
+        return {"pk": {"S": DYNAMODB_PARTITION}, "sk": {"S": DYNAMODB_ITEM + token_id}}
+
+    def _damaged(self, sk: object, why: str) -> TokenStoreDamaged:
+        key = json.dumps({"pk": {"S": DYNAMODB_PARTITION}, "sk": {"S": str(sk)[:80]}})
+        return TokenStoreDamaged(
+            f"{self.where}: item {str(sk)[:80]!r} is not an MCP token record ({why}): refused; "
+            f"fix or delete it (aws dynamodb delete-item --table-name {self.table} --key '{key}')"
+        )
+
+    def _from_item(self, item: Mapping[str, Any]) -> tuple[TokenRecord, int]:
+        """The record and revision of one item; `TokenStoreDamaged` for anything else."""
+        raw_sk = item.get("sk")
+        sk = raw_sk.get("S") if isinstance(raw_sk, dict) else None
+        if not isinstance(sk, str) or not sk.startswith(DYNAMODB_ITEM):
+            raise self._damaged(sk, f"not a key of this partition (`{DYNAMODB_ITEM}<id>`)")
+        if set(item) != _ITEM_ATTRIBUTES:
+            extra, missing = (
+                sorted(set(item) - _ITEM_ATTRIBUTES),
+                sorted(_ITEM_ATTRIBUTES - set(item)),
+            )
+            raise self._damaged(sk, f"unknown attributes {extra} or lacks {missing}")
+        text = item["record"].get("S") if isinstance(item["record"], dict) else None
+        if not isinstance(text, str) or len(text) > DYNAMODB_RECORD_MAX_CHARS:
+            raise self._damaged(
+                sk, f"record is not a string of at most {DYNAMODB_RECORD_MAX_CHARS}"
+            )
+        try:
+            record = _record(json.loads(text), 0)
+        except ValueError:
+            raise self._damaged(sk, "record is not JSON") from None
+        except _Shape as exc:
+            raise self._damaged(sk, str(exc)) from None
+        if sk != DYNAMODB_ITEM + record.id:
+            raise self._damaged(sk, f"it holds token {record.id} under another key")
+        numbers = {}
+        for name in ("rev", "expires_epoch"):
+            value = item[name].get("N") if isinstance(item[name], dict) else None
+            if not isinstance(value, str) or not value.isdigit() or len(value) > 15:
+                raise self._damaged(sk, f"{name} is not a whole number")
+            numbers[name] = int(value)
+        if numbers["rev"] < 1:
+            raise self._damaged(sk, "rev is below 1")
+        return record, numbers["rev"]
+
+    def _snapshot(self) -> dict[str, tuple[TokenRecord, int]]:
+        """Every record with its revision (one strongly consistent `Query` of the partition)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": DYNAMODB_PARTITION}},
+            "ConsistentRead": True,
+        }
+        found: dict[str, tuple[TokenRecord, int]] = {}
+        while True:
+            page = self._call("query", **kwargs)
+            for item in page.get("Items", []):
+                record, rev = self._from_item(item)
+                found[record.id] = (record, rev)
+            if len(found) > DYNAMODB_MAX_TOKENS:
+                raise TokenStoreDamaged(
+                    f"{self.where}: more than {DYNAMODB_MAX_TOKENS} token records: refused"
+                )
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # reading
+    def signature(self) -> object:
+        """The current window of `refresh_s` seconds: the verifier reads again in the next."""
+        return math.floor(self.clock() / self.refresh_s)
+
+    def read(self) -> dict[str, TokenRecord]:
+        """The records; {} for an empty partition (no token can then pass)."""
+        return {token_id: record for token_id, (record, _) in self._snapshot().items()}
+
+    # changing
+    def _put(self, record: TokenRecord, rev: int, expect: int | None) -> dict[str, Any]:
+        """A `Put` of `record` at revision `rev`: on `rev = expect`, or on the item not existing
+        when `expect` is None."""
+        text = json.dumps(record.to_json(), sort_keys=True, separators=(",", ":"))
+        put: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": {
+                **self._key(record.id),
+                "record": {"S": text},
+                "rev": {"N": str(rev)},
+                "expires_epoch": {"N": str(math.ceil(record.expires_at) + DYNAMODB_RETAIN_S)},
+            },
+        }
+        if expect is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#rev = :rev"
+            put["ExpressionAttributeNames"] = {"#rev": "rev"}
+            put["ExpressionAttributeValues"] = {":rev": {"N": str(expect)}}
+        return {"Put": put}
+
+    def _delete(self, token_id: str, expect: int) -> dict[str, Any]:
+        return {
+            "Delete": {
+                "TableName": self.table,
+                "Key": self._key(token_id),
+                "ConditionExpression": "#rev = :rev",
+                "ExpressionAttributeNames": {"#rev": "rev"},
+                "ExpressionAttributeValues": {":rev": {"N": str(expect)}},
+            }
+        }
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        import uuid  # noqa: PLC0415
+
+        # The same request token on botocore's retries: a write that timed out after it was
+        # applied is not applied twice (nor refused as a lost race).
+        self._call(
+            "transact_write_items", TransactItems=items, ClientRequestToken=str(uuid.uuid4())
+        )
+
+    def _commit(self, items: list[dict[str, Any]], undo: list[dict[str, Any]], event: str,
+                **fields: Any) -> None:  # fmt: skip
+        """Write `items` (`_Conflict` when a condition failed), then the audit record; a record
+        that cannot be written undoes the change (on condition it is still ours)."""
+        self._transact(items)
+        if self.audit is None:
+            return
+        try:
+            self.audit.append(event, by=_login(), store=self.where, **fields)
+        except (OSError, AgentsError) as exc:
+            why = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+            try:
+                self._transact(undo)
+            except (_Conflict, TokenStoreError):
+                raise TokenStoreError(
+                    f"{self.where}: the audit log cannot be written ({why}) and the change could "
+                    "not be undone (changed meanwhile, or unreachable): see `mcp-token list`"
+                ) from exc
+            raise TokenStoreError(
+                f"{self.where}: the audit log cannot be written ({why}); nothing changed"
+            ) from exc
+
+    def _busy(self, token_id: str) -> TokenStoreError:
+        return TokenStoreError(
+            f"{self.where}: token {token_id} changed under each of {WRITE_ATTEMPTS} attempts; "
+            "nothing changed (try again)"
+        )
+
+    def create(
+        self,
+        name: str,
+        scopes: tuple[str, ...] | list[str] = (READ_SCOPE,),
+        ttl_days: float = DEFAULT_TTL_DAYS,
+    ) -> Issued:
+        check_name(name)
+        chosen = check_scopes(scopes)
+        lifetime_s = _check_ttl(ttl_days) * 86_400
+        records = self._snapshot()  # a damaged store is never written to
+        for _ in range(WRITE_ATTEMPTS):
+            record, token = _new_record(name, chosen, self.clock(), lifetime_s, records)
+            try:
+                self._commit(
+                    [self._put(record, 1, None)],
+                    [self._delete(record.id, 1)],
+                    "mcp.token-created",
+                    token_id=record.id,
+                    name=name,
+                    scopes=list(chosen),
+                    expires_at=_iso(record.expires_at),
+                )
+            except _Conflict:  # the id was taken meanwhile (48 random bits): draw another
+                continue
+            return Issued(record.id, token)
+        raise self._busy("(new)")
+
+    def rotate(self, token_id: str, grace_s: float = DEFAULT_GRACE_S) -> Issued:
+        """As `TokenFile.rotate`; of two rotations of one token at once, exactly one wins."""
+        if not 0 <= grace_s <= MAX_GRACE_S:
+            raise TokenError(f"grace {grace_s!r} s: 0 to {MAX_GRACE_S:.0f}")
+        for _ in range(WRITE_ATTEMPTS):
+            snapshot = self._snapshot()
+            records = {k: r for k, (r, _) in snapshot.items()}
+            old = _get(records, token_id)
+            rev = snapshot[token_id][1]
+            now = self.clock()
+            if old.status != "active" or old.expires_at <= now:
+                state = old.status if old.status != "active" else "expired"
+                raise TokenError(
+                    f"token {token_id} is {state}: only an active token can be rotated "
+                    "(create a new one)"
+                )
+            new, token = _new_record(
+                old.name, old.scopes, now, old.expires_at - old.created_at, records
+            )
+            new = replace(new, rotated_from=old.id)
+            retired = replace(
+                old, status="rotated", rotated_at=now, grace_until=now + grace_s, replaced_by=new.id
+            )
+            try:
+                self._commit(
+                    [self._put(retired, rev + 1, rev), self._put(new, 1, None)],
+                    [self._put(old, rev + 2, rev + 1), self._delete(new.id, 1)],
+                    "mcp.token-rotated",
+                    token_id=new.id,
+                    rotated_from=old.id,
+                    name=old.name,
+                    grace_until=_iso(retired.grace_until),
+                    expires_at=_iso(new.expires_at),
+                )
+            except _Conflict:  # changed meanwhile: decide again on what is there now
+                continue
+            return Issued(new.id, token)
+        raise self._busy(token_id)
+
+    def revoke(self, token_id: str) -> TokenRecord:
+        """Refused by every server within `refresh_s`; a rotated token's grace ends too."""
+        for _ in range(WRITE_ATTEMPTS):
+            snapshot = self._snapshot()
+            old = _get({k: r for k, (r, _) in snapshot.items()}, token_id)
+            rev = snapshot[token_id][1]
+            if old.status == "revoked":
+                return old
+            revoked = replace(old, status="revoked", revoked_at=self.clock())
+            try:
+                self._commit(
+                    [self._put(revoked, rev + 1, rev)],
+                    [self._put(old, rev + 2, rev + 1)],
+                    "mcp.token-revoked",
+                    token_id=old.id,
+                    name=old.name,
+                )
+            except _Conflict:
+                continue
+            return revoked
+        raise self._busy(token_id)
+
+    def list(self) -> list[dict[str, Any]]:  # last: the name would shadow `list` in annotations
+        return list_records(self.read(), self.clock())
+
+
 def tokens_secret(settings: AgentSettings, environ: Mapping[str, str] | None = None) -> str | None:
     """The Secrets Manager secret named by `AGENTS_MCP_TOKENS_SECRET`, if any. Read from the
     settings when they grow a `mcp_tokens_secret` field, else from the environment; an empty
@@ -614,20 +970,49 @@ def tokens_secret(settings: AgentSettings, environ: Mapping[str, str] | None = N
     return str(value).strip()
 
 
+def token_store_kind(settings: AgentSettings, environ: Mapping[str, str] | None = None) -> str:
+    """`file`, `dynamodb` or `secretsmanager`: `AGENTS_MCP_TOKEN_STORE`, or by default
+    `secretsmanager` when `AGENTS_MCP_TOKENS_SECRET` names a secret, else `file`. A store and a
+    secret that disagree are refused (the server and the operator could read different stores)."""
+    secret_id = tokens_secret(settings, environ)
+    kind = getattr(settings, "mcp_token_store", None)
+    if kind is None:
+        return "secretsmanager" if secret_id is not None else "file"
+    if kind not in STORE_KINDS:
+        raise InputError(f"{STORE_ENV}={kind!r}: choose from {', '.join(STORE_KINDS)}")
+    if kind == "secretsmanager" and secret_id is None:
+        raise InputError(
+            f"{STORE_ENV}=secretsmanager needs {SECRET_ENV} (the secret's name or ARN)"
+        )
+    if kind != "secretsmanager" and secret_id is not None:
+        raise InputError(
+            f"{SECRET_ENV} is set but {STORE_ENV}={kind}: unset one of them (the tokens are read "
+            "from one store)"
+        )
+    return str(kind)
+
+
 def open_token_source(
     settings: AgentSettings,
     *,
     clock: Clock = time.time,
     environ: Mapping[str, str] | None = None,
     client: Any = None,
-) -> TokenFile | SecretsManagerTokens:
-    """The file store `<state_dir>/mcp-tokens.json`, or the secret `AGENTS_MCP_TOKENS_SECRET`."""
-    secret_id = tokens_secret(settings, environ)
-    if secret_id is None:
+) -> TokenFile | DynamoDBTokens | SecretsManagerTokens:
+    """The store `token_store_kind` names: the file `<state_dir>/mcp-tokens.json`, the lock
+    table's `mcp-tokens` partition, or the secret `AGENTS_MCP_TOKENS_SECRET`."""
+    kind = token_store_kind(settings, environ)
+    if kind in ("file", "dynamodb"):
         from agents.protocol.audit import AuditLog  # noqa: PLC0415
 
-        return TokenFile(
-            settings.state_dir / STORE_FILE, clock=clock, audit=AuditLog(settings.audit_log)
+        audit = AuditLog(settings.audit_log)
+        if kind == "file":
+            return TokenFile(settings.state_dir / STORE_FILE, clock=clock, audit=audit)
+        if client is None:
+            client = _dynamodb_client(settings)
+        refresh_s = getattr(settings, "mcp_token_refresh_s", DYNAMODB_REFRESH_S)
+        return DynamoDBTokens(
+            client, settings.dynamodb_table, refresh_s=refresh_s, clock=clock, audit=audit
         )
     if client is None:
         import boto3  # noqa: PLC0415 - slow to import; only this path needs it
@@ -640,7 +1025,24 @@ def open_token_source(
                 retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10
             ),
         )
-    return SecretsManagerTokens(client, secret_id, clock=clock)
+    return SecretsManagerTokens(client, str(tokens_secret(settings, environ)), clock=clock)
+
+
+def _dynamodb_client(settings: AgentSettings) -> Any:
+    """A client with short timeouts and one retry: the server reads under its verifier's lock,
+    so an outage must cost the requests of one window a few seconds, not a minute (they are
+    then refused with 503 until a later read succeeds)."""
+    import boto3  # noqa: PLC0415 - slow to import; only the shared stores need it
+    from botocore.config import Config  # noqa: PLC0415
+
+    return boto3.client(
+        "dynamodb",
+        region_name=settings.dynamodb_region,
+        endpoint_url=settings.dynamodb_endpoint_url,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=4
+        ),
+    )
 
 
 # -- the verifier --------------------------------------------------------------------------------
@@ -676,23 +1078,35 @@ class BearerTokenVerifier:
         self._signature: object = object()  # never equal: the first request reads the store
         self._records: dict[str, TokenRecord] = {}
         self._refused: str | None = None
+        self._reason = TokenStoreError.reason
+
+    def refusal(self) -> str | None:
+        """Why the store is refused (`damaged`, `unreachable`, `unusable`), None when it is not;
+        as of the last read (`records()` reads when due)."""
+        with self._lock:
+            return None if self._refused is None else self._reason
 
     def records(self) -> dict[str, TokenRecord] | None:
         """The current records, re-read when the source changed; None while it is refused."""
         with self._lock:
-            signature = self.source.signature()
+            try:
+                signature = self.source.signature()
+            except Exception as exc:  # noqa: BLE001 - fail closed; read again on the next call
+                signature = ("signature-failed", type(exc).__name__, time.monotonic())
             if signature != self._signature:
                 try:
                     self._records, self._refused = self.source.read(), None
                 except TokenStoreError as exc:
-                    self._records, self._refused = {}, str(exc)
+                    self._records, self._refused, self._reason = {}, str(exc), exc.reason
                     log.error(  # noqa: TRY400 - one line, no traceback: the message says it all
-                        "MCP token store refused, every request gets 401: %s", exc
+                        "MCP token store refused, every request is refused until it is fixed: %s",
+                        exc,
                     )
                 except Exception as exc:  # noqa: BLE001 - fail closed on anything unforeseen
                     self._records, self._refused = {}, f"{type(exc).__name__}: {exc}"
+                    self._reason = TokenStoreError.reason
                     log.error(  # noqa: TRY400
-                        "MCP token store %s unreadable, every request gets 401: %s",
+                        "MCP token store %s unreadable, every request is refused: %s",
                         self.source.where,
                         self._refused.splitlines()[0] if self._refused else "",
                     )
@@ -758,16 +1172,70 @@ class BearerTokenVerifier:
         )
 
 
+class StoreGate:
+    """ASGI middleware in front of the HTTP app: while the verifier's token store is refused
+    (damaged, unreachable, not trusted), every HTTP request is answered 503 with a JSON reason
+    and `Retry-After`, before any token is looked at, so a client and its operator can tell a
+    broken store from a bad token (401). Fail closed: never the last good set, never an empty
+    store; the store is read again when due (`records()`), so the first request after a fix
+    passes. The reason names the kind of fault only; the server's log names the store and why."""
+
+    def __init__(self, app: Any, verifier: BearerTokenVerifier) -> None:
+        self.app = app
+        self.verifier = verifier
+        refresh = getattr(verifier.source, "refresh_s", 1.0)
+        self.retry_after = str(max(1, math.ceil(refresh)))
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http":
+            import anyio.to_thread  # noqa: PLC0415
+
+            try:  # a thread: the shared stores are read over the network
+                records = await anyio.to_thread.run_sync(self.verifier.records)
+                reason = self.verifier.refusal() if records is None else None
+            except Exception:  # noqa: BLE001 - fail closed
+                records, reason = None, TokenStoreError.reason
+            if records is None:
+                body = json.dumps(
+                    {
+                        "error": "token_store_unavailable",
+                        "reason": reason or TokenStoreError.reason,
+                        "error_description": f"the MCP token store is {reason}: every request "
+                        "is refused until it is fixed (the server's log says why)",
+                    }
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 503,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"retry-after", self.retry_after.encode()),
+                            (b"cache-control", b"no-store"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 __all__ = [
     "BearerTokenVerifier",
+    "DynamoDBTokens",
     "Issued",
     "SecretsManagerTokens",
+    "StoreGate",
     "TokenError",
     "TokenFile",
     "TokenRecord",
     "TokenSource",
+    "TokenStoreDamaged",
     "TokenStoreError",
+    "TokenStoreUnreachable",
     "Verdict",
     "open_token_source",
+    "token_store_kind",
     "tokens_secret",
 ]

@@ -281,7 +281,7 @@ def test_status_holds_what_the_status_command_prints(settings, monkeypatch, caps
     cmd_status(argparse.Namespace(json=True))
     printed = json.loads(capsys.readouterr().out)
     assert json.loads(json.dumps(status_data(settings), default=str)) == printed
-    result = call(server, "status", {"budget": 150})
+    result = call(server, "status", {"budget": 300})
     text = unfenced(result.content[0].text)
     assert result.structured_content == printed and text.startswith("status:")
 
