@@ -77,6 +77,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.skills_scale --quick
 	$(PY) -m benchmarks.bounds --quick
 	$(PY) -m benchmarks.records --quick
+	$(PY) -m benchmarks.investigate
 
 ## The agents' image for both architectures (a buildx builder that runs arm64 and amd64, e.g.
 ## with QEMU's binfmt). Publish: make image IMAGE=ghcr.io/OWNER/baseline-agents TAG=v1 PUSH=--push

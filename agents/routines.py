@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents import AgentsError, ToolchainError
 from agents.protocol import audit_sink
-from agents.protocol.findings import Finding, FindingStore, PassResult
+from agents.protocol.findings import Finding, FindingStore, PassResult, most_severe_first
 
 if TYPE_CHECKING:
     from agents.protocol.findings import FindingRecords
@@ -53,6 +53,9 @@ if TYPE_CHECKING:
     from toolchain.export import StackExport
 
 Aws = Callable[[str, str | None], Any]
+# A pass explains at most this many of its new findings (each one a few thousand tokens sent to
+# the model); the rest wait for `python -m agents investigate ID`.
+INVESTIGATIONS_PER_PASS = 2
 
 
 @dataclass
@@ -201,8 +204,70 @@ class Routines:
         if notified.enabled:
             message += f"; {notified.line()}"
             data["notifications"] = notified.to_json()
+        investigated = self._investigate(result)
+        if investigated:
+            done = sum(1 for i in investigated if i.get("status") == "concluded")
+            message += f"; investigated {len(investigated)} ({done} concluded)"
+            data["investigations"] = investigated
         work.outcomes.append(Outcome(self.persona, stack, "findings", "done", message, data=data))
         return work.outcomes
+
+    def _investigate(self, result: PassResult) -> list[dict[str, Any]]:
+        """With an LLM provider configured: the pass's new high and critical findings, each
+        explained by the investigator (read-only skills as tools, under its token budget), at
+        most `INVESTIGATIONS_PER_PASS` of them, most severe first. Its proposal goes to review
+        like any other; nothing here can change a stack. A failure never fails the pass: it is
+        the investigation's own record (`investigation.failed`) or `investigation.error`."""
+        settings = self.agent.settings
+        if settings.investigate_provider is None:
+            return []
+        new = [
+            f
+            for f in most_severe_first(result.opened)
+            if f.finding.severity in ("critical", "high")
+            and not f.finding.kind.startswith("proposal.")
+        ][:INVESTIGATIONS_PER_PASS]
+        if not new:
+            return []
+        from agents.skills import investigate as inv  # noqa: PLC0415
+        from agents.skills.registry import SkillContext  # noqa: PLC0415
+
+        done: list[dict[str, Any]] = []
+        for found in new:
+            try:
+                provider = inv.provider_from_settings(settings)
+                toolbox = inv.Toolbox(
+                    inv.read_only_skills(settings.investigate_tools),
+                    SkillContext(settings, persona=self.persona),
+                )
+                out = inv.investigate(
+                    inv.stored_subject(found),
+                    provider,
+                    toolbox,
+                    inv.Limits.of(settings),
+                    self.agent.audit,
+                )
+                inv.record_conclusion(out, settings, self.agent.audit)
+                done.append(
+                    {
+                        "finding": found.id,
+                        "investigation": out.id,
+                        "status": out.status,
+                        "reason": out.reason,
+                        "proposal": out.proposal,
+                        "tokens": out.spent,
+                    }
+                )
+            except Exception as exc:  # noqa: BLE001 - an investigation never fails the pass
+                self.agent.audit.append(
+                    "investigation.error",
+                    persona=self.persona,
+                    stack=found.finding.stack,
+                    finding=found.id,
+                    error=f"{type(exc).__name__}: {exc}"[:500],
+                )
+                done.append({"finding": found.id, "status": "error", "reason": str(exc)[:200]})
+        return done
 
     def findings_store(self) -> FindingRecords:
         """The SQLite file given as `findings` (tests), else the store the settings choose."""

@@ -1,4 +1,4 @@
-"""The skills' command line: `summarize`, `memory`, `tokens` and `logs` (wired into
+"""The skills' command line: `summarize`, `memory`, `tokens`, `logs` and `investigate` (wired into
 `python -m agents` by `agents.cli.main`). Each prints text for a person or an LLM by default, JSON
 with
 `--json`; `--budget N` caps the text at N o200k tokens (the JSON is the whole structured result).
@@ -247,6 +247,79 @@ def cmd_logs_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- investigate ----------------------------------------------------------------------------------
+def cmd_investigate(args: argparse.Namespace) -> int:
+    """An LLM explains a finding or an alarm with the read-only skills as tools; exit 0 with a
+    conclusion, 1 without one (the reason on stderr and in the audit log), 2 without a
+    configured provider or with bad input."""
+    from agents import InputError  # noqa: PLC0415
+    from agents.protocol.audit import AuditLog  # noqa: PLC0415
+    from agents.protocol.settings import load_settings  # noqa: PLC0415
+    from agents.skills import investigate as inv  # noqa: PLC0415
+    from agents.skills.registry import SkillContext  # noqa: PLC0415
+
+    if (args.finding is None) == (args.alarm is None):
+        raise InputError("investigate: give a FINDING_ID or --alarm NAME, not both")
+    if args.finding is not None and args.stack is not None:
+        raise InputError("investigate: --stack goes with --alarm (a finding names its stack)")
+    settings = load_settings()
+    provider = inv.provider_from_settings(settings)  # NoProvider: one line, exit 2
+    if args.finding is not None:
+        subject = inv.finding_subject(settings, args.finding)
+    else:
+        from toolchain.plan import known_stacks  # noqa: PLC0415
+
+        subject = inv.alarm_subject(args.alarm, args.stack, tuple(known_stacks()))
+    toolbox = inv.Toolbox(
+        inv.read_only_skills(settings.investigate_tools),
+        SkillContext(settings, persona=inv.loop.PERSONA),
+    )
+    limits = inv.Limits.of(settings, args.budget)
+    audit = AuditLog(settings.audit_log)
+    print(
+        f"investigating {subject.ref} on {subject.stack} with {provider.name} "
+        f"{provider.model} (budget {limits.budget} tokens) ...",
+        file=sys.stderr,
+    )
+    out = inv.investigate(subject, provider, toolbox, limits, audit)
+    inv.record_conclusion(out, settings, audit)
+    if args.json:
+        _print_json(out.to_json())
+    else:
+        _print_text(render_investigation(out))
+    if out.status != "concluded":
+        print(
+            f"error: investigation {out.id}: no conclusion: {out.reason}: "
+            f"{untrusted.escape(out.detail)}",
+            file=sys.stderr,
+        )
+    return out.exit_code
+
+
+def render_investigation(out: Any) -> str:
+    head = (
+        f"investigation {out.id} of {out.subject.ref} ({out.subject.stack}): "
+        f"{out.status} after {out.turns} turn(s), {len(out.tools)} tool call(s); "
+        f"{out.tokens_sent} tokens sent, {out.tokens_received} received, "
+        f"{out.spent} of {out.limits.budget} spent"
+    )
+    c = out.conclusion
+    if c is None:
+        return f"{head}\nno conclusion ({out.reason}): {out.detail}"
+    lines = [head, f"likely cause: {c.cause}", f"confidence: {c.confidence}", "evidence:"]
+    for e in c.evidence:
+        args = ", ".join(f"{k}={v}" for k, v in (e.arguments or {}).items())
+        lines.append(f"  [{e.result}] {e.tool}({args}): {e.fact}")
+    where = (
+        f"proposal finding {out.proposal}, for the master-architect's review"
+        if out.proposal is not None
+        else "NOT recorded as a proposal"
+    )
+    lines.append(f"proposed change ({where}; never applied): {c.proposed_change or 'none'}")
+    lines += [f"record error: {e}" for e in out.record_errors]
+    return "\n".join(lines)
+
+
 def add_skill_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     from toolchain.inputs import aws_region  # noqa: PLC0415
 
@@ -291,6 +364,30 @@ def add_skill_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) ->
     tokens.add_argument("files", nargs="+", metavar="FILE")
     tokens.add_argument("--json", action="store_true")
     tokens.set_defaults(func=cmd_tokens)
+
+    investigate = sub.add_parser(
+        "investigate",
+        help="an LLM explains a finding or an alarm, with the read-only skills as its tools "
+        "(likely cause, evidence, confidence, a proposed change for review; never applied)",
+    )
+    investigate.add_argument(
+        "finding",
+        nargs="?",
+        type=int_range(1, 2**62),
+        metavar="FINDING_ID",
+        help="a finding's id (`python -m agents findings --json`)",
+    )
+    investigate.add_argument("--alarm", metavar="NAME", help="a CloudWatch alarm's name instead")
+    investigate.add_argument(
+        "--stack", type=stack_name, help="the alarm's stack (default: the one its name says)"
+    )
+    investigate.add_argument(
+        "--budget",
+        type=int_range(1_000, 1_000_000),
+        help="tokens for the whole investigation (default AGENTS_INVESTIGATE_BUDGET, 20000)",
+    )
+    investigate.add_argument("--json", action="store_true", help="the outcome as JSON")
+    investigate.set_defaults(func=cmd_investigate)
 
     from agents.skills.memory import KINDS  # noqa: PLC0415
 

@@ -294,3 +294,52 @@ def test_a_pass_announces_a_new_high_finding_once_and_its_close(live, capsys, mo
     assert resolve["metadata"]["threadId"] == cards[0]["metadata"]["threadId"]
     _, published = run_json(capsys, "audit", "--event", "notify.published")
     assert len(published) == 2 and unchecked.id
+
+
+def test_a_pass_has_its_new_high_finding_investigated_and_a_failure_never_fails_it(
+    live, capsys, monkeypatch
+):
+    """With a provider configured, the pass's new high finding is explained by the
+    investigator (a local OpenAI-compatible server here): a proposal for review is recorded,
+    nothing is applied. A provider that answers nonsense ends that investigation, not the pass."""
+    from tests.agents.skills.test_investigate import (  # noqa: PLC0415
+        ScriptedServer,
+        answer,
+        completion,
+    )
+
+    answers = [
+        (200, completion(calls=[("call_1", "audit-log", '{"stack": "dev"}')], finish="tool_calls")),
+        (200, completion(content=answer("call_1", cause="the log groups were never created"))),
+    ]
+    with ScriptedServer(answers) as server:
+        monkeypatch.setenv("AGENTS_INVESTIGATE_PROVIDER", "openai")
+        monkeypatch.setenv("AGENTS_INVESTIGATE_MODEL", "local")
+        monkeypatch.setenv("AGENTS_INVESTIGATE_URL", server.url)
+        _, outcomes = run_json(capsys, "run", "observability-engineer", "--stack", "dev", "--once")
+    summary = next(o for o in outcomes if o["operation"] == "findings")
+    (done,) = summary["data"]["investigations"]
+    (unchecked,) = [f for f in findings(live.state) if f.finding.kind == "logs.unchecked"]
+    assert done["finding"] == unchecked.id and done["status"] == "concluded", done
+    (proposal,) = [
+        f for f in findings(live.state) if f.finding.kind.startswith("proposal.investigation")
+    ]
+    assert "never created" in proposal.finding.summary
+    assert "not applied" in proposal.finding.proposed_action
+    assert not [c for c in live.operations() if c[1] in ("up", "refresh")]
+
+    # A new finding next time, and a provider that answers nothing usable: the pass goes on.
+    with findings_store(live.state) as store:
+        store.observe("observability-engineer", "dev", ["logs.unchecked"], [])  # closed
+    with ScriptedServer([(200, completion(content="not json"))] * 2) as server:
+        monkeypatch.setenv("AGENTS_INVESTIGATE_URL", server.url)
+        _, outcomes = run_json(capsys, "run", "observability-engineer", "--stack", "dev", "--once")
+    summary = next(o for o in outcomes if o["operation"] == "findings")
+    (failed,) = summary["data"]["investigations"]
+    assert failed["status"] != "concluded" and summary["status"] == "done"
+    _, lines = run_json(capsys, "audit", "--event", "investigation.failed")
+    assert lines and lines[-1]["reason"] == "unparseable"
+
+
+def findings_store(state):
+    return FindingStore(state / "findings.sqlite")
