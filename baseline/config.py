@@ -70,6 +70,7 @@ _GRAVITON_FAMILY = re.compile(r"^[a-z]+\d+g[a-z]*$")
 _INSTANCE_SIZE = re.compile(r"^(?:nano|micro|small|medium|large|\d*xlarge|metal)$")
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _DISRUPTION_BUDGET = re.compile(r"^(?:\d+|(?:100|[1-9]?\d)%)$")
+_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
 _AMI_ALIAS = re.compile(r"^al2023@(?:latest|v\d{8})$")
 # An image repository as a registry host (optional port) and a lower-case path, no tag or digest.
 _IMAGE_REPOSITORY = re.compile(
@@ -122,6 +123,14 @@ class StackConfig:
     node_ami_alias: str
     container_log_retention_days: int
     collector_replicas: int
+    enable_ebs_csi_driver: bool
+    ebs_csi_driver_version: str
+    enable_load_balancer_controller: bool
+    load_balancer_controller_chart_version: str
+    load_balancer_controller_replicas: int
+    enable_metrics_server: bool
+    metrics_server_chart_version: str
+    metrics_server_replicas: int
     agent_image: str
     agent_image_tag: str
     agent_image_digest: str
@@ -355,6 +364,7 @@ def _validate(v: dict[str, Any]) -> None:
             )
     # Judged with autoscaler none too: a bad value waiting in a stack file is found at once.
     _validate_karpenter(v)
+    _validate_addons(v)
     if v["workloadSpotMax"] > 0:
         families = {t.split(".")[0] for t in v["workloadInstanceTypes"]}
         _check(
@@ -520,6 +530,25 @@ def _validate_slos(v: dict[str, Any]) -> None:
         "spot-interruption only with autoscaler karpenter (it targets Karpenter's nodes)",
         list(chaos),
     )
+
+
+def _validate_addons(v: dict[str, Any]) -> None:
+    """The add-on keys (judged when an add-on is off too)."""
+    _check(
+        v["ebsCsiDriverVersion"] == "" or bool(_ADDON_VERSION.match(v["ebsCsiDriverVersion"])),
+        "ebsCsiDriverVersion",
+        "empty, or an EKS add-on version such as v1.2.3-eksbuild.1",
+        v["ebsCsiDriverVersion"],
+    )
+    for key in ("loadBalancerControllerChartVersion", "metricsServerChartVersion"):
+        _check(bool(_VERSION.match(v[key])), key, "a chart version such as 1.2.3", v[key])
+    for key in ("loadBalancerControllerReplicas", "metricsServerReplicas"):
+        _check(
+            1 <= v[key] <= max(v["systemNodesMin"], 1),
+            key,
+            f"1 to systemNodesMin ({v['systemNodesMin']}): the replicas run on the system nodes",
+            v[key],
+        )
 
 
 def _validate_karpenter(v: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from baseline.config import StackConfig
 from baseline.personas import load_personas
+from components.addons import Addons, AddonsArgs
 from components.audit import Audit, AuditArgs
 from components.autoscaling import DISCOVERY_TAG, Autoscaling, AutoscalingArgs
 from components.cluster import Cluster, ClusterArgs
@@ -123,6 +124,28 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             ),
             in_cluster,
         )
+
+    # What application teams ship on: volumes (EBS CSI and the default gp3 class), load
+    # balancers for Ingresses and Services (AWS Load Balancer Controller), HPA metrics.
+    addons = Addons(
+        "addons",
+        AddonsArgs(
+            cluster_name=cluster.cluster_name,
+            region=cfg.region,
+            vpc_id=network.vpc_id,
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_provider_url=cluster.oidc_provider_url,
+            enable_ebs_csi_driver=cfg.enable_ebs_csi_driver,
+            ebs_csi_driver_version=cfg.ebs_csi_driver_version,
+            enable_load_balancer_controller=cfg.enable_load_balancer_controller,
+            load_balancer_controller_chart_version=cfg.load_balancer_controller_chart_version,
+            load_balancer_controller_replicas=cfg.load_balancer_controller_replicas,
+            enable_metrics_server=cfg.enable_metrics_server,
+            metrics_server_chart_version=cfg.metrics_server_chart_version,
+            metrics_server_replicas=cfg.metrics_server_replicas,
+        ),
+        in_cluster,
+    )
 
     telemetry = Telemetry(
         "telemetry",
@@ -324,6 +347,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         "agentAuditLogGroup": records.audit_log_group_name,
         "containerLogGroups": telemetry.log_group_names,
         "otlpEndpoint": telemetry.collector_endpoint,
+        "defaultStorageClass": addons.storage_class_name,
         "alertTopicArn": observability.alert_topic_arn,
         "dashboardName": observability.dashboard_name,
         "budgetName": observability.budget_name,

@@ -15,6 +15,7 @@ from policies.security import (
     iam,
     kms,
     kubernetes,
+    load_balancer_controller,
     namespaces,
     network,
     pods,
@@ -24,6 +25,7 @@ from policies.security import (
     s3,
     secretsmanager,
     sqs,
+    storage,
 )
 
 sdk_once.install()
@@ -49,6 +51,8 @@ PolicyPack(
         *rbac.POLICIES,
         *namespaces.POLICIES,
         *helm.POLICIES,
+        *storage.POLICIES,
+        *load_balancer_controller.POLICIES,
         *alerting.POLICIES,
         *fis.POLICIES,
         *cross_account.POLICIES,

@@ -828,6 +828,30 @@ class _Free(Exception):
     """Raised by a pricing rule for a resource of a priced type that costs nothing."""
 
 
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+# Charts whose controllers buy AWS resources at run time, and what they buy.
+RUN_TIME_SPENDERS: dict[str, str] = {
+    "aws-load-balancer-controller": "the load balancers it creates at run time (one per "
+    "Ingress group or Service of type LoadBalancer; each billed by the hour plus capacity units) "
+    "are not in the plan, and the price file holds no Elastic Load Balancing prices yet",
+}
+
+
+def _storage_class(ctx: _Context, r: Resource, u: dict[str, Any]) -> Priced:
+    raise _NotPriced(
+        "the EBS volumes its PersistentVolumeClaims create at run time (gp3 per GB-month) are "
+        "not in the plan; the class itself is free"
+    )
+
+
+def _helm_release(ctx: _Context, r: Resource, u: dict[str, Any]) -> Priced:
+    chart = str(r.inputs.get("chart") or "").rsplit("/", 1)[-1]
+    if chart in RUN_TIME_SPENDERS:
+        raise _NotPriced(f"chart {chart}: {RUN_TIME_SPENDERS[chart]}")
+    raise _Free(FREE_PREFIXES["kubernetes:"])
+
+
 PRICERS: dict[str, Callable[[_Context, Resource, dict[str, Any]], Priced]] = {
     EKS_CLUSTER: _eks_cluster,
     NODE_GROUP: _node_group,
@@ -844,6 +868,8 @@ PRICERS: dict[str, Callable[[_Context, Resource, dict[str, Any]], Priced]] = {
     DASHBOARD: _dashboard,
     BUCKET: _bucket,
     BUCKET_V2: _bucket,
+    STORAGE_CLASS: _storage_class,
+    HELM_RELEASE: _helm_release,
 }
 
 

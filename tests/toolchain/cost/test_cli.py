@@ -33,7 +33,7 @@ def test_tables_per_resource_component_and_total(exports, capsys, dev_estimate):
     assert "| cluster       | cluster-eks" in out
     assert "| component     |   priced resources |" in out
     # Only Karpenter's NodePool, whose nodes above the floor depend on load.
-    assert "NOT PRICED (not counted in the total): 7 resources." in out
+    assert "NOT PRICED (not counted in the total): 9 resources." in out
 
 
 def test_json(exports, capsys, dev_estimate):
@@ -43,6 +43,8 @@ def test_json(exports, capsys, dev_estimate):
     assert {g["type"] for g in doc["notPriced"]} == {
         "kubernetes:karpenter.sh/v1:NodePool",
         "aws:cloudwatch/compositeAlarm:CompositeAlarm",  # the SLOs' (price not in the file)
+        "kubernetes:storage.k8s.io/v1:StorageClass",  # volumes claimed at run time
+        "kubernetes:helm.sh/v3:Release",  # the load balancer controller's load balancers
     }
     assert len(doc["resources"]) == len(dev_estimate.lines)
 

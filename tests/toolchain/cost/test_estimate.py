@@ -21,6 +21,10 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 INTERRUPTION_TYPES = {
     "kubernetes:karpenter.sh/v1:NodePool",
     "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+    # What the add-ons buy at run time: volumes claimed through the StorageClass, load
+    # balancers the AWS Load Balancer Controller's release creates.
+    "kubernetes:storage.k8s.io/v1:StorageClass",
+    "kubernetes:helm.sh/v3:Release",
 }
 
 
@@ -270,6 +274,10 @@ def test_the_program_leaves_nothing_unpriced_but_karpenters_load_dependent_nodes
         reasons = {g.type: g.reason for g in est.not_priced}
         assert "depend on load" in reasons["kubernetes:karpenter.sh/v1:NodePool"]
         assert "$0.50" in reasons["aws:cloudwatch/compositeAlarm:CompositeAlarm"]
+        assert "EBS volumes" in reasons["kubernetes:storage.k8s.io/v1:StorageClass"]
+        assert "load balancers" in reasons["kubernetes:helm.sh/v3:Release"]
+        releases = [g for g in est.not_priced if g.type == "kubernetes:helm.sh/v3:Release"]
+        assert [g.count for g in releases] == [1], "only the load balancer controller's release"
         free = {u.type: u.reason for u in est.free_resources}
         assert "free" in free["aws:sqs/queue:Queue"]  # the interruption queue: a few events
 
