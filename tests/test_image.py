@@ -335,7 +335,8 @@ def test_every_download_is_checked_before_it_is_used():
                 before = script[match.end() : match.end() + check.start()]
                 assert path not in before, f"{path} is used before its checksum is checked"
             if "urlretrieve" in script:
-                assert stage.last("SHELL") and "pipefail" in stage.last("SHELL"), stage.name
+                shell = stage.last("SHELL")
+                assert shell and "pipefail" in shell, stage.name
     assert downloads >= 3, "the CLI, the plugins and the RDS CA bundle"
 
 
