@@ -14,9 +14,11 @@ checked, so their open findings stay open.
 
 What each persona does (`ROUTINES`):
 
-- release-engineer: `up` (with the approval flow on protected stacks); no findings.
+- release-engineer: an approved drift repair (`repair-drift`: refresh, then `up`, of the
+  drifted resources), else `up` (with the approval flow on protected stacks); no findings.
 - reliability-engineer: the watchdog (drift check, interrupted and failed operations, open
-  breakers) and the stack's alarms.
+  breakers) and the stack's alarms; drift becomes a repair proposal for approval (declared
+  exceptions are recorded, not repaired; agents.runtime.drift).
 - security-auditor: preview, drift check, the policy gate on the live export, CloudTrail's
   sensitive events.
 - cost-optimizer: preview, the estimate of the live export against the stack's budget, Cost
@@ -49,10 +51,23 @@ from agents.protocol.findings import Finding, FindingStore, PassResult, most_sev
 
 if TYPE_CHECKING:
     from agents.protocol.findings import FindingRecords
+    from agents.runtime.drift import DriftPlan
+    from agents.runtime.gateway import DriftResult
     from agents.runtime.runner import Agent, Outcome
     from toolchain.export import StackExport
 
 Aws = Callable[[str, str | None], Any]
+# What a drift check checks (the reliability engineer's pass): its findings close only when a
+# drift check actually ran and no longer sees them.
+DRIFT_KINDS = frozenset(
+    {
+        "drift.detected",
+        "drift.unchecked",
+        "drift.excepted",
+        "drift.unreadable",
+        "drift.exceptions-invalid",
+    }
+)
 # A pass explains at most this many of its new findings (each one a few thousand tokens sent to
 # the model); the rest wait for `python -m agents investigate ID`.
 INVESTIGATIONS_PER_PASS = 2
@@ -324,7 +339,85 @@ class Routines:
         work.outcomes.append(self.agent.perform(work.stack, "preview"))
 
     def release(self, work: Pass, approval: str | None) -> None:
+        """An approved drift repair first (one change per pass: the `up` waits for the next),
+        else `up`."""
+        repairs = self._repairs(work, approval)
+        if repairs:
+            work.outcomes += repairs
+            return
         work.outcomes.append(self.agent.perform(work.stack, "up", approval=approval))
+
+    def _repairs(self, work: Pass, approval: str | None) -> list[Outcome]:
+        """The drift repair this pass applies (agents.runtime.drift), if any: the one whose
+        approval was given; else the newest approved, unexpired repair of the stack; else, with
+        `drift_auto_repair` on an unprotected stack, the open drift. An approved repair that
+        expired unused is refused once, on the audit log, and never applied."""
+        from agents.protocol.approvals import ApprovalError, UnknownApproval  # noqa: PLC0415
+        from agents.runtime.drift import REPAIR  # noqa: PLC0415
+        from agents.runtime.runner import Outcome  # noqa: PLC0415
+
+        store, stack, audit = self.agent.approvals, work.stack, self.agent.audit
+        if approval is not None:
+            try:
+                given = store.load(approval, on_record=False)
+            except (ApprovalError, UnknownApproval):
+                return []  # `up` refuses it, with the reason
+            if given.proposal.get("operation") != REPAIR:
+                return []
+            return [self.agent.perform(stack, REPAIR, approval=approval)]
+        try:
+            records = store.all()
+        except AgentsError:
+            return []  # the approvals cannot be read: nothing is repaired; `up` says why
+        approved = sorted(
+            (
+                r
+                for r in records
+                if r.status == "approved"
+                and r.proposal.get("operation") == REPAIR
+                and r.proposal.get("stack") == stack
+                and r.proposal.get("persona") == self.persona
+            ),
+            key=lambda r: r.requested_at,
+            reverse=True,
+        )
+        fresh = [r for r in approved if not r.expired]
+        if fresh:
+            return [self.agent.perform(stack, REPAIR, approval=fresh[0].id)]
+        refused = []
+        noted = (
+            {
+                r.get("approval")
+                for r in audit.records()
+                if r.get("event") == "drift.repair-refused" and r.get("expired")
+            }
+            if approved
+            else set()
+        )
+        for r in approved:
+            if r.id in noted:
+                continue
+            why = f"approval {r.id} of a drift repair expired at {r.expires_at}, unused"
+            audit.append(
+                "drift.repair-refused",
+                persona=self.persona,
+                stack=stack,
+                approval=r.id,
+                why=why,
+                expired=True,
+            )
+            refused.append(Outcome(self.persona, stack, REPAIR, "refused", why, approval=r.id))
+        if refused:
+            return refused
+        settings = self.agent.settings
+        if settings.drift_auto_repair and not self.agent.protected(stack):
+            with self.findings_store() as findings:
+                drifted = [
+                    f for f in findings.query(stack=stack) if f.finding.kind == "drift.detected"
+                ]
+            if drifted:
+                return [self.agent.perform(stack, REPAIR)]
+        return []
 
     def _export(self, work: Pass) -> StackExport | None:
         """The stack's live export, through the protocol. Its cooldown (an export is a full read
@@ -367,18 +460,8 @@ class Routines:
                 action="see the audit log for the refresh's error, fix it, then re-run the pass",
             )
         elif drift is not None and drift.result is not None:
-            work.checked.update({"drift.detected", "drift.unchecked"})
-            for step in drift.result.steps:
-                if step.op == "same":
-                    continue
-                work.found(
-                    "drift.detected",
-                    "high" if step.op in ("delete", "replace") else "medium",
-                    step.name,
-                    f"{step.type} {step.name} differs from the stack's state ({step.op})",
-                    evidence={"op": step.op, "urn": step.urn, "properties": list(step.diffs)},
-                    action="refresh the stack after checking who changed it, or re-apply",
-                )
+            work.checked.update(DRIFT_KINDS)
+            self._drift(work, drift.result)
         record = self.agent.locks.read_record(work.stack, "operation")
         value = record.value if record is not None and isinstance(record.value, dict) else {}
         holder = self.agent.locks.holder(work.stack)
@@ -415,6 +498,171 @@ class Routines:
                 )
         _, facts = self._facts(work)
         self._alarms(work, facts)
+
+    def _drift(self, work: Pass, result: DriftResult) -> None:
+        """A drift check's result as findings, and its repair as a proposal (issue 24,
+        agents.runtime.drift): each drifted resource a `drift.detected` finding whose evidence
+        names the repair; an excepted one a `drift.excepted` info finding (and an audit line)
+        with the exception's reason; a drift whose details cannot be read, or an exceptions
+        file that cannot, a high finding and no repair."""
+        from agents.runtime import drift  # noqa: PLC0415
+
+        audit = self.agent.audit
+        config = str(drift.config_file(work.stack))
+        try:
+            exceptions = drift.load_exceptions(work.stack)
+            invalid = None
+        except drift.DriftConfigError as exc:
+            exceptions, invalid = (), str(exc)
+            work.found(
+                "drift.exceptions-invalid",
+                "high",
+                work.stack,
+                f"the stack's drift exceptions cannot be used, so no drift is repaired: {exc}",
+                evidence={"config": config},
+                action=f"fix {config}",
+            )
+        plan = drift.classify(result, exceptions)
+        for step, rule in plan.excepted:
+            evidence = {
+                "op": step.op,
+                "urn": step.urn,
+                "properties": list(step.diffs),
+                "exception": rule.to_json(),
+                "config": config,
+            }
+            audit.append(
+                "drift.excepted",
+                persona=self.persona,
+                stack=work.stack,
+                urn=step.urn,
+                op=step.op,
+                properties=list(step.diffs),
+                reason=rule.reason,
+            )
+            work.found(
+                "drift.excepted",
+                "info",
+                step.name,
+                f"{step.type} {step.name} differs from the stack's state ({step.op}), as "
+                f"declared: {rule.reason}",
+                evidence=evidence,
+                action=f"none (a declared exception in {config}); remove it to have this "
+                "drift repaired",
+            )
+        for why in plan.unreadable:
+            work.found(
+                "drift.unreadable",
+                "high",
+                work.stack,
+                f"drift that cannot be read, so nothing is repaired: {why}"[:300],
+                evidence={"why": why},
+                action="read the refresh in the audit log; repair by hand after review",
+            )
+        repair = self._propose_repair(work, plan, invalid)
+        for step in plan.repairable:
+            work.found(
+                "drift.detected",
+                "high" if step.op in ("delete", "replace") else "medium",
+                step.name,
+                f"{step.type} {step.name} differs from the stack's state ({step.op})",
+                evidence={
+                    "op": step.op,
+                    "urn": step.urn,
+                    "properties": list(step.diffs),
+                    "repair": repair,
+                },
+                action=repair.get("action")
+                or "refresh the stack after checking who changed it, or re-apply",
+            )
+
+    def _propose_repair(self, work: Pass, plan: DriftPlan, invalid: str | None) -> dict[str, Any]:
+        """The repair of the pass's drift as a proposal: to the review, and to a human when
+        the reviewer cannot approve it (one request per drift: a pending, approved or rejected
+        one stands); on an unprotected stack with `drift_auto_repair`, to the release
+        engineer's next pass directly. What was done, for the findings' evidence."""
+        from agents.protocol.approvals import ReviewRules, review  # noqa: PLC0415
+        from agents.runtime import drift  # noqa: PLC0415
+        from agents.runtime.runner import REVIEWER, Outcome  # noqa: PLC0415
+        from baseline.personas import load_personas  # noqa: PLC0415
+
+        if not plan.repairable:
+            return {}
+        audit, stack = self.agent.audit, work.stack
+        if plan.unreadable or invalid:
+            why = "; ".join([*plan.unreadable, *([invalid] if invalid else [])])
+            audit.append("drift.repair-refused", persona=self.persona, stack=stack, why=why[:500])
+            return {"status": "not proposed", "why": why[:300]}
+        proposal = drift.repair_proposal(stack, plan.repairable)
+        fields = {
+            "persona": self.persona,
+            "stack": stack,
+            "digest": proposal.digest,
+            "resources": list(plan.urns),
+        }
+        if not self.agent.protected(stack) and self.agent.settings.drift_auto_repair:
+            audit.append("drift.repair-proposed", **fields, status="auto-repair")
+            work.outcomes.append(
+                Outcome(
+                    self.persona,
+                    stack,
+                    drift.REPAIR,
+                    "done",
+                    "auto-repair: the release engineer's next pass repairs it",
+                )
+            )
+            return {
+                "status": "auto-repair",
+                "digest": proposal.digest,
+                "action": "auto-repair is on for this unprotected stack: the release "
+                "engineer's next pass restores it (audited)",
+            }
+        store = self.agent.approvals
+        record = next(
+            (
+                r
+                for r in store.all()
+                if r.digest == proposal.digest
+                and not r.expired
+                and r.status in ("pending", "approved", "rejected")
+            ),
+            None,
+        )
+        if record is None:
+            applier = next(x for x in load_personas() if x.name == drift.APPLIER)
+            scope = [
+                (s, drift.REPAIR)
+                for s in applier.stacks
+                if applier.can("refresh", s) and applier.can("up", s)
+            ]
+            verdict = review(proposal, ReviewRules(self.agent.settings.max_cost_delta_usd), scope)
+            record = store.submit(proposal, verdict, reviewer=REVIEWER)
+            audit.append(
+                "drift.repair-proposed", **fields, approval=record.id, status=record.status
+            )
+        action = {
+            "pending": f"approve the repair: python -m agents approve {record.id} (the release "
+            "engineer's next pass applies it)",
+            "approved": f"approved ({record.id}): the release engineer's next pass applies it",
+            "rejected": f"its repair was rejected ({record.id}): fix by hand, or declare an "
+            "exception",
+        }[record.status]
+        work.outcomes.append(
+            Outcome(
+                self.persona,
+                stack,
+                drift.REPAIR,
+                "pending-approval" if record.status == "pending" else "done",
+                f"repair of {len(plan.repairable)} drifted resource(s): {record.status}",
+                approval=record.id,
+            )
+        )
+        return {
+            "status": record.status,
+            "approval": record.id,
+            "digest": proposal.digest,
+            "action": action,
+        }
 
     def security(self, work: Pass, _approval: str | None) -> None:
         from agents.skills import trail  # noqa: PLC0415

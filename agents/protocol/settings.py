@@ -351,6 +351,12 @@ class AgentSettings(BaseSettings):
     notify_endpoint_url: str | None = Field(
         default=None, description="Only for a local SNS (tests use moto)."
     )
+    drift_auto_repair: bool = Field(
+        default=False,
+        description="Repair drift on unprotected stacks (dev) without an approval: the "
+        "reliability engineer's pass proposes the repair, the release engineer's next pass "
+        "applies it (audited `drift.repair-auto`). A protected stack always needs one.",
+    )
 
     @field_validator("notify_topics", "notify_paging_topics")
     @classmethod

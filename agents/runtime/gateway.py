@@ -337,8 +337,9 @@ class Gateway(Protocol):
         """Apply the program; with `expect`, only if the change set has that fingerprint."""
         ...
 
-    def refresh(self, stack: str) -> RefreshResult:
-        """Adopt the live state of the stack's resources into its state."""
+    def refresh(self, stack: str, *, targets: Sequence[str] = ()) -> RefreshResult:
+        """Adopt the live state of the stack's resources (of `targets` only, when given) into
+        its state."""
         ...
 
     def drift_check(self, stack: str) -> DriftResult:
@@ -671,9 +672,10 @@ class AutomationGateway:
 
         return self._operate(stack, "up", call, targets=targets, expect=expect)
 
-    def refresh(self, stack: str) -> RefreshResult:
+    def refresh(self, stack: str, *, targets: Sequence[str] = ()) -> RefreshResult:
         def call(st: auto.Stack, c: _Collector) -> RefreshResult:
             done = st.refresh(
+                target=list(targets) or None,
                 message=f"agents gateway run {c.run.id}",
                 color="never",
                 show_secrets=False,
@@ -688,7 +690,7 @@ class AutomationGateway:
                 result=done.summary.result,
             )
 
-        return self._operate(stack, "refresh", call)
+        return self._operate(stack, "refresh", call, targets=targets)
 
     def drift_check(self, stack: str) -> DriftResult:
         def call(st: auto.Stack, c: _Collector) -> DriftResult:

@@ -13,7 +13,9 @@ For every operation, in this order (each step is a line of the audit log):
    exactly that proposal is consumed (one given with `--approval`, or one a human already
    approved), or the Master-Architect reviews it now; `needs-human` leaves it pending for
    `python -m agents approve ID`. The update then runs with the preview's fingerprint as
-   `expect`, so the gateway refuses if the plan changed in between.
+   `expect`, so the gateway refuses if the plan changed in between. `repair-drift`
+   (agents.runtime.drift) is bound the same way to the drift it restores: an approval of exactly
+   that drift on every stack, unless the stack is unprotected and `drift_auto_repair` is on.
 
 A stop signal (SIGTERM/SIGINT, `agents.protocol.supervision`) during an operation cancels the
 Pulumi CLI
@@ -83,7 +85,9 @@ from baseline.personas import Persona, load_personas
 
 REVIEWER = "master-architect"
 # Operations that change what a stack is: they take the lease and write fenced records.
-MUTATING = frozenset({"up", "refresh"})
+# `repair-drift` (agents.runtime.drift) is a refresh and an `up` of the drifted resources.
+REPAIR = "repair-drift"
+MUTATING = frozenset({"up", "refresh", REPAIR})
 
 CostDelta = Callable[[str, PreviewResult], float | None]
 
@@ -193,7 +197,7 @@ class Agent:
         )
         if operation == "destroy":
             return self._refuse(stack, operation, "no agent destroys a stack")
-        if not p.can(operation, stack):
+        if not self._may(operation, stack):
             return self._refuse(stack, operation, f"{p.name} may not {operation} stack {stack}")
         # Damaged state files (lock, cooldowns, breakers, approvals) refuse the stack until
         # `python -m agents repair --stack S` (agents.protocol.state_files).
@@ -386,7 +390,10 @@ class Agent:
         )
         # The cooldown starts when the operation does, so a failing one cools down too (the
         # breaker stops a storm of them); one that never ran (awaiting approval) does not.
-        seconds = self.persona.cooldowns.get(operation, 0) * self.settings.cooldown_scale
+        cooldowns = self.persona.cooldowns
+        # A repair is an `up`: it cools down as long.
+        base = cooldowns.get(operation, cooldowns.get("up", 0) if operation == REPAIR else 0)
+        seconds = base * self.settings.cooldown_scale
         if status == "started" and seconds:
             self.locks.start_cooldown(self.persona.name, lease.stack, operation, seconds)
 
@@ -401,6 +408,8 @@ class Agent:
         p = self.persona.name
         if operation == "up":
             return self._up(stack, keeper, cb, approval)
+        if operation == REPAIR:
+            return self._repair(stack, keeper, cb, approval)
         call: dict[str, Callable[[], Any]] = {
             "preview": lambda: self.gateway.preview(stack),
             "refresh": lambda: self.gateway.refresh(stack),
@@ -495,6 +504,123 @@ class Agent:
         return Outcome(
             p, stack, "up", "done", "", approval=used, data={"changes": dict(result.changes)}
         )
+
+    def _may(self, operation: str, stack: str) -> bool:
+        """The persona's scope; a drift repair needs both of its operations, refresh and up."""
+        if operation == REPAIR:
+            return self.persona.can("refresh", stack) and self.persona.can("up", stack)
+        return self.persona.can(operation, stack)
+
+    def _repair(
+        self, stack: str, keeper: LeaseKeeper, cb: pybreaker.CircuitBreaker, approval: str | None
+    ) -> Outcome:
+        """Restore the declared state of the stack's drifted resources (agents.runtime.drift):
+        check the drift again, bind it to an approval (or, on an unprotected stack with
+        `drift_auto_repair`, to nothing: audited), then refresh, preview and `up` exactly the
+        drifted resources. Each refusal before the refresh is a `drift.repair-refused` line and
+        changes nothing."""
+        from agents.runtime import drift  # noqa: PLC0415
+
+        p = self.persona.name
+
+        def refuse(why: str, **fields: Any) -> Outcome:
+            self.audit.append(
+                "drift.repair-refused", persona=p, stack=stack, approval=approval, why=why, **fields
+            )
+            return Outcome(p, stack, REPAIR, "refused", why, approval=approval)
+
+        try:
+            found = self.gateway.drift_check(stack)
+            plan = drift.classify(found, drift.load_exceptions(stack))
+        except (GatewayError, drift.DriftConfigError) as exc:
+            return refuse(f"the drift could not be read: {str(exc).splitlines()[-1][:300]}")
+        if plan.unreadable:
+            return refuse("the drift's details cannot be read: " + "; ".join(plan.unreadable))
+        if not plan.repairable:
+            return Outcome(p, stack, REPAIR, "done", "no drift to repair", data={"resources": []})
+        proposal = drift.repair_proposal(stack, plan.repairable)
+        targets = list(plan.urns)
+        used: str | None = None
+        if self.protected(stack) or approval is not None or not self.settings.drift_auto_repair:
+            try:
+                used = self._repair_approval(proposal, approval)
+            except ApprovalError as exc:
+                return refuse(str(exc), digest=proposal.digest, resources=targets)
+            if used is None:
+                return refuse(
+                    "no approval of this drift's repair (the reliability engineer's pass "
+                    "requests one: `python -m agents approve ID`)",
+                    digest=proposal.digest,
+                    resources=targets,
+                )
+        else:
+            self.audit.append(
+                "drift.repair-auto",
+                persona=p,
+                stack=stack,
+                digest=proposal.digest,
+                resources=targets,
+                why="AGENTS_DRIFT_AUTO_REPAIR on an unprotected stack: no approval needed",
+            )
+        self._record(
+            keeper, REPAIR, "started", approval=used, digest=proposal.digest, resources=targets
+        )
+
+        def apply() -> tuple[PreviewResult, Any]:
+            self.gateway.refresh(stack, targets=targets)
+            restore = self.gateway.preview(stack, targets=targets)
+            extra = drift.beyond(targets, restore.steps)
+            if extra:
+                raise drift.RepairOutOfScope(
+                    f"the restore plan also changes {', '.join(extra[:5])}, which did not "
+                    "drift: not applied (a release, not a repair)",
+                    stack=stack,
+                    operation=REPAIR,
+                )
+            if not restore.has_changes:
+                return restore, None
+            return restore, self.gateway.up(stack, targets=targets, expect=restore.fingerprint)
+
+        try:
+            restore, result = cb.call(apply)
+        except (GatewayError, pybreaker.CircuitBreakerError) as exc:
+            line = str(exc).splitlines()[-1]
+            self._record(keeper, REPAIR, "failed", error=line[:300], approval=used)
+            return Outcome(p, stack, REPAIR, "failed", line, approval=used)
+        changes = dict(result.changes) if result is not None else {}
+        self._record(
+            keeper, REPAIR, "succeeded", approval=used, changes=changes, plan=restore.fingerprint
+        )
+        return Outcome(
+            p,
+            stack,
+            REPAIR,
+            "done",
+            f"restored {len(targets)} drifted resource(s)",
+            approval=used,
+            data={"resources": targets, "changes": changes, "plan": restore.fingerprint},
+        )
+
+    def _repair_approval(self, proposal: Proposal, given: str | None) -> str | None:
+        """The approval consumed for this repair: the one given (checked, never ignored), else
+        an approved, unexpired one of exactly this drift; None when there is none."""
+        if given:
+            self.approvals.consume(given, proposal)
+            return given
+        for record in self.approvals.all():
+            if (
+                record.status != "approved"
+                or record.digest != proposal.digest
+                or record.expired
+                or record.proposal.get("persona") != proposal.persona
+            ):
+                continue
+            try:
+                self.approvals.consume(record.id, proposal)
+            except ApprovalError:
+                continue
+            return record.id
+        return None
 
     def _approval_for(self, proposal: Proposal, given: str | None) -> str | None:
         """The id of the approval consumed for this proposal, or `pending:<id>` /
