@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import yaml
 
 from baseline import BaselineError
+from toolchain.quantities import QuantityError, parse_quantity
 
 PROJECT = "baseline"
 PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
@@ -27,6 +29,7 @@ PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
 NAT_STRATEGIES = ("single", "per-az")
 AUTOSCALERS = ("karpenter", "none")
 CAPACITY_TYPES = ("spot", "on-demand")
+TENANT_EGRESS = ("internet", "vpc")
 CHAOS_EXPERIMENTS = ("spot-interruption", "az-network", "rds-failover")
 # A SPOT pool is one instance type in one AZ; several families keep a shortage in one from
 # stranding the workloads (the same count the managed SPOT group asks for).
@@ -63,6 +66,7 @@ _GRAVITON_TYPE = re.compile(r"^(?:db\.)?[a-z]+\d+g[a-z]*\.[a-z0-9]+$")
 _REGION = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
 _K8S_VERSION = re.compile(r"^1\.(\d+)$")
 _ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 _SLO = re.compile(r"^(agent-passes|eks-api|database):(\d{2}(?:\.\d{1,4})?)$")
 _SLACK_ID = re.compile(r"^[A-Z0-9]{9,12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -77,6 +81,12 @@ _IMAGE_REPOSITORY = re.compile(
     r"^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*"
     r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
 )
+# `namespace:level:reason`: an exception to Pod Security restricted, with its justification.
+_POD_SECURITY_EXCEPTION = re.compile(
+    r"^([a-z0-9](?:[-a-z0-9]{0,30}[a-z0-9])?):(baseline|privileged):\s*\S.*$"
+)
+# An IAM role of any path: not a user (long-lived keys), an account's root or a wildcard.
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -136,6 +146,9 @@ class StackConfig:
     agent_image_digest: str
     agent_interval_seconds: int
     agent_audit_log_retention_days: int
+    enable_mcp_server: bool
+    mcp_server_replicas: int
+    mcp_server_client_namespaces: tuple[str, ...]
     db_instance_class: str
     db_engine_version: str
     db_allocated_storage_gb: int
@@ -159,6 +172,22 @@ class StackConfig:
     slack_channel_id: str
     chaos_experiments: tuple[str, ...]
     environments: tuple[str, ...]
+    tenant_requests_cpu: str
+    tenant_requests_memory: str
+    tenant_limits_memory: str
+    tenant_pods: int
+    tenant_storage: str
+    tenant_persistent_volume_claims: int
+    tenant_load_balancers: int
+    tenant_default_cpu_request: str
+    tenant_default_memory_request: str
+    tenant_default_memory_limit: str
+    tenant_max_container_memory: str
+    tenant_egress: tuple[str, ...]
+    tenant_pod_security_exceptions: tuple[str, ...]
+    cluster_admin_role_arns: tuple[str, ...]
+    cluster_editor_role_arns: tuple[str, ...]
+    cluster_viewer_role_arns: tuple[str, ...]
     protected: bool
 
     @property
@@ -175,6 +204,15 @@ class StackConfig:
         return tuple(
             (sli, round(float(pct) / 100, 6)) for sli, pct in (s.split(":") for s in self.slos)
         )
+
+    @property
+    def pod_security_levels(self) -> dict[str, str]:
+        """Environment -> the Pod Security level it enforces instead of `restricted`, from the
+        named, justified exceptions (`namespace:level:reason`)."""
+        return {
+            ns: level
+            for ns, level, _ in (e.split(":", 2) for e in self.tenant_pod_security_exceptions)
+        }
 
     @property
     def cost_tags(self) -> dict[str, str]:
@@ -365,6 +403,7 @@ def _validate(v: dict[str, Any]) -> None:
     # Judged with autoscaler none too: a bad value waiting in a stack file is found at once.
     _validate_karpenter(v)
     _validate_addons(v)
+    _validate_mcp_server(v)
     if v["workloadSpotMax"] > 0:
         families = {t.split(".")[0] for t in v["workloadInstanceTypes"]}
         _check(
@@ -470,6 +509,70 @@ def _validate(v: dict[str, Any]) -> None:
         "names without repeats",
         list(v["environments"]),
     )
+    _validate_tenants(v)
+
+
+def _validate_tenants(v: dict[str, Any]) -> None:
+    """The environment namespaces' guardrails and the people given access to them."""
+    sizes: dict[str, Decimal] = {}
+    for key in (
+        "tenantRequestsCpu",
+        "tenantRequestsMemory",
+        "tenantLimitsMemory",
+        "tenantStorage",
+        "tenantDefaultCpuRequest",
+        "tenantDefaultMemoryRequest",
+        "tenantDefaultMemoryLimit",
+        "tenantMaxContainerMemory",
+    ):
+        try:
+            sizes[key] = parse_quantity(v[key], key)
+        except QuantityError:
+            sizes[key] = Decimal(0)
+        _check(sizes[key] > 0, key, "a positive Kubernetes quantity such as 4, 500m or 8Gi", v[key])
+    for key in ("tenantPods", "tenantPersistentVolumeClaims", "tenantLoadBalancers"):
+        _check(v[key] >= 0, key, "zero or more", v[key])
+    for low, high in (
+        ("tenantRequestsMemory", "tenantLimitsMemory"),
+        ("tenantDefaultMemoryRequest", "tenantDefaultMemoryLimit"),
+        ("tenantDefaultMemoryLimit", "tenantMaxContainerMemory"),
+        ("tenantDefaultCpuRequest", "tenantRequestsCpu"),
+    ):
+        _check(sizes[low] <= sizes[high], low, f"at most {high} ({v[high]})", v[low])
+    egress = v["tenantEgress"]
+    for dest in egress:
+        _check(dest in TENANT_EGRESS, "tenantEgress", " and/or ".join(TENANT_EGRESS), dest)
+    _check(len(set(egress)) == len(egress), "tenantEgress", "no repeats", list(egress))
+    seen: set[str] = set()
+    for entry in v["tenantPodSecurityExceptions"]:
+        m = _POD_SECURITY_EXCEPTION.match(entry)
+        _check(
+            m is not None and m.group(1) in v["environments"],
+            "tenantPodSecurityExceptions",
+            "`namespace:level:reason` with an environment's namespace, level baseline or "
+            "privileged and the reason, such as `qa:baseline:the load-test agent needs NET_RAW`",
+            entry,
+        )
+        assert m is not None
+        _check(m.group(1) not in seen, "tenantPodSecurityExceptions", "one per namespace", entry)
+        seen.add(m.group(1))
+    owner: dict[str, str] = {}
+    for key in ("clusterAdminRoleArns", "clusterEditorRoleArns", "clusterViewerRoleArns"):
+        names: set[str] = set()
+        for arn in v[key]:
+            m = _ROLE_ARN.match(arn)
+            _check(
+                m is not None,
+                key,
+                "IAM role ARNs such as arn:aws:iam::123456789012:role/platform-admin (not a "
+                "user, an account's root or a wildcard)",
+                arn,
+            )
+            assert m is not None
+            _check(arn not in owner, key, f"roles not also in {owner.get(arn)}", arn)
+            _check(m.group(1).lower() not in names, key, "roles with different names", arn)
+            owner[arn] = key
+            names.add(m.group(1).lower())
 
 
 def _validate_slos(v: dict[str, Any]) -> None:
@@ -549,6 +652,22 @@ def _validate_addons(v: dict[str, Any]) -> None:
             f"1 to systemNodesMin ({v['systemNodesMin']}): the replicas run on the system nodes",
             v[key],
         )
+
+
+def _validate_mcp_server(v: dict[str, Any]) -> None:
+    """The in-cluster MCP server's keys (judged when it is off too)."""
+    _check(1 <= v["mcpServerReplicas"] <= 5, "mcpServerReplicas", "1 to 5", v["mcpServerReplicas"])
+    clients = v["mcpServerClientNamespaces"]
+    for ns in clients:
+        _check(
+            bool(_DNS_LABEL.match(ns)),
+            "mcpServerClientNamespaces",
+            "namespace names (DNS labels such as ops-tools)",
+            ns,
+        )
+    _check(
+        len(set(clients)) == len(clients), "mcpServerClientNamespaces", "no repeats", list(clients)
+    )
 
 
 def _validate_karpenter(v: dict[str, Any]) -> None:

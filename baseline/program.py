@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from baseline.config import StackConfig
 from baseline.personas import load_personas
+from components.access import Access, AccessArgs
 from components.addons import Addons, AddonsArgs
 from components.audit import Audit, AuditArgs
 from components.autoscaling import DISCOVERY_TAG, Autoscaling, AutoscalingArgs
@@ -22,11 +23,13 @@ from components.database import Database, DatabaseArgs
 from components.fis import Fis, FisArgs
 from components.identity import Identity, IdentityArgs, IrsaIdentity
 from components.logging import Logging, LoggingArgs
+from components.mcp import Mcp, McpArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.records import Records, RecordsArgs, RecordsWriter
 from components.slo import Slo, SloArgs, SloSpec
 from components.telemetry import Telemetry, TelemetryArgs
+from components.tenants import TenantLimits, TenantQuota, Tenants, TenantsArgs
 from components.workloads import (
     AgentNotify,
     AgentRecords,
@@ -91,6 +94,9 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             spot_max=cfg.workload_spot_max,
             node_volume_gb=cfg.node_volume_gb,
             environments=cfg.environments,
+            pod_security_exceptions=cfg.pod_security_levels,
+            # People who administer the cluster (operators, break-glass), beside the deployer.
+            admin_role_arns=cfg.cluster_admin_role_arns,
             # EC2 instances launched by EKS do not get the provider's default tags.
             node_tags=cfg.cost_tags,
             deletion_protection=cfg.protected,
@@ -100,6 +106,46 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         on_primary,
     )
     in_cluster = pulumi.ResourceOptions(providers=[primary, cluster.kubernetes_provider])
+
+    # Each environment namespace's guardrails (quota, limits, default-deny network policies), and
+    # the people who edit or read what runs there.
+    Tenants(
+        "tenants",
+        TenantsArgs(
+            namespaces={
+                env: ns.metadata.apply(lambda m: str(m.name))
+                for env, ns in cluster.namespaces.items()
+            },
+            vpc_cidr=cfg.vpc_cidr,
+            quota=TenantQuota(
+                requests_cpu=cfg.tenant_requests_cpu,
+                requests_memory=cfg.tenant_requests_memory,
+                limits_memory=cfg.tenant_limits_memory,
+                pods=cfg.tenant_pods,
+                storage=cfg.tenant_storage,
+                persistent_volume_claims=cfg.tenant_persistent_volume_claims,
+                load_balancers=cfg.tenant_load_balancers,
+            ),
+            limits=TenantLimits(
+                default_cpu_request=cfg.tenant_default_cpu_request,
+                default_memory_request=cfg.tenant_default_memory_request,
+                default_memory_limit=cfg.tenant_default_memory_limit,
+                max_container_memory=cfg.tenant_max_container_memory,
+            ),
+            egress=cfg.tenant_egress,
+        ),
+        in_cluster,
+    )
+    Access(
+        "access",
+        AccessArgs(
+            cluster_name=cluster.cluster_name,
+            namespaces=cfg.environments,
+            editor_role_arns=cfg.cluster_editor_role_arns,
+            viewer_role_arns=cfg.cluster_viewer_role_arns,
+        ),
+        on_primary,
+    )
 
     if karpenter:
         Autoscaling(
@@ -368,4 +414,32 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             stateful,
         )
         outputs["trailArn"] = audit.trail_arn
+
+    if cfg.enable_mcp_server:
+        # The agents' read-only tools for people's MCP clients, inside the cluster: tokens from
+        # the lock table, status from the shared state, the stack's logs and alarms.
+        mcp = Mcp(
+            "mcp",
+            McpArgs(
+                stack=cfg.stack,
+                region=cfg.region,
+                account_id=account_id,
+                image=cfg.agent_image_reference,
+                oidc_provider_arn=cluster.oidc_provider_arn,
+                oidc_provider_url=cluster.oidc_provider_url,
+                log_group_names=[
+                    records.audit_log_group_name,
+                    *telemetry.log_group_names.values(),
+                    network.flow_log_group_name,
+                    # Named by EKS and RDS for the cluster's and the instance's log exports.
+                    f"/aws/eks/{cluster_name}/cluster",
+                    f"/aws/rds/instance/baseline-{cfg.stack}/postgresql",
+                    f"/aws/rds/instance/baseline-{cfg.stack}/upgrade",
+                ],
+                client_namespaces=cfg.mcp_server_client_namespaces,
+                replicas=cfg.mcp_server_replicas,
+            ),
+            in_cluster,
+        )
+        outputs["mcpEndpoint"] = mcp.endpoint
     return outputs

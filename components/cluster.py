@@ -16,8 +16,9 @@ property is in the resource graph for the policy gate and the cost estimate.
   baseline group and/or a SPOT group spread over several instance families. Pulumi ignores each
   group's desired size after creation. With `external_workload_capacity` (Karpenter, in
   components/autoscaling.py) the workload groups may be absent, and those present are a floor.
-- In-cluster: a Kubernetes provider for the cluster and one namespace per environment, with Pod
-  Security Standards labels.
+- In-cluster: a Kubernetes provider for the cluster and one namespace per environment, enforcing
+  the Pod Security Standard `restricted` (exceptions by name, from the Args). Each namespace's
+  quota, limits and network policies are components/tenants.py's.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ AMI_TYPE = "AL2023_ARM_64_STANDARD"
 # audit). controllerManager and scheduler are debugging aids that cost ingestion for little.
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator")
 MAX_UNAVAILABLE_PERCENTAGE = 33
+POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 SPOT_MIN_FAMILIES = 3
 _MANAGED_POLICY = "arn:aws:iam::aws:policy/"
 _CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -78,6 +80,9 @@ class ClusterArgs:
     spot_max: int = 6
     node_volume_gb: int = 30
     environments: Sequence[str] = ("dev",)
+    # Environment -> the Pod Security level it enforces instead of `restricted` (`baseline`),
+    # for the exceptions the stack config names and justifies.
+    pod_security_exceptions: Mapping[str, str] = field(default_factory=dict)
     # IAM roles given cluster-admin through an access entry (operators, CI).
     admin_role_arns: Sequence[str] = field(default_factory=tuple)
     # Tags for the EC2 instances and volumes the node groups launch: the provider's default tags
@@ -234,13 +239,21 @@ def coredns_configuration() -> str:
     return json.dumps({"nodeSelector": {"role": "system"}}, separators=(",", ":"))
 
 
-def namespace_labels(environment: str) -> dict[str, str]:
-    """Pod Security Standards: `baseline` is enforced (no privileged pods, host namespaces or
-    hostPath) and `restricted` is audited and warned about. Enforcing `restricted` would refuse
-    many off-the-shelf charts; the warnings show teams what to fix before it is tightened."""
+def namespace_labels(environment: str, enforce: str = "restricted") -> dict[str, str]:
+    """Pod Security Standards: `restricted` is enforced (non-root, no privilege escalation, every
+    capability dropped, RuntimeDefault seccomp, only ephemeral, projected and claimed volumes),
+    at the cluster's own version of the checks. A namespace given an exception (a named, justified
+    `pod_security_exceptions` entry) enforces its lower level and is still audited and warned
+    about at `restricted`, so its teams see what stands between them and the default."""
+    if enforce not in POD_SECURITY_LEVELS:
+        raise ValueError(
+            f"pod_security_exceptions[{environment}]: {enforce!r} is not one of "
+            f"{', '.join(POD_SECURITY_LEVELS)}"
+        )
     return {
         "environment": environment,
-        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
     }
@@ -326,6 +339,11 @@ class Cluster(pulumi.ComponentResource):
         check_cidrs("private_access_cidrs", args.private_access_cidrs)
         plans = node_group_plans(args)
         admins = {role_name(arn): arn for arn in args.admin_role_arns}
+        unknown = set(args.pod_security_exceptions) - set(args.environments)
+        if unknown:
+            raise ValueError(
+                f"pod_security_exceptions: {sorted(unknown)} are not environments of the cluster"
+            )
         if len(admins) != len(args.admin_role_arns):
             raise ValueError("admin_role_arns: two roles share a name; list each role once")
 
@@ -610,7 +628,12 @@ class Cluster(pulumi.ComponentResource):
         namespaces = {
             env: k8s.core.v1.Namespace(
                 f"{name}-ns-{env}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=env, labels=namespace_labels(env)),
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=env,
+                    labels=namespace_labels(
+                        env, args.pod_security_exceptions.get(env, "restricted")
+                    ),
+                ),
                 opts=child(self, provider=k8s_provider),
             )
             for env in args.environments

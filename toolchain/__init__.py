@@ -4,7 +4,8 @@ Rooms, bottom up (a module imports only from its own floor or below; `tests/test
 walks the imports):
 
 - `toolchain` (this file: the typed errors), `inputs` (safe readers and atomic writes),
-  `export` (the export format), `aws_types` (how each AWS type takes tags): need nothing else.
+  `export` (the export format), `aws_types` (how each AWS type takes tags), `quantities`
+  (Kubernetes resource quantities): need nothing else.
 - `cost` (estimate, diff, savings, prices) and `gate` (the policy packs on an export, run as
   the engine runs them), `pr_comment` (the pull-request comment of the plan gate): read
   exports; import nothing of the program or the packs.

@@ -886,6 +886,36 @@ def http_app(
     )
 
 
+HEALTH_PATH = "/healthz"
+
+
+class HealthRoute:
+    """ASGI middleware in front of everything else (the token store's gate, the auth, the Host
+    check): `GET` or `HEAD /healthz` is answered 200 `ok` while the server's event loop answers,
+    without a token, saying nothing of the store, the tokens or the tools. The kubelet's probes
+    of the in-cluster server (components/mcp.py) use it: a token store that cannot be read
+    refuses every MCP request with 503, and restarting the pod would not mend it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and scope.get("path") == HEALTH_PATH:
+            method = scope.get("method")
+            status, body = (200, b"ok\n") if method in ("GET", "HEAD") else (405, b"")
+            headers = [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ]
+            if status == 405:
+                headers.append((b"allow", b"GET, HEAD"))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+            return
+        await self.app(scope, receive, send)
+
+
 def serve(
     transport: Literal["stdio", "http"],
     host: str | None = None,
@@ -924,8 +954,9 @@ def serve(
         flush=True,
     )
     config = uvicorn.Config(
-        # A store that cannot be read answers 503 with the reason, before any token is checked.
-        StoreGate(http_app(server, bind, port, settings.mcp_allowed_hosts), verifier),
+        # /healthz first (the probes), then a store that cannot be read answers 503 with the
+        # reason, before any token is checked.
+        HealthRoute(StoreGate(http_app(server, bind, port, settings.mcp_allowed_hosts), verifier)),
         host=bind,
         port=port,
         log_level="warning",
@@ -1084,6 +1115,7 @@ def add_mcp_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 __all__ = [
     "FORBIDDEN_TOOLS",
+    "HealthRoute",
     "add_mcp_commands",
     "build_server",
     "check_bind",

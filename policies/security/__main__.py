@@ -4,6 +4,7 @@ from pulumi_policy import EnforcementLevel, PolicyPack
 
 from policies import sdk_once
 from policies.security import (
+    access,
     alerting,
     cloudtrail,
     cloudwatch,
@@ -26,6 +27,7 @@ from policies.security import (
     secretsmanager,
     sqs,
     storage,
+    tenants,
 )
 
 sdk_once.install()
@@ -50,6 +52,8 @@ PolicyPack(
         *pods.POLICIES,
         *rbac.POLICIES,
         *namespaces.POLICIES,
+        *tenants.POLICIES,
+        *access.POLICIES,
         *helm.POLICIES,
         *storage.POLICIES,
         *load_balancer_controller.POLICIES,

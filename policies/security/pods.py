@@ -464,6 +464,13 @@ DEFAULT_REFERENCE_NAMES = [
     "*_SECRET_KEY_REF",
     "AGENTS_APPROVAL_KEY_SECRET",
 ]
+# Settings whose names say token or secret but whose values are a choice or a number: a literal is
+# not a credential when it is exactly one of those (judged by the value, so a credential put in
+# such a variable still fails).
+DEFAULT_SETTING_VALUES = {
+    "AGENTS_MCP_TOKEN_STORE": "file|dynamodb|secretsmanager",
+    "AGENTS_MCP_TOKEN_REFRESH_S": r"[0-9]{1,3}(\.[0-9]{1,3})?",
+}
 # Variables that must not exist in a pod spec in any form: the agents reach PostgreSQL with IAM
 # authentication only, so a password for it (even from a Secret) is a second way in.
 DEFAULT_FORBIDDEN_NAMES = ["AGENTS_PG_PASSWORD", "PGPASSWORD"]
@@ -478,6 +485,8 @@ def _env_problem(
     secret_patterns: list[str],
     references: list[str],
     forbidden: list[str],
+    *,
+    settings: Mapping[str, str] | None = None,
 ) -> str | None:
     """Why one `env` entry carries a credential in the spec (or a forbidden one at all), or None."""
     name = variable.get("name")
@@ -510,6 +519,9 @@ def _env_problem(
         raise ValueProblem(f"{where}.value", value, "a string")
     if _ARN.match(value.strip()):
         return None  # where the credential is (Secrets Manager, SSM), read at run time
+    allowed = {k.upper(): v for k, v in (settings or {}).items()}.get(upper)
+    if allowed is not None and re.fullmatch(allowed, value):
+        return None  # a setting's choice or number, not a credential
     return (
         f"{name} holds a literal value, so the credential is in the spec, the stack's state and "
         "every reader of the object. Read it at run time instead: an ARN of a Secrets Manager "
@@ -529,12 +541,19 @@ def pod_plaintext_secret_env_validator(
     secret_patterns = [str(p) for p in config(args, "secretNames", DEFAULT_SECRET_NAME_PATTERNS)]
     references = [str(p) for p in config(args, "referenceNames", DEFAULT_REFERENCE_NAMES)]
     forbidden = [str(p) for p in config(args, "forbiddenNames", DEFAULT_FORBIDDEN_NAMES)]
+    settings = config(args, "settingValues", DEFAULT_SETTING_VALUES)
+    if not isinstance(settings, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in settings.items()
+    ):
+        raise ValueProblem("settingValues", settings, "an object of variable name to pattern")
     path, pod = pod_spec_of(args.resource_type, args.props)
     for label, container in pod_containers(pod, path):
         for j, raw in enumerate(items(container.get("env"), f"{label}.env")):
             where = f"{label}.env[{j}]"
             variable = mapping(raw, where)
-            problem = _env_problem(variable, where, secret_patterns, references, forbidden)
+            problem = _env_problem(
+                variable, where, secret_patterns, references, forbidden, settings=settings
+            )
             if problem:
                 report_violation(f"{where}: {problem}.", None)
 
@@ -562,6 +581,13 @@ pod_plaintext_secret_env = ResourceValidationPolicy(
                 "default": DEFAULT_REFERENCE_NAMES,
                 "description": "Variable name patterns whose literal value names where a "
                 "credential is (a secret's name or id), not the credential.",
+            },
+            "settingValues": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "default": DEFAULT_SETTING_VALUES,
+                "description": "Variables named like a credential whose literal value is not one "
+                "when it matches the pattern in full (a setting's choice or number).",
             },
             "forbiddenNames": {
                 "type": "array",

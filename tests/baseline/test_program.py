@@ -137,6 +137,7 @@ PLATFORM_SERVICE_ACCOUNTS = {
     ("logging", "fluent-bit"),
     ("tracing", "otel-collector"),
     ("agents-records", "records-migrate"),
+    ("agents-mcp", "agents-mcp"),
     ("kube-system", "ebs-csi-controller-sa"),
     ("kube-system", "aws-load-balancer-controller"),
 }
@@ -220,8 +221,9 @@ def test_a_bad_value_stops_the_plan_naming_the_key():
 def test_every_namespace_the_program_runs_pods_in_denies_ingress_by_default(each_stack):
     """Each namespace the program runs workloads in (its Deployments, DaemonSets and Helm
     releases) has a NetworkPolicy that selects all its pods for ingress and lets nothing in; what
-    a namespace must accept is opened by policies of its own. (The environments' namespaces are
-    left to their teams.)"""
+    a namespace must accept is opened by policies of its own. (The environments' namespaces,
+    where nothing of the plan runs, get theirs from components/tenants.py:
+    tests/components/test_tenants.py.)"""
     kinds = (
         "kubernetes:apps/v1:Deployment",
         "kubernetes:apps/v1:DaemonSet",

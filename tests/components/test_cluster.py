@@ -217,12 +217,26 @@ def test_vpc_cni_configuration_enables_prefix_delegation():
     assert env == {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
 
 
-def test_namespace_labels_enforce_baseline_and_warn_restricted():
+def test_namespace_labels_enforce_restricted_at_the_clusters_version():
     labels = namespace_labels("qa")
     assert labels["environment"] == "qa"
-    assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert labels["pod-security.kubernetes.io/enforce-version"] == "latest"
     assert labels["pod-security.kubernetes.io/audit"] == "restricted"
     assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+
+
+def test_an_exception_enforces_its_level_and_still_warns_restricted():
+    labels = namespace_labels("qa", "baseline")
+    assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+    with pytest.raises(ValueError, match="not one of"):
+        namespace_labels("qa", "lenient")
+
+
+def test_an_exception_for_no_environment_is_refused():
+    with pytest.raises(ValueError, match="not environments"):
+        cluster("cluster", **{**DEV, "pod_security_exceptions": {"prod": "baseline"}})
 
 
 def test_kubeconfig_gets_tokens_from_the_aws_cli():

@@ -55,8 +55,13 @@ def export() -> StackExport:
 
 
 def deployments(export: StackExport) -> dict[str, Resource]:
-    """Deployments by persona (children are named `workloads-<persona>`)."""
-    return {r.name.removeprefix("workloads-"): r for r in export.of_type(DEPLOYMENT)}
+    """Deployments by persona (children are named `workloads-<persona>`; the stack's other
+    Deployments, such as the MCP server's, are not agents)."""
+    return {
+        r.name.removeprefix("workloads-"): r
+        for r in export.of_type(DEPLOYMENT)
+        if r.name.startswith("workloads-")
+    }
 
 
 def container(deployment: Resource) -> dict[str, Any]:
@@ -170,11 +175,11 @@ def test_bad_args_are_refused(overrides, message):
 @pytest.mark.parametrize(("stack", "pinned"), [("dev", False), ("prod", True)])
 def test_each_stack_pulls_the_configured_image(stack, pinned, dev, prod):
     export = dev if stack == "dev" else prod
-    images = {container(d)["image"] for d in export.of_type(DEPLOYMENT)}
+    images = {container(d)["image"] for d in deployments(export).values()}
     assert len(images) == 1
     (image,) = images
     assert ("@sha256:" in image) == pinned, image
-    assert len(export.of_type(DEPLOYMENT)) == len(load_personas())
+    assert len(deployments(export)) == len(load_personas())
 
 
 # -- records on PostgreSQL and CloudWatch Logs ----------------------------------------------------

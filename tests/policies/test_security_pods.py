@@ -280,6 +280,13 @@ SECRET_ENV_CASES: list[tuple[str, dict[str, Any], bool]] = [
         with_env(secret_ref("AGENTS_PG_PASSWORD")),
         True,
     ),
+    ("a token store's kind passes", with_env(literal("AGENTS_MCP_TOKEN_STORE", "dynamodb")), False),
+    ("a refresh interval passes", with_env(literal("AGENTS_MCP_TOKEN_REFRESH_S", "5")), False),
+    (
+        "a token in the token store's setting fails",
+        with_env(literal("AGENTS_MCP_TOKEN_STORE", "bat_0123456789ab_s3cr3t")),
+        True,
+    ),
     ("an unnamed variable is unreadable", with_env({"value": "x"}), True),
     ("a non-text value is unreadable", with_env(literal("DB_PASSWORD", 42)), True),
 ]
