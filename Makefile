@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: plan plan-prod packs test lint typecheck typecheck-full bench image chaos clean
+.PHONY: plan plan-prod preview up packs test lint typecheck typecheck-full bench image chaos clean
 
 # The pinned requirements go in with uv (a wheel from PyPI, pinned here): about 8 s where pip
 # takes about 65; pip does it when uv cannot (same pins, same index). uv compiles the bytecode
@@ -26,6 +26,13 @@ plan: $(STAMP)
 
 plan-prod: $(STAMP)
 	$(PY) -m agents plan --stack prod
+
+## A person's own preview or up with the real CLI, never without both packs and the stack's policy
+## config (toolchain/deploy.py): make preview STACK=dev, make up STACK=prod [ARGS="--yes"].
+STACK ?= dev
+ARGS ?=
+preview up: $(STAMP)
+	$(PY) -m toolchain.deploy $@ --stack $(STACK) $(ARGS)
 
 ## The policy packs as self-contained folders for `pulumi policy publish` (build/packs/<pack>/:
 ## the pack, its requirements and a wheel of the helpers it imports; see toolchain/packs.py).

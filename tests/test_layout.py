@@ -17,7 +17,14 @@ PACKAGES = ("toolchain", "components", "baseline", "policies", "agents", "benchm
 # The README's "Layout" section draws the same picture.
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("toolchain", "toolchain.inputs", "toolchain.export", "toolchain.aws_types"),
-    ("toolchain.cost", "toolchain.gate", "toolchain.pr_comment", "components", "baseline"),
+    (
+        "toolchain.cost",
+        "toolchain.gate",
+        "toolchain.deploy",
+        "toolchain.pr_comment",
+        "components",
+        "baseline",
+    ),
     ("policies", "toolchain.mocks", "toolchain.plan"),
     ("agents", "agents.protocol"),
     ("agents.runtime",),

@@ -124,8 +124,8 @@ NOT_RUN: dict[str, str] = {
     "pulumi login s3://my-state-bucket?region=us-east-1&awssdk=v2": PULUMI,
     "pulumi stack init dev": "needs the Pulumi CLI",
     "$EDITOR Pulumi.dev.yaml": "opens an editor (interactive)",
-    "pulumi preview -s dev": PULUMI,
-    "pulumi up -s dev": PULUMI,
+    "make preview STACK=dev": PULUMI,
+    "make up STACK=dev": PULUMI,
 }
 
 # A command that needs one the README shows further down runs right after that one.

@@ -40,6 +40,10 @@ from toolchain.inputs import YAML_MAX_BYTES, parse_json, read_json
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 PACKS = ("security", "cost")
+# Set on a `pulumi preview`/`up` that runs the packs (the agents' gateway, `make preview|up`): the
+# names of the packs attached. The program reads it and says so in its outputs, and warns when a
+# run has none (a person's bare `pulumi up`).
+POLICY_PACKS_ENV = "BASELINE_POLICY_PACKS"
 CONFIG_DIR = POLICIES / "config"
 # The policy config of a stack without its own folder (a pull request's new `Pulumi.qa.yaml`):
 # production's, whose security rules are the strictest (every one mandatory); see

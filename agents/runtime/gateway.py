@@ -65,7 +65,13 @@ from agents.protocol.settings import AgentSettings
 from agents.protocol.supervision import SUPERVISOR, Interrupted, Supervisor
 from agents.runtime import telemetry
 from toolchain.export import SECRET_SIG, SECRET_VALUE_SIG, StackExport, parse_export
-from toolchain.gate import PACKS, POLICIES, PolicyConfigError, policy_config_dir
+from toolchain.gate import (
+    PACKS,
+    POLICIES,
+    POLICY_PACKS_ENV,
+    PolicyConfigError,
+    policy_config_dir,
+)
 
 if TYPE_CHECKING:
     from pulumi import automation as auto
@@ -858,7 +864,11 @@ class AutomationGateway:
 
         if self._workspace is None:
             self._workspace = auto.LocalWorkspace(
-                work_dir=str(self.work_dir), pulumi_command=self._pulumi_command()
+                work_dir=str(self.work_dir),
+                pulumi_command=self._pulumi_command(),
+                # The program says in its outputs (and warns) when a run has no packs attached;
+                # every preview and up here passes both (`_policy_args`).
+                env_vars={POLICY_PACKS_ENV: ",".join(PACKS)},
             )
         return self._workspace
 

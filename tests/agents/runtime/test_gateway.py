@@ -169,6 +169,19 @@ def test_automation_gateway_implements_the_interface(gateway):
     assert isinstance(gateway, Gateway)
 
 
+def test_every_preview_and_up_tells_the_program_which_packs_are_attached(gateway, cli):
+    """The CLI hands its environment to the program, which warns (and says in its outputs)
+    when a run has no packs: the gateway's runs always name both."""
+    gateway.preview("dev")
+    gateway.up("dev")
+    told = [
+        (r["argv"][1], r.get("policyPacksEnv"))
+        for r in cli.records()
+        if r["argv"][1:2] in (["preview"], ["up"])
+    ]
+    assert told == [("preview", "security,cost"), ("up", "security,cost")]
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_preview_runs_both_packs_with_the_stacks_policy_config(gateway, cli, stack):
     gateway.preview(stack)
