@@ -40,7 +40,16 @@ def serialised(app: WSGIApplication) -> WSGIApplication:
 
     def serve_one(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         with lock:
-            body = app(environ, start_response)
+            try:
+                body = app(environ, start_response)
+            except NotImplementedError as exc:
+                # An API moto lacks (CloudTrail's LookupEvents, ...): one error answer the client
+                # reads as the service refusing, not a traceback on the server's stderr.
+                start_response(
+                    "501 Not Implemented", [("Content-Type", "application/x-amz-json-1.1")]
+                )
+                reason = str(exc).replace('"', "'")
+                return [f'{{"__type": "NotImplemented", "message": "{reason}"}}'.encode()]
             try:
                 return [b"".join(body)]
             finally:
