@@ -70,7 +70,7 @@ NOT_RUN: dict[str, str] = {
     "policies/config/prod/security.json --policy-pack policies/cost --policy-pack-config "
     "policies/config/prod/cost.json": PULUMI,
     "export AGENTS_MCP_TOKEN_STORE=dynamodb AGENTS_DYNAMODB_TABLE=baseline-agent-locks "
-    "AGENTS_DYNAMODB_REGION=us-east-1": "points the operator's shell at the cluster's lock table (AWS)",
+    "AGENTS_DYNAMODB_REGION=us-east-1": "points the shell at the cluster's lock table (AWS)",
     "python -m agents mcp-token create --name alice-laptop --ttl-days 30 > "
     "~/.config/baseline/dev-mcp.token": "writes the token into the cluster's lock table (AWS)",
     "kubectl port-forward -n agents-mcp svc/agents-mcp 8765:8765": "needs a cluster",
