@@ -87,6 +87,8 @@ _POD_SECURITY_EXCEPTION = re.compile(
 )
 # An IAM role of any path: not a user (long-lived keys), an account's root or a wildcard.
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
+# The stack's deploy role: a role of the stack's own account (group 1), any path.
+_DEPLOY_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*[\w+=,.@-]+$")
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -103,6 +105,8 @@ class StackConfig:
     stack: str
     region: str
     dr_region: str
+    account_id: str
+    deploy_role_arn: str
     owner: str
     cost_center: str
     vpc_cidr: str
@@ -310,6 +314,7 @@ def _validate(v: dict[str, Any]) -> None:
     for key in ("region", "drRegion"):
         _check(bool(_REGION.match(v[key])), key, "an AWS region such as us-east-1", v[key])
     _check(v["drRegion"] != v["region"], "drRegion", "a region other than region", v["drRegion"])
+    _validate_account(v)
     try:
         net = ipaddress.ip_network(v["vpcCidr"])
     except ValueError:
@@ -510,6 +515,31 @@ def _validate(v: dict[str, Any]) -> None:
         list(v["environments"]),
     )
     _validate_tenants(v)
+
+
+def _validate_account(v: dict[str, Any]) -> None:
+    """Where the stack lives and the role its providers assume there."""
+    _check(
+        bool(re.fullmatch(r"\d{12}", v["accountId"])),
+        "accountId",
+        'an AWS account id of 12 digits, quoted in the stack file (accountId: "111122223333")',
+        v["accountId"],
+    )
+    role = v["deployRoleArn"]
+    m = _DEPLOY_ROLE_ARN.match(role)
+    _check(
+        not role or m is not None,
+        "deployRoleArn",
+        "empty, or an IAM role ARN such as arn:aws:iam::111122223333:role/baseline-deployer-dev",
+        role,
+    )
+    _check(
+        m is None or m.group(1) == v["accountId"],
+        "deployRoleArn",
+        f"a role of the stack's account accountId ({v['accountId']}), so that the providers land "
+        "there",
+        role,
+    )
 
 
 def _validate_tenants(v: dict[str, Any]) -> None:

@@ -48,6 +48,15 @@ PROJECT_TAG_CONDITION = ("StringEquals", "aws:ResourceTag/project", ("baseline",
 METRICS_NAMESPACE_CONDITION = ("StringEquals", "cloudwatch:namespace", ("Baseline/Agents",))
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+# What a statement's resources and condition values may leave to the stack (see personas.yaml);
+# `${aws:...}` IAM policy variables are not placeholders.
+PLACEHOLDERS = ("stack", "account", "deploy_role")
+_PLACEHOLDER = re.compile(r"(?<!\$)\{([^{}]*)\}")
+DEPLOY_ROLE = "{deploy_role}"
+ROLE_NAME = "baseline-{stack}-{persona}"
+_STACK = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*[\w+=,.@-]+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "Resource", "Condition"}
@@ -111,6 +120,27 @@ class PolicyStatement:
             statement["Condition"] = condition
         return statement
 
+    @property
+    def needs_deploy_role(self) -> bool:
+        return DEPLOY_ROLE in self.resources
+
+    def render(self, values: Mapping[str, str]) -> dict[str, Any]:
+        """The statement for one stack: each `{placeholder}` replaced by its value."""
+
+        def fill(text: str) -> str:
+            return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+        return PolicyStatement(
+            sid=self.sid,
+            effect=self.effect,
+            actions=self.actions,
+            resources=tuple(fill(r) for r in self.resources),
+            conditions=tuple(
+                Condition(c.operator, c.key, tuple(fill(v) for v in c.values))
+                for c in self.conditions
+            ),
+        ).to_iam()
+
 
 @dataclass(frozen=True)
 class Persona:
@@ -130,9 +160,76 @@ class Persona:
     def can(self, operation: str, stack: str | None = None) -> bool:
         return operation in self.operations and (stack is None or stack in self.stacks)
 
-    def iam_statements(self) -> list[dict[str, Any]]:
-        """The IRSA role's policy statements, in IAM's JSON shape."""
-        return [s.to_iam() for s in self.policy_statements]
+    def iam_statements(
+        self, stack: str | None = None, account: str = "", deploy_role_arn: str = ""
+    ) -> list[dict[str, Any]]:
+        """The IRSA role's policy statements for one stack, in IAM's JSON shape: `{stack}`,
+        `{account}` and `{deploy_role}` filled in, and a statement naming the deploy role left out
+        when the stack has none. Without a stack, the templates as the file writes them (what
+        actions a persona holds, whatever the stack)."""
+        if stack is None:
+            return [s.to_iam() for s in self.policy_statements]
+        values = stack_values(stack, account, deploy_role_arn)
+        return [
+            s.render(values)
+            for s in self.policy_statements
+            if deploy_role_arn or not s.needs_deploy_role
+        ]
+
+    def role_name(self, stack: str) -> str:
+        """The name of the persona's IAM role in one stack: the stack is in the name."""
+        return ROLE_NAME.format(stack=stack, persona=self.name)
+
+
+@dataclass(frozen=True)
+class StackRole:
+    """One persona's IRSA role in one stack: its IAM name and statements carry the stack."""
+
+    persona: Persona
+    stack: str
+    name: str
+    statements: tuple[Mapping[str, Any], ...]
+
+
+def approval_key_secret(stack: str) -> str:
+    """The name of a stack's approval signing key (the `approval-key` statement's secret)."""
+    return f"baseline-agents/{stack}/approval-key"
+
+
+def stack_values(stack: str, account: str, deploy_role_arn: str = "") -> dict[str, str]:
+    """The placeholders' values for one stack, checked: a stack name, an account id, and a deploy
+    role (or none) of that account."""
+    if not _STACK.match(stack):
+        raise ValueError(f"stack {stack!r}: expected a stack name (letters, digits, _ . -)")
+    if not _ACCOUNT.match(account):
+        raise ValueError(f"stack {stack!r}: account {account!r} is not a 12-digit account id")
+    m = _ROLE_ARN.match(deploy_role_arn)
+    if deploy_role_arn and (m is None or m.group(1) != account):
+        raise ValueError(
+            f"stack {stack!r}: deploy role {deploy_role_arn!r} is not a role of account {account}"
+        )
+    return {"stack": stack, "account": account, "deploy_role": deploy_role_arn}
+
+
+def stack_roles(
+    stack: str,
+    account: str,
+    deploy_role_arn: str = "",
+    personas: tuple[Persona, ...] | None = None,
+) -> tuple[StackRole, ...]:
+    """The IRSA roles of one stack: one per persona that serves it, named
+    `baseline-<stack>-<persona>`, with statements reaching this stack's state, keys and secrets
+    only. A persona that does not serve the stack gets no role there."""
+    found = []
+    for p in personas if personas is not None else load_personas():
+        if stack not in p.stacks:
+            continue
+        name = p.role_name(stack)
+        if len(name) > 64:  # IAM's limit on role names
+            raise ValueError(f"persona {p.name!r}: role name {name!r} is over 64 characters")
+        statements = tuple(p.iam_statements(stack, account, deploy_role_arn))
+        found.append(StackRole(persona=p, stack=stack, name=name, statements=statements))
+    return tuple(found)
 
 
 def load_personas(path: str | Path | None = None) -> tuple[Persona, ...]:
@@ -320,9 +417,25 @@ def _statement(raw: Any, where: str, fail: Fail) -> PolicyStatement:
         if not _ACTION.match(action):
             raise fail(f"{where}.Action", f"expected '<service>:<Action>', got {action!r}")
     for resource in resources:
-        if not isinstance(resource, str) or not (resource == "*" or resource.startswith("arn:")):
-            raise fail(f"{where}.Resource", f"expected '*' or an ARN pattern, got {resource!r}")
+        if not isinstance(resource, str) or not (
+            resource in ("*", DEPLOY_ROLE) or resource.startswith("arn:")
+        ):
+            raise fail(
+                f"{where}.Resource",
+                f"expected '*', an ARN pattern or {DEPLOY_ROLE}, got {resource!r}",
+            )
+        _check_placeholders(resource, f"{where}.Resource", fail)
+    if DEPLOY_ROLE in resources and (
+        len(resources) != 1 or set(actions) != {"sts:AssumeRole"} or effect != "Allow"
+    ):
+        raise fail(
+            f"{where}.Resource",
+            f"{DEPLOY_ROLE} stands alone, in an Allow of sts:AssumeRole only (it may be left out)",
+        )
     conditions = _conditions(raw.get("Condition"), f"{where}.Condition", fail)
+    for c in conditions:
+        for value in c.values:
+            _check_placeholders(value, f"{where}.Condition.{c.operator}.{c.key}", fail)
     statement = PolicyStatement(
         sid=sid,
         effect=effect,
@@ -333,6 +446,13 @@ def _statement(raw: Any, where: str, fail: Fail) -> PolicyStatement:
     if effect == "Allow":
         _check_scoped(statement, where, fail)
     return statement
+
+
+def _check_placeholders(text: str, where: str, fail: Fail) -> None:
+    for name in _PLACEHOLDER.findall(text):
+        if name not in PLACEHOLDERS:
+            known = ", ".join(f"{{{n}}}" for n in PLACEHOLDERS)
+            raise fail(where, f"unknown placeholder {{{name}}} (expected {known})")
 
 
 def _conditions(raw: Any, where: str, fail: Fail) -> tuple[Condition, ...]:
@@ -393,7 +513,8 @@ def _check_scoped(statement: PolicyStatement, where: str, fail: Fail) -> None:
     tagged = any(
         c.operator == operator and c.key == key and c.values == values for c in statement.conditions
     )
-    if tagged or all(_is_scoped_arn(r) for r in statement.resources):
+    # The deploy role becomes one literal role ARN of the stack's account (`stack_values`).
+    if tagged or all(r == DEPLOY_ROLE or _is_scoped_arn(r) for r in statement.resources):
         return
     # PutMetricData has no resource ARN: it is scoped by its namespace alone.
     operator, key, values = METRICS_NAMESPACE_CONDITION

@@ -12,8 +12,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from baseline.accounts import AccountError, check_account
 from baseline.config import StackConfig
-from baseline.personas import load_personas
+from baseline.personas import approval_key_secret, stack_roles
 from components.access import Access, AccessArgs
 from components.addons import Addons, AddonsArgs
 from components.audit import Audit, AuditArgs
@@ -23,10 +24,10 @@ from components.database import Database, DatabaseArgs
 from components.fis import Fis, FisArgs
 from components.identity import Identity, IdentityArgs, IrsaIdentity
 from components.logging import Logging, LoggingArgs
-from components.mcp import Mcp, McpArgs
+from components.mcp import Mcp, McpArgs, McpRecords
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
-from components.records import Records, RecordsArgs, RecordsWriter
+from components.records import MCP_DB_USER, Records, RecordsArgs, RecordsWriter
 from components.slo import Slo, SloArgs, SloSpec
 from components.telemetry import Telemetry, TelemetryArgs
 from components.tenants import TenantLimits, TenantQuota, Tenants, TenantsArgs
@@ -39,16 +40,42 @@ from components.workloads import (
 )
 
 
+def aws_provider(name: str, cfg: StackConfig, region: str) -> aws.Provider:
+    """An AWS provider of the stack: it acts in the stack's account only (the engine refuses
+    credentials of another one) and as the stack's deploy role when the stack names one."""
+    assume = (
+        [
+            aws.ProviderAssumeRoleArgs(
+                role_arn=cfg.deploy_role_arn, session_name=f"baseline-{cfg.stack}"
+            )
+        ]
+        if cfg.deploy_role_arn
+        else None
+    )
+    return aws.Provider(
+        name,
+        region=region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.cost_tags),
+        allowed_account_ids=[cfg.account_id],
+        assume_roles=assume,
+    )
+
+
 def build(cfg: StackConfig) -> dict[str, Any]:
-    default_tags = aws.ProviderDefaultTagsArgs(tags=cfg.cost_tags)
-    primary = aws.Provider("aws", region=cfg.region, default_tags=default_tags)
+    primary = aws_provider("aws", cfg, cfg.region)
     on_primary = pulumi.ResourceOptions(providers=[primary])
     # Stateful components (the database, the trail's bucket and keys) are protected on a
     # protected stack: `pulumi destroy` and replacements stop at them.
     stateful = pulumi.ResourceOptions(providers=[primary], protect=cfg.protected)
     invoke = pulumi.InvokeOptions(provider=primary)
-    zones = aws.get_availability_zones(state="available", opts=invoke)
+    # The identity the provider acts as (the deploy role's session, or the deployer's own), checked
+    # before the first resource: a run in another account stops here, creating nothing.
     account_id = aws.get_caller_identity(opts=invoke).account_id
+    try:
+        check_account(cfg.stack, cfg.account_id, account_id, cfg.deploy_role_arn)
+    except AccountError as exc:
+        raise pulumi.RunError(str(exc)) from None  # one line, no traceback
+    zones = aws.get_availability_zones(state="available", opts=invoke)
     cluster_name = f"baseline-{cfg.stack}"
     karpenter = cfg.autoscaler == "karpenter"
     # Karpenter finds the subnets and the nodes' security group to launch into by this tag.
@@ -209,7 +236,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
 
     dr = None
     if cfg.db_replicate_backups_to_dr:
-        dr = aws.Provider("aws-dr", region=cfg.dr_region, default_tags=default_tags)
+        dr = aws_provider("aws-dr", cfg, cfg.dr_region)
     database = Database(
         "database",
         DatabaseArgs(
@@ -233,9 +260,12 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         stateful,
     )
 
-    # One IRSA role, namespace and service account per agent persona; the personas file is the
-    # one source of truth the agents read too.
-    personas = load_personas()
+    # One IRSA role, namespace and service account per agent persona that serves the stack; the
+    # personas file is the one source of truth the agents read too. The roles are the stack's
+    # (`baseline-<stack>-<persona>`, trusted by this cluster only) and reach this stack's state,
+    # keys and secrets only.
+    roles = stack_roles(cfg.stack, cfg.account_id, cfg.deploy_role_arn)
+    approval_key = approval_key_secret(cfg.stack)
     identity = Identity(
         "identity",
         IdentityArgs(
@@ -243,19 +273,20 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             oidc_provider_url=cluster.oidc_provider_url,
             personas=[
                 IrsaIdentity(
-                    name=p.name,
-                    namespace=p.namespace,
-                    service_account=p.service_account,
-                    policy_statements=p.iam_statements(),
+                    name=r.persona.name,
+                    namespace=r.persona.namespace,
+                    service_account=r.persona.service_account,
+                    policy_statements=r.statements,
+                    role_name=r.name,
                 )
-                for p in personas
+                for r in roles
             ],
         ),
         in_cluster,
     )
     # The personas that act on this stack: each keeps its records on the stack's database (as
     # its own user) and audit log group, prepared by a one-shot migration.
-    serving = [p for p in personas if cfg.stack in p.stacks]
+    serving = [r.persona for r in roles]
     # RDS makes the secret with the instance; an ARN, never the credential, goes further.
     master_secret_arn = database.master_user_secret_arn.apply(lambda arn: arn or "")
     records = Records(
@@ -320,12 +351,13 @@ def build(cfg: StackConfig) -> dict[str, Any]:
 
     # The agent of each persona that acts on this stack, as a Deployment in the persona's
     # namespace under its service account.
-    Workloads(
+    workloads = Workloads(
         "workloads",
         WorkloadsArgs(
             stack=cfg.stack,
             region=cfg.region,
             image=cfg.agent_image_reference,
+            approval_key_secret=approval_key,
             agents=[
                 AgentWorkload(
                     persona=p.name,
@@ -344,6 +376,8 @@ def build(cfg: StackConfig) -> dict[str, Any]:
                 master_secret_arn=master_secret_arn,
                 migration_namespace=records.migration_namespace,
                 migration_service_account=records.migration_service_account,
+                # The in-cluster MCP server reads the records as its own read-only user.
+                readers=[MCP_DB_USER] if cfg.enable_mcp_server else [],
             ),
             # New, escalating and resolved findings of high severity and above, as Chatbot cards
             # on the stack's alert topic (critical ones on the paging topic when there is one).
@@ -425,6 +459,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
                 region=cfg.region,
                 account_id=account_id,
                 image=cfg.agent_image_reference,
+                approval_key_secret=approval_key,
                 oidc_provider_arn=cluster.oidc_provider_arn,
                 oidc_provider_url=cluster.oidc_provider_url,
                 log_group_names=[
@@ -438,6 +473,13 @@ def build(cfg: StackConfig) -> dict[str, Any]:
                 ],
                 client_namespaces=cfg.mcp_server_client_namespaces,
                 replicas=cfg.mcp_server_replicas,
+                # `findings` and `search-memory` from the stack's database, read-only.
+                records=McpRecords(
+                    pg_host=database.address,
+                    pg_port=database.port,
+                    db_resource_id=database.resource_id,
+                    migration_job_name=workloads.migration_job_name,
+                ),
             ),
             in_cluster,
         )

@@ -7,8 +7,11 @@ NetworkPolicy denying all ingress by default, and the service account annotated 
 ARN for the EKS pod identity webhook.
 
 The component takes plain `IrsaIdentity` values, not the agents' personas, so it does not depend
-on `agents/`; the program maps each persona to one. Kubernetes resources use the kubernetes
-provider passed in `opts.providers`, like the AWS resources use the AWS one.
+on `agents/`; the program maps each persona's role in the stack (`baseline.personas.stack_roles`)
+to one, whose `role_name` carries the stack (`baseline-<stack>-<persona>`): the trust names the
+stack's own cluster (its OIDC provider), the policy this stack's state, keys and secrets.
+Kubernetes resources use the kubernetes provider passed in `opts.providers`, like the AWS
+resources use the AWS one.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class IrsaIdentity:
     namespace: str
     service_account: str
     policy_statements: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    # The IAM role's name; empty: named by Pulumi from the child's name.
+    role_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,7 @@ class Identity(pulumi.ComponentResource):
         for ident in args.personas:
             role = aws.iam.Role(
                 f"{name}-{ident.name}",
+                name=ident.role_name or None,
                 description=(
                     f"IRSA role of {ident.name}, for service account "
                     f"{ident.namespace}/{ident.service_account}"

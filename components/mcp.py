@@ -13,20 +13,24 @@ What it reads, and with what:
   approval that does not verify is not listed, so `status` needs the key to list any).
 - `analyze-logs` on the stack's log groups, `alarm-status` from CloudWatch; the stack tools with
   `source: plan` (the program under the mocks, in the image: no credentials).
+- `findings` and `search-memory` from the stack's PostgreSQL (with `records`): the agents' database
+  as its own read-only user `agent_mcp_reader` (`AGENTS_RECORDS_BACKEND=postgres`,
+  `AGENTS_PG_AUTH=iam`: a 15-minute token from the pod's role, never a password; TLS verified
+  against the image's RDS CA bundle), which the records migration makes (`records migrate
+  --readers`, the workloads' Job, which the Deployment waits for): SELECT on the findings and the
+  memory's search tables only, a read policy of its own on the findings' row-level security,
+  every session read-only by default; nothing on the notification ledger, no INSERT, UPDATE or
+  DELETE, no ownership, no CREATE.
 
 Its IRSA role reads and never writes: `dynamodb:Query` held to the `mcp-tokens` partition,
 `dynamodb:GetItem`/`Query` held to the `stack#*` and `approvals` partitions (both with
 `dynamodb:LeadingKeys`, and refused where the key is absent), `secretsmanager:GetSecretValue` on
 the approval key only, `logs:FilterLogEvents`/`GetLogEvents`/`DescribeLogStreams` on the named log
-groups, `cloudwatch:DescribeAlarms`/`DescribeAlarmHistory`. No `PutItem`, no `PutLogEvents`: the
-server's own audit log (`mcp.call`, one record per request) stays in the pod's state folder, and
-its log lines go to the container log group through Fluent Bit.
-
-Not read: findings and memory on the stack's PostgreSQL. The records migration makes read-write
-login roles only (`baseline_agents_rw`); a read-only one (SELECT only, and a row-level security
-policy that lets it read `findings`) belongs in that migration (agents.protocol.postgres), not
-here. Until it exists the endpoint has no database user and no `rds-db:connect`: `findings` and
-`search-memory` answer from the pod's own empty stores.
+groups, `cloudwatch:DescribeAlarms`/`DescribeAlarmHistory`, and (with `records`) `rds-db:connect`
+as `agent_mcp_reader` on this stack's instance only (`dbuser:<DbiResourceId>/agent_mcp_reader`,
+the records component's `reader_connect_statement`): no persona's database user. No `PutItem`,
+no `PutLogEvents`: the server's own audit log (`mcp.call`, one record per request) stays in the
+pod's state folder, and its log lines go to the container log group through Fluent Bit.
 
 The pod is the agents' (uid 10001, read-only root file system, `emptyDir`s at the state folder and
 `/tmp` only, no privilege escalation, every capability dropped, RuntimeDefault seccomp, no
@@ -66,8 +70,13 @@ from components.identity import (
     irsa_trust_policy,
     pod_security_labels,
 )
-from components.records import log_group_arn
-from components.workloads import STATE_DIR, container_security_context, pod_security_context
+from components.records import DATABASE, MCP_DB_USER, log_group_arn, reader_connect_statement
+from components.workloads import (
+    STATE_DIR,
+    container_security_context,
+    pg_env,
+    pod_security_context,
+)
 
 NAME = "agents-mcp"
 # agents.mcp.server.DEFAULT_PORT (components do not import the agents).
@@ -88,6 +97,31 @@ _DNS_LABEL = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 _IMAGE = re.compile(r"^[^\s@:]+(?::\d+)?(?:/[^\s@:]+)*(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_DB_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class McpRecords:
+    """The stack's PostgreSQL, read as the server's own read-only database user."""
+
+    pg_host: pulumi.Input[str]
+    pg_port: pulumi.Input[int]
+    # The instance's DbiResourceId (`db-...`), which the `rds-db:connect` ARN names.
+    db_resource_id: pulumi.Input[str]
+    # The records migration Job that makes the user (workloads' `migration_job_name`): the pod
+    # starts once it has completed. None: no Job to wait for.
+    migration_job_name: pulumi.Input[str] | None = None
+    pg_database: str = DATABASE
+
+
+@dataclass(frozen=True)
+class McpDatabase:
+    """`McpRecords` once its values are known (what the pod spec is written from)."""
+
+    host: str
+    port: int
+    database: str = DATABASE
+    user: str = MCP_DB_USER
 
 
 @dataclass(frozen=True)
@@ -123,6 +157,8 @@ class McpArgs:
     node_selector: Mapping[str, str] = field(
         default_factory=lambda: {"kubernetes.io/arch": "arm64", "role": "workload"}
     )
+    # None: `findings` and `search-memory` answer from the pod's own (empty) stores.
+    records: McpRecords | None = None
 
 
 def check_mcp(args: McpArgs) -> None:
@@ -154,6 +190,11 @@ def check_mcp(args: McpArgs) -> None:
     ):
         raise ValueError(
             f"approval_key_secret: {args.approval_key_secret!r} is not a secret's name"
+        )
+    if args.records is not None and not _DB_NAME.match(args.records.pg_database):
+        raise ValueError(
+            f"records.pg_database: {args.records.pg_database!r} is not a lower-case PostgreSQL "
+            "identifier"
         )
 
 
@@ -189,11 +230,12 @@ TOKEN_STORE = "dynamodb"
 TOKEN_REFRESH_S = "5"
 
 
-def mcp_env(args: McpArgs) -> list[dict[str, Any]]:
+def mcp_env(args: McpArgs, database: McpDatabase | None = None) -> list[dict[str, Any]]:
     """The server's settings: the shared token store and lock table (what `status` reads), the
-    Host allow-list; no export folder (nothing to read by path on the pod), no records backend
-    (see the module docstring), no audit sink (a sink is a write; the audit log stays on the
-    pod). The tokens are read again every `TOKEN_REFRESH_S` seconds."""
+    Host allow-list; with `database`, the records on PostgreSQL as the read-only user with IAM
+    authentication and the RDS CA bundle (no password variable); no export folder (nothing to
+    read by path on the pod), no audit sink (a sink is a write; the audit log stays on the pod).
+    The tokens are read again every `TOKEN_REFRESH_S` seconds."""
     env = {
         "AGENTS_STATE_DIR": STATE_DIR,
         "AGENTS_LOCK_BACKEND": "dynamodb",
@@ -206,10 +248,14 @@ def mcp_env(args: McpArgs) -> list[dict[str, Any]]:
         "AGENTS_MCP_TOKEN_REFRESH_S": TOKEN_REFRESH_S,
         "AWS_REGION": args.region,
     }
+    if database is not None:
+        env.update(pg_env(database.host, database.port, database.database, database.user))
     return [{"name": k, "value": v} for k, v in env.items()]
 
 
-def pod_spec(args: McpArgs, service_account: str) -> dict[str, Any]:
+def pod_spec(
+    args: McpArgs, service_account: str, database: McpDatabase | None = None
+) -> dict[str, Any]:
     """The server's pod (camelCase, as the Kubernetes API and the policy packs read it)."""
     probe = {
         "httpGet": {"path": HEALTH_PATH, "port": "http", "scheme": "HTTP"},
@@ -239,7 +285,7 @@ def pod_spec(args: McpArgs, service_account: str) -> dict[str, Any]:
                     # port-forward's on its loopback.
                     "--allow-any-host",
                 ],
-                "env": mcp_env(args),
+                "env": mcp_env(args, database),
                 "ports": [{"name": "http", "containerPort": args.port, "protocol": "TCP"}],
                 "livenessProbe": {
                     **probe,
@@ -276,7 +322,9 @@ def pod_spec(args: McpArgs, service_account: str) -> dict[str, Any]:
     return spec
 
 
-def deployment_spec(args: McpArgs, service_account: str) -> dict[str, Any]:
+def deployment_spec(
+    args: McpArgs, service_account: str, database: McpDatabase | None = None
+) -> dict[str, Any]:
     return {
         "replicas": args.replicas,
         # Stateless: the new pod is ready before an old one goes.
@@ -287,7 +335,7 @@ def deployment_spec(args: McpArgs, service_account: str) -> dict[str, Any]:
         "selector": {"matchLabels": selector()},
         "template": {
             "metadata": {"labels": labels()},
-            "spec": pod_spec(args, service_account),
+            "spec": pod_spec(args, service_account, database),
         },
     }
 
@@ -328,8 +376,9 @@ def ingress_spec(args: McpArgs) -> dict[str, Any]:
     }
 
 
-def read_policy(args: McpArgs, log_groups: Sequence[str]) -> str:
-    """The role's grants: reads only, each on what the server reads and nothing more."""
+def read_policy(args: McpArgs, log_groups: Sequence[str], db_resource_id: str | None = None) -> str:
+    """The role's grants: reads only, each on what the server reads and nothing more; with
+    `db_resource_id`, an IAM token for the read-only database user on that instance only."""
     table = f"arn:aws:dynamodb:{args.region}:{args.account_id}:table/{args.lock_table}"
     # Secrets Manager adds `-` and six characters to a secret's name in its ARN.
     key = (
@@ -382,6 +431,8 @@ def read_policy(args: McpArgs, log_groups: Sequence[str]) -> str:
                 "Resource": [a for arn in arns for a in (arn, f"{arn}:*")],
             }
         )
+    if db_resource_id is not None:
+        statements.append(reader_connect_statement(args.region, args.account_id, db_resource_id))
     return policy_json(statements)
 
 
@@ -410,11 +461,16 @@ class Mcp(pulumi.ComponentResource):
             max_session_duration=3600,
             opts=child(self),
         )
+        records = args.records
         grant = aws.iam.RolePolicy(
             f"{name}-server-read",
             role=role.id,
-            policy=pulumi.Output.all(*args.log_group_names).apply(
-                lambda groups: read_policy(args, [str(g) for g in groups])
+            policy=pulumi.Output.all(
+                records.db_resource_id if records is not None else None, *args.log_group_names
+            ).apply(
+                lambda v: read_policy(
+                    args, [str(g) for g in v[1:]], str(v[0]) if records is not None else None
+                )
             ),
             opts=child(self),
         )
@@ -456,10 +512,19 @@ class Mcp(pulumi.ComponentResource):
         sa_name = pulumi.Output.all(sa.metadata.apply(lambda m: str(m.name)), grant.id).apply(
             lambda v: str(v[0])
         )
+        # With records, the pod also waits for the migration that makes its database user (the
+        # Job's name carries the Job as a dependency).
+        database: pulumi.Output[McpDatabase | None] = pulumi.Output.from_input(None)
+        if records is not None:
+            database = pulumi.Output.all(
+                records.pg_host, records.pg_port, records.migration_job_name
+            ).apply(lambda v: McpDatabase(str(v[0]), int(v[1]), records.pg_database))
         k8s.apps.v1.Deployment(
             f"{name}-server",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=NAME, namespace=ns_name, labels=labels()),
-            spec=sa_name.apply(lambda sa: deployment_spec(args, sa)),
+            spec=pulumi.Output.all(sa_name, database).apply(
+                lambda v: deployment_spec(args, v[0], v[1])
+            ),
             opts=child(self),
         )
         service = k8s.core.v1.Service(

@@ -12,7 +12,12 @@ of the caller: CloudWatch Logs encrypts with the key policy's grant to the logs 
 
 The database, its roles and their `rds_iam` grants are made by a one-shot migration
 (`python -m agents records migrate`, the `agents-records-migrate` Job of the workloads component),
-which connects as the master user. Its identity is declared here: an IRSA role that may read only
+which connects as the master user. Besides the personas' users it makes, when the stack runs the
+in-cluster MCP server, one read-only user, `agent_mcp_reader` (`MCP_DB_USER`: SELECT on the
+findings and the memory's search tables only, no write, no ownership, no CREATE); the MCP
+component grants its role `rds-db:connect` as that user only (`reader_connect_statement`, on
+this instance's DbiResourceId), so that role holds it and no persona's user, and no persona's
+role holds the reader's. Its identity is declared here: an IRSA role that may read only
 the instance's master user secret (and decrypt it with the secret's key, through Secrets Manager,
 for that secret only), in a namespace of its own (`restricted`, ingress denied) under its own
 service account, so no persona's pod ever holds the master credential.
@@ -41,6 +46,9 @@ DATABASE = "agents"
 # Where the image ships the RDS CA bundle (Dockerfile); the agents verify the server against it.
 RDS_CA_BUNDLE = "/etc/ssl/certs/rds-global-bundle.pem"
 DB_USER_PREFIX = "agent_"
+# The in-cluster MCP server's database user: reads the findings and the memory, writes nothing
+# (agents.protocol.postgres.READ_ROLE; `records migrate --readers`).
+MCP_DB_USER = "agent_mcp_reader"
 AUDIT_LOG_STREAM_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams")
 AUDIT_LOG_EVENT_ACTIONS = ("logs:PutLogEvents", "logs:GetLogEvents")
 # PostgreSQL identifiers are at most 63 bytes; lower case needs no quoting.
@@ -77,20 +85,43 @@ def writer_policy(
     in its own stream only (the stream is the writer, the persona: no persona can add to another's
     audit chain), and an IAM authentication token for its own database user on this instance.
     Nothing else: not another group, not another user, not the master user."""
-    if not db_resource_id.startswith("db-"):
-        raise ValueError(f"db_resource_id must be a DbiResourceId (db-...), got {db_resource_id!r}")
     group = log_group_arn(region, account_id, log_group)
     return policy_json(
         [
             *_audit_stream_statements(group, stream),
-            {
-                "Sid": "RecordsDatabaseConnect",
-                "Effect": "Allow",
-                "Action": "rds-db:connect",
-                "Resource": f"arn:aws:rds-db:{region}:{account_id}:dbuser:{db_resource_id}/{user}",
-            },
+            _db_connect_statement(
+                "RecordsDatabaseConnect", region, account_id, db_resource_id, user
+            ),
         ]
     )
+
+
+def db_user_arn(region: str, account_id: str, db_resource_id: str, user: str) -> str:
+    """The `rds-db:connect` resource of one database user on one instance."""
+    if not db_resource_id.startswith("db-"):
+        raise ValueError(f"db_resource_id must be a DbiResourceId (db-...), got {db_resource_id!r}")
+    if not _DB_USER.match(user):
+        raise ValueError(f"{user!r} is not a lower-case PostgreSQL identifier")
+    return f"arn:aws:rds-db:{region}:{account_id}:dbuser:{db_resource_id}/{user}"
+
+
+def _db_connect_statement(
+    sid: str, region: str, account_id: str, db_resource_id: str, user: str
+) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "rds-db:connect",
+        "Resource": db_user_arn(region, account_id, db_resource_id, user),
+    }
+
+
+def reader_connect_statement(
+    region: str, account_id: str, db_resource_id: str, user: str = MCP_DB_USER
+) -> dict[str, Any]:
+    """An IAM authentication token for the read-only database user (the MCP server's) on this
+    instance only: the one statement the reader's role needs to reach the records."""
+    return _db_connect_statement("RecordsDatabaseRead", region, account_id, db_resource_id, user)
 
 
 def _audit_stream_statements(group: str, stream: str) -> list[dict[str, Any]]:
@@ -213,6 +244,8 @@ def check_records(args: RecordsArgs) -> None:
     users = [db_user(p) for p in personas]
     if len(set(users)) != len(users):
         raise ValueError(f"writers: two personas share a database user in {users}")
+    if MCP_DB_USER in users:
+        raise ValueError(f"writers: {MCP_DB_USER} is the MCP server's read-only user, no persona's")
 
 
 class Records(pulumi.ComponentResource):

@@ -28,9 +28,11 @@ bundle the image ships, and every audit record also in the stack's audit log gro
 (`AGENTS_AUDIT_SINK=cloudwatch`, one writer per persona). Before any agent starts, the one-shot Job
 `agents-records-migrate` (in the records component's namespace, under its service account, the
 only identity that may read the master user secret) makes the database and the personas' users;
-the provider waits for it to complete, and the Deployments depend on it. The Job is kept once
-done (no TTL: Pulumi owns it, and a TTL would delete it behind Pulumi's back); a change to it
-(a persona added, a new image) replaces it, and the migration runs again (it is idempotent).
+the provider waits for it to complete, and the Deployments depend on it. With `records.readers`
+(the in-cluster MCP server's `agent_mcp_reader`) the Job makes those read-only users too
+(`--readers`), and runs even where no persona serves the stack. The Job is kept once done (no
+TTL: Pulumi owns it, and a TTL would delete it behind Pulumi's back); a change to it (a persona
+or a reader added, a new image) replaces it, and the migration runs again (it is idempotent).
 
 With `notify` set, each agent announces findings (agents.protocol.notify): its pod names the
 stack's alert topic (`AGENTS_NOTIFY_TOPICS`) and, where the stack pages, the paging topic
@@ -105,6 +107,9 @@ class AgentRecords:
     migration_namespace: pulumi.Input[str]
     migration_service_account: pulumi.Input[str]
     pg_database: str = DATABASE
+    # Read-only database users the migration makes as well (`records migrate --readers`): the
+    # in-cluster MCP server's, where the stack runs it.
+    readers: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,7 @@ class ResolvedRecords:
     migration_namespace: str
     migration_service_account: str
     pg_database: str = DATABASE
+    readers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,8 +218,23 @@ def resolve_records(records: AgentRecords) -> pulumi.Output[ResolvedRecords]:
             migration_namespace=str(v[4]),
             migration_service_account=str(v[5]),
             pg_database=records.pg_database,
+            readers=tuple(records.readers),
         )
     )
+
+
+def pg_env(host: str, port: int, database: str, user: str) -> dict[str, str]:
+    """PostgreSQL as `user` with IAM authentication (a token from the pod's IRSA role: no
+    password variable, ever), TLS verified against the image's RDS CA bundle."""
+    return {
+        "AGENTS_RECORDS_BACKEND": "postgres",
+        "AGENTS_PG_HOST": host,
+        "AGENTS_PG_PORT": str(port),
+        "AGENTS_PG_DATABASE": database,
+        "AGENTS_PG_USER": user,
+        "AGENTS_PG_AUTH": "iam",
+        "AGENTS_PG_SSLROOTCERT": RDS_CA_BUNDLE,
+    }
 
 
 def records_env(records: ResolvedRecords, persona: str) -> dict[str, str]:
@@ -221,13 +242,7 @@ def records_env(records: ResolvedRecords, persona: str) -> dict[str, str]:
     password variable, ever), TLS verified against the image's RDS CA bundle; the audit log also
     in the stack's log group, under the persona's name as its writer."""
     return {
-        "AGENTS_RECORDS_BACKEND": "postgres",
-        "AGENTS_PG_HOST": records.pg_host,
-        "AGENTS_PG_PORT": str(records.pg_port),
-        "AGENTS_PG_DATABASE": records.pg_database,
-        "AGENTS_PG_USER": db_user(persona),
-        "AGENTS_PG_AUTH": "iam",
-        "AGENTS_PG_SSLROOTCERT": RDS_CA_BUNDLE,
+        **pg_env(records.pg_host, records.pg_port, records.pg_database, db_user(persona)),
         "AGENTS_AUDIT_SINK": "cloudwatch",
         "AGENTS_AUDIT_LOG_GROUP": records.audit_log_group,
         "AGENTS_AUDIT_WRITER": persona,
@@ -471,11 +486,20 @@ def _job_spec_for(args: WorkloadsArgs, users: list[str]) -> Callable[[ResolvedRe
 def migration_job_spec(
     args: WorkloadsArgs, records: ResolvedRecords, users: Sequence[str]
 ) -> dict[str, Any]:
-    """The one-shot migration: the agents' database, one login role per persona (granted
-    `rds_iam`) and the schema, made as the master user; the same hardened pod as the agents'."""
+    """The one-shot migration: the agents' database, one login role per persona and one per
+    read-only user (granted `rds_iam`) and the schema, made as the master user; the same
+    hardened pod as the agents'."""
     if not records.master_secret_arn.startswith("arn:"):
         # The value is not echoed: if it is not an ARN it may be the credential itself.
         raise ValueError("records: master_secret_arn must be the master user secret's ARN")
+    both = sorted(set(users) & set(records.readers))
+    if both:
+        raise ValueError(f"records: {both} named as persona users and as readers")
+    command = ["records", "migrate"]
+    if users:
+        command += ["--personas", ",".join(users)]
+    if records.readers:
+        command += ["--readers", ",".join(records.readers)]
     mounts, volumes = scratch_volumes(args)
     return {
         "backoffLimit": args.migration_backoff_limit,
@@ -494,7 +518,7 @@ def migration_job_spec(
                         "image": args.image,
                         "imagePullPolicy": "IfNotPresent",
                         "command": ["python", "-m", "agents"],
-                        "args": ["records", "migrate", "--personas", ",".join(users)],
+                        "args": command,
                         "env": migration_env(args, records),
                         "resources": {
                             "requests": {
@@ -529,7 +553,11 @@ class Workloads(pulumi.ComponentResource):
         self.migration_job_name = None
         records = resolve_records(args.records) if args.records is not None else None
         agents_opts = child(self)
-        if records is not None and args.agents:
+        if (
+            args.records is not None
+            and records is not None
+            and (args.agents or args.records.readers)
+        ):
             users = [db_user(a.persona) for a in args.agents]
             job = k8s.batch.v1.Job(
                 f"{name}-records-migrate",

@@ -32,6 +32,19 @@ def run_component(program: Callable[[], Mapping[str, Any]], stack: str = "test")
     return run_program(stack, program)
 
 
+def stack_account(export: StackExport) -> str:
+    """The account a plan's stack lives in (its `accountId`, as its AWS providers allow)."""
+    import json  # noqa: PLC0415
+
+    (account,) = {
+        a
+        for r in export.resources
+        if r.type == "pulumi:providers:aws"
+        for a in json.loads(r.inputs["allowedAccountIds"])
+    }
+    return account
+
+
 def one(export: StackExport, type_token: str) -> Resource:
     found = export.of_type(type_token)
     assert len(found) == 1, f"expected one {type_token}, found {[r.urn for r in found]}"

@@ -89,7 +89,7 @@ NOT_RUN: dict[str, str] = {
     "export AWS_PROFILE=platform-deployer": DEPLOYED,
     "export AGENTS_STATE_DIR=/var/lib/baseline-agents": DEPLOYED,
     "export AGENTS_LOCK_BACKEND=dynamodb AGENTS_DYNAMODB_TABLE=baseline-agent-locks": DEPLOYED,
-    "export AGENTS_APPROVAL_KEY_SECRET=baseline-agents/approval-key": DEPLOYED,
+    "export AGENTS_APPROVAL_KEY_SECRET=baseline-agents/dev/approval-key": DEPLOYED,
     "python -m agents init-lock-table": DEPLOYED,
     "python -m agents init-approval-key": DEPLOYED,
     "python -m agents run reliability-engineer --once": DEPLOYED,

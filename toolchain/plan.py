@@ -25,7 +25,7 @@ from typing import Any
 from toolchain import InputError
 from toolchain.export import SECRET_SIG, SECRET_VALUE_SIG, STACK_TYPE, StackExport, parse_export
 from toolchain.inputs import read_yaml
-from toolchain.mocks import PlatformMocks, RecordingMonitor, Registration
+from toolchain.mocks import OFFLINE_ACCOUNT_ID, PlatformMocks, RecordingMonitor, Registration
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "baseline"
@@ -97,9 +97,13 @@ def run_program(
     stack: str,
     program: Callable[[], Mapping[str, Any]],
     config_values: Mapping[str, Any] | None = None,
+    account_id: str | None = None,
 ) -> StackExport:
     """Run any program function (the baseline, or one component in a test) under the mock
-    runtime and return what it registered as a stack export. `program` returns the outputs."""
+    runtime and return what it registered as a stack export. `program` returns the outputs;
+    `account_id` is the account the mocks' caller identity and ARNs are in: by default the
+    stack's own (`accountId`), as the deploy role's session in that account would answer, so the
+    program's account check passes offline."""
     # Imported here: the SDK loads in about a second, which commands that only read an export
     # should not pay.
     import pulumi  # noqa: PLC0415
@@ -112,7 +116,9 @@ def run_program(
     from baseline.config import ConfigError  # noqa: PLC0415
 
     config, secret_keys = engine_config(config_values or {})
-    mocks = PlatformMocks()
+    if account_id is None:
+        account_id = config.get(f"{PROJECT}:accountId") or OFFLINE_ACCOUNT_ID
+    mocks = PlatformMocks(account_id)
     monitor = RecordingMonitor(mocks)
     # A loop of our own (set before the root Stack resource is made), closed at the end, so
     # nothing is left for the garbage collector to close noisily at exit.
@@ -137,7 +143,7 @@ def run_program(
 
     try:
         _sync_await(run_pulumi_func(run))
-    except ConfigError as exc:
+    except (ConfigError, pulumi.RunError) as exc:  # RunError: the program's one-line refusals
         raise PlanError(str(exc)) from exc
     finally:
         monitor.close()

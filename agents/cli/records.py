@@ -111,20 +111,31 @@ def cmd_audit_drain(args: argparse.Namespace) -> int:
     return EXIT_OK if report.error is None and report.remaining == 0 else EXIT_VERDICT
 
 
+def _users(value: str) -> list[str]:
+    return [u.strip() for u in value.split(",") if u.strip()]
+
+
 def cmd_records_migrate(args: argparse.Namespace) -> int:
-    """First start, and every upgrade: the database, the group role and one login role per
-    persona, then every component's schema migrations, as the master-secret holder."""
+    """First start, and every upgrade: the database, the group roles, one login role per persona
+    and one per reader, then every component's schema migrations and the readers' grants (SELECT
+    on the findings and the memory's search tables only), as the master-secret holder."""
     import dataclasses  # noqa: PLC0415
 
     from agents.protocol import findings_postgres, notify_postgres, postgres  # noqa: PLC0415
     from agents.skills import memory_postgres  # noqa: PLC0415
 
     settings = load_settings()
-    users = [u.strip() for u in args.personas.split(",") if u.strip()]
-    if not users:
-        raise InputError("--personas: name at least one database user (agent_<persona>)")
-    for user in users:
+    users = _users(args.personas)
+    readers = _users(args.readers)
+    if not users and not readers:
+        raise InputError(
+            "--personas: name at least one database user (agent_<persona>), or a reader (--readers)"
+        )
+    for user in [*users, *readers]:
         postgres.identifier(user)
+    both = sorted(set(users) & set(readers))
+    if both:
+        raise InputError(f"{', '.join(both)}: named in --personas and --readers; a user is one")
     audit = AuditLog(settings.audit_log, settings.audit_writer)
     from agents.protocol.audit_sink import start_drainer  # noqa: PLC0415
 
@@ -132,7 +143,7 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
     try:
         master = postgres.master_target(settings)
         try:
-            created = postgres.bootstrap(master, settings.pg_database, users)
+            created = postgres.bootstrap(master, settings.pg_database, users, readers)
             inner = dataclasses.replace(master, database=settings.pg_database)
             with postgres.connect(inner, autocommit=True) as conn:
                 versions = {
@@ -142,6 +153,9 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
                         conn, "notifications", notify_postgres.MIGRATIONS
                     ),
                 }
+                readable = postgres.grant_reads(
+                    conn, (*findings_postgres.READ_TABLES, *memory_postgres.READ_TABLES)
+                )
         except postgres.RecordsError as exc:
             audit.append("records.migrate-refused", database=settings.pg_database, error=str(exc))
             raise
@@ -149,6 +163,8 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
             "records.migrated",
             database=settings.pg_database,
             users=users,
+            readers=readers,
+            readable=readable,
             created=created,
             versions=versions,
         )
@@ -167,7 +183,7 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
         print(
             f"{settings.pg_database} on {settings.pg_host}: "
             + ", ".join(f"{k} schema {v}" for k, v in versions.items())
-            + f"; {len(users)} persona role(s)"
+            + f"; {len(users)} persona role(s), {len(readers)} reader role(s)"
         )
     return EXIT_OK
 
@@ -186,8 +202,14 @@ def add_records_commands(sub: Any) -> None:
     )
     migrate.add_argument(
         "--personas",
-        required=True,
-        help="comma-separated database users, e.g. agent_release_engineer",
+        default="",
+        help="comma-separated database users that read and write, e.g. agent_release_engineer",
+    )
+    migrate.add_argument(
+        "--readers",
+        default="",
+        help="comma-separated database users that only read the findings and the memory, e.g. "
+        "agent_mcp_reader (the in-cluster MCP server)",
     )
     migrate.add_argument("--json", action="store_true")
     migrate.set_defaults(func=cmd_records_migrate)

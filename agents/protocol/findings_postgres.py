@@ -23,7 +23,9 @@ the SQLite `FindingStore` (ids, counts, ISO timestamps, order), shared by every 
   `FindingsError` line; a lost connection is opened again on the next call.
 - Read-only (the MCP server, `python -m agents findings`): every transaction is read-only
   (`default_transaction_read_only`) and nothing is migrated; a database without the findings
-  schema simply has no findings yet.
+  schema simply has no findings yet. In the cluster the MCP server reads as a reader's login
+  (`agent_mcp_reader`, a member of `baseline_agents_read`: SELECT on `READ_TABLES` only, a read
+  policy of its own; `records migrate --readers`), so the database refuses it any write too.
 """
 
 from __future__ import annotations
@@ -111,6 +113,9 @@ MIGRATIONS = (
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
+# What a reader's login (`baseline_agents_read`, e.g. the MCP server's) may SELECT: every finding
+# (`postgres.grant_reads` gives it a read policy of its own under the row-level security).
+READ_TABLES = ("findings",)
 
 _COLUMNS = (
     "id, status, first_seen, last_seen, closed_at, count, kind, severity, stack, resource, "

@@ -12,10 +12,21 @@ Design decisions (issue 19; least privilege after the security review, M6):
     no CREATE on schema `public`. Not an owner, so it cannot ALTER, DROP or TRUNCATE.
   - one login role per persona, `agent_<persona>` (`-` as `_`), a member of
     `baseline_agents_rw` only; its `search_path` pinned to `public` (connections pin it too).
+  - `baseline_agents_read` (NOLOGIN) may only read, and only what the readers need: SELECT on the
+    tables each component names (`READ_TABLES`: the findings, the memory's search tables) and on
+    `agents_schema`, nothing on the notification ledger or the memory's audit offsets, no
+    sequence, no CREATE, no TEMPORARY, owns nothing. `grant_reads` sets exactly that on every
+    `records migrate` (revoking anything else), and gives each of those tables under row-level
+    security a read policy of its own (`<table>_readers_read_all`, every row), so the readers
+    read every persona's rows whatever the personas' policies become.
+  - reader login roles (`records migrate --readers`, e.g. `agent_mcp_reader` for the in-cluster
+    MCP server), members of `baseline_agents_read` only (never of the rw or owner roles: taken
+    out if they were), `search_path` pinned, `default_transaction_read_only` on.
   The database refuses everyone else: CONNECT and TEMPORARY are revoked from PUBLIC, CONNECT is
-  granted to `baseline_agents_rw`. Row-level security on `findings` (its migration 2) lets a
-  persona read every finding but insert or update only its own (`persona_role`); the owner and
-  superusers bypass it, as PostgreSQL has them do. The memory is shared by design.
+  granted to `baseline_agents_rw` and `baseline_agents_read`. Row-level security on `findings`
+  (its migration 2) lets a persona read every finding but insert or update only its own
+  (`persona_role`); the owner and superusers bypass it, as PostgreSQL has them do. The memory is
+  shared by design.
 - Authentication: `iam` by default, a 15-minute RDS IAM token made per connection with boto3's
   `generate_db_auth_token` (signed locally with the pod's credentials; the persona's IAM role may
   connect as its own database user only), or `password` for one machine and tests. A password is
@@ -57,6 +68,7 @@ if TYPE_CHECKING:
 
 GROUP_ROLE = "baseline_agents"  # owns the schema: only the master is a member
 RW_ROLE = "baseline_agents_rw"  # rows only: every persona's login role is a member
+READ_ROLE = "baseline_agents_read"  # SELECT on the named tables only: the readers' logins
 SSLMODE = "verify-full"
 # Objects are looked up in `public` only (and temporary ones, which no persona may make, last).
 SEARCH_PATH = "public, pg_temp"
@@ -248,6 +260,17 @@ def _role_exists(conn: psycopg.Connection[Any], role: str) -> bool:
     return bool(conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone())
 
 
+def _is_member(conn: psycopg.Connection[Any], member: str, role: str) -> bool:
+    """Whether `member` is a direct member of `role`."""
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+            "JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = %s AND m.rolname = %s",
+            (role, member),
+        ).fetchone()
+    )
+
+
 def _schema_table_privileges(conn: psycopg.Connection[Any]) -> None:
     """`agents_schema` read by the personas, written by its owner only: the owner's default
     privileges give the rw role DML on every table it creates, this one included, and a persona
@@ -322,6 +345,55 @@ def migrate(conn: psycopg.Connection[Any], component: str, migrations: Sequence[
     return current
 
 
+def grant_reads(conn: psycopg.Connection[Any], tables: Sequence[str]) -> list[str]:
+    """The read role's privileges, exactly: SELECT on `agents_schema` and on those of `tables`
+    that exist, nothing else in schema `public` (every other table and sequence revoked: the
+    notification ledger, the memory's audit offsets), and a read policy of its own on each of
+    them under row-level security (`<table>_readers_read_all ... FOR SELECT TO
+    baseline_agents_read USING (true)`: every row, whichever persona wrote it). Run after the
+    migrations, as the owner (as they are), in one transaction; idempotent. Nothing where there
+    is no read role (one machine, no bootstrap). Returns the tables the readers may read."""
+    from psycopg import sql  # noqa: PLC0415
+
+    names = [identifier(t) for t in ("agents_schema", *tables)]
+    read = sql.Identifier(READ_ROLE)
+    with errors(f"{conn.info.host}/{conn.info.dbname} read grants"):
+        if not _role_exists(conn, READ_ROLE):
+            return []
+        with conn.transaction():
+            if not _may_migrate(conn):  # acts as the owner group where bootstrap prepared it
+                raise RecordsError(
+                    f"{conn.info.host}/{conn.info.dbname}: only the owner grants the readers' "
+                    "reads: run `python -m agents records migrate` (as the master user)"
+                )
+            conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(read))
+            conn.execute(
+                sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {}").format(read)
+            )
+            granted: list[str] = []
+            for name in names:
+                row = conn.execute(
+                    "SELECT c.relrowsecurity FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname = %s "
+                    "AND c.relkind IN ('r', 'p')",
+                    (name,),
+                ).fetchone()
+                if row is None:  # not made yet (a component this version does not migrate)
+                    continue
+                table = sql.Identifier("public", name)
+                conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(table, read))
+                if row[0]:  # made again each time: exactly this, whatever was there
+                    policy = sql.Identifier(identifier(f"{name}_readers_read_all"))
+                    conn.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(policy, table))
+                    conn.execute(
+                        sql.SQL("CREATE POLICY {} ON {} FOR SELECT TO {} USING (true)").format(
+                            policy, table, read
+                        )
+                    )
+                granted.append(name)
+    return granted
+
+
 def master_target(settings: AgentSettings) -> Target:
     """The instance's master user for `records migrate`: from the Secrets Manager secret
     `pg_master_secret` (RDS's managed secret, JSON `username` and `password`), or, on one
@@ -374,25 +446,33 @@ def master_target(settings: AgentSettings) -> Target:
     )
 
 
-def bootstrap(master: Target, database: str, users: Sequence[str]) -> list[str]:
+def bootstrap(
+    master: Target, database: str, users: Sequence[str], readers: Sequence[str] = ()
+) -> list[str]:
     """First start and every upgrade, as the master-secret holder: the database, the owner group
-    (the master its only member), the rw role, and one login role per persona, a member of the
-    rw role only (`rds_iam` granted where the server has it, `search_path` pinned); the database
-    closed to PUBLIC, the schema's future objects granted to the rw role. Idempotent; returns
-    what it created."""
+    (the master its only member), the rw and read roles, one login role per persona, a member of
+    the rw role only, and one per reader, a member of the read role only (`rds_iam` granted
+    where the server has it, `search_path` pinned; a reader's transactions read-only by
+    default); the database closed to PUBLIC, the schema's future objects granted to the rw role
+    (the read role's tables are `grant_reads`'s, after the migrations). Idempotent; returns what
+    it created."""
     from psycopg import sql  # noqa: PLC0415
 
     identifier(database)
     names = [identifier(u) for u in users]
+    reader_names = [identifier(r) for r in readers]
+    both = sorted(set(names) & set(reader_names))
+    if both:
+        raise RecordsError(f"{', '.join(both)}: a database user is a persona or a reader, not both")
     created: list[str] = []
-    db, group, rw = (sql.Identifier(n) for n in (database, GROUP_ROLE, RW_ROLE))
+    db, group, rw, read = (sql.Identifier(n) for n in (database, GROUP_ROLE, RW_ROLE, READ_ROLE))
     conn = connect(master, autocommit=True)
     with conn, errors(f"{master.describe()} bootstrap"):
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(db))
             created.append(f"database {database}")
         iam = _role_exists(conn, "rds_iam")
-        for role in (GROUP_ROLE, RW_ROLE):
+        for role in (GROUP_ROLE, RW_ROLE, READ_ROLE):
             if not _role_exists(conn, role):
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
                 created.append(f"role {role}")
@@ -405,7 +485,27 @@ def bootstrap(master: Target, database: str, users: Sequence[str]) -> list[str]:
                 created.append(f"role {name}")
             else:
                 conn.execute(sql.SQL("GRANT {} TO {}").format(rw, login))
+            if _is_member(conn, name, READ_ROLE):  # a name once a reader's
+                conn.execute(sql.SQL("REVOKE {} FROM {}").format(read, login))
             conn.execute(sql.SQL("ALTER ROLE {} SET search_path = " + SEARCH_PATH).format(login))
+            if iam:
+                conn.execute(sql.SQL("GRANT rds_iam TO {}").format(login))
+        for name in reader_names:
+            login = sql.Identifier(name)
+            if not _role_exists(conn, name):
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(login, read))
+                created.append(f"role {name}")
+            else:
+                conn.execute(sql.SQL("GRANT {} TO {}").format(read, login))
+            # A reader writes nothing: out of the rw role (a name once a persona's) and of the
+            # owner group (below). Its sessions are read-only by default too, a second guard:
+            # its grants are the boundary.
+            if _is_member(conn, name, RW_ROLE):
+                conn.execute(sql.SQL("REVOKE {} FROM {}").format(rw, login))
+            conn.execute(sql.SQL("ALTER ROLE {} SET search_path = " + SEARCH_PATH).format(login))
+            conn.execute(
+                sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(login)
+            )
             if iam:
                 conn.execute(sql.SQL("GRANT rds_iam TO {}").format(login))
         # Only the master acts as the owner: any other member (the personas were, once) leaves.
@@ -419,6 +519,7 @@ def bootstrap(master: Target, database: str, users: Sequence[str]) -> list[str]:
         conn.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(db))
         conn.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM {}").format(db, group))
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, rw))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, read))
     inner = Target(
         master.host,
         master.port,
@@ -434,6 +535,7 @@ def bootstrap(master: Target, database: str, users: Sequence[str]) -> list[str]:
         # The group owns the public schema's new objects; the rw role only uses them.
         conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(group))
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(rw))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(read))
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
         for grant in (
             "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}",

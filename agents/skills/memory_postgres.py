@@ -264,6 +264,17 @@ MIGRATIONS = (
     ),
 )
 NEWEST = max(m.version for m in MIGRATIONS)
+# What a reader's login (`baseline_agents_read`, e.g. the MCP server's `search-memory`) may
+# SELECT: what a search and a listing read. Not `memory_sources` (which audit logs of which pods
+# were indexed how far): no search needs it.
+READ_TABLES = (
+    "memory_entries",
+    "memory_postings",
+    "memory_stats",
+    "memory_vectors",
+    "memory_files",
+    "memory_file_postings",
+)
 POST_BATCH = 1000
 _POSTING_LOCK = zlib.crc32(b"agents-memory-postings") - 2**31
 

@@ -26,6 +26,7 @@ from policies.security import (
     s3,
     secretsmanager,
     sqs,
+    stacks,
     storage,
     tenants,
 )
@@ -60,5 +61,6 @@ PolicyPack(
         *alerting.POLICIES,
         *fis.POLICIES,
         *cross_account.POLICIES,
+        *stacks.POLICIES,
     ],
 )

@@ -42,7 +42,11 @@ def test_dev_and_prod_differ_in_cost_against_resilience():
 
 
 def test_defaults_apply_to_keys_a_stack_does_not_set():
-    values = {"baseline:owner": "team-a", "baseline:costCenter": "cc-9"}
+    values = {
+        "baseline:owner": "team-a",
+        "baseline:costCenter": "cc-9",
+        "baseline:accountId": "111122223333",
+    }
     cfg = parse(values, "scratch")
     assert cfg.az_count == declared_keys()["azCount"].default == 3
     assert cfg.region == "us-east-1"
@@ -52,6 +56,7 @@ def test_engine_strings_are_typed():
     values = {
         "baseline:owner": "a",
         "baseline:costCenter": "b",
+        "baseline:accountId": "111122223333",
         "baseline:azCount": "2",
         "baseline:dbMultiAz": "true",
         "baseline:environments": '["x", "y"]',

@@ -2,6 +2,7 @@
 document and names the persona and the field."""
 
 import json
+import re
 
 import pytest
 import yaml
@@ -162,12 +163,71 @@ def test_put_metric_data_is_refused_without_its_namespace(tmp_path):
         _with_statement(raw)
 
 
-def test_the_release_engineer_deploys_through_the_deployer_role():
-    statements = {s["Sid"]: s for s in persona("release-engineer").iam_statements()}
-    assert statements["AssumeDeployerRole"]["Resource"] == [
-        "arn:aws:iam::*:role/baseline-deployer-*"
-    ]
-    assert "s3:PutObject" in statements["PulumiStateReadWrite"]["Action"]
+DEV_ROLE = "arn:aws:iam::111122223333:role/baseline-deployer-dev"
+
+
+def test_the_release_engineer_deploys_through_the_stacks_deploy_role_only():
+    statements = {
+        s["Sid"]: s
+        for s in persona("release-engineer").iam_statements("dev", "111122223333", DEV_ROLE)
+    }
+    assert statements["AssumeStackDeployRole"]["Resource"] == [DEV_ROLE]
+    assert statements["PulumiStateWrite"]["Action"] == ["s3:PutObject", "s3:DeleteObject"]
+    for arn in statements["PulumiStateWrite"]["Resource"]:
+        assert "/baseline/dev" in arn, arn
+
+
+def test_the_registry_yields_one_role_per_serving_persona_named_by_the_stack():
+    from baseline.personas import stack_roles  # noqa: PLC0415
+
+    roles = stack_roles("prod", "444455556666")
+    assert {r.persona.name for r in roles} == {
+        p.name for p in load_personas() if "prod" in p.stacks
+    }
+    for r in roles:
+        assert r.name == f"baseline-prod-{r.persona.name}"
+        text = json.dumps(r.statements)
+        assert not re.search(r"\{(stack|account|deploy_role)\}", text), r.name  # filled in
+        assert "AssumeStackDeployRole" not in text, r.name  # no deploy role: left out
+        assert "arn:aws:iam::*" not in text and ":*:*:" not in text, r.name
+
+
+def test_a_persona_serving_one_stack_has_no_role_in_another(tmp_path):
+    from baseline.personas import stack_roles  # noqa: PLC0415
+
+    doc = shipped_document()
+    by_name(doc, "cost-optimizer")["stacks"] = ["dev"]
+    personas = load_modified(tmp_path, doc)
+    assert "cost-optimizer" not in {
+        r.persona.name for r in stack_roles("prod", "444455556666", personas=personas)
+    }
+
+
+@pytest.mark.parametrize(
+    ("stack", "account", "role", "problem"),
+    [
+        ("dev", "1234", "", "12-digit"),
+        ("dev", "111122223333", "arn:aws:iam::444455556666:role/x", "not a role of account"),
+        ("dev prod", "111122223333", "", "stack name"),
+    ],
+)
+def test_bad_stack_values_are_refused(stack, account, role, problem):
+    with pytest.raises(ValueError, match=problem):
+        persona("release-engineer").iam_statements(stack, account, role)
+
+
+def test_an_unknown_placeholder_is_refused(tmp_path):
+    doc = shipped_document()
+    by_name(doc, "data-steward")["iam"].append(
+        {
+            "Sid": "X",
+            "Effect": "Allow",
+            "Action": ["rds:DescribeDBInstances"],
+            "Resource": "arn:aws:rds:*:{acount}:db:*",
+        }
+    )
+    with pytest.raises(PersonaError, match="unknown placeholder"):
+        load_modified(tmp_path, doc)
 
 
 def test_only_the_release_engineer_writes_state_objects():

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from baseline.personas import load_personas
-from tests.conftest import plan
+from tests.conftest import plan, stack_account, stack_values
 from toolchain.export import StackExport
 from toolchain.plan import PlanError
 
@@ -283,7 +283,7 @@ def test_each_serving_persona_may_connect_as_its_own_user_and_write_the_audit_lo
         doc = {s["Sid"]: s for s in json.loads(grant.inputs["policy"])["Statement"]}
         user = "agent_" + name.replace("-", "_")
         assert doc["RecordsDatabaseConnect"]["Resource"] == (
-            f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{db.outputs['resourceId']}/{user}"
+            f"arn:aws:rds-db:us-east-1:{stack_account(export)}:dbuser:{db.outputs['resourceId']}/{user}"
         ), grant.urn
         for sid in ("AuditLogStreams", "AuditLogEvents"):
             assert f":log-group:/baseline/{stack}/agents/audit:" in doc[sid]["Resource"], grant.urn
@@ -305,3 +305,94 @@ def test_the_migration_reads_the_instances_own_secret(each_stack):
     doc = {s["Sid"]: s for s in json.loads(grant.inputs["policy"])["Statement"]}
     assert doc["ReadMasterUserSecret"]["Resource"] == secret["secretArn"], grant.urn
     assert doc["DecryptMasterUserSecret"]["Resource"] == db.inputs["masterUserSecretKmsKeyId"]
+
+
+# -- one account per stack ----------------------------------------------------------------------
+
+ACCOUNTS = {"dev": "111122223333", "prod": "444455556666"}
+AWS_PROVIDER = "pulumi:providers:aws"
+
+
+def aws_providers(export: StackExport):
+    return [r for r in export.resources if r.type == AWS_PROVIDER]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_aws_provider_assumes_the_stacks_role_in_its_account_only(stack, dev, prod):
+    export = dev if stack == "dev" else prod
+    account = ACCOUNTS[stack]
+    providers = aws_providers(export)
+    assert len(providers) == (2 if stack == "prod" else 1)  # prod: the DR region's too
+    for p in providers:
+        assert json.loads(p.inputs["allowedAccountIds"]) == [account], p.urn
+        (assume,) = json.loads(p.inputs["assumeRoles"])
+        assert assume["roleArn"] == f"arn:aws:iam::{account}:role/baseline-deployer-{stack}", p.urn
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_aws_resource_is_made_by_one_of_the_stacks_providers(stack, dev, prod):
+    export = dev if stack == "dev" else prod
+    providers = {p.urn for p in aws_providers(export)}
+    for r in export.resources:
+        if r.managed and r.type.startswith("aws:"):
+            assert (r.provider_urn or "") in providers, r.urn
+
+
+def test_two_accounts_two_plans_no_arn_of_the_other(dev, prod):
+    for export, other in ((dev, ACCOUNTS["prod"]), (prod, ACCOUNTS["dev"])):
+        text = json.dumps(export.data)
+        assert other not in text, f"{export.source} names the other stack's account {other}"
+
+
+def test_without_a_deploy_role_the_providers_use_the_callers_credentials():
+    export = plan("dev", deployRoleArn="")
+    for p in aws_providers(export):
+        assert "assumeRoles" not in p.inputs, p.urn
+        assert json.loads(p.inputs["allowedAccountIds"]) == [ACCOUNTS["dev"]], p.urn
+    names = {
+        s["Sid"]
+        for r in custom(export, "aws:iam/rolePolicy:RolePolicy")
+        if r.name.startswith("identity-")
+        for s in json.loads(r.inputs["policy"])["Statement"]
+    }
+    assert "AssumeStackDeployRole" not in names
+
+
+def test_one_account_for_both_stacks_is_an_option():
+    shared = "111122223333"
+    export = plan("prod", accountId=shared, deployRoleArn=f"arn:aws:iam::{shared}:role/deployer")
+    for p in aws_providers(export):
+        assert json.loads(p.inputs["allowedAccountIds"]) == [shared], p.urn
+
+
+def test_a_caller_in_another_account_stops_the_program_before_any_resource():
+    from baseline.config import from_pulumi  # noqa: PLC0415
+    from baseline.program import build  # noqa: PLC0415
+    from toolchain.plan import run_program  # noqa: PLC0415
+
+    with pytest.raises(PlanError) as refused:
+        run_program(
+            "prod",
+            lambda: build(from_pulumi()),
+            stack_values("prod"),
+            account_id=ACCOUNTS["dev"],
+        )
+    message = str(refused.value)
+    assert "\n" not in message and "refusing stack 'prod'" in message
+    assert f"account {ACCOUNTS['dev']}" in message and f"accountId is {ACCOUNTS['prod']}" in message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"accountId": "1234"}, "accountId"),
+        (
+            {"deployRoleArn": "arn:aws:iam::444455556666:role/baseline-deployer-prod"},
+            "deployRoleArn",
+        ),
+        ({"deployRoleArn": "arn:aws:iam::111122223333:user/deployer"}, "deployRoleArn"),
+    ],
+)
+def test_the_account_keys_are_checked_naming_the_key(overrides, key):
+    with pytest.raises(PlanError, match=f"'baseline:{key}'"):
+        plan("dev", **overrides)

@@ -196,3 +196,110 @@ def test_aws_resources_use_the_aws_provider(export):
 def test_the_role_arns_are_exported_by_persona(export):
     roles = of_persona(export, ROLE)
     assert export.stack_outputs["roleArns"] == {n: r.outputs["arn"] for n, r in roles.items()}
+
+
+# -- per-stack roles: no role of one stack reaches the other --------------------------------------
+
+STACKS = {
+    "dev": ("111122223333", "oidc.eks.us-east-1.amazonaws.com/id/DEVDEVDEVDEVDEVDEVDEVDEVDEVDEV00"),
+    "prod": (
+        "444455556666",
+        "oidc.eks.us-east-1.amazonaws.com/id/PRODPRODPRODPRODPRODPRODPROD0000",
+    ),
+}
+
+
+def stack_export(stack: str) -> StackExport:
+    from baseline.personas import stack_roles  # noqa: PLC0415
+
+    account, issuer = STACKS[stack]
+    provider_arn = f"arn:aws:iam::{account}:oidc-provider/{issuer}"
+    roles = stack_roles(stack, account, f"arn:aws:iam::{account}:role/baseline-deployer-{stack}")
+
+    def program():
+        aws_provider = aws.Provider("aws", region="us-east-1")
+        k8s_provider = k8s.Provider("k8s", kubeconfig="{}")
+        identity = Identity(
+            "identity",
+            IdentityArgs(
+                oidc_provider_arn=provider_arn,
+                oidc_provider_url=issuer,
+                personas=[
+                    IrsaIdentity(
+                        name=r.persona.name,
+                        namespace=r.persona.namespace,
+                        service_account=r.persona.service_account,
+                        policy_statements=r.statements,
+                        role_name=r.name,
+                    )
+                    for r in roles
+                ],
+            ),
+            pulumi.ResourceOptions(providers=[aws_provider, k8s_provider]),
+        )
+        return {"roleArns": identity.role_arns}
+
+    return run_component(program, stack=stack)
+
+
+@pytest.fixture(scope="module")
+def per_stack() -> dict[str, StackExport]:
+    return {stack: stack_export(stack) for stack in STACKS}
+
+
+@pytest.mark.parametrize("stack", list(STACKS))
+def test_role_names_carry_the_stack(per_stack, stack):
+    for role in per_stack[stack].of_type(ROLE):
+        persona = role.name.removeprefix("identity-")
+        assert role.inputs["name"] == f"baseline-{stack}-{persona}", role.urn
+
+
+@pytest.mark.parametrize(("stack", "other"), [("dev", "prod"), ("prod", "dev")])
+def test_no_trust_policy_admits_the_other_stacks_cluster_or_account(per_stack, stack, other):
+    other_account, other_issuer = STACKS[other]
+    for role in per_stack[stack].of_type(ROLE):
+        trust = role.inputs["assumeRolePolicy"]
+        assert other_issuer not in trust and other_account not in trust, role.urn
+        statement = trust_statement(role)
+        assert statement["Principal"]["Federated"].startswith(
+            f"arn:aws:iam::{STACKS[stack][0]}:oidc-provider/{STACKS[stack][1]}"
+        ), role.urn
+
+
+@pytest.mark.parametrize(("stack", "other"), [("dev", "prod"), ("prod", "dev")])
+def test_no_role_policy_reaches_the_other_stacks_state_keys_or_secrets(per_stack, stack, other):
+    """Judged by the security pack's own reading (effective grants after conditions), and by
+    probes: the other stack's checkpoint, lock, approval key and deploy role are not matched."""
+    from policies.iam_documents import parse_document, resource_matches  # noqa: PLC0415
+    from policies.security.stacks import Scope, stack_reach  # noqa: PLC0415
+
+    account, other_account = STACKS[stack][0], STACKS[other][0]
+    scope = Scope(stack, "baseline", ("baseline-pulumi-state-*",), frozenset())
+    probes = [
+        (
+            "s3:GetObject",
+            f"arn:aws:s3:::baseline-pulumi-state-x/.pulumi/stacks/baseline/{other}.json",
+        ),
+        (
+            "s3:DeleteObject",
+            f"arn:aws:s3:::baseline-pulumi-state-x/.pulumi/locks/baseline/{other}/l",
+        ),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-east-1:{account}:secret:baseline-agents/{other}/approval-key-x",
+        ),
+        ("sts:AssumeRole", f"arn:aws:iam::{other_account}:role/baseline-deployer-{other}"),
+        ("kms:Decrypt", f"arn:aws:kms:us-east-1:{other_account}:key/k"),
+    ]
+    for policy in per_stack[stack].of_type(ROLE_POLICY):
+        statements = parse_document(policy.inputs["policy"], policy.urn)
+        assert stack_reach(statements, scope) == [], policy.urn
+        for s in statements:
+            for action, probe in probes:
+                reached = s.covers_action(action) and any(
+                    resource_matches(pattern, probe) for pattern in s.resources or ()
+                )
+                assert not reached, (policy.urn, s.sid, action, probe)
+            for c in s.conditions:
+                if c.key == "aws:resourcetag/stack":
+                    assert c.values == (stack,), (policy.urn, s.sid)

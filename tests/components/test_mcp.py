@@ -1,8 +1,9 @@
 """The in-cluster MCP endpoint (issue 22), read from each stack's plan: the Deployment and the
 ClusterIP Service `agents-mcp`, the hardened pod, the environment that selects the shared token
-store, an IRSA role that reads and never writes (judged by the actions its statements can match,
-not by how they are spelled), and a namespace that lets in no pod but those of the namespaces the
-stack config names, on the server's port only."""
+store and the records on PostgreSQL as the read-only database user, an IRSA role that reads and
+never writes (judged by the actions its statements can match, not by how they are spelled) and
+may connect to the stack's database as that user only, and a namespace that lets in no pod but
+those of the namespaces the stack config names, on the server's port only."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import pytest
 from agents.mcp.tokens import token_store_kind
 from agents.protocol.settings import AgentSettings
 from baseline.config import ConfigError, parse
-from components.mcp import DEFAULT_PORT, NAME, McpArgs, check_mcp, read_policy
+from components.mcp import DEFAULT_PORT, NAME, McpArgs, McpRecords, check_mcp, read_policy
+from components.records import MCP_DB_USER
 from policies.iam_documents import Statement, action_matches, glob_contains, parse_document
-from tests.conftest import plan, stack_values
+from tests.conftest import plan, stack_account, stack_values
 from toolchain.export import Resource, StackExport
 from toolchain.gate import CONFIG_DIR, Gate
 
@@ -45,6 +47,8 @@ READ_ACTIONS = (
     "logs:DescribeLogStreams",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:DescribeAlarmHistory",
+    # An IAM token for the read-only database user only (judged by its resource below).
+    "rds-db:connect",
 )
 # Writes of the services the role touches: none may be matched by any allowed pattern.
 WRITE_ACTIONS = (
@@ -66,7 +70,7 @@ WRITE_ACTIONS = (
         "PutMetricData", "PutMetricAlarm", "PutCompositeAlarm", "SetAlarmState", "DeleteAlarms",
         "DisableAlarmActions", "EnableAlarmActions", "PutDashboard", "DeleteDashboards",
     )),
-    "rds-db:connect", "kms:Decrypt", "kms:GenerateDataKey", "sns:Publish", "sts:AssumeRole",
+    "kms:Decrypt", "kms:GenerateDataKey", "sns:Publish", "sts:AssumeRole",
     "iam:PassRole", "s3:PutObject",
 )  # fmt: skip
 
@@ -252,8 +256,18 @@ def test_the_env_selects_the_shared_token_store_and_the_agents_table(each_stack,
     assert env["AGENTS_LOCK_BACKEND"] == "dynamodb", "status reads the shared state"
     # Nothing that would write, or hold a credential.
     assert "AGENTS_MCP_TOKENS_SECRET" not in env and "AGENTS_PG_PASSWORD" not in env
+    assert not [k for k in env if "PASSWORD" in k or k == "AGENTS_PG_MASTER_SECRET"]
     assert env.get("AGENTS_AUDIT_SINK", "file") == "file"
-    assert env.get("AGENTS_RECORDS_BACKEND", "local") == "local"
+    # The records on the stack's PostgreSQL, as the agents reach them, but as the reader.
+    assert {k: v for k, v in env.items() if k.startswith(("AGENTS_PG_", "AGENTS_RECORDS"))} == {
+        "AGENTS_RECORDS_BACKEND": "postgres",
+        "AGENTS_PG_HOST": agent_env["AGENTS_PG_HOST"],
+        "AGENTS_PG_PORT": agent_env["AGENTS_PG_PORT"],
+        "AGENTS_PG_DATABASE": agent_env["AGENTS_PG_DATABASE"],
+        "AGENTS_PG_USER": MCP_DB_USER,
+        "AGENTS_PG_AUTH": "iam",
+        "AGENTS_PG_SSLROOTCERT": agent_env["AGENTS_PG_SSLROOTCERT"],
+    }
     hosts = json.loads(env["AGENTS_MCP_ALLOWED_HOSTS"])
     assert f"{NAME}.{NAME}.svc.cluster.local:{DEFAULT_PORT}" in hosts and "localhost" in hosts
     # The agents' own settings read the environment as selecting the shared store.
@@ -265,6 +279,21 @@ def test_the_env_selects_the_shared_token_store_and_the_agents_table(each_stack,
     assert token_store_kind(settings) == "dynamodb"
     assert settings.mcp_token_refresh_s == 5.0
     assert settings.export_dirs == ()
+    assert (settings.records_backend, settings.pg_user, settings.pg_auth) == (
+        "postgres",
+        MCP_DB_USER,
+        "iam",
+    )
+    assert settings.pg_password is None
+
+
+def test_the_pod_starts_after_the_migration_that_makes_its_database_user(each_stack):
+    (job,) = each_stack.of_type("kubernetes:batch/v1:Job")
+    (c,) = job.inputs["spec"]["template"]["spec"]["containers"]
+    readers = c["args"][c["args"].index("--readers") + 1]
+    assert readers == MCP_DB_USER
+    assert MCP_DB_USER not in c["args"][c["args"].index("--personas") + 1].split(",")
+    assert job.urn in deployment(each_stack).dependencies
 
 
 # -- the role --------------------------------------------------------------------------------------
@@ -276,12 +305,42 @@ def test_the_role_allows_no_write(each_stack):
     assert not any(s.effect == "Allow" and s.not_resources for s in statements)
 
 
+def db_user_arns(export: StackExport, statements: list[Statement]) -> set[str]:
+    """The resources of every allowed statement that can match `rds-db:connect`."""
+    return {
+        r
+        for s in statements
+        if s.effect == "Allow" and any(action_matches(a, "rds-db:connect") for a in s.actions or ())
+        for r in s.resources or ()
+    }
+
+
+def test_the_role_connects_to_the_stack_s_database_as_the_reader_only(each_stack):
+    (instance,) = each_stack.of_type("aws:rds/instance:Instance")
+    resource_id = instance.outputs["resourceId"]
+    assert resource_id.startswith("db-")
+    role = the_role(each_stack)
+    account = role.outputs["arn"].split(":")[4]
+    region = each_stack.stack_outputs["region"]
+    reader = f"arn:aws:rds-db:{region}:{account}:dbuser:{resource_id}/{MCP_DB_USER}"
+    assert db_user_arns(each_stack, statements_of(each_stack, role)) == {reader}
+    # No other role may connect as the reader (the personas' roles each as its own user only).
+    for policy in each_stack.of_type(ROLE_POLICY):
+        if policy.inputs["role"] in {role.outputs.get("id"), role.outputs.get("name")}:
+            continue
+        arns = db_user_arns(each_stack, parse_document(policy.inputs["policy"], policy.urn))
+        assert not [a for a in arns if a.endswith(f"/{MCP_DB_USER}") or "*" in a], policy.urn
+
+
 def test_the_write_judge_catches_what_it_must():
     args = McpArgs(
         stack="dev", region=REGION, account_id=ACCOUNT, image="r/x:1", oidc_provider_arn="a",
         oidc_provider_url="u",
     )  # fmt: skip
     assert write_grants(parse_document(read_policy(args, ["/g"]))) == []
+    assert write_grants(parse_document(read_policy(args, ["/g"], "db-ABC"))) == []
+    with pytest.raises(ValueError, match="DbiResourceId"):
+        read_policy(args, ["/g"], "arn:aws:rds:us-east-1:1:db:x")
     for bad in (
         {"Effect": "Allow", "Action": "dynamodb:*", "Resource": TABLE},
         {"Effect": "Allow", "Action": "dynamodb:*Item", "Resource": TABLE},
@@ -298,7 +357,8 @@ def test_the_table_is_read_only_in_the_tokens_and_the_agents_partitions(each_sta
     statements = {s.sid: s for s in statements_of(each_stack, the_role(each_stack)) if s.sid}
     tokens, state = statements["McpTokensRead"], statements["AgentStateRead"]
     for s, partitions in ((tokens, ("mcp-tokens",)), (state, ("stack#*", "approvals"))):
-        assert s.resources == (TABLE,), s.sid
+        table = f"arn:aws:dynamodb:{REGION}:{stack_account(each_stack)}:table/baseline-agent-locks"
+        assert s.resources == (table,), s.sid
         keys = {(c.operator, c.key): c.values for c in s.conditions}
         (pinned,) = [v for (op, k), v in keys.items() if k == "dynamodb:leadingkeys" and
                      op.startswith("ForAllValues:")]  # fmt: skip
@@ -308,7 +368,8 @@ def test_the_table_is_read_only_in_the_tokens_and_the_agents_partitions(each_sta
     assert tokens.actions == ("dynamodb:Query",), "the token store is only queried"
     key = statements["ApprovalKeyRead"]
     assert key.resources == (
-        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:baseline-agents/approval-key-??????",
+        f"arn:aws:secretsmanager:{REGION}:{stack_account(each_stack)}:secret:"
+        f"baseline-agents/{each_stack.stack_outputs['stack']}/approval-key-??????",
     )
 
 
@@ -316,7 +377,7 @@ def test_logs_are_read_on_the_stacks_own_groups_only(each_stack):
     stack = each_stack.stack_outputs["stack"]
     statements = {s.sid: s for s in statements_of(each_stack, the_role(each_stack)) if s.sid}
     resources = statements["StackLogsRead"].resources or ()
-    prefix = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
+    prefix = f"arn:aws:logs:{REGION}:{stack_account(each_stack)}:log-group:"
     groups = {r.removeprefix(prefix).removesuffix(":*") for r in resources}
     assert all(r.startswith(prefix) for r in resources)
     expected = {
@@ -388,6 +449,9 @@ def test_switched_off_there_is_no_server():
     assert [r.urn for r in export.resources if "::mcp" in r.urn] == []
     assert "mcpEndpoint" not in export.stack_outputs
     assert not [d for d in export.of_type(DEPLOYMENT) if d.inputs["metadata"]["name"] == NAME]
+    # ... and no reader in the database: the migration makes the personas' users only.
+    (job,) = export.of_type("kubernetes:batch/v1:Job")
+    assert "--readers" not in job.inputs["spec"]["template"]["spec"]["containers"][0]["args"]
 
 
 @pytest.mark.parametrize(
@@ -413,6 +477,7 @@ def test_a_bad_value_is_refused_naming_the_key(key, value):
         ({"replicas": 0}, "replicas"),
         ({"port": 80}, "non-root"),
         ({"approval_key_secret": "arn:aws:secretsmanager:x"}, "secret's name"),
+        ({"records": McpRecords("h", 5432, "db-X", pg_database="Agents")}, "records.pg_database"),
     ],
 )
 def test_the_component_refuses_bad_args(change, message):

@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.records import (
+    MCP_DB_USER,
     Records,
     RecordsArgs,
     RecordsWriter,
@@ -20,6 +21,7 @@ from components.records import (
     check_records,
     db_user,
     migration_policy,
+    reader_connect_statement,
     writer_policy,
 )
 from tests.conftest import one, run_component
@@ -124,6 +126,38 @@ def test_a_writer_may_use_only_the_audit_group_and_its_own_database_user():
 def test_a_writer_policy_needs_a_dbi_resource_id():
     with pytest.raises(ValueError, match="DbiResourceId"):
         writer_policy(REGION, ACCOUNT, "/g", "baseline-prod", "agent_x", stream="x")
+
+
+def test_the_reader_connects_as_its_own_user_on_this_instance_only():
+    assert MCP_DB_USER == "agent_mcp_reader"
+    assert reader_connect_statement(REGION, ACCOUNT, RESOURCE_ID) == {
+        "Sid": "RecordsDatabaseRead",
+        "Effect": "Allow",
+        "Action": "rds-db:connect",
+        "Resource": f"arn:aws:rds-db:{REGION}:{ACCOUNT}:dbuser:{RESOURCE_ID}/agent_mcp_reader",
+    }
+    for resource_id, user, says in (
+        ("baseline-prod", MCP_DB_USER, "DbiResourceId"),
+        (RESOURCE_ID, "*", "identifier"),
+        (RESOURCE_ID, "agent_*", "identifier"),
+    ):
+        with pytest.raises(ValueError, match=says):
+            reader_connect_statement(REGION, ACCOUNT, resource_id, user)
+
+
+def test_no_persona_may_be_the_reader():
+    args = RecordsArgs(
+        stack="dev",
+        region=REGION,
+        account_id=ACCOUNT,
+        oidc_provider_arn=PROVIDER_ARN,
+        oidc_provider_url=ISSUER,
+        db_resource_id=RESOURCE_ID,
+        master_secret_arn=SECRET,
+        writers=[RecordsWriter("mcp-reader", "r1")],
+    )
+    with pytest.raises(ValueError, match="read-only user"):
+        check_records(args)
 
 
 def test_the_migration_reads_one_secret_and_decrypts_through_secrets_manager_only():

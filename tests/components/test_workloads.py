@@ -308,6 +308,51 @@ def test_no_agent_starts_before_the_migration(with_records):
         assert migrate.urn in deployment.dependencies, deployment.urn
 
 
+def test_the_migration_makes_the_readers_too_and_runs_for_them_alone():
+    args = WorkloadsArgs(stack="dev", region="us-east-1", image="ghcr.io/x/agents:1")
+    records = ResolvedRecords(
+        pg_host=DB_HOST,
+        pg_port=5432,
+        audit_log_group="/baseline/dev/agents/audit",
+        master_secret_arn=SECRET,
+        migration_namespace="agents-records",
+        migration_service_account="records-migrate",
+        readers=("agent_mcp_reader",),
+    )
+    (c,) = migration_job_spec(args, records, ["agent_a"])["template"]["spec"]["containers"]
+    assert c["args"] == [
+        "records", "migrate", "--personas", "agent_a", "--readers", "agent_mcp_reader"
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="readers"):
+        migration_job_spec(args, records, ["agent_mcp_reader"])
+
+    def program() -> dict[str, Any]:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        workloads = Workloads(
+            "workloads",
+            WorkloadsArgs(
+                stack="dev",
+                region="us-east-1",
+                image=IMAGE,
+                records=AgentRecords(
+                    pg_host=DB_HOST,
+                    pg_port=5432,
+                    audit_log_group="/baseline/dev/agents/audit",
+                    master_secret_arn=SECRET,
+                    migration_namespace="agents-records",
+                    migration_service_account="records-migrate",
+                    readers=["agent_mcp_reader"],
+                ),
+            ),
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+        return {"job": workloads.migration_job_name}
+
+    only_readers = run_component(program)
+    (c,) = job(only_readers).inputs["spec"]["template"]["spec"]["containers"]
+    assert c["args"] == ["records", "migrate", "--readers", "agent_mcp_reader"]
+
+
 def test_the_migration_is_handed_an_arn_never_a_credential():
     args = WorkloadsArgs(stack="dev", region="us-east-1", image="ghcr.io/x/agents:1")
     records = ResolvedRecords(

@@ -116,10 +116,10 @@ def test_cli_json_summary_counts_the_export(tmp_path, capsys):
     [
         (
             "config:\n  baseline:owner: a\n  baseline:costCenter: b\n"
-            "  baseline:natStrategy: double\n",
+            "  baseline:accountId: '111122223333'\n  baseline:natStrategy: double\n",
             "'baseline:natStrategy': expected single or per-az",
         ),
-        ("config:\n  baseline:costCenter: b\n", "'baseline:owner': required"),
+        ("config:\n  baseline:costCenter: b\n", "'baseline:accountId': required"),
         ("config: [unclosed\n", "not valid YAML"),
         ("- a list\n", "expected a mapping with a 'config:' section"),
     ],

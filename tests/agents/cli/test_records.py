@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from agents.cli.main import main
 from agents.protocol.audit import AuditLog
-from agents.protocol.backends import open_findings
+from agents.protocol.backends import open_findings, read_findings
 from agents.protocol.findings import Finding, FindingsError
 from agents.protocol.settings import AgentSettings
 from agents.skills.memory_postgres import open_memory
@@ -164,12 +164,82 @@ def test_records_migrate_reads_the_master_from_secrets_manager(database, capsys,
         assert "not JSON with a username and a password" in err and "Traceback" not in err
 
 
+def _read_grants(server, database_name):
+    with psycopg.connect(**server.conninfo(database_name), autocommit=True) as conn:
+        return sorted(
+            conn.execute(
+                "SELECT table_name, privilege_type FROM information_schema.role_table_grants "
+                "WHERE grantee = 'baseline_agents_read' AND table_schema = 'public'"
+            ).fetchall()
+        )
+
+
+def test_records_migrate_gives_an_existing_database_its_reader_once(
+    database, capsys, monkeypatch, tmp_path
+):
+    """A database migrated without readers gets the reader on the next `records migrate
+    --readers`; the reader reads what a persona wrote and writes nothing; run again, the
+    migration creates nothing and the grants are the same."""
+    from agents.protocol.findings_postgres import READ_TABLES as FINDINGS  # noqa: PLC0415
+    from agents.skills.memory_postgres import READ_TABLES as MEMORY  # noqa: PLC0415
+
+    tag = os.urandom(4).hex()
+    persona, reader = f"agent_writer_{tag}", f"agent_reader_{tag}"
+    name = os.environ["AGENTS_PG_DATABASE"]
+    assert main(["records", "migrate", "--personas", persona, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    argv = ["records", "migrate", "--personas", persona, "--readers", reader, "--json"]
+    assert main(argv) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second == {"created": [f"role {reader}"], "versions": first["versions"]}
+    grants = _read_grants(database, name)
+    assert grants == sorted((t, "SELECT") for t in ("agents_schema", *FINDINGS, *MEMORY))
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == {"created": [], "versions": first["versions"]}
+    assert _read_grants(database, name) == grants
+    (record,) = AuditLog(tmp_path / "state" / "audit.jsonl").query({"event": "records.migrated"})[
+        -1:
+    ]
+    assert record["readers"] == [reader] and "notify_claims" not in record["readable"]
+
+    with psycopg.connect(**database.conninfo(), autocommit=True) as conn:
+        for user in (persona, reader):
+            conn.execute(f"ALTER ROLE {user} PASSWORD 'persona-test-only'")
+    writer = _persona_settings(database, name, persona, tmp_path / "pod")
+    finding = Finding("backup.no-dr-copy", "high", "prod", "db", "no copy in the DR region")
+    with open_findings(writer) as store:
+        store.observe(f"writer-{tag}", "prod", [], [finding])
+    with open_memory(writer) as memory:
+        memory.add("note", "the reader reads the memory", source="t", time="2026-11-01")
+    readonly = _persona_settings(database, name, reader, tmp_path / "mcp")
+    reading = read_findings(readonly)
+    assert reading is not None
+    with reading as store:
+        assert [f.finding.summary for f in store.query()] == ["no copy in the DR region"]
+    with open_memory(readonly, read_only=True) as memory:
+        assert [h.source for h in memory.search("reader memory")] == ["t"]
+    login = {**database.conninfo(name, user=reader), "password": "persona-test-only"}
+    with psycopg.connect(**login, autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = off")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE findings SET summary = 'hidden'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM memory_entries")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE public.mine (i int)")
+
+
 @pytest.mark.parametrize(
-    ("personas", "says"),
-    [("", "name at least one"), ("Robert'); DROP TABLE x;--", "not a usable PostgreSQL name")],
+    ("argv", "says"),
+    [
+        (["--personas", ""], "name at least one"),
+        (["--personas", "Robert'); DROP TABLE x;--"], "not a usable PostgreSQL name"),
+        (["--personas", "agent_x", "--readers", "Mcp-Reader"], "not a usable PostgreSQL name"),
+        (["--personas", "agent_x", "--readers", "agent_x"], "a user is one"),
+    ],
 )
-def test_records_migrate_refuses_bad_role_names(database, capsys, personas, says):
-    assert main(["records", "migrate", "--personas", personas]) in (1, 2)
+def test_records_migrate_refuses_bad_role_names(database, capsys, argv, says):
+    assert main(["records", "migrate", *argv]) in (1, 2)
     assert says in capsys.readouterr().err
 
 
@@ -210,6 +280,7 @@ def test_records_migrate_takes_the_personas_out_of_the_owner_group_of_an_older_d
     name = f"agents_old_{tag}"
     monkeypatch.setenv("AGENTS_PG_DATABASE", name)
     personas = {f"old-{tag}": f"agent_old_{tag}", f"other-{tag}": f"agent_other_{tag}"}
+    reader = f"agent_reader_{tag}"
     with psycopg.connect(**database.conninfo(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'baseline_agents'").fetchone():
@@ -224,7 +295,8 @@ def test_records_migrate_takes_the_personas_out_of_the_owner_group_of_an_older_d
         conn.execute("SET ROLE baseline_agents")
         postgres.migrate(conn, "findings", findings_postgres.MIGRATIONS[:1])
         postgres.migrate(conn, "memory", memory_postgres.MIGRATIONS[:1])
-    assert main(["records", "migrate", "--personas", ",".join(personas.values()), "--json"]) == 0
+    argv = ["records", "migrate", "--personas", ",".join(personas.values()), "--readers", reader]
+    assert main([*argv, "--json"]) == 0
     versions = json.loads(capsys.readouterr().out)["versions"]
     assert versions == {
         "findings": findings_postgres.SCHEMA_VERSION,
@@ -249,6 +321,21 @@ def test_records_migrate_takes_the_personas_out_of_the_owner_group_of_an_older_d
     with open_memory(settings) as memory:
         memory.add("note", "the upgrade kept the memory", source="t", time="2026-11-01")
         assert [h.source for h in memory.search("upgrade memory")] == ["t"]
+    # The reader the upgrade made reads both, and writes neither.
+    with psycopg.connect(**database.conninfo(), autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE {reader} PASSWORD 'persona-test-only'")
+    readonly = _persona_settings(database, name, reader, tmp_path / "mcp")
+    reading = read_findings(readonly)
+    assert reading is not None
+    with reading as store:
+        assert [f.finding.persona for f in store.query()] == [own]
+    with open_memory(readonly, read_only=True) as memory:
+        assert [h.source for h in memory.search("upgrade memory")] == ["t"]
+    login = {**database.conninfo(name, user=reader), "password": "persona-test-only"}
+    with psycopg.connect(**login, autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = off")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM findings")
 
 
 def test_a_release_is_refused_before_anything_is_spent_while_records_wait(

@@ -4,7 +4,8 @@ it), on the shared stores (moto's DynamoDB and Secrets Manager on 127.0.0.1), wi
 an operator's process. `/healthz` answers the kubelet's probes without a token and in front of the
 token store's gate, so an unreadable store (503 for every MCP request) does not get the pod
 restarted; the Host check accepts port-forward's `localhost` and the Service's names, nothing
-else."""
+else. With the stack's records, `findings` and `search-memory` answer from PostgreSQL what a
+persona wrote, read as the server's own read-only user that the migration Job's command makes."""
 
 from __future__ import annotations
 
@@ -20,15 +21,23 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import psycopg
 import pytest
 import uvicorn
 
 from agents.mcp.server import HealthRoute
+from agents.protocol.backends import open_findings
+from agents.protocol.findings import Finding
 from agents.protocol.locks.dynamodb import dynamodb_client, ensure_table
 from agents.protocol.locks.localdb import LocalDynamoDB
-from components.mcp import NAME, McpArgs, mcp_env, pod_spec
+from agents.protocol.settings import AgentSettings
+from agents.skills.memory_postgres import open_memory
+from components.mcp import NAME, McpArgs, McpDatabase, McpRecords, mcp_env, pod_spec
+from components.records import MCP_DB_USER
+from components.workloads import ResolvedRecords, WorkloadsArgs, migration_job_spec
 from tests.agents.mcp.test_shared_tokens import free_port
 from tests.agents.protocol.locks.support import AWS_ENV, REGION, wait_until
+from tests.postgres_server import PASSWORD, SUPERUSER
 
 ROOT = Path(__file__).resolve().parents[3]
 ACCEPT = "application/json, text/event-stream"
@@ -46,10 +55,10 @@ def db() -> Iterator[LocalDynamoDB]:
         yield local
 
 
-def pod_env(args: McpArgs) -> dict[str, str]:
+def pod_env(args: McpArgs, database: McpDatabase | None = None) -> dict[str, str]:
     """The container's environment as the kubelet makes it from the component's spec (plain
     values only: no secret, no reference)."""
-    items = mcp_env(args)
+    items = mcp_env(args, database)
     assert all(set(item) == {"name", "value"} for item in items), items
     return {item["name"]: item["value"] for item in items}
 
@@ -191,6 +200,127 @@ def test_the_pod_serves_the_shared_stores_and_answers_its_probes(tmp_path, db):
         )
         wait_until(lambda: rpc(url, token, "tools/list", {}).status_code == 503, "503", 15)
         assert httpx2.get(f"{base}/healthz").status_code == 200
+
+
+def test_the_pod_answers_findings_and_memory_a_persona_wrote_on_postgres(
+    tmp_path, db, postgres_server
+):
+    """The records migration as its Job runs it (its command line, as the master), a persona's
+    finding and memory entry written as the persona, then the server as its pod runs it, with the
+    component's environment: `findings` and `search-memory` over HTTP answer them, read as
+    `agent_mcp_reader`. Here the logins use passwords (the test server has no `rds_iam`); the
+    component's environment says IAM, and no password, for the pod."""
+    table = f"locks-{uuid.uuid4().hex[:8]}"
+    ensure_table(dynamodb_client(REGION, db.endpoint_url), table)
+    database = f"agents_{uuid.uuid4().hex[:8]}"
+    server = postgres_server
+    pg = {
+        "AGENTS_PG_HOST": "127.0.0.1",
+        "AGENTS_PG_PORT": str(server.port),
+        "AGENTS_PG_DATABASE": database,
+        "AGENTS_PG_SSLROOTCERT": str(server.ca),
+        "AGENTS_PG_AUTH": "password",
+    }
+    records = ResolvedRecords(
+        pg_host="127.0.0.1",
+        pg_port=server.port,
+        audit_log_group="/baseline/dev/agents/audit",
+        master_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-aBcDeF",
+        migration_namespace="agents-records",
+        migration_service_account="records-migrate",
+        pg_database=database,
+        readers=(MCP_DB_USER,),
+    )
+    job = migration_job_spec(
+        WorkloadsArgs(stack="dev", region=REGION, image="r/agents:1"),
+        records,
+        ["agent_release_engineer"],
+    )
+    (migrate,) = job["template"]["spec"]["containers"]
+    master = {
+        **base_env(tmp_path, db, "migrate"),
+        **pg,
+        "AGENTS_PG_USER": SUPERUSER,
+        "AGENTS_PG_PASSWORD": PASSWORD,
+    }
+    made = agents(master, *migrate["args"])
+    assert made.returncode == 0, made.stderr
+    with psycopg.connect(**server.conninfo(), autocommit=True) as conn:
+        for user in ("agent_release_engineer", MCP_DB_USER):
+            conn.execute(f"ALTER ROLE {user} PASSWORD 'role-test-only'")
+    persona = AgentSettings(
+        state_dir=tmp_path / "persona",
+        records_backend="postgres",
+        pg_host="127.0.0.1",
+        pg_port=server.port,
+        pg_database=database,
+        pg_user="agent_release_engineer",
+        pg_auth="password",
+        pg_password="role-test-only",  # type: ignore[arg-type]  # pydantic makes it a SecretStr
+        pg_sslrootcert=server.ca,
+    )
+    summary = f"drift on the cluster's node group {uuid.uuid4().hex[:6]}"
+    with open_findings(persona) as store:
+        store.observe(
+            "release-engineer", "dev", [], [Finding("drift.detected", "high", "dev", "ng", summary)]
+        )
+    with open_memory(persona) as memory:
+        memory.add(
+            "decision",
+            "the node group's drift is repaired under review, never by hand",
+            source="decision-17",
+            time="2026-11-01T10:00:00+00:00",
+            stack="dev",
+        )
+
+    args = McpArgs(
+        stack="dev", region=REGION, account_id="123456789012", image="r/agents:1",
+        oidc_provider_arn="arn", oidc_provider_url="oidc", port=free_port(), lock_table=table,
+        records=McpRecords("127.0.0.1", server.port, "db-X", pg_database=database),
+    )  # fmt: skip
+    spec_env = pod_env(args, McpDatabase("127.0.0.1", server.port, database))
+    assert (spec_env["AGENTS_PG_USER"], spec_env["AGENTS_PG_AUTH"]) == (MCP_DB_USER, "iam")
+    assert not [k for k in spec_env if "PASSWORD" in k]
+    server_env = {
+        **base_env(tmp_path, db, "server"),
+        **spec_env,
+        # This machine's stand-ins for IAM authentication and the image's RDS CA bundle.
+        "AGENTS_PG_AUTH": "password",
+        "AGENTS_PG_PASSWORD": "role-test-only",
+        "AGENTS_PG_SSLROOTCERT": str(server.ca),
+    }
+    operator = base_env(tmp_path, db, "operator")
+    operator.update(
+        {
+            k: server_env[k]
+            for k in ("AGENTS_MCP_TOKEN_STORE", "AGENTS_DYNAMODB_TABLE", "AGENTS_DYNAMODB_REGION")
+        }
+    )
+    made = agents(operator, "mcp-token", "create", "--name", "laptop-ide")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+
+    with pod_process(args, server_env, tmp_path / "server.log") as base:
+        url = f"{base}/mcp"
+        answer = rpc(url, token, "tools/call", {"name": "findings", "arguments": {}})
+        assert answer.status_code == 200, answer.text
+        result = result_of(answer)
+        assert not result.get("isError"), result
+        text = result["content"][0]["text"]
+        assert "open findings: 1" in text and summary in text, text
+        answer = rpc(
+            url,
+            token,
+            "tools/call",
+            {"name": "search-memory", "arguments": {"query": "node group drift repaired"}},
+        )
+        assert answer.status_code == 200, answer.text
+        result = result_of(answer)
+        assert not result.get("isError"), result
+        assert "repaired under review" in result["content"][0]["text"], result
+    # Read, not written: the one finding, seen once.
+    with psycopg.connect(**server.conninfo(database), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*), max(count) FROM findings").fetchone() == (1, 1)
 
 
 @contextlib.contextmanager

@@ -48,9 +48,14 @@ def configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.fixture
-def qa(dev: StackExport) -> StackExport:
-    return relabel(dev, "qa")
+@pytest.fixture(scope="module")
+def qa() -> StackExport:
+    # The program planned as stack qa with dev's config: its roles are qa's, as a relabelled
+    # dev export's (whose roles still reach dev's state) would not be.
+    from tests.conftest import stack_values  # noqa: PLC0415
+    from toolchain.plan import run_plan  # noqa: PLC0415
+
+    return run_plan("qa", stack_values("dev")).export
 
 
 def context(tmp_path: Path, export: StackExport, monkeypatch: pytest.MonkeyPatch) -> SkillContext:

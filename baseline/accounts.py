@@ -1,0 +1,134 @@
+"""One account per stack: the deploying identity is checked against the stack's `accountId`
+before anything is created.
+
+Three layers refuse a wrong account, each on its own: the providers carry `allowedAccountIds`
+(the engine's provider refuses to configure), the program compares the caller identity its
+provider sees with `accountId` before the first resource (`build`), and `check_caller_account`
+does the same with boto3 (the deploy role assumed first when the stack has one), for a preflight
+before `pulumi` runs:
+
+    python -m baseline.accounts --stack prod     # exit 0: the account is prod's; 2: refused
+
+The message is one line naming the stack, both accounts and what to change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from baseline.config import PROJECT, ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSION_NAME = "baseline-account-check"
+
+
+class AccountError(ConfigError):
+    """The deploying identity is in another account than the stack's `accountId`."""
+
+
+def refusal(stack: str, expected: str, actual: str, role_arn: str = "") -> str:
+    """The one-line refusal of a run in the wrong account."""
+    via = f" through {role_arn}" if role_arn else ""
+    return (
+        f"refusing stack '{stack}': the deploying identity{via} is in account {actual}, but "
+        f"{PROJECT}:accountId is {expected}; use the credentials of {expected}'s deployers or fix "
+        f"accountId/deployRoleArn in Pulumi.{stack}.yaml"
+    )
+
+
+def check_account(stack: str, expected: str, actual: str, role_arn: str = "") -> None:
+    """Raise `AccountError` (one line) when `actual` is not the expected account."""
+    if actual != expected:
+        raise AccountError(refusal(stack, expected, actual, role_arn))
+
+
+def caller_account(
+    role_arn: str = "", region: str | None = None, client: Callable[..., Any] | None = None
+) -> str:
+    """The account of the identity a provider of the stack would act as: the caller's own, or,
+    with a deploy role, the assumed role's session (STS GetCallerIdentity)."""
+    if client is None:
+        import boto3  # noqa: PLC0415 - only a preflight needs the SDK
+
+        client = boto3.client
+    sts = client("sts", region_name=region)
+    if role_arn:
+        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
+        sts = client(
+            "sts",
+            region_name=region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+    return str(sts.get_caller_identity()["Account"])
+
+
+def check_caller_account(
+    stack: str,
+    expected: str,
+    role_arn: str = "",
+    region: str | None = None,
+    client: Callable[..., Any] | None = None,
+) -> str:
+    """The deploying identity's account, after checking it is `expected` (else `AccountError`)."""
+    actual = caller_account(role_arn, region, client)
+    check_account(stack, expected, actual, role_arn)
+    return actual
+
+
+def _stack_settings(stack: str, root: Path) -> tuple[str, str, str]:
+    """(accountId, deployRoleArn, region) of a stack file, typed and checked like the program's."""
+    from baseline.config import parse  # noqa: PLC0415
+    from toolchain import InputError  # noqa: PLC0415
+    from toolchain.inputs import read_yaml  # noqa: PLC0415
+
+    path = root / f"Pulumi.{stack}.yaml"
+    try:
+        doc = read_yaml(path, "stack config")
+    except InputError as exc:
+        raise ConfigError(str(exc)) from None
+    values = (doc or {}).get("config") if isinstance(doc, dict) else None
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'config:' section")
+    # Secrets cannot be read here and are not needed: a placeholder keeps parse's checks.
+    plain = {k: ("offline" if isinstance(v, dict) else v) for k, v in values.items()}
+    cfg = parse(plain, stack)
+    return cfg.account_id, cfg.deploy_role_arn, cfg.region
+
+
+def main(argv: Sequence[str] | None = None, client: Callable[..., Any] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m baseline.accounts",
+        description="Check that the deploying identity is in the stack's account (exit 2 if not).",
+    )
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    try:
+        expected, role_arn, region = _stack_settings(args.stack, args.root)
+        actual = check_caller_account(args.stack, expected, role_arn, region, client)
+    except ConfigError as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as exc:  # no credentials; AccessDenied on AssumeRole
+        where = f" (assuming {role_arn})" if role_arn else ""
+        print(
+            f"refusing stack '{args.stack}': cannot tell the deploying identity's account{where}: "
+            f"{str(exc).splitlines()[0]}",
+            file=sys.stderr,
+        )
+        return 2
+    via = f" through {role_arn}" if role_arn else ""
+    print(f"stack '{args.stack}': the deploying identity{via} is in account {actual}, the stack's")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
