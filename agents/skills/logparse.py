@@ -79,8 +79,9 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
-from typing import NamedTuple, cast
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, NamedTuple, cast
 
 WILDCARD = "<*>"
 MAX_TOKENS = 512  # enough to tell templates apart; the rest of a huge line is ignored
@@ -334,7 +335,7 @@ def _value_kind(core: str) -> str | None:
         return ""
     if _HEX.fullmatch(core) and (core[:2] in ("0x", "0X") or len(core) >= 8):
         return KIND_ID if len(core) >= 16 else ""
-    digits = sum(c.isdigit() for c in core)
+    digits = sum(map(str.isdigit, core))
     # two digits make an id (`blk_38865`, `R02-M1`); one digit does when it is numbered by a
     # separator (`node-9`, `root7_local`) rather than part of a name (`alt0`, `Slf4j`, `C1`)
     if digits >= 2 or _NUMBERED.search(core):
@@ -568,6 +569,12 @@ def clear_caches() -> None:
 # ---------------------------------------------------------------- lines
 
 
+# `Parsed`'s fields as a plain tuple (`parse_fields`)
+Fields = tuple[
+    Sequence[str], str | None, str | None, bool, tuple[str, ...], tuple[tuple[str, str], ...]
+]
+
+
 class Parsed(NamedTuple):
     """A line split into header facts and the message clustering sees."""
 
@@ -583,6 +590,10 @@ class Parsed(NamedTuple):
         return " ".join(self.tokens)
 
 
+# `Parsed(*fields)` without the Python-level `__new__` of a named tuple (the same object)
+_new_parsed = cast("Callable[[tuple[Any, ...]], Parsed]", partial(tuple.__new__, Parsed))
+
+
 class _Plan(NamedTuple):
     """How to read every line whose tokens classify as one line did: where the message starts,
     where the timestamp is, the signature of the line it was made for, which of its tokens
@@ -596,14 +607,16 @@ class _Plan(NamedTuple):
     signature: tuple[str, ...]
     digits: tuple[int, ...]  # kept tokens with digits: differ between lines of one shape
     masks: tuple[str | None, ...]  # masked form of each token, None for a kept one
-    values: tuple[tuple[int, str, int, int], ...]  # (position, kind, lead, trail)
+    # (position, kind, lead, end): the value is `token[lead:end]` (end: minus the trailing
+    # punctuation's length, None for none)
+    values: tuple[tuple[int, str, int, int | None], ...]
 
 
-# Line plans by the line's shape (digits read as 0; every token of one shape classifies alike, so
-# one line shape reads alike), and by the identities of its tokens' classifications (lines that
-# differ in their words or hex ids). Emptied with the token caches.
-_plans: dict[str | tuple[int, ...], _Plan] = {}
-_more_shapes: dict[str, _Plan] = {}
+# Line plans by the line's shape (digits read as 0, UTF-8 encoded; every token of one shape
+# classifies alike, so one line shape reads alike), and by the identities of its tokens'
+# classifications (lines that differ in their words or hex ids). Emptied with the token caches.
+_plans: dict[bytes | tuple[int, ...], _Plan] = {}
+_more_shapes: dict[bytes, _Plan] = {}
 MAX_SHAPE_KEY = 400
 
 
@@ -633,6 +646,12 @@ def _split_pipes(tokens: list[str]) -> tuple[list[str], list[int]]:
 
 def parse_line(line: str) -> Parsed:
     """The header facts, message and masked signature of one raw line (line end allowed)."""
+    return _new_parsed(parse_fields(line))
+
+
+def parse_fields(line: str) -> Fields:
+    """`parse_line(line)`'s fields as a plain tuple: what `agents.skills.logs` reads of every
+    line (a named tuple costs several times as much to make and to free)."""
     stripped = line.strip()
     first = stripped[:1]
     if first == "{":
@@ -642,9 +661,11 @@ def parse_line(line: str) -> Parsed:
     elif first == "<":
         m = _RFC5424.match(stripped)
         if m:
-            inner = _parse_text((m.group("msg") or "").strip(), headers=False)
+            message, _, _, _, signature, values = _parse_text(
+                (m.group("msg") or "").strip(), headers=False
+            )
             severity = _PRI_SEVERITY[int(m.group("pri")) % 8]
-            return inner._replace(timestamp=m.group("ts"), severity=severity, header=True)
+            return Parsed(message, m.group("ts"), severity, True, signature, values)
     elif first.isdigit() and stripped[10:11] == "T":
         m = _CRI.match(stripped)
         if m:
@@ -674,7 +695,9 @@ class HeaderShape(NamedTuple):
     level_at: int
 
 
-def learn_header(lines: Sequence[str]) -> HeaderShape | None:
+def learn_header(
+    lines: Sequence[str], *, parses: dict[str, Fields] | None = None
+) -> HeaderShape | None:
     """The header shape of a source the grammar does not know, learned from its first lines
     (at most `LEARN_LINES`), or None when the grammar reads most of them already or no shape
     holds. A header is the longest run of leading tokens that
@@ -686,12 +709,22 @@ def learn_header(lines: Sequence[str]) -> HeaderShape | None:
       message's constant first words;
     and leave a message in that share of the lines. This is how the kinds of a new format are
     read without a rule for it: `[06.13 10:14:02] prog.exe *64 -`, `2024/01/02-10:11:12.1 web7
-    app(v1.2) <3> |`, logcat's `03-17 16:13:38.811 1702 2395 D Tag:`."""
+    app(v1.2) <3> |`, logcat's `03-17 16:13:38.811 1702 2395 D Tag:`.
+    `parses`, when given, receives `parse_fields` of each line read (by the stripped line), for
+    a caller that parses the same lines next."""
     sample = [line.strip() for line in lines if line.strip() and line[:1] not in " \t"]
     sample = sample[:LEARN_LINES]
     if len(sample) < 8:
         return None
-    if sum(parse_line(line).header for line in sample) >= len(sample) / 2:
+    if parses is None:
+        parses = {}
+    headers = 0
+    for line in sample:
+        parsed = parses.get(line)
+        if parsed is None:
+            parsed = parses[line] = parse_fields(line)
+        headers += parsed[3]  # `Parsed.header`
+    if headers >= len(sample) / 2:
         return None
     need = LEARN_SHARE * len(sample)
     rows = [line.split(None, _MAX_LEARNED + 1) for line in sample]
@@ -739,16 +772,15 @@ def parse_with(line: str, shape: HeaderShape | None) -> Parsed:
         for token, kind in zip(tokens, shape.kinds, strict=False)
     ):
         return parse_line(line)
-    inner = _parse_text(tokens[count].strip(), headers=False)
+    message, _, severity, _, signature, values = _parse_text(tokens[count].strip(), headers=False)
     timestamp = " ".join(tokens[shape.ts_start : shape.ts_end]).strip("[],") or None
-    severity = inner.severity
     if shape.level_at >= 0:
         level = tokens[shape.level_at]
         severity = _LETTER_LEVELS[level] if level in _LETTER_LEVELS else _severity(level)
-    return inner._replace(timestamp=timestamp, severity=severity, header=True)
+    return Parsed(message, timestamp, severity, True, signature, values)
 
 
-def _parse_text(line: str, *, headers: bool = True) -> Parsed:
+def _parse_text(line: str, *, headers: bool = True) -> Fields:
     pri_severity: str | None = None
     if line[:1] == "<":
         pri = _PRI.match(line)
@@ -758,15 +790,23 @@ def _parse_text(line: str, *, headers: bool = True) -> Parsed:
     tokens = line.split(None, MAX_TOKENS)
     if len(tokens) > MAX_TOKENS:
         del tokens[MAX_TOKENS:]
-    line_shape = shape_of(line)
+    # `shape_of(line)`, inline and left encoded (line shapes are keys only; the shapes of
+    # tokens are decoded when the line is classified)
+    encoded = line.encode("utf-8", "surrogatepass")
+    line_shape = encoded.translate(_ZERO)
     plan = (_plans.get(line_shape) or _more_shapes.get(line_shape)) if headers else None
     if plan is not None:  # a line of this shape: only kept tokens with digits may differ
         start, ts_start, ts_end, level_at, header, signature, digits, _, values_at = plan
         message = tokens[start:] if start else tokens
         if digits:
-            signature = _copied(signature, digits, message)
+            copied = list(signature)
+            for i in digits:
+                copied[i] = message[i]
+            signature = tuple(copied)
     else:
-        shapes = line_shape.split(None, MAX_TOKENS)[: len(tokens)]  # may hold an unsplit rest
+        shapes = line_shape.decode("utf-8", "surrogatepass").split(None, MAX_TOKENS)
+        if len(shapes) > MAX_TOKENS:  # the unsplit rest of a long line
+            del shapes[MAX_TOKENS:]
         infos, hex_ids = _classified(line, tokens, shapes)
         if headers and "|" in line[:200]:
             return _parse_piped(tokens, infos, pri_severity)
@@ -780,28 +820,32 @@ def _parse_text(line: str, *, headers: bool = True) -> Parsed:
                 if len(_plans) >= CACHE_LIMIT:
                     clear_caches()
                 _plans[key] = plan
-                if len(line_shape) <= MAX_SHAPE_KEY:
+                if len(line) <= MAX_SHAPE_KEY:
                     _plans[line_shape] = plan
         else:  # a line that classifies alike: every kept token may differ
             start, ts_start, ts_end, level_at, header, _, _, masks, values_at = plan
             message = tokens[start:] if start else tokens
             signature = tuple([mask or token for mask, token in zip(masks, message, strict=True)])
-            if not hex_ids and len(line_shape) <= MAX_SHAPE_KEY:
+            if not hex_ids and len(line) <= MAX_SHAPE_KEY:
                 # a shape likely to come back (a line with a hex id has a shape of its own);
                 # remembered apart, so as not to crowd out the plans made for new lines
                 if len(_more_shapes) >= CACHE_LIMIT:
                     _more_shapes.clear()
                 digits = (
                     ()
-                    if line_shape == line  # no digit in the line (its shape is itself)
+                    if line_shape == encoded  # no digit in the line (its shape is itself)
                     else tuple(
-                        i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])
+                        [i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])]
                     )
                 )
                 _more_shapes[line_shape] = plan._replace(signature=signature, digits=digits)
     values: tuple[tuple[str, str], ...] = ()
     if values_at:
-        values = tuple([(kind, message[i][a : len(message[i]) - b]) for i, kind, a, b in values_at])
+        if len(values_at) == 1:  # the common case, without a comprehension
+            ((i, kind, a, end),) = values_at
+            values = ((kind, message[i][a:end]),)
+        else:
+            values = tuple([(kind, message[i][a:end]) for i, kind, a, end in values_at])
     timestamp = None
     if ts_end:
         timestamp = " ".join(tokens[ts_start:ts_end]).strip("[],")
@@ -809,9 +853,7 @@ def _parse_text(line: str, *, headers: bool = True) -> Parsed:
     if level_at >= 0:
         level = tokens[level_at]
         severity = _severities.get(level) or _severity(level)
-    return Parsed(
-        message, timestamp, severity, header or pri_severity is not None, signature, values
-    )
+    return message, timestamp, severity, header or pri_severity is not None, signature, values
 
 
 def _with_units(
@@ -844,15 +886,16 @@ def _classified(
 ) -> tuple[list[Token], bool]:
     """The classification of each token of a line, and whether one is an id in hex (such a line
     has a shape of its own: not worth remembering)."""
-    get = _cache.get
-    infos: list[Token | None] = [get(shape) for shape in shapes]
+    infos: list[Token | None] = list(map(_cache.get, shapes))
     hex_ids = False
     if None in infos:
         hexed: list[str] | None = None
         misses = [i for i, info in enumerate(infos) if info is None]
         for i in misses:
             token = tokens[i]
-            if _is_hexy(token, shapes[i]):  # an id in hex? their shapes are one each
+            shape = shapes[i]
+            # an id in hex? their shapes are one each (`_is_hexy`, inline)
+            if len(token) >= 8 and "0" in shape and _HEX_LETTER.search(token) is not None:
                 if hexed is None:  # one translation for the line, not one per token
                     hexed = hex_shape_of(line).split(None, MAX_TOKENS)
                 known = _hexes.get(hexed[i]) if "xxxxxxxx" in hexed[i] else None
@@ -860,20 +903,8 @@ def _classified(
                     infos[i] = known
                     hex_ids = True
                     continue
-            infos[i] = token_info(token, shapes[i])
+            infos[i] = token_info(token, shape)
     return cast("list[Token]", infos), hex_ids  # every None was filled
-
-
-def _copied(
-    signature: tuple[str, ...], positions: tuple[int, ...], message: Sequence[str]
-) -> tuple[str, ...]:
-    """`signature` with the tokens at `positions` taken from `message`."""
-    if not positions:
-        return signature
-    copied = list(signature)
-    for i in positions:
-        copied[i] = message[i]
-    return tuple(copied)
 
 
 def _header(kinds: str) -> tuple[int, int, int, int]:
@@ -934,7 +965,7 @@ def _plan(tokens: Sequence[str], infos: Sequence[Token], *, headers: bool) -> _P
         tuple(i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])),
         masks,
         tuple(
-            (i, info.value_kind, info.lead, info.trail)
+            (i, info.value_kind, info.lead, -info.trail if info.trail else None)
             for i, info in enumerate(message_infos)
             if info.value_kind
         ),

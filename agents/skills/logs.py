@@ -62,27 +62,26 @@ import json
 import os
 import re
 import sys
-import tempfile
 import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from typing import IO, Any, BinaryIO, Protocol
 
 from agents import InputError
-from agents.skills import tokens as tokens_mod
 from agents.skills.logparse import (
     LEARN_LINES,
     SEVERITY_RANK,
     WILDCARD,
+    Fields,
     HeaderShape,
-    Parsed,
     infer_severity,
     learn_header,
+    parse_fields,
     parse_with,
 )
-from toolchain.inputs import open_regular
 
 MAX_SIGNATURES = 50_000  # signatures held before compacting them
 MAX_CLUSTERS = 10_000  # clusters kept; the rest are folded into the other cluster (step 3)
@@ -95,6 +94,7 @@ MAX_LINE_BYTES = 64 * 1024  # longer lines are cut (the rest of the line is skip
 EXAMPLE_CHARS = 300
 RENDERED_EXAMPLE_CHARS = 200  # an example is there to show the header; its message is the template
 PROGRESS_EVERY = 100_000
+SPILL_IDS = 65536  # assignments (signature ids) held in memory before they are spilled
 EMPTY_TEMPLATE = "(empty message)"
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -177,6 +177,8 @@ def read_lines(path: str, *, what: str = "log file") -> Iterator[str]:
 
 
 def _open_regular(path: str, what: str) -> BinaryIO:
+    from toolchain.inputs import open_regular  # noqa: PLC0415 - imported when a file is read
+
     fd, _ = open_regular(path, what, error=LogInputError)
     return os.fdopen(fd, "rb", buffering=1 << 20)
 
@@ -367,7 +369,9 @@ class _Values:
       value that keeps coming back stays; one that was pruned and returns restarts at 1, so
       counts are exact for the top values of most sources and lower bounds otherwise (`pruned`).
     - Distinct: the KMV sketch, the DISTINCT_SKETCH smallest 32-bit hashes (CRC-32, stable
-      across runs): exact below that many values, an estimate within about 6% above.
+      across runs): exact below that many values, an estimate within about 6% above. The hashes
+      are a set; a heap of them (to find the largest) is made only once the sketch is full, so
+      a value costs one set look-up until then.
     """
 
     __slots__ = ("counts", "hashes", "heap", "pruned")
@@ -375,8 +379,10 @@ class _Values:
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.pruned = False
-        self.hashes: set[int] = set()
-        self.heap: list[int] = []  # the kept hashes, negated: heap[0] is minus the largest
+        self.hashes: set[int] = set()  # the kept hashes
+        # once DISTINCT_SKETCH are kept (empty before): the same, negated, as a heap (heap[0] is
+        # minus the largest)
+        self.heap: list[int] = []
 
     def add(self, value: str, n: int = 1) -> None:
         counts = self.counts
@@ -385,32 +391,44 @@ class _Values:
             return
         counts[value] = n
         if len(counts) >= 2 * TRACKED_VALUES:
-            kept = sorted(counts.items(), key=lambda kv: -kv[1])[:TRACKED_VALUES]
-            self.counts = dict(kept)
+            self.counts = _most_counted(counts)
             self.pruned = True
-        self._hash(zlib.crc32(value.encode("utf-8", "surrogatepass")))
+        h = zlib.crc32(value.encode("utf-8", "surrogatepass"))
+        if self.heap:
+            self._hash(h)
+        else:  # `_hash` before the sketch is full, inline
+            hashes = self.hashes
+            hashes.add(h)
+            if len(hashes) >= DISTINCT_SKETCH:
+                self._full()
 
     def _hash(self, h: int) -> None:
         heap = self.heap
-        if len(heap) >= DISTINCT_SKETCH and h >= -heap[0]:
-            return  # not among the smallest: most values, once the sketch is full
-        if h in self.hashes:
-            return
-        if len(heap) < DISTINCT_SKETCH:
-            heapq.heappush(heap, -h)
-        else:
+        if heap:  # the sketch is full
+            if h >= -heap[0] or h in self.hashes:
+                return  # not among the smallest (most values), or kept already
             self.hashes.discard(-heapq.heappushpop(heap, -h))
-        self.hashes.add(h)
+            self.hashes.add(h)
+            return
+        hashes = self.hashes
+        hashes.add(h)
+        if len(hashes) >= DISTINCT_SKETCH:
+            self._full()
+
+    def _full(self) -> None:
+        """Make the heap of the kept hashes, now that there are DISTINCT_SKETCH of them."""
+        self.heap = [-kept for kept in self.hashes]
+        heapq.heapify(self.heap)
 
     @property
     def distinct(self) -> int:
-        if len(self.heap) < DISTINCT_SKETCH:
-            return len(self.heap)
+        if not self.heap:
+            return len(self.hashes)
         return round((DISTINCT_SKETCH - 1) * (1 << 32) / (-self.heap[0] + 1))
 
     @property
     def distinct_exact(self) -> bool:
-        return len(self.heap) < DISTINCT_SKETCH
+        return not self.heap
 
     def absorb(self, other: _Values) -> None:
         self.pruned |= other.pruned
@@ -420,10 +438,16 @@ class _Values:
             else:
                 self.counts[value] = n
         if len(self.counts) >= 2 * TRACKED_VALUES:
-            self.counts = dict(sorted(self.counts.items(), key=lambda kv: -kv[1])[:TRACKED_VALUES])
+            self.counts = _most_counted(self.counts)
             self.pruned = True
         for h in other.hashes:
             self._hash(h)
+
+
+def _most_counted(counts: dict[str, int]) -> dict[str, int]:
+    """The `TRACKED_VALUES` most counted of `counts`, in that order (the first seen first on a
+    tie: the sort is stable, reversed too)."""
+    return dict(sorted(counts.items(), key=itemgetter(1), reverse=True)[:TRACKED_VALUES])
 
 
 @dataclass(slots=True)
@@ -525,10 +549,10 @@ class LogAnalyzer:
         self._generals = _Generals(())  # merged templates with variables, for new signatures
         self._other: _Group | None = None  # the other cluster (step 3), once something is folded
         self._parent = array("I")  # signature id -> the id it was merged into (itself if live)
+        # signature ids of the lines read, when assignments are asked for: spilled to a temporary
+        # file past `SPILL_IDS` (one made only then: most inputs never fill it)
+        self._pending: array[int] | None = array("I") if assignments is not None else None
         self._spill: IO[bytes] | None = None
-        if assignments is not None:
-            self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
-        self._pending = array("I")
         self.lines = 0
         self.with_header = 0
         self.compactions = 0
@@ -538,6 +562,7 @@ class LogAnalyzer:
         self._held_exception = ""  # ... and the first that names an exception
         self._next_progress = self._progress_every
         self._learning: list[str] | None = []  # the first lines, until the header is learned
+        self._parses: dict[str, Fields] | None = None  # their parses, while they are taken
         self.header_shape: HeaderShape | None = None  # learned, for a header the grammar lacks
         self.last_seen: str | None = None
 
@@ -552,19 +577,12 @@ class LogAnalyzer:
             if len(learning) >= LEARN_LINES:
                 self._learned()
             return
-        self._add(line)
-
-    def _learned(self) -> None:
-        lines, self._learning = self._learning or [], None
-        self.header_shape = learn_header(lines)
-        for line in lines:
-            self._add(line)
-
-    def _add(self, line: str) -> None:
         self.lines += 1
         held = self._held
         if held is not None:
-            if continues(line, indented_record=held[:1] in " \t"):
+            # a line that starts with a digit (a timestamp: most lines) starts a record, which
+            # `continues` would say at greater cost
+            if not line[:1].isdigit() and continues(line, indented_record=held[:1] in " \t"):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
                     self._held_exception = line.strip()
@@ -574,9 +592,27 @@ class LogAnalyzer:
         self._held_more = 0
         self._held_exception = ""
 
+    def _learned(self) -> None:
+        """Learn the header shape from the held first lines, then take them in order. The
+        grammar's parses of those lines (`learn_header` reads them all) are kept for `_take`
+        while the lines are taken, so a line is not parsed twice."""
+        lines, self._learning = self._learning or [], None
+        parses: dict[str, Fields] = {}
+        self.header_shape = learn_header(lines, parses=parses)
+        if self.header_shape is None:  # then a line's parse is `parse_line`'s: the one kept
+            self._parses = parses
+        for line in lines:
+            self.add(line)
+        self._parses = None
+
     def _take(self, line: str, number: int, more: int) -> None:
         """Count a record: its first `line`, its line `number`, and `more` continuation lines."""
-        parsed = parse_with(line, self.header_shape)
+        parsed = None
+        if self._parses is not None:
+            parsed = self._parses.get(line.strip())
+        if parsed is None:
+            shape = self.header_shape
+            parsed = parse_fields(line) if shape is None else parse_with(line, shape)
         _, timestamp, severity, header, signature, found = parsed
         if header:
             self.with_header += 1
@@ -604,12 +640,16 @@ class LogAnalyzer:
                     counts[value] += 1
                 else:
                     values.add(value)
-        if self._spill is not None:
-            pending = self._pending
+        pending = self._pending
+        if pending is not None:
             pending.append(group.gid)  # final once merged: `_find` follows it
             for _ in range(more):
                 pending.append(group.gid)
-            if len(pending) >= 65536:
+            if len(pending) >= SPILL_IDS:
+                if self._spill is None:
+                    import tempfile  # noqa: PLC0415 - only inputs of many lines need it
+
+                    self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
                 pending.tofile(self._spill)
                 del pending[:]
         if len(self._index) > self._compact_at:
@@ -621,8 +661,8 @@ class LogAnalyzer:
             )
             self._progress(Progress(number + more, len(self._groups)))
 
-    def _new_group(self, line: str, number: int, parsed: Parsed) -> _Group:
-        signature = parsed.signature
+    def _new_group(self, line: str, number: int, parsed: Fields) -> _Group:
+        message, timestamp, severity, _, signature, _ = parsed
         generals = self._generals
         gid = (
             generals.match(collapse(signature) if self._tuning.collapse else signature)
@@ -634,9 +674,9 @@ class LogAnalyzer:
             return group
         gid = len(self._parent)
         self._parent.append(gid)
-        severity, from_header = parsed.severity, True
+        from_header = True
         if severity is None:
-            severity, from_header = infer_severity(parsed.message), False
+            severity, from_header = infer_severity(" ".join(message)), False
             if severity is None and self._held_exception:
                 severity = "error"  # a stack trace follows the line
         example = line
@@ -648,8 +688,8 @@ class LogAnalyzer:
             0,
             number,
             number,
-            parsed.timestamp,
-            parsed.timestamp,
+            timestamp,
+            timestamp,
             example[:EXAMPLE_CHARS],
             severity,
             from_header,
@@ -768,21 +808,27 @@ class LogAnalyzer:
         )
 
     def _write_assignments(self, cluster_of: dict[int, int]) -> None:
-        spill, out = self._spill, self._assignments
-        if spill is None or out is None:
+        spill, out, pending = self._spill, self._assignments, self._pending
+        if out is None or pending is None:
             return
-        self._pending.tofile(spill)
-        del self._pending[:]
+        # each signature id's line of output, once: a line is then a list look-up
+        final = [f"{cluster_of.get(self._find(gid), 0)}\n" for gid in range(len(self._parent))]
+        if spill is None:  # every id still in memory
+            if pending:
+                out.write("".join(map(final.__getitem__, pending)))
+            del pending[:]
+            return
+        pending.tofile(spill)
+        del pending[:]
         spill.flush()
         spill.seek(0)
-        final = [cluster_of.get(self._find(gid), 0) for gid in range(len(self._parent))]
         while True:
             chunk = array("I")
-            data = spill.read(4 * 65536)
+            data = spill.read(4 * SPILL_IDS)
             if not data:
                 break
             chunk.frombytes(data)
-            out.write("".join(f"{final[gid]}\n" for gid in chunk))
+            out.write("".join(map(final.__getitem__, chunk)))
         spill.close()
         self._spill = None
 
@@ -1229,6 +1275,8 @@ def render(report: LogReport, budget: int | None = None) -> str:
     blocks = [_block(c) for c in ranked]
     if budget is None:
         return "\n".join(p for p in [head, *blocks] if p)
+    from agents.skills import tokens as tokens_mod  # noqa: PLC0415 - imported when counting
+
     fitted = tokens_mod.fit([head], blocks, budget, more)
     more_line = fitted.text.rsplit("\n", 1)[-1]
     if fitted.dropped and _may_fit_whole(blocks[fitted.kept :], budget - fitted.tokens, more_line):
@@ -1243,6 +1291,8 @@ def _may_fit_whole(dropped: Sequence[str], spare: int, more_line: str) -> bool:
     """Whether the blocks `fit` dropped may take the place of its `more_line` and the `spare`
     tokens it left. Counted block by block, and only as far as they could fit: never the whole
     text of a report of many clusters (whose count alone would cost more than the report)."""
+    from agents.skills import tokens as tokens_mod  # noqa: PLC0415 - imported when counting
+
     room = spare + tokens_mod.count(more_line) + 1
     spent = 0
     for n, block in enumerate(dropped, start=1):
