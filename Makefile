@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: plan plan-prod preview up packs test lint typecheck typecheck-full bench image chaos clean
+.PHONY: plan plan-prod preview up packs test test-slow lint typecheck typecheck-full bench image chaos clean
 
 # The pinned requirements go in with uv (a wheel from PyPI, pinned here): about 8 s where pip
 # takes about 65; pip does it when uv cannot (same pins, same index). uv compiles the bytecode
@@ -71,9 +71,14 @@ PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: lint
 	@mkdir -p build
 	@$(PY) -m mypy > build/mypy.out 2>&1 & mypy=$$!; \
-	  $(PY) -m pytest -q -n $(PYTEST_WORKERS); tests=$$?; \
+	  $(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not slow"; tests=$$?; \
 	  wait $$mypy; types=$$?; cat build/mypy.out; \
 	  [ $$tests -eq 0 ] && [ $$types -eq 0 ]
+
+## The long end-to-end tests (`@pytest.mark.slow`: the README's command lines, the packs installed
+## into clean virtualenvs, servers as processes). CI runs them after `make test`.
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m slow
 
 bench: $(STAMP)
 	$(PY) benchmarks/plan.py

@@ -61,7 +61,8 @@ DOCKER = "needs docker buildx (and a registry to push to)"
 # command is no longer in the README fails `test_not_run_names_only_readme_commands`.
 NOT_RUN: dict[str, str] = {
     # Quick start
-    "make test": "the whole suite, this test included (CI's test job runs it)",
+    "make test": "the whole suite (CI's test job runs it)",
+    "make test-slow": "the long end-to-end tests, this one included (CI runs them)",
     "make bench": "long: the benchmarks take minutes",
     "make chaos": "long: the agents under injected faults for 4 minutes",
     "make image": DOCKER,
@@ -346,6 +347,7 @@ def _tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+@pytest.mark.slow
 def test_readme_commands_run_as_written(tmp_path):
     venv = ROOT / ".venv" / "bin" / "python"
     if not venv.exists():

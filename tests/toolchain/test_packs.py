@@ -158,6 +158,7 @@ def _loads_and_judges_like_the_repo(pack_dir: Path, python: Path, reference: Ana
     return where
 
 
+@pytest.mark.slow
 def test_a_built_pack_loads_from_its_own_folder_alone(built, tmp_path, reference):
     """The folder `pulumi policy publish` uploads: copied elsewhere (nothing of the repository
     beside it), installed, loaded: the helpers come from its wheel."""
@@ -168,6 +169,7 @@ def test_a_built_pack_loads_from_its_own_folder_alone(built, tmp_path, reference
     assert where.startswith(str(alone / "venv"))
 
 
+@pytest.mark.slow
 def test_a_repository_pack_loads_from_a_venv_made_from_its_requirements(tmp_path, reference):
     """`pulumi preview --policy-pack policies/security` on a fresh clone: the CLI makes the
     pack's venv from its requirements.txt; the repository comes in editable."""

@@ -55,6 +55,7 @@ def test_tokens_of_a_fifo_or_non_utf8_file_is_one_line_exit_2(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1 and "not UTF-8" in err
 
 
+@pytest.mark.slow
 def test_tokens_counts_a_50_mb_file_exactly_in_chunks(tmp_path, capsys):
     # past the encoder's one-input limit and past any whole-file read cap: counted in chunks,
     # and the chunks' counts add up to the whole text's (each block ends where tokens split)

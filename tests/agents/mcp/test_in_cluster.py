@@ -140,6 +140,7 @@ def pod_process(args: McpArgs, env: dict[str, str], log: Path) -> Iterator[str]:
             proc.wait()
 
 
+@pytest.mark.slow
 def test_the_pod_serves_the_shared_stores_and_answers_its_probes(tmp_path, db):
     table = f"locks-{uuid.uuid4().hex[:8]}"
     client = dynamodb_client(REGION, db.endpoint_url)
@@ -202,6 +203,7 @@ def test_the_pod_serves_the_shared_stores_and_answers_its_probes(tmp_path, db):
         assert httpx2.get(f"{base}/healthz").status_code == 200
 
 
+@pytest.mark.slow
 def test_the_pod_answers_findings_and_memory_a_persona_wrote_on_postgres(
     tmp_path, db, postgres_server
 ):

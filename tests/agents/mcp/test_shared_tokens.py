@@ -213,6 +213,7 @@ def gated_server(settings: AgentSettings, source: Any, clock: Any = time.time) -
 
 
 # -- across processes ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_token_from_another_process_reaches_a_running_server_without_restart(tmp_path, db, table):
     server_env = env_of(tmp_path, db, table, "server")
     operator = env_of(tmp_path, db, table, "operator")
@@ -253,6 +254,7 @@ def test_a_token_from_another_process_reaches_a_running_server_without_restart(t
         assert issued.split("_", 2)[2] not in json.dumps(items(db, table))
 
 
+@pytest.mark.slow
 def test_concurrent_rotations_from_several_processes_lose_none(tmp_path, db, table):
     operator = env_of(tmp_path, db, table, "operator")
     store = store_of(tmp_path, db, table)
