@@ -106,6 +106,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             private_subnet_ids=network.private_subnet_ids,
             cluster_name=cluster_name,
             cluster_version=cfg.cluster_version,
+            deploy_role_arn=cfg.deploy_role_arn,
             public_access_cidrs=cfg.cluster_public_access_cidrs,
             # Deployers and agents inside the VPC reach the private endpoint.
             private_access_cidrs=(cfg.vpc_cidr,),

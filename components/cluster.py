@@ -85,6 +85,9 @@ class ClusterArgs:
     pod_security_exceptions: Mapping[str, str] = field(default_factory=dict)
     # IAM roles given cluster-admin through an access entry (operators, CI).
     admin_role_arns: Sequence[str] = field(default_factory=tuple)
+    # The role the stack's AWS providers assume (`deployRoleArn`): the Kubernetes provider gets
+    # its token as the same role. Empty: the ambient credentials.
+    deploy_role_arn: str = ""
     # Tags for the EC2 instances and volumes the node groups launch: the provider's default tags
     # do not reach them (the Auto Scaling groups are EKS's), so cost-allocation tags go here.
     node_tags: Mapping[str, str] = field(default_factory=dict)
@@ -259,9 +262,13 @@ def namespace_labels(environment: str, enforce: str = "restricted") -> dict[str,
     }
 
 
-def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
-    """A kubeconfig that gets a token from the AWS CLI (`aws eks get-token`) with the ambient
-    credentials: no long-lived secret is written into it."""
+def kubeconfig(
+    cluster_name: str, endpoint: str, ca_data: str, region: str, role_arn: str = ""
+) -> str:
+    """A kubeconfig that gets a token from the AWS CLI (`aws eks get-token`): as `role_arn` when
+    given (the stack's deploy role, the one the AWS providers assume and so the cluster's
+    creator), else with the ambient credentials. No long-lived secret is written into it."""
+    role = ["--role-arn", role_arn] if role_arn else []
     return json.dumps(
         {
             "apiVersion": "v1",
@@ -292,6 +299,7 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> s
                                 region,
                                 "--output",
                                 "json",
+                                *role,
                             ],
                         }
                     },
@@ -612,7 +620,7 @@ class Cluster(pulumi.ComponentResource):
         # -- in-cluster ------------------------------------------------------------------------
         ca_data = cluster.certificate_authority.apply(lambda ca: ca.data or "")
         text: pulumi.Output[str] = pulumi.Output.all(cluster.name, cluster.endpoint, ca_data).apply(
-            lambda a: kubeconfig(a[0], a[1], a[2], args.region)
+            lambda a: kubeconfig(a[0], a[1], a[2], args.region, args.deploy_role_arn)
         )
         config: pulumi.Output[str] = pulumi.Output.secret(text)
         k8s_provider = k8s.Provider(

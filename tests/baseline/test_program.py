@@ -1,6 +1,7 @@
 """The composed program, per stack: what the issue asks each stack to be, checked on the plan."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -396,3 +397,32 @@ def test_a_caller_in_another_account_stops_the_program_before_any_resource():
 def test_the_account_keys_are_checked_naming_the_key(overrides, key):
     with pytest.raises(PlanError, match=f"'baseline:{key}'"):
         plan("dev", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("stack", "role"), [("prod", "deployer"), ("dev", ""), ("dev", "deployer")]
+)
+def test_the_kubernetes_provider_gets_its_token_as_the_deploy_role(stack, role, monkeypatch):
+    """The kubeconfig is a secret in the export: what the program hands to it is recorded. With
+    a deploy role, `aws eks get-token --role-arn` it (the AWS providers' role, the cluster's
+    creator); without one, the caller's own credentials."""
+    from components import cluster  # noqa: PLC0415
+
+    made: list[dict[str, Any]] = []
+    real = cluster.kubeconfig
+
+    def recording(*args: Any) -> str:
+        text = real(*args)
+        made.append(json.loads(text))
+        return text
+
+    monkeypatch.setattr(cluster, "kubeconfig", recording)
+    arn = f"arn:aws:iam::{ACCOUNTS[stack]}:role/baseline-deployer-{stack}" if role else ""
+    plan(stack, deployRoleArn=arn)
+    (config,) = made
+    (user,) = config["users"]
+    argv = user["user"]["exec"]["args"]
+    if arn:
+        assert argv[argv.index("--role-arn") + 1] == arn
+    else:
+        assert "--role-arn" not in argv
