@@ -57,7 +57,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -496,7 +496,7 @@ class Mcp(pulumi.ComponentResource):
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-ingress",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{NAME}-clients", namespace=ns_name),
-                spec=ingress_spec(args),
+                spec=cast(Any, ingress_spec(args)),
                 opts=child(self),
             )
         sa = k8s.core.v1.ServiceAccount(
@@ -523,21 +523,21 @@ class Mcp(pulumi.ComponentResource):
             f"{name}-server",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=NAME, namespace=ns_name, labels=labels()),
             spec=pulumi.Output.all(sa_name, database).apply(
-                lambda v: deployment_spec(args, v[0], v[1])
+                lambda v: cast(Any, deployment_spec(args, v[0], v[1]))
             ),
             opts=child(self),
         )
         service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=NAME, namespace=ns_name, labels=labels()),
-            spec=service_spec(args),
+            spec=cast(Any, service_spec(args)),
             opts=child(self),
         )
         if args.replicas > 1:
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-server",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=NAME, namespace=ns_name, labels=labels()),
-                spec={"maxUnavailable": 1, "selector": {"matchLabels": selector()}},
+                spec=cast(Any, {"maxUnavailable": 1, "selector": {"matchLabels": selector()}}),
                 opts=child(self),
             )
 

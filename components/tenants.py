@@ -27,7 +27,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -237,14 +237,14 @@ class Tenants(pulumi.ComponentResource):
             k8s.core.v1.LimitRange(
                 f"{name}-{env}-limits",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=LIMIT_RANGE_NAME, namespace=namespace),
-                spec=limit_range_spec(args.limits),
+                spec=cast(Any, limit_range_spec(args.limits)),
                 opts=child(self),
             )
             for policy, spec in policies.items():
                 k8s.networking.v1.NetworkPolicy(
                     f"{name}-{env}-{policy}",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=policy, namespace=namespace),
-                    spec=spec,
+                    spec=cast(Any, spec),
                     opts=child(self),
                 )
             self.quota_names[env] = quota.metadata.apply(lambda m: str(m.name))

@@ -72,7 +72,7 @@ class FakeGateway:
         self.calls.append(("history", stack, limit))
         return [{"kind": "update", "result": "succeeded", "version": 3, "resourceChanges": {}}]
 
-    def refresh(self, stack: str):
+    def refresh(self, stack: str, *, targets=()):
         self.calls.append(("refresh", stack, None))
         return RefreshResult(stack=stack, operation="refresh", run="r", changes={}, steps=())
 
