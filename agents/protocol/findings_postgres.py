@@ -30,11 +30,10 @@ the SQLite `FindingStore` (ids, counts, ISO timestamps, order), shared by every 
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from agents import InputError
@@ -51,10 +50,10 @@ from agents.protocol.findings import (
 from agents.protocol.postgres import (
     RW_ROLE,
     Migration,
+    Reconnecting,
     RecordsError,
     Target,
     connect,
-    errors,
     migrate,
     schema_version,
 )
@@ -139,7 +138,8 @@ def _iso(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.astimezone(datetime.UTC).isoformat(timespec="seconds")
 
 
-class PostgresFindingStore:
+class PostgresFindingStore(Reconnecting):
+    failure = FindingsError
     source = "findings"  # records point at a finding as `findings#<id>`
 
     def __init__(self, target: Target, *, read_only: bool = False) -> None:
@@ -179,21 +179,6 @@ class PostgresFindingStore:
                 f"the agents reads version {SCHEMA_VERSION}; upgrade the agents"
             )
         return version
-
-    @contextlib.contextmanager
-    def _errors(self, what: str) -> Iterator[None]:
-        try:
-            with errors(f"{self.target.describe()}: {what}"):
-                yield
-        except RecordsError as exc:
-            raise FindingsError(str(exc)) from None
-
-    def _connection(self) -> psycopg.Connection[Any]:
-        """The open connection, or a new one where the last was lost (a server restart)."""
-        if self._conn.closed or self._conn.broken:
-            self._conn.close()
-            self._conn = self._open()
-        return self._conn
 
     def close(self) -> None:
         self._conn.close()

@@ -25,10 +25,10 @@ from agents.protocol.notify_ledger import Ledger, NotifyError, Query
 from agents.protocol.postgres import (
     RW_ROLE,
     Migration,
+    Reconnecting,
     RecordsError,
     Target,
     connect,
-    errors,
     migrate,
 )
 
@@ -101,7 +101,8 @@ def stack_key(stack: str) -> int:
     return int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
 
 
-class PostgresLedger(Ledger):
+class PostgresLedger(Reconnecting, Ledger):
+    failure = NotifyError
     source = "notify_claims"
 
     def __init__(self, target: Target) -> None:
@@ -121,20 +122,6 @@ class PostgresLedger(Ledger):
             conn.close()
             raise
         return conn
-
-    @contextlib.contextmanager
-    def _errors(self, what: str) -> Iterator[None]:
-        try:
-            with errors(f"{self.target.describe()}: {what}"):
-                yield
-        except RecordsError as exc:
-            raise NotifyError(str(exc)) from None
-
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn.closed or self._conn.broken:
-            self._conn.close()
-            self._conn = self._open()
-        return self._conn
 
     @contextlib.contextmanager
     def _tx(self, lock_key: str) -> Iterator[Query]:

@@ -231,6 +231,34 @@ def errors(where: str) -> Iterator[None]:
         raise RecordsError(f"{where}: {_reason(exc)}") from None
 
 
+class Reconnecting:
+    """What a store on PostgreSQL shares: one connection, opened again where the last was lost
+    (a server restart), and driver errors as one line of the store's own error class
+    (`failure`) naming the target."""
+
+    failure: type[Exception] = RecordsError
+    target: Target
+    _conn: psycopg.Connection[Any]
+
+    def _open(self) -> psycopg.Connection[Any]:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            with errors(f"{self.target.describe()}: {what}"):
+                yield
+        except RecordsError as exc:
+            raise self.failure(str(exc)) from None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The open connection, or a new one where the last was lost (a server restart)."""
+        if self._conn.closed or self._conn.broken:
+            self._conn.close()
+            self._conn = self._open()
+        return self._conn
+
+
 _SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS public.agents_schema (
     component TEXT NOT NULL,
     version INTEGER NOT NULL,
