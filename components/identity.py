@@ -94,6 +94,39 @@ def default_deny_ingress_spec() -> Any:
     return {"podSelector": {}, "policyTypes": ["Ingress"]}
 
 
+def restricted_namespace(
+    parent: pulumi.Resource,
+    namespace_resource: str,
+    deny_resource: str,
+    namespace: str,
+    labels: Mapping[str, str] | None = None,
+) -> pulumi.Output[str]:
+    """A namespace of the agents (Pod Security `restricted`, part of `baseline-agents`, plus
+    `labels`) and its `default-deny-ingress` NetworkPolicy (its pods serve nothing the cluster may
+    reach unless a policy of its own says so); the namespace's name once it exists. The two
+    resource names are the callers' own, so their URNs stay as they were."""
+    ns = k8s.core.v1.Namespace(
+        namespace_resource,
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=namespace,
+            labels={
+                **pod_security_labels("restricted"),
+                "app.kubernetes.io/part-of": "baseline-agents",
+                **(labels or {}),
+            },
+        ),
+        opts=child(parent),
+    )
+    name = ns.metadata.apply(lambda m: str(m.name))
+    k8s.networking.v1.NetworkPolicy(
+        deny_resource,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny-ingress", namespace=name),
+        spec=default_deny_ingress_spec(),
+        opts=child(parent),
+    )
+    return name
+
+
 def check_identities(identities: Sequence[IrsaIdentity]) -> None:
     """Names are unique (they name the children) and so are service accounts (a shared one would
     let two identities assume each other's roles); Kubernetes names are DNS labels."""
@@ -161,27 +194,13 @@ class Identity(pulumi.ComponentResource):
                     opts=child(self),
                 )
 
-            namespace = k8s.core.v1.Namespace(
-                f"{name}-{ident.name}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=ident.namespace,
-                    labels={
-                        **pod_security_labels("restricted"),
-                        "app.kubernetes.io/part-of": "baseline-agents",
-                        "baseline/identity": ident.name,
-                    },
-                ),
-                opts=child(self),
-            )
-            namespace_name = namespace.metadata.apply(lambda m: str(m.name))
             # The agents serve nothing but their probes: no pod of the cluster may reach them.
-            k8s.networking.v1.NetworkPolicy(
+            namespace_name = restricted_namespace(
+                self,
+                f"{name}-{ident.name}",
                 f"{name}-{ident.name}-deny-ingress",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name="default-deny-ingress", namespace=namespace_name
-                ),
-                spec=default_deny_ingress_spec(),
-                opts=child(self),
+                ident.namespace,
+                {"baseline/identity": ident.name},
             )
             account = k8s.core.v1.ServiceAccount(
                 f"{name}-{ident.name}",

@@ -66,9 +66,8 @@ import pulumi_kubernetes as k8s
 from components import PACKAGE, child, policy_json
 from components.identity import (
     ROLE_ARN_ANNOTATION,
-    default_deny_ingress_spec,
     irsa_trust_policy,
-    pod_security_labels,
+    restricted_namespace,
 )
 from components.records import DATABASE, MCP_DB_USER, log_group_arn, reader_connect_statement
 from components.workloads import (
@@ -474,24 +473,7 @@ class Mcp(pulumi.ComponentResource):
             ),
             opts=child(self),
         )
-        ns = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=namespace,
-                labels={
-                    **pod_security_labels("restricted"),
-                    "app.kubernetes.io/part-of": "baseline-agents",
-                },
-            ),
-            opts=child(self),
-        )
-        ns_name = ns.metadata.apply(lambda m: str(m.name))
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-deny-ingress",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny-ingress", namespace=ns_name),
-            spec=default_deny_ingress_spec(),
-            opts=child(self),
-        )
+        ns_name = restricted_namespace(self, f"{name}-namespace", f"{name}-deny-ingress", namespace)
         if args.client_namespaces:
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-ingress",

@@ -37,9 +37,8 @@ import pulumi_kubernetes as k8s
 from components import PACKAGE, child, policy_json
 from components.identity import (
     ROLE_ARN_ANNOTATION,
-    default_deny_ingress_spec,
     irsa_trust_policy,
-    pod_security_labels,
+    restricted_namespace,
 )
 
 DATABASE = "agents"
@@ -310,24 +309,9 @@ class Records(pulumi.ComponentResource):
             ),
             opts=child(self),
         )
-        ns = k8s.core.v1.Namespace(
-            f"{name}-migrate",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=namespace,
-                labels={
-                    **pod_security_labels("restricted"),
-                    "app.kubernetes.io/part-of": "baseline-agents",
-                },
-            ),
-            opts=child(self),
-        )
-        ns_name = ns.metadata.apply(lambda m: str(m.name))
         # The migration serves nothing: no pod of the cluster may reach it.
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-migrate-deny-ingress",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny-ingress", namespace=ns_name),
-            spec=default_deny_ingress_spec(),
-            opts=child(self),
+        ns_name = restricted_namespace(
+            self, f"{name}-migrate", f"{name}-migrate-deny-ingress", namespace
         )
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-migrate",
