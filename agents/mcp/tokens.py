@@ -515,10 +515,9 @@ class TokenFile:
     ) -> Issued:
         check_name(name)
         chosen = check_scopes(scopes)
-        if not (isinstance(ttl_days, int | float) and 0 < ttl_days <= MAX_TTL_DAYS):
-            raise TokenError(f"token lifetime {ttl_days!r} days: 1 to {MAX_TTL_DAYS}")
+        lifetime_s = _check_ttl(ttl_days) * 86_400
         with self._locked() as records:
-            record, token = _new_record(name, chosen, self.clock(), ttl_days * 86_400, records)
+            record, token = _new_record(name, chosen, self.clock(), lifetime_s, records)
             self._commit(
                 records,
                 {**records, record.id: record},
@@ -533,24 +532,10 @@ class TokenFile:
     def rotate(self, token_id: str, grace_s: float = DEFAULT_GRACE_S) -> Issued:
         """A new token with the old one's name and scopes and a lifetime as long as the old
         one's; the old one works `grace_s` more seconds (see the module docstring)."""
-        if not 0 <= grace_s <= MAX_GRACE_S:
-            raise TokenError(f"grace {grace_s!r} s: 0 to {MAX_GRACE_S:.0f}")
+        _check_grace(grace_s)
         with self._locked() as records:
             old = _get(records, token_id)
-            now = self.clock()
-            if old.status != "active" or old.expires_at <= now:
-                state = old.status if old.status != "active" else "expired"
-                raise TokenError(
-                    f"token {token_id} is {state}: only an active token can be rotated "
-                    "(create a new one)"
-                )
-            new, token = _new_record(
-                old.name, old.scopes, now, old.expires_at - old.created_at, records
-            )
-            new = replace(new, rotated_from=old.id)
-            retired = replace(
-                old, status="rotated", rotated_at=now, grace_until=now + grace_s, replaced_by=new.id
-            )
+            retired, new, token = _rotation(old, records, self.clock(), grace_s)
             self._commit(
                 records,
                 {**records, old.id: retired, new.id: new},
@@ -651,6 +636,29 @@ class SecretsManagerTokens:
 
 class _Conflict(Exception):
     """A conditional write lost a race (internal: the writer reads again and decides again)."""
+
+
+def _check_grace(grace_s: float) -> None:
+    if not 0 <= grace_s <= MAX_GRACE_S:
+        raise TokenError(f"grace {grace_s!r} s: 0 to {MAX_GRACE_S:.0f}")
+
+
+def _rotation(
+    old: TokenRecord, records: Mapping[str, TokenRecord], now: float, grace_s: float
+) -> tuple[TokenRecord, TokenRecord, str]:
+    """What rotating `old` at `now` writes, whatever the store: (old retired with its grace, the
+    new record, the new token). Only an active, unexpired token rotates."""
+    if old.status != "active" or old.expires_at <= now:
+        state = old.status if old.status != "active" else "expired"
+        raise TokenError(
+            f"token {old.id} is {state}: only an active token can be rotated (create a new one)"
+        )
+    new, token = _new_record(old.name, old.scopes, now, old.expires_at - old.created_at, records)
+    new = replace(new, rotated_from=old.id)
+    retired = replace(
+        old, status="rotated", rotated_at=now, grace_until=now + grace_s, replaced_by=new.id
+    )
+    return retired, new, token
 
 
 def _check_ttl(ttl_days: float) -> float:
@@ -893,27 +901,13 @@ class DynamoDBTokens:
 
     def rotate(self, token_id: str, grace_s: float = DEFAULT_GRACE_S) -> Issued:
         """As `TokenFile.rotate`; of two rotations of one token at once, exactly one wins."""
-        if not 0 <= grace_s <= MAX_GRACE_S:
-            raise TokenError(f"grace {grace_s!r} s: 0 to {MAX_GRACE_S:.0f}")
+        _check_grace(grace_s)
         for _ in range(WRITE_ATTEMPTS):
             snapshot = self._snapshot()
             records = {k: r for k, (r, _) in snapshot.items()}
             old = _get(records, token_id)
             rev = snapshot[token_id][1]
-            now = self.clock()
-            if old.status != "active" or old.expires_at <= now:
-                state = old.status if old.status != "active" else "expired"
-                raise TokenError(
-                    f"token {token_id} is {state}: only an active token can be rotated "
-                    "(create a new one)"
-                )
-            new, token = _new_record(
-                old.name, old.scopes, now, old.expires_at - old.created_at, records
-            )
-            new = replace(new, rotated_from=old.id)
-            retired = replace(
-                old, status="rotated", rotated_at=now, grace_until=now + grace_s, replaced_by=new.id
-            )
+            retired, new, token = _rotation(old, records, self.clock(), grace_s)
             try:
                 self._commit(
                     [self._put(retired, rev + 1, rev), self._put(new, 1, None)],
