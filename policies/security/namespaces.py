@@ -180,7 +180,9 @@ def _covers_ingress(policy: Mapping[str, Any], what: str) -> bool:
     return not types or "Ingress" in types
 
 
-def _open_peer(peer: Mapping[str, Any], what: str) -> bool:
+def open_peer(peer: Mapping[str, Any], what: str) -> bool:
+    """A NetworkPolicy peer that admits everyone: empty, an ipBlock of all addresses with no
+    exception, or empty namespace and pod selectors (every pod of every namespace)."""
     if not peer:
         return True
     block = mapping(peer.get("ipBlock"), f"{what}.ipBlock")
@@ -202,7 +204,7 @@ def _allows_everyone(policy: Mapping[str, Any], what: str) -> bool:
             continue
         peers = items(rule.get("from"), f"{what}.ingress[{i}].from")
         if not peers or any(
-            _open_peer(mapping(p, f"{what}.ingress[{i}].from[{j}]"), f"from[{j}]")
+            open_peer(mapping(p, f"{what}.ingress[{i}].from[{j}]"), f"from[{j}]")
             for j, p in enumerate(peers)
         ):
             return True

@@ -34,6 +34,7 @@ from pulumi_policy import (
 
 from policies.common import as_bool, config, fail_closed, matches_any, rule_tags
 from policies.karpenter import items, mapping
+from policies.security.namespaces import open_peer
 from policies.values import ValueProblem
 from toolchain.quantities import QuantityError, parse_quantity
 
@@ -51,7 +52,6 @@ DEFAULT_REQUIRED_RESOURCES = [
     "pods",
     "services.loadbalancers",
 ]
-_OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 _DIRECTIONS = (("Ingress", "ingress", "from"), ("Egress", "egress", "to"))
 
 
@@ -221,21 +221,6 @@ def _directions(spec: Mapping[str, Any]) -> set[str]:
     return {"Ingress", "Egress"} if spec.get("egress") is not None else {"Ingress"}
 
 
-def _open_peer(peer: Mapping[str, Any], what: str) -> bool:
-    if not peer:
-        return True
-    block = mapping(peer.get("ipBlock"), f"{what}.ipBlock")
-    if block:
-        return block.get("cidr") in _OPEN_CIDRS and not items(
-            block.get("except"), f"{what}.ipBlock.except"
-        )
-    if peer.get("namespaceSelector") is None:
-        return False
-    namespaces = mapping(peer.get("namespaceSelector"), f"{what}.namespaceSelector")
-    pods = mapping(peer.get("podSelector"), f"{what}.podSelector")
-    return not any(namespaces.values()) and not any(pods.values())
-
-
 def _allows_everything(spec: Mapping[str, Any], key: str, peers_key: str) -> bool:
     for i, raw in enumerate(items(spec.get(key), f"spec.{key}")):
         rule = mapping(raw, f"spec.{key}[{i}]")
@@ -243,7 +228,7 @@ def _allows_everything(spec: Mapping[str, Any], key: str, peers_key: str) -> boo
             continue
         peers = items(rule.get(peers_key), f"spec.{key}[{i}].{peers_key}")
         if not peers or any(
-            _open_peer(mapping(p, f"spec.{key}[{i}].{peers_key}[{j}]"), f"{peers_key}[{j}]")
+            open_peer(mapping(p, f"spec.{key}[{i}].{peers_key}[{j}]"), f"{peers_key}[{j}]")
             for j, p in enumerate(peers)
         ):
             return True
