@@ -97,6 +97,10 @@ class ClusterArgs:
     # Extra tags on the nodes' security group, e.g. Karpenter's `karpenter.sh/discovery`, by which
     # the autoscaler's nodes get the same group as the managed nodes.
     node_security_group_tags: Mapping[str, str] = field(default_factory=dict)
+    # The role the Kubernetes provider's token is for (`aws eks get-token --role-arn`): the same
+    # the AWS providers assume (the deploy role, which creates the cluster and so is its admin,
+    # or the read-only preview role). Empty: the caller's own credentials.
+    provider_role_arn: str = ""
 
 
 @dataclass(frozen=True)
@@ -259,9 +263,14 @@ def namespace_labels(environment: str, enforce: str = "restricted") -> dict[str,
     }
 
 
-def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
+def kubeconfig(
+    cluster_name: str, endpoint: str, ca_data: str, region: str, role_arn: str = ""
+) -> str:
     """A kubeconfig that gets a token from the AWS CLI (`aws eks get-token`) with the ambient
-    credentials: no long-lived secret is written into it."""
+    credentials, as `role_arn` when given (`--role-arn`: the role the AWS providers assume, so
+    the cluster sees the same identity that created it): no long-lived secret is written into
+    it."""
+    role_args = ["--role-arn", role_arn] if role_arn else []
     return json.dumps(
         {
             "apiVersion": "v1",
@@ -290,6 +299,7 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> s
                                 cluster_name,
                                 "--region",
                                 region,
+                                *role_args,
                                 "--output",
                                 "json",
                             ],
@@ -612,7 +622,7 @@ class Cluster(pulumi.ComponentResource):
         # -- in-cluster ------------------------------------------------------------------------
         ca_data = cluster.certificate_authority.apply(lambda ca: ca.data or "")
         text: pulumi.Output[str] = pulumi.Output.all(cluster.name, cluster.endpoint, ca_data).apply(
-            lambda a: kubeconfig(a[0], a[1], a[2], args.region)
+            lambda a: kubeconfig(a[0], a[1], a[2], args.region, args.provider_role_arn)
         )
         config: pulumi.Output[str] = pulumi.Output.secret(text)
         k8s_provider = k8s.Provider(

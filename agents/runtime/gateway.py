@@ -17,6 +17,15 @@ What `AutomationGateway` does, and why:
   policies/config/<stack>/security.json --policy-pack-config policies/config/<stack>/cost.json`.
   A stack without its own folder gets the default one (`toolchain.gate.policy_config_dir`:
   prod's), and its run says so in the audit log (`gateway.policy-config`, with the notice).
+- Each operation tells the program which role its providers assume (`BASELINE_PROVIDER_ROLE`,
+  toolchain.gate.PROVIDER_ROLE_ENV, in the workspace's environment just before the command):
+  `preview` (the stack's read-only `previewRoleArn`) for preview, drift-check, outputs, export and
+  history, which only read; `deploy` (`deployRoleArn`) for up (an approved up's own fresh preview
+  excepted) and refresh. A refresh only reads the cloud, so the preview role would do for its
+  providers; it writes the stack's state, though, is the release engineer's alone, and without
+  `--run-program` its providers (a drift check's too) are configured from the state, that is
+  with the role of the last up. The operations of one gateway run one at a time (an agent's
+  loop), so one workspace's environment is set per operation.
 - Drift is `pulumi refresh --preview-only` (`Stack.preview_refresh`): it compares the state with
   the cloud and writes nothing. `preview --refresh` would mix drift with changes to the program.
 - Engine events are streamed (`on_event`) into the audit log as one compact line per changing
@@ -69,6 +78,7 @@ from toolchain.gate import (
     PACKS,
     POLICIES,
     POLICY_PACKS_ENV,
+    PROVIDER_ROLE_ENV,
     PolicyConfigError,
     policy_config_dir,
 )
@@ -611,6 +621,7 @@ class AutomationGateway:
     ) -> PreviewResult:
         def call(st: auto.Stack, c: _Collector) -> PreviewResult:
             packs, configs = self._policy_args(stack, c.run)
+            _provider_role(st, "preview")
             st.preview(
                 policy_packs=packs,
                 policy_pack_configs=configs,
@@ -653,6 +664,7 @@ class AutomationGateway:
                         result=check,
                     )
             packs, configs = self._policy_args(stack, c.run)
+            _provider_role(st, "deploy")  # after the approved up's own preview
             done = st.up(
                 policy_packs=packs,
                 policy_pack_configs=configs,
@@ -680,6 +692,7 @@ class AutomationGateway:
 
     def refresh(self, stack: str, *, targets: Sequence[str] = ()) -> RefreshResult:
         def call(st: auto.Stack, c: _Collector) -> RefreshResult:
+            _provider_role(st, "deploy")
             done = st.refresh(
                 target=list(targets) or None,
                 message=f"agents gateway run {c.run.id}",
@@ -700,6 +713,7 @@ class AutomationGateway:
 
     def drift_check(self, stack: str) -> DriftResult:
         def call(st: auto.Stack, c: _Collector) -> DriftResult:
+            _provider_role(st, "preview")
             st.preview_refresh(
                 color="never", on_event=c.on_event, on_output=c.on_output, on_error=c.on_error
             )
@@ -708,10 +722,15 @@ class AutomationGateway:
         return self._operate(stack, "drift-check", call)
 
     def outputs(self, stack: str) -> dict[str, Any]:
-        return self._operate(stack, "outputs", lambda st, _c: _masked(st.outputs()))
+        def call(st: auto.Stack, _c: _Collector) -> dict[str, Any]:
+            _provider_role(st, "preview")
+            return _masked(st.outputs())
+
+        return self._operate(stack, "outputs", call)
 
     def export(self, stack: str) -> StackExport:
         def call(st: auto.Stack, _c: _Collector) -> StackExport:
+            _provider_role(st, "preview")
             deployment = st.export_stack()
             data = {"version": deployment.version, "deployment": deployment.deployment}
             return parse_export(_redact(data), f"stack {stack} (pulumi stack export)")
@@ -720,6 +739,7 @@ class AutomationGateway:
 
     def history(self, stack: str, limit: int = 10) -> list[dict[str, Any]]:
         def call(st: auto.Stack, _c: _Collector) -> list[dict[str, Any]]:
+            _provider_role(st, "preview")
             entries = st.history(page_size=limit, page=1, show_secrets=False)
             return [
                 {
@@ -944,6 +964,13 @@ class AutomationGateway:
             packs.append(str(POLICIES / pack))
             configs.append(str(config))
         return packs, configs
+
+
+def _provider_role(st: auto.Stack, role: str) -> None:
+    """Tell the program of the next command which role its providers assume (`preview` or
+    `deploy`, baseline/accounts.py `provider_role_arn`): the workspace's environment, which the
+    Automation API adds to every command it runs, set just before the command."""
+    st.workspace.env_vars = {**st.workspace.env_vars, PROVIDER_ROLE_ENV: role}
 
 
 def _masked(outputs: Mapping[str, Any]) -> dict[str, Any]:

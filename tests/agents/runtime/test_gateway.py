@@ -182,6 +182,50 @@ def test_every_preview_and_up_tells_the_program_which_packs_are_attached(gateway
     assert told == [("preview", "security,cost"), ("up", "security,cost")]
 
 
+def test_each_operation_tells_the_program_which_role_its_providers_assume(gateway, cli):
+    """Only what changes the stack runs as the deploy role: preview, drift check, outputs and
+    export read through the preview role, up and refresh deploy. An approved up's own preview
+    reads, and the up that follows it on the same workspace deploys again."""
+    approved = gateway.preview("dev").fingerprint
+    gateway.drift_check("dev")
+    gateway.outputs("dev")
+    gateway.export("dev")
+    gateway.up("dev")
+    gateway.refresh("dev")
+    gateway.up("dev", expect=approved)
+    gateway.preview("dev")
+
+    def command(argv: list[str]) -> str:
+        words = [a for a in argv if not a.startswith("-")]
+        return " ".join(words[:2] if words[0] == "stack" else words[:1]) + (
+            " --preview-only" if "--preview-only" in argv else ""
+        )
+
+    told = [
+        (command(r["argv"]), r.get("providerRoleEnv"))
+        for r in cli.records()
+        if r["argv"] != ["version"] and r["argv"][1:3] != ["stack", "select"]
+    ]
+    # The commands that run the program (the Automation API's own `stack output`/`history`
+    # after an up run with the up's environment; they run no program).
+    program = ("preview", "up", "refresh", "refresh --preview-only")
+    assert [t for t in told if t[0] in program] == [
+        ("preview", "preview"),
+        ("refresh --preview-only", "preview"),
+        ("up", "deploy"),
+        ("refresh", "deploy"),
+        ("preview", "preview"),
+        ("up", "deploy"),
+        ("preview", "preview"),
+    ]
+    # outputs (read twice by the Automation API: plain, then secrets) and export read.
+    assert told[2:5] == [
+        ("stack output", "preview"),
+        ("stack output", "preview"),
+        ("stack export", "preview"),
+    ]
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_preview_runs_both_packs_with_the_stacks_policy_config(gateway, cli, stack):
     gateway.preview(stack)
