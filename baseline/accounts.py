@@ -10,6 +10,16 @@ before `pulumi` runs:
     python -m baseline.accounts --stack prod     # exit 0: the account is prod's; 2: refused
 
 The message is one line naming the stack, both accounts and what to change.
+
+Which role the providers assume is chosen per run (`provider_role_arn`): the environment variable
+`BASELINE_PROVIDER_ROLE` (toolchain.gate.PROVIDER_ROLE_ENV) says `preview` for a run that only
+reads the cloud (the agents' gateway sets it for preview, drift checks, outputs and exports), and
+the providers then assume the stack's read-only `previewRoleArn`; `deploy`, or nothing (a person's
+`pulumi up`, `make up`), selects `deployRoleArn`. Any other value stops the program (one line): a
+typo must not pick a role. A read-only run on a stack without a `previewRoleArn` assumes the
+deploy role (the program warns); IAM decides whether the caller may, and only the release
+engineer's role may (baseline/personas.yaml), so an agent's preview then fails instead of running
+with write rights.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from baseline.config import PROJECT, ConfigError
+from toolchain.gate import PROVIDER_ROLE_ENV, PROVIDER_ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_NAME = "baseline-account-check"
@@ -28,6 +39,28 @@ SESSION_NAME = "baseline-account-check"
 
 class AccountError(ConfigError):
     """The deploying identity is in another account than the stack's `accountId`."""
+
+
+class ProviderRoleError(ConfigError):
+    """`BASELINE_PROVIDER_ROLE` names no provider role (`PROVIDER_ROLES`)."""
+
+
+def provider_role_arn(
+    stack: str, requested: str, deploy_role_arn: str, preview_role_arn: str = ""
+) -> str:
+    """The role the stack's providers assume for a run that asked for `requested` (the value of
+    `BASELINE_PROVIDER_ROLE`): `preview` is the stack's read-only role (the deploy role when the
+    stack has none: IAM decides), `deploy` or empty the deploy role; empty when the stack names
+    neither (the caller's own credentials). Anything else raises `ProviderRoleError`."""
+    role = requested.strip()
+    if role and role not in PROVIDER_ROLES:
+        raise ProviderRoleError(
+            f"refusing stack '{stack}': {PROVIDER_ROLE_ENV}={requested!r} is not a provider role "
+            f"(expected {' or '.join(PROVIDER_ROLES)}, or unset for deploy)"
+        )
+    if role == "preview" and preview_role_arn:
+        return preview_role_arn
+    return deploy_role_arn
 
 
 def refusal(stack: str, expected: str, actual: str, role_arn: str = "") -> str:

@@ -107,6 +107,7 @@ class StackConfig:
     dr_region: str
     account_id: str
     deploy_role_arn: str
+    preview_role_arn: str
     owner: str
     cost_center: str
     vpc_cidr: str
@@ -539,6 +540,29 @@ def _validate_account(v: dict[str, Any]) -> None:
         f"a role of the stack's account accountId ({v['accountId']}), so that the providers land "
         "there",
         role,
+    )
+    # The read-only role the providers assume for a run that only reads (BASELINE_PROVIDER_ROLE=
+    # preview): every persona may assume it, so it must not be the deploy role.
+    preview = v["previewRoleArn"]
+    m = _DEPLOY_ROLE_ARN.match(preview)
+    _check(
+        not preview or m is not None,
+        "previewRoleArn",
+        "empty, or an IAM role ARN such as arn:aws:iam::111122223333:role/baseline-previewer-dev",
+        preview,
+    )
+    _check(
+        m is None or m.group(1) == v["accountId"],
+        "previewRoleArn",
+        f"a role of the stack's account accountId ({v['accountId']}), so that the providers land "
+        "there",
+        preview,
+    )
+    _check(
+        not preview or preview != role,
+        "previewRoleArn",
+        "a read-only role other than deployRoleArn (every agent may assume it)",
+        preview,
     )
 
 

@@ -50,9 +50,13 @@ METRICS_NAMESPACE_CONDITION = ("StringEquals", "cloudwatch:namespace", ("Baselin
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 # What a statement's resources and condition values may leave to the stack (see personas.yaml);
 # `${aws:...}` IAM policy variables are not placeholders.
-PLACEHOLDERS = ("stack", "account", "deploy_role")
+PLACEHOLDERS = ("stack", "account", "deploy_role", "preview_role")
 _PLACEHOLDER = re.compile(r"(?<!\$)\{([^{}]*)\}")
+# The stack's deploy role (write rights; only a persona that may `up` may assume it) and its
+# read-only preview role (what the providers assume for a run that only reads).
 DEPLOY_ROLE = "{deploy_role}"
+PREVIEW_ROLE = "{preview_role}"
+STACK_ROLES = (DEPLOY_ROLE, PREVIEW_ROLE)
 ROLE_NAME = "baseline-{stack}-{persona}"
 _STACK = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -124,6 +128,10 @@ class PolicyStatement:
     def needs_deploy_role(self) -> bool:
         return DEPLOY_ROLE in self.resources
 
+    @property
+    def needs_preview_role(self) -> bool:
+        return PREVIEW_ROLE in self.resources
+
     def render(self, values: Mapping[str, str]) -> dict[str, Any]:
         """The statement for one stack: each `{placeholder}` replaced by its value."""
 
@@ -161,19 +169,24 @@ class Persona:
         return operation in self.operations and (stack is None or stack in self.stacks)
 
     def iam_statements(
-        self, stack: str | None = None, account: str = "", deploy_role_arn: str = ""
+        self,
+        stack: str | None = None,
+        account: str = "",
+        deploy_role_arn: str = "",
+        preview_role_arn: str = "",
     ) -> list[dict[str, Any]]:
         """The IRSA role's policy statements for one stack, in IAM's JSON shape: `{stack}`,
-        `{account}` and `{deploy_role}` filled in, and a statement naming the deploy role left out
-        when the stack has none. Without a stack, the templates as the file writes them (what
-        actions a persona holds, whatever the stack)."""
+        `{account}`, `{deploy_role}` and `{preview_role}` filled in, and a statement naming the
+        deploy or the preview role left out when the stack has none. Without a stack, the
+        templates as the file writes them (what actions a persona holds, whatever the stack)."""
         if stack is None:
             return [s.to_iam() for s in self.policy_statements]
-        values = stack_values(stack, account, deploy_role_arn)
+        values = stack_values(stack, account, deploy_role_arn, preview_role_arn)
         return [
             s.render(values)
             for s in self.policy_statements
-            if deploy_role_arn or not s.needs_deploy_role
+            if (deploy_role_arn or not s.needs_deploy_role)
+            and (preview_role_arn or not s.needs_preview_role)
         ]
 
     def role_name(self, stack: str) -> str:
@@ -196,25 +209,39 @@ def approval_key_secret(stack: str) -> str:
     return f"baseline-agents/{stack}/approval-key"
 
 
-def stack_values(stack: str, account: str, deploy_role_arn: str = "") -> dict[str, str]:
+def stack_values(
+    stack: str, account: str, deploy_role_arn: str = "", preview_role_arn: str = ""
+) -> dict[str, str]:
     """The placeholders' values for one stack, checked: a stack name, an account id, and a deploy
-    role (or none) of that account."""
+    role and a preview role (or none) of that account, not the same role."""
     if not _STACK.match(stack):
         raise ValueError(f"stack {stack!r}: expected a stack name (letters, digits, _ . -)")
     if not _ACCOUNT.match(account):
         raise ValueError(f"stack {stack!r}: account {account!r} is not a 12-digit account id")
-    m = _ROLE_ARN.match(deploy_role_arn)
-    if deploy_role_arn and (m is None or m.group(1) != account):
+    for what, arn in (("deploy", deploy_role_arn), ("preview", preview_role_arn)):
+        m = _ROLE_ARN.match(arn)
+        if arn and (m is None or m.group(1) != account):
+            raise ValueError(
+                f"stack {stack!r}: {what} role {arn!r} is not a role of account {account}"
+            )
+    if preview_role_arn and preview_role_arn == deploy_role_arn:
         raise ValueError(
-            f"stack {stack!r}: deploy role {deploy_role_arn!r} is not a role of account {account}"
+            f"stack {stack!r}: the preview role is the deploy role {deploy_role_arn!r}; every "
+            "persona may assume the preview role, so it must be a read-only role of its own"
         )
-    return {"stack": stack, "account": account, "deploy_role": deploy_role_arn}
+    return {
+        "stack": stack,
+        "account": account,
+        "deploy_role": deploy_role_arn,
+        "preview_role": preview_role_arn,
+    }
 
 
 def stack_roles(
     stack: str,
     account: str,
     deploy_role_arn: str = "",
+    preview_role_arn: str = "",
     personas: tuple[Persona, ...] | None = None,
 ) -> tuple[StackRole, ...]:
     """The IRSA roles of one stack: one per persona that serves it, named
@@ -227,7 +254,7 @@ def stack_roles(
         name = p.role_name(stack)
         if len(name) > 64:  # IAM's limit on role names
             raise ValueError(f"persona {p.name!r}: role name {name!r} is over 64 characters")
-        statements = tuple(p.iam_statements(stack, account, deploy_role_arn))
+        statements = tuple(p.iam_statements(stack, account, deploy_role_arn, preview_role_arn))
         found.append(StackRole(persona=p, stack=stack, name=name, statements=statements))
     return tuple(found)
 
@@ -320,6 +347,16 @@ def _persona(raw: Any, source: str, label: str) -> Persona:
     if not isinstance(iam, list) or not iam:
         raise fail("iam", "expected a non-empty list of IAM statements")
     statements = tuple(_statement(s, f"iam[{i}]", fail) for i, s in enumerate(iam))
+    if "up" not in operations:
+        # The deploy role carries the write rights: only the persona that changes stacks may
+        # assume it; every other one reads through the preview role.
+        for i, s in enumerate(statements):
+            if s.needs_deploy_role:
+                raise fail(
+                    f"iam[{i}].Resource",
+                    f"{DEPLOY_ROLE} only for a persona whose operations include 'up' "
+                    f"(the others assume {PREVIEW_ROLE})",
+                )
     sids = [s.sid for s in statements]
     duplicated = sorted({s for s in sids if sids.count(s) > 1})
     if duplicated:
@@ -418,20 +455,22 @@ def _statement(raw: Any, where: str, fail: Fail) -> PolicyStatement:
             raise fail(f"{where}.Action", f"expected '<service>:<Action>', got {action!r}")
     for resource in resources:
         if not isinstance(resource, str) or not (
-            resource in ("*", DEPLOY_ROLE) or resource.startswith("arn:")
+            resource == "*" or resource in STACK_ROLES or resource.startswith("arn:")
         ):
             raise fail(
                 f"{where}.Resource",
-                f"expected '*', an ARN pattern or {DEPLOY_ROLE}, got {resource!r}",
+                f"expected '*', an ARN pattern, {DEPLOY_ROLE} or {PREVIEW_ROLE}, got {resource!r}",
             )
         _check_placeholders(resource, f"{where}.Resource", fail)
-    if DEPLOY_ROLE in resources and (
-        len(resources) != 1 or set(actions) != {"sts:AssumeRole"} or effect != "Allow"
-    ):
-        raise fail(
-            f"{where}.Resource",
-            f"{DEPLOY_ROLE} stands alone, in an Allow of sts:AssumeRole only (it may be left out)",
-        )
+    for placeholder in STACK_ROLES:
+        if placeholder in resources and (
+            len(resources) != 1 or set(actions) != {"sts:AssumeRole"} or effect != "Allow"
+        ):
+            raise fail(
+                f"{where}.Resource",
+                f"{placeholder} stands alone, in an Allow of sts:AssumeRole only "
+                "(it may be left out)",
+            )
     conditions = _conditions(raw.get("Condition"), f"{where}.Condition", fail)
     for c in conditions:
         for value in c.values:
@@ -513,8 +552,9 @@ def _check_scoped(statement: PolicyStatement, where: str, fail: Fail) -> None:
     tagged = any(
         c.operator == operator and c.key == key and c.values == values for c in statement.conditions
     )
-    # The deploy role becomes one literal role ARN of the stack's account (`stack_values`).
-    if tagged or all(r == DEPLOY_ROLE or _is_scoped_arn(r) for r in statement.resources):
+    # The deploy and preview roles become literal role ARNs of the stack's account
+    # (`stack_values`).
+    if tagged or all(r in STACK_ROLES or _is_scoped_arn(r) for r in statement.resources):
         return
     # PutMetricData has no resource ARN: it is scoped by its namespace alone.
     operator, key, values = METRICS_NAMESPACE_CONDITION

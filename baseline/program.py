@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from baseline.accounts import AccountError, check_account
+from baseline.accounts import AccountError, ProviderRoleError, check_account, provider_role_arn
 from baseline.config import StackConfig
 from baseline.personas import approval_key_secret, stack_roles
 from components.access import Access, AccessArgs
@@ -40,16 +40,13 @@ from components.workloads import (
 )
 
 
-def aws_provider(name: str, cfg: StackConfig, region: str) -> aws.Provider:
+def aws_provider(name: str, cfg: StackConfig, region: str, role_arn: str) -> aws.Provider:
     """An AWS provider of the stack: it acts in the stack's account only (the engine refuses
-    credentials of another one) and as the stack's deploy role when the stack names one."""
+    credentials of another one) and as `role_arn` (the run's role: `provider_role_arn`) when
+    there is one."""
     assume = (
-        [
-            aws.ProviderAssumeRoleArgs(
-                role_arn=cfg.deploy_role_arn, session_name=f"baseline-{cfg.stack}"
-            )
-        ]
-        if cfg.deploy_role_arn
+        [aws.ProviderAssumeRoleArgs(role_arn=role_arn, session_name=f"baseline-{cfg.stack}")]
+        if role_arn
         else None
     )
     return aws.Provider(
@@ -61,18 +58,35 @@ def aws_provider(name: str, cfg: StackConfig, region: str) -> aws.Provider:
     )
 
 
-def build(cfg: StackConfig) -> dict[str, Any]:
-    primary = aws_provider("aws", cfg, cfg.region)
+def build(cfg: StackConfig, provider_role: str = "deploy") -> dict[str, Any]:
+    """The stack's resources and outputs. `provider_role` is what the run asked for
+    (`BASELINE_PROVIDER_ROLE`, read by `__main__.py`): `preview` for a run that only reads, whose
+    providers (AWS and Kubernetes) assume the stack's read-only `previewRoleArn`; `deploy` (or
+    empty) for one that changes the stack, `deployRoleArn`. Another value stops the run."""
+    try:
+        role_arn = provider_role_arn(
+            cfg.stack, provider_role, cfg.deploy_role_arn, cfg.preview_role_arn
+        )
+    except ProviderRoleError as exc:
+        raise pulumi.RunError(str(exc)) from None  # one line, no traceback
+    if provider_role.strip() == "preview" and role_arn and role_arn == cfg.deploy_role_arn:
+        # Not silent: the run asked to only read, and gets the deploy role only if its caller
+        # may assume it (IAM decides; only the release engineer's role may).
+        pulumi.log.warn(
+            f"stack '{cfg.stack}' has no previewRoleArn: this read-only run assumes the deploy "
+            f"role {role_arn}"
+        )
+    primary = aws_provider("aws", cfg, cfg.region, role_arn)
     on_primary = pulumi.ResourceOptions(providers=[primary])
     # Stateful components (the database, the trail's bucket and keys) are protected on a
     # protected stack: `pulumi destroy` and replacements stop at them.
     stateful = pulumi.ResourceOptions(providers=[primary], protect=cfg.protected)
     invoke = pulumi.InvokeOptions(provider=primary)
-    # The identity the provider acts as (the deploy role's session, or the deployer's own), checked
+    # The identity the provider acts as (the run's role's session, or the deployer's own), checked
     # before the first resource: a run in another account stops here, creating nothing.
     account_id = aws.get_caller_identity(opts=invoke).account_id
     try:
-        check_account(cfg.stack, cfg.account_id, account_id, cfg.deploy_role_arn)
+        check_account(cfg.stack, cfg.account_id, account_id, role_arn)
     except AccountError as exc:
         raise pulumi.RunError(str(exc)) from None  # one line, no traceback
     zones = aws.get_availability_zones(state="available", opts=invoke)
@@ -106,7 +120,6 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             private_subnet_ids=network.private_subnet_ids,
             cluster_name=cluster_name,
             cluster_version=cfg.cluster_version,
-            deploy_role_arn=cfg.deploy_role_arn,
             public_access_cidrs=cfg.cluster_public_access_cidrs,
             # Deployers and agents inside the VPC reach the private endpoint.
             private_access_cidrs=(cfg.vpc_cidr,),
@@ -130,6 +143,11 @@ def build(cfg: StackConfig) -> dict[str, Any]:
             deletion_protection=cfg.protected,
             external_workload_capacity=karpenter,
             node_security_group_tags=discovery,
+            # The Kubernetes provider's token is the same role's as the AWS providers' (the
+            # cluster's creator is the deploy role).
+            provider_role_arn=role_arn,
+            # The preview role reads the cluster (not its Secrets) for a read-only run.
+            reader_role_arns=(cfg.preview_role_arn,) if cfg.preview_role_arn else (),
         ),
         on_primary,
     )
@@ -237,7 +255,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
 
     dr = None
     if cfg.db_replicate_backups_to_dr:
-        dr = aws_provider("aws-dr", cfg, cfg.dr_region)
+        dr = aws_provider("aws-dr", cfg, cfg.dr_region, role_arn)
     database = Database(
         "database",
         DatabaseArgs(
@@ -265,7 +283,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     # personas file is the one source of truth the agents read too. The roles are the stack's
     # (`baseline-<stack>-<persona>`, trusted by this cluster only) and reach this stack's state,
     # keys and secrets only.
-    roles = stack_roles(cfg.stack, cfg.account_id, cfg.deploy_role_arn)
+    roles = stack_roles(cfg.stack, cfg.account_id, cfg.deploy_role_arn, cfg.preview_role_arn)
     approval_key = approval_key_secret(cfg.stack)
     identity = Identity(
         "identity",

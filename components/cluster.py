@@ -44,6 +44,8 @@ POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 SPOT_MIN_FAMILIES = 3
 _MANAGED_POLICY = "arn:aws:iam::aws:policy/"
 _CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Read every object but Secrets, cluster-wide: what a run as the preview role needs.
+_CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 NODE_POLICIES = (
     "AmazonEKSWorkerNodePolicy",
     "AmazonEKS_CNI_Policy",
@@ -85,9 +87,6 @@ class ClusterArgs:
     pod_security_exceptions: Mapping[str, str] = field(default_factory=dict)
     # IAM roles given cluster-admin through an access entry (operators, CI).
     admin_role_arns: Sequence[str] = field(default_factory=tuple)
-    # The role the stack's AWS providers assume (`deployRoleArn`): the Kubernetes provider gets
-    # its token as the same role. Empty: the ambient credentials.
-    deploy_role_arn: str = ""
     # Tags for the EC2 instances and volumes the node groups launch: the provider's default tags
     # do not reach them (the Auto Scaling groups are EKS's), so cost-allocation tags go here.
     node_tags: Mapping[str, str] = field(default_factory=dict)
@@ -100,6 +99,14 @@ class ClusterArgs:
     # Extra tags on the nodes' security group, e.g. Karpenter's `karpenter.sh/discovery`, by which
     # the autoscaler's nodes get the same group as the managed nodes.
     node_security_group_tags: Mapping[str, str] = field(default_factory=dict)
+    # The role the Kubernetes provider's token is for (`aws eks get-token --role-arn`): the same
+    # the AWS providers assume (the deploy role, which creates the cluster and so is its admin,
+    # or the read-only preview role). Empty: the caller's own credentials.
+    provider_role_arn: str = ""
+    # Roles that read the cluster's objects (not its Secrets) cluster-wide through an access entry
+    # (AmazonEKSViewPolicy): the stack's read-only preview role, whose runs (previews, drift
+    # checks) read what the program manages. Fixed per stack, unlike `provider_role_arn`.
+    reader_role_arns: Sequence[str] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -266,9 +273,10 @@ def kubeconfig(
     cluster_name: str, endpoint: str, ca_data: str, region: str, role_arn: str = ""
 ) -> str:
     """A kubeconfig that gets a token from the AWS CLI (`aws eks get-token`): as `role_arn` when
-    given (the stack's deploy role, the one the AWS providers assume and so the cluster's
-    creator), else with the ambient credentials. No long-lived secret is written into it."""
-    role = ["--role-arn", role_arn] if role_arn else []
+    given (the run's role, the one the AWS providers assume: the deploy role, the cluster's
+    creator, or the read-only preview role), else with the ambient credentials. No long-lived
+    secret is written into it."""
+    role_args = ["--role-arn", role_arn] if role_arn else []
     return json.dumps(
         {
             "apiVersion": "v1",
@@ -299,7 +307,7 @@ def kubeconfig(
                                 region,
                                 "--output",
                                 "json",
-                                *role,
+                                *role_args,
                             ],
                         }
                     },
@@ -464,6 +472,25 @@ class Cluster(pulumi.ComponentResource):
         )
         cluster_sg_id = cluster.vpc_config.apply(lambda v: v.cluster_security_group_id or "")
 
+        for arn in args.reader_role_arns:
+            slug = role_name(arn)
+            if slug in admins:
+                raise ValueError(f"reader_role_arns: {arn!r} is also a cluster admin")
+            reader = aws.eks.AccessEntry(
+                f"{name}-reader-{slug}",
+                cluster_name=cluster.name,
+                principal_arn=arn,
+                type="STANDARD",
+                opts=child(self),
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-reader-{slug}",
+                cluster_name=cluster.name,
+                principal_arn=arn,
+                policy_arn=_CLUSTER_VIEW_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=child(self, depends_on=[reader]),
+            )
         for slug, arn in admins.items():
             entry = aws.eks.AccessEntry(
                 f"{name}-admin-{slug}",
@@ -620,7 +647,7 @@ class Cluster(pulumi.ComponentResource):
         # -- in-cluster ------------------------------------------------------------------------
         ca_data = cluster.certificate_authority.apply(lambda ca: ca.data or "")
         text: pulumi.Output[str] = pulumi.Output.all(cluster.name, cluster.endpoint, ca_data).apply(
-            lambda a: kubeconfig(a[0], a[1], a[2], args.region, args.deploy_role_arn)
+            lambda a: kubeconfig(a[0], a[1], a[2], args.region, args.provider_role_arn)
         )
         config: pulumi.Output[str] = pulumi.Output.secret(text)
         k8s_provider = k8s.Provider(

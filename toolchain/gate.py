@@ -44,6 +44,13 @@ PACKS = ("security", "cost")
 # names of the packs attached. The program reads it and says so in its outputs, and warns when a
 # run has none (a person's bare `pulumi up`).
 POLICY_PACKS_ENV = "BASELINE_POLICY_PACKS"
+# Which role the program's providers assume (baseline/accounts.py, `provider_role_arn`): `preview`
+# for a run that only reads the cloud (preview, drift check), the stack's read-only
+# `previewRoleArn`; `deploy` (or unset: a person's `pulumi up`) for one that changes it, the stack's
+# `deployRoleArn`. Any other value stops the program (fail closed). Set per operation by the agents'
+# gateway.
+PROVIDER_ROLE_ENV = "BASELINE_PROVIDER_ROLE"
+PROVIDER_ROLES = ("preview", "deploy")
 CONFIG_DIR = POLICIES / "config"
 # The policy config of a stack without its own folder (a pull request's new `Pulumi.qa.yaml`):
 # production's, whose security rules are the strictest (every one mandatory); see

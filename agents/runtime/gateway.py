@@ -17,6 +17,23 @@ What `AutomationGateway` does, and why:
   policies/config/<stack>/security.json --policy-pack-config policies/config/<stack>/cost.json`.
   A stack without its own folder gets the default one (`toolchain.gate.policy_config_dir`:
   prod's), and its run says so in the audit log (`gateway.policy-config`, with the notice).
+- Each operation tells the program which role its providers assume (`BASELINE_PROVIDER_ROLE`,
+  toolchain.gate.PROVIDER_ROLE_ENV, in the workspace's environment just before the command):
+  `preview` (the stack's read-only `previewRoleArn`) for preview, drift-check, outputs, export and
+  history, which only read; `deploy` (`deployRoleArn`) for up (an approved up's own fresh preview
+  excepted) and refresh, which write the stack's state and are the release engineer's alone. The
+  operations of one gateway run one at a time (an agent's loop), so one workspace's environment
+  is set per operation.
+- Refreshes run the program (`--run-program`): without it the engine configures their providers
+  from the state, that is as the role of the last up, and a drift check would need the deploy
+  role.
+- The state holds the providers' inputs of the last up, whose role is the deploy role, so a run
+  as the preview role shows each provider "updated" in its credential input alone (`assumeRoles`
+  of an AWS provider, the token command's role in a Kubernetes provider's `kubeconfig`). Such a
+  step says how the run authenticates, not what it would change: a preview as the preview role
+  counts it as unchanged (`same`), records it (`provider-credentials` in the audit log) and
+  leaves it out of `steps`, `changes` and the fingerprint. A provider step with any other diff
+  (its region, its allowed accounts) stays a change, and in a deploy run every step counts.
 - Drift is `pulumi refresh --preview-only` (`Stack.preview_refresh`): it compares the state with
   the cloud and writes nothing. `preview --refresh` would mix drift with changes to the program.
 - Engine events are streamed (`on_event`) into the audit log as one compact line per changing
@@ -37,8 +54,9 @@ A cancelled operation ends with a `done` line of outcome `interrupted` and raise
 (not a `GatewayError`: nothing failed, the agent was told to stop), after the CLI has exited.
 
 The CLI is `settings.pulumi_command/bin/pulumi` when set (`AGENTS_PULUMI_COMMAND`), else the
-`pulumi` on PATH; it must be 3.105.0 or newer (`refresh --preview-only`). Backend, secrets
-passphrase and cloud credentials come from the process environment as for any CLI run
+`pulumi` on PATH; it must be 3.169.0 or newer (`refresh --preview-only --run-program`).
+Backend, secrets passphrase and cloud credentials come from the process environment as for any
+CLI run
 (`PULUMI_BACKEND_URL`, `PULUMI_CONFIG_PASSPHRASE_FILE`, `AWS_PROFILE`, ...).
 """
 
@@ -69,6 +87,7 @@ from toolchain.gate import (
     PACKS,
     POLICIES,
     POLICY_PACKS_ENV,
+    PROVIDER_ROLE_ENV,
     PolicyConfigError,
     policy_config_dir,
 )
@@ -77,7 +96,8 @@ if TYPE_CHECKING:
     from pulumi import automation as auto
 
 ROOT = Path(__file__).resolve().parents[2]
-MIN_CLI_VERSION = "3.105.0"  # `pulumi refresh --preview-only`, which drift_check runs
+# `pulumi refresh --preview-only --run-program`, which drift_check runs.
+MIN_CLI_VERSION = "3.169.0"
 TAIL_LINES = 40
 MESSAGE_CHARS = 500
 REDACTED = "[redacted by the agents' gateway]"
@@ -88,6 +108,12 @@ MUTATING = frozenset({"up", "refresh", "destroy", "import"})
 # Ops that change nothing (the engine's `HasChanges` ignores them too); `refresh` is a refresh
 # step before its result (same, update or delete) is known.
 NO_CHANGE_OPS = frozenset({"same", "read", "read-discard", "read-replacement", "refresh"})
+# The inputs of a provider that say only how it authenticates: the role it assumes (AWS), the
+# token command that carries that role (Kubernetes). See the module docstring.
+CREDENTIAL_INPUTS: Mapping[str, frozenset[str]] = {
+    "pulumi:providers:aws": frozenset({"assumeRoles", "assumeRole"}),
+    "pulumi:providers:kubernetes": frozenset({"kubeconfig"}),
+}
 # Halves of a replacement and other steps the engine takes on the way to a logical step; the
 # logical step (`replace`, ...) stands for them in results, as in the CLI's own display.
 HELPER_OPS = frozenset(
@@ -407,6 +433,10 @@ class _Collector:
         self.run = run
         self._lock = threading.Lock()
         self._steps: dict[str, Step] = {}
+        # Set by `_provider_role`: the run is as the preview role, whose credential-only
+        # provider updates are not changes (see the module docstring).
+        self.read_only_role = False
+        self._credential_only: set[str] = set()
         self._violations: list[PolicyViolation] = []
         self._errors: list[str] = []
         self._changes: dict[str, int] | None = None
@@ -441,10 +471,17 @@ class _Collector:
         """The fields of `OperationResult` the events and output give."""
         with self._lock:
             steps = tuple(s for s in self._steps.values() if s.op not in NO_CHANGE_OPS)
+            changes = dict(self._changes or {})
+            if self._credential_only and changes.get("update"):
+                moved = min(len(self._credential_only), changes["update"])
+                changes["update"] -= moved
+                changes["same"] = changes.get("same", 0) + moved
+                if not changes["update"]:
+                    del changes["update"]
             return {
                 "stack": self.run.stack,
                 "run": self.run.id,
-                "changes": dict(self._changes or {}),
+                "changes": changes,
                 "steps": steps,
                 "violations": tuple(self._violations),
                 "errors": tuple(self._errors),
@@ -496,6 +533,8 @@ class _Collector:
         op = _op(m.op)
         if op in HELPER_OPS:
             return
+        if self._credentials_only(op, m):
+            op = "same"
         step = Step(
             op=op,
             urn=m.urn,
@@ -519,9 +558,25 @@ class _Collector:
         if known is None:
             self._announce(m)
             return
+        if self._credentials_only(op, m):
+            op = "same"
         self._steps[m.urn] = dataclasses.replace(known, op=op, diffs=_diffs(m) or known.diffs)
         if op not in NO_CHANGE_OPS:
             self.run.log("step", op=op, urn=m.urn, type=m.type)
+
+    def _credentials_only(self, op: str, m: auto.StepEventMetadata) -> bool:
+        """Whether this step is a provider's update in its credential inputs alone, in a run as
+        the preview role (recorded once per provider)."""
+        keys = CREDENTIAL_INPUTS.get(m.type)
+        if not self.read_only_role or op != "update" or keys is None:
+            return False
+        diffs = {re.split(r"[.\[]", d, maxsplit=1)[0] for d in _diffs(m)}
+        if not diffs or not diffs <= keys:
+            return False
+        if m.urn not in self._credential_only:
+            self._credential_only.add(m.urn)
+            self.run.log("provider-credentials", urn=m.urn, type=m.type, diffs=sorted(diffs))
+        return True
 
 
 def _op(op: Any) -> str:
@@ -611,20 +666,34 @@ class AutomationGateway:
     ) -> PreviewResult:
         def call(st: auto.Stack, c: _Collector) -> PreviewResult:
             packs, configs = self._policy_args(stack, c.run)
+            _provider_role(st, c, "preview")
+            # `--expect-no-changes` is decided here, not by the CLI: the CLI counts the
+            # providers' credential-only updates of a run as the preview role as changes.
             st.preview(
                 policy_packs=packs,
                 policy_pack_configs=configs,
                 target=list(targets) or None,
                 refresh=refresh or None,
-                expect_no_changes=expect_no_changes or None,
+                # A refresh inside the preview configures its providers from the program too.
+                run_program=True if refresh else None,
                 color="never",
                 on_event=c.on_event,
                 on_output=c.on_output,
                 on_error=c.on_error,
             )
-            return PreviewResult(
+            result = PreviewResult(
                 **c.parts(), operation="preview", refresh=refresh, targets=tuple(targets)
             )
+            if expect_no_changes and result.has_changes:
+                raise UnexpectedChanges(
+                    f"pulumi preview on stack '{stack}' failed: no changes were expected but "
+                    f"{len(result.steps)} change(s) were proposed",
+                    stack=stack,
+                    operation="preview",
+                    stderr_tail=c.stderr_tail,
+                    result=result,
+                )
+            return result
 
         return self._operate(
             stack,
@@ -653,6 +722,7 @@ class AutomationGateway:
                         result=check,
                     )
             packs, configs = self._policy_args(stack, c.run)
+            _provider_role(st, c, "deploy")  # after the approved up's own preview
             done = st.up(
                 policy_packs=packs,
                 policy_pack_configs=configs,
@@ -680,8 +750,10 @@ class AutomationGateway:
 
     def refresh(self, stack: str, *, targets: Sequence[str] = ()) -> RefreshResult:
         def call(st: auto.Stack, c: _Collector) -> RefreshResult:
+            _provider_role(st, c, "deploy")
             done = st.refresh(
                 target=list(targets) or None,
+                run_program=True,
                 message=f"agents gateway run {c.run.id}",
                 color="never",
                 show_secrets=False,
@@ -700,18 +772,28 @@ class AutomationGateway:
 
     def drift_check(self, stack: str) -> DriftResult:
         def call(st: auto.Stack, c: _Collector) -> DriftResult:
+            _provider_role(st, c, "preview")
             st.preview_refresh(
-                color="never", on_event=c.on_event, on_output=c.on_output, on_error=c.on_error
+                run_program=True,
+                color="never",
+                on_event=c.on_event,
+                on_output=c.on_output,
+                on_error=c.on_error,
             )
             return DriftResult(**c.parts(), operation="drift-check")
 
         return self._operate(stack, "drift-check", call)
 
     def outputs(self, stack: str) -> dict[str, Any]:
-        return self._operate(stack, "outputs", lambda st, _c: _masked(st.outputs()))
+        def call(st: auto.Stack, c: _Collector) -> dict[str, Any]:
+            _provider_role(st, c, "preview")
+            return _masked(st.outputs())
+
+        return self._operate(stack, "outputs", call)
 
     def export(self, stack: str) -> StackExport:
-        def call(st: auto.Stack, _c: _Collector) -> StackExport:
+        def call(st: auto.Stack, c: _Collector) -> StackExport:
+            _provider_role(st, c, "preview")
             deployment = st.export_stack()
             data = {"version": deployment.version, "deployment": deployment.deployment}
             return parse_export(_redact(data), f"stack {stack} (pulumi stack export)")
@@ -719,7 +801,8 @@ class AutomationGateway:
         return self._operate(stack, "export", call)
 
     def history(self, stack: str, limit: int = 10) -> list[dict[str, Any]]:
-        def call(st: auto.Stack, _c: _Collector) -> list[dict[str, Any]]:
+        def call(st: auto.Stack, c: _Collector) -> list[dict[str, Any]]:
+            _provider_role(st, c, "preview")
             entries = st.history(page_size=limit, page=1, show_secrets=False)
             return [
                 {
@@ -944,6 +1027,15 @@ class AutomationGateway:
             packs.append(str(POLICIES / pack))
             configs.append(str(config))
         return packs, configs
+
+
+def _provider_role(st: auto.Stack, c: _Collector, role: str) -> None:
+    """Tell the program of the next command which role its providers assume (`preview` or
+    `deploy`, baseline/accounts.py `provider_role_arn`): the workspace's environment, which the
+    Automation API adds to every command it runs, set just before the command. A run as the
+    preview role counts its providers' credential-only updates as unchanged (`_Collector`)."""
+    st.workspace.env_vars = {**st.workspace.env_vars, PROVIDER_ROLE_ENV: role}
+    c.read_only_role = role == "preview"
 
 
 def _masked(outputs: Mapping[str, Any]) -> dict[str, Any]:

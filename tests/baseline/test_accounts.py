@@ -35,6 +35,7 @@ def stack_root(tmp_path: Path, account: str, role: str = "") -> Path:
     values = read_stack_config(stack_config_file("dev"))
     values["baseline:accountId"] = account
     values["baseline:deployRoleArn"] = role
+    values["baseline:previewRoleArn"] = ""  # the preflight checks the deploy role's account
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": values}))
     return tmp_path
 

@@ -164,6 +164,49 @@ def test_put_metric_data_is_refused_without_its_namespace(tmp_path):
 
 
 DEV_ROLE = "arn:aws:iam::111122223333:role/baseline-deployer-dev"
+DEV_PREVIEW_ROLE = "arn:aws:iam::111122223333:role/baseline-previewer-dev"
+
+
+def test_only_the_persona_that_may_up_may_assume_the_deploy_role():
+    """The deploy role carries the write rights: the release engineer's alone; every persona
+    (the release engineer too, for its previews) may assume the read-only preview role."""
+    for p in load_personas():
+        assumed = {
+            s["Sid"]: s["Resource"]
+            for s in p.iam_statements("dev", "111122223333", DEV_ROLE, DEV_PREVIEW_ROLE)
+            if "sts:AssumeRole" in s["Action"]
+        }
+        expected = {"AssumeStackPreviewRole": [DEV_PREVIEW_ROLE]}
+        if p.can("up"):
+            expected["AssumeStackDeployRole"] = [DEV_ROLE]
+        assert assumed == expected, p.name
+    assert [p.name for p in load_personas() if p.can("up")] == ["release-engineer"]
+
+
+def test_without_a_preview_role_no_agent_but_the_release_engineer_assumes_a_role():
+    for p in load_personas():
+        text = json.dumps(p.iam_statements("dev", "111122223333", DEV_ROLE))
+        assert "AssumeStackPreviewRole" not in text, p.name
+        assert ("AssumeStackDeployRole" in text) == p.can("up"), p.name
+
+
+def test_the_deploy_role_is_refused_to_a_persona_that_does_not_up(tmp_path):
+    doc = shipped_document()
+    by_name(doc, "reliability-engineer")["iam"].append(
+        {
+            "Sid": "Deploy",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Resource": "{deploy_role}",
+        }
+    )
+    with pytest.raises(PersonaError, match=r"\{deploy_role\} only for a persona whose operations"):
+        load_modified(tmp_path, doc)
+
+
+def test_the_preview_role_is_not_the_deploy_role():
+    with pytest.raises(ValueError, match="preview role is the deploy role"):
+        persona("release-engineer").iam_statements("dev", "111122223333", DEV_ROLE, DEV_ROLE)
 
 
 def test_the_release_engineer_deploys_through_the_stacks_deploy_role_only():
@@ -187,7 +230,7 @@ def test_the_registry_yields_one_role_per_serving_persona_named_by_the_stack():
     for r in roles:
         assert r.name == f"baseline-prod-{r.persona.name}"
         text = json.dumps(r.statements)
-        assert not re.search(r"\{(stack|account|deploy_role)\}", text), r.name  # filled in
+        assert not re.search(r"\{(stack|account|deploy_role|preview_role)\}", text), r.name
         assert "AssumeStackDeployRole" not in text, r.name  # no deploy role: left out
         assert "arn:aws:iam::*" not in text and ":*:*:" not in text, r.name
 
@@ -214,6 +257,8 @@ def test_a_persona_serving_one_stack_has_no_role_in_another(tmp_path):
 def test_bad_stack_values_are_refused(stack, account, role, problem):
     with pytest.raises(ValueError, match=problem):
         persona("release-engineer").iam_statements(stack, account, role)
+    with pytest.raises(ValueError, match=problem):  # the same checks for the preview role
+        persona("release-engineer").iam_statements(stack, account, "", role or "x")
 
 
 def test_an_unknown_placeholder_is_refused(tmp_path):

@@ -361,7 +361,12 @@ def test_without_a_deploy_role_the_providers_use_the_callers_credentials():
 
 def test_one_account_for_both_stacks_is_an_option():
     shared = "111122223333"
-    export = plan("prod", accountId=shared, deployRoleArn=f"arn:aws:iam::{shared}:role/deployer")
+    export = plan(
+        "prod",
+        accountId=shared,
+        deployRoleArn=f"arn:aws:iam::{shared}:role/deployer",
+        previewRoleArn=f"arn:aws:iam::{shared}:role/previewer",
+    )
     for p in aws_providers(export):
         assert json.loads(p.inputs["allowedAccountIds"]) == [shared], p.urn
 
@@ -383,10 +388,144 @@ def test_a_caller_in_another_account_stops_the_program_before_any_resource():
     assert f"account {ACCOUNTS['dev']}" in message and f"accountId is {ACCOUNTS['prod']}" in message
 
 
+# -- the run's role: read-only runs assume the preview role ---------------------------------------
+
+
+def run_as(
+    stack: str, provider_role: str, monkeypatch: pytest.MonkeyPatch, **overrides: Any
+) -> tuple[StackExport, list[list[str]]]:
+    """A plan of `stack` for a run that asked for `provider_role` (BASELINE_PROVIDER_ROLE), and
+    the `aws eks get-token` args of every kubeconfig it made (the kubeconfig is a secret)."""
+    import components.cluster  # noqa: PLC0415
+    from baseline.config import from_pulumi  # noqa: PLC0415
+    from baseline.program import build  # noqa: PLC0415
+    from toolchain.plan import run_program  # noqa: PLC0415
+
+    made: list[list[str]] = []
+    original = components.cluster.kubeconfig
+
+    def recording(*args: Any) -> str:
+        text = original(*args)
+        made.append(json.loads(text)["users"][0]["user"]["exec"]["args"])
+        return text
+
+    monkeypatch.setattr(components.cluster, "kubeconfig", recording)
+    export = run_program(
+        stack,
+        lambda: build(from_pulumi(), provider_role=provider_role),
+        stack_values(stack, **overrides),
+    )
+    return export, made
+
+
+def role_args(args: list[str]) -> list[str]:
+    return (
+        args[args.index("--role-arn") : args.index("--role-arn") + 2]
+        if "--role-arn" in args
+        else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("stack", "provider_role"),
+    [("dev", "preview"), ("prod", "preview"), ("prod", "deploy"), ("prod", "")],
+)
+def test_the_providers_assume_the_role_the_run_asks_for(stack, provider_role, monkeypatch):
+    """A read-only run's AWS providers (the DR one too) and the Kubernetes provider's token are
+    the preview role's; a run that may change the stack (`deploy`, or unset) is the deploy
+    role's, the role that created the cluster."""
+    account = ACCOUNTS[stack]
+    kind = "previewer" if provider_role == "preview" else "deployer"
+    role = f"arn:aws:iam::{account}:role/baseline-{kind}-{stack}"
+    export, kubeconfigs = run_as(stack, provider_role, monkeypatch)
+    providers = aws_providers(export)
+    assert len(providers) == (2 if stack == "prod" else 1)
+    for p in providers:
+        (assume,) = json.loads(p.inputs["assumeRoles"])
+        assert assume["roleArn"] == role, p.urn
+    assert kubeconfigs, "no kubeconfig made"
+    for args in kubeconfigs:
+        assert args[:2] == ["eks", "get-token"]
+        assert role_args(args) == ["--role-arn", role]
+
+
+@pytest.mark.parametrize("provider_role", ["preview", "deploy"])
+def test_the_preview_role_reads_the_cluster_but_not_its_secrets(provider_role, monkeypatch):
+    """Whatever the run's role, the stack's preview role has one access entry: AmazonEKSViewPolicy
+    (every object but Secrets) for the whole cluster, so a read-only run's Kubernetes provider
+    reads what the program manages, and the entry is the same resource in either run."""
+    preview = f"arn:aws:iam::{ACCOUNTS['dev']}:role/baseline-previewer-dev"
+    export, _ = run_as("dev", provider_role, monkeypatch)
+    entries = [
+        r
+        for r in custom(export, "aws:eks/accessEntry:AccessEntry")
+        if r.inputs["principalArn"] == preview
+    ]
+    associations = [
+        r
+        for r in custom(export, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+        if r.inputs["principalArn"] == preview
+    ]
+    assert [r.name for r in entries] == ["cluster-reader-baseline-previewer-dev"]
+    assert [
+        (r.inputs["policyArn"].rsplit("/", 1)[-1], r.inputs["accessScope"]["type"])
+        for r in associations
+    ] == [("AmazonEKSViewPolicy", "cluster")]
+
+
+def test_without_roles_the_token_is_the_callers_own(monkeypatch):
+    _, kubeconfigs = run_as("dev", "preview", monkeypatch, deployRoleArn="", previewRoleArn="")
+    assert kubeconfigs and all("--role-arn" not in args for args in kubeconfigs)
+
+
+def test_a_read_only_run_without_a_preview_role_assumes_the_deploy_role_iam_decides(monkeypatch):
+    """No silent least privilege: the run asks for the deploy role (and warns), and IAM lets only
+    the release engineer's role assume it (baseline/personas.yaml)."""
+    deploy = f"arn:aws:iam::{ACCOUNTS['dev']}:role/baseline-deployer-dev"
+    export, kubeconfigs = run_as("dev", "preview", monkeypatch, previewRoleArn="")
+    for p in aws_providers(export):
+        assert json.loads(p.inputs["assumeRoles"])[0]["roleArn"] == deploy, p.urn
+    assert all(role_args(args) == ["--role-arn", deploy] for args in kubeconfigs)
+
+
+def test_an_unknown_provider_role_stops_the_program_in_one_line(monkeypatch):
+    with pytest.raises(PlanError) as refused:
+        run_as("dev", "admin", monkeypatch)
+    message = str(refused.value)
+    assert "\n" not in message and "refusing stack 'dev'" in message
+    assert "BASELINE_PROVIDER_ROLE='admin'" in message
+
+
+def test_the_agents_roles_may_assume_the_preview_role_and_only_the_release_engineer_deploys(dev):
+    preview = f"arn:aws:iam::{ACCOUNTS['dev']}:role/baseline-previewer-dev"
+    deploy = f"arn:aws:iam::{ACCOUNTS['dev']}:role/baseline-deployer-dev"
+    for r in custom(dev, "aws:iam/rolePolicy:RolePolicy"):
+        if not r.name.startswith("identity-"):
+            continue
+        assumed = {
+            s["Sid"]: s["Resource"]
+            for s in json.loads(r.inputs["policy"])["Statement"]
+            if "sts:AssumeRole" in s["Action"]
+        }
+        expected = {"AssumeStackPreviewRole": [preview]}
+        if r.name == "identity-release-engineer":
+            expected["AssumeStackDeployRole"] = [deploy]
+        assert assumed == expected, r.urn
+
+
 @pytest.mark.parametrize(
     ("overrides", "key"),
     [
         ({"accountId": "1234"}, "accountId"),
+        (
+            {"previewRoleArn": "arn:aws:iam::444455556666:role/baseline-previewer-prod"},
+            "previewRoleArn",
+        ),
+        ({"previewRoleArn": "arn:aws:iam::111122223333:user/previewer"}, "previewRoleArn"),
+        (
+            {"previewRoleArn": "arn:aws:iam::111122223333:role/baseline-deployer-dev"},
+            "previewRoleArn",
+        ),
         (
             {"deployRoleArn": "arn:aws:iam::444455556666:role/baseline-deployer-prod"},
             "deployRoleArn",

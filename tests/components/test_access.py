@@ -41,9 +41,16 @@ def associations(export: StackExport) -> dict[str, Resource]:
 
 
 def test_no_people_by_default(each_stack: StackExport) -> None:
-    people = [e for e in each_stack.of_type(ENTRY) if e.inputs.get("type") == "STANDARD"]
-    assert people == [], [e.urn for e in people]
-    assert each_stack.of_type(ASSOCIATION) == []
+    """Only the stack's read-only preview role (the agents' read-only runs) has an entry: the
+    cluster-wide view policy, which reads no Secrets."""
+    entries = [e for e in each_stack.of_type(ENTRY) if e.inputs.get("type") == "STANDARD"]
+    assert [e.inputs["principalArn"].rsplit("/", 1)[-1] for e in entries] == [
+        f"baseline-previewer-{entries[0].urn.split(':')[2]}"
+    ]
+    assert [
+        (a.inputs["policyArn"].rsplit("/", 1)[-1], a.inputs["accessScope"])
+        for a in each_stack.of_type(ASSOCIATION)
+    ] == [("AmazonEKSViewPolicy", {"type": "cluster"})]
 
 
 def test_admins_get_cluster_admin_on_the_cluster(people: StackExport) -> None:

@@ -214,7 +214,12 @@ def stack_export(stack: str) -> StackExport:
 
     account, issuer = STACKS[stack]
     provider_arn = f"arn:aws:iam::{account}:oidc-provider/{issuer}"
-    roles = stack_roles(stack, account, f"arn:aws:iam::{account}:role/baseline-deployer-{stack}")
+    roles = stack_roles(
+        stack,
+        account,
+        f"arn:aws:iam::{account}:role/baseline-deployer-{stack}",
+        f"arn:aws:iam::{account}:role/baseline-previewer-{stack}",
+    )
 
     def program():
         aws_provider = aws.Provider("aws", region="us-east-1")
@@ -303,3 +308,52 @@ def test_no_role_policy_reaches_the_other_stacks_state_keys_or_secrets(per_stack
             for c in s.conditions:
                 if c.key == "aws:resourcetag/stack":
                     assert c.values == (stack,), (policy.urn, s.sid)
+
+
+def assumable(statements, arns):
+    """The role ARNs among `arns` a policy lets its holder assume, judged on the effective
+    grants: an Allow covering sts:AssumeRole whose Resource (or NotResource) admits the ARN, no
+    Deny that does."""
+    from policies.iam_documents import resource_matches  # noqa: PLC0415
+
+    def reaches(s, arn):
+        if not s.covers_action("sts:AssumeRole"):
+            return False
+        if s.resources is not None:
+            return any(resource_matches(p, arn) for p in s.resources)
+        return not any(resource_matches(p, arn) for p in s.not_resources or ())
+
+    return {
+        arn
+        for arn in arns
+        if any(s.allow and reaches(s, arn) for s in statements)
+        and not any(not s.allow and reaches(s, arn) for s in statements)
+    }
+
+
+@pytest.mark.parametrize("stack", list(STACKS))
+def test_only_the_release_engineers_role_may_assume_the_deploy_role(per_stack, stack):
+    """Least privilege (issue 24): the deploy role's write rights are the release engineer's,
+    who alone changes stacks; every other persona runs the program through the read-only preview
+    role only. Judged on each role's effective policy, with probes for the stack's two roles, the
+    other stack's and any other role of the account."""
+    from policies.iam_documents import parse_document  # noqa: PLC0415
+
+    account, other = STACKS[stack][0], STACKS["prod" if stack == "dev" else "dev"][0]
+    deploy = f"arn:aws:iam::{account}:role/baseline-deployer-{stack}"
+    preview = f"arn:aws:iam::{account}:role/baseline-previewer-{stack}"
+    probes = [
+        deploy,
+        preview,
+        f"arn:aws:iam::{account}:role/baseline-deployer-x",
+        f"arn:aws:iam::{account}:role/admin",
+        f"arn:aws:iam::{other}:role/baseline-deployer-{stack}",
+    ]
+    policies = per_stack[stack].of_type(ROLE_POLICY)
+    assert len(policies) == 7
+    for policy in policies:
+        persona = policy.name.removeprefix("identity-")
+        may = assumable(parse_document(policy.inputs["policy"], policy.urn), probes)
+        assert may == ({deploy, preview} if persona == "release-engineer" else {preview}), (
+            policy.urn
+        )

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from agents.runtime.gateway import (
     MissingPolicyConfig,
     PlanChanged,
     PolicyViolations,
+    PreviewResult,
     StackBusy,
     UnexpectedChanges,
     UnknownStack,
@@ -182,6 +184,50 @@ def test_every_preview_and_up_tells_the_program_which_packs_are_attached(gateway
     assert told == [("preview", "security,cost"), ("up", "security,cost")]
 
 
+def test_each_operation_tells_the_program_which_role_its_providers_assume(gateway, cli):
+    """Only what changes the stack runs as the deploy role: preview, drift check, outputs and
+    export read through the preview role, up and refresh deploy. An approved up's own preview
+    reads, and the up that follows it on the same workspace deploys again."""
+    approved = gateway.preview("dev").fingerprint
+    gateway.drift_check("dev")
+    gateway.outputs("dev")
+    gateway.export("dev")
+    gateway.up("dev")
+    gateway.refresh("dev")
+    gateway.up("dev", expect=approved)
+    gateway.preview("dev")
+
+    def command(argv: list[str]) -> str:
+        words = [a for a in argv if not a.startswith("-")]
+        return " ".join(words[:2] if words[0] == "stack" else words[:1]) + (
+            " --preview-only" if "--preview-only" in argv else ""
+        )
+
+    told = [
+        (command(r["argv"]), r.get("providerRoleEnv"))
+        for r in cli.records()
+        if r["argv"] != ["version"] and r["argv"][1:3] != ["stack", "select"]
+    ]
+    # The commands that run the program (the Automation API's own `stack output`/`history`
+    # after an up run with the up's environment; they run no program).
+    program = ("preview", "up", "refresh", "refresh --preview-only")
+    assert [t for t in told if t[0] in program] == [
+        ("preview", "preview"),
+        ("refresh --preview-only", "preview"),
+        ("up", "deploy"),
+        ("refresh", "deploy"),
+        ("preview", "preview"),
+        ("up", "deploy"),
+        ("preview", "preview"),
+    ]
+    # outputs (read twice by the Automation API: plain, then secrets) and export read.
+    assert told[2:5] == [
+        ("stack output", "preview"),
+        ("stack output", "preview"),
+        ("stack export", "preview"),
+    ]
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_preview_runs_both_packs_with_the_stacks_policy_config(gateway, cli, stack):
     gateway.preview(stack)
@@ -214,14 +260,16 @@ def test_engine_events_come_over_grpc_from_a_current_cli(gateway, cli):
     assert cli.event_logs()[0].startswith("tcp://127.0.0.1:")
 
 
-def test_preview_passes_targets_refresh_and_expect_no_changes(gateway, cli):
+def test_preview_passes_targets_and_a_refresh_that_runs_the_program(gateway, cli):
+    """`--expect-no-changes` is the gateway's to decide (the CLI counts the providers'
+    credential-only updates of a run as the preview role as changes), and a refresh inside a
+    preview configures its providers from the program (`--run-program`), not from the state."""
     cli.scenario("no-changes")
     gateway.preview("dev", targets=[RDS, NODES], refresh=True, expect_no_changes=True)
     assert cli.operations() == [
         [
             "--non-interactive",
             "preview",
-            "--expect-no-changes",
             "--target",
             RDS,
             "--target",
@@ -230,6 +278,7 @@ def test_preview_passes_targets_refresh_and_expect_no_changes(gateway, cli):
             "--color",
             "never",
             "--refresh",
+            "--run-program=true",
             "--exec-kind",
             "auto.local",
             "--event-log",
@@ -303,6 +352,7 @@ def test_refresh_applies_without_a_cli_preview(gateway, cli, audit):
         "refresh",
         "--skip-preview",
         "--yes",
+        "--run-program=true",
         "--message",
         f"agents gateway run {run}",
         "--color",
@@ -316,13 +366,17 @@ def test_refresh_applies_without_a_cli_preview(gateway, cli, audit):
     ]
 
 
-def test_drift_check_is_a_refresh_preview(gateway, cli):
+def test_drift_check_is_a_refresh_preview_that_runs_the_program(gateway, cli):
+    """The program's providers (as the read-only preview role), not the state's (as the deploy
+    role of the last up: the double refuses a read-only refresh without `--run-program`, as IAM
+    would)."""
     gateway.drift_check("dev")
     assert cli.operations() == [
         [
             "--non-interactive",
             "refresh",
             "--preview-only",
+            "--run-program=true",
             "--color",
             "never",
             "--exec-kind",
@@ -368,8 +422,10 @@ def test_an_older_cli_writes_engine_events_to_a_file(gateway, cli):
 
 
 def test_preview_reports_the_engines_change_summary(dev):
+    """The engine's counts, but the two providers' credential-only updates (the run is as the
+    preview role, the state the deploy role's) counted as unchanged."""
     result = dev["preview"]
-    assert result.changes == {"same": 9, "update": 1, "replace": 1, "create": 1, "delete": 1}
+    assert result.changes == {"same": 11, "update": 1, "replace": 1, "create": 1, "delete": 1}
     assert result.has_changes
 
 
@@ -419,13 +475,15 @@ def test_policy_events_become_violations(dev):
 
 def test_preview_keeps_the_tail_of_the_cli_output(dev):
     tail = dev["preview"].stdout_tail
-    assert tail[-1].strip() == "4 changes. 9 unchanged"
+    # The CLI's own words: it counts the providers' credential-only updates as changes.
+    assert tail[-1].strip() == "6 changes. 9 unchanged"
 
 
 def test_a_preview_without_changes_has_none(gateway, cli):
     cli.scenario("no-changes")
     result = gateway.preview("dev", expect_no_changes=True)
-    assert (result.changes, result.steps, result.has_changes) == ({"same": 12}, (), False)
+    # The two providers' credential-only updates are not changes.
+    assert (result.changes, result.steps, result.has_changes) == ({"same": 14}, (), False)
 
 
 def test_the_fingerprint_is_the_change_set(dev, gateway, cli):
@@ -511,6 +569,8 @@ def test_a_preview_leaves_one_compact_line_per_step_violation_and_summary(gatewa
         ("gateway.step", "create"),
         ("gateway.step", "delete"),
         ("gateway.policy", "rds-backup-retention-cap"),
+        ("gateway.provider-credentials", None),
+        ("gateway.provider-credentials", None),
         ("gateway.summary", None),
         ("gateway.done", "ok"),
     ]
@@ -630,7 +690,7 @@ def test_changes_a_preview_did_not_expect_are_unexpected_changes(gateway, cli):
         gateway.preview("dev", expect_no_changes=True)
     assert caught.value.result is not None
     assert len(caught.value.result.steps) == 4
-    assert caught.value.exit_code == 7
+    assert caught.value.exit_code is None  # the gateway's decision, not the CLI's
 
 
 def test_a_changed_plan_is_not_applied(gateway, cli):
@@ -760,3 +820,70 @@ def test_a_mutation_is_refused_while_audit_records_wait_past_the_limit(cli, tmp_
     assert len(done) == 2
     gateway.preview("dev")  # reading is not refused
     assert [c for c in cli.operations() if "preview" in c]
+
+
+# -- credential-only provider updates (a run as the preview role) --------------------------------
+
+
+def provider_step(kind: str, *diffs: str, op: str = "update") -> Any:
+    """The metadata of one provider's step as the engine announces it."""
+    urn = f"urn:pulumi:dev::baseline::{kind}::p"
+    return SimpleNamespace(
+        op=op,
+        urn=urn,
+        type=kind,
+        old=None,
+        new=None,
+        keys=[],
+        diffs=list(diffs),
+        detailed_diff=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "diffs", "read_only", "unchanged"),
+    [
+        ("pulumi:providers:aws", ("assumeRoles",), True, True),
+        ("pulumi:providers:aws", ("assumeRoles[0].roleArn",), True, True),
+        ("pulumi:providers:kubernetes", ("kubeconfig",), True, True),
+        # Anything beyond its credentials is a change of what the provider manages.
+        ("pulumi:providers:aws", ("assumeRoles", "region"), True, False),
+        ("pulumi:providers:aws", ("allowedAccountIds",), True, False),
+        ("pulumi:providers:aws", ("kubeconfig",), True, False),
+        ("aws:iam/role:Role", ("assumeRoles",), True, False),
+        # In a deploy run (as the state's own role) every provider update is a change.
+        ("pulumi:providers:aws", ("assumeRoles",), False, False),
+    ],
+)
+def test_only_a_credential_only_provider_update_of_a_read_only_run_is_unchanged(
+    tmp_path, kind, diffs, read_only, unchanged
+):
+    from agents.runtime.gateway import _Collector, _Run  # noqa: PLC0415
+
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    collector = _Collector(_Run(audit, "dev", "preview", {}))
+    collector.read_only_role = read_only
+    collector._announce(provider_step(kind, *diffs))
+    collector._changes = {"update": 1, "same": 3}
+    parts = collector.parts()
+    result = PreviewResult(**parts, operation="preview")
+    assert result.has_changes is not unchanged
+    assert (len(parts["steps"]), parts["changes"]) == (
+        (0, {"same": 4}) if unchanged else (1, {"update": 1, "same": 3})
+    )
+    noted = [r for r in audit.records() if r["event"] == "gateway.provider-credentials"]
+    assert len(noted) == (1 if unchanged else 0)
+
+
+def test_an_approved_change_applies_though_its_preview_ran_as_another_role(gateway, cli):
+    """The approval's preview ran as the preview role (the providers' credential updates left
+    out of its fingerprint); the up's own check runs as the same, then the up as the deploy
+    role: the change set is the approved one and it is applied."""
+    approved = gateway.preview("dev")
+    assert {s.type for s in approved.steps}.isdisjoint(
+        {"pulumi:providers:aws", "pulumi:providers:kubernetes"}
+    )
+    done = gateway.up("dev", expect=approved.fingerprint)
+    assert done.expected == approved.fingerprint
+    ups = [r for r in cli.records() if "up" in r["argv"]]
+    assert [r.get("providerRoleEnv") for r in ups] == ["deploy"]
