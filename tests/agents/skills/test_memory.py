@@ -273,6 +273,83 @@ def test_search_ranks_the_entry_that_matches_more_terms_first(memory, tmp_path):
     assert top.startswith("rds-storage.md#raise-the-storage-ceiling"), top
 
 
+# One runbook whose sections share a query's words between them, one section elsewhere that
+# matches a few of them in passing, and runbooks that match none (so that a word in one file
+# of six is rare enough for the whole-file BM25 to count).
+SIBLING_RUNBOOKS = {
+    "replication.md": """# Replication
+
+## Slot lag
+
+A replication slot that no consumer reads keeps WAL on the disk until the slot is dropped.
+
+## Drop the slot
+
+Once its consumer is gone for good, drop the slot; the retained WAL is freed at the next
+checkpoint.
+
+## Checkpoints
+
+Checkpoints flush dirty pages to the data files every few minutes.
+""",
+    "queues.md": """# Queues
+
+## Consumer stopped
+
+A consumer that stopped reading lets the queue grow; restart the consumer.
+""",
+    **{
+        f"filler-{i}.md": f"# Filler {i}\n\n## Section {i}\n\nRoutine check {i} of the graphs.\n"
+        for i in range(4)
+    },
+}
+SIBLINGS_QUERY = "wal retained by a slot whose consumer stopped"
+
+
+def sources(hits: list[Hit]) -> list[str]:
+    return [h.source for h in hits]
+
+
+def test_sections_of_the_best_matching_runbook_rise_together(memory, tmp_path, monkeypatch):
+    """The file prior: a section's score is mixed with its whole runbook's, so the sections of
+    the runbook that matches the query best rank above a section of another runbook that
+    matches some of its words in passing, which alone (no prior) outranks one of them; a query
+    about that other section still finds it first."""
+    from agents.skills import memory as memory_module  # noqa: PLC0415
+
+    for name, text in SIBLING_RUNBOOKS.items():
+        write(tmp_path / "rb" / name, text)
+    memory.index_runbooks(tmp_path / "rb")
+    stray = "queues.md#consumer-stopped"
+    siblings = ["replication.md#drop-the-slot", "replication.md#slot-lag"]
+    assert sources(memory.search(SIBLINGS_QUERY, k=3)) == [*siblings, stray]
+    assert sources(memory.search("consumer stopped", k=1)) == [stray]
+    monkeypatch.setattr(memory_module, "FILE_WEIGHT", 0.0)  # sections alone
+    assert sources(memory.search(SIBLINGS_QUERY, k=3)) == [siblings[0], stray, siblings[1]]
+
+
+def test_the_file_prior_never_reorders_the_sections_of_one_file(memory, tmp_path, monkeypatch):
+    """Sections of one runbook share their file's score, so the prior moves them together: their
+    order among themselves is their own scores' order, with or without it."""
+    from agents.skills import memory as memory_module  # noqa: PLC0415
+
+    for name, text in SIBLING_RUNBOOKS.items():
+        write(tmp_path / "rb" / name, text)
+    memory.index_runbooks(tmp_path / "rb")
+    queries = [SIBLINGS_QUERY, "replication slot consumer", "checkpoint dirty pages", "wal disk"]
+
+    def within_replication() -> list[list[str]]:
+        return [
+            [s for s in sources(memory.search(q, k=10)) if s.startswith("replication.md#")]
+            for q in queries
+        ]
+
+    with_prior = within_replication()
+    monkeypatch.setattr(memory_module, "FILE_WEIGHT", 0.0)
+    assert within_replication() == with_prior
+    assert all(with_prior)
+
+
 def test_a_passage_is_the_window_around_the_matches_not_the_document():
     lines = [f"step {i}: nothing to see here, keep scrolling down the page" for i in range(60)]
     lines[41] = "step 41: drop the inactive \x02replication\x03 \x02slot\x03 holding WAL"

@@ -22,7 +22,15 @@ from agents.skills import tokens
 from agents.skills.memory import IndexReport, Memory, MemoryInputError, render
 from agents.skills.memory_postgres import NEWEST, PostgresMemory, open_memory
 from tests.agents.protocol.test_findings_postgres import as_persona, persona_database
-from tests.agents.skills.test_memory import HOSTILE, RUNBOOK, ConceptEmbedder, ops_log, write
+from tests.agents.skills.test_memory import (
+    HOSTILE,
+    RUNBOOK,
+    SIBLING_RUNBOOKS,
+    SIBLINGS_QUERY,
+    ConceptEmbedder,
+    ops_log,
+    write,
+)
 
 Store = Memory | PostgresMemory
 
@@ -713,6 +721,49 @@ def test_ranking_with_fields_vocabulary_and_files_agrees_to_the_bit(pg, tmp_path
             "5xx from the targets",
             "dlq replay",
             "memory limit crash",
+        ):
+            expected = [(h.source, h.score) for h in lite.search(query, k=10)]
+            assert expected
+            assert [(h.source, h.score) for h in shared.search(query, k=10)] == expected, query
+
+
+def test_sections_of_the_best_matching_runbook_rise_together(memory, tmp_path, monkeypatch):
+    """The file prior on either store: the sections of the runbook that matches best rank above
+    a section elsewhere that matches some words in passing (and outranks one of them alone)."""
+    from agents.skills import memory as memory_module  # noqa: PLC0415
+
+    for name, text in SIBLING_RUNBOOKS.items():
+        write(tmp_path / "rb" / name, text)
+    memory.index_runbooks(tmp_path / "rb")
+    stray = "queues.md#consumer-stopped"
+    siblings = ["replication.md#drop-the-slot", "replication.md#slot-lag"]
+    assert [h.source for h in memory.search(SIBLINGS_QUERY, k=3)] == [*siblings, stray]
+    assert [h.source for h in memory.search("consumer stopped", k=1)] == [stray]
+    monkeypatch.setattr(memory_module, "FILE_WEIGHT", 0.0)
+    assert [h.source for h in memory.search(SIBLINGS_QUERY, k=3)] == [
+        siblings[0],
+        stray,
+        siblings[1],
+    ]
+
+
+def test_the_file_prior_agrees_to_the_bit_with_audit_records_and_notes_beside(pg, tmp_path):
+    """Runbook sections lifted by their file, audit records and notes (no file) in one ranking:
+    both stores give the same order and the same scores."""
+    for name, text in SIBLING_RUNBOOKS.items():
+        write(tmp_path / "rb" / name, text)
+    log = ops_log(tmp_path / "audit.jsonl").path
+    with Memory(tmp_path / "memory.db") as lite, PostgresMemory(pg) as shared:
+        for store in (lite, shared):
+            store.index_runbooks(tmp_path / "rb")
+            store.index_audit(log)
+            store.add("note", "the consumer of slot 3 stopped", source="n", time="2026-11-01")
+        for query in (
+            SIBLINGS_QUERY,
+            "replication slot consumer",
+            "consumer stopped",
+            "routine graphs check",
+            "instances failed to join",
         ):
             expected = [(h.source, h.score) for h in lite.search(query, k=10)]
             assert expected
