@@ -62,16 +62,17 @@ The design decisions:
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
   Other words are never masked here: whether a word column is a variable is decided from its
   cardinality when clusters are merged (`agents.skills.logs`).
-- Speed. Every decision above depends only on a token's *shape* (its digits read as 0), never on
-  the digits' values, so it is made once per shape and cached; ids in hex, whose shape changes
-  with every id, share the decision of their hex shape. A line is then read by a *plan*: where
-  its message starts, where its timestamp and level are, which tokens are masked. Plans are
-  cached by the line's shape (the common case: a `split`, a translation and a dictionary hit)
-  and by the sequence of its tokens' classifications; the few rules that look at neighbours (a
-  unit after a number, `May` beside a date) are decided in the plan from kinds and masks, so
-  they are cached with it. All caches are bounded, and a result
-  never depends on what they hold (`tests/agents/skills/test_logs.py` checks it on every
-  Loghub line).
+- Speed. Every decision above depends only on a token's *shape* (its digits read as 0), never on the
+  digits' values (but for a digit before `x`, `0x`, and after `debug`, which the shape marks), so it
+  is made once per shape and cached; ids in hex, whose shape changes with every id, share the
+  decision of their *id shape* (inside a run of hex digits, only where the letters and digits are
+  and the letters' case are read, and `e`, an exponent). A line is then read by a *plan*: where its
+  message starts, where its timestamp and level are, which tokens are masked. Plans are cached by
+  the line's shape (the common case: a `split`, a translation and a dictionary hit) and by the
+  sequence of its tokens' classifications; the few rules that look at neighbours (a unit after a
+  number, `May` beside a date) are decided in the plan from kinds and masks, so they are cached with
+  it. All caches are bounded, and a result never depends on what they hold
+  (`tests/agents/skills/test_logs.py` checks it on every Loghub line).
 """
 
 from __future__ import annotations
@@ -267,7 +268,28 @@ _NUMBERED = re.compile(r"[-_.:/#@]\d|\d[-_.:/#@]")
 # bytes.translate is an order of magnitude faster than str.translate; digits are ASCII, so the
 # UTF-8 round trip leaves every other character as it was.
 _ZERO = bytes.maketrans(b"123456789", b"000000000")
-_HEXLIKE = bytes.maketrans(b"0123456789abcdefABCDEF", b"xxxxxxxxxxxxxxxxxxxxxx")
+# The only rules that read a digit's value: `0x` is a hex prefix (`1x` is not), `debug1` to
+# `debug5` are levels (`debug7` is not). A shape with `0x` or `g0` in it (upper case too) is
+# *sensitive*: it is not enough as a key. A sensitive token or line is keyed by its *marked*
+# shape instead, where a digit before `x`/`X` or after `g`/`G` keeps that much of its value: 1
+# for another digit than 0, 2 for 1 to 5 after a g.
+_LITERAL_DIGIT = re.compile(rb"[1-9](?=[xX])|(?<=[gG])[1-9]")
+
+
+def _sensitive(shape: str) -> bool:
+    return "0x" in shape or "0X" in shape or "g0" in shape or "G0" in shape
+
+
+def _marked(encoded: bytes, shape: bytes) -> bytes:
+    """`shape` (of `encoded`) with the digits whose value a rule reads marked (`_LITERAL_DIGIT`)."""
+    marked: bytearray | None = None
+    for m in _LITERAL_DIGIT.finditer(encoded):
+        if marked is None:
+            marked = bytearray(shape)
+        at = m.start()
+        after_g = at > 0 and encoded[at - 1] in b"gG"
+        marked[at] = 0x32 if after_g and encoded[at] <= 0x35 else 0x31
+    return shape if marked is None else bytes(marked)
 
 
 def shape_of(text: str) -> str:
@@ -275,11 +297,28 @@ def shape_of(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").translate(_ZERO).decode("utf-8", "surrogatepass")
 
 
-def hex_shape_of(text: str) -> str:
-    """`text` with every hex digit (0-9, a-f, A-F) read as x."""
-    return (
-        text.encode("utf-8", "surrogatepass").translate(_HEXLIKE).decode("utf-8", "surrogatepass")
-    )
+def marked_shape_of(text: str) -> str:
+    """`shape_of(text)` with the digits whose value a rule reads marked (`_LITERAL_DIGIT`)."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    return _marked(encoded, encoded.translate(_ZERO)).decode("utf-8", "surrogatepass")
+
+
+# Inside a run of eight hex digits or more with a decimal digit in it (an id in hex: a hash, a
+# UUID, an address), no rule reads which hex letter a letter is, but for `e`/`E` (an exponent in
+# `_NUMBER`): only where the letters and digits are and their case. An id's shape keeps that.
+_LONG_HEX = re.compile(r"[0-9a-fA-F]{8,}")
+_COLLAPSE = str.maketrans("abcdfABCDF", "aaaaaAAAAA")
+
+
+def _collapsed_run(m: re.Match[str]) -> str:
+    run = m.group()
+    return run.translate(_COLLAPSE) if _DIGIT.search(run) else run
+
+
+def id_shape_of(shape: str) -> str:
+    """A token's shape (`shape_of`) with the hex letters of its ids read alike (a-d and f as a,
+    A-D and F as A): tokens of one id shape classify alike, whatever their ids."""
+    return _LONG_HEX.sub(_collapsed_run, shape)
 
 
 # Kinds of masked values worth naming in a report; numbers and short hex are metrics or noise.
@@ -501,26 +540,28 @@ def _classify(token: str) -> Token:
 _WORD = _classify("word")
 # Alphabetic words of another kind than W; every other alphabetic word is a plain, kept word.
 _SPECIAL_WORDS = _BARE_LEVELS | _ZONES | _NAMES | _UNITS | _BOOLEANS | frozenset(_LETTER_LEVELS)
-_cache: dict[str, Token] = {}  # by shape (digits read as 0); a word's shape is itself
-_hexes: dict[str, Token] = {}  # masked hex-looking ids, by their shape with hex digits as x
+_cache: dict[str, Token] = {}  # by shape (digits read as 0) when not sensitive; a word's is itself
+# sensitive tokens by their marked shape, tokens with an id in hex by their id shape
+_keyed: dict[str | tuple[str | int | bool, ...], Token] = {}
+# a token that is one id in hex (after `0x`, eight hex digits or more) with punctuation around it
+_HEX_TOKEN = re.compile(r"([\"'(\[{<`]*)((?:0[xX])?[0-9a-fA-F]{8,})([\"')\]}>,;.:!?`]*)")
 
 
 _HEX_LETTER = re.compile(r"[a-fA-F]")
 
 
 def _is_hexy(token: str, shape: str) -> bool:
-    """Whether a token may be an id in hex, whose shape changes with every id: eight characters
+    """Whether a token may hold an id in hex, whose shape changes with every id: eight characters
     or more, with a decimal digit (`0` in its shape) and a hex letter. Only such tokens share
-    classifications by hex shape (a word of hex letters, or a number, has a stable shape)."""
+    classifications by id shape (a word, or a number, has a stable shape)."""
     return len(token) >= 8 and "0" in shape and _HEX_LETTER.search(token) is not None
 
 
 def token_info(token: str, shape: str | None = None) -> Token:
     """`_classify(token)`, cached by the token's shape (its digits read as 0): every rule reads
-    digits only as digits, so tokens of one shape classify alike, and a word is its own shape.
-    Hex ids (UUIDs, hashes) have a shape of their own each; once masked, they are cached by their
-    shape with every hex digit read as x (`_is_hexy`: a masked id stays masked whatever its hex
-    letters).
+    digits only as digits, so tokens of one shape classify alike, and a word is its own shape;
+    a sensitive shape (`_LITERAL_DIGIT`) is replaced by the marked one. Hex ids (UUIDs, hashes)
+    have a shape of their own each; they are cached by their id shape too (`id_shape_of`).
     `shape` saves the translation when the caller has it."""
     if shape is None:
         shape = shape_of(token)
@@ -537,19 +578,44 @@ def token_info(token: str, shape: str | None = None) -> Token:
             clear_caches()
         _cache[shape] = info
         return info
-    hexed = hex_shape_of(token) if _is_hexy(token, shape) else ""
-    if "xxxxxxxx" in hexed:
-        info = _hexes.get(hexed)
+    if _is_hexy(token, shape):
+        whole = _HEX_TOKEN.fullmatch(token)
+        if whole is not None:  # one id in hex and punctuation: what its rules read of it
+            lead, core, trail = whole.groups()
+            hex_key = (
+                lead,
+                trail,
+                len(core),
+                core[0].isdigit(),
+                core[:2] in ("0x", "0X"),
+                _NUMBER.fullmatch(core) is not None,
+                sum(map(str.isdigit, core)) >= 2,
+            )
+            info = _keyed.get(hex_key)
+            if info is None:
+                info = _classify(token)
+                if len(_keyed) >= CACHE_LIMIT:
+                    clear_caches()
+                _keyed[hex_key] = info
+            return info
+    sensitive = _sensitive(shape)
+    key = marked_shape_of(token) if sensitive else shape
+    if _is_hexy(token, key):
+        key = id_shape_of(key)
+    keyed = sensitive or key != shape
+    if keyed:
+        info = _keyed.get(key)
         if info is not None:
             return info
     info = _classify(token)
-    # a masked form never holds a digit (keys of `key=value` have none), so what is cached
-    # for a shape holds for every token of that shape
-    if len(_cache) >= CACHE_LIMIT or len(_hexes) >= CACHE_LIMIT:
+    if len(_cache) >= CACHE_LIMIT or len(_keyed) >= CACHE_LIMIT:
         clear_caches()
-    _cache[shape] = info
-    if info.masked is not None and "xxxxxxxx" in hexed:
-        _hexes[hexed] = info
+    # a masked form never holds a digit nor a letter of an id (keys of `key=value` have no
+    # digits), so what is cached for a shape holds for every token of that shape
+    if keyed:
+        _keyed[key] = info
+    if not sensitive:
+        _cache[shape] = info
     return info
 
 
@@ -558,7 +624,8 @@ def clear_caches() -> None:
     interned classifications stay while plans may hold their identities: they go only when
     there are too many (a hostile input), and the plans with them."""
     _cache.clear()
-    _hexes.clear()
+    _keyed.clear()
+    _marked_shapes.clear()
     _plans.clear()
     _more_shapes.clear()
     if len(_interned) >= CACHE_LIMIT:
@@ -616,7 +683,9 @@ class _Plan(NamedTuple):
 # classifies alike, so one line shape reads alike), and by the identities of its tokens'
 # classifications (lines that differ in their words or hex ids). Emptied with the token caches.
 _plans: dict[bytes | tuple[int, ...], _Plan] = {}
-_more_shapes: dict[bytes, _Plan] = {}
+_more_shapes: dict[bytes | tuple[int, ...], _Plan] = {}
+# plans for sensitive line shapes, with the marked shape of the line they were made for
+_marked_shapes: dict[bytes, tuple[bytes, _Plan]] = {}
 MAX_SHAPE_KEY = 400
 
 
@@ -795,6 +864,10 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
     encoded = line.encode("utf-8", "surrogatepass")
     line_shape = encoded.translate(_ZERO)
     plan = (_plans.get(line_shape) or _more_shapes.get(line_shape)) if headers else None
+    if plan is None and headers and line_shape in _marked_shapes:
+        marked, plan = _marked_shapes[line_shape]
+        if _marked(encoded, line_shape) != marked:
+            plan = None
     if plan is not None:  # a line of this shape: only kept tokens with digits may differ
         start, ts_start, ts_end, level_at, header, signature, digits, _, values_at = plan
         message = tokens[start:] if start else tokens
@@ -807,7 +880,7 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
         shapes = line_shape.decode("utf-8", "surrogatepass").split(None, MAX_TOKENS)
         if len(shapes) > MAX_TOKENS:  # the unsplit rest of a long line
             del shapes[MAX_TOKENS:]
-        infos, hex_ids = _classified(line, tokens, shapes)
+        infos, hex_ids = _classified(tokens, shapes)
         if headers and "|" in line[:200]:
             return _parse_piped(tokens, infos, pri_severity)
         key = tuple(map(id, infos))
@@ -821,7 +894,7 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
                     clear_caches()
                 _plans[key] = plan
                 if len(line) <= MAX_SHAPE_KEY:
-                    _plans[line_shape] = plan
+                    _remember(encoded, line_shape, plan, _plans)
         else:  # a line that classifies alike: every kept token may differ
             start, ts_start, ts_end, level_at, header, _, _, masks, values_at = plan
             message = tokens[start:] if start else tokens
@@ -833,12 +906,13 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
                     _more_shapes.clear()
                 digits = (
                     ()
-                    if line_shape == encoded  # no digit in the line (its shape is itself)
+                    if line_shape == encoded and b"0" not in encoded  # no digit in the line
                     else tuple(
                         [i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])]
                     )
                 )
-                _more_shapes[line_shape] = plan._replace(signature=signature, digits=digits)
+                plan = plan._replace(signature=signature, digits=digits)
+                _remember(encoded, line_shape, plan, _more_shapes)
     values: tuple[tuple[str, str], ...] = ()
     if values_at:
         if len(values_at) == 1:  # the common case, without a comprehension
@@ -854,6 +928,19 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
         level = tokens[level_at]
         severity = _severities.get(level) or _severity(level)
     return message, timestamp, severity, header or pri_severity is not None, signature, values
+
+
+def _remember(
+    encoded: bytes, line_shape: bytes, plan: _Plan, shapes: dict[bytes | tuple[int, ...], _Plan]
+) -> None:
+    """Keep `plan` for the lines of `encoded`'s shape in `shapes`, or, when that shape is
+    sensitive, with the marked shape a line must have too (`_marked_shapes`)."""
+    if b"0x" in line_shape or b"0X" in line_shape or b"g0" in line_shape or b"G0" in line_shape:
+        if len(_marked_shapes) >= CACHE_LIMIT:
+            _marked_shapes.clear()
+        _marked_shapes[line_shape] = (_marked(encoded, line_shape), plan)
+    else:
+        shapes[line_shape] = plan
 
 
 def _with_units(
@@ -881,28 +968,18 @@ def _with_units(
     return tuple(masks)
 
 
-def _classified(
-    line: str, tokens: Sequence[str], shapes: Sequence[str]
-) -> tuple[list[Token], bool]:
+def _classified(tokens: Sequence[str], shapes: Sequence[str]) -> tuple[list[Token], bool]:
     """The classification of each token of a line, and whether one is an id in hex (such a line
     has a shape of its own: not worth remembering)."""
     infos: list[Token | None] = list(map(_cache.get, shapes))
     hex_ids = False
     if None in infos:
-        hexed: list[str] | None = None
         misses = [i for i, info in enumerate(infos) if info is None]
         for i in misses:
             token = tokens[i]
             shape = shapes[i]
-            # an id in hex? their shapes are one each (`_is_hexy`, inline)
-            if len(token) >= 8 and "0" in shape and _HEX_LETTER.search(token) is not None:
-                if hexed is None:  # one translation for the line, not one per token
-                    hexed = hex_shape_of(line).split(None, MAX_TOKENS)
-                known = _hexes.get(hexed[i]) if "xxxxxxxx" in hexed[i] else None
-                if known is not None:
-                    infos[i] = known
-                    hex_ids = True
-                    continue
+            if not hex_ids and _is_hexy(token, shape):
+                hex_ids = True
             infos[i] = token_info(token, shape)
     return cast("list[Token]", infos), hex_ids  # every None was filled
 

@@ -5,6 +5,8 @@ cases that must be masked or stripped and cases that must not."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from agents.skills import logparse
@@ -417,3 +419,90 @@ def test_a_quoted_word_is_a_value(message: str, masked: str) -> None:
 )
 def test_apostrophes_and_unbalanced_quotes_are_words(message: str) -> None:
     assert WILDCARD not in signature(message)
+
+
+# ---------------------------------------------------------------- order independence
+
+# Pairs of lines whose tokens share a cached shape (digits read as 0, or hex digits read alike)
+# but not a classification: each must parse as it does alone, whichever came first.
+_SIBLINGS = [
+    ("x abc=12345678 y", "x a1c=12345678 y"),  # a key without digits stays, one with is an id
+    ("x 0xabcdef12 y", "x 1xabcdef12 y"),  # `0x` is a hex prefix, `1x` is not
+    ("2024-01-01 10:00:00 [DEBUG1] y z", "2024-01-01 10:00:00 [DEBUG7] y z"),  # a level or not
+    ("2024-01-01 10:00:00 DEBUG1 y z", "2024-01-01 10:00:00 DEBUG7 y z"),
+    ("x ab-cdef12bc y", "x ab-cdef1abc y"),  # two digits make an id, one does not
+    ("x 123456789012345e6 y", "x 123456789012345a6 y"),  # a number with an exponent, a hash
+    ("x svc@1abcdef0 y", "x svc@abcdef01 y"),  # a hash, a user at a host
+    ("x <1abcdef0 y", "x <abcdef01 y"),  # a comparison, a bracket
+    ("x abcdef12: y", "x 1bcdef12: y"),
+    (
+        "x req-3f0a1b2c-aaaa-4bbb-8ccc-0123456789ab y",
+        "x req-3f0a1b2c-aaaa-4bbb-8ccc-01234567890b y",
+    ),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), _SIBLINGS)
+def test_a_parse_does_not_depend_on_the_lines_before(first: str, second: str) -> None:
+    logparse.clear_caches()
+    alone_first = parse_line(first)
+    after_first = parse_line(second)
+    logparse.clear_caches()
+    alone_second = parse_line(second)
+    after_second = parse_line(first)
+    assert alone_first == after_second
+    assert alone_second == after_first
+
+
+def _variants(template: str, rng: random.Random, count: int) -> list[str]:
+    """Lines of `template` with each digit replaced by a random digit and each hex letter by a
+    random hex letter or digit: siblings under every cache key a parse may use."""
+    lines = []
+    for _ in range(count):
+        chars = []
+        for c in template:
+            if c.isdigit():
+                chars.append(rng.choice("0123456789"))
+            elif c in "abcdef":
+                chars.append(rng.choice("abcdef0123456789"))
+            elif c in "ABCDEF":
+                chars.append(rng.choice("ABCDEF0123456789"))
+            else:
+                chars.append(c)
+        lines.append("".join(chars))
+    return lines
+
+
+_TEMPLATES = [
+    "x abc=12345678 y",
+    "2024-01-01 10:00:00 INFO req 0x1f2e3d4c id deadbeef01 took 12 ms",
+    "2024-01-01 10:00:00 [debug1] uuid 3f0a1b2c-aaaa-4bbb-8ccc-0123456789ab key=ab12cd34ef",
+    "blk_-1608999687919862906 from /10.250.19.102:54106 a1b2c3d4e5: <1abcdef0 svc@ab12cd34",
+    "instance: 78dc1847-8848-49cc-933e-9239b12c9dcf] 123456789012345e6 ab-cdef12bc 0Xab12cd34",
+]
+
+
+def test_parses_of_sibling_lines_do_not_depend_on_their_order() -> None:
+    rng = random.Random(7)
+    lines = [line for template in _TEMPLATES for line in _variants(template, rng, 60)]
+    logparse.clear_caches()
+    alone = []
+    for line in lines:
+        logparse.clear_caches()
+        alone.append(parse_line(line))
+    for seed in range(3):
+        order = list(range(len(lines)))
+        random.Random(seed).shuffle(order)
+        logparse.clear_caches()
+        parsed = {i: parse_line(lines[i]) for i in order}
+        assert [parsed[i] for i in range(len(lines))] == alone
+
+
+def test_a_line_shape_remembered_without_digits_serves_no_line_with_digits() -> None:
+    # `x alt0!` has the shape of `x alt3!` and classifies as `x foo!` does
+    logparse.clear_caches()
+    alone = parse_line("x alt3!")
+    logparse.clear_caches()
+    parse_line("x foo!")
+    parse_line("x alt0!")
+    assert parse_line("x alt3!") == alone
