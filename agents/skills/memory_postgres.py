@@ -40,7 +40,10 @@ Design decisions (issue 19; the memory's own design is in `agents.skills.memory`
   (recall@5 0.85 at best, with any weights and normalisation tried). Why not a text-search
   configuration's parser: it splits `audit.jsonl` and `1.2.3` differently from FTS5 and, in a
   `C`-locale database, drops non-ASCII letters. Words are stemmed through the server (`ts_lexize`,
-  cached per connection), so documents and queries share one stemmer.
+  cached per connection), so documents and queries share one stemmer; words FTS5's porter passes
+  through whole (under 3 bytes: `is`, `5s`, `ms`; over 64) are not sent to it. (Entries posted
+  before that rule keep Snowball's stem of such words, `is` as `i`: only queries of those short
+  words see the difference, until the entry is indexed again.)
 - Schema 3: postings of the four ranking columns (document, heading, text, CamelCase parts:
   `memory.entry_fields`), weighted at query time as FTS5 weights them, and runbook files as
   whole documents (`memory_files`, `memory_file_postings`, from `memory.file_fields`) for the
@@ -280,6 +283,9 @@ _POSTING_LOCK = zlib.crc32(b"agents-memory-postings") - 2**31
 
 _COLUMNS = "id, kind, source, time, stack, persona, title, text"
 _MARK_SAFE = re.compile(r"[\x02\x03]")
+# The token lengths in bytes FTS5's porter tokenizer stems (fts5_tokenize.c: shorter or longer
+# tokens pass through as they are).
+_FTS5_STEMS_LENGTHS = (3, 64)
 
 
 def _fold(word: str) -> str:
@@ -483,8 +489,16 @@ class PostgresMemory:
 
     # -- words --------------------------------------------------------------------------------
     def _stemmed(self, words: Iterable[str]) -> dict[str, str]:
-        """{word: its stem} by the server's stemmer, cached per connection."""
+        """{word: its stem} by the server's stemmer, cached per connection. A word FTS5's porter
+        tokenizer passes through unstemmed (under 3 or over 64 bytes: `is`, `us`, `5s` stay
+        whole, where Snowball's porter would cut the `s`) is its own stem here too."""
         wanted = set(words)
+        for w in wanted:
+            if (
+                w not in self._stems
+                and not _FTS5_STEMS_LENGTHS[0] <= len(w.encode()) <= (_FTS5_STEMS_LENGTHS[1])
+            ):
+                self._stems[w] = w
         missing = [w for w in wanted if w not in self._stems]
         if missing:
             if len(self._stems) > STEM_CACHE:

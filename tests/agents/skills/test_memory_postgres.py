@@ -627,6 +627,20 @@ def test_scores_are_fts5s_to_the_bit_even_for_terms_sharing_a_stem(pg, tmp_path)
             assert [(h.source, h.score) for h in shared.search(query)] == expected, query
 
 
+def test_short_words_are_stemmed_as_fts5_stems_them(pg, tmp_path):
+    """FTS5's porter passes words under 3 bytes through whole (`is`, `us`, `5s`, `ms`), where
+    Snowball's porter cuts the `s`: the stores must agree, or a section with such words scores
+    differently on each (found on a held-out runbook corpus)."""
+    with Memory(tmp_path / "memory.db") as lite, PostgresMemory(pg) as shared:
+        for store in (lite, shared):
+            store.add("note", "p99 is 5s and ms matter to us", source="a", time="2026-11-01")
+            store.add("note", "i see a u-turn of 5 in the os", source="b", time="2026-11-01")
+            store.add("note", "timeouts of five seconds", source="c", time="2026-11-01")
+        for query in ("5s timeout", "p99 ms", "os is us", "i u 5", "seconds"):
+            expected = [(h.source, h.score) for h in lite.search(query)]
+            assert [(h.source, h.score) for h in shared.search(query)] == expected, query
+
+
 # ---------------------------------------------------------------- ranking (both stores)
 
 CRASH_RUNBOOKS = {
