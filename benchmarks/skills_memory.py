@@ -68,6 +68,7 @@ from toolchain.inputs import read_yaml_file
 DATA = Path(__file__).resolve().parent / "data" / "memory"
 HELDOUT = DATA.parent / "memory-heldout"
 HELDOUT_B = DATA.parent / "memory-heldout-b"
+HELDOUT_C = DATA.parent / "memory-heldout-c"
 K = 5
 BUDGET = 1000
 
@@ -263,7 +264,7 @@ def corpora(chosen: Path | None) -> list[Path]:
     """The corpora to measure: the one chosen, or the default and the held-out one if present."""
     if chosen is not None:
         return [chosen]
-    return [DATA, *(c for c in (HELDOUT, HELDOUT_B) if (c / "queries.yaml").is_file())]
+    return [DATA, *(c for c in (HELDOUT, HELDOUT_B, HELDOUT_C) if (c / "queries.yaml").is_file())]
 
 
 def run(
@@ -340,7 +341,8 @@ def main() -> int:
         type=Path,
         default=None,
         help="a corpus folder (runbooks/, queries.yaml, optional audit.jsonl); default: "
-        f"{DATA.name}/ and, when they exist, {HELDOUT.name}/ and {HELDOUT_B.name}/",
+        f"{DATA.name}/ and, when they exist, {HELDOUT.name}/, {HELDOUT_B.name}/ and "
+        f"{HELDOUT_C.name}/",
     )
     parser.add_argument(
         "--half", choices=["odd", "even"], default=None, help="only the odd or even queries"
