@@ -58,6 +58,19 @@ def aws_provider(name: str, cfg: StackConfig, region: str, role_arn: str) -> aws
     )
 
 
+def helm_release_namespaces(cfg: StackConfig) -> tuple[str, ...]:
+    """The namespaces the stack's Helm releases live in (each keeps its records there as
+    Secrets): the add-ons' (load balancer controller, metrics-server), the telemetry's (Fluent
+    Bit, the collector) and Karpenter's. tests/baseline/test_program.py checks the plan's
+    releases against it."""
+    spaces = {TelemetryArgs.logging_namespace, TelemetryArgs.tracing_namespace}
+    if cfg.enable_load_balancer_controller or cfg.enable_metrics_server:
+        spaces.add(AddonsArgs.namespace)
+    if cfg.autoscaler == "karpenter":
+        spaces.add(AutoscalingArgs.namespace)
+    return tuple(sorted(spaces))
+
+
 def build(cfg: StackConfig, provider_role: str = "deploy") -> dict[str, Any]:
     """The stack's resources and outputs. `provider_role` is what the run asked for
     (`BASELINE_PROVIDER_ROLE`, read by `__main__.py`): `preview` for a run that only reads, whose
@@ -146,8 +159,10 @@ def build(cfg: StackConfig, provider_role: str = "deploy") -> dict[str, Any]:
             # The Kubernetes provider's token is the same role's as the AWS providers' (the
             # cluster's creator is the deploy role).
             provider_role_arn=role_arn,
-            # The preview role reads the cluster (not its Secrets) for a read-only run.
+            # The preview role reads the cluster for a read-only run: every object, and Secrets
+            # only where the Helm releases keep their records (a refresh of a release reads them).
             reader_role_arns=(cfg.preview_role_arn,) if cfg.preview_role_arn else (),
+            reader_secret_namespaces=helm_release_namespaces(cfg),
         ),
         on_primary,
     )

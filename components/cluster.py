@@ -46,6 +46,8 @@ _MANAGED_POLICY = "arn:aws:iam::aws:policy/"
 _CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 # Read every object but Secrets, cluster-wide: what a run as the preview role needs.
 _CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+# Read every object, Secrets too: for the readers, only where Helm keeps its release records.
+_ADMIN_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
 NODE_POLICIES = (
     "AmazonEKSWorkerNodePolicy",
     "AmazonEKS_CNI_Policy",
@@ -107,6 +109,9 @@ class ClusterArgs:
     # (AmazonEKSViewPolicy): the stack's read-only preview role, whose runs (previews, drift
     # checks) read what the program manages. Fixed per stack, unlike `provider_role_arn`.
     reader_role_arns: Sequence[str] = field(default_factory=tuple)
+    # The namespaces whose Secrets the readers also read (AmazonEKSAdminViewPolicy there): where
+    # the stack's Helm releases keep their records, which a refresh of a release reads.
+    reader_secret_namespaces: Sequence[str] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -491,6 +496,17 @@ class Cluster(pulumi.ComponentResource):
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=child(self, depends_on=[reader]),
             )
+            if args.reader_secret_namespaces:
+                aws.eks.AccessPolicyAssociation(
+                    f"{name}-reader-{slug}-releases",
+                    cluster_name=cluster.name,
+                    principal_arn=arn,
+                    policy_arn=_ADMIN_VIEW_POLICY,
+                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
+                        type="namespace", namespaces=sorted(set(args.reader_secret_namespaces))
+                    ),
+                    opts=child(self, depends_on=[reader]),
+                )
         for slug, arn in admins.items():
             entry = aws.eks.AccessEntry(
                 f"{name}-admin-{slug}",

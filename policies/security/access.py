@@ -8,7 +8,10 @@
 - The policies below cluster admin that write workloads or read Secrets (`AmazonEKSAdminPolicy`,
   `AmazonEKSEditPolicy`, `AmazonEKSAdminViewPolicy`) are scoped to namespaces, and not to the
   system namespaces: `edit` in kube-system is a way to every service account's token there,
-  which is to say to cluster admin.
+  which is to say to cluster admin. One exception, by config (`systemNamespaceReaders`):
+  principals named there may have `AmazonEKSAdminViewPolicy` (read only, Secrets included) in a
+  system namespace, never a policy that writes: the stack's read-only preview role, whose
+  refresh of a Helm release in kube-system reads the release's records there.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ ACCESS_POLICY = re.compile(r"^arn:aws[a-z-]*:eks::aws:cluster-access-policy/([A-
 CLUSTER_ADMIN = "AmazonEKSClusterAdminPolicy"
 ADMIN = "AmazonEKSAdminPolicy"
 NAMESPACED_ONLY = ("AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSAdminViewPolicy")
+READ_SECRETS = "AmazonEKSAdminViewPolicy"
 MASTERS = "system:masters"
 _ROOT = re.compile(r"^(?:\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
 DEFAULT_SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"]
@@ -156,6 +160,9 @@ def eks_access_namespaced_validator(
     if kind == "namespace" and not namespaces:
         raise ValueProblem("accessScope.namespaces", [], "at least one namespace")
     inside = [n for n in namespaces if matches_any(n, system)]
+    readers = [str(p) for p in config(args, "systemNamespaceReaders", [])]
+    if inside and policy == READ_SECRETS and matches_any(principal, readers):
+        return  # read only, for a principal the config names (the preview role)
     if inside:
         report_violation(
             f"{policy} for {principal} covers the system namespaces {inside}: editing there "
@@ -170,7 +177,7 @@ eks_access_namespaced = ResourceValidationPolicy(
     description="EKS access policies below cluster admin that write workloads or read Secrets "
     "(AmazonEKSAdminPolicy, AmazonEKSEditPolicy, AmazonEKSAdminViewPolicy) are scoped to "
     "namespaces, none of them a system namespace (principals the policy config names may have "
-    "them cluster-wide).",
+    "them cluster-wide, or AmazonEKSAdminViewPolicy alone in a system namespace).",
     validate=eks_access_namespaced_validator,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -187,6 +194,13 @@ eks_access_namespaced = ResourceValidationPolicy(
                 "items": {"type": "string"},
                 "default": DEFAULT_SYSTEM_NAMESPACES,
                 "description": "Namespace patterns these policies may not be scoped to.",
+            },
+            "systemNamespaceReaders": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Principal ARN patterns allowed AmazonEKSAdminViewPolicy (read "
+                "only) in the system namespaces, e.g. the stacks' read-only preview role.",
             },
         }
     ),

@@ -450,10 +450,11 @@ def test_the_providers_assume_the_role_the_run_asks_for(stack, provider_role, mo
 
 
 @pytest.mark.parametrize("provider_role", ["preview", "deploy"])
-def test_the_preview_role_reads_the_cluster_but_not_its_secrets(provider_role, monkeypatch):
+def test_the_preview_role_reads_the_cluster_whatever_the_runs_role(provider_role, monkeypatch):
     """Whatever the run's role, the stack's preview role has one access entry: AmazonEKSViewPolicy
-    (every object but Secrets) for the whole cluster, so a read-only run's Kubernetes provider
-    reads what the program manages, and the entry is the same resource in either run."""
+    (every object but Secrets) for the whole cluster, and AmazonEKSAdminViewPolicy (Secrets too)
+    in the Helm releases' namespaces, so a read-only run's Kubernetes provider reads what the
+    program manages; the entry is the same resource in either run."""
     preview = f"arn:aws:iam::{ACCOUNTS['dev']}:role/baseline-previewer-dev"
     export, _ = run_as("dev", provider_role, monkeypatch)
     entries = [
@@ -467,10 +468,27 @@ def test_the_preview_role_reads_the_cluster_but_not_its_secrets(provider_role, m
         if r.inputs["principalArn"] == preview
     ]
     assert [r.name for r in entries] == ["cluster-reader-baseline-previewer-dev"]
-    assert [
+    assert sorted(
         (r.inputs["policyArn"].rsplit("/", 1)[-1], r.inputs["accessScope"]["type"])
         for r in associations
-    ] == [("AmazonEKSViewPolicy", "cluster")]
+    ) == [("AmazonEKSAdminViewPolicy", "namespace"), ("AmazonEKSViewPolicy", "cluster")]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_preview_role_reads_secrets_exactly_where_helm_releases_keep_their_records(stack):
+    """A refresh of a Helm release reads its records (Secrets in the release's namespace): the
+    preview role may read Secrets in each namespace the plan has a release in, and nowhere
+    else."""
+    export = plan(stack)
+    preview = f"arn:aws:iam::{ACCOUNTS[stack]}:role/baseline-previewer-{stack}"
+    releases = {r.inputs["namespace"] for r in custom(export, "kubernetes:helm.sh/v3:Release")}
+    (secrets,) = [
+        r
+        for r in custom(export, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+        if r.inputs["principalArn"] == preview
+        and r.inputs["policyArn"].endswith("/AmazonEKSAdminViewPolicy")
+    ]
+    assert releases and set(secrets.inputs["accessScope"]["namespaces"]) == releases
 
 
 def test_without_roles_the_token_is_the_callers_own(monkeypatch):

@@ -92,3 +92,33 @@ def test_namespaced_access(security, case):
 def test_cluster_scope_may_be_allowed_by_config(security):
     config = {SCOPED: {"clusterScopedPrincipals": ["arn:aws:iam::*:role/platform/*"]}}
     assert not fired(security, SCOPED, ASSOCIATION, association(ROLE, EDIT_POLICY), config)
+
+
+READER = "arn:aws:iam::123456789012:role/baseline-previewer-dev"
+ADMIN_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
+IN_KUBE_SYSTEM = {"type": "namespace", "namespaces": ["kube-system", "karpenter"]}
+
+
+@pytest.mark.parametrize(
+    ("principal", "policy", "fires"),
+    [
+        # The configured reader reads Secrets in kube-system: read only, named on purpose.
+        (READER, ADMIN_VIEW_POLICY, False),
+        # Another principal may not, and the reader may never write there.
+        (ROLE, ADMIN_VIEW_POLICY, True),
+        (READER, EDIT_POLICY, True),
+        (READER, ADMIN_POLICY, True),
+    ],
+)
+def test_only_a_configured_reader_reads_a_system_namespace(security, principal, policy, fires):
+    config = {SCOPED: {"systemNamespaceReaders": [READER]}}
+    found = fired(
+        security, SCOPED, ASSOCIATION, association(principal, policy, IN_KUBE_SYSTEM), config
+    )
+    assert bool(found) == fires, [v.detail for v in found]
+
+
+def test_without_config_no_one_reads_a_system_namespace(security):
+    assert fired(
+        security, SCOPED, ASSOCIATION, association(READER, ADMIN_VIEW_POLICY, IN_KUBE_SYSTEM)
+    )
