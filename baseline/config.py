@@ -518,6 +518,25 @@ def _validate(v: dict[str, Any]) -> None:
     _validate_tenants(v)
 
 
+def _check_role_arn(v: dict[str, Any], key: str, example: str) -> None:
+    """`v[key]` is empty or an IAM role ARN of the stack's own account."""
+    arn = v[key]
+    m = _DEPLOY_ROLE_ARN.match(arn)
+    _check(
+        not arn or m is not None,
+        key,
+        f"empty, or an IAM role ARN such as arn:aws:iam::111122223333:role/{example}",
+        arn,
+    )
+    _check(
+        m is None or m.group(1) == v["accountId"],
+        key,
+        f"a role of the stack's account accountId ({v['accountId']}), so that the providers land "
+        "there",
+        arn,
+    )
+
+
 def _validate_account(v: dict[str, Any]) -> None:
     """Where the stack lives and the role its providers assume there."""
     _check(
@@ -527,37 +546,11 @@ def _validate_account(v: dict[str, Any]) -> None:
         v["accountId"],
     )
     role = v["deployRoleArn"]
-    m = _DEPLOY_ROLE_ARN.match(role)
-    _check(
-        not role or m is not None,
-        "deployRoleArn",
-        "empty, or an IAM role ARN such as arn:aws:iam::111122223333:role/baseline-deployer-dev",
-        role,
-    )
-    _check(
-        m is None or m.group(1) == v["accountId"],
-        "deployRoleArn",
-        f"a role of the stack's account accountId ({v['accountId']}), so that the providers land "
-        "there",
-        role,
-    )
+    _check_role_arn(v, "deployRoleArn", "baseline-deployer-dev")
     # The read-only role the providers assume for a run that only reads (BASELINE_PROVIDER_ROLE=
     # preview): every persona may assume it, so it must not be the deploy role.
     preview = v["previewRoleArn"]
-    m = _DEPLOY_ROLE_ARN.match(preview)
-    _check(
-        not preview or m is not None,
-        "previewRoleArn",
-        "empty, or an IAM role ARN such as arn:aws:iam::111122223333:role/baseline-previewer-dev",
-        preview,
-    )
-    _check(
-        m is None or m.group(1) == v["accountId"],
-        "previewRoleArn",
-        f"a role of the stack's account accountId ({v['accountId']}), so that the providers land "
-        "there",
-        preview,
-    )
+    _check_role_arn(v, "previewRoleArn", "baseline-previewer-dev")
     _check(
         not preview or preview != role,
         "previewRoleArn",

@@ -44,6 +44,34 @@ class AccessArgs:
     viewer_role_arns: Sequence[str] = field(default_factory=tuple)
 
 
+def grant(
+    parent: pulumi.Resource,
+    name: str,
+    cluster_name: pulumi.Input[str],
+    principal_arn: str,
+    policies: Sequence[tuple[str, str, aws.eks.AccessPolicyAssociationAccessScopeArgs]],
+) -> aws.eks.AccessEntry:
+    """An access entry `name` for `principal_arn` and one association per (name suffix, access
+    policy ARN, scope), each waiting for the entry."""
+    entry = aws.eks.AccessEntry(
+        name,
+        cluster_name=cluster_name,
+        principal_arn=principal_arn,
+        type="STANDARD",
+        opts=child(parent),
+    )
+    for suffix, policy_arn, scope in policies:
+        aws.eks.AccessPolicyAssociation(
+            f"{name}{suffix}",
+            cluster_name=cluster_name,
+            principal_arn=principal_arn,
+            policy_arn=policy_arn,
+            access_scope=scope,
+            opts=child(parent, depends_on=[entry]),
+        )
+    return entry
+
+
 def principal_slug(what: str, arn: str) -> str:
     """The role name of an IAM role ARN, lower-cased (names the access entry's resources)."""
     m = _ROLE_ARN.match(arn)
@@ -92,24 +120,11 @@ class Access(pulumi.ComponentResource):
             ("editor", args.editor_role_arns, EDIT_POLICY),
             ("viewer", args.viewer_role_arns, VIEW_POLICY),
         ):
+            scope = aws.eks.AccessPolicyAssociationAccessScopeArgs(
+                type="namespace", namespaces=list(args.namespaces)
+            )
             for arn in arns:
                 slug = principal_slug(f"{role}_role_arns", arn)
-                entry = aws.eks.AccessEntry(
-                    f"{name}-{role}-{slug}",
-                    cluster_name=args.cluster_name,
-                    principal_arn=arn,
-                    type="STANDARD",
-                    opts=child(self),
-                )
-                aws.eks.AccessPolicyAssociation(
-                    f"{name}-{role}-{slug}",
-                    cluster_name=args.cluster_name,
-                    principal_arn=arn,
-                    policy_arn=policy,
-                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
-                        type="namespace", namespaces=list(args.namespaces)
-                    ),
-                    opts=child(self, depends_on=[entry]),
-                )
+                grant(self, f"{name}-{role}-{slug}", args.cluster_name, arn, [("", policy, scope)])
                 self.principal_arns[role].append(arn)
         self.register_outputs({"principalArns": self.principal_arns})

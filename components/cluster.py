@@ -34,6 +34,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import PACKAGE, assume_role_policy, child, policy_json
+from components.access import grant
 
 AMI_TYPE = "AL2023_ARM_64_STANDARD"
 # api, audit and authenticator are the logs that answer "who did what" (FSBP EKS.8 asks for
@@ -477,51 +478,25 @@ class Cluster(pulumi.ComponentResource):
         )
         cluster_sg_id = cluster.vpc_config.apply(lambda v: v.cluster_security_group_id or "")
 
+        cluster_wide = aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster")
         for arn in args.reader_role_arns:
             slug = role_name(arn)
             if slug in admins:
                 raise ValueError(f"reader_role_arns: {arn!r} is also a cluster admin")
-            reader = aws.eks.AccessEntry(
-                f"{name}-reader-{slug}",
-                cluster_name=cluster.name,
-                principal_arn=arn,
-                type="STANDARD",
-                opts=child(self),
-            )
-            aws.eks.AccessPolicyAssociation(
-                f"{name}-reader-{slug}",
-                cluster_name=cluster.name,
-                principal_arn=arn,
-                policy_arn=_CLUSTER_VIEW_POLICY,
-                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=child(self, depends_on=[reader]),
-            )
+            reads = [("", _CLUSTER_VIEW_POLICY, cluster_wide)]
             if args.reader_secret_namespaces:
-                aws.eks.AccessPolicyAssociation(
-                    f"{name}-reader-{slug}-releases",
-                    cluster_name=cluster.name,
-                    principal_arn=arn,
-                    policy_arn=_ADMIN_VIEW_POLICY,
-                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
-                        type="namespace", namespaces=sorted(set(args.reader_secret_namespaces))
-                    ),
-                    opts=child(self, depends_on=[reader]),
+                releases = aws.eks.AccessPolicyAssociationAccessScopeArgs(
+                    type="namespace", namespaces=sorted(set(args.reader_secret_namespaces))
                 )
+                reads.append(("-releases", _ADMIN_VIEW_POLICY, releases))
+            grant(self, f"{name}-reader-{slug}", cluster.name, arn, reads)
         for slug, arn in admins.items():
-            entry = aws.eks.AccessEntry(
+            grant(
+                self,
                 f"{name}-admin-{slug}",
-                cluster_name=cluster.name,
-                principal_arn=arn,
-                type="STANDARD",
-                opts=child(self),
-            )
-            aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{slug}",
-                cluster_name=cluster.name,
-                principal_arn=arn,
-                policy_arn=_CLUSTER_ADMIN_POLICY,
-                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=child(self, depends_on=[entry]),
+                cluster.name,
+                arn,
+                [("", _CLUSTER_ADMIN_POLICY, cluster_wide)],
             )
 
         # -- IRSA ------------------------------------------------------------------------------
