@@ -66,7 +66,10 @@ The design decisions:
   digits' values (but for a digit before `x`, `0x`, and after `debug`, which the shape marks), so it
   is made once per shape and cached; ids in hex, whose shape changes with every id, share the
   decision of their *id shape* (inside a run of hex digits, only where the letters and digits are
-  and the letters' case are read, and `e`, an exponent). A line is then read by a *plan*: where its
+  and the letters' case are read, and `e`, an exponent); a UUID with two digits and a letter
+  before its third dash reads alike whatever its digits and letters (but for its first
+  character's class), so tokens and lines are keyed with a canonical one in its place (OpenStack's
+  `[req-<uuid>`: a new id on every line). A line is then read by a *plan*: where its
   message starts, where its timestamp and level are, which tokens are masked. Plans are cached by
   the line's shape (the common case: a `split`, a translation and a dictionary hit) and by the
   sequence of its tokens' classifications; the few rules that look at neighbours (a unit after a
@@ -557,6 +560,77 @@ def _is_hexy(token: str, shape: str) -> bool:
     return len(token) >= 8 and "0" in shape and _HEX_LETTER.search(token) is not None
 
 
+# A UUID (8-4-4-4-12 hex digits) with two decimal digits or more and a hex letter before its
+# third dash reads alike whatever its digits and letters, but for whether its first character is
+# a decimal digit: no rule's match takes such a piece in but as part of an id. Its two digits make
+# its token an id (masked whole: the masked form holds none of the piece); no `key=`/`key:` spans
+# it (a key holds no digit); `_NUMBER` (and so `_PREFIXED`) allows no letter followed by two
+# dashes; `_HEX`, `_IP` and `_TIMESTAMP` allow no dash followed by twelve hex digits; a host name
+# holding it (`_HOST_PORT`) has a letter, a dash and a digit, so is no HTTP header name nor a
+# source file; no rule reads a hex letter's case. Only where a rule reads one character as a
+# letter or a digit (a token's start, after `.`, `@`, `<`, `#`) may its first character be read.
+# So such a piece is replaced by the canonical one whose first character is of the same class
+# before a token or a line is looked up (`_canonical_ids`; `tests/agents/skills/test_logparse.py`
+# and a fuzzer check it). `_UUID_TAIL` is what follows the first eight hex digits: searched for
+# instead of the whole UUID because a literal first character is found at C speed.
+_UUID_TAIL = re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID_TAIL_BYTES = re.compile(_UUID_TAIL.pattern.encode())
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+_NOT_HEX = str.maketrans("", "", _HEX_DIGITS)
+_HEX_DIGITS_BYTES = _HEX_DIGITS.encode()
+_DIGIT_FIRST_UUID = "0a000000-0000-0000-0000-000000000000"
+_LETTER_FIRST_UUID = "a0000000-0000-0000-0000-000000000000"
+_DIGIT_FIRST_BYTES = _DIGIT_FIRST_UUID.encode()
+_LETTER_FIRST_BYTES = _LETTER_FIRST_UUID.encode()
+
+
+def _canonical_ids(text: str, shape: str) -> str | None:
+    """`text` with each UUID that reads alike whatever its digits and letters (`_UUID_TAIL`)
+    replaced by the canonical one (`shape`: `text`'s shape), or None when there is none."""
+    parts: list[str] = []
+    at = 0
+    for m in _UUID_TAIL.finditer(text):
+        b = m.end()
+        a = b - 36
+        if a < at or text[a : a + 8].translate(_NOT_HEX):
+            continue
+        piece = shape[a:b]
+        if piece.count("0") >= 2 and piece[:18].strip("0-"):
+            canonical = _DIGIT_FIRST_UUID if piece[0] == "0" else _LETTER_FIRST_UUID
+            if text[a:b] != canonical:
+                parts += (text[at:a], canonical)
+                at = b
+    if not parts:
+        return None
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+def _canonical_line(encoded: bytes, shape: bytes, start: int = 0) -> tuple[bytes, bytes] | None:
+    """`_canonical_ids` of a line, UTF-8 encoded, and its shape (UUIDs whose `_UUID_TAIL` is at
+    `start` or after); None when it has none to replace."""
+    parts: list[bytes] = []
+    shape_parts: list[bytes] = []
+    at = 0
+    for m in _UUID_TAIL_BYTES.finditer(encoded, start):
+        b = m.end()
+        a = b - 36
+        if a < at or encoded[a : a + 8].translate(None, _HEX_DIGITS_BYTES):
+            continue
+        piece = shape[a:b]
+        if piece.count(b"0") >= 2 and piece[:18].strip(b"0-"):
+            canonical = _DIGIT_FIRST_BYTES if piece[0] == 0x30 else _LETTER_FIRST_BYTES
+            if encoded[a:b] != canonical:
+                parts += (encoded[at:a], canonical)
+                shape_parts += (shape[at:a], canonical)
+                at = b
+    if not parts:
+        return None
+    parts.append(encoded[at:])
+    shape_parts.append(shape[at:])
+    return b"".join(parts), b"".join(shape_parts)
+
+
 def token_info(token: str, shape: str | None = None) -> Token:
     """`_classify(token)`, cached by the token's shape (its digits read as 0): every rule reads
     digits only as digits, so tokens of one shape classify alike, and a word is its own shape;
@@ -597,7 +671,20 @@ def token_info(token: str, shape: str | None = None) -> Token:
                 if len(_keyed) >= CACHE_LIMIT:
                     clear_caches()
                 _keyed[hex_key] = info
+            if not _sensitive(shape):  # the same id may come back
+                if len(_cache) >= CACHE_LIMIT:
+                    clear_caches()
+                _cache[shape] = info
             return info
+        if len(token) >= 36 and token.count("-") >= 4:
+            canonical = _canonical_ids(token, shape)
+            if canonical is not None:  # classifies as `token` does (`_UUID_TAIL`)
+                info = token_info(canonical)
+                if not _sensitive(shape):
+                    if len(_cache) >= CACHE_LIMIT:
+                        clear_caches()
+                    _cache[shape] = info
+                return info
     sensitive = _sensitive(shape)
     key = marked_shape_of(token) if sensitive else shape
     if _is_hexy(token, key):
@@ -678,6 +765,9 @@ class _Plan(NamedTuple):
     # punctuation's length, None for none)
     values: tuple[tuple[int, str, int, int | None], ...]
 
+
+# `_Plan(*fields)` without the Python-level `__new__` of a named tuple (as `_new_parsed`)
+_new_plan = cast("Callable[[tuple[Any, ...]], _Plan]", partial(tuple.__new__, _Plan))
 
 # Line plans by the line's shape (digits read as 0, UTF-8 encoded; every token of one shape
 # classifies alike, so one line shape reads alike), and by the identities of its tokens'
@@ -864,10 +954,22 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
     encoded = line.encode("utf-8", "surrogatepass")
     line_shape = encoded.translate(_ZERO)
     plan = (_plans.get(line_shape) or _more_shapes.get(line_shape)) if headers else None
-    if plan is None and headers and line_shape in _marked_shapes:
-        marked, plan = _marked_shapes[line_shape]
-        if _marked(encoded, line_shape) != marked:
-            plan = None
+    canonical = None
+    if plan is None and headers:
+        found = (
+            _UUID_TAIL_BYTES.search(encoded, 8)
+            if len(encoded) >= 36 and encoded.count(b"-") >= 4
+            else None
+        )
+        if found is not None:  # maybe a UUID
+            canonical = _canonical_line(encoded, line_shape, found.start())
+            if canonical is not None:  # keyed by the line with canonical UUIDs from here on
+                encoded, line_shape = canonical
+                plan = _plans.get(line_shape) or _more_shapes.get(line_shape)
+        if plan is None and line_shape in _marked_shapes:
+            marked, plan = _marked_shapes[line_shape]
+            if _marked(encoded, line_shape) != marked:
+                plan = None
     if plan is not None:  # a line of this shape: only kept tokens with digits may differ
         start, ts_start, ts_end, level_at, header, signature, digits, _, values_at = plan
         message = tokens[start:] if start else tokens
@@ -880,7 +982,12 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
         shapes = line_shape.decode("utf-8", "surrogatepass").split(None, MAX_TOKENS)
         if len(shapes) > MAX_TOKENS:  # the unsplit rest of a long line
             del shapes[MAX_TOKENS:]
-        infos, hex_ids = _classified(tokens, shapes)
+        keyed = tokens  # the tokens the line is keyed by: its own, or with canonical UUIDs
+        if canonical is not None:
+            keyed = encoded.decode("utf-8", "surrogatepass").split(None, MAX_TOKENS)
+            if len(keyed) > MAX_TOKENS:
+                del keyed[MAX_TOKENS:]
+        infos, hex_ids = _classified(keyed, shapes)
         if headers and "|" in line[:200]:
             return _parse_piped(tokens, infos, pri_severity)
         key = tuple(map(id, infos))
@@ -911,7 +1018,9 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
                         [i for i, m in enumerate(masks) if m is None and _DIGIT.search(message[i])]
                     )
                 )
-                plan = plan._replace(signature=signature, digits=digits)
+                plan = _new_plan(
+                    (start, ts_start, ts_end, level_at, header, signature, digits, masks, values_at)
+                )
                 _remember(encoded, line_shape, plan, _more_shapes)
     values: tuple[tuple[str, str], ...] = ()
     if values_at:

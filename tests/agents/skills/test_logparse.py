@@ -439,6 +439,19 @@ _SIBLINGS = [
         "x req-3f0a1b2c-aaaa-4bbb-8ccc-0123456789ab y",
         "x req-3f0a1b2c-aaaa-4bbb-8ccc-01234567890b y",
     ),
+    # UUIDs, keyed by a canonical UUID when they have two digits and a letter before the third
+    # dash, with their first character's class: each pair must still read apart
+    (
+        "x svc@3f0a1b2c-aaaa-4bbb-8ccc-0123456789ab y",
+        "x svc@af0a1b2c-aaaa-4bbb-8ccc-0123456789ab y",
+    ),
+    ("x <3f0a1b2c-aaaa-4bbb-8ccc-0123456789ab y", "x <af0a1b2c-aaaa-4bbb-8ccc-0123456789ab y"),
+    ("x a.3f0a1b2c-aaaa-4bbb-8ccc-0123456789ab y", "x a.af0a1b2c-aaaa-4bbb-8ccc-0123456789ab y"),
+    ("x 12345678-1234-1234-123e-123456789012 y", "x 1234567a-1234-1234-123e-123456789012 y"),
+    ("x #12345678-1234-1234-123e-123456789012 y", "x #1234567a-1234-1234-123e-123456789012 y"),
+    ("x abcdefab-abcd-abcd-abcd-abcdefabcde1 y", "x abcdefab-abcd-abcd-abcd-abcdefabcd12 y"),
+    ("x Abcdefab-Abcd-Dcba-Ebcd-Fbcdefabcdea:80 y", "x Abcdefab-Abcd-Dcba-Ebcd-Fbcdefabcd1a:80 y"),
+    ("x k:abcdefab-abcd-abcd-abcd-abcdefabcdef y", "x k:abcdefab-abcd-abcd-abcd-abcdefabcd0f y"),
 ]
 
 
@@ -479,6 +492,11 @@ _TEMPLATES = [
     "2024-01-01 10:00:00 [debug1] uuid 3f0a1b2c-aaaa-4bbb-8ccc-0123456789ab key=ab12cd34ef",
     "blk_-1608999687919862906 from /10.250.19.102:54106 a1b2c3d4e5: <1abcdef0 svc@ab12cd34",
     "instance: 78dc1847-8848-49cc-933e-9239b12c9dcf] 123456789012345e6 ab-cdef12bc 0Xab12cd34",
+    "2017-05-16 00:00:00.008 25746 INFO nova.api [req-38101a0b-2096-447d-96ea-a692162415ae "
+    "113d3a99c3da401fbd62cc2caa5b96d2 - - -] GET /v2/54fadb41/servers/7e7cc42f-3cb9-4d91-804c-"
+    "f5d4e0b6a1c2 svc@3f0a1b2c-aaaa-4bbb-8ccc-0123456789ab <1234567a-1234-1234-123e-123456789012",
+    "x #12345678-1234-1234-123e-123456789012 k:abcdefab-abcd-abcd-abcd-abcdefabcd0f a.b0c1d2e3-"
+    "f4a5-b6c7-d8e9-f0a1b2c3d4e5:8080 [Abcdefab-Abcd-Dcba-Ebcd-Fbcdefabcd1a]",
 ]
 
 
@@ -496,6 +514,39 @@ def test_parses_of_sibling_lines_do_not_depend_on_their_order() -> None:
         logparse.clear_caches()
         parsed = {i: parse_line(lines[i]) for i in order}
         assert [parsed[i] for i in range(len(lines))] == alone
+
+
+def test_a_canonical_uuid_classifies_as_the_token_it_replaces() -> None:
+    rng = random.Random(11)
+    hexes = ("0123456789", "abcdef", "0123456789abcdef", "0123456789ABCDEF", "0123456789eE")
+    around = [
+        "",
+        "x",
+        "req-",
+        "[",
+        "]",
+        "<",
+        "#",
+        "svc@",
+        "a.",
+        "k:",
+        "k=",
+        ":8080",
+        "/v2/",
+        "-",
+        "1",
+    ]
+    replaced = 0
+    for _ in range(3000):
+        uuid = "-".join(
+            "".join(rng.choice(rng.choice(hexes)) for _ in range(n)) for n in (8, 4, 4, 4, 12)
+        )
+        token = rng.choice(around) + uuid + rng.choice(around)
+        canonical = logparse._canonical_ids(token, logparse.shape_of(token))
+        if canonical is not None:
+            replaced += 1
+            assert logparse._classify(canonical) == logparse._classify(token), token
+    assert replaced > 1000
 
 
 def test_a_line_shape_remembered_without_digits_serves_no_line_with_digits() -> None:
