@@ -477,17 +477,19 @@ class ExportRequests:
     `Gate.run` and sent to every pack (protobuf messages are only read once built)."""
 
     analyze: tuple[Any, ...]
-    analyze_stack: Any
+    analyze_stack: Any  # None when the stack rules are not to run
 
     @classmethod
-    def of(cls, export: StackExport) -> ExportRequests:
+    def of(cls, export: StackExport, *, stack_rules: bool = True) -> ExportRequests:
         resources = [r for r in export.resources if r.type != STACK_TYPE]
         providers = {r.urn: r for r in resources if r.is_provider}
         messages = {urn: _provider(p) for urn, p in providers.items()}
         analyzed = [r for r in resources if r.managed]
         return cls(
             analyze=tuple(analyze_request(r, messages.get(r.provider_urn or "")) for r in analyzed),
-            analyze_stack=analyze_stack_request(resources, providers, messages),
+            analyze_stack=(
+                analyze_stack_request(resources, providers, messages) if stack_rules else None
+            ),
         )
 
 
@@ -566,16 +568,23 @@ class Gate:
         self.close()
 
     def run(
-        self, export: StackExport, config_dir: Path, packs: Iterable[str] | None = None
+        self,
+        export: StackExport,
+        config_dir: Path,
+        packs: Iterable[str] | None = None,
+        *,
+        stack_rules: bool = True,
     ) -> GateResult:
         """Run the packs (all by default) over an export with the policy config in `config_dir`
         (one `<pack>.json` per pack, the files `--policy-pack-config` takes). The config is read
-        and the requests are built before waiting for packs that are still starting."""
+        and the requests are built before waiting for packs that are still starting.
+        `stack_rules=False` sends the resources only, not `AnalyzeStack`: a partial verdict, for
+        a caller that looks for one resource rule's finding (the policy corpus's tests)."""
         configs = {
             pack: load_policy_config(config_dir, pack)
             for pack in (packs if packs is not None else self.analyzers)
         }
-        requests = ExportRequests.of(export)
+        requests = ExportRequests.of(export, stack_rules=stack_rules)
         self.connect()
         stack, project = stack_of(export) or "stack", project_of(export) or "project"
 
@@ -589,7 +598,8 @@ class Gate:
             found: list[Violation] = []
             for request in requests.analyze:
                 found += self._analyze(pack, request, setting)
-            found += analyzer.send_analyze_stack(requests.analyze_stack)
+            if requests.analyze_stack is not None:
+                found += analyzer.send_analyze_stack(requests.analyze_stack)
             return analyzer.name, analyzer.policies, found
 
         result = GateResult(resources=len(requests.analyze), config_dir=str(config_dir))

@@ -109,12 +109,15 @@ def mutate(
     delete: list[str] | None = None,
 ) -> tuple[StackExport, str]:
     """A copy of an export with one resource's inputs and outputs changed (dotted paths;
-    list indexes as numbers). Returns the copy and the mutated resource's URN."""
-    data = copy.deepcopy(export.data)
-    for raw in data["deployment"]["resources"]:
-        if (raw["urn"] == urn_or_type or raw["type"] == urn_or_type) and name_contains in raw[
-            "urn"
-        ].rsplit("::", 1)[-1]:
+    list indexes as numbers). Returns the copy and the mutated resource's URN. Only that
+    resource is copied; the others are shared with `export` (nothing here changes them)."""
+    resources = list(export.data["deployment"]["resources"])
+    data = {**export.data, "deployment": {**export.data["deployment"], "resources": resources}}
+    for i, original in enumerate(resources):
+        if (
+            original["urn"] == urn_or_type or original["type"] == urn_or_type
+        ) and name_contains in original["urn"].rsplit("::", 1)[-1]:
+            raw = resources[i] = copy.deepcopy(original)
             for part in ("inputs", "outputs"):
                 for path, value in (set_values or {}).items():
                     _set(raw.setdefault(part, {}), path, value)

@@ -157,3 +157,17 @@ def test_a_gate_run_again_judges_anew_what_changed_and_honours_a_new_config(gate
     )
     assert caught(bad, tmp_path) == [], "a changed config is honoured"
     assert caught(bad, CONFIG_DIR / "prod") == [urn]
+
+
+def test_without_stack_rules_the_gate_judges_resources_only(gate, prod):
+    """`stack_rules=False` (the corpus's first, cheaper pass) leaves out `AnalyzeStack`: a trail
+    that stops logging fails a stack rule only when the stack rules run."""
+    bad, _ = mutate(prod, "aws:cloudtrail/trail:Trail", set_values={"isMultiRegionTrail": False})
+
+    def names(stack_rules: bool) -> set[str]:
+        result = gate.run(bad, CONFIG_DIR / "prod", packs=["security"], stack_rules=stack_rules)
+        return {v.policyName for v in result.violations}
+
+    assert "cloudtrail-multi-region" in names(False)
+    assert "cloudtrail-required" not in names(False)
+    assert "cloudtrail-required" in names(True)
