@@ -13,12 +13,14 @@ real preview; nothing in the rules knows about this gate.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import subprocess
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,7 @@ from toolchain.export import (
     StackExport,
 )
 from toolchain.inputs import YAML_MAX_BYTES, parse_json, read_json
+from toolchain.processes import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -268,6 +271,9 @@ class AnalyzerProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # The pack dies with the thread that started it (toolchain/processes.py): a gate kept
+            # for reuse (`run_gate`) is started by the main thread only.
+            preexec_fn=die_with_parent(os.getpid()),  # noqa: PLW1509 - see die_with_parent
         )
 
     def connect(self) -> None:
@@ -614,6 +620,25 @@ class Gate:
         return result
 
 
+# Gates kept for the next `run_gate` of the same packs, project and stack (see `run_gate`), with
+# when they started: a kept gate is used for at most KEEP_S seconds, so packs whose data changed
+# on disk (a price refresh) are started again within that time.
+KEEP_S = 900.0
+_KEPT: dict[tuple[tuple[str, ...], str, str], tuple[Gate, float]] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+def _close_kept() -> None:
+    with _KEPT_LOCK:
+        kept = [gate for gate, _ in _KEPT.values()]
+        _KEPT.clear()
+    for gate in kept:
+        gate.close()
+
+
+atexit.register(_close_kept)
+
+
 def run_gate(
     export: StackExport,
     config_dir: Path,
@@ -621,12 +646,46 @@ def run_gate(
     *,
     notice: str | None = None,
 ) -> GateResult:
-    """Start the packs, run them over one export, stop them. The packs start while the config is
-    read and the requests are built. `notice` (from `policy_config_dir`) is kept in the result."""
-    gate = Gate(packs, project=project_of(export) or "project", stack=stack_of(export) or "stack")
-    try:
-        result = gate.spawn().run(export, config_dir)
-    finally:
+    """Run the packs over one export. The packs' processes are kept for the next call of the
+    same packs, project and stack in this process (an agent's next pass, the next tool call):
+    starting a pack costs more than judging a plan, and a kept gate remembers its verdicts, so
+    the next run sends only what changed. A kept gate serves one caller at a time (a concurrent
+    caller starts its own); only the main thread keeps one (a pack dies with the thread that
+    started it, toolchain/processes.py); a gate whose run failed is closed, never kept, and a
+    kept gate that fails is replaced by a fresh one once (a pack that died while idle); a kept
+    gate older than KEEP_S is started again (its packs read their data when they start); the rest
+    close at exit. `notice` (from `policy_config_dir`) is kept in the result."""
+    names = tuple(packs)
+    project, stack = project_of(export) or "project", stack_of(export) or "stack"
+    key = (names, project, stack)
+    keep = threading.current_thread() is threading.main_thread()
+    with _KEPT_LOCK:
+        gate, started = _KEPT.pop(key, (None, 0.0)) if keep else (None, 0.0)
+    if gate is not None and time.monotonic() - started > KEEP_S:
+        gate.close()
+        gate = None
+    if gate is not None:
+        try:
+            result = gate.run(export, config_dir)
+        except ToolchainError:
+            gate.close()  # the input's fault (a bad config, say): the same from a fresh gate
+            raise
+        except Exception:  # noqa: BLE001 - the pack's process or channel: start afresh, once
+            gate.close()
+            gate = None
+    if gate is None:
+        gate, started = Gate(names, project=project, stack=stack).spawn(), time.monotonic()
+        try:
+            result = gate.run(export, config_dir)
+        except Exception:
+            gate.close()
+            raise
+    if keep:
+        with _KEPT_LOCK:
+            kept, _ = _KEPT.setdefault(key, (gate, started))
+        if kept is not gate:
+            gate.close()  # another caller's gate was kept meanwhile
+    else:
         gate.close()
     result.notice = notice
     return result

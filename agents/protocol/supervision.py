@@ -42,18 +42,17 @@ What the supervisor does, and the decisions behind it:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
-import sys
 import threading
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from toolchain.processes import die_with_parent
+
 DEFAULT_GRACE_S = 10.0
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -76,36 +75,6 @@ class Interrupted(BaseException):
     def exit_code(self) -> int:
         """The shell's convention for a process ended by a signal: 128 + its number."""
         return 128 + self.signum
-
-
-def _libc_prctl() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    return prctl
-
-
-# Resolved once, before any fork: the preexec hook runs between fork and exec, where loading a
-# library is not safe.
-_PRCTL = _libc_prctl()
-
-
-def die_with_parent(parent_pid: int, signum: int = signal.SIGKILL) -> Callable[[], None] | None:
-    """A preexec hook: the child gets `signum` when its parent dies (Linux), and kills itself if
-    the parent is already gone. None where prctl is not available."""
-    prctl = _PRCTL
-    if prctl is None:
-        return None
-
-    def hook() -> None:
-        prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
-        if os.getppid() != parent_pid:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return hook
 
 
 def signal_group(pgid: int, signum: int) -> bool:

@@ -1,0 +1,115 @@
+"""`run_gate` keeps the packs' processes for the next run of the same packs, project and stack:
+same verdicts, the same processes, never shared by two callers at once, started again when a
+pack died or the gate is old, and gone with the process that started them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from toolchain import gate as gate_module
+from toolchain.export import StackExport
+from toolchain.gate import CONFIG_DIR, PACKS, project_of, run_gate, stack_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pack_pids(export: StackExport) -> dict[str, int]:
+    """The pids of the packs kept for this export's stack (empty when none is kept)."""
+    key = (tuple(PACKS), project_of(export) or "project", stack_of(export) or "stack")
+    kept = gate_module._KEPT.get(key)
+    if kept is None:
+        return {}
+    return {name: a.proc.pid for name, a in kept[0].analyzers.items() if a.proc is not None}
+
+
+def verdicts(export: StackExport) -> list[tuple[str, str, str]]:
+    result = run_gate(export, CONFIG_DIR / "dev")
+    return [(v.policyPack, v.policyName, v.urn) for v in result.violations]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead too (its parent has not reaped it yet).
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_next_run_reuses_the_packs_and_judges_alike(dev):
+    first = verdicts(dev)
+    pids = pack_pids(dev)
+    assert set(pids) == set(PACKS)
+    assert verdicts(dev) == first
+    assert pack_pids(dev) == pids, "the packs were started again"
+
+
+def test_a_pack_that_died_while_kept_is_started_again(dev):
+    first = verdicts(dev)
+    pids = pack_pids(dev)
+    os.kill(pids["security"], signal.SIGKILL)
+    assert verdicts(dev) == first
+    assert pack_pids(dev)["security"] != pids["security"]
+
+
+def test_an_old_gate_is_started_again(dev, monkeypatch):
+    verdicts(dev)
+    pids = pack_pids(dev)
+    monkeypatch.setattr(gate_module, "KEEP_S", 0.0)
+    time.sleep(0.01)
+    verdicts(dev)
+    assert set(pack_pids(dev).values()).isdisjoint(pids.values())
+    assert not any(alive(p) for p in pids.values()), "the old gate's packs were left running"
+
+
+def test_another_thread_runs_its_own_gate_and_keeps_none(dev):
+    verdicts(dev)
+    kept = pack_pids(dev)
+    seen: list[list[tuple[str, str, str]]] = []
+    thread = threading.Thread(target=lambda: seen.append(verdicts(dev)))
+    thread.start()
+    thread.join()
+    assert seen == [verdicts(dev)]
+    assert pack_pids(dev) == kept, "a thread's gate replaced the kept one"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_the_packs_die_with_the_process_that_kept_them(tmp_path):
+    """A killed agent leaves no pack running: the kept packs get SIGKILL from the kernel."""
+    script = (
+        "import json, sys\n"
+        "from toolchain.plan import run_plan\n"
+        "from toolchain import gate\n"
+        "export = run_plan('dev').export\n"
+        "gate.run_gate(export, gate.CONFIG_DIR / 'dev')\n"
+        "(g, _), = gate._KEPT.values()\n"
+        "print(json.dumps([a.proc.pid for a in g.analyzers.values()]), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().strip("[]\n").split(",")]
+    assert len(pids) == len(PACKS) and all(alive(p) for p in pids)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(p) for p in pids), "a pack outlived the process that kept it"
