@@ -216,6 +216,10 @@ def _wire(value: Any) -> Any:
     return value
 
 
+# The one thread that starts the packs' processes (see `AnalyzerProcess.spawn`).
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-packs")
+
+
 class AnalyzerProcess:
     """One policy pack, started like the engine starts it, behind its analyzer gRPC stub."""
 
@@ -264,17 +268,19 @@ class AnalyzerProcess:
             "PULUMI_DRY_RUN": "true",
             "PULUMI_CONFIG": json.dumps(self.program_config),
         }
-        self.proc = subprocess.Popen(
+        # Started from one long-lived thread (`_SPAWNER`): the pack dies with the thread that
+        # forked it (toolchain/processes.py), so not with a short-lived caller's, and with the
+        # process in any case.
+        self.proc = _SPAWNER.submit(
+            subprocess.Popen,
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir.resolve())],
             cwd=self.pack_dir,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            # The pack dies with the thread that started it (toolchain/processes.py): a gate kept
-            # for reuse (`run_gate`) is started by the main thread only.
-            preexec_fn=die_with_parent(os.getpid()),  # noqa: PLW1509 - see die_with_parent
-        )
+            preexec_fn=die_with_parent(os.getpid()),
+        ).result()
 
     def connect(self) -> None:
         """Wait for the pack to serve, then read its name and policies (`GetAnalyzerInfo`)."""
@@ -650,17 +656,16 @@ def run_gate(
     same packs, project and stack in this process (an agent's next pass, the next tool call):
     starting a pack costs more than judging a plan, and a kept gate remembers its verdicts, so
     the next run sends only what changed. A kept gate serves one caller at a time (a concurrent
-    caller starts its own); only the main thread keeps one (a pack dies with the thread that
-    started it, toolchain/processes.py); a gate whose run failed is closed, never kept, and a
+    caller starts its own, and one of the two is kept); a gate whose run failed is closed, never
+    kept, and a
     kept gate that fails is replaced by a fresh one once (a pack that died while idle); a kept
     gate older than KEEP_S is started again (its packs read their data when they start); the rest
     close at exit. `notice` (from `policy_config_dir`) is kept in the result."""
     names = tuple(packs)
     project, stack = project_of(export) or "project", stack_of(export) or "stack"
     key = (names, project, stack)
-    keep = threading.current_thread() is threading.main_thread()
     with _KEPT_LOCK:
-        gate, started = _KEPT.pop(key, (None, 0.0)) if keep else (None, 0.0)
+        gate, started = _KEPT.pop(key, (None, 0.0))
     if gate is not None and time.monotonic() - started > KEEP_S:
         gate.close()
         gate = None
@@ -680,13 +685,10 @@ def run_gate(
         except Exception:
             gate.close()
             raise
-    if keep:
-        with _KEPT_LOCK:
-            kept, _ = _KEPT.setdefault(key, (gate, started))
-        if kept is not gate:
-            gate.close()  # another caller's gate was kept meanwhile
-    else:
-        gate.close()
+    with _KEPT_LOCK:
+        kept, _ = _KEPT.setdefault(key, (gate, started))
+    if kept is not gate:
+        gate.close()  # another caller's gate was kept meanwhile
     result.notice = notice
     return result
 

@@ -1,6 +1,6 @@
 """`run_gate` keeps the packs' processes for the next run of the same packs, project and stack:
 same verdicts, the same processes, never shared by two callers at once, started again when a
-pack died or the gate is old, and gone with the process that started them."""
+pack died or the gate is old, and gone with the process that kept them."""
 
 from __future__ import annotations
 
@@ -73,15 +73,22 @@ def test_an_old_gate_is_started_again(dev, monkeypatch):
     assert not any(alive(p) for p in pids.values()), "the old gate's packs were left running"
 
 
-def test_another_thread_runs_its_own_gate_and_keeps_none(dev):
-    verdicts(dev)
-    kept = pack_pids(dev)
+def test_callers_at_once_each_have_a_gate_of_their_own_and_one_is_kept(dev):
+    """A kept gate serves one caller at a time: callers in threads at once judge alike, and one
+    gate is kept afterwards, whose packs were started by the pack-starting thread and so outlive
+    the callers' threads."""
+    expected = verdicts(dev)
     seen: list[list[tuple[str, str, str]]] = []
-    thread = threading.Thread(target=lambda: seen.append(verdicts(dev)))
-    thread.start()
-    thread.join()
-    assert seen == [verdicts(dev)]
-    assert pack_pids(dev) == kept, "a thread's gate replaced the kept one"
+    threads = [threading.Thread(target=lambda: seen.append(verdicts(dev))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [expected] * 3
+    pids = pack_pids(dev)
+    assert set(pids) == set(PACKS) and all(alive(p) for p in pids.values())
+    assert verdicts(dev) == expected
+    assert pack_pids(dev) == pids
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
