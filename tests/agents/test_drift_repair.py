@@ -246,6 +246,7 @@ def test_an_exceptions_file_that_cannot_be_read_proposes_nothing(drifted, capsys
     assert status["approvals"] == []
 
 
+@pytest.mark.slow  # an agent process end to end: make test-slow (CI runs it)
 def test_dev_needs_an_approval_unless_auto_repair_is_on(drifted, capsys, monkeypatch):
     _, outcomes = pass_of(capsys, "reliability-engineer", "dev")
     assert repair_outcome(outcomes)["status"] == "pending-approval"

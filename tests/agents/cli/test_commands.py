@@ -46,6 +46,7 @@ def test_release_engineer_applies_a_change_to_an_unprotected_stack(env, capsys):
     assert len(ups) == 1 and "--stack" in ups[0] and ups[0][ups[0].index("--stack") + 1] == "dev"
 
 
+@pytest.mark.slow  # an agent process end to end: make test-slow (CI runs it)
 def test_a_protected_stack_waits_for_a_human_then_applies(env, capsys):
     _, (first,) = run_json(capsys, "run", "release-engineer", "--stack", "prod", "--once")
     assert first["status"] == "pending-approval", first

@@ -354,6 +354,7 @@ def state_folder(tmp_path: Path) -> Iterator[tuple[Path, Callable[[], None]]]:
         subprocess.run(["umount", "-l", str(state)], capture_output=True, check=False)
 
 
+@pytest.mark.slow  # an agent process end to end: make test-slow (CI runs it)
 def test_a_looping_agent_is_alive_and_ready_and_not_ready_once_its_state_turns_read_only(
     looping, tmp_path
 ):
@@ -378,6 +379,7 @@ def test_a_looping_agent_is_alive_and_ready_and_not_ready_once_its_state_turns_r
         assert agent.process.poll() is None
 
 
+@pytest.mark.slow  # an agent process end to end: make test-slow (CI runs it)
 def test_a_looping_agent_is_not_ready_while_its_lock_table_cannot_be_reached(looping, monkeypatch):
     for key, value in AWS_ENV.items():
         monkeypatch.setenv(key, value)
@@ -402,6 +404,7 @@ def test_a_looping_agent_is_not_ready_while_its_lock_table_cannot_be_reached(loo
     assert agent.get("/healthz")[0] == 200, "not ready is not dead: the loop goes on"
 
 
+@pytest.mark.slow  # an agent process end to end: make test-slow (CI runs it)
 def test_a_looping_agent_whose_pass_hangs_is_not_alive(looping, tmp_path):
     agent = looping(AGENTS_HEALTH_GRACE_S="3", FAKE_PULUMI_PREVIEW_SLEEP="300")
     # Alive at first; stuck once no pass started or finished for 3 pauses of 1 s plus 3 s.

@@ -142,6 +142,7 @@ def test_a_pass_is_a_tree_of_pass_operation_and_pulumi_spans(env, spans, capsys,
     assert telemetry.enabled() is False, "run shuts telemetry down as it ends"
 
 
+@pytest.mark.slow  # an agent process end to end: make test-slow (CI runs it)
 def test_an_approval_id_and_a_pending_status_are_attributes(env, spans, capsys):
     main(["run", "release-engineer", "--stack", "prod", "--once", "--json"])
     (outcome,) = json.loads(capsys.readouterr().out)

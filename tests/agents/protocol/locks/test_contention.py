@@ -58,6 +58,7 @@ def _specs(store: dict[str, Any], audit: Path) -> list[dict[str, Any]]:
     return specs
 
 
+@pytest.mark.slow  # an agent process end to end: make test-slow (CI runs it)
 @pytest.mark.parametrize("shared_store", ["file", "dynamodb"], indirect=True)
 def test_operations_never_overlap_and_honour_priority_and_cooldowns(shared_store, tmp_path):
     audit_path = tmp_path / "audit.jsonl"
