@@ -8,7 +8,7 @@ import multiprocessing
 import random
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -643,6 +643,16 @@ def test_short_words_are_stemmed_as_fts5_stems_them(pg, tmp_path):
 
 # ---------------------------------------------------------------- ranking (both stores)
 
+
+def assert_same_ranking(lite: Memory, shared: Any, queries: Sequence[str], k: int = 10) -> None:
+    """Both stores answer each query with the same sources in the same order and the same
+    scores, to the bit (and answer something)."""
+    for query in queries:
+        expected = [(h.source, h.score) for h in lite.search(query, k=k)]
+        assert expected, query
+        assert [(h.source, h.score) for h in shared.search(query, k=k)] == expected, query
+
+
 CRASH_RUNBOOKS = {
     "pods.md": """# Pod failures
 
@@ -729,16 +739,17 @@ def test_ranking_with_fields_vocabulary_and_files_agrees_to_the_bit(pg, tmp_path
         for store in (lite, shared):
             store.index_runbooks(tmp_path / "rb")
             store.add("incident", "pods OOMKilled on prod", source="i", time="2026-11-01")
-        for query in (
-            "KubePodCrashLooping",
-            "OOMKilled pods",
-            "5xx from the targets",
-            "dlq replay",
-            "memory limit crash",
-        ):
-            expected = [(h.source, h.score) for h in lite.search(query, k=10)]
-            assert expected
-            assert [(h.source, h.score) for h in shared.search(query, k=10)] == expected, query
+        assert_same_ranking(
+            lite,
+            shared,
+            (
+                "KubePodCrashLooping",
+                "OOMKilled pods",
+                "5xx from the targets",
+                "dlq replay",
+                "memory limit crash",
+            ),
+        )
 
 
 def test_sections_of_the_best_matching_runbook_rise_together(memory, tmp_path, monkeypatch):
@@ -772,16 +783,17 @@ def test_the_file_prior_agrees_to_the_bit_with_audit_records_and_notes_beside(pg
             store.index_runbooks(tmp_path / "rb")
             store.index_audit(log)
             store.add("note", "the consumer of slot 3 stopped", source="n", time="2026-11-01")
-        for query in (
-            SIBLINGS_QUERY,
-            "replication slot consumer",
-            "consumer stopped",
-            "routine graphs check",
-            "instances failed to join",
-        ):
-            expected = [(h.source, h.score) for h in lite.search(query, k=10)]
-            assert expected
-            assert [(h.source, h.score) for h in shared.search(query, k=10)] == expected, query
+        assert_same_ranking(
+            lite,
+            shared,
+            (
+                SIBLINGS_QUERY,
+                "replication slot consumer",
+                "consumer stopped",
+                "routine graphs check",
+                "instances failed to join",
+            ),
+        )
 
 
 def test_entries_from_schema_2_are_posted_again_by_the_first_writer(pg):
