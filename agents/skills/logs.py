@@ -67,6 +67,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from operator import itemgetter
 from typing import IO, Any, BinaryIO, Protocol
 
@@ -370,15 +371,18 @@ class _Values:
       counts are exact for the top values of most sources and lower bounds otherwise (`pruned`).
     - Distinct: the KMV sketch, the DISTINCT_SKETCH smallest 32-bit hashes (CRC-32, stable
       across runs): exact below that many values, an estimate within about 6% above. The hashes
-      are a set; a heap of them (to find the largest) is made only once the sketch is full, so
-      a value costs one set look-up until then.
+      are a set; a heap of them (to find the largest) is made only once the sketch is full. The
+      sketch (the smallest hashes of the values seen) does not depend on their order, so new
+      values are hashed in batches (`fresh`, at most 2 * TRACKED_VALUES of them: at each prune
+      and whenever the sketch is read), not one call each.
     """
 
-    __slots__ = ("counts", "hashes", "heap", "pruned")
+    __slots__ = ("counts", "fresh", "hashes", "heap", "pruned")
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.pruned = False
+        self.fresh: list[str] = []  # values counted but not hashed yet
         self.hashes: set[int] = set()  # the kept hashes
         # once DISTINCT_SKETCH are kept (empty before): the same, negated, as a heap (heap[0] is
         # minus the largest)
@@ -390,44 +394,57 @@ class _Values:
             counts[value] += n
             return
         counts[value] = n
+        self.fresh.append(value)
         if len(counts) >= 2 * TRACKED_VALUES:
-            self.counts = _most_counted(counts)
-            self.pruned = True
-        h = zlib.crc32(value.encode("utf-8", "surrogatepass"))
-        if self.heap:
-            self._hash(h)
-        else:  # `_hash` before the sketch is full, inline
-            hashes = self.hashes
-            hashes.add(h)
-            if len(hashes) >= DISTINCT_SKETCH:
-                self._full()
+            self.prune()
 
-    def _hash(self, h: int) -> None:
+    def prune(self) -> None:
+        """Keep the TRACKED_VALUES most counted values (`counts` is full), and hash the new."""
+        self.counts = _most_counted(self.counts)
+        self.pruned = True
+        self._sketch()
+
+    def _sketch(self) -> None:
+        """Hash the `fresh` values into the sketch."""
+        fresh = self.fresh
+        if not fresh:
+            return
+        try:  # at C speed; UTF-8 with lone surrogates passed is the same bytes, when it applies
+            found = list(map(zlib.crc32, map(str.encode, fresh)))
+        except UnicodeEncodeError:
+            found = [zlib.crc32(value.encode("utf-8", "surrogatepass")) for value in fresh]
+        fresh.clear()
+        self._hashes(found)
+
+    def _hashes(self, found: Iterable[int]) -> None:
+        """Keep the smallest DISTINCT_SKETCH of the kept hashes and `found`."""
         heap = self.heap
-        if heap:  # the sketch is full
-            if h >= -heap[0] or h in self.hashes:
-                return  # not among the smallest (most values), or kept already
-            self.hashes.discard(-heapq.heappushpop(heap, -h))
-            self.hashes.add(h)
+        if heap:  # the sketch is full: most are not among the smallest
+            top = -heap[0]
+            hashes = self.hashes
+            for h in [h for h in found if h < top]:
+                if h < top and h not in hashes:
+                    hashes.discard(-heapq.heappushpop(heap, -h))
+                    hashes.add(h)
+                    top = -heap[0]
             return
         hashes = self.hashes
-        hashes.add(h)
-        if len(hashes) >= DISTINCT_SKETCH:
-            self._full()
-
-    def _full(self) -> None:
-        """Make the heap of the kept hashes, now that there are DISTINCT_SKETCH of them."""
-        self.heap = [-kept for kept in self.hashes]
-        heapq.heapify(self.heap)
+        hashes.update(found)
+        if len(hashes) >= DISTINCT_SKETCH:  # full now: the smallest, and their heap
+            kept = sorted(hashes)[:DISTINCT_SKETCH]
+            self.hashes = set(kept)
+            self.heap = [-h for h in reversed(kept)]  # ascending: a heap already
 
     @property
     def distinct(self) -> int:
+        self._sketch()
         if not self.heap:
             return len(self.hashes)
         return round((DISTINCT_SKETCH - 1) * (1 << 32) / (-self.heap[0] + 1))
 
     @property
     def distinct_exact(self) -> bool:
+        self._sketch()
         return not self.heap
 
     def absorb(self, other: _Values) -> None:
@@ -440,13 +457,15 @@ class _Values:
         if len(self.counts) >= 2 * TRACKED_VALUES:
             self.counts = _most_counted(self.counts)
             self.pruned = True
-        for h in other.hashes:
-            self._hash(h)
+        other._sketch()
+        self._hashes(other.hashes)
 
 
 def _most_counted(counts: dict[str, int]) -> dict[str, int]:
     """The `TRACKED_VALUES` most counted of `counts`, in that order (the first seen first on a
     tie: the sort is stable, reversed too)."""
+    if max(counts.values()) == 1:  # all tied at 1 (ids that rarely repeat): the first seen
+        return dict(islice(counts.items(), TRACKED_VALUES))
     return dict(sorted(counts.items(), key=itemgetter(1), reverse=True)[:TRACKED_VALUES])
 
 
@@ -501,6 +520,14 @@ _CONTINUATIONS = (
     "Suppressed: ",
 )
 _MORE_FRAMES = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
+# whether a line that starts with an ASCII character may be one that `continues`, by its first
+# character: 0, it starts a record (a digit, a timestamp: most lines; a bracket, a dash); 1, when
+# it names an exception (`_EXCEPTION`: a letter that starts none of `_CONTINUATIONS`); 2, as
+# `continues` says (white space, `C`, `T`, `D`, `S`, `_`, `$`, `.`)
+_MAY_CONTINUE = {
+    chr(c): 2 if chr(c).isspace() or chr(c) in "CTDS_$." else int(chr(c).isalpha())
+    for c in range(1, 128)
+}
 
 
 def continues(line: str, *, indented_record: bool = False) -> bool:
@@ -562,8 +589,9 @@ class LogAnalyzer:
         self._held_exception = ""  # ... and the first that names an exception
         self._next_progress = self._progress_every
         self._learning: list[str] | None = []  # the first lines, until the header is learned
-        self._parses: dict[str, Fields] | None = None  # their parses, while they are taken
         self.header_shape: HeaderShape | None = None  # learned, for a header the grammar lacks
+        # a line's parse: `parse_fields`, or `parse_with` the learned shape (`_learned`)
+        self._parse: Callable[[str], Fields] = parse_fields
         self.last_seen: str | None = None
 
     def add(self, line: str) -> None:
@@ -580,17 +608,27 @@ class LogAnalyzer:
         self.lines += 1
         held = self._held
         if held is not None:
-            # a line that starts with a digit (a timestamp: most lines) starts a record, which
-            # `continues` would say at greater cost
-            if not line[:1].isdigit() and continues(line, indented_record=held[:1] in " \t"):
+            # by its first character (`_MAY_CONTINUE`), a line (a timestamp: most lines) starts
+            # a record, which `continues` would say at greater cost, or (a letter) continues
+            # one only when it names an exception
+            may = _MAY_CONTINUE.get(line[:1])
+            if may is None:  # not ASCII (or an empty line)
+                may = 2 if line[:1].isspace() else 0
+            if may and (
+                _EXCEPTION.match(line) is not None
+                if may == 1
+                else continues(line, indented_record=held[:1] in " \t")
+            ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
                     self._held_exception = line.strip()
                 return
-            self._take(held, self.lines - 1 - self._held_more, self._held_more)
+            more = self._held_more
+            self._take(held, self.lines - 1 - more, more)
+            if more:  # the exception is found only in a continuation line
+                self._held_more = 0
+                self._held_exception = ""
         self._held = line
-        self._held_more = 0
-        self._held_exception = ""
 
     def _learned(self) -> None:
         """Learn the header shape from the held first lines, then take them in order. The
@@ -598,25 +636,29 @@ class LogAnalyzer:
         while the lines are taken, so a line is not parsed twice."""
         lines, self._learning = self._learning or [], None
         parses: dict[str, Fields] = {}
-        self.header_shape = learn_header(lines, parses=parses)
-        if self.header_shape is None:  # then a line's parse is `parse_line`'s: the one kept
-            self._parses = parses
+        shape = self.header_shape = learn_header(lines, parses=parses)
+        if shape is not None:
+            self._parse = lambda line: parse_with(line, shape)
+        else:  # then a line's parse is `parse_line`'s: the one kept, while these are taken
+
+            def kept(line: str) -> Fields:
+                parsed = parses.get(line.strip())
+                return parse_fields(line) if parsed is None else parsed
+
+            self._parse = kept
         for line in lines:
             self.add(line)
-        self._parses = None
+        if shape is None:
+            self._parse = parse_fields
 
     def _take(self, line: str, number: int, more: int) -> None:
         """Count a record: its first `line`, its line `number`, and `more` continuation lines."""
-        parsed = None
-        if self._parses is not None:
-            parsed = self._parses.get(line.strip())
-        if parsed is None:
-            shape = self.header_shape
-            parsed = parse_fields(line) if shape is None else parse_with(line, shape)
+        parsed = self._parse(line)
         _, timestamp, severity, header, signature, found = parsed
         if header:
             self.with_header += 1
         group = self._index.get(signature)
+        new = group is None
         if group is None:
             group = self._new_group(line, number, parsed)
         group.count += 1 + more
@@ -636,15 +678,18 @@ class LogAnalyzer:
                 if values is None:
                     values = tracked[kind] = _Values()
                 counts = values.counts
-                if value in counts:  # the common case, inline
+                if value in counts:  # `_Values.add`, inline
                     counts[value] += 1
                 else:
-                    values.add(value)
+                    counts[value] = 1
+                    values.fresh.append(value)
+                    if len(counts) >= 2 * TRACKED_VALUES:
+                        values.prune()
         pending = self._pending
         if pending is not None:
             pending.append(group.gid)  # final once merged: `_find` follows it
-            for _ in range(more):
-                pending.append(group.gid)
+            if more:
+                pending.extend([group.gid] * more)
             if len(pending) >= SPILL_IDS:
                 if self._spill is None:
                     import tempfile  # noqa: PLC0415 - only inputs of many lines need it
@@ -652,7 +697,8 @@ class LogAnalyzer:
                     self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
                 pending.tofile(self._spill)
                 del pending[:]
-        if len(self._index) > self._compact_at:
+        # the index grows only by a new signature
+        if new and len(self._index) > self._compact_at:
             # after the line is counted, so that the merge weighs it and a fold keeps its count
             self._compact()
         if self._progress is not None and number + more >= self._next_progress:
@@ -839,7 +885,7 @@ def _cluster(
     variables = []
     for kind in sorted(group.values):
         values = group.values[kind]
-        top = sorted(values.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_VALUES]
+        top = _top(values.counts)
         variables.append(
             Variable(
                 kind,
@@ -849,20 +895,32 @@ def _cluster(
                 not values.pruned,
             )
         )
+    # positional, in the fields' order: keywords cost a frozen dataclass twice as much to make
     return LogCluster(
-        id=number,
-        template=" ".join(template) or EMPTY_TEMPLATE,
-        count=group.count,
-        severity=group.severity,
-        severity_from_header=group.severity_from_header,
-        first_seen=group.first_seen,
-        last_seen=group.last_seen,
-        first_line=group.first_line,
-        last_line=group.last_line,
-        example=group.example,
-        variables=tuple(variables),
-        other=other,
+        number,  # id
+        " ".join(template) or EMPTY_TEMPLATE,
+        group.count,
+        group.severity,
+        group.severity_from_header,
+        group.first_seen,
+        group.last_seen,
+        group.first_line,
+        group.last_line,
+        group.example,
+        tuple(variables),
+        other,
     )
+
+
+def _top(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """The `TOP_VALUES` most counted values, the least first on a tie: `sorted` by (-count,
+    value), without a key called per value (most of the values tie, at the count of the last)."""
+    if len(counts) <= TOP_VALUES:
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    least = sorted(counts.values(), reverse=True)[TOP_VALUES - 1]
+    above = sorted([kv for kv in counts.items() if kv[1] > least], key=lambda kv: (-kv[1], kv[0]))
+    tied = sorted([value for value, n in counts.items() if n == least])
+    return above + [(value, least) for value in tied[: TOP_VALUES - len(above)]]
 
 
 class _Generals:
@@ -1046,16 +1104,15 @@ def _common_pattern_groups(
     word) over the lines, and take, in each signature, the words whose count is the one most of
     its words share (the larger count on a tie). Masked tokens take no part: they are variables
     already, and shared by every template of the length."""
-    # each column counted at C speed (a Counter over the column's tokens), then the signatures
-    # of more than one line added again
-    freq: list[Counter[str]] = [
-        Counter(column) for column in zip(*[items[i][0] for i in members], strict=True)
-    ]
-    for i in members:
-        sig, n = items[i]
-        if n != 1:
-            for column, token in zip(freq, sig, strict=True):
-                column[token] += n - 1
+    # each column's tokens counted by lines (plain dicts: a Counter costs more to make than
+    # a group's few signatures cost to count)
+    weights = [items[i][1] for i in members]
+    freq: list[dict[str, int]] = []
+    for tokens in zip(*[items[i][0] for i in members], strict=True):
+        column: dict[str, int] = {}
+        for token, n in zip(tokens, weights):  # noqa: B905 - both one per member
+            column[token] = column.get(token, 0) + n
+        freq.append(column)
     for column in freq:
         for token in [t for t in column if WILDCARD in t]:
             column[token] = -1  # takes no part (below)
@@ -1159,45 +1216,42 @@ def _split(
     which columns are variables is decided once, on the whole group (step 4 of the module
     docstring), so a small part of a group never splits on a variable."""
     variable = set()
-    for pos in range(length):
+    weights = [items[i][1] for i in members]
+    for pos, column in enumerate(zip(*[items[i][0] for i in members], strict=True)):
+        if column.count(column[0]) == len(column):
+            continue  # one word (most columns): nothing to decide, at C speed
         values: dict[str, int] = {}
-        for i in members:
-            token = items[i][0][pos]
-            values[token] = values.get(token, 0) + items[i][1]
+        for token, n in zip(column, weights):  # noqa: B905 - both one per member
+            values[token] = values.get(token, 0) + n
         if len(values) > 1 and (
             _is_variable(values, pos, tuning)
             or (tuning.named and pos and _names_a_value(items, members, pos, values))
         ):
             variable.add(pos)
+    constant = [pos for pos in range(length) if pos not in variable]
     out: list[tuple[list[int], tuple[str, ...]]] = []
     todo = [members]
     while todo:
         group = todo.pop()
+        if len(group) == 1:  # nothing to split on: the signature is the template
+            out.append((group, items[group[0]][0]))
+            continue
+        columns = list(zip(*[items[i][0] for i in group], strict=True))
         best_pos, best_values = -1, 0
-        for pos in range(length):
-            if pos in variable:
-                continue
-            count = len({items[i][0][pos] for i in group})
+        for pos in constant:
+            count = len(set(columns[pos]))
             if count > 1 and (best_pos < 0 or count < best_values):
                 best_pos, best_values = pos, count
         if best_pos < 0:
-            out.append((group, _template(items, group, length)))
+            # a variable where the group's tokens differ
+            template = [column[0] if len(set(column)) == 1 else WILDCARD for column in columns]
+            out.append((group, tuple(template)))
             continue
         parts: dict[str, list[int]] = defaultdict(list)
         for i in group:
             parts[items[i][0][best_pos]].append(i)
         todo.extend(parts.values())
     return out
-
-
-def _template(
-    items: Sequence[tuple[tuple[str, ...], int]], group: list[int], length: int
-) -> tuple[str, ...]:
-    first = items[group[0]][0]
-    return tuple(
-        first[pos] if all(items[i][0][pos] == first[pos] for i in group) else WILDCARD
-        for pos in range(length)
-    )
 
 
 # ---------------------------------------------------------------- rendering

@@ -24,6 +24,7 @@ from agents.skills import logparse
 from agents.skills.fidelity import check_log_report
 from agents.skills.logparse import WILDCARD, parse_line
 from agents.skills.logs import (
+    DISTINCT_SKETCH,
     MAX_MASKS,
     OTHER_TEMPLATE,
     LogAnalyzer,
@@ -32,6 +33,8 @@ from agents.skills.logs import (
     LogReport,
     Progress,
     _Generals,
+    _top,
+    _Values,
     analyze_logs,
     cloudwatch_lines,
     continues,
@@ -908,3 +911,55 @@ def test_caches_are_bounded(monkeypatch) -> None:
         parse_line(f"2026-01-01 00:00:00 INFO x: {word} {'y' * (i % 40)}")
     assert len(logparse._cache) <= 50 and len(logparse._plans) <= 50
     logparse.clear_caches()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_value_sketch_keeps_the_smallest_hashes_however_values_come(seed) -> None:
+    """Values are hashed in batches and sketches absorbed whole: the sketch is still the
+    DISTINCT_SKETCH smallest CRC-32s of every distinct value (a lone surrogate too), and the top
+    values are `sorted` by (-count, value)'s."""
+    import zlib  # noqa: PLC0415
+
+    rng = random.Random(seed)
+    pool = [f"v{rng.randrange(10**6)}" for _ in range(rng.choice((20, 300, 2000)))] + ["\ud800x"]
+    parts = [_Values() for _ in range(3)]
+    seen = set()
+    for _ in range(rng.randrange(50, 3000)):
+        value = rng.choice(pool)
+        seen.add(value)
+        rng.choice(parts).add(value, rng.choice((1, 1, 2)))
+    whole = parts[0]
+    for part in parts[1:]:
+        whole.absorb(part)
+    smallest = sorted({zlib.crc32(v.encode("utf-8", "surrogatepass")) for v in seen})
+    assert whole.distinct_exact == (len(smallest) < DISTINCT_SKETCH)
+    assert whole.hashes == set(smallest[:DISTINCT_SKETCH])
+    if whole.distinct_exact:
+        assert whole.distinct == len(smallest)
+    else:
+        assert -whole.heap[0] == smallest[DISTINCT_SKETCH - 1]
+    counts = {f"k{rng.randrange(40)}": rng.randrange(1, 4) for _ in range(rng.randrange(1, 60))}
+    assert _top(counts) == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+
+
+def test_a_line_joins_the_record_before_it_exactly_when_it_continues_it() -> None:
+    """`add` skips `continues` by a line's first character where it can (a digit, a bracket, a
+    letter that starts no continuation and names no exception): the same decision."""
+    rests = [
+        "",
+        "x",
+        "Error: bad",
+        "aused by: x.Y: z",
+        "raceback (most recent call last):",
+        ".. 12 more",
+        "uppressed: boom",
+        "yException",
+        " at a.b(C.java:1)",
+        "\u2003x",
+    ]
+    for code in [*range(128), 0xA0, 0x2003, 0xE9]:
+        for rest in rests:
+            line = chr(code) + rest
+            report = analyze_logs(["2026-01-01 00:00:00 INFO first record", line])
+            joined = report.clusters[0].count == 2
+            assert joined == continues(line), repr(line)
