@@ -506,36 +506,34 @@ def bootstrap(
                 created.append(f"role {role}")
         # The master acts as the owner group, so the schema it migrates is the group's to keep.
         conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(group))
+
+        def login_role(name: str, member_of: str, out_of: str, *, read_only: bool) -> None:
+            """A login role `name` in `member_of` and not in `out_of` (a name once the other
+            kind's), with the pinned search path and, on RDS, IAM authentication."""
+            login = sql.Identifier(name)
+            inside = sql.Identifier(member_of)
+            if not _role_exists(conn, name):
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(login, inside))
+                created.append(f"role {name}")
+            else:
+                conn.execute(sql.SQL("GRANT {} TO {}").format(inside, login))
+            if _is_member(conn, name, out_of):
+                conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(out_of), login))
+            conn.execute(sql.SQL("ALTER ROLE {} SET search_path = " + SEARCH_PATH).format(login))
+            if read_only:
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(login)
+                )
+            if iam:
+                conn.execute(sql.SQL("GRANT rds_iam TO {}").format(login))
+
         for name in names:
-            login = sql.Identifier(name)
-            if not _role_exists(conn, name):
-                conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(login, rw))
-                created.append(f"role {name}")
-            else:
-                conn.execute(sql.SQL("GRANT {} TO {}").format(rw, login))
-            if _is_member(conn, name, READ_ROLE):  # a name once a reader's
-                conn.execute(sql.SQL("REVOKE {} FROM {}").format(read, login))
-            conn.execute(sql.SQL("ALTER ROLE {} SET search_path = " + SEARCH_PATH).format(login))
-            if iam:
-                conn.execute(sql.SQL("GRANT rds_iam TO {}").format(login))
+            login_role(name, RW_ROLE, READ_ROLE, read_only=False)
+        # A reader writes nothing: out of the rw role (a name once a persona's) and of the owner
+        # group (below). Its sessions are read-only by default too, a second guard: its grants
+        # are the boundary.
         for name in reader_names:
-            login = sql.Identifier(name)
-            if not _role_exists(conn, name):
-                conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(login, read))
-                created.append(f"role {name}")
-            else:
-                conn.execute(sql.SQL("GRANT {} TO {}").format(read, login))
-            # A reader writes nothing: out of the rw role (a name once a persona's) and of the
-            # owner group (below). Its sessions are read-only by default too, a second guard:
-            # its grants are the boundary.
-            if _is_member(conn, name, RW_ROLE):
-                conn.execute(sql.SQL("REVOKE {} FROM {}").format(rw, login))
-            conn.execute(sql.SQL("ALTER ROLE {} SET search_path = " + SEARCH_PATH).format(login))
-            conn.execute(
-                sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(login)
-            )
-            if iam:
-                conn.execute(sql.SQL("GRANT rds_iam TO {}").format(login))
+            login_role(name, READ_ROLE, RW_ROLE, read_only=True)
         # Only the master acts as the owner: any other member (the personas were, once) leaves.
         for (member,) in conn.execute(
             "SELECT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
