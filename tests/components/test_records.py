@@ -145,8 +145,9 @@ def test_the_reader_connects_as_its_own_user_on_this_instance_only():
             reader_connect_statement(REGION, ACCOUNT, resource_id, user)
 
 
-def test_no_persona_may_be_the_reader():
-    args = RecordsArgs(
+def dev_records(writers: list[RecordsWriter]) -> RecordsArgs:
+    """The dev stack's records with these writers (what check_records judges)."""
+    return RecordsArgs(
         stack="dev",
         region=REGION,
         account_id=ACCOUNT,
@@ -154,10 +155,13 @@ def test_no_persona_may_be_the_reader():
         oidc_provider_url=ISSUER,
         db_resource_id=RESOURCE_ID,
         master_secret_arn=SECRET,
-        writers=[RecordsWriter("mcp-reader", "r1")],
+        writers=writers,
     )
+
+
+def test_no_persona_may_be_the_reader():
     with pytest.raises(ValueError, match="read-only user"):
-        check_records(args)
+        check_records(dev_records([RecordsWriter("mcp-reader", "r1")]))
 
 
 def test_the_migration_reads_one_secret_and_decrypts_through_secrets_manager_only():
@@ -184,18 +188,8 @@ def test_the_migration_policy_needs_an_arn():
 
 
 def test_a_persona_given_twice_is_refused():
-    args = RecordsArgs(
-        stack="dev",
-        region=REGION,
-        account_id=ACCOUNT,
-        oidc_provider_arn=PROVIDER_ARN,
-        oidc_provider_url=ISSUER,
-        db_resource_id=RESOURCE_ID,
-        master_secret_arn=SECRET,
-        writers=[RecordsWriter("a", "r1"), RecordsWriter("a", "r2")],
-    )
     with pytest.raises(ValueError, match="twice"):
-        check_records(args)
+        check_records(dev_records([RecordsWriter("a", "r1"), RecordsWriter("a", "r2")]))
 
 
 # -- the component ------------------------------------------------------------------------------
