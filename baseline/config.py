@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import cache
@@ -559,6 +559,26 @@ def _validate_account(v: dict[str, Any]) -> None:
     )
 
 
+def _check_entries(
+    v: dict[str, Any],
+    key: str,
+    pattern: re.Pattern[str],
+    valid: Callable[[re.Match[str]], bool],
+    *,
+    expected: str,
+    one_per: str,
+) -> None:
+    """Each entry of the list `key` matches `pattern` and is `valid`, and no two share their
+    first group (the namespace, the SLI)."""
+    seen: set[str] = set()
+    for entry in v[key]:
+        m = pattern.match(entry)
+        _check(m is not None and valid(m), key, expected, entry)
+        assert m is not None
+        _check(m.group(1) not in seen, key, one_per, entry)
+        seen.add(m.group(1))
+
+
 def _validate_tenants(v: dict[str, Any]) -> None:
     """The environment namespaces' guardrails and the people given access to them."""
     sizes: dict[str, Decimal] = {}
@@ -590,19 +610,15 @@ def _validate_tenants(v: dict[str, Any]) -> None:
     for dest in egress:
         _check(dest in TENANT_EGRESS, "tenantEgress", " and/or ".join(TENANT_EGRESS), dest)
     _check(len(set(egress)) == len(egress), "tenantEgress", "no repeats", list(egress))
-    seen: set[str] = set()
-    for entry in v["tenantPodSecurityExceptions"]:
-        m = _POD_SECURITY_EXCEPTION.match(entry)
-        _check(
-            m is not None and m.group(1) in v["environments"],
-            "tenantPodSecurityExceptions",
-            "`namespace:level:reason` with an environment's namespace, level baseline or "
-            "privileged and the reason, such as `qa:baseline:the load-test agent needs NET_RAW`",
-            entry,
-        )
-        assert m is not None
-        _check(m.group(1) not in seen, "tenantPodSecurityExceptions", "one per namespace", entry)
-        seen.add(m.group(1))
+    _check_entries(
+        v,
+        "tenantPodSecurityExceptions",
+        _POD_SECURITY_EXCEPTION,
+        lambda m: m.group(1) in v["environments"],
+        expected="`namespace:level:reason` with an environment's namespace, level baseline "
+        "or privileged and the reason, such as `qa:baseline:the load-test agent needs NET_RAW`",
+        one_per="one per namespace",
+    )
     owner: dict[str, str] = {}
     for key in ("clusterAdminRoleArns", "clusterEditorRoleArns", "clusterViewerRoleArns"):
         names: set[str] = set()
@@ -624,19 +640,15 @@ def _validate_tenants(v: dict[str, Any]) -> None:
 
 def _validate_slos(v: dict[str, Any]) -> None:
     """The SLO and paging keys; empty routing values switch that route off."""
-    seen: set[str] = set()
-    for slo in v["slos"]:
-        m = _SLO.match(slo)
-        _check(
-            m is not None and 50 <= float(m.group(2)) < 100,
-            "slos",
-            "`sli:percent` with sli one of agent-passes, eks-api, database and a target from 50 "
-            "to below 100, such as agent-passes:99.9",
-            slo,
-        )
-        assert m is not None
-        _check(m.group(1) not in seen, "slos", "one SLO per SLI", slo)
-        seen.add(m.group(1))
+    _check_entries(
+        v,
+        "slos",
+        _SLO,
+        lambda m: 50 <= float(m.group(2)) < 100,
+        expected="`sli:percent` with sli one of agent-passes, eks-api, database and a target "
+        "from 50 to below 100, such as agent-passes:99.9",
+        one_per="one SLO per SLI",
+    )
     _check(1 <= v["sloWindowDays"] <= 90, "sloWindowDays", "1 to 90 days", v["sloWindowDays"])
     url = v["pagerdutyIntegrationUrl"]
     _check(
