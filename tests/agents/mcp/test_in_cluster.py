@@ -35,7 +35,7 @@ from agents.skills.memory_postgres import open_memory
 from components.mcp import NAME, McpArgs, McpDatabase, McpRecords, mcp_env, pod_spec
 from components.records import MCP_DB_USER
 from components.workloads import ResolvedRecords, WorkloadsArgs, migration_job_spec
-from tests.agents.mcp.test_shared_tokens import free_port
+from tests.agents.mcp.test_shared_tokens import agents, free_port
 from tests.agents.protocol.locks.support import AWS_ENV, REGION, wait_until
 from tests.postgres_server import PASSWORD, SUPERUSER
 
@@ -76,18 +76,6 @@ def base_env(tmp_path: Path, db: LocalDynamoDB, who: str) -> dict[str, str]:
         }
     )
     return env
-
-
-def agents(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agents", *argv],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def rpc(url: str, token: str | None, method: str, params: dict[str, Any], host: str | None = None
