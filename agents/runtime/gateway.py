@@ -56,8 +56,7 @@ A cancelled operation ends with a `done` line of outcome `interrupted` and raise
 The CLI is `settings.pulumi_command/bin/pulumi` when set (`AGENTS_PULUMI_COMMAND`), else the
 `pulumi` on PATH; it must be 3.169.0 or newer (`refresh --preview-only --run-program`).
 Backend, secrets passphrase and cloud credentials come from the process environment as for any
-CLI run
-(`PULUMI_BACKEND_URL`, `PULUMI_CONFIG_PASSPHRASE_FILE`, `AWS_PROFILE`, ...).
+CLI run (`PULUMI_BACKEND_URL`, `PULUMI_CONFIG_PASSPHRASE_FILE`, `AWS_PROFILE`, ...).
 """
 
 from __future__ import annotations
@@ -852,7 +851,7 @@ class AutomationGateway:
                 span.set(outcome="interrupted")
                 raise
             except Exception as exc:
-                error = self._translate(exc, stack, operation, collector, detail)
+                error = self._translate(exc, stack, operation, collector)
                 outcome = error.outcome if error is not None else "error"
                 run.log("done", outcome=outcome, error=str(error or exc), seconds=run.seconds)
                 span.set(outcome=outcome)
@@ -877,7 +876,6 @@ class AutomationGateway:
         stack: str,
         operation: str,
         collector: _Collector,
-        detail: Mapping[str, Any],
     ) -> GatewayError | None:
         """The typed error for a failure, or None for one that is not the CLI's (a bug)."""
         from pulumi.automation import errors  # noqa: PLC0415
@@ -907,8 +905,6 @@ class AutomationGateway:
                 kind = PolicyViolations
                 names = ", ".join(sorted({v.policy for v in partial.mandatory_violations}))
                 line = f"mandatory policy violated: {names}"
-            elif detail.get("expect_no_changes") and partial.has_changes:
-                kind = UnexpectedChanges
             return kind(
                 f"pulumi {operation} on stack '{stack}' failed: {line}",
                 stack=stack,
