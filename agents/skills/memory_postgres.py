@@ -285,7 +285,7 @@ _COLUMNS = "id, kind, source, time, stack, persona, title, text"
 _MARK_SAFE = re.compile(r"[\x02\x03]")
 # The token lengths in bytes FTS5's porter tokenizer stems (fts5_tokenize.c: shorter or longer
 # tokens pass through as they are).
-_FTS5_STEMS_LENGTHS = (3, 64)
+_FTS5_STEM_MIN_BYTES, _FTS5_STEM_MAX_BYTES = 3, 64
 
 
 def _fold(word: str) -> str:
@@ -492,17 +492,14 @@ class PostgresMemory:
         """{word: its stem} by the server's stemmer, cached per connection. A word FTS5's porter
         tokenizer passes through unstemmed (under 3 or over 64 bytes: `is`, `us`, `5s` stay
         whole, where Snowball's porter would cut the `s`) is its own stem here too."""
+        if len(self._stems) > STEM_CACHE:
+            self._stems.clear()  # before looking: every word wanted is then found or fetched
         wanted = set(words)
-        for w in wanted:
-            if (
-                w not in self._stems
-                and not _FTS5_STEMS_LENGTHS[0] <= len(w.encode()) <= (_FTS5_STEMS_LENGTHS[1])
-            ):
+        for w in wanted - self._stems.keys():
+            if not _FTS5_STEM_MIN_BYTES <= len(w.encode()) <= _FTS5_STEM_MAX_BYTES:
                 self._stems[w] = w
         missing = [w for w in wanted if w not in self._stems]
         if missing:
-            if len(self._stems) > STEM_CACHE:
-                self._stems.clear()
             rows = self._db.execute(
                 f"SELECT w, ts_lexize('{_STEMMER_IN_PUBLIC}', w) FROM unnest(%s::text[]) AS w",
                 (missing,),

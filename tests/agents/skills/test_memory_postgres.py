@@ -641,6 +641,25 @@ def test_short_words_are_stemmed_as_fts5_stems_them(pg, tmp_path):
             assert [(h.source, h.score) for h in shared.search(query)] == expected, query
 
 
+def test_a_full_stem_cache_starts_over_without_losing_a_word(pg, tmp_path, monkeypatch):
+    """Past STEM_CACHE words the cache is emptied; a search whose words were cached before (and
+    short words, which never reach the server) still finds what it found with room to spare."""
+    from agents.skills import memory_postgres  # noqa: PLC0415
+
+    with Memory(tmp_path / "memory.db") as lite, PostgresMemory(pg) as shared:
+        for store in (lite, shared):
+            store.add("note", "rds storage is low, 5s p99", source="a", time="2026-11-01")
+            store.add("note", "nat gateway cost grew", source="b", time="2026-11-01")
+        expected = [(h.source, h.score) for h in lite.search("rds storage is 5s")]
+        assert [(h.source, h.score) for h in shared.search("rds storage is 5s")] == expected
+        monkeypatch.setattr(memory_postgres, "STEM_CACHE", 1)
+        for store in (lite, shared):  # cached words beside new ones, past the cache's size
+            store.add("note", "storage volumes of the gateway", source="c", time="2026-11-01")
+        for query in ("rds storage is 5s", "nat gateway storage volumes", "rds storage is 5s"):
+            wanted = [(h.source, h.score) for h in lite.search(query)]
+            assert [(h.source, h.score) for h in shared.search(query)] == wanted, query
+
+
 # ---------------------------------------------------------------- ranking (both stores)
 
 
