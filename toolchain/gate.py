@@ -657,10 +657,9 @@ def run_gate(
     starting a pack costs more than judging a plan, and a kept gate remembers its verdicts, so
     the next run sends only what changed. A kept gate serves one caller at a time (a concurrent
     caller starts its own, and one of the two is kept); a gate whose run failed is closed, never
-    kept, and a
-    kept gate that fails is replaced by a fresh one once (a pack that died while idle); a kept
-    gate older than KEEP_S is started again (its packs read their data when they start); the rest
-    close at exit. `notice` (from `policy_config_dir`) is kept in the result."""
+    kept, and a kept gate that fails is replaced by a fresh one once (a pack that died while
+    idle); a kept gate older than KEEP_S is started again (its packs read their data when they
+    start); the rest close at exit. `notice` (from `policy_config_dir`) is kept in the result."""
     names = tuple(packs)
     project, stack = project_of(export) or "project", stack_of(export) or "stack"
     key = (names, project, stack)
