@@ -574,14 +574,10 @@ def _is_hexy(token: str, shape: str) -> bool:
 # and a fuzzer check it). `_UUID_TAIL` is what follows the first eight hex digits: searched for
 # instead of the whole UUID because a literal first character is found at C speed.
 _UUID_TAIL = re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_UUID_TAIL_BYTES = re.compile(_UUID_TAIL.pattern.encode())
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 _NOT_HEX = str.maketrans("", "", _HEX_DIGITS)
-_HEX_DIGITS_BYTES = _HEX_DIGITS.encode()
 _DIGIT_FIRST_UUID = "0a000000-0000-0000-0000-000000000000"
 _LETTER_FIRST_UUID = "a0000000-0000-0000-0000-000000000000"
-_DIGIT_FIRST_BYTES = _DIGIT_FIRST_UUID.encode()
-_LETTER_FIRST_BYTES = _LETTER_FIRST_UUID.encode()
 
 
 def _canonical_ids(text: str, shape: str) -> str | None:
@@ -606,29 +602,39 @@ def _canonical_ids(text: str, shape: str) -> str | None:
     return "".join(parts)
 
 
-def _canonical_line(encoded: bytes, shape: bytes, start: int = 0) -> tuple[bytes, bytes] | None:
-    """`_canonical_ids` of a line, UTF-8 encoded, and its shape (UUIDs whose `_UUID_TAIL` is at
-    `start` or after); None when it has none to replace."""
-    parts: list[bytes] = []
-    shape_parts: list[bytes] = []
+_UUID_TAIL_BYTES = re.compile(_UUID_TAIL.pattern.encode())
+_HEX_SHAPE = b"0abcdefABCDEF"  # what a hex digit's shape may be
+_DIGIT_FIRST_BYTES = _DIGIT_FIRST_UUID.encode()
+_LETTER_FIRST_BYTES = _LETTER_FIRST_UUID.encode()
+
+
+def _uuid_spots(shape: bytes, start: int) -> list[tuple[int, bytes]]:
+    """Where a line's shape (UTF-8) has UUIDs `_canonical_ids` replaces (whose `_UUID_TAIL` is at
+    `start` or after), each with its canonical UUID: the shape's digits are 0s, which is all the
+    choice reads of them, so the spots of the line and of its shape are the same."""
+    spots: list[tuple[int, bytes]] = []
     at = 0
-    for m in _UUID_TAIL_BYTES.finditer(encoded, start):
+    for m in _UUID_TAIL_BYTES.finditer(shape, start):
         b = m.end()
         a = b - 36
-        if a < at or encoded[a : a + 8].translate(None, _HEX_DIGITS_BYTES):
+        if a < at or shape[a : a + 8].translate(None, _HEX_SHAPE):
             continue
         piece = shape[a:b]
         if piece.count(b"0") >= 2 and piece[:18].strip(b"0-"):
-            canonical = _DIGIT_FIRST_BYTES if piece[0] == 0x30 else _LETTER_FIRST_BYTES
-            if encoded[a:b] != canonical:
-                parts += (encoded[at:a], canonical)
-                shape_parts += (shape[at:a], canonical)
-                at = b
-    if not parts:
-        return None
-    parts.append(encoded[at:])
-    shape_parts.append(shape[at:])
-    return b"".join(parts), b"".join(shape_parts)
+            spots.append((a, _DIGIT_FIRST_BYTES if piece[0] == 0x30 else _LETTER_FIRST_BYTES))
+            at = b
+    return spots
+
+
+def _with_spots(text: bytes, spots: list[tuple[int, bytes]]) -> bytes:
+    """`text` (a line or its shape, UTF-8) with the canonical UUIDs of `_uuid_spots` put in."""
+    parts: list[bytes] = []
+    at = 0
+    for a, canonical in spots:
+        parts += (text[at:a], canonical)
+        at = a + 36
+    parts.append(text[at:])
+    return b"".join(parts)
 
 
 def token_info(token: str, shape: str | None = None) -> Token:
@@ -954,18 +960,21 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
     encoded = line.encode("utf-8", "surrogatepass")
     line_shape = encoded.translate(_ZERO)
     plan = (_plans.get(line_shape) or _more_shapes.get(line_shape)) if headers else None
-    canonical = None
+    canonical = False
     if plan is None and headers:
         found = (
-            _UUID_TAIL_BYTES.search(encoded, 8)
+            _UUID_TAIL_BYTES.search(line_shape, 8)
             if len(encoded) >= 36 and encoded.count(b"-") >= 4
             else None
         )
         if found is not None:  # maybe a UUID
-            canonical = _canonical_line(encoded, line_shape, found.start())
-            if canonical is not None:  # keyed by the line with canonical UUIDs from here on
-                encoded, line_shape = canonical
+            spots = _uuid_spots(line_shape, found.start())
+            if spots:  # keyed by the line with canonical UUIDs from here on
+                canonical = True
+                line_shape = _with_spots(line_shape, spots)
                 plan = _plans.get(line_shape) or _more_shapes.get(line_shape)
+                if plan is None:  # the line's tokens are classified, or its marked shape read
+                    encoded = _with_spots(encoded, spots)
         if plan is None and line_shape in _marked_shapes:
             marked, plan = _marked_shapes[line_shape]
             if _marked(encoded, line_shape) != marked:
@@ -983,7 +992,7 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
         if len(shapes) > MAX_TOKENS:  # the unsplit rest of a long line
             del shapes[MAX_TOKENS:]
         keyed = tokens  # the tokens the line is keyed by: its own, or with canonical UUIDs
-        if canonical is not None:
+        if canonical:
             keyed = encoded.decode("utf-8", "surrogatepass").split(None, MAX_TOKENS)
             if len(keyed) > MAX_TOKENS:
                 del keyed[MAX_TOKENS:]
