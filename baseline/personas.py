@@ -204,11 +204,6 @@ class StackRole:
     statements: tuple[Mapping[str, Any], ...]
 
 
-def approval_key_secret(stack: str) -> str:
-    """The name of a stack's approval signing key (the `approval-key` statement's secret)."""
-    return f"baseline-agents/{stack}/approval-key"
-
-
 def stack_values(
     stack: str, account: str, deploy_role_arn: str = "", preview_role_arn: str = ""
 ) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from baseline.accounts import AccountError, ProviderRoleError, check_account, provider_role_arn
 from baseline.config import StackConfig
-from baseline.personas import approval_key_secret, stack_roles
+from baseline.personas import stack_roles
 from components.access import Access, AccessArgs
 from components.addons import Addons, AddonsArgs
 from components.audit import Audit, AuditArgs
@@ -37,6 +37,7 @@ from components.workloads import (
     AgentWorkload,
     Workloads,
     WorkloadsArgs,
+    approval_key_secret,
 )
 
 

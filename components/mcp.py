@@ -72,6 +72,7 @@ from components.identity import (
 from components.records import DATABASE, MCP_DB_USER, log_group_arn, reader_connect_statement
 from components.workloads import (
     STATE_DIR,
+    approval_key_secret,
     container_security_context,
     pg_env,
     pod_security_context,
@@ -142,7 +143,8 @@ class McpArgs:
     service_account: str = NAME
     port: int = DEFAULT_PORT
     lock_table: str = "baseline-agent-locks"
-    approval_key_secret: str = "baseline-agents/approval-key"
+    # The approval signing key's secret name; empty: the stack's own (`approval_key_secret`).
+    approval_key_secret: str = ""
     cpu_request: str = "100m"
     # The SDKs and, for a `source: plan` call, the program under the mocks and the policy packs:
     # about 200 MiB at peak, one plan at a time (the server serialises them).
@@ -158,6 +160,11 @@ class McpArgs:
     )
     # None: `findings` and `search-memory` answer from the pod's own (empty) stores.
     records: McpRecords | None = None
+
+
+def _approval_key(args: McpArgs) -> str:
+    """The approval signing key's secret name: the one given, or the stack's own."""
+    return args.approval_key_secret or approval_key_secret(args.stack)
 
 
 def check_mcp(args: McpArgs) -> None:
@@ -184,12 +191,9 @@ def check_mcp(args: McpArgs) -> None:
         )
     if not _TABLE_NAME.match(args.lock_table):
         raise ValueError(f"lock_table: {args.lock_table!r} is not a DynamoDB table name")
-    if not _SECRET_NAME.match(args.approval_key_secret) or args.approval_key_secret.startswith(
-        "arn:"
-    ):
-        raise ValueError(
-            f"approval_key_secret: {args.approval_key_secret!r} is not a secret's name"
-        )
+    key = _approval_key(args)
+    if not _SECRET_NAME.match(key) or key.startswith("arn:"):
+        raise ValueError(f"approval_key_secret: {key!r} is not a secret's name")
     if args.records is not None and not _DB_NAME.match(args.records.pg_database):
         raise ValueError(
             f"records.pg_database: {args.records.pg_database!r} is not a lower-case PostgreSQL "
@@ -240,7 +244,7 @@ def mcp_env(args: McpArgs, database: McpDatabase | None = None) -> list[dict[str
         "AGENTS_LOCK_BACKEND": "dynamodb",
         "AGENTS_DYNAMODB_TABLE": args.lock_table,
         "AGENTS_DYNAMODB_REGION": args.region,
-        "AGENTS_APPROVAL_KEY_SECRET": args.approval_key_secret,
+        "AGENTS_APPROVAL_KEY_SECRET": _approval_key(args),
         "AGENTS_MCP_ALLOWED_HOSTS": json.dumps(service_hosts(args)),
         "AGENTS_MCP_EXPORT_DIRS": "[]",
         "AGENTS_MCP_TOKEN_STORE": TOKEN_STORE,
@@ -382,7 +386,7 @@ def read_policy(args: McpArgs, log_groups: Sequence[str], db_resource_id: str | 
     # Secrets Manager adds `-` and six characters to a secret's name in its ARN.
     key = (
         f"arn:aws:secretsmanager:{args.region}:{args.account_id}:secret:"
-        f"{args.approval_key_secret}-??????"
+        f"{_approval_key(args)}-??????"
     )
 
     def partitions(values: Sequence[str], operator: str) -> dict[str, Any]:

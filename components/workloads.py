@@ -73,6 +73,13 @@ IMAGE_PLUGINS = "/opt/pulumi/plugins"
 _IMAGE = re.compile(r"^[^\s@:]+(?::\d+)?(?:/[^\s@:]+)*(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$")
 
 
+def approval_key_secret(stack: str) -> str:
+    """The name of a stack's approval signing key: the secret `baseline/personas.yaml`'s
+    `approval-key` statement lets the stack's personas read (another stack's key is out of
+    reach), and the one the agents and the MCP server use unless told otherwise."""
+    return f"baseline-agents/{stack}/approval-key"
+
+
 @dataclass(frozen=True)
 class AgentWorkload:
     """One persona's Deployment: where it runs and as whom."""
@@ -135,7 +142,8 @@ class WorkloadsArgs:
     agents: Sequence[AgentWorkload] = field(default_factory=tuple)
     interval_seconds: int = 300
     otlp_endpoint: str = ""
-    approval_key_secret: str = "baseline-agents/approval-key"
+    # The approval signing key's secret name; empty: the stack's own (`approval_key_secret`).
+    approval_key_secret: str = ""
     lock_table: str = "baseline-agent-locks"
     cpu_request: str = "100m"
     memory_request: str = "512Mi"
@@ -298,7 +306,7 @@ def agent_env(
         "AGENTS_LOCK_BACKEND": "dynamodb",
         "AGENTS_DYNAMODB_TABLE": args.lock_table,
         "AGENTS_DYNAMODB_REGION": args.region,
-        "AGENTS_APPROVAL_KEY_SECRET": args.approval_key_secret,
+        "AGENTS_APPROVAL_KEY_SECRET": args.approval_key_secret or approval_key_secret(args.stack),
         "AGENTS_HEALTH_PORT": str(HEALTH_PORT),
         # The agent listens on loopback by default; the kubelet probes the pod's address.
         "AGENTS_HEALTH_HOST": "0.0.0.0",

@@ -373,6 +373,23 @@ def test_the_table_is_read_only_in_the_tokens_and_the_agents_partitions(each_sta
     )
 
 
+def test_unset_the_approval_key_is_the_stacks_own():
+    # what personas.yaml lets the stack's personas read; another stack's key is out of reach
+    args = McpArgs(
+        stack="prod", region=REGION, account_id=ACCOUNT, image="r/x:1", oidc_provider_arn="a",
+        oidc_provider_url="u",
+    )  # fmt: skip
+    (key,) = [s for s in parse_document(read_policy(args, ["/g"])) if s.sid == "ApprovalKeyRead"]
+    assert key.resources == (
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:baseline-agents/prod/approval-key-??????",
+    )
+    given = McpArgs(**{**vars(args), "approval_key_secret": "team/prod-key"})
+    (key,) = [s for s in parse_document(read_policy(given, ["/g"])) if s.sid == "ApprovalKeyRead"]
+    assert key.resources == (
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:team/prod-key-??????",
+    )
+
+
 def test_logs_are_read_on_the_stacks_own_groups_only(each_stack):
     stack = each_stack.stack_outputs["stack"]
     statements = {s.sid: s for s in statements_of(each_stack, the_role(each_stack)) if s.sid}

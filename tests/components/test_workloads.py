@@ -141,11 +141,12 @@ def test_requests_limits_and_writable_volumes_only_where_needed(export):
         assert all("emptyDir" in v for v in volumes), deployment.urn
 
 
-def test_environment_selects_dynamodb_the_shared_key_health_and_traces(export):
+def test_environment_selects_dynamodb_the_stacks_own_key_health_and_traces(export):
     for name, deployment in deployments(export).items():
         e = env(deployment)
         assert e["AGENTS_LOCK_BACKEND"] == "dynamodb", deployment.urn
-        assert e["AGENTS_APPROVAL_KEY_SECRET"] == "baseline-agents/approval-key"
+        # unset in the args: the stack's own key, the one personas.yaml lets its personas read
+        assert e["AGENTS_APPROVAL_KEY_SECRET"] == "baseline-agents/prod/approval-key"
         assert e["AGENTS_STATE_DIR"] == "/var/lib/baseline-agents"
         assert (e["AGENTS_HEALTH_PORT"], e["AGENTS_HEALTH_HOST"]) == ("8080", "0.0.0.0")
         assert e["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.tracing:4318"
