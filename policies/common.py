@@ -55,6 +55,17 @@ def framework(
     return None
 
 
+def string_list(description: str, default: Iterable[str] = ()) -> dict[str, Any]:
+    """A policy config property that is a list of strings (names, globs, ARNs, ids): its JSON
+    schema, with `default` when the config does not set it."""
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": list(default),
+        "description": description,
+    }
+
+
 def config(args: Any, key: str, default: Any) -> Any:
     """A policy config property (from `--policy-pack-config`), or its default."""
     cfg = getattr(args, "get_config", None)

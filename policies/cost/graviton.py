@@ -14,7 +14,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_list, config, fail_closed, matches_any, rule_tags
+from policies.common import as_list, config, fail_closed, matches_any, rule_tags, string_list
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -144,13 +144,11 @@ graviton_rds_instances = ResourceValidationPolicy(
     severity=Severity.MEDIUM,
     config_schema=PolicyConfigSchema(
         properties={
-            "exemptInstanceClasses": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_EXEMPT_DB_CLASSES,
-                "description": "Instance class patterns allowed although not Graviton (engines "
+            "exemptInstanceClasses": string_list(
+                "Instance class patterns allowed although not Graviton (engines "
                 "with no Graviton class, Aurora Serverless v2).",
-            }
+                DEFAULT_EXEMPT_DB_CLASSES,
+            )
         }
     ),
     tags=rule_tags("COST-ARM-003"),

@@ -16,7 +16,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_list, config, fail_closed, remediation, rule_tags
+from policies.common import as_list, config, fail_closed, remediation, rule_tags, string_list
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -93,13 +93,11 @@ gp3_storage = ResourceValidationPolicy(
     severity=Severity.LOW,
     config_schema=PolicyConfigSchema(
         properties={
-            "allowedTypes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_ALLOWED_TYPES,
-                "description": "Volume and storage types allowed (add io2 for a database that "
+            "allowedTypes": string_list(
+                "Volume and storage types allowed (add io2 for a database that "
                 "needs provisioned IOPS beyond gp3's 16000).",
-            }
+                DEFAULT_ALLOWED_TYPES,
+            )
         }
     ),
     tags=rule_tags("COST-EBS-001"),

@@ -21,6 +21,7 @@ from policies.common import (
     fail_closed,
     remediation,
     rule_tags,
+    string_list,
 )
 from toolchain.aws_types import tag_shape
 
@@ -81,12 +82,9 @@ required_cost_tags = ResourceValidationPolicy(
     severity=Severity.MEDIUM,
     config_schema=PolicyConfigSchema(
         properties={
-            "requiredTags": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": list(PROJECT_TAG_KEYS),
-                "description": "Tag keys every taggable resource must end up with.",
-            },
+            "requiredTags": string_list(
+                "Tag keys every taggable resource must end up with.", PROJECT_TAG_KEYS
+            ),
             "defaultTags": {
                 "type": "object",
                 "additionalProperties": {"type": "string"},

@@ -28,7 +28,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import config, fail_closed, matches_any, rule_tags
+from policies.common import config, fail_closed, matches_any, rule_tags, string_list
 from policies.karpenter import items, mapping
 from policies.values import ValueProblem
 
@@ -183,25 +183,16 @@ eks_access_namespaced = ResourceValidationPolicy(
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(
         properties={
-            "clusterScopedPrincipals": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Principal ARN patterns allowed these policies at cluster scope.",
-            },
-            "systemNamespaces": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_SYSTEM_NAMESPACES,
-                "description": "Namespace patterns these policies may not be scoped to.",
-            },
-            "systemNamespaceReaders": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Principal ARN patterns allowed AmazonEKSAdminViewPolicy (read "
-                "only) in the system namespaces, e.g. the stacks' read-only preview role.",
-            },
+            "clusterScopedPrincipals": string_list(
+                "Principal ARN patterns allowed these policies at cluster scope."
+            ),
+            "systemNamespaces": string_list(
+                "Namespace patterns these policies may not be scoped to.", DEFAULT_SYSTEM_NAMESPACES
+            ),
+            "systemNamespaceReaders": string_list(
+                "Principal ARN patterns allowed AmazonEKSAdminViewPolicy (read "
+                "only) in the system namespaces, e.g. the stacks' read-only preview role."
+            ),
         }
     ),
     tags=rule_tags("SEC-EKS-010"),

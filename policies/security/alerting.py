@@ -43,6 +43,7 @@ from policies.common import (
     matches_any,
     present,
     rule_tags,
+    string_list,
 )
 from policies.iam_documents import Statement, admin_grants, is_everyone, parse_document
 from policies.security.iam import ADMIN_EQUIVALENT
@@ -260,18 +261,12 @@ alarm_actions_routed = StackValidationPolicy(
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(
         properties={
-            "pagingAlarmNames": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": list(DEFAULT_PAGING_NAMES),
-                "description": "Globs over alarm names that mark an alarm as paging.",
-            },
-            "allowedActionArns": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Globs of alarm action ARNs outside the stack that may be used.",
-            },
+            "pagingAlarmNames": string_list(
+                "Globs over alarm names that mark an alarm as paging.", DEFAULT_PAGING_NAMES
+            ),
+            "allowedActionArns": string_list(
+                "Globs of alarm action ARNs outside the stack that may be used."
+            ),
         }
     ),
     tags=rule_tags("SEC-CW-001"),

@@ -40,7 +40,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import config, fail_closed, known, rule_tags
+from policies.common import config, fail_closed, known, rule_tags, string_list
 from policies.iam_documents import Condition, Statement, arn_account, is_everyone, parse_document
 from policies.security.resource_policies import (
     LAMBDA_PERMISSION,
@@ -68,24 +68,11 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
-        "accountIds": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "The stack's own AWS accounts (beside those its ARNs name).",
-        },
-        "trustedAccounts": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Other accounts that may be granted access.",
-        },
-        "trustedOrganizations": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Organisation ids (o-...) whose accounts may be granted access.",
-        },
+        "accountIds": string_list("The stack's own AWS accounts (beside those its ARNs name)."),
+        "trustedAccounts": string_list("Other accounts that may be granted access."),
+        "trustedOrganizations": string_list(
+            "Organisation ids (o-...) whose accounts may be granted access."
+        ),
     }
 )
 

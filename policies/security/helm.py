@@ -27,7 +27,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import config, fail_closed, matches_any, rule_tags
+from policies.common import config, fail_closed, matches_any, rule_tags, string_list
 from policies.karpenter import items, mapping
 from policies.values import ValueProblem, boolean
 
@@ -136,13 +136,10 @@ helm_release_security_context = ResourceValidationPolicy(
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(
         properties={
-            "allowRoot": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Releases (`namespace/name` glob patterns) allowed to run as "
-                "root (never privileged or escalating).",
-            }
+            "allowRoot": string_list(
+                "Releases (`namespace/name` glob patterns) allowed to run as "
+                "root (never privileged or escalating)."
+            )
         }
     ),
     tags=rule_tags("SEC-K8S-011", checkov="CKV_K8S_20"),

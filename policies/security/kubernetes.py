@@ -23,7 +23,15 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import as_number, config, fail_closed, known, matches_any, rule_tags
+from policies.common import (
+    as_number,
+    config,
+    fail_closed,
+    known,
+    matches_any,
+    rule_tags,
+    string_list,
+)
 from policies.karpenter import items, mapping
 from policies.values import ValueProblem, boolean
 
@@ -36,12 +44,9 @@ SECCOMP_TYPES = ("RuntimeDefault", "Localhost")
 ALLOWED_ADDED_CAPABILITIES = ("NET_BIND_SERVICE",)
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _NAMESPACES_SCHEMA: dict[str, Any] = {
-    "namespaces": {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": DEFAULT_NAMESPACES,
-        "description": "Namespace patterns whose Deployments the rule judges.",
-    }
+    "namespaces": string_list(
+        "Namespace patterns whose Deployments the rule judges.", DEFAULT_NAMESPACES
+    )
 }
 
 

@@ -36,7 +36,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import config, fail_closed, known, matches_any, rule_tags
+from policies.common import config, fail_closed, known, matches_any, rule_tags, string_list
 from policies.karpenter import items, mapping
 from policies.security.pods import is_workload
 from policies.values import ValueProblem
@@ -146,12 +146,9 @@ namespace_pod_security = ResourceValidationPolicy(
                 "default": {},
                 "description": "Namespace patterns allowed another minimum, with the level.",
             },
-            "exemptNamespaces": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_EXEMPT_NAMESPACES,
-                "description": "Namespace patterns the rule does not judge.",
-            },
+            "exemptNamespaces": string_list(
+                "Namespace patterns the rule does not judge.", DEFAULT_EXEMPT_NAMESPACES
+            ),
             "minimumEnforceVersion": {
                 "type": "string",
                 "default": DEFAULT_MINIMUM_ENFORCE_VERSION,
@@ -290,14 +287,7 @@ namespace_default_deny_ingress = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=PolicyConfigSchema(
-        properties={
-            "exemptNamespaces": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Namespace patterns the rule does not judge.",
-            }
-        }
+        properties={"exemptNamespaces": string_list("Namespace patterns the rule does not judge.")}
     ),
     tags=rule_tags("SEC-K8S-010"),
     remediation_steps="Add a default-deny ingress NetworkPolicy to the namespace "

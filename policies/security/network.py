@@ -41,6 +41,7 @@ from policies.common import (
     known_items,
     matches_any,
     rule_tags,
+    string_list,
 )
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -486,12 +487,9 @@ sg_no_internet_ingress = StackValidationPolicy(
                     "required": ["ports"],
                 },
             },
-            "trustedPrefixLists": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Prefix list ids not declared in the stack that may be sources.",
-            },
+            "trustedPrefixLists": string_list(
+                "Prefix list ids not declared in the stack that may be sources."
+            ),
             **THRESHOLD_SCHEMA,
         }
     ),

@@ -34,7 +34,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import config, fail_closed, matches_any, rule_tags
+from policies.common import config, fail_closed, matches_any, rule_tags, string_list
 from policies.karpenter import items, mapping
 from policies.values import ValueProblem, boolean
 
@@ -83,12 +83,9 @@ SECCOMP_TYPES = ("RuntimeDefault", "Localhost")
 ALLOWED_ADDED_CAPABILITIES = ("NET_BIND_SERVICE",)
 _CONTAINER_KINDS = ("containers", "initContainers", "ephemeralContainers")
 _EXEMPT_SCHEMA: dict[str, Any] = {
-    "exemptWorkloads": {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": [],
-        "description": "Workloads the rule does not judge, as `namespace/name` glob patterns.",
-    }
+    "exemptWorkloads": string_list(
+        "Workloads the rule does not judge, as `namespace/name` glob patterns."
+    )
 }
 
 
@@ -232,13 +229,11 @@ pod_host_path = ResourceValidationPolicy(
     config_schema=PolicyConfigSchema(
         properties={
             **_EXEMPT_SCHEMA,
-            "readOnlyAllowed": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_READ_ONLY_ALLOWED,
-                "description": "Sensitive host paths (and what lies inside them) that a pod may "
+            "readOnlyAllowed": string_list(
+                "Sensitive host paths (and what lies inside them) that a pod may "
                 "mount when every container mounts them read-only.",
-            },
+                DEFAULT_READ_ONLY_ALLOWED,
+            ),
         }
     ),
     tags=rule_tags("SEC-K8S-004", checkov="CKV_K8S_27"),
@@ -332,13 +327,10 @@ pod_service_account_token = StackValidationPolicy(
     config_schema=PolicyConfigSchema(
         properties={
             **_EXEMPT_SCHEMA,
-            "apiServiceAccounts": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Service accounts whose pods call the Kubernetes API, as "
-                "`namespace/name` glob patterns.",
-            },
+            "apiServiceAccounts": string_list(
+                "Service accounts whose pods call the Kubernetes API, as "
+                "`namespace/name` glob patterns."
+            ),
         }
     ),
     tags=rule_tags("SEC-K8S-005", checkov="CKV_K8S_38"),
@@ -427,12 +419,10 @@ workload_security_context = ResourceValidationPolicy(
     config_schema=PolicyConfigSchema(
         properties={
             **_EXEMPT_SCHEMA,
-            "exemptNamespaces": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_EXEMPT_NAMESPACES,
-                "description": "Namespace patterns the rule does not judge (system add-ons).",
-            },
+            "exemptNamespaces": string_list(
+                "Namespace patterns the rule does not judge (system add-ons).",
+                DEFAULT_EXEMPT_NAMESPACES,
+            ),
         }
     ),
     tags=rule_tags("SEC-K8S-006", checkov="CKV_K8S_20"),
@@ -569,19 +559,15 @@ pod_plaintext_secret_env = ResourceValidationPolicy(
     config_schema=PolicyConfigSchema(
         properties={
             **_EXEMPT_SCHEMA,
-            "secretNames": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_SECRET_NAME_PATTERNS,
-                "description": "Variable name patterns (any case) that hold a credential.",
-            },
-            "referenceNames": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_REFERENCE_NAMES,
-                "description": "Variable name patterns whose literal value names where a "
+            "secretNames": string_list(
+                "Variable name patterns (any case) that hold a credential.",
+                DEFAULT_SECRET_NAME_PATTERNS,
+            ),
+            "referenceNames": string_list(
+                "Variable name patterns whose literal value names where a "
                 "credential is (a secret's name or id), not the credential.",
-            },
+                DEFAULT_REFERENCE_NAMES,
+            ),
             "settingValues": {
                 "type": "object",
                 "additionalProperties": {"type": "string"},
@@ -589,13 +575,11 @@ pod_plaintext_secret_env = ResourceValidationPolicy(
                 "description": "Variables named like a credential whose literal value is not one "
                 "when it matches the pattern in full (a setting's choice or number).",
             },
-            "forbiddenNames": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_FORBIDDEN_NAMES,
-                "description": "Variable name patterns no pod spec may set in any form (literal, "
+            "forbiddenNames": string_list(
+                "Variable name patterns no pod spec may set in any form (literal, "
                 "Secret or other reference).",
-            },
+                DEFAULT_FORBIDDEN_NAMES,
+            ),
         }
     ),
     tags=rule_tags("SEC-K8S-013"),

@@ -33,7 +33,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import config, fail_closed, matches_any, rule_tags
+from policies.common import config, fail_closed, matches_any, rule_tags, string_list
 from policies.karpenter import items, mapping
 from policies.values import ValueProblem
 
@@ -52,13 +52,10 @@ DEFAULT_ADMIN_ROLES = ["cluster-admin"]
 # Bound cluster-wide, these also write every namespace's secrets and exec into every pod.
 DEFAULT_CLUSTER_WIDE_ADMIN_ROLES = ["cluster-admin", "admin", "edit"]
 _EXEMPT_SCHEMA: dict[str, Any] = {
-    "exempt": {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": [],
-        "description": "Resources the rule does not judge, as `namespace/name` (or `name` for "
-        "cluster-scoped ones) glob patterns.",
-    }
+    "exempt": string_list(
+        "Resources the rule does not judge, as `namespace/name` (or `name` for "
+        "cluster-scoped ones) glob patterns."
+    )
 }
 
 # (what, api group, resource/subresource, verbs that make it dangerous)
@@ -196,18 +193,12 @@ rbac_no_admin_binding = ResourceValidationPolicy(
     config_schema=PolicyConfigSchema(
         properties={
             **_EXEMPT_SCHEMA,
-            "adminRoles": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_ADMIN_ROLES,
-                "description": "ClusterRoles a RoleBinding may not bind.",
-            },
-            "clusterWideAdminRoles": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_CLUSTER_WIDE_ADMIN_ROLES,
-                "description": "ClusterRoles a ClusterRoleBinding may not bind.",
-            },
+            "adminRoles": string_list(
+                "ClusterRoles a RoleBinding may not bind.", DEFAULT_ADMIN_ROLES
+            ),
+            "clusterWideAdminRoles": string_list(
+                "ClusterRoles a ClusterRoleBinding may not bind.", DEFAULT_CLUSTER_WIDE_ADMIN_ROLES
+            ),
         }
     ),
     tags=rule_tags("SEC-K8S-007"),

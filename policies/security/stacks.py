@@ -35,7 +35,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import config, fail_closed, known, known_items, rule_tags
+from policies.common import config, fail_closed, known, known_items, rule_tags, string_list
 from policies.iam_documents import (
     Statement,
     glob_contains,
@@ -95,12 +95,10 @@ ANY_SECRET = "arn:*:secretsmanager:*:*:secret:*"
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
-        "stateBuckets": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["baseline-pulumi-state-*"],
-            "description": "Bucket name patterns that hold Pulumi state (the DIY backend).",
-        },
+        "stateBuckets": string_list(
+            "Bucket name patterns that hold Pulumi state (the DIY backend).",
+            ["baseline-pulumi-state-*"],
+        ),
     }
 )
 

@@ -24,7 +24,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import config, fail_closed, known, rule_tags
+from policies.common import config, fail_closed, known, rule_tags, string_list
 from policies.values import ValueProblem, boolean
 
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
@@ -108,13 +108,10 @@ storage_class_encrypted = ResourceValidationPolicy(
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(
         properties={
-            "otherProvisioners": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Provisioners other than EBS whose classes this rule passes "
-                "(their encryption is judged elsewhere, e.g. an EFS file system's).",
-            }
+            "otherProvisioners": string_list(
+                "Provisioners other than EBS whose classes this rule passes "
+                "(their encryption is judged elsewhere, e.g. an EFS file system's)."
+            )
         }
     ),
     tags=rule_tags("SEC-K8S-014"),

@@ -32,7 +32,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import as_bool, config, fail_closed, matches_any, rule_tags
+from policies.common import as_bool, config, fail_closed, matches_any, rule_tags, string_list
 from policies.karpenter import items, mapping
 from policies.security.namespaces import open_peer
 from policies.values import ValueProblem
@@ -180,18 +180,12 @@ tenant_namespace_quota = StackValidationPolicy(
     severity=Severity.MEDIUM,
     config_schema=PolicyConfigSchema(
         properties={
-            "namespaces": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Namespace patterns judged as environments, labelled or not.",
-            },
-            "requiredResources": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_REQUIRED_RESOURCES,
-                "description": "What the quota's spec.hard must cap.",
-            },
+            "namespaces": string_list(
+                "Namespace patterns judged as environments, labelled or not."
+            ),
+            "requiredResources": string_list(
+                "What the quota's spec.hard must cap.", DEFAULT_REQUIRED_RESOURCES
+            ),
         }
     ),
     tags=rule_tags("SEC-K8S-015"),
@@ -296,12 +290,7 @@ tenant_namespace_default_deny = StackValidationPolicy(
     severity=Severity.HIGH,
     config_schema=PolicyConfigSchema(
         properties={
-            "namespaces": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Namespace patterns judged as environments, labelled or not.",
-            }
+            "namespaces": string_list("Namespace patterns judged as environments, labelled or not.")
         }
     ),
     tags=rule_tags("SEC-K8S-016"),
