@@ -91,7 +91,11 @@ Design decisions:
   feedback (the words of the top 3-10 hits, weighted by their scores, with and without idf and
   a two-hit floor; 5-20 terms; 0.05-0.5 of the say): 0.953 / 1.000 at best (one query's
   order), but 0.886 / 0.982 on the even half (against 0.895 / 1.000) and 0.920 / 0.991 on the
-  whole corpus, so dropped.
+  whole corpus, so dropped. Site collapsing (at most 1 or 2 sections of one runbook ahead of
+  the entries ranked below them; 2 kept on a tie on the odd half) lifted the project's corpus
+  (recall@5 0.947 / 0.890 to 0.956 / 0.952 on the odd / even half; MRR 1.000) by letting its
+  audit records in, but it cost the runbook-only held-out corpora, whose relevant sections share
+  a file: recall@5 0.892 / 0.944 / 0.983 to 0.808 / 0.897 / 0.925, so dropped (2026-12-06).
   With a runbook folder of one or two files the file prior is zero (FTS5's idf of a word in
   half the documents or more is floored at 1e-6), so runbook sections then keep 1 - FILE_WEIGHT
   of their score beside other entries; their order among themselves does not change.
