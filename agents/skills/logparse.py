@@ -836,6 +836,12 @@ def parse_fields(line: str) -> Fields:
         if m:
             inner = parse_line(m.group("msg"))
             return inner._replace(timestamp=m.group("ts"), header=True)
+    elif first.isalpha() or first == "_":
+        equals = stripped.find("=")
+        if equals > 0 and (equals < stripped.find(" ") or " " not in stripped):
+            structured = _parse_logfmt(stripped)  # a first token `key=value`: maybe logfmt
+            if structured is not None:
+                return structured
     return _parse_text(stripped)
 
 
@@ -1229,6 +1235,59 @@ def _parse_json(line: str) -> Parsed | None:
         ]
     timestamp = str(when) if when is not None else inner.timestamp
     return inner._replace(timestamp=timestamp, severity=severity, header=True)
+
+
+# logfmt (Go's slog and logrus, Heroku): `key=value` pairs and nothing else, a value bare or in
+# double quotes with backslash escapes; a bare value ending in `,` or `;` is prose's list
+# (`tls=off, audit=on;`), not logfmt.
+_LOGFMT_PAIR = re.compile(
+    r'([A-Za-z_][\w.\-/@]*)=("(?:[^"\\]|\\.)*"|(?:[^\s"]*[^\s",;])?)(?:\s+|\Z)'
+)
+_LOGFMT_ESCAPE = re.compile(r"\\(.)")
+LOGFMT_MIN_PAIRS = 2
+
+
+def _parse_logfmt(line: str) -> Parsed | None:
+    """A logfmt line read as JSON lines are: its message field (`msg`, `message`, ...) parsed as
+    the event's line, its level and time fields as the header's; without a message field, its
+    keys are the event's shape. The values of its other fields that are worth naming (an IP, an
+    id, a path, a `host:port`, a `user@host`) are counted as the message's are. None when the
+    line is not pairs alone, or fewer than `LOGFMT_MIN_PAIRS`."""
+    fields: dict[str, str] = {}
+    at = 0
+    while at < len(line):
+        m = _LOGFMT_PAIR.match(line, at)
+        if m is None or m.end() == at:
+            return None
+        value = m.group(2)
+        if value[:1] == '"':
+            value = _LOGFMT_ESCAPE.sub(r"\1", value[1:-1])
+        fields.setdefault(m.group(1), value)
+        at = m.end()
+    if len(fields) < LOGFMT_MIN_PAIRS:
+        return None
+    key = next((k for k in _JSON_MESSAGE_KEYS if k in fields), None)
+    if key is None:  # no message field: the keys are the event's shape
+        shape = tuple(f"{k}={WILDCARD}" for k in fields)
+        return Parsed(shape, None, None, True, shape, ())
+    level_key = next((k for k in _JSON_LEVEL_KEYS if k in fields), None)
+    time_key = next((k for k in _JSON_TIME_KEYS if k in fields), None)
+    level = fields[level_key] if level_key is not None else None
+    when = fields[time_key] if time_key is not None else None
+    inner = parse_line(fields[key])
+    named = [
+        (info.value_kind, value[info.lead : len(value) - info.trail])
+        for k, value in fields.items()
+        if k not in (key, level_key, time_key) and value and " " not in value
+        for info in (token_info(value),)
+        if info.value_kind
+    ]
+    return inner._replace(
+        timestamp=when if when is not None else inner.timestamp,
+        severity=_level(level) if level is not None else inner.severity,
+        header=True,
+        values=inner.values + tuple(named),
+    )
 
 
 def infer_severity(message: str) -> str | None:

@@ -557,3 +557,54 @@ def test_a_line_shape_remembered_without_digits_serves_no_line_with_digits() -> 
     parse_line("x foo!")
     parse_line("x alt0!")
     assert parse_line("x alt3!") == alone
+
+
+# ---------------------------------------------------------------- logfmt
+
+
+def test_a_logfmt_line_is_read_as_its_message_time_and_level() -> None:
+    parsed = parse_line(
+        'time=2026-03-12T06:00:01.755Z level=WARN msg="login failed" user=svc_a '
+        'remote=10.0.0.7:5555 reason="bad \\"pw\\"" attempt=2'
+    )
+    assert parsed.message == "login failed"
+    assert (parsed.timestamp, parsed.severity, parsed.header) == (
+        "2026-03-12T06:00:01.755Z",
+        "warning",
+        True,
+    )
+    # a field's value worth naming is counted as the message's are; the time is not a value
+    assert parsed.values == (("ip", "10.0.0.7:5555"),)
+
+
+def test_a_logfmt_event_is_its_message_whatever_its_fields() -> None:
+    same_signature(
+        'ts=1 level=info msg="request handled" method=GET path=/a status=200',
+        'ts=2 level=info msg="request handled" method=POST path="/b c" status=500 extra=yes',
+    )
+    assert (
+        signature('ts=1 level=info msg="cache miss for user 42"')
+        == f"cache miss for user {WILDCARD}"
+    )
+
+
+def test_logfmt_without_a_message_is_the_shape_of_its_keys() -> None:
+    assert signature("user=alice action=login ok=true") == (
+        f"user={WILDCARD} action={WILDCARD} ok={WILDCARD}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        # pairs and other words: a line with a key=value in it
+        ("key=value and then prose", "key=value and then prose"),
+        ("x=1", "x=1"),  # one pair
+        ('msg="unterminated quote', 'msg="unterminated quote'),
+        ("2026-01-01 10:00:00 INFO a=1 b=2", "a=1 b=2"),  # a header first: its pairs stay
+    ],
+)
+def test_what_is_not_logfmt(line, message) -> None:
+    parsed = parse_line(line)
+    assert parsed.message == message
+    assert parsed.header == line.startswith("2026")
