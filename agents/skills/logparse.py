@@ -29,9 +29,10 @@ The design decisions:
   A header field left in the message is usually constant or masked, and stripping a constant word
   of the message loses no grouping, so the grammar errs on the side of stopping early.
 - Whole-line formats with a standard shape are recognised first, because their fields say where
-  the message is: JSON lines (the `message`/`msg`/`log` field), Kubernetes CRI lines
+  the message is: JSON lines (the `message`/`msg`/`log` field), logfmt (`time=... level=info
+  msg="..." k=v`: `key=value` pairs alone, read as JSON lines are), Kubernetes CRI lines
   (`<RFC 3339> stdout F <msg>`) and RFC 5424 syslog (RFC 3164 is covered by the grammar). The
-  message of JSON and CRI lines is parsed again: it is usually an application's own line.
+  message of JSON, logfmt and CRI lines is parsed again: it is usually an application's own line.
 - Masking is per token and by shape: numbers, hex (`0x1f`, eight hex digits or more), IPs,
   UUIDs, URLs, paths, and identifiers with two or more digits (`blk_-1608`, `R02-M1`,
   `attempt_1445_0020_m_000000_0`) or one digit set off by a separator (`node-9`,
