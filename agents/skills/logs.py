@@ -521,13 +521,27 @@ _CONTINUATIONS = (
 )
 _MORE_FRAMES = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
 # whether a line that starts with an ASCII character may be one that `continues`, by its first
-# character: 0, it starts a record (a digit, a timestamp: most lines; a bracket, a dash); 1, when
-# it names an exception (`_EXCEPTION`: a letter that starts none of `_CONTINUATIONS`); 2, as
-# `continues` says (white space, `C`, `T`, `D`, `S`, `_`, `$`, `.`)
+# character: 0, it starts a record unless it is a PostgreSQL secondary field (a digit, a
+# timestamp: most lines; a bracket, a dash); 1, when it names an exception (`_EXCEPTION`: a
+# letter that starts none of `_CONTINUATIONS`) or is a secondary field; 2, as `continues` says
+# (white space, `C`, `T`, `D`, `S`, `_`, `$`, `.`)
 _MAY_CONTINUE = {
     chr(c): 2 if chr(c).isspace() or chr(c) in "CTDS_$." else int(chr(c).isalpha())
     for c in range(1, 128)
 }
+
+
+# PostgreSQL writes the secondary fields of one message (its detail, hint, context, the statement
+# that caused it) on lines of their own, each with the full prefix and the field's name where
+# the level is, then a colon and two spaces: `... [4121] app@db DETAIL:  Key (id)=(7) exists.`
+_SECONDARY_FIELDS = frozenset(("DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"))
+
+
+def secondary_field(line: str) -> bool:
+    """Whether `line` is a PostgreSQL secondary field (`_SECONDARY_FIELDS`) of the message before
+    it: its first `:  ` (two spaces) follows one of those names."""
+    at = line.find(":  ")
+    return at > 0 and line[line.rfind(" ", 0, at) + 1 : at] in _SECONDARY_FIELDS
 
 
 def continues(line: str, *, indented_record: bool = False) -> bool:
@@ -535,8 +549,11 @@ def continues(line: str, *, indented_record: bool = False) -> bool:
     record (a stack trace, a wrapped message) is one event, as log shippers' multiline rules
     (Fluent Bit's `java`, `python`) read it. A line continues when it is indented (and the record's
     first line was not), starts a traceback or a cause (`Traceback (most recent call last):`,
-    `Caused by: `, `... 12 more`), or names an exception (`java.io.IOException: closed`,
-    `ValueError: bad`). An empty line starts a record of its own."""
+    `Caused by: `, `... 12 more`), names an exception (`java.io.IOException: closed`,
+    `ValueError: bad`), or is a PostgreSQL secondary field (`secondary_field`). An empty line
+    starts a record of its own."""
+    if secondary_field(line):
+        return True
     first = line[:1]
     if first in (" ", "\t"):
         return not indented_record and bool(line.strip())
@@ -614,10 +631,12 @@ class LogAnalyzer:
             may = _MAY_CONTINUE.get(line[:1])
             if may is None:  # not ASCII (or an empty line)
                 may = 2 if line[:1].isspace() else 0
-            if may and (
-                _EXCEPTION.match(line) is not None
+            if (
+                (_EXCEPTION.match(line) is not None or secondary_field(line))
                 if may == 1
                 else continues(line, indented_record=held[:1] in " \t")
+                if may
+                else secondary_field(line)
             ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):

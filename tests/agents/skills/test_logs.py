@@ -488,6 +488,29 @@ def test_what_continues_a_record() -> None:
     assert not continues("   indented", indented_record=True)  # every line indented: records
     assert not continues("Error connecting to db-1, retrying")  # prose, not a thrown name
     assert not continues("2026-01-01 00:00:00 ERROR ValueError: bad")  # a header: a new record
+    # PostgreSQL's secondary fields of the message before, each with its own prefix
+    prefix = "2026-03-11 00:00:21.472 UTC [28433] app@shop"
+    for field in ("DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"):
+        assert continues(f"{prefix} {field}:  Key (id)=(7) already exists."), field
+    assert not continues(f"{prefix} ERROR:  duplicate key value violates unique constraint")
+    assert not continues(f"{prefix} LOG:  duration: 1.2 ms  statement: SELECT 1")
+    assert not continues("2026-03-11 10:00:00 INFO job DETAIL: done")  # one space: not PostgreSQL's
+
+
+def test_a_postgresql_error_and_its_secondary_fields_are_one_record() -> None:
+    prefix = "2026-03-11 00:00:{:02d}.472 UTC [{}] app@shop"
+    lines = []
+    for i in range(6):
+        lines += [
+            f"{prefix.format(i, 100 + i)} ERROR:  duplicate key value violates unique constraint "
+            f'"orders_pkey"',
+            f"{prefix.format(i, 100 + i)} DETAIL:  Key (id)=({i}) already exists.",
+            f"{prefix.format(i, 100 + i)} STATEMENT:  INSERT INTO orders (id) VALUES ({i})",
+            f"{prefix.format(i, 100 + i)} LOG:  disconnection: session time: 0:00:0{i}.1",
+        ]
+    report, ids = analyzed(lines)
+    assert ids == [1, 1, 1, 2] * 6
+    assert [(c.count, c.severity) for c in report.clusters] == [(18, "error"), (6, "info")]
 
 
 def test_a_header_the_grammar_lacks_is_learned_and_stripped() -> None:
