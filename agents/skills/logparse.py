@@ -457,15 +457,12 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
                     key_end,
                     len(token) - end + rest,
                 )
-            masked, value_kind, lead, trail = _mask(value, depth + 1)
+            # judged with the token's closing punctuation, which closes a quoted value too
+            # (`probeType="Liveness"`: the token's core lost its closing quote)
+            masked, value_kind, lead, trail = _mask(value + token[end:], depth + 1)
             if masked is not None:
                 key_end = start + m.end(1)
-                return (
-                    f"{token[:key_end]}{masked}{token[end:]}",
-                    value_kind,
-                    key_end + lead,
-                    len(token) - end + trail,
-                )
+                return f"{token[:key_end]}{masked}", value_kind, key_end + lead, trail
     kind = _value_kind(core)
     if kind is not None:
         return f"{token[:start]}{WILDCARD}{token[end:]}", kind, start, len(token) - end

@@ -407,6 +407,10 @@ def test_no_header_is_learned_where_the_grammar_reads_it_or_none_is_there() -> N
         ('region "eu-west" is draining', 'region "<*>" is draining'),
         ("unknown flag `verbose`,", "unknown flag `<*>`,"),
         ("service 'api' stopped.", "service '<*>' stopped."),
+        # the value of a key, quoted: klog's structured fields
+        ('"Probe failed" probeType="Liveness" x', '"Probe failed" probeType="<*>" x'),
+        ("step name='build'; done", "step name='<*>'; done"),
+        ("stats pci_stats=[] end", "stats pci_stats=[<*>] end"),  # an empty list, as `[]` alone
     ],
 )
 def test_a_quoted_word_is_a_value(message: str, masked: str) -> None:
