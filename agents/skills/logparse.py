@@ -57,8 +57,11 @@ The design decisions:
     has a letter and a dot, dash or digit (`db01.internal:5432`, `redis-master:6379`); a word key
     (`status:ok`, `Maps:10`, `localhost:8080`), a source file and line (`Main.java:42`), an HTTP
     header name (`Content-Length:1234`) keep their key. An IP and port stays kind `ip`.
-  - A quoted word (`'users'`, `"eu-west"`, `` `verbose` ``) is a value: the writer marked it
-    as a name put into the message. A quoted phrase of several tokens is not joined.
+  - A quoted word (`'users'`, `"eu-west"`, `` `verbose` ``, `key="x"`) is a value: the writer
+    marked it as a name put into the message. In a quoted phrase of several tokens, every token
+    from the first variable to the closing quote is masked (`_quoted_tails`: a user agent, an
+    error text in quotes), so `agents.skills.logs` collapses it into one variable whatever its
+    length; a phrase that opens the message is the message (klog) and stays as it is.
   - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
   Other words are never masked here: whether a word column is a variable is decided from its
@@ -335,13 +338,16 @@ KIND_USER = "user"  # an account at a host: `root@web-3`, `alice@example.com`
 
 class Token(NamedTuple):
     """What a token is: its header kind letter, its masked form (None: kept as is), the kind of
-    value it carries worth counting ("" for none) and how much punctuation surrounds that value."""
+    value it carries worth counting ("" for none), how much punctuation surrounds that value, and
+    whether it opens a quoted phrase (the quote) or closes one (from its closing quote on)."""
 
     kind: str
     masked: str | None
     value_kind: str
     lead: int
     trail: int
+    opens: str = ""
+    closes: str = ""
 
 
 _EMPTY = Token("W", None, "", 0, 0)
@@ -528,12 +534,33 @@ def _kind(token: str) -> str:
     return "W"
 
 
+# A quote opens a phrase at a token's start or after `=`, `:` or a bracket (`"Mozilla/5.0`,
+# `output="Get`); a phrase closes at a token that ends with the same quote, unescaped, before
+# its closing punctuation (`Safari/537.36"`, `headers)",`).
+_OPENING = re.compile(r"""(?:^|(?<=[=:(\[{]))(["'])""")
+_CLOSERS = ",;.:!?)]}>"
+MAX_PHRASE = 64  # tokens a quoted phrase may span
+
+
+def _quotes(token: str) -> tuple[str, str]:
+    """(the quote `token` opens a phrase with, or ""; what it closes a phrase with from its
+    closing quote on, or ""); a token quoted whole (`'users'`, `key="a"`) does neither."""
+    opening = _OPENING.search(token)
+    end = len(token.rstrip(_CLOSERS)) - 1
+    quoted = end >= 0 and token[end] in "\"'" and (end == 0 or token[end - 1] != "\\")
+    if opening is not None:
+        if quoted and end > opening.start(1) and token[end] == opening.group(1):
+            return "", ""
+        return opening.group(1), ""
+    return "", token[end:] if quoted else ""
+
+
 _interned: dict[Token, Token] = {}
 
 
 def _classify(token: str) -> Token:
     masked, value_kind, lead, trail = _mask(token)
-    info = Token(_kind(token), masked, value_kind, lead, trail)
+    info = Token(_kind(token), masked, value_kind, lead, trail, *_quotes(token))
     # one object per classification: line plans are keyed by these objects' identities
     return _interned.setdefault(info, info)
 
@@ -1087,7 +1114,40 @@ def _with_units(
         ):
             name = message[i].rstrip(",.")
             masks[i] = WILDCARD + message[i][len(name) :]
+    _quoted_tails(masks, infos)
     return tuple(masks)
+
+
+def _quoted_tails(masks: list[str | None], infos: Sequence[Token]) -> None:
+    """In a quoted phrase of several tokens, every token from the first masked one to the one
+    that closes the phrase is masked too (`collapse` then makes them one variable): once part of
+    a quoted value varies, the rest is that value's text, not the event's (a user agent, an
+    error message, a statement in quotes), whatever its length. The words before the first
+    masked token stay (`"GET /path HTTP/1.1"` reads `"GET <*> <*>"`). A phrase that opens the
+    message is the message itself (klog's `"MountVolume.SetUp succeeded for volume \"x\""`):
+    it is left as it is. Decided on the classifications alone, as `_with_units` is."""
+    count = len(masks)
+    i = 1
+    while i < count:
+        quote = infos[i].opens
+        if not quote:
+            i += 1
+            continue
+        close = next(
+            (k for k in range(i + 1, min(count, i + MAX_PHRASE)) if infos[k].closes[:1] == quote),
+            None,
+        )
+        if close is None:
+            i += 1
+            continue
+        first = next((k for k in range(i, close + 1) if masks[k] is not None), None)
+        if first is not None:
+            for k in range(first + 1, close):
+                if masks[k] is None:
+                    masks[k] = WILDCARD
+            if masks[close] is None:
+                masks[close] = WILDCARD + infos[close].closes
+        i = close + 1
 
 
 def _classified(tokens: Sequence[str], shapes: Sequence[str]) -> tuple[list[Token], bool]:

@@ -11,6 +11,7 @@ import pytest
 
 from agents.skills import logparse
 from agents.skills.logparse import WILDCARD, parse_line
+from agents.skills.logs import collapse
 
 
 def signature(message: str) -> str:
@@ -612,3 +613,43 @@ def test_what_is_not_logfmt(line, message) -> None:
     parsed = parse_line(line)
     assert parsed.message == message
     assert parsed.header == line.startswith("2026")
+
+
+# ---------------------------------------------------------------- quoted phrases
+
+
+def test_a_quoted_phrase_is_one_value_from_its_first_variable_on() -> None:
+    # user agents of any length: every token from the first variable masked, one once collapsed
+    agents = [
+        '"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0"',
+        '"Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) Mobile/15E148"',
+        '"curl/8.5.0"',
+    ]
+    assert {collapse(parse_line(f"x 200 agent {a} y").signature) for a in agents} == {
+        ("x", WILDCARD, "agent", f'"{WILDCARD}"', "y")
+    }
+    # the words before the first variable stay: the request's method
+    assert (
+        signature('a "GET /orders/7 HTTP/1.1" 200') == f'a "GET {WILDCARD} {WILDCARD}" {WILDCARD}'
+    )
+    # an error message in a key's quotes, escaped quotes inside
+    assert collapse(
+        parse_line(
+            'p output="Get \\"http://10.0.0.1:80/x\\": connection refused (timeout)" q'
+        ).signature
+    ) == ("p", 'output="Get', f'{WILDCARD}"', "q")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # the message itself in quotes (klog): its words stay after a variable
+        '"MountVolume.SetUp succeeded for volume \\"cfg-7\\" (UID: \\"a1\\")" pod="web-1"',
+        'a "quoted phrase of words" b',  # nothing varies in it
+        'a "unclosed 12 phrase b',  # never closed: nothing to mask
+    ],
+)
+def test_what_a_quoted_phrase_keeps(message) -> None:
+    words = [t for t in message.split() if not any(c.isdigit() for c in t) and "\\" not in t]
+    kept = parse_line(message).signature
+    assert all(word in kept for word in words[:4]), kept
