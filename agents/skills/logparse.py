@@ -38,14 +38,18 @@ The design decisions:
   `attempt_1445_0020_m_000000_0`) or one digit set off by a separator (`node-9`,
   `root7_local`) are variables; a lone digit inside a name is not (`alt0`, `ee0`, `C1`,
   `Slf4j`). In `key=value` and `key:value`, nested too (`headroom=<memory:0,`), the key stays and
-  the value is judged alone, so `Maps:1` and `Maps:10` mask alike. A size unit after a masked
+  the value is judged alone, so `Maps:1` and `Maps:10` mask alike; after `=` a value that holds
+  no pair of its own is a variable whatever it is, a word too (`user=alice`, `host=[local]`,
+  `state=RUNNING`: a field's value however few its values), while after `:` a word stays
+  (`Error:timeout`, `mode:off` but for the switches below). A size unit after a masked
   number is part of the value (`2.3 KB`). Punctuation around a token stays (`(TID <*>).`) so
   templates read as the source wrote them. Variables that rules fitted to a few sources missed:
   - Words of a clear value class: booleans (`true`, `False`) anywhere; `yes`/`no`, `on`/`off`,
-    `enabled`/`disabled` only as the value of `key=value` (as words they are prose: `no such
-    file`). Weekday and month names (a date inside the message: `Mon Jun 13 2022`, `on Tue`),
-    except the names that are also words (`May`, `March`, `August`, `Mar`), masked only beside
-    another part of a date (a masked token or a name: `May 5`, not `May not`).
+    `enabled`/`disabled` only as the value of `key=value` or `key:value` (as words they are
+    prose: `no such file`). Weekday and month names (a date inside the message: `Mon Jun 13
+    2022`, `on Tue`), except the names that are also words (`May`, `March`, `August`, `Mar`),
+    masked only beside another part of a date (a masked token or a name: `May 5`, not `May
+    not`).
   - A comparison or marker glued to a number is part of the value (`<1`, `>=5`, `~3ms`, `#12`,
     `$4` all read `<*>`, as the bare number does), so a value written `<1` only when small does
     not split its event; `<` is a bracket when the token closes it (`<12>`, `<memory:0,`). An
@@ -254,6 +258,8 @@ _NUMBER = re.compile(r"[-+]?\d+(?:[.,:/\-]\d+)*[.,:/\-]?(?:[eE][-+]?\d+)?[a-zA-Z
 _HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
 # the key: up to the first = or :, without digits (so a masked token never has any)
 _KEY_VALUE = re.compile(r"([A-Za-z_][^\d\s=:]*[=:])(.+)")
+_NESTED = re.compile(r"[=:]")  # a value holding pairs of its own
+_CLOSING = ")]}>\"'`"
 _DIGIT = re.compile(r"\d")
 # A comparison or a marker glued to a number is part of the value: `<1`, `>=5`, `~3ms`, `#12`.
 _PREFIXED = re.compile(r"(?:[<>!=]=?|[~\u2248\u2264\u2265\u00b1#$\u20ac\u00a3])([-+]?\.?\d.*)")
@@ -466,9 +472,26 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
             # judged with the token's closing punctuation, which closes a quoted value too
             # (`probeType="Liveness"`: the token's core lost its closing quote)
             masked, value_kind, lead, trail = _mask(value + token[end:], depth + 1)
+            key_end = start + m.end(1)
             if masked is not None:
-                key_end = start + m.end(1)
                 return f"{token[:key_end]}{masked}", value_kind, key_end + lead, trail
+            if (
+                m.group(1)[-1] == "="
+                and m.group(1)[-2:-1] not in "<>!="
+                and not _NESTED.search(value)
+            ):
+                # after `=`, a word is the field's value (`user=alice`, `reason=card_expired`,
+                # `host=[local]`) however few its values; `key:word` stays (`Error:timeout`).
+                # The whole value is masked; of the punctuation after it, what closes the
+                # token's own opening (`(user=bob)`) or ends a list (`,`) stays.
+                quote = value[:1] if value[:1] in _QUOTES else ""  # opens a quoted phrase
+                suffix = token[end:] if start else token[end:].lstrip(_CLOSING)
+                return (
+                    f"{token[:key_end]}{quote}{WILDCARD}{suffix}",
+                    "",
+                    key_end + len(quote),
+                    len(suffix),
+                )
     kind = _value_kind(core)
     if kind is not None:
         return f"{token[:start]}{WILDCARD}{token[end:]}", kind, start, len(token) - end
