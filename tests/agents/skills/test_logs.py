@@ -431,6 +431,14 @@ def test_an_optional_value_does_not_make_another_event() -> None:
     lines = [f"flushed segment {n}" + (" late" if n % 2 else "") for n in range(20)]
     report, _ = analyzed(lines)
     assert len(report.clusters) == 2
+    # a bracketed aside of a few tokens with a value in it, at the end, is optional too
+    for aside in ("(retry {n})", "(attempt {n} of 5)", "[shard {n}, replica]"):
+        lines = [
+            f"partner throttled us, backing off {n}s" + (" " + aside.format(n=n) if n % 3 else "")
+            for n in range(30)
+        ]
+        report, ids = analyzed(lines)
+        assert ids == [1] * 30, aside
 
 
 def test_a_java_stack_trace_is_one_record_of_its_first_line() -> None:
