@@ -581,6 +581,13 @@ def _quotes(token: str) -> tuple[str, str]:
 
 
 _interned: dict[Token, Token] = {}
+# `key="value"` (klog's and logfmt's fields): a key without digits, a quoted value of word
+# characters and `/-.@+` that starts and ends with a word character, then `,` or `;` or
+# nothing. Every rule reads such a token by its key and that ending alone (the value is a
+# quoted word, masked whole, of no kind worth naming; the token is a word and closes the quote
+# it opens), so tokens of one key and ending classify alike, whatever their values
+# (`tests/agents/skills/test_logparse.py` checks it).
+_QUOTED_FIELD = re.compile(r'([A-Za-z_][^\d\s=:"]*)="\w(?:[\w/\-.@+]*\w)?"([,;]?)')
 
 
 def _classify(token: str) -> Token:
@@ -708,6 +715,21 @@ def token_info(token: str, shape: str | None = None) -> Token:
             clear_caches()
         _cache[shape] = info
         return info
+    if '="' in token:
+        field = _QUOTED_FIELD.fullmatch(token)
+        if field is not None:  # `key="value"`: classified by its key and what follows
+            field_key = ("=", field.group(1), field.group(2))
+            info = _keyed.get(field_key)
+            if info is None:
+                info = _classify(token)
+                if len(_keyed) >= CACHE_LIMIT:
+                    clear_caches()
+                _keyed[field_key] = info
+            if len(_cache) >= CACHE_LIMIT:
+                clear_caches()
+            if not _sensitive(shape):
+                _cache[shape] = info
+            return info
     if _is_hexy(token, shape):
         whole = _HEX_TOKEN.fullmatch(token)
         if whole is not None:  # one id in hex and punctuation: what its rules read of it

@@ -681,3 +681,25 @@ def test_a_word_after_equals_is_the_fields_value(message, masked) -> None:
 )
 def test_what_a_key_keeps(message) -> None:
     assert WILDCARD not in signature(message)
+
+
+def test_a_quoted_field_classifies_by_its_key_and_ending_alone() -> None:
+    # `token_info` shares one classification between the `key="value"` tokens of one key and
+    # ending (`_QUOTED_FIELD`): every value must read alike, whatever its characters
+    rng = random.Random(5)
+    alphabet = "abcXYZ0189_/-.@+é"
+    for _ in range(3000):
+        key = rng.choice(["pod", "containerName", "x", "_k", "a-b.c"])
+        ending = rng.choice(["", ",", ";"])
+        inner = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        value = rng.choice("aZ0_é") + inner + rng.choice("aZ9_é")
+        token = f'{key}="{value}"{ending}'
+        assert logparse._QUOTED_FIELD.fullmatch(token), token
+        reference = f'{key}="v"{ending}'
+        assert logparse._classify(token) == logparse._classify(reference), token
+        logparse.clear_caches()
+        assert (
+            logparse.token_info(reference)
+            == logparse.token_info(token)
+            == logparse._classify(token)
+        )
