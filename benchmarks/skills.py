@@ -1,7 +1,8 @@
 """The skills' figures in one run: log clustering against drain3 on Loghub-2k (GA, FGA, lines/s,
-raw and summary tokens) and how its parameters generalise (leave-one-system-out, random halves:
-`benchmarks/skills_loso.py`), the infrastructure summary's token reduction (dev, prod, a plan diff),
-and memory retrieval (recall@5, nDCG@5, tokens returned).
+raw and summary tokens) and on the six held-out systems of `benchmarks/data/logs-heldout/`, how
+its parameters generalise (leave-one-system-out, random halves: `benchmarks/skills_loso.py`),
+the infrastructure summary's token reduction (dev, prod, a plan diff), and memory retrieval
+(recall@5, nDCG@5, tokens returned).
 
 Run: `.venv/bin/python -m benchmarks.skills [--json] [--repeat N] [--quick]` (also `make bench`).
 The log rows need `../shared/data/loghub-2k` (skipped with a line when absent); the rest needs
@@ -35,6 +36,10 @@ def main() -> int:
         if args.data.is_dir()
         else None
     )
+    print("log clustering, held-out systems ...", file=sys.stderr)
+    result["logs_heldout"] = skills_logs.with_mean(
+        skills_logs.run(skills_logs.HELDOUT_DATA, max(1, args.repeat))
+    )
     print("log clustering, leave-one-system-out and halves ...", file=sys.stderr)
     result["logs_generalisation"] = (
         skills_loso.run(args.data, quick=args.quick) if args.data.is_dir() else None
@@ -52,6 +57,12 @@ def main() -> int:
         if result["logs"]
         else f"no Loghub-2k data at {args.data}: skipped"
     )
+    if result["logs_heldout"]:
+        print(
+            "\n## Log clustering vs drain3 on systems Loghub lacks "
+            f"({skills_logs.HELDOUT_DATA.relative_to(skills_logs.REPO)})"
+        )
+        print(skills_logs.table(result["logs_heldout"]))
     if result["logs_generalisation"]:
         print("\n## Log clustering: in-sample, leave-one-system-out, random halves")
         print(skills_loso.table(result["logs_generalisation"]))
