@@ -39,11 +39,11 @@ The pipeline and its decisions:
    (states, methods: `RUNNING`, `GET`) and the message's first plain word (it names the event:
    `boot`, `wait`, `halt`; not `alice@web-3` or a word with digits). Counting by lines, not
    signatures, is what makes the common pattern stand out. Last, templates that differ by one
-   masked token, or by a bracketed aside with a value at the end, present in one only are
-   joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing off <*> (retry
-   <*>)` and `backing off <*>`). One set of parameters serves every source (`Tuning`: chosen
-   and validated by leave-one-system-out in `benchmarks/skills_loso.py`); none is tuned per
-   dataset.
+   masked token, or by a bracketed aside or a labelled field with a value at the end, present
+   in one only are joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing
+   off <*> (retry <*>)` and `backing off <*>`; a cold start's `Init Duration: <*> ms`). One set
+   of parameters serves every source (`Tuning`: chosen and validated by leave-one-system-out
+   in `benchmarks/skills_loso.py`); none is tuned per dataset.
 5. Reporting: `LogReport` (JSON via `to_json`) and `render`, which ranks clusters by severity
    tier first (critical, error, warning, then the rest) and by line count within a tier: the
    failure that floods the log is the one to fix first, and any error or warning, however rare,
@@ -88,7 +88,7 @@ from agents.skills.logparse import (
 
 MAX_SIGNATURES = 50_000  # signatures held before compacting them
 MAX_CLUSTERS = 10_000  # clusters kept; the rest are folded into the other cluster (step 3)
-MAX_OPTIONAL = 4  # tokens a bracketed optional aside may have (`_join_optional`)
+MAX_OPTIONAL = 4  # tokens an optional aside or field may have (`_join_optional`)
 _OPENER = {")": "(", "]": "["}
 MAX_MASKS = 32  # masks of variables searched per length when a new signature comes (step 3)
 OTHER_TEMPLATE = "(other: messages too rare to keep as clusters of their own)"
@@ -129,8 +129,9 @@ class Tuning:
       `ENTITY_NOUNS`) is a name, a variable however few its values, when more of the message
       follows it.
     - `collapse`: runs of adjacent masked tokens are one variable (a list of any length).
-    - `optional`: templates that differ by one masked token, or by a bracketed aside of at most
-      `MAX_OPTIONAL` tokens with a masked one at the end, present in one only are one event.
+    - `optional`: templates that differ by one masked token, or by a bracketed aside or a
+      labelled field of at most `MAX_OPTIONAL` tokens with a masked one at the end, present in
+      one only are one event.
     """
 
     variable_values: int = 6
@@ -1085,11 +1086,12 @@ def merge_signatures(
 def _join_optional(
     templates: list[tuple[list[int], tuple[str, ...]]],
 ) -> list[tuple[list[int], tuple[str, ...]]]:
-    """Templates that differ by one masked token, or by a bracketed aside of at most
-    `MAX_OPTIONAL` tokens holding a masked one at the end, present in one and absent from the
-    other (`took <*> ms (<*>)` and `took <*> ms`; `backing off <*> (retry <*>)` and `backing off
-    <*>`) joined: an optional value, not another event. The joined template is the longest
-    one's."""
+    """Templates that differ by one masked token, or by a bracketed aside or a labelled field
+    (one or two words, the last ending in `:`, then the value) of at most `MAX_OPTIONAL` tokens
+    at the end, present in one and absent from the other (`took <*> ms (<*>)` and `took <*>
+    ms`; `backing off <*> (retry <*>)` and `backing off <*>`; `... Used: <*> MB Init Duration:
+    <*> ms` and `... Used: <*> MB`) joined: an optional value, not another event. The joined
+    template is the longest one's."""
     by_shorter: dict[tuple[str, ...], int] = {}
     for n, (_, template) in enumerate(templates):
         for i, token in enumerate(template):
@@ -1102,6 +1104,10 @@ def _join_optional(
                 for first in range(max(1, len(template) - MAX_OPTIONAL), i):
                     if template[first][:1] == _OPENER.get(template[-1][-1]):
                         by_shorter.setdefault(template[:first], n)
+            # or a labelled field that ends the template (`Init Duration: <*> ms`)
+            for first in range(max(1, len(template) - MAX_OPTIONAL, i - 2), i):
+                if template[i - 1].endswith(":") and WILDCARD not in template[first]:
+                    by_shorter.setdefault(template[:first], n)
     if not by_shorter:
         return templates
     parent = list(range(len(templates)))

@@ -439,6 +439,14 @@ def test_an_optional_value_does_not_make_another_event() -> None:
         ]
         report, ids = analyzed(lines)
         assert ids == [1] * 30, aside
+    # and so is a labelled field at the end (a cold start's `Init Duration: <*> ms`)
+    lines = [
+        f"REPORT RequestId: r-{n} Duration: {n}.5 ms Max Memory Used: {70 + n} MB"
+        + (f" Init Duration: {400 + n}.2 ms" if n % 4 == 0 else "")
+        for n in range(30)
+    ]
+    report, ids = analyzed(lines)
+    assert ids == [1] * 30
 
 
 def test_a_java_stack_trace_is_one_record_of_its_first_line() -> None:
