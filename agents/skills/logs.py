@@ -1034,21 +1034,24 @@ _DIGIT = re.compile(r"\d")
 _PUNCTUATION = "\"'()[]{}<>,;.:!?"
 
 
-# two adjacent tokens that both hold a masked value (`\S*` cannot cross the space between them)
-_ADJACENT = re.compile(r"<\*>\S* \S*<\*>")
+# two adjacent tokens that both hold a masked value, the second with nothing but punctuation
+# before it (`\S*` cannot cross the space between them; `port=<*>` names a field of its own)
+_ADJACENT = re.compile(r"<\*>\S* [^\s\w]*<\*>")
 
 
 def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """`tokens` with each run of adjacent masked tokens made one, keeping the punctuation before
     the first and after the last (`(<*> <*>)` is `(<*>)`, `[<*>, <*>, <*>]` is `[<*>]`): a list
-    of values, or a value written as several tokens, is one variable whatever its length."""
+    of values, or a value written as several tokens, is one variable whatever its length. A
+    masked token with a key before its value (`port=<*>`) is a field of its own and starts a
+    run: `host=<*> port=<*>` stays two, so a template keeps its fields' names."""
     if _ADJACENT.search(" ".join(tokens)) is None:  # the common case, at C speed
         return tokens
     out: list[str] = []
     previous = False
     for token in tokens:
         masked = WILDCARD in token
-        if masked and previous:
+        if masked and previous and _ADJACENT.match(f"{WILDCARD} {token}"):
             last = out[-1]
             out[-1] = last[: last.index(WILDCARD) + 3] + token[token.rindex(WILDCARD) + 3 :]
         else:

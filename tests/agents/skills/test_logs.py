@@ -419,6 +419,12 @@ def test_a_list_of_any_length_is_one_variable() -> None:
         report.clusters[0].template
         == f"gossip round {WILDCARD} reached peers [{WILDCARD}] in {WILDCARD} ms"
     )
+    # fields side by side stay apart: a template keeps their names
+    lines = [f"disconnection: session time: 0:0{n}.1 user=u{n} host=10.0.0.{n}" for n in range(9)]
+    report, _ = analyzed(lines)
+    assert [c.template for c in report.clusters] == [
+        f"disconnection: session time: {WILDCARD} user={WILDCARD} host={WILDCARD}"
+    ]
 
 
 def test_an_optional_value_does_not_make_another_event() -> None:
