@@ -115,6 +115,7 @@ _LEVEL_WORDS = {
     "failure": "error",
     "error": "error",
     "err": "error",
+    "eror": "error",  # log15's (Grafana's) abbreviations
     "warn": "warning",
     "warning": "warning",
     "notice": "notice",
@@ -123,6 +124,7 @@ _LEVEL_WORDS = {
     "informational": "info",
     "log": "info",
     "debug": "debug",
+    "dbug": "debug",
     "debug1": "debug",
     "debug2": "debug",
     "debug3": "debug",
@@ -479,6 +481,7 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
                 m.group(1)[-1] == "="
                 and m.group(1)[-2:-1] not in "<>!="
                 and not _NESTED.search(value)
+                and m.group(1)[:-1] not in _JSON_MESSAGE_KEYS  # `msg=started`: the event's text
             ):
                 # after `=`, a word is the field's value (`user=alice`, `reason=card_expired`,
                 # `host=[local]`) however few its values; `key:word` stays (`Error:timeout`).
@@ -1360,38 +1363,42 @@ def _parse_logfmt(line: str) -> Parsed | None:
     line is not pairs alone, or fewer than `LOGFMT_MIN_PAIRS`."""
     fields: dict[str, str] = {}
     at = 0
+    pairs = 0
     while at < len(line):
         m = _LOGFMT_PAIR.match(line, at)
         if m is None or m.end() == at:
             return None
-        value = m.group(2)
-        if value[:1] == '"':
-            value = _LOGFMT_ESCAPE.sub(r"\1", value[1:-1])
-        fields.setdefault(m.group(1), value)
+        pairs += 1
+        if pairs <= MAX_TOKENS:  # the rest of a huge line is ignored, as a text line's is
+            value = m.group(2)
+            if value[:1] == '"':
+                value = _LOGFMT_ESCAPE.sub(r"\1", value[1:-1])
+            fields.setdefault(m.group(1), value)
         at = m.end()
     if len(fields) < LOGFMT_MIN_PAIRS:
         return None
-    key = next((k for k in _JSON_MESSAGE_KEYS if k in fields), None)
-    if key is None:  # no message field: the keys are the event's shape
-        shape = tuple(f"{k}={WILDCARD}" for k in fields)
-        return Parsed(shape, None, None, True, shape, ())
+    key = next((k for k in _JSON_MESSAGE_KEYS if fields.get(k, "").strip()), None)
     level_key = next((k for k in _JSON_LEVEL_KEYS if k in fields), None)
     time_key = next((k for k in _JSON_TIME_KEYS if k in fields), None)
     level = fields[level_key] if level_key is not None else None
     when = fields[time_key] if time_key is not None else None
-    inner = parse_line(fields[key])
-    named = [
+    named = tuple(
         (info.value_kind, value[info.lead : len(value) - info.trail])
         for k, value in fields.items()
         if k not in (key, level_key, time_key) and value and " " not in value
         for info in (token_info(value),)
         if info.value_kind
-    ]
+    )
+    if key is None:  # no message field: the keys are the event's shape
+        shape = tuple(f"{k}={WILDCARD}" for k in fields)
+        severity = _level(level) if level is not None else None
+        return Parsed(shape, when, severity, True, shape, named)
+    inner = parse_line(fields[key])
     return inner._replace(
         timestamp=when if when is not None else inner.timestamp,
         severity=_level(level) if level is not None else inner.severity,
         header=True,
-        values=inner.values + tuple(named),
+        values=inner.values + named,
     )
 
 

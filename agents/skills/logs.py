@@ -69,7 +69,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import islice
+from itertools import islice, pairwise
 from operator import itemgetter
 from typing import IO, Any, BinaryIO, Protocol
 
@@ -543,22 +543,31 @@ _MAY_CONTINUE = {
 _SECONDARY_FIELDS = frozenset(("DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"))
 
 
-def secondary_field(line: str) -> bool:
-    """Whether `line` is a PostgreSQL secondary field (`_SECONDARY_FIELDS`) of the message before
-    it: its first `:  ` (two spaces) follows one of those names."""
+def secondary_field(line: str, previous: str) -> bool:
+    """Whether `line` is a PostgreSQL secondary field (`_SECONDARY_FIELDS`) of the message in
+    `previous` (the record's first line): its first `:  ` (two spaces) follows one of those
+    names, and what comes before the name (the log line prefix: time, pid, user and database,
+    written once per message) is `previous`'s, whose own level is followed by `:  ` too."""
     at = line.find(":  ")
-    return at > 0 and line[line.rfind(" ", 0, at) + 1 : at] in _SECONDARY_FIELDS
+    if at <= 0:
+        return False
+    start = max(line.rfind(" ", 0, at), line.rfind("|", 0, at), line.rfind("]", 0, at)) + 1
+    return (
+        line[start:at] in _SECONDARY_FIELDS
+        and previous.startswith(line[:start])
+        and previous.find(":  ", start) > start
+    )
 
 
-def continues(line: str, *, indented_record: bool = False) -> bool:
+def continues(line: str, *, indented_record: bool = False, previous: str | None = None) -> bool:
     """Whether `line` continues the record before it rather than starting one: a multi-line
     record (a stack trace, a wrapped message) is one event, as log shippers' multiline rules
     (Fluent Bit's `java`, `python`) read it. A line continues when it is indented (and the record's
     first line was not), starts a traceback or a cause (`Traceback (most recent call last):`,
     `Caused by: `, `... 12 more`), names an exception (`java.io.IOException: closed`,
-    `ValueError: bad`), or is a PostgreSQL secondary field (`secondary_field`). An empty line
-    starts a record of its own."""
-    if secondary_field(line):
+    `ValueError: bad`), or is a PostgreSQL secondary field of the message `previous` (the
+    record's first line) holds (`secondary_field`). An empty line starts a record of its own."""
+    if previous is not None and secondary_field(line, previous):
         return True
     first = line[:1]
     if first in (" ", "\t"):
@@ -638,11 +647,11 @@ class LogAnalyzer:
             if may is None:  # not ASCII (or an empty line)
                 may = 2 if line[:1].isspace() else 0
             if (
-                (_EXCEPTION.match(line) is not None or secondary_field(line))
+                (_EXCEPTION.match(line) is not None or secondary_field(line, held))
                 if may == 1
-                else continues(line, indented_record=held[:1] in " \t")
+                else continues(line, indented_record=held[:1] in " \t", previous=held)
                 if may
-                else secondary_field(line)
+                else secondary_field(line, held)
             ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
@@ -1107,10 +1116,12 @@ def _join_optional(
                 for first in range(max(1, len(template) - MAX_OPTIONAL), i):
                     if template[first][:1] == _OPENER.get(template[-1][-1]):
                         by_shorter.setdefault(template[:first], n)
-            # or a labelled field that ends the template (`Init Duration: <*> ms`)
-            for first in range(max(1, len(template) - MAX_OPTIONAL, i - 2), i):
-                if template[i - 1].endswith(":") and WILDCARD not in template[first]:
-                    by_shorter.setdefault(template[:first], n)
+            # or a labelled field that ends a line of labelled fields (`Duration: <*> ms Max
+            # Memory Used: <*> MB Init Duration: <*> ms`): one more such field is optional
+            if template[i - 1].endswith(":"):
+                for first in range(max(1, len(template) - MAX_OPTIONAL, i - 2), i):
+                    if WILDCARD not in template[first] and _labelled(template[:first]):
+                        by_shorter.setdefault(template[:first], n)
     if not by_shorter:
         return templates
     parent = list(range(len(templates)))
@@ -1137,6 +1148,14 @@ def _join_optional(
             longest = template if len(template) > len(found[1]) else found[1]
             joined[root] = (found[0] + members, longest)
     return list(joined.values())
+
+
+def _labelled(template: tuple[str, ...]) -> bool:
+    """Whether `template` holds a labelled field: a word ending in `:` and a masked value."""
+    return any(
+        label.endswith(":") and WILDCARD in value
+        for label, value in pairwise(template)
+    )
 
 
 def _common_pattern_groups(

@@ -597,6 +597,17 @@ def test_logfmt_without_a_message_is_the_shape_of_its_keys() -> None:
     assert signature("user=alice action=login ok=true") == (
         f"user={WILDCARD} action={WILDCARD} ok={WILDCARD}"
     )
+    # its level and time are still read, its values still named
+    parsed = parse_line("time=2024-01-01T10:00:00Z lvl=eror event=disk_full host=10.0.0.9")
+    assert (parsed.timestamp, parsed.severity) == ("2024-01-01T10:00:00Z", "error")
+    assert parsed.values == (("ip", "10.0.0.9"),)
+    # an empty message field is no message
+    assert parse_line('msg="" level=info').signature == (f"msg={WILDCARD}", f"level={WILDCARD}")
+
+
+def test_a_huge_logfmt_line_is_read_as_far_as_a_text_line_is() -> None:
+    parsed = parse_line(" ".join(f"k{i}=v" for i in range(40_000)))
+    assert len(parsed.signature) == logparse.MAX_TOKENS
 
 
 @pytest.mark.parametrize(
@@ -673,6 +684,19 @@ def test_what_a_quoted_phrase_keeps(message) -> None:
 )
 def test_a_word_after_equals_is_the_fields_value(message, masked) -> None:
     assert signature(message) == masked
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # a message field's text is the event, quoted or not, first in the message or not
+        ('INFO msg="Server started" port=8080', 'INFO msg="Cache flushed" port=8080'),
+        ('INFO worker msg="Server stopped" port=8080', 'INFO worker msg="Cache flushed" port=8080'),
+        ("INFO worker msg=started port=8080", "INFO worker msg=stopped port=8080"),
+    ],
+)
+def test_a_quoted_or_message_value_keeps_its_words(first, second) -> None:
+    assert signature(first) != signature(second)
 
 
 @pytest.mark.parametrize(

@@ -445,7 +445,8 @@ def test_an_optional_value_does_not_make_another_event() -> None:
         ]
         report, ids = analyzed(lines)
         assert ids == [1] * 30, aside
-    # and so is a labelled field at the end (a cold start's `Init Duration: <*> ms`)
+    # and so is a labelled field at the end of a line of labelled fields (a cold start's
+    # `Init Duration: <*> ms`) ...
     lines = [
         f"REPORT RequestId: r-{n} Duration: {n}.5 ms Max Memory Used: {70 + n} MB"
         + (f" Init Duration: {400 + n}.2 ms" if n % 4 == 0 else "")
@@ -453,6 +454,14 @@ def test_an_optional_value_does_not_make_another_event() -> None:
     ]
     report, ids = analyzed(lines)
     assert ids == [1] * 30
+    # ... but a line of prose with a labelled field more is another event
+    lines = [
+        f"2024-01-01 10:00:0{n % 10} "
+        + ("ERROR Upload completed with errors: 1000" if n % 2 else "INFO Upload completed")
+        for n in range(20)
+    ]
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 2
 
 
 def test_a_java_stack_trace_is_one_record_of_its_first_line() -> None:
@@ -510,13 +519,25 @@ def test_what_continues_a_record() -> None:
     assert not continues("   indented", indented_record=True)  # every line indented: records
     assert not continues("Error connecting to db-1, retrying")  # prose, not a thrown name
     assert not continues("2026-01-01 00:00:00 ERROR ValueError: bad")  # a header: a new record
-    # PostgreSQL's secondary fields of the message before, each with its own prefix
+    # PostgreSQL's secondary fields of the message before: the same prefix, then the field
     prefix = "2026-03-11 00:00:21.472 UTC [28433] app@shop"
+    error = f"{prefix} ERROR:  duplicate key value violates unique constraint"
     for field in ("DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"):
-        assert continues(f"{prefix} {field}:  Key (id)=(7) already exists."), field
-    assert not continues(f"{prefix} ERROR:  duplicate key value violates unique constraint")
-    assert not continues(f"{prefix} LOG:  duration: 1.2 ms  statement: SELECT 1")
-    assert not continues("2026-03-11 10:00:00 INFO job DETAIL: done")  # one space: not PostgreSQL's
+        line = f"{prefix} {field}:  Key (id)=(7) already exists."
+        assert continues(line, previous=error), field
+        assert not continues(line), field  # nothing before it to continue
+    piped = "2026-03-11 00:00:21 UTC|28433|"  # a `%t|%p|` prefix
+    assert continues(f"{piped}DETAIL:  Key exists.", previous=f"{piped}ERROR:  duplicate key")
+    assert not continues(error, previous=error)
+    assert not continues(f"{prefix} LOG:  duration: 1.2 ms  statement: SELECT 1", previous=error)
+    # another message's prefix (another time, another pid), or not PostgreSQL's at all
+    other = "2026-03-11 00:00:22.001 UTC [28433] app@shop DETAIL:  Key (id)=(8) already exists."
+    assert not continues(other, previous=error)
+    assert not continues(
+        "2024-01-01 10:00:01 DEBUG QUERY:  SELECT * FROM users",
+        previous="2024-01-01 10:00:00 INFO request served path=/a",
+    )
+    assert not continues("2026-03-11 10:00:00 INFO job DETAIL: done", previous=error)
 
 
 def test_a_postgresql_error_and_its_secondary_fields_are_one_record() -> None:
