@@ -356,6 +356,7 @@ class Token(NamedTuple):
     trail: int
     opens: str = ""
     closes: str = ""
+    tail: str = ""  # a unit's or a month name's punctuation after it (`KB,`), for `_with_units`
 
 
 _EMPTY = Token("W", None, "", 0, 0)
@@ -595,7 +596,13 @@ _QUOTED_FIELD = re.compile(r'([A-Za-z_][^\d\s=:"]*)="\w(?:[\w/\-.@+]*\w)?"([,;]?
 
 def _classify(token: str) -> Token:
     masked, value_kind, lead, trail = _mask(token)
-    info = Token(_kind(token), masked, value_kind, lead, trail, *_quotes(token))
+    kind = _kind(token)
+    tail = ""
+    if kind == "U":
+        tail = token[len(token.rstrip(_TRAIL)) :]
+    elif kind == "M":
+        tail = token[len(token.rstrip(",.")) :]
+    info = Token(kind, masked, value_kind, lead, trail, *_quotes(token), tail)
     # one object per classification: line plans are keyed by these objects' identities
     return _interned.setdefault(info, info)
 
@@ -1142,9 +1149,7 @@ def _remember(
         shapes[line_shape] = plan
 
 
-def _with_units(
-    masks: list[str | None], message: Sequence[str], infos: Sequence[Token]
-) -> tuple[str | None, ...]:
+def _with_units(masks: list[str | None], infos: Sequence[Token]) -> tuple[str | None, ...]:
     """`masks` with a size unit (kind U) after a masked number masked too: `16.0 B` and
     `2.3 KB` are one value written as two tokens; and with a month name that is also a word
     (`May`, kind M, kept by `_value_kind`) masked beside another part of a date (a masked
@@ -1155,15 +1160,13 @@ def _with_units(
         if masks[i] is not None:
             continue
         kind = infos[i].kind
-        if kind == "U" and i and masks[i - 1] is not None:
-            unit = message[i].rstrip(_TRAIL)
-            masks[i] = WILDCARD + message[i][len(unit) :]
-        elif kind == "M" and (
+        unit = kind == "U" and i and masks[i - 1] is not None
+        date = kind == "M" and (
             (i and (masks[i - 1] is not None or infos[i - 1].kind == "M"))
             or (i < last and (masks[i + 1] is not None or infos[i + 1].kind == "M"))
-        ):
-            name = message[i].rstrip(",.")
-            masks[i] = WILDCARD + message[i][len(name) :]
+        )
+        if unit or date:  # its punctuation from its classification, as every line of a plan's
+            masks[i] = WILDCARD + infos[i].tail
     _quoted_tails(masks, infos)
     return tuple(masks)
 
@@ -1263,7 +1266,7 @@ def _plan(tokens: Sequence[str], infos: Sequence[Token], *, headers: bool) -> _P
         kinds = "".join([info.kind for info in infos[:16]])
         start, ts_start, ts_end, level_at = _header(kinds)
     message, message_infos = tokens[start:], infos[start:]
-    masks = _with_units([info.masked for info in message_infos], message, message_infos)
+    masks = _with_units([info.masked for info in message_infos], message_infos)
     return _Plan(
         start,
         ts_start,

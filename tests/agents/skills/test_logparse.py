@@ -727,3 +727,21 @@ def test_a_quoted_field_classifies_by_its_key_and_ending_alone() -> None:
             == logparse.token_info(token)
             == logparse._classify(token)
         )
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("2024-01-01 10:00:00 INFO size 12 KB, done", "2024-01-01 10:00:00 INFO size 12 KB. done"),
+        (
+            "2024-01-01 10:00:00 INFO due Fri May, done",
+            "2024-01-01 10:00:00 INFO due Fri May. done",
+        ),
+    ],
+)
+def test_a_units_punctuation_is_its_own_whatever_came_before(first, second) -> None:
+    logparse.clear_caches()
+    alone = parse_line(second)
+    logparse.clear_caches()
+    parse_line(first)
+    assert parse_line(second) == alone
