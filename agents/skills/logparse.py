@@ -704,6 +704,23 @@ def _with_spots(text: bytes, spots: list[tuple[int, bytes]]) -> bytes:
     return b"".join(parts)
 
 
+def _shared(token: str, shape: str, key: tuple[str | int | bool, ...]) -> Token:
+    """`_classify(token)`, shared by every token of `key` (what its rules read of it: a hex id's
+    `hex_key`, a quoted field's key and ending), and cached by the token's shape too unless the
+    shape is sensitive (the same token may come back)."""
+    info = _keyed.get(key)
+    if info is None:
+        info = _classify(token)
+        if len(_keyed) >= CACHE_LIMIT:
+            clear_caches()
+        _keyed[key] = info
+    if not _sensitive(shape):
+        if len(_cache) >= CACHE_LIMIT:
+            clear_caches()
+        _cache[shape] = info
+    return info
+
+
 def token_info(token: str, shape: str | None = None) -> Token:
     """`_classify(token)`, cached by the token's shape (its digits read as 0): every rule reads
     digits only as digits, so tokens of one shape classify alike, and a word is its own shape;
@@ -728,18 +745,7 @@ def token_info(token: str, shape: str | None = None) -> Token:
     if '="' in token:
         field = _QUOTED_FIELD.fullmatch(token)
         if field is not None:  # `key="value"`: classified by its key and what follows
-            field_key = ("=", field.group(1), field.group(2))
-            info = _keyed.get(field_key)
-            if info is None:
-                info = _classify(token)
-                if len(_keyed) >= CACHE_LIMIT:
-                    clear_caches()
-                _keyed[field_key] = info
-            if len(_cache) >= CACHE_LIMIT:
-                clear_caches()
-            if not _sensitive(shape):
-                _cache[shape] = info
-            return info
+            return _shared(token, shape, ("=", field.group(1), field.group(2)))
     if _is_hexy(token, shape):
         whole = _HEX_TOKEN.fullmatch(token)
         if whole is not None:  # one id in hex and punctuation: what its rules read of it
@@ -753,17 +759,7 @@ def token_info(token: str, shape: str | None = None) -> Token:
                 _NUMBER.fullmatch(core) is not None,
                 sum(map(str.isdigit, core)) >= 2,
             )
-            info = _keyed.get(hex_key)
-            if info is None:
-                info = _classify(token)
-                if len(_keyed) >= CACHE_LIMIT:
-                    clear_caches()
-                _keyed[hex_key] = info
-            if not _sensitive(shape):  # the same id may come back
-                if len(_cache) >= CACHE_LIMIT:
-                    clear_caches()
-                _cache[shape] = info
-            return info
+            return _shared(token, shape, hex_key)
         if len(token) >= 36 and token.count("-") >= 4:
             canonical = _canonical_ids(token, shape)
             if canonical is not None:  # classifies as `token` does (`_UUID_TAIL`)
