@@ -1152,10 +1152,7 @@ def _join_optional(
 
 def _labelled(template: tuple[str, ...]) -> bool:
     """Whether `template` holds a labelled field: a word ending in `:` and a masked value."""
-    return any(
-        label.endswith(":") and WILDCARD in value
-        for label, value in pairwise(template)
-    )
+    return any(label.endswith(":") and WILDCARD in value for label, value in pairwise(template))
 
 
 def _common_pattern_groups(
