@@ -425,9 +425,41 @@ def _adder(where: Target, writer: int, n: int) -> None:
             m.add("note", f"shared note {i}", source="both", time="2026-11-01")
 
 
+def _in_child(target: Callable[..., None], args: tuple[Any, ...]) -> None:
+    """`target(*args)` in a child, each `("target", port, database, ca, password)` of `_run_all`
+    a `Target` again."""
+
+    def rebuilt(a: Any) -> Any:
+        if not (isinstance(a, tuple) and a[:1] == ("target",)):
+            return a
+        secret: str = a[4]
+        return Target(
+            host="127.0.0.1",
+            port=a[1],
+            database=a[2],
+            user="postgres",
+            password=lambda: secret,
+            sslrootcert=a[3],
+        )
+
+    target(*map(rebuilt, args))
+
+
 def _run_all(target: Callable[..., None], args: list[tuple[Any, ...]]) -> None:
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=target, args=a) for a in args]
+    # forkserver, not fork: a test worker may hold threads (the kept policy packs' spawner, other
+    # tests' servers) whose locks a forked child would inherit held and hang on; a Target goes
+    # over as where it points and its password (a function does not pickle)
+    ctx = multiprocessing.get_context("forkserver")
+    portable = [
+        tuple(
+            ("target", a.port, a.database, a.sslrootcert, a.password())
+            if isinstance(a, Target)
+            else a
+            for a in each
+        )
+        for each in args
+    ]
+    procs = [ctx.Process(target=_in_child, args=(target, a)) for a in portable]
     for p in procs:
         p.start()
     for p in procs:
