@@ -375,7 +375,8 @@ def _race_decide(state_dir: str, approval_id: str, approve: bool, barrier, resul
 def test_racing_approve_and_reject_processes_make_exactly_one_decision(tmp_path, round_):
     store = ApprovalStore(tmp_path, AuditLog(tmp_path / "audit.jsonl"), ttl_s=3600)
     record = approved(store, proposal(cost_delta_usd=500.0))
-    ctx = multiprocessing.get_context("fork")
+    # not fork: a test worker may hold threads whose locks a forked child inherits held
+    ctx = multiprocessing.get_context("forkserver")
     barrier, results = ctx.Barrier(8), ctx.Queue()
     procs = [
         ctx.Process(
@@ -412,7 +413,8 @@ def test_racing_consumers_use_an_approval_once(tmp_path):
     store = ApprovalStore(tmp_path, AuditLog(tmp_path / "audit.jsonl"), ttl_s=3600)
     p = proposal()
     record = approved(store, p)
-    ctx = multiprocessing.get_context("fork")
+    # not fork: a test worker may hold threads whose locks a forked child inherits held
+    ctx = multiprocessing.get_context("forkserver")
     barrier, results = ctx.Barrier(6), ctx.Queue()
     procs = [
         ctx.Process(target=_race_consume, args=(str(tmp_path), record.id, p, barrier, results))

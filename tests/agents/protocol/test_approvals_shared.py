@@ -187,7 +187,8 @@ def test_machines_racing_approve_and_reject_make_exactly_one_decision(
     if first.check_key() is None:
         first.init_key()
     record = pending_request(first)
-    ctx = multiprocessing.get_context("fork")
+    # not fork: a test worker may hold threads whose locks a forked child inherits held
+    ctx = multiprocessing.get_context("forkserver")
     barrier, results = ctx.Barrier(6), ctx.Queue()
     procs = [
         ctx.Process(

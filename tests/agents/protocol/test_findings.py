@@ -106,7 +106,8 @@ def _observe(path: str, persona: str, barrier) -> None:
 def test_processes_recording_at_once_keep_one_open_finding_per_persona(tmp_path):
     path = tmp_path / "findings.sqlite"
     FindingStore(path).close()
-    ctx = multiprocessing.get_context("fork")
+    # not fork: a test worker may hold threads whose locks a forked child inherits held
+    ctx = multiprocessing.get_context("forkserver")
     barrier = ctx.Barrier(4)
     procs = [ctx.Process(target=_observe, args=(str(path), f"p{i % 2}", barrier)) for i in range(4)]
     for p in procs:

@@ -567,7 +567,8 @@ def _indexer(path: str, audit: str) -> None:
 
 def test_two_processes_adding_at_once_lose_no_rows(tmp_path):
     path = str(tmp_path / "memory.db")
-    ctx = multiprocessing.get_context("fork")
+    # not fork: a test worker may hold threads whose locks a forked child inherits held
+    ctx = multiprocessing.get_context("forkserver")
     procs = [ctx.Process(target=_adder, args=(path, w, 150)) for w in range(2)]
     for p in procs:
         p.start()
@@ -580,7 +581,8 @@ def test_two_processes_adding_at_once_lose_no_rows(tmp_path):
 
 def test_two_processes_indexing_one_log_at_once_do_not_duplicate(tmp_path):
     path, audit = str(tmp_path / "memory.db"), ops_log(tmp_path / "audit.jsonl").path
-    ctx = multiprocessing.get_context("fork")
+    # not fork: a test worker may hold threads whose locks a forked child inherits held
+    ctx = multiprocessing.get_context("forkserver")
     procs = [ctx.Process(target=_indexer, args=(path, str(audit))) for _ in range(2)]
     for p in procs:
         p.start()
