@@ -641,44 +641,17 @@ def _is_hexy(token: str, shape: str) -> bool:
 # and a fuzzer check it). `_UUID_TAIL` is what follows the first eight hex digits: searched for
 # instead of the whole UUID because a literal first character is found at C speed.
 _UUID_TAIL = re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_HEX_DIGITS = "0123456789abcdefABCDEF"
-_NOT_HEX = str.maketrans("", "", _HEX_DIGITS)
-_DIGIT_FIRST_UUID = "0a000000-0000-0000-0000-000000000000"
-_LETTER_FIRST_UUID = "a0000000-0000-0000-0000-000000000000"
-
-
-def _canonical_ids(text: str, shape: str) -> str | None:
-    """`text` with each UUID that reads alike whatever its digits and letters (`_UUID_TAIL`)
-    replaced by the canonical one (`shape`: `text`'s shape), or None when there is none."""
-    parts: list[str] = []
-    at = 0
-    for m in _UUID_TAIL.finditer(text):
-        b = m.end()
-        a = b - 36
-        if a < at or text[a : a + 8].translate(_NOT_HEX):
-            continue
-        piece = shape[a:b]
-        if piece.count("0") >= 2 and piece[:18].strip("0-"):
-            canonical = _DIGIT_FIRST_UUID if piece[0] == "0" else _LETTER_FIRST_UUID
-            if text[a:b] != canonical:
-                parts += (text[at:a], canonical)
-                at = b
-    if not parts:
-        return None
-    parts.append(text[at:])
-    return "".join(parts)
-
-
+_DIGIT_FIRST_BYTES = b"0a000000-0000-0000-0000-000000000000"
+_LETTER_FIRST_BYTES = b"a0000000-0000-0000-0000-000000000000"
 _UUID_TAIL_BYTES = re.compile(_UUID_TAIL.pattern.encode())
 _HEX_SHAPE = b"0abcdefABCDEF"  # what a hex digit's shape may be
-_DIGIT_FIRST_BYTES = _DIGIT_FIRST_UUID.encode()
-_LETTER_FIRST_BYTES = _LETTER_FIRST_UUID.encode()
 
 
 def _uuid_spots(shape: bytes, start: int) -> list[tuple[int, bytes]]:
-    """Where a line's shape (UTF-8) has UUIDs `_canonical_ids` replaces (whose `_UUID_TAIL` is at
-    `start` or after), each with its canonical UUID: the shape's digits are 0s, which is all the
-    choice reads of them, so the spots of the line and of its shape are the same."""
+    """Where a line's or a token's shape (UTF-8) has UUIDs that read alike whatever their digits
+    and letters (whose `_UUID_TAIL` is at `start` or after), each with its canonical UUID: the
+    shape's digits are 0s, which is all the choice reads of them, so the spots of the text and of
+    its shape are the same."""
     spots: list[tuple[int, bytes]] = []
     at = 0
     for m in _UUID_TAIL_BYTES.finditer(shape, start):
@@ -702,6 +675,18 @@ def _with_spots(text: bytes, spots: list[tuple[int, bytes]]) -> bytes:
         at = a + 36
     parts.append(text[at:])
     return b"".join(parts)
+
+
+def _canonical_ids(text: str, shape: str) -> str | None:
+    """`text` (a token) with each UUID that reads alike whatever its digits and letters
+    (`_uuid_spots`, on `shape`: `text`'s shape) replaced by the canonical one, or None when
+    there is none to replace."""
+    spots = _uuid_spots(shape.encode("utf-8", "surrogatepass"), 0)
+    if not spots:
+        return None
+    encoded = text.encode("utf-8", "surrogatepass")
+    canonical = _with_spots(encoded, spots)
+    return None if canonical == encoded else canonical.decode("utf-8", "surrogatepass")
 
 
 def _shared(token: str, shape: str, key: tuple[str | int | bool, ...]) -> Token:
