@@ -691,14 +691,20 @@ def _canonical_ids(text: str, shape: str) -> str | None:
 
 def _shared(token: str, shape: str, key: tuple[str | int | bool, ...]) -> Token:
     """`_classify(token)`, shared by every token of `key` (what its rules read of it: a hex id's
-    `hex_key`, a quoted field's key and ending), and cached by the token's shape too unless the
-    shape is sensitive (the same token may come back)."""
+    `hex_key`, a quoted field's key and ending), and cached by the token's shape too
+    (`_by_shape`: the same token may come back)."""
     info = _keyed.get(key)
     if info is None:
         info = _classify(token)
         if len(_keyed) >= CACHE_LIMIT:
             clear_caches()
         _keyed[key] = info
+    return _by_shape(shape, info)
+
+
+def _by_shape(shape: str, info: Token) -> Token:
+    """`info`, cached for the tokens of `shape` unless the shape is sensitive (`_LITERAL_DIGIT`:
+    a digit's value is read, so the shape alone does not decide)."""
     if not _sensitive(shape):
         if len(_cache) >= CACHE_LIMIT:
             clear_caches()
@@ -748,12 +754,7 @@ def token_info(token: str, shape: str | None = None) -> Token:
         if len(token) >= 36 and token.count("-") >= 4:
             canonical = _canonical_ids(token, shape)
             if canonical is not None:  # classifies as `token` does (`_UUID_TAIL`)
-                info = token_info(canonical)
-                if not _sensitive(shape):
-                    if len(_cache) >= CACHE_LIMIT:
-                        clear_caches()
-                    _cache[shape] = info
-                return info
+                return _by_shape(shape, token_info(canonical))
     sensitive = _sensitive(shape)
     key = marked_shape_of(token) if sensitive else shape
     if _is_hexy(token, key):
