@@ -1317,8 +1317,7 @@ def _parse_json(line: str) -> Parsed | None:
         return Parsed(shape, None, None, True, shape, ())
     level = next((obj[k] for k in _JSON_LEVEL_KEYS if isinstance(obj.get(k), str | int)), None)
     when = next((obj[k] for k in _JSON_TIME_KEYS if isinstance(obj.get(k), str | int)), None)
-    inner = parse_line(message)  # Docker's `log` field holds the application's own line
-    severity = inner.severity
+    severity = None
     if isinstance(level, str):
         severity = _level(level)
     elif isinstance(level, int) and not isinstance(level, bool):
@@ -1326,8 +1325,24 @@ def _parse_json(line: str) -> Parsed | None:
         severity = ("debug", "debug", "info", "warning", "error", "critical")[
             min(max(level // 10 - 1, 0), 5)
         ]
-    timestamp = str(when) if when is not None else inner.timestamp
-    return inner._replace(timestamp=timestamp, severity=severity, header=True)
+    # Docker's `log` field holds the application's own line
+    return _message_field(message, severity, str(when) if when is not None else None)
+
+
+def _message_field(
+    message: str, severity: str | None, when: str | None, values: tuple[tuple[str, str], ...] = ()
+) -> Parsed:
+    """A structured line (JSON, logfmt) read by its message field: the message's own parse (an
+    application's line, often with a header of its own), under the severity and time the line's
+    level and time fields give, when they do, and with the values of its other fields after the
+    message's."""
+    inner = parse_line(message)
+    return inner._replace(
+        timestamp=when if when is not None else inner.timestamp,
+        severity=severity or inner.severity,
+        header=True,
+        values=inner.values + values,
+    )
 
 
 # logfmt (Go's slog and logrus, Heroku): `key=value` pairs and nothing else, a value bare or in
@@ -1378,13 +1393,7 @@ def _parse_logfmt(line: str) -> Parsed | None:
         shape = tuple(f"{k}={WILDCARD}" for k in fields)
         severity = _level(level) if level is not None else None
         return Parsed(shape, when, severity, True, shape, named)
-    inner = parse_line(fields[key])
-    return inner._replace(
-        timestamp=when if when is not None else inner.timestamp,
-        severity=_level(level) if level is not None else inner.severity,
-        header=True,
-        values=inner.values + named,
-    )
+    return _message_field(fields[key], _level(level) if level is not None else None, when, named)
 
 
 def infer_severity(message: str) -> str | None:
