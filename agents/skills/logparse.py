@@ -1380,7 +1380,7 @@ def _parse_logfmt(line: str) -> Parsed | None:
     key = next((k for k in _JSON_MESSAGE_KEYS if fields.get(k, "").strip()), None)
     level_key = next((k for k in _JSON_LEVEL_KEYS if k in fields), None)
     time_key = next((k for k in _JSON_TIME_KEYS if k in fields), None)
-    level = fields[level_key] if level_key is not None else None
+    severity = _level(fields[level_key]) if level_key is not None else None
     when = fields[time_key] if time_key is not None else None
     named = tuple(
         (info.value_kind, value[info.lead : len(value) - info.trail])
@@ -1391,9 +1391,8 @@ def _parse_logfmt(line: str) -> Parsed | None:
     )
     if key is None:  # no message field: the keys are the event's shape
         shape = tuple(f"{k}={WILDCARD}" for k in fields)
-        severity = _level(level) if level is not None else None
         return Parsed(shape, when, severity, True, shape, named)
-    return _message_field(fields[key], _level(level) if level is not None else None, when, named)
+    return _message_field(fields[key], severity, when, named)
 
 
 def infer_severity(message: str) -> str | None:
