@@ -646,12 +646,10 @@ class LogAnalyzer:
             may = _MAY_CONTINUE.get(line[:1])
             if may is None:  # not ASCII (or an empty line)
                 may = 2 if line[:1].isspace() else 0
-            if (
-                (_EXCEPTION.match(line) is not None or secondary_field(line, held))
+            if secondary_field(line, held) or (
+                _EXCEPTION.match(line) is not None
                 if may == 1
-                else continues(line, indented_record=held[:1] in " \t", previous=held)
-                if may
-                else secondary_field(line, held)
+                else may == 2 and continues(line, indented_record=held[:1] in " \t")
             ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
