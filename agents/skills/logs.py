@@ -1153,6 +1153,15 @@ def _labelled(template: tuple[str, ...]) -> bool:
     return any(label.endswith(":") and WILDCARD in value for label, value in pairwise(template))
 
 
+def _line_counts(tokens: Sequence[str], weights: Sequence[int]) -> dict[str, int]:
+    """Each token of a column by its lines: `weights[k]` lines hold `tokens[k]` (a plain dict: a
+    Counter costs more to make than a group's few signatures cost to count)."""
+    counts: dict[str, int] = {}
+    for token, n in zip(tokens, weights):  # noqa: B905 - both one per member
+        counts[token] = counts.get(token, 0) + n
+    return counts
+
+
 def _common_pattern_groups(
     items: Sequence[tuple[tuple[str, ...], int]], members: list[int], length: int
 ) -> list[list[int]]:
@@ -1160,15 +1169,11 @@ def _common_pattern_groups(
     word) over the lines, and take, in each signature, the words whose count is the one most of
     its words share (the larger count on a tie). Masked tokens take no part: they are variables
     already, and shared by every template of the length."""
-    # each column's tokens counted by lines (plain dicts: a Counter costs more to make than
-    # a group's few signatures cost to count)
     weights = [items[i][1] for i in members]
-    freq: list[dict[str, int]] = []
-    for tokens in zip(*[items[i][0] for i in members], strict=True):
-        column: dict[str, int] = {}
-        for token, n in zip(tokens, weights):  # noqa: B905 - both one per member
-            column[token] = column.get(token, 0) + n
-        freq.append(column)
+    freq = [
+        _line_counts(tokens, weights)
+        for tokens in zip(*[items[i][0] for i in members], strict=True)
+    ]
     for column in freq:
         for token in [t for t in column if WILDCARD in t]:
             column[token] = -1  # takes no part (below)
@@ -1276,9 +1281,7 @@ def _split(
     for pos, column in enumerate(zip(*[items[i][0] for i in members], strict=True)):
         if column.count(column[0]) == len(column):
             continue  # one word (most columns): nothing to decide, at C speed
-        values: dict[str, int] = {}
-        for token, n in zip(column, weights):  # noqa: B905 - both one per member
-            values[token] = values.get(token, 0) + n
+        values = _line_counts(column, weights)
         if len(values) > 1 and (
             _is_variable(values, pos, tuning)
             or (tuning.named and pos and _names_a_value(items, members, pos, values))
