@@ -45,11 +45,13 @@ from agents.skills.logs import (
 from agents.skills.tokens import BudgetError, count
 from benchmarks.skills_logs import (
     DEFAULT_DATA,
+    HELDOUT_DATA,
     f1_grouping_accuracy,
     grouping_accuracy,
     load,
     systems,
 )
+from benchmarks.skills_logs import run as benchmark_logs
 
 
 class Sink:
@@ -927,6 +929,22 @@ def test_f1_grouping_accuracy_weighs_groups_not_lines() -> None:
     # 2 predicted groups, 1 correct (A): precision 1/2, recall 1/3
     assert f1_grouping_accuracy([1, 1, 2, 2, 2], truth) == pytest.approx(0.4)
     assert f1_grouping_accuracy([1, 1, 1, 1, 1], truth) == 0.0
+
+
+def test_the_benchmark_measures_a_corpus_whose_truth_has_no_content_column(tmp_path) -> None:
+    folder = tmp_path / "Toy"
+    folder.mkdir()
+    lines = [f"2026-01-01 10:00:0{n % 10} INFO job {n} done" for n in range(20)]
+    (folder / "Toy_2k.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = ["LineId,EventId,EventTemplate"] + [f"{n + 1},E1,job <*> done" for n in range(20)]
+    (folder / "Toy_2k.log_structured.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (row,) = benchmark_logs(tmp_path, repeat=1)
+    assert (row["system"], row["ga"], row["clusters"]) == ("Toy", 1.0, 1)
+    assert "drain3_content_ga" not in row  # nothing to give drain3 without the header
+    # the held-out corpus ships with the repository, in that layout
+    assert systems(HELDOUT_DATA) == [
+        "AWSLambda", "GoLogfmt", "Kubelet", "Nginx", "PostgreSQL", "SpringBoot"
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- Loghub-2k (when present)
