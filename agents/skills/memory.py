@@ -96,6 +96,17 @@ Design decisions:
   (recall@5 0.947 / 0.890 to 0.956 / 0.952 on the odd / even half; MRR 1.000) by letting its
   audit records in, but it cost the runbook-only held-out corpora, whose relevant sections share
   a file: recall@5 0.892 / 0.944 / 0.983 to 0.808 / 0.897 / 0.925, so dropped (2026-12-06).
+  Then kinds share the top k (`_diversified`, 2026-12-06): at most `KIND_SHARE` (0.6, rounded
+  up: 3 of 5) of the hits are runbook sections, or at most that many are records, while the other
+  group has matches further down; the entries past their group's share wait and fill what is
+  left. The prior lifts all the sections of a well-matched runbook together, and they crowded out
+  the incident or decision of last time (the misses of the project's corpus were nearly all audit
+  records at ranks 6 to 8 behind sibling sections). Chosen on the odd half among shares 0.4, 0.6,
+  0.8 and 1 (3, 4 or 5 of 5: none): recall@5 / nDCG@5 0.947 / 0.949 with none, 0.949 / 0.951
+  at 0.6, 0.949 / 0.952 at 0.4; 0.6 kept on the tie, since 0.4 gives records as many slots as
+  runbooks on any query that matches a record in passing (OR queries nearly always do). Even
+  half: 0.890 / 0.895 to 0.961 / 0.932; all 57: 0.919 / 0.923 to 0.955 / 0.942, MRR@5 1.000 in
+  each. The held-out corpora hold runbooks only, so they rank exactly as before (checked).
   With a runbook folder of one or two files the file prior is zero (FTS5's idf of a word in
   half the documents or more is floored at 1e-6), so runbook sections then keep 1 - FILE_WEIGHT
   of their score beside other entries; their order among themselves does not change.
@@ -125,12 +136,13 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import math
 import operator
 import os
 import re
 import sqlite3
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -168,6 +180,7 @@ SPLIT_WEIGHT = 1.0
 EXPANSION_WEIGHT = 0.5
 FILE_WEIGHT = 0.4
 VECTOR_WEIGHT = 0.3
+KIND_SHARE = 0.6  # of the k hits, at most this share (rounded up) runbook sections, or records
 PASSAGE_TOKENS = 160
 MIN_PASSAGE_TOKENS = 20
 HIT_HEAD_TOKENS = 40  # allowance for a hit's header and title lines when sharing a budget
@@ -1262,7 +1275,7 @@ class Memory:
             )
             if self.embedder is not None and plan.terms:
                 ranked = _rerank(ranked, *self._vector_scores(query, ranked, where, params))
-            top = ranked[:k]
+            top = _diversified(ranked, self._sections([i for i, _ in ranked]), k)
             ids = [i for i, _ in top]
             rows = self._db.execute(
                 "SELECT id, kind, source, time, stack, persona, title, text FROM entries "
@@ -1271,6 +1284,14 @@ class Memory:
             ).fetchall()
             marked = self._highlighted(plan, ids)
         return _ranked_hits(top, rows, marked, k, budget)
+
+    def _sections(self, ids: Sequence[int]) -> set[int]:
+        """Which of `ids` are runbook sections (for `_diversified`)."""
+        rows = self._db.execute(
+            f"SELECT id FROM entries WHERE kind = 'runbook' AND id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+        return {int(r[0]) for r in rows}
 
     def _weights(self) -> tuple[float, ...]:
         if self._legacy:
@@ -1537,6 +1558,36 @@ def _rerank(
     )
     seen = {entry for entry, _ in head}
     return rescored + [(entry, cos - 2.0) for entry, cos in by_vectors if entry not in seen]
+
+
+def _diversified(
+    ranked: Sequence[tuple[int, float]], sections: Container[int], k: int
+) -> list[tuple[int, float]]:
+    """The first `k` of `ranked` (best first), of which at most `ceil(KIND_SHARE * k)` are runbook
+    sections (ids in `sections`) or at most that many are other entries (records, notes) while
+    the other group has entries further down: an entry past its group's share waits, and the
+    waiting ones fill what is left, in their order. A runbook that matches well lifts all its
+    sections through the file prior, and they would otherwise crowd out the incident or decision
+    that says what happened last time (and the reverse). With one group only, the ranking's
+    first `k` as they are."""
+    cap = max(1, math.ceil(KIND_SHARE * k))
+    left = [0, 0]  # entries of each group not yet passed: [others, sections]
+    for entry, _ in ranked:
+        left[entry in sections] += 1
+    taken: list[tuple[int, float]] = []
+    waiting: list[tuple[int, float]] = []
+    counts = [0, 0]
+    for pair in ranked:
+        if len(taken) == k:
+            break
+        group = pair[0] in sections
+        left[group] -= 1
+        if counts[group] >= cap and left[not group] > 0:
+            waiting.append(pair)
+            continue
+        taken.append(pair)
+        counts[group] += 1
+    return taken + waiting[: k - len(taken)]
 
 
 def _check_search(query: object, k: object, budget: int | None, kind: str | None) -> None:

@@ -47,10 +47,11 @@ Design decisions (issue 19; the memory's own design is in `agents.skills.memory`
 - Schema 3: postings of the four ranking columns (document, heading, text, CamelCase parts:
   `memory.entry_fields`), weighted at query time as FTS5 weights them, and runbook files as
   whole documents (`memory_files`, `memory_file_postings`, from `memory.file_fields`) for the
-  file prior; the expansions, the prior and the vectors' re-ranking are `memory._rank` and
-  `memory._rerank`, shared. Migration 3 empties the postings and statistics; the first writer
-  that opens the memory posts every entry again (`_post_missing`, in batches, under an
-  advisory lock); until then a reader finds only entries added since.
+  file prior; the expansions, the prior, the vectors' re-ranking and the kinds' shares of the
+  top k are `memory._rank`, `memory._rerank` and `memory._diversified`, shared. Migration 3
+  empties the postings and statistics; the first writer that opens the memory posts every
+  entry again (`_post_missing`, in batches, under an advisory lock); until then a reader finds
+  only entries added since.
 - Why postings and not a GIN-indexed `tsvector` (the first design): BM25 needs each matching
   entry's term frequencies and length and each term's document frequency; from a `tsvector`
   that meant counting matches over the table and unnesting every matched entry's vector per
@@ -122,6 +123,7 @@ from agents.skills.memory import (
     _AuditRead,
     _check_kind,
     _check_search,
+    _diversified,
     _Entry,
     _new_entry,
     _now,
@@ -791,7 +793,11 @@ class PostgresMemory:
             )
             if self.embedder is not None and plan.terms:
                 ranked = _rerank(ranked, *self._vector_scores(query, ranked, where, params))
-            top = ranked[:k]
+            sections = self._db.execute(
+                "SELECT id FROM memory_entries WHERE kind = 'runbook' AND id = ANY(%s)",
+                ([i for i, _ in ranked],),
+            ).fetchall()
+            top = _diversified(ranked, {int(r[0]) for r in sections}, k)
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM memory_entries WHERE id = ANY(%s)", ([i for i, _ in top],)
             ).fetchall()

@@ -328,6 +328,65 @@ def test_sections_of_the_best_matching_runbook_rise_together(memory, tmp_path, m
     assert sources(memory.search(SIBLINGS_QUERY, k=3)) == [siblings[0], stray, siblings[1]]
 
 
+def test_a_well_matched_runbook_leaves_room_for_what_happened_last_time(
+    memory, tmp_path, monkeypatch
+):
+    """The sections of the runbook a query matches best rise together (the file prior) and
+    would fill every slot; the incident of last time, which matches fewer of the words, still
+    gets a slot in the top k (at most 60% of them go to one kind while the other has
+    matches). Among runbooks alone, the order is the score's."""
+    from agents.skills import memory as memory_module  # noqa: PLC0415
+
+    for name, text in SIBLING_RUNBOOKS.items():
+        write(tmp_path / "rb" / name, text)
+    memory.index_runbooks(tmp_path / "rb")
+    memory.add(
+        "incident",
+        "prod-db disk filled up: slot kept WAL",
+        source="audit.jsonl:7",
+        time="2026-11-02T03:00:00Z",
+        stack="prod",
+    )
+    monkeypatch.setattr(memory_module, "KIND_SHARE", 1.0)  # one score alone
+    plain = sources(memory.search(SIBLINGS_QUERY, k=3))
+    runbooks_only = sources(memory.search(SIBLINGS_QUERY, k=3, kind="runbook"))
+    assert "audit.jsonl:7" not in plain, plain
+    assert "audit.jsonl:7" in sources(memory.search(SIBLINGS_QUERY, k=10))  # it does match
+    monkeypatch.setattr(memory_module, "KIND_SHARE", 0.6)
+    mixed = sources(memory.search(SIBLINGS_QUERY, k=3))
+    assert mixed == [*plain[:2], "audit.jsonl:7"]  # 2 of 3 (60%, rounded up) runbook sections
+    assert sources(memory.search(SIBLINGS_QUERY, k=3, kind="runbook")) == runbooks_only
+
+
+_RANKED = st.lists(
+    st.tuples(st.integers(0, 40), st.booleans()), max_size=30, unique_by=lambda p: p[0]
+)
+
+
+@given(_RANKED, st.integers(1, 12))
+def test_diversified_keeps_each_kind_s_order_and_share(ranked, k):
+    """`_diversified`: k entries of the ranking (or all), each kind's in the ranking's order,
+    at most ceil(0.6 k) of one kind unless the other kind has no more entries; with one kind
+    only, the ranking's first k."""
+    import math  # noqa: PLC0415
+
+    from agents.skills.memory import KIND_SHARE, _diversified  # noqa: PLC0415
+
+    pairs = [(entry, float(-i)) for i, (entry, _) in enumerate(ranked)]
+    sections = {entry for entry, section in ranked if section}
+    top = _diversified(pairs, sections, k)
+    assert len(top) == min(k, len(pairs))
+    assert len({e for e, _ in top}) == len(top) and set(top) <= set(pairs)
+    for group in (True, False):
+        mine = [p for p in pairs if (p[0] in sections) is group]
+        chosen = [p for p in top if (p[0] in sections) is group]
+        assert chosen == mine[: len(chosen)]  # a kind's best, in order
+        if len(chosen) > math.ceil(KIND_SHARE * k):  # past its share only when the other ran out
+            assert len(top) - len(chosen) == len(pairs) - len(mine)
+    if len(sections) in (0, len(pairs)):
+        assert top == pairs[:k]
+
+
 def test_the_file_prior_never_reorders_the_sections_of_one_file(memory, tmp_path, monkeypatch):
     """Sections of one runbook share their file's score, so the prior moves them together: their
     order among themselves is their own scores' order, with or without it."""
