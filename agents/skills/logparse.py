@@ -1311,10 +1311,6 @@ def _parse_json(line: str) -> Parsed | None:
     if not isinstance(obj, dict):
         return None
     message = next((obj[k] for k in _JSON_MESSAGE_KEYS if isinstance(obj.get(k), str)), None)
-    if message is None:
-        # no message field: the keys are the event's shape
-        shape = tuple(f"{k}={WILDCARD}" for k in obj)
-        return Parsed(shape, None, None, True, shape, ())
     level = next((obj[k] for k in _JSON_LEVEL_KEYS if isinstance(obj.get(k), str | int)), None)
     when = next((obj[k] for k in _JSON_TIME_KEYS if isinstance(obj.get(k), str | int)), None)
     severity = None
@@ -1325,8 +1321,12 @@ def _parse_json(line: str) -> Parsed | None:
         severity = ("debug", "debug", "info", "warning", "error", "critical")[
             min(max(level // 10 - 1, 0), 5)
         ]
+    stamp = str(when) if when is not None else None
+    if message is None:  # no message field: the keys are the event's shape
+        shape = tuple(f"{k}={WILDCARD}" for k in obj)
+        return Parsed(shape, stamp, severity, True, shape, ())
     # Docker's `log` field holds the application's own line
-    return _message_field(message, severity, str(when) if when is not None else None)
+    return _message_field(message, severity, stamp)
 
 
 def _message_field(

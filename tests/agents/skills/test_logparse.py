@@ -605,6 +605,16 @@ def test_logfmt_without_a_message_is_the_shape_of_its_keys() -> None:
     assert parse_line('msg="" level=info').signature == (f"msg={WILDCARD}", f"level={WILDCARD}")
 
 
+def test_json_without_a_message_keeps_its_level_and_time() -> None:
+    """As logfmt's: the keys are the event's shape, and the level and time fields still say the
+    record's severity and when it was written (bunyan's numeric levels too)."""
+    parsed = parse_line('{"ts": "2024-01-01T10:00:00Z", "level": "error", "event": "disk_full"}')
+    assert parsed.signature == (f"ts={WILDCARD}", f"level={WILDCARD}", f"event={WILDCARD}")
+    assert (parsed.timestamp, parsed.severity) == ("2024-01-01T10:00:00Z", "error")
+    assert parse_line('{"level": 50, "time": 1704103200, "k": 1}').severity == "error"
+    assert parse_line('{"event": "disk_full"}').severity is None
+
+
 def test_a_huge_logfmt_line_is_read_as_far_as_a_text_line_is() -> None:
     parsed = parse_line(" ".join(f"k{i}=v" for i in range(40_000)))
     assert len(parsed.signature) == logparse.MAX_TOKENS
