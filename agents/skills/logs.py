@@ -12,8 +12,9 @@ The pipeline and its decisions:
    one kind each that end with a delimiter and hold a time), which are held until then. The
    message's variables are masked by their shape (numbers, ids, IPs, paths, `host:port`,
    `user@host`, booleans, dates). A multi-line record (a stack trace, indented lines:
-   `continues`) is one event: its lines join the cluster of its first line, and its example
-   names what was thrown.
+   `continues`; a trace logcat writes a line at a time behind its header: `prefixed_trace`) is
+   one event: its lines join the cluster of its first line, and its example names what was
+   thrown.
 3. Online grouping: a line joins the *signature* of its masked message (exact token sequence).
    Memory is bounded by the number of signatures, not of lines; when signatures exceed
    `max_signatures` (a source whose variables are plain words), they are compacted by the merge
@@ -559,15 +560,53 @@ def secondary_field(line: str, previous: str) -> bool:
     )
 
 
+# A stack trace written one line at a time through a logger that puts its own header on each
+# (Android's logcat, a Java service behind syslog): `<header>java.io.IOException: closed`,
+# `<header>\tat pkg.Class.method(File.java:9)`, `<header>Caused by: ...`, `<header>... 9 more`.
+# What comes before the trace's line must be the record's own header, up to its digits (the
+# time moves on between lines).
+_PREFIXED_FRAME = re.compile(
+    r"(?:\s+at [\w$.<>\-]+\(|\s*Caused by: |\s*\.\.\. \d+ (?:more|common frames omitted))"
+)
+_THROWN = re.compile(r"(?<=[:\]])\s+[A-Za-z_$][\w$.]*(?:Exception|Error|Throwable)(?::|\s*$)")
+_DIGITS_ZERO = str.maketrans("123456789", "000000000")
+# a message's first word that may start a trace's line (told apart by `prefixed_trace`)
+_TRACE_WORDS = frozenset(("at", "Caused", "..."))
+_THROWN_ENDS = ("Exception:", "Error:", "Exception", "Error", "Throwable:", "Throwable")
+
+
+def prefixed_trace(line: str, previous: str) -> bool:
+    """Whether `line` is a line of a stack trace (a frame, a cause, `... N more`: a
+    `_PREFIXED_FRAME`; or an exception's name, `_THROWN`) behind the same header as `previous`
+    (the record's first line), digits aside: the header holds a digit (a time, a pid) and ends
+    where a field does (a colon or a bracket), and `previous` goes on past it with something
+    else than such a line (two exceptions behind one header are two records)."""
+    m = _PREFIXED_FRAME.search(line, 1) or _THROWN.search(line)
+    if m is None:
+        return False
+    end = m.start()
+    header = line[:end]
+    if header.rstrip()[-1:] not in (":", "]") or not any(c.isdigit() for c in header):
+        return False
+    rest = previous[end:]
+    return (
+        previous[:end].translate(_DIGITS_ZERO) == header.translate(_DIGITS_ZERO)
+        and bool(rest.strip())
+        and _PREFIXED_FRAME.match(rest) is None
+        and _EXCEPTION.match(rest) is None
+    )
+
+
 def continues(line: str, *, indented_record: bool = False, previous: str | None = None) -> bool:
     """Whether `line` continues the record before it rather than starting one: a multi-line
     record (a stack trace, a wrapped message) is one event, as log shippers' multiline rules
     (Fluent Bit's `java`, `python`) read it. A line continues when it is indented (and the record's
     first line was not), starts a traceback or a cause (`Traceback (most recent call last):`,
     `Caused by: `, `... 12 more`), names an exception (`java.io.IOException: closed`,
-    `ValueError: bad`), or is a PostgreSQL secondary field of the message `previous` (the
-    record's first line) holds (`secondary_field`). An empty line starts a record of its own."""
-    if previous is not None and secondary_field(line, previous):
+    `ValueError: bad`), is a PostgreSQL secondary field of the message `previous` (the
+    record's first line) holds (`secondary_field`), or is a frame behind the record's own header
+    (`prefixed_trace`). An empty line starts a record of its own."""
+    if previous is not None and (secondary_field(line, previous) or prefixed_trace(line, previous)):
         return True
     first = line[:1]
     if first in (" ", "\t"):
@@ -625,6 +664,8 @@ class LogAnalyzer:
         # a line's parse: `parse_fields`, or `parse_with` the learned shape (`_learned`)
         self._parse: Callable[[str], Fields] = parse_fields
         self.last_seen: str | None = None
+        self._last_line: str | None = None  # the last record's first line ...
+        self._last_gid = 0  # ... and its group
 
     def add(self, line: str) -> None:
         """Take one input line: the start of a record, or a continuation of the one before
@@ -684,15 +725,31 @@ class LogAnalyzer:
             self._parse = parse_fields
 
     def _take(self, line: str, number: int, more: int) -> None:
-        """Count a record: its first `line`, its line `number`, and `more` continuation lines."""
+        """Count a record: its first `line`, its line `number`, and `more` continuation lines.
+        A line of a stack trace behind the header of the record before it (`prefixed_trace`:
+        logcat writes a trace a line at a time, each with its header) goes on with that record,
+        as a continuation line would; it is told by its message's first word, once parsed."""
         parsed = self._parse(line)
-        _, timestamp, severity, header, signature, found = parsed
+        message, timestamp, severity, header, signature, found = parsed
         if header:
             self.with_header += 1
-        group = self._index.get(signature)
-        new = group is None
+        first = message[0] if message else ""
+        group = None
+        if (
+            (first in _TRACE_WORDS or (first.endswith(_THROWN_ENDS) and _EXCEPTION.match(first)))
+            and self._last_line is not None
+            and prefixed_trace(line, self._last_line)
+        ):
+            group = self._live(self._last_gid)
+            # the record's own severity and values: a frame's paths and ids are not the event's
+            severity, found = None, ()
+        new = False
         if group is None:
-            group = self._new_group(line, number, parsed)
+            group = self._index.get(signature)
+            new = group is None
+            if group is None:
+                group = self._new_group(line, number, parsed)
+            self._last_line, self._last_gid = line, group.gid
         group.count += 1 + more
         group.last_line = number + more
         if timestamp is not None:
@@ -774,6 +831,14 @@ class LogAnalyzer:
         )
         self._groups[gid] = group
         self._index[signature] = group
+        return group
+
+    def _live(self, gid: int) -> _Group | None:
+        """The group signature `gid` counts in now (merged or folded since), if any."""
+        root = self._find(gid)
+        group = self._groups.get(root)
+        if group is None and self._other is not None and self._other.gid == root:
+            return self._other
         return group
 
     def _find(self, gid: int) -> int:

@@ -540,6 +540,22 @@ def test_what_continues_a_record() -> None:
         previous="2024-01-01 10:00:00 INFO request served path=/a",
     )
     assert not continues("2026-03-11 10:00:00 INFO job DETAIL: done", previous=error)
+    # a trace behind the record's own header (logcat), its digits aside
+    first = "12-06 11:27:10.656  4321  4321 E AndroidRuntime: FATAL EXCEPTION: main"
+    behind = "12-06 11:27:10.658  4321  4321 E AndroidRuntime: "
+    for rest in (
+        "\tat a.B.c(B.java:2)",
+        "Caused by: java.io.IOException: x",
+        "\t... 9 more",
+        "java.lang.IllegalStateException: released",
+        "  at a.B.<init>(B.java:2)",
+    ):
+        assert continues(behind + rest, previous=first), rest
+        assert not continues(behind + rest), rest  # nothing before it to continue
+        assert not continues(behind.replace("AndroidRuntime", "System.err") + rest, previous=first)
+    for rest in ("Error connecting to db-1, retrying", "at noon the job ran", "Shutting down VM"):
+        assert not continues(behind + rest, previous=first), rest
+    assert not continues("app: \tat a.B.c(B.java:2)", previous="app: boom")  # no header digit
 
 
 def test_a_postgresql_error_and_its_secondary_fields_are_one_record() -> None:
@@ -556,6 +572,52 @@ def test_a_postgresql_error_and_its_secondary_fields_are_one_record() -> None:
     report, ids = analyzed(lines)
     assert ids == [1, 1, 1, 2] * 6
     assert [(c.count, c.severity) for c in report.clusters] == [(18, "error"), (6, "info")]
+
+
+def test_a_stack_trace_logged_line_by_line_behind_its_header_is_one_record() -> None:
+    """logcat (or a Java service behind syslog) puts its header on every line of a trace: the
+    exception, its frames, the cause and `... N more` behind the record's own header (the time
+    moving on) continue it; a line of another tag or process, and an ordinary line of the same
+    tag, start records of their own."""
+    head = "12-06 11:27:{:02d}.{:03d}  4321  4321 E AndroidRuntime: "
+    other = "12-06 11:27:{:02d}.{:03d}  1500  1522 I ActivityManager: "
+    lines = []
+    for i in range(5):
+        t = 10 * i
+        lines += [
+            head.format(t, 100) + "FATAL EXCEPTION: main",
+            head.format(t, 101) + "java.lang.IllegalStateException: Player released",
+            head.format(t, 102) + "\tat com.example.Player.check(Player.java:27)",
+            head.format(t, 103) + "    at android.os.Looper.loop(Looper.java:294)",
+            head.format(t, 104) + "Caused by: java.io.IOException: closed",
+            head.format(t, 105) + "\t... 9 more",
+            other.format(t + 1, 0) + f"Process com.example.music (pid {4321 + i}) has died",
+            # behind another tag's header: a record of its own
+            f"12-06 11:27:{t + 1:02d}.002  2000  2001 W System.err: "
+            + "java.io.IOException: not ours",
+            head.format(t + 2, 0) + f"Shutting down VM after {i} ms",  # same tag, a new record
+        ]
+    report, ids = analyzed(lines)
+    assert ids == [1, 1, 1, 1, 1, 1, 2, 3, 4] * 5
+    assert [c.count for c in report.clusters] == [30, 5, 5, 5]
+    assert report.clusters[0].template.endswith("EXCEPTION: main")
+    assert report.clusters[0].severity in ("error", "critical")
+
+
+def test_a_trace_line_goes_on_with_its_record_through_merges_and_folds() -> None:
+    """The record a trace line goes on with may have been merged into another signature, or
+    folded into the other cluster, since it was counted: the line counts where its record
+    counts now, every line is assigned once, and no count is lost."""
+    head = "12-06 11:{:02d}:{:02d}.100  4321  4321 E Worker: "
+    lines = []
+    for i in range(300):
+        h = head.format(i // 60, i % 60)
+        event = " ".join(["retry"] * (1 + i % 40))  # 40 events (by length), more than 8 clusters
+        lines += [h + f"job {i} failed: {event}", h + "\tat a.B.c(B.java:2)"]
+    report, ids = analyzed(lines, max_signatures=16, max_clusters=8)
+    assert sum(c.count for c in report.clusters) == len(lines)  # the other cluster among them
+    assert ids[1::2] == ids[0::2]  # each frame where its record is
+    assert report.compactions > 0 and report.other_lines > 0
 
 
 def test_a_header_the_grammar_lacks_is_learned_and_stripped() -> None:
