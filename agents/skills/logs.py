@@ -1308,7 +1308,8 @@ ENTITY_NOUNS = frozenset(
      "plugin", "channel", "stream", "index", "schema", "profile", "policy", "key", "secret"}
 )  # fmt: skip
 PREPOSITIONS = frozenset(("for", "from", "to", "on", "by", "of", "with", "at", "in", "as", "into"))
-_NAME = re.compile(r"[A-Za-z][\w.\-]*")
+_NAME = re.compile(r"[A-Za-z][\w.\-]*(?:/[A-Za-z][\w.\-]*)*")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][-_./][A-Za-z0-9]")
 
 
 def _names_a_value(
@@ -1317,19 +1318,25 @@ def _names_a_value(
     pos: int,
     values: dict[str, int],
 ) -> bool:
-    """Whether the column at `pos` holds names: the two tokens before it are the same
-    preposition and entity noun in every member (`for user`, `on host`, `to queue`: a noun phrase
-    that names a thing; `Instance spawned` is a noun and a verb), its values are plain names, and
-    a token follows it (`node down` and `node up` end there: states, not names)."""
-    if pos < 2 or pos + 1 >= len(items[members[0]][0]):
+    """Whether the column at `pos` holds names: the token before it is the same entity noun in
+    every member, its values are plain names, a token follows it (`node down` and `node up` end
+    there: states, not names), and either the noun follows the same preposition in every member
+    (`for user`, `on host`, `to queue`: a noun phrase that names a thing; `Instance spawned` is
+    a noun and a verb) or a value is written as an identifier (`group order-router`, `Server
+    be_api/api3`: a word joined to another by `-`, `_`, `.` or `/`, which no verb is)."""
+    if pos < 1 or pos + 1 >= len(items[members[0]][0]):
         return False
-    before = {items[i][0][pos - 2 : pos] for i in members}
+    before = {items[i][0][max(0, pos - 2) : pos] for i in members}
     if len(before) != 1:
         return False
-    preposition, noun = next(iter(before))
-    if preposition.lower() not in PREPOSITIONS or noun.lower() not in ENTITY_NOUNS:
+    phrase = next(iter(before))
+    if phrase[-1].lower() not in ENTITY_NOUNS:
         return False
-    return all(_NAME.fullmatch(v.strip(_PUNCTUATION)) for v in values)
+    if not all(_NAME.fullmatch(v.strip(_PUNCTUATION)) for v in values):
+        return False
+    return (len(phrase) == 2 and phrase[0].lower() in PREPOSITIONS) or any(
+        _IDENTIFIER.search(v) for v in values
+    )
 
 
 def _split(

@@ -396,6 +396,21 @@ def test_a_name_after_an_entity_noun_is_a_variable_however_few_its_values() -> N
     lines += [f"link to node {state}" for state in ["down", "up"] * 5]
     report, _ = analyzed(lines)
     assert len(report.clusters) == 4
+    # no preposition, but a name written as an identifier (a word joined by `-`, `_`, `.`, `/`)
+    groups = ["payments-svc", "analytics", "order-router"]
+    servers = ["be_api/api2", "be_web/web1"]
+    lines = [
+        f"Stabilized group {g} generation {n} with 3 members" for n, g in enumerate(groups * 4)
+    ]
+    lines += [f"Server {s} is DOWN, {n} active servers left" for n, s in enumerate(servers * 4)]
+    lines += [f"Instance {verb} successfully" for verb in ["spawned", "destroyed"] * 5]
+    report, _ = analyzed(lines)
+    assert sorted((c.template, c.count) for c in report.clusters) == [
+        ("Instance destroyed successfully", 5),
+        ("Instance spawned successfully", 5),
+        (f"Server {WILDCARD} is DOWN, {WILDCARD} active servers left", 8),
+        (f"Stabilized group {WILDCARD} generation {WILDCARD} with {WILDCARD} members", 12),
+    ]
 
 
 def test_a_mostly_masked_column_is_a_variable_whatever_its_words() -> None:
