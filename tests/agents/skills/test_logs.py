@@ -45,7 +45,7 @@ from agents.skills.logs import (
 from agents.skills.tokens import BudgetError, count
 from benchmarks.skills_logs import (
     DEFAULT_DATA,
-    HELDOUT_DATA,
+    HELDOUT_CORPORA,
     f1_grouping_accuracy,
     grouping_accuracy,
     load,
@@ -1018,10 +1018,11 @@ def test_the_benchmark_measures_a_corpus_whose_truth_has_no_content_column(tmp_p
     (row,) = benchmark_logs(tmp_path, repeat=1)
     assert (row["system"], row["ga"], row["clusters"]) == ("Toy", 1.0, 1)
     assert "drain3_content_ga" not in row  # nothing to give drain3 without the header
-    # the held-out corpus ships with the repository, in that layout
-    assert systems(HELDOUT_DATA) == [
-        "AWSLambda", "GoLogfmt", "Kubelet", "Nginx", "PostgreSQL", "SpringBoot"
-    ]  # fmt: skip
+    # the held-out corpora ship with the repository, in that layout
+    assert [systems(corpus) for corpus in HELDOUT_CORPORA] == [
+        ["AWSLambda", "GoLogfmt", "Kubelet", "Nginx", "PostgreSQL", "SpringBoot"],
+        ["AndroidApp", "HAProxy", "Kafka", "MySQL", "Postfix", "Redis"],
+    ]
 
 
 # ---------------------------------------------------------------- Loghub-2k (when present)
