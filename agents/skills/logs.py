@@ -77,6 +77,7 @@ from typing import IO, Any, BinaryIO, Protocol
 from agents import InputError
 from agents.skills.logparse import (
     LEARN_LINES,
+    MAX_PHRASE,
     SEVERITY_RANK,
     WILDCARD,
     Fields,
@@ -1111,13 +1112,53 @@ _PUNCTUATION = "\"'()[]{}<>,;.:!?"
 _ADJACENT = re.compile(r"<\*>\S* [^\s\w]*<\*>")
 
 
+# a parenthesised aside that opens with a label: `(reason: ...)`, `(error: ...)`
+_LABELLED_ASIDE = re.compile(r"(?:^| )\([A-Za-z][\w\-]*: ")
+_LABEL = re.compile(r"\([A-Za-z][\w\-]*:")
+_ASIDE_END = re.compile(r"\)[,;.:]?")
+
+
+def _aside_texts(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """`tokens` with the text of each labelled aside masked as one value: `(reason: removing
+    member c-1 on heartbeat expiration)` is `(reason: <*>)`, as the text of a quoted phrase is
+    (the writer filled it in), parentheses inside it and all. The aside must close within
+    `MAX_PHRASE` tokens, as a quoted phrase must."""
+    out: list[str] = []
+    changed = False
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        out.append(token)
+        i += 1
+        if not _LABEL.fullmatch(token):
+            continue
+        depth = 1
+        for j in range(i, min(len(tokens), i + MAX_PHRASE)):
+            depth += tokens[j].count("(") - tokens[j].count(")")
+            if depth < 0:
+                break
+            if depth == 0:  # closed here: what follows its `)` must be punctuation
+                end = tokens[j].rindex(")")
+                if _ASIDE_END.fullmatch(tokens[j], end):
+                    out.append(WILDCARD + tokens[j][end:])
+                    changed = True
+                    i = j + 1
+                break
+    return tuple(out) if changed else tokens
+
+
 def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """`tokens` with each run of adjacent masked tokens made one, keeping the punctuation before
     the first and after the last (`(<*> <*>)` is `(<*>)`, `[<*>, <*>, <*>]` is `[<*>]`): a list
     of values, or a value written as several tokens, is one variable whatever its length. A
     masked token with a key before its value (`port=<*>`) is a field of its own and starts a
-    run: `host=<*> port=<*>` stays two, so a template keeps its fields' names."""
-    if _ADJACENT.search(" ".join(tokens)) is None:  # the common case, at C speed
+    run: `host=<*> port=<*>` stays two, so a template keeps its fields' names. The text of a
+    labelled aside is one value (`_aside_texts`)."""
+    joined = " ".join(tokens)
+    if "(" in joined and _LABELLED_ASIDE.search(joined) is not None:
+        tokens = _aside_texts(tokens)
+        joined = " ".join(tokens)
+    if _ADJACENT.search(joined) is None:  # the common case, at C speed
         return tokens
     out: list[str] = []
     previous = False

@@ -37,6 +37,7 @@ from agents.skills.logs import (
     _Values,
     analyze_logs,
     cloudwatch_lines,
+    collapse,
     continues,
     read_lines,
     render,
@@ -411,6 +412,39 @@ def test_a_name_after_an_entity_noun_is_a_variable_however_few_its_values() -> N
         (f"Server {WILDCARD} is DOWN, {WILDCARD} active servers left", 8),
         (f"Stabilized group {WILDCARD} generation {WILDCARD} with {WILDCARD} members", 12),
     ]
+
+
+def test_the_text_of_a_labelled_aside_is_one_value() -> None:
+    """`(reason: ...)`: the writer filled the text in, whatever its words and length, nested
+    parentheses and all; an aside without a label, or one that never closes, keeps its words."""
+    reasons = [
+        "removing member c-1 on heartbeat expiration",
+        "Adding new member c-2 with group instance id None; client reason: need to re-join",
+        "Leader c-3 re-joining group; client reason: metadata changed (version13: {a=6})",
+    ]
+    lines = [
+        f"Preparing to rebalance group g in state PreparingRebalance (reason: {r}) (kafka.G)"
+        for r in reasons * 4
+    ]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        (f"Preparing to rebalance group g in state PreparingRebalance (reason: {WILDCARD}) "
+         "(kafka.G)", 12)
+    ]  # fmt: skip
+    assert collapse(("done", "(reason:", "a", "(b", "c)", "d),", "next")) == (
+        "done", "(reason:", f"{WILDCARD}),", "next"
+    )  # fmt: skip
+    # one word is a value too; a `)` after the aside's is not its
+    assert collapse(("done", "(reason:", "closed)", "twice)")) == (
+        "done", "(reason:", f"{WILDCARD})", "twice)"
+    )  # fmt: skip
+    for kept in (
+        ("done", "(no", "label", "here)"),  # not labelled
+        ("done", "(reason:", "never", "closed"),
+        ("done", "(reason:", "x)y", "z"),  # text glued after its `)`
+        ("done", "(reason:", "a", "b))"),  # closes more than it opened
+    ):
+        assert collapse(kept) == kept, kept
 
 
 def test_a_mostly_masked_column_is_a_variable_whatever_its_words() -> None:
