@@ -1147,17 +1147,63 @@ def _aside_texts(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out) if changed else tokens
 
 
+# a token that opens a quoted phrase (a quote at its start, or after `=`, `:`, `(`, `[`, `{`)
+# without closing it, and one that closes it (the quote, then punctuation at most)
+_OPENS_QUOTE = re.compile(r"(?:[^\s\"']*[=:(\[{])?([\"'])[^\"']*")
+_CLOSES_QUOTE = re.compile(r"[^\"']*([\"'])[,;.:!?)\]}]*")
+
+
+def _quoted_texts(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """`tokens` with each quoted phrase of several words and no masked value inside, past the
+    message's first token, masked as one value: `Now playing: "Blue in Green" by` reads `Now
+    playing: "<*>" by` (the writer quoted what it filled in, as it quotes one word, which
+    `agents.skills.logparse` masks). A phrase with a masked value was decided by the parser
+    (its words before the value stay: `"GET <*>"`); a phrase that opens the message is the
+    message (klog's). It must close within `MAX_PHRASE` tokens."""
+    out: list[str] = []
+    changed = False
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        out.append(token)
+        i += 1
+        opening = _OPENS_QUOTE.fullmatch(token) if i > 1 and WILDCARD not in token else None
+        if opening is None:
+            continue
+        quote = opening.group(1)
+        for j in range(i, min(len(tokens), i + MAX_PHRASE)):
+            if WILDCARD in tokens[j]:
+                break
+            closing = _CLOSES_QUOTE.fullmatch(tokens[j])
+            if closing is not None:
+                at = closing.start(1)
+                if closing.group(1) == quote and tokens[j][at - 1 : at] != "\\":
+                    out[-1] = token[: opening.start(1) + 1] + WILDCARD
+                    out.append(WILDCARD + tokens[j][at:])
+                    changed = True
+                    i = j + 1
+                break
+            if '"' in tokens[j] or "'" in tokens[j]:
+                break
+    return tuple(out) if changed else tokens
+
+
 def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """`tokens` with each run of adjacent masked tokens made one, keeping the punctuation before
     the first and after the last (`(<*> <*>)` is `(<*>)`, `[<*>, <*>, <*>]` is `[<*>]`): a list
     of values, or a value written as several tokens, is one variable whatever its length. A
     masked token with a key before its value (`port=<*>`) is a field of its own and starts a
     run: `host=<*> port=<*>` stays two, so a template keeps its fields' names. The text of a
-    labelled aside is one value (`_aside_texts`)."""
+    labelled aside is one value (`_aside_texts`), and so is a quoted phrase of words
+    (`_quoted_texts`)."""
     joined = " ".join(tokens)
     if "(" in joined and _LABELLED_ASIDE.search(joined) is not None:
         tokens = _aside_texts(tokens)
         joined = " ".join(tokens)
+    if '"' in joined or "'" in joined:
+        quoted = _quoted_texts(tokens)
+        if quoted is not tokens:
+            tokens, joined = quoted, " ".join(quoted)
     if _ADJACENT.search(joined) is None:  # the common case, at C speed
         return tokens
     out: list[str] = []

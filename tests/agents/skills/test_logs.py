@@ -447,6 +447,30 @@ def test_the_text_of_a_labelled_aside_is_one_value() -> None:
         assert collapse(kept) == kept, kept
 
 
+def test_a_quoted_phrase_of_words_is_one_value() -> None:
+    """As a quoted word is: `"Blue in Green"` is what the writer filled in. A phrase that opens
+    the message (klog's message), one with a masked value (decided by the parser: `"GET <*>"`),
+    an apostrophe, and one that never closes keep their words."""
+    titles = ['"Blue in Green"', '"So What"', '"All Blues"', '"Freddie Freeloader"']
+    lines = [f"Now playing: {t} from the album" for t in titles * 3]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        (f'Now playing: "{WILDCARD}" from the album', 12)
+    ]
+    assert collapse(("playing:", "'So", "What'", "now")) == ("playing:", f"'{WILDCARD}'", "now")
+    assert collapse(("track", '(title="Blue', "in", 'Green"),', "done")) == (
+        "track", f'(title="{WILDCARD}"),', "done"
+    )  # fmt: skip
+    for kept in (
+        ('"Observed', "a", 'panic"', "in", "x"),  # it opens the message
+        ("it", "won't", "start", "again'"),  # an apostrophe opens nothing
+        ("request", '"GET', f'{WILDCARD}"'),
+        ("said", '"never', "closed"),
+        ("said", '"a', 'b\\"', "c"),  # an escaped quote closes nothing
+    ):
+        assert collapse(kept) == kept, kept
+
+
 def test_a_mostly_masked_column_is_a_variable_whatever_its_words() -> None:
     lines = [f"retry attempt {n} for job sync" for n in range(1, 40)] + [
         "retry attempt none for job sync",
