@@ -119,6 +119,7 @@ _LEVEL_WORDS = {
     "warn": "warning",
     "warning": "warning",
     "notice": "notice",
+    "note": "notice",  # MySQL's `[Note]`
     "info": "info",
     "information": "info",
     "informational": "info",

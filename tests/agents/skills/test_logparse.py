@@ -290,6 +290,12 @@ HEADERS = [
         "Feb 9 10:00:00",
         None,
     ),
+    (  # MySQL 8's error log: `[Note]` is its notice level
+        "2026-12-06T10:01:38.969544Z 533 [Note] [MY-010914] [Server] Aborted connection 533",
+        "[Server] Aborted connection 533",
+        "2026-12-06T10:01:38.969544Z",
+        "notice",
+    ),
 ]
 
 
