@@ -1112,16 +1112,19 @@ _PUNCTUATION = "\"'()[]{}<>,;.:!?"
 _ADJACENT = re.compile(r"<\*>\S* [^\s\w]*<\*>")
 
 
-# a parenthesised aside that opens with a label: `(reason: ...)`, `(error: ...)`
-_LABELLED_ASIDE = re.compile(r"(?:^| )\([A-Za-z][\w\-]*: ")
-_LABEL = re.compile(r"\([A-Za-z][\w\-]*:")
+# a parenthesised aside that opens with a label (`(reason: ...)`, `(error: ...)`) or a value
+# (`(250 2.0.0 Ok: queued as 4F2A)`: a reply code, then its text)
+_LABELLED_ASIDE = re.compile(r"(?:^| )\((?:[A-Za-z][\w\-]*: |<\*>)")
+_LABEL = re.compile(r"\([A-Za-z][\w\-]*:|\(<\*>[^()]*")
 _ASIDE_END = re.compile(r"\)[,;.:]?")
 
 
 def _aside_texts(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """`tokens` with the text of each labelled aside masked as one value: `(reason: removing
     member c-1 on heartbeat expiration)` is `(reason: <*>)`, as the text of a quoted phrase is
-    (the writer filled it in), parentheses inside it and all. The aside must close within
+    (the writer filled it in), parentheses inside it and all; so is an aside that opens with a
+    masked value (`(250 2.0.0 Ok: queued as 4F2A)` is `(<*>)`: once part of it varies, the
+    rest is that value's text, as in a quoted phrase). The aside must close within
     `MAX_PHRASE` tokens, as a quoted phrase must."""
     out: list[str] = []
     changed = False

@@ -434,6 +434,18 @@ def test_the_text_of_a_labelled_aside_is_one_value() -> None:
     assert collapse(("done", "(reason:", "a", "(b", "c)", "d),", "next")) == (
         "done", "(reason:", f"{WILDCARD}),", "next"
     )  # fmt: skip
+    # an aside that opens with a value: the rest is that value's text
+    replies = ["250 2.0.0 Ok: queued as 4F2A81C0B3", "250 2.0.0 Saved", "250 OK id=1a2b-3c gsmtp"]
+    lines = [
+        f"to=<u{n}@example.com>, status=sent ({r}) after {n} s" for n, r in enumerate(replies * 4)
+    ]
+    lines += [f"payment {n} retried (attempt {n % 3} of 5)" for n in range(12)]  # a word opens it
+    report, _ = analyzed(lines)
+    assert sorted((c.template, c.count) for c in report.clusters) == [
+        (f"payment {WILDCARD} retried (attempt {WILDCARD} of {WILDCARD})", 12),
+        # (`status=sent` is a field's value too, and the aside's value runs on from it)
+        (f"to=<{WILDCARD}>, status={WILDCARD}) after {WILDCARD} s", 12),
+    ]
     # one word is a value too; a `)` after the aside's is not its
     assert collapse(("done", "(reason:", "closed)", "twice)")) == (
         "done", "(reason:", f"{WILDCARD})", "twice)"
