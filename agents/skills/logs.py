@@ -492,6 +492,7 @@ class _Group:
     severity: str | None
     severity_from_header: bool
     values: dict[str, _Values] = field(default_factory=dict)
+    trace: bool = False  # made from a line that may be a trace's (`_trace_word`)
 
     def absorb(self, other: _Group, *, values: bool = True) -> None:
         if other.first_line < self.first_line:
@@ -574,6 +575,14 @@ _DIGITS_ZERO = str.maketrans("123456789", "000000000")
 # a message's first word that may start a trace's line (told apart by `prefixed_trace`)
 _TRACE_WORDS = frozenset(("at", "Caused", "..."))
 _THROWN_ENDS = ("Exception:", "Error:", "Exception", "Error", "Throwable:", "Throwable")
+
+
+def _trace_word(first: str) -> bool:
+    """Whether a message's first word may start a line of a trace: `at`, `Caused`, `...`, or
+    an exception's name."""
+    return first in _TRACE_WORDS or (
+        first.endswith(_THROWN_ENDS) and _EXCEPTION.match(first) is not None
+    )
 
 
 def prefixed_trace(line: str, previous: str) -> bool:
@@ -734,19 +743,22 @@ class LogAnalyzer:
         message, timestamp, severity, header, signature, found = parsed
         if header:
             self.with_header += 1
-        first = message[0] if message else ""
-        group = None
+        group = self._index.get(signature)
+        traced = None
+        # a line of a trace behind the last record's header: told by its message's first word
+        # when its signature is new, else by its group's (made from such a line that had no
+        # record of its header before it)
         if (
-            (first in _TRACE_WORDS or (first.endswith(_THROWN_ENDS) and _EXCEPTION.match(first)))
-            and self._last_line is not None
+            self._last_line is not None
+            and (_trace_word(message[0] if message else "") if group is None else group.trace)
             and prefixed_trace(line, self._last_line)
         ):
-            group = self._live(self._last_gid)
+            traced = self._live(self._last_gid)
+        if traced is not None:
+            group, new = traced, False
             # the record's own severity and values: a frame's paths and ids are not the event's
             severity, found = None, ()
-        new = False
-        if group is None:
-            group = self._index.get(signature)
+        else:
             new = group is None
             if group is None:
                 group = self._new_group(line, number, parsed)
@@ -830,6 +842,7 @@ class LogAnalyzer:
             severity,
             from_header,
         )
+        group.trace = _trace_word(message[0] if message else "")
         self._groups[gid] = group
         self._index[signature] = group
         return group
