@@ -3,8 +3,8 @@
 For each Loghub system (2,000 raw lines, `<System>_2k.log`, with the corrected ground truth
 `<System>_2k.log_structured_corrected.csv`) both parsers get the same raw lines, headers and all;
 only ours is expected to find the header itself. Reported per system: grouping accuracy (GA),
-F1 over groups (FGA), lines per second (parsing only, the lines already in memory; best of
-`--repeat` runs, ours and drain3's interleaved, each of ours from cold caches), drain3's GA on
+F1 over groups (FGA), lines per CPU second (parsing only, the lines already in memory; best
+of `--repeat` runs, ours and drain3's interleaved, each of ours from cold caches), drain3's GA on
 the ground truth's `Content` column when it has one (the header cut off by Loghub's per-system
 regex: the usual way drain3 is benchmarked, for reference), clusters found and true groups, and
 o200k tokens of the raw file against those of our rendered summary (no budget). Then two summary
