@@ -97,12 +97,12 @@ Design decisions:
   audit records in, but it cost the runbook-only held-out corpora, whose relevant sections share
   a file: recall@5 0.892 / 0.944 / 0.983 to 0.808 / 0.897 / 0.925, so dropped (2026-12-06).
   Then kinds share the top k (`_diversified`, 2026-12-06): at most `KIND_SHARE` (0.6, rounded
-  up: 3 of 5) of the hits are runbook sections, or at most that many are records, while the other
-  group has matches further down; the entries past their group's share wait and fill what is
-  left. The prior lifts all the sections of a well-matched runbook together, and they crowded out
+  up: 3 of 5) of the hits are runbook sections, and at most that many are records, unless the
+  other group has too few matches to fill the rest; each group's best, in the ranking's order.
+  The prior lifts all the sections of a well-matched runbook together, and they crowded out
   the incident or decision of last time (the misses of the project's corpus were nearly all audit
   records at ranks 6 to 8 behind sibling sections). Chosen on the odd half among shares 0.4, 0.6,
-  0.8 and 1 (3, 4 or 5 of 5: none): recall@5 / nDCG@5 0.947 / 0.949 with none, 0.949 / 0.951
+  0.8 and 1 (2, 3, 4 or 5 of 5: 1 is none): recall@5 / nDCG@5 0.947 / 0.949 with none, 0.949 / 0.951
   at 0.6, 0.949 / 0.952 at 0.4; 0.6 kept on the tie, since 0.4 gives records as many slots as
   runbooks on any query that matches a record in passing (OR queries nearly always do). Even
   half: 0.890 / 0.895 to 0.961 / 0.932; all 57: 0.919 / 0.923 to 0.955 / 0.942, MRR@5 1.000 in
@@ -1563,31 +1563,34 @@ def _rerank(
 def _diversified(
     ranked: Sequence[tuple[int, float]], sections: Container[int], k: int
 ) -> list[tuple[int, float]]:
-    """The first `k` of `ranked` (best first), of which at most `ceil(KIND_SHARE * k)` are runbook
-    sections (ids in `sections`) or at most that many are other entries (records, notes) while
-    the other group has entries further down: an entry past its group's share waits, and the
-    waiting ones fill what is left, in their order. A runbook that matches well lifts all its
-    sections through the file prior, and they would otherwise crowd out the incident or decision
-    that says what happened last time (and the reverse). With one group only, the ranking's
-    first `k` as they are."""
+    """`k` entries of `ranked` (best first), in its order, of which at most
+    `ceil(KIND_SHARE * k)` are runbook sections (ids in `sections`) and at most that many are
+    other entries (records, notes), unless the other group has too few to fill the rest: each
+    group's best, as many as its quota. A runbook that matches well lifts all its sections
+    through the file prior, and they would otherwise crowd out the incident or decision that
+    says what happened last time (and the reverse). With one group only, the ranking's first
+    `k` as they are."""
     cap = max(1, math.ceil(KIND_SHARE * k))
-    left = [0, 0]  # entries of each group not yet passed: [others, sections]
+    have = [0, 0]  # entries of each group: [others, sections]
     for entry, _ in ranked:
-        left[entry in sections] += 1
+        have[entry in sections] += 1
+    quota = [min(have[0], cap), min(have[1], cap)]
+    short = k - quota[0] - quota[1]
+    if short > 0:  # one group ran out: the other fills the rest
+        for group in (0, 1):
+            grown = min(have[group], quota[group] + short)
+            short -= grown - quota[group]
+            quota[group] = grown
     taken: list[tuple[int, float]] = []
-    waiting: list[tuple[int, float]] = []
     counts = [0, 0]
     for pair in ranked:
-        if len(taken) == k:
-            break
         group = pair[0] in sections
-        left[group] -= 1
-        if counts[group] >= cap and left[not group] > 0:
-            waiting.append(pair)
-            continue
-        taken.append(pair)
-        counts[group] += 1
-    return taken + waiting[: k - len(taken)]
+        if counts[group] < quota[group]:
+            taken.append(pair)
+            counts[group] += 1
+            if len(taken) == k:
+                break
+    return taken
 
 
 def _check_search(query: object, k: object, budget: int | None, kind: str | None) -> None:

@@ -383,8 +383,21 @@ def test_diversified_keeps_each_kind_s_order_and_share(ranked, k):
         assert chosen == mine[: len(chosen)]  # a kind's best, in order
         if len(chosen) > math.ceil(KIND_SHARE * k):  # past its share only when the other ran out
             assert len(top) - len(chosen) == len(pairs) - len(mine)
+    chosen = set(top)
+    assert top == [p for p in pairs if p in chosen]  # in the ranking's order
     if len(sections) in (0, len(pairs)):
         assert top == pairs[:k]
+
+
+def test_diversified_fills_from_a_kind_s_best_when_the_other_runs_out() -> None:
+    from agents.skills.memory import _diversified  # noqa: PLC0415
+
+    # sections 1-4 and 6, one record 5: three sections, the record, then the best section left
+    ranked = [(i, float(-i)) for i in range(1, 7)]
+    assert [e for e, _ in _diversified(ranked, {1, 2, 3, 4, 6}, 5)] == [1, 2, 3, 4, 5]
+    assert [e for e, _ in _diversified(ranked, {5}, 5)] == [1, 2, 3, 4, 5]  # the reverse
+    assert [e for e, _ in _diversified(ranked, {4, 5, 6}, 5)] == [1, 2, 3, 4, 5]
+    assert [e for e, _ in _diversified(ranked, {5, 6}, 5)] == [1, 2, 3, 5, 6]
 
 
 def test_the_file_prior_never_reorders_the_sections_of_one_file(memory, tmp_path, monkeypatch):
