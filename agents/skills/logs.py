@@ -565,16 +565,23 @@ def secondary_field(line: str, previous: str) -> bool:
 # A stack trace written one line at a time through a logger that puts its own header on each
 # (Android's logcat, a Java service behind syslog): `<header>java.io.IOException: closed`,
 # `<header>\tat pkg.Class.method(File.java:9)`, `<header>Caused by: ...`, `<header>... 9 more`.
-# What comes before the trace's line must be the record's own header, up to its digits (the
-# time moves on between lines).
+# What comes before the trace's line must be the record's own header: the same but for its
+# times and dates (`_CLOCKISH` tokens; a pid or a thread id must match). Both patterns start
+# right after the header's `:` or `]` and read at most 16 blanks (no scan of a run of blanks
+# from every position in it).
 _PREFIXED_FRAME = re.compile(
-    r"(?:\s+at [\w$.<>\-]+\(|\s*Caused by: |\s*\.\.\. \d+ (?:more|common frames omitted))"
+    r"(?<=[:\]])\s{1,16}(?:at [\w$.<>\-]+\(|Caused by: |\.\.\. \d+ (?:more|common frames omitted))"
 )
-_THROWN = re.compile(r"(?<=[:\]])\s+[A-Za-z_$][\w$.]*(?:Exception|Error|Throwable)(?::|\s*$)")
+_THROWN = re.compile(
+    r"(?<=[:\]])\s{1,16}[A-Za-z_$][\w$.]{0,200}(?:Exception|Error|Throwable)(?::|\s*$)"
+)
 _DIGITS_ZERO = str.maketrans("123456789", "000000000")
+_ERRORS = frozenset(("error", "critical"))
+_CLOCKISH = re.compile(r"[\[(]?\d[\d:.,\-/T+Z]*[:.\-/][\d:.,\-/T+Z]*[\])]?,?")
 # a message's first word that may start a trace's line (told apart by `prefixed_trace`)
 _TRACE_WORDS = frozenset(("at", "Caused", "..."))
 _THROWN_ENDS = ("Exception:", "Error:", "Exception", "Error", "Throwable:", "Throwable")
+TRACE_FRAME, TRACE_THROWN = 1, 2
 
 
 def _trace_word(first: str) -> bool:
@@ -585,26 +592,39 @@ def _trace_word(first: str) -> bool:
     )
 
 
-def prefixed_trace(line: str, previous: str) -> bool:
-    """Whether `line` is a line of a stack trace (a frame, a cause, `... N more`: a
-    `_PREFIXED_FRAME`; or an exception's name, `_THROWN`) behind the same header as `previous`
-    (the record's first line), digits aside: the header holds a digit (a time, a pid) and ends
-    where a field does (a colon or a bracket), and `previous` goes on past it with something
-    else than such a line (two exceptions behind one header are two records)."""
-    m = _PREFIXED_FRAME.search(line, 1) or _THROWN.search(line)
+def prefixed_trace(line: str, previous: str) -> int:
+    """Whether `line` is a line of a stack trace behind the same header as `previous` (the
+    record's first line): `TRACE_FRAME` for a frame, a cause or `... N more`
+    (`_PREFIXED_FRAME`), `TRACE_THROWN` for an exception's name (`_THROWN`: it continues the
+    record only when that record is an error, which the caller knows; an application that logs
+    `TimeoutError: ...` after `Processing job 5` logged a new record), 0 for neither. The same
+    header: the same text up to its digits, the same tokens but for times and dates, a digit
+    in it (a time, a pid), ending where a field does (`:` or `]`); and `previous` goes on past
+    it with something else than such a line (two exceptions behind one header are two
+    records)."""
+    kind = TRACE_FRAME
+    m = _PREFIXED_FRAME.search(line, 1)
     if m is None:
-        return False
+        kind = TRACE_THROWN
+        m = _THROWN.search(line)
+        if m is None:
+            return 0
     end = m.start()
     header = line[:end]
-    if header.rstrip()[-1:] not in (":", "]") or not any(c.isdigit() for c in header):
-        return False
+    before = previous[:end]
+    if (
+        not any(c.isdigit() for c in header)
+        or before.translate(_DIGITS_ZERO) != header.translate(_DIGITS_ZERO)
+        or any(
+            a != b and not _CLOCKISH.fullmatch(a)
+            for a, b in zip(header.split(), before.split(), strict=False)
+        )
+    ):
+        return 0
     rest = previous[end:]
-    return (
-        previous[:end].translate(_DIGITS_ZERO) == header.translate(_DIGITS_ZERO)
-        and bool(rest.strip())
-        and _PREFIXED_FRAME.match(rest) is None
-        and _EXCEPTION.match(rest) is None
-    )
+    if not rest.strip() or _PREFIXED_FRAME.match(previous, end) or _EXCEPTION.match(rest):
+        return 0
+    return kind
 
 
 def continues(line: str, *, indented_record: bool = False, previous: str | None = None) -> bool:
@@ -616,8 +636,12 @@ def continues(line: str, *, indented_record: bool = False, previous: str | None 
     `ValueError: bad`), is a PostgreSQL secondary field of the message `previous` (the
     record's first line) holds (`secondary_field`), or is a frame behind the record's own header
     (`prefixed_trace`). An empty line starts a record of its own."""
-    if previous is not None and (secondary_field(line, previous) or prefixed_trace(line, previous)):
-        return True
+    if previous is not None:
+        traced = prefixed_trace(line, previous)
+        if secondary_field(line, previous) or traced == TRACE_FRAME:
+            return True
+        if traced == TRACE_THROWN and parse_fields(previous)[2] in _ERRORS:
+            return True
     first = line[:1]
     if first in (" ", "\t"):
         return not indented_record and bool(line.strip())
@@ -751,9 +775,12 @@ class LogAnalyzer:
         if (
             self._last_line is not None
             and (_trace_word(message[0] if message else "") if group is None else group.trace)
-            and prefixed_trace(line, self._last_line)
         ):
-            traced = self._live(self._last_gid)
+            trace = prefixed_trace(line, self._last_line)
+            if trace:
+                traced = self._live(self._last_gid)
+                if trace == TRACE_THROWN and traced is not None and traced.severity not in _ERRORS:
+                    traced = None  # an exception's name after a record that is no error
         if traced is not None:
             group, new = traced, False
             # the record's own severity and values: a frame's paths and ids are not the event's

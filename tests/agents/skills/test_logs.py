@@ -641,6 +641,16 @@ def test_what_continues_a_record() -> None:
     for rest in ("Error connecting to db-1, retrying", "at noon the job ran", "Shutting down VM"):
         assert not continues(behind + rest, previous=first), rest
     assert not continues("app: \tat a.B.c(B.java:2)", previous="app: boom")  # no header digit
+    # another process or thread behind the same tag: its pid and tid are not times
+    other_pid = "12-06 11:27:10.658  5678  5690 E AndroidRuntime: "
+    assert not continues(other_pid + "\tat a.B.c(B.java:2)", previous=first)
+    # an exception's name goes on only with a record that is an error
+    info = "12-06 11:27:10.656  4321  4321 I Worker: Processing job 5"
+    worker = "12-06 11:27:10.658  4321  4321 I Worker: "
+    assert continues(worker + "\tat a.B.c(B.java:2)", previous=info)  # a frame is a frame
+    assert not continues(worker + "TimeoutError: upstream", previous=info)
+    syslog = "Dec  6 10:00:0{} web myapp[42]: "
+    assert not continues(syslog.format(1) + "TimeoutError: up", previous=syslog.format(0) + "job 5")
 
 
 def test_a_postgresql_error_and_its_secondary_fields_are_one_record() -> None:
@@ -687,6 +697,30 @@ def test_a_stack_trace_logged_line_by_line_behind_its_header_is_one_record() -> 
     assert [c.count for c in report.clusters] == [30, 5, 5, 5]
     assert report.clusters[0].template.endswith("EXCEPTION: main")
     assert report.clusters[0].severity in ("error", "critical")
+
+
+def test_an_application_error_after_an_ordinary_record_is_a_record_of_its_own() -> None:
+    """Behind one syslog header, `TimeoutError: ...` after `Processing job 5` is what the
+    application logged next, not a trace of it: its own error cluster."""
+    lines = []
+    for i in range(6):
+        head = f"Dec  6 10:00:{i:02d} web myapp[42]: "
+        lines += [
+            head + f"Processing job {i}",
+            head + f"TimeoutError: upstream timed out after {i}s",
+        ]
+    report, ids = analyzed(lines)
+    assert ids == [1, 2] * 6
+    assert report.clusters[1].severity == "error"
+
+
+def test_a_run_of_blanks_after_a_header_is_read_once() -> None:
+    """Hostile lines: a trace word then 60,000 blanks behind the record's header; each is read
+    (and counted) like any other line."""
+    head = "12-06 10:00:00.123  1234  1250 E App: "
+    lines = [head + "start", head + "at" + " " * 60_000 + "x", head + "FooError:" + "\t" * 30_000]
+    report, ids = analyzed(lines)
+    assert len(ids) == 3 and report.lines_read == 3
 
 
 def test_a_trace_line_goes_on_with_its_record_through_merges_and_folds() -> None:

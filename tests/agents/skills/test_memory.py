@@ -383,8 +383,8 @@ def test_diversified_keeps_each_kind_s_order_and_share(ranked, k):
         assert chosen == mine[: len(chosen)]  # a kind's best, in order
         if len(chosen) > math.ceil(KIND_SHARE * k):  # past its share only when the other ran out
             assert len(top) - len(chosen) == len(pairs) - len(mine)
-    chosen = set(top)
-    assert top == [p for p in pairs if p in chosen]  # in the ranking's order
+    picked = set(top)
+    assert top == [p for p in pairs if p in picked]  # in the ranking's order
     if len(sections) in (0, len(pairs)):
         assert top == pairs[:k]
 
