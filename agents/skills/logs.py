@@ -772,9 +772,8 @@ class LogAnalyzer:
         # a line of a trace behind the last record's header: told by its message's first word
         # when its signature is new, else by its group's (made from such a line that had no
         # record of its header before it)
-        if (
-            self._last_line is not None
-            and (_trace_word(message[0] if message else "") if group is None else group.trace)
+        if self._last_line is not None and (
+            _trace_word(message[0] if message else "") if group is None else group.trace
         ):
             trace = prefixed_trace(line, self._last_line)
             if trace:
@@ -1159,35 +1158,46 @@ _LABEL = re.compile(r"\([A-Za-z][\w\-]*:|\(<\*>[^()]*")
 _ASIDE_END = re.compile(r"\)[,;.:]?")
 
 
-def _aside_texts(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """`tokens` with the text of each labelled aside masked as one value: `(reason: removing
-    member c-1 on heartbeat expiration)` is `(reason: <*>)`, as the text of a quoted phrase is
-    (the writer filled it in), parentheses inside it and all; so is an aside that opens with a
-    masked value (`(250 2.0.0 Ok: queued as 4F2A)` is `(<*>)`: once part of it varies, the
-    rest is that value's text, as in a quoted phrase). The aside must close within
-    `MAX_PHRASE` tokens, as a quoted phrase must."""
+def _replace_spans(
+    tokens: tuple[str, ...],
+    span: Callable[[tuple[str, ...], int], tuple[int, tuple[str, ...]] | None],
+) -> tuple[str, ...]:
+    """`tokens` with each span that `span(tokens, i)` finds from token `i` on (the index past
+    its end, and what stands in its place) replaced; `tokens` itself when none is found."""
     out: list[str] = []
     changed = False
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        out.append(token)
-        i += 1
-        if not _LABEL.fullmatch(token):
-            continue
-        depth = 1
-        for j in range(i, min(len(tokens), i + MAX_PHRASE)):
-            depth += tokens[j].count("(") - tokens[j].count(")")
-            if depth < 0:
-                break
-            if depth == 0:  # closed here: what follows its `)` must be punctuation
-                end = tokens[j].rindex(")")
-                if _ASIDE_END.fullmatch(tokens[j], end):
-                    out.append(WILDCARD + tokens[j][end:])
-                    changed = True
-                    i = j + 1
-                break
+        found = span(tokens, i)
+        if found is None:
+            out.append(tokens[i])
+            i += 1
+        else:
+            i, replacement = found
+            out.extend(replacement)
+            changed = True
     return tuple(out) if changed else tokens
+
+
+def _aside_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]] | None:
+    """A labelled aside from token `i` (`(reason: removing member c-1 on heartbeat
+    expiration)`), or one that opens with a masked value (`(250 2.0.0 Ok: queued as 4F2A)`:
+    once part of it varies, the rest is that value's text, as in a quoted phrase): its text
+    is one value, as a quoted phrase's is (the writer filled it in), parentheses inside it and
+    all. It must close within `MAX_PHRASE` tokens, as a quoted phrase must."""
+    if not _LABEL.fullmatch(tokens[i]):
+        return None
+    depth = 1
+    for j in range(i + 1, min(len(tokens), i + 1 + MAX_PHRASE)):
+        depth += tokens[j].count("(") - tokens[j].count(")")
+        if depth < 0:
+            return None
+        if depth == 0:  # closed here: what follows its `)` must be punctuation
+            end = tokens[j].rindex(")")
+            if _ASIDE_END.fullmatch(tokens[j], end):
+                return j + 1, (tokens[i], WILDCARD + tokens[j][end:])
+            return None
+    return None
 
 
 # a token that opens a quoted phrase (a quote at its start, or after `=`, `:`, `(`, `[`, `{`)
@@ -1196,39 +1206,30 @@ _OPENS_QUOTE = re.compile(r"(?:[^\s\"']*[=:(\[{])?([\"'])[^\"']*")
 _CLOSES_QUOTE = re.compile(r"[^\"']*([\"'])[,;.:!?)\]}]*")
 
 
-def _quoted_texts(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """`tokens` with each quoted phrase of several words and no masked value inside, past the
-    message's first token, masked as one value: `Now playing: "Blue in Green" by` reads `Now
-    playing: "<*>" by` (the writer quoted what it filled in, as it quotes one word, which
+def _quoted_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]] | None:
+    """A quoted phrase of several words and no masked value from token `i` on, past the
+    message's first token: one value (`Now playing: "Blue in Green" by` reads `Now playing:
+    "<*>" by`: the writer quoted what it filled in, as it quotes one word, which
     `agents.skills.logparse` masks). A phrase with a masked value was decided by the parser
     (its words before the value stay: `"GET <*>"`); a phrase that opens the message is the
     message (klog's). It must close within `MAX_PHRASE` tokens."""
-    out: list[str] = []
-    changed = False
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        out.append(token)
-        i += 1
-        opening = _OPENS_QUOTE.fullmatch(token) if i > 1 and WILDCARD not in token else None
-        if opening is None:
-            continue
-        quote = opening.group(1)
-        for j in range(i, min(len(tokens), i + MAX_PHRASE)):
-            if WILDCARD in tokens[j]:
-                break
-            closing = _CLOSES_QUOTE.fullmatch(tokens[j])
-            if closing is not None:
-                at = closing.start(1)
-                if closing.group(1) == quote and tokens[j][at - 1 : at] != "\\":
-                    out[-1] = token[: opening.start(1) + 1] + WILDCARD
-                    out.append(WILDCARD + tokens[j][at:])
-                    changed = True
-                    i = j + 1
-                break
-            if '"' in tokens[j] or "'" in tokens[j]:
-                break
-    return tuple(out) if changed else tokens
+    token = tokens[i]
+    opening = _OPENS_QUOTE.fullmatch(token) if i and WILDCARD not in token else None
+    if opening is None:
+        return None
+    quote = opening.group(1)
+    for j in range(i + 1, min(len(tokens), i + 1 + MAX_PHRASE)):
+        if WILDCARD in tokens[j]:
+            return None
+        closing = _CLOSES_QUOTE.fullmatch(tokens[j])
+        if closing is not None:
+            at = closing.start(1)
+            if closing.group(1) != quote or tokens[j][at - 1 : at] == "\\":
+                return None
+            return j + 1, (token[: opening.start(1) + 1] + WILDCARD, WILDCARD + tokens[j][at:])
+        if '"' in tokens[j] or "'" in tokens[j]:
+            return None
+    return None
 
 
 def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -1237,14 +1238,14 @@ def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
     of values, or a value written as several tokens, is one variable whatever its length. A
     masked token with a key before its value (`port=<*>`) is a field of its own and starts a
     run: `host=<*> port=<*>` stays two, so a template keeps its fields' names. The text of a
-    labelled aside is one value (`_aside_texts`), and so is a quoted phrase of words
-    (`_quoted_texts`)."""
+    labelled aside is one value (`_aside_span`), and so is a quoted phrase of words
+    (`_quoted_span`)."""
     joined = " ".join(tokens)
     if "(" in joined and _LABELLED_ASIDE.search(joined) is not None:
-        tokens = _aside_texts(tokens)
+        tokens = _replace_spans(tokens, _aside_span)
         joined = " ".join(tokens)
     if '"' in joined or "'" in joined:
-        quoted = _quoted_texts(tokens)
+        quoted = _replace_spans(tokens, _quoted_span)
         if quoted is not tokens:
             tokens, joined = quoted, " ".join(quoted)
     if _ADJACENT.search(joined) is None:  # the common case, at C speed
