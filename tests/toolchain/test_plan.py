@@ -67,6 +67,7 @@ def test_every_taggable_resource_carries_the_cost_tags(each_stack):
             assert tags["stack"] == stack, r.urn
 
 
+@pytest.mark.slow  # both stacks planned twice: `make test-slow` (CI runs it)
 def test_plans_are_deterministic():
     a = run_plan("dev").export.data["deployment"]["resources"]
     b = run_plan("dev").export.data["deployment"]["resources"]

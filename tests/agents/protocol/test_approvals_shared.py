@@ -176,6 +176,7 @@ def local_dynamodb():
         yield db
 
 
+@pytest.mark.slow  # processes racing on one store: `make test-slow` (CI runs it)
 def test_machines_racing_approve_and_reject_make_exactly_one_decision(
     local_dynamodb, tmp_path, monkeypatch
 ):

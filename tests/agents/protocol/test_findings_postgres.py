@@ -208,6 +208,7 @@ def _worker(info: dict[str, Any], index: int, barrier: Any) -> None:
             store.observe("everyone", "prod", ["alarm.firing"], [alarm("shared")])
 
 
+@pytest.mark.slow  # processes racing on one store: `make test-slow` (CI runs it)
 def test_seven_processes_at_once_lose_no_update_and_duplicate_no_finding(postgres_server, target):
     PostgresFindingStore(target).close()  # the schema, once, before the race
     ctx = multiprocessing.get_context("spawn")

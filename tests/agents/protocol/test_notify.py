@@ -515,6 +515,7 @@ def _pod(paths: tuple[str, str, str], endpoint: str, topic: str, start: Any) -> 
     assert report.error is None, report.error
 
 
+@pytest.mark.slow  # processes racing on one store: `make test-slow` (CI runs it)
 def test_two_processes_on_one_ledger_publish_once(tmp_path: Path) -> None:
     from moto.server import ThreadedMotoServer  # noqa: PLC0415
 

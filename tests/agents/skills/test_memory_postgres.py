@@ -467,6 +467,7 @@ def _run_all(target: Callable[..., None], args: list[tuple[Any, ...]]) -> None:
     assert [p.exitcode for p in procs] == [0] * len(procs)
 
 
+@pytest.mark.slow  # processes racing on one store: `make test-slow` (CI runs it)
 def test_two_processes_indexing_one_log_at_once_keep_one_row_per_record(pg, tmp_path):
     log = ops_log(tmp_path / "audit.jsonl")
     for i in range(300):
@@ -612,6 +613,7 @@ def _ranking(store: Store, query: str) -> list[tuple[float, str, str]]:
     return ranked
 
 
+@pytest.mark.slow  # processes racing on one store: `make test-slow` (CI runs it)
 def test_statistics_and_postings_stay_exact_under_concurrent_writes(pg, tmp_path):
     """Three writers add notes (the shared ones at once) while one re-indexes runbooks that lose
     sections: the statistics equal the table's, each entry's postings add up to its words, and
