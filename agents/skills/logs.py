@@ -577,7 +577,16 @@ _THROWN = re.compile(
 )
 _DIGITS_ZERO = str.maketrans("123456789", "000000000")
 _ERRORS = frozenset(("error", "critical"))
-_CLOCKISH = re.compile(r"[\[(]?\d[\d:.,\-/T+Z]*[:.\-/][\d:.,\-/T+Z]*[\])]?,?")
+# a time or a date in a header token (`11:27:10.656`, `12-06`, `[2026-12-06`, `10:01:05,123]`,
+# `2026-12-06T10:01:38.969544Z`), and nothing else (`[4321-1]`, `4321/4321` or an IP is a
+# process's or a host's, which must match); bounded runs, so a long near-miss is read once
+_CLOCKISH = re.compile(
+    r"[\[(]?(?:"
+    r"\d{4}[-/.]\d{2}[-/.]\d{2}(?:[T_]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,9})?)?"
+    r"|\d{1,2}[-/.]\d{1,2}"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,9})?"
+    r")(?:Z|[+-]\d{2}:?\d{2})?[\])]?,?"
+)
 # a message's first word that may start a trace's line (told apart by `prefixed_trace`)
 _TRACE_WORDS = frozenset(("at", "Caused", "..."))
 _THROWN_ENDS = ("Exception:", "Error:", "Exception", "Error", "Throwable:", "Throwable")
@@ -699,7 +708,8 @@ class LogAnalyzer:
         self._parse: Callable[[str], Fields] = parse_fields
         self.last_seen: str | None = None
         self._last_line: str | None = None  # the last record's first line ...
-        self._last_gid = 0  # ... and its group
+        self._last_gid = 0  # ... its group ...
+        self._last_severity: str | None = None  # ... and its own level (its header's)
 
     def add(self, line: str) -> None:
         """Take one input line: the start of a record, or a continuation of the one before
@@ -776,10 +786,9 @@ class LogAnalyzer:
             _trace_word(message[0] if message else "") if group is None else group.trace
         ):
             trace = prefixed_trace(line, self._last_line)
-            if trace:
+            if trace == TRACE_FRAME or (trace and self._last_severity in _ERRORS):
+                # (an exception's name only after a record whose own level is an error)
                 traced = self._live(self._last_gid)
-                if trace == TRACE_THROWN and traced is not None and traced.severity not in _ERRORS:
-                    traced = None  # an exception's name after a record that is no error
         if traced is not None:
             group, new = traced, False
             # the record's own severity and values: a frame's paths and ids are not the event's
@@ -788,7 +797,7 @@ class LogAnalyzer:
             new = group is None
             if group is None:
                 group = self._new_group(line, number, parsed)
-            self._last_line, self._last_gid = line, group.gid
+            self._last_line, self._last_gid, self._last_severity = line, group.gid, severity
         group.count += 1 + more
         group.last_line = number + more
         if timestamp is not None:

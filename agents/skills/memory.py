@@ -1570,6 +1570,8 @@ def _diversified(
     through the file prior, and they would otherwise crowd out the incident or decision that
     says what happened last time (and the reverse). With one group only, the ranking's first
     `k` as they are."""
+    if k < 1:
+        return []
     cap = max(1, math.ceil(KIND_SHARE * k))
     have = [0, 0]  # entries of each group: [others, sections]
     for entry, _ in ranked:

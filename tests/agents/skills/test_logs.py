@@ -651,6 +651,12 @@ def test_what_continues_a_record() -> None:
     assert not continues(worker + "TimeoutError: upstream", previous=info)
     syslog = "Dec  6 10:00:0{} web myapp[42]: "
     assert not continues(syslog.format(1) + "TimeoutError: up", previous=syslog.format(0) + "job 5")
+    # only times and dates may differ: `[%p-%l]`, `pid/tid`, an address are a process's
+    for a, b in (("[4321-1]", "[4322-1]"), ("4321/4321", "4322/4322"), ("10.0.0.1", "10.0.0.2")):
+        assert not continues(
+            f"2026-12-06 11:27:11 {b} ERROR: \tat a.B(B.java:1)",
+            previous=f"2026-12-06 11:27:10 {a} ERROR: hello from A",
+        ), b
 
 
 def test_a_postgresql_error_and_its_secondary_fields_are_one_record() -> None:
@@ -712,6 +718,15 @@ def test_an_application_error_after_an_ordinary_record_is_a_record_of_its_own() 
     report, ids = analyzed(lines)
     assert ids == [1, 2] * 6
     assert report.clusters[1].severity == "error"
+    # the record before is judged by its own level, not its cluster's worst
+    head = "12-06 11:27:{:02d}.000  4321  4321 {} App: "
+    lines = [
+        head.format(0, "E") + "Processing job 4",
+        head.format(1, "I") + "Processing job 5",
+        head.format(2, "I") + "TimeoutError: upstream",
+    ]
+    _, ids = analyzed(lines)
+    assert ids == [1, 1, 2]
 
 
 def test_a_run_of_blanks_after_a_header_is_read_once() -> None:
@@ -719,8 +734,11 @@ def test_a_run_of_blanks_after_a_header_is_read_once() -> None:
     (and counted) like any other line."""
     head = "12-06 10:00:00.123  1234  1250 E App: "
     lines = [head + "start", head + "at" + " " * 60_000 + "x", head + "FooError:" + "\t" * 30_000]
+    # and a header token that is nearly a time, 60,000 colons long
+    near = "Dec  6 11:27:10 {}" + ":" * 60_000 + "x app[12]: "
+    lines += [near.format(0) + "hello", near.format(1) + "at a.B.c(B.java:2)"]
     report, ids = analyzed(lines)
-    assert len(ids) == 3 and report.lines_read == 3
+    assert len(ids) == 5 and report.lines_read == 5
 
 
 def test_a_trace_line_goes_on_with_its_record_through_merges_and_folds() -> None:
