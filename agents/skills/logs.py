@@ -28,7 +28,9 @@ The pipeline and its decisions:
    (`LogReport.other_lines`). Each compaction then starts from at most `max_clusters` clusters, so
    a line costs O(1) amortised and memory stays bounded whatever the input.
 4. Merging, once at the end (and at each compaction): runs of adjacent masked tokens are made
-   one (`collapse`: a list of values is one variable whatever its length), then signatures of
+   one (`collapse`: a list of values is one variable whatever its length; so is the text of a
+   labelled aside, `(reason: ...)`, of an aside that opens with a value, and of a quoted phrase
+   of words, as the parser makes a quoted word one value), then signatures of
    equal length are grouped by their *longest common pattern* (the words that occur equally
    often, the root of Brain, Yu et al. 2023: the constant words of a template occur exactly as
    often as the template), then each group's other columns are either split on (few distinct
@@ -128,8 +130,9 @@ class Tuning:
       plain one does; off, a column of dotted first words is a variable past `variable_values`
       (service or logger names left by a header).
     - `named`: a word after a preposition and an entity noun (`for user root`, `on host db`:
-      `ENTITY_NOUNS`) is a name, a variable however few its values, when more of the message
-      follows it.
+      `ENTITY_NOUNS`), or after an entity noun alone when one of its values is written as an
+      identifier (`group order-router`), is a name, a variable however few its values, when
+      more of the message follows it.
     - `collapse`: runs of adjacent masked tokens are one variable (a list of any length).
     - `optional`: templates that differ by one masked token, or by a bracketed aside or a
       labelled field of at most `MAX_OPTIONAL` tokens with a masked one at the end, present in
