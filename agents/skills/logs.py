@@ -523,7 +523,9 @@ class _Group:
 
 # The first line of a record thrown (Java's `java.lang.IllegalStateException: boom`, Python's
 # `ValueError: bad`): a dotted name ending in Exception, Error or Throwable, then `:` or the end.
-_EXCEPTION = re.compile(r"\s*[A-Za-z_$][\w$.]*(?:Exception|Error|Throwable)(?::|\s*$)")
+_THROWABLES = ("Exception", "Error", "Throwable")
+_THROWN_NAME_END = rf"(?:{'|'.join(_THROWABLES)})(?::|\s*$)"
+_EXCEPTION = re.compile(rf"\s*[A-Za-z_$][\w$.]*{_THROWN_NAME_END}")
 _CONTINUATIONS = (
     "Caused by: ",
     "Traceback (most recent call last):",
@@ -575,9 +577,7 @@ def secondary_field(line: str, previous: str) -> bool:
 _PREFIXED_FRAME = re.compile(
     r"(?<=[:\]])\s{1,16}(?:at [\w$.<>\-]+\(|Caused by: |\.\.\. \d+ (?:more|common frames omitted))"
 )
-_THROWN = re.compile(
-    r"(?<=[:\]])\s{1,16}[A-Za-z_$][\w$.]{0,200}(?:Exception|Error|Throwable)(?::|\s*$)"
-)
+_THROWN = re.compile(rf"(?<=[:\]])\s{{1,16}}[A-Za-z_$][\w$.]{{0,200}}{_THROWN_NAME_END}")
 _DIGITS_ZERO = str.maketrans("123456789", "000000000")
 _ERRORS = frozenset(("error", "critical"))
 # a time or a date in a header token (`11:27:10.656`, `12-06`, `[2026-12-06`, `10:01:05,123]`,
@@ -592,7 +592,7 @@ _CLOCKISH = re.compile(
 )
 # a message's first word that may start a trace's line (told apart by `prefixed_trace`)
 _TRACE_WORDS = frozenset(("at", "Caused", "..."))
-_THROWN_ENDS = ("Exception:", "Error:", "Exception", "Error", "Throwable:", "Throwable")
+_THROWN_ENDS = tuple(f"{name}{end}" for name in _THROWABLES for end in (":", ""))
 TRACE_FRAME, TRACE_THROWN = 1, 2
 
 
@@ -785,9 +785,8 @@ class LogAnalyzer:
         # a line of a trace behind the last record's header: told by its message's first word
         # when its signature is new, else by its group's (made from such a line that had no
         # record of its header before it)
-        if self._last_line is not None and (
-            _trace_word(message[0] if message else "") if group is None else group.trace
-        ):
+        trace_word = _trace_word(message[0] if message else "") if group is None else False
+        if self._last_line is not None and (trace_word if group is None else group.trace):
             trace = prefixed_trace(line, self._last_line)
             if trace == TRACE_FRAME or (trace and self._last_severity in _ERRORS):
                 # (an exception's name only after a record whose own level is an error)
@@ -799,7 +798,7 @@ class LogAnalyzer:
         else:
             new = group is None
             if group is None:
-                group = self._new_group(line, number, parsed)
+                group = self._new_group(line, number, parsed, trace_word)
             self._last_line, self._last_gid, self._last_severity = line, group.gid, severity
         group.count += 1 + more
         group.last_line = number + more
@@ -847,7 +846,10 @@ class LogAnalyzer:
             )
             self._progress(Progress(number + more, len(self._groups)))
 
-    def _new_group(self, line: str, number: int, parsed: Fields) -> _Group:
+    def _new_group(self, line: str, number: int, parsed: Fields, trace: bool) -> _Group:
+        """The group of a signature not seen before: a merged template's, when one matches
+        (`_Generals`), else a new one (`trace`: its message's first word may start a trace's
+        line, `_trace_word`)."""
         message, timestamp, severity, _, signature, _ = parsed
         generals = self._generals
         gid = (
@@ -880,7 +882,7 @@ class LogAnalyzer:
             severity,
             from_header,
         )
-        group.trace = _trace_word(message[0] if message else "")
+        group.trace = trace
         self._groups[gid] = group
         self._index[signature] = group
         return group
