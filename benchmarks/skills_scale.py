@@ -42,23 +42,27 @@ BUDGET = 4_000
 
 
 def renumbered(lines: Sequence[str], count: int, seed: int = 11) -> Iterator[str]:
-    """`count` lines: passes over `lines`, each with its digits permuted at random (seeded)."""
+    """`count` lines: passes over `lines`, each with its digits permuted at random (seeded).
+
+    A pass is made at once, as bytes (`bytes.translate`, then split), and only one pass is held:
+    0.2-0.3 µs a line with the generator's own steps. Translating each line as a string (as this
+    did before, with the same output) cost 2.7-4.2 µs a line, inside both parsers' measured time:
+    more than half of ours on HDFS, which hid most of the difference between them."""
     rng = random.Random(seed)
     produced = 0
     digits = list("0123456789")
-    first = True
+    block = "\n".join(lines).encode("utf-8", "surrogatepass")  # no line holds a line break
+    batch: Sequence[str] = lines
     while produced < count:
-        if first:
-            table = None
-            first = False
-        else:
+        if produced:
             rng.shuffle(digits)
-            table = str.maketrans("0123456789", "".join(digits))
-        for line in lines:
+            table = bytes.maketrans(b"0123456789", "".join(digits).encode())
+            batch = block.translate(table).decode("utf-8", "surrogatepass").split("\n")
+        for line in batch:
             if produced >= count:
                 return
             produced += 1
-            yield line if table is None else line.translate(table)
+            yield line
 
 
 def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
