@@ -93,17 +93,17 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, NamedTuple, cast
+from typing import Any, Final, NamedTuple, cast
 
-WILDCARD = "<*>"
-MAX_TOKENS = 512  # enough to tell templates apart; the rest of a huge line is ignored
+WILDCARD: Final = "<*>"
+MAX_TOKENS: Final = 512  # enough to tell templates apart; the rest of a huge line is ignored
 CACHE_LIMIT = 100_000  # entries per cache before it is emptied (memory stays bounded)
 
 # Severities from most to least severe; `SEVERITY_RANK` orders clusters in reports.
-SEVERITIES = ("critical", "error", "warning", "notice", "info", "debug")
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+SEVERITIES: Final = ("critical", "error", "warning", "notice", "info", "debug")
+SEVERITY_RANK: Final = {name: rank for rank, name in enumerate(SEVERITIES)}
 
-_LEVEL_WORDS = {
+_LEVEL_WORDS: Final = {
     "emerg": "critical",
     "emergency": "critical",
     "alert": "critical",
@@ -138,16 +138,25 @@ _LEVEL_WORDS = {
     "verbose": "debug",
 }
 # Bare `LOG` (PostgreSQL) is a level only with its colon; as a word it is too common.
-_BARE_LEVELS = frozenset(w.upper() for w in _LEVEL_WORDS if w != "log")
-_COLON_LEVELS = _BARE_LEVELS | {"LOG"}
+_BARE_LEVELS: Final = frozenset(w.upper() for w in _LEVEL_WORDS if w != "log")
+_COLON_LEVELS: Final = _BARE_LEVELS | {"LOG"}
 # syslog severities by PRI % 8
-_PRI_SEVERITY = ("critical", "critical", "critical", "error", "warning", "notice", "info", "debug")
-_ZONES = frozenset(
+_PRI_SEVERITY: Final = (
+    "critical",
+    "critical",
+    "critical",
+    "error",
+    "warning",
+    "notice",
+    "info",
+    "debug",
+)
+_ZONES: Final = frozenset(
     {"UTC", "GMT", "Z", "CET", "CEST", "EET", "EEST", "WET", "WEST", "PST", "PDT", "MST", "MDT",
      "CST", "CDT", "EST", "EDT", "AKST", "AKDT", "HST", "IST", "JST", "KST", "AEST", "AEDT", "BST",
      "MSK"}
 )  # fmt: skip
-_NAMES = frozenset(
+_NAMES: Final = frozenset(
     {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
      "January", "February", "March", "April", "June", "July", "August", "September", "October",
      "November", "December", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Monday", "Tuesday",
@@ -155,21 +164,21 @@ _NAMES = frozenset(
 )  # fmt: skip
 # Names that are nearly always part of a date: masked wherever they are. `May`, `March`,
 # `August` and `Mar` are English words too: masked only beside another part of a date.
-_AMBIGUOUS_NAMES = frozenset(("May", "March", "August", "Mar"))
-_DATE_NAMES = _NAMES - _AMBIGUOUS_NAMES
+_AMBIGUOUS_NAMES: Final = frozenset(("May", "March", "August", "Mar"))
+_DATE_NAMES: Final = _NAMES - _AMBIGUOUS_NAMES
 # Booleans are values wherever they are; the on/off pairs only as the value of `key=value`
 # (`enabled=yes`), since as words they are prose (`no such file`, `turned on`).
-_BOOLEANS = frozenset(("true", "false", "True", "False", "TRUE", "FALSE"))
-_SWITCHES = frozenset(("yes", "no", "on", "off", "enabled", "disabled"))
+_BOOLEANS: Final = frozenset(("true", "false", "True", "False", "TRUE", "FALSE"))
+_SWITCHES: Final = frozenset(("yes", "no", "on", "off", "enabled", "disabled"))
 # Android logcat's one-letter levels, after the pid and tid.
-_LETTER_LEVELS = {"V": "debug", "D": "debug", "I": "info", "W": "warning", "E": "error",
+_LETTER_LEVELS: Final = {"V": "debug", "D": "debug", "I": "info", "W": "warning", "E": "error",
                   "F": "critical", "A": "critical"}  # fmt: skip
-_UNITS = frozenset(("B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB"))
-_SEPARATORS = frozenset(("-", "--", "---", ":", "::", ">", "->", "=>", "»", "*"))
+_UNITS: Final = frozenset(("B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB"))
+_SEPARATORS: Final = frozenset(("-", "--", "---", ":", "::", ">", "->", "=>", "»", "*"))
 
-_TIME = r"\d{1,2}:\d{1,2}:\d{1,2}(?:[.,:]\d+)?"
-_ZONE = r"(?:Z|[+-]\d{2}:?\d{2})"
-_TIMESTAMP = re.compile(
+_TIME: Final = r"\d{1,2}:\d{1,2}:\d{1,2}(?:[.,:]\d+)?"
+_ZONE: Final = r"(?:Z|[+-]\d{2}:?\d{2})"
+_TIMESTAMP: Final = re.compile(
     "(?:"
     # ISO 8601 / RFC 3339 date, or date and time joined by T or _
     rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T_]{_TIME}{_ZONE}?)?"
@@ -186,25 +195,25 @@ _TIMESTAMP = re.compile(
     r"|\d{10}(?:\.\d+)?|\d{13}"
     r"),?"
 )
-_DOTTED = re.compile(r"[A-Za-z_][\w$\-]*(?:\.[A-Za-z_][\w$\-]*)+")
+_DOTTED: Final = re.compile(r"[A-Za-z_][\w$\-]*(?:\.[A-Za-z_][\w$\-]*)+")
 # a syslog tag may name a module in parentheses: `sshd(pam_unix)[42]:`, `su(pam_unix):`
-_PID_TAG = re.compile(r"[A-Za-z_][\w.\-/]*(?:\([\w.\-/]*\))?\[\d+\]:?")
-_PLAIN_TAG = re.compile(r"[A-Za-z_][\w\-/]*(?:\([\w.\-/]*\))?:")
+_PID_TAG: Final = re.compile(r"[A-Za-z_][\w.\-/]*(?:\([\w.\-/]*\))?\[\d+\]:?")
+_PLAIN_TAG: Final = re.compile(r"[A-Za-z_][\w\-/]*(?:\([\w.\-/]*\))?:")
 # a month and day without a year (`03-17`, `06.13`): a date only when a time follows it
-_SHORT_DATE = re.compile(r"\d{1,2}[-./]\d{1,2}")
-_GLOG = re.compile(r"[IWEF]\d{4}")  # glog / klog: severity letter and month-day, `I1129`
-_GLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
-_HOST = re.compile(r"[\w\-.:]+")  # with a digit (checked apart: no backtracking)
+_SHORT_DATE: Final = re.compile(r"\d{1,2}[-./]\d{1,2}")
+_GLOG: Final = re.compile(r"[IWEF]\d{4}")  # glog / klog: severity letter and month-day, `I1129`
+_GLOG_LEVELS: Final = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
+_HOST: Final = re.compile(r"[\w\-.:]+")  # with a digit (checked apart: no backtracking)
 
 # The header grammar over kind letters (module docstring).
-_BRACKET = r"(?:B|[OQ][^OQX]{0,12}X)"
-_TS_GROUP = r"(?:Q[^OQX]{0,8}X|M{1,2}[ND]?T+[ND]?Z?|A?T+Z?|DD)"
-_AFTER_LEVEL = (
+_BRACKET: Final = r"(?:B|[OQ][^OQX]{0,12}X)"
+_TS_GROUP: Final = r"(?:Q[^OQX]{0,8}X|M{1,2}[ND]?T+[ND]?Z?|A?T+Z?|DD)"
+_AFTER_LEVEL: Final = (
     rf"(?:[ND](?=[SBOQ]))?(?:S(?=[BOQND]))?(?:[ND](?=[SBOQ]))?(?:S(?=[BOQ]))?{_BRACKET}?"
     rf"(?:C|G{_BRACKET}?)?[SI]?"
 )
-_AFTER_TS = rf"(?:[TZNDSI]|{_BRACKET})*(?:(?:[WVHG]I)+(?:[ND]|I|S)*)?"
-HEADER = re.compile(
+_AFTER_TS: Final = rf"(?:[TZNDSI]|{_BRACKET})*(?:(?:[WVHG]I)+(?:[ND]|I|S)*)?"
+HEADER: Final = re.compile(
     # level form
     rf"(?=[^L]{{0,11}}L)(?:[^L]*?[TNDQ][^L]*?)?L{_AFTER_LEVEL}"
     # glog: I1129 14:02:01.123456 1234 file.go:12]
@@ -219,77 +228,91 @@ HEADER = re.compile(
     rf"|(?=[TNDHSBQMOA])[^L]{{0,5}}?(?:Q[^OQX]{{0,8}}X|A?T+Z?|DD){_AFTER_TS}"
     r"(?:V(?:[JKC]|[WHG]S)|[WVHG]K|K|C|(?<!I)[WVHG][WVHND]?S(?=.)|G(?![WVHGKJ]))?"
 )
-_TS_RUN = re.compile(_TS_GROUP)
+_TS_RUN: Final = re.compile(_TS_GROUP)
 
-_PRI = re.compile(r"<(\d{1,3})>(?:1 )?")
+_PRI: Final = re.compile(r"<(\d{1,3})>(?:1 )?")
 # RFC 5424: <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD...]|- MSG
-_RFC5424 = re.compile(
+_RFC5424: Final = re.compile(
     r"<(?P<pri>\d{1,3})>1 (?P<ts>\S+) \S+ \S+ \S+ \S+ "
     r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (?:\ufeff)?(?P<msg>.*))?\Z",
     re.DOTALL,
 )
 # Kubernetes CRI (containerd, CRI-O): RFC 3339 timestamp, stream, P(artial)/F(ull) tag.
-_CRI = re.compile(r"(?P<ts>\d{4}-\d\d-\d\dT\S+) (?:stdout|stderr) [PF] (?P<msg>.*)\Z", re.DOTALL)
-_JSON_MESSAGE_KEYS = ("message", "msg", "log", "MESSAGE", "text", "@message")
-_JSON_LEVEL_KEYS = ("level", "severity", "lvl", "levelname", "log.level", "loglevel", "LEVEL")
-_JSON_TIME_KEYS = ("time", "timestamp", "ts", "@timestamp", "datetime", "date", "t")
+_CRI: Final = re.compile(
+    r"(?P<ts>\d{4}-\d\d-\d\dT\S+) (?:stdout|stderr) [PF] (?P<msg>.*)\Z", re.DOTALL
+)
+_JSON_MESSAGE_KEYS: Final = ("message", "msg", "log", "MESSAGE", "text", "@message")
+_JSON_LEVEL_KEYS: Final = (
+    "level",
+    "severity",
+    "lvl",
+    "levelname",
+    "log.level",
+    "loglevel",
+    "LEVEL",
+)
+_JSON_TIME_KEYS: Final = ("time", "timestamp", "ts", "@timestamp", "datetime", "date", "t")
 # Inferred severity for messages whose header carries none (HPC, syslog, CloudWatch).
-_ERROR_WORDS = re.compile(
+_ERROR_WORDS: Final = re.compile(
     r"\b(?:error|errors|exception|fatal|panic|fail(?:ed|ure|s)?|denied|refused|"
     r"unreachable|timed? ?out|abort(?:ed)?|corrupt(?:ed)?|critical|killed|segfault)\b",
     re.IGNORECASE,
 )
-_WARNING_WORDS = re.compile(
+_WARNING_WORDS: Final = re.compile(
     r"\b(?:warn(?:ing)?|deprecated|retry(?:ing)?|slow|unavailable|not responding)\b",
     re.IGNORECASE,
 )
 
 # ---------------------------------------------------------------- token classification
 
-_LEAD = "\"'([{<`"
-_TRAIL = "\"')]}>,;.:!?`"
-_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-_IP = re.compile(
+_LEAD: Final = "\"'([{<`"
+_TRAIL: Final = "\"')]}>,;.:!?`"
+_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_IP: Final = re.compile(
     r"/?(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?|\[?[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}\]?"
     r"(?::\d{1,5})?"
 )
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
-_PATH = re.compile(r"[~.]{0,2}(?:/[^\s/]*)+|[A-Za-z]:\\\S*")
+_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+_PATH: Final = re.compile(r"[~.]{0,2}(?:/[^\s/]*)+|[A-Za-z]:\\\S*")
 # Every pattern here is unambiguous (no nested quantifiers over the same characters), so a
 # hostile token costs linear time.
-_NUMBER = re.compile(r"[-+]?\d+(?:[.,:/\-]\d+)*[.,:/\-]?(?:[eE][-+]?\d+)?[a-zA-Z%]{0,2}")
-_HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
+_NUMBER: Final = re.compile(r"[-+]?\d+(?:[.,:/\-]\d+)*[.,:/\-]?(?:[eE][-+]?\d+)?[a-zA-Z%]{0,2}")
+_HEX: Final = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
 # the key: up to the first = or :, without digits (so a masked token never has any)
-_KEY_VALUE = re.compile(r"([A-Za-z_][^\d\s=:]*[=:])(.+)")
-_NESTED = re.compile(r"[=:]")  # a value holding pairs of its own
-_CLOSING = ")]}>\"'`"
-_DIGIT = re.compile(r"\d")
+_KEY_VALUE: Final = re.compile(r"([A-Za-z_][^\d\s=:]*[=:])(.+)")
+_NESTED: Final = re.compile(r"[=:]")  # a value holding pairs of its own
+_CLOSING: Final = ")]}>\"'`"
+_DIGIT: Final = re.compile(r"\d")
 # A comparison or a marker glued to a number is part of the value: `<1`, `>=5`, `~3ms`, `#12`.
-_PREFIXED = re.compile(r"(?:[<>!=]=?|[~\u2248\u2264\u2265\u00b1#$\u20ac\u00a3])([-+]?\.?\d.*)")
+_PREFIXED: Final = re.compile(
+    r"(?:[<>!=]=?|[~\u2248\u2264\u2265\u00b1#$\u20ac\u00a3])([-+]?\.?\d.*)"
+)
 # `host:port`: a host name (a dot, a dash or a digit in it) and a port of 2 to 5 digits. A word
 # key (`Maps:10`), a source file and line (`Main.java:42`) and an HTTP header name
 # (`Content-Length:1234`) are not hosts.
-_HOST_PORT = re.compile(r"([A-Za-z0-9][A-Za-z0-9.\-]*):\d{2,5}")
-_HOSTLIKE = re.compile(r"[.\-\d]")
-_LETTER = re.compile(r"[A-Za-z]")
-_HEADER_NAME = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]*)+")
-_SOURCE_FILE = re.compile(
+_HOST_PORT: Final = re.compile(r"([A-Za-z0-9][A-Za-z0-9.\-]*):\d{2,5}")
+_HOSTLIKE: Final = re.compile(r"[.\-\d]")
+_LETTER: Final = re.compile(r"[A-Za-z]")
+_HEADER_NAME: Final = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]*)+")
+_SOURCE_FILE: Final = re.compile(
     r".*\.(?:java|kt|scala|py|go|rs|c|cc|cpp|cxx|h|hpp|js|ts|rb|cs|swift|php|m|mm|erl|ex|exs)"
 )
 # `user@host`: the host is a name starting with a letter or an IP (`Object@1b6d3586` is an
 # object's hash, an id)
-_USER_AT = re.compile(r"[A-Za-z0-9_.+\-]+@(?:[A-Za-z][A-Za-z0-9.\-]*|(?:\d{1,3}\.){3}\d{1,3})")
-_OPENERS = {"(": ")", "[": "]", "{": "}"}
-_NUMBERED = re.compile(r"[-_.:/#@]\d|\d[-_.:/#@]")
+_USER_AT: Final = re.compile(
+    r"[A-Za-z0-9_.+\-]+@(?:[A-Za-z][A-Za-z0-9.\-]*|(?:\d{1,3}\.){3}\d{1,3})"
+)
+_OPENERS: Final = {"(": ")", "[": "]", "{": "}"}
+_NUMBERED: Final = re.compile(r"[-_.:/#@]\d|\d[-_.:/#@]")
 # bytes.translate is an order of magnitude faster than str.translate; digits are ASCII, so the
 # UTF-8 round trip leaves every other character as it was.
-_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
 # The only rules that read a digit's value: `0x` is a hex prefix (`1x` is not), `debug1` to
 # `debug5` are levels (`debug7` is not). A shape with `0x` or `g0` in it (upper case too) is
 # *sensitive*: it is not enough as a key. A sensitive token or line is keyed by its *marked*
 # shape instead, where a digit before `x`/`X` or after `g`/`G` keeps that much of its value: 1
 # for another digit than 0, 2 for 1 to 5 after a g.
-_LITERAL_DIGIT = re.compile(rb"[1-9](?=[xX])|(?<=[gG])[1-9]")
+_LITERAL_DIGIT: Final = re.compile(rb"[1-9](?=[xX])|(?<=[gG])[1-9]")
 
 
 def _sensitive(shape: str) -> bool:
@@ -322,8 +345,8 @@ def marked_shape_of(text: str) -> str:
 # Inside a run of eight hex digits or more with a decimal digit in it (an id in hex: a hash, a
 # UUID, an address), no rule reads which hex letter a letter is, but for `e`/`E` (an exponent in
 # `_NUMBER`): only where the letters and digits are and their case. An id's shape keeps that.
-_LONG_HEX = re.compile(r"[0-9a-fA-F]{8,}")
-_COLLAPSE = str.maketrans("abcdfABCDF", "aaaaaAAAAA")
+_LONG_HEX: Final = re.compile(r"[0-9a-fA-F]{8,}")
+_COLLAPSE: Final = str.maketrans("abcdfABCDF", "aaaaaAAAAA")
 
 
 def _collapsed_run(m: re.Match[str]) -> str:
@@ -338,11 +361,11 @@ def id_shape_of(shape: str) -> str:
 
 
 # Kinds of masked values worth naming in a report; numbers and short hex are metrics or noise.
-KIND_IP = "ip"
-KIND_ID = "id"
-KIND_PATH = "path"
-KIND_HOST = "host"  # a host name and port: `db01.internal:5432`
-KIND_USER = "user"  # an account at a host: `root@web-3`, `alice@example.com`
+KIND_IP: Final = "ip"
+KIND_ID: Final = "id"
+KIND_PATH: Final = "path"
+KIND_HOST: Final = "host"  # a host name and port: `db01.internal:5432`
+KIND_USER: Final = "user"  # an account at a host: `root@web-3`, `alice@example.com`
 
 
 class Token(NamedTuple):
@@ -360,7 +383,7 @@ class Token(NamedTuple):
     tail: str = ""  # a unit's or a month name's punctuation after it (`KB,`), for `_with_units`
 
 
-_EMPTY = Token("W", None, "", 0, 0)
+_EMPTY: Final = Token("W", None, "", 0, 0)
 
 
 def _value_kind(core: str) -> str | None:
@@ -404,7 +427,7 @@ def _value_kind(core: str) -> str | None:
     return None
 
 
-_PREFIX_CHARS = frozenset("<>!=~\u2248\u2264\u2265\u00b1#$\u20ac\u00a3")
+_PREFIX_CHARS: Final = frozenset("<>!=~\u2248\u2264\u2265\u00b1#$\u20ac\u00a3")
 
 
 def _is_host(name: str) -> bool:
@@ -418,7 +441,7 @@ def _is_host(name: str) -> bool:
     )
 
 
-_QUOTES = "\"'`"
+_QUOTES: Final = "\"'`"
 
 
 def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
@@ -565,9 +588,9 @@ def _kind(token: str) -> str:
 # A quote opens a phrase at a token's start or after `=`, `:` or a bracket (`"Mozilla/5.0`,
 # `output="Get`); a phrase closes at a token that ends with the same quote, unescaped, before
 # its closing punctuation (`Safari/537.36"`, `headers)",`).
-_OPENING = re.compile(r"""(?:^|(?<=[=:(\[{]))(["'])""")
-_CLOSERS = ",;.:!?)]}>"
-MAX_PHRASE = 64  # tokens a quoted phrase may span
+_OPENING: Final = re.compile(r"""(?:^|(?<=[=:(\[{]))(["'])""")
+_CLOSERS: Final = ",;.:!?)]}>"
+MAX_PHRASE: Final = 64  # tokens a quoted phrase may span
 
 
 def _quotes(token: str) -> tuple[str, str]:
@@ -585,14 +608,14 @@ def _quotes(token: str) -> tuple[str, str]:
     return "", token[end:] if quoted else ""
 
 
-_interned: dict[Token, Token] = {}
+_interned: Final[dict[Token, Token]] = {}
 # `key="value"` (klog's and logfmt's fields): a key without digits, a quoted value of word
 # characters and `/-.@+` that starts and ends with a word character, then `,` or `;` or
 # nothing. Every rule reads such a token by its key and that ending alone (the value is a
 # quoted word, masked whole, of no kind worth naming; the token is a word and closes the quote
 # it opens), so tokens of one key and ending classify alike, whatever their values
 # (`tests/agents/skills/test_logparse.py` checks it).
-_QUOTED_FIELD = re.compile(r'([A-Za-z_][^\d\s=:"]*)="\w(?:[\w/\-.@+]*\w)?"([,;]?)')
+_QUOTED_FIELD: Final = re.compile(r'([A-Za-z_][^\d\s=:"]*)="\w(?:[\w/\-.@+]*\w)?"([,;]?)')
 
 
 def _classify(token: str) -> Token:
@@ -608,17 +631,21 @@ def _classify(token: str) -> Token:
     return _interned.setdefault(info, info)
 
 
-_WORD = _classify("word")
+_WORD: Final = _classify("word")
 # Alphabetic words of another kind than W; every other alphabetic word is a plain, kept word.
-_SPECIAL_WORDS = _BARE_LEVELS | _ZONES | _NAMES | _UNITS | _BOOLEANS | frozenset(_LETTER_LEVELS)
-_cache: dict[str, Token] = {}  # by shape (digits read as 0) when not sensitive; a word's is itself
+_SPECIAL_WORDS: Final = (
+    _BARE_LEVELS | _ZONES | _NAMES | _UNITS | _BOOLEANS | frozenset(_LETTER_LEVELS)
+)
+_cache: Final[
+    dict[str, Token]
+] = {}  # by shape (digits read as 0) when not sensitive; a word's is itself
 # sensitive tokens by their marked shape, tokens with an id in hex by their id shape
-_keyed: dict[str | tuple[str | int | bool, ...], Token] = {}
+_keyed: Final[dict[str | tuple[str | int | bool, ...], Token]] = {}
 # a token that is one id in hex (after `0x`, eight hex digits or more) with punctuation around it
-_HEX_TOKEN = re.compile(r"([\"'(\[{<`]*)((?:0[xX])?[0-9a-fA-F]{8,})([\"')\]}>,;.:!?`]*)")
+_HEX_TOKEN: Final = re.compile(r"([\"'(\[{<`]*)((?:0[xX])?[0-9a-fA-F]{8,})([\"')\]}>,;.:!?`]*)")
 
 
-_HEX_LETTER = re.compile(r"[a-fA-F]")
+_HEX_LETTER: Final = re.compile(r"[a-fA-F]")
 
 
 def _is_hexy(token: str, shape: str) -> bool:
@@ -641,11 +668,11 @@ def _is_hexy(token: str, shape: str) -> bool:
 # before a token or a line is looked up (`_canonical_ids`; `tests/agents/skills/test_logparse.py`
 # and a fuzzer check it). `_UUID_TAIL` is what follows the first eight hex digits: searched for
 # instead of the whole UUID because a literal first character is found at C speed.
-_UUID_TAIL = re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_DIGIT_FIRST_BYTES = b"0a000000-0000-0000-0000-000000000000"
-_LETTER_FIRST_BYTES = b"a0000000-0000-0000-0000-000000000000"
-_UUID_TAIL_BYTES = re.compile(_UUID_TAIL.pattern.encode())
-_HEX_SHAPE = b"0abcdefABCDEF"  # what a hex digit's shape may be
+_UUID_TAIL: Final = re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DIGIT_FIRST_BYTES: Final = b"0a000000-0000-0000-0000-000000000000"
+_LETTER_FIRST_BYTES: Final = b"a0000000-0000-0000-0000-000000000000"
+_UUID_TAIL_BYTES: Final = re.compile(_UUID_TAIL.pattern.encode())
+_HEX_SHAPE: Final = b"0abcdefABCDEF"  # what a hex digit's shape may be
 
 
 def _uuid_spots(shape: bytes, start: int) -> list[tuple[int, bytes]]:
@@ -816,7 +843,7 @@ class Parsed(NamedTuple):
 
 
 # `Parsed(*fields)` without the Python-level `__new__` of a named tuple (the same object)
-_new_parsed = cast("Callable[[tuple[Any, ...]], Parsed]", partial(tuple.__new__, Parsed))
+_new_parsed: Final = cast("Callable[[tuple[Any, ...]], Parsed]", partial(tuple.__new__, Parsed))
 
 
 class _Plan(NamedTuple):
@@ -838,16 +865,16 @@ class _Plan(NamedTuple):
 
 
 # `_Plan(*fields)` without the Python-level `__new__` of a named tuple (as `_new_parsed`)
-_new_plan = cast("Callable[[tuple[Any, ...]], _Plan]", partial(tuple.__new__, _Plan))
+_new_plan: Final = cast("Callable[[tuple[Any, ...]], _Plan]", partial(tuple.__new__, _Plan))
 
 # Line plans by the line's shape (digits read as 0, UTF-8 encoded; every token of one shape
 # classifies alike, so one line shape reads alike), and by the identities of its tokens'
 # classifications (lines that differ in their words or hex ids). Emptied with the token caches.
-_plans: dict[bytes | tuple[int, ...], _Plan] = {}
-_more_shapes: dict[bytes | tuple[int, ...], _Plan] = {}
+_plans: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
+_more_shapes: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
 # plans for sensitive line shapes, with the marked shape of the line they were made for
-_marked_shapes: dict[bytes, tuple[bytes, _Plan]] = {}
-MAX_SHAPE_KEY = 400
+_marked_shapes: Final[dict[bytes, tuple[bytes, _Plan]]] = {}
+MAX_SHAPE_KEY: Final = 400
 
 
 def _level(word: str) -> str:
@@ -912,13 +939,13 @@ def parse_fields(line: str) -> Fields:
 
 # ---------------------------------------------------------------- learned headers
 
-LEARN_LINES = 200  # lines a source's header shape is learned from
-LEARN_SHARE = 0.9  # share of those lines a header field must fit
-_MAX_LEARNED = 10  # header tokens at most
-_CLOCK = re.compile(r"\d{1,2}:\d{2}")  # a time of day somewhere in a token
+LEARN_LINES: Final = 200  # lines a source's header shape is learned from
+LEARN_SHARE: Final = 0.9  # share of those lines a header field must fit
+_MAX_LEARNED: Final = 10  # header tokens at most
+_CLOCK: Final = re.compile(r"\d{1,2}:\d{2}")  # a time of day somewhere in a token
 # kinds read alike when matching a learned header: a number of 6 digits is a number
-_SAME_KIND = str.maketrans("D", "N")
-_FIELD_ENDS = ":]>|)"
+_SAME_KIND: Final = str.maketrans("D", "N")
+_FIELD_ENDS: Final = ":]>|)"
 
 
 class HeaderShape(NamedTuple):
@@ -967,7 +994,7 @@ def learn_header(
     kinds: list[str] = []
     for p in range(_MAX_LEARNED):
         column = Counter(
-            token_info(row[p]).kind.translate(_SAME_KIND) for row in rows if p < len(row) - 1
+            [token_info(row[p]).kind.translate(_SAME_KIND) for row in rows if p < len(row) - 1]
         )
         if not column:
             break
@@ -1221,10 +1248,10 @@ def _header(kinds: str) -> tuple[int, int, int, int]:
     return count, ts_start, ts_end, level_at
 
 
-_LETTER_LEVEL = re.compile("V(?=[JKCWHG])")  # logcat's level letter, before its tag
+_LETTER_LEVEL: Final = re.compile("V(?=[JKCWHG])")  # logcat's level letter, before its tag
 
 
-_severities: dict[str, str] = {}  # level tokens (a small vocabulary) and their severity
+_severities: Final[dict[str, str]] = {}  # level tokens (a small vocabulary) and their severity
 
 
 def _severity(token: str) -> str:
@@ -1349,11 +1376,11 @@ def _message_field(
 # logfmt (Go's slog and logrus, Heroku): `key=value` pairs and nothing else, a value bare or in
 # double quotes with backslash escapes; a bare value ending in `,` or `;` is prose's list
 # (`tls=off, audit=on;`), not logfmt.
-_LOGFMT_PAIR = re.compile(
+_LOGFMT_PAIR: Final = re.compile(
     r'([A-Za-z_][\w.\-/@]*)=("(?:[^"\\]|\\.)*"|(?:[^\s"]*[^\s",;])?)(?:\s+|\Z)'
 )
-_LOGFMT_ESCAPE = re.compile(r"\\(.)")
-LOGFMT_MIN_PAIRS = 2
+_LOGFMT_ESCAPE: Final = re.compile(r"\\(.)")
+LOGFMT_MIN_PAIRS: Final = 2
 
 
 def _parse_logfmt(line: str) -> Parsed | None:

@@ -74,7 +74,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice, pairwise
 from operator import itemgetter
-from typing import IO, Any, BinaryIO, Protocol
+from typing import IO, Any, BinaryIO, Final, Protocol
 
 from agents import InputError
 from agents.skills.logparse import (
@@ -90,22 +90,24 @@ from agents.skills.logparse import (
     parse_with,
 )
 
-MAX_SIGNATURES = 50_000  # signatures held before compacting them
-MAX_CLUSTERS = 10_000  # clusters kept; the rest are folded into the other cluster (step 3)
-MAX_OPTIONAL = 4  # tokens an optional aside or field may have (`_join_optional`)
-_OPENER = {")": "(", "]": "["}
-MAX_MASKS = 32  # masks of variables searched per length when a new signature comes (step 3)
-OTHER_TEMPLATE = "(other: messages too rare to keep as clusters of their own)"
-TOP_VALUES = 3  # values per kind shown per cluster
-TRACKED_VALUES = 32  # values per kind counted per cluster (the most counted beyond that)
-DISTINCT_SKETCH = 256  # hashes kept per kind and cluster to count distinct values
+MAX_SIGNATURES: Final = 50_000  # signatures held before compacting them
+MAX_CLUSTERS: Final = 10_000  # clusters kept; the rest are folded into the other cluster (step 3)
+MAX_OPTIONAL: Final = 4  # tokens an optional aside or field may have (`_join_optional`)
+_OPENER: Final = {")": "(", "]": "["}
+MAX_MASKS: Final = 32  # masks of variables searched per length when a new signature comes (step 3)
+OTHER_TEMPLATE: Final = "(other: messages too rare to keep as clusters of their own)"
+TOP_VALUES: Final = 3  # values per kind shown per cluster
+TRACKED_VALUES: Final = 32  # values per kind counted per cluster (the most counted beyond that)
+DISTINCT_SKETCH: Final = 256  # hashes kept per kind and cluster to count distinct values
 MAX_LINE_BYTES = 64 * 1024  # longer lines are cut (the rest of the line is skipped)
-EXAMPLE_CHARS = 300
-RENDERED_EXAMPLE_CHARS = 200  # an example is there to show the header; its message is the template
-PROGRESS_EVERY = 100_000
-SPILL_IDS = 65536  # assignments (signature ids) held in memory before they are spilled
-EMPTY_TEMPLATE = "(empty message)"
-GZIP_MAGIC = b"\x1f\x8b"
+EXAMPLE_CHARS: Final = 300
+RENDERED_EXAMPLE_CHARS: Final = (
+    200  # an example is there to show the header; its message is the template
+)
+PROGRESS_EVERY: Final = 100_000
+SPILL_IDS: Final = 65536  # assignments (signature ids) held in memory before they are spilled
+EMPTY_TEMPLATE: Final = "(empty message)"
+GZIP_MAGIC: Final = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class Tuning:
     optional: bool = True
 
 
-DEFAULT_TUNING = Tuning()
+DEFAULT_TUNING: Final = Tuning()
 
 
 class Writable(Protocol):
@@ -523,23 +525,23 @@ class _Group:
 
 # The first line of a record thrown (Java's `java.lang.IllegalStateException: boom`, Python's
 # `ValueError: bad`): a dotted name ending in Exception, Error or Throwable, then `:` or the end.
-_THROWABLES = ("Exception", "Error", "Throwable")
-_THROWN_NAME_END = rf"(?:{'|'.join(_THROWABLES)})(?::|\s*$)"
-_EXCEPTION = re.compile(rf"\s*[A-Za-z_$][\w$.]*{_THROWN_NAME_END}")
-_CONTINUATIONS = (
+_THROWABLES: Final = ("Exception", "Error", "Throwable")
+_THROWN_NAME_END: Final = rf"(?:{'|'.join(_THROWABLES)})(?::|\s*$)"
+_EXCEPTION: Final = re.compile(rf"\s*[A-Za-z_$][\w$.]*{_THROWN_NAME_END}")
+_CONTINUATIONS: Final = (
     "Caused by: ",
     "Traceback (most recent call last):",
     "During handling of the above exception",
     "The above exception was the direct cause",
     "Suppressed: ",
 )
-_MORE_FRAMES = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
+_MORE_FRAMES: Final = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
 # whether a line that starts with an ASCII character may be one that `continues`, by its first
 # character: 0, it starts a record unless it is a PostgreSQL secondary field (a digit, a
 # timestamp: most lines; a bracket, a dash); 1, when it names an exception (`_EXCEPTION`: a
 # letter that starts none of `_CONTINUATIONS`) or is a secondary field; 2, as `continues` says
 # (white space, `C`, `T`, `D`, `S`, `_`, `$`, `.`)
-_MAY_CONTINUE = {
+_MAY_CONTINUE: Final = {
     chr(c): 2 if chr(c).isspace() or chr(c) in "CTDS_$." else int(chr(c).isalpha())
     for c in range(1, 128)
 }
@@ -548,7 +550,9 @@ _MAY_CONTINUE = {
 # PostgreSQL writes the secondary fields of one message (its detail, hint, context, the statement
 # that caused it) on lines of their own, each with the full prefix and the field's name where
 # the level is, then a colon and two spaces: `... [4121] app@db DETAIL:  Key (id)=(7) exists.`
-_SECONDARY_FIELDS = frozenset(("DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"))
+_SECONDARY_FIELDS: Final = frozenset(
+    ("DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION")
+)
 
 
 def secondary_field(line: str, previous: str) -> bool:
@@ -574,16 +578,16 @@ def secondary_field(line: str, previous: str) -> bool:
 # times and dates (`_CLOCKISH` tokens; a pid or a thread id must match). Both patterns start
 # right after the header's `:` or `]` and read at most 16 blanks (no scan of a run of blanks
 # from every position in it).
-_PREFIXED_FRAME = re.compile(
+_PREFIXED_FRAME: Final = re.compile(
     r"(?<=[:\]])\s{1,16}(?:at [\w$.<>\-]+\(|Caused by: |\.\.\. \d+ (?:more|common frames omitted))"
 )
-_THROWN = re.compile(rf"(?<=[:\]])\s{{1,16}}[A-Za-z_$][\w$.]{{0,200}}{_THROWN_NAME_END}")
-_DIGITS_ZERO = str.maketrans("123456789", "000000000")
-_ERRORS = frozenset(("error", "critical"))
+_THROWN: Final = re.compile(rf"(?<=[:\]])\s{{1,16}}[A-Za-z_$][\w$.]{{0,200}}{_THROWN_NAME_END}")
+_DIGITS_ZERO: Final = str.maketrans("123456789", "000000000")
+_ERRORS: Final = frozenset(("error", "critical"))
 # a time or a date in a header token (`11:27:10.656`, `12-06`, `[2026-12-06`, `10:01:05,123]`,
 # `2026-12-06T10:01:38.969544Z`), and nothing else (`[4321-1]`, `4321/4321` or an IP is a
 # process's or a host's, which must match); bounded runs, so a long near-miss is read once
-_CLOCKISH = re.compile(
+_CLOCKISH: Final = re.compile(
     r"[\[(]?(?:"
     r"\d{4}[-/.]\d{2}[-/.]\d{2}(?:[T_]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,9})?)?"
     r"|\d{1,2}[-/.]\d{1,2}"
@@ -591,8 +595,8 @@ _CLOCKISH = re.compile(
     r")(?:Z|[+-]\d{2}:?\d{2})?[\])]?,?"
 )
 # a message's first word that may start a trace's line (told apart by `prefixed_trace`)
-_TRACE_WORDS = frozenset(("at", "Caused", "..."))
-_THROWN_ENDS = tuple(f"{name}{end}" for name in _THROWABLES for end in (":", ""))
+_TRACE_WORDS: Final = frozenset(("at", "Caused", "..."))
+_THROWN_ENDS: Final = tuple(f"{name}{end}" for name in _THROWABLES for end in (":", ""))
 TRACE_FRAME, TRACE_THROWN = 1, 2
 
 
@@ -915,9 +919,11 @@ class LogAnalyzer:
             self._index[tokens] = self._groups[keep]
             self._groups[keep].tokens = tokens
         self._generals = _Generals(
-            (keep, tokens, self._groups[keep].count)
-            for keep, tokens in merged
-            if WILDCARD in tokens
+            [
+                (keep, tokens, self._groups[keep].count)
+                for keep, tokens in merged
+                if WILDCARD in tokens
+            ]
         )
         # compacting again before the index doubles would make a source of many distinct
         # templates quadratic
@@ -1155,21 +1161,21 @@ def analyze_logs(
 # ---------------------------------------------------------------- merging
 
 
-_ENUM = re.compile(r"[A-Z][A-Z0-9_]+")
-_DIGIT = re.compile(r"\d")
-_PUNCTUATION = "\"'()[]{}<>,;.:!?"
+_ENUM: Final = re.compile(r"[A-Z][A-Z0-9_]+")
+_DIGIT: Final = re.compile(r"\d")
+_PUNCTUATION: Final = "\"'()[]{}<>,;.:!?"
 
 
 # two adjacent tokens that both hold a masked value, the second with nothing but punctuation
 # before it (`\S*` cannot cross the space between them; `port=<*>` names a field of its own)
-_ADJACENT = re.compile(r"<\*>\S* [^\s\w]*<\*>")
+_ADJACENT: Final = re.compile(r"<\*>\S* [^\s\w]*<\*>")
 
 
 # a parenthesised aside that opens with a label (`(reason: ...)`, `(error: ...)`) or a value
 # (`(250 2.0.0 Ok: queued as 4F2A)`: a reply code, then its text)
-_LABELLED_ASIDE = re.compile(r"(?:^| )\((?:[A-Za-z][\w\-]*: |<\*>)")
-_LABEL = re.compile(r"\([A-Za-z][\w\-]*:|\(<\*>[^()]*")
-_ASIDE_END = re.compile(r"\)[,;.:]?")
+_LABELLED_ASIDE: Final = re.compile(r"(?:^| )\((?:[A-Za-z][\w\-]*: |<\*>)")
+_LABEL: Final = re.compile(r"\([A-Za-z][\w\-]*:|\(<\*>[^()]*")
+_ASIDE_END: Final = re.compile(r"\)[,;.:]?")
 
 
 def _replace_spans(
@@ -1216,8 +1222,8 @@ def _aside_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]] 
 
 # a token that opens a quoted phrase (a quote at its start, or after `=`, `:`, `(`, `[`, `{`)
 # without closing it, and one that closes it (the quote, then punctuation at most)
-_OPENS_QUOTE = re.compile(r"(?:[^\s\"']*[=:(\[{])?([\"'])[^\"']*")
-_CLOSES_QUOTE = re.compile(r"[^\"']*([\"'])[,;.:!?)\]}]*")
+_OPENS_QUOTE: Final = re.compile(r"(?:[^\s\"']*[=:(\[{])?([\"'])[^\"']*")
+_CLOSES_QUOTE: Final = re.compile(r"[^\"']*([\"'])[,;.:!?)\]}]*")
 
 
 def _quoted_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]] | None:
@@ -1405,8 +1411,8 @@ def _common_pattern_groups(
 
 # a word that may name an event when it comes first: letters, `-` and `_`, no `@` (`user@host`),
 # no digits; dotted (`autopurge.purgeInterval`, `com.acme.Billing`) only with `Tuning.dotted_first`
-_EVENT_WORD = re.compile(r"[A-Za-z][A-Za-z_\-]*")
-_DOTTED_EVENT_WORD = re.compile(r"[A-Za-z][A-Za-z_\-]*(?:\.[A-Za-z][A-Za-z_\-]*)*")
+_EVENT_WORD: Final = re.compile(r"[A-Za-z][A-Za-z_\-]*")
+_DOTTED_EVENT_WORD: Final = re.compile(r"[A-Za-z][A-Za-z_\-]*(?:\.[A-Za-z][A-Za-z_\-]*)*")
 
 
 def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
@@ -1444,7 +1450,7 @@ def _is_value(token: str) -> bool:
 
 # Nouns after which a word is the name of a thing, not a word of the event: `for user root`,
 # `on host db`, `queue orders`. General ops vocabulary, not drawn from any benchmark's data.
-ENTITY_NOUNS = frozenset(
+ENTITY_NOUNS: Final = frozenset(
     {"user", "username", "host", "hostname", "node", "server", "client", "service", "job",
      "task", "table", "database", "db", "file", "device", "interface", "queue", "topic",
      "bucket", "pod", "container", "namespace", "cluster", "instance", "volume", "account",
@@ -1452,9 +1458,11 @@ ENTITY_NOUNS = frozenset(
      "tenant", "project", "repository", "repo", "branch", "image", "package", "module",
      "plugin", "channel", "stream", "index", "schema", "profile", "policy", "key", "secret"}
 )  # fmt: skip
-PREPOSITIONS = frozenset(("for", "from", "to", "on", "by", "of", "with", "at", "in", "as", "into"))
-_NAME = re.compile(r"[A-Za-z][\w.\-]*(?:/[A-Za-z][\w.\-]*)*")
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][-_./][A-Za-z0-9]")
+PREPOSITIONS: Final = frozenset(
+    ("for", "from", "to", "on", "by", "of", "with", "at", "in", "as", "into")
+)
+_NAME: Final = re.compile(r"[A-Za-z][\w.\-]*(?:/[A-Za-z][\w.\-]*)*")
+_IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][-_./][A-Za-z0-9]")
 
 
 def _names_a_value(
