@@ -33,7 +33,7 @@ from typing import Any
 from tabulate import tabulate
 
 from benchmarks.bounds import measured_in_child, peak_mb
-from benchmarks.skills_logs import DEFAULT_DATA, load, systems
+from benchmarks.skills_logs import DEFAULT_DATA, compiled_note, load, systems
 
 LINES = 1_000_000
 QUICK_LINES = 200_000
@@ -68,8 +68,12 @@ def renumbered(lines: Sequence[str], count: int, seed: int = 11) -> Iterator[str
 def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
     """One parser over one system's `count` lines, in this process."""
     lines, _ = load(data, system)
+    compiled = False
     if parser == "ours":
+        from agents.skills import NATIVE  # noqa: PLC0415
         from agents.skills.logs import analyze_logs, render  # noqa: PLC0415
+
+        compiled = NATIVE
 
         start_mb = peak_mb()
         started, cpu = time.perf_counter(), time.process_time()
@@ -100,6 +104,7 @@ def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
         "clustered_rss_mb": clustered_mb,
         "start_rss_mb": start_mb,
         "clusters": clusters,
+        "compiled": compiled,
     }
 
 
@@ -133,6 +138,7 @@ def run(data: Path, names: Sequence[str], count: int) -> list[dict[str, Any]]:
                 "drain3_start_rss_mb": drain["start_rss_mb"],
                 "ours_clusters": ours["clusters"],
                 "drain3_clusters": drain["clusters"],
+                "compiled": ours["compiled"],
             }
         )
     return rows
@@ -170,7 +176,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "ours clusters",
         "drain3 clusters",
     ]
-    return tabulate(body, headers=headers, disable_numparse=True)
+    return tabulate(body, headers=headers, disable_numparse=True) + compiled_note(rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
