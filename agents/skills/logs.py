@@ -72,7 +72,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import islice, pairwise
+from itertools import pairwise
 from operator import itemgetter
 from typing import IO, Any, BinaryIO, Final, Protocol
 
@@ -476,10 +476,19 @@ class _Values:
 
 def _most_counted(counts: dict[str, int]) -> dict[str, int]:
     """The `TRACKED_VALUES` most counted of `counts`, in that order (the first seen first on a
-    tie: the sort is stable, reversed too)."""
-    if max(counts.values()) == 1:  # all tied at 1 (ids that rarely repeat): the first seen
-        return dict(islice(counts.items(), TRACKED_VALUES))
-    return dict(sorted(counts.items(), key=itemgetter(1), reverse=True)[:TRACKED_VALUES])
+    tie: the sort is stable, reversed too). Only the values counted more than once are sorted:
+    the rest, all tied at 1 (ids that rarely repeat: most values when this is called), follow
+    them in the order first seen, as the sort of them all would put them (a count is at least 1)."""
+    repeated = [item for item in counts.items() if item[1] > 1]
+    if len(repeated) >= TRACKED_VALUES:
+        return dict(sorted(repeated, key=itemgetter(1), reverse=True)[:TRACKED_VALUES])
+    kept = dict(sorted(repeated, key=itemgetter(1), reverse=True))
+    for value, n in counts.items():
+        if n <= 1:
+            kept[value] = n
+            if len(kept) >= TRACKED_VALUES:
+                break
+    return kept
 
 
 @dataclass(slots=True)

@@ -27,12 +27,14 @@ from agents.skills.logs import (
     DISTINCT_SKETCH,
     MAX_MASKS,
     OTHER_TEMPLATE,
+    TRACKED_VALUES,
     LogAnalyzer,
     LogCluster,
     LogInputError,
     LogReport,
     Progress,
     _Generals,
+    _most_counted,
     _top,
     _Values,
     analyze_logs,
@@ -1224,6 +1226,21 @@ def test_the_value_sketch_keeps_the_smallest_hashes_however_values_come(seed) ->
         assert -whole.heap[0] == smallest[DISTINCT_SKETCH - 1]
     counts = {f"k{rng.randrange(40)}": rng.randrange(1, 4) for _ in range(rng.randrange(1, 60))}
     assert _top(counts) == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.sampled_from([1, 1, 1, 1, 2, 3, 7])), max_size=200)
+)
+def test_a_prune_keeps_the_most_counted_first_seen_first_on_a_tie(adds) -> None:
+    """What a cluster keeps of a kind's values when its counts fill: the TRACKED_VALUES most
+    counted, in the order of a stable sort by count (the first seen first on a tie), whatever the
+    mix of values counted once and more."""
+    counts: dict[str, int] = {}
+    for value, n in adds:
+        counts[f"v{value}"] = counts.get(f"v{value}", 0) + n
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)[:TRACKED_VALUES]
+    kept = _most_counted(counts)
+    assert list(kept.items()) == ranked
 
 
 def test_a_line_joins_the_record_before_it_exactly_when_it_continues_it() -> None:
