@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 
 # Offline make targets (no credentials, no network, seconds).
-OFFLINE_MAKE_TARGETS = frozenset({"plan", "plan-prod", "packs", ".venv/.installed"})
+OFFLINE_MAKE_TARGETS = frozenset({"plan", "plan-prod", "packs", "native", ".venv/.installed"})
 _RUNNABLE = re.compile(
     r"^(?:(?:\.venv/bin/)?python3?\s+-m\s+agents|(?:\.venv/bin/)?baseline-agents)(?:\s|$)"
 )
@@ -152,6 +152,7 @@ EXPECT: dict[str, tuple[str, str]] = {
     "make plan": ("output", "dev.plan.json"),
     "make plan-prod": ("output", "prod.plan.json"),
     "make packs": ("output", "pulumi policy publish"),
+    "make native": ("output", "native: "),  # compiled, or why not
     ".venv/bin/python -m agents plan --stack prod --no-policy --out build/new.json": (
         "build/new.json",
         '"resources"',
