@@ -813,6 +813,9 @@ def clear_caches() -> None:
     _marked_shapes.clear()
     _plans.clear()
     _more_shapes.clear()
+    _bare_marked_shapes.clear()
+    _bare_plans.clear()
+    _bare_more_shapes.clear()
     if len(_interned) >= CACHE_LIMIT:
         _interned.clear()
         _interned[_WORD] = _WORD
@@ -874,6 +877,12 @@ _plans: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
 _more_shapes: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
 # plans for sensitive line shapes, with the marked shape of the line they were made for
 _marked_shapes: Final[dict[bytes, tuple[bytes, _Plan]]] = {}
+# the same three for messages whose header was read apart (`_parse_text(headers=False)`: a
+# learned header's, syslog's RFC 5424): a message is planned without looking for a header in it,
+# so its plans are not those of a whole line of the same shape
+_bare_plans: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
+_bare_more_shapes: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
+_bare_marked_shapes: Final[dict[bytes, tuple[bytes, _Plan]]] = {}
 MAX_SHAPE_KEY: Final = 400
 
 
@@ -1057,9 +1066,13 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
     # tokens are decoded when the line is classified)
     encoded = line.encode("utf-8", "surrogatepass")
     line_shape = encoded.translate(_ZERO)
-    plan = (_plans.get(line_shape) or _more_shapes.get(line_shape)) if headers else None
+    if headers:
+        plans, more_shapes, marked_shapes = _plans, _more_shapes, _marked_shapes
+    else:
+        plans, more_shapes, marked_shapes = _bare_plans, _bare_more_shapes, _bare_marked_shapes
+    plan = plans.get(line_shape) or more_shapes.get(line_shape)
     canonical = False
-    if plan is None and headers:
+    if plan is None:
         found = (
             _UUID_TAIL_BYTES.search(line_shape, 8)
             if len(encoded) >= 36 and encoded.count(b"-") >= 4
@@ -1070,11 +1083,11 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
             if spots:  # keyed by the line with canonical UUIDs from here on
                 canonical = True
                 line_shape = _with_spots(line_shape, spots)
-                plan = _plans.get(line_shape) or _more_shapes.get(line_shape)
+                plan = plans.get(line_shape) or more_shapes.get(line_shape)
                 if plan is None:  # the line's tokens are classified, or its marked shape read
                     encoded = _with_spots(encoded, spots)
-        if plan is None and line_shape in _marked_shapes:
-            marked, plan = _marked_shapes[line_shape]
+        if plan is None and line_shape in marked_shapes:
+            marked, plan = marked_shapes[line_shape]
             if _marked(encoded, line_shape) != marked:
                 plan = None
     if plan is not None:  # a line of this shape: only kept tokens with digits may differ
@@ -1098,17 +1111,16 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
         if headers and "|" in line[:200]:
             return _parse_piped(tokens, infos, pri_severity)
         key = tuple(map(id, infos))
-        plan = _plans.get(key) if headers else None
+        plan = plans.get(key)
         if plan is None:
             plan = _plan(tokens, infos, headers=headers)
             start, ts_start, ts_end, level_at, header, signature, _, _, values_at = plan
             message = tokens[start:] if start else tokens
-            if headers:
-                if len(_plans) >= CACHE_LIMIT:
-                    clear_caches()
-                _plans[key] = plan
-                if len(line) <= MAX_SHAPE_KEY:
-                    _remember(encoded, line_shape, plan, _plans)
+            if len(plans) >= CACHE_LIMIT:
+                clear_caches()
+            plans[key] = plan
+            if len(line) <= MAX_SHAPE_KEY:
+                _remember(encoded, line_shape, plan, plans, marked_shapes)
         else:  # a line that classifies alike: every kept token may differ
             start, ts_start, ts_end, level_at, header, _, _, masks, values_at = plan
             message = tokens[start:] if start else tokens
@@ -1116,8 +1128,8 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
             if not hex_ids and len(line) <= MAX_SHAPE_KEY:
                 # a shape likely to come back (a line with a hex id has a shape of its own);
                 # remembered apart, so as not to crowd out the plans made for new lines
-                if len(_more_shapes) >= CACHE_LIMIT:
-                    _more_shapes.clear()
+                if len(more_shapes) >= CACHE_LIMIT:
+                    more_shapes.clear()
                 digits = (
                     ()
                     if line_shape == encoded and b"0" not in encoded  # no digit in the line
@@ -1128,7 +1140,7 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
                 plan = _new_plan(
                     (start, ts_start, ts_end, level_at, header, signature, digits, masks, values_at)
                 )
-                _remember(encoded, line_shape, plan, _more_shapes)
+                _remember(encoded, line_shape, plan, more_shapes, marked_shapes)
     values: tuple[tuple[str, str], ...] = ()
     if values_at:
         if len(values_at) == 1:  # the common case, without a comprehension
@@ -1147,14 +1159,19 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
 
 
 def _remember(
-    encoded: bytes, line_shape: bytes, plan: _Plan, shapes: dict[bytes | tuple[int, ...], _Plan]
+    encoded: bytes,
+    line_shape: bytes,
+    plan: _Plan,
+    shapes: dict[bytes | tuple[int, ...], _Plan],
+    marked_shapes: dict[bytes, tuple[bytes, _Plan]],
 ) -> None:
     """Keep `plan` for the lines of `encoded`'s shape in `shapes`, or, when that shape is
-    sensitive, with the marked shape a line must have too (`_marked_shapes`)."""
+    sensitive, in `marked_shapes` with the marked shape a line must have too (`_marked_shapes`
+    or its bare twin)."""
     if b"0x" in line_shape or b"0X" in line_shape or b"g0" in line_shape or b"G0" in line_shape:
-        if len(_marked_shapes) >= CACHE_LIMIT:
-            _marked_shapes.clear()
-        _marked_shapes[line_shape] = (_marked(encoded, line_shape), plan)
+        if len(marked_shapes) >= CACHE_LIMIT:
+            marked_shapes.clear()
+        marked_shapes[line_shape] = (_marked(encoded, line_shape), plan)
     else:
         shapes[line_shape] = plan
 

@@ -527,6 +527,38 @@ def test_parses_of_sibling_lines_do_not_depend_on_their_order() -> None:
         assert [parsed[i] for i in range(len(lines))] == alone
 
 
+def test_messages_after_a_header_read_apart_parse_alike_whatever_the_caches() -> None:
+    """A learned header's messages and RFC 5424's are planned and cached apart from whole lines:
+    a message parses as it would on fresh caches, in any order, and the same text as a whole
+    line (where the grammar finds its header) keeps its own parse."""
+    rng = random.Random(11)
+    messages = [line for template in _TEMPLATES for line in _variants(template, rng, 30)]
+    header = _made_up(len(messages))
+    learned = [f"{h.split(' | ')[0]} | {m}" for h, m in zip(header, messages, strict=True)]
+    shape = logparse.learn_header(learned)
+    assert shape is not None
+    syslog = [f"<34>1 2024-01-01T10:00:00Z web7 app 42 ID47 - {m}" for m in messages]
+
+    def parse(i: int) -> tuple[object, ...]:
+        return (
+            logparse.parse_with(learned[i], shape),
+            parse_line(syslog[i]),
+            parse_line(messages[i]),
+        )
+
+    alone = []
+    for i in range(len(messages)):
+        logparse.clear_caches()
+        alone.append(parse(i))
+    assert any(a[0][4] != a[2][4] for a in alone)  # some whole lines read a header of their own
+    for seed in range(3):
+        order = list(range(len(messages)))
+        random.Random(seed).shuffle(order)
+        logparse.clear_caches()
+        parsed = {i: parse(i) for i in order}
+        assert [parsed[i] for i in range(len(messages))] == alone
+
+
 def test_a_canonical_uuid_classifies_as_the_token_it_replaces() -> None:
     rng = random.Random(11)
     hexes = ("0123456789", "abcdef", "0123456789abcdef", "0123456789ABCDEF", "0123456789eE")
