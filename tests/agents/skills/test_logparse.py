@@ -539,7 +539,7 @@ def test_messages_after_a_header_read_apart_parse_alike_whatever_the_caches() ->
     assert shape is not None
     syslog = [f"<34>1 2024-01-01T10:00:00Z web7 app 42 ID47 - {m}" for m in messages]
 
-    def parse(i: int) -> tuple[object, ...]:
+    def parse(i: int) -> tuple[logparse.Parsed, ...]:
         return (
             logparse.parse_with(learned[i], shape),
             parse_line(syslog[i]),
