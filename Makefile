@@ -76,8 +76,9 @@ $(NATIVE): $(STAMP) $(NATIVE_SOURCES)
 	$(PY) tools/build_native.py
 native: $(NATIVE)
 
-# The log-skill tests that run again on the uncompiled modules after the suite (which runs the
-# compiled ones where they are built): both must behave alike.
+# The log-skill tests that `make test-slow` runs again on the uncompiled modules (`make test` runs
+# the compiled ones where they are built, and compares both on one mixed log): both must behave
+# alike.
 PURE_TESTS := tests/agents/skills/test_logparse.py tests/agents/skills/test_logs.py \
   tests/agents/skills/test_fidelity_logs.py
 
@@ -95,16 +96,15 @@ test: $(STAMP)
 	@mkdir -p build
 	@$(PY) -m mypy > build/mypy.out 2>&1 & mypy=$$!; \
 	  $(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not slow"; tests=$$?; \
-	  AGENTS_NATIVE=0 $(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" $(PURE_TESTS); \
-	  pure=$$?; \
 	  wait $$mypy; types=$$?; cat build/mypy.out; \
-	  [ $$tests -eq 0 ] && [ $$pure -eq 0 ] && [ $$types -eq 0 ]
+	  [ $$tests -eq 0 ] && [ $$types -eq 0 ]
 
 ## The long end-to-end tests (`@pytest.mark.slow`: the README's command lines, the packs installed
 ## into clean virtualenvs, servers as processes, processes racing on one store, plans made twice
-## to compare). CI runs them after `make test`.
-test-slow: $(STAMP)
+## to compare), then the log-skill tests uncompiled (`PURE_TESTS`). CI runs them after `make test`.
+test-slow: $(STAMP) $(NATIVE)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m slow
+	AGENTS_NATIVE=0 $(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" $(PURE_TESTS)
 
 bench: $(STAMP) $(NATIVE)
 	$(PY) benchmarks/plan.py
