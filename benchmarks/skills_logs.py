@@ -137,7 +137,9 @@ class _Lines:
         self.ids: list[int] = []
 
     def write(self, text: str) -> int:
-        self.ids.extend(int(x) for x in text.split())
+        # `map`, not a generator expression: the sink's own cost is inside our timed run (a
+        # generator's frame per id was 5-7% of it on BGL, HDFS and OpenStack, under callgrind)
+        self.ids.extend(map(int, text.split()))
         return len(text)
 
 
