@@ -40,6 +40,8 @@ def native_folder(build: Path = _BUILD, sources_at: Path = _HERE) -> Path | None
                 return None
             if f"{source.stem}{suffix}" not in manifest["built"]:
                 return None
+        if sorted(os.listdir(folder)) != sorted(manifest["built"]):  # nothing else to import
+            return None
         for name in manifest["built"]:  # each module's shim and its compiled code, all checked
             module = name.split(".", 1)[0].removesuffix("__mypyc")
             if f"{module}.py" not in sources or not name.endswith(suffix):

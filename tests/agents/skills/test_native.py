@@ -67,6 +67,7 @@ def test_an_edited_source_is_never_run_compiled(tmp_path: Path) -> None:
         "manifest a list",
         "other interpreter",
         "a compiled file missing",
+        "a module the manifest does not list",
         "a shim without a checked source",
         "a source outside the folder",
         "sources not a mapping",
@@ -87,6 +88,8 @@ def test_a_build_that_does_not_verify_is_not_loaded(tmp_path: Path, damage: str)
         manifest["ext_suffix"] = ".cpython-312-x86_64-linux-gnu.so"
     elif damage == "a compiled file missing":
         (folder / f"logs__mypyc{SUFFIX}").unlink()
+    elif damage == "a module the manifest does not list":
+        (folder / f"memory{SUFFIX}").write_bytes(b"\x7fELF")  # would shadow memory.py
     elif damage == "a shim without a checked source":
         del manifest["sources"]["logparse.py"]  # its shim is still listed and present
     elif damage == "a source outside the folder":
