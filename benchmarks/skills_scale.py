@@ -70,10 +70,10 @@ def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
     lines, _ = load(data, system)
     compiled = False
     if parser == "ours":
-        from agents.skills import NATIVE  # noqa: PLC0415
+        from agents.skills import compiled as is_compiled  # noqa: PLC0415
         from agents.skills.logs import analyze_logs, render  # noqa: PLC0415
 
-        compiled = NATIVE
+        compiled = is_compiled()
 
         start_mb = peak_mb()
         started, cpu = time.perf_counter(), time.process_time()

@@ -3,21 +3,26 @@
 
 The same Python sources, compiled: `agents/skills/logparse.py` and `agents/skills/logs.py` are
 what the per-line work runs through, and CPython's interpreter is most of their cost (on
-Loghub's 2,000-line sets, about 1.5x faster compiled). mypyc (part of mypy, pinned in
+Loghub's 2,000-line sets, about 1.6x faster compiled). mypyc (part of mypy, pinned in
 requirements-dev.txt) compiles the type-checked source as written, so there is one
 implementation: the pure-Python modules stay the reference, and `agents.skills` loads the compiled
 ones only when they were built from exactly the sources beside them (see its docstring).
 
-Output: `build/native/` holding `agents/skills/*.so` and `manifest.json` (the SHA-256 of each
-source, the interpreter's extension suffix, mypy's version, the files built). The tree is built
-in a temporary folder beside it, manifest and all, and renamed into place: a killed build leaves
-the previous tree or none, never part of one. Without a C compiler or Python's headers the build
-says so and exits 0 with no tree: everything runs, uncompiled. `AGENTS_NATIVE=0` turns the
-compiled modules off at run time. A build exits 1 when a source changed while it compiled.
+Output: `build/native/` holding `agents/skills/*.so` and `manifest.json`: the interpreter's
+extension suffix, mypy's version, the SHA-256 of each compiled source and of every project module
+it imports (`dependencies`: mypyc builds the types it reads from them into the C), and the
+SHA-256 of each file built. The tree is built in a temporary folder beside it, manifest and all,
+and renamed into place: a killed build leaves the previous tree or none, never part of one.
+When the tree already verifies against the sources (`agents.skills.verified_build`, what the
+loader checks) nothing is compiled, so `make native` is cheap when nothing changed. Without a C
+compiler or Python's headers the build says so and exits 0 with no tree: everything runs
+uncompiled. A build exits 1 when a source changed while it compiled. `AGENTS_NATIVE=0` turns the
+compiled modules off at run time.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -31,13 +36,52 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "native"
-# the package's modules, compiled (each beside its shim in the package's folder)
-MODULES = ("logparse", "logs")
 PACKAGE = "agents/skills"
+PROJECT = ("agents", "toolchain", "baseline", "components", "policies")  # top-level packages
+
+if str(ROOT) not in sys.path:  # run as a script, from any folder: the project's `agents`
+    sys.path.insert(0, str(ROOT))
+from agents.skills import COMPILED, verified_build  # noqa: E402 - the loader's own check
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _module_file(name: str) -> Path | None:
+    path = ROOT.joinpath(*name.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def dependencies() -> list[Path]:
+    """The compiled modules' sources and every project module they import, directly or not (at
+    any depth in a function too), with the packages that hold them: what mypyc read types from."""
+    todo = [ROOT / PACKAGE / f"{m}.py" for m in COMPILED]
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        for name in names:
+            if name.split(".")[0] not in PROJECT:
+                continue
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):  # the packages on the way, then the module
+                found = _module_file(".".join(parts[:depth]))
+                if found is not None:
+                    todo.append(found)
+    return sorted(seen)
 
 
 def manifest() -> dict[str, Any]:
@@ -46,7 +90,7 @@ def manifest() -> dict[str, Any]:
     return {
         "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX"),
         "mypy": mypy_version,
-        "sources": {f"{m}.py": digest(ROOT / PACKAGE / f"{m}.py") for m in MODULES},
+        "sources": {str(p.relative_to(ROOT)): digest(p) for p in dependencies()},
     }
 
 
@@ -61,6 +105,9 @@ def _compiler_missing() -> str | None:
 
 
 def build() -> int:
+    if verified_build(OUT, ROOT) is not None:
+        print(f"native: {OUT} is up to date with its sources")
+        return 0
     missing = _compiler_missing()
     if missing:
         shutil.rmtree(OUT, ignore_errors=True)  # never leave a tree for other sources behind
@@ -76,7 +123,7 @@ def build() -> int:
     work = Path(tempfile.mkdtemp(prefix="native.", dir=OUT.parent))
     try:
         expected = manifest()  # the sources' digests before compiling: an edit meanwhile shows
-        sources = [f"{PACKAGE}/{m}.py" for m in MODULES]
+        sources = [f"{PACKAGE}/{m}.py" for m in COMPILED]
         cwd = Path.cwd()
         os.chdir(ROOT)  # mypyc names modules by their paths relative to here
         try:
@@ -104,7 +151,7 @@ def build() -> int:
             return 1
         tree = work / "tree"
         folder = tree / PACKAGE
-        expected["built"] = sorted(path.name for path in folder.iterdir())  # all must be there
+        expected["built"] = {path.name: digest(path) for path in sorted(folder.iterdir())}
         (tree / "manifest.json").write_text(json.dumps(expected, indent=2) + "\n")
         old = OUT.with_name("native.old")
         shutil.rmtree(old, ignore_errors=True)
@@ -114,7 +161,7 @@ def build() -> int:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"native: compiled {', '.join(f'{PACKAGE}/{m}.py' for m in MODULES)} into {OUT}")
+    print(f"native: compiled {', '.join(f'{PACKAGE}/{m}.py' for m in COMPILED)} into {OUT}")
     return 0
 
 

@@ -3,58 +3,115 @@ into compact, budgeted reports for an LLM (issue 10). One module per skill; `tok
 accounting they share.
 
 The log clustering's two hot modules (`logparse`, `logs`) may also exist compiled to C by mypyc
-(`make native`, `tools/build_native.py`): the same sources, about 1.5x faster. They are loaded from
-`build/native/` only when its manifest names this interpreter's extension suffix and the SHA-256
-of exactly the sources beside this file; after any edit, or with `AGENTS_NATIVE=0`, the pure-Python
-modules run (`NATIVE` says which). A stale or partial build is never loaded."""
+(`make native`, `tools/build_native.py`): the same sources, about 1.6x faster. They are loaded from
+`build/native/` only when its manifest verifies (`verified_build`): this interpreter's extension
+suffix, the SHA-256 of exactly the sources they were compiled from and of every project module
+those import (mypyc builds the types it reads from them into the C), and the SHA-256 of each
+compiled file, which are all the folder holds. It is checked when this package is imported
+(`NATIVE`) and again when `logs` or `logparse` is (a finder on `sys.meta_path`), so a source
+edited meanwhile runs as written. After any edit, with a damaged or foreign build, or with
+`AGENTS_NATIVE=0`, the pure-Python modules run (`compiled()` says which did)."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import json
 import os
-import sysconfig
+import stat
+import sys
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
-_BUILD = _HERE.parent.parent / "build" / "native"
+ROOT = _HERE.parent.parent
+BUILD = ROOT / "build" / "native"
+COMPILED = ("logparse", "logs")  # the modules compiled, in the order they are imported
+SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]  # this interpreter's, as sysconfig's EXT_SUFFIX
+MAX_MANIFEST_BYTES = 64 * 1024
+MAX_BUILT_BYTES = 64 * 1024 * 1024
 
 
-def native_folder(build: Path = _BUILD, sources_at: Path = _HERE) -> Path | None:
-    """The compiled modules' folder in `build` when it was built from exactly the sources in
-    `sources_at` for this interpreter, else None (also with `AGENTS_NATIVE=0`)."""
-    if os.environ.get("AGENTS_NATIVE", "1") == "0":
+def _regular(path: Path, limit: int) -> bytes | None:
+    """`path`'s bytes when it is a regular file (not a link) of at most `limit` bytes."""
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
         return None
+    return path.read_bytes()
+
+
+def verified_build(build: Path = BUILD, root: Path = ROOT) -> Path | None:
+    """The compiled modules' folder in `build` when its manifest verifies against the sources
+    under `root` (see the module docstring), else None. Never raises: a build it cannot read is
+    a build it does not load."""
     try:
-        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-        suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        sources = manifest["sources"]
-        if manifest["ext_suffix"] != suffix or not isinstance(sources, dict) or not sources:
+        text = _regular(build / "manifest.json", MAX_MANIFEST_BYTES)
+        if text is None:
+            return None
+        manifest = json.loads(text)
+        suffix = SUFFIX
+        sources, built = manifest["sources"], manifest["built"]
+        if manifest["ext_suffix"] != suffix or not isinstance(sources, dict):
+            return None
+        if not isinstance(built, dict) or not built:
             return None
         folder = build / "agents" / "skills"
-        for name, digest in sources.items():
-            source = sources_at / name
-            if source.parent != sources_at or source.suffix != ".py":
+        for name in COMPILED:  # each compiled module from its own source, checked below
+            if f"agents/skills/{name}.py" not in sources or f"{name}{suffix}" not in built:
                 return None
-            if hashlib.sha256(source.read_bytes()).hexdigest() != digest:
+        for relative, digest in sources.items():
+            source = (root / relative).resolve()
+            if root.resolve() not in source.parents or source.suffix != ".py":
                 return None
-            if f"{source.stem}{suffix}" not in manifest["built"]:
+            data = _regular(source, MAX_BUILT_BYTES)
+            if data is None or hashlib.sha256(data).hexdigest() != digest:
                 return None
-        if sorted(os.listdir(folder)) != sorted(manifest["built"]):  # nothing else to import
+        if sorted(os.listdir(folder)) != sorted(built):  # nothing else there to import
             return None
-        for name in manifest["built"]:  # each module's shim and its compiled code, all checked
+        for name, digest in built.items():
             module = name.split(".", 1)[0].removesuffix("__mypyc")
-            if f"{module}.py" not in sources or not name.endswith(suffix):
+            if module not in COMPILED or not name.endswith(suffix):
                 return None
-            if (folder / name).parent != folder or not (folder / name).is_file():
+            data = _regular(folder / name, MAX_BUILT_BYTES)
+            if data is None or hashlib.sha256(data).hexdigest() != digest:
                 return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except Exception:  # noqa: BLE001 - whatever is wrong with a build, the sources run instead
         return None
     return folder
 
 
-_native = native_folder()
-# searched before this folder: `agents.skills.logs` then resolves to the compiled module
-if _native is not None:
-    __path__.insert(0, str(_native))
-NATIVE: bool = _native is not None
+class _CompiledFinder:
+    """Finds the compiled modules (and the libraries of their C code) in the build, verified
+    again when they are imported, which may be long after this package was (`logs` is imported
+    when first used): a build that no longer verifies is passed over and the sources run."""
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+
+    def find_spec(
+        self, fullname: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        package, _, name = fullname.rpartition(".")
+        module = name.removesuffix("__mypyc")
+        if package != __name__ or module not in COMPILED:
+            return None
+        if module == name:  # a compiled module itself: checked now; its library follows it
+            self._folder = verified_build() if os.environ.get("AGENTS_NATIVE") != "0" else None
+        if self._folder is None:
+            return None
+        location = str(self._folder / f"{name}{SUFFIX}")
+        loader = importlib.machinery.ExtensionFileLoader(fullname, location)
+        spec = importlib.machinery.ModuleSpec(fullname, loader, origin=location)
+        spec.has_location = True  # its `__file__` is the compiled file
+        return spec
+
+
+def compiled() -> bool:
+    """Whether the log clustering imported so far runs compiled (`logs` imported, from C)."""
+    module = sys.modules.get(f"{__name__}.logs")
+    return module is not None and not str(getattr(module, "__file__", "")).endswith(".py")
+
+
+# NATIVE: a build verifies now and is not turned off (then the compiled modules are found first)
+NATIVE: bool = os.environ.get("AGENTS_NATIVE", "1") != "0" and verified_build() is not None
+if NATIVE:
+    sys.meta_path.insert(0, _CompiledFinder())

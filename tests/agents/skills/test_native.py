@@ -11,109 +11,148 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import agents.skills
-from agents.skills import native_folder
+from agents.skills import verified_build
 from tools import build_native
 
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 REPO = Path(__file__).resolve().parents[3]
 
 
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _fake_build(tmp_path: Path) -> tuple[Path, Path]:
-    """A source folder with two modules and a build of them that verifies."""
-    sources = tmp_path / "src"
-    sources.mkdir()
-    built = tmp_path / "build"
-    folder = built / "agents" / "skills"
+    """A source tree (the two compiled modules and a module they import) and a build of it that
+    verifies."""
+    root = tmp_path / "repo"
+    (root / "agents" / "skills").mkdir(parents=True)
+    (root / "toolchain").mkdir()
+    sources = {}
+    for relative in ("agents/skills/logparse.py", "agents/skills/logs.py", "toolchain/inputs.py"):
+        (root / relative).write_text(f"X = {relative!r}\n")
+        sources[relative] = _sha((root / relative).read_bytes())
+    built_at = tmp_path / "build"
+    folder = built_at / "agents" / "skills"
     folder.mkdir(parents=True)
-    digests = {}
-    names = []
+    built = {}
     for module in ("logparse", "logs"):
-        (sources / f"{module}.py").write_text(f"X = '{module}'\n")
-        digests[f"{module}.py"] = hashlib.sha256(
-            (sources / f"{module}.py").read_bytes()
-        ).hexdigest()
         for name in (f"{module}{SUFFIX}", f"{module}__mypyc{SUFFIX}"):
-            (folder / name).write_bytes(b"\x7fELF")
-            names.append(name)
-    manifest = {"ext_suffix": SUFFIX, "mypy": "x", "sources": digests, "built": sorted(names)}
-    (built / "manifest.json").write_text(json.dumps(manifest))
-    return built, sources
+            (folder / name).write_bytes(b"\x7fELF " + name.encode())
+            built[name] = _sha((folder / name).read_bytes())
+    manifest = {"ext_suffix": SUFFIX, "mypy": "x", "sources": sources, "built": built}
+    (built_at / "manifest.json").write_text(json.dumps(manifest))
+    return built_at, root
 
 
-def _manifest(built: Path) -> dict:
-    return json.loads((built / "manifest.json").read_text())
+def _manifest(built: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((built / "manifest.json").read_text())
+    return loaded
 
 
 def test_a_build_of_exactly_these_sources_is_loaded(tmp_path: Path) -> None:
-    built, sources = _fake_build(tmp_path)
-    assert native_folder(built, sources) == built / "agents" / "skills"
-
-
-def test_an_edited_source_is_never_run_compiled(tmp_path: Path) -> None:
-    built, sources = _fake_build(tmp_path)
-    (sources / "logs.py").write_text("X = 'edited after the build'\n")
-    assert native_folder(built, sources) is None
+    built, root = _fake_build(tmp_path)
+    assert verified_build(built, root) == built / "agents" / "skills"
 
 
 @pytest.mark.parametrize(
-    "damage",
-    [
-        "no manifest",
-        "manifest bytes",
-        "manifest a list",
-        "other interpreter",
-        "a compiled file missing",
-        "a module the manifest does not list",
-        "a shim without a checked source",
-        "a source outside the folder",
-        "sources not a mapping",
-        "no sources",
-    ],
+    "edited", ["agents/skills/logs.py", "agents/skills/logparse.py", "toolchain/inputs.py"]
 )
-def test_a_build_that_does_not_verify_is_not_loaded(tmp_path: Path, damage: str) -> None:
-    built, sources = _fake_build(tmp_path)
+def test_an_edited_source_or_a_module_it_imports_is_never_run_compiled(
+    tmp_path: Path, edited: str
+) -> None:
+    built, root = _fake_build(tmp_path)
+    (root / edited).write_text("X = 'edited after the build'\n")
+    assert verified_build(built, root) is None
+
+
+def _damage(built: Path, root: Path, damage: str) -> None:
     manifest = _manifest(built)
     folder = built / "agents" / "skills"
+    lib = folder / f"logs__mypyc{SUFFIX}"
     if damage == "no manifest":
         (built / "manifest.json").unlink()
     elif damage == "manifest bytes":
         (built / "manifest.json").write_bytes(b"\xff\xfe{not json")
+    elif damage == "manifest nested too deep to parse":
+        (built / "manifest.json").write_text("[" * 100_000)
+    elif damage == "manifest too large":
+        (built / "manifest.json").write_text(json.dumps(manifest) + " " * (1 << 17))
+    elif damage == "manifest a folder":
+        (built / "manifest.json").unlink()
+        (built / "manifest.json").mkdir()
+    elif damage == "manifest a pipe":
+        (built / "manifest.json").unlink()
+        os.mkfifo(built / "manifest.json")  # nobody writes: reading it would block
     elif damage == "manifest a list":
         (built / "manifest.json").write_text("[1, 2]")
     elif damage == "other interpreter":
         manifest["ext_suffix"] = ".cpython-312-x86_64-linux-gnu.so"
     elif damage == "a compiled file missing":
-        (folder / f"logs__mypyc{SUFFIX}").unlink()
+        lib.unlink()
+    elif damage == "a compiled file changed":
+        lib.write_bytes(b"")
+    elif damage == "a compiled file a link":
+        lib.unlink()
+        lib.symlink_to(folder / f"logs{SUFFIX}")
     elif damage == "a module the manifest does not list":
         (folder / f"memory{SUFFIX}").write_bytes(b"\x7fELF")  # would shadow memory.py
-    elif damage == "a shim without a checked source":
-        del manifest["sources"]["logparse.py"]  # its shim is still listed and present
-    elif damage == "a source outside the folder":
-        outside = tmp_path / "evil.py"
-        outside.write_text("")
-        manifest["sources"]["../evil.py"] = hashlib.sha256(b"").hexdigest()
+    elif damage == "a listed module that is not compiled here":
+        (folder / f"memory{SUFFIX}").write_bytes(b"\x7fELF")
+        manifest["built"][f"memory{SUFFIX}"] = _sha(b"\x7fELF")
+    elif damage == "a compiled module without its source":
+        del manifest["sources"]["agents/skills/logparse.py"]
+    elif damage == "a source outside the tree":
+        (root.parent / "evil.py").write_text("")
+        manifest["sources"]["../evil.py"] = _sha(b"")
     elif damage == "sources not a mapping":
-        manifest["sources"] = ["logs.py"]
-    elif damage == "no sources":
-        manifest["sources"] = {}
-    if damage not in {
-        "no manifest",
-        "manifest bytes",
-        "manifest a list",
-        "a compiled file missing",
+        manifest["sources"] = list(manifest["sources"])
+    elif damage == "built a list":
+        manifest["built"] = list(manifest["built"])
+    if damage in {
+        "other interpreter",
+        "a listed module that is not compiled here",
+        "a compiled module without its source",
+        "a source outside the tree",
+        "sources not a mapping",
+        "built a list",
     }:
         (built / "manifest.json").write_text(json.dumps(manifest))
-    assert native_folder(built, sources) is None
 
 
-def test_agents_native_0_turns_the_build_off(tmp_path: Path, monkeypatch) -> None:
-    built, sources = _fake_build(tmp_path)
-    monkeypatch.setenv("AGENTS_NATIVE", "0")
-    assert native_folder(built, sources) is None
+DAMAGES = [
+    "no manifest",
+    "manifest bytes",
+    "manifest nested too deep to parse",
+    "manifest too large",
+    "manifest a folder",
+    "manifest a pipe",
+    "manifest a list",
+    "other interpreter",
+    "a compiled file missing",
+    "a compiled file changed",
+    "a compiled file a link",
+    "a module the manifest does not list",
+    "a listed module that is not compiled here",
+    "a compiled module without its source",
+    "a source outside the tree",
+    "sources not a mapping",
+    "built a list",
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_build_that_does_not_verify_is_not_loaded_and_nothing_raises(
+    tmp_path: Path, damage: str
+) -> None:
+    built, root = _fake_build(tmp_path)
+    _damage(built, root, damage)
+    assert verified_build(built, root) is None
 
 
 def test_without_a_compiler_the_build_says_so_and_leaves_no_tree(
@@ -128,12 +167,39 @@ def test_without_a_compiler_the_build_says_so_and_leaves_no_tree(
     assert "no C compiler (cc) on PATH" in capsys.readouterr().out
 
 
-def test_the_manifest_names_the_sources_the_loader_checks() -> None:
+def test_the_manifest_holds_the_compiled_sources_and_every_project_module_they_import() -> None:
     manifest = build_native.manifest()
     assert manifest["ext_suffix"] == SUFFIX
-    for name, digest in manifest["sources"].items():
-        source = REPO / "agents" / "skills" / name
-        assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
+    assert {
+        "agents/skills/logparse.py",
+        "agents/skills/logs.py",
+        "agents/skills/tokens.py",  # logs counts tokens with it
+        "toolchain/inputs.py",  # and opens files with it
+        "agents/__init__.py",  # InputError
+    } <= set(manifest["sources"])
+    for relative, digest in manifest["sources"].items():
+        assert _sha((REPO / relative).read_bytes()) == digest
+
+
+def test_the_finder_serves_the_compiled_modules_only_while_the_build_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built, _ = _fake_build(tmp_path)
+    folder = built / "agents" / "skills"
+    finder = agents.skills._CompiledFinder()
+    monkeypatch.setattr(agents.skills, "verified_build", lambda: folder)
+    spec = finder.find_spec("agents.skills.logs")
+    assert spec is not None and spec.origin == str(folder / f"logs{SUFFIX}")
+    lib = finder.find_spec("agents.skills.logs__mypyc")  # its C code, from the same build
+    assert lib is not None and lib.origin == str(folder / f"logs__mypyc{SUFFIX}")
+    assert finder.find_spec("agents.skills.memory") is None  # never another module
+    assert finder.find_spec("other.logs") is None
+    monkeypatch.setattr(agents.skills, "verified_build", lambda: None)  # a source edited since
+    assert finder.find_spec("agents.skills.logs") is None
+    assert finder.find_spec("agents.skills.logs__mypyc") is None
+    monkeypatch.setattr(agents.skills, "verified_build", lambda: folder)
+    monkeypatch.setenv("AGENTS_NATIVE", "0")
+    assert finder.find_spec("agents.skills.logparse") is None
 
 
 def _log(path: Path) -> None:
@@ -166,7 +232,7 @@ def _analyze(log: Path, out: Path, native: bool) -> dict:
     env = dict(os.environ, AGENTS_NATIVE="1" if native else "0")
     code = (
         "import sys, agents.skills.logs as logs, agents.skills as s; "
-        "print(s.NATIVE, logs.__file__.endswith('.py'), file=sys.stderr); "
+        "print(s.compiled(), logs.__file__.endswith('.py'), file=sys.stderr); "
         "from agents.cli.main import main; sys.exit(main())"
     )
     ran = subprocess.run(
