@@ -8,9 +8,10 @@ The log clustering's two hot modules (`logparse`, `logs`) may also exist compile
 suffix, the SHA-256 of exactly the sources they were compiled from and of every project module
 those import (mypyc builds the types it reads from them into the C), and the SHA-256 of each
 compiled file, which are all the folder holds. It is checked when this package is imported
-(`NATIVE`) and again when `logs` or `logparse` is (a finder on `sys.meta_path`), so a source
-edited meanwhile runs as written. After any edit, with a damaged or foreign build, or with
-`AGENTS_NATIVE=0`, the pure-Python modules run (`compiled()` says which did)."""
+(`NATIVE`) and again when the first of `logs` and `logparse` is (a finder on `sys.meta_path`,
+which then serves both or neither), so a source edited meanwhile runs as written. After any
+edit, with a damaged or foreign build, or with `AGENTS_NATIVE=0`, the pure-Python modules run
+(`compiled()` says which did)."""
 
 from __future__ import annotations
 
@@ -80,22 +81,28 @@ def verified_build(build: Path = BUILD, root: Path = ROOT) -> Path | None:
 
 
 class _CompiledFinder:
-    """Finds the compiled modules (and the libraries of their C code) in the build, verified
-    again when they are imported, which may be long after this package was (`logs` is imported
-    when first used): a build that no longer verifies is passed over and the sources run."""
+    """Finds the compiled modules (and the libraries of their C code) in the build. It decides
+    once per process, when the first of them is imported (which may be long after this package
+    was: `logs` is imported when first used), by checking the build again: then both modules and
+    both libraries come from the build, or none does. Half and half must never happen: compiled
+    `logs` calls compiled `logparse`'s C functions directly, whose module state only the compiled
+    `logparse` sets up (a reviewer's mixed import crashed the process)."""
 
     def __init__(self) -> None:
+        self._decided = False
         self._folder: Path | None = None
 
     def find_spec(
         self, fullname: str, path: object = None, target: object = None
     ) -> importlib.machinery.ModuleSpec | None:
         package, _, name = fullname.rpartition(".")
-        module = name.removesuffix("__mypyc")
-        if package != __name__ or module not in COMPILED:
+        if package != __name__ or name.removesuffix("__mypyc") not in COMPILED:
             return None
-        if module == name:  # a compiled module itself: checked now; its library follows it
-            self._folder = verified_build() if os.environ.get("AGENTS_NATIVE") != "0" else None
+        if not self._decided:
+            self._decided = True
+            imported = any(f"{__name__}.{module}" in sys.modules for module in COMPILED)
+            if os.environ.get("AGENTS_NATIVE") != "0" and not imported:
+                self._folder = verified_build()
         if self._folder is None:
             return None
         location = str(self._folder / f"{name}{SUFFIX}")

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -181,25 +182,76 @@ def test_the_manifest_holds_the_compiled_sources_and_every_project_module_they_i
         assert _sha((REPO / relative).read_bytes()) == digest
 
 
-def test_the_finder_serves_the_compiled_modules_only_while_the_build_verifies(
+def test_the_finder_serves_both_compiled_modules_or_neither_decided_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     built, _ = _fake_build(tmp_path)
     folder = built / "agents" / "skills"
+    for name in ("logs", "logparse"):  # as in a process that has imported neither yet
+        monkeypatch.delitem(sys.modules, f"agents.skills.{name}", raising=False)
+    checks: list[Path | None] = [folder, None]  # the build verifies, then no longer does
+    monkeypatch.setattr(agents.skills, "verified_build", lambda: checks.pop(0))
     finder = agents.skills._CompiledFinder()
-    monkeypatch.setattr(agents.skills, "verified_build", lambda: folder)
     spec = finder.find_spec("agents.skills.logs")
     assert spec is not None and spec.origin == str(folder / f"logs{SUFFIX}")
-    lib = finder.find_spec("agents.skills.logs__mypyc")  # its C code, from the same build
-    assert lib is not None and lib.origin == str(folder / f"logs__mypyc{SUFFIX}")
+    for name in ("logs__mypyc", "logparse", "logparse__mypyc"):  # the same build, not re-decided
+        found = finder.find_spec(f"agents.skills.{name}")
+        assert found is not None and found.origin == str(folder / f"{name}{SUFFIX}")
+    assert checks == [None]  # checked once
     assert finder.find_spec("agents.skills.memory") is None  # never another module
     assert finder.find_spec("other.logs") is None
-    monkeypatch.setattr(agents.skills, "verified_build", lambda: None)  # a source edited since
-    assert finder.find_spec("agents.skills.logs") is None
-    assert finder.find_spec("agents.skills.logs__mypyc") is None
-    monkeypatch.setattr(agents.skills, "verified_build", lambda: folder)
+
+    refused = agents.skills._CompiledFinder()  # a process whose first check fails
+    monkeypatch.setattr(agents.skills, "verified_build", lambda: None)
+    assert refused.find_spec("agents.skills.logparse") is None
+    monkeypatch.setattr(agents.skills, "verified_build", lambda: folder)  # verifies again later
+    assert refused.find_spec("agents.skills.logs") is None  # still its source: never half
+    assert refused.find_spec("agents.skills.logs__mypyc") is None
+
+    off = agents.skills._CompiledFinder()
     monkeypatch.setenv("AGENTS_NATIVE", "0")
-    assert finder.find_spec("agents.skills.logparse") is None
+    assert off.find_spec("agents.skills.logs") is None
+
+    late = agents.skills._CompiledFinder()  # one of them already imported from its source
+    monkeypatch.delenv("AGENTS_NATIVE")
+    monkeypatch.setitem(sys.modules, "agents.skills.logparse", type(sys)("from its source"))
+    assert late.find_spec("agents.skills.logs") is None
+
+
+@pytest.mark.skipif(
+    not agents.skills.NATIVE,
+    reason="the compiled modules are not built or not current (`make native`; needs a C compiler)",
+)
+def test_a_source_edited_between_the_two_imports_never_mixes_them(tmp_path: Path) -> None:
+    """The reviewer's crash: `logparse` imported while its source was edited (so from the
+    source), the edit undone, then `logs` imported: compiled `logs` beside uncompiled
+    `logparse` ended the process with a segmentation fault. Run on a copy of the tree."""
+    copy = tmp_path / "tree"
+    for folder in ("agents", "toolchain"):
+        shutil.copytree(REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "build" / "native", copy / "build" / "native")
+    code = """
+import sys, pathlib
+source = pathlib.Path("agents/skills/logparse.py")
+original = source.read_bytes()
+import agents.skills as skills
+assert skills.NATIVE
+source.write_bytes(original + b"# edited\\n")
+import agents.skills.logparse as logparse
+source.write_bytes(original)
+import agents.skills.logs as logs
+lines = [f"2024-01-01 00:00:{i % 60:02d} INFO job {i} done" for i in range(3000)]
+report = logs.analyze_logs(lines)
+print(skills.compiled(), logparse.__file__.endswith(".py"), len(report.clusters))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "AGENTS_NATIVE"}
+    env["PYTHONPATH"] = str(copy)
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=copy,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["False", "True", "1"]  # both from their sources, one event
 
 
 def _log(path: Path) -> None:
