@@ -91,6 +91,17 @@ from agents.skills.logparse import (
     parse_with,
 )
 
+# The report's dataclasses stay plain Python classes when this module is compiled (`make native`):
+# a frozen native class cannot be pickled, copied or read with vars(), and they are made once per
+# cluster, not per line. mypy_extensions is mypy's own dependency, there where mypyc compiles.
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # a runtime install, uncompiled: nothing reads the attribute
+
+    def mypyc_attr(*attrs: str, **kwattrs: object) -> Any:  # type: ignore[misc]
+        return lambda cls: cls
+
+
 MAX_SIGNATURES: Final = 50_000  # signatures held before compacting them
 MAX_CLUSTERS: Final = 10_000  # clusters kept; the rest are folded into the other cluster (step 3)
 MAX_OPTIONAL: Final = 4  # tokens an optional aside or field may have (`_join_optional`)
@@ -116,6 +127,7 @@ EMPTY_TEMPLATE: Final = "(empty message)"
 GZIP_MAGIC: Final = b"\x1f\x8b"
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Tuning:
     """The parameters of the merge (step 4 of the module docstring). The defaults are the point
@@ -311,12 +323,14 @@ def cloudwatch_lines(
 # ---------------------------------------------------------------- the report
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class ValueCount:
     value: str
     count: int
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Variable:
     """The values of one kind (ip, id, path) a cluster's lines carried."""
@@ -328,6 +342,7 @@ class Variable:
     counts_exact: bool  # False: past TRACKED_VALUES values, the counts are lower bounds
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class LogCluster:
     id: int  # 1-based, in order of first appearance; assignments use it
@@ -344,6 +359,7 @@ class LogCluster:
     other: bool = False  # the other cluster: rare messages folded together past max_clusters
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class LogReport:
     source: str
@@ -363,6 +379,7 @@ class LogReport:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Progress:
     lines: int

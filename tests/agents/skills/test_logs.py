@@ -33,6 +33,7 @@ from agents.skills.logs import (
     LogInputError,
     LogReport,
     Progress,
+    Tuning,
     _Generals,
     _most_counted,
     _top,
@@ -1187,6 +1188,20 @@ def test_loghub_file_reads_through_read_lines(tmp_path) -> None:
     zipped = tmp_path / "hdfs.gz"
     zipped.write_bytes(gzip.compress(source.read_bytes()))
     assert list(read_lines(str(zipped))) == source.read_text(encoding="utf-8").splitlines()
+
+
+def test_a_report_can_be_pickled_copied_and_read_as_a_plain_object() -> None:
+    """What a caller may do with a report, compiled (`make native`) or not: pickle it (to hand
+    it to another process), deep-copy it, read its fields with vars()."""
+    import copy  # noqa: PLC0415
+    import pickle  # noqa: PLC0415
+
+    lines = ["2024-01-01 10:00:00 ERROR db 10.0.0.1:5432 refused"] * 3
+    report = analyze_logs([*lines, "2024-01-01 10:00:01 INFO job 7 done"])
+    assert pickle.loads(pickle.dumps(report)) == report
+    assert copy.deepcopy(report) == report
+    assert vars(report)["lines_read"] == 4 and vars(report.clusters[0])["count"] in (1, 3)
+    assert pickle.loads(pickle.dumps(Tuning())) == Tuning()
 
 
 def test_a_long_analysis_lets_other_threads_run(monkeypatch) -> None:
