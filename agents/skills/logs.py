@@ -919,8 +919,8 @@ class LogAnalyzer:
             example[:EXAMPLE_CHARS],
             severity,
             from_header,
+            trace=trace,
         )
-        group.trace = trace
         self._groups[gid] = group
         self._index[signature] = group
         return group
