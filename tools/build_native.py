@@ -41,7 +41,7 @@ PROJECT = ("agents", "toolchain", "baseline", "components", "policies")  # top-l
 
 if str(ROOT) not in sys.path:  # run as a script, from any folder: the project's `agents`
     sys.path.insert(0, str(ROOT))
-from agents.skills import COMPILED, verified_build  # noqa: E402 - the loader's own check
+from agents.skills import COMPILED, SUFFIX, verified_build  # noqa: E402 - the loader's own
 
 
 def digest(path: Path) -> str:
@@ -88,7 +88,7 @@ def manifest() -> dict[str, Any]:
     from mypy.version import __version__ as mypy_version  # noqa: PLC0415 - a dev dependency
 
     return {
-        "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX"),
+        "ext_suffix": SUFFIX,
         "mypy": mypy_version,
         "sources": {str(p.relative_to(ROOT)): digest(p) for p in dependencies()},
     }

@@ -7,9 +7,9 @@ The log clustering's two hot modules (`logparse`, `logs`) may also exist compile
 `build/native/` only when its manifest verifies (`verified_build`): this interpreter's extension
 suffix, the SHA-256 of exactly the sources they were compiled from and of every project module
 those import (mypyc builds the types it reads from them into the C), and the SHA-256 of each
-compiled file, which are all the folder holds. It is checked when this package is imported
-(`NATIVE`) and again when the first of `logs` and `logparse` is (a finder on `sys.meta_path`,
-which then serves both or neither), so a source edited meanwhile runs as written. After any
+compiled file, which are all the folder holds. It is checked once per process, when the first
+of `logs` and `logparse` is imported (a finder on `sys.meta_path`, which then serves both or
+neither), so a process that never clusters logs reads no build. After any
 edit, with a damaged or foreign build, or with `AGENTS_NATIVE=0`, the pure-Python modules run
 (`compiled()` says which did)."""
 
@@ -49,19 +49,19 @@ def verified_build(build: Path = BUILD, root: Path = ROOT) -> Path | None:
         if text is None:
             return None
         manifest = json.loads(text)
-        suffix = SUFFIX
         sources, built = manifest["sources"], manifest["built"]
-        if manifest["ext_suffix"] != suffix or not isinstance(sources, dict):
+        if manifest["ext_suffix"] != SUFFIX or not isinstance(sources, dict):
             return None
         if not isinstance(built, dict) or not built:
             return None
         folder = build / "agents" / "skills"
         for name in COMPILED:  # each compiled module from its own source, checked below
-            if f"agents/skills/{name}.py" not in sources or f"{name}{suffix}" not in built:
+            if f"agents/skills/{name}.py" not in sources or f"{name}{SUFFIX}" not in built:
                 return None
+        tree = root.resolve()
         for relative, digest in sources.items():
-            source = (root / relative).resolve()
-            if root.resolve() not in source.parents or source.suffix != ".py":
+            source = (tree / relative).resolve()
+            if tree not in source.parents or source.suffix != ".py":
                 return None
             data = _regular(source, MAX_BUILT_BYTES)
             if data is None or hashlib.sha256(data).hexdigest() != digest:
@@ -70,7 +70,7 @@ def verified_build(build: Path = BUILD, root: Path = ROOT) -> Path | None:
             return None
         for name, digest in built.items():
             module = name.split(".", 1)[0].removesuffix("__mypyc")
-            if module not in COMPILED or not name.endswith(suffix):
+            if module not in COMPILED or not name.endswith(SUFFIX):
                 return None
             data = _regular(folder / name, MAX_BUILT_BYTES)
             if data is None or hashlib.sha256(data).hexdigest() != digest:
@@ -118,7 +118,6 @@ def compiled() -> bool:
     return module is not None and not str(getattr(module, "__file__", "")).endswith(".py")
 
 
-# NATIVE: a build verifies now and is not turned off (then the compiled modules are found first)
-NATIVE: bool = os.environ.get("AGENTS_NATIVE", "1") != "0" and verified_build() is not None
-if NATIVE:
+# where a build is (checked when first used) and not turned off, the compiled modules come first
+if os.environ.get("AGENTS_NATIVE") != "0" and (BUILD / "manifest.json").exists():
     sys.meta_path.insert(0, _CompiledFinder())

@@ -219,7 +219,7 @@ def test_the_finder_serves_both_compiled_modules_or_neither_decided_once(
 
 
 @pytest.mark.skipif(
-    not agents.skills.NATIVE,
+    verified_build() is None,
     reason="the compiled modules are not built or not current (`make native`; needs a C compiler)",
 )
 def test_a_source_edited_between_the_two_imports_never_mixes_them(tmp_path: Path) -> None:
@@ -235,7 +235,7 @@ import sys, pathlib
 source = pathlib.Path("agents/skills/logparse.py")
 original = source.read_bytes()
 import agents.skills as skills
-assert skills.NATIVE
+assert skills.verified_build() is not None
 source.write_bytes(original + b"# edited\\n")
 import agents.skills.logparse as logparse
 source.write_bytes(original)
@@ -299,7 +299,7 @@ def _analyze(log: Path, out: Path, native: bool) -> dict:
 
 
 @pytest.mark.skipif(
-    not agents.skills.NATIVE,
+    verified_build() is None,
     reason="the compiled modules are not built or not current (`make native`; needs a C compiler)",
 )
 def test_compiled_and_uncompiled_report_the_same(tmp_path: Path) -> None:
