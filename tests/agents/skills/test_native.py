@@ -187,6 +187,7 @@ def test_the_finder_serves_both_compiled_modules_or_neither_decided_once(
 ) -> None:
     built, _ = _fake_build(tmp_path)
     folder = built / "agents" / "skills"
+    monkeypatch.delenv("AGENTS_NATIVE", raising=False)  # whatever the suite runs with
     for name in ("logs", "logparse"):  # as in a process that has imported neither yet
         monkeypatch.delitem(sys.modules, f"agents.skills.{name}", raising=False)
     checks: list[Path | None] = [folder, None]  # the build verifies, then no longer does
