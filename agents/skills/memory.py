@@ -1275,7 +1275,7 @@ class Memory:
             )
             if self.embedder is not None and plan.terms:
                 ranked = _rerank(ranked, *self._vector_scores(query, ranked, where, params))
-            top = _diversified(ranked, self._sections([i for i, _ in ranked]), k)
+            top = _diversified(ranked, self._sections, k)
             ids = [i for i, _ in top]
             rows = self._db.execute(
                 "SELECT id, kind, source, time, stack, persona, title, text FROM entries "
@@ -1285,7 +1285,7 @@ class Memory:
             marked = self._highlighted(plan, ids)
         return _ranked_hits(top, rows, marked, k, budget)
 
-    def _sections(self, ids: Sequence[int]) -> set[int]:
+    def _sections(self, ids: list[int]) -> set[int]:
         """Which of `ids` are runbook sections (for `_diversified`)."""
         rows = self._db.execute(
             f"SELECT id FROM entries WHERE kind = 'runbook' AND id IN ({','.join('?' * len(ids))})",
@@ -1561,17 +1561,23 @@ def _rerank(
 
 
 def _diversified(
-    ranked: Sequence[tuple[int, float]], sections: Container[int], k: int
+    ranked: Sequence[tuple[int, float]],
+    sections_of: Callable[[list[int]], Container[int]],
+    k: int,
 ) -> list[tuple[int, float]]:
     """`k` entries of `ranked` (best first), in its order, of which at most
-    `ceil(KIND_SHARE * k)` are runbook sections (ids in `sections`) and at most that many are
-    other entries (records, notes), unless the other group has too few to fill the rest: each
-    group's best, as many as its quota. A runbook that matches well lifts all its sections
-    through the file prior, and they would otherwise crowd out the incident or decision that
-    says what happened last time (and the reverse). With one group only, the ranking's first
-    `k` as they are."""
+    `ceil(KIND_SHARE * k)` are runbook sections (the ids `sections_of(ids)` holds of the ids
+    given) and at most that many are other entries (records, notes), unless the other group has
+    too few to fill the rest: each group's best, as many as its quota. A runbook that matches
+    well lifts all its sections through the file prior, and they would otherwise crowd out the
+    incident or decision that says what happened last time (and the reverse). With one group
+    only, or no more than `k` entries, the ranking's first `k` as they are (then the store is
+    not asked which are sections)."""
     if k < 1:
         return []
+    if len(ranked) <= k:  # every entry is taken, whatever its kind
+        return list(ranked)
+    sections = sections_of([entry for entry, _ in ranked])
     cap = max(1, math.ceil(KIND_SHARE * k))
     have = [0, 0]  # entries of each group: [others, sections]
     for entry, _ in ranked:

@@ -793,17 +793,20 @@ class PostgresMemory:
             )
             if self.embedder is not None and plan.terms:
                 ranked = _rerank(ranked, *self._vector_scores(query, ranked, where, params))
-            sections = self._db.execute(
-                "SELECT id FROM memory_entries WHERE kind = 'runbook' AND id = ANY(%s)",
-                ([i for i, _ in ranked],),
-            ).fetchall()
-            top = _diversified(ranked, {int(r[0]) for r in sections}, k)
+            top = _diversified(ranked, self._sections, k)
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM memory_entries WHERE id = ANY(%s)", ([i for i, _ in top],)
             ).fetchall()
             wanted = set(stem_of.values())
             marked = {int(r[0]): self._mark(str(r[7]), wanted) for r in rows}
         return _ranked_hits(top, rows, marked, k, budget)
+
+    def _sections(self, ids: list[int]) -> set[int]:
+        """Which of `ids` are runbook sections (for `memory._diversified`)."""
+        rows = self._db.execute(
+            "SELECT id FROM memory_entries WHERE kind = 'runbook' AND id = ANY(%s)", (ids,)
+        ).fetchall()
+        return {int(r[0]) for r in rows}
 
     def _bm25(
         self, stems: list[str], where: str, params: list[object]

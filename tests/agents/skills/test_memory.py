@@ -374,7 +374,14 @@ def test_diversified_keeps_each_kind_s_order_and_share(ranked, k):
 
     pairs = [(entry, float(-i)) for i, (entry, _) in enumerate(ranked)]
     sections = {entry for entry, section in ranked if section}
-    top = _diversified(pairs, sections, k)
+    asked: list[list[int]] = []
+
+    def sections_of(ids: list[int]) -> set[int]:
+        asked.append(ids)
+        return sections
+
+    top = _diversified(pairs, sections_of, k)
+    assert asked == ([] if len(pairs) <= k else [[e for e, _ in pairs]])  # only when it matters
     assert len(top) == min(k, len(pairs))
     assert len({e for e, _ in top}) == len(top) and set(top) <= set(pairs)
     for group in (True, False):
@@ -394,10 +401,10 @@ def test_diversified_fills_from_a_kind_s_best_when_the_other_runs_out() -> None:
 
     # sections 1-4 and 6, one record 5: three sections, the record, then the best section left
     ranked = [(i, float(-i)) for i in range(1, 7)]
-    assert [e for e, _ in _diversified(ranked, {1, 2, 3, 4, 6}, 5)] == [1, 2, 3, 4, 5]
-    assert [e for e, _ in _diversified(ranked, {5}, 5)] == [1, 2, 3, 4, 5]  # the reverse
-    assert [e for e, _ in _diversified(ranked, {4, 5, 6}, 5)] == [1, 2, 3, 4, 5]
-    assert [e for e, _ in _diversified(ranked, {5, 6}, 5)] == [1, 2, 3, 5, 6]
+    assert [e for e, _ in _diversified(ranked, lambda _: {1, 2, 3, 4, 6}, 5)] == [1, 2, 3, 4, 5]
+    assert [e for e, _ in _diversified(ranked, lambda _: {5}, 5)] == [1, 2, 3, 4, 5]  # the reverse
+    assert [e for e, _ in _diversified(ranked, lambda _: {4, 5, 6}, 5)] == [1, 2, 3, 4, 5]
+    assert [e for e, _ in _diversified(ranked, lambda _: {5, 6}, 5)] == [1, 2, 3, 5, 6]
 
 
 def test_the_file_prior_never_reorders_the_sections_of_one_file(memory, tmp_path, monkeypatch):
