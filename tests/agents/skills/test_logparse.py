@@ -6,6 +6,7 @@ cases that must be masked or stripped and cases that must not."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -590,6 +591,56 @@ def test_a_canonical_uuid_classifies_as_the_token_it_replaces() -> None:
             replaced += 1
             assert logparse._classify(canonical) == logparse._classify(token), token
     assert replaced > 1000
+
+
+def _uuid_spots_by_regex(shape: bytes) -> list[tuple[int, bytes]]:
+    """The UUIDs `_uuid_spots` must find, read plainly: every 8-4-4-4-12 run of hex-shaped
+    characters, left to right, not overlapping one taken, taken when it has two digits or more
+    and a letter before its third dash."""
+    spots: list[tuple[int, bytes]] = []
+    at = 0
+    for m in re.finditer(
+        rb"(?=([0a-fA-F]{8}-[0a-fA-F]{4}-[0a-fA-F]{4}-[0a-fA-F]{4}-[0a-fA-F]{12}))", shape
+    ):
+        a = m.start()
+        piece = m.group(1)
+        if a >= at and piece.count(b"0") >= 2 and piece[:18].strip(b"0-"):
+            spots.append((a, b"0a000000" if piece[0] == 0x30 else b"a0000000"))
+            at = a + 36
+    return [(a, canonical[:8]) for a, canonical in spots]
+
+
+def test_the_uuids_of_a_shape_are_every_run_that_reads_alike_left_to_right() -> None:
+    # text dense in near-UUIDs: runs that overlap, all-digit pieces passed over, a UUID in the
+    # last eight characters of one passed over, hex letters and other letters beside each other
+    rng = random.Random(5)
+
+    def hexes(n: int) -> str:
+        alphabet = rng.choice(("0", "0a", "0F", "a"))  # all-digit runs are common, and passed over
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    def part() -> str:
+        roll = rng.random()
+        if roll < 0.4:
+            return "-".join(hexes(n) for n in (8, 4, 4, 4, 12))  # a UUID's shape
+        if roll < 0.8:
+            return hexes(rng.choice((4, 8, 12)))
+        return rng.choice(("-", "x", " ", "G"))
+
+    found = 0
+    for _ in range(4000):
+        shape = "".join(part() for _ in range(rng.randrange(1, 12))).encode()
+        hexed = shape.translate(logparse._HEXED)
+        spots = logparse._uuid_spots(shape, hexed, hexed.find(logparse._UUID_HEXED))
+        assert [(a, c[:8]) for a, c in spots] == _uuid_spots_by_regex(shape), shape
+        found += len(spots)
+    assert found > 500
+    # the one passed over (no letter before its third dash) hides no UUID in its last eight
+    shape = b"00000000-0000-0000-0000-0000" + b"0a0b0c0d-0a0b-0c0d-0e0f-0a0b0c0d0e0f"
+    hexed = shape.translate(logparse._HEXED)
+    assert logparse._uuid_spots(shape, hexed, hexed.find(logparse._UUID_HEXED)) == [
+        (28, b"0a000000-0000-0000-0000-000000000000")
+    ]
 
 
 def test_a_line_shape_remembered_without_digits_serves_no_line_with_digits() -> None:
