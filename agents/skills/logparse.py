@@ -311,8 +311,10 @@ _ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
 # `debug5` are levels (`debug7` is not). A shape with `0x` or `g0` in it (upper case too) is
 # *sensitive*: it is not enough as a key. A sensitive token or line is keyed by its *marked*
 # shape instead, where a digit before `x`/`X` or after `g`/`G` keeps that much of its value: 1
-# for another digit than 0, 2 for 1 to 5 after a g.
-_LITERAL_DIGIT: Final = re.compile(rb"[1-9](?=[xX])|(?<=[gG])[1-9]")
+# for another digit than 0, 2 for 1 to 5 after a g (a *literal digit*: one that `[1-9](?=[xX])|
+# (?<=[gG])[1-9]` matches). They are found by the pairs of the shape that may hold one: a regex
+# for them scanned the line a character at a time, 10 µs a line.
+_LITERAL_PAIRS: Final = ((b"0x", 0), (b"0X", 0), (b"g0", 1), (b"G0", 1))  # (pair, digit's offset)
 
 
 def _sensitive(shape: str) -> bool:
@@ -328,14 +330,19 @@ def _sensitive(shape: str) -> bool:
 
 
 def _marked(encoded: bytes, shape: bytes) -> bytes:
-    """`shape` (of `encoded`) with the digits whose value a rule reads marked (`_LITERAL_DIGIT`)."""
+    """`shape` (of `encoded`) with its literal digits marked (`_LITERAL_PAIRS`): a literal digit
+    is one of a pair of the shape, not a 0 in `encoded` (a digit is 0 in the shape)."""
     marked: bytearray | None = None
-    for m in _LITERAL_DIGIT.finditer(encoded):
-        if marked is None:
-            marked = bytearray(shape)
-        at = m.start()
-        after_g = at > 0 and encoded[at - 1] in b"gG"
-        marked[at] = 0x32 if after_g and encoded[at] <= 0x35 else 0x31
+    for pair, offset in _LITERAL_PAIRS:
+        p = shape.find(pair)
+        while p >= 0:
+            at = p + offset
+            if encoded[at] != 0x30:  # 1 to 9 (marked alike when found by two pairs)
+                if marked is None:
+                    marked = bytearray(shape)
+                after_g = at > 0 and encoded[at - 1] in b"gG"
+                marked[at] = 0x32 if after_g and encoded[at] <= 0x35 else 0x31
+            p = shape.find(pair, p + 1)
     return shape if marked is None else bytes(marked)
 
 
@@ -345,7 +352,7 @@ def shape_of(text: str) -> str:
 
 
 def marked_shape_of(text: str) -> str:
-    """`shape_of(text)` with the digits whose value a rule reads marked (`_LITERAL_DIGIT`)."""
+    """`shape_of(text)` with the digits whose value a rule reads marked (`_LITERAL_PAIRS`)."""
     encoded = text.encode("utf-8", "surrogatepass")
     return _marked(encoded, encoded.translate(_ZERO)).decode("utf-8", "surrogatepass")
 
@@ -741,7 +748,7 @@ def _shared(token: str, shape: str, key: tuple[str | int | bool, ...]) -> Token:
 
 
 def _by_shape(shape: str, info: Token) -> Token:
-    """`info`, cached for the tokens of `shape` unless the shape is sensitive (`_LITERAL_DIGIT`:
+    """`info`, cached for the tokens of `shape` unless the shape is sensitive (`_LITERAL_PAIRS`:
     a digit's value is read, so the shape alone does not decide)."""
     if not _sensitive(shape):
         if len(_cache) >= CACHE_LIMIT:
@@ -753,7 +760,7 @@ def _by_shape(shape: str, info: Token) -> Token:
 def token_info(token: str, shape: str | None = None) -> Token:
     """`_classify(token)`, cached by the token's shape (its digits read as 0): every rule reads
     digits only as digits, so tokens of one shape classify alike, and a word is its own shape;
-    a sensitive shape (`_LITERAL_DIGIT`) is replaced by the marked one. Hex ids (UUIDs, hashes)
+    a sensitive shape (`_LITERAL_PAIRS`) is replaced by the marked one. Hex ids (UUIDs, hashes)
     have a shape of their own each; they are cached by their id shape too (`id_shape_of`).
     `shape` saves the translation when the caller has it."""
     if shape is None:
@@ -1250,9 +1257,8 @@ def _classified(tokens: Sequence[str], shapes: Sequence[str]) -> tuple[list[Toke
     has a shape of its own: not worth remembering)."""
     infos: list[Token | None] = list(map(_cache.get, shapes))
     hex_ids = False
-    if None in infos:
-        misses = [i for i, info in enumerate(infos) if info is None]
-        for i in misses:
+    for i in range(len(infos)):  # (`None in infos` compared each Token with None)
+        if infos[i] is None:
             token = tokens[i]
             shape = shapes[i]
             if not hex_ids and _is_hexy(token, shape):

@@ -593,6 +593,31 @@ def test_a_canonical_uuid_classifies_as_the_token_it_replaces() -> None:
     assert replaced > 1000
 
 
+def _marked_by_regex(encoded: bytes) -> bytes:
+    """The marked shape, read plainly: each digit 1-9 before `x`/`X` or after `g`/`G` is 1, or
+    2 when it is 1 to 5 after a g; every other digit is 0."""
+    marked = bytearray(encoded.translate(logparse._ZERO))
+    for m in re.finditer(rb"[1-9](?=[xX])|(?<=[gG])[1-9]", encoded):
+        at = m.start()
+        after_g = at > 0 and encoded[at - 1] in b"gG"
+        marked[at] = 0x32 if after_g and encoded[at] <= 0x35 else 0x31
+    return bytes(marked)
+
+
+def test_a_marked_shape_keeps_exactly_the_digits_a_rule_reads() -> None:
+    rng = random.Random(3)
+    alphabet = "0123456789xXgGa -"
+    changed = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 30))).encode()
+        shape = text.translate(logparse._ZERO)
+        marked = logparse._marked(text, shape)
+        assert marked == _marked_by_regex(text), text
+        changed += marked != shape
+    assert changed > 1000
+    assert logparse.marked_shape_of("g9 0x1f 3x debug2 g0 G5x") == "g1 0x0f 1x debug2 g0 G2x"
+
+
 def _uuid_spots_by_regex(shape: bytes) -> list[tuple[int, bytes]]:
     """The UUIDs `_uuid_spots` must find, read plainly: every 8-4-4-4-12 run of hex-shaped
     characters, left to right, not overlapping one taken, taken when it has two digits or more
