@@ -405,21 +405,25 @@ class _Values:
       stay (sorted once per TRACKED_VALUES new values, so a value costs O(log) amortised). A
       value that keeps coming back stays; one that was pruned and returns restarts at 1, so
       counts are exact for the top values of most sources and lower bounds otherwise (`pruned`).
-    - Distinct: the KMV sketch, the DISTINCT_SKETCH smallest 32-bit hashes (CRC-32, stable
-      across runs): exact below that many values, an estimate within about 6% above. The hashes
-      are a set; a heap of them (to find the largest) is made only once the sketch is full. The
-      sketch (the smallest hashes of the values seen) does not depend on their order, so new
-      values are hashed in batches (`fresh`, at most 2 * TRACKED_VALUES of them: at each prune
-      and whenever the sketch is read), not one call each.
+    - Distinct: below DISTINCT_SKETCH values, the values themselves (`seen`: exact, and no hash
+      to compute: most kinds of most clusters never have that many); from there, the KMV sketch,
+      the DISTINCT_SKETCH smallest 32-bit hashes (CRC-32, stable across runs) of every value seen,
+      an estimate within about 6%. The hashes are a set; a heap of them (to find the largest) is
+      made only once the sketch is full. The sketch (the smallest hashes of the values seen) does
+      not depend on their order, so new values are taken in batches (`fresh`, at most
+      2 * TRACKED_VALUES of them: at each prune and whenever the sketch is read), not one call
+      each, and `seen` is hashed whole when it fills.
     """
 
-    __slots__ = ("counts", "fresh", "hashes", "heap", "pruned")
+    __slots__ = ("counts", "fresh", "hashes", "heap", "pruned", "seen")
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.pruned = False
-        self.fresh: list[str] = []  # values counted but not hashed yet
-        self.hashes: set[int] = set()  # the kept hashes
+        self.fresh: list[str] = []  # values counted but not in `seen` or hashed yet
+        # the distinct values while fewer than DISTINCT_SKETCH; None once they are hashed
+        self.seen: set[str] | None = set()
+        self.hashes: set[int] = set()  # the kept hashes (none while `seen` is kept)
         # once DISTINCT_SKETCH are kept (empty before): the same, negated, as a heap (heap[0] is
         # minus the largest)
         self.heap: list[int] = []
@@ -441,16 +445,28 @@ class _Values:
         self._sketch()
 
     def _sketch(self) -> None:
-        """Hash the `fresh` values into the sketch."""
+        """Take the `fresh` values into `seen`, or into the sketch once `seen` is full."""
         fresh = self.fresh
         if not fresh:
             return
-        try:  # at C speed; UTF-8 with lone surrogates passed is the same bytes, when it applies
-            found = list(map(zlib.crc32, map(str.encode, fresh)))
-        except UnicodeEncodeError:
-            found = [zlib.crc32(value.encode("utf-8", "surrogatepass")) for value in fresh]
+        seen = self.seen
+        if seen is not None:
+            seen.update(fresh)
+            fresh.clear()
+            if len(seen) >= DISTINCT_SKETCH:
+                self.seen = None
+                self._hashes(_crc32s(seen))
+            return
+        found = _crc32s(fresh)
         fresh.clear()
         self._hashes(found)
+
+    def _hashed(self) -> None:
+        """Hash `seen` into the sketch now, full or not (to absorb a sketch)."""
+        self._sketch()
+        if self.seen is not None:
+            seen, self.seen = self.seen, None
+            self._hashes(_crc32s(seen))
 
     def _hashes(self, found: Iterable[int]) -> None:
         """Keep the smallest DISTINCT_SKETCH of the kept hashes and `found`."""
@@ -474,6 +490,8 @@ class _Values:
     @property
     def distinct(self) -> int:
         self._sketch()
+        if self.seen is not None:
+            return len(self.seen)
         if not self.heap:
             return len(self.hashes)
         return round((DISTINCT_SKETCH - 1) * (1 << 32) / (-self.heap[0] + 1))
@@ -481,7 +499,7 @@ class _Values:
     @property
     def distinct_exact(self) -> bool:
         self._sketch()
-        return not self.heap
+        return self.seen is not None or not self.heap
 
     def absorb(self, other: _Values) -> None:
         self.pruned |= other.pruned
@@ -494,7 +512,20 @@ class _Values:
             self.counts = _most_counted(self.counts)
             self.pruned = True
         other._sketch()
-        self._hashes(other.hashes)
+        if other.seen is not None:  # values: taken as this one's own new values
+            self.fresh.extend(other.seen)
+            self._sketch()
+        else:
+            self._hashed()
+            self._hashes(other.hashes)
+
+
+def _crc32s(values: Iterable[str]) -> list[int]:
+    """The sketch's hash of each of `values`."""
+    try:  # at C speed; UTF-8 with lone surrogates passed is the same bytes, when it applies
+        return list(map(zlib.crc32, map(str.encode, values)))
+    except UnicodeEncodeError:
+        return [zlib.crc32(value.encode("utf-8", "surrogatepass")) for value in values]
 
 
 def _most_counted(counts: dict[str, int]) -> dict[str, int]:

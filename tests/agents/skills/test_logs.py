@@ -1226,9 +1226,10 @@ def test_caches_are_bounded(monkeypatch) -> None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_value_sketch_keeps_the_smallest_hashes_however_values_come(seed) -> None:
-    """Values are hashed in batches and sketches absorbed whole: the sketch is still the
-    DISTINCT_SKETCH smallest CRC-32s of every distinct value (a lone surrogate too), and the top
-    values are `sorted` by (-count, value)'s."""
+    """Values are taken in batches and sketches absorbed whole (kept values into kept values or a
+    sketch, a sketch into a sketch): below DISTINCT_SKETCH distinct values they are kept as they
+    are, from there the sketch is still the DISTINCT_SKETCH smallest CRC-32s of every distinct
+    value (a lone surrogate too), and the top values are `sorted` by (-count, value)'s."""
     import zlib  # noqa: PLC0415
 
     rng = random.Random(seed)
@@ -1243,14 +1244,45 @@ def test_the_value_sketch_keeps_the_smallest_hashes_however_values_come(seed) ->
     for part in parts[1:]:
         whole.absorb(part)
     smallest = sorted({zlib.crc32(v.encode("utf-8", "surrogatepass")) for v in seen})
-    assert whole.distinct_exact == (len(smallest) < DISTINCT_SKETCH)
-    assert whole.hashes == set(smallest[:DISTINCT_SKETCH])
-    if whole.distinct_exact:
-        assert whole.distinct == len(smallest)
+    if len(seen) < DISTINCT_SKETCH:  # the values themselves: exact, nothing hashed
+        assert whole.distinct_exact
+        assert whole.distinct == len(seen)
+        assert whole.seen == seen
+        assert not whole.hashes
     else:
-        assert -whole.heap[0] == smallest[DISTINCT_SKETCH - 1]
+        assert whole.hashes == set(smallest[:DISTINCT_SKETCH])
+        assert whole.distinct_exact == (len(smallest) < DISTINCT_SKETCH)
+        if not whole.distinct_exact:
+            assert -whole.heap[0] == smallest[DISTINCT_SKETCH - 1]
     counts = {f"k{rng.randrange(40)}": rng.randrange(1, 4) for _ in range(rng.randrange(1, 60))}
     assert _top(counts) == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+
+
+def test_kept_values_and_a_sketch_absorb_each_other_either_way() -> None:
+    import zlib  # noqa: PLC0415
+
+    few = [f"few{i}" for i in range(40)]
+    many = [f"many{i}" for i in range(600)]
+    smallest = sorted(zlib.crc32(v.encode()) for v in few + many)[:DISTINCT_SKETCH]
+    for first, second in ((few, many), (many, few)):
+        whole, part = _Values(), _Values()
+        for value in first:
+            whole.add(value)
+        for value in second:
+            part.add(value)
+        whole.absorb(part)
+        assert whole.seen is None
+        assert whole.hashes == set(smallest)
+        assert not whole.distinct_exact
+        assert abs(whole.distinct - 640) < 0.15 * 640
+    # kept values absorbed into kept values stay exact until they fill
+    whole, part = _Values(), _Values()
+    for value in many[:200]:
+        whole.add(value)
+    for value in many[100:250]:
+        part.add(value)
+    whole.absorb(part)
+    assert (whole.distinct, whole.distinct_exact) == (250, True)
 
 
 @given(
