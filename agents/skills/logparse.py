@@ -399,6 +399,9 @@ class Token(NamedTuple):
 
 
 _EMPTY: Final = Token("W", None, "", 0, 0)
+# `Token(*fields)`, every field given, without the Python-level `__new__` of a named tuple (the
+# same object; as `_new_parsed`)
+_new_token: Final = cast("Callable[[tuple[Any, ...]], Token]", partial(tuple.__new__, Token))
 
 
 def _value_kind(core: str) -> str | None:
@@ -641,7 +644,8 @@ def _classify(token: str) -> Token:
         tail = token[len(token.rstrip(_TRAIL)) :]
     elif kind == "M":
         tail = token[len(token.rstrip(",.")) :]
-    info = Token(kind, masked, value_kind, lead, trail, *_quotes(token), tail)
+    opens, closes = _quotes(token)
+    info = _new_token((kind, masked, value_kind, lead, trail, opens, closes, tail))
     # one object per classification: line plans are keyed by these objects' identities
     return _interned.setdefault(info, info)
 
