@@ -668,6 +668,70 @@ def test_the_uuids_of_a_shape_are_every_run_that_reads_alike_left_to_right() -> 
     ]
 
 
+def _hex_run(rng: random.Random, length: int, ends: str, letters: str, least: int) -> str:
+    """A run of hex digits of `length` with `ends` (two characters) at its ends, a digit or more
+    and `least` letters or more (of `letters`), placed at random."""
+    while True:
+        middle = [
+            rng.choice((rng.choice("0123456789"), rng.choice(letters))) for _ in range(length - 2)
+        ]
+        run = ends[0] + "".join(middle) + ends[1]
+        digits = sum(map(str.isdigit, run))
+        if digits and length - digits >= least:
+            return run
+
+
+def _key(token: str) -> str:
+    """What `token_info` keys a hexy token's classification by: its id shape, of its marked
+    shape where its shape is sensitive."""
+    shape = logparse.shape_of(token)
+    return logparse.id_shape_of(
+        logparse.marked_shape_of(token) if logparse._sensitive(shape) else shape
+    )
+
+
+def test_tokens_of_one_id_shape_classify_alike_in_any_setting() -> None:
+    # `id_shape_of`'s canonical runs: two tokens whose long hex runs differ but for their first
+    # and last characters (their e/E read as a/A), in settings where rules read characters:
+    # starts, ends, separators, keys, paths, hosts, users, quotes, 0x, g, exponents, units
+    rng = random.Random(17)
+    before = ["", "0x", "g", "<", "#", "@", ".", "-", "_", "/", "=", ":", "key=", "id:", '"', "[",
+              "(", "x.", "user@", "http://h/", "/var/", "a.b.", "+", "~", "sha256:", 'k="',
+              '{"ID":"', "blk_", "1", "12-", "v", "E", "e", "2024-01-01T"]  # fmt: skip
+    after = ["", "x", "X", "g", ">", ".", "-", "_", "/", ":", ":8080", '"', "]", ")", ",", ".c",
+             ".java", "e5", "E", "ms", "KB", "%", "-12", "@h", "=v", '"}', "]:", "9", "ab",
+             ".log", "T10:00:00Z"]  # fmt: skip
+    compared = 0
+    for _ in range(6000):
+        case = rng.choice(("abcdef", "ABCDEF"))
+        length = rng.choice((8, 9, 12, 16, 32, 40, 64))
+        ends = "".join(rng.choice((rng.choice("0123456789"), rng.choice(case))) for _ in range(2))
+        least = rng.choice((1, 2, 3, 4, 4, 6))  # fewer than four: the canonical form must not apply
+        run = _hex_run(rng, length, ends, case, least)
+        swap = str.maketrans("aeAE", "eaEA")  # an end's e read as a: either may stand there
+        if rng.random() < 0.5:  # other ends: compared only if the id shapes say they read alike
+            ends = "".join(rng.choice((rng.choice("0123456789"), rng.choice(case))) for _ in "ab")
+        other = _hex_run(rng, length, ends.translate(swap), case, least)
+        head, tail = rng.choice(before), rng.choice(after)
+        if rng.random() < 0.2:  # two runs in one token
+            middle = rng.choice(["-", "/", ":", "."])
+            second = _hex_run(rng, length, "0a", case, 4)
+            token, twin = (
+                f"{head}{run}{middle}{second}{tail}",
+                f"{head}{other}{middle}{second}{tail}",
+            )
+        else:
+            token, twin = f"{head}{run}{tail}", f"{head}{other}{tail}"
+        if _key(token) != _key(twin):
+            continue  # a run the canonical form does not cover (two hex runs joined, say)
+        compared += 1
+        assert logparse._classify(token) == logparse._classify(twin), (token, twin)
+        logparse.clear_caches()
+        assert logparse.token_info(token) == logparse._classify(token)
+        assert logparse.token_info(twin) == logparse._classify(twin), (token, twin)
+    assert compared > 2000
+
+
 def test_a_line_shape_remembered_without_digits_serves_no_line_with_digits() -> None:
     # `x alt0!` has the shape of `x alt3!` and classifies as `x foo!` does
     logparse.clear_caches()
