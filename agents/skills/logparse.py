@@ -376,18 +376,17 @@ def marked_shape_of(text: str) -> str:
 _LONG_HEX: Final = re.compile(r"[0-9a-fA-F]{8,}")
 _COLLAPSE: Final = str.maketrans("abcdfABCDF", "aaaaaAAAAA")
 _COLLAPSE_E: Final = str.maketrans("abcdefABCDEF", "aaaaaaAAAAAA")
-_NO_DIGITS: Final = str.maketrans("", "", "0123456789")
 
 
 def _collapsed_run(m: re.Match[str]) -> str:
     run = m.group()
-    letters = len(run.translate(_NO_DIGITS))
-    digits = len(run) - letters
-    if not digits:
+    collapsed = run.translate(_COLLAPSE_E)  # every letter as a or A
+    lower, upper = collapsed.count("a"), collapsed.count("A")
+    letters = lower + upper
+    if letters == len(run):  # no digit
         return run
-    if digits >= 2 and letters >= 4 and (run.islower() or run.isupper()):
-        middle = "00" + ("a" if run.islower() else "A") * (len(run) - 4)
-        return f"{run[0].translate(_COLLAPSE_E)}{middle}{run[-1].translate(_COLLAPSE_E)}"
+    if len(run) - letters >= 2 and letters >= 4 and not (lower and upper):
+        return f"{collapsed[0]}00{('a' if lower else 'A') * (len(run) - 4)}{collapsed[-1]}"
     return run.translate(_COLLAPSE)
 
 
@@ -1429,20 +1428,26 @@ def _message_field(
     application's line, often with a header of its own), under the severity and time the line's
     level and time fields give, when they do, and with the values of its other fields after the
     message's."""
-    inner = parse_line(message)
-    return inner._replace(
-        timestamp=when if when is not None else inner.timestamp,
-        severity=severity or inner.severity,
-        header=True,
-        values=inner.values + values,
+    tokens, timestamp, inner_severity, _, signature, inner_values = parse_fields(message)
+    return _new_parsed(
+        (
+            tokens,
+            when if when is not None else timestamp,
+            severity or inner_severity,
+            True,
+            signature,
+            inner_values + values,
+        )
     )
 
 
 # logfmt (Go's slog and logrus, Heroku): `key=value` pairs and nothing else, a value bare or in
 # double quotes with backslash escapes; a bare value ending in `,` or `;` is prose's list
-# (`tls=off, audit=on;`), not logfmt.
+# (`tls=off, audit=on;`), not logfmt. A quoted value's characters are matched a run at a time
+# (`[^"\\]*(?:\\.[^"\\]*)*`, the same strings as `(?:[^"\\]|\\.)*`, which tried two branches
+# a character: most of a logfmt line's cost).
 _LOGFMT_PAIR: Final = re.compile(
-    r'([A-Za-z_][\w.\-/@]*)=("(?:[^"\\]|\\.)*"|(?:[^\s"]*[^\s",;])?)(?:\s+|\Z)'
+    r'([A-Za-z_][\w.\-/@]*)=("[^"\\]*(?:\\.[^"\\]*)*"|(?:[^\s"]*[^\s",;])?)(?:\s+|\Z)'
 )
 _LOGFMT_ESCAPE: Final = re.compile(r"\\(.)")
 LOGFMT_MIN_PAIRS: Final = 2
@@ -1456,23 +1461,35 @@ def _parse_logfmt(line: str) -> Parsed | None:
     line is not pairs alone, or fewer than `LOGFMT_MIN_PAIRS`."""
     fields: dict[str, str] = {}
     at = 0
-    pairs = 0
-    while at < len(line):
-        m = _LOGFMT_PAIR.match(line, at)
-        if m is None or m.end() == at:
+    # the pairs one after another: a match that does not start where the last ended (a gap the
+    # search passed over) or that is empty means the line is not pairs alone
+    for pairs, m in enumerate(_LOGFMT_PAIR.finditer(line), 1):
+        start, end = m.span()
+        if start != at or end == at:
             return None
-        pairs += 1
         if pairs <= MAX_TOKENS:  # the rest of a huge line is ignored, as a text line's is
-            value = m.group(2)
+            name, value = m.groups()
             if value[:1] == '"':
-                value = _LOGFMT_ESCAPE.sub(r"\1", value[1:-1])
-            fields.setdefault(m.group(1), value)
-        at = m.end()
-    if len(fields) < LOGFMT_MIN_PAIRS:
+                value = value[1:-1]
+                if "\\" in value:
+                    value = _LOGFMT_ESCAPE.sub(r"\1", value)
+            fields.setdefault(name, value)
+        at = end
+    if at < len(line) or len(fields) < LOGFMT_MIN_PAIRS:
         return None
-    key = next((k for k in _JSON_MESSAGE_KEYS if fields.get(k, "").strip()), None)
-    level_key = next((k for k in _JSON_LEVEL_KEYS if k in fields), None)
-    time_key = next((k for k in _JSON_TIME_KEYS if k in fields), None)
+    key = level_key = time_key = None
+    for k in _JSON_MESSAGE_KEYS:
+        if fields.get(k, "").strip():
+            key = k
+            break
+    for k in _JSON_LEVEL_KEYS:
+        if k in fields:
+            level_key = k
+            break
+    for k in _JSON_TIME_KEYS:
+        if k in fields:
+            time_key = k
+            break
     severity = _level(fields[level_key]) if level_key is not None else None
     when = fields[time_key] if time_key is not None else None
     named = tuple(

@@ -771,6 +771,22 @@ def test_a_logfmt_event_is_its_message_whatever_its_fields() -> None:
     )
 
 
+def test_a_logfmt_pair_matches_as_the_per_character_pattern_did() -> None:
+    # `_LOGFMT_PAIR` reads a quoted value a run at a time; the pattern it replaced tried two
+    # branches a character: every match (and every failure) must be the same
+    before = re.compile(r'([A-Za-z_][\w.\-/@]*)=("(?:[^"\\]|\\.)*"|(?:[^\s"]*[^\s",;])?)(?:\s+|\Z)')
+    rng = random.Random(7)
+    alphabet = ["k=", "a", "b", " ", '"', "\\", "=", ",", ";", "x=", "é", "\t"]
+    matched = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 16)))
+        for at in range(len(text)):
+            old, new = before.match(text, at), logparse._LOGFMT_PAIR.match(text, at)
+            assert (old and (old.span(), old.groups())) == (new and (new.span(), new.groups()))
+            matched += new is not None
+    assert matched > 10000
+
+
 def test_logfmt_without_a_message_is_the_shape_of_its_keys() -> None:
     assert signature("user=alice action=login ok=true") == (
         f"user={WILDCARD} action={WILDCARD} ok={WILDCARD}"
