@@ -978,8 +978,8 @@ def parse_fields(line: str) -> Fields:
     elif first.isdigit() and stripped[10:11] == "T":
         m = _CRI.match(stripped)
         if m:
-            inner = parse_line(m.group("msg"))
-            return inner._replace(timestamp=m.group("ts"), header=True)
+            tokens, _, level, _, signature, values = parse_fields(m.group("msg"))
+            return _new_parsed((tokens, m.group("ts"), level, True, signature, values))
     elif first.isalpha() or first == "_":
         equals = stripped.find("=")
         if equals > 0 and (equals < stripped.find(" ") or " " not in stripped):
@@ -1395,6 +1395,16 @@ def _parse_piped(tokens: list[str], infos: list[Token], pri_severity: str | None
     )
 
 
+def _json_field(obj: dict[str, Any], keys: Sequence[str], *, numbers: bool) -> Any:
+    """The value of the first of `keys` whose value in `obj` is a string (or a number, booleans
+    too, with `numbers`), or None (a loop: a generator's `next` cost more than the lookups)."""
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, str) or (numbers and isinstance(value, int)):
+            return value
+    return None
+
+
 def _parse_json(line: str) -> Parsed | None:
     try:
         obj = json.loads(line)
@@ -1402,9 +1412,9 @@ def _parse_json(line: str) -> Parsed | None:
         return None
     if not isinstance(obj, dict):
         return None
-    message = next((obj[k] for k in _JSON_MESSAGE_KEYS if isinstance(obj.get(k), str)), None)
-    level = next((obj[k] for k in _JSON_LEVEL_KEYS if isinstance(obj.get(k), str | int)), None)
-    when = next((obj[k] for k in _JSON_TIME_KEYS if isinstance(obj.get(k), str | int)), None)
+    message = _json_field(obj, _JSON_MESSAGE_KEYS, numbers=False)
+    level = _json_field(obj, _JSON_LEVEL_KEYS, numbers=True)
+    when = _json_field(obj, _JSON_TIME_KEYS, numbers=True)
     severity = None
     if isinstance(level, str):
         severity = _level(level)
