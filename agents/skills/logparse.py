@@ -360,11 +360,13 @@ def marked_shape_of(text: str) -> str:
 # Inside a run of eight hex digits or more with a decimal digit in it (an id in hex: a hash, a
 # UUID, an address), no rule reads which hex letter a letter is, but for `e`/`E` (an exponent in
 # `_NUMBER`): only where the letters and digits are and their case. An id's shape keeps that.
-# A run with two digits or more, four letters or more, and letters of one case (a container id,
-# a commit hash, a content digest) is read less still, so its id shape is *canonical*: its first
-# and last characters (e/E read as a/A), then `00` and letters of its case to its length.
-# - `_NUMBER` is the only rule that reads `e`, and a text it matches holds three letters at most
-#   (`[eE]` and two trailing letters): no text holding such a run matches it.
+# A run with two digits or more, letters of one case, and four letters or more or a letter but
+# e/E before a digit (a container id, a commit hash, a content digest, an order id) is read less
+# still, so its id shape is *canonical*: its first and last characters (e/E read as a/A), then
+# `00` and letters of its case to its length.
+# - `_NUMBER` is the only rule that reads `e`, and a text it matches holds no letter but one
+#   `e`/`E` (an exponent) before a digit and two letters at most after its last digit: no text
+#   holding such a run matches it.
 # - Every other rule reads a run's characters alike as hex digits (`_HEX`, `_UUID`,
 #   `_HEX_TOKEN`), word characters (`\w`, `[\w.\-/]`, `_HOST`) or any character; reads a
 #   letter or a digit as such only where its match starts or stops or beside a separator (a
@@ -376,6 +378,7 @@ def marked_shape_of(text: str) -> str:
 _LONG_HEX: Final = re.compile(r"[0-9a-fA-F]{8,}")
 _COLLAPSE: Final = str.maketrans("abcdfABCDF", "aaaaaAAAAA")
 _COLLAPSE_E: Final = str.maketrans("abcdefABCDEF", "aaaaaaAAAAAA")
+_LETTER_THEN_DIGIT: Final = re.compile(r"[a-dfA-DF][0-9a-fA-F]*[0-9]")  # in a run of hex
 
 
 def _collapsed_run(m: re.Match[str]) -> str:
@@ -385,7 +388,11 @@ def _collapsed_run(m: re.Match[str]) -> str:
     letters = lower + upper
     if letters == len(run):  # no digit
         return run
-    if len(run) - letters >= 2 and letters >= 4 and not (lower and upper):
+    if (
+        len(run) - letters >= 2
+        and not (lower and upper)
+        and (letters >= 4 or _LETTER_THEN_DIGIT.search(run) is not None)
+    ):
         return f"{collapsed[0]}00{('a' if lower else 'A') * (len(run) - 4)}{collapsed[-1]}"
     return run.translate(_COLLAPSE)
 
