@@ -111,6 +111,10 @@ OTHER_TEMPLATE: Final = "(other: messages too rare to keep as clusters of their 
 TOP_VALUES: Final = 3  # values per kind shown per cluster
 TRACKED_VALUES: Final = 32  # values per kind counted per cluster (the most counted beyond that)
 DISTINCT_SKETCH: Final = 256  # hashes kept per kind and cluster to count distinct values
+# characters of values a kind keeps as they are (`_Values.seen`) before it hashes them: the
+# memory of a kind's distinct count stays near the sketch's (about 24 KiB) whatever the values'
+# length (without it, 255 values of 64 KiB each were kept: 16 MiB)
+SEEN_CHARS: Final = 64 * DISTINCT_SKETCH
 MAX_LINE_BYTES = 64 * 1024  # longer lines are cut (the rest of the line is skipped)
 EXAMPLE_CHARS: Final = 300
 RENDERED_EXAMPLE_CHARS: Final = (
@@ -405,8 +409,9 @@ class _Values:
       stay (sorted once per TRACKED_VALUES new values, so a value costs O(log) amortised). A
       value that keeps coming back stays; one that was pruned and returns restarts at 1, so
       counts are exact for the top values of most sources and lower bounds otherwise (`pruned`).
-    - Distinct: below DISTINCT_SKETCH values, the values themselves (`seen`: exact, and no hash
-      to compute: most kinds of most clusters never have that many); from there, the KMV sketch,
+    - Distinct: below DISTINCT_SKETCH values (and SEEN_CHARS characters), the values themselves
+      (`seen`: exact, and no hash to compute: most kinds of most clusters never have that many);
+      from there, the KMV sketch,
       the DISTINCT_SKETCH smallest 32-bit hashes (CRC-32, stable across runs) of every value seen,
       an estimate within about 6%. The hashes are a set; a heap of them (to find the largest) is
       made only once the sketch is full. The sketch (the smallest hashes of the values seen) does
@@ -415,7 +420,7 @@ class _Values:
       each, and `seen` is hashed whole when it fills.
     """
 
-    __slots__ = ("counts", "fresh", "hashes", "heap", "pruned", "seen")
+    __slots__ = ("counts", "fresh", "hashes", "heap", "pruned", "seen", "seen_chars")
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
@@ -423,6 +428,7 @@ class _Values:
         self.fresh: list[str] = []  # values counted but not in `seen` or hashed yet
         # the distinct values while fewer than DISTINCT_SKETCH; None once they are hashed
         self.seen: set[str] | None = set()
+        self.seen_chars = 0  # of the values put in `seen` (those seen twice too: a bound)
         self.hashes: set[int] = set()  # the kept hashes (none while `seen` is kept)
         # once DISTINCT_SKETCH are kept (empty before): the same, negated, as a heap (heap[0] is
         # minus the largest)
@@ -452,8 +458,9 @@ class _Values:
         seen = self.seen
         if seen is not None:
             seen.update(fresh)
+            self.seen_chars += sum(map(len, fresh))
             fresh.clear()
-            if len(seen) >= DISTINCT_SKETCH:
+            if len(seen) >= DISTINCT_SKETCH or self.seen_chars > SEEN_CHARS:
                 self.seen = None
                 self._hashes(_crc32s(seen))
             return

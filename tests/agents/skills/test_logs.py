@@ -1258,6 +1258,22 @@ def test_the_value_sketch_keeps_the_smallest_hashes_however_values_come(seed) ->
     assert _top(counts) == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
 
 
+def test_long_values_are_hashed_before_many_are_kept() -> None:
+    # the values kept as they are stay within SEEN_CHARS characters, however long each is
+    values = _Values()
+    for i in range(40):
+        values.add(f"/srv/{i}/" + "x" * 1000)
+    assert (values.distinct, values.distinct_exact) == (40, True)
+    assert values.seen is None
+    assert len(values.hashes) == 40
+    short = _Values()
+    for i in range(40):
+        short.add(f"/srv/{i}")
+    assert (short.distinct, short.distinct_exact) == (40, True)
+    assert short.seen is not None
+    assert len(short.seen) == 40
+
+
 def test_kept_values_and_a_sketch_absorb_each_other_either_way() -> None:
     import zlib  # noqa: PLC0415
 
