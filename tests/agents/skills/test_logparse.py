@@ -796,6 +796,17 @@ def test_a_logfmt_pair_matches_as_the_per_character_pattern_did() -> None:
     assert matched > 10000
 
 
+def test_a_long_line_that_only_starts_as_logfmt_is_read_as_text() -> None:
+    # after its first non-pair the line is text: nothing after it is searched for pairs (a
+    # search there once took 30 s on such a 64 KiB line: every later position tried)
+    for line in ("a=1 !" + "x" * 64_000, "a=1 ! k=" + "v" * 64_000 + '"'):
+        parsed = parse_line(line)
+        assert parsed.tokens[0] == "a=1"
+        assert logparse._parse_logfmt(line) is None
+    unclosed = 'level=info msg=upload payload="' + "QUJD" * 4000
+    assert logparse._parse_logfmt(unclosed) is None
+
+
 def test_logfmt_without_a_message_is_the_shape_of_its_keys() -> None:
     assert signature("user=alice action=login ok=true") == (
         f"user={WILDCARD} action={WILDCARD} ok={WILDCARD}"
