@@ -1470,6 +1470,14 @@ _LOGFMT_ESCAPE: Final = re.compile(r"\\(.)")
 LOGFMT_MIN_PAIRS: Final = 2
 
 
+def _first_key(fields: dict[str, str], keys: Sequence[str]) -> str | None:
+    """The first of `keys` that `fields` has (a loop, as `_json_field`: no generator)."""
+    for key in keys:
+        if key in fields:
+            return key
+    return None
+
+
 def _parse_logfmt(line: str) -> Parsed | None:
     """A logfmt line read as JSON lines are: its message field (`msg`, `message`, ...) parsed as
     the event's line, its level and time fields as the header's; without a message field, its
@@ -1501,19 +1509,13 @@ def _parse_logfmt(line: str) -> Parsed | None:
         at = end
     if len(fields) < LOGFMT_MIN_PAIRS:
         return None
-    key = level_key = time_key = None
+    key = None
     for k in _JSON_MESSAGE_KEYS:
         if fields.get(k, "").strip():
             key = k
             break
-    for k in _JSON_LEVEL_KEYS:
-        if k in fields:
-            level_key = k
-            break
-    for k in _JSON_TIME_KEYS:
-        if k in fields:
-            time_key = k
-            break
+    level_key = _first_key(fields, _JSON_LEVEL_KEYS)
+    time_key = _first_key(fields, _JSON_TIME_KEYS)
     severity = _level(fields[level_key]) if level_key is not None else None
     when = fields[time_key] if time_key is not None else None
     named = tuple(

@@ -117,9 +117,8 @@ DISTINCT_SKETCH: Final = 256  # hashes kept per kind and cluster to count distin
 SEEN_CHARS: Final = 64 * DISTINCT_SKETCH
 MAX_LINE_BYTES = 64 * 1024  # longer lines are cut (the rest of the line is skipped)
 EXAMPLE_CHARS: Final = 300
-RENDERED_EXAMPLE_CHARS: Final = (
-    200  # an example is there to show the header; its message is the template
-)
+# an example is there to show the header; its message is the template
+RENDERED_EXAMPLE_CHARS: Final = 200
 PROGRESS_EVERY: Final = 100_000
 SPILL_IDS: Final = 65536  # assignments (signature ids) held in memory before they are spilled
 # Every 1,024 lines the analysis lets other threads of its process run. Compiled (`make native`)
@@ -461,18 +460,17 @@ class _Values:
             self.seen_chars += sum(map(len, fresh))
             fresh.clear()
             if len(seen) >= DISTINCT_SKETCH or self.seen_chars > SEEN_CHARS:
-                self.seen = None
-                self._hashes(_crc32s(seen))
+                self._hash_seen()
             return
         found = _crc32s(fresh)
         fresh.clear()
         self._hashes(found)
 
-    def _hashed(self) -> None:
-        """Hash `seen` into the sketch now, full or not (to absorb a sketch)."""
-        self._sketch()
-        if self.seen is not None:
-            seen, self.seen = self.seen, None
+    def _hash_seen(self) -> None:
+        """Hash the values of `seen` into the sketch, which counts them from now on."""
+        seen = self.seen
+        if seen is not None:
+            self.seen = None
             self._hashes(_crc32s(seen))
 
     def _hashes(self, found: Iterable[int]) -> None:
@@ -522,8 +520,9 @@ class _Values:
         if other.seen is not None:  # values: taken as this one's own new values
             self.fresh.extend(other.seen)
             self._sketch()
-        else:
-            self._hashed()
+        else:  # a sketch: this one's values hashed too, full or not
+            self._sketch()
+            self._hash_seen()
             self._hashes(other.hashes)
 
 
