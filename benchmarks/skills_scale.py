@@ -16,6 +16,16 @@ drain3 has no counterpart of (measured within the clustering it would weigh on s
 
 Run: `.venv/bin/python -m benchmarks.skills_scale [--lines N] [--systems A,B] [--json]`;
 `--quick` is 200,000 lines of three systems. Without the data folder it says so and exits 0.
+
+`--floor` measures what a tenth of drain3's time per line leaves (the issue's 10x), beside the
+least work any parser in CPython must do per line, each in a fresh process over the same lines:
+`read` (the generator alone: the lines arriving), `split` (each line split into tokens by
+`str.split`, nothing else: the first step of ours and of drain3), `shapes` (no split at all: a
+chunk of 4,096 lines joined, encoded, its digits read as 0 by `bytes.translate`, split back into
+lines and each line's shape counted by `Counter`, all in C: about the least that tells lines'
+events apart, with no value read, counted or kept). The loops run in the interpreter; their own
+per-line overhead is in `read`. Where `split` is over the budget, no design that tokenizes each
+line reaches 10x in CPython; where `shapes` is too, no design that looks at each line does.
 """
 
 from __future__ import annotations
@@ -26,7 +36,9 @@ import logging
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +51,8 @@ LINES = 1_000_000
 QUICK_LINES = 200_000
 QUICK_SYSTEMS = ("BGL", "HDFS", "OpenStack")
 BUDGET = 4_000
+FLOORS = ("read", "split", "shapes")  # `--floor`'s loops, least work first
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 
 
 def renumbered(lines: Sequence[str], count: int, seed: int = 11) -> Iterator[str]:
@@ -65,9 +79,29 @@ def renumbered(lines: Sequence[str], count: int, seed: int = 11) -> Iterator[str
             yield line
 
 
+def floor_loop(name: str, lines: Iterator[str]) -> int:
+    """One of `FLOORS` over `lines`: the number of lines read (`read`, `split`) or of distinct
+    line shapes counted (`shapes`), so the work cannot be skipped."""
+    if name == "read":
+        return sum(1 for _ in lines)
+    if name == "split":
+        return sum(1 for line in lines if line.split() is not None)
+    if name == "shapes":
+        shapes: Counter[bytes] = Counter()
+        while chunk := list(islice(lines, 4096)):
+            block = "\n".join(chunk).encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+            shapes.update(block.split(b"\n"))
+        return len(shapes)
+    raise ValueError(f"unknown floor {name!r}")
+
+
 def measure(parser: str, system: str, count: int, data: Path) -> dict[str, Any]:
-    """One parser over one system's `count` lines, in this process."""
+    """One parser (or one of `FLOORS`) over one system's `count` lines, in this process."""
     lines, _ = load(data, system)
+    if parser in FLOORS:
+        cpu = time.process_time()
+        result = floor_loop(parser, renumbered(lines, count))
+        return {"cpu_seconds": time.process_time() - cpu, "result": result}
     compiled = False
     if parser == "ours":
         from agents.skills import compiled as is_compiled  # noqa: PLC0415
@@ -144,6 +178,27 @@ def run(data: Path, names: Sequence[str], count: int) -> list[dict[str, Any]]:
     return rows
 
 
+def floor_rows(data: Path, names: Sequence[str], count: int) -> list[dict[str, Any]]:
+    """Per system: drain3's and ours' µs a line, the 10x budget, and each floor's."""
+    rows = []
+    for system in names:
+        print(f"skills_scale: floors of {system}, {count:,} lines ...", file=sys.stderr, flush=True)
+        us = {
+            parser: _child(parser, system, count, data)["cpu_seconds"] * 1e6 / count
+            for parser in ("drain3", "ours", *FLOORS)
+        }
+        rows.append({"system": system, "lines": count, "budget_10x_us": us["drain3"] / 10} | us)
+    return rows
+
+
+def floor_table(rows: list[dict[str, Any]]) -> str:
+    names = ("drain3", "budget_10x_us", *FLOORS, "ours")
+    body = [[r["system"], f"{r['lines']:,}", *(f"{r[n]:.2f}" for n in names)] for r in rows]
+    headers = ["system", "lines", "drain3 µs/line", "10x budget µs/line"]
+    headers += [f"{n} µs/line" for n in FLOORS] + ["ours µs/line"]
+    return tabulate(body, headers=headers, disable_numparse=True)
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     body = [
         [
@@ -186,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--systems", default="", help="comma-separated (default: all)")
     parser.add_argument("--quick", action="store_true", help="200k lines of three systems")
     parser.add_argument("--json", action="store_true", help="rows as JSON instead of a table")
+    parser.add_argument("--floor", action="store_true", help="10x budget, CPython floor")
     parser.add_argument("--measure", nargs=2, metavar=("PARSER", "SYSTEM"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.data.is_dir():
@@ -198,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [n for n in args.systems.split(",") if n] or (
         list(QUICK_SYSTEMS) if args.quick else systems(args.data)
     )
+    if args.floor:
+        rows = floor_rows(args.data, names, count)
+        print(json.dumps(rows, indent=2) if args.json else floor_table(rows))
+        return 0
     rows = run(args.data, names, count)
     print(json.dumps(rows, indent=2) if args.json else table(rows))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from benchmarks.skills_scale import renumbered
+from benchmarks.skills_scale import floor_loop, renumbered
 
 LINES = ["blk_-1608999687919862906 served 10.250.19.102:50010", "Zürich 42 ok", "no digits"]
 
@@ -31,3 +31,13 @@ def test_passes_keep_every_lines_shape_and_permute_its_digits_as_one_table() -> 
 
 def test_no_lines_asked_none_given() -> None:
     assert list(renumbered(LINES, 0)) == []
+
+
+def test_floor_loops_do_the_work_they_are_timed_for() -> None:
+    """`--floor`'s loops read every line, and `shapes` counts each distinct digit-zeroed line
+    shape across chunks (a loop that skipped its work would time nothing)."""
+    lines = [f"block blk_{i} of {i % 7} served" for i in range(9000)] + ["Zürich 42 ok", "no"]
+    expected_shapes = {_shape(line) for line in lines}
+    assert floor_loop("read", iter(lines)) == len(lines)
+    assert floor_loop("split", iter(lines)) == len(lines)
+    assert floor_loop("shapes", iter(lines)) == len(expected_shapes)
