@@ -925,14 +925,19 @@ _new_plan: Final = cast("Callable[[tuple[Any, ...]], _Plan]", partial(tuple.__ne
 # classifications (lines that differ in their words or hex ids). Emptied with the token caches.
 _plans: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
 _more_shapes: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
-# plans for sensitive line shapes, with the marked shape of the line they were made for
-_marked_shapes: Final[dict[bytes, tuple[bytes, _Plan]]] = {}
+# plans for sensitive line shapes, by the shape, then by the marked shape of the line they were
+# made for (several: lines of one shape whose literal digits differ, `0x` beside `1x`, take
+# turns in a log, and one kept plan a shape would be made again at every turn). A literal digit
+# is marked one of two ways, so a line with one has two variants at most: MARKED_VARIANTS per
+# shape (emptied when full), CACHE_LIMIT plans in all.
+_marked_shapes: Final[dict[bytes, dict[bytes, _Plan]]] = {}
+MARKED_VARIANTS: Final = 8
 # the same three for messages whose header was read apart (`_parse_text(headers=False)`: a
 # learned header's, syslog's RFC 5424): a message is planned without looking for a header in it,
 # so its plans are not those of a whole line of the same shape
 _bare_plans: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
 _bare_more_shapes: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
-_bare_marked_shapes: Final[dict[bytes, tuple[bytes, _Plan]]] = {}
+_bare_marked_shapes: Final[dict[bytes, dict[bytes, _Plan]]] = {}
 MAX_SHAPE_KEY: Final = 400
 
 
@@ -1135,10 +1140,10 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
                 plan = plans.get(line_shape) or more_shapes.get(line_shape)
                 if plan is None:  # the line's tokens are classified, or its marked shape read
                     encoded = _with_spots(encoded, spots)
-        if plan is None and line_shape in marked_shapes:
-            marked, plan = marked_shapes[line_shape]
-            if _marked(encoded, line_shape) != marked:
-                plan = None
+        if plan is None:
+            variants = marked_shapes.get(line_shape)
+            if variants is not None:
+                plan = variants.get(_marked(encoded, line_shape))
     if plan is not None:  # a line of this shape: only kept tokens with digits may differ
         start, ts_start, ts_end, level_at, header, signature, digits, _, values_at = plan
         message = tokens[start:] if start else tokens
@@ -1215,7 +1220,7 @@ def _remember(
     line_shape: bytes,
     plan: _Plan,
     shapes: dict[bytes | tuple[int, ...], _Plan],
-    marked_shapes: dict[bytes, tuple[bytes, _Plan]],
+    marked_shapes: dict[bytes, dict[bytes, _Plan]],
     *,
     shape_text: str,
 ) -> None:
@@ -1224,11 +1229,88 @@ def _remember(
     or its bare twin). `shape_text` is `line_shape` decoded (`_sensitive` reads text: four
     searches of bytes took 2 µs)."""
     if _sensitive(shape_text):
-        if len(marked_shapes) >= CACHE_LIMIT:
-            marked_shapes.clear()
-        marked_shapes[line_shape] = (_marked(encoded, line_shape), plan)
+        variants = marked_shapes.get(line_shape)
+        if variants is None:
+            if len(marked_shapes) >= CACHE_LIMIT // MARKED_VARIANTS:
+                marked_shapes.clear()
+            variants = marked_shapes[line_shape] = {}
+        elif len(variants) >= MARKED_VARIANTS:
+            variants.clear()
+        variants[_marked(encoded, line_shape)] = plan
     else:
         shapes[line_shape] = plan
+
+
+# What every line of one shape shares, read once for the analyzer's fast lane (`lane_spans`):
+# its signature, whether it had a header, its severity, where its timestamp is (start, end, when
+# it is one stretch of the line; else the spans of its tokens, to be joined by a space; 0, 0 and
+# none for no timestamp) and where its values are (kind, start, end), as spans of the line.
+LaneSpans = tuple[
+    tuple[str, ...],
+    bool,
+    str | None,
+    int,
+    int,
+    tuple[tuple[int, int], ...],
+    tuple[tuple[str, int, int], ...],
+]
+_TOKEN: Final = re.compile(r"\S+")
+
+
+def lane_spans(line: str) -> LaneSpans | None:
+    """How `parse_fields` reads `line` and every line of its shape (its UTF-8 bytes with digits
+    read as 0, line ends and surrounding blanks included), as spans of the line: what
+    `agents.skills.logs` needs to count such a line without splitting it. Only for a line that
+    `parse_fields` hands to `_parse_text` whole (no JSON, logfmt, CRI, RFC 5424 or priority: told
+    as `parse_fields` tells them, by rules that read a digit as a digit, or more strictly) and
+    that reads by a plan kept under its shape alone (the plan's own guarantee: one shape reads
+    alike) and whose signature has no token of the line in it that may differ (the plan's
+    `digits`).
+    None for every other line, which is then read as always: the lane is never a guess."""
+    stripped = line.strip()
+    first = stripped[:1]
+    if not first or first in "{<" or (first.isdigit() and _CRI.match(stripped) is not None):
+        return None
+    if first.isalpha() or first == "_":  # a first token `key=value`: maybe logfmt
+        equals = stripped.find("=")
+        if equals > 0 and (equals < stripped.find(" ") or " " not in stripped):
+            return None
+    spans = [m.span() for m in _TOKEN.finditer(stripped)]
+    tokens = stripped.split()
+    if len(tokens) > MAX_TOKENS or [stripped[a:b] for a, b in spans] != tokens:
+        return None
+    parse_fields(line)  # planned, if it is not yet
+    shape = stripped.encode("utf-8", "surrogatepass").translate(_ZERO)
+    plan = _plans.get(shape) or _more_shapes.get(shape)
+    if plan is None or plan.digits:  # a sensitive shape, canonical ids, a line of its own
+        return None
+    start, ts_start, ts_end, level_at, header, signature, _, _, values_at = plan
+    lead = len(line) - len(line.lstrip())
+    values = []
+    for i, kind, a, end in values_at:
+        token_start, token_end = spans[start + i]
+        x, y, _ = slice(a, end).indices(token_end - token_start)
+        values.append((kind, lead + token_start + x, lead + token_start + max(x, y)))
+    ts_a = ts_b = 0
+    ts_parts: tuple[tuple[int, int], ...] = ()
+    if ts_end:
+        joined = " ".join(tokens[ts_start:ts_end])
+        at, to = spans[ts_start][0], spans[ts_end - 1][1]
+        timestamp = joined.strip("[],")
+        if not timestamp:  # (an empty timestamp is not none)
+            return None
+        if stripped[at:to] == joined:  # one stretch of the line
+            ts_a = lead + at + len(joined) - len(joined.lstrip("[],"))
+            ts_b = ts_a + len(timestamp)
+        else:  # tokens more than a space apart (syslog's `Dec  6`): joined as `_parse_text` does
+            ts_parts = tuple((lead + a, lead + b) for a, b in spans[ts_start:ts_end])
+    severity = None
+    if level_at >= 0:
+        # `_severity` reads a digit as a digit (glog's `I1206`), or a word in `_LEVEL_WORDS`,
+        # whose only words with a digit (`debug1`) make a line's shape sensitive: no plan here
+        level = tokens[level_at]
+        severity = _severities.get(level) or _severity(level)
+    return signature, header, severity, ts_a, ts_b, ts_parts, tuple(values)
 
 
 def _with_units(masks: list[str | None], infos: Sequence[Token]) -> tuple[str | None, ...]:

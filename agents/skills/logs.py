@@ -73,7 +73,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import pairwise
+from itertools import islice, pairwise
 from operator import itemgetter
 from typing import IO, Any, BinaryIO, Final, Protocol
 
@@ -81,11 +81,13 @@ from agents import InputError
 from agents.skills.logparse import (
     LEARN_LINES,
     MAX_PHRASE,
+    MAX_SHAPE_KEY,
     SEVERITY_RANK,
     WILDCARD,
     Fields,
     HeaderShape,
     infer_severity,
+    lane_spans,
     learn_header,
     parse_fields,
     parse_with,
@@ -126,6 +128,21 @@ SPILL_IDS: Final = 65536  # assignments (signature ids) held in memory before th
 # million-line analysis in a thread held it for 1.6 s at a time, a long time for a lock's
 # heartbeat or a health probe in the same process. A sleep of 0 releases it (about a µs).
 YIELD_MASK: Final = 1023
+# The fast lane (`LogAnalyzer.add_many`): lines read a chunk at a time, each line's shape (its
+# UTF-8 bytes, digits read as 0) computed for the whole chunk at once; a shape seen a second time
+# gets an entry (at most LANE_SHAPES of them), and a line of a shape with one is counted from
+# spans of the line, not split. Shapes seen once are remembered until SEEN_SHAPES of them. Only
+# lines of MAX_SHAPE_KEY bytes at most take part (longer ones have no plan by shape to read from),
+# so what the lane holds stays within a few MB.
+LANE_CHUNK: Final = 4096
+# The lane opens after LANE_AFTER lines: on fewer, its bookkeeping (a shape looked up and
+# remembered per line, entries judged) costs more than it saves (a cold 2,000-line run of
+# OpenStack's lines, most of them planned apart for their UUIDs, went from 1.18 to 0.98 of
+# drain3's speed with it open from the start), and the analysis of so few lines is quick anyway.
+LANE_AFTER: Final = 8192
+LANE_SHAPES: Final = 4096
+SEEN_SHAPES: Final = 4096
+_LINE_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
 EMPTY_TEMPLATE: Final = "(empty message)"
 GZIP_MAGIC: Final = b"\x1f\x8b"
 
@@ -592,6 +609,18 @@ class _Group:
             self.severity_from_header = from_header
 
 
+# a fast-lane entry (`LogAnalyzer.add_many`): the group, then what `lane_spans` read of the shape
+_LaneEntry = tuple[
+    _Group,
+    bool,
+    str | None,
+    int,
+    int,
+    tuple[tuple[int, int], ...],
+    tuple[tuple[str, int, int], ...],
+]
+
+
 # The first line of a record thrown (Java's `java.lang.IllegalStateException: boom`, Python's
 # `ValueError: bad`): a dotted name ending in Exception, Error or Throwable, then `:` or the end.
 _THROWABLES: Final = ("Exception", "Error", "Throwable")
@@ -752,8 +781,10 @@ class LogAnalyzer:
         max_signatures: int = MAX_SIGNATURES,
         max_clusters: int = MAX_CLUSTERS,
         tuning: Tuning | None = None,
+        lane_after: int = LANE_AFTER,
     ) -> None:
         self.source = source
+        self._lane_after = lane_after  # lines read before the fast lane opens (`add_many`)
         self._tuning = tuning or DEFAULT_TUNING
         self._progress = progress
         self._progress_every = max(1, progress_every)
@@ -786,6 +817,13 @@ class LogAnalyzer:
         self._last_line: str | None = None  # the last record's first line ...
         self._last_gid = 0  # ... its group ...
         self._last_severity: str | None = None  # ... and its own level (its header's)
+        # the fast lane (`add_many`): entries by line shape, shapes seen once (True) or judged
+        # (False: no entry), and the held line's entry with the compactions it was found after
+        self._lane: dict[bytes, _LaneEntry] = {}
+        self._shapes_seen: dict[bytes, bool] = {}
+        self._held_entry: _LaneEntry | None = None
+        self._held_epoch = 0
+        self.lane_lines = 0  # records counted by the fast lane (`_lane_take`)
 
     def add(self, line: str) -> None:
         """Take one input line: the start of a record, or a continuation of the one before
@@ -819,11 +857,158 @@ class LogAnalyzer:
                     self._held_exception = line.strip()
                 return
             more = self._held_more
-            self._take(held, self.lines - 1 - more, more)
-            if more:  # the exception is found only in a continuation line
-                self._held_more = 0
-                self._held_exception = ""
+            entry = self._held_entry
+            if entry is not None and not more and self._held_epoch == self.compactions:
+                self._lane_take(held, self.lines - 1, entry)  # (`add_many`)
+            else:
+                self._take(held, self.lines - 1 - more, more)
+                if more:  # the exception is found only in a continuation line
+                    self._held_more = 0
+                    self._held_exception = ""
         self._held = line
+        self._held_entry = None
+
+    def add_many(self, lines: Sequence[str]) -> None:
+        """`add` each of `lines`, in order, with the same outcome, faster where shapes repeat
+        (the fast lane). The chunk's line shapes are made at once, in C. A line whose shape has
+        an entry starts a record (the entry is made only for a shape whose first character and
+        lack of `:  ` say so: no continuation, no PostgreSQL secondary field) and is counted,
+        once the next record starts, from the entry's spans (`_lane_take`) rather than parsed.
+        A shape gets an entry the second time it is seen, when `lane_spans` says every line of
+        it reads alike and its signature's group is known and may not start a trace. Entries
+        name groups, so a compaction empties the lane."""
+        learning = 0
+        while self._learning is not None and learning < len(lines):
+            self.add(lines[learning])  # the header is learned from the first lines
+            learning += 1
+        if learning:
+            lines = lines[learning:]
+        if self._parse is not parse_fields or self.lines + len(lines) < self._lane_after:
+            for line in lines:
+                self.add(line)
+            return
+        shapes = "\n".join(lines).encode("utf-8", "surrogatepass").translate(_LINE_ZERO)
+        pieces = shapes.split(b"\n")
+        if len(pieces) != len(lines):  # a line with a line break in it: a line at a time
+            pieces = [line.encode("utf-8", "surrogatepass").translate(_LINE_ZERO) for line in lines]
+        lane, seen = self._lane, self._shapes_seen
+        for i in range(len(lines)):
+            line = lines[i]
+            shape = pieces[i]
+            entry = lane.get(shape)
+            if entry is None:
+                self.add(line)
+                if len(shape) > MAX_SHAPE_KEY:
+                    continue
+                judged = seen.get(shape)
+                if judged is None:
+                    if len(seen) >= SEEN_SHAPES:
+                        seen.clear()
+                    seen[shape] = True
+                elif judged:
+                    seen[shape] = False
+                    if len(lane) < LANE_SHAPES:
+                        made = self._lane_entry(line)
+                        if made is not None:
+                            lane[shape] = made
+                continue
+            epoch = self.compactions  # `entry` was found before the held line is taken
+            self.lines += 1
+            if not self.lines & YIELD_MASK:
+                time.sleep(0)  # other threads' turn (`YIELD_MASK`)
+            held = self._held
+            if held is not None:  # as `add` takes it
+                more = self._held_more
+                held_entry = self._held_entry
+                if held_entry is not None and not more and self._held_epoch == self.compactions:
+                    self._lane_take(held, self.lines - 1, held_entry)
+                else:
+                    self._take(held, self.lines - 1 - more, more)
+                    if more:
+                        self._held_more = 0
+                        self._held_exception = ""
+            self._held = line
+            self._held_entry = entry
+            self._held_epoch = epoch  # a compaction since: `entry` names a group gone
+
+    def _lane_entry(self, line: str) -> _LaneEntry | None:
+        """The fast lane's entry for `line`'s shape (`add_many`), or None: the line must start a
+        record whatever came before it (as `add` tells), read alike with every line of its shape
+        (`lane_spans`), and count in a known group that may not start a trace (`_take` would
+        look for one)."""
+        first = line[:1]
+        may = _MAY_CONTINUE.get(first)
+        if may is None:
+            may = 2 if first.isspace() else 0
+        # as `add` tells a continuation, on what every line of the shape reads alike (a digit is
+        # read as a digit by `_EXCEPTION`, `_MORE_FRAMES`, and not at all by `_CONTINUATIONS`)
+        if (
+            first.isspace()
+            or (may == 1 and _EXCEPTION.match(line) is not None)
+            or (may == 2 and continues(line))
+        ):
+            return None
+        at = line.find(":  ")
+        if at > 0:  # a secondary field's name before it: one depending on the line before
+            start = max(line.rfind(" ", 0, at), line.rfind("|", 0, at), line.rfind("]", 0, at))
+            if line[start + 1 : at] in _SECONDARY_FIELDS:
+                return None
+        spans = lane_spans(line)
+        if spans is None:
+            return None
+        signature, header, severity, ts_a, ts_b, ts_parts, values = spans
+        group = self._index.get(signature)
+        if group is None or group.trace:
+            return None
+        return group, header, severity, ts_a, ts_b, ts_parts, values
+
+    def _lane_take(self, line: str, number: int, entry: _LaneEntry) -> None:
+        """`_take(line, number, 0)` for a line whose shape has a lane entry: the same counts,
+        read from the entry and the line's spans."""
+        group, header, severity, ts_a, ts_b, ts_parts, values_at = entry
+        self.lane_lines += 1
+        if header:
+            self.with_header += 1
+        self._last_line, self._last_gid, self._last_severity = line, group.gid, severity
+        group.count += 1
+        group.last_line = number
+        if ts_b or ts_parts:
+            if ts_b:
+                timestamp = line[ts_a:ts_b]
+            else:
+                timestamp = " ".join([line[a:b] for a, b in ts_parts]).strip("[],")
+            group.last_seen = self.last_seen = timestamp
+            if group.first_seen is None:
+                group.first_seen = timestamp
+            if self.first_seen is None:
+                self.first_seen = timestamp
+        if severity is not None and (severity != group.severity or not group.severity_from_header):
+            group.worse(severity, from_header=True)
+        if values_at:
+            tracked = group.values
+            for kind, a, b in values_at:
+                value = line[a:b]
+                values = tracked.get(kind)
+                if values is None:
+                    values = tracked[kind] = _Values()
+                counts = values.counts
+                if value in counts:  # `_Values.add`, inline
+                    counts[value] += 1
+                else:
+                    counts[value] = 1
+                    values.fresh.append(value)
+                    if len(counts) >= 2 * TRACKED_VALUES:
+                        values.prune()
+        pending = self._pending
+        if pending is not None:
+            pending.append(group.gid)
+            if len(pending) >= SPILL_IDS:
+                self._spill_pending(pending)
+        if self._progress is not None and number >= self._next_progress:
+            self._next_progress += self._progress_every * (
+                1 + (number - self._next_progress) // self._progress_every
+            )
+            self._progress(Progress(number, len(self._groups)))
 
     def _learned(self) -> None:
         """Learn the header shape from the held first lines, then take them in order. The
@@ -905,12 +1090,7 @@ class LogAnalyzer:
             if more:
                 pending.extend([group.gid] * more)
             if len(pending) >= SPILL_IDS:
-                if self._spill is None:
-                    import tempfile  # noqa: PLC0415 - only inputs of many lines need it
-
-                    self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
-                pending.tofile(self._spill)
-                del pending[:]
+                self._spill_pending(pending)
         # the index grows only by a new signature
         if new and len(self._index) > self._compact_at:
             # after the line is counted, so that the merge weighs it and a fold keeps its count
@@ -920,6 +1100,14 @@ class LogAnalyzer:
                 1 + (number + more - self._next_progress) // self._progress_every
             )
             self._progress(Progress(number + more, len(self._groups)))
+
+    def _spill_pending(self, pending: array[int]) -> None:
+        if self._spill is None:
+            import tempfile  # noqa: PLC0415 - only inputs of many lines need it
+
+            self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
+        pending.tofile(self._spill)
+        del pending[:]
 
     def _new_group(self, line: str, number: int, parsed: Fields, trace: bool) -> _Group:
         """The group of a signature not seen before: a merged template's, when one matches
@@ -984,6 +1172,8 @@ class LogAnalyzer:
         `max_clusters` into the other cluster and keep one signature per cluster, so memory stays
         bounded by clusters when variables are words."""
         self.compactions += 1
+        self._lane.clear()  # its entries name groups, which merge now (`add_many`)
+        self._shapes_seen.clear()
         merged = self._fold(self._merge_live())
         self._index = {}
         for keep, tokens in merged:
@@ -1224,8 +1414,9 @@ def analyze_logs(
         max_clusters=max_clusters,
         tuning=tuning,
     )
-    for line in lines:
-        analyzer.add(line)
+    chunks = iter(lines)
+    while chunk := list(islice(chunks, LANE_CHUNK)):
+        analyzer.add_many(chunk)
     return analyzer.finish()
 
 

@@ -618,6 +618,29 @@ def test_a_marked_shape_keeps_exactly_the_digits_a_rule_reads() -> None:
     assert logparse.marked_shape_of("g9 0x1f 3x debug2 g0 G5x") == "g1 0x0f 1x debug2 g0 G2x"
 
 
+def test_lines_of_one_shape_whose_literal_digits_differ_each_read_as_they_would_alone() -> None:
+    """Lines of one shape whose `0x`/`g0` digits differ (`0x1f` a hex value, `5x1f` not;
+    `debug2` a level, `debug7` not) take turns in a log; a plan is kept for each marked shape,
+    and none is read with another's."""
+    rng = random.Random(11)
+    lines = []
+    for _ in range(400):
+        hex_digit, level_digit = rng.choice("0123456789"), rng.choice("1234567")
+        lines.append(
+            f"2026-12-06 10:00:{rng.randint(10, 59)} debug{level_digit} session "
+            f"{hex_digit}x{rng.randint(10, 99)}f{rng.randint(100, 999)} g{rng.randint(0, 9)} "
+            f"closed after {rng.randint(10, 99)} ms"
+        )
+    logparse.clear_caches()
+    warm = [parse_line(line) for line in lines]  # each kept plan read by the lines after
+    cold = []
+    for line in lines:
+        logparse.clear_caches()
+        cold.append(parse_line(line))
+    assert warm == cold
+    assert len({parsed.signature for parsed in cold}) > 2  # the variants do read apart
+
+
 def _uuid_spots_by_regex(shape: bytes) -> list[tuple[int, bytes]]:
     """The UUIDs `_uuid_spots` must find, read plainly: every 8-4-4-4-12 run of hex-shaped
     characters, left to right, not overlapping one taken, taken when it has two digits or more

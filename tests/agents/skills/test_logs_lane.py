@@ -1,0 +1,282 @@
+"""The fast lane (`LogAnalyzer.add_many`): lines of a shape seen before are counted from spans of
+the line instead of being parsed. It must change nothing: every report, assignment and progress
+call is the one `add` gives line by line, on logs the test writes with every kind of record the
+analyzer tells apart (headers, levels, values, multi-line records, traces behind headers,
+PostgreSQL secondary fields, JSON, logfmt, UUIDs, hex ids, sensitive `0x`/`g0` digits, long lines,
+line breaks inside a line, non-ASCII text)."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Callable
+
+import pytest
+
+from agents.skills.logparse import clear_caches, lane_spans, parse_fields
+from agents.skills.logs import LogAnalyzer, LogReport, Progress
+
+
+def _hex(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
+def _ip(rng: random.Random) -> str:
+    """Of two widths only, so that shapes repeat (the lane counts lines of a shape seen before)."""
+    return f"10.{rng.randint(100, 254)}.{rng.randint(100, 254)}.{rng.choice([7, 42])}"
+
+
+def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
+    """Makers of one record each (its first line, then its continuation lines, if any)."""
+
+    def ts() -> str:
+        minute, second, ms = rng.randint(0, 59), rng.randint(0, 59), rng.randint(0, 999)
+        return f"2026-12-06 10:{minute:02d}:{second:02d},{ms:03d}"
+
+    def level() -> str:
+        return rng.choice(["INFO", "WARN", "ERROR", "DEBUG", "INFO", "INFO"])
+
+    def postgres() -> list[str]:
+        """A message with its secondary field, or either alone (a field whose message is not
+        the line before it is a record of its own, and its shape may get a lane entry)."""
+        pid, sec = rng.randint(100, 9999), rng.randint(0, 59)
+        lines = [
+            f"2026-12-06 10:00:{sec:02d} UTC [{pid}] app@db ERROR:  duplicate key value",
+            f"2026-12-06 10:00:{sec:02d} UTC [{pid}] app@db DETAIL:  Key (id)=({pid}) exists.",
+        ]
+        return rng.choice([lines, lines[:1], lines[1:]])
+
+    def logcat() -> list[str]:
+        """A crash behind logcat's header: its record, the exception and a frame behind the
+        same header (a trace of that record), or a frame alone (behind a header of its own it
+        starts a record: a group that may start a trace)."""
+        head = f"12-06 10:00:{rng.randint(10, 59)}.{rng.randint(100, 999)}  {rng.randint(100, 999)}"
+        head += f"  {rng.randint(100, 999)}"
+        lines = [
+            f"{head} E AndroidRuntime: FATAL EXCEPTION: main",
+            f"{head} E AndroidRuntime: java.lang.IllegalStateException: x",
+            f"{head} E AndroidRuntime: \tat com.foo.Bar.baz(Bar.java:9)",
+        ]
+        return rng.choice([lines, lines[:2], lines[2:]])
+
+    def python() -> list[str]:
+        """A Python traceback after its record, or a record whose message is the traceback's
+        first line (the same signature as that continuation line's)."""
+        if rng.random() < 0.3:
+            return [f"{ts()} ERROR Traceback (most recent call last):"]
+        return [
+            f"{ts()} ERROR job {rng.randint(10, 99)} failed",
+            "Traceback (most recent call last):",
+            f'  File "/app/run.py", line {rng.randint(10, 99)}, in run',
+            "ValueError: bad",
+        ]
+
+    return [
+        lambda: [
+            f"{ts()} {level()} [worker-{rng.randint(1, 9)}] Processed request "
+            f"{rng.randint(10**5, 10**6 - 1)} from {_ip(rng)}:{rng.randint(10000, 65535)} in "
+            f"{rng.randint(1, 999)} ms"
+        ],
+        lambda: [
+            f"{ts()} - {level()}  [NIOServerCxn.Factory:0.0.0.0/0.0.0.0:2181:NIOServerCnxn@1001] - "
+            f"Closed socket connection for client /{_ip(rng)}:{rng.randint(1024, 65535)} which had "
+            f"sessionid {rng.choice('0123456789')}x{_hex(rng, 15)}"
+        ],
+        lambda: [
+            f"[Sun Dec 04 04:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d} 2005] "
+            f"[{rng.choice(['error', 'notice'])}] mod_jk child workerEnv in error state "
+            f"{rng.randint(1, 9)}"
+        ],
+        lambda: [
+            f"081109 2036{rng.randint(10, 59)} {rng.randint(1, 999)} INFO "
+            f"dfs.DataNode$PacketResponder: Received block blk_{rng.choice(['', '-'])}"
+            f"{rng.randint(10**17, 10**19)} of size {rng.randint(1, 10**8)} from /{_ip(rng)}"
+        ],
+        lambda: [
+            f"{ts()} ERROR Failed to connect to {rng.choice(['db', 'cache', 'queue'])}",
+            "java.io.IOException: closed",
+            f"\tat com.example.Client.call(Client.java:{rng.randint(1, 500)})",
+            "Caused by: java.net.SocketException: reset",
+            f"\t... {rng.randint(1, 40)} more",
+        ][: rng.randint(1, 5)],
+        postgres,
+        logcat,
+        python,
+        lambda: [
+            f"{ts()} INFO user {rng.choice(['alice', 'bob', 'zoë'])} logged in from Zürich "
+            f"at {ts()}"
+        ],
+        lambda: [
+            f'{{"time": "{ts()}", "level": "{level().lower()}", "msg": "job '
+            f'{rng.randint(1, 99)} done", "id": "{_hex(rng, 12)}"}}'
+        ],
+        lambda: [f'level={level().lower()} msg="cache miss" key=k{rng.randint(1, 999)}'],
+        lambda: [
+            f"{ts()} INFO [req-{_hex(rng, 8)}-{_hex(rng, 4)}-{_hex(rng, 4)}-{_hex(rng, 4)}-"
+            f"{_hex(rng, 12)}] GET /v2/servers/detail status: 200 len: {rng.randint(100, 9999)}"
+        ],
+        lambda: [f"{ts()} INFO container {_hex(rng, 64)} started on node-{rng.randint(1, 9)}"],
+        lambda: [f"{ts()} DEBUG debug{rng.randint(1, 9)} probe {rng.randint(1, 99)} ok"],
+        lambda: [f"{ts()} INFO kept token v{rng.randint(1, 3)}.0 in use"],
+        lambda: [f"{ts()} INFO listening on IPv{rng.choice([4, 6])} address {_ip(rng)}"],
+        lambda: [
+            f"{ts()} WARN slow query: " + " ".join(str(rng.randint(0, 9)) for _ in range(220))
+        ],
+        lambda: [f"  {ts()} INFO indented line {rng.randint(1, 9)}"],
+        lambda: [f"{ts()} INFO a line\nwith a break {rng.randint(1, 9)}"],
+        lambda: [""],
+        lambda: [f"<13>Dec  6 10:00:0{rng.randint(0, 9)} host app[{rng.randint(1, 99)}]: hello"],
+        lambda: [f"{ts()} INFO stats:  {rng.randint(1, 99)} items"],
+        lambda: [
+            f"Dec  {rng.randint(1, 9)} 10:0{rng.randint(0, 9)}:{rng.randint(10, 59)} mail "
+            f"postfix/smtpd[{rng.randint(1000, 9999)}]: connect from unknown[{_ip(rng)}]"
+        ],
+        lambda: [
+            f"2026-12-06T10:01:{rng.randint(10, 59)}.{rng.randint(100000, 999999)}Z "
+            f"{rng.randint(1, 9)} [{rng.choice(['Note', 'Warning', 'ERROR'])}] [MY-010116] "
+            f"[Server] thread {rng.randint(10, 99)} started"
+        ],
+        lambda: [
+            f"I1206 10:00:{rng.randint(10, 59)}.{rng.randint(100000, 999999)}    "
+            f'{rng.randint(1000, 9999)} kubelet.go:{rng.randint(100, 999)}] "Syncing pod" '
+            f'pod="web-{_hex(rng, 5)}"'
+        ],
+        lambda: [
+            f"2026-12-06 10:00:{rng.randint(10, 59)}.{rng.randint(100, 999)} UTC "
+            f"[{rng.randint(100, 999)}] LOG:  checkpoint complete: wrote {rng.randint(10, 99)} "
+            "buffers"
+        ],
+        lambda: [f"user=u{rng.randint(1, 9)} logged in after {rng.randint(10, 99)} tries"],
+        lambda: [f"Connection reset by peer {_ip(rng)} retry {rng.randint(1, 9)}"],
+        lambda: [f"DataNodeError: disk {rng.randint(1, 9)} failed"],
+    ]
+
+
+def _log(seed: int, lines: int) -> list[str]:
+    rng = random.Random(seed)
+    makers = _records(rng)
+    weights = [rng.randint(1, 20) for _ in makers]
+    out: list[str] = []
+    while len(out) < lines:
+        out.extend(rng.choices(makers, weights)[0]())
+    return out[:lines]
+
+
+def _analyse(
+    lines: list[str],
+    *,
+    lane: bool,
+    seed: int,
+    max_signatures: int = 50_000,
+    max_clusters: int = 10_000,
+) -> tuple[LogReport, str, list[Progress], int]:
+    clear_caches()  # each run cold: the lane must not depend on what another run cached
+    sink = io.StringIO()
+    progress: list[Progress] = []
+    analyzer = LogAnalyzer(
+        assignments=sink,
+        progress=progress.append,
+        progress_every=997,
+        lane_after=0,
+        max_signatures=max_signatures,
+        max_clusters=max_clusters,
+    )
+    if lane:
+        rng = random.Random(seed)
+        at = 0
+        while at < len(lines):
+            size = rng.choice([1, 3, 50, 700, 4096])
+            analyzer.add_many(lines[at : at + size])
+            at += size
+    else:
+        for line in lines:
+            analyzer.add(line)
+    report = analyzer.finish()
+    return report, sink.getvalue(), progress, analyzer.lane_lines
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_lane_changes_no_report_assignment_or_progress(seed: int) -> None:
+    lines = _log(seed, 12_000)
+    plain = _analyse(lines, lane=False, seed=seed)
+    fast = _analyse(lines, lane=True, seed=seed)
+    assert fast[0].to_dict() == plain[0].to_dict()
+    assert fast[1] == plain[1]
+    assert fast[2] == plain[2]
+    assert plain[3] == 0
+    assert fast[3] > len(lines) // 6  # and the lane did count many of them
+
+
+def test_the_lane_holds_through_compactions_and_folds() -> None:
+    """Entries name groups; a compaction merges groups and folds the smallest into the other
+    cluster: after it, no line may be counted in a group that is gone."""
+    lines = _log(7, 12_000)
+    plain = _analyse(lines, lane=False, seed=7, max_signatures=16, max_clusters=5)
+    fast = _analyse(lines, lane=True, seed=7, max_signatures=16, max_clusters=5)
+    assert plain[0].compactions > 3
+    assert fast[0].to_dict() == plain[0].to_dict()
+    assert fast[1] == plain[1]
+    assert fast[3] > 0
+
+
+def test_the_lane_opens_only_after_its_lines() -> None:
+    """Below `lane_after` lines everything goes through `add` (a short input pays nothing)."""
+    lines = _log(4, 3_000)
+    analyzer = LogAnalyzer(lane_after=5_000)
+    analyzer.add_many(lines)
+    assert analyzer.lane_lines == 0
+    analyzer.add_many(_log(5, 4_000))
+    assert analyzer.lane_lines > 0
+
+
+def _renumbered(line: str, rng: random.Random) -> str:
+    """`line` with each digit replaced at random: another line of its shape."""
+    return "".join(rng.choice("0123456789") if c.isdigit() else c for c in line)
+
+
+def test_a_shapes_spans_read_every_line_of_it_as_parse_fields_does() -> None:
+    """What the lane reads from spans (`lane_spans`, made from one line) is what `parse_fields`
+    reads of any other line of the same shape: signature, header, severity, timestamp, values.
+    Blanks that `str.split` splits on and a regex might not (`\\x1c`, no-break space) included."""
+    rng = random.Random(8)
+    lines = _log(8, 3_000)
+    lines += [
+        f"2026-12-06 10:00:0{i}\x1c INFO odd\u00a0blank {i} from 10.0.0.{i}" for i in range(9)
+    ]
+    checked = 0
+    for line in lines:
+        spans = lane_spans(line)
+        if spans is None:
+            continue
+        signature, header, severity, ts_a, ts_b, ts_parts, values = spans
+        for _ in range(3):
+            other = _renumbered(line, rng)
+            _, timestamp, level, has_header, expected_signature, found = parse_fields(other)
+            assert signature == expected_signature, other
+            assert (header, severity) == (has_header, level), other
+            if ts_b:
+                assert other[ts_a:ts_b] == timestamp, other
+            elif ts_parts:
+                assert " ".join(other[a:b] for a, b in ts_parts).strip("[],") == timestamp, other
+            else:
+                assert timestamp is None, other
+            assert tuple((kind, other[a:b]) for kind, a, b in values) == found, other
+            checked += 1
+    assert checked > 3_000
+
+
+def test_lines_parse_fields_reads_otherwise_get_no_spans() -> None:
+    """CRI, logfmt, JSON and priority lines are read by their own parsers; a line of a shape
+    read by its digits' values (`0x`, `debug2`) has no plan by its shape alone. None of them is
+    read from spans."""
+    for line in [
+        "2026-12-06T10:00:00.123456789Z stdout F hello 42",
+        "level=info msg=started port=8080",
+        '{"level": "info", "msg": "started 42"}',
+        "<13>Dec  6 10:00:00 host app[42]: hello",
+        "2026-12-06 10:00:00 debug2 disk 42 slow",
+        "2026-12-06 10:00:00 INFO read 0x1f at offset 42",
+    ]:
+        parse_fields(line)
+        assert lane_spans(line) is None, line
+    assert lane_spans("I1206 10:00:00.123456    42 kubelet.go:12] started") is not None
