@@ -764,6 +764,68 @@ def test_tokens_of_one_id_shape_classify_alike_in_any_setting() -> None:
     assert compared > 2000
 
 
+def _line_key(line: str) -> bytes | None:
+    """What `_parse_text` keys the plan of a line with ids in hex by (`_id_key`)."""
+    encoded = line.encode()
+    return logparse._id_key(encoded, encoded.translate(logparse._ZERO))
+
+
+def test_a_lines_id_key_is_its_marked_shape_read_as_id_shape_of_reads_it() -> None:
+    # dense text: hex runs of every length beside digits, 0x, g0, dashes, non-ASCII letters
+    rng = random.Random(29)
+    alphabet = "0123456789abcdefABCDEFxXgG -:é"
+    keyed = 0
+    for _ in range(5000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 60)))
+        encoded = line.encode()
+        shape = encoded.translate(logparse._ZERO)
+        text = logparse._marked(encoded, shape).decode()
+        expected = logparse.id_shape_of(text)
+        key = logparse._id_key(encoded, shape)
+        assert key == (None if expected == text else expected.encode()), line
+        keyed += key is not None
+    assert keyed > 1000
+
+
+def test_lines_of_one_id_key_read_as_each_would_alone() -> None:
+    """A line with ids in hex is read by the plan of a line with the same id key (its tokens
+    classify alike) as it is when nothing is cached: ids in every setting a rule reads (0x, keys,
+    quotes, paths, exponents, units), beside UUIDs, numbers, levels and piped lines."""
+    rng = random.Random(23)
+    heads = ["", "0x", "id=", 'k="', "blk_", "/var/", "sha256:", "(", "#", "user@", "E", "[", "g0"]
+    tails = ["", ",", '"', ")", "]:", ".log", "e5", "ms", ":8080", "-12", "X", ".java"]
+    words = ["started", "GET /api", "session", "container", "ERROR", "took 12 ms", "| piped"]
+    compared = used = 0
+    for _ in range(3000):
+        case = rng.choice(("abcdef", "ABCDEF"))
+        length = rng.choice((8, 12, 16, 32, 64))
+        ends = "".join(rng.choice((rng.choice("0123456789"), rng.choice(case))) for _ in "ab")
+        share = rng.choice((0.1, 0.5))
+        runs = [_hex_run(rng, length, ends, case, least=rng.choice((1, 4)), share=share)]
+        runs.append(_hex_run(rng, length, ends, case, least=1, share=share))
+        head, tail = rng.choice(heads), rng.choice(tails)
+        second = f"{rng.choice(heads)}{_hex_run(rng, 8, 'a0', case, least=1)}{rng.choice(tails)}"
+        uuid = f"{_hex_run(rng, 8, '0a', 'abcdef', least=2)}-1a2b-3c4d-5e6f-7a8b9c0d1e2f"
+        extra = rng.choice(["", f" {second}", f" req {uuid}", f" at {second} {second}"])
+        stamp = f"2026-12-06 10:{rng.randint(10, 59)}:{rng.randint(10, 59)}"
+        text = f"{rng.choice(words)} {head}%s{tail}{extra} {rng.choice(words)} {rng.randint(1, 99)}"
+        lines = [f"{stamp} {rng.choice(['INFO', 'WARN'])} {text % run}" for run in runs]
+        if rng.random() < 0.3:  # a digit a rule reads by its value (`0x`, `g0`) differs
+            lines[1] = re.sub(r"0(?=[xX])|(?<=[gG])0", rng.choice("123456789"), lines[1], count=1)
+        if _line_key(lines[0]) is None or _line_key(lines[0]) != _line_key(lines[1]):
+            continue
+        compared += 1
+        logparse.clear_caches()
+        cold = parse_line(lines[1])
+        logparse.clear_caches()
+        logparse._classified_lines[0] = logparse.ID_KEYS_AFTER  # as in a long log
+        parse_line(lines[0])  # its plan, kept by its id key
+        used += bool(logparse._id_plans)
+        assert parse_line(lines[1]) == cold, lines
+    assert compared > 1000
+    assert used > compared // 2
+
+
 def test_a_line_shape_remembered_without_digits_serves_no_line_with_digits() -> None:
     # `x alt0!` has the shape of `x alt3!` and classifies as `x foo!` does
     logparse.clear_caches()
