@@ -63,8 +63,9 @@ seen twice, `logparse.lane_spans` reads where its timestamp and values are as sp
 and its later lines are counted from those spans: no split, no classification, no look-up of the
 signature. Only shapes for which that is exact get an entry: their lines start a record whatever
 came before them (not a continuation line, no PostgreSQL secondary field), the plan of their
-shape alone reads them (no `0x`/`g0` digit read by value, no canonical UUID, no kept token with
-a digit, no JSON, logfmt, CRI or priority), and their group may not start a trace. Entries name
+shape alone reads them (no `0x`/`g0` digit read by value, no UUID that makes the line keyed by
+its canonical shape, no kept token with a digit, no JSON, logfmt, CRI or priority), and their
+group may not start a trace. Entries name
 groups, so a compaction empties the lane. It opens after `LANE_AFTER` lines; the output is the
 same whichever way a line is counted (tests compare both on every kind of record).
 """
@@ -85,7 +86,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import islice, pairwise
+from itertools import pairwise
 from operator import itemgetter
 from typing import IO, Any, BinaryIO, Final, Protocol
 
@@ -147,6 +148,9 @@ YIELD_MASK: Final = 1023
 # lines of MAX_SHAPE_KEY bytes at most take part (longer ones have no plan by shape to read from),
 # so what the lane holds stays within a few MB.
 LANE_CHUNK: Final = 4096
+# and at most LANE_CHUNK_CHARS characters a chunk (lines of up to MAX_LINE_BYTES each: 4,096 of
+# them, with the chunk's shapes, took 193 MB where a line at a time takes 13)
+LANE_CHUNK_CHARS: Final = 1 << 20
 # The lane opens after LANE_AFTER lines: on fewer, its bookkeeping (a shape looked up and
 # remembered per line, entries judged) costs more than it saves (a cold 2,000-line run of
 # OpenStack's lines, most of them planned apart for their UUIDs, went from 1.18 to 0.98 of
@@ -888,7 +892,10 @@ class LogAnalyzer:
         once the next record starts, from the entry's spans (`_lane_take`) rather than parsed.
         A shape gets an entry the second time it is seen, when `lane_spans` says every line of
         it reads alike and its signature's group is known and may not start a trace. Entries
-        name groups, so a compaction empties the lane."""
+        name groups, so a compaction empties the lane. `analyze_logs` hands it chunks of
+        LANE_CHUNK lines and LANE_CHUNK_CHARS characters at most."""
+        if not isinstance(lines, list):  # (a deque is a sequence that takes no slice)
+            lines = list(lines)
         learning = 0
         while self._learning is not None and learning < len(lines):
             self.add(lines[learning])  # the header is learned from the first lines
@@ -1426,9 +1433,19 @@ def analyze_logs(
         max_clusters=max_clusters,
         tuning=tuning,
     )
-    chunks = iter(lines)
-    while chunk := list(islice(chunks, LANE_CHUNK)):
+    chunk: list[str] = []
+    size = 0
+    try:
+        for line in lines:
+            chunk.append(line)
+            size += len(line)
+            if len(chunk) >= LANE_CHUNK or size >= LANE_CHUNK_CHARS:
+                analyzer.add_many(chunk)
+                chunk, size = [], 0
+    except BaseException:  # the lines read before the input failed are counted, as one by one
         analyzer.add_many(chunk)
+        raise
+    analyzer.add_many(chunk)
     return analyzer.finish()
 
 

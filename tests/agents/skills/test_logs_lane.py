@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Callable
+import tracemalloc
+from collections import deque
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from agents.skills.logparse import clear_caches, lane_spans, parse_fields
-from agents.skills.logs import LogAnalyzer, LogReport, Progress
+from agents.skills.logs import LogAnalyzer, LogReport, Progress, analyze_logs
 
 
 def _hex(rng: random.Random, n: int) -> str:
@@ -280,3 +282,46 @@ def test_lines_parse_fields_reads_otherwise_get_no_spans() -> None:
         parse_fields(line)
         assert lane_spans(line) is None, line
     assert lane_spans("I1206 10:00:00.123456    42 kubelet.go:12] started") is not None
+
+
+def _long_lines(count: int, width: int) -> Iterator[str]:
+    for i in range(count):
+        yield f"2026-12-06 10:00:{i % 60:02d} INFO payload {i} " + "x" * width
+
+
+def test_long_lines_are_read_in_bounded_memory() -> None:
+    """Chunks are bounded by characters too: 2,000 lines of 16 KiB (32 MB, made as they are read)
+    are never held at once."""
+    tracemalloc.start()
+    try:
+        report = analyze_logs(_long_lines(2_000, 16 * 1024))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.lines_read == 2_000
+    assert peak < 12 * 1024 * 1024, peak
+
+
+def test_lines_read_before_the_input_fails_are_counted_as_one_by_one() -> None:
+    def failing() -> Iterator[str]:
+        yield from _log(9, 5_000)
+        raise OSError("the source went away")
+
+    seen: list[Progress] = []
+    with pytest.raises(OSError, match="went away"):
+        analyze_logs(failing(), progress=seen.append, progress_every=500)
+    reference: list[Progress] = []
+    analyzer = LogAnalyzer(progress=reference.append, progress_every=500)
+    for line in _log(9, 5_000):
+        analyzer.add(line)
+    assert seen == reference and len(reference) == 9  # to 4,500: past the first 4,096 lines
+
+
+def test_any_sequence_of_lines_is_taken() -> None:
+    lines = _log(10, 3_000)
+    plain = LogAnalyzer(lane_after=0)
+    for line in lines:
+        plain.add(line)
+    queued = LogAnalyzer(lane_after=0)
+    queued.add_many(deque(lines))
+    assert queued.finish().to_dict() == plain.finish().to_dict()
