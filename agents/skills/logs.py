@@ -626,6 +626,8 @@ class _Group:
 
 
 # a fast-lane entry (`LogAnalyzer.add_many`): the group, then what `lane_spans` read of the shape
+# (`LaneSpans` but its signature), flat: nested as (group, spans), 100,000 HDFS lines took 2.2%
+# more instructions compiled
 _LaneEntry = tuple[
     _Group,
     bool,
@@ -986,6 +988,8 @@ class LogAnalyzer:
         read from the entry and the line's spans."""
         group, header, severity, ts_a, ts_b, ts_parts, values_at = entry
         self.lane_lines += 1
+        # (the values are counted inline, as in `_take`: a shared function took 2.6% more
+        # instructions on 100,000 HDFS lines, compiled)
         if header:
             self.with_header += 1
         self._last_line, self._last_gid, self._last_severity = line, group.gid, severity
