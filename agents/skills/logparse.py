@@ -989,6 +989,12 @@ def parse_line(line: str) -> Parsed:
     return _new_parsed(parse_fields(line))
 
 
+def _logfmt_first(stripped: str) -> bool:
+    """Whether a line's first token is `key=value` (the line may be logfmt)."""
+    equals = stripped.find("=")
+    return equals > 0 and (equals < stripped.find(" ") or " " not in stripped)
+
+
 def parse_fields(line: str) -> Fields:
     """`parse_line(line)`'s fields as a plain tuple: what `agents.skills.logs` reads of every
     line (a named tuple costs several times as much to make and to free)."""
@@ -1011,12 +1017,10 @@ def parse_fields(line: str) -> Fields:
         if m:
             tokens, _, level, _, signature, values = parse_fields(m.group("msg"))
             return _new_parsed((tokens, m.group("ts"), level, True, signature, values))
-    elif first.isalpha() or first == "_":
-        equals = stripped.find("=")
-        if equals > 0 and (equals < stripped.find(" ") or " " not in stripped):
-            structured = _parse_logfmt(stripped)  # a first token `key=value`: maybe logfmt
-            if structured is not None:
-                return structured
+    elif (first.isalpha() or first == "_") and _logfmt_first(stripped):
+        structured = _parse_logfmt(stripped)  # a first token `key=value`: maybe logfmt
+        if structured is not None:
+            return structured
     return _parse_text(stripped)
 
 
@@ -1206,10 +1210,6 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
         plan = plans.get(key)
         if hex_ids and not keyed_by_id and _classified_lines[0] >= ID_KEYS_AFTER:
             id_key = _id_key(encoded, line_shape, spots)
-        if plan is not None and hex_ids and id_key is not None:
-            if len(id_plans) >= CACHE_LIMIT:
-                id_plans.clear()
-            id_plans[id_key] = plan
         if plan is None:
             plan = _plan(tokens, infos, headers=headers)
             start, ts_start, ts_end, level_at, header, signature, _, _, values_at = plan
@@ -1217,8 +1217,6 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
             if len(plans) >= CACHE_LIMIT:
                 clear_caches()
             plans[key] = plan
-            if hex_ids and id_key is not None:
-                id_plans[id_key] = plan
             if len(line) <= MAX_SHAPE_KEY:
                 _remember(encoded, line_shape, plan, plans, marked_shapes, shape_text=shape_text)
         else:  # a line that classifies alike: every kept token may differ
@@ -1243,6 +1241,10 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
                 _remember(
                     encoded, line_shape, plan, more_shapes, marked_shapes, shape_text=shape_text
                 )
+        if hex_ids and id_key is not None:  # (a line with hex ids keeps the plan found or made)
+            if len(id_plans) >= CACHE_LIMIT:
+                id_plans.clear()
+            id_plans[id_key] = plan
     values: tuple[tuple[str, str], ...] = ()
     if values_at:
         if len(values_at) == 1:  # the common case, without a comprehension
@@ -1361,10 +1363,8 @@ def lane_spans(line: str) -> LaneSpans | None:
     first = stripped[:1]
     if not first or first in "{<" or (first.isdigit() and _CRI.match(stripped) is not None):
         return None
-    if first.isalpha() or first == "_":  # a first token `key=value`: maybe logfmt
-        equals = stripped.find("=")
-        if equals > 0 and (equals < stripped.find(" ") or " " not in stripped):
-            return None
+    if (first.isalpha() or first == "_") and _logfmt_first(stripped):  # maybe logfmt
+        return None
     spans = [m.span() for m in _TOKEN.finditer(stripped)]
     tokens = stripped.split()
     if len(tokens) > MAX_TOKENS or [stripped[a:b] for a, b in spans] != tokens:
@@ -1398,8 +1398,7 @@ def lane_spans(line: str) -> LaneSpans | None:
     if level_at >= 0:
         # `_severity` reads a digit as a digit (glog's `I1206`), or a word in `_LEVEL_WORDS`,
         # whose only words with a digit (`debug1`) make a line's shape sensitive: no plan here
-        level = tokens[level_at]
-        severity = _severities.get(level) or _severity(level)
+        severity = _severity(tokens[level_at])
     return signature, header, severity, ts_a, ts_b, ts_parts, tuple(values)
 
 

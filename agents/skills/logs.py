@@ -675,7 +675,8 @@ def secondary_field(line: str, previous: str) -> bool:
     """Whether `line` is a PostgreSQL secondary field (`_SECONDARY_FIELDS`) of the message in
     `previous` (the record's first line): its first `:  ` (two spaces) follows one of those
     names, and what comes before the name (the log line prefix: time, pid, user and database,
-    written once per message) is `previous`'s, whose own level is followed by `:  ` too."""
+    written once per message) is `previous`'s, whose own level is followed by `:  ` too. A line
+    names such a field exactly when it is one of itself (`secondary_field(line, line)`)."""
     at = line.find(":  ")
     if at <= 0:
         return False
@@ -874,17 +875,23 @@ class LogAnalyzer:
                 if not self._held_exception and _EXCEPTION.match(line):
                     self._held_exception = line.strip()
                 return
-            more = self._held_more
-            entry = self._held_entry
-            if entry is not None and not more and self._held_epoch == self.compactions:
-                self._lane_take(held, self.lines - 1, entry)  # (`add_many`)
-            else:
-                self._take(held, self.lines - 1 - more, more)
-                if more:  # the exception is found only in a continuation line
-                    self._held_more = 0
-                    self._held_exception = ""
+            self._take_held(held)
         self._held = line
         self._held_entry = None
+
+    def _take_held(self, held: str) -> None:
+        """Count the held record, whose first line is `held` (the next record starts at line
+        `self.lines`): from its lane entry (`add_many`) when it has one that no compaction came
+        after and no continuation line, else parsed (`_take`)."""
+        more = self._held_more
+        entry = self._held_entry
+        if entry is not None and not more and self._held_epoch == self.compactions:
+            self._lane_take(held, self.lines - 1, entry)
+        else:
+            self._take(held, self.lines - 1 - more, more)
+            if more:  # the exception is found only in a continuation line
+                self._held_more = 0
+                self._held_exception = ""
 
     def add_many(self, lines: Sequence[str]) -> None:
         """`add` each of `lines`, in order, with the same outcome, faster where shapes repeat
@@ -938,16 +945,8 @@ class LogAnalyzer:
             if not self.lines & YIELD_MASK:
                 time.sleep(0)  # other threads' turn (`YIELD_MASK`)
             held = self._held
-            if held is not None:  # as `add` takes it
-                more = self._held_more
-                held_entry = self._held_entry
-                if held_entry is not None and not more and self._held_epoch == self.compactions:
-                    self._lane_take(held, self.lines - 1, held_entry)
-                else:
-                    self._take(held, self.lines - 1 - more, more)
-                    if more:
-                        self._held_more = 0
-                        self._held_exception = ""
+            if held is not None:
+                self._take_held(held)
             self._held = line
             self._held_entry = entry
             self._held_epoch = epoch  # a compaction since: `entry` names a group gone
@@ -969,11 +968,8 @@ class LogAnalyzer:
             or (may == 2 and continues(line))
         ):
             return None
-        at = line.find(":  ")
-        if at > 0:  # a secondary field's name before it: one depending on the line before
-            start = max(line.rfind(" ", 0, at), line.rfind("|", 0, at), line.rfind("]", 0, at))
-            if line[start + 1 : at] in _SECONDARY_FIELDS:
-                return None
+        if secondary_field(line, line):  # it names a secondary field: one of the line before?
+            return None
         spans = lane_spans(line)
         if spans is None:
             return None
@@ -1028,10 +1024,7 @@ class LogAnalyzer:
             if len(pending) >= SPILL_IDS:
                 self._spill_pending(pending)
         if self._progress is not None and number >= self._next_progress:
-            self._next_progress += self._progress_every * (
-                1 + (number - self._next_progress) // self._progress_every
-            )
-            self._progress(Progress(number, len(self._groups)))
+            self._report(number)
 
     def _learned(self) -> None:
         """Learn the header shape from the held first lines, then take them in order. The
@@ -1119,10 +1112,15 @@ class LogAnalyzer:
             # after the line is counted, so that the merge weighs it and a fold keeps its count
             self._compact()
         if self._progress is not None and number + more >= self._next_progress:
-            self._next_progress += self._progress_every * (
-                1 + (number + more - self._next_progress) // self._progress_every
-            )
-            self._progress(Progress(number + more, len(self._groups)))
+            self._report(number + more)
+
+    def _report(self, number: int) -> None:
+        """Call `progress` at line `number` (`progress_every` lines or more since the last)."""
+        self._next_progress += self._progress_every * (
+            1 + (number - self._next_progress) // self._progress_every
+        )
+        if self._progress is not None:
+            self._progress(Progress(number, len(self._groups)))
 
     def _spill_pending(self, pending: array[int]) -> None:
         if self._spill is None:
