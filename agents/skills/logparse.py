@@ -746,6 +746,24 @@ def _uuid_spots(shape: bytes, hexed: bytes, a: int) -> list[tuple[int, bytes]]:
     return spots
 
 
+def _spots_in(shape: bytes) -> list[tuple[int, bytes]]:
+    """`_uuid_spots` of a line's or a token's shape (UTF-8, digits read as 0), found from the
+    start: none unless it is long enough and has the dashes of one UUID."""
+    if len(shape) < 36 or shape.count(b"-") < 4:
+        return []
+    hexed = shape.translate(_HEXED)
+    first = hexed.find(_UUID_HEXED)
+    return _uuid_spots(shape, hexed, first) if first >= 0 else []
+
+
+def canonical_shape(shape: bytes) -> bytes:
+    """A line's shape (UTF-8, digits read as 0) as `_parse_text` looks its plan up: with each
+    UUID that reads alike whatever its digits and letters (`_uuid_spots`) canonical, so lines
+    that differ only there share it; `shape` itself when it has none."""
+    spots = _spots_in(shape)
+    return _with_spots(shape, spots) if spots else shape
+
+
 def _with_spots(text: bytes, spots: list[tuple[int, bytes]]) -> bytes:
     """`text` (a line or its shape, UTF-8) with the canonical UUIDs of `_uuid_spots` put in."""
     parts: list[bytes] = []
@@ -761,9 +779,7 @@ def _canonical_ids(text: str, shape: str) -> str | None:
     """`text` (a token) with each UUID that reads alike whatever its digits and letters
     (`_uuid_spots`, on `shape`: `text`'s shape) replaced by the canonical one, or None when
     there is none to replace."""
-    encoded_shape = shape.encode("utf-8", "surrogatepass")
-    hexed = encoded_shape.translate(_HEXED)
-    spots = _uuid_spots(encoded_shape, hexed, hexed.find(_UUID_HEXED))
+    spots = _spots_in(shape.encode("utf-8", "surrogatepass"))
     if not spots:
         return None
     encoded = text.encode("utf-8", "surrogatepass")
@@ -1155,18 +1171,13 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
     id_key: bytes | None = None
     keyed_by_id = False  # whether `id_key` was made (`_id_key`, only once a line needed one)
     if plan is None:
-        spots = None
-        if len(encoded) >= 36 and encoded.count(b"-") >= 4:  # maybe a UUID
-            hexed = line_shape.translate(_HEXED)
-            first = hexed.find(_UUID_HEXED)
-            if first >= 0:
-                spots = _uuid_spots(line_shape, hexed, first)
-            if spots:  # keyed by the line with canonical UUIDs from here on
-                canonical = True
-                line_shape = _with_spots(line_shape, spots)
-                plan = plans.get(line_shape) or more_shapes.get(line_shape)
-                if plan is None:  # the line's tokens are classified, or its marked shape read
-                    encoded = _with_spots(encoded, spots)
+        spots = _spots_in(line_shape)
+        if spots:  # keyed by the line with canonical UUIDs from here on
+            canonical = True
+            line_shape = _with_spots(line_shape, spots)
+            plan = plans.get(line_shape) or more_shapes.get(line_shape)
+            if plan is None:  # the line's tokens are classified, or its marked shape read
+                encoded = _with_spots(encoded, spots)
         if plan is None:
             variants = marked_shapes.get(line_shape)
             if variants is not None:
@@ -1355,9 +1366,9 @@ def lane_spans(line: str) -> LaneSpans | None:
     `agents.skills.logs` needs to count such a line without splitting it. Only for a line that
     `parse_fields` hands to `_parse_text` whole (no JSON, logfmt, CRI, RFC 5424 or priority: told
     as `parse_fields` tells them, by rules that read a digit as a digit, or more strictly) and
-    that reads by a plan kept under its shape alone (the plan's own guarantee: one shape reads
-    alike) and whose signature has no token of the line in it that may differ (the plan's
-    `digits`).
+    that reads by a plan kept under its shape alone, or under its canonical shape when its
+    UUIDs make it so (`canonical_shape`; the plan's own guarantee: one shape reads alike), and
+    whose signature has no token of the line in it that may differ (the plan's `digits`).
     None for every other line, which is then read as always: the lane is never a guess."""
     stripped = line.strip()
     first = stripped[:1]
@@ -1372,6 +1383,10 @@ def lane_spans(line: str) -> LaneSpans | None:
     parse_fields(line)  # planned, if it is not yet
     shape = stripped.encode("utf-8", "surrogatepass").translate(_ZERO)
     plan = _plans.get(shape) or _more_shapes.get(shape)
+    if plan is None:  # by its canonical UUIDs, as `_parse_text` looks it up next
+        keyed = canonical_shape(shape)
+        if keyed is not shape:
+            plan = _plans.get(keyed) or _more_shapes.get(keyed)
     if plan is None or plan.digits:  # a sensitive shape, canonical ids, a line of its own
         return None
     start, ts_start, ts_end, level_at, header, signature, _, _, values_at = plan

@@ -61,13 +61,15 @@ hundred line shapes (a line's UTF-8 bytes with its digits read as 0) a million t
 of one shape is parsed alike (the parser's plan cache rests on it), so once a shape has been
 seen twice, `logparse.lane_spans` reads where its timestamp and values are as spans of the line,
 and its later lines are counted from those spans: no split, no classification, no look-up of the
-signature. Only shapes for which that is exact get an entry: their lines start a record whatever
-came before them (not a continuation line, no PostgreSQL secondary field), the plan of their
-shape alone reads them (no `0x`/`g0` digit read by value, no UUID that makes the line keyed by
-its canonical shape, no kept token with a digit, no JSON, logfmt, CRI or priority), and their
-group may not start a trace. Entries name
-groups, so a compaction empties the lane. It opens after `LANE_AFTER` lines; the output is the
-same whichever way a line is counted (tests compare both on every kind of record).
+signature. A line whose UUIDs change on every line (OpenStack's request ids, AWS Lambda's) has a
+shape of its own each time, so it is keyed as the parser keys its plan: by its canonical shape,
+each UUID that reads alike whatever its digits and letters written as one canonical UUID
+(`logparse.canonical_shape`). Only shapes for which that is exact get an entry: their lines
+start a record whatever came before them (not a continuation line, no PostgreSQL secondary
+field), the plan of their shape alone reads them (no `0x`/`g0` digit read by value, no kept
+token with a digit, no JSON, logfmt, CRI or priority), and their group may not start a trace.
+Entries name groups, so a compaction empties the lane. It opens after `LANE_AFTER` lines; the
+output is the same whichever way a line is counted (tests compare both on every kind of record).
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ from agents.skills.logparse import (
     WILDCARD,
     Fields,
     HeaderShape,
+    canonical_shape,
     infer_severity,
     lane_spans,
     learn_header,
@@ -900,7 +903,10 @@ class LogAnalyzer:
         lack of `:  ` say so: no continuation, no PostgreSQL secondary field) and is counted,
         once the next record starts, from the entry's spans (`_lane_take`) rather than parsed.
         A shape gets an entry the second time it is seen, when `lane_spans` says every line of
-        it reads alike and its signature's group is known and may not start a trace. Entries
+        it reads alike and its signature's group is known and may not start a trace. A line whose
+        shape has no entry and holds UUIDs is looked up by its canonical shape (`canonical_shape`,
+        as the parser keys its plan), which is then its shape here: its UUIDs change from line
+        to line and the rest of it comes back. Entries
         name groups, so a compaction empties the lane. `analyze_logs` hands it chunks of
         LANE_CHUNK lines and LANE_CHUNK_CHARS characters at most."""
         if not isinstance(lines, list):  # (a deque is a sequence that takes no slice)
@@ -924,6 +930,11 @@ class LogAnalyzer:
             line = lines[i]
             shape = pieces[i]
             entry = lane.get(shape)
+            if entry is None and len(shape) >= 36:  # maybe keyed by canonical UUIDs
+                keyed = canonical_shape(shape)
+                if keyed is not shape:
+                    shape = keyed
+                    entry = lane.get(shape)
             if entry is None:
                 self.add(line)
                 if len(shape) > MAX_SHAPE_KEY:
@@ -961,7 +972,14 @@ class LogAnalyzer:
         if may is None:
             may = 2 if first.isspace() else 0
         # as `add` tells a continuation, on what every line of the shape reads alike (a digit is
-        # read as a digit by `_EXCEPTION`, `_MORE_FRAMES`, and not at all by `_CONTINUATIONS`)
+        # read as a digit by `_EXCEPTION`, `_MORE_FRAMES`, and not at all by `_CONTINUATIONS`).
+        # A canonical shape's lines differ in their UUIDs' letters too, which none of these
+        # reads otherwise: `_EXCEPTION`'s run of name characters stops at a UUID's first dash,
+        # and no thrown name (`_THROWABLES`) is written in hex; `_CONTINUATIONS` each hold a
+        # letter past `f` in their first three characters; `_MORE_FRAMES` and white space start
+        # with no hex digit; a field name before `:  ` holds no digit, and a UUID two. A line
+        # that starts with a UUID letter is read by `_EXCEPTION` (`may` 1) or by `continues`
+        # (`C`, `D`: `may` 2): both say no.
         if (
             first.isspace()
             or (may == 1 and _EXCEPTION.match(line) is not None)

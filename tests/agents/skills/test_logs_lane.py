@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import tracemalloc
 from collections import deque
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from agents.skills.logparse import clear_caches, lane_spans, parse_fields
+from agents.skills.logparse import canonical_shape, clear_caches, lane_spans, parse_fields
 from agents.skills.logs import LogAnalyzer, LogReport, Progress, analyze_logs
 
 
@@ -325,3 +326,109 @@ def test_any_sequence_of_lines_is_taken() -> None:
     queued = LogAnalyzer(lane_after=0)
     queued.add_many(deque(lines))
     assert queued.finish().to_dict() == plain.finish().to_dict()
+
+
+def _uuid(rng: random.Random, *, first: str = "") -> str:
+    """A UUID of random digits and letters (either case): read alike with any other whose first
+    character is of its class (`logparse._uuid_spots`) once it has two digits and a letter
+    before its third dash, which most have."""
+    letters = "abcdef" if rng.random() < 0.8 else "ABCDEF"
+    text = first + "".join(rng.choice("0123456789" + letters) for _ in range(32 - len(first)))
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _uuid_log(seed: int, lines: int) -> list[str]:
+    """Lines whose UUIDs differ on every line (OpenStack's, AWS Lambda's, a line that starts with
+    one, UUIDs whose first character is read), and UUIDs that are read by their letters (no
+    digit, or none before the third dash)."""
+    rng = random.Random(seed)
+
+    def ts() -> str:
+        return f"2026-12-06 10:{rng.randint(10, 59)}:{rng.randint(10, 59)}.{rng.randint(100, 999)}"
+
+    makers: list[Callable[[], str]] = [
+        lambda: (
+            f"nova-api.log.1.2017-05-16_13:53:08 {ts()} 25746 INFO nova.osapi_compute.wsgi."
+            f"server [req-{_uuid(rng)} {_uuid(rng)} {_uuid(rng)} - - -] {_ip(rng)} "
+            f'"GET /v2/{_uuid(rng)}/servers/detail HTTP/1.1" status: 200 len: '
+            f"{rng.randint(1000, 9999)} time: 0.{rng.randint(1000000, 9999999)}"
+        ),
+        lambda: f"START RequestId: {_uuid(rng)} Version: $LATEST",
+        lambda: (
+            f"REPORT RequestId: {_uuid(rng)}\tDuration: {rng.randint(10, 99)}.{rng.randint(10, 99)}"
+            f" ms\tBilled Duration: {rng.randint(10, 99)} ms"
+        ),
+        lambda: f"{_uuid(rng, first=rng.choice('0123456789abcdefCD'))} {ts()} ERROR lost job",
+        lambda: f"{ts()} INFO held {_uuid(rng, first='abcd')} and {_uuid(rng)}",
+        # where a UUID's first character is read (a user's at a host, a comparison)
+        lambda: (
+            f"{ts()} INFO login alice@{_uuid(rng, first=rng.choice('0a'))} from "
+            f"<{_uuid(rng, first=rng.choice('1b'))} ok"
+        ),
+        lambda: (
+            f"{ts()} WARN letters only {rng.choice(['abcdefab', 'fedcbafe'])}-abcd-efab-cdef-"
+            "abcdefabcdef here"
+        ),
+        lambda: (
+            f"{ts()} INFO digits first 12345678-1234-{rng.randint(1000, 9999)}-ab12-"
+            f"{_hex(rng, 12)} ok"
+        ),
+    ]
+    weights = [rng.randint(1, 10) for _ in makers]
+    return [rng.choices(makers, weights)[0]() for _ in range(lines)]
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_lines_with_new_uuids_are_laned_by_their_canonical_shape(seed: int) -> None:
+    """A line whose UUIDs differ on every line has a shape of its own each time, but is planned
+    by its canonical shape (its UUIDs read alike): the lane keys it so too, and changes nothing."""
+    lines = _uuid_log(seed, 8_000)
+    plain = _analyse(lines, lane=False, seed=seed)
+    fast = _analyse(lines, lane=True, seed=seed)
+    assert fast[0].to_dict() == plain[0].to_dict()
+    assert fast[1] == plain[1]
+    assert fast[2] == plain[2]
+    assert fast[3] > len(lines) // 2
+
+
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+_ZERO = bytes.maketrans(b"123456789", b"000000000")  # a line's shape: its digits read as 0
+
+
+def _lane_key(line: str) -> bytes:
+    """The key `add_many` looks a line up by, when its shape has no entry of its own."""
+    return canonical_shape(line.encode("utf-8", "surrogatepass").translate(_ZERO))
+
+
+def _other_letters(line: str, rng: random.Random) -> str:
+    """`line` with each UUID's hex letters drawn again (of either case), digits as they are."""
+
+    def redrawn(m: re.Match[str]) -> str:
+        return "".join(rng.choice("abcdefABCDEF") if c.isalpha() else c for c in m.group())
+
+    return _UUID_TEXT.sub(redrawn, line)
+
+
+def test_spans_of_a_canonical_shape_read_every_line_of_it_as_parse_fields_does() -> None:
+    """Every line of a lane key (the canonical shape: its UUIDs' digits and letters read alike)
+    reads as `lane_spans` read the first: signature, header, severity, timestamp, values (the
+    line's own UUIDs). A UUID read by its letters has no canonical form: another key."""
+    rng = random.Random(13)
+    checked = skipped = 0
+    for line in _uuid_log(13, 600):
+        spans = lane_spans(line)
+        if spans is None:
+            continue
+        signature, header, severity, ts_a, ts_b, _, values = spans
+        for _ in range(5):
+            other = _other_letters(_renumbered(line, rng), rng)
+            if _lane_key(other) != _lane_key(line):
+                skipped += 1
+                continue
+            _, timestamp, level, has_header, expected_signature, found = parse_fields(other)
+            assert signature == expected_signature, other
+            assert (header, severity) == (has_header, level), other
+            assert (other[ts_a:ts_b] if ts_b else None) == timestamp, other
+            assert tuple((kind, other[a:b]) for kind, a, b in values) == found, other
+            checked += 1
+    assert checked > 2_000 and skipped > 0
