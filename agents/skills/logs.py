@@ -161,6 +161,12 @@ LANE_CHUNK_CHARS: Final = 1 << 20
 LANE_AFTER: Final = 8192
 LANE_SHAPES: Final = 4096
 SEEN_SHAPES: Final = 4096
+# A line whose shape has no entry is looked for canonical UUIDs (`canonical_shape`) in windows of
+# UUID_LOOK_WINDOW lines; a window where fewer than one in UUID_LOOK_HITS had some pauses the
+# look for UUID_LOOK_PAUSE lines (`LogAnalyzer._uuids_looked`)
+UUID_LOOK_WINDOW: Final = 1024
+UUID_LOOK_HITS: Final = 8
+UUID_LOOK_PAUSE: Final = 64 * UUID_LOOK_WINDOW
 _LINE_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
 EMPTY_TEMPLATE: Final = "(empty message)"
 GZIP_MAGIC: Final = b"\x1f\x8b"
@@ -843,6 +849,9 @@ class LogAnalyzer:
         # (False: no entry), and the held line's entry with the compactions it was found after
         self._lane: dict[bytes, _LaneEntry] = {}
         self._shapes_seen: dict[bytes, bool] = {}
+        # lines looked for canonical UUIDs (`_uuids_looked`), those that had some, and the line
+        # from which to look again
+        self._uuids_tries = self._uuids_found = self._uuids_resume = 0
         self._held_entry: _LaneEntry | None = None
         self._held_epoch = 0
         self.lane_lines = 0  # records counted by the fast lane (`_lane_take`)
@@ -930,8 +939,9 @@ class LogAnalyzer:
             line = lines[i]
             shape = pieces[i]
             entry = lane.get(shape)
-            if entry is None and len(shape) >= 36:  # maybe keyed by canonical UUIDs
-                keyed = canonical_shape(shape)
+            if entry is None and len(shape) >= 36 and self.lines >= self._uuids_resume:
+                keyed = canonical_shape(shape)  # maybe keyed by canonical UUIDs
+                self._uuids_looked(keyed is not shape)
                 if keyed is not shape:
                     shape = keyed
                     entry = lane.get(shape)
@@ -961,6 +971,19 @@ class LogAnalyzer:
             self._held = line
             self._held_entry = entry
             self._held_epoch = epoch  # a compaction since: `entry` names a group gone
+
+    def _uuids_looked(self, found: bool) -> None:
+        """Count a line whose shape had no lane entry and was looked for canonical UUIDs (`found`:
+        it had some). When fewer than one in UUID_LOOK_HITS of the last UUID_LOOK_WINDOW did,
+        none is looked for in the next UUID_LOOK_PAUSE lines: the look (the shape counted for
+        dashes, translated and searched) cost ZooKeeper's and BGL's lines 3% more instructions,
+        where no UUID ever comes. Only speed depends on it, never what is counted."""
+        self._uuids_tries += 1
+        self._uuids_found += found
+        if self._uuids_tries >= UUID_LOOK_WINDOW:
+            if self._uuids_found * UUID_LOOK_HITS < self._uuids_tries:
+                self._uuids_resume = self.lines + UUID_LOOK_PAUSE
+            self._uuids_tries = self._uuids_found = 0
 
     def _lane_entry(self, line: str) -> _LaneEntry | None:
         """The fast lane's entry for `line`'s shape (`add_many`), or None: the line must start a
