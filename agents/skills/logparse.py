@@ -1387,7 +1387,7 @@ def lane_spans(line: str) -> LaneSpans | None:
         keyed = canonical_shape(shape)
         if keyed is not shape:
             plan = _plans.get(keyed) or _more_shapes.get(keyed)
-    if plan is None or plan.digits:  # a sensitive shape, canonical ids, a line of its own
+    if plan is None or plan.digits:  # a sensitive shape, a line of its own, a kept digit
         return None
     start, ts_start, ts_end, level_at, header, signature, _, _, values_at = plan
     lead = len(line) - len(line.lstrip())

@@ -16,7 +16,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from agents.skills.logparse import canonical_shape, clear_caches, lane_spans, parse_fields
+from agents.skills.logparse import (
+    canonical_shape,
+    clear_caches,
+    lane_spans,
+    parse_fields,
+    shape_of,
+)
 from agents.skills.logs import LogAnalyzer, LogReport, Progress, analyze_logs
 
 
@@ -393,12 +399,11 @@ def test_lines_with_new_uuids_are_laned_by_their_canonical_shape(seed: int) -> N
 
 
 _UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
-_ZERO = bytes.maketrans(b"123456789", b"000000000")  # a line's shape: its digits read as 0
 
 
 def _lane_key(line: str) -> bytes:
     """The key `add_many` looks a line up by, when its shape has no entry of its own."""
-    return canonical_shape(line.encode("utf-8", "surrogatepass").translate(_ZERO))
+    return canonical_shape(shape_of(line).encode("utf-8", "surrogatepass"))
 
 
 def _other_letters(line: str, rng: random.Random) -> str:
