@@ -14,7 +14,15 @@ Invariants:
     the local log is in the sink (same writer, seq and bytes), and every writer's chain in the sink
     verifies (no gap, edit, reordering);
   - no mutating operation while the spool is older than the limit: no `up`/`refresh` starts
-    between a sink outage's start plus the limit plus a margin and its end.
+    between a sink outage's mark plus the limit plus a margin and its end.
+
+The spool's age is the age of its oldest undelivered record (agents.protocol.audit_sink.lag),
+not the time since the sink went away: agents that write nothing for a while after an outage
+begins (those starting then spend seconds on the sink they cannot seed from) leave nothing to
+be late, and an `up` then is allowed by design. So the run marks each outage on the audit log
+itself (a `chaos.sink-paused` record from the writer `chaos-harness`, written just after the
+sink stops): from the mark on, the oldest undelivered record is at least as old as the outage,
+and the windows above are measured from it.
 """
 
 from __future__ import annotations
@@ -39,7 +47,10 @@ PG_PAUSED = "postgres paused 20 s"
 PG_RESTARTED = "postgres restarted mid-transaction"
 SINK_DOWN = "audit sink unreachable 25 s"
 FAULTS = (PG_PAUSED, PG_RESTARTED, SINK_DOWN)
-MARGIN_S = 6.0  # records written just after an outage starts, and one drain interval
+SKEW_S = 2.0  # the most an agent's clock runs off in the chaos run (tests/chaos/run.py)
+# The agent that decides and the `operation.started` it wrote are each off by up to SKEW_S.
+MARGIN_S = 2 * SKEW_S + 2.0
+HARNESS = "chaos-harness"  # the audit writer of the outage marks
 
 
 @dataclass
@@ -48,8 +59,9 @@ class TeamRecords:
 
     pg: Any
     sink: Any
+    audit_log: Path
     env: dict[str, str] = field(default_factory=dict)
-    outages: list[tuple[float, float]] = field(default_factory=list)  # sink, wall clock
+    outages: list[tuple[float, float]] = field(default_factory=list)  # mark to end, wall clock
     probes: list[str] = field(default_factory=list)  # releases tried while the sink was down
 
     def pause_postgres(self, seconds: float) -> None:
@@ -64,23 +76,41 @@ class TeamRecords:
         self.pg.start()
 
     def pause_sink(self, seconds: float, probe: Callable[[], str] | None = None) -> None:
-        """The sink hangs for `seconds`; once the outage is past the limit (and a margin),
-        `probe` runs a release (a mutating operation) and its answer is kept in `probes`."""
+        """The sink hangs for `seconds`; its start is marked on the audit log (see the module
+        docstring); once the mark is older than the limit (and a margin), `probe` runs a
+        release (a mutating operation) and its answer is kept in `probes`. The sink stays
+        down until the probe has answered."""
         os.kill(self.sink.pid, signal.SIGSTOP)
         start = time.time()
         try:
-            if probe is not None and seconds > MAX_LAG_S + MARGIN_S:
-                time.sleep(MAX_LAG_S + MARGIN_S)
+            marked = self.mark_outage(until=start + seconds)
+            if marked is not None and probe is not None:
+                time.sleep(max(0.0, marked + MAX_LAG_S + MARGIN_S - time.time()))
                 self.probes.append(probe())
             time.sleep(max(0.0, start + seconds - time.time()))
         finally:
             os.kill(self.sink.pid, signal.SIGCONT)
-            self.outages.append((start, time.time()))
+        if marked is not None:
+            self.outages.append((marked, time.time()))
+
+    def mark_outage(self, *, until: float) -> float | None:
+        """Append the outage's mark (retried while the disk is full, as the run makes it for
+        a few seconds); the wall time it was written by, or None if it never was (then the
+        outage has no window: nothing in the spool was surely late)."""
+        from agents.protocol.audit import AuditLog  # noqa: PLC0415
+
+        while time.time() < until:
+            with contextlib.suppress(OSError):
+                AuditLog(self.audit_log, writer=HARNESS).append("chaos.sink-paused")
+                return time.time()
+            time.sleep(0.2)
+        return None
 
 
 @contextlib.contextmanager
-def team_records(workdir: Path) -> Iterator[TeamRecords]:
-    """Start PostgreSQL and a CloudWatch Logs server; the agents' environment to use them."""
+def team_records(audit_log: Path) -> Iterator[TeamRecords]:
+    """Start PostgreSQL and a CloudWatch Logs server; the agents' environment to use them.
+    `audit_log` is the agents' (shared) local log, where outages are marked."""
     import boto3  # noqa: PLC0415
     import psycopg  # noqa: PLC0415
 
@@ -113,7 +143,7 @@ def team_records(workdir: Path) -> Iterator[TeamRecords]:
             "AGENTS_AUDIT_MAX_LAG_S": str(MAX_LAG_S),
             "AGENTS_AUDIT_BATCH_S": "1",
         }
-        yield TeamRecords(pg, sink, env)
+        yield TeamRecords(pg, sink, audit_log, env)
         with contextlib.suppress(ProcessLookupError):
             os.kill(sink.pid, signal.SIGCONT)
         with contextlib.suppress(Exception):
@@ -200,15 +230,17 @@ def _wall(ts: str) -> float:
 def check_no_mutation_while_behind(
     records: list[dict[str, Any]], outages: list[tuple[float, float]], limit_s: float
 ) -> list[str]:
-    """No up/refresh ran once a sink outage had lasted past the limit (plus a margin): an
+    """No up/refresh ran once a sink outage's mark was older than the limit: an
     `operation.started` in that window must be followed by the gateway's refusal for it (the
-    runner records the start before the gateway decides)."""
+    runner records the start before the gateway decides). The window is shrunk by a margin at
+    both ends for the clocks' skew and the moment between the start record and the decision:
+    `outages` are (mark, end) pairs, wall clock."""
     problems = []
     for at, r in enumerate(records):
         if r["event"] != "operation.started" or r.get("operation") not in ("up", "refresh"):
             continue
         started = _wall(r["ts"])
-        if not any(start + limit_s + MARGIN_S < started < end for start, end in outages):
+        if not any(start + limit_s + MARGIN_S < started < end - MARGIN_S for start, end in outages):
             continue
         key = (r.get("stack"), r.get("operation"), r.get("persona"))
         refused = False

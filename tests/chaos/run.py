@@ -3,7 +3,7 @@ shared state, while the run injects faults; then the invariants are checked from
 recorded.
 
     python -m tests.chaos.run [--duration 240] [--backend file|dynamodb] [--records local|team]
-                              [--seed N] [--json]
+                              [--seed N] [--json] [--keep DIR]
 
 What runs: for `--duration` seconds, up to `--agents` concurrent `python -m agents run PERSONA
 --stack S --once` processes (release-engineer on dev and prod, reliability-engineer,
@@ -286,7 +286,7 @@ class Chaos:
         if self.args.records == "team":
             from tests.chaos.records import team_records  # noqa: PLC0415
 
-            self._team_context = team_records(self.workdir)
+            self._team_context = team_records(self.state / "audit.jsonl")
             self.team = self._team_context.__enter__()
         self.env = self.base_env()
         if self.server is not None:
@@ -515,6 +515,16 @@ class Chaos:
                 os.kill(self.server.pid, signal.SIGCONT)
             self.server.__exit__(None, None, None)
 
+    def keep(self, where: Path) -> None:
+        """What a failure is read from, copied out of the run's temporary folder: the audit
+        log, the CLI double's invocations and the sink outages (wall clock)."""
+        where.mkdir(parents=True, exist_ok=True)
+        for source in (self.state / "audit.jsonl", self.workdir / "argv.jsonl"):
+            with contextlib.suppress(FileNotFoundError):
+                shutil.copyfile(source, where / source.name)
+        outages = self.team.outages if self.team is not None else []
+        (where / "outages.json").write_text(json.dumps(outages) + "\n")
+
 
 @contextlib.contextmanager
 def small_disk(where: Path) -> Iterator[bool]:
@@ -550,6 +560,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="copy the audit log, the CLI's invocations and the outages here (to read a failure)",
+    )
     args = parser.parse_args(argv)
     if args.records == "team" and args.agents == 4:
         args.agents = 7  # seven personas at once
@@ -584,6 +600,8 @@ def main(argv: list[str] | None = None) -> int:
             chaos.check()
         finally:
             chaos.close()
+            if args.keep is not None:
+                chaos.keep(args.keep)
     report = chaos.report
     if args.json:
         print(json.dumps(report.to_json(), indent=2))

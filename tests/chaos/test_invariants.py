@@ -4,8 +4,14 @@ passes a log where everything held (the chaos run itself is `make chaos`)."""
 from __future__ import annotations
 
 import json
+import time
 
+from agents.protocol import audit_sink
+from agents.protocol.audit import AuditLog
+from agents.protocol.settings import AgentSettings
 from tests.chaos.records import (
+    HARNESS,
+    TeamRecords,
     _wall,
     check_findings_audit,
     check_findings_store,
@@ -127,3 +133,34 @@ def test_a_mutation_that_ran_during_an_outage_is_caught_and_a_refused_one_is_not
     assert check_no_mutation_while_behind([start, refused], window, 8) == []
     (problem,) = check_no_mutation_while_behind([start, ran], window, 8)
     assert problem.startswith("up on dev ran 30 s into a sink outage")
+
+
+def test_a_mutation_just_before_the_outage_ends_is_left_to_the_margin():
+    start = rec("operation.started", 36, stack="dev", operation="up", persona="r", token=1)
+    ran = rec("gateway.done", 37, stack="dev", operation="up", persona="r", outcome="ok")
+    window = [(_wall(rec("x", 0)["ts"]), _wall(rec("x", 40)["ts"]))]
+    # 4 s before the end: the agent may have decided after the sink was back.
+    assert check_no_mutation_while_behind([start, ran], window, 8) == []
+
+
+def test_an_outage_mark_makes_the_spool_as_old_as_the_outage(tmp_path):
+    """Nothing written since the sink went away leaves nothing late; the mark is a record that
+    waits from the outage's start, so the gateway's refusal follows the outage's age."""
+    settings = AgentSettings(
+        state_dir=tmp_path, audit_sink="cloudwatch", audit_log_group="/g", audit_max_lag_s=8
+    )
+    assert audit_sink.lag(settings).seconds == 0  # an empty spool: nothing is late
+    team = TeamRecords(pg=None, sink=None, audit_log=settings.audit_log)
+    marked = team.mark_outage(until=time.time() + 10)
+    assert marked is not None
+    (mark,) = list(AuditLog(settings.audit_log).records())
+    assert (mark["event"], mark["writer"], mark["seq"]) == ("chaos.sink-paused", HARNESS, 1)
+    assert audit_sink.refusal(settings, now=marked + 1) is None
+    assert "have not reached /g for 9 s" in (audit_sink.refusal(settings, now=marked + 9) or "")
+
+
+def test_an_outage_that_cannot_be_marked_has_no_window(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    team = TeamRecords(pg=None, sink=None, audit_log=blocker / "audit.jsonl")
+    assert team.mark_outage(until=time.time() + 0.5) is None
