@@ -13,8 +13,9 @@ Invariants:
   - no audit record lost: after the sink is back and the spool drained, every chained record of
     the local log is in the sink (same writer, seq and bytes), and every writer's chain in the sink
     verifies (no gap, edit, reordering);
-  - no mutating operation while the spool is older than the limit: no `up`/`refresh` starts
-    between a sink outage's mark plus the limit plus a margin and its end.
+  - no mutating operation while the spool is older than the limit: no `up`/`refresh` run of
+    the gateway starts between a sink outage's mark plus the limit and its end (less margins
+    for clock skew) without being refused for it.
 
 The spool's age is the age of its oldest undelivered record (agents.protocol.audit_sink.lag),
 not the time since the sink went away: agents that write nothing for a while after an outage
@@ -31,6 +32,7 @@ import contextlib
 import datetime
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -48,8 +50,11 @@ PG_RESTARTED = "postgres restarted mid-transaction"
 SINK_DOWN = "audit sink unreachable 25 s"
 FAULTS = (PG_PAUSED, PG_RESTARTED, SINK_DOWN)
 SKEW_S = 2.0  # the most an agent's clock runs off in the chaos run (tests/chaos/run.py)
-# The agent that decides and the `operation.started` it wrote are each off by up to SKEW_S.
-MARGIN_S = 2 * SKEW_S + 2.0
+# A run's `gateway.start` and its decision are on one clock, a moment apart; the oldest waiting
+# record is at most SKEW_S younger by its own clock than the mark. So the window of a sure
+# refusal is the outage less SKEW_S and a slack (a busy machine between the two) at each end.
+MARGIN_S = SKEW_S + 2.0
+FREE_BYTES = 1 << 20  # the harness marks only where this is free: the agents' reserve is theirs
 HARNESS = "chaos-harness"  # the audit writer of the outage marks
 
 
@@ -77,32 +82,38 @@ class TeamRecords:
 
     def pause_sink(self, seconds: float, probe: Callable[[], str] | None = None) -> None:
         """The sink hangs for `seconds`; its start is marked on the audit log (see the module
-        docstring); once the mark is older than the limit (and a margin), `probe` runs a
-        release (a mutating operation) and its answer is kept in `probes`. The sink stays
-        down until the probe has answered."""
+        docstring); once the mark is past the limit, the margin and a clock's skew, `probe`
+        runs a release (a mutating operation) and its answer (or its failure) is kept in
+        `probes`. The sink stays down until the probe has answered."""
         os.kill(self.sink.pid, signal.SIGSTOP)
         start = time.time()
+        marked = None
         try:
             marked = self.mark_outage(until=start + seconds)
             if marked is not None and probe is not None:
-                time.sleep(max(0.0, marked + MAX_LAG_S + MARGIN_S - time.time()))
-                self.probes.append(probe())
+                time.sleep(max(0.0, marked + MAX_LAG_S + MARGIN_S + SKEW_S - time.time()))
+                try:
+                    self.probes.append(probe())
+                except Exception as exc:  # noqa: BLE001 - kept, and check_probes reports it
+                    self.probes.append(f"the probe failed: {type(exc).__name__}: {exc}")
             time.sleep(max(0.0, start + seconds - time.time()))
         finally:
             os.kill(self.sink.pid, signal.SIGCONT)
-        if marked is not None:
-            self.outages.append((marked, time.time()))
+            if marked is not None:
+                self.outages.append((marked, time.time()))
 
     def mark_outage(self, *, until: float) -> float | None:
-        """Append the outage's mark (retried while the disk is full, as the run makes it for
-        a few seconds); the wall time it was written by, or None if it never was (then the
-        outage has no window: nothing in the spool was surely late)."""
+        """Append the outage's mark, once the disk has room (the run fills it for a few
+        seconds; the harness leaves the agents' reserve alone); the wall time it was written
+        by, or None if it never was (then the outage has no window: nothing in the spool was
+        surely late)."""
         from agents.protocol.audit import AuditLog  # noqa: PLC0415
 
         while time.time() < until:
             with contextlib.suppress(OSError):
-                AuditLog(self.audit_log, writer=HARNESS).append("chaos.sink-paused")
-                return time.time()
+                if shutil.disk_usage(self.audit_log.parent).free >= FREE_BYTES:
+                    AuditLog(self.audit_log, writer=HARNESS).append("chaos.sink-paused")
+                    return time.time()
             time.sleep(0.2)
         return None
 
@@ -230,33 +241,37 @@ def _wall(ts: str) -> float:
 def check_no_mutation_while_behind(
     records: list[dict[str, Any]], outages: list[tuple[float, float]], limit_s: float
 ) -> list[str]:
-    """No up/refresh ran once a sink outage's mark was older than the limit: an
-    `operation.started` in that window must be followed by the gateway's refusal for it (the
-    runner records the start before the gateway decides). The window is shrunk by a margin at
-    both ends for the clocks' skew and the moment between the start record and the decision:
-    `outages` are (mark, end) pairs, wall clock."""
+    """No up/refresh ran once a sink outage's mark was older than the limit. Judged on the
+    gateway's runs (`gateway.start` is written by the deciding process just before it checks
+    the sink), within each outage's window less `MARGIN_S` at both ends (`outages` are (mark,
+    end) pairs, wall clock): a run must end refused for it (`refused-audit-behind`). A run that
+    has no end record and no engine step (its process killed) or was interrupted before any
+    step is not judged: whether its CLI started cannot be told from the records."""
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        if str(r.get("event", "")).startswith("gateway.") and isinstance(r.get("run"), str):
+            runs.setdefault(r["run"], []).append(r)
     problems = []
-    for at, r in enumerate(records):
-        if r["event"] != "operation.started" or r.get("operation") not in ("up", "refresh"):
+    for run in runs.values():
+        begun = run[0]
+        if begun["event"] != "gateway.start" or begun.get("operation") not in ("up", "refresh"):
             continue
-        started = _wall(r["ts"])
-        if not any(start + limit_s + MARGIN_S < started < end - MARGIN_S for start, end in outages):
+        started = _wall(begun["ts"])
+        marks = [m for m, end in outages if m + limit_s + MARGIN_S < started < end - MARGIN_S]
+        if not marks:
             continue
-        key = (r.get("stack"), r.get("operation"), r.get("persona"))
-        refused = False
-        for later in records[at + 1 :]:
-            same = (later.get("stack"), later.get("operation"), later.get("persona")) == key
-            if same and later["event"] == "operation.started":
-                break
-            if same and later.get("outcome") == "refused-audit-behind":
-                refused = True
-                break
-        if not refused:
-            start = max(s for s, _ in outages if s < started)
-            problems.append(
-                f"{r.get('operation')} on {r.get('stack')} ran {started - start:.0f} s into a "
-                f"sink outage (limit {limit_s:.0f} s)"
-            )
+        done = next((r for r in run if r["event"] == "gateway.done"), None)
+        outcome = None if done is None else done.get("outcome")
+        if outcome == "refused-audit-behind":
+            continue
+        stepped = any(r["event"] != "gateway.start" for r in run if r is not done)
+        if outcome in (None, "interrupted") and not stepped:
+            continue
+        problems.append(
+            f"{begun.get('operation')} on {begun.get('stack')} by {begun.get('persona')} ran "
+            f"{started - max(marks):.0f} s after a sink outage's mark (limit {limit_s:.0f} s; "
+            f"outcome {outcome})"
+        )
     return problems
 
 

@@ -517,9 +517,11 @@ class Chaos:
 
     def keep(self, where: Path) -> None:
         """What a failure is read from, copied out of the run's temporary folder: the audit
-        log, the CLI double's invocations and the sink outages (wall clock)."""
+        log (with its chain cache and the sink's cursor), the CLI double's invocations and the
+        sink outages (mark and end, wall clock)."""
         where.mkdir(parents=True, exist_ok=True)
-        for source in (self.state / "audit.jsonl", self.workdir / "argv.jsonl"):
+        names = ("audit.jsonl", "audit.jsonl.chain", "audit-sink.json")
+        for source in (*(self.state / n for n in names), self.workdir / "argv.jsonl"):
             with contextlib.suppress(FileNotFoundError):
                 shutil.copyfile(source, where / source.name)
         outages = self.team.outages if self.team is not None else []
@@ -601,7 +603,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             chaos.close()
             if args.keep is not None:
-                chaos.keep(args.keep)
+                try:
+                    chaos.keep(args.keep)
+                except OSError as exc:  # the run's own outcome, or its error, comes first
+                    print(f"chaos: --keep {args.keep}: {exc}", file=sys.stderr)
     report = chaos.report
     if args.json:
         print(json.dumps(report.to_json(), indent=2))

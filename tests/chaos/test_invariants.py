@@ -4,11 +4,15 @@ passes a log where everything held (the chaos run itself is `make chaos`)."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 from agents.protocol import audit_sink
 from agents.protocol.audit import AuditLog
 from agents.protocol.settings import AgentSettings
+from tests.chaos import records
 from tests.chaos.records import (
     HARNESS,
     TeamRecords,
@@ -122,25 +126,38 @@ def test_a_record_missing_from_the_sink_is_caught():
     )
 
 
+def gateway_run(run: str, start: float, *events: tuple[str, float, str | None]) -> list[dict]:
+    """One `up` run of the gateway on dev: its start at `start` s, then (event, s, outcome)."""
+    fields = {"stack": "dev", "operation": "up", "persona": "r", "run": run}
+    out = [rec("gateway.start", start, **fields)]
+    for event, second, outcome in events:
+        out.append(rec(event, second, **fields, **({"outcome": outcome} if outcome else {})))
+    return out
+
+
+OUTAGE = [(_wall(rec("x", 0)["ts"]), _wall(rec("x", 40)["ts"]))]  # marked at 0 s, over at 40 s
+
+
 def test_a_mutation_that_ran_during_an_outage_is_caught_and_a_refused_one_is_not():
-    start = rec("operation.started", 30, stack="dev", operation="up", persona="r", token=1)
-    refused = rec(
-        "gateway.done", 31, stack="dev", operation="up", persona="r", outcome="refused-audit-behind"
-    )
-    ran = rec("gateway.done", 31, stack="dev", operation="up", persona="r", outcome="ok")
-    outage = [(rec("x", 0)["ts"], rec("x", 40)["ts"])]
-    window = [(_wall(outage[0][0]), _wall(outage[0][1]))]
-    assert check_no_mutation_while_behind([start, refused], window, 8) == []
-    (problem,) = check_no_mutation_while_behind([start, ran], window, 8)
-    assert problem.startswith("up on dev ran 30 s into a sink outage")
+    refused = gateway_run("a", 30, ("gateway.done", 30.1, "refused-audit-behind"))
+    assert check_no_mutation_while_behind(refused, OUTAGE, 8) == []
+    ran = gateway_run("b", 30, ("gateway.step", 31, None), ("gateway.done", 32, "ok"))
+    (problem,) = check_no_mutation_while_behind(refused + ran, OUTAGE, 8)
+    assert problem.startswith("up on dev by r ran 30 s after a sink outage's mark")
+    # killed with its CLI running (steps, no end) is judged; killed before anything is not
+    stepped = gateway_run("c", 30, ("gateway.step", 31, None))
+    assert len(check_no_mutation_while_behind(stepped, OUTAGE, 8)) == 1
+    assert check_no_mutation_while_behind(gateway_run("d", 30), OUTAGE, 8) == []
 
 
-def test_a_mutation_just_before_the_outage_ends_is_left_to_the_margin():
-    start = rec("operation.started", 36, stack="dev", operation="up", persona="r", token=1)
-    ran = rec("gateway.done", 37, stack="dev", operation="up", persona="r", outcome="ok")
-    window = [(_wall(rec("x", 0)["ts"]), _wall(rec("x", 40)["ts"]))]
-    # 4 s before the end: the agent may have decided after the sink was back.
-    assert check_no_mutation_while_behind([start, ran], window, 8) == []
+def test_the_window_is_the_outage_past_the_limit_less_the_margins():
+    def judged(second: float) -> bool:
+        run = gateway_run("e", second, ("gateway.done", second + 1, "ok"))
+        return bool(check_no_mutation_while_behind(run, OUTAGE, 8))
+
+    margin = records.MARGIN_S
+    assert [judged(8 + margin - 0.5), judged(8 + margin + 0.5)] == [False, True]
+    assert [judged(40 - margin - 0.5), judged(40 - margin + 0.5)] == [True, False]
 
 
 def test_an_outage_mark_makes_the_spool_as_old_as_the_outage(tmp_path):
@@ -159,8 +176,55 @@ def test_an_outage_mark_makes_the_spool_as_old_as_the_outage(tmp_path):
     assert "have not reached /g for 9 s" in (audit_sink.refusal(settings, now=marked + 9) or "")
 
 
-def test_an_outage_that_cannot_be_marked_has_no_window(tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
-    team = TeamRecords(pg=None, sink=None, audit_log=blocker / "audit.jsonl")
+def test_the_mark_waits_for_room_on_the_disk_and_is_not_written_without_it(tmp_path, monkeypatch):
+    real = shutil.disk_usage
+    full = {"calls": 2}
+
+    def usage(path):
+        if full["calls"]:
+            full["calls"] -= 1
+            return real(path)._replace(free=0)
+        return real(path)
+
+    monkeypatch.setattr(records.shutil, "disk_usage", usage)
+    log = tmp_path / "audit.jsonl"
+    team = TeamRecords(pg=None, sink=None, audit_log=log)
+    assert team.mark_outage(until=time.time() + 10) is not None
+    assert full["calls"] == 0 and len(list(AuditLog(log).records())) == 1
+    full["calls"] = 10**6  # full for good: no mark, no record
     assert team.mark_outage(until=time.time() + 0.5) is None
+    assert len(list(AuditLog(log).records())) == 1
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_paused_sink_is_marked_probed_and_resumed_even_when_the_probe_fails(
+    tmp_path, monkeypatch
+):
+    for name, value in (("MAX_LAG_S", 0.2), ("MARGIN_S", 0.1), ("SKEW_S", 0.1)):
+        monkeypatch.setattr(records, name, value)
+    sink = subprocess.Popen(["sleep", "60"])
+    try:
+        team = TeamRecords(pg=None, sink=sink, audit_log=tmp_path / "audit.jsonl")
+        seen = []
+
+        def probe() -> str:
+            seen.append(_state(sink.pid))
+            return "refused"
+
+        def failing() -> str:
+            raise TimeoutError("no answer in 120 s")
+
+        team.pause_sink(0.6, probe=probe)
+        team.pause_sink(0.6, probe=failing)
+        assert seen == ["T"]  # the probe ran while the sink was stopped
+        assert team.probes == ["refused", "the probe failed: TimeoutError: no answer in 120 s"]
+        assert len(team.outages) == 2 and all(mark < end for mark, end in team.outages)
+        assert _state(sink.pid) in "SR"  # resumed
+        marks = [r for r in AuditLog(team.audit_log).records() if r["event"] == "chaos.sink-paused"]
+        assert len(marks) == 2
+    finally:
+        sink.kill()
+        sink.wait()
