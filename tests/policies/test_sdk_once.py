@@ -6,6 +6,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
+import pytest
 from google.protobuf import struct_pb2
 
 from policies import sdk_once
@@ -90,3 +91,54 @@ def test_the_installed_sdk_is_the_packs_own() -> None:
     # The names the SDK calls in its loops over the rules: if they move, install() says so
     # and this test names the version that moved them.
     assert hasattr(policy, "json_format") and hasattr(policy, "deserialize_properties")
+    assert hasattr(policy, "unknown_checking_proxy")
+
+
+def proxied_sdk() -> tuple[types.SimpleNamespace, list[Any]]:
+    """The fake SDK with the real unknown-checking proxy, its calls counted."""
+    from pulumi_policy.proxy import unknown_checking_proxy  # noqa: PLC0415
+
+    sdk, _ = fake_sdk()
+    made: list[Any] = []
+
+    def proxy(props: Any) -> Any:
+        made.append(props)
+        return unknown_checking_proxy(props)
+
+    sdk.unknown_checking_proxy = proxy
+    return sdk, made
+
+
+def test_every_rule_reading_one_resource_shares_one_proxy() -> None:
+    sdk, made = proxied_sdk()
+    sdk_once.install(sdk)
+    message = struct(name="bucket", tags={"team": "a"})
+    proxies = [sdk.unknown_checking_proxy(convert(sdk, message)) for _ in range(74)]
+    assert len(made) == 1 and all(p is proxies[0] for p in proxies)
+    assert proxies[0]["tags"]["team"] == "a"
+
+
+def test_a_remediation_writes_into_a_proxy_no_other_request_sees() -> None:
+    """`Remediate` converts with `proxy_secrets` and its remediations write into the proxy:
+    each call gets its own, and what one wrote is in no later reading."""
+    sdk, made = proxied_sdk()
+    sdk_once.install(sdk)
+    message = struct(name="vol", type="gp2")
+    written = sdk.unknown_checking_proxy(convert(sdk, message, proxy_secrets=True))
+    written["type"] = "gp3"  # what a remediation does
+    again = sdk.unknown_checking_proxy(convert(sdk, message, proxy_secrets=True))
+    read = sdk.unknown_checking_proxy(convert(sdk, message))
+    assert again is not written and again["type"] == "gp2"
+    assert read["type"] == "gp2" and len(made) == 3
+
+
+def test_an_unknown_value_still_raises_through_a_shared_proxy() -> None:
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError  # noqa: PLC0415
+
+    sdk, _ = proxied_sdk()
+    sdk_once.install(sdk)
+    message = struct(arn=UNKNOWN_STRING_VALUE)
+    for _ in range(2):  # the first reading and a later rule's
+        props = sdk.unknown_checking_proxy(convert(sdk, message))
+        with pytest.raises(UnknownValueError):
+            props["arn"]
