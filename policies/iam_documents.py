@@ -37,7 +37,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from policies.values import ValueProblem
@@ -490,7 +490,12 @@ def _ends(pattern: str, fold: bool) -> tuple[str, str, bool]:
     return parts[0], parts[-1], len(parts) > 1
 
 
-@cache
+# Pattern pairs are remembered within a bound: the packs live across gate runs (an agent's
+# passes), and the patterns come from whatever exports they are sent.
+GLOB_MEMORY = 1 << 16
+
+
+@lru_cache(maxsize=GLOB_MEMORY)
 def glob_contains(outer: str, inner: str, fold: bool = False) -> bool:
     """Whether every string `inner` matches is matched by `outer` (`*` and `?` wildcards)."""
     o_head, o_tail, o_wild = _ends(outer, fold)
@@ -506,7 +511,7 @@ def glob_contains(outer: str, inner: str, fold: bool = False) -> bool:
     return not any(len(inner) in i and len(outer) not in o for i, o in _walk(inner, outer, fold))
 
 
-@cache
+@lru_cache(maxsize=GLOB_MEMORY)
 def glob_intersects(a: str, b: str, fold: bool = False) -> bool:
     """Whether some string is matched by both `a` and `b`."""
     a_head, a_tail, a_wild = _ends(a, fold)

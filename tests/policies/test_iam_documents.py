@@ -369,3 +369,17 @@ def test_named_principals_and_deny_statements_are_not_everyone():
         )
     )
     assert everyone_grants(statements) == []
+
+
+def test_pattern_pairs_are_remembered_within_a_bound():
+    """The packs live across gate runs and are sent patterns from any export: the pairs they
+    remember are bounded, and an answer past the bound is still the right one."""
+    from policies import iam_documents  # noqa: PLC0415
+
+    for judge in (iam_documents.glob_contains, iam_documents.glob_intersects):
+        assert judge.cache_info().maxsize == iam_documents.GLOB_MEMORY
+    iam_documents.glob_contains.cache_clear()
+    for i in range(iam_documents.GLOB_MEMORY + 10):
+        assert iam_documents.glob_contains(f"b{i}-*", f"b{i}-x")
+    assert iam_documents.glob_contains.cache_info().currsize == iam_documents.GLOB_MEMORY
+    assert not iam_documents.glob_contains("b0-x*", "b0-*")  # wildcards both sides, past it
