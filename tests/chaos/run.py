@@ -549,6 +549,14 @@ def small_disk(where: Path) -> Iterator[bool]:
             subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
 
 
+def _holds_anything(path: Path) -> bool:
+    """Whether `path` is anything but a missing or empty folder (`--keep` writes only there:
+    never over an agents' state folder or a file)."""
+    if not path.exists():
+        return False
+    return not path.is_dir() or any(path.iterdir())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--duration", type=float, default=240.0, help="seconds of chaos")
@@ -566,9 +574,14 @@ def main(argv: list[str] | None = None) -> int:
         "--keep",
         type=Path,
         default=None,
-        help="copy the audit log, the CLI's invocations and the outages here (to read a failure)",
+        help="copy the audit log, the CLI's invocations and the outages into this new or empty "
+        "folder (to read a failure)",
     )
     args = parser.parse_args(argv)
+    if args.keep is not None and (args.keep.is_symlink() or _holds_anything(args.keep)):
+        parser.error(
+            f"--keep {args.keep}: not a new or empty folder (nothing there is overwritten)"
+        )
     if args.records == "team" and args.agents == 4:
         args.agents = 7  # seven personas at once
     if args.records == "team":

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from agents.protocol import audit_sink
 from agents.protocol.audit import AuditLog
 from agents.protocol.settings import AgentSettings
@@ -228,3 +230,21 @@ def test_a_paused_sink_is_marked_probed_and_resumed_even_when_the_probe_fails(
     finally:
         sink.kill()
         sink.wait()
+
+
+def test_keep_refuses_a_folder_that_holds_anything_before_the_run(tmp_path, capsys):
+    """`--keep` copies an audit log named as an agents' own: pointed at a state folder (or a
+    file, or a link) it would overwrite it, so it is refused at once, exit 2, one line."""
+    from tests.chaos.run import main  # noqa: PLC0415
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "audit.jsonl").write_text("mine\n")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    for target in (state, state / "audit.jsonl", tmp_path / "link"):
+        with pytest.raises(SystemExit) as exited:
+            main(["--keep", str(target)])
+        assert exited.value.code == 2
+        assert "not a new or empty folder" in capsys.readouterr().err
+    assert (state / "audit.jsonl").read_text() == "mine\n"
