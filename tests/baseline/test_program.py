@@ -475,11 +475,13 @@ def test_the_preview_role_reads_the_cluster_whatever_the_runs_role(provider_role
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_the_preview_role_reads_secrets_exactly_where_helm_releases_keep_their_records(stack):
+def test_the_preview_role_reads_secrets_exactly_where_helm_releases_keep_their_records(
+    stack, request
+):
     """A refresh of a Helm release reads its records (Secrets in the release's namespace): the
     preview role may read Secrets in each namespace the plan has a release in, and nowhere
     else."""
-    export = plan(stack)
+    export = request.getfixturevalue(stack)
     preview = f"arn:aws:iam::{ACCOUNTS[stack]}:role/baseline-previewer-{stack}"
     releases = {r.inputs["namespace"] for r in custom(export, "kubernetes:helm.sh/v3:Release")}
     (secrets,) = [

@@ -128,9 +128,9 @@ def test_metrics_server_chart_is_pinned_on_the_system_nodes(each_stack: StackExp
         ("enableMetricsServer", [RELEASE]),
     ],
 )
-def test_each_addon_is_switched_off_in_config(key: str, gone: list[str]) -> None:
+def test_each_addon_is_switched_off_in_config(key: str, gone: list[str], dev: StackExport) -> None:
     export = plan("dev", **{key: "false"})
-    full = plan("dev")
+    full = dev
     for type_token in gone:
         assert len(addons_of(export, type_token)) < len(addons_of(full, type_token)), (
             key,

@@ -4,6 +4,7 @@ would create a store."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 
@@ -144,10 +145,8 @@ def test_a_log_read_from_stdin_is_not_replaced_by_its_own_assignments(state, log
     assert log.read_bytes() == before
 
 
-def test_cost_tables_and_error_lines_print_no_raw_control_character(state, tmp_path, capsys):
-    from tests.conftest import plan  # noqa: PLC0415
-
-    data = plan("dev").data
+def test_cost_tables_and_error_lines_print_no_raw_control_character(state, tmp_path, capsys, dev):
+    data = copy.deepcopy(dev.data)  # the session's plan, which other tests read unchanged
     for r in data["deployment"]["resources"]:
         if r["type"] == "aws:ec2/natGateway:NatGateway":
             r["urn"] += "\x1b]0;pwned\x07\u202e"

@@ -7,16 +7,15 @@ import json
 import pytest
 
 from agents.cli.main import main
-from tests.conftest import plan
 from tests.toolchain.cost.conftest import edited, write_export
 
 
 @pytest.fixture(scope="module")
-def exports(tmp_path_factory, dev):
+def exports(tmp_path_factory, dev, dev_per_az):
     folder = tmp_path_factory.mktemp("exports")
     return {
         "dev": write_export(dev, folder / "dev.json"),
-        "per-az": write_export(plan("dev", natStrategy="per-az"), folder / "per-az.json"),
+        "per-az": write_export(dev_per_az, folder / "per-az.json"),
     }
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import plan
 from toolchain.cost import diff, estimate
 
 NAT = "aws:ec2/natGateway:NatGateway"
 
 
 @pytest.fixture(scope="module")
-def per_az_diff(dev, prices, usage):
-    per_az = plan("dev", natStrategy="per-az")
-    return diff(estimate(dev, prices, usage), estimate(per_az, prices, usage))
+def per_az_diff(dev, dev_per_az, prices, usage):
+    return diff(estimate(dev, prices, usage), estimate(dev_per_az, prices, usage))
 
 
 def test_added_resources_are_the_new_gateways_addresses_and_alarms(per_az_diff):

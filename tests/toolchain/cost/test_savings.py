@@ -9,7 +9,6 @@ import json
 import pytest
 
 from agents.cli.main import main
-from tests.conftest import plan
 from toolchain.cost import estimate
 from toolchain.cost.savings import cluster_per_environment, on_demand, x86
 
@@ -63,8 +62,8 @@ def test_spot_lever_is_one_node_at_the_discount(dev_savings, price, usage):
     assert dev_savings["spot"]["claimed"] == "~$80"
 
 
-def test_single_nat_lever_is_the_per_az_diff(dev_savings, dev_estimate, prices, usage):
-    per_az = estimate(plan("dev", natStrategy="per-az"), prices, usage)
+def test_single_nat_lever_is_the_per_az_diff(dev_savings, dev_estimate, dev_per_az, prices, usage):
+    per_az = estimate(dev_per_az, prices, usage)
     assert dev_savings["single-nat"]["saving"] == pytest.approx(
         per_az.total - dev_estimate.total, abs=0.01
     )
