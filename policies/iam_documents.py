@@ -400,12 +400,40 @@ def _matches(pattern: str, text: str, fold: bool) -> bool:
     `*?*?*?*?#` must not stall the gate)."""
     if len(pattern) > MAX_PATTERN:
         raise ValueProblem("a pattern", pattern, f"at most {MAX_PATTERN} characters long")
+    if "?" not in pattern and pattern.isascii() and text.isascii():
+        # Most patterns (`s3:Get*`, `arn:aws:s3:::bucket/*`) have stars only: their literal runs
+        # are found in order, leftmost first, which decides a star-only pattern exactly and
+        # in no more than one scan of the text per run. (ASCII only: there, folding a string
+        # folds each character to one character, as the automaton below folds them.)
+        if fold:
+            pattern, text = pattern.lower(), text.lower()
+        return _star_match(pattern, text)
     states = _closure(pattern, {0})
     for char in text:
         states = _step(pattern, states, char.lower() if fold else char, fold)
         if not states:
             return False
     return len(pattern) in states
+
+
+def _star_match(pattern: str, text: str) -> bool:
+    """Whether `text` matches `pattern`, a pattern whose only wildcard is `*`: its first run
+    starts the text, its last ends it, and the runs between are found in order, each leftmost
+    (an earlier place never leaves less room for the runs after it)."""
+    runs = pattern.split("*")
+    if len(runs) == 1:  # no star at all
+        return pattern == text
+    head, *middle, tail = runs
+    end = len(text) - len(tail)
+    if end < len(head) or not text.startswith(head) or not text.endswith(tail):
+        return False
+    position = len(head)
+    for run in middle:
+        found = text.find(run, position, end)
+        if found < 0:
+            return False
+        position = found + len(run)
+    return True
 
 
 def action_matches(pattern: str, action: str) -> bool:
@@ -466,11 +494,22 @@ def _walk(
     start = (_closure(a, {0}), _closure(b, {0}))
     seen = {start}
     todo = [start]
+    # Each pattern's steps, remembered for this walk: a state set of one pattern recurs in many
+    # pairs, and stepping it again would give the same set.
+    steps_a: dict[tuple[frozenset[int], str | None], frozenset[int]] = {}
+    steps_b: dict[tuple[frozenset[int], str | None], frozenset[int]] = {}
     while todo:
         pair = todo.pop()
         yield pair
         for char in alphabet:
-            nxt = (_step(a, pair[0], char, fold), _step(b, pair[1], char, fold))
+            key_a, key_b = (pair[0], char), (pair[1], char)
+            next_a = steps_a.get(key_a)
+            if next_a is None:
+                next_a = steps_a[key_a] = _step(a, pair[0], char, fold)
+            next_b = steps_b.get(key_b)
+            if next_b is None:
+                next_b = steps_b[key_b] = _step(b, pair[1], char, fold)
+            nxt = (next_a, next_b)
             if nxt[0] and (nxt[1] or not prune_b) and nxt not in seen:
                 if len(seen) >= MAX_STATES:
                     raise ValueProblem(

@@ -73,6 +73,21 @@ def test_resource_matching_agrees_with_the_reference_and_keeps_case(pattern, tex
     assert resource_matches(pattern, text) == reference_match(pattern, text)
 
 
+@settings(max_examples=600, deadline=None)
+@given(pattern=st.text(alphabet="aA*", max_size=8), text=st.text(alphabet="aAb", max_size=10))
+def test_star_only_patterns_agree_with_the_reference(pattern, text):
+    """Star-only patterns take the literal-run path (runs found leftmost, in order): runs that
+    repeat and overlap (`a*aa*a` on `aaa`) decide as the reference does, folded or not."""
+    assert resource_matches(pattern, text) == reference_match(pattern, text)
+    assert action_matches(pattern, text) == reference_match(pattern.lower(), text.lower())
+
+
+def test_non_ascii_patterns_and_texts_are_matched_as_before():
+    assert action_matches("s3:Ü*", "S3:üx") and not action_matches("s3:Ü*", "s3:ux")
+    assert resource_matches("arn:aws:s3:::bück*/*", "arn:aws:s3:::bücket/k")
+    assert not resource_matches("arn:aws:s3:::Bück*", "arn:aws:s3:::bücket")
+
+
 @settings(max_examples=300, deadline=None)
 @given(outer=patterns, inner=patterns)
 def test_containment_agrees_with_enumeration(outer, inner):
