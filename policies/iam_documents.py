@@ -547,6 +547,13 @@ def glob_contains(outer: str, inner: str, fold: bool = False) -> bool:
     # ends of inner's too.
     if not i_head.startswith(o_head) or not i_tail.endswith(o_tail):
         return False
+    if _star_only(outer, inner):
+        # Every string `inner` matches is `outer`'s iff `outer` matches the text of `inner`,
+        # its stars read as plain characters: `outer`'s literal runs never hold a star, so in a
+        # match only `outer`'s stars cover them, and those would cover whatever stood there
+        # instead; and `inner` matches that text itself (a star may stand for "*").
+        o_text, i_text = (outer.lower(), inner.lower()) if fold else (outer, inner)
+        return _star_match(o_text, i_text)
     return not any(len(inner) in i and len(outer) not in o for i, o in _walk(inner, outer, fold))
 
 
@@ -563,7 +570,21 @@ def glob_intersects(a: str, b: str, fold: bool = False) -> bool:
         return False
     if not (a_tail.endswith(b_tail) or b_tail.endswith(a_tail)):
         return False
+    if _star_only(a, b):
+        # Both have a star and agree on their ends: the longer head, every run of `a` between
+        # its stars, every run of `b` between its stars, then the longer tail, is one string
+        # both match.
+        return True
     return any(len(a) in x and len(b) in y for x, y in _walk(a, b, fold, prune_b=True))
+
+
+def _star_only(a: str, b: str) -> bool:
+    """Both patterns ASCII with `*` their only wildcard (see `_star_match`). A pattern too long
+    to judge raises `ValueProblem` here as in `_walk`: the rule fails closed either way."""
+    for pattern in (a, b):
+        if len(pattern) > MAX_PATTERN:
+            raise ValueProblem("a pattern", pattern, f"at most {MAX_PATTERN} characters long")
+    return "?" not in a and "?" not in b and a.isascii() and b.isascii()
 
 
 def _in_scope_of(shape: str, pattern: str) -> str:

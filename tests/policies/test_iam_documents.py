@@ -104,6 +104,38 @@ def test_intersection_agrees_with_enumeration(a, b):
     assert glob_intersects(a, b) == expected, (a, b)
 
 
+star_patterns = st.text(alphabet="ab*", max_size=4)  # a witness fits in WORDS
+
+
+@settings(max_examples=400, deadline=None)
+@given(outer=star_patterns, inner=star_patterns)
+def test_star_only_containment_and_intersection_agree_with_enumeration(outer, inner):
+    """Star-only pairs are decided without the automata (`outer` matching `inner` with its stars
+    as a character `outer` never names; ends that agree): the same answers as enumeration."""
+    contained = all(reference_match(outer, w) for w in WORDS if reference_match(inner, w))
+    assert glob_contains(outer, inner) == contained, (outer, inner)
+    met = any(reference_match(outer, w) and reference_match(inner, w) for w in WORDS)
+    assert glob_intersects(outer, inner) == met, (outer, inner)
+
+
+@settings(max_examples=200, deadline=None)
+@given(outer=st.text(alphabet="aB*", max_size=4), inner=st.text(alphabet="Ab*", max_size=4))
+def test_folded_star_only_containment_agrees_with_enumeration(outer, inner):
+    o, i = outer.lower(), inner.lower()
+    contained = all(reference_match(o, w) for w in WORDS if reference_match(i, w))
+    assert glob_contains(outer, inner, fold=True) == contained, (outer, inner)
+    met = any(reference_match(o, w) and reference_match(i, w) for w in WORDS)
+    assert glob_intersects(outer, inner, fold=True) == met, (outer, inner)
+
+
+def test_star_only_pairs_too_long_to_judge_fail_closed():
+    long = "a*" * 300
+    with pytest.raises(ValueProblem):
+        glob_contains(long, "a*")
+    with pytest.raises(ValueProblem):
+        glob_intersects("*", long)
+
+
 @pytest.mark.parametrize(
     ("outer", "inner", "expected"),
     [
