@@ -21,6 +21,10 @@ converted for `Remediate` (`proxy_secrets` True) get a new proxy each time, as b
 remediations write into the proxy they are given, and one request's writes must never reach
 another's.
 
+The SDK also reads a request's options and its provider (`_get_resource_options`,
+`_get_provider_resource`: new objects, the provider's properties converted and proxied) once per
+rule; they are made once per request now (the same request object), as read-only as the values.
+
 If the SDK changes shape (the names it calls are gone), nothing is installed and the SDK runs as
 it is: slower, never different. `tests/policies/test_sdk_once.py` checks both.
 """
@@ -32,6 +36,8 @@ from typing import Any
 # Enough for every resource of two requests of a stack of 100,000 resources.
 LIMIT = 500_000
 _MARK = "_baseline_convert_once"
+# What the SDK's servicer makes of a request for every rule, the same for each.
+PER_REQUEST = ("_get_resource_options", "_get_provider_resource")
 
 
 def _content(message: Any) -> bytes | None:
@@ -61,10 +67,25 @@ def install(sdk: Any = None) -> bool:
     by_content: dict[bytes, Any] = {}
     read_only: dict[int, Any] = {}  # values converted for reading, by id (held: ids stay theirs)
     proxies: dict[int, tuple[Any, Any]] = {}
+    made_for: dict[tuple[str, int], tuple[Any, Any]] = {}  # PER_REQUEST, by request (held)
 
     def forget() -> None:
-        for memory in (dicts, values, by_content, read_only, proxies):
+        for memory in (dicts, values, by_content, read_only, proxies, made_for):
             memory.clear()
+
+    def once_per_request(name: str, method: Any) -> Any:
+        def once(self: Any, request: Any) -> Any:
+            key = (name, id(request))
+            hit = made_for.get(key)
+            if hit is not None and hit[0] is request:
+                return hit[1]
+            if len(made_for) >= LIMIT:
+                forget()
+            made = method(self, request)
+            made_for[key] = (request, made)
+            return made
+
+        return once
 
     def message_to_dict(message: Any, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs:
@@ -126,5 +147,10 @@ def install(sdk: Any = None) -> bool:
     sdk.deserialize_properties = deserialize_properties
     if proxy is not None:
         sdk.unknown_checking_proxy = unknown_checking_proxy
+    servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
+    for name in PER_REQUEST:
+        method = getattr(servicer, name, None)
+        if callable(method):
+            setattr(servicer, name, once_per_request(name, method))
     setattr(sdk, _MARK, True)
     return True

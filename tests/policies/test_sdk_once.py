@@ -92,6 +92,56 @@ def test_the_installed_sdk_is_the_packs_own() -> None:
     # and this test names the version that moved them.
     assert hasattr(policy, "json_format") and hasattr(policy, "deserialize_properties")
     assert hasattr(policy, "unknown_checking_proxy")
+    for name in sdk_once.PER_REQUEST:
+        assert callable(getattr(policy._PolicyAnalyzerServicer, name, None)), name
+
+
+def servicer_sdk() -> tuple[types.SimpleNamespace, list[str]]:
+    """The fake SDK with a servicer whose per-rule reads of a request are counted."""
+    sdk, _ = fake_sdk()
+    made: list[str] = []
+
+    class Servicer:
+        def _get_resource_options(self, request: Any) -> dict[str, Any]:
+            made.append(f"options {request.urn}")
+            return {"protect": request.protect}
+
+        def _get_provider_resource(self, request: Any) -> dict[str, Any]:
+            made.append(f"provider {request.urn}")
+            return {"region": request.region}
+
+    sdk._PolicyAnalyzerServicer = Servicer
+    return sdk, made
+
+
+def test_a_requests_options_and_provider_are_made_once_for_every_rule() -> None:
+    sdk, made = servicer_sdk()
+    assert sdk_once.install(sdk)
+    servicer = sdk._PolicyAnalyzerServicer()
+    a = types.SimpleNamespace(urn="a", protect=True, region="us-east-1")
+    b = types.SimpleNamespace(urn="b", protect=False, region="eu-west-1")
+    for _ in range(74):  # every rule of one Analyze request
+        options, provider = servicer._get_resource_options(a), servicer._get_provider_resource(a)
+    assert made == ["options a", "provider a"]
+    assert options == {"protect": True} and provider == {"region": "us-east-1"}
+    # another request (the next resource, the same content or not) gets its own
+    assert servicer._get_provider_resource(b) == {"region": "eu-west-1"}
+    assert made[-1] == "provider b"
+
+
+def test_per_request_memory_is_bounded_and_answers_stay_right(monkeypatch: Any) -> None:
+    monkeypatch.setattr(sdk_once, "LIMIT", 3)
+    sdk, made = servicer_sdk()
+    sdk_once.install(sdk)
+    servicer = sdk._PolicyAnalyzerServicer()
+    requests = [
+        types.SimpleNamespace(urn=str(i), protect=i % 2 == 0, region="r") for i in range(10)
+    ]
+    for _ in range(2):
+        assert [servicer._get_resource_options(r)["protect"] for r in requests] == [
+            i % 2 == 0 for i in range(10)
+        ]
+    assert len(made) == 20  # cleared past the limit, so made again: never a stale answer
 
 
 def proxied_sdk() -> tuple[types.SimpleNamespace, list[Any]]:
