@@ -132,6 +132,9 @@ ESCALATION_ACTIONS: dict[str, tuple[str, ...]] = {
 # The largest automaton a set question may build before the helpers give up (and the rule fails
 # closed): real policies stay far below it; patterns crafted to blow up do not.
 MAX_STATES = 20_000
+# ... and the most transitions it may follow (pairs times the characters the patterns name): two
+# patterns naming hundreds of characters reached 20,000 pairs only after about 30 s of work.
+MAX_TRANSITIONS = 200_000
 MAX_PATTERN = 512
 
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
@@ -485,12 +488,14 @@ def _walk(
 ) -> Iterator[tuple[frozenset[int], frozenset[int]]]:
     """Every reachable pair of states of the two patterns' subset automata (pairs in which `a`
     can match nothing more are not followed, nor, with `prune_b`, those where `b` cannot).
-    Past `MAX_STATES` pairs it raises `ValueProblem`: the rule fails closed."""
+    Past `MAX_STATES` pairs, or `MAX_TRANSITIONS` pairs times characters, it raises
+    `ValueProblem`: the rule fails closed."""
     for pattern in (a, b):
         if len(pattern) > MAX_PATTERN:
             raise ValueProblem("a pattern", pattern, f"at most {MAX_PATTERN} characters long")
     chars = {c.lower() if fold else c for c in a + b if c not in "*?"}
     alphabet: list[str | None] = [*sorted(chars), _OTHER]
+    most = min(MAX_STATES, MAX_TRANSITIONS // len(alphabet))
     start = (_closure(a, {0}), _closure(b, {0}))
     seen = {start}
     todo = [start]
@@ -511,7 +516,7 @@ def _walk(
                 next_b = steps_b[key_b] = _step(b, pair[1], char, fold)
             nxt = (next_a, next_b)
             if nxt[0] and (nxt[1] or not prune_b) and nxt not in seen:
-                if len(seen) >= MAX_STATES:
+                if len(seen) >= most:
                     raise ValueProblem(
                         "a pattern pair", f"{a} / {b}", "simple enough to judge (too many states)"
                     )

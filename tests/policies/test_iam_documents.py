@@ -302,6 +302,27 @@ def test_crafted_patterns_fail_closed_instead_of_stalling():
     assert found[0][1] == ["*"]
 
 
+def test_patterns_naming_hundreds_of_characters_refuse_within_a_bounded_walk(monkeypatch):
+    """Pairs of `?` patterns naming hundreds of characters (found by a review: 30 s and more
+    before refusing) are refused once pairs times characters pass MAX_TRANSITIONS: counted in
+    the automaton's steps, not timed."""
+    from policies import iam_documents  # noqa: PLC0415
+
+    steps = []
+    step = iam_documents._step
+    monkeypatch.setattr(iam_documents, "_step", lambda *args: steps.append(1) or step(*args))
+    names = [chr(c) for c in range(0x21, 0x7F) if chr(c) not in "*?"]
+    names += [chr(c) for c in range(0x100, 0x100 + 400)]
+    a = "*" + "".join(c + "?*" for c in names[:160])[:510]
+    b = "*" + "".join(names[160:330]) + "*"
+    with pytest.raises(ValueProblem):
+        glob_intersects.__wrapped__(a, b)
+    assert len(steps) <= 2 * iam_documents.MAX_TRANSITIONS
+    # ordinary patterns, even with `?`, are answered as before
+    assert glob_intersects.__wrapped__("arn:aws:s3:::?*/logs/*", "arn:aws:s3:::bucket/*")
+    assert not glob_contains.__wrapped__("arn:aws:s3:::b?*/*", "arn:aws:s3:::?*/*")
+
+
 def test_repeated_keys_and_huge_numbers_are_refused():
     with pytest.raises(ValueProblem):
         parse_document(
