@@ -308,9 +308,14 @@ def test_patterns_naming_hundreds_of_characters_refuse_within_a_bounded_walk(mon
     the automaton's steps, not timed."""
     from policies import iam_documents  # noqa: PLC0415
 
-    steps = []
+    steps: list[tuple[Any, ...]] = []
     step = iam_documents._step
-    monkeypatch.setattr(iam_documents, "_step", lambda *args: steps.append(1) or step(*args))
+
+    def counted(*args: Any) -> Any:
+        steps.append(args)
+        return step(*args)
+
+    monkeypatch.setattr(iam_documents, "_step", counted)
     names = [chr(c) for c in range(0x21, 0x7F) if chr(c) not in "*?"]
     names += [chr(c) for c in range(0x100, 0x100 + 400)]
     a = "*" + "".join(c + "?*" for c in names[:160])[:510]
