@@ -398,11 +398,17 @@ def _statement(index: int, raw: Any, what: str) -> Statement:
 # --- matching ----------------------------------------------------------------------------------
 
 
+def _judgeable(*patterns: str) -> None:
+    """Raise `ValueProblem` for a pattern longer than `MAX_PATTERN` (the rule fails closed)."""
+    for pattern in patterns:
+        if len(pattern) > MAX_PATTERN:
+            raise ValueProblem("a pattern", pattern, f"at most {MAX_PATTERN} characters long")
+
+
 def _matches(pattern: str, text: str, fold: bool) -> bool:
     """Wildcard matching in time linear in the text (no backtracking regex: a pattern such as
     `*?*?*?*?#` must not stall the gate)."""
-    if len(pattern) > MAX_PATTERN:
-        raise ValueProblem("a pattern", pattern, f"at most {MAX_PATTERN} characters long")
+    _judgeable(pattern)
     if "?" not in pattern and pattern.isascii() and text.isascii():
         # Most patterns (`s3:Get*`, `arn:aws:s3:::bucket/*`) have stars only: their literal runs
         # are found in order, leftmost first, which decides a star-only pattern exactly and
@@ -490,9 +496,7 @@ def _walk(
     can match nothing more are not followed, nor, with `prune_b`, those where `b` cannot).
     Past `MAX_STATES` pairs, or `MAX_TRANSITIONS` pairs times characters, it raises
     `ValueProblem`: the rule fails closed."""
-    for pattern in (a, b):
-        if len(pattern) > MAX_PATTERN:
-            raise ValueProblem("a pattern", pattern, f"at most {MAX_PATTERN} characters long")
+    _judgeable(a, b)
     chars = {c.lower() if fold else c for c in a + b if c not in "*?"}
     alphabet: list[str | None] = [*sorted(chars), _OTHER]
     most = min(MAX_STATES, MAX_TRANSITIONS // len(alphabet))
@@ -586,9 +590,7 @@ def glob_intersects(a: str, b: str, fold: bool = False) -> bool:
 def _star_only(a: str, b: str) -> bool:
     """Both patterns ASCII with `*` their only wildcard (see `_star_match`). A pattern too long
     to judge raises `ValueProblem` here as in `_walk`: the rule fails closed either way."""
-    for pattern in (a, b):
-        if len(pattern) > MAX_PATTERN:
-            raise ValueProblem("a pattern", pattern, f"at most {MAX_PATTERN} characters long")
+    _judgeable(a, b)
     return "?" not in a and "?" not in b and a.isascii() and b.isascii()
 
 
