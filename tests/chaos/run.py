@@ -550,8 +550,10 @@ def small_disk(where: Path) -> Iterator[bool]:
 
 
 def _holds_anything(path: Path) -> bool:
-    """Whether `path` is anything but a missing or empty folder (`--keep` writes only there:
-    never over an agents' state folder or a file)."""
+    """Whether `path` is anything but a missing or empty folder, a link counting as something
+    (`--keep` writes only there: never over an agents' state folder, a file, or through a link)."""
+    if path.is_symlink():
+        return True
     if not path.exists():
         return False
     return not path.is_dir() or any(path.iterdir())
@@ -578,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         "folder (to read a failure)",
     )
     args = parser.parse_args(argv)
-    if args.keep is not None and (args.keep.is_symlink() or _holds_anything(args.keep)):
+    if args.keep is not None and _holds_anything(args.keep):
         parser.error(
             f"--keep {args.keep}: not a new or empty folder (nothing there is overwritten)"
         )
