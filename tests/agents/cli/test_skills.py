@@ -19,15 +19,10 @@ def state(tmp_path, monkeypatch):
     return tmp_path / "state"
 
 
-@pytest.fixture(scope="module")
-def dev_export(tmp_path_factory):
-    from toolchain.plan import read_stack_config, run_plan, stack_config_file  # noqa: PLC0415
-
-    path = tmp_path_factory.mktemp("plan") / "dev.plan.json"
-    path.write_text(
-        json.dumps(run_plan("dev", read_stack_config(stack_config_file("dev"))).export.data)
-    )
-    return str(path)
+@pytest.fixture
+def dev_export(dev_plan_export):
+    """The session's dev plan as a file (tests/agents/conftest.py): read, never written."""
+    return str(dev_plan_export)
 
 
 def run(capsys, *argv):
