@@ -11,12 +11,13 @@ dependencies) is recorded exactly as the SDK sends it to the engine. Secrets are
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import hashlib
 import heapq
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -124,10 +125,6 @@ def run_program(
     # nothing is left for the garbage collector to close noisily at exit.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    settings.ROOT.set(None)  # a fresh root Stack resource for every run in this process
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    set_all_config(config, secret_keys)
-
     outputs: dict[str, Any] = {}
 
     def run() -> Any:
@@ -142,7 +139,13 @@ def run_program(
         return resolve()
 
     try:
-        _sync_await(run_pulumi_func(run))
+        with _without_source_positions():  # from the root Stack resource on
+            settings.ROOT.set(None)  # a fresh root Stack resource for every run in this process
+            pulumi_mocks.set_mocks(
+                mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+            )
+            set_all_config(config, secret_keys)
+            _sync_await(run_pulumi_func(run))
     except (ConfigError, pulumi.RunError) as exc:  # RunError: the program's one-line refusals
         raise PlanError(str(exc)) from exc
     finally:
@@ -151,6 +154,31 @@ def run_program(
         asyncio.set_event_loop(None)
     data = to_export(monitor.registrations, monitor.component_outputs, outputs)
     return parse_export(data, f"offline plan of {stack}")
+
+
+@contextlib.contextmanager
+def _without_source_positions() -> Iterator[None]:
+    """The SDK's per-resource stack trace left out while the mock runtime runs the program.
+
+    For every resource the SDK walks the Python stack and turns each frame into a file URI, for
+    the engine to record where in the program the resource was made. The offline plan's export
+    has no such field and the mocks read none, and the walk was an eighth of a plan's work (the
+    prod plan's function calls, counted by cProfile: 2.38M with it, 2.09M without; exports the
+    same, 2026-12-07). Replaced from the root Stack resource to the end, with the empty
+    trace the SDK itself sends when it finds no user frame, and restored after; an SDK without
+    the function is left as it is."""
+    from pulumi.runtime import resource  # noqa: PLC0415
+    from pulumi.runtime.proto import source_pb2  # noqa: PLC0415
+
+    original = getattr(resource, "_get_stack_trace", None)
+    if original is None:
+        yield
+        return
+    resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        resource._get_stack_trace = original
 
 
 def _secret(value: Any) -> dict[str, str]:

@@ -1,14 +1,17 @@
 """The offline plan: a faithful, deterministic stack export; a command line that fails cleanly."""
 
+import contextlib
 import json
 import re
 
+import pulumi
 import pytest
 
+import toolchain.plan as plan_module
 from agents.cli.main import main
 from toolchain.aws_types import taggable
-from toolchain.export import load_export
-from toolchain.plan import engine_config, run_plan
+from toolchain.export import StackExport, load_export
+from toolchain.plan import PlanError, engine_config, run_plan, run_program
 
 
 def test_export_is_a_version_3_deployment(dev):
@@ -72,6 +75,53 @@ def test_plans_are_deterministic():
     a = run_plan("dev").export.data["deployment"]["resources"]
     b = run_plan("dev").export.data["deployment"]["resources"]
     assert a == b
+
+
+def _small_program() -> dict[str, object]:
+    import pulumi_aws as aws  # noqa: PLC0415
+
+    provider = aws.Provider("aws", region="us-east-1")
+    opts = pulumi.ResourceOptions(provider=provider)
+    bucket = aws.s3.BucketV2("logs", tags={"stack": "dev"}, opts=opts)
+    aws.s3.BucketPublicAccessBlock("logs", bucket=bucket.id, block_public_acls=True, opts=opts)
+    return {"bucket": bucket.arn}
+
+
+def _resources(export: StackExport) -> list[dict[str, object]]:
+    return export.data["deployment"]["resources"]
+
+
+def test_the_plan_leaves_the_sdks_stack_walk_out_and_records_the_same(monkeypatch):
+    from pulumi.runtime import resource  # noqa: PLC0415
+
+    walk, walked = resource._get_stack_trace, []
+
+    def counted() -> object:
+        walked.append(1)
+        return walk()
+
+    monkeypatch.setattr(resource, "_get_stack_trace", counted)
+    without = run_program("dev", _small_program)
+    assert not walked  # no resource walked the stack
+    assert resource._get_stack_trace is counted  # restored after the run
+    monkeypatch.setattr(plan_module, "_without_source_positions", contextlib.nullcontext)
+    with_walk = run_program("dev", _small_program)
+    assert len(walked) >= 3  # the SDK's own walk, once per resource at least
+    assert _resources(without) == _resources(with_walk)
+
+
+def test_the_sdks_stack_walk_is_restored_when_the_program_fails():
+    from pulumi.runtime import resource  # noqa: PLC0415
+
+    walk = resource._get_stack_trace
+
+    def failing() -> dict[str, object]:
+        _small_program()
+        raise pulumi.RunError("refused")
+
+    with pytest.raises(PlanError, match="refused"):
+        run_program("dev", failing)
+    assert resource._get_stack_trace is walk
 
 
 def test_engine_config_encodes_structured_values_like_the_cli():
