@@ -65,7 +65,20 @@ def _tag() -> str:
 
 @pytest.fixture
 def team(postgres_server: Any) -> tuple[str, str, str, str]:
-    """(database, reader, sre, dba): two personas that wrote findings and memory."""
+    """(database, reader, sre, dba): two personas that wrote findings and memory; a database
+    of the test's own, for a test that changes grants or policies."""
+    return make_team(postgres_server)
+
+
+@pytest.fixture(scope="module")
+def read_team(postgres_server: Any) -> tuple[str, str, str, str]:
+    """`team`, one for the module's tests that only read it or whose every statement must be
+    refused (each checks afterwards that nothing changed, so a statement that got through
+    fails its own test)."""
+    return make_team(postgres_server)
+
+
+def make_team(postgres_server: Any) -> tuple[str, str, str, str]:
     sre, dba, reader = f"sre-{_tag()}", f"dba-{_tag()}", f"agent_reader_{_tag()}"
     database = readers_database(postgres_server, sre, dba, reader=reader)
     for persona in (sre, dba):
@@ -84,8 +97,8 @@ def team(postgres_server: Any) -> tuple[str, str, str, str]:
     return database, reader, sre, dba
 
 
-def test_a_reader_reads_every_persona_s_findings_and_the_memory(postgres_server, team):
-    database, reader, sre, dba = team
+def test_a_reader_reads_every_persona_s_findings_and_the_memory(postgres_server, read_team):
+    database, reader, sre, dba = read_team
     login = pg_target(postgres_server, database, user=reader)
     with PostgresFindingStore(login, read_only=True) as store:
         assert sorted(f.finding.persona for f in store.query()) == sorted([sre, dba])
@@ -154,8 +167,8 @@ def test_the_reader_reads_through_a_policy_of_its_own(postgres_server, team):
         f'SET ROLE "{GROUP_ROLE}"',
     ],
 )
-def test_a_reader_writes_nothing_and_reads_nothing_else(postgres_server, team, statement):
-    database, reader, _, _ = team
+def test_a_reader_writes_nothing_and_reads_nothing_else(postgres_server, read_team, statement):
+    database, reader, _, _ = read_team
     with as_login(postgres_server, database, reader) as conn:
         # The session's read-only default is only a second guard: without it, the grants refuse.
         conn.execute("SET default_transaction_read_only = off")
@@ -166,8 +179,8 @@ def test_a_reader_writes_nothing_and_reads_nothing_else(postgres_server, team, s
         assert conn.execute("SELECT count(*) FROM memory_entries").fetchone() == (2,)
 
 
-def test_with_the_default_a_reader_s_write_is_refused_as_read_only(postgres_server, team):
-    database, reader, _, _ = team
+def test_with_the_default_a_reader_s_write_is_refused_as_read_only(postgres_server, read_team):
+    database, reader, _, _ = read_team
     with (
         as_login(postgres_server, database, reader) as conn,
         pytest.raises(psycopg.errors.ReadOnlySqlTransaction),
@@ -175,8 +188,10 @@ def test_with_the_default_a_reader_s_write_is_refused_as_read_only(postgres_serv
         conn.execute("DELETE FROM findings")
 
 
-def test_the_reader_holds_select_on_the_read_tables_only_and_nothing_else(postgres_server, team):
-    database, reader, _, _ = team
+def test_the_reader_holds_select_on_the_read_tables_only_and_nothing_else(
+    postgres_server, read_team
+):
+    database, reader, _, _ = read_team
     assert read_privileges(postgres_server, database) == {(t, "SELECT") for t in READ_TABLES}
     with superuser(postgres_server, database) as conn:
         attributes = conn.execute(
@@ -215,10 +230,12 @@ def test_the_reader_holds_select_on_the_read_tables_only_and_nothing_else(postgr
         assert sequences == (0,)
 
 
-def test_every_memory_table_a_search_needs_is_granted_and_the_ledger_never(postgres_server, team):
+def test_every_memory_table_a_search_needs_is_granted_and_the_ledger_never(
+    postgres_server, read_team
+):
     """`READ_TABLES` against what the migrations made: every memory table but the audit offsets
     (a new table must be named, or a reader's search fails), no notification table."""
-    database, _, _, _ = team
+    database, _, _, _ = read_team
     with superuser(postgres_server, database) as conn:
         tables = {
             t
