@@ -235,12 +235,23 @@ EXTRA_HOSTILE = [
 ]
 
 
-@pytest.fixture
-def indexed(memory, tmp_path):
-    write(tmp_path / "rb" / "rds-storage.md", RUNBOOK)
-    memory.index_runbooks(tmp_path / "rb")
-    memory.index_audit(ops_log(tmp_path / "audit.jsonl").path)
-    return memory
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def indexed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """One indexed memory per store for the module's searches: a search writes nothing, and
+    each test checks afterwards that every entry is still there, so a query that changed the
+    store fails its own test."""
+    folder = tmp_path_factory.mktemp("indexed")
+    if request.param == "sqlite":
+        memory: Store = Memory(folder / "memory.db")
+    else:
+        memory = PostgresMemory(pg_target(request.getfixturevalue("postgres_server")))
+    write(folder / "rb" / "rds-storage.md", RUNBOOK)
+    memory.index_runbooks(folder / "rb")
+    memory.index_audit(ops_log(folder / "audit.jsonl").path)
+    yield memory
+    memory.close()
 
 
 @pytest.mark.parametrize("query", HOSTILE + EXTRA_HOSTILE, ids=range(len(HOSTILE + EXTRA_HOSTILE)))
@@ -255,6 +266,7 @@ def test_search_under_a_budget_returns_what_renders_within_it(indexed, budget):
     hits = indexed.search("rds storage ceiling alarm", k=5, budget=budget)
     assert tokens.count(render(hits, budget)) <= budget
     assert "more hits left out" not in render(hits, budget)
+    assert sum(indexed.counts().values()) == 8
 
 
 def test_vectors_find_an_entry_that_shares_no_word_with_the_query(open_store):
