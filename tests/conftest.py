@@ -5,14 +5,17 @@ for each run, so tests see exactly what the offline plan and the policy gate see
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 
 from tests.postgres_server import find_binaries, running_server
-from toolchain.export import Resource, StackExport
+from toolchain.export import Resource, StackExport, parse_export
 from toolchain.plan import read_stack_config, run_plan, run_program, stack_config_file
 
 # Each worker holds a large heap (every collected test, the session's plans and exports), and the
@@ -59,20 +62,42 @@ def one(export: StackExport, type_token: str) -> Resource:
     return found[0]
 
 
-@pytest.fixture(scope="session")
-def dev() -> StackExport:
-    return plan("dev")
+def session_plan(
+    factory: pytest.TempPathFactory, key: str, stack: str, **overrides: Any
+) -> StackExport:
+    """`plan(stack, **overrides)` made once for the whole session: under pytest-xdist the first
+    worker to ask plans it and leaves the export in the session's shared temporary folder, under
+    a lock; the others wait for it and read it (pytest-xdist's recipe for a session fixture run
+    once). In one process it is simply planned."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return plan(stack, **overrides)
+    shared = factory.getbasetemp().parent
+    path = shared / f"plan-{key}.json"
+    with (shared / f"plan-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return parse_export(json.loads(path.read_text()), f"the session's {key} plan")
+        export = plan(stack, **overrides)
+        written = path.with_suffix(".tmp")
+        written.write_text(json.dumps(export.data))
+        written.replace(path)
+        return export
 
 
 @pytest.fixture(scope="session")
-def prod() -> StackExport:
-    return plan("prod")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> StackExport:
+    return session_plan(tmp_path_factory, "dev", "dev")
 
 
 @pytest.fixture(scope="session")
-def dev_per_az() -> StackExport:
+def prod(tmp_path_factory: pytest.TempPathFactory) -> StackExport:
+    return session_plan(tmp_path_factory, "prod", "prod")
+
+
+@pytest.fixture(scope="session")
+def dev_per_az(tmp_path_factory: pytest.TempPathFactory) -> StackExport:
     """dev with a NAT gateway per AZ: what the cost diff, CLI and savings tests compare against."""
-    return plan("dev", natStrategy="per-az")
+    return session_plan(tmp_path_factory, "dev-per-az", "dev", natStrategy="per-az")
 
 
 @pytest.fixture(scope="session", params=["dev", "prod"])
