@@ -1,16 +1,22 @@
 """`python -m agents audit verify|drain` and `python -m agents records migrate`: the records that
-outlive the pod (issue 19; agents.protocol.audit_sink, agents.protocol.postgres)."""
+outlive the pod (issue 19; agents.protocol.audit_sink, agents.protocol.postgres).
+
+The settings (pydantic-settings, about 0.3 s to import) load inside the commands that read them:
+every command's parser is built from this module, and one that needs no settings, such as
+`policy` in a pipeline, should not pay for them."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents import InputError, ToolchainError
 from agents.protocol.audit import AuditLog
-from agents.protocol.settings import AgentSettings, load_settings
 from toolchain.untrusted import escape
+
+if TYPE_CHECKING:
+    from agents.protocol.settings import AgentSettings
 
 EXIT_OK, EXIT_VERDICT = 0, 1
 
@@ -32,6 +38,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from tabulate import tabulate  # noqa: PLC0415
 
     from agents.protocol.audit_verify import WriterReport, verify  # noqa: PLC0415
+    from agents.protocol.settings import load_settings  # noqa: PLC0415 - see the module docstring
 
     settings = load_settings()
     log = AuditLog(settings.audit_log)
@@ -90,6 +97,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit_drain(args: argparse.Namespace) -> int:
     """Send what the local log holds that the sink has not taken; exit 1 when some is left."""
+    from agents.protocol.settings import load_settings  # noqa: PLC0415 - see the module docstring
+
     settings = load_settings()
     report = _sink(settings).drain()
     data = {
@@ -122,6 +131,7 @@ def cmd_records_migrate(args: argparse.Namespace) -> int:
     import dataclasses  # noqa: PLC0415
 
     from agents.protocol import findings_postgres, notify_postgres, postgres  # noqa: PLC0415
+    from agents.protocol.settings import load_settings  # noqa: PLC0415 - see the module docstring
     from agents.skills import memory_postgres  # noqa: PLC0415
 
     settings = load_settings()
