@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from toolchain.export import StackExport
+from toolchain.export import SECRET_SIG, SECRET_VALUE_SIG, ExportError, StackExport
 from toolchain.gate import (
     ExportRequests,
     Gate,
@@ -164,3 +164,45 @@ def test_requests_build_each_provider_once_whatever_the_resources(prod, monkeypa
     assert sorted(built) == sorted(providers)  # once each, not once per resource
     assert len(requests.analyze) == len(_analyzed(big))
     assert len(requests.analyze_stack.resources) == len(big.resources) - 5  # five stacks
+
+
+def _fresh_struct(props: Mapping[str, Any]) -> Any:
+    from google.protobuf import struct_pb2  # noqa: PLC0415
+
+    return json_format.ParseDict(_wire(dict(props)), struct_pb2.Struct())
+
+
+def test_a_remembered_struct_is_the_one_its_properties_make_and_no_other(monkeypatch):
+    from toolchain import gate  # noqa: PLC0415
+
+    monkeypatch.setattr(gate, "_STRUCTS", type(gate._STRUCTS)())
+    values: list[Any] = [1, 1.5, True, False, "1", "true", None, [1], [], {}, {"x": 1}, "é", 0]
+    for round_ in range(2):  # made, then remembered
+        for value in values:
+            props = {"a": value, "b": {"c": [value, "s"]}}
+            assert gate._struct(props) == _fresh_struct(props), (round_, value)
+            assert gate._struct(dict(reversed(props.items()))) == _fresh_struct(props)
+    assert len(gate._STRUCTS) == len(values)  # the reversed dicts were the same entries
+    # A secret is sent with its value whether made or remembered.
+    secret = {"pw": {SECRET_SIG: SECRET_VALUE_SIG, "plaintext": '"hunter2"'}}
+    for _ in range(2):
+        sent = json_format.MessageToDict(gate._struct(secret))
+        assert sent == {"pw": {SECRET_SIG: SECRET_VALUE_SIG, "value": "hunter2"}}
+
+
+def test_a_struct_that_cannot_be_made_is_refused_every_time_and_the_memory_is_bounded(
+    monkeypatch,
+):
+    from toolchain import gate  # noqa: PLC0415
+
+    monkeypatch.setattr(gate, "_STRUCTS", type(gate._STRUCTS)())
+    monkeypatch.setattr(gate, "STRUCT_MEMO_ENTRIES", 5)
+    bad = {"pw": {SECRET_SIG: SECRET_VALUE_SIG, "plaintext": "{not json"}}
+    for _ in range(2):
+        with pytest.raises(ExportError):
+            gate._struct(bad)
+    assert not gate._STRUCTS
+    for i in range(12):
+        assert gate._struct({"n": i}) == _fresh_struct({"n": i})
+    assert len(gate._STRUCTS) == 5
+    assert gate._struct({"n": 3}) == _fresh_struct({"n": 3})  # made again after it left
