@@ -76,7 +76,8 @@ def session_plan(
     with (shared / f"plan-{key}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists():
-            return parse_export(json.loads(path.read_text()), f"the session's {key} plan")
+            # Named as the plan names itself (`run_program`), so a reader sees one source.
+            return parse_export(json.loads(path.read_text()), f"offline plan of {stack}")
         export = plan(stack, **overrides)
         written = path.with_suffix(".tmp")
         written.write_text(json.dumps(export.data))
