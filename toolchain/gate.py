@@ -425,12 +425,18 @@ def _struct(props: Mapping[str, Any]) -> Any:
     """`props` as the `Struct` the engine sends (`_wire`), to be copied into a request (never
     changed: it may be handed out again). Keyed by the properties' JSON with sorted keys: two
     dicts of one JSON are one Struct (a Struct's map has no order, and its numbers are doubles),
-    which is also how `Gate._analyze` already tells requests apart."""
+    which is also how `Gate._analyze` already tells requests apart. Only properties that are
+    their JSON's own value are remembered or looked up (what an export holds): a tuple, a key
+    that is not a string or a NaN would share a JSON text with a value that converts otherwise
+    (or not at all), so those are converted each time."""
     from google.protobuf import json_format, struct_pb2  # noqa: PLC0415
 
     try:
         text = json.dumps(props, sort_keys=True, ensure_ascii=False, allow_nan=True)
-    except (TypeError, ValueError):  # not JSON: converted without the memory
+        plain = json.loads(text) == props
+    except (TypeError, ValueError):
+        plain = False
+    if not plain:
         return json_format.ParseDict(_wire(dict(props)), struct_pb2.Struct())
     key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
     with _STRUCTS_LOCK:

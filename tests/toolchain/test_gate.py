@@ -204,5 +204,48 @@ def test_a_struct_that_cannot_be_made_is_refused_every_time_and_the_memory_is_bo
     assert not gate._STRUCTS
     for i in range(12):
         assert gate._struct({"n": i}) == _fresh_struct({"n": i})
-    assert len(gate._STRUCTS) == 5
-    assert gate._struct({"n": 3}) == _fresh_struct({"n": 3})  # made again after it left
+    assert len(gate._STRUCTS) == 5  # 7 to 11 kept
+    made: list[object] = []
+    real_wire = gate._wire
+
+    def counted(value: Any) -> Any:
+        if isinstance(value, dict):  # the properties, not the values it recurses into
+            made.append(value)
+        return real_wire(value)
+
+    monkeypatch.setattr(gate, "_wire", counted)
+    gate._struct({"n": 7})  # remembered, and now the most recently used
+    assert not made
+    gate._struct({"n": 12})  # made: 8, the least recently used, leaves
+    assert made == [{"n": 12}]
+    gate._struct({"n": 7})
+    assert made == [{"n": 12}]
+    assert gate._struct({"n": 8}) == _fresh_struct({"n": 8})  # made again after it left
+    assert made == [{"n": 12}, {"n": 8}]
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"a": (1, 2)},  # a tuple: a list's JSON
+        {1: "x"},  # a key that is not a string: the string's JSON
+        {"a": float("nan")},  # NaN is not equal to itself
+    ],
+    ids=["tuple", "int-key", "nan"],
+)
+def test_properties_that_are_not_their_json_are_converted_each_time(props, monkeypatch):
+    """A value whose JSON is shared with another value's is never answered from the memory:
+    it converts (or fails to) as it would without it."""
+    from toolchain import gate  # noqa: PLC0415
+
+    monkeypatch.setattr(gate, "_STRUCTS", type(gate._STRUCTS)())
+    twin = json.loads(json.dumps(props))  # the JSON-native value of the same text
+    gate._struct(twin)  # remembered
+    outcomes = []
+    for convert in (gate._struct, _fresh_struct):
+        try:
+            outcomes.append(("made", json_format.MessageToDict(convert(props))))
+        except Exception as exc:  # noqa: BLE001 - the same failure either way
+            outcomes.append(("failed", type(exc).__name__))
+    assert outcomes[0] == outcomes[1]
+    assert len(gate._STRUCTS) == 1
