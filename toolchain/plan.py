@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import heapq
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -156,6 +157,13 @@ def run_program(
     return parse_export(data, f"offline plan of {stack}")
 
 
+# Runs inside `_without_source_positions` (one process may hold several, in threads), and what
+# was there before the first of them.
+_WALK_LOCK = threading.Lock()
+_WALK_HOLDERS = 0
+_WALK_REPLACED: list[Any] = []
+
+
 @contextlib.contextmanager
 def _without_source_positions() -> Iterator[None]:
     """The SDK's per-resource stack trace left out while the mock runtime runs the program.
@@ -165,20 +173,28 @@ def _without_source_positions() -> Iterator[None]:
     has no such field and the mocks read none, and the walk was an eighth of a plan's work (the
     prod plan's function calls, counted by cProfile: 2.38M with it, 2.09M without; exports the
     same, 2026-12-07). Replaced from the root Stack resource to the end, with the empty
-    trace the SDK itself sends when it finds no user frame, and restored after; an SDK without
-    the function is left as it is."""
+    trace the SDK itself sends when it finds no user frame; the first run in replaces it and the
+    last run out puts the SDK's back, however the runs of threads interleave. An SDK without the
+    function is left as it is."""
+    global _WALK_HOLDERS  # noqa: PLW0603 - the count of runs inside, under _WALK_LOCK
     from pulumi.runtime import resource  # noqa: PLC0415
     from pulumi.runtime.proto import source_pb2  # noqa: PLC0415
 
-    original = getattr(resource, "_get_stack_trace", None)
-    if original is None:
+    if getattr(resource, "_get_stack_trace", None) is None:
         yield
         return
-    resource._get_stack_trace = source_pb2.StackTrace
+    with _WALK_LOCK:
+        if _WALK_HOLDERS == 0:
+            _WALK_REPLACED[:] = [resource._get_stack_trace]
+            resource._get_stack_trace = source_pb2.StackTrace
+        _WALK_HOLDERS += 1
     try:
         yield
     finally:
-        resource._get_stack_trace = original
+        with _WALK_LOCK:
+            _WALK_HOLDERS -= 1
+            if _WALK_HOLDERS == 0:
+                resource._get_stack_trace = _WALK_REPLACED.pop()
 
 
 def _secret(value: Any) -> dict[str, str]:

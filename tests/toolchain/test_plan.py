@@ -110,6 +110,21 @@ def test_the_plan_leaves_the_sdks_stack_walk_out_and_records_the_same(monkeypatc
     assert _resources(without) == _resources(with_walk)
 
 
+def test_interleaved_runs_put_the_sdks_stack_walk_back_once_the_last_leaves():
+    """Runs in threads may enter and leave in any order: the walk stays out while any is
+    inside, and the SDK's own is back after the last."""
+    from pulumi.runtime import resource  # noqa: PLC0415
+
+    walk = resource._get_stack_trace
+    first, second = plan_module._without_source_positions(), plan_module._without_source_positions()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert resource._get_stack_trace is not walk  # the second run is still inside
+    second.__exit__(None, None, None)
+    assert resource._get_stack_trace is walk
+
+
 def test_the_sdks_stack_walk_is_restored_when_the_program_fails():
     from pulumi.runtime import resource  # noqa: PLC0415
 
