@@ -172,8 +172,14 @@ def test_a_reader_writes_nothing_and_reads_nothing_else(postgres_server, read_te
     with as_login(postgres_server, database, reader) as conn:
         # The session's read-only default is only a second guard: without it, the grants refuse.
         conn.execute("SET default_transaction_read_only = off")
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(statement)
+        # In a transaction rolled back whatever happens: a statement that got through fails
+        # this test and leaves the module's shared database as it was for the others.
+        conn.autocommit = False
+        try:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        finally:
+            conn.rollback()
     with superuser(postgres_server, database) as conn:
         assert conn.execute("SELECT count(*) FROM findings").fetchone() == (2,)
         assert conn.execute("SELECT count(*) FROM memory_entries").fetchone() == (2,)
