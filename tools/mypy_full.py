@@ -48,11 +48,13 @@ def full_config() -> str:
 
 
 def _workers() -> list[str]:
-    """`--num-workers N` for the CPUs this process may use, unless MYPY_NUM_WORKERS says."""
-    if os.environ.get("MYPY_NUM_WORKERS"):
+    """`--num-workers N` for the CPUs this process may use, unless MYPY_NUM_WORKERS says; none
+    on one CPU (a single worker only adds the parallel mode's overhead)."""
+    if os.environ.get("MYPY_NUM_WORKERS", "").strip():
         return []
     usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return ["--num-workers", str(len(usable) if usable else os.cpu_count() or 1)]
+    cpus = len(usable) if usable else os.cpu_count() or 1
+    return ["--num-workers", str(cpus)] if cpus >= 2 else []
 
 
 def main() -> int:
