@@ -14,6 +14,7 @@ real preview; nothing in the rules knows about this gate.
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import json
 import os
@@ -412,44 +413,40 @@ def _empty() -> Any:
     return empty_pb2.Empty()
 
 
-# Properties already converted to a protobuf Struct, by a digest of their JSON: converting is
+# How many properties' Structs `_struct` remembers (least recently used first out): converting is
 # the most of building a request (protobuf's `json_format` walks every value in Python), and a
 # gate that sees a stack again (an agent's next pass, the corpus's one-resource mutations, the
-# savings variants) meets the same properties again. Bounded, least recently used first out.
+# savings variants) meets the same properties again.
 STRUCT_MEMO_ENTRIES = 4096
-_STRUCTS: OrderedDict[bytes, Any] = OrderedDict()
-_STRUCTS_LOCK = threading.Lock()
 
 
 def _struct(props: Mapping[str, Any]) -> Any:
     """`props` as the `Struct` the engine sends (`_wire`), to be copied into a request (never
-    changed: it may be handed out again). Keyed by the properties' JSON with sorted keys: two
-    dicts of one JSON are one Struct (a Struct's map has no order, and its numbers are doubles),
-    which is also how `Gate._analyze` already tells requests apart. Only properties that are
-    their JSON's own value are remembered or looked up (what an export holds): a tuple, a key
-    that is not a string or a NaN would share a JSON text with a value that converts otherwise
-    (or not at all), so those are converted each time."""
-    from google.protobuf import json_format, struct_pb2  # noqa: PLC0415
-
+    changed: it may be handed out again). Remembered by the properties' JSON with sorted keys:
+    two dicts of one JSON are one Struct (a Struct's map has no order, and its numbers are
+    doubles), which is also how `Gate._analyze` already tells requests apart. Only properties
+    that are their JSON's own value are remembered or looked up (what an export holds): a tuple,
+    a key that is not a string or a NaN would share a JSON text with a value that converts
+    otherwise (or not at all), so those are converted each time."""
     try:
         text = json.dumps(props, sort_keys=True, ensure_ascii=False, allow_nan=True)
         plain = json.loads(text) == props
     except (TypeError, ValueError):
         plain = False
-    if not plain:
-        return json_format.ParseDict(_wire(dict(props)), struct_pb2.Struct())
-    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
-    with _STRUCTS_LOCK:
-        known = _STRUCTS.get(key)
-        if known is not None:
-            _STRUCTS.move_to_end(key)
-            return known
-    made = json_format.ParseDict(_wire(dict(props)), struct_pb2.Struct())
-    with _STRUCTS_LOCK:
-        _STRUCTS[key] = made
-        if len(_STRUCTS) > STRUCT_MEMO_ENTRIES:
-            _STRUCTS.popitem(last=False)
-    return made
+    return _struct_of_json(text) if plain else _converted(props)
+
+
+@functools.lru_cache(maxsize=STRUCT_MEMO_ENTRIES)
+def _struct_of_json(text: str) -> Any:
+    """The Struct of the properties that are `text`'s own value (see `_struct`). A conversion
+    that fails raises each time: only what was made is remembered."""
+    return _converted(json.loads(text))
+
+
+def _converted(props: Mapping[str, Any]) -> Any:
+    from google.protobuf import json_format, struct_pb2  # noqa: PLC0415
+
+    return json_format.ParseDict(_wire(dict(props)), struct_pb2.Struct())
 
 
 def _options(r: Resource) -> Any:

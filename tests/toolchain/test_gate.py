@@ -172,17 +172,24 @@ def _fresh_struct(props: Mapping[str, Any]) -> Any:
     return json_format.ParseDict(_wire(dict(props)), struct_pb2.Struct())
 
 
-def test_a_remembered_struct_is_the_one_its_properties_make_and_no_other(monkeypatch):
+def _remembered() -> int:
+    """How many Structs the gate remembers now."""
     from toolchain import gate  # noqa: PLC0415
 
-    monkeypatch.setattr(gate, "_STRUCTS", type(gate._STRUCTS)())
+    return gate._struct_of_json.cache_info().currsize
+
+
+def test_a_remembered_struct_is_the_one_its_properties_make_and_no_other():
+    from toolchain import gate  # noqa: PLC0415
+
+    gate._struct_of_json.cache_clear()
     values: list[Any] = [1, 1.5, True, False, "1", "true", None, [1], [], {}, {"x": 1}, "é", 0]
     for round_ in range(2):  # made, then remembered
         for value in values:
             props = {"a": value, "b": {"c": [value, "s"]}}
             assert gate._struct(props) == _fresh_struct(props), (round_, value)
             assert gate._struct(dict(reversed(props.items()))) == _fresh_struct(props)
-    assert len(gate._STRUCTS) == len(values)  # the reversed dicts were the same entries
+    assert _remembered() == len(values)  # the reversed dicts were the same entries
     # A secret is sent with its value whether made or remembered.
     secret = {"pw": {SECRET_SIG: SECRET_VALUE_SIG, "plaintext": '"hunter2"'}}
     for _ in range(2):
@@ -195,16 +202,16 @@ def test_a_struct_that_cannot_be_made_is_refused_every_time_and_the_memory_is_bo
 ):
     from toolchain import gate  # noqa: PLC0415
 
-    monkeypatch.setattr(gate, "_STRUCTS", type(gate._STRUCTS)())
-    monkeypatch.setattr(gate, "STRUCT_MEMO_ENTRIES", 5)
+    gate._struct_of_json.cache_clear()
     bad = {"pw": {SECRET_SIG: SECRET_VALUE_SIG, "plaintext": "{not json"}}
     for _ in range(2):
         with pytest.raises(ExportError):
             gate._struct(bad)
-    assert not gate._STRUCTS
-    for i in range(12):
+    assert _remembered() == 0
+    most = gate.STRUCT_MEMO_ENTRIES
+    for i in range(most + 7):
         assert gate._struct({"n": i}) == _fresh_struct({"n": i})
-    assert len(gate._STRUCTS) == 5  # 7 to 11 kept
+    assert _remembered() == most  # 7 on kept
     made: list[object] = []
     real_wire = gate._wire
 
@@ -216,12 +223,12 @@ def test_a_struct_that_cannot_be_made_is_refused_every_time_and_the_memory_is_bo
     monkeypatch.setattr(gate, "_wire", counted)
     gate._struct({"n": 7})  # remembered, and now the most recently used
     assert not made
-    gate._struct({"n": 12})  # made: 8, the least recently used, leaves
-    assert made == [{"n": 12}]
+    gate._struct({"n": most + 7})  # made: 8, the least recently used, leaves
+    assert made == [{"n": most + 7}]
     gate._struct({"n": 7})
-    assert made == [{"n": 12}]
+    assert made == [{"n": most + 7}]
     assert gate._struct({"n": 8}) == _fresh_struct({"n": 8})  # made again after it left
-    assert made == [{"n": 12}, {"n": 8}]
+    assert made == [{"n": most + 7}, {"n": 8}]
 
 
 @pytest.mark.parametrize(
@@ -233,12 +240,12 @@ def test_a_struct_that_cannot_be_made_is_refused_every_time_and_the_memory_is_bo
     ],
     ids=["tuple", "int-key", "nan"],
 )
-def test_properties_that_are_not_their_json_are_converted_each_time(props, monkeypatch):
+def test_properties_that_are_not_their_json_are_converted_each_time(props):
     """A value whose JSON is shared with another value's is never answered from the memory:
     it converts (or fails to) as it would without it."""
     from toolchain import gate  # noqa: PLC0415
 
-    monkeypatch.setattr(gate, "_STRUCTS", type(gate._STRUCTS)())
+    gate._struct_of_json.cache_clear()
     twin = json.loads(json.dumps(props))  # the JSON-native value of the same text
     gate._struct(twin)  # remembered
     outcomes = []
@@ -248,4 +255,4 @@ def test_properties_that_are_not_their_json_are_converted_each_time(props, monke
         except Exception as exc:  # noqa: BLE001 - the same failure either way
             outcomes.append(("failed", type(exc).__name__))
     assert outcomes[0] == outcomes[1]
-    assert len(gate._STRUCTS) == 1
+    assert _remembered() == 1
