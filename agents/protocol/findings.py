@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agents import AgentsError, InputError
+from agents.protocol.sqlite_open import identity, use_wal
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 SCHEMA_VERSION = 1
@@ -194,31 +195,27 @@ class FindingStore:
                     raise FindingsError(f"{self.path} is not a findings store (not SQLite)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if new:
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            if new:  # (another opener may have made it since: then it is theirs, and shared)
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            app, version = (
-                self._db.execute("PRAGMA application_id").fetchone()[0],
-                self._db.execute("PRAGMA user_version").fetchone()[0],
-            )
-            if (app, version) == (0, 0) and self._db.execute(
-                "SELECT count(*) FROM sqlite_master"
-            ).fetchone()[0]:
-                raise FindingsError(
-                    f"{self.path} is not a findings store of schema {SCHEMA_VERSION} "
-                    "(another program's database)"
-                )
+            use_wal(self._db, 30)
+            app, version, objects = identity(self._db)
             if (app, version) == (0, 0):
                 with self._transaction():  # re-checked inside: another process may have won
-                    if self._db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                    app, version, objects = identity(self._db)
+                    if (app, version) == (0, 0) and objects:
+                        raise FindingsError(
+                            f"{self.path} is not a findings store of schema {SCHEMA_VERSION} "
+                            "(another program's database)"
+                        )
+                    if (app, version) == (0, 0):
                         for statement in _SCHEMA.split(";"):
                             if statement.strip():
                                 self._db.execute(statement)
                         self._db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                app = self._db.execute("PRAGMA application_id").fetchone()[0]
-                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                app, version, _ = identity(self._db)
             if app != _APPLICATION_ID or version != SCHEMA_VERSION:
                 raise FindingsError(
                     f"{self.path} is not a findings store of schema {SCHEMA_VERSION} "

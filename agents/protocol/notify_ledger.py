@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agents import AgentsError
+from agents.protocol.sqlite_open import use_wal
 
 LEDGER_FILE = "notifications.sqlite"
 WINDOW_S = 3600.0  # the rate limit's window
@@ -316,7 +317,7 @@ class SqliteLedger(Ledger):
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            use_wal(self._db, 30)
             app = self._db.execute("PRAGMA application_id").fetchone()[0]
             if app == 0:
                 with self._raw_tx():

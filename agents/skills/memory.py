@@ -149,6 +149,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from agents import AgentsError, InputError, ToolchainError
+from agents.protocol.sqlite_open import identity, use_wal
 from agents.skills import tokens
 
 KINDS = ("finding", "incident", "decision", "approval", "runbook", "note")
@@ -922,6 +923,7 @@ class Memory:
         self.path = Path(path)
         self.embedder = embedder
         self.read_only = read_only
+        self._busy_timeout_s = busy_timeout_s
         self._empty = False  # read-only over a file without a schema yet: no entries
         self._legacy = False  # read-only over schema 1: its columns are (title, text)
         self._check_file()
@@ -990,9 +992,9 @@ class Memory:
 
     def _prepare(self) -> None:
         with self._errors():
-            app_id, version = self._identity()
+            app_id, version, objects = identity(self._db)
             if app_id == 0 and version == 0 and self.read_only:
-                if self._db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]:
+                if objects:
                     raise DamagedMemory(
                         f"{self.path}: a SQLite database of another program, not an agents "
                         "memory; left as it is (choose another memory file)"
@@ -1030,7 +1032,7 @@ class Memory:
                 self._legacy = version < SCHEMA_VERSION
                 self._db.execute("PRAGMA query_only = ON")
                 return
-            self._db.execute("PRAGMA journal_mode = WAL")
+            use_wal(self._db, self._busy_timeout_s)
             self._db.execute("PRAGMA synchronous = NORMAL")
             if version < SCHEMA_VERSION:
                 self._migrate()
@@ -1062,9 +1064,10 @@ class Memory:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _identity(self) -> tuple[int, int]:
-        app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        return int(app_id), int(version)
+        """The file's application id and schema version, from one snapshot (`identity`: read
+        apart, another opener's new schema could show its version without its id)."""
+        app_id, version, _ = identity(self._db)
+        return app_id, version
 
     def close(self) -> None:
         self._db.close()
