@@ -377,7 +377,7 @@ def test_racing_approve_and_reject_processes_make_exactly_one_decision(tmp_path,
     record = approved(store, proposal(cost_delta_usd=500.0))
     # not fork: a test worker may hold threads whose locks a forked child inherits held
     ctx = multiprocessing.get_context("forkserver")
-    barrier, results = ctx.Barrier(8), ctx.Queue()
+    barrier, results = ctx.Barrier(8, timeout=60), ctx.Queue()
     procs = [
         ctx.Process(
             target=_race_decide, args=(str(tmp_path), record.id, i % 2 == 0, barrier, results)
@@ -415,7 +415,7 @@ def test_racing_consumers_use_an_approval_once(tmp_path):
     record = approved(store, p)
     # not fork: a test worker may hold threads whose locks a forked child inherits held
     ctx = multiprocessing.get_context("forkserver")
-    barrier, results = ctx.Barrier(6), ctx.Queue()
+    barrier, results = ctx.Barrier(6, timeout=60), ctx.Queue()
     procs = [
         ctx.Process(target=_race_consume, args=(str(tmp_path), record.id, p, barrier, results))
         for _ in range(6)

@@ -161,6 +161,8 @@ def test_a_damaged_item_refuses_its_stack_until_repair_moves_it_aside(aws, tmp_p
 
 def _race_decide(where: tuple[str, str, str], approval_id: str, approve: bool, barrier, results):
     root, endpoint, name = where
+    # a forkserver started by an earlier test has that test's environment, not this one's
+    os.environ.update(AWS_ENV)
     store = machine(Path(root), name, endpoint)
     barrier.wait()
     try:
@@ -190,7 +192,7 @@ def test_machines_racing_approve_and_reject_make_exactly_one_decision(
     record = pending_request(first)
     # not fork: a test worker may hold threads whose locks a forked child inherits held
     ctx = multiprocessing.get_context("forkserver")
-    barrier, results = ctx.Barrier(6), ctx.Queue()
+    barrier, results = ctx.Barrier(6, timeout=60), ctx.Queue()
     procs = [
         ctx.Process(
             target=_race_decide,

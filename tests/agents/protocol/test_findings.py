@@ -108,7 +108,7 @@ def test_processes_recording_at_once_keep_one_open_finding_per_persona(tmp_path)
     FindingStore(path).close()
     # not fork: a test worker may hold threads whose locks a forked child inherits held
     ctx = multiprocessing.get_context("forkserver")
-    barrier = ctx.Barrier(4)
+    barrier = ctx.Barrier(4, timeout=60)  # one that dies breaks it: no hang
     procs = [ctx.Process(target=_observe, args=(str(path), f"p{i % 2}", barrier)) for i in range(4)]
     for p in procs:
         p.start()

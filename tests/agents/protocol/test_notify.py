@@ -279,7 +279,7 @@ def test_two_pods_that_see_the_same_finding_publish_once(world: World, sns: Sns)
 def test_two_pods_at_once_in_threads_publish_once(world: World, sns: Sns) -> None:
     result = world.observe(*(finding(f"r{i}") for i in range(6)))
     reports: list[NotifyReport] = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)  # a pod that fails to open breaks it: no hang
 
     def pod() -> None:
         with world.open_ledger() as ledger:

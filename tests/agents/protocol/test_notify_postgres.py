@@ -68,7 +68,7 @@ def test_many_pods_at_once_on_postgres_publish_each_finding_once(
     w = World(tmp_path, sns, open_ledger, notify_max_per_hour=100)
     result = w.observe(*(finding(f"r{i}") for i in range(10)))
     reports: list[NotifyReport] = []
-    barrier = threading.Barrier(6)
+    barrier = threading.Barrier(6, timeout=60)  # one that fails breaks it: no hang
 
     def pod() -> None:
         with open_ledger() as ledger:

@@ -64,7 +64,7 @@ def test_operations_never_overlap_and_honour_priority_and_cooldowns(shared_store
     audit_path = tmp_path / "audit.jsonl"
     specs = _specs(shared_store, audit_path)
     ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(len(specs))
+    barrier = ctx.Barrier(len(specs), timeout=60)
     procs = [ctx.Process(target=workers.contend, args=(spec, barrier)) for spec in specs]
     for proc in procs:
         proc.start()
