@@ -105,7 +105,27 @@ def run_program(
     runtime and return what it registered as a stack export. `program` returns the outputs;
     `account_id` is the account the mocks' caller identity and ARNs are in: by default the
     stack's own (`accountId`), as the deploy role's session in that account would answer, so the
-    program's account check passes offline."""
+    program's account check passes offline.
+
+    One run at a time in a process (`_RUN_LOCK`): the SDK's runtime state (its settings, the
+    root Stack resource, the config, the mocks) is the process's own, and three threads running
+    a program at once had one finish, one fail (AttributeError) and one hang for good. A caller
+    in another thread waits its turn; a program that plans again inside its own run (the same
+    thread) is let in, as before."""
+    with _RUN_LOCK:
+        return _run_program(stack, program, config_values, account_id)
+
+
+# `run_program`'s turn: the SDK's runtime state is per process
+_RUN_LOCK = threading.RLock()
+
+
+def _run_program(
+    stack: str,
+    program: Callable[[], Mapping[str, Any]],
+    config_values: Mapping[str, Any] | None,
+    account_id: str | None,
+) -> StackExport:
     # Imported here: the SDK loads in about a second, which commands that only read an export
     # should not pay.
     import pulumi  # noqa: PLC0415
@@ -157,8 +177,8 @@ def run_program(
     return parse_export(data, f"offline plan of {stack}")
 
 
-# Runs inside `_without_source_positions` (one process may hold several, in threads), and what
-# was there before the first of them.
+# Runs inside `_without_source_positions` (several when runs nest in one thread: `_RUN_LOCK`
+# lets no two threads in), and what was there before the first of them.
 _WALK_LOCK = threading.Lock()
 _WALK_HOLDERS = 0
 _WALK_REPLACED: list[Any] = []
@@ -174,7 +194,7 @@ def _without_source_positions() -> Iterator[None]:
     prod plan's function calls, counted by cProfile: 2.38M with it, 2.09M without; exports the
     same, 2026-12-07). Replaced from the root Stack resource to the end, with the empty
     trace the SDK itself sends when it finds no user frame; the first run in replaces it and the
-    last run out puts the SDK's back, however the runs of threads interleave. An SDK without the
+    last run out puts the SDK's back, however nested runs leave. An SDK without the
     function is left as it is."""
     global _WALK_HOLDERS  # noqa: PLW0603 - the count of runs inside, under _WALK_LOCK
     from pulumi.runtime import resource  # noqa: PLC0415

@@ -3,6 +3,7 @@
 import contextlib
 import json
 import re
+import threading
 
 import pulumi
 import pytest
@@ -110,9 +111,31 @@ def test_the_plan_leaves_the_sdks_stack_walk_out_and_records_the_same(monkeypatc
     assert _resources(without) == _resources(with_walk)
 
 
-def test_interleaved_runs_put_the_sdks_stack_walk_back_once_the_last_leaves():
-    """Runs in threads may enter and leave in any order: the walk stays out while any is
-    inside, and the SDK's own is back after the last."""
+def test_threads_planning_at_once_take_turns_and_each_gets_its_own_plan():
+    """The SDK's runtime state is the process's: three threads planning at once had one hang
+    and one fail; now each waits its turn and gets the plan a run alone gets."""
+    alone = _resources(run_program("dev", _small_program))
+    outcomes: dict[int, object] = {}
+
+    def plan_in_a_thread(i: int) -> None:
+        try:
+            outcomes[i] = _resources(run_program("dev", _small_program))
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test reads
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=plan_in_a_thread, args=(i,), daemon=True) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(thread.is_alive() for thread in threads)  # none hangs
+    assert outcomes == {0: alone, 1: alone, 2: alone}
+
+
+def test_nested_runs_put_the_sdks_stack_walk_back_once_the_last_leaves():
+    """Runs may nest (a program that plans inside its own run, in its own thread) and leave in
+    any order: the walk stays out while any is inside, and the SDK's own is back after the
+    last."""
     from pulumi.runtime import resource  # noqa: PLC0415
 
     walk = resource._get_stack_trace
