@@ -3,8 +3,11 @@ finds gaps, edits, reordering and truncation, and nothing else."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
+import os
+import threading
 from pathlib import Path
 
 from agents.protocol.audit import AuditLog, record_hash
@@ -205,3 +208,75 @@ def test_clock_skew_between_one_writers_processes_is_not_reordering_but_time_tra
         skewed.append(json.dumps(record, separators=(",", ":")).encode())
     kinds = [(p["kind"], p["detail"]) for p in verify(skewed, source="file").problems]
     assert kinds == [("reordered", "record 3 is older than record 2")]
+
+
+def test_a_missing_or_damaged_cache_of_a_chained_log_is_a_problem(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    assert log.chain_problem() is None  # no log yet: nothing to vouch for
+    log.append("one")
+    assert log.chain_problem() is None
+    good = log.chain_path.read_bytes()
+    log.chain_path.write_bytes(b"\x00garbage{")
+    assert "a.jsonl.chain is damaged" in (log.chain_problem() or "")
+    log.chain_path.unlink()
+    assert "a.jsonl.chain is missing" in (log.chain_problem() or "")
+    log.chain_path.write_bytes(good)
+    assert log.chain_problem() is None
+
+
+def test_a_cache_in_the_middle_of_its_rewrite_is_waited_for_not_called_damaged(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    log.append("one")
+    good = log.chain_path.read_bytes()
+    fd = os.open(log.chain_path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # an appender between its truncate and its write
+        os.ftruncate(fd, 0)
+        answers: list[str | None] = []
+        reader = threading.Thread(target=lambda: answers.append(log.chain_problem()))
+        reader.start()
+        reader.join(0.3)
+        assert reader.is_alive()  # it waits for the rewrite to end
+        os.pwrite(fd, good, 0)
+    finally:
+        os.close(fd)  # the lock goes with it
+    reader.join(30)
+    assert answers == [None]
+
+
+def test_verify_beside_appenders_on_a_new_log_never_calls_it_damaged(tmp_path):
+    """Three threads append to a new log while a fourth asks whether the cache vouches for it,
+    20 times: read without the appenders' lock, or weighing records appended after the cache was
+    read, the answer was "damaged" or "missing" nearly every time."""
+    said: list[str] = []
+    for trial in range(20):
+        path = tmp_path / str(trial) / "audit.jsonl"
+        barrier = threading.Barrier(4, timeout=60)
+        done = threading.Event()
+
+        def append(writer: str, path: Path = path, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            log = AuditLog(path, writer=writer)
+            for n in range(3):
+                log.append("step", n=n)
+
+        def ask(
+            path: Path = path, barrier: threading.Barrier = barrier, done: threading.Event = done
+        ) -> None:
+            barrier.wait()
+            log = AuditLog(path, writer="reader")
+            while not done.is_set():
+                problem = log.chain_problem()
+                if problem is not None:
+                    said.append(problem)
+
+        appenders = [threading.Thread(target=append, args=(f"w{i % 2}",)) for i in range(3)]
+        asker = threading.Thread(target=ask)
+        for thread in (*appenders, asker):
+            thread.start()
+        for thread in appenders:
+            thread.join(60)
+        done.set()
+        asker.join(60)
+        assert _check(AuditLog(path, writer="reader")).ok  # the log itself is sound
+    assert said == []
