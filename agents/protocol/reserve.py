@@ -6,8 +6,13 @@ while `pulumi up` runs (another process, a log burst), and then the `succeeded`/
 and the audit lines would be lost after the infrastructure changed. So the probe also keeps a
 ballast file, `<state_dir>/.reserve` (`RESERVE_BYTES`, real blocks: zeros written and fsynced).
 A write that fails with ENOSPC/EDQUOT deletes the ballast and is tried once more; the freed space
-is what the records land in. The next probe cannot make the ballast again until space is freed,
-so no new operation starts on a full disk.
+is what the records land in. Writers that meet the full disk at the same moment share it: one
+frees the ballast, and the others, finding none to free, try again for up to `SHARED_WAIT_S`
+while its blocks come back (two writers on a full 16 MiB tmpfs had lost 44 of 400 records, three
+117 of 600). The next probe cannot make the ballast again until space is freed, and not in the
+space a used one just freed either (it must leave `LEFT_BESIDE_BYTES` beside it: a probe during
+an operation's last writes had taken their room, 20 of 200), so no new operation starts on a
+full disk.
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ import contextlib
 import errno
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 RESERVE_NAME = ".reserve"
 RESERVE_BYTES = 4 * 1024 * 1024
+SHARED_WAIT_S = 0.5
+LEFT_BESIDE_BYTES = 1024 * 1024  # a new reserve must leave this much free beside it
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 T = TypeVar("T")
 
@@ -32,6 +40,11 @@ def ensure_reserve(state_dir: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         if path.stat().st_size >= RESERVE_BYTES:
             return
+    # Not into the space a used reserve just freed for the records of an operation under way:
+    # the ballast is made only where it leaves LEFT_BESIDE_BYTES free beside it.
+    room = os.statvfs(state_dir)
+    if room.f_bavail * room.f_frsize < RESERVE_BYTES + LEFT_BESIDE_BYTES:
+        raise OSError(errno.ENOSPC, "too little space to make the state folder's reserve again")
     # Per thread: a readiness probe (agents.runtime.health) may make the reserve while an operation
     # does.
     tmp = state_dir / f"{RESERVE_NAME}.{os.getpid()}.{threading.get_ident()}"
@@ -72,6 +85,16 @@ def retry_on_full(state_dir: Path, write: Callable[[], T]) -> tuple[T, bool]:
     try:
         return write(), False
     except OSError as exc:
-        if not is_disk_full(exc) or not release_reserve(state_dir):
+        if not is_disk_full(exc):
             raise
-    return write(), True
+        freed = release_reserve(state_dir)
+    # Not freed here: another writer that met the full disk at the same moment freed it, and
+    # its space may show a moment later (the unlink is still giving the blocks back).
+    deadline = time.monotonic() + (0.0 if freed else SHARED_WAIT_S)
+    while True:
+        try:
+            return write(), freed
+        except OSError as exc:
+            if not is_disk_full(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import agents.protocol.reserve as reserve_module
 from agents.protocol.audit import AuditLog
 from agents.protocol.locks.file import FileLockBackend
 from agents.protocol.reserve import RESERVE_BYTES, RESERVE_NAME, release_reserve, retry_on_full
@@ -58,6 +59,59 @@ def test_a_full_disk_frees_the_reserve_once_and_other_errors_pass_through(tmp_pa
     with pytest.raises(PermissionError):
         retry_on_full(tmp_path, denied)
     assert (tmp_path / RESERVE_NAME).exists(), "only a full disk spends the reserve"
+
+
+def test_a_writer_that_finds_the_reserve_just_freed_by_another_waits_for_its_space(tmp_path):
+    """Two writers meet the full disk at once: the first frees the reserve, the second finds none
+    to free, and the freed blocks may show a moment later. The second tries again for a while
+    rather than losing its record (2 writers on a full tmpfs had lost 44 of 400)."""
+    tries = []
+
+    def full_for_a_moment() -> str:
+        tries.append(1)
+        if len(tries) <= 3:
+            raise ENOSPC
+        return "landed"
+
+    assert not (tmp_path / RESERVE_NAME).exists()  # the other writer freed it
+    assert retry_on_full(tmp_path, full_for_a_moment) == ("landed", False)  # not this one's
+    assert len(tries) == 4
+
+
+def test_a_writer_on_a_disk_that_stays_full_gives_up_in_bounded_time(tmp_path, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(reserve_module.time, "sleep", slept.append)
+    clock = iter(range(1000))
+    monkeypatch.setattr(reserve_module.time, "monotonic", lambda: next(clock) * 0.01)
+    with pytest.raises(OSError, match="No space"):
+        retry_on_full(tmp_path, lambda: (_ for _ in ()).throw(ENOSPC))
+    assert 0 < len(slept) <= reserve_module.SHARED_WAIT_S / 0.01 + 1
+
+
+def test_the_reserve_is_not_made_again_in_the_space_a_used_one_just_freed(tmp_path, monkeypatch):
+    """A probe right after a writer spent the reserve would fill the space the records need:
+    the reserve is made only where it leaves room beside it, else the probe refuses."""
+    real = os.statvfs
+
+    class Little:
+        def __init__(self, free: int) -> None:
+            st = real(tmp_path)
+            self.f_frsize = st.f_frsize
+            self.f_bavail = free // st.f_frsize
+
+    monkeypatch.setattr(
+        reserve_module.os, "statvfs", lambda _p: Little(reserve_module.RESERVE_BYTES + 4096)
+    )
+    with pytest.raises(OSError, match="reserve"):
+        reserve_module.ensure_reserve(tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing written
+    monkeypatch.setattr(
+        reserve_module.os,
+        "statvfs",
+        lambda _p: Little(reserve_module.RESERVE_BYTES + reserve_module.LEFT_BESIDE_BYTES),
+    )
+    reserve_module.ensure_reserve(tmp_path)
+    assert (tmp_path / RESERVE_NAME).stat().st_size == RESERVE_BYTES
 
 
 def test_an_up_during_which_the_disk_fills_still_records_its_outcome(settings, monkeypatch):
