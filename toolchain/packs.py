@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -208,6 +209,19 @@ def build(out: Path, root: Path = ROOT) -> list[BuiltPack]:
             "",
         ]
     )
+    # One build swaps the folders at a time (a lock on the out folder itself, so no file is left
+    # in it): builds at once into one folder had collided on the `.<pack>.old` names (8 of 600).
+    lock = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _swap_in(target, root, wheel_name, wheel, requirements)
+    finally:
+        os.close(lock)
+
+
+def _swap_in(
+    target: Path, root: Path, wheel_name: str, wheel: bytes, requirements: str
+) -> list[BuiltPack]:
     built = []
     for pack in PACKS:
         staging = Path(tempfile.mkdtemp(prefix=f".{pack}-", dir=target))

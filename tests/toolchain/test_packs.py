@@ -12,6 +12,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +100,41 @@ def test_a_build_that_fails_leaves_the_previous_one_whole(tmp_path, monkeypatch)
     after = {p: p.read_bytes() for b in first for p in b.folder.rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cost", "security"]  # no debris
+
+
+def test_builds_at_once_into_one_folder_each_leave_it_whole(tmp_path, monkeypatch):
+    """Three builds into one folder at the same moment (two pipelines' steps): each finishes, and
+    the folder holds whole packs and nothing else. (Deleting is slowed, as on a loaded disk, so
+    that the builds' steps interleave: three processes had collided in 8 of 600 builds.)"""
+    rmtree = shutil.rmtree
+
+    def slow_rmtree(path: object, *args: object, **kwargs: object) -> None:
+        time.sleep(0.01)
+        rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(packs.shutil, "rmtree", slow_rmtree)
+    barrier = threading.Barrier(3, timeout=60)
+    failures: list[str] = []
+
+    def build() -> None:
+        barrier.wait()
+        try:
+            packs.build(tmp_path)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported
+            failures.append(f"{type(exc).__name__}: {exc}")
+
+    for _ in range(12):
+        threads = [threading.Thread(target=build) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    assert failures == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cost", "security"]
+    for pack in ("cost", "security"):
+        assert (tmp_path / pack / "__main__.py").read_bytes() == (
+            packs.ROOT / "policies" / pack / "__main__.py"
+        ).read_bytes()
 
 
 # -- installed as `pulumi install` does it, then loaded as the engine loads it ------------------
