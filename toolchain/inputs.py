@@ -585,10 +585,11 @@ def _identity_at(name: str, folder: int) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-def _write_in(folder: int, name: str, text: str) -> None:
+def _write_in(folder: int, name: str, text: str, *, exclusive: bool = False) -> None:
     """The atomic write of `write_atomic` and `write_output`, inside an open folder: a new
     temporary file there (never through a link), written and fsynced, then renamed over `name`;
-    removed on any failure."""
+    removed on any failure. `exclusive`: linked to `name` instead, which fails with
+    `FileExistsError` when `name` exists (whatever it is), and then removed."""
     try:
         mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
     except FileNotFoundError:
@@ -608,7 +609,11 @@ def _write_in(folder: int, name: str, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+        if exclusive:
+            os.link(tmp, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
+            os.unlink(tmp, dir_fd=folder)
+        else:
+            os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=folder)
@@ -723,11 +728,13 @@ def aws_region(value: str) -> str:
     return value
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def write_atomic(path: str | Path, text: str, *, exclusive: bool = False) -> None:
     """Write a file so that readers see the old content or the new, never a part: a temporary
     file in the same folder, flushed and fsynced, then renamed over the target. A target that
     exists but is not a regular file (a device, a FIFO, a folder) is never replaced; on any
-    failure the temporary file is removed and the target is as it was."""
+    failure the temporary file is removed and the target is as it was. `exclusive`: only a new
+    file is made; a target that exists (made by another writer meanwhile too) raises
+    `FileExistsError` and is left as it is."""
     p = Path(path)
     try:
         mode = os.stat(p).st_mode
@@ -739,7 +746,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     folder = os.open(p.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        _write_in(folder, p.name, text)
+        _write_in(folder, p.name, text, exclusive=exclusive)
     finally:
         os.close(folder)
 

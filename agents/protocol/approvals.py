@@ -498,7 +498,12 @@ class FileRecords:
             raise _Damage(f"not UTF-8 ({exc.reason})") from None
 
     def create(self, approval_id: str, text: str) -> None:
-        write_atomic(self.path(approval_id), text)
+        # as the DynamoDB records refuse it: a new id that names a record already there (two
+        # requests in one second with the same 24 random bits) never replaces that record
+        try:
+            write_atomic(self.path(approval_id), text, exclusive=True)
+        except FileExistsError:
+            raise ApprovalError(f"approval {approval_id} exists already: not replaced") from None
 
     def replace(self, approval_id: str, expected_signature: str, text: str, *, used: bool) -> None:
         # Called under `locked`, so nobody else writes meanwhile; the check still guards

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.inputs import OutputError, output_dir, output_path, write_output
+from toolchain.inputs import OutputError, output_dir, output_path, write_atomic, write_output
 
 
 @pytest.fixture
@@ -157,3 +157,19 @@ def test_a_finished_output_is_not_moved_into_a_folder_swapped_for_a_link(tmp_pat
         inputs.replace_output(spill, shared / "x" / "audit.jsonl", protect=[state])
     assert (state / "audit.jsonl").read_text() == "orig"
     assert sorted(p.name for p in state.iterdir()) == ["audit.jsonl"]
+
+
+def test_an_exclusive_atomic_write_makes_a_new_file_and_never_replaces_one(tmp_path):
+    target = tmp_path / "record.json"
+    write_atomic(target, "first", exclusive=True)
+    assert target.read_text() == "first"
+    with pytest.raises(FileExistsError):
+        write_atomic(target, "second", exclusive=True)
+    assert target.read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"]  # no temporary left
+    (tmp_path / "elsewhere").write_text("x")
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(FileExistsError):  # a link is not followed nor replaced
+        write_atomic(link, "third", exclusive=True)
+    assert (tmp_path / "elsewhere").read_text() == "x" and link.is_symlink()

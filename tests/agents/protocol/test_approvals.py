@@ -492,3 +492,17 @@ def test_damage_is_recorded_once_however_often_status_looks(store, tmp_path):
     with pytest.raises(ApprovalError):
         store.consume(record.id, proposal())  # a real use is put on the record each time
     assert len(store.audit.query({"event": "approval.damaged"})) == 2
+
+
+def test_a_new_request_never_replaces_a_record_with_its_id(store, monkeypatch):
+    """Two requests in one second with the same random part: the second is refused, as the
+    DynamoDB records refuse it, and the first stays as it was signed."""
+    first = approved(store)
+    text = store.records.read(first.id)
+    second = datetime.datetime.strptime(first.id.split("-")[0], "%Y%m%d%H%M%S")
+    monkeypatch.setattr(approvals, "_now", lambda: second.replace(tzinfo=datetime.UTC))
+    monkeypatch.setattr(approvals.secrets, "token_hex", lambda _n: first.id.split("-")[1])
+    with pytest.raises(ApprovalError, match="exists already: not replaced"):
+        approved(store, proposal(operation="refresh"))
+    assert store.records.read(first.id) == text
+    assert store.load(first.id).proposal["operation"] == "up"
