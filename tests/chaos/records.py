@@ -35,6 +35,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ class TeamRecords:
     env: dict[str, str] = field(default_factory=dict)
     outages: list[tuple[float, float]] = field(default_factory=list)  # mark to end, wall clock
     probes: list[str] = field(default_factory=list)  # releases tried while the sink was down
+    # held by a probe's release and by the run's disk-full fault: a release refused because the
+    # fault filled the disk meanwhile (ENOSPC) says nothing of the sink
+    quiet_disk: threading.Lock = field(default_factory=threading.Lock)
 
     def pause_postgres(self, seconds: float) -> None:
         self.pg.pause()
@@ -93,7 +97,8 @@ class TeamRecords:
             if marked is not None and probe is not None:
                 time.sleep(max(0.0, marked + MAX_LAG_S + MARGIN_S + SKEW_S - time.time()))
                 try:
-                    self.probes.append(probe())
+                    with self.quiet_disk:
+                        self.probes.append(probe())
                 except Exception as exc:  # noqa: BLE001 - kept, and check_probes reports it
                     self.probes.append(f"the probe failed: {type(exc).__name__}: {exc}")
             time.sleep(max(0.0, start + seconds - time.time()))

@@ -351,13 +351,15 @@ class Chaos:
             time.sleep(self.rng.uniform(1, 4))
             os.kill(pid, signal.SIGCONT)
         elif roll < 0.45 and self.disk:
-            filler = self.state / ".chaos-filler"
-            with contextlib.suppress(OSError), filler.open("wb") as fh:
-                while True:
-                    fh.write(b"\0" * (1 << 20))
-            self.report.injected["disk full"] += 1
-            time.sleep(self.rng.uniform(1, 3))
-            filler.unlink(missing_ok=True)
+            # not while a sink outage's release probe runs (`TeamRecords.quiet_disk`)
+            with self.team.quiet_disk if self.team is not None else contextlib.nullcontext():
+                filler = self.state / ".chaos-filler"
+                with contextlib.suppress(OSError), filler.open("wb") as fh:
+                    while True:
+                        fh.write(b"\0" * (1 << 20))
+                self.report.injected["disk full"] += 1
+                time.sleep(self.rng.uniform(1, 3))
+                filler.unlink(missing_ok=True)
         elif roll < 0.60:
             self.human()
         elif roll < 0.75 and self.team is not None:
