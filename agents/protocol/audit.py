@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +120,25 @@ class _Chain:
                 and seq > self.heads.get(writer, (0, ""))[0]
             ):
                 self.heads[writer] = (seq, record_hash(raw))
+
+
+CHAIN_READ_WAIT_S = 10.0  # `chain_problem`'s wait for an appender's lock: bounded
+
+
+def _shared_lock_within(fd: int, timeout_s: float) -> bool:
+    """A shared flock on `fd`, polled for at most `timeout_s`; False if a writer kept it."""
+    deadline = time.monotonic() + timeout_s
+    pause = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        else:
+            return True
 
 
 @dataclass(frozen=True)
@@ -217,7 +237,12 @@ class AuditLog:
             return f"{self.chain_path} cannot be read ({exc.strerror or exc})"
         else:
             try:
-                fcntl.flock(fd, fcntl.LOCK_SH)
+                if not _shared_lock_within(fd, CHAIN_READ_WAIT_S):
+                    return (
+                        f"{self.chain_path.name} is held by a writer for over "
+                        f"{CHAIN_READ_WAIT_S:g} s (a stopped or hung agent?): whether records "
+                        "were cut off the end cannot be told"
+                    )
                 raw = os.pread(fd, 1 << 22, 0)
                 size = self._size()
             except OSError as exc:

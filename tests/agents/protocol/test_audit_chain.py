@@ -10,6 +10,7 @@ import os
 import threading
 from pathlib import Path
 
+import agents.protocol.audit as audit_module
 from agents.protocol.audit import AuditLog, record_hash
 from agents.protocol.audit_verify import verify
 
@@ -244,31 +245,58 @@ def test_a_cache_in_the_middle_of_its_rewrite_is_waited_for_not_called_damaged(t
     assert answers == [None]
 
 
+def test_a_writer_that_keeps_the_cache_locked_is_a_problem_named_in_bounded_time(
+    tmp_path, monkeypatch
+):
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    log.append("one")
+    monkeypatch.setattr(audit_module, "CHAIN_READ_WAIT_S", 0.2)
+    fd = os.open(log.chain_path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a stopped agent in the middle of its append
+        problem = log.chain_problem()
+    finally:
+        os.close(fd)
+    assert problem is not None and "held by a writer for over 0.2 s" in problem
+    assert log.chain_problem() is None  # once it lets go
+
+
 def test_verify_beside_appenders_on_a_new_log_never_calls_it_damaged(tmp_path):
     """Three threads append to a new log while a fourth asks whether the cache vouches for it,
     20 times: read without the appenders' lock, or weighing records appended after the cache was
     read, the answer was "damaged" or "missing" nearly every time."""
     said: list[str] = []
+    asked: list[int] = []
     for trial in range(20):
         path = tmp_path / str(trial) / "audit.jsonl"
         barrier = threading.Barrier(4, timeout=60)
         done = threading.Event()
 
         def append(writer: str, path: Path = path, barrier: threading.Barrier = barrier) -> None:
-            barrier.wait()
-            log = AuditLog(path, writer=writer)
-            for n in range(3):
-                log.append("step", n=n)
+            try:
+                barrier.wait()
+                log = AuditLog(path, writer=writer)
+                for n in range(3):
+                    log.append("step", n=n)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                said.append(f"append failed: {exc!r}")
 
         def ask(
             path: Path = path, barrier: threading.Barrier = barrier, done: threading.Event = done
         ) -> None:
-            barrier.wait()
-            log = AuditLog(path, writer="reader")
-            while not done.is_set():
-                problem = log.chain_problem()
-                if problem is not None:
-                    said.append(problem)
+            try:
+                barrier.wait()
+                log = AuditLog(path, writer="reader")
+                while True:  # once more after the appenders are done
+                    finished = done.is_set()
+                    problem = log.chain_problem()
+                    asked.append(1)
+                    if problem is not None:
+                        said.append(problem)
+                    if finished:
+                        break
+            except Exception as exc:  # noqa: BLE001 - reported below
+                said.append(f"chain_problem failed: {exc!r}")
 
         appenders = [threading.Thread(target=append, args=(f"w{i % 2}",)) for i in range(3)]
         asker = threading.Thread(target=ask)
@@ -280,3 +308,4 @@ def test_verify_beside_appenders_on_a_new_log_never_calls_it_damaged(tmp_path):
         asker.join(60)
         assert _check(AuditLog(path, writer="reader")).ok  # the log itself is sound
     assert said == []
+    assert len(asked) >= 20  # asked in every trial, once at least after the appends
