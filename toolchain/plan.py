@@ -110,14 +110,21 @@ def run_program(
     One run at a time in a process (`_RUN_LOCK`): the SDK's runtime state (its settings, the
     root Stack resource, the config, the mocks) is the process's own, and three threads running
     a program at once had one finish, one fail (AttributeError) and one hang for good. A caller
-    in another thread waits its turn; a program that plans again inside its own run (the same
-    thread) is let in, as before."""
+    in another thread waits its turn. A program that plans again inside its own run is refused
+    with a `PlanError` (the inner run would close the outer one's event loop)."""
+    if getattr(_INSIDE, "run", False):
+        raise PlanError(f"the plan of {stack} was asked for inside another plan's run")
     with _RUN_LOCK:
-        return _run_program(stack, program, config_values, account_id)
+        _INSIDE.run = True
+        try:
+            return _run_program(stack, program, config_values, account_id)
+        finally:
+            _INSIDE.run = False
 
 
-# `run_program`'s turn: the SDK's runtime state is per process
-_RUN_LOCK = threading.RLock()
+# `run_program`'s turn (the SDK's runtime state is per process), and whether this thread is in one
+_RUN_LOCK = threading.Lock()
+_INSIDE = threading.local()
 
 
 def _run_program(
@@ -177,8 +184,8 @@ def _run_program(
     return parse_export(data, f"offline plan of {stack}")
 
 
-# Runs inside `_without_source_positions` (several when runs nest in one thread: `_RUN_LOCK`
-# lets no two threads in), and what was there before the first of them.
+# Runs inside `_without_source_positions` (one at a time under `_RUN_LOCK`; counted all the
+# same, so entering it twice never loses the SDK's own), and what was there before the first.
 _WALK_LOCK = threading.Lock()
 _WALK_HOLDERS = 0
 _WALK_REPLACED: list[Any] = []
@@ -194,7 +201,7 @@ def _without_source_positions() -> Iterator[None]:
     prod plan's function calls, counted by cProfile: 2.38M with it, 2.09M without; exports the
     same, 2026-12-07). Replaced from the root Stack resource to the end, with the empty
     trace the SDK itself sends when it finds no user frame; the first run in replaces it and the
-    last run out puts the SDK's back, however nested runs leave. An SDK without the
+    last run out puts the SDK's back, in whatever order they leave. An SDK without the
     function is left as it is."""
     global _WALK_HOLDERS  # noqa: PLW0603 - the count of runs inside, under _WALK_LOCK
     from pulumi.runtime import resource  # noqa: PLC0415

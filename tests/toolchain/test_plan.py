@@ -132,10 +132,20 @@ def test_threads_planning_at_once_take_turns_and_each_gets_its_own_plan():
     assert outcomes == {0: alone, 1: alone, 2: alone}
 
 
-def test_nested_runs_put_the_sdks_stack_walk_back_once_the_last_leaves():
-    """Runs may nest (a program that plans inside its own run, in its own thread) and leave in
-    any order: the walk stays out while any is inside, and the SDK's own is back after the
-    last."""
+def test_a_plan_asked_for_inside_a_plans_run_is_refused_not_run():
+    def planning() -> dict[str, object]:
+        _small_program()
+        run_program("dev", _small_program)
+        return {}
+
+    with pytest.raises(PlanError, match="inside another plan's run"):
+        run_program("dev", planning)
+    assert _resources(run_program("dev", _small_program))  # and the next run is whole
+
+
+def test_the_stack_walk_entered_twice_is_put_back_once_the_last_leaves():
+    """Entered twice and left in any order: the walk stays out while either is inside, and the
+    SDK's own is back after the last."""
     from pulumi.runtime import resource  # noqa: PLC0415
 
     walk = resource._get_stack_trace
