@@ -199,7 +199,6 @@ class FindingStore:
                 with contextlib.suppress(FileExistsError):
                     os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            use_wal(self._db, 30)
             app, version, objects = identity(self._db)
             if (app, version) == (0, 0):
                 with self._transaction():  # re-checked inside: another process may have won
@@ -221,6 +220,7 @@ class FindingStore:
                     f"{self.path} is not a findings store of schema {SCHEMA_VERSION} "
                     f"(application {app:#x}, schema {version})"
                 )
+            use_wal(self._db, 30)  # only once it is ours: another program's file is left as it is
         except sqlite3.DatabaseError as exc:
             raise FindingsError(
                 f"{self.path} cannot be used as the findings store ({exc})"

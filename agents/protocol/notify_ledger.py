@@ -317,7 +317,6 @@ class SqliteLedger(Ledger):
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            use_wal(self._db, 30)
             app = self._db.execute("PRAGMA application_id").fetchone()[0]
             if app == 0:
                 with self._raw_tx():
@@ -340,6 +339,7 @@ class SqliteLedger(Ledger):
                     f"{self.path} is not a notification ledger of schema {SCHEMA_VERSION} "
                     f"(application {app:#x}, schema {version})"
                 )
+            use_wal(self._db, 30)  # only once it is ours: another program's file is left as it is
         except (sqlite3.Error, OSError) as exc:
             raise NotifyError(f"{self.path} cannot be used as the ledger ({exc})") from exc
 

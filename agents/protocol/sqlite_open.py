@@ -14,9 +14,12 @@ writing the schema does: waiting there could deadlock, so SQLite does not. Four 
 a fresh notification ledger together, 300 times, failed that way in 17 and in 24 of the 1,200
 openings (two runs), and a persona started beside another would have refused its pass. WAL mode is
 kept in the file, so `use_wal` reads the mode first (a file already in WAL mode needs no lock
-at all) and tries the switch again, with a short growing pause, until the connection's own busy
-timeout has passed; then it raises the last error, as the single try did, and the store
-refuses to open with it."""
+at all) and tries the switch again, with a short growing pause, until its `timeout_s` has
+passed; then it raises the last error, as the single try did, and the store refuses to open
+with it. (One try may itself wait up to the connection's busy timeout, where SQLite does wait:
+behind a reader's lock. So the whole can take that much longer than `timeout_s`.) The stores
+switch only a file that is theirs: another program's database is refused before anything in
+it changes."""
 
 from __future__ import annotations
 

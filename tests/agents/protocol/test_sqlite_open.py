@@ -127,3 +127,16 @@ def test_openers_meeting_on_a_new_file_all_open_it(tmp_path: Path, kind: str) ->
             app, version, objects = identity(db)
         assert app != 0 and version != 0 and objects > 0  # one schema, made once
     assert failures == []
+
+
+@pytest.mark.parametrize("kind", sorted(STORES))
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "theirs.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE their_rows (x)")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(Exception, match="another program"):
+        STORES[kind](path)
+    assert path.read_bytes() == before  # not switched to WAL, nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.sqlite"]
