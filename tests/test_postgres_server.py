@@ -3,6 +3,8 @@ can be started to do it (`tests/postgres_server.py`)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -22,9 +24,19 @@ def _folder_with_files(root: Path) -> Path:
     return folder
 
 
-def test_the_folder_is_deleted_by_a_process_of_its_own(tmp_path: Path) -> None:
+def test_the_folder_is_deleted_by_a_process_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = _folder_with_files(tmp_path)
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    real_rm = shutil.which("rm")
+    assert real_rm is not None
+    (shim / "rm").write_text(f'#!/bin/sh\nsleep 2\nexec {real_rm} "$@"\n')  # a slow disk
+    (shim / "rm").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
     postgres_server.remove_in_background(folder)
+    assert folder.exists()  # the call did not wait for the deletion
     deadline = time.monotonic() + 60
     while folder.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

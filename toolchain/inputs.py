@@ -611,7 +611,8 @@ def _write_in(folder: int, name: str, text: str, *, exclusive: bool = False) -> 
             os.fsync(fh.fileno())
         if exclusive:
             os.link(tmp, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
-            os.unlink(tmp, dir_fd=folder)
+            with contextlib.suppress(OSError):  # written: a temporary left behind is harmless
+                os.unlink(tmp, dir_fd=folder)
         else:
             os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
     except BaseException:

@@ -504,6 +504,10 @@ class FileRecords:
             write_atomic(self.path(approval_id), text, exclusive=True)
         except FileExistsError:
             raise ApprovalError(f"approval {approval_id} exists already: not replaced") from None
+        except OSError as exc:  # a file system without hard links too: refused, with why
+            raise ApprovalError(
+                f"approval {approval_id} cannot be written ({exc.strerror or exc}): refused"
+            ) from exc
 
     def replace(self, approval_id: str, expected_signature: str, text: str, *, used: bool) -> None:
         # Called under `locked`, so nobody else writes meanwhile; the check still guards

@@ -44,7 +44,11 @@ def ensure_reserve(state_dir: Path) -> None:
     # the ballast is made only where it leaves LEFT_BESIDE_BYTES free beside it.
     room = os.statvfs(state_dir)
     if room.f_bavail * room.f_frsize < RESERVE_BYTES + LEFT_BESIDE_BYTES:
-        raise OSError(errno.ENOSPC, "too little space to make the state folder's reserve again")
+        raise OSError(
+            errno.ENOSPC,
+            f"{room.f_bavail * room.f_frsize} bytes free, too little to make the state folder's "
+            f"reserve of {RESERVE_BYTES} with {LEFT_BESIDE_BYTES} beside it",
+        )
     # Per thread: a readiness probe (agents.runtime.health) may make the reserve while an operation
     # does.
     tmp = state_dir / f"{RESERVE_NAME}.{os.getpid()}.{threading.get_ident()}"
@@ -81,7 +85,9 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def retry_on_full(state_dir: Path, write: Callable[[], T]) -> tuple[T, bool]:
-    """`write()`; on a full disk, free the reserve and try once more. (result, reserve used)."""
+    """`write()`; on a full disk, free the reserve and try once more, or, when another writer
+    freed it (none is left to free), try again for up to `SHARED_WAIT_S` while its space comes
+    back. (result, whether this writer used the reserve)."""
     try:
         return write(), False
     except OSError as exc:

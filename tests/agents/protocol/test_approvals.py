@@ -506,3 +506,15 @@ def test_a_new_request_never_replaces_a_record_with_its_id(store, monkeypatch):
         approved(store, proposal(operation="refresh"))
     assert store.records.read(first.id) == text
     assert store.load(first.id).proposal["operation"] == "up"
+
+
+def test_a_record_that_cannot_be_written_is_a_refusal_with_its_reason(store, monkeypatch):
+    def no_links(*_args, **_kwargs):
+        raise PermissionError(1, "Operation not permitted")  # a file system without hard links
+
+    first = approved(store)  # (the signing key is made on first use, with a link too)
+    monkeypatch.setattr(os, "link", no_links)
+    why = r"cannot be written \(Operation not permitted\): refused"
+    with pytest.raises(ApprovalError, match=why):
+        approved(store, proposal(operation="refresh"))
+    assert [p.stem for p in (store.state_dir / "approvals").glob("*.json")] == [first.id]
