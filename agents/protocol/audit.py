@@ -33,12 +33,12 @@ import hashlib
 import json
 import os
 import socket
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.protocol.locks.file import flock_within
 from agents.protocol.reserve import retry_on_full
 
 # One write(2) of at most PIPE_BUF bytes is atomic even for pipes; regular files opened with
@@ -123,22 +123,6 @@ class _Chain:
 
 
 CHAIN_READ_WAIT_S = 10.0  # `chain_problem`'s wait for an appender's lock: bounded
-
-
-def _shared_lock_within(fd: int, timeout_s: float) -> bool:
-    """A shared flock on `fd`, polled for at most `timeout_s`; False if a writer kept it."""
-    deadline = time.monotonic() + timeout_s
-    pause = 0.001
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
-        else:
-            return True
 
 
 @dataclass(frozen=True)
@@ -237,7 +221,7 @@ class AuditLog:
             return f"{self.chain_path} cannot be read ({exc.strerror or exc})"
         else:
             try:
-                if not _shared_lock_within(fd, CHAIN_READ_WAIT_S):
+                if not flock_within(fd, CHAIN_READ_WAIT_S, shared=True):
                     return (
                         f"{self.chain_path.name} is held by a writer for over "
                         f"{CHAIN_READ_WAIT_S:g} s (a stopped or hung agent?): whether records "

@@ -255,14 +255,15 @@ class _State:
 FLOCK_TIMEOUT_S = 10.0
 
 
-def flock_within(fd: int, timeout_s: float) -> bool:
-    """Take an exclusive flock on `fd`, polling, for at most `timeout_s`; False if it stayed
-    held by another process."""
+def flock_within(fd: int, timeout_s: float, *, shared: bool = False) -> bool:
+    """Take an exclusive (or, `shared`, a shared) flock on `fd`, polling, for at most
+    `timeout_s`; False if it stayed held by another process."""
     deadline = time.monotonic() + timeout_s
     pause = 0.001
+    operation = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, operation)
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 return False
