@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -122,7 +121,10 @@ class _Chain:
                 self.heads[writer] = (seq, record_hash(raw))
 
 
-CHAIN_READ_WAIT_S = 10.0  # `chain_problem`'s wait for an appender's lock: bounded
+# How long an append (or a reader) waits for another writer's lock on the chain cache: an
+# append holds it for a line's write (milliseconds; half a second on a full disk), so a longer
+# hold is a stopped or hung agent, and waiting on it for ever would stop every other agent too.
+CHAIN_LOCK_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -221,10 +223,10 @@ class AuditLog:
             return f"{self.chain_path} cannot be read ({exc.strerror or exc})"
         else:
             try:
-                if not flock_within(fd, CHAIN_READ_WAIT_S, shared=True):
+                if not flock_within(fd, CHAIN_LOCK_WAIT_S, shared=True):
                     return (
                         f"{self.chain_path.name} is held by a writer for over "
-                        f"{CHAIN_READ_WAIT_S:g} s (a stopped or hung agent?): whether records "
+                        f"{CHAIN_LOCK_WAIT_S:g} s (a stopped or hung agent?): whether records "
                         "were cut off the end cannot be told"
                     )
                 raw = os.pread(fd, 1 << 22, 0)
@@ -252,14 +254,22 @@ class AuditLog:
 
     @contextlib.contextmanager
     def _chain(self, *, read_only: bool = False) -> Iterator[_Chain]:
-        """The heads, under the exclusive lock every append takes; written back after."""
+        """The heads, under the exclusive lock every append takes; written back after. A lock
+        another writer keeps past `CHAIN_LOCK_WAIT_S` is a `TimeoutError` (an OSError, as a full
+        disk is: the record is not written, and the caller refuses in one line)."""
         if read_only:
             fd = os.open(self.chain_path, os.O_RDONLY | os.O_CLOEXEC)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.chain_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH if read_only else fcntl.LOCK_EX)
+            if not flock_within(fd, CHAIN_LOCK_WAIT_S, shared=read_only):
+                raise TimeoutError(
+                    errno.ETIMEDOUT,
+                    f"{self.chain_path} is held by another writer for over "
+                    f"{CHAIN_LOCK_WAIT_S:g} s (a stopped or hung agent?); the record is not "
+                    "written",
+                )
             raw = os.pread(fd, 1 << 22, 0)
             chain = _Chain.parse(raw) if raw else _Chain()
             if chain is None:  # damaged cache: the log is the truth

@@ -10,6 +10,8 @@ import os
 import threading
 from pathlib import Path
 
+import pytest
+
 import agents.protocol.audit as audit_module
 from agents.protocol.audit import AuditLog, record_hash
 from agents.protocol.audit_verify import verify
@@ -250,7 +252,7 @@ def test_a_writer_that_keeps_the_cache_locked_is_a_problem_named_in_bounded_time
 ):
     log = AuditLog(tmp_path / "a.jsonl", writer="w")
     log.append("one")
-    monkeypatch.setattr(audit_module, "CHAIN_READ_WAIT_S", 0.2)
+    monkeypatch.setattr(audit_module, "CHAIN_LOCK_WAIT_S", 0.2)
     fd = os.open(log.chain_path, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # a stopped agent in the middle of its append
@@ -309,3 +311,24 @@ def test_verify_beside_appenders_on_a_new_log_never_calls_it_damaged(tmp_path):
         assert _check(AuditLog(path, writer="reader")).ok  # the log itself is sound
     assert said == []
     assert len(asked) >= 20  # asked in every trial, once at least after the appends
+
+
+def test_an_append_behind_a_writer_that_keeps_the_lock_fails_in_bounded_time(tmp_path, monkeypatch):
+    """A stopped agent in the middle of its append would have stopped every other agent's
+    records for good: the append fails with a timeout (an OSError, as a full disk) instead."""
+    log = AuditLog(tmp_path / "a.jsonl", writer="w")
+    log.append("one")
+    before = log.path.read_bytes()
+    monkeypatch.setattr(audit_module, "CHAIN_LOCK_WAIT_S", 0.2)
+    fd = os.open(log.chain_path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(TimeoutError, match=r"held by another writer for over 0\.2 s"):
+            log.append("two")
+        with pytest.raises(OSError, match="stopped or hung agent"):
+            log.heads()
+    finally:
+        os.close(fd)
+    assert log.path.read_bytes() == before  # nothing half written
+    log.append("two")
+    assert _check(log).ok and log.heads()["w"][0] == 2
