@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import errno
 import fcntl
 import hashlib
 import io
@@ -211,12 +212,22 @@ def build(out: Path, root: Path = ROOT) -> list[BuiltPack]:
     )
     # One build swaps the folders at a time (a lock on the out folder itself, so no file is left
     # in it): builds at once into one folder had collided on the `.<pack>.old` names (8 of 600).
+    # Where the file system cannot lock a folder (NFS emulates flock with byte-range locks,
+    # which a folder opened to read cannot take), builds go on unserialized, as before: a
+    # collision there fails the build, it never mixes two builds' files.
     lock = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError as exc:
+            if exc.errno not in _NO_FOLDER_LOCKS:
+                raise
         return _swap_in(target, root, wheel_name, wheel, requirements)
     finally:
         os.close(lock)
+
+
+_NO_FOLDER_LOCKS = frozenset({errno.EBADF, errno.EINVAL, errno.ENOLCK, errno.EOPNOTSUPP})
 
 
 def _swap_in(

@@ -137,6 +137,23 @@ def test_builds_at_once_into_one_folder_each_leave_it_whole(tmp_path, monkeypatc
         ).read_bytes()
 
 
+def test_a_file_system_that_cannot_lock_a_folder_still_builds(tmp_path, monkeypatch):
+    def no_folder_locks(_fd: int, _operation: int) -> None:
+        raise OSError(9, "Bad file descriptor")  # NFS: flock on a folder opened to read
+
+    monkeypatch.setattr(packs.fcntl, "flock", no_folder_locks)
+    built = packs.build(tmp_path)
+    assert sorted(b.folder.name for b in built) == ["cost", "security"]
+    assert (tmp_path / "cost" / "__main__.py").exists()
+
+    def denied(_fd: int, _operation: int) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(packs.fcntl, "flock", denied)
+    with pytest.raises(PermissionError):  # any other failure stands
+        packs.build(tmp_path)
+
+
 # -- installed as `pulumi install` does it, then loaded as the engine loads it ------------------
 def _installer() -> list[str] | None:
     uv = Path(sys.executable).parent / "uv"
