@@ -184,13 +184,6 @@ def _run_program(
     return parse_export(data, f"offline plan of {stack}")
 
 
-# Runs inside `_without_source_positions` (one at a time under `_RUN_LOCK`; counted all the
-# same, so entering it twice never loses the SDK's own), and what was there before the first.
-_WALK_LOCK = threading.Lock()
-_WALK_HOLDERS = 0
-_WALK_REPLACED: list[Any] = []
-
-
 @contextlib.contextmanager
 def _without_source_positions() -> Iterator[None]:
     """The SDK's per-resource stack trace left out while the mock runtime runs the program.
@@ -200,28 +193,21 @@ def _without_source_positions() -> Iterator[None]:
     has no such field and the mocks read none, and the walk was an eighth of a plan's work (the
     prod plan's function calls, counted by cProfile: 2.38M with it, 2.09M without; exports the
     same, 2026-12-07). Replaced from the root Stack resource to the end, with the empty
-    trace the SDK itself sends when it finds no user frame; the first run in replaces it and the
-    last run out puts the SDK's back, in whatever order they leave. An SDK without the
-    function is left as it is."""
-    global _WALK_HOLDERS  # noqa: PLW0603 - the count of runs inside, under _WALK_LOCK
+    trace the SDK itself sends when it finds no user frame, and restored after. Runs take turns
+    (`_RUN_LOCK`) and never nest, so one save and restore is enough. An SDK without the function
+    is left as it is."""
     from pulumi.runtime import resource  # noqa: PLC0415
     from pulumi.runtime.proto import source_pb2  # noqa: PLC0415
 
-    if getattr(resource, "_get_stack_trace", None) is None:
+    original = getattr(resource, "_get_stack_trace", None)
+    if original is None:
         yield
         return
-    with _WALK_LOCK:
-        if _WALK_HOLDERS == 0:
-            _WALK_REPLACED[:] = [resource._get_stack_trace]
-            resource._get_stack_trace = source_pb2.StackTrace
-        _WALK_HOLDERS += 1
+    resource._get_stack_trace = source_pb2.StackTrace
     try:
         yield
     finally:
-        with _WALK_LOCK:
-            _WALK_HOLDERS -= 1
-            if _WALK_HOLDERS == 0:
-                resource._get_stack_trace = _WALK_REPLACED.pop()
+        resource._get_stack_trace = original
 
 
 def _secret(value: Any) -> dict[str, str]:

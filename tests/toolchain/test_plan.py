@@ -143,21 +143,6 @@ def test_a_plan_asked_for_inside_a_plans_run_is_refused_not_run():
     assert _resources(run_program("dev", _small_program))  # and the next run is whole
 
 
-def test_the_stack_walk_entered_twice_is_put_back_once_the_last_leaves():
-    """Entered twice and left in any order: the walk stays out while either is inside, and the
-    SDK's own is back after the last."""
-    from pulumi.runtime import resource  # noqa: PLC0415
-
-    walk = resource._get_stack_trace
-    first, second = plan_module._without_source_positions(), plan_module._without_source_positions()
-    first.__enter__()
-    second.__enter__()
-    first.__exit__(None, None, None)
-    assert resource._get_stack_trace is not walk  # the second run is still inside
-    second.__exit__(None, None, None)
-    assert resource._get_stack_trace is walk
-
-
 def test_the_sdks_stack_walk_is_restored_when_the_program_fails():
     from pulumi.runtime import resource  # noqa: PLC0415
 
