@@ -81,7 +81,13 @@ from agents.protocol.audit import AuditLog
 from agents.protocol.settings import AgentSettings
 from agents.protocol.supervision import SUPERVISOR, Interrupted, Supervisor
 from agents.runtime import telemetry
-from toolchain.export import SECRET_SIG, SECRET_VALUE_SIG, StackExport, parse_export
+from toolchain.export import (
+    SECRET_SIG,
+    SECRET_VALUE_SIG,
+    ExportError,
+    StackExport,
+    parse_export,
+)
 from toolchain.gate import (
     PACKS,
     POLICIES,
@@ -311,6 +317,14 @@ class PlanChanged(GatewayError):
         super().__init__(message, stack=stack, operation="up")
         self.expected = expected
         self.result = result
+
+
+class CliOutputUnreadable(GatewayError):
+    """The CLI exited 0, but what it printed for a read (`stack export`, `stack output`,
+    `stack history`) is not what it prints: cut short, not JSON, or JSON of another shape.
+    Nothing is read from it (the SDK's own parsing raised)."""
+
+    outcome = "unreadable-output"
 
 
 class GatewayCommandError(GatewayError):
@@ -631,6 +645,31 @@ def _error_line(stderr: str, errors: Sequence[str] = ()) -> str:
     return errors[0] if errors else "no error message"
 
 
+def _read_cli(read: Callable[[], R], stack: str, operation: str) -> R:
+    """`read()`, an SDK call whose CLI command exited 0 and whose output the SDK then parses
+    (`stack export`, `stack output`, `stack history`; `up` and `refresh` read the outputs and
+    the history after the change), with what the SDK raises on output it cannot read
+    (`json.JSONDecodeError`, a missing key, a list where an object belongs) as
+    `CliOutputUnreadable`. The reason names the error's kind and place only: the output itself
+    is not echoed. For `up` and `refresh` it says the change may have been made: their command
+    had finished before the read failed. A `CommandError` (the CLI failed) passes."""
+    try:
+        return read()
+    except (ValueError, LookupError, TypeError, AttributeError) as exc:
+        where = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+        made = (
+            f"; the {operation} itself may have changed the stack: see `pulumi stack history`"
+            if operation in MUTATING
+            else ""
+        )
+        raise CliOutputUnreadable(
+            f"pulumi {operation} on stack '{stack}': the CLI's answer could not be read "
+            f"({type(exc).__name__}{where}); nothing was read from it{made}",
+            stack=stack,
+            operation=operation,
+        ) from exc
+
+
 class AutomationGateway:
     """`Gateway` on the Pulumi Automation API (see the module docstring). Nothing touches the CLI
     until the first operation. `audit_fields` go into every audit line (persona, token, ...)."""
@@ -722,16 +761,20 @@ class AutomationGateway:
                     )
             packs, configs = self._policy_args(stack, c.run)
             _provider_role(st, c, "deploy")  # after the approved up's own preview
-            done = st.up(
-                policy_packs=packs,
-                policy_pack_configs=configs,
-                target=list(targets) or None,
-                message=f"agents gateway run {c.run.id}",
-                color="never",
-                show_secrets=False,
-                on_event=c.on_event,
-                on_output=c.on_output,
-                on_error=c.on_error,
+            done = _read_cli(
+                lambda: st.up(
+                    policy_packs=packs,
+                    policy_pack_configs=configs,
+                    target=list(targets) or None,
+                    message=f"agents gateway run {c.run.id}",
+                    color="never",
+                    show_secrets=False,
+                    on_event=c.on_event,
+                    on_output=c.on_output,
+                    on_error=c.on_error,
+                ),
+                stack,
+                "up",
             )
             parts = c.parts()
             if not parts["changes"] and done.summary.resource_changes:
@@ -750,15 +793,19 @@ class AutomationGateway:
     def refresh(self, stack: str, *, targets: Sequence[str] = ()) -> RefreshResult:
         def call(st: auto.Stack, c: _Collector) -> RefreshResult:
             _provider_role(st, c, "deploy")
-            done = st.refresh(
-                target=list(targets) or None,
-                run_program=True,
-                message=f"agents gateway run {c.run.id}",
-                color="never",
-                show_secrets=False,
-                on_event=c.on_event,
-                on_output=c.on_output,
-                on_error=c.on_error,
+            done = _read_cli(
+                lambda: st.refresh(
+                    target=list(targets) or None,
+                    run_program=True,
+                    message=f"agents gateway run {c.run.id}",
+                    color="never",
+                    show_secrets=False,
+                    on_event=c.on_event,
+                    on_output=c.on_output,
+                    on_error=c.on_error,
+                ),
+                stack,
+                "refresh",
             )
             return RefreshResult(
                 **c.parts(),
@@ -786,23 +833,33 @@ class AutomationGateway:
     def outputs(self, stack: str) -> dict[str, Any]:
         def call(st: auto.Stack, c: _Collector) -> dict[str, Any]:
             _provider_role(st, c, "preview")
-            return _masked(st.outputs())
+            return _masked(_read_cli(st.outputs, stack, "outputs"))
 
         return self._operate(stack, "outputs", call)
 
     def export(self, stack: str) -> StackExport:
         def call(st: auto.Stack, c: _Collector) -> StackExport:
             _provider_role(st, c, "preview")
-            deployment = st.export_stack()
+            deployment = _read_cli(st.export_stack, stack, "export")
             data = {"version": deployment.version, "deployment": deployment.deployment}
-            return parse_export(_redact(data), f"stack {stack} (pulumi stack export)")
+            try:
+                return parse_export(_redact(data), f"stack {stack} (pulumi stack export)")
+            except ExportError as exc:  # JSON, but not a stack export this reader accepts
+                raise CliOutputUnreadable(
+                    f"pulumi export on stack '{stack}': the CLI's answer is not a stack export "
+                    f"this reader accepts ({exc})",
+                    stack=stack,
+                    operation="export",
+                ) from exc
 
         return self._operate(stack, "export", call)
 
     def history(self, stack: str, limit: int = 10) -> list[dict[str, Any]]:
         def call(st: auto.Stack, c: _Collector) -> list[dict[str, Any]]:
             _provider_role(st, c, "preview")
-            entries = st.history(page_size=limit, page=1, show_secrets=False)
+            entries = _read_cli(
+                lambda: st.history(page_size=limit, page=1, show_secrets=False), stack, "history"
+            )
             return [
                 {
                     "kind": e.kind,

@@ -187,6 +187,16 @@ def test_a_drift_check_that_cannot_run_is_a_finding_until_one_runs(live, capsys,
     assert "drift.unchecked" in kinds(findings(live.state, status="closed"))
 
 
+def test_a_live_export_the_cli_answers_unreadably_is_an_outcome_not_a_traceback(live, capsys):
+    """`pulumi stack export` exits 0 with its JSON cut short: the pass goes on without that export
+    (nothing judged from it) and says why, on the record."""
+    live.scenario("garbled")
+    code, outcomes = run_json(capsys, "run", "reliability-engineer", "--stack", "dev", "--once")
+    (export,) = [o for o in outcomes if o["operation"] == "export"]
+    assert code == 1 and export["status"] == "failed"  # a failed operation fails the pass
+    assert "the CLI's answer could not be read (JSONDecodeError" in export["detail"]
+
+
 def test_a_drift_check_within_its_cooldown_is_not_unchecked(live, capsys):
     live.scenario("changes")
     run_json(capsys, "run", "reliability-engineer", "--stack", "dev", "--once")
