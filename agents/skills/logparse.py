@@ -376,19 +376,15 @@ def marked_shape_of(text: str) -> str:
 #   and every text holding such a run is masked whole (two digits make a value). A test
 #   classifies random runs in many settings against others of the same id shape.
 _LONG_HEX: Final = re.compile(r"[0-9a-fA-F]{8,}")
-_COLLAPSE: Final = str.maketrans("abcdfABCDF", "aaaaaAAAAA")
-_COLLAPSE_E: Final = str.maketrans("abcdefABCDEF", "aaaaaaAAAAAA")
-_LETTER_THEN_DIGIT: Final = re.compile(r"[a-dfA-DF][0-9a-fA-F]*[0-9]")  # in a run of hex
+_COLLAPSE: Final = bytes.maketrans(b"abcdfABCDF", b"aaaaaAAAAA")
+_COLLAPSE_E: Final = bytes.maketrans(b"abcdefABCDEF", b"aaaaaaAAAAAA")
+_LETTER_THEN_DIGIT: Final = re.compile(rb"[a-dfA-DF][0-9a-fA-F]*[0-9]")  # in a run of hex
 
 
-def _collapsed_run(m: re.Match[str]) -> str:
-    return _collapsed(m.group())
-
-
-def _collapsed(run: str) -> str:
-    """A run of hex digits (`_LONG_HEX`) as its id shape reads it."""
+def _collapsed(run: bytes) -> bytes:
+    """A run of hex digits (`_LONG_HEX`, ASCII) as its id shape reads it."""
     collapsed = run.translate(_COLLAPSE_E)  # every letter as a or A
-    lower, upper = collapsed.count("a"), collapsed.count("A")
+    lower, upper = collapsed.count(b"a"), collapsed.count(b"A")
     letters = lower + upper
     if letters == len(run):  # no digit
         return run
@@ -397,15 +393,39 @@ def _collapsed(run: str) -> str:
         and not (lower and upper)
         and (letters >= 4 or _LETTER_THEN_DIGIT.search(run) is not None)
     ):
-        return f"{collapsed[0]}00{('a' if lower else 'A') * (len(run) - 4)}{collapsed[-1]}"
+        return b"".join(
+            (collapsed[:1], b"00", (b"a" if lower else b"A") * (len(run) - 4), collapsed[-1:])
+        )
     return run.translate(_COLLAPSE)
+
+
+# A shape (UTF-8) with every hex digit (a marked digit too) read as 0: its runs of eight 0s or
+# more are `_LONG_HEX`'s matches (a non-ASCII character's bytes are none of them), found with
+# `bytes.find` (a regex sub with a call back for each match, on the shape as text, was an
+# eighth of a cold Kubelet log's analysis: sre tries the class at every character).
+_HEX_AS_ZERO: Final = bytes.maketrans(b"123456789abcdefABCDEF", b"0" * 21)
+_EIGHT_ZEROS: Final = b"00000000"
 
 
 def id_shape_of(shape: str) -> str:
     """A token's shape (`shape_of`, or marked) with the hex letters of its ids read alike (a-d
     and f as a, A-D and F as A), and the ids that are read less still in their canonical form
-    (`_LONG_HEX`): tokens of one id shape classify alike, whatever their ids."""
-    return _LONG_HEX.sub(_collapsed_run, shape)
+    (`_LONG_HEX`): tokens of one id shape classify alike, whatever their ids. The runs are
+    `_LONG_HEX.finditer(shape)`'s, found in the shape with its hex digits read as 0."""
+    encoded = shape.encode("utf-8", "surrogatepass")
+    hexed = encoded.translate(_HEX_AS_ZERO)
+    a = hexed.find(_EIGHT_ZEROS)
+    if a < 0:
+        return shape
+    parts: list[bytes] = []
+    at = 0
+    while a >= 0:  # `a` starts a run (the first eight in a row), which ends at the first non-0
+        end = len(hexed) - len(hexed[a:].lstrip(b"0"))
+        parts += (encoded[at:a], _collapsed(encoded[a:end]))
+        at = end
+        a = hexed.find(_EIGHT_ZEROS, end)
+    parts.append(encoded[at:])
+    return b"".join(parts).decode("utf-8", "surrogatepass")
 
 
 # Kinds of masked values worth naming in a report; numbers and short hex are metrics or noise.
@@ -1307,7 +1327,7 @@ def _id_key(
             if marked is None:
                 marked = _marked(encoded, line_shape)
             run = marked[a:end]
-            read = _collapsed(run.decode("ascii")).encode("ascii")
+            read = _collapsed(run)
             if read != run:
                 parts += (marked[at:a], read)
                 at = end

@@ -717,6 +717,39 @@ def _key(token: str) -> str:
     )
 
 
+def _collapsed_as_text(run: str) -> str:
+    """`logparse._collapsed` as it was written on text, with a regex sub over the shape: the
+    oracle for its bytes form."""
+    collapsed = run.translate(str.maketrans("abcdefABCDEF", "aaaaaaAAAAAA"))
+    lower, upper = collapsed.count("a"), collapsed.count("A")
+    letters = lower + upper
+    if letters == len(run):
+        return run
+    if (
+        len(run) - letters >= 2
+        and not (lower and upper)
+        and (letters >= 4 or re.search(r"[a-dfA-DF][0-9a-fA-F]*[0-9]", run) is not None)
+    ):
+        return f"{collapsed[0]}00{('a' if lower else 'A') * (len(run) - 4)}{collapsed[-1]}"
+    return run.translate(str.maketrans("abcdfABCDF", "aaaaaAAAAA"))
+
+
+def test_id_shape_of_collapses_exactly_the_runs_of_eight_hex_digits_or_more() -> None:
+    """`id_shape_of` finds its runs without a regex, in the shape's UTF-8 bytes: the same runs
+    as `_LONG_HEX` finds in the text, each read as the text rule reads it, in dense shapes
+    (marked digits 1 and 2, runs of every length side by side, non-ASCII digits and letters,
+    which are no hex digits, a lone surrogate)."""
+    rng = random.Random(31)
+    alphabet = ["0"] * 5 + list("12abcdefABCDEFgxX-:. é٣") + ["\udce9"]
+    collapsed = 0
+    for _ in range(20000):
+        shape = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 70)))
+        expected = logparse._LONG_HEX.sub(lambda m: _collapsed_as_text(m.group()), shape)
+        assert logparse.id_shape_of(shape) == expected, shape
+        collapsed += expected != shape
+    assert collapsed > 5000
+
+
 def test_tokens_of_one_id_shape_classify_alike_in_any_setting() -> None:
     # `id_shape_of`'s canonical runs: two tokens whose long hex runs differ but for their first
     # and last characters (their e/E read as a/A), in settings where rules read characters:
