@@ -15,7 +15,9 @@ The state folder holds the approval signing key, so where it is matters (issue 9
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -513,8 +515,19 @@ class AgentSettings(BaseSettings):
 def load_settings() -> AgentSettings:
     """The settings from the environment; a bad value is one `InputError` line naming the
     variable and the problem (the command line exits 2)."""
+    from pydantic_settings.exceptions import SettingsError  # noqa: PLC0415
+
     try:
         return AgentSettings()
+    except SettingsError as exc:  # a complex field (a list, a map) whose value is not JSON
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = f"AGENTS_{found.group(1).upper()}" if found else "AGENTS_* environment"
+        cause = exc.__cause__
+        why = f" ({cause.msg})" if isinstance(cause, json.JSONDecodeError) else ""
+        raise InputError(
+            f"agent settings: {name}: not a JSON value{why}; this variable takes JSON, "
+            'a list such as ["a", "b"] or a map such as {"dev": "..."}'
+        ) from exc
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(p) for p in error["loc"])

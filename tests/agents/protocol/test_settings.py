@@ -89,3 +89,29 @@ def test_an_audit_writer_that_cannot_name_a_stream_is_refused(monkeypatch, tmp_p
     monkeypatch.setenv("AGENTS_AUDIT_WRITER", writer)
     with pytest.raises(InputError, match="AGENTS_AUDIT_WRITER"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AGENTS_NOTIFY_TOPICS", "prod"),
+        ("AGENTS_NOTIFY_PAGING_TOPICS", ""),
+        ("AGENTS_MCP_ALLOWED_HOSTS", "mcp.example"),
+        ("AGENTS_NOTIFY_TOPICS", '{"prod": "arn:aws:sns:us-east-1:1:t"'),
+    ],
+)
+def test_a_json_variable_that_is_not_json_is_one_line_naming_it(
+    monkeypatch, tmp_path, capsys, name, value
+):
+    """pydantic-settings parses a list or map variable as JSON before any validation, and raised
+    its own SettingsError (a traceback out of every command, `plan` too)."""
+    from agents.cli.main import main  # noqa: PLC0415
+
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv(name, value)
+    with pytest.raises(InputError, match=f"{name}: not a JSON value") as caught:
+        load_settings()
+    assert "arn:aws" not in str(caught.value)  # the value itself is not echoed
+    assert main(["status"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: agent settings: {name}: not a JSON value")
