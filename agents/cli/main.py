@@ -60,6 +60,10 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# What `plan` reads from the repository besides the stack file (folders cover their files).
+PLAN_READS = ("__main__.py", "baseline", "components", "policies", "toolchain")
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from tabulate import tabulate  # noqa: PLC0415 - see print_verdicts
 
@@ -75,6 +79,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     protect = protected_outputs()
     inputs = [config_file] + ([args.policy_config] if args.policy_config else [])
+    # and what the plan, its gate and its cost read besides: the program (its folders, the
+    # project and stack files), the packs and their configs, the price files and the default
+    # usage (an export written over one of them broke every later plan)
+    inputs += [ROOT / name for name in PLAN_READS] + sorted(ROOT.glob("Pulumi*.yaml"))
     # The default export goes to the repository's build/ (beside the program and the stack
     # files it reads), from whatever folder the command runs in; --out is the caller's path.
     out = output_path(

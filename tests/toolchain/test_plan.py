@@ -245,3 +245,27 @@ def test_plan_reports_policy_verdicts_and_monthly_cost_in_json(tmp_path, capsys)
     assert summary["monthlyCostUsd"] > 0
     assert abs(sum(by_component.values()) - summary["monthlyCostUsd"]) < 0.05
     assert {"cluster", "database", "network"} <= set(by_component)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "policies/config/dev/security.json",
+        "toolchain/cost/usage.default.yaml",
+        "Pulumi.prod.yaml",
+        "baseline/program.py",
+        "price file",
+    ],
+)
+def test_an_export_onto_a_file_the_plan_reads_is_refused_before_planning(read, capsys):
+    """A plan's own inputs besides its stack file (the policy configs, the price and usage files,
+    the other stacks' files, the program): an export written over one, refused only after, had
+    broken every later plan."""
+    from toolchain.cost.prices import latest_price_file  # noqa: PLC0415
+
+    path = latest_price_file() if read == "price file" else plan_module.ROOT / read
+    before = path.read_bytes()
+    assert main(["plan", "--stack", "dev", "--out", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: ") and "refused as the export: it is the command's input" in line
+    assert path.read_bytes() == before
