@@ -22,3 +22,10 @@ __all__ = ["AgentsError", "InputError", "ToolchainError"]
 
 class AgentsError(ToolchainError):
     """Base of the agents' errors; the message says what the user must change."""
+
+
+def unexpected_error(exc: BaseException) -> str:
+    """An error no caller expects (a bug, a value of a shape nobody checked), in one line for a
+    record: its type and its message's first line, at most 300 characters of it."""
+    first = (str(exc).splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agents import AgentsError, ToolchainError
+from agents import AgentsError, ToolchainError, unexpected_error
 from agents.protocol import audit_sink
 from agents.protocol.findings import Finding, FindingStore, PassResult, most_severe_first
 
@@ -108,15 +108,19 @@ class Pass:
 
     def check(self, name: str, kinds: Iterable[str], run: Callable[[], Iterable[Finding]]) -> None:
         """Run one check; its findings count, its `kinds` are checked. A check that fails is
-        the finding `<name>.unchecked` and checks nothing (fail closed)."""
+        the finding `<name>.unchecked` and checks nothing (fail closed): a refusal with its
+        reason, or any other error (a value of a shape the check did not expect, a bug) named by
+        its type, so that one check's failure neither passes for a clean check nor ends the
+        agent's loop."""
         try:
             found = list(run())
-        except ToolchainError as exc:
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            why = str(exc) if isinstance(exc, ToolchainError) else unexpected_error(exc)
             self.found(
                 f"{name}.unchecked",
                 "high",
                 self.stack,
-                f"{name} could not be checked: {exc}",
+                f"{name} could not be checked: {why}",
                 action="restore the agent's access, then re-run the pass",
             )
             return

@@ -10,6 +10,8 @@ per export (an export of 100,000 resources is read in seconds, not hours).
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,13 +36,13 @@ def as_number(value: Any) -> float | None:
     hand-written files may hold ints or numeric strings); None when absent or not a number."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
             return float(value)
-        except ValueError:
-            return None
+        if isinstance(value, str):
+            return float(value)
+    except (ValueError, OverflowError):  # an int past a float's range (`parse_export` refuses it)
+        return None
     return None
 
 
@@ -197,7 +199,46 @@ def parse_export(
             or not isinstance(r.get("type"), str)
         ):
             raise ExportError(f"{source}: resource {i} has no 'urn' and 'type'")
+        problem = _shape_problem(r)
+        if problem is not None:
+            raise ExportError(f"{source}: resource {i} ({r['type']}): {problem}")
     return StackExport(data=data, source=source)
+
+
+def _shape_problem(raw: dict[str, Any]) -> str | None:
+    """What in a resource's fields is not of the shape the engine writes, or None: `custom` a
+    boolean, `inputs` and `outputs` objects, `parent` and `provider` strings, `dependencies` a
+    list of strings, and every number in the properties finite and within a float's range.
+    Every reader (the packs, the cost, the summaries) relies on these; a field of another
+    type had made each of them fail in its own way, some with a traceback."""
+    if "custom" in raw and not isinstance(raw["custom"], bool):
+        return "'custom' is not true or false"
+    for key in ("inputs", "outputs"):
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            return f"'{key}' is not an object"
+    for key in ("parent", "provider"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            return f"'{key}' is not a string"
+    dependencies = raw.get("dependencies")
+    if dependencies is not None and (
+        not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies)
+    ):
+        return "'dependencies' is not a list of strings"
+    pending: list[Any] = [raw.get("inputs"), raw.get("outputs")]
+    while pending:  # a walk of its own, not recursion: a live export's depth is unbounded
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            return "a property holds a number that is not finite"
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > _FLOAT_MAX:
+            return "a property holds a number past a float's range"
+    return None
+
+
+_FLOAT_MAX = sys.float_info.max
 
 
 def load_export(path: str | Path) -> StackExport:

@@ -51,7 +51,7 @@ from typing import Any, Protocol
 
 import pybreaker
 
-from agents import ToolchainError
+from agents import ToolchainError, unexpected_error
 from agents.protocol import audit_sink
 from agents.protocol.approvals import (
     ApprovalError,
@@ -764,15 +764,19 @@ def run_loop(
             with telemetry.span("agents.pass", persona=persona, stack=stack) as span:
                 try:
                     found = one_pass(stack, approval)
-                except (LockError, ToolchainError, OSError) as exc:
+                except Exception as exc:  # a pass's failure never ends the loop
                     if once and isinstance(exc, OSError):
                         raise
+                    # a refusal says why; any other error (a bug, a value of an unexpected
+                    # shape) is named by its type: recorded, and the loop backs off and goes on
+                    known = isinstance(exc, LockError | ToolchainError | OSError)
+                    error = str(exc) if known else unexpected_error(exc)
                     span.error(exc)
                     with contextlib.suppress(OSError):  # the audit log may be what failed
                         agent.audit.append(
-                            "routine.error", persona=persona, stack=stack, error=str(exc)
+                            "routine.error", persona=persona, stack=stack, error=error
                         )
-                    found = [Outcome(persona, stack, "routine", "failed", str(exc))]
+                    found = [Outcome(persona, stack, "routine", "failed", error)]
                 else:
                     failed = sum(o.status == "failed" for o in found)
                     span.set(outcomes=len(found), failed=failed)

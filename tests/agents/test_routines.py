@@ -353,3 +353,46 @@ def test_a_pass_has_its_new_high_finding_investigated_and_a_failure_never_fails_
 
 def findings_store(state):
     return FindingStore(state / "findings.sqlite")
+
+
+def test_a_check_that_fails_unexpectedly_is_unchecked_and_the_pass_goes_on(
+    live, capsys, monkeypatch
+):
+    """A check raising what no check expects (a bug, a value of a shape nobody checked) is its
+    `<name>.unchecked` finding, named by the error's type; the other checks still run. It had
+    ended the pass, and a looping agent, with a traceback and no record."""
+    import toolchain.cost  # noqa: PLC0415
+
+    def broken(*_args: Any) -> Any:
+        raise TypeError("'list' object has no attribute 'get'")
+
+    monkeypatch.setattr(toolchain.cost, "estimate", broken)
+    _, outcomes = run_json(capsys, "run", "cost-optimizer", "--stack", "dev", "--once")
+    (unchecked,) = [f for f in findings(live.state) if f.finding.kind == "cost.unchecked"]
+    assert unchecked.finding.severity == "high"
+    assert "cost could not be checked: TypeError: 'list' object" in unchecked.finding.summary
+    assert "proposal.unchecked" not in kinds(findings(live.state))  # the next check ran
+    assert all(o["operation"] != "routine" for o in outcomes)
+
+
+def test_a_pass_that_fails_unexpectedly_is_a_failed_outcome_on_the_record(
+    live, capsys, monkeypatch
+):
+    """An error outside any check, of no kind the loop expects: the pass fails, on the record
+    (`routine.error`, its type named), and the command exits 1 in one piece; a looping agent
+    backs off and goes on instead of ending."""
+    from agents.routines import Routines  # noqa: PLC0415
+
+    def broken(*_args: Any) -> Any:
+        raise KeyError("deployment")
+
+    monkeypatch.setattr(Routines, "_facts", broken)
+    code, outcomes = run_json(capsys, "run", "reliability-engineer", "--stack", "dev", "--once")
+    (routine,) = [o for o in outcomes if o["operation"] == "routine"]
+    assert (
+        code == 1
+        and routine["status"] == "failed"
+        and routine["detail"] == "KeyError: 'deployment'"
+    )
+    _, records = run_json(capsys, "audit", "--event", "routine.error")
+    assert [r["error"] for r in records] == ["KeyError: 'deployment'"]

@@ -4,9 +4,12 @@ export says."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from toolchain.export import STACK_TYPE, StackExport, parse_export
+import pytest
+
+from toolchain.export import STACK_TYPE, ExportError, StackExport, as_number, parse_export
 
 STACK_URN = "urn:pulumi:dev::baseline::pulumi:pulumi:Stack::baseline-dev"
 
@@ -103,3 +106,37 @@ def test_of_type_keeps_the_export_order_and_hands_out_copies():
 def test_stack_outputs_are_the_stack_resource_s():
     assert _export([]).stack_outputs == {"vpcId": "vpc-1"}
     assert parse_export({"version": 3, "deployment": {"resources": []}}).stack_outputs == {}
+
+
+BUCKET = {"urn": _urn("aws:s3/bucket:Bucket", "logs"), "type": "aws:s3/bucket:Bucket"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("custom", "yes", "'custom' is not true or false"),
+        ("inputs", [1], "'inputs' is not an object"),
+        ("outputs", "x", "'outputs' is not an object"),
+        ("parent", {"a": 1}, "'parent' is not a string"),
+        ("provider", 5, "'provider' is not a string"),
+        ("dependencies", 5, "'dependencies' is not a list of strings"),
+        ("dependencies", [STACK_URN, 3], "'dependencies' is not a list of strings"),
+        ("inputs", {"allocatedStorage": 10**400}, "past a float's range"),
+        ("inputs", {"tags": {"a": [1, {"b": float("inf")}]}}, "not finite"),
+        ("outputs", {"x": float("nan")}, "not finite"),
+    ],
+)
+def test_a_field_of_another_type_than_the_engine_writes_is_refused_naming_it(field, value, says):
+    """Each reader (packs, cost, summaries) relies on these shapes; a field of another type made
+    each fail in its own way, some with a traceback (`agents cost` on `inputs: [1]`)."""
+    with pytest.raises(
+        ExportError, match=rf"resource 1 \(aws:s3/bucket:Bucket\): .*{re.escape(says)}"
+    ):
+        _export([{**BUCKET, field: value}])
+
+
+def test_absent_and_null_fields_still_read_as_empty():
+    bucket = {**BUCKET, "custom": True, "inputs": None, "parent": None, "dependencies": None}
+    (read,) = _export([bucket]).of_type("aws:s3/bucket:Bucket")
+    assert (read.inputs, read.outputs, read.parent, read.dependencies) == ({}, {}, None, ())
+    assert as_number(10**400) is None and as_number("12") == 12.0

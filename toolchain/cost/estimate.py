@@ -934,6 +934,13 @@ def estimate(export: StackExport, prices: PriceBook, usage: Usage) -> Estimate:
         except _NotPriced as exc:
             not_priced.append(Unpriced(r.urn, r.name, r.type, component, str(exc)))
             continue
+        except (TypeError, AttributeError, LookupError, ValueError) as exc:
+            # a property of another shape than the provider writes (a list where an object
+            # belongs): a cost that cannot be read is refused, not priced as something else
+            raise CostError(
+                f"{r.name} ({r.type}): a property is not of the shape the provider writes "
+                f"({type(exc).__name__}); the estimate cannot price it"
+            ) from exc
         lines.append(
             Line(r.urn, r.name, r.type, component, ctx.region(r), tuple(items), tuple(notes))
         )

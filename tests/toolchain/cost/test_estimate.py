@@ -327,3 +327,25 @@ def test_region_missing_from_the_price_file_is_an_error(dev, prices, usage):
 
     with pytest.raises(CostError, match="eu-west-9"):
         estimate(edited(dev, move), prices, usage)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("aws:eks/nodeGroup:NodeGroup", "scalingConfig", [1]),
+        ("aws:eks/nodeGroup:NodeGroup", "instanceTypes", 5),
+        ("aws:rds/instance:Instance", "enabledCloudwatchLogsExports", 5),
+    ],
+)
+def test_a_property_of_another_shape_is_refused_not_priced(dev, prices, usage, case):
+    """A list where the provider writes an object (and the like) had made a pricer raise its own
+    TypeError, a traceback out of `agents cost` and out of a looping cost optimizer."""
+    type_token, key, value = case
+
+    def change(resources):
+        for r in resources:
+            if r["type"] == type_token:
+                r["inputs"][key] = value
+
+    with pytest.raises(CostError, match=rf"\({type_token}\): a property is not of the shape"):
+        estimate(edited(dev, change), prices, usage)
