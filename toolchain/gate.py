@@ -376,18 +376,34 @@ class AnalyzerProcess:
 
     def send_analyze(self, request: Any) -> list[Violation]:
         """Send a built `AnalyzeRequest` (see `ExportRequests`)."""
-        return self._violations(self.stub.Analyze(request), request.urn)
+        return self._violations(self._call(self.stub.Analyze, request, request.urn), request.urn)
 
     def send_analyze_stack(self, request: Any) -> list[Violation]:
         """Send a built `AnalyzeStackRequest` (see `ExportRequests`)."""
-        return self._violations(self.stub.AnalyzeStack(request), "")
+        return self._violations(self._call(self.stub.AnalyzeStack, request, "the stack"), "")
+
+    def _call(self, method: Any, request: Any, what: str) -> Any:
+        """One analysis; a pack that fails on it (a policy raising on a property of a shape
+        it did not expect, a pack that died) is a `PolicyGateError` naming the pack and what it
+        judged: no verdict, so nothing passes (it had been a gRPC traceback)."""
+        import grpc  # noqa: PLC0415
+
+        try:
+            return method(request)
+        except grpc.RpcError as exc:
+            details = exc.details() if isinstance(exc, grpc.Call) else str(exc)
+            first = (str(details or exc).splitlines() or [""])[0][:300]
+            raise PolicyGateError(
+                f"policy pack {self.name} failed on {what}: {first}; no verdict"
+            ) from exc
 
     def _violations(self, response: Any, default_urn: str) -> list[Violation]:
         return [
             Violation(
                 policyPack=d.policyPackName or self.name,
                 policyName=d.policyName,
-                enforcementLevel=_LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                # a level this reader does not know counts as mandatory (fail closed)
+                enforcementLevel=_LEVEL_NAMES.get(d.enforcementLevel, "mandatory"),
                 severity=_SEVERITY_NAMES.get(d.severity, "unspecified"),
                 urn=d.urn or default_urn,
                 message=d.message,

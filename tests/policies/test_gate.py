@@ -171,3 +171,18 @@ def test_without_stack_rules_the_gate_judges_resources_only(gate, prod):
     assert "cloudtrail-multi-region" in names(False)
     assert "cloudtrail-required" not in names(False)
     assert "cloudtrail-required" in names(True)
+
+
+def test_a_pack_that_fails_on_a_property_is_no_verdict_in_one_line(tmp_path, capsys, dev):
+    """Tags written as a list: a policy reading them raised inside its pack, and the gate's gRPC
+    error came out as a traceback. Now the pack and what it judged are named, and there is no
+    verdict (exit 1), never a pass."""
+    bad, urn = mutate(dev, "aws:rds/instance:Instance", set_values={"tags": ["a"]})
+    export = tmp_path / "bad.json"
+    export.write_text(json.dumps(bad.data))
+    assert main(["policy", "--export", str(export), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()[-1:]
+    assert line.startswith("error: policy pack baseline-") and line.endswith("; no verdict")
+    assert urn in line

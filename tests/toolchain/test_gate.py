@@ -256,3 +256,19 @@ def test_properties_that_are_not_their_json_are_converted_each_time(props):
             outcomes.append(("failed", type(exc).__name__))
     assert outcomes[0] == outcomes[1]
     assert _remembered() == 1
+
+
+def test_a_diagnostic_of_a_level_this_reader_does_not_know_counts_as_mandatory():
+    """A pack (a newer SDK, a pack of another author) may send a level the proto of this reader
+    has no name for: it must block, not pass as advisory."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from toolchain.gate import AnalyzerProcess  # noqa: PLC0415
+
+    analyzer = object.__new__(AnalyzerProcess)
+    analyzer.name = "pack"
+    diagnostic = SimpleNamespace(
+        policyPackName="", policyName="p", enforcementLevel=7, severity=3, urn="", message="m"
+    )
+    (found,) = analyzer._violations(SimpleNamespace(diagnostics=[diagnostic]), "urn:x")
+    assert (found.enforcementLevel, found.urn) == ("mandatory", "urn:x")
