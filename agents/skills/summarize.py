@@ -995,7 +995,15 @@ def resource_facts(r: Resource, ctx: _Ctx) -> list[Fact]:
     inputs = _redact(r.inputs)
     ctx.self_urn = r.urn
     f = _Facts()
-    RENDERERS.get(r.type, _generic)(f, ctx, inputs, r.name)
+    try:
+        RENDERERS.get(r.type, _generic)(f, ctx, inputs, r.name)
+    except (TypeError, AttributeError, LookupError, ValueError) as exc:
+        # a property of another shape than the provider writes: refused, not summarized as
+        # something it is not (an endpoint read as public, say)
+        raise SummaryError(
+            f"{r.name} ({r.type}): a property is not of the shape the provider writes "
+            f"({type(exc).__name__}); the summary cannot describe it"
+        ) from exc
     shown = {key for key, _, _ in f.items}
     for path in _secret_paths(inputs):
         if path not in shown and path.split(".")[0] not in shown:

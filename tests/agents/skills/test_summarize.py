@@ -271,6 +271,26 @@ def test_violations_of_an_unknown_shape_are_refused(prod: StackExport) -> None:
         summarize_infra(prod, violations=[{"urn": "x"}])
 
 
+@pytest.mark.parametrize(
+    ("type_token", "key"),
+    [
+        ("aws:eks/cluster:Cluster", "vpcConfig"),
+        ("aws:eks/nodeGroup:NodeGroup", "scalingConfig"),
+    ],
+)
+def test_a_property_of_another_shape_is_refused_naming_the_resource(
+    prod: StackExport, type_token: str, key: str
+) -> None:
+    """A list where the provider writes an object: a renderer's AttributeError had come out of
+    `agents summarize` as a traceback."""
+    data = copy.deepcopy(prod.data)
+    for r in data["deployment"]["resources"]:
+        if r["type"] == type_token:
+            r["inputs"][key] = [1]
+    with pytest.raises(SummaryError, match=rf"\({type_token}\): a property is not of the shape"):
+        summarize_infra(parse_export(data, "edited"))
+
+
 # --------------------------------------------------------------------------- large stacks
 
 
