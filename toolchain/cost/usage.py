@@ -11,6 +11,7 @@ full URN; a more specific key wins.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,19 @@ KMS_KEY = "aws:kms/key:Key"
 Check = Callable[[Any], bool]
 
 
+def _finite(v: Any) -> bool:
+    """A number (not a bool) that is a finite float: NaN, YAML's `.inf` and an integer too large
+    for a float (which the estimate could not multiply) are refused."""
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 def _number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+    return _finite(v) and v >= 0
 
 
 def _number_or_null(v: Any) -> bool:
@@ -52,7 +64,7 @@ def _fraction(v: Any) -> bool:
 
 
 def _count(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    return isinstance(v, int) and _finite(v) and v >= 0
 
 
 def _count_or_null(v: Any) -> bool:

@@ -108,6 +108,13 @@ def test_malformed_usage_file(tmp_path, capsys, exports):
     assert "network-nat-0.gb_processed" in one_line_error(capsys)
 
 
+def test_an_infinite_usage_value_is_refused_not_priced_as_inf(tmp_path, capsys, exports):
+    usage = tmp_path / "usage.yaml"
+    usage.write_text("stack:\n  nat_egress_gb: .inf\n")
+    assert main(["cost", "--export", str(exports["dev"]), "--usage", str(usage), "--json"]) == 2
+    assert "stack.nat_egress_gb" in one_line_error(capsys)
+
+
 def test_unreadable_price_file(tmp_path, capsys, exports):
     assert (
         main(["cost", "--export", str(exports["dev"]), "--prices", str(tmp_path / "p.json")]) == 2

@@ -65,6 +65,12 @@ def test_override_keys_apply_only_to_types_that_read_them(prod, usage):
         ("resources: {audit-trail: {additional_copy: 'yes'}}\n", "true or false"),
         ("spot_prices: {us-east-1: {m7g.large: free}}\n", "spot_prices.us-east-1.m7g.large"),
         ("account: {free_dashboards: 2.5}\n", "account.free_dashboards"),
+        # NaN and infinity would price as $nan or $inf (and print `Infinity`, not JSON); an
+        # integer too large for a float cannot be multiplied by a price at all.
+        ("stack: {nat_egress_gb: .inf}\n", "stack.nat_egress_gb: expected a number >= 0, got inf"),
+        ("stack: {nat_egress_gb: .nan}\n", "stack.nat_egress_gb"),
+        ("spot_prices: {us-east-1: {m7g.large: .inf}}\n", "spot_prices.us-east-1.m7g.large"),
+        (f"resources: {{cluster-system: {{nodes: 1{'0' * 400}}}}}\n", "cluster-system.nodes"),
     ],
 )
 def test_malformed_usage_file_is_refused(tmp_path, text, message):
