@@ -7,6 +7,7 @@ reader can check it and `refresh-prices` can fetch it again.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,13 +96,13 @@ def parse_prices(data: Any, path: Path) -> PriceBook:
             raise bad(f"region {region} has no 'prices'")
         table: dict[str, Price] = {}
         for key, entry in prices.items():
-            usd = entry.get("usd") if isinstance(entry, dict) else None
-            if isinstance(usd, bool) or not isinstance(usd, int | float) or usd < 0:
-                raise bad(f"{region} {key}: 'usd' is not a number >= 0")
+            usd = _finite(entry.get("usd") if isinstance(entry, dict) else None)
+            if usd is None or usd < 0:
+                raise bad(f"{region} {key}: 'usd' is not a finite number >= 0")
             table[key] = Price(
                 key=key,
                 region=region,
-                usd=float(usd),
+                usd=usd,
                 unit=str(entry.get("unit", "")),
                 service=str(entry.get("service", "")),
                 usage_type=str(entry.get("usageType", "")),
@@ -110,11 +111,25 @@ def parse_prices(data: Any, path: Path) -> PriceBook:
             )
         regions[region] = table
     vcpus = data.get("vcpus") or {}
-    if not isinstance(vcpus, dict) or not all(isinstance(v, int) for v in vcpus.values()):
+    if not isinstance(vcpus, dict) or not all(
+        isinstance(v, int) and (_finite(v) or 0) > 0 for v in vcpus.values()
+    ):
         raise bad("'vcpus' is not a map of instance class to count")
-    hours = data.get("hoursPerMonth", 730)
-    if not isinstance(hours, int | float) or hours <= 0:
-        raise bad("'hoursPerMonth' is not a positive number")
+    hours = _finite(data.get("hoursPerMonth", 730))
+    if hours is None or hours <= 0:
+        raise bad("'hoursPerMonth' is not a finite number > 0")
     return PriceBook(
-        path=path, date=date, hours_per_month=float(hours), regions=regions, vcpus=vcpus, data=data
+        path=path, date=date, hours_per_month=hours, regions=regions, vcpus=vcpus, data=data
     )
+
+
+def _finite(value: Any) -> float | None:
+    """`value` as a finite float, or None when it is not a number: a bool (`true` would price as
+    1), or an integer too large for a float (which would overflow to `inf` or raise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

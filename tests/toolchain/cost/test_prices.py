@@ -64,6 +64,15 @@ def test_estimated_prices_are_flagged(prices):
     }
 
 
+def _doc(usd: str = "1", hours: str = "730", vcpus: str = "{}") -> str:
+    """A one-price file with the given JSON text as its `usd`, `hoursPerMonth` and `vcpus`."""
+    return (
+        '{"schema": 1, "date": "2026-01-01", '
+        f'"regions": {{"us-east-1": {{"prices": {{"k": {{"usd": {usd}}}}}}}}}, '
+        f'"hoursPerMonth": {hours}, "vcpus": {vcpus}}}'
+    )
+
+
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
@@ -76,6 +85,13 @@ def test_estimated_prices_are_flagged(prices):
             ">= 0",
         ),
         ("{not json", "not JSON"),
+        # A bool where a number belongs (`true` would count as 1), and numbers a float cannot
+        # hold (they would overflow to inf, or raise when multiplied).
+        (_doc(usd="true"), "'usd' is not a finite number"),
+        (_doc(usd="1" + "0" * 400), "'usd' is not a finite number"),
+        (_doc(hours="true"), "'hoursPerMonth' is not a finite number > 0"),
+        (_doc(hours="1" + "0" * 400), "'hoursPerMonth' is not a finite number > 0"),
+        (_doc(vcpus='{"db.t4g.micro": true}'), "'vcpus' is not a map"),
     ],
 )
 def test_malformed_price_file_is_refused(tmp_path, doc, message):
