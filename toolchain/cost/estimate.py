@@ -941,10 +941,13 @@ def estimate(export: StackExport, prices: PriceBook, usage: Usage) -> Estimate:
                 f"{r.name} ({r.type}): a property is not of the shape the provider writes "
                 f"({type(exc).__name__}); the estimate cannot price it"
             ) from exc
-        lines.append(
-            Line(r.urn, r.name, r.type, component, ctx.region(r), tuple(items), tuple(notes))
-        )
-    return Estimate(
+        except OverflowError as exc:  # an integer too large for a float met a price
+            raise _too_large(r) from exc
+        line = Line(r.urn, r.name, r.type, component, ctx.region(r), tuple(items), tuple(notes))
+        if not all(math.isfinite(i.monthly) for i in line.items) or not math.isfinite(line.monthly):
+            raise _too_large(r)
+        lines.append(line)
+    result = Estimate(
         stack=stack_name(export),
         source=export.source,
         price_file=prices.name,
@@ -953,4 +956,19 @@ def estimate(export: StackExport, prices: PriceBook, usage: Usage) -> Estimate:
         lines=tuple(lines),
         free_resources=tuple(free),
         not_priced_resources=tuple(not_priced),
+    )
+    if not math.isfinite(result.total):
+        raise CostError(
+            f"stack {result.stack}: its monthly total is too large to compute "
+            "(a price or usage value is out of range)"
+        )
+    return result
+
+
+def _too_large(r: Resource) -> CostError:
+    """A resource whose monthly cost overflows a float: shown as `$inf` (and as `Infinity`, which
+    is not JSON) it would say nothing, so the estimate refuses, naming the resource."""
+    return CostError(
+        f"{r.name} ({r.type}): its monthly cost is too large to compute "
+        "(a price or usage value is out of range)"
     )

@@ -115,6 +115,15 @@ def test_an_infinite_usage_value_is_refused_not_priced_as_inf(tmp_path, capsys, 
     assert "stack.nat_egress_gb" in one_line_error(capsys)
 
 
+def test_a_cost_too_large_for_a_float_is_refused_naming_the_resource(tmp_path, capsys, exports):
+    usage = tmp_path / "usage.yaml"  # finite nodes, but times the hours and the price: inf
+    usage.write_text(f"resources:\n  cluster-system:\n    nodes: 1{'0' * 306}\n")
+    assert main(["cost", "--export", str(exports["dev"]), "--usage", str(usage), "--json"]) == 2
+    err = one_line_error(capsys)
+    assert "cluster-system" in err and "too large" in err
+    assert capsys.readouterr().out == ""
+
+
 def test_unreadable_price_file(tmp_path, capsys, exports):
     assert (
         main(["cost", "--export", str(exports["dev"]), "--prices", str(tmp_path / "p.json")]) == 2

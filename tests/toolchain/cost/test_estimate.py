@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from tests.toolchain.cost.conftest import HOURS, edited
 from toolchain.cost import CostError, estimate
 from toolchain.cost.estimate import billable
+from toolchain.cost.prices import parse_prices
 
 NAT = "aws:ec2/natGateway:NatGateway"
 EIP = "aws:ec2/eip:Eip"
@@ -349,3 +352,24 @@ def test_a_property_of_another_shape_is_refused_not_priced(dev, prices, usage, c
 
     with pytest.raises(CostError, match=rf"\({type_token}\): a property is not of the shape"):
         estimate(edited(dev, change), prices, usage)
+
+
+def priced_at(prices, key: str, usd: float):
+    """The price file with `key` at `usd` in every region."""
+    data = copy.deepcopy(prices.data)
+    for body in data["regions"].values():
+        body["prices"][key]["usd"] = usd
+    return parse_prices(data, prices.path)
+
+
+def test_a_line_too_large_for_a_float_is_refused_naming_the_resource(dev, prices, usage):
+    # A finite price that overflows to inf once multiplied by the hours of a month: the estimate
+    # refuses rather than total $inf (and `Infinity`, which is not JSON).
+    with pytest.raises(CostError, match=r"cluster-eks \(aws:eks/cluster:Cluster\).*too large"):
+        estimate(dev, priced_at(prices, "eks:cluster-hour", 1e306), usage)
+
+
+def test_a_total_too_large_for_a_float_is_refused(dev, prices, usage):
+    # Each KMS key's month is finite; their sum is not.
+    with pytest.raises(CostError, match="monthly total is too large"):
+        estimate(dev, priced_at(prices, "kms:key-month", 1.5e308), usage)
