@@ -37,7 +37,10 @@ from typing import Any
 from toolchain import InputError
 from toolchain.cost import CostDiff, Estimate, diff, estimate, load_prices, load_usage
 from toolchain.cost.diff import money, percent, short_type
+from toolchain.cost.prices import latest_price_file
+from toolchain.cost.usage import DEFAULT_USAGE_FILE
 from toolchain.export import StackExport, load_export
+from toolchain.inputs import output_path, write_output
 from toolchain.untrusted import escape
 
 # GitHub refuses a comment of more than 65,536 characters; the sticky-comment action adds its
@@ -49,6 +52,7 @@ MAX_VIOLATION_ROWS = 15
 MAX_CHANGE_ITEMS = 60
 MAX_MESSAGE = 160
 TITLE = "## Plan, policy gate and cost"
+INPUT_SUFFIXES = ("head.json", "base.json", "gate.json", "changes.txt")
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,12 @@ def stack_report(
         changes = resource_changes(base, head)
     found = None if violations is None else tuple(v for v in violations if isinstance(v, dict))
     return StackReport(stack, new, cost_diff, changes, found, summary)
+
+
+def stack_files(folder: Path, stack: str) -> list[Path]:
+    """The files of one stack that `load_stack` reads when they exist (no output may replace
+    one)."""
+    return [folder / f"{stack}.{suffix}" for suffix in INPUT_SUFFIXES]
 
 
 def load_stack(folder: Path, stack: str, *, prices: Any = None, usage: Any = None) -> StackReport:
@@ -401,11 +411,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=MAX_CHARS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
+        # No --out may replace a file the comment is made from (a plan, the gate's result):
+        # checked before anything is read, and again as it is written.
+        inputs = [p for s in args.stack for p in stack_files(args.dir, s)]
+        inputs += [latest_price_file(), DEFAULT_USAGE_FILE]
+        out = output_path(args.out, "comment", inputs=inputs) if args.out else None
         prices, usage = load_prices(), load_usage()
         reports = [load_stack(args.dir, s, prices=prices, usage=usage) for s in args.stack]
         text = render(reports, run_url=args.run_url, limit=args.limit)
-        if args.out:
-            args.out.write_text(text, encoding="utf-8")
+        if out is not None:
+            write_output(out, text, "comment", inputs=inputs)
         else:
             sys.stdout.write(text)
     except (InputError, OSError) as exc:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+import resource
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +160,56 @@ def test_the_command_reads_the_gate_folder(tmp_path: Path, dev, capsys):
     assert "<details><summary>Change summary</summary>" in text
     assert main(["--dir", str(tmp_path), "--stack", "nope"]) == 2
     assert "no plan of stack 'nope'" in capsys.readouterr().err
+
+
+def gate_folder(folder: Path, dev: StackExport, gate: Any = None) -> Path:
+    """The folder the gate writes for stack dev: its plan, a base, the gate's result."""
+    folder.mkdir(exist_ok=True)
+    (folder / "dev.head.json").write_text(json.dumps(dev.data))
+    (folder / "dev.base.json").write_text(json.dumps(without(dev, NAT).data))
+    gate = {"violations": [violation("advisory")]} if gate is None else gate
+    (folder / "dev.gate.json").write_text(gate if isinstance(gate, str) else json.dumps(gate))
+    (folder / "dev.changes.txt").write_text("## changes in network\n+ ec2.NatGateway nat\n")
+    return folder
+
+
+def one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
+    return captured.err
+
+
+def test_a_write_cut_short_leaves_the_old_comment_whole(tmp_path: Path, dev):
+    folder = gate_folder(tmp_path / "gate", dev)
+    out = tmp_path / "comment.md"
+    out.write_text("the old comment\n")
+
+    def small_files() -> None:  # like `ulimit -f`: no file may grow past 256 bytes
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256, 256))
+
+    args = ["--dir", str(folder), "--stack", "dev", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-m", "toolchain.pr_comment", *args],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],  # this checkout's toolchain
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and "nothing written" in done.stderr
+    assert out.read_text() == "the old comment\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["comment.md", "gate"]
+
+
+@pytest.mark.parametrize(
+    "name", ["dev.head.json", "dev.base.json", "dev.gate.json", "dev.changes.txt", "link.md"]
+)
+def test_an_out_that_is_one_of_its_inputs_is_refused(tmp_path: Path, dev, capsys, name):
+    folder = gate_folder(tmp_path, dev)
+    (folder / "link.md").symlink_to(folder / "dev.head.json")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert main(["--dir", str(folder), "--stack", "dev", "--out", str(folder / name)]) == 2
+    assert "refused as the comment: it is the command's input" in one_error_line(capsys)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
