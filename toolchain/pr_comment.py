@@ -26,7 +26,6 @@ someone or break a table.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -40,7 +39,8 @@ from toolchain.cost.diff import money, percent, short_type
 from toolchain.cost.prices import latest_price_file
 from toolchain.cost.usage import DEFAULT_USAGE_FILE
 from toolchain.export import StackExport, load_export
-from toolchain.inputs import output_path, write_output
+from toolchain.gate import ENFORCEMENT_LEVELS
+from toolchain.inputs import output_path, read_json, write_output
 from toolchain.untrusted import escape
 
 # GitHub refuses a comment of more than 65,536 characters; the sticky-comment action adds its
@@ -150,8 +150,28 @@ def stack_report(
     if base is not None:
         cost_diff = diff(estimate(base, prices, usage), new)
         changes = resource_changes(base, head)
-    found = None if violations is None else tuple(v for v in violations if isinstance(v, dict))
+    found = None if violations is None else read_violations(violations, "violations")
     return StackReport(stack, new, cost_diff, changes, found, summary)
+
+
+def read_violations(found: Any, source: str) -> tuple[dict[str, Any], ...]:
+    """The gate's violations, each an object with a known enforcement level; anything else is an
+    `InputError` naming `source` and the entry. Fail closed: an entry that is not an object, or a
+    level this code does not know (`"MANDATORY"`, `5`), could be a mandatory violation, so the
+    comment is refused rather than counting it as advisory (or dropping it) and saying the change
+    passes."""
+    if not isinstance(found, list | tuple):
+        raise InputError(f"{source}: 'violations' is not a list")
+    for n, v in enumerate(found):
+        if not isinstance(v, dict):
+            raise InputError(f"{source}: violations[{n}] is not a violation object")
+        level = v.get("enforcementLevel")
+        if not isinstance(level, str) or level not in ENFORCEMENT_LEVELS:
+            raise InputError(
+                f"{source}: violations[{n}]: unknown enforcement level {level!r:.40} "
+                f"(known: {', '.join(ENFORCEMENT_LEVELS)})"
+            )
+    return tuple(found)
 
 
 def stack_files(folder: Path, stack: str) -> list[Path]:
@@ -167,15 +187,14 @@ def load_stack(folder: Path, stack: str, *, prices: Any = None, usage: Any = Non
         raise InputError(f"{head_path}: no plan of stack '{stack}' (the gate writes it)")
     base_path = folder / f"{stack}.base.json"
     base = load_export(base_path) if base_path.is_file() else None
-    violations = None
+    violations: tuple[dict[str, Any], ...] | None = None
     gate_path = folder / f"{stack}.gate.json"
     if gate_path.is_file():
-        try:
-            gate = json.loads(gate_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InputError(f"{gate_path}: not the JSON of `agents plan --json` ({exc})") from exc
-        found = gate.get("violations") if isinstance(gate, dict) else None
-        violations = found if isinstance(found, list) else None
+        gate = read_json(gate_path, "policy gate's result (`agents plan --json`)")
+        if not isinstance(gate, dict):
+            raise InputError(f"{gate_path}: not the JSON object of `agents plan --json`")
+        if "violations" in gate:  # absent: planned with --no-policy, the gate did not run
+            violations = read_violations(gate["violations"], str(gate_path))
     summary_path = folder / f"{stack}.changes.txt"
     summary = summary_path.read_text(errors="replace") if summary_path.is_file() else None
     return stack_report(

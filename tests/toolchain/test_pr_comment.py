@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from toolchain import InputError
 from toolchain.export import StackExport, parse_export
 from toolchain.pr_comment import (
     GITHUB_LIMIT,
@@ -213,3 +214,42 @@ def test_an_out_that_is_one_of_its_inputs_is_refused(tmp_path: Path, dev, capsys
     assert main(["--dir", str(folder), "--stack", "dev", "--out", str(folder / name)]) == 2
     assert "refused as the comment: it is the command's input" in one_error_line(capsys)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_gate_result_nested_too_deep_is_one_line(tmp_path: Path, dev, capsys):
+    folder = gate_folder(tmp_path, dev, "[" * 100_000)
+    assert main(["--dir", str(folder), "--stack", "dev"]) == 2
+    err = one_error_line(capsys)
+    assert "dev.gate.json" in err and "nests deeper than" in err
+
+
+@pytest.mark.parametrize(
+    ("violations", "message"),
+    [
+        (["mandatory"], r"violations\[0\] is not a violation object"),
+        ([violation("advisory"), None], r"violations\[1\] is not a violation object"),
+        ([violation("MANDATORY")], r"unknown enforcement level 'MANDATORY'"),
+        ([{**violation("advisory"), "enforcementLevel": 5}], "unknown enforcement level 5"),
+        ([{"policyName": "rule", "message": "bad"}], "unknown enforcement level None"),
+        ({"0": violation("mandatory")}, "'violations' is not a list"),
+    ],
+)
+def test_a_violation_it_cannot_read_refuses_the_comment_never_passes_it(
+    tmp_path: Path, dev, capsys, violations, message
+):
+    # Each could be a mandatory violation: counted as advisory (or dropped), the comment said
+    # "Verdict: ✅ passes".
+    folder = gate_folder(tmp_path / "gate", dev, {"violations": violations})
+    out = tmp_path / "comment.md"
+    assert main(["--dir", str(folder), "--stack", "dev", "--out", str(out)]) == 2
+    err = one_error_line(capsys)
+    assert str(folder / "dev.gate.json") in err and re.search(message, err), err
+    assert not out.exists()
+    with pytest.raises(InputError, match=message):
+        stack_report("dev", dev, violations=violations)
+
+
+def test_a_gate_run_without_policies_is_not_gated(tmp_path: Path, dev, capsys):
+    folder = gate_folder(tmp_path, dev, {"stack": "dev", "resources": 1})  # plan --no-policy
+    assert main(["--dir", str(folder), "--stack", "dev"]) == 0
+    assert "**Verdict: ⚠️ not gated**" in capsys.readouterr().out
