@@ -40,7 +40,7 @@ from toolchain.cost.prices import latest_price_file
 from toolchain.cost.usage import DEFAULT_USAGE_FILE
 from toolchain.export import StackExport, load_export
 from toolchain.gate import ENFORCEMENT_LEVELS
-from toolchain.inputs import output_path, read_json, write_output
+from toolchain.inputs import output_path, read_json, stack_name, write_output
 from toolchain.untrusted import escape
 
 # GitHub refuses a comment of more than 65,536 characters; the sticky-comment action adds its
@@ -424,7 +424,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m toolchain.pr_comment", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--dir", required=True, type=Path, help="the gate's folder")
-    parser.add_argument("--stack", action="append", required=True, help="a stack (repeatable)")
+    parser.add_argument(
+        "--stack", action="append", required=True, type=stack_name, help="a stack (repeatable)"
+    )
     parser.add_argument("--run-url", help="the workflow run, linked when details are left out")
     parser.add_argument("--out", type=Path, help="write here (default stdout)")
     parser.add_argument("--limit", type=int, default=MAX_CHARS, help=argparse.SUPPRESS)

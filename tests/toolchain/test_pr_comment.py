@@ -253,3 +253,13 @@ def test_a_gate_run_without_policies_is_not_gated(tmp_path: Path, dev, capsys):
     folder = gate_folder(tmp_path, dev, {"stack": "dev", "resources": 1})  # plan --no-policy
     assert main(["--dir", str(folder), "--stack", "dev"]) == 0
     assert "**Verdict: ⚠️ not gated**" in capsys.readouterr().out
+
+
+def test_a_stack_name_that_is_a_path_is_refused(tmp_path: Path, dev, capsys):
+    gate_folder(tmp_path / "other", dev)  # other/dev.head.json: outside --dir
+    (tmp_path / "gate").mkdir()
+    with pytest.raises(SystemExit) as exit_:
+        main(["--dir", str(tmp_path / "gate"), "--stack", "../other/dev"])
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "invalid stack name '../other/dev'" in captured.err
