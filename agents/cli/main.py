@@ -91,7 +91,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         protect=protect,
         inputs=inputs,
     )
-    _progress(f"planning stack {args.stack} offline from {config_file.name} ...")
+    _progress(f"planning stack {args.stack} offline from {escape(config_file.name)} ...")
     started = time.perf_counter()
     plan = run_plan(args.stack, values)
     elapsed = time.perf_counter() - started
@@ -108,7 +108,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if config_dir is not None:
         from toolchain.gate import run_gate  # noqa: PLC0415
 
-        _progress(f"running the policy packs with {config_dir} ...")
+        _progress(f"running the policy packs with {escape(str(config_dir))} ...")
         gate = run_gate(plan.export, config_dir, notice=notice)
     from toolchain.cost import estimate, load_prices, load_usage  # noqa: PLC0415
 
@@ -130,7 +130,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         print(
             f"Offline plan of stack '{args.stack}': {total} resources "
-            f"({elapsed:.1f}s), export written to {out}"
+            f"({elapsed:.1f}s), export written to {escape(str(out))}"
         )
         print(tabulate(rows, headers=["component", "type", "count"], tablefmt="github"))
         if gate is not None:
@@ -141,7 +141,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(
             f"Estimated monthly cost: ${cost.total:,.2f} (list prices of {cost.price_date}, "
             f"default usage; {unpriced} resources not priced; "
-            f"`python -m agents cost --export {out}` lists every line)"
+            f"`python -m agents cost --export {escape(str(out))}` lists every line)"
         )
         print(
             tabulate(
@@ -165,7 +165,7 @@ def print_verdicts(result: GateResult, *, title: str) -> None:
     advisory = len(result.violations) - mandatory
     packs = ", ".join(f"{name} ({len(policies)} rules)" for name, policies in result.packs.items())
     print(
-        f"{title}: {result.resources} resources, {packs}: "
+        f"{escape(title)}: {result.resources} resources, {packs}: "
         f"{mandatory} mandatory, {advisory} advisory violation(s)"
     )
     if result.violations:
@@ -222,7 +222,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
 
     export = load_export(args.export)
     config_dir, notice = _policy_config_dir(args, args.stack or stack_of(export))
-    _progress(f"running policy packs over {args.export} with {config_dir} ...")
+    _progress(f"running policy packs over {escape(args.export)} with {escape(str(config_dir))} ...")
     result = run_gate(export, config_dir, notice=notice)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))

@@ -44,7 +44,10 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         )
         violations: Any = []
     else:
-        print(f"summarizing {args.export}: running the policy packs ...", file=sys.stderr)
+        print(
+            f"summarizing {untrusted.escape(args.export)}: running the policy packs ...",
+            file=sys.stderr,
+        )
         violations = skill.policy_violations(
             export, Path(args.policy_config) if args.policy_config else None
         )
@@ -235,7 +238,7 @@ def cmd_logs_analyze(args: argparse.Namespace) -> int:
             out = replace_output(
                 spill.name, args.assignments, "assignments", protect=protect, inputs=inputs
             )
-            print(f"assignments written to {out}", file=sys.stderr)
+            print(f"assignments written to {untrusted.escape(str(out))}", file=sys.stderr)
     finally:
         if spill is not None:
             spill.close()

@@ -157,3 +157,51 @@ def test_cost_tables_and_error_lines_print_no_raw_control_character(state, tmp_p
     assert not any(c in out for c in "\x1b\x07\u202e"), "raw control characters in the table"
     code, _, err = run(capsys, "logs", "analyze", str(tmp_path / "no\x1b]0;x\x07such.log"))
     assert code == 2 and "\x1b" not in err and "\\x1b" in err, err
+
+
+# --- found by a third review --------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("state")
+def test_file_names_given_on_the_command_line_print_no_raw_control_character(
+    log, tmp_path, monkeypatch, capsys, dev
+):
+    """A file or folder name is the user's text, not ours: the progress lines, the "written to"
+    lines, the cost hint and the policy gate's title show its control characters escaped."""
+    import shutil  # noqa: PLC0415
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    import toolchain.plan  # noqa: PLC0415
+    from toolchain import gate  # noqa: PLC0415
+
+    # The plan and the packs are tested elsewhere: here only what is printed about the files.
+    monkeypatch.setattr(
+        toolchain.plan, "run_plan", lambda stack, values: SimpleNamespace(export=dev, counts=list)
+    )
+    monkeypatch.setattr(
+        gate,
+        "run_gate",
+        lambda export, config_dir, packs=gate.PACKS, *, notice=None: gate.GateResult(
+            resources=1, config_dir=str(config_dir), notice=notice
+        ),
+    )
+    evil = tmp_path / "x\x1b]0;owned\x07\u202e"
+    evil.mkdir()
+    config = evil / "Pulumi\x1b]0;c\x07.yaml"
+    shutil.copy(toolchain.plan.stack_config_file("dev"), config)
+    policies = evil / "policy"
+    shutil.copytree(gate.CONFIG_DIR / "dev", policies)
+    export = str(evil / "dev\x1b[2J.json")
+    runs = [
+        ["plan", "--stack", "dev", "--config", str(config), "--policy-config", str(policies),
+         "--out", export],
+        ["policy", "--export", export, "--policy-config", str(policies)],
+        ["summarize", "--export", export, "--policy-config", str(policies)],
+        ["logs", "analyze", str(log), "--assignments", str(evil / "ids\x07.txt")],
+    ]  # fmt: skip
+    for argv in runs:
+        code, out, err = run(capsys, *argv)
+        assert code == 0, (argv, err)
+        assert not any(c in out + err for c in RAW), (argv, out, err)
+        assert "\\x1b]0;owned\\x07" in out + err, (argv, out, err)  # shown, escaped
+    assert (evil / "ids\x07.txt").is_file()
