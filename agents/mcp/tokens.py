@@ -273,14 +273,16 @@ class _Shape(Exception):
     """What is wrong with a store document (internal; becomes a `TokenStoreError`)."""
 
 
+# The last second a date can be written in (`_iso`): a time beyond it (`1e300`, an integer of 400
+# digits) is a damaged store, not a crash when the store is listed.
+_LATEST = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC).timestamp()
+
+
 def _time(value: object, name: str) -> float:
-    if (
-        not isinstance(value, int | float)
-        or isinstance(value, bool)
-        or not math.isfinite(float(value))
-        or value < 0
-    ):
-        raise _Shape(f"{name} is not a finite time")
+    # Compared before any float(): an integer too large for a float is refused, not raised on;
+    # NaN fails the comparison too.
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= _LATEST:
+        raise _Shape(f"{name} is not a time between 1970 and 9999")
     return float(value)
 
 

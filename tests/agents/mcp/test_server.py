@@ -545,6 +545,8 @@ def test_a_store_of_the_wrong_shape_is_refused(tmp_path, content):
         lambda r: r.update(hash="x" * 64),
         lambda r: r.update(expires_at="never"),
         lambda r: r.update(expires_at=None),
+        lambda r: r.update(expires_at=1e300),  # beyond any date: `list` crashed on it
+        lambda r: r.update(expires_at=10**400),  # too large for a float
         lambda r: r.pop("salt"),
         lambda r: r.update(extra=1),
         lambda r: r.update(status="rotated"),  # without grace_until
@@ -557,6 +559,22 @@ def test_a_record_of_the_wrong_shape_is_refused(tmp_path, damage):
     with pytest.raises(TokenStoreError, match="not an MCP token store"):
         store.read()
     assert BearerTokenVerifier(store).check(token).record is None
+
+
+@pytest.mark.parametrize("expires_at", [1e300, 10**400], ids=["1e300", "10**400"])
+def test_listing_a_store_with_a_time_beyond_any_date_is_one_line_exit_2(
+    tmp_path, monkeypatch, capsys, expires_at
+):
+    from agents.cli.main import main  # noqa: PLC0415
+
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("AGENTS_MCP_TOKENS_SECRET", raising=False)
+    store, _, doc = _valid_store(tmp_path)
+    doc["tokens"][0]["expires_at"] = expires_at
+    store.path.write_text(json.dumps(doc))
+    assert main(["mcp-token", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "expires_at" in err and "refused" in err, err
 
 
 def test_a_duplicated_id_is_refused(tmp_path):
