@@ -210,14 +210,22 @@ def cmd_logs_analyze(args: argparse.Namespace) -> int:
     import tempfile  # noqa: PLC0415
 
     # Assignments stream to a temporary file beside the output (memory stays bounded however
-    # long the log), are checked against the report, and only then replace the output.
-    spill = (
-        tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in the finally below
-            "w+", dir=out.parent, prefix=f".{out.name}.", delete=False
-        )
-        if out is not None
-        else None
-    )
+    # long the log), are checked against the report, and only then replace the output. Its
+    # folder is made first, as `plan --out` makes the export's.
+    spill = None
+    if out is not None:
+        from toolchain.inputs import OutputError  # noqa: PLC0415
+
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            spill = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in the finally below
+                "w+", dir=out.parent, prefix=f".{out.name}.", delete=False
+            )
+        except OSError as exc:
+            raise OutputError(
+                f"{out}: cannot write the assignments: its folder cannot be made or written "
+                f"({exc.strerror or exc}); nothing written"
+            ) from exc
     try:
         report = logs.analyze_logs(
             lines, source=source, progress=logs.stderr_progress, assignments=spill

@@ -143,6 +143,17 @@ def test_logs_analyze_a_gzip_file_with_assignments(tmp_path, capsys):
     assert json.loads(out)["lines_read"] == 55
 
 
+def test_logs_analyze_makes_the_folder_of_its_assignments(tmp_path, capsys):
+    """Like `plan --out`: a path in folders still to be made is written, not an error."""
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-29T10:00:00Z INFO up\n2026-11-29T10:00:01Z INFO up\n")
+    out_file = tmp_path / "new" / "deeper" / "assign.txt"
+    code, _, err = run(capsys, "logs", "analyze", str(log), "--assignments", str(out_file))
+    assert code == 0, err
+    assert out_file.read_text().split() == ["1", "1"]
+    assert [p.name for p in out_file.parent.iterdir()] == ["assign.txt"]  # no temporary left
+
+
 def test_logs_analyze_needs_exactly_one_source(capsys, tmp_path):
     code, _, err = run(capsys, "logs", "analyze")
     assert code == 2 and "give a FILE" in err
