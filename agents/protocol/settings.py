@@ -39,13 +39,20 @@ def default_state_dir() -> Path:
 
 def git_work_tree(path: Path) -> Path | None:
     """The git working tree that holds `path` (which need not exist yet), or None. A path that
-    cannot be resolved (a symlink loop) is a ValueError: settings refuse it."""
+    cannot be resolved (a symlink loop) or looked at (a name too long for the file system, a
+    folder that cannot be searched) is a ValueError: settings refuse it."""
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError) as exc:
         raise ValueError(f"AGENTS_STATE_DIR {path} cannot be resolved ({exc})") from exc
     for folder in (resolved, *resolved.parents):
-        if (folder / ".git").exists():
+        try:
+            found = (folder / ".git").exists()
+        except OSError as exc:
+            raise ValueError(
+                f"AGENTS_STATE_DIR {path} cannot be used ({exc.strerror or exc})"
+            ) from exc
+        if found:
             return folder
     return None
 

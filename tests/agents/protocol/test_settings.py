@@ -83,6 +83,17 @@ def test_a_state_dir_in_a_symlink_loop_is_refused(monkeypatch, tmp_path):
         AgentSettings(state_dir=tmp_path / "a")
 
 
+def test_a_state_dir_name_too_long_for_the_file_system_is_one_line_exit_2(
+    monkeypatch, tmp_path, capsys
+):
+    from agents.cli.main import main  # noqa: PLC0415
+
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path / ("x" * 300)))
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "AGENTS_STATE_DIR" in err and "too long" in err, err
+
+
 @pytest.mark.parametrize("writer", ["", "a:b", "x*", "?", "unchained", "bell\x07"])
 def test_an_audit_writer_that_cannot_name_a_stream_is_refused(monkeypatch, tmp_path, writer):
     monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path))
