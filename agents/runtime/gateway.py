@@ -645,6 +645,19 @@ def _error_line(stderr: str, errors: Sequence[str] = ()) -> str:
     return errors[0] if errors else "no error message"
 
 
+def _change_args(c: _Collector) -> dict[str, Any]:
+    """What `up` and `refresh` are both given: the run's message, no colour, no secrets, and
+    the collector's callbacks."""
+    return {
+        "message": f"agents gateway run {c.run.id}",
+        "color": "never",
+        "show_secrets": False,
+        "on_event": c.on_event,
+        "on_output": c.on_output,
+        "on_error": c.on_error,
+    }
+
+
 def _read_cli(read: Callable[[], R], stack: str, operation: str) -> R:
     """`read()`, an SDK call whose CLI command exited 0 and whose output the SDK then parses
     (`stack export`, `stack output`, `stack history`; `up` and `refresh` read the outputs and
@@ -766,12 +779,7 @@ class AutomationGateway:
                     policy_packs=packs,
                     policy_pack_configs=configs,
                     target=list(targets) or None,
-                    message=f"agents gateway run {c.run.id}",
-                    color="never",
-                    show_secrets=False,
-                    on_event=c.on_event,
-                    on_output=c.on_output,
-                    on_error=c.on_error,
+                    **_change_args(c),
                 ),
                 stack,
                 "up",
@@ -795,14 +803,7 @@ class AutomationGateway:
             _provider_role(st, c, "deploy")
             done = _read_cli(
                 lambda: st.refresh(
-                    target=list(targets) or None,
-                    run_program=True,
-                    message=f"agents gateway run {c.run.id}",
-                    color="never",
-                    show_secrets=False,
-                    on_event=c.on_event,
-                    on_output=c.on_output,
-                    on_error=c.on_error,
+                    target=list(targets) or None, run_program=True, **_change_args(c)
                 ),
                 stack,
                 "refresh",
