@@ -33,11 +33,36 @@ ROOT = Path(__file__).resolve().parent.parent
 OPERATIONS = ("preview", "up")
 
 
+# The CLI's flags that would change what the packs judge or with which config: passed after
+# this command's own, the CLI's last `--stack` wins, so `-s prod` ran prod under dev's config.
+OWN_FLAGS = frozenset({"stack", "policy-pack", "policy-pack-config", "cwd", "config-file"})
+OWN_SHORTHANDS = frozenset("sC")  # -s (--stack), -C (--cwd)
+
+
+def _overriding(arg: str) -> bool:
+    """Whether a passed-through argument sets one of `OWN_FLAGS`: as `--name` or `--name=v`, or
+    as a shorthand, alone or among others (`-ys prod`: pflag reads each letter as a flag until
+    one takes a value). A shorthand group is read as flags letter by letter, so a value glued
+    to another flag that holds an `s` (`-mfix-s`) is refused too: write `--message=...`."""
+    if arg.startswith("--"):
+        return arg[2:].split("=", 1)[0] in OWN_FLAGS
+    if arg.startswith("-") and len(arg) > 1:
+        return not OWN_SHORTHANDS.isdisjoint(arg[1:].split("=", 1)[0])
+    return False
+
+
 def command(operation: str, stack: str, pulumi: str, extra: Sequence[str] = ()) -> list[str]:
     """The CLI's argv for `operation` on `stack` with both packs and the stack's policy config.
-    The notice of a default config goes to stderr."""
+    The notice of a default config goes to stderr. An extra argument that would set the stack,
+    the packs, their config or the program's folder is refused (`_overriding`)."""
     if operation not in OPERATIONS:
         raise InputError(f"operation {operation!r}: one of {', '.join(OPERATIONS)}")
+    for arg in extra:
+        if _overriding(arg):
+            raise InputError(
+                f"argument {arg[:40]!r} would set the stack, the policy packs, their config or "
+                f"the program's folder, which this command sets itself (--stack {stack})"
+            )
     if not (ROOT / f"Pulumi.{stack}.yaml").is_file():
         raise InputError(f"unknown stack {stack!r} (no Pulumi.{stack}.yaml)")
     try:

@@ -77,3 +77,34 @@ def test_a_stack_without_its_own_config_gets_the_default_with_a_notice(monkeypat
     argv = deploy.command("preview", "dev", "pulumi")
     assert str(CONFIG_DIR / "prod" / "security.json") in argv
     assert "notice: no policy config" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["-s", "prod"],
+        ["-sprod"],
+        ["-s=prod"],
+        ["-ys", "prod"],
+        ["--policy-pack-config=/tmp/lax.json"],
+        ["--policy-pack-config", "/tmp/lax.json"],
+        ["--policy-pack", "/tmp/empty-pack"],
+        ["-C", "/tmp/other-program"],
+        ["--cwd=/tmp/other-program"],
+        ["--config-file", "/tmp/Pulumi.lax.yaml"],
+    ],
+)
+def test_an_argument_that_would_change_what_the_packs_judge_is_refused(recorded, capsys, extra):
+    """Passed after the command's own, the CLI's last `--stack` wins: `-s prod` had run prod under
+    dev's policy config. Nothing runs."""
+    assert deploy.main(["up", "--stack", "dev", "--pulumi", str(FAKE), *extra]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "would set the stack, the policy packs, their config" in line
+    with pytest.raises(FileNotFoundError):
+        recorded()
+
+
+def test_other_flags_and_values_pass_through(recorded):
+    deploy.main(["up", "--stack", "dev", "--pulumi", str(FAKE), "-y", "--message=fix", "-t", "x"])
+    (record,) = recorded()
+    assert record["argv"][-4:] == ["-y", "--message=fix", "-t", "x"]
