@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Any
 
@@ -80,9 +81,27 @@ def dumps(value: Any, **kwargs: Any) -> str:
     """`json.dumps(value, **kwargs)` without a raw control, C1 or bidi character in its text
     (each written as a `\\uXXXX` escape, which decodes to the same data)."""
     kwargs.setdefault("ensure_ascii", False)
+    try:
+        text = json.dumps(value, allow_nan=False, **kwargs)
+    except ValueError as exc:  # NaN or an infinity (an audit record's, say): not JSON
+        if "Out of range float" not in str(exc):
+            raise
+        text = json.dumps(_finite(value), allow_nan=False, **kwargs)
     # Such characters occur only inside JSON strings (never in its syntax), where `\\uXXXX` is
     # the same character: the document decodes to the same value.
-    return _JSON_RAW.sub(_json_escape, json.dumps(value, **kwargs))
+    return _JSON_RAW.sub(_json_escape, text)
+
+
+def _finite(value: Any) -> Any:
+    """`value` with each float that is not finite written as the string naming it (`"NaN"`,
+    `"Infinity"`, `"-Infinity"`), so that the document is JSON every reader accepts."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def boundary(text: str) -> str:

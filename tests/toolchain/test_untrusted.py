@@ -60,3 +60,19 @@ def test_the_fence_cannot_be_closed_by_the_data():
     refenced = untrusted.fence(forged, "logs")
     assert refenced.splitlines()[-1] != last
     assert refenced.count(refenced.splitlines()[-1]) == 1
+
+
+def test_json_output_of_values_that_are_not_finite_is_strict_json():
+    """An audit record holding NaN (a hostile or damaged line) had made `audit --json` print
+    `NaN`, which no strict JSON reader accepts; each is now the string naming it."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(constant)
+
+    text = untrusted.dumps({"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "c": 2})
+    assert json.loads(text, parse_constant=refuse) == {
+        "a": "NaN",
+        "b": ["Infinity", "-Infinity", 1.5],
+        "c": 2,
+    }
+    assert untrusted.dumps({"a": 1.5}) == '{"a": 1.5}'  # finite documents are unchanged
