@@ -40,7 +40,14 @@ from toolchain.cost.prices import latest_price_file
 from toolchain.cost.usage import DEFAULT_USAGE_FILE
 from toolchain.export import StackExport, load_export
 from toolchain.gate import ENFORCEMENT_LEVELS
-from toolchain.inputs import output_path, read_json, stack_name, write_output
+from toolchain.inputs import (
+    JSON_MAX_BYTES,
+    output_path,
+    read_json,
+    read_text,
+    stack_name,
+    write_output,
+)
 from toolchain.untrusted import escape
 
 # GitHub refuses a comment of more than 65,536 characters; the sticky-comment action adds its
@@ -196,7 +203,12 @@ def load_stack(folder: Path, stack: str, *, prices: Any = None, usage: Any = Non
         if "violations" in gate:  # absent: planned with --no-policy, the gate did not run
             violations = read_violations(gate["violations"], str(gate_path))
     summary_path = folder / f"{stack}.changes.txt"
-    summary = summary_path.read_text(errors="replace") if summary_path.is_file() else None
+    summary = (
+        # read as every input is (capped, UTF-8): wrong bytes are refused, not replaced
+        read_text(summary_path, "change summary", limit=JSON_MAX_BYTES)
+        if summary_path.is_file()
+        else None
+    )
     return stack_report(
         stack,
         load_export(head_path),

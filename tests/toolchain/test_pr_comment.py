@@ -263,3 +263,12 @@ def test_a_stack_name_that_is_a_path_is_refused(tmp_path: Path, dev, capsys):
     assert exit_.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "invalid stack name '../other/dev'" in captured.err
+
+
+def test_a_change_summary_that_is_not_utf8_is_one_line(tmp_path: Path, dev, capsys):
+    """The summary was read with its wrong bytes replaced, unlike every other input."""
+    folder = gate_folder(tmp_path, dev)
+    (folder / "dev.changes.txt").write_bytes(b"~ aws:rds \xff\xfe changed\n")
+    assert main(["--dir", str(folder), "--stack", "dev"]) == 2
+    err = one_error_line(capsys)
+    assert "dev.changes.txt" in err and "UTF-8" in err
