@@ -51,6 +51,13 @@ def _finite(v: Any) -> bool:
         return False
 
 
+def _shown(value: Any) -> str:
+    """A value as an error line shows it: its repr, cut to 60 characters (a 400-digit number
+    was printed whole)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _number(v: Any) -> bool:
     return _finite(v) and v >= 0
 
@@ -145,7 +152,9 @@ def _check_values(path: Path, where: str, values: Any, schema: Mapping[str, Chec
             known = ", ".join(sorted(schema))
             raise CostError(f"{path}: {where}.{key}: unknown usage key (known: {known})")
         if not check(value):
-            raise CostError(f"{path}: {where}.{key}: expected {EXPECTED[check]}, got {value!r}")
+            raise CostError(
+                f"{path}: {where}.{key}: expected {EXPECTED[check]}, got {_shown(value)}"
+            )
 
 
 def validate(doc: dict[str, Any], path: Path) -> None:
@@ -155,7 +164,7 @@ def validate(doc: dict[str, Any], path: Path) -> None:
             f"{path}: unknown top-level key {unknown[0]!r} (known: {', '.join(sorted(TOP_LEVEL))})"
         )
     if doc.get("version", 1) != 1:
-        raise CostError(f"{path}: version: expected 1, got {doc.get('version')!r}")
+        raise CostError(f"{path}: version: expected 1, got {_shown(doc.get('version'))}")
     defaults = doc.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise CostError(f"{path}: defaults: expected a mapping of resource type to usage keys")
@@ -182,7 +191,8 @@ def validate(doc: dict[str, Any], path: Path) -> None:
         for itype, usd in table.items():
             if not _number(usd):
                 raise CostError(
-                    f"{path}: spot_prices.{region}.{itype}: expected a number >= 0, got {usd!r}"
+                    f"{path}: spot_prices.{region}.{itype}: expected a number >= 0, "
+                    f"got {_shown(usd)}"
                 )
 
 

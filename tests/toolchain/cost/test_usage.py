@@ -79,6 +79,7 @@ def test_malformed_usage_file_is_refused(tmp_path, text, message):
     with pytest.raises(CostError, match=message.replace(".", r"\.").replace("[", r"\[")) as err:
         load_usage(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+    assert "0" * 100 not in str(err.value)  # a value is shown cut short (400 digits), not whole
 
 
 def test_missing_usage_file_is_refused(tmp_path):
