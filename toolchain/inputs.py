@@ -722,6 +722,19 @@ def iso_timestamp(value: str) -> str:
     return value
 
 
+def finite_number(value: Any) -> float | None:
+    """`value` as a finite float, or None when it is not a number a reader may use: a bool (YAML's
+    `true` would count as 1), anything but an int or a float, NaN, an infinity (YAML's `.inf`), or
+    an integer too large for a float (which would overflow to `inf` or raise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def aws_region(value: str) -> str:
     """argparse `type=`: an AWS region name such as us-east-1."""
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", value):

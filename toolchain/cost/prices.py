@@ -7,14 +7,13 @@ reader can check it and `refresh-prices` can fetch it again.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from toolchain.cost.errors import CostError
-from toolchain.inputs import JSON_MAX_BYTES, read_json
+from toolchain.inputs import JSON_MAX_BYTES, finite_number, read_json
 
 PRICES_DIR = Path(__file__).resolve().parent / "prices"
 PRICE_FILE = re.compile(r"aws-prices-(\d{4}-\d{2}-\d{2})\.json")
@@ -96,7 +95,7 @@ def parse_prices(data: Any, path: Path) -> PriceBook:
             raise bad(f"region {region} has no 'prices'")
         table: dict[str, Price] = {}
         for key, entry in prices.items():
-            usd = _finite(entry.get("usd") if isinstance(entry, dict) else None)
+            usd = finite_number(entry.get("usd") if isinstance(entry, dict) else None)
             if usd is None or usd < 0:
                 raise bad(f"{region} {key}: 'usd' is not a finite number >= 0")
             table[key] = Price(
@@ -112,24 +111,12 @@ def parse_prices(data: Any, path: Path) -> PriceBook:
         regions[region] = table
     vcpus = data.get("vcpus") or {}
     if not isinstance(vcpus, dict) or not all(
-        isinstance(v, int) and (_finite(v) or 0) > 0 for v in vcpus.values()
+        isinstance(v, int) and (finite_number(v) or 0) > 0 for v in vcpus.values()
     ):
         raise bad("'vcpus' is not a map of instance class to count")
-    hours = _finite(data.get("hoursPerMonth", 730))
+    hours = finite_number(data.get("hoursPerMonth", 730))
     if hours is None or hours <= 0:
         raise bad("'hoursPerMonth' is not a finite number > 0")
     return PriceBook(
         path=path, date=date, hours_per_month=hours, regions=regions, vcpus=vcpus, data=data
     )
-
-
-def _finite(value: Any) -> float | None:
-    """`value` as a finite float, or None when it is not a number: a bool (`true` would price as
-    1), or an integer too large for a float (which would overflow to `inf` or raise)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None

@@ -11,7 +11,6 @@ full URN; a more specific key wins.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 from toolchain.cost.errors import CostError
 from toolchain.export import Resource
-from toolchain.inputs import read_yaml
+from toolchain.inputs import finite_number, read_yaml
 
 DEFAULT_USAGE_FILE = Path(__file__).resolve().parent / "usage.default.yaml"
 
@@ -40,17 +39,6 @@ KMS_KEY = "aws:kms/key:Key"
 Check = Callable[[Any], bool]
 
 
-def _finite(v: Any) -> bool:
-    """A number (not a bool) that is a finite float: NaN, YAML's `.inf` and an integer too large
-    for a float (which the estimate could not multiply) are refused."""
-    if not isinstance(v, int | float) or isinstance(v, bool):
-        return False
-    try:
-        return math.isfinite(float(v))
-    except OverflowError:
-        return False
-
-
 def _shown(value: Any) -> str:
     """A value as an error line shows it: its repr, cut to 60 characters (a 400-digit number
     was printed whole)."""
@@ -59,7 +47,8 @@ def _shown(value: Any) -> str:
 
 
 def _number(v: Any) -> bool:
-    return _finite(v) and v >= 0
+    # a finite number: NaN, `.inf` and an integer too large for a float are refused
+    return finite_number(v) is not None and v >= 0
 
 
 def _number_or_null(v: Any) -> bool:
@@ -71,7 +60,7 @@ def _fraction(v: Any) -> bool:
 
 
 def _count(v: Any) -> bool:
-    return isinstance(v, int) and _finite(v) and v >= 0
+    return isinstance(v, int) and finite_number(v) is not None and v >= 0
 
 
 def _count_or_null(v: Any) -> bool:
