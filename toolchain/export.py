@@ -240,6 +240,20 @@ def _shape_problem(raw: dict[str, Any]) -> str | None:
 
 _FLOAT_MAX = sys.float_info.max
 
+# What a reader of properties raises on one of another shape than the provider writes (a list
+# where an object belongs, a key missing, text where a number belongs): each reader refuses
+# the resource with `misshapen`'s reason rather than read it as something it is not.
+SHAPE_ERRORS = (TypeError, AttributeError, LookupError, ValueError)
+
+
+def misshapen(resource: Resource, exc: BaseException) -> str:
+    """The reason a reader refuses `resource` on one of `SHAPE_ERRORS` (the property itself is
+    not echoed)."""
+    return (
+        f"{resource.name} ({resource.type}): a property is not of the shape the provider writes "
+        f"({type(exc).__name__})"
+    )
+
 
 def load_export(path: str | Path) -> StackExport:
     """A user's export file: read by `toolchain.inputs.read_json` (a regular file of at most 64 MiB,

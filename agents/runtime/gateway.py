@@ -84,6 +84,7 @@ from agents.runtime import telemetry
 from toolchain.export import (
     SECRET_SIG,
     SECRET_VALUE_SIG,
+    SHAPE_ERRORS,
     ExportError,
     StackExport,
     parse_export,
@@ -668,7 +669,7 @@ def _read_cli(read: Callable[[], R], stack: str, operation: str) -> R:
     had finished before the read failed. A `CommandError` (the CLI failed) passes."""
     try:
         return read()
-    except (ValueError, LookupError, TypeError, AttributeError) as exc:
+    except SHAPE_ERRORS as exc:
         where = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
         made = (
             f"; the {operation} itself may have changed the stack: see `pulumi stack history`"

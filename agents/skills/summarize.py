@@ -42,11 +42,13 @@ from typing import Any
 from agents import InputError
 from agents.skills.tokens import BudgetError, Fitted, count, fit
 from toolchain.export import (
+    SHAPE_ERRORS,
     STACK_TYPE,
     Resource,
     StackExport,
     is_secret,
     load_export,
+    misshapen,
     parse_export,
 )
 
@@ -997,13 +999,8 @@ def resource_facts(r: Resource, ctx: _Ctx) -> list[Fact]:
     f = _Facts()
     try:
         RENDERERS.get(r.type, _generic)(f, ctx, inputs, r.name)
-    except (TypeError, AttributeError, LookupError, ValueError) as exc:
-        # a property of another shape than the provider writes: refused, not summarized as
-        # something it is not (an endpoint read as public, say)
-        raise SummaryError(
-            f"{r.name} ({r.type}): a property is not of the shape the provider writes "
-            f"({type(exc).__name__}); the summary cannot describe it"
-        ) from exc
+    except SHAPE_ERRORS as exc:  # refused, not described as what it is not (public, say)
+        raise SummaryError(f"{misshapen(r, exc)}; the summary cannot describe it") from exc
     shown = {key for key, _, _ in f.items}
     for path in _secret_paths(inputs):
         if path not in shown and path.split(".")[0] not in shown:

@@ -29,7 +29,14 @@ from toolchain.cost.usage import (
     VPC_ENDPOINT,
     Usage,
 )
-from toolchain.export import STACK_TYPE, Resource, StackExport, as_number
+from toolchain.export import (
+    SHAPE_ERRORS,
+    STACK_TYPE,
+    Resource,
+    StackExport,
+    as_number,
+    misshapen,
+)
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EIP = "aws:ec2/eip:Eip"
@@ -934,13 +941,8 @@ def estimate(export: StackExport, prices: PriceBook, usage: Usage) -> Estimate:
         except _NotPriced as exc:
             not_priced.append(Unpriced(r.urn, r.name, r.type, component, str(exc)))
             continue
-        except (TypeError, AttributeError, LookupError, ValueError) as exc:
-            # a property of another shape than the provider writes (a list where an object
-            # belongs): a cost that cannot be read is refused, not priced as something else
-            raise CostError(
-                f"{r.name} ({r.type}): a property is not of the shape the provider writes "
-                f"({type(exc).__name__}); the estimate cannot price it"
-            ) from exc
+        except SHAPE_ERRORS as exc:  # a cost that cannot be read is refused, not priced
+            raise CostError(f"{misshapen(r, exc)}; the estimate cannot price it") from exc
         except OverflowError as exc:  # an integer too large for a float met a price
             raise _too_large(r) from exc
         line = Line(r.urn, r.name, r.type, component, ctx.region(r), tuple(items), tuple(notes))
