@@ -199,16 +199,16 @@ class FindingStore:
                 with contextlib.suppress(FileExistsError):
                     os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            app, version, objects = identity(self._db)
+            app, version, _ = identity(self._db)
             if (app, version) == (0, 0):
                 with self._transaction():  # re-checked inside: another process may have won
                     app, version, objects = identity(self._db)
-                    if (app, version) == (0, 0) and objects:
-                        raise FindingsError(
-                            f"{self.path} is not a findings store of schema {SCHEMA_VERSION} "
-                            "(another program's database)"
-                        )
                     if (app, version) == (0, 0):
+                        if objects:
+                            raise FindingsError(
+                                f"{self.path} is not a findings store of schema "
+                                f"{SCHEMA_VERSION} (another program's database)"
+                            )
                         for statement in _SCHEMA.split(";"):
                             if statement.strip():
                                 self._db.execute(statement)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from agents import InputError
 
@@ -522,8 +522,6 @@ class AgentSettings(BaseSettings):
 def load_settings() -> AgentSettings:
     """The settings from the environment; a bad value is one `InputError` line naming the
     variable and the problem (the command line exits 2)."""
-    from pydantic_settings.exceptions import SettingsError  # noqa: PLC0415
-
     try:
         return AgentSettings()
     except SettingsError as exc:  # a complex field (a list, a map) whose value is not JSON
