@@ -26,6 +26,17 @@ from toolchain.plan import read_stack_config, run_plan, run_program, stack_confi
 gc.set_threshold(700, 10, 100)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest ends each worker with full collections of its heap, to report exceptions raised in
+    finalizers that only a collection would run: 1-3 s a worker at the very end of the run, when
+    every worker is on it at once. Exceptions raised in finalizers while tests run are still
+    reported (pytest reads them before each test); only those that would need that last
+    collection are not, as `pytester` itself does (the key pytest keeps for it)."""
+    from _pytest.unraisableexception import gc_collect_iterations_key  # noqa: PLC0415
+
+    config.stash[gc_collect_iterations_key] = 0
+
+
 def stack_values(stack: str, **overrides: Any) -> dict[str, Any]:
     """A stack file's config with some keys (`natStrategy=...`, without namespace) replaced."""
     values = read_stack_config(stack_config_file(stack))

@@ -61,6 +61,7 @@ def repair_outcome(outcomes: list[dict]) -> dict:
     return found
 
 
+@pytest.mark.slow
 def test_prod_drift_is_proposed_approved_applied_and_closed(drifted, capsys):
     # 1. The watchdog finds the drift: a finding per resource, and the repair proposed.
     code, outcomes = pass_of(capsys, "reliability-engineer", "prod")
@@ -142,6 +143,7 @@ def test_prod_without_an_approval_never_runs_up(drifted, capsys, monkeypatch):
     assert refused and refused[-1]["approval"] == request and refused[-1]["stack"] == "prod"
 
 
+@pytest.mark.slow
 def test_an_approval_of_another_stacks_repair_is_refused(drifted, capsys):
     _, outcomes = pass_of(capsys, "reliability-engineer", "dev")
     dev_request = repair_outcome(outcomes)["approval"]  # dev too needs one by default
@@ -156,6 +158,7 @@ def test_an_approval_of_another_stacks_repair_is_refused(drifted, capsys):
     assert refused[-1]["approval"] == dev_request
 
 
+@pytest.mark.slow
 def test_an_expired_approval_is_refused_once_and_never_applied(drifted, capsys, monkeypatch):
     _, outcomes = pass_of(capsys, "reliability-engineer", "prod")
     request = repair_outcome(outcomes)["approval"]
@@ -184,6 +187,7 @@ def _exceptions(tmp_path, stack: str, entries: list[dict]) -> None:
     (folder / "drift.json").write_text(json.dumps({"exceptions": entries}))
 
 
+@pytest.mark.slow
 def test_excepted_drift_is_recorded_with_its_reason_and_never_repaired(drifted, capsys, tmp_path):
     _exceptions(
         tmp_path,

@@ -143,6 +143,7 @@ def test_repair_of_a_sound_stack_says_so(env, capsys):  # noqa: F811
     assert "nothing to repair" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_second_human_decision_exits_2_with_one_line(env, capsys):  # noqa: F811
     _, (first,) = run_json(capsys, "run", "release-engineer", "--stack", "prod", "--once")
     assert first["status"] == "pending-approval", first
@@ -153,6 +154,7 @@ def test_a_second_human_decision_exits_2_with_one_line(env, capsys):  # noqa: F8
     assert err.count("\n") == 1 and "already approved (by human:alice)" in err
 
 
+@pytest.mark.slow
 def test_a_world_readable_key_refuses_approvals_and_status_shows_it(env, capsys, tmp_path):  # noqa: F811
     _, (first,) = run_json(capsys, "run", "release-engineer", "--stack", "prod", "--once")
     key = tmp_path / "state" / "approval.key"

@@ -322,6 +322,7 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, message):
 # ---------------------------------------------------------------- faults
 
 
+@pytest.mark.slow
 def test_a_full_disk_leaves_the_old_export_whole(tmp_path, capsys, monkeypatch):
     out = tmp_path / "dev.plan.json"
     out.write_text('{"old": true}\n')

@@ -39,6 +39,7 @@ def kinds(found):
     return sorted({f.finding.kind for f in found})
 
 
+@pytest.mark.slow
 def test_observability_finds_new_growing_and_gone_error_clusters(live, capsys):
     logs = boto3.client("logs", region_name=REGION)
     group = "/aws/eks/baseline-dev/cluster"
@@ -128,6 +129,7 @@ def test_data_steward_finds_an_unencrypted_database_and_closes_it_when_gone(live
     assert outcomes[-1]["operation"] == "findings" and "closed" in outcomes[-1]["detail"]
 
 
+@pytest.mark.slow
 def test_security_auditor_gates_the_live_export_and_fails_closed_on_cloudtrail(live, capsys):
     run_json(capsys, "run", "security-auditor", "--stack", "dev", "--once")
     found = findings(live.state)
@@ -174,6 +176,7 @@ def test_reliability_engineer_turns_drift_into_findings(live, capsys):
     assert {f.finding.evidence["op"] for f in drift} <= {"update", "delete", "replace"}
 
 
+@pytest.mark.slow
 def test_a_drift_check_that_cannot_run_is_a_finding_until_one_runs(live, capsys, monkeypatch):
     monkeypatch.setenv("AGENTS_COOLDOWN_SCALE", "0.0001")  # the second pass is not cooling down
     live.scenario("fail")
@@ -232,6 +235,7 @@ def test_the_restore_drill_runs_when_enabled_and_leaves_nothing_behind(live, cap
     assert left == ["baseline-dev"], f"the drill left {left}"
 
 
+@pytest.mark.slow
 def test_no_restore_drill_while_audit_records_cannot_reach_the_sink(live, capsys, monkeypatch):
     """A drill creates and deletes an instance: while the audit sink is behind past its limit it
     is not run; it is `drill.unchecked` with the reason, and no instance is made."""
@@ -253,6 +257,7 @@ def test_no_restore_drill_while_audit_records_cannot_reach_the_sink(live, capsys
     assert left == ["baseline-dev"]
 
 
+@pytest.mark.slow
 def test_a_pass_announces_a_new_high_finding_once_and_its_close(live, capsys, monkeypatch):
     """Notifications wired into the pass: the routine's new high finding is published once on
     the stack's alert topic (a Chatbot card), the next pass that still sees it sends nothing,
@@ -306,6 +311,7 @@ def test_a_pass_announces_a_new_high_finding_once_and_its_close(live, capsys, mo
     assert len(published) == 2 and unchecked.id
 
 
+@pytest.mark.slow
 def test_a_pass_has_its_new_high_finding_investigated_and_a_failure_never_fails_it(
     live, capsys, monkeypatch
 ):

@@ -68,6 +68,7 @@ def open_findings(tmp_path: Path, status: str = "open") -> dict[str, list[Any]]:
     return out
 
 
+@pytest.mark.slow
 def test_a_stack_without_a_folder_is_gated_with_the_default_and_says_so(
     configs, qa, tmp_path, monkeypatch
 ):
@@ -96,6 +97,7 @@ def test_a_stack_without_a_folder_is_gated_with_the_default_and_says_so(
     assert violations[RULE].severity != "high"  # dev's rules: advisory
 
 
+@pytest.mark.slow
 def test_a_stack_with_its_own_folder_has_the_findings_it_had(configs, dev, tmp_path, monkeypatch):
     work = Pass(PERSONA, "dev")
     found = routines(tmp_path, dev, monkeypatch)._gate(work, dev)

@@ -73,6 +73,7 @@ def a_pass_in(pod, monkeypatch, capsys) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.slow
 def test_the_records_outlive_the_pod(team, monkeypatch, capsys, tmp_path):
     first = a_pass_in(tmp_path / "pod-1", monkeypatch, capsys)
     (found,) = [o for o in first if o["operation"] == "findings"]
@@ -114,7 +115,7 @@ def test_the_records_outlive_the_pod(team, monkeypatch, capsys, tmp_path):
     assert job["records"] >= 1 and not job["problems"]
 
 
-@pytest.mark.parametrize("fault", ["password", "tls"])
+@pytest.mark.parametrize("fault", ["password", pytest.param("tls", marks=pytest.mark.slow)])
 def test_a_pass_whose_records_cannot_be_kept_fails_in_one_line_on_the_record(
     team, monkeypatch, capsys, tmp_path, fault
 ):

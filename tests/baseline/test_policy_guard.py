@@ -41,6 +41,7 @@ def test_no_packs_warns_and_the_outputs_say_so(monkeypatch):
     assert out["policyPacks"] == ["security", "cost"] and said == []
 
 
+@pytest.mark.slow
 def test_the_program_entry_point_records_an_unguarded_run(monkeypatch):
     """`__main__.py` as the CLI runs it: what it exports carries `policyPacks`."""
     monkeypatch.delenv("BASELINE_POLICY_PACKS", raising=False)

@@ -61,6 +61,7 @@ def test_prod_runs_an_on_demand_baseline_with_karpenter_burst(prod):
     assert set(capacity["values"]) == {"spot", "on-demand"}, pool.urn
 
 
+@pytest.mark.slow
 def test_without_karpenter_the_managed_groups_scale_as_before():
     export = plan(
         "prod",
@@ -77,6 +78,7 @@ def test_without_karpenter_the_managed_groups_scale_as_before():
     assert not any("karpenter.sh/discovery" in (s.inputs.get("tags") or {}) for s in subnets)
 
 
+@pytest.mark.slow
 def test_cloudtrail_only_where_configured(dev, prod):
     assert custom(dev, "aws:cloudtrail/trail:Trail") == []
     (trail,) = custom(prod, "aws:cloudtrail/trail:Trail")
@@ -359,6 +361,7 @@ def test_without_a_deploy_role_the_providers_use_the_callers_credentials():
     assert "AssumeStackDeployRole" not in names
 
 
+@pytest.mark.slow
 def test_one_account_for_both_stacks_is_an_option():
     shared = "111122223333"
     export = plan(
@@ -428,7 +431,12 @@ def role_args(args: list[str]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("stack", "provider_role"),
-    [("dev", "preview"), ("prod", "preview"), ("prod", "deploy"), ("prod", "")],
+    [
+        ("dev", "preview"),
+        pytest.param("prod", "preview", marks=pytest.mark.slow),
+        pytest.param("prod", "deploy", marks=pytest.mark.slow),
+        pytest.param("prod", "", marks=pytest.mark.slow),
+    ],
 )
 def test_the_providers_assume_the_role_the_run_asks_for(stack, provider_role, monkeypatch):
     """A read-only run's AWS providers (the DR one too) and the Kubernetes provider's token are
@@ -449,7 +457,9 @@ def test_the_providers_assume_the_role_the_run_asks_for(stack, provider_role, mo
         assert role_args(args) == ["--role-arn", role]
 
 
-@pytest.mark.parametrize("provider_role", ["preview", "deploy"])
+@pytest.mark.parametrize(
+    "provider_role", ["preview", pytest.param("deploy", marks=pytest.mark.slow)]
+)
 def test_the_preview_role_reads_the_cluster_whatever_the_runs_role(provider_role, monkeypatch):
     """Whatever the run's role, the stack's preview role has one access entry: AmazonEKSViewPolicy
     (every object but Secrets) for the whole cluster, and AmazonEKSAdminViewPolicy (Secrets too)
@@ -493,11 +503,13 @@ def test_the_preview_role_reads_secrets_exactly_where_helm_releases_keep_their_r
     assert releases and set(secrets.inputs["accessScope"]["namespaces"]) == releases
 
 
+@pytest.mark.slow
 def test_without_roles_the_token_is_the_callers_own(monkeypatch):
     _, kubeconfigs = run_as("dev", "preview", monkeypatch, deployRoleArn="", previewRoleArn="")
     assert kubeconfigs and all("--role-arn" not in args for args in kubeconfigs)
 
 
+@pytest.mark.slow
 def test_a_read_only_run_without_a_preview_role_assumes_the_deploy_role_iam_decides(monkeypatch):
     """No silent least privilege: the run asks for the deploy role (and warns), and IAM lets only
     the release engineer's role assume it (baseline/personas.yaml)."""
@@ -559,7 +571,12 @@ def test_the_account_keys_are_checked_naming_the_key(overrides, key):
 
 
 @pytest.mark.parametrize(
-    ("stack", "role"), [("prod", "deployer"), ("dev", ""), ("dev", "deployer")]
+    ("stack", "role"),
+    [
+        ("prod", "deployer"),
+        ("dev", ""),
+        pytest.param("dev", "deployer", marks=pytest.mark.slow),
+    ],
 )
 def test_the_kubernetes_provider_gets_its_token_as_the_deploy_role(stack, role, monkeypatch):
     """The kubeconfig is a secret in the export: what the program hands to it is recorded. With

@@ -112,6 +112,7 @@ def test_a_role_in_two_lists_is_refused_by_the_component() -> None:
         check_access(AccessArgs(cluster_name="c", namespaces=(), viewer_role_arns=(VIEWER,)))
 
 
+@pytest.mark.slow
 def test_the_plan_with_people_passes_the_packs(people) -> None:
     with Gate(project="baseline", stack="dev") as gate:
         result = gate.run(people, CONFIG_DIR / "dev")

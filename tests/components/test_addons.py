@@ -124,8 +124,8 @@ def test_metrics_server_chart_is_pinned_on_the_system_nodes(each_stack: StackExp
     ("key", "gone"),
     [
         ("enableEbsCsiDriver", [ADDON, STORAGE_CLASS, KMS_KEY]),
-        ("enableLoadBalancerController", [RELEASE]),
-        ("enableMetricsServer", [RELEASE]),
+        pytest.param("enableLoadBalancerController", [RELEASE], marks=pytest.mark.slow),
+        pytest.param("enableMetricsServer", [RELEASE], marks=pytest.mark.slow),
     ],
 )
 def test_each_addon_is_switched_off_in_config(key: str, gone: list[str], dev: StackExport) -> None:

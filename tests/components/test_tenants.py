@@ -99,6 +99,7 @@ def test_egress_goes_to_the_vpc_and_the_internet_but_not_private_space(
         assert len(blocks) == 2, egress.urn
 
 
+@pytest.mark.slow
 def test_without_egress_destinations_there_is_no_egress_allow() -> None:
     export = plan("prod", tenantEgress=[])
     assert "allow-egress" not in in_namespace(export, NETWORK_POLICY, "prod")

@@ -127,6 +127,7 @@ def test_cli_missing_policy_config_folder_exits_2(tmp_path, capsys, dev):
     assert "--policy-config takes a folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_violation_names_the_resource_and_exits_1(tmp_path, capsys, dev):
     bad, urn = mutate(dev, "aws:rds/instance:Instance", set_values={"storageEncrypted": False})
     export = tmp_path / "bad.json"
@@ -139,6 +140,7 @@ def test_a_violation_names_the_resource_and_exits_1(tmp_path, capsys, dev):
     assert any(v["policyName"] == "rds-storage-encrypted" and v["urn"] == urn for v in found)
 
 
+@pytest.mark.slow
 def test_a_gate_run_again_judges_anew_what_changed_and_honours_a_new_config(gate, prod, tmp_path):
     """The gate remembers each pack's verdict per resource request and config: a second run of
     the same gate must still see a resource that changed, and a config that changed."""

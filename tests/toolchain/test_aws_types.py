@@ -175,6 +175,7 @@ def test_answering_from_the_table_does_not_import_pulumi_aws():
     assert out.strip() == "[]", f"pulumi_aws modules imported: {out}"
 
 
+@pytest.mark.slow
 def test_write_then_check(table_file, capsys, fresh_scan):
     assert aws_types.main(["--check"]) == 1
     assert REGENERATE in capsys.readouterr().err

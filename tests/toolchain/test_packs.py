@@ -102,6 +102,7 @@ def test_a_build_that_fails_leaves_the_previous_one_whole(tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cost", "security"]  # no debris
 
 
+@pytest.mark.slow
 def test_builds_at_once_into_one_folder_each_leave_it_whole(tmp_path, monkeypatch):
     """Three builds into one folder at the same moment (two pipelines' steps): each finishes, and
     the folder holds whole packs and nothing else. (Deleting is slowed, as on a loaded disk, so

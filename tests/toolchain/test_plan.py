@@ -175,6 +175,7 @@ def test_engine_config_encodes_structured_values_like_the_cli():
     assert secrets == ["baseline:token"]
 
 
+@pytest.mark.slow
 def test_cli_writes_the_export_and_prints_a_table(tmp_path, capsys):
     out = tmp_path / "dev.json"
     assert main(["plan", "--stack", "dev", "--out", str(out)]) == 0
@@ -183,6 +184,7 @@ def test_cli_writes_the_export_and_prints_a_table(tmp_path, capsys):
     assert load_export(out).of_type("aws:ec2/vpc:Vpc")
 
 
+@pytest.mark.slow
 def test_cli_json_summary_counts_the_export(tmp_path, capsys):
     out = tmp_path / "dev.json"
     assert main(["plan", "--stack", "dev", "--out", str(out), "--json"]) == 0

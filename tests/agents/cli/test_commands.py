@@ -62,6 +62,7 @@ def test_a_protected_stack_waits_for_a_human_then_applies(env, capsys):
     assert lines[0]["by"] == "human:alice"
 
 
+@pytest.mark.slow
 def test_a_rejected_change_is_not_applied(env, capsys):
     _, (first,) = run_json(capsys, "run", "release-engineer", "--stack", "prod", "--once")
     assert main(["reject", first["approval"], "--by", "bob"]) == 0
@@ -131,6 +132,7 @@ def test_init_approval_key_makes_a_key_once_and_never_replaces_it(env, tmp_path,
     assert key.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_an_approval_given_for_an_unprotected_stack_is_checked_not_ignored(env, capsys):
     _, (first,) = run_json(capsys, "run", "release-engineer", "--stack", "prod", "--once")
     assert main(["approve", first["approval"], "--by", "alice"]) == 0

@@ -86,6 +86,7 @@ def test_logs_analyze_of_5000_clusters_prints_its_report_under_any_budget(tmp_pa
     assert code == 0 and count(out.rstrip("\n")) <= 1500 and "more clusters" in out
 
 
+@pytest.mark.slow
 def test_summarize_the_dev_plan_under_a_budget(capsys, dev_export):
     code, out, _ = run(capsys, "summarize", "--export", dev_export, "--budget", "700")
     assert code == 0 and count(out.rstrip("\n")) <= 700

@@ -310,6 +310,7 @@ def test_the_mcp_command_refuses_0_0_0_0_before_reading_anything(monkeypatch):
         parser.parse_args(["mcp", "--transport", "http", "--port", "70000"])
 
 
+@pytest.mark.slow
 def test_stdio_serves_the_local_user_without_a_token(tmp_path):
     code = (
         "import sys; from agents.mcp.server import serve; from agents.protocol.settings import "

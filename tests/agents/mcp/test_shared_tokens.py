@@ -421,6 +421,7 @@ def test_a_damaged_item_is_refused_by_the_server_and_the_commands(
     assert items(db, table) == before  # a damaged store is never written to
 
 
+@pytest.mark.slow
 def test_an_unreachable_store_refuses_every_request_until_it_is_back(tmp_path, db, caplog):
     port = free_port()
     with LocalDynamoDB(port) as outage_db:

@@ -371,6 +371,7 @@ def _race_decide(state_dir: str, approval_id: str, approve: bool, barrier, resul
         results.put(("refused", str(exc)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("round_", range(3))
 def test_racing_approve_and_reject_processes_make_exactly_one_decision(tmp_path, round_):
     store = ApprovalStore(tmp_path, AuditLog(tmp_path / "audit.jsonl"), ttl_s=3600)
@@ -409,6 +410,7 @@ def _race_consume(state_dir: str, approval_id: str, p: Proposal, barrier, result
         results.put(str(exc))
 
 
+@pytest.mark.slow
 def test_racing_consumers_use_an_approval_once(tmp_path):
     store = ApprovalStore(tmp_path, AuditLog(tmp_path / "audit.jsonl"), ttl_s=3600)
     p = proposal()

@@ -3,6 +3,8 @@
 import json
 import multiprocessing
 
+import pytest
+
 from agents.protocol.audit import AuditLog
 
 
@@ -37,6 +39,7 @@ def _writer(path: str, n: int) -> None:
         log.append("spam", payload="x" * (i % 200), i=i)
 
 
+@pytest.mark.slow
 def test_lines_from_many_processes_interleave_whole(tmp_path):
     path = tmp_path / "a.jsonl"
     ctx = multiprocessing.get_context("spawn")

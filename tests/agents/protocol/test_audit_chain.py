@@ -177,6 +177,7 @@ def _hammer(path: str, writer: str, n: int) -> None:
         log.append("spam", i=i)
 
 
+@pytest.mark.slow
 def test_many_processes_as_one_writer_keep_one_unbroken_chain(tmp_path):
     path = tmp_path / "a.jsonl"
     ctx = multiprocessing.get_context("spawn")

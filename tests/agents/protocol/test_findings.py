@@ -103,6 +103,7 @@ def _observe(path: str, persona: str, barrier) -> None:
             s.observe(persona, "prod", [], [alarm()])
 
 
+@pytest.mark.slow
 def test_processes_recording_at_once_keep_one_open_finding_per_persona(tmp_path):
     path = tmp_path / "findings.sqlite"
     FindingStore(path).close()

@@ -153,6 +153,7 @@ def test_the_cli_dies_with_an_agent_killed_by_sigkill(start_agent):
     wait_for(f"pulumi (pid {pid}) to die with its agent", lambda: not alive(pid), 30)
 
 
+@pytest.mark.slow
 def test_sigterm_cancels_the_update_records_it_and_frees_the_stack(start_agent):
     run = start_agent()
     pid = run.pulumi_pid()
@@ -193,6 +194,7 @@ def test_sigterm_during_ups_preview_records_no_interrupted_change(start_agent):
     assert [a for a in argv if "preview" in a] and not [a for a in argv if "up" in a], argv
 
 
+@pytest.mark.slow
 def test_a_cli_that_ignores_the_cancel_is_killed_after_the_grace(start_agent):
     run = start_agent(FAKE_PULUMI_IGNORE_SIGNALS="1", AGENTS_CANCEL_GRACE_S="1")
     pid = run.pulumi_pid()

@@ -185,6 +185,7 @@ def test_every_preview_and_up_tells_the_program_which_packs_are_attached(gateway
     assert told == [("preview", "security,cost"), ("up", "security,cost")]
 
 
+@pytest.mark.slow
 def test_each_operation_tells_the_program_which_role_its_providers_assume(gateway, cli):
     """Only what changes the stack runs as the deploy role: preview, drift check, outputs and
     export read through the preview role, up and refresh deploy. An approved up's own preview
@@ -893,6 +894,7 @@ def test_only_a_credential_only_provider_update_of_a_read_only_run_is_unchanged(
     assert len(noted) == (1 if unchanged else 0)
 
 
+@pytest.mark.slow
 def test_an_approved_change_applies_though_its_preview_ran_as_another_role(gateway, cli):
     """The approval's preview ran as the preview role (the providers' credential updates left
     out of its fingerprint); the up's own check runs as the same, then the up as the deploy

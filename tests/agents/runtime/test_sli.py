@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import boto3
+import pytest
 
 from agents.protocol.audit import AuditLog
 from agents.runtime.runner import Outcome
@@ -31,6 +32,7 @@ def points(metric: str, stack: str, persona: str | None) -> float:
     return sum(p["Sum"] for p in data)
 
 
+@pytest.mark.slow
 def test_a_pass_publishes_succeeded_or_failed(env, capsys, monkeypatch):  # noqa: F811
     monkeypatch.setenv("AGENTS_SLI_METRICS", "true")
     monkeypatch.setenv("AGENTS_COOLDOWN_SCALE", "0.0001")  # the second pass is not cooling down

@@ -644,6 +644,7 @@ def _indexer(path: str, audit: str) -> None:
         m.index_audit(audit)
 
 
+@pytest.mark.slow
 def test_two_processes_adding_at_once_lose_no_rows(tmp_path):
     path = str(tmp_path / "memory.db")
     # not fork: a test worker may hold threads whose locks a forked child inherits held
@@ -658,6 +659,7 @@ def test_two_processes_adding_at_once_lose_no_rows(tmp_path):
         assert m.counts() == {"note": 300}
 
 
+@pytest.mark.slow
 def test_two_processes_indexing_one_log_at_once_do_not_duplicate(tmp_path):
     path, audit = str(tmp_path / "memory.db"), ops_log(tmp_path / "audit.jsonl").path
     # not fork: a test worker may hold threads whose locks a forked child inherits held

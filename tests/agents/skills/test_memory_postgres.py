@@ -415,6 +415,7 @@ def test_wrong_credentials_are_one_line(postgres_server):
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.slow
 def test_opening_twice_migrates_once(pg):
     PostgresMemory(pg).close()
     PostgresMemory(pg).close()
@@ -490,6 +491,7 @@ def test_two_processes_indexing_one_log_at_once_keep_one_row_per_record(pg, tmp_
         assert m.index_audit(log.path) == IndexReport()  # the offset was kept
 
 
+@pytest.mark.slow
 def test_two_processes_adding_at_once_lose_nothing_and_duplicate_nothing(pg):
     _run_all(_adder, [(pg, 0, 60), (pg, 1, 60)])
     with PostgresMemory(pg) as m:

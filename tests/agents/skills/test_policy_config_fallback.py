@@ -93,6 +93,7 @@ def test_summary_of_a_stack_without_a_folder_uses_the_default_and_notes_it(confi
     )
 
 
+@pytest.mark.slow
 def test_summary_of_a_stack_with_its_own_folder_is_unchanged(configs, dev, qa):
     found = policy_violations(dev)
     assert found.notice is None and verdicts(found)[RULE] == "advisory"
@@ -133,6 +134,7 @@ def test_policy_gate_skill_on_a_stack_without_a_folder_notes_the_default(
     ] == "mandatory"
 
 
+@pytest.mark.slow
 def test_policy_gate_skill_on_a_stack_with_its_own_folder_is_unchanged(
     configs, dev, qa, tmp_path, monkeypatch
 ):

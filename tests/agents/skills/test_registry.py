@@ -156,6 +156,7 @@ def test_logs_skill_clusters_inline_text_and_a_cloudwatch_group(context, monkeyp
         skill("analyze-logs").call({}, context)
 
 
+@pytest.mark.slow
 def test_backup_and_alarm_skills_read_the_stacks_region_on_moto(context, monkeypatch):
     for key, value in AWS_ENV.items():
         monkeypatch.setenv(key, value)

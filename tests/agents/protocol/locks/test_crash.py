@@ -21,7 +21,9 @@ LEASE_TTL_S = 1.0
 LINES_BEFORE_KILL = 40
 
 
-@pytest.mark.parametrize("shared_store", ["file", "dynamodb"], indirect=True)
+@pytest.mark.parametrize(
+    "shared_store", ["file", pytest.param("dynamodb", marks=pytest.mark.slow)], indirect=True
+)
 def test_a_killed_holder_is_taken_over_and_fenced_off(shared_store, tmp_path):
     audit_path = tmp_path / "audit.jsonl"
     lease_file = tmp_path / "holder-lease.json"
