@@ -98,8 +98,9 @@ test: $(STAMP)
 	  [ $$tests -eq 0 ] && [ $$types -eq 0 ]
 
 ## The long end-to-end tests (`@pytest.mark.slow`: the README's command lines, the packs installed
-## into clean virtualenvs, servers as processes, processes racing on one store, plans made twice
-## to compare), then the log-skill tests uncompiled (`PURE_TESTS`). CI runs them after `make test`.
+## into clean virtualenvs, servers as processes, the agents' scenarios through the CLI double,
+## processes racing on one store, plans made twice to compare, repeats of a parametrised plan),
+## then the log-skill tests uncompiled (`PURE_TESTS`). CI runs them after `make test`.
 test-slow: native
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m slow
 	AGENTS_NATIVE=0 $(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" $(PURE_TESTS)

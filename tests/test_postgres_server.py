@@ -24,6 +24,7 @@ def _folder_with_files(root: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_the_folder_is_deleted_by_a_process_of_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -83,6 +83,7 @@ def test_an_old_gate_is_started_again(small, monkeypatch):
     assert not any(alive(p) for p in pids.values()), "the old gate's packs were left running"
 
 
+@pytest.mark.slow
 def test_callers_at_once_each_have_a_gate_of_their_own_and_one_is_kept(small):
     """A kept gate serves one caller at a time: callers in threads at once judge alike, and one
     gate is kept afterwards, whose packs were started by the pack-starting thread and so outlive

@@ -308,6 +308,7 @@ class RaceOnFirstWrite:
         return self._client.transact_write_items(**kwargs)
 
 
+@pytest.mark.slow
 def test_two_rotations_at_once_neither_lost_whichever_token_they_touch(tmp_path, db, table):
     b = store_of(tmp_path, db, table)
     one, two = b.create("one").id, b.create("two").id
