@@ -32,6 +32,7 @@ from typing import Any
 
 from baseline.config import PROJECT, ConfigError
 from toolchain.gate import PROVIDER_ROLE_ENV, PROVIDER_ROLES
+from toolchain.inputs import OneLineParser
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_NAME = "baseline-account-check"
@@ -135,7 +136,7 @@ def _stack_settings(stack: str, root: Path) -> tuple[str, str, str]:
 
 
 def main(argv: Sequence[str] | None = None, client: Callable[..., Any] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m baseline.accounts",
         description="Check that the deploying identity is in the stack's account (exit 2 if not).",
     )

@@ -36,6 +36,8 @@ from typing import Any
 
 from tabulate import tabulate
 
+from toolchain.inputs import OneLineParser
+
 ROOT = Path(__file__).resolve().parent.parent
 LOG_LINES = (10_000, 100_000, 1_000_000)
 RESOURCES = (1_000, 10_000, 100_000)
@@ -198,7 +200,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = OneLineParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--json", action="store_true", help="rows as JSON instead of a table")
     parser.add_argument(
         "--quick", action="store_true", help="logs up to 100k lines, the gate up to 10k resources"

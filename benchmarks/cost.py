@@ -9,7 +9,6 @@ Run: `.venv/bin/python benchmarks/cost.py [--runs N] [--json]`.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import statistics
@@ -21,6 +20,7 @@ from tabulate import tabulate
 
 from toolchain.cost import estimate, load_prices, load_usage
 from toolchain.export import StackExport, parse_export
+from toolchain.inputs import OneLineParser
 from toolchain.plan import run_plan
 
 TARGET_SECONDS = {"prod plan": 1.0}
@@ -70,7 +70,7 @@ def measure(data: dict[str, Any], runs: int) -> tuple[list[float], int, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = OneLineParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

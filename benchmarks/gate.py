@@ -20,7 +20,6 @@ Run: `.venv/bin/python benchmarks/gate.py [--runs N] [--x100-runs N] [--json]`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from tabulate import tabulate
 
 from toolchain.export import StackExport
-from toolchain.inputs import EXPORT_MAX_BYTES
+from toolchain.inputs import EXPORT_MAX_BYTES, OneLineParser
 from toolchain.plan import run_plan
 
 if TYPE_CHECKING:
@@ -86,7 +85,7 @@ def largest_under_cap(export: StackExport, most: int) -> tuple[int, dict[str, An
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = OneLineParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--x100-runs", type=int, default=1, help="0 leaves the largest (up to 100x) export out"

@@ -25,7 +25,6 @@ Run: `.venv/bin/python -m benchmarks.investigate [--budget N] [--json]`.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
@@ -36,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from toolchain.inputs import OneLineParser
 
 REGION = "us-east-1"
 NOISE_LINES = 3_000
@@ -440,7 +441,7 @@ def run_one(incident: Incident, budget: int, tool_budget: int) -> dict[str, Any]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser = OneLineParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--budget", type=int, default=20_000, help="tokens per investigation")
     parser.add_argument("--tool-budget", type=int, default=1_500, help="tokens per tool result")
     parser.add_argument("--json", action="store_true")

@@ -13,7 +13,6 @@ Run: `.venv/bin/python benchmarks/locks.py [--processes 1 8] [--seconds 3] [--js
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing
 import os
@@ -32,6 +31,7 @@ from agents.protocol.locks.base import PollingBackend
 from agents.protocol.locks.dynamodb import DynamoDBLockBackend, dynamodb_client, ensure_table
 from agents.protocol.locks.file import FileLockBackend
 from agents.protocol.locks.localdb import LocalDynamoDB
+from toolchain.inputs import OneLineParser
 
 REGION = "us-east-1"
 STACK = "bench"
@@ -118,7 +118,7 @@ def measure(store: dict[str, Any], processes: int, options: dict[str, Any]) -> d
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser = OneLineParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--backends", nargs="+", choices=["file", "dynamodb"])

@@ -7,7 +7,6 @@ a 2-core machine. Run: `.venv/bin/python benchmarks/plan.py [--runs N] [--json]`
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -17,6 +16,8 @@ import time
 from pathlib import Path
 
 from tabulate import tabulate
+
+from toolchain.inputs import OneLineParser
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = {"prod": 5.0}
@@ -59,7 +60,7 @@ def measure(stack: str, out: Path) -> tuple[float, float, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = OneLineParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

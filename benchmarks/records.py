@@ -21,7 +21,6 @@ binaries), moto on a local server process. Run:
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
@@ -40,6 +39,7 @@ from tabulate import tabulate
 from agents.protocol.audit import AuditLog
 from agents.protocol.findings import Finding, FindingStore
 from agents.protocol.postgres import Target
+from toolchain.inputs import OneLineParser
 
 SEED = 20261205
 PASS_SIZE = 50
@@ -183,7 +183,7 @@ def bench_audit(records: int) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = OneLineParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--quick", action="store_true", help="2,000 and 10,000 entries")
     parser.add_argument("--passes", type=int, default=40)

@@ -12,7 +12,6 @@ nothing.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -21,10 +20,11 @@ from typing import Any
 from tabulate import tabulate
 
 from benchmarks import skills_logs, skills_loso, skills_memory, skills_summary
+from toolchain.inputs import OneLineParser
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = OneLineParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="timed log runs per parser (best)")
     parser.add_argument("--data", type=Path, default=skills_logs.DEFAULT_DATA)

@@ -25,7 +25,6 @@ so and exits 0.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import logging
@@ -41,6 +40,7 @@ from tabulate import tabulate
 from agents.skills import compiled, tokens
 from agents.skills.logparse import clear_caches
 from agents.skills.logs import analyze_logs, render
+from toolchain.inputs import OneLineParser
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "loghub-2k"
@@ -282,7 +282,7 @@ def compiled_note(rows: list[dict[str, Any]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the loghub-2k folder")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per parser (best)")
     parser.add_argument("--json", action="store_true", help="rows as JSON instead of a table")

@@ -23,7 +23,6 @@ data folder it says so and exits 0.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import random
@@ -51,6 +50,7 @@ from benchmarks.skills_logs import (
     load,
     systems,
 )
+from toolchain.inputs import OneLineParser
 
 GRID: dict[str, tuple[Any, ...]] = {
     "variable_values": (4, 5, 6, 8, 10),
@@ -239,7 +239,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = OneLineParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the loghub-2k folder")
     parser.add_argument("--quick", action="store_true", help="a smaller grid")
     parser.add_argument("--halves", type=int, default=10, help="random halves per system")

@@ -39,7 +39,6 @@ Run: `.venv/bin/python -m benchmarks.skills_memory [--budget N] [--store S] [--c
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import math
@@ -63,7 +62,7 @@ from agents.skills.memory import (
     render,
     vectors_available,
 )
-from toolchain.inputs import read_yaml_file
+from toolchain.inputs import OneLineParser, read_yaml_file
 
 DATA = Path(__file__).resolve().parent / "data" / "memory"
 HELDOUT = DATA.parent / "memory-heldout"
@@ -328,7 +327,7 @@ def _measure(  # noqa: PLR0917
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser = OneLineParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--budget", type=int, default=BUDGET, help="tokens for the top 5")
     parser.add_argument(
         "--store",

@@ -46,6 +46,7 @@ from tabulate import tabulate
 
 from benchmarks.bounds import measured_in_child, peak_mb
 from benchmarks.skills_logs import DEFAULT_DATA, compiled_note, load, systems
+from toolchain.inputs import OneLineParser
 
 LINES = 1_000_000
 QUICK_LINES = 200_000
@@ -235,7 +236,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = OneLineParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the loghub-2k folder")
     parser.add_argument("--lines", type=int, default=None, help=f"lines per system ({LINES:,})")
     parser.add_argument("--systems", default="", help="comma-separated (default: all)")

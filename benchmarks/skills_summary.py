@@ -12,7 +12,6 @@ Run: `.venv/bin/python benchmarks/skills_summary.py [--json]`.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import sys
@@ -29,6 +28,7 @@ from agents.skills.summarize import (
 )
 from agents.skills.tokens import count
 from toolchain.export import StackExport, parse_export
+from toolchain.inputs import OneLineParser
 from toolchain.plan import run_plan
 
 TARGET_REDUCTION = {"prod plan": 95.0}
@@ -102,7 +102,7 @@ def run() -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = OneLineParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     rows = run()

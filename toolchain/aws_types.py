@@ -149,9 +149,10 @@ def _table() -> dict[str, TagShape]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import argparse  # noqa: PLC0415 - the policy pack imports this module; only the CLI needs it
+    # the policy pack imports this module; only the CLI needs the parser
+    from toolchain.inputs import OneLineParser  # noqa: PLC0415
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m toolchain.aws_types",
         description="Generate the table of how each AWS resource type takes tags "
         f"({TABLE.name}) from the installed pulumi-aws's source.",

@@ -18,7 +18,6 @@ Bad input (an unknown stack, a missing policy config file, no CLI) is one line a
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from toolchain import InputError
 from toolchain.gate import PACKS, POLICIES, POLICY_PACKS_ENV, PolicyConfigError, policy_config_dir
+from toolchain.inputs import OneLineParser
 
 ROOT = Path(__file__).resolve().parent.parent
 OPERATIONS = ("preview", "up")
@@ -81,7 +81,7 @@ def command(operation: str, stack: str, pulumi: str, extra: Sequence[str] = ()) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m toolchain.deploy",
         description="pulumi preview/up of a stack with both policy packs and its policy config.",
     )

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from toolchain import InputError
+from toolchain.untrusted import escape
 
 EXPORT_MAX_BYTES = 64 * 1024 * 1024
 JSON_MAX_BYTES = 16 * 1024 * 1024
@@ -650,6 +651,15 @@ def replace_output(
 
 
 # ---------------------------------------------------------------- command-line values
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage error is one line on stderr, `<prog>: error: <problem>`, and exit 2
+    (argparse's own prints the usage line first). The problem is escaped: it quotes what was
+    typed, control characters included. `--help` prints the usage in full, as before."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: error: {escape(message)}\n")
 
 
 def stack_name(value: str) -> str:

@@ -32,7 +32,6 @@ the same bytes for the same sources (fixed timestamps, sorted entries).
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
 import errno
@@ -50,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolchain import InputError
+from toolchain.inputs import OneLineParser
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ("security", "cost")
@@ -260,7 +260,7 @@ def _swap_in(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m toolchain.packs",
         description="Build self-contained policy pack folders for pulumi policy publish.",
     )

@@ -42,6 +42,7 @@ from toolchain.export import StackExport, load_export
 from toolchain.gate import ENFORCEMENT_LEVELS
 from toolchain.inputs import (
     JSON_MAX_BYTES,
+    OneLineParser,
     output_path,
     read_json,
     read_text,
@@ -432,7 +433,7 @@ def render(
 
 # -- command line ---------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m toolchain.pr_comment", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--dir", required=True, type=Path, help="the gate's folder")

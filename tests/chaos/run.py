@@ -57,6 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolchain.inputs import OneLineParser
+
 ROOT = Path(__file__).resolve().parents[2]
 FAKE = ROOT / "tests" / "agents" / "fake_pulumi"
 PROTECTED = {"prod"}
@@ -562,7 +564,7 @@ def _holds_anything(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = OneLineParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--duration", type=float, default=240.0, help="seconds of chaos")
     parser.add_argument("--agents", type=int, default=4, help="agents at once")
     parser.add_argument("--backend", choices=["file", "dynamodb"], default="file")

@@ -18,7 +18,6 @@ stopped.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import subprocess
@@ -26,6 +25,8 @@ import sys
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+
+from toolchain.inputs import OneLineParser
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -132,7 +133,7 @@ class LocalDynamoDB:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser = OneLineParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=0, help="0 (default): any free port")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
