@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from agents import one_line
 from agents.skills.registry import SkillInputError
 from toolchain import ToolchainError, untrusted
 from toolchain.inputs import read_limited
@@ -50,10 +51,6 @@ def shown(path: str) -> str:
     """The path as the client gave it, quoted, escaped and clipped: safe in one line."""
     clipped = path if len(path) <= 120 else path[:117] + "..."
     return repr(untrusted.escape(clipped))
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())[:300]
 
 
 def _kind(mode: int) -> str:
@@ -174,7 +171,7 @@ def read_export(given: str, what: str, folders: Sequence[Path]) -> StackExport:
                 require_resources=True,
             )
         except ToolchainError as exc:
-            raise ExportRefused(_one_line(str(exc))) from None
+            raise ExportRefused(one_line(str(exc), 300)) from None
         # Named as the client named it: the source shows in the answer, the server's folder not.
         return dataclasses.replace(export, source=untrusted.escape(given[:200]))
     if Path(given).is_absolute() and not any(

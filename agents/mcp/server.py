@@ -58,7 +58,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from agents import AgentsError, InputError, ToolchainError
+from agents import AgentsError, InputError, ToolchainError, one_line
 from toolchain import untrusted
 from toolchain.inputs import float_range, int_range
 
@@ -216,17 +216,12 @@ class CallOutcome:
 _INTERNAL = "{}: internal error (logged on the server)"
 
 
-def _one_line(message: str, limit: int = 500) -> str:
-    line = " ".join(message.split())
-    return line if len(line) <= limit else f"{line[: limit - 3]}..."
-
-
 def _failure(message: str, outcome: str, budget: int) -> CallOutcome:
     """An error of one line, cut to the budget (a budget is at least 50 tokens, and an error
     counts against it like any answer)."""
     from agents.skills import tokens  # noqa: PLC0415
 
-    text = untrusted.escape(_one_line(message))  # errors may quote what a backend said
+    text = untrusted.escape(one_line(message))  # errors may quote what a backend said
     while tokens.count(text) > budget:
         text = text[: len(text) * 3 // 4].rstrip() + "..."
     return CallOutcome(text, True, outcome, tokens.count(text), budget)
@@ -285,7 +280,7 @@ def run_tool(
     try:
         result = skill.call(arguments, context)
     except ExportRefused as exc:
-        log.warning("MCP tool %s: export file refused: %s", skill.name, _one_line(str(exc)))
+        log.warning("MCP tool %s: export file refused: %s", skill.name, one_line(str(exc)))
         return _failure(str(exc), "refused", budget)
     except InputError as exc:
         return _failure(str(exc), "input-error", budget)
@@ -420,7 +415,7 @@ class ProgressReporter:
         self._last_progress = -1.0
 
     def stage(self, what: str) -> None:  # called from the worker thread
-        self.current = untrusted.escape(_one_line(what, 200))
+        self.current = untrusted.escape(one_line(what, 200))
 
     async def _send(self, message: str) -> None:
         if self.sink is None:
@@ -617,7 +612,7 @@ class AuditEveryRequest:
             return await call_next(ctx)
         except Exception as exc:
             outcome = "input-error" if _is_input_error(exc) else "error"
-            error = untrusted.escape(_one_line(str(exc), 300))
+            error = untrusted.escape(one_line(str(exc), 300))
             raise
         finally:
             _AUDITED.reset(mark)

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agents import AgentsError
+from agents import AgentsError, first_line
 from agents.protocol.audit import AuditLog, json_count, parse_record, record_hash
 from toolchain.inputs import write_atomic
 
@@ -273,10 +273,6 @@ def logs_client(settings: AgentSettings, *, quick: bool = False) -> Any:
     )
 
 
-def _one_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-
-
 class CloudWatchSink:
     """Delivers the local log to `settings.audit_log_group` (see the module docstring)."""
 
@@ -495,7 +491,7 @@ class CloudWatchSink:
                 answer = put()
             except (ClientError, BotoCoreError) as exc:
                 raise SinkError(
-                    f"CloudWatch Logs {self.group}/{stream}: {_one_line(exc)}"
+                    f"CloudWatch Logs {self.group}/{stream}: {first_line(exc)}"
                 ) from None
             rejected = answer.get("rejectedLogEventsInfo") or {}
             if rejected:
@@ -545,9 +541,9 @@ class CloudWatchSink:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 return False  # a writer's first start: no stream yet
-            raise SinkError(f"CloudWatch Logs {self.group}/{name}: {_one_line(exc)}") from None
+            raise SinkError(f"CloudWatch Logs {self.group}/{name}: {first_line(exc)}") from None
         except BotoCoreError as exc:
-            raise SinkError(f"CloudWatch Logs {self.group}/{name}: {_one_line(exc)}") from None
+            raise SinkError(f"CloudWatch Logs {self.group}/{name}: {first_line(exc)}") from None
         events = answer.get("events") or []
         if not events:
             return False
@@ -598,7 +594,7 @@ class CloudWatchSink:
                         break
                     token = following
         except (ClientError, BotoCoreError) as exc:
-            raise SinkError(f"CloudWatch Logs {self.group}: {_one_line(exc)}") from None
+            raise SinkError(f"CloudWatch Logs {self.group}: {first_line(exc)}") from None
 
 
 class Drainer:

@@ -51,6 +51,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agents import first_line
 from agents.protocol.findings import SEVERITIES, PassResult, StoredFinding
 from agents.protocol.notify_ledger import (
     LEDGER_FILE,
@@ -473,7 +474,7 @@ class Notifier:
             try:
                 message_id = self.publisher.publish(taken.topic, taken.subject, taken.message)
             except Exception as exc:  # noqa: BLE001 - a failed publish is recorded, never raised
-                error = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
+                error = first_line(exc, 500)
                 self.ledger.finish(c.key, "failed", now, error=error)
                 report.failed.append(c.key)
                 self._audit("notify.failed", taken, attempts=taken.attempts, error=error)
@@ -526,7 +527,7 @@ def notify_pass(
             persona, stack, result, epoch, report
         )
     except Exception as exc:  # noqa: BLE001 - notifications never fail the pass
-        report.error = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
+        report.error = first_line(exc, 500)
         with contextlib.suppress(Exception):
             audit.append("notify.error", persona=persona, stack=stack, error=report.error)
     finally:

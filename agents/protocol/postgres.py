@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agents import AgentsError
+from agents import AgentsError, first_line
 
 if TYPE_CHECKING:
     import psycopg
@@ -166,7 +166,7 @@ def target(settings: AgentSettings, *, user: str | None = None) -> Target:
 
 def _reason(exc: BaseException) -> str:
     """The first line of a driver error, with the server's SQLSTATE reasons named plainly."""
-    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    text = first_line(exc, 500)
     lowered = str(exc).lower()
     # Before the verification test: libpq's missing-bundle message mentions verification too.
     if "root certificate file" in lowered:

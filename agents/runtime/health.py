@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from agents import AgentsError
+from agents import AgentsError, one_line
 
 if TYPE_CHECKING:
     from agents.protocol.locks import LockBackend
@@ -55,11 +55,6 @@ def _iso(wall: float | None) -> str | None:
         return None
     moment = datetime.datetime.fromtimestamp(wall, datetime.UTC)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= 500 else line[:497] + "..."
 
 
 class LoopHealth:
@@ -165,7 +160,7 @@ class Readiness:
                 "auditSink": self.settings.audit_sink,
             }
             if problem is not None:
-                body["reason"] = _one_line(problem)
+                body["reason"] = one_line(problem)
             self._answer = (self._clock(), problem is None, body)
             return problem is None, body
 
@@ -221,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # noqa: BLE001 - a check that breaks is a failed check
             ok, body = (
                 False,
-                {"status": "error", "reason": _one_line(f"{type(exc).__name__}: {exc}")},
+                {"status": "error", "reason": one_line(f"{type(exc).__name__}: {exc}")},
             )
         self._send(200 if ok else 503, body, with_body)
 

@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agents import one_line
+
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -97,7 +99,7 @@ class Span:
             else:
                 kind, text = "failed", problem
             self._span.set_attribute("error.type", kind)
-            self._span.set_status(Status(StatusCode.ERROR, _one_line(text)))
+            self._span.set_status(Status(StatusCode.ERROR, one_line(text)))
 
 
 NO_SPAN = Span()
@@ -158,7 +160,7 @@ def configure(
             _STATE.provider, _STATE.tracer = _start(exporter)
         except Exception as exc:  # noqa: BLE001 - see the docstring
             _STATE.provider = _STATE.tracer = None
-            print(f"warning: traces are off: {_one_line(str(exc))}", file=sys.stderr, flush=True)
+            print(f"warning: traces are off: {one_line(str(exc))}", file=sys.stderr, flush=True)
             return False
         if not _STATE.exit_hook:
             atexit.register(shutdown)
@@ -305,8 +307,3 @@ def _attributes(values: Mapping[str, Any]) -> dict[str, Any]:
             continue
         out[key] = value if isinstance(value, str | bool | int | float) else str(value)
     return out
-
-
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= 500 else line[:497] + "..."
