@@ -13,7 +13,7 @@ import getpass
 import sys
 from typing import TYPE_CHECKING, Any
 
-from agents import InputError
+from agents import InputError, first_line
 from agents.protocol.audit import AuditLog
 from agents.runtime import telemetry
 from toolchain import untrusted
@@ -70,7 +70,7 @@ def _cost_delta(settings: AgentSettings, gateway: Any) -> Any:
         except Exception as exc:  # noqa: BLE001 - unknown cost is reported as unknown, not fatal
             # The reviewer never approves an unknown cost (agents.protocol.approvals); say why it
             # is.
-            error = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+            error = first_line(exc)
             AuditLog(settings.audit_log).append("cost.unknown", stack=stack, error=error)
             return None
 
