@@ -44,9 +44,9 @@ The design decisions:
   (`Error:timeout`, `mode:off` but for the switches below). A size unit after a masked
   number is part of the value (`2.3 KB`). Punctuation around a token stays (`(TID <*>).`) so
   templates read as the source wrote them. Variables that rules fitted to a few sources missed:
-  - Words of a clear value class: booleans (`true`, `False`) anywhere; `yes`/`no`, `on`/`off`,
-    `enabled`/`disabled` only as the value of `key=value` or `key:value` (as words they are
-    prose: `no such file`). Weekday and month names (a date inside the message: `Mon Jun 13
+  - Words of a clear value class: booleans (`true`, `False`, `YES`) anywhere; `yes`/`no`,
+    `on`/`off`, `enabled`/`disabled` only as the value of `key=value` or `key:value` (as words
+    they are prose: `no such file`). Weekday and month names (a date inside the message: `Mon Jun 13
     2022`, `on Tue`), except the names that are also words (`May`, `March`, `August`, `Mar`),
     masked only beside another part of a date (a masked token or a name: `May 5`, not `May
     not`).
@@ -168,7 +168,9 @@ _AMBIGUOUS_NAMES: Final = frozenset(("May", "March", "August", "Mar"))
 _DATE_NAMES: Final = _NAMES - _AMBIGUOUS_NAMES
 # Booleans are values wherever they are; the on/off pairs only as the value of `key=value`
 # (`enabled=yes`), since as words they are prose (`no such file`, `turned on`).
-_BOOLEANS: Final = frozenset(("true", "false", "True", "False", "TRUE", "FALSE"))
+# `YES` and `NO` in capitals are a flag printed (`(using password: YES)`), not prose, which writes
+# them in small letters.
+_BOOLEANS: Final = frozenset(("true", "false", "True", "False", "TRUE", "FALSE", "YES", "NO"))
 _SWITCHES: Final = frozenset(("yes", "no", "on", "off", "enabled", "disabled"))
 # Android logcat's one-letter levels, after the pid and tid.
 _LETTER_LEVELS: Final = {"V": "debug", "D": "debug", "I": "info", "W": "warning", "E": "error",

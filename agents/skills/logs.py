@@ -44,7 +44,9 @@ The pipeline and its decisions:
    signatures, is what makes the common pattern stand out. Last, templates that differ by one
    masked token, or by a bracketed aside or a labelled field with a value at the end, present
    in one only are joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing
-   off <*> (retry <*>)` and `backing off <*>`; a cold start's `Init Duration: <*> ms`). One set
+   off <*> (retry <*>)` and `backing off <*>`; a cold start's `Init Duration: <*> ms`), and so
+   are templates alike up to a closing run of `key=<*>` fields that ends in the same key (a
+   list of fields that varies: `... ehlo=<*> quit=<*> commands=<*>`). One set
    of parameters serves every source (`Tuning`: chosen and validated by leave-one-system-out
    in `benchmarks/skills_loso.py`); none is tuned per dataset.
 5. Reporting: `LogReport` (JSON via `to_json`) and `render`, which ranks clusters by severity
@@ -124,6 +126,8 @@ MAX_SIGNATURES: Final = 50_000  # signatures held before compacting them
 MAX_CLUSTERS: Final = 10_000  # clusters kept; the rest are folded into the other cluster (step 3)
 MAX_OPTIONAL: Final = 4  # tokens an optional aside or field may have (`_join_optional`)
 _OPENER: Final = {")": "(", "]": "["}
+# a `key=value` field whose value is masked, with a separator after it or none (`_join_optional`)
+_FIELD: Final = re.compile(r"[A-Za-z_][\w.\-]*=<\*>[,;]?")
 MAX_MASKS: Final = 32  # masks of variables searched per length when a new signature comes (step 3)
 OTHER_TEMPLATE: Final = "(other: messages too rare to keep as clusters of their own)"
 TOP_VALUES: Final = 3  # values per kind shown per cluster
@@ -201,7 +205,8 @@ class Tuning:
     - `collapse`: runs of adjacent masked tokens are one variable (a list of any length).
     - `optional`: templates that differ by one masked token, or by a bracketed aside or a
       labelled field of at most `MAX_OPTIONAL` tokens with a masked one at the end, present in
-      one only are one event.
+      one only are one event; so are templates alike up to a closing run of `key=<*>` fields
+      that ends in the same key (`_field_run_key`).
     """
 
     variable_values: int = 6
@@ -1650,10 +1655,17 @@ def _join_optional(
     (one or two words, the last ending in `:`, then the value) of at most `MAX_OPTIONAL` tokens
     at the end, present in one and absent from the other (`took <*> ms (<*>)` and `took <*>
     ms`; `backing off <*> (retry <*>)` and `backing off <*>`; `... Used: <*> MB Init Duration:
-    <*> ms` and `... Used: <*> MB`) joined: an optional value, not another event. The joined
-    template is the longest one's."""
+    <*> ms` and `... Used: <*> MB`) joined: an optional value, not another event. Templates of
+    one `_field_run_key` are joined too (a list of fields that varies). The joined template is
+    the longest one's."""
     by_shorter: dict[tuple[str, ...], int] = {}
+    by_fields: dict[tuple[str, ...], int] = {}  # templates by `_field_run_key`
+    fields_of: dict[int, tuple[str, ...]] = {}
     for n, (_, template) in enumerate(templates):
+        before = _field_run_key(template)
+        if before is not None:
+            by_fields.setdefault(before, n)
+            fields_of[n] = before
         for i, token in enumerate(template):
             if WILDCARD not in token:
                 continue
@@ -1670,7 +1682,7 @@ def _join_optional(
                 for first in range(max(1, len(template) - MAX_OPTIONAL, i - 2), i):
                     if WILDCARD not in template[first] and _labelled(template[:first]):
                         by_shorter.setdefault(template[:first], n)
-    if not by_shorter:
+    if not by_shorter and len(fields_of) == len(by_fields):
         return templates
     parent = list(range(len(templates)))
 
@@ -1686,6 +1698,11 @@ def _join_optional(
             a, b = find(n), find(longer)
             if a != b:
                 parent[a] = b
+        before = fields_of.get(n)
+        if before is not None:
+            a, b = find(n), find(by_fields[before])
+            if a != b:
+                parent[a] = b
     joined: dict[int, tuple[list[int], tuple[str, ...]]] = {}
     for n, (members, template) in enumerate(templates):
         root = find(n)
@@ -1696,6 +1713,23 @@ def _join_optional(
             longest = template if len(template) > len(found[1]) else found[1]
             joined[root] = (found[0] + members, longest)
     return list(joined.values())
+
+
+def _field_run_key(template: tuple[str, ...]) -> tuple[str, ...] | None:
+    """What comes before the run of at least two `key=<*>` fields that ends `template`, and the
+    run's last key (`disconnect from <*> ehlo=<*> mail=<*> commands=<*>`: the counters of the
+    commands a client sent, as many and as named as it sent, then their total), when what comes
+    before holds a word of its own; else None. Templates of one key are one event whose list of
+    fields varies (`_join_optional`); runs that end in different keys stay apart."""
+    first = len(template)
+    while first > 0 and _FIELD.fullmatch(template[first - 1]):
+        first -= 1
+    if len(template) - first < 2:
+        return None
+    before = template[:first]
+    if not any(WILDCARD not in token and "=" not in token for token in before):
+        return None  # a line of fields only (logfmt): its keys are all it has to tell events by
+    return (*before, template[-1].partition("=")[0])
 
 
 def _labelled(template: tuple[str, ...]) -> bool:

@@ -36,6 +36,11 @@ def same_signature(*messages: str) -> None:
         ("allDrawn= false", "allDrawn= <*>"),
         ("feature enabled=true", "feature enabled=<*>"),
         ("options {verbose:false}", "options {verbose:<*>}"),
+        (
+            "Access denied for 'app' (using password: YES)",
+            "Access denied for '<*>' (using password: <*>)",
+        ),
+        ("ssl NO, compressed YES", "ssl <*>, compressed <*>"),
     ],
 )
 def test_booleans_are_variables(message, masked) -> None:
@@ -45,6 +50,7 @@ def test_booleans_are_variables(message, masked) -> None:
 def test_one_event_whatever_its_boolean() -> None:
     same_signature("screen lock true", "screen lock false")
     same_signature("flags dirty=true", "flags dirty=false")
+    same_signature("login (using password: YES)", "login (using password: NO)")
 
 
 @pytest.mark.parametrize(
@@ -61,7 +67,14 @@ def test_switch_words_are_values_after_a_key(message, masked) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["no such file or directory", "turned on by the operator", "yes we can", "the truest path"],
+    [
+        "no such file or directory",
+        "turned on by the operator",
+        "yes we can",
+        "the truest path",
+        "No such file or directory",
+        "Yes, retrying",
+    ],
 )
 def test_switch_words_in_prose_stay(message) -> None:
     assert signature(message) == message

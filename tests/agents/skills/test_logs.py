@@ -517,6 +517,37 @@ def test_a_list_of_any_length_is_one_variable() -> None:
     ]
 
 
+def test_a_run_of_fields_whose_names_vary_is_one_event() -> None:
+    # a counter per command a client sent, as many and as named as it sent (Postfix's
+    # `disconnect from ... ehlo=1 mail=1 quit=1 commands=3`)
+    commands = ["ehlo", "auth", "starttls", "mail", "rcpt", "data", "rset", "quit"]
+    lines = []
+    for n in range(40):
+        sent = [c for k, c in enumerate(commands) if (n >> k) & 1 or k in (0, 7)]
+        counters = " ".join(f"{c}={1 + n % 3}" for c in sent)
+        lines.append(f"disconnect from client-{n}[10.1.0.{n}] {counters} commands={len(sent)}")
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 1 and ids == [1] * 40
+    # the words before the run still tell events apart ...
+    lines = [
+        ("connect from" if n % 2 else "disconnect from") + f" h{n} a={n} b={n}" + " c=1" * (n % 3)
+        for n in range(30)
+    ]
+    report, _ = analyzed(lines)
+    assert sorted(c.template.split()[0] for c in report.clusters) == ["connect", "disconnect"]
+    # ... and runs of other fields, ending in another one, are another event
+    lines = [
+        f"cache miss user=u{n} op=read" if n % 2 else f"cache miss bucket=b{n}" for n in range(20)
+    ]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 2
+    lines = [
+        f"cache miss user=u{n} op=r" if n % 2 else f"cache miss b=b{n} n={n}" for n in range(20)
+    ]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 2
+
+
 def test_an_optional_value_does_not_make_another_event() -> None:
     lines = [
         f"flushed segment {n} in {n * 3} ms" + (f" ({n}.5 KB)" if n % 2 else "") for n in range(20)
