@@ -390,6 +390,28 @@ def read_yaml_file(
 # ---------------------------------------------------------------- outputs
 
 
+def default_state_dir() -> Path:
+    """Where the agents keep their state when `AGENTS_STATE_DIR` names no folder: under
+    `XDG_STATE_HOME` (or `~/.local/state`), `baseline-agents`. Defined here, below the agents,
+    so that a command of the toolchain refuses to write into it too (`state_dirs`) without
+    importing them; `agents.protocol.settings` takes its default from here."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "baseline-agents"
+
+
+def state_dirs() -> list[Path]:
+    """The agents' state folders as the environment names them: `AGENTS_STATE_DIR` when set,
+    and the default folder always (state an earlier run left there is state still). No output
+    of any command may land in them: the audit log, the approval key, the token store and the
+    records are there. For `protect` of a command outside the agents (the PR comment); the
+    agents' own commands protect their loaded settings' folder and files by name as well."""
+    folders = [default_state_dir()]
+    named = (os.environ.get("AGENTS_STATE_DIR") or "").strip()
+    if named:
+        folders.insert(0, Path(named))
+    return folders
+
+
 def output_path(
     path: str | Path,
     what: str = "output",

@@ -47,6 +47,7 @@ from toolchain.inputs import (
     read_json,
     read_text,
     stack_name,
+    state_dirs,
     write_output,
 )
 from toolchain.untrusted import escape
@@ -445,16 +446,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=MAX_CHARS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        # No --out may replace a file the comment is made from (a plan, the gate's result):
-        # checked before anything is read, and again as it is written.
+        # No --out may replace a file the comment is made from (a plan, the gate's result) nor
+        # land in the agents' state folder (their audit log, key and records): checked before
+        # anything is read, and again as it is written.
         inputs = [p for s in args.stack for p in stack_files(args.dir, s)]
         inputs += [latest_price_file(), DEFAULT_USAGE_FILE]
-        out = output_path(args.out, "comment", inputs=inputs) if args.out else None
+        protect = state_dirs()
+        out = output_path(args.out, "comment", protect=protect, inputs=inputs) if args.out else None
         prices, usage = load_prices(), load_usage()
         reports = [load_stack(args.dir, s, prices=prices, usage=usage) for s in args.stack]
         text = render(reports, run_url=args.run_url, limit=args.limit)
         if out is not None:
-            write_output(out, text, "comment", inputs=inputs)
+            write_output(out, text, "comment", protect=protect, inputs=inputs)
         else:
             sys.stdout.write(text)
     except (InputError, OSError) as exc:

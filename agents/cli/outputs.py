@@ -9,26 +9,28 @@ value whole)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from agents import InputError
+from toolchain.inputs import state_dirs
 
 
 def protected_outputs() -> list[Path]:
     """The state folder and its files by name (by name too, so a hard link or symlink to one
-    of them elsewhere is caught by its inode). Settings that do not load (a bad `AGENTS_*`
-    variable) still protect the folder the variable names, or the default one: fail closed."""
-    from agents.protocol.settings import default_state_dir, load_settings  # noqa: PLC0415
+    of them elsewhere is caught by its inode), and the folders `toolchain.inputs.state_dirs`
+    names (what the toolchain's own commands protect). Settings that do not load (a bad
+    `AGENTS_*` variable) still protect the folder the variable names, or the default one: fail
+    closed."""
+    from agents.protocol.settings import load_settings  # noqa: PLC0415
 
+    folders = state_dirs()
     try:
         settings = load_settings()
         state_dir, audit_log = settings.state_dir, settings.audit_log
     except InputError:
-        named = (os.environ.get("AGENTS_STATE_DIR") or "").strip()
-        state_dir = Path(named) if named else default_state_dir()
+        state_dir = folders[0]
         audit_log = state_dir / "audit.jsonl"
     from agents.mcp.tokens import STORE_FILE  # noqa: PLC0415
 
@@ -39,6 +41,7 @@ def protected_outputs() -> list[Path]:
         state_dir / "approval.key",
         state_dir / "memory.sqlite",
         state_dir / "findings.sqlite",
+        *folders,
     ]
 
 

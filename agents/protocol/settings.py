@@ -16,7 +16,6 @@ The state folder holds the approval signing key, so where it is matters (issue 9
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -25,16 +24,12 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from agents import InputError
+from toolchain.inputs import default_state_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 # The longest a single operation is expected to take: an `up` that creates the cluster and the
 # database (about 40 minutes), with room to spare. Only liveness uses it (agents.runtime.health).
 LONGEST_OPERATION_S = 3600.0
-
-
-def default_state_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "baseline-agents"
 
 
 def git_work_tree(path: Path) -> Path | None:

@@ -216,6 +216,33 @@ def test_an_out_that_is_one_of_its_inputs_is_refused(tmp_path: Path, dev, capsys
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+@pytest.mark.parametrize("named", [True, False])
+def test_an_out_in_the_agents_state_folder_is_refused(
+    tmp_path: Path, dev, capsys, monkeypatch, named
+):
+    # the folder AGENTS_STATE_DIR names, or the default one under XDG_STATE_HOME: the audit log,
+    # the approval key and the records live there, and a comment written over one is lost state
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    state = tmp_path / "state" if named else tmp_path / "xdg" / "baseline-agents"
+    if named:
+        monkeypatch.setenv("AGENTS_STATE_DIR", str(state))
+    else:
+        monkeypatch.delenv("AGENTS_STATE_DIR", raising=False)
+    state.mkdir(parents=True)
+    (state / "audit.jsonl").write_text('{"seq": 1}\n')
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "log.md").symlink_to(state / "audit.jsonl")
+    folder = gate_folder(tmp_path / "gate", dev)
+    for out in (state / "audit.jsonl", state / "new.md", tmp_path / "elsewhere" / "log.md"):
+        assert main(["--dir", str(folder), "--stack", "dev", "--out", str(out)]) == 2
+        assert "is the agents' state, which no output may replace" in one_error_line(capsys)
+    assert sorted(p.name for p in state.iterdir()) == ["audit.jsonl"]
+    assert (state / "audit.jsonl").read_text() == '{"seq": 1}\n'
+    # and a path beside it is written
+    assert main(["--dir", str(folder), "--stack", "dev", "--out", str(tmp_path / "c.md")]) == 0
+    assert "- **`dev`**: monthly cost" in (tmp_path / "c.md").read_text()
+
+
 def test_a_gate_result_nested_too_deep_is_one_line(tmp_path: Path, dev, capsys):
     folder = gate_folder(tmp_path, dev, "[" * 100_000)
     assert main(["--dir", str(folder), "--stack", "dev"]) == 2
