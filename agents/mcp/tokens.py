@@ -87,7 +87,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
-from agents import AgentsError, InputError
+from agents import AgentsError, InputError, first_line
 
 if TYPE_CHECKING:
     from mcp.server.auth.provider import AccessToken
@@ -623,7 +623,9 @@ class SecretsManagerTokens:
             code = exc.response.get("Error", {}).get("Code", "") or str(exc)
             raise TokenStoreError(f"{self.where}: cannot be read ({code}): refused") from exc
         except BotoCoreError as exc:
-            raise TokenStoreError(f"{self.where}: cannot be read ({exc}): refused") from exc
+            raise TokenStoreError(
+                f"{self.where}: cannot be read ({first_line(exc)}): refused"
+            ) from exc
         text = value.get("SecretString")
         if not isinstance(text, str):
             raise TokenStoreError(f"{self.where}: holds no text (SecretString): refused")
@@ -722,9 +724,8 @@ class DynamoDBTokens:
                 f"{self.where}: {method} failed ({code or exc}): refused"
             ) from exc
         except BotoCoreError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise TokenStoreUnreachable(
-                f"{self.where}: cannot be reached ({first}): refused"
+                f"{self.where}: cannot be reached ({first_line(exc)}): refused"
             ) from exc
         return result
 

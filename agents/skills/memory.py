@@ -148,7 +148,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from agents import AgentsError, InputError, ToolchainError
+from agents import AgentsError, InputError, ToolchainError, first_line
 from agents.protocol.sqlite_open import identity, use_wal
 from agents.skills import tokens
 
@@ -1081,7 +1081,7 @@ class Memory:
     # -- errors and transactions --------------------------------------------------------------
     def _error(self, exc: sqlite3.Error) -> ToolchainError:
         name = getattr(exc, "sqlite_errorname", "")
-        message = (str(exc).splitlines() or [type(exc).__name__])[0]
+        message = first_line(exc)
         if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or name.startswith("SQLITE_CORRUPT"):
             return DamagedMemory(
                 f"{self.path}: the memory file is damaged ({message}); left as it is (move it "
