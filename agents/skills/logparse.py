@@ -12,8 +12,9 @@ The design decisions:
   (`nova.compute.manager`), K a syslog tag with a pid (`sshd[42]:`), J a word and a colon
   (`kernel:`; both may name a module, `sshd(pam_unix)[42]:`), H a host (an IP, a name with
   digits), E a glog prefix (`I1129`), V a one-letter level (logcat's `D`, `I`, `W`, `E`), U a
-  size unit (`KB`), W a word. The header is the prefix of the kind string that `HEADER` (a regular
-  expression over those letters) accepts:
+  size unit (`KB`), P `SELECT`, Y another SQL statement's first keyword (`UPDATE`), F an SQL
+  clause's (`FROM`; all three for `_sql_tails`), W a word. The header is the prefix of the kind
+  string that `HEADER` (a regular expression over those letters) accepts:
   - level form: a level (`INFO`, `[error]`, `WARN:`; bare or colon levels must be upper case)
     among the first 12 tokens, with a timestamp or number before it (everything before it is
     header: hosts, node names, `RAS KERNEL`), then what loggers put after a level: a pid before
@@ -68,6 +69,12 @@ The design decisions:
     length; a phrase that opens the message is the message (klog) and stays as it is.
   - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
+  - An SQL statement is one value (`_sql_tails`): from `SELECT` in capitals with a token after
+    it, or another statement's first keyword in capitals (`UPDATE`, `INSERT`, `DELETE`, `WITH`,
+    `COPY`, ...) followed within three tokens by a clause's (`FROM`, `SET`, `INTO`, `AS`, ...),
+    every token to the message's end is masked, so `duration: 3.1 ms statement: SELECT ...`
+    reads `duration: <*> ms statement: <*>` whatever the query; such a keyword alone
+    (`"SyncLoop UPDATE"`, `"DELETE /v1/orders"`, an HTTP method) stays a word.
   Other words are never masked here: whether a word column is a variable is decided from its
   cardinality when clusters are merged (`agents.skills.logs`).
 - Speed. Every decision above depends only on a token's *shape* (its digits read as 0), never on the
@@ -176,6 +183,14 @@ _SWITCHES: Final = frozenset(("yes", "no", "on", "off", "enabled", "disabled"))
 _LETTER_LEVELS: Final = {"V": "debug", "D": "debug", "I": "info", "W": "warning", "E": "error",
                   "F": "critical", "A": "critical"}  # fmt: skip
 _UNITS: Final = frozenset(("B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB"))
+# An SQL statement's first keyword (kind Y; `SELECT`, a statement by itself, kind P) and its
+# clauses' (kind F), in capitals as statements in logs are written (`_sql_tails`); in small
+# letters they are words. `UPDATE` or `DELETE` alone is a word: an HTTP method, an event.
+_SQL_VERBS: Final = frozenset(
+    ("INSERT", "UPDATE", "DELETE", "WITH", "COPY", "CREATE", "ALTER", "DROP", "TRUNCATE")
+)
+_SQL_CLAUSES: Final = frozenset(("FROM", "INTO", "SET", "AS", "TABLE", "INDEX", "VALUES", "WHERE"))
+_SQL_REACH: Final = 3  # tokens after a first keyword within which a clause's must come
 _SEPARATORS: Final = frozenset(("-", "--", "---", ":", "::", ">", "->", "=>", "»", "*"))
 
 _TIME: Final = r"\d{1,2}:\d{1,2}:\d{1,2}(?:[.,:]\d+)?"
@@ -645,6 +660,12 @@ def _kind(token: str) -> str:
             return "A"
     if len(token) == 1 and token in _LETTER_LEVELS:
         return "V"
+    if token == "SELECT":
+        return "P"
+    if token in _SQL_VERBS:
+        return "Y"
+    if token in _SQL_CLAUSES:
+        return "F"
     if _PID_TAG.fullmatch(token):
         return "K"
     if _PLAIN_TAG.fullmatch(token):
@@ -708,7 +729,15 @@ def _classify(token: str) -> Token:
 _WORD: Final = _classify("word")
 # Alphabetic words of another kind than W; every other alphabetic word is a plain, kept word.
 _SPECIAL_WORDS: Final = (
-    _BARE_LEVELS | _ZONES | _NAMES | _UNITS | _BOOLEANS | frozenset(_LETTER_LEVELS)
+    _BARE_LEVELS
+    | _ZONES
+    | _NAMES
+    | _UNITS
+    | _BOOLEANS
+    | frozenset(_LETTER_LEVELS)
+    | _SQL_VERBS
+    | _SQL_CLAUSES
+    | {"SELECT"}
 )
 _cache: Final[
     dict[str, Token]
@@ -1458,7 +1487,27 @@ def _with_units(masks: list[str | None], infos: Sequence[Token]) -> tuple[str | 
         if unit or date:  # its punctuation from its classification, as every line of a plan's
             masks[i] = WILDCARD + infos[i].tail
     _quoted_tails(masks, infos)
+    _sql_tails(masks, infos)
     return tuple(masks)
+
+
+def _sql_tails(masks: list[str | None], infos: Sequence[Token]) -> None:
+    """From `SELECT` (kind P) with a token after it, or another SQL statement's first keyword
+    (kind Y) followed within `_SQL_REACH` tokens by a clause's (kind F), every token to the end
+    of the message is masked (`collapse` then makes them one variable): the statement is the
+    value a line logs (`statement: SELECT ...`, `execute S_1: UPDATE t SET ...`), whatever its
+    length, as a quoted phrase's text is. A first keyword alone stays a word. Decided on the
+    classifications alone, as `_with_units` is."""
+    count = len(masks)
+    for i in range(count - 1):
+        kind = infos[i].kind
+        if kind == "P" or (
+            kind == "Y"
+            and any(infos[k].kind == "F" for k in range(i + 1, min(count, i + 1 + _SQL_REACH)))
+        ):
+            for k in range(i, count):
+                masks[k] = WILDCARD
+            return
 
 
 def _quoted_tails(masks: list[str | None], infos: Sequence[Token]) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from agents.skills import logparse
 from agents.skills.logparse import WILDCARD, parse_line
-from agents.skills.logs import collapse
+from agents.skills.logs import analyze_logs, collapse
 
 
 def signature(message: str) -> str:
@@ -115,6 +115,62 @@ def test_one_event_whatever_its_day_and_month() -> None:
 )
 def test_month_names_that_are_words_stay_in_prose(message) -> None:
     assert signature(message) == message
+
+
+# ---------------------------------------------------------------- SQL statements
+
+
+@pytest.mark.parametrize(
+    ("message", "collapsed"),
+    [
+        (
+            "duration: 3.1 ms statement: SELECT a, b FROM t WHERE x = 1",
+            "duration: <*> ms statement: <*>",
+        ),
+        ("execute S_1: UPDATE orders SET state = $1 WHERE id = $2", "execute <*>"),
+        ("slow query INSERT INTO audit (k, v) VALUES ($1, $2)", "slow query <*>"),
+        ("statement: SELECT pg_sleep(1)", "statement: <*>"),
+        ("ran DELETE FROM sessions WHERE expires_at < now()", "ran <*>"),
+        ("migrating: CREATE TABLE users (id int)", "migrating: <*>"),
+        ("COPY events FROM STDIN", "<*>"),
+    ],
+)
+def test_an_sql_statement_is_one_value(message, collapsed) -> None:
+    # every token from the statement's first keyword to the end is masked: one value once
+    # adjacent masks are collapsed, whatever the statement's length
+    assert " ".join(collapse(parse_line(message).signature)) == collapsed
+
+
+@pytest.mark.parametrize(
+    ("message", "word"),
+    [
+        ('"SyncLoop UPDATE" source="api"', 'UPDATE"'),
+        ("Request completed: DELETE /v1/orders/7 status=204", "DELETE"),
+        ("UPDATE available for the agent", "UPDATE"),
+        ("select a from b", "from"),  # in small letters: words
+        ("waiting for SELECT", "SELECT"),  # nothing after it
+        ("DELETE then wait on FROM", "FROM"),  # the clause too far from the keyword
+    ],
+)
+def test_an_sql_keyword_alone_stays_a_word(message, word) -> None:
+    assert word in parse_line(message).signature
+
+
+def test_one_event_whatever_its_statement() -> None:
+    lines = [
+        f"duration: {n}.5 ms  statement: "
+        + [
+            "SELECT pg_sleep(1)",
+            f"SELECT id, email, name FROM customers WHERE id = {n}",
+            f"UPDATE orders SET status = 'paid' WHERE id = {n}",
+            f"DELETE FROM sessions WHERE expires_at < now() - interval '{n} days'",
+        ][n % 4]
+        for n in range(40)
+    ]
+    report = analyze_logs(lines)
+    assert [c.template for c in report.clusters] == [
+        f"duration: {WILDCARD} ms statement: {WILDCARD}"
+    ]
 
 
 # ---------------------------------------------------------------- punctuation glued to a value
@@ -350,6 +406,10 @@ def test_the_new_rules_give_the_same_result_with_and_without_caches() -> None:
             "connect to redis-master:6379 failed",
             "connect to redis_master:6379 failed",
             "connect to Maps:6379 failed",
+            "statement: SELECT a FROM b",
+            "statement: UPDATE a SET b",
+            "statement: UPDATE a now b",
+            "statement: select a from b",
         ]
     )
     logparse.clear_caches()
