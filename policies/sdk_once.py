@@ -25,6 +25,13 @@ The SDK also reads a request's options and its provider (`_get_resource_options`
 `_get_provider_resource`: new objects, the provider's properties converted and proxied) once per
 rule; they are made once per request now (the same request object), as read-only as the values.
 
+`AnalyzeStack` reads every resource's fields from the request's protobuf messages once per stack
+rule too (its map of property dependencies, its dependencies, its names): with 19 stack rules
+over a plan of 500 resources, 9,500 reads of each, which was most of the call. The request is
+handed to the SDK with its resources read once into plain objects (`_StackRequest`): the same
+values, the same properties message (so its conversion is remembered as above), and anything
+else read from the message itself. The SDK still makes its own resources for every rule.
+
 If the SDK changes shape (the names it calls are gone), nothing is installed and the SDK runs as
 it is: slower, never different. `tests/policies/test_sdk_once.py` checks both.
 """
@@ -49,6 +56,57 @@ def _content(message: Any) -> bytes | None:
         return bytes(serialize(deterministic=True))
     except Exception:  # noqa: BLE001 - not a protobuf message after all: converted as it is
         return None
+
+
+class _Urns:
+    """A property's dependencies as `AnalyzeStack` reads them (`.urns`)."""
+
+    __slots__ = ("urns",)
+
+    def __init__(self, urns: tuple[str, ...]) -> None:
+        self.urns = urns
+
+
+class _StackResource:
+    """One resource of an `AnalyzeStack` request with the fields the SDK reads for every stack
+    rule read once; the rest (options, provider, `HasField`) from the message itself."""
+
+    __slots__ = (
+        "_message",
+        "dependencies",
+        "name",
+        "parent",
+        "properties",
+        "propertyDependencies",
+        "type",
+        "urn",
+    )
+
+    def __init__(self, message: Any) -> None:
+        self._message = message
+        self.properties = message.properties
+        self.type, self.urn, self.name = message.type, message.urn, message.name
+        self.parent = message.parent
+        self.dependencies = tuple(message.dependencies)
+        self.propertyDependencies = {
+            key: _Urns(tuple(value.urns)) for key, value in message.propertyDependencies.items()
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._message, name)
+
+
+class _StackRequest:
+    """An `AnalyzeStack` request whose resources are `_StackResource`s, read once."""
+
+    __slots__ = ("_message", "resources")
+
+    def __init__(self, message: Any) -> None:
+        self._message = message
+        self.resources = [_StackResource(r) for r in message.resources]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._message, name)
 
 
 def install(sdk: Any = None) -> bool:
@@ -152,5 +210,12 @@ def install(sdk: Any = None) -> bool:
         method = getattr(servicer, name, None)
         if callable(method):
             setattr(servicer, name, once_per_request(name, method))
+    analyze_stack = getattr(servicer, "AnalyzeStack", None)
+    if callable(analyze_stack):
+
+        def analyze_stack_read_once(self: Any, request: Any, context: Any) -> Any:
+            return analyze_stack(self, _StackRequest(request), context)
+
+        setattr(servicer, "AnalyzeStack", analyze_stack_read_once)  # noqa: B010 - `servicer` may be None to mypy
     setattr(sdk, _MARK, True)
     return True

@@ -1,5 +1,6 @@
-"""The packs convert each resource once per request (`policies.sdk_once`): the same verdicts,
-fewer conversions, and the SDK left as it is when it changes shape."""
+"""The packs convert each resource once per request (`policies.sdk_once`) and read a stack
+request's resources once for all stack rules: the same verdicts, fewer conversions, and the SDK
+left as it is when it changes shape."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def test_the_installed_sdk_is_the_packs_own() -> None:
     # and this test names the version that moved them.
     assert hasattr(policy, "json_format") and hasattr(policy, "deserialize_properties")
     assert hasattr(policy, "unknown_checking_proxy")
-    for name in sdk_once.PER_REQUEST:
+    for name in (*sdk_once.PER_REQUEST, "AnalyzeStack"):
         assert callable(getattr(policy._PolicyAnalyzerServicer, name, None)), name
 
 
@@ -192,3 +193,63 @@ def test_an_unknown_value_still_raises_through_a_shared_proxy() -> None:
         props = sdk.unknown_checking_proxy(convert(sdk, message))
         with pytest.raises(UnknownValueError):
             props["arn"]
+
+
+def stack_request() -> Any:
+    """An `AnalyzeStack` request of two resources, as the engine sends one."""
+    from pulumi.runtime.proto import analyzer_pb2  # noqa: PLC0415
+
+    bucket = analyzer_pb2.AnalyzerResource(
+        type="aws:s3/bucket:Bucket",
+        urn="urn:pulumi:dev::baseline::aws:s3/bucket:Bucket::logs",
+        name="logs",
+        parent="urn:pulumi:dev::baseline::pulumi:pulumi:Stack::baseline-dev",
+        dependencies=["urn:key", "urn:role"],
+    )
+    bucket.propertyDependencies["policy"].urns.extend(["urn:role"])
+    bucket.propertyDependencies["kmsKeyId"].urns.extend(["urn:key", "urn:alias"])
+    bucket.properties.update({"bucket": "logs", "forceDestroy": False})
+    bucket.options.protect = True
+    bucket.provider.type = "pulumi:providers:aws"
+    bucket.provider.properties.update({"region": "eu-west-1"})
+    key = analyzer_pb2.AnalyzerResource(type="aws:kms/key:Key", urn="urn:key", name="key")
+    return analyzer_pb2.AnalyzeStackRequest(resources=[bucket, key])
+
+
+def what_a_rule_reads(r: Any) -> tuple[Any, ...]:
+    """Every field of a resource the SDK's `AnalyzeStack` reads for each stack rule."""
+    return (
+        r.type,
+        r.urn,
+        r.name,
+        r.parent,
+        list(r.dependencies),
+        {k: list(v.urns) for k, v in r.propertyDependencies.items()},
+        dict(r.properties.items()),
+        r.options.protect,
+        r.HasField("provider"),
+        r.provider.properties["region"] if r.HasField("provider") else None,
+    )
+
+
+def test_a_stack_request_is_read_once_and_reads_as_the_message() -> None:
+    sdk, _ = fake_sdk()
+    seen: list[Any] = []
+
+    class Servicer:
+        def AnalyzeStack(self, request: Any, context: Any) -> str:
+            for _ in range(19):  # every stack rule reads every resource
+                seen.append([(r, what_a_rule_reads(r)) for r in request.resources])
+            return f"response to {context}"
+
+    sdk._PolicyAnalyzerServicer = Servicer
+    assert sdk_once.install(sdk)
+    request = stack_request()
+    assert Servicer().AnalyzeStack(request, "ctx") == "response to ctx"
+    expected = [what_a_rule_reads(r) for r in request.resources]
+    assert all([fields for _, fields in rule] == expected for rule in seen)
+    # the same resource objects and the same properties message for every rule: read once,
+    # and a properties conversion remembered by the message is found again
+    first = [r for r, _ in seen[0]]
+    assert all([r for r, _ in rule] == first for rule in seen)
+    assert first[0].properties is request.resources[0].properties
