@@ -37,10 +37,13 @@ The pipeline and its decisions:
    values: `VM Paused` and `VM Resumed` are different events) or made variables. Whether a
    column is a variable is decided from how its values behave in the group (`_is_variable`):
    enough distinct words (`Tuning.variable_values`); mostly masked values, whatever its few
-   words (`Tuning.masked_share`); masked ids beside kept ones of a single digit (`t20x`, `t0x`).
-   Two kinds of column split up to `Tuning.enum_values` values instead: upper-case names
-   (states, methods: `RUNNING`, `GET`) and the message's first plain word (it names the event:
-   `boot`, `wait`, `halt`; not `alice@web-3` or a word with digits). Counting by lines, not
+   words (`Tuning.masked_share`); masked ids beside kept ones of a single digit (`t20x`, `t0x`);
+   names written as identifiers in small letters, two or more, the rest masked, however few
+   (`DAG etl_daily`, `Poked cart-ui`: words joined by `-`, `_`, `.` or `/` are names, which no
+   verb or prose word is; not a first word; `SCREEN_ON` in capitals is a constant's). Two kinds
+   of column split up to `Tuning.enum_values` values instead: upper-case names (states,
+   methods: `RUNNING`, `GET`) and the message's first plain word (it names the event: `boot`,
+   `wait`, `halt`; not `alice@web-3` or a word with digits). Counting by lines, not
    signatures, is what makes the common pattern stand out. Last, templates that differ by one
    masked token, or by a bracketed aside or a labelled field with a value at the end, present
    in one only are joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing
@@ -1793,6 +1796,12 @@ def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
     if masked and masked >= tuning.masked_share * lines:
         return True  # mostly masked: its few kept words, its `<*>,` and `(<*>)`, are values too
     distinct = len(values)
+    if (
+        pos > 0
+        and sum(1 for v in values if _is_identifier(v)) >= 2
+        and all(_is_identifier(v) or _is_value(v) for v in values)
+    ):
+        return True  # every value written as an identifier or masked: names, however few
     enum_like = distinct < tuning.enum_values and (
         all(_ENUM.fullmatch(v.strip(_PUNCTUATION)) for v in values)
         or (pos == 0 and all(first.fullmatch(v.strip(_PUNCTUATION)) for v in values))
@@ -1807,6 +1816,18 @@ def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
         any(WILDCARD in v for v in values)
         and any(WILDCARD not in v for v in values)
         and all(WILDCARD in v or _DIGIT.search(v) for v in values)
+    )
+
+
+def _is_identifier(token: str) -> bool:
+    """Whether a token is a name written as an identifier in small letters (`etl_daily`,
+    `cart-ui`, `orders/api3`: words joined by `-`, `_`, `.` or `/`, which no verb or prose
+    word is; `SCREEN_ON` and `EventType.JOB_SETUP` are constants' names, which name events)."""
+    core = token.strip(_PUNCTUATION)
+    return (
+        core.islower()
+        and _NAME.fullmatch(core) is not None
+        and _IDENTIFIER.search(core) is not None
     )
 
 

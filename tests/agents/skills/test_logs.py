@@ -357,6 +357,28 @@ def test_a_word_column_with_few_values_tells_events_apart() -> None:
     ]
 
 
+def test_names_written_as_identifiers_are_a_variable_however_few() -> None:
+    # a workflow's, a job's, a repository's name: words joined by `_`, `-`, `.` or `/` in small
+    # letters, which no verb or prose word is; two or three of them are still names
+    for names in (["etl_daily", "ml_retrain"], ["cart-ui", "orders-service", "etl-nightly"]):
+        lines = [f"DAG {n} has {k}/16 running and queued tasks" for k, n in enumerate(names * 9)]
+        lines += [f"Poked {n}" for n in names * 5]
+        report, _ = analyzed(lines)
+        assert sorted(c.template for c in report.clusters) == [
+            f"DAG {WILDCARD} has {WILDCARD} running and queued tasks",
+            f"Poked {WILDCARD}",
+        ], names
+    # beside masked ones (a name with digits) too
+    lines = [f"DAG {n} done" for n in ["etl_daily", "s3_sync", "ml_retrain", "v2_export"] * 4]
+    report, _ = analyzed(lines)
+    assert [c.template for c in report.clusters] == [f"DAG {WILDCARD} done"]
+    # ... while constants' names in capitals, and plain words, still tell events apart
+    lines = [f"Processing the event EventType: {t}" for t in ["JOB_SETUP", "TASK_ABORT"] * 4]
+    lines += [f"Received event with state {s} for task" for s in ["queued", "failed"] * 4]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 4
+
+
 def test_upper_case_states_tell_events_apart_even_when_many() -> None:
     states = ["NEW", "INITED", "SETUP", "RUNNING", "COMMITTING", "SUCCEEDED", "FAILED", "KILLED"]
     lines = [
@@ -1178,6 +1200,7 @@ def test_the_benchmark_measures_a_corpus_whose_truth_has_no_content_column(tmp_p
     assert [systems(corpus) for corpus in HELDOUT_CORPORA] == [
         ["AWSLambda", "GoLogfmt", "Kubelet", "Nginx", "PostgreSQL", "SpringBoot"],
         ["AndroidApp", "HAProxy", "Kafka", "MySQL", "Postfix", "Redis"],
+        ["Airflow", "CoreDNS", "Elasticsearch", "Jenkins", "MongoDB", "RabbitMQ"],
     ]
 
 
