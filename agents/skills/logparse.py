@@ -4,14 +4,14 @@ severity) and its message, and mask the message's variables. One configuration f
 The design decisions:
 
 - Tokens, then kinds, then a grammar. A line is split on whitespace (and on `|` inside its first
-  tokens); every token gets a *kind* letter from its own shape: T timestamp, A a month and day
-  without a year (`03-17`, `06.13`; a date only before a time), M month or weekday name, Z time
-  zone, L level, N number (D when of six digits: half of `yyMMdd HHmmss`), S
-  separator (`-`, `:`), I pipe, B a bracketed group, Q/O an opening bracket (Q when a timestamp
-  follows), X a closing bracket, C a logger with a colon (`org.a.B:`), G a dotted logger
-  (`nova.compute.manager`), K a syslog tag with a pid (`sshd[42]:`), J a word and a colon
-  (`kernel:`; both may name a module, `sshd(pam_unix)[42]:`), H a host (an IP, a name with
-  digits), E a glog prefix (`I1129`), V a one-letter level (logcat's `D`, `I`, `W`, `E`), U a
+  `PIPED_TOKENS` tokens; a `|` further on is the message's own); every token gets a *kind* letter
+  from its own shape: T timestamp, A a month and day without a year (`03-17`, `06.13`; a date only
+  before a time), M month or weekday name, Z time zone, L level, N number (D when of six digits:
+  half of `yyMMdd HHmmss`), S separator (`-`, `:`), I pipe, B a bracketed group, Q/O an opening
+  bracket (Q when a timestamp follows), X a closing bracket, C a logger with a colon (`org.a.B:`),
+  G a dotted logger (`nova.compute.manager`), K a syslog tag with a pid (`sshd[42]:`), J a word
+  and a colon (`kernel:`; both may name a module, `sshd(pam_unix)[42]:`), H a host (an IP, a name
+  with digits), E a glog prefix (`I1129`), V a one-letter level (logcat's `D`, `I`, `W`, `E`), U a
   size unit (`KB`), P `SELECT`, Y another SQL statement's first keyword (`UPDATE`), F an SQL
   clause's (`FROM`; all three for `_sql_tails`), W a word. The header is the prefix of the kind
   string that `HEADER` (a regular expression over those letters) accepts:
@@ -69,6 +69,11 @@ The design decisions:
     length; a phrase that opens the message is the message (klog) and stays as it is.
   - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
+  - A document in braces over several tokens is one value (`_brace_tails`): from a token that
+    opens one (`{`, or `{` after `:` or `=`: `locks:{`, its key kept) to the token that closes it,
+    the braces counted, every token is masked (`{ find: "orders", filter: { id: 7 } }` reads
+    `<*>`), whatever it holds; braces that balance inside one token (`{file.py:12}`) or follow a
+    name (`Option{a=1, b=2}`: its fields keep their keys) open no document.
   - An SQL statement is one value (`_sql_tails`): from `SELECT` in capitals with a token after
     it, or another statement's first keyword in capitals (`UPDATE`, `INSERT`, `DELETE`, `WITH`,
     `COPY`, ...) followed within three tokens by a clause's (`FROM`, `SET`, `INTO`, `AS`, ...),
@@ -702,6 +707,28 @@ def _quotes(token: str) -> tuple[str, str]:
     return "", token[end:] if quoted else ""
 
 
+# A document's opening brace: at a token's start or after `:` or `=` (`{`, `locks:{`, `x={a:`).
+_DOCUMENT: Final = re.compile(r"(?:^|(?<=[=:]))\{")
+
+
+def _braces(token: str) -> tuple[str, str, int]:
+    """(`{` once per brace a token leaves open, when it opens a document (`_DOCUMENT`); `}` once
+    per brace it closes more than it opens, then the punctuation after its last brace; where
+    the document's brace is, or -1). A token whose braces balance (`{}`, `{a:1}`, `{file.py:12}`)
+    does neither: it is one token already. For `_brace_tails`."""
+    net = token.count("{") - token.count("}")
+    if net > 0:
+        opening = _DOCUMENT.search(token)
+        if opening is not None:
+            return "{" * net, "", opening.start()
+    elif net < 0:
+        last = token.rfind("}")
+        after = token[last + 1 :]
+        if not any(c.isalnum() for c in after):
+            return "", "}" * -net + after, -1
+    return "", "", -1
+
+
 _interned: Final[dict[Token, Token]] = {}
 # `key="value"` (klog's and logfmt's fields): a key without digits, a quoted value of word
 # characters and `/-.@+` that starts and ends with a word character, then `,` or `;` or
@@ -721,6 +748,10 @@ def _classify(token: str) -> Token:
     elif kind == "M":
         tail = token[len(token.rstrip(",.")) :]
     opens, closes = _quotes(token)
+    if not (opens or closes) and ("{" in token or "}" in token):
+        opens, closes, opened = _braces(token)
+        if opened >= 0:  # a document opens here: what comes before its brace is its key
+            masked = token[:opened] + WILDCARD
     info = _new_token((kind, masked, value_kind, lead, trail, opens, closes, tail))
     # one object per classification: line plans are keyed by these objects' identities
     return _interned.setdefault(info, info)
@@ -1197,6 +1228,16 @@ def parse_with(line: str, shape: HeaderShape | None) -> Parsed:
     return Parsed(message, timestamp, severity, True, signature, values)
 
 
+PIPED_TOKENS: Final = 4  # a `|` among a line's first tokens makes its header piped
+
+
+def _piped(tokens: Sequence[str]) -> bool:
+    """Whether a line's header is written between pipes (`ts|component|pid|message`,
+    `2024-01-01 10:00:00 | INFO | ...`): a `|` among its first `PIPED_TOKENS` tokens. A `|`
+    further on is the message's own (`{ name: "mongo-java-driver|sync" }`)."""
+    return any("|" in token for token in tokens[:PIPED_TOKENS])
+
+
 def _parse_text(line: str, *, headers: bool = True) -> Fields:
     pri_severity: str | None = None
     if line[:1] == "<":
@@ -1237,7 +1278,7 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
             plan is None
             and id_plans
             and _classified_lines[0] >= ID_KEYS_AFTER
-            and not (headers and "|" in line[:200])
+            and not (headers and _piped(tokens))
         ):
             id_key = _id_key(encoded, line_shape, spots)
             keyed_by_id = True
@@ -1266,7 +1307,7 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
                 del keyed[MAX_TOKENS:]
         infos, hex_ids = _classified(keyed, shapes)
         _classified_lines[0] += 1
-        if headers and "|" in line[:200]:
+        if headers and _piped(tokens):
             return _parse_piped(tokens, infos, pri_severity)
         key = tuple(map(id, infos))
         plan = plans.get(key)
@@ -1487,8 +1528,42 @@ def _with_units(masks: list[str | None], infos: Sequence[Token]) -> tuple[str | 
         if unit or date:  # its punctuation from its classification, as every line of a plan's
             masks[i] = WILDCARD + infos[i].tail
     _quoted_tails(masks, infos)
+    _brace_tails(masks, infos)
     _sql_tails(masks, infos)
     return tuple(masks)
+
+
+def _brace_tails(masks: list[str | None], infos: Sequence[Token]) -> None:
+    """A document in braces over several tokens (`{ find: "orders", filter: { id: 7 } }`,
+    `locks:{ Global: { r: 2 } }`) is one value: from the token that opens it (masked by its
+    classification, its key kept) to the one that closes it, the braces counted, every token is
+    masked (`collapse` then makes them one variable), whatever the document holds. A document
+    that does not close within the message is left as it is but for its opening token. Decided
+    on the classifications alone, as `_with_units` is."""
+    count = len(masks)
+    i = 0
+    while i < count:
+        opens = infos[i].opens
+        if opens[:1] != "{":
+            i += 1
+            continue
+        depth, k = len(opens), i + 1
+        while k < count:
+            info = infos[k]
+            if info.opens[:1] == "{":
+                depth += len(info.opens)
+            elif info.closes[:1] == "}":
+                depth -= len(info.closes) - len(info.closes.lstrip("}"))
+                if depth <= 0:
+                    break
+            k += 1
+        if k == count:
+            i += 1
+            continue
+        for m in range(i + 1, k):
+            masks[m] = WILDCARD
+        masks[k] = WILDCARD + infos[k].closes.lstrip("}")
+        i = k + 1
 
 
 def _sql_tails(masks: list[str | None], infos: Sequence[Token]) -> None:

@@ -173,6 +173,76 @@ def test_one_event_whatever_its_statement() -> None:
     ]
 
 
+# ---------------------------------------------------------------- documents in braces
+
+
+@pytest.mark.parametrize(
+    ("message", "collapsed"),
+    [
+        (
+            'command: find { find: "orders", filter: { id: 7, tag: "a b" }, $db: "shop" } took 3ms',
+            "command: find <*> took <*>",
+        ),
+        (
+            "plan IXSCAN { customer_id: 1 } locks:{ Global: { r: 2 } } done",
+            "plan IXSCAN <*> locks:<*> done",
+        ),
+        ("update {q: {status: 5}, u: {$set: {a: 1}}}, multi: false", "update <*>, multi: <*>"),
+        (
+            "START u0 {act=MAIN cat=[LAUNCHER] cmp=com.x/.Main} from uid 10",
+            "START u0 <*> from uid <*>",
+        ),
+    ],
+)
+def test_a_document_in_braces_is_one_value(message, collapsed) -> None:
+    assert " ".join(collapse(parse_line(message).signature)) == collapsed
+
+
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        ("read {file.py:12} ok", "{file.py:<*>}"),  # balanced in one token: one token already
+        ("Option{a=1, b=2} set", "Option{a=<*>,"),  # a name's braces: its fields keep their keys
+        ("stray } brace", "}"),
+    ],
+)
+def test_braces_that_open_no_document_stay(message, kept) -> None:
+    assert kept in parse_line(message).signature
+
+
+def test_one_event_whatever_its_document() -> None:
+    documents = [
+        '{ find: "orders", filter: { id: 7 } }',
+        '{ count: "users" }',
+        '{ aggregate: "events", pipeline: [ { $match: { a: 1 } } ], cursor: {} }',
+    ]
+    lines = [
+        f"command shop.x command: {d} planSummary: COLLSCAN {n}ms"
+        for n, d in enumerate(documents * 5)
+    ]
+    report = analyze_logs(lines)
+    assert len(report.clusters) == 1
+    # an unclosed document masks its opening token only, and the line still parses
+    assert parse_line("command: { find: 1").signature[:2] == ("command:", WILDCARD)
+
+
+def test_a_pipe_late_in_a_message_is_the_message_s_own() -> None:
+    # a `|` inside a value (`"mongo-java-driver|sync"`) does not make the header a piped one
+    head = "2023-11-14T06:02:18.898+0000 I  NETWORK  [conn1661] client metadata from 10.0.0.1:5"
+    plain, piped = (
+        parse_line(f'{head} {{ name: "pymongo" }}'),
+        parse_line(f'{head} {{ name: "a|b" }}'),
+    )
+    assert (plain.timestamp, plain.severity, plain.signature) == (
+        piped.timestamp,
+        piped.severity,
+        piped.signature,
+    )
+    # while one among the first tokens still is (HealthApp's `ts|component|pid|message`)
+    line = "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579"
+    assert parse_line(line).signature == ("onStandStepChanged", WILDCARD)
+
+
 # ---------------------------------------------------------------- punctuation glued to a value
 
 
@@ -410,6 +480,9 @@ def test_the_new_rules_give_the_same_result_with_and_without_caches() -> None:
             "statement: UPDATE a SET b",
             "statement: UPDATE a now b",
             "statement: select a from b",
+            "x { a: { b: 1 } } y",
+            "x { a: 1 y",
+            "x locks:{ a: 1 }, y",
         ]
     )
     logparse.clear_caches()
