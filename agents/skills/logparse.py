@@ -27,6 +27,9 @@ The design decisions:
     an optional marker and a separator (`[06.13 10:14:02] prog.exe *64 -`); a bracketed
     timestamp may be a month-day and a time (`[06.13 10:14:02]`);
   - glog/klog: `I1129 14:02:01.123456 1234 file.go:12]`.
+  Bracketed fields written side by side, the first holding a time (log4j's `[%d][%-5p][%c]`,
+  Elasticsearch's `[2023-11-14T07:42:08,651][INFO ][o.e.n.Node]`), are read apart first
+  (`_unglued`), so the grammar sees a bracketed timestamp, a level and a logger.
   A header field left in the message is usually constant or masked, and stripping a constant word
   of the message loses no grouping, so the grammar errs on the side of stopping early.
 - Whole-line formats with a standard shape are recognised first, because their fields say where
@@ -1229,6 +1232,32 @@ def parse_with(line: str, shape: HeaderShape | None) -> Parsed:
 
 
 PIPED_TOKENS: Final = 4  # a `|` among a line's first tokens makes its header piped
+# Bracketed header fields written side by side (log4j's `[%d][%-5p][%c]`: Elasticsearch's
+# `[2023-11-14T07:42:08,651][INFO ][o.e.n.Node]`): read as separate bracketed tokens
+_GLUED_HEAD: Final = re.compile(r"\[[^\[\]]{0,80}\](?:\[[^\[\]]{0,80}\])+")
+_BRACKETED: Final = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _unglued(line: str) -> str:
+    """`line` with the bracketed fields it starts with side by side, the first holding a time
+    of day (`[10:00:01][b ][c] rest`), written apart and without their padding (`[10:00:01] [b]
+    [c] rest`), so each is a token of the header grammar (a bracketed timestamp, a level, a
+    logger); `line` itself when it starts otherwise.
+    Only lines that `_parse_text` reads with headers, and never through the fast lane
+    (`lane_spans` leaves them out: their tokens are not the line's)."""
+    head = _GLUED_HEAD.match(line)
+    if head is None:
+        return line
+    inners = _BRACKETED.findall(head.group())
+    if _CLOCK.search(inners[0]) is None:  # a header starts with its time: `[a][b]` is prose's
+        return line
+    fields = " ".join(f"[{inner.strip()}]" for inner in inners)
+    return fields + line[head.end() :]
+
+
+def _glued(line: str) -> bool:
+    """Whether `line` (stripped) may start with bracketed fields side by side (`_unglued`)."""
+    return line[:1] == "[" and "][" in line[:200]
 
 
 def _piped(tokens: Sequence[str]) -> bool:
@@ -1245,6 +1274,8 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
         if pri:
             pri_severity = _PRI_SEVERITY[int(pri.group(1)) % 8]
             line = line[pri.end() :]
+    if headers and _glued(line):
+        line = _unglued(line)
     tokens = line.split(None, MAX_TOKENS)
     if len(tokens) > MAX_TOKENS:
         del tokens[MAX_TOKENS:]
@@ -1465,6 +1496,8 @@ def lane_spans(line: str) -> LaneSpans | None:
     stripped = line.strip()
     first = stripped[:1]
     if not first or first in "{<" or (first.isdigit() and _CRI.match(stripped) is not None):
+        return None
+    if _glued(stripped):  # read with its fields apart (`_unglued`), its plan under that shape
         return None
     if (first.isalpha() or first == "_") and _logfmt_first(stripped):  # maybe logfmt
         return None

@@ -226,6 +226,16 @@ def test_one_event_whatever_its_document() -> None:
     assert parse_line("command: { find: 1").signature[:2] == ("command:", WILDCARD)
 
 
+def test_bracketed_words_side_by_side_without_a_time_stay_as_written() -> None:
+    assert parse_line("[a][b ] plain words").signature == ("[a][b", "]", "plain", "words")
+
+
+def test_a_line_of_bracketed_fields_side_by_side_is_never_laned() -> None:
+    # the lane reads a line's own tokens; this one is read with its fields apart
+    line = "[2024-05-02T10:11:12,345][INFO ][o.e.n.Node] [node-a] started"
+    assert parse_line(line).severity == "info" and logparse.lane_spans(line) is None
+
+
 def test_a_pipe_late_in_a_message_is_the_message_s_own() -> None:
     # a `|` inside a value (`"mongo-java-driver|sync"`) does not make the header a piped one
     head = "2023-11-14T06:02:18.898+0000 I  NETWORK  [conn1661] client metadata from 10.0.0.1:5"
@@ -376,6 +386,18 @@ def test_an_object_hash_is_an_id_not_a_user() -> None:
 
 HEADERS = [
     # (line, message, timestamp, severity)
+    (  # log4j's bracketed fields side by side, the level padded (Elasticsearch's server log)
+        "[2024-05-02T10:11:12,345][WARN ][o.e.c.r.a.DiskThresholdMonitor] [node-a] low disk",
+        "[node-a] low disk",
+        "2024-05-02T10:11:12,345",
+        "warning",
+    ),
+    (
+        "[2024-05-02T10:11:12,345][ERROR][o.e.b.ElasticsearchUncaughtExceptionHandler] fatal",
+        "fatal",
+        "2024-05-02T10:11:12,345",
+        "error",
+    ),
     (  # a bracketed month-day and time, a program, a separator
         "[11.02 08:15:22] backupd.exe - volume snapshot created",
         "volume snapshot created",
