@@ -61,6 +61,7 @@ GRID: dict[str, tuple[Any, ...]] = {
     "named": (True, False),
     "collapse": (True, False),
     "optional": (True, False),
+    "free": (True, False),
 }
 QUICK_GRID: dict[str, tuple[Any, ...]] = {
     "variable_values": (4, 6, 10),
@@ -71,6 +72,7 @@ QUICK_GRID: dict[str, tuple[Any, ...]] = {
     "named": (True, False),
     "collapse": (True,),
     "optional": (True, False),
+    "free": (True,),
 }
 
 

@@ -490,7 +490,7 @@ def _value_kind(core: str) -> str | None:
             return ""
         if "@" in core and _USER_AT.fullmatch(core):
             return KIND_USER
-        if "/" in core and (_URL.fullmatch(core) or (_PATH.fullmatch(core) and len(core) > 1)):
+        if "/" in core and (_URL.fullmatch(core) or _PATH.fullmatch(core)):
             return KIND_PATH
         if len(core) >= 8 and _HEX.fullmatch(core):  # `ffffffff`: hex, whatever its digits
             return KIND_ID if len(core) >= 16 else ""

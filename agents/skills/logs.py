@@ -43,8 +43,14 @@ The pipeline and its decisions:
    verb or prose word is; not a first word; `SCREEN_ON` in capitals is a constant's). Two kinds
    of column split up to `Tuning.enum_values` values instead: upper-case names (states,
    methods: `RUNNING`, `GET`) and the message's first plain word (it names the event: `boot`,
-   `wait`, `halt`; not `alice@web-3` or a word with digits). Counting by lines, not
-   signatures, is what makes the common pattern stand out. Last, templates that differ by one
+   `wait`, `halt`; not `alice@web-3` or a word with digits); but columns whose words combine
+   freely with another column's are a record's fields, variables however few their words (two
+   words of one each seen with the same two of the other, and at least half the pairs seen:
+   any DNS query type with any return code; not a transition's `from NEW to QUEUED`, one
+   vocabulary on both sides, `_free_columns`). Counting by lines, not signatures, is what makes
+   the common pattern stand out. The templates are then collapsed again, a quoted phrase masked
+   from its first masked token as the parser masks it, and those written alike joined (a value
+   of more tokens in some lines than in others: `_recollapsed`). Last, templates that differ by one
    masked token, or by a bracketed aside or a labelled field with a value at the end, present
    in one only are joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing
    off <*> (retry <*>)` and `backing off <*>`; a cold start's `Init Duration: <*> ms`), and so
@@ -210,6 +216,8 @@ class Tuning:
       labelled field of at most `MAX_OPTIONAL` tokens with a masked one at the end, present in
       one only are one event; so are templates alike up to a closing run of `key=<*>` fields
       that ends in the same key (`_field_run_key`).
+    - `free`: columns whose words combine freely with another column's are fields of a record,
+      variables however few their words (`_free_columns`: any query type with any return code).
     """
 
     variable_values: int = 6
@@ -220,6 +228,7 @@ class Tuning:
     named: bool = True
     collapse: bool = True
     optional: bool = True
+    free: bool = True
 
 
 DEFAULT_TUNING: Final = Tuning()
@@ -1568,6 +1577,34 @@ _OPENS_QUOTE: Final = re.compile(r"(?:[^\s\"']*[=:(\[{])?([\"'])[^\"']*")
 _CLOSES_QUOTE: Final = re.compile(r"[^\"']*([\"'])[,;.:!?)\]}]*")
 
 
+def _quoted_tail_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]] | None:
+    """A quoted phrase from token `i` on, past the message's first token, with a masked token:
+    from that token to the close, one value (`"A IN <*> udp <*>"` reads `"A IN <*>"`), as the
+    parser reads it in a line (`agents.skills.logparse._quoted_tails`): a template's column
+    that the merge found to be a variable is masked as a value the parser masked. It must
+    close within `MAX_PHRASE` tokens."""
+    token = tokens[i]
+    opening = _OPENS_QUOTE.fullmatch(token) if i else None
+    if opening is None:
+        return None
+    quote = opening.group(1)
+    first = i if WILDCARD in token else -1
+    for j in range(i + 1, min(len(tokens), i + 1 + MAX_PHRASE)):
+        closing = _CLOSES_QUOTE.fullmatch(tokens[j])
+        if closing is not None:
+            at = closing.start(1)
+            if first < 0 or closing.group(1) != quote or tokens[j][at - 1 : at] == "\\":
+                return None
+            if first == i:
+                return j + 1, (token[: opening.start(1) + 1] + WILDCARD + tokens[j][at:],)
+            return j + 1, (*tokens[i:first], WILDCARD + tokens[j][at:])
+        if '"' in tokens[j] or "'" in tokens[j]:
+            return None
+        if first < 0 and WILDCARD in tokens[j]:
+            first = j
+    return None
+
+
 def _quoted_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]] | None:
     """A quoted phrase of several words and no masked value from token `i` on, past the
     message's first token: one value (`Now playing: "Blue in Green" by` reads `Now playing:
@@ -1648,7 +1685,32 @@ def merge_signatures(
                 out.append((root_members, items[root_members[0]][0]))
             else:
                 out.extend(_split(items, root_members, length, tuning))
+    if tuning.collapse:
+        out = _recollapsed(out)
     return _join_optional(out) if tuning.optional else out
+
+
+def _recollapsed(
+    templates: list[tuple[list[int], tuple[str, ...]]],
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """`templates` with the runs of masked tokens that the merge made (columns it found to be
+    variables, beside values masked before) made one, as `collapse` makes them in signatures,
+    and the rest of a quoted phrase from its first masked token masked, as the parser masks it
+    in a line (`_quoted_tail_span`); templates then written alike joined: the same event whose
+    values took more tokens in some lines than in others."""
+    joined: dict[tuple[str, ...], list[int]] = {}
+    order: list[tuple[str, ...]] = []
+    for members, template in templates:
+        key = collapse(_replace_spans(template, _quoted_tail_span))
+        found = joined.get(key)
+        if found is None:
+            joined[key] = list(members)
+            order.append(key)
+        else:
+            found.extend(members)
+    if len(order) == len(templates):
+        return templates
+    return [(joined[key], key) for key in order]
 
 
 def _join_optional(
@@ -1881,6 +1943,53 @@ def _names_a_value(
     )
 
 
+def _free_columns(
+    items: Sequence[tuple[tuple[str, ...], int]], members: list[int], variable: set[int]
+) -> set[int]:
+    """The columns of a group whose words combine freely with another column's: fields of a
+    record (`"AAAA IN ..." NXDOMAIN`: any query type with any return code), not words that name
+    an event, whose words go together (`from NEW to UNASSIGNED`, never `from NEW to RUNNING`).
+    Two columns combine freely when neither's word decides the other's (two words of one are
+    each seen with the same two of the other: `_crossed`) and the pairs seen are at least half
+    of all the pairs their words could make (one crossing among words that mostly go together
+    is not enough). A word in two columns of the group makes its columns a transition, whose
+    pairs are events (`from RUNNING to DONE`): then none is free."""
+    columns = {
+        pos: column
+        for pos, column in enumerate(zip(*[items[i][0] for i in members], strict=True))
+        if pos not in variable and column.count(column[0]) != len(column)
+    }
+    free: set[int] = set()
+    ordered = sorted(columns)
+    words: set[str] = set()
+    for pos in ordered:
+        kept = set(columns[pos])
+        if not words.isdisjoint(kept):
+            return free  # a word in two columns: a transition (`from RUNNING to DONE`), an event
+        words |= kept
+    for n, a in enumerate(ordered):
+        for b in ordered[n + 1 :]:
+            if a in free and b in free:
+                continue  # decided: many free columns cost a pass each, not one per pair
+            pairs = set(zip(columns[a], columns[b], strict=True))
+            seen_a: dict[str, set[str]] = defaultdict(set)
+            seen_b: dict[str, set[str]] = defaultdict(set)
+            for x, y in pairs:
+                seen_a[x].add(y)
+                seen_b[y].add(x)
+            if 2 * len(pairs) >= len(seen_a) * len(seen_b) and _crossed(seen_a):
+                free.update((a, b))
+    return free
+
+
+def _crossed(partners: dict[str, set[str]]) -> bool:
+    """Whether two words of a column were each seen with the same two words of another (`A`
+    and `AAAA` each with `NOERROR` and `NXDOMAIN`): the four pairs every one seen, so neither
+    column's word decides the other's."""
+    sets = [seen for seen in partners.values() if len(seen) > 1]
+    return any(len(a & b) > 1 for n, a in enumerate(sets) for b in sets[n + 1 :])
+
+
 def _split(
     items: Sequence[tuple[tuple[str, ...], int]],
     members: list[int],
@@ -1901,6 +2010,8 @@ def _split(
             or (tuning.named and pos and _names_a_value(items, members, pos, values))
         ):
             variable.add(pos)
+    if tuning.free:
+        variable |= _free_columns(items, members, variable)
     constant = [pos for pos in range(length) if pos not in variable]
     out: list[tuple[list[int], tuple[str, ...]]] = []
     todo = [members]

@@ -390,6 +390,71 @@ def test_upper_case_states_tell_events_apart_even_when_many() -> None:
     assert len(report.clusters) == len(states) - 1
 
 
+def test_fields_that_combine_freely_are_variables_however_few_their_words() -> None:
+    # a DNS server's query log: any query type with any return code, each a field of the record
+    types, codes = ["A", "AAAA", "MX"], ["NOERROR", "NXDOMAIN"]
+    lines = [
+        f"answered {t} query for host{n}.example.org with {c} in {n % 7} ms"
+        for n, (t, c) in enumerate(list(itertools.product(types, codes)) * 4)
+    ]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [
+        (f"answered {WILDCARD} query for {WILDCARD} with {WILDCARD} in {WILDCARD} ms", 24)
+    ]
+    # words that go together name events: each type with its own code, however many lines
+    lines = [
+        f"answered {t} query for host{n}.example.org with {c} in {n % 7} ms"
+        for n, (t, c) in enumerate(
+            list(zip(types, ["NOERROR", "NXDOMAIN", "SERVFAIL"], strict=True)) * 8
+        )
+    ]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 3
+    # nor do words that mostly go together, with one crossing among them
+    pairs = [("AAAA", "NOERROR"), ("AAAA", "NXDOMAIN"), ("NS", "NOERROR"), ("NS", "NXDOMAIN")]
+    pairs += [("MX", "SERVFAIL"), ("TXT", "REFUSED"), ("SRV", "NOTIMP"), ("PTR", "FORMERR")]
+    lines = [
+        f"answered {t} query for host{n}.example.org with {c} in {n % 7} ms"
+        for n, (t, c) in enumerate(pairs * 3)
+    ]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == len(pairs)
+    # three of four pairs seen is not yet two words each seen with the same two others
+    pairs = [("instruction", "corrected"), ("data", "corrected"), ("instruction", "detected")]
+    lines = [f"{a} cache parity error {b} on core {n}" for n, (a, b) in enumerate(pairs * 4)]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 3
+    # states on both sides of a transition are one vocabulary: each transition is an event
+    moves = [("NEW", "QUEUED"), ("QUEUED", "RUNNING"), ("RUNNING", "DONE"), ("RUNNING", "FAILED")]
+    moves += [("QUEUED", "FAILED"), ("QUEUED", "DONE")]
+    lines = [f"task {n} moved from {a} to {b}" for n, (a, b) in enumerate(moves * 3)]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == len(moves)
+
+
+def test_a_value_written_in_more_tokens_in_some_lines_is_one_event() -> None:
+    # once part of a quoted request varies the rest of it is the value's text (a name with
+    # digits masks the phrase from there); a name of words keeps its words until the merge
+    # finds them a variable: the same event either way
+    names = ["api.github.com.", "pypi.org.", "registry.npmjs.org.", "hooks.slack.com."]
+    names += ["proxy.golang.org.", "quay.io.", "10.in-addr.arpa.", "db-7.local."]
+    lines = [
+        f'{10 + n % 50}.0.0.{n % 9}:{40000 + n} - {n} "A IN {name} udp {50 + n % 9}" NOERROR'
+        for n, name in enumerate(names * 4)
+    ]
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 1, [c.template for c in report.clusters]
+    assert set(ids) == {report.clusters[0].id}
+
+
+def test_the_root_path_is_a_path() -> None:
+    paths = ["/", "/index.html", "/", "/healthz", "/api/v1/orders/7", "/"] * 2
+    lines = [f'10.0.0.{n} - - "GET {p} HTTP/1.1" 200 {100 + n}' for n, p in enumerate(paths)]
+    report, _ = analyzed(lines)
+    assert [c.count for c in report.clusters] == [len(lines)]
+    assert parse_line('"GET / HTTP/1.1"').signature[1] == WILDCARD
+
+
 def test_the_first_word_names_the_event_even_among_many() -> None:
     commands = ["boot", "wait", "halt", "reboot", "risBoot", "clusterAddMember", "bootGenvmunix"]
     lines = [f"{c} (command {1000 + i})" for i, c in enumerate(commands * 4)]
