@@ -29,8 +29,9 @@ The pipeline and its decisions:
    a line costs O(1) amortised and memory stays bounded whatever the input.
 4. Merging, once at the end (and at each compaction): runs of adjacent masked tokens are made
    one (`collapse`: a list of values is one variable whatever its length; so is the text of a
-   labelled aside, `(reason: ...)`, of an aside that opens with a value, and of a quoted phrase
-   of words, as the parser makes a quoted word one value), then signatures of
+   labelled aside, `(reason: ...)`, of an aside that opens with a value, of a phrase in square
+   brackets (a list, `[a, b, c]`), and of a quoted phrase of words, as the parser makes a quoted
+   word one value), then signatures of
    equal length are grouped by their *longest common pattern* (the words that occur equally
    often, the root of Brain, Yu et al. 2023: the constant words of a template occur exactly as
    often as the template), then each group's other columns are either split on (few distinct
@@ -40,7 +41,9 @@ The pipeline and its decisions:
    words (`Tuning.masked_share`); masked ids beside kept ones of a single digit (`t20x`, `t0x`);
    names written as identifiers in small letters, two or more, the rest masked, however few
    (`DAG etl_daily`, `Poked cart-ui`: words joined by `-`, `_`, `.` or `/` are names, which no
-   verb or prose word is; not a first word; `SCREEN_ON` in capitals is a constant's). Two kinds
+   verb or prose word is; not a first word; `SCREEN_ON` in capitals is a constant's); words in
+   square brackets, every value in them (`realm [file1]`, `from [GREEN]`: a writer
+   brackets what it fills in; a word in parentheses is an aside, which may name a state). Two kinds
    of column split up to `Tuning.enum_values` values instead: upper-case names (states,
    methods: `RUNNING`, `GET`) and the message's first plain word (it names the event: `boot`,
    `wait`, `halt`; not `alice@web-3` or a word with digits); but columns whose words combine
@@ -1571,6 +1574,38 @@ def _aside_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]] 
     return None
 
 
+# a token that opens a phrase in square brackets and goes on past its first word (`[[logs,`,
+# `[auto(bulk`), and one that closes it (the brackets, then punctuation at most)
+_OPENS_BRACKETS: Final = re.compile(r"(?:^| )\[+[^\s\[\]]+ ")
+_CLOSES_BRACKETS: Final = re.compile(r"[^\s\[\]]+(\]+)[,;.:!?)}]*")
+
+
+def _bracket_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]] | None:
+    """A phrase in square brackets over several tokens from token `i` on: one value, `[<*>]],`,
+    whatever its length. A list as Java and Python print one (`[[logs-settings, logs,
+    ecs@mappings]],`), a value with spaces that a writer bracketed (`cause [auto(bulk api)]`),
+    a thread's name (`[Thread pool 1]`): a writer brackets what it fills in, as it quotes it (a
+    phrase of one word is one token already, a bracketed word, which `_is_variable` reads as a
+    value). It must close within `MAX_PHRASE` tokens with as many brackets as it opened, and
+    hold no other bracket."""
+    token = tokens[i]
+    depth = len(token) - len(token.lstrip("["))
+    if not depth or "]" in token or len(token) == depth:
+        return None
+    for j in range(i + 1, min(len(tokens), i + 1 + MAX_PHRASE)):
+        item = tokens[j]
+        if "[" in item:
+            return None
+        closing = _CLOSES_BRACKETS.fullmatch(item)
+        if closing is not None:
+            if len(closing.group(1)) != depth:
+                return None
+            return j + 1, ("[" * depth + WILDCARD + item[closing.start(1) :],)
+        if "]" in item:
+            return None
+    return None
+
+
 # a token that opens a quoted phrase (a quote at its start, or after `=`, `:`, `(`, `[`, `{`)
 # without closing it, and one that closes it (the quote, then punctuation at most)
 _OPENS_QUOTE: Final = re.compile(r"(?:[^\s\"']*[=:(\[{])?([\"'])[^\"']*")
@@ -1637,12 +1672,16 @@ def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
     of values, or a value written as several tokens, is one variable whatever its length. A
     masked token with a key before its value (`port=<*>`) is a field of its own and starts a
     run: `host=<*> port=<*>` stays two, so a template keeps its fields' names. The text of a
-    labelled aside is one value (`_aside_span`), and so is a quoted phrase of words
-    (`_quoted_span`)."""
+    labelled aside is one value (`_aside_span`), and so are a phrase in square brackets
+    (`_bracket_span`) and a quoted phrase of words (`_quoted_span`)."""
     joined = " ".join(tokens)
     if "(" in joined and _LABELLED_ASIDE.search(joined) is not None:
         tokens = _replace_spans(tokens, _aside_span)
         joined = " ".join(tokens)
+    if "[" in joined and _OPENS_BRACKETS.search(joined) is not None:
+        listed = _replace_spans(tokens, _bracket_span)
+        if listed is not tokens:
+            tokens, joined = listed, " ".join(listed)
     if '"' in joined or "'" in joined:
         quoted = _replace_spans(tokens, _quoted_span)
         if quoted is not tokens:
@@ -1864,6 +1903,8 @@ def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
         and all(_is_identifier(v) or _is_value(v) for v in values)
     ):
         return True  # every value written as an identifier or masked: names, however few
+    if all(_bracketed(v) for v in values):
+        return True  # every value in brackets, as a writer brackets what it fills in
     enum_like = distinct < tuning.enum_values and (
         all(_ENUM.fullmatch(v.strip(_PUNCTUATION)) for v in values)
         or (pos == 0 and all(first.fullmatch(v.strip(_PUNCTUATION)) for v in values))
@@ -1878,6 +1919,22 @@ def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
         any(WILDCARD in v for v in values)
         and any(WILDCARD not in v for v in values)
         and all(WILDCARD in v or _DIGIT.search(v) for v in values)
+    )
+
+
+def _bracketed(token: str) -> bool:
+    """Whether a token is a word or a value in square brackets, as many closing as opening
+    (`[metrics]`, `[file1],`, `[<*>]`, `[[logs]],`), and nothing else."""
+    core = token.rstrip(",;:.")
+    inner = core.lstrip("[")
+    depth = len(core) - len(inner)
+    inner = inner.rstrip("]")
+    return (
+        depth > 0
+        and len(core) - depth - len(inner) == depth
+        and inner != ""
+        and "[" not in inner
+        and "]" not in inner
     )
 
 

@@ -447,6 +447,52 @@ def test_a_value_written_in_more_tokens_in_some_lines_is_one_event() -> None:
     assert set(ids) == {report.clusters[0].id}
 
 
+def test_words_in_brackets_are_values_however_few() -> None:
+    # a writer brackets what it fills in (Elasticsearch writes every value so)
+    realms = ["file1", "native1", "reserved"]
+    lines = [f"Authentication to realm [{r}] failed for user{n}" for n, r in enumerate(realms * 4)]
+    moves = [("GREEN", "YELLOW"), ("YELLOW", "RED"), ("RED", "YELLOW"), ("YELLOW", "GREEN")]
+    lines += [
+        f"Cluster health changed from [{a}] to [{b}] (reason {n})"
+        for n, (a, b) in enumerate(moves * 3)
+    ]
+    report, _ = analyzed(lines)
+    assert sorted((c.template, c.count) for c in report.clusters) == [
+        (f"Authentication to realm {WILDCARD} failed for {WILDCARD}", 12),
+        (f"Cluster health changed from {WILDCARD} to {WILDCARD} (reason {WILDCARD})", 12),
+    ]
+    # the same words unbracketed still tell events apart, and so do words some of them bracketed
+    lines = [
+        f"Cluster health changed from {a} to {b} (reason {n})" for n, (a, b) in enumerate(moves * 3)
+    ]
+    lines += [
+        f"{w} queue drained in {n} ms" for n, w in enumerate(["[flush]", "[scan]", "merge"] * 4)
+    ]
+    # (words in parentheses are asides, which may name states: `(idle)`, `(busy)`)
+    lines += [f"worker {n} is ({w})" for n, w in enumerate(["idle", "busy"] * 4)]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == len(moves) + 3 + 2
+
+
+def test_a_phrase_in_brackets_is_one_value_whatever_its_length() -> None:
+    # a list as Java and Python print one, a value with spaces a writer bracketed
+    lists = ["[[logs]]", "[[logs, metrics]]", "[[a-mappings, b@settings, logs]]", "[[x]]"]
+    causes = ["[auto(bulk api)]", "[rollover]", "[initialize data stream]"]
+    lines = [
+        f"[idx-{n}] creating index, cause {c}, templates {t}, shards [{n % 3}]/[1]"
+        for n, (c, t) in enumerate(itertools.product(causes, lists))
+    ]
+    report, _ = analyzed(lines * 2)
+    assert [c.count for c in report.clusters] == [2 * len(lines)], [
+        c.template for c in report.clusters
+    ]
+    # brackets that do not close as they opened are not a phrase: the words stay the event's
+    lines = [f"copy [a, b] to [c, d]] at {n}" for n in range(4)]
+    lines += [f"copy [a, b] to [c, e]] at {n}" for n in range(4)]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 2
+
+
 def test_the_root_path_is_a_path() -> None:
     paths = ["/", "/index.html", "/", "/healthz", "/api/v1/orders/7", "/"] * 2
     lines = [f'10.0.0.{n} - - "GET {p} HTTP/1.1" 200 {100 + n}' for n, p in enumerate(paths)]
