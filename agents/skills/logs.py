@@ -80,8 +80,10 @@ shape of its own each time, so it is keyed as the parser keys its plan: by its c
 each UUID that reads alike whatever its digits and letters written as one canonical UUID
 (`logparse.canonical_shape`). Only shapes for which that is exact get an entry: their lines
 start a record whatever came before them (not a continuation line, no PostgreSQL secondary
-field), the plan of their shape alone reads them (no `0x`/`g0` digit read by value, no kept
-token with a digit, no JSON, logfmt, CRI or priority), and their group may not start a trace.
+field; a line without a header right after a record's first line that ends with `:` is taken
+line by line, as what that line introduces may be), the plan of their shape alone reads them
+(no `0x`/`g0` digit read by value, no kept token with a digit, no JSON, logfmt, CRI or
+priority), and their group may not start a trace.
 Entries name groups, so a compaction empties the lane. It opens after `LANE_AFTER` lines; the
 output is the same whichever way a line is counted (tests compare both on every kind of record).
 """
@@ -878,7 +880,9 @@ class LogAnalyzer:
 
     def add(self, line: str) -> None:
         """Take one input line: the start of a record, or a continuation of the one before
-        (`continues`: a stack trace, an indented line), which joins that record's cluster. The
+        (`continues`: a stack trace, an indented line; or a line without a header right after a
+        record's first line that ends with `:`, `_introduced`), which joins that record's
+        cluster. The
         first `LEARN_LINES` lines are held until the source's header shape is learned from them
         (`learn_header`: only for a header the grammar does not know), then taken in order."""
         learning = self._learning
@@ -898,10 +902,14 @@ class LogAnalyzer:
             may = _MAY_CONTINUE.get(line[:1])
             if may is None:  # not ASCII (or an empty line)
                 may = 2 if line[:1].isspace() else 0
-            if secondary_field(line, held) or (
-                _EXCEPTION.match(line) is not None
-                if may == 1
-                else may == 2 and continues(line, indented_record=held[:1] in " \t")
+            if (
+                secondary_field(line, held)
+                or (
+                    _EXCEPTION.match(line) is not None
+                    if may == 1
+                    else may == 2 and continues(line, indented_record=held[:1] in " \t")
+                )
+                or (held[-1:] == ":" and not self._held_more and self._introduced(line, held))
             ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
@@ -910,6 +918,13 @@ class LogAnalyzer:
             self._take_held(held)
         self._held = line
         self._held_entry = None
+
+    def _introduced(self, line: str, held: str) -> bool:
+        """Whether `line`, right after a record's first line `held` that ends with `:`, is what
+        that line introduces (RabbitMQ's `Channel error on connection <0.5565.0> (...), channel
+        10:`, then `operation basic.publish caused a channel exception ...`): `held` has a
+        header and `line`, not empty, has none, so it is no record of this log's own."""
+        return bool(line.strip()) and self._parse(held)[3] and not self._parse(line)[3]
 
     def _take_held(self, held: str) -> None:
         """Count the held record, whose first line is `held` (the next record starts at line
@@ -981,11 +996,14 @@ class LogAnalyzer:
                         if made is not None:
                             lane[shape] = made
                 continue
+            held = self._held
+            if held is not None and not entry[1] and held[-1:] == ":" and not self._held_more:
+                self.add(line)  # a line without a header after `...:` may be what it introduces
+                continue
             epoch = self.compactions  # `entry` was found before the held line is taken
             self.lines += 1
             if not self.lines & YIELD_MASK:
                 time.sleep(0)  # other threads' turn (`YIELD_MASK`)
-            held = self._held
             if held is not None:
                 self._take_held(held)
             self._held = line

@@ -740,6 +740,32 @@ def test_a_java_stack_trace_is_one_record_of_its_first_line() -> None:
     assert "IllegalStateException: pool exhausted" in failed.example
 
 
+def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_introduces() -> None:
+    # RabbitMQ writes the reason of a channel error on the next line, without its header
+    reasons = ["no exchange 'orders' in vhost '/'", "inequivalent arg 'durable' for queue 'q'"]
+    lines = []
+    for n in range(4):
+        lines.append(f"2026-02-01 10:00:0{n}.000 [error] <0.{n}.0> Channel error on channel {n}:")
+        lines.append(f"operation basic.publish caused a channel exception: {reasons[n % 2]}")
+        lines.append(f"2026-02-01 10:00:0{n}.500 [info] <0.{n}.0> closing channel {n}")
+    report, ids = analyzed(lines)
+    error, closing = sorted(report.clusters, key=lambda c: c.count, reverse=True)
+    assert error.template.endswith(f"Channel error on channel {WILDCARD}:") and error.count == 8
+    assert closing.count == 4 and error.severity == "error"
+    assert ids == [error.id, error.id, closing.id] * 4
+    # only the first such line, only after a header, and a line with a header starts a record
+    lines = ["2026-02-01 10:00:00.000 [error] <0.1.0> Channel error on channel 1:"]
+    lines += ["operation failed: timeout", "operation failed: timeout"]
+    lines += ["2026-02-01 10:00:01.000 [info] <0.1.0> listing queues:"]
+    lines += ["2026-02-01 10:00:02.000 [info] <0.1.0> closing channel 1"]
+    lines += ["2026-02-01 10:00:03.000 [info] <0.1.0> draining:", ""]
+    report, ids = analyzed(lines)  # (an empty line is a record of its own, as everywhere)
+    assert len(report.clusters) == 6 and ids[0] == ids[1] != ids[2] and len(set(ids[2:])) == 5
+    lines = ["queues:", "orders", "payments:", "emails"]  # no header anywhere: four records
+    report, ids = analyzed(lines)
+    assert sum(c.count for c in report.clusters) == 4 and len(set(ids)) == 4
+
+
 def test_a_python_traceback_is_one_record_and_says_what_was_raised() -> None:
     lines = [
         "worker crashed while syncing",

@@ -2,8 +2,9 @@
 the line instead of being parsed. It must change nothing: every report, assignment and progress
 call is the one `add` gives line by line, on logs the test writes with every kind of record the
 analyzer tells apart (headers, levels, values, multi-line records, traces behind headers,
-PostgreSQL secondary fields, JSON, logfmt, UUIDs, hex ids, sensitive `0x`/`g0` digits, long lines,
-line breaks inside a line, non-ASCII text)."""
+PostgreSQL secondary fields, lines without a header after a line that ends with `:`, JSON,
+logfmt, UUIDs, hex ids, sensitive `0x`/`g0` digits, long lines, line breaks inside a line,
+non-ASCII text)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,19 @@ def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
             "ValueError: bad",
         ]
 
+    def introduced() -> list[str]:
+        """A record whose first line ends with `:`, then what it introduces on a line without a
+        header (one record); or either alone (that line a record of its own, whose shape may
+        get a lane entry, then comes after a line that ends with `:`)."""
+        lines = [
+            f"{ts()} ERROR Channel error on connection {rng.randint(1, 99)}, channel "
+            f"{rng.randint(1, 9)}:",
+            f"operation basic.publish caused a channel exception not_found {rng.randint(1, 9)}",
+        ]
+        return rng.choice([lines, lines[:1], lines[1:], lines[1:]])
+
     return [
+        introduced,
         lambda: [
             f"{ts()} {level()} [worker-{rng.randint(1, 9)}] Processed request "
             f"{rng.randint(10**5, 10**6 - 1)} from {_ip(rng)}:{rng.randint(10000, 65535)} in "
