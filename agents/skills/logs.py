@@ -117,6 +117,7 @@ from agents.skills.logparse import (
     WILDCARD,
     Fields,
     HeaderShape,
+    _quotes,
     canonical_shape,
     infer_severity,
     lane_spans,
@@ -1641,18 +1642,17 @@ def _quoted_tail_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, 
     if opening is None:
         return None
     quote = opening.group(1)
-    first = i if WILDCARD in token else -1
-    for j in range(i + 1, min(len(tokens), i + 1 + MAX_PHRASE)):
-        closing = _CLOSES_QUOTE.fullmatch(tokens[j])
-        if closing is not None:
-            at = closing.start(1)
-            if first < 0 or closing.group(1) != quote or tokens[j][at - 1 : at] == "\\":
+    first = i if WILDCARD in token[opening.start(1) :] else -1  # in the phrase, not its key
+    # it closes where the parser closes it: at the first token that ends with the same quote,
+    # unescaped (`can't`, `\"x\"` and `'a'` inside it do not)
+    for j in range(i + 1, min(len(tokens), i + MAX_PHRASE)):
+        closes = _quotes(tokens[j])[1]
+        if closes[:1] == quote:
+            if first < 0:
                 return None
             if first == i:
-                return j + 1, (token[: opening.start(1) + 1] + WILDCARD + tokens[j][at:],)
-            return j + 1, (*tokens[i:first], WILDCARD + tokens[j][at:])
-        if '"' in tokens[j] or "'" in tokens[j]:
-            return None
+                return j + 1, (token[: opening.start(1) + 1] + WILDCARD + closes,)
+            return j + 1, (*tokens[i:first], WILDCARD + closes)
         if first < 0 and WILDCARD in tokens[j]:
             first = j
     return None

@@ -36,6 +36,7 @@ from agents.skills.logs import (
     Tuning,
     _Generals,
     _most_counted,
+    _recollapsed,
     _top,
     _Values,
     analyze_logs,
@@ -445,6 +446,25 @@ def test_a_value_written_in_more_tokens_in_some_lines_is_one_event() -> None:
     report, ids = analyzed(lines)
     assert len(report.clusters) == 1, [c.template for c in report.clusters]
     assert set(ids) == {report.clusters[0].id}
+
+
+def test_a_quoted_value_closes_where_the_parser_closes_it() -> None:
+    # an apostrophe or an escaped quote inside the phrase does not close it, in a line or in a
+    # template; a masked key before the quote is not a value in the phrase
+    names = ["api.github.com.", "pypi.org.", "registry.npmjs.org.", "hooks.slack.com."]
+    names += ["proxy.golang.org.", "quay.io.", "10.in-addr.arpa.", "db-7.local."]
+    for quote, inner in [("'", "can't"), ('"', '\\"x\\"')]:
+        lines = [
+            f"{10 + n % 50}.0.0.{n % 9}:{40000 + n} - {n} {quote}A IN {name} {inner} {n}{quote} OK"
+            for n, name in enumerate(names * 4)
+        ]
+        report, _ = analyzed(lines)
+        assert len(report.clusters) == 1, [c.template for c in report.clusters]
+    templates: list[tuple[list[int], tuple[str, ...]]] = [
+        ([0], ("set", f'{WILDCARD}="connection', "refused", 'peer"')),
+        ([1], ("set", f'{WILDCARD}="connection', "reset", 'peer"')),
+    ]
+    assert _recollapsed(templates) == templates
 
 
 def test_words_in_brackets_are_values_however_few() -> None:
