@@ -1672,6 +1672,11 @@ def _header(kinds: str) -> tuple[int, int, int, int]:
     if not m:
         return 0, 0, 0, -1
     count = m.end()
+    if count == len(kinds) and kinds[-1] == "L" and kinds.count("W") > 1 and "T" not in kinds:
+        # a level word that ends a line of words with no time is the message's (`job 1 on
+        # queue HIGH finished with FAILURE`): no header is written in words (a host's name may
+        # be one)
+        return 0, 0, 0, -1
     ts_start = ts_end = 0
     run = _TS_RUN.search(kinds, 0, count)
     if run:

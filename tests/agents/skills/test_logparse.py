@@ -236,6 +236,17 @@ def test_a_line_of_bracketed_fields_side_by_side_is_never_laned() -> None:
     assert parse_line(line).severity == "info" and logparse.lane_spans(line) is None
 
 
+def test_a_level_word_that_ends_a_line_of_words_is_the_message_s() -> None:
+    # no header is written in words: the outcome is the message's, which is kept whole
+    for line in ["job 1 on queue HIGH finished with FAILURE", "build 7 of web ended ERROR"]:
+        parsed = parse_line(line)
+        assert not parsed.header and parsed.tokens == line.split() and parsed.severity is None
+    # ... while a header with a time, or a host's name, still ends at its level
+    for line in ["2026-01-01 10:00:00,000 worker main ERROR", "Dec  6 10:00:00 db app[12]: ERROR"]:
+        parsed = parse_line(line)
+        assert parsed.header and parsed.severity == "error" and parsed.timestamp is not None
+
+
 def test_a_pipe_late_in_a_message_is_the_message_s_own() -> None:
     # a `|` inside a value (`"mongo-java-driver|sync"`) does not make the header a piped one
     head = "2023-11-14T06:02:18.898+0000 I  NETWORK  [conn1661] client metadata from 10.0.0.1:5"
