@@ -2025,28 +2025,44 @@ def _free_columns(
     record (`"AAAA IN ..." NXDOMAIN`: any query type with any return code), not words that name
     an event, whose words go together (`from NEW to UNASSIGNED`, never `from NEW to RUNNING`).
     Two columns combine freely when neither's word decides the other's (two words of one are
-    each seen with the same two of the other: `_crossed`) and the pairs seen are at least half
-    of all the pairs their words could make (one crossing among words that mostly go together
-    is not enough). A word in two columns of the group makes its columns a transition, whose
-    pairs are events (`from RUNNING to DONE`): then none is free."""
+    each seen with the same two of the other: `_crossed`), the pairs seen are at least half of
+    all the pairs their words could make (one crossing among words that mostly go together is
+    not enough), and one of them is written in codes (`_is_code`: `AAAA`, `NXDOMAIN`,
+    `qr,aa,rd`), as a record's fields are: two columns of words (`backup of orders failed`,
+    `service nginx stopped`) name a thing and what became of it, an event each. A column whose
+    words say different severities (`succeeded`, `failed`: `infer_severity`) names events and
+    is never free, and a word in two columns of the group makes its columns a transition, whose
+    pairs are events (`from RUNNING to DONE`): then none is free. The pairs are read from the
+    distinct rows of the columns weighed, so many signatures of few rows cost one pass."""
     columns = {
         pos: column
         for pos, column in enumerate(zip(*[items[i][0] for i in members], strict=True))
         if pos not in variable and column.count(column[0]) != len(column)
     }
-    free: set[int] = set()
-    ordered = sorted(columns)
     words: set[str] = set()
-    for pos in ordered:
-        kept = set(columns[pos])
-        if not words.isdisjoint(kept):
-            return free  # a word in two columns: a transition (`from RUNNING to DONE`), an event
-        words |= kept
-    for n, a in enumerate(ordered):
-        for b in ordered[n + 1 :]:
-            if a in free and b in free:
-                continue  # decided: many free columns cost a pass each, not one per pair
-            pairs = set(zip(columns[a], columns[b], strict=True))
+    for pos in sorted(columns):
+        named = {word for word in columns[pos] if any(c.isalnum() for c in word)}  # not `-`
+        if not words.isdisjoint(named):
+            return set()  # a word in two columns: a transition (`from RUNNING to DONE`), events
+        words |= named
+    # `succeeded` and `failed` are two events, whatever else varies
+    ordered = [
+        pos for pos in sorted(columns) if len({infer_severity(w) for w in set(columns[pos])}) == 1
+    ]
+    if len(ordered) < 2:
+        return set()
+    # the distinct rows of these columns: what the pairs are read from
+    distinct = list(zip(*set(zip(*[columns[pos] for pos in ordered], strict=True)), strict=True))
+    code = [
+        all(_is_code(word) for word in set(column) if WILDCARD not in word) for column in distinct
+    ]
+    free: set[int] = set()
+    for n in range(len(ordered)):
+        for m in range(n + 1, len(ordered)):
+            a, b = ordered[n], ordered[m]
+            if (a in free and b in free) or not (code[n] or code[m]):
+                continue  # decided, or two columns of words
+            pairs = set(zip(distinct[n], distinct[m], strict=True))
             seen_a: dict[str, set[str]] = defaultdict(set)
             seen_b: dict[str, set[str]] = defaultdict(set)
             for x, y in pairs:
@@ -2055,6 +2071,15 @@ def _free_columns(
             if 2 * len(pairs) >= len(seen_a) * len(seen_b) and _crossed(seen_a):
                 free.update((a, b))
     return free
+
+
+_LOWER_RUN: Final = re.compile(r"[a-z]{3}")
+
+
+def _is_code(token: str) -> bool:
+    """Whether a token is written as a code, not a word: no three small letters in a row
+    (`AAAA`, `NXDOMAIN`, `"GET`, `qr,aa,rd`, `CD--`; not `udp`, `nginx`, `OrderService`)."""
+    return _LOWER_RUN.search(token) is None
 
 
 def _crossed(partners: dict[str, set[str]]) -> bool:

@@ -402,6 +402,38 @@ def test_fields_that_combine_freely_are_variables_however_few_their_words() -> N
     assert [(c.template, c.count) for c in report.clusters] == [
         (f"answered {WILDCARD} query for {WILDCARD} with {WILDCARD} in {WILDCARD} ms", 24)
     ]
+    # ... with a placeholder such as `-` in two of its columns too
+    lines = [
+        f"answered {t} query {a} for host{n}.example.org with {c} {b}"
+        for n, (t, c, a, b) in enumerate(
+            list(itertools.product(types, codes, ["-", "DO"], ["-", "AD"])) * 2
+        )
+    ]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 1, [c.template for c in report.clusters]
+    # two columns of words name a thing and what became of it: an event each, whatever crosses
+    dbs = ["orders", "users", "billing", "audit", "inventory"]
+    lines = [f"backup of {d} succeeded in {n} s" for n, d in enumerate(dbs * 20)]
+    lines += [f"backup of {d} failed in {n} s" for n, d in enumerate(["orders", "users"])]
+    report, ids = analyzed(lines)
+    assert not {ids[n] for n in range(100)} & set(ids[100:])  # the failures stand apart
+    lines = [
+        f"service {s} {v} by systemd" for s in ["nginx", "redis"] for v in ["started", "stopped"]
+    ]
+    report, _ = analyzed(lines * 3)
+    assert len(report.clusters) == 4
+    # (so do codes whose words say different severities: `SUCCESS` and `FAILURE`)
+    lines = [
+        f"job {n} on queue {q} finished with {r}"
+        for n, (q, r) in enumerate(
+            list(itertools.product(["HIGH", "LOW"], ["SUCCESS", "FAILURE"])) * 3
+        )
+    ]
+    report, ids = analyzed(lines)
+    assert {c.template for c in report.clusters} == {
+        f"job {WILDCARD} on queue {WILDCARD} finished with SUCCESS",
+        f"job {WILDCARD} on queue {WILDCARD} finished with FAILURE",
+    }
     # words that go together name events: each type with its own code, however many lines
     lines = [
         f"answered {t} query for host{n}.example.org with {c} in {n % 7} ms"
