@@ -910,7 +910,12 @@ class LogAnalyzer:
                     if may == 1
                     else may == 2 and continues(line, indented_record=held[:1] in " \t")
                 )
-                or (held[-1:] == ":" and not self._held_more and self._introduced(line, held))
+                or (
+                    held[-1:] == ":"
+                    and (may or line[:1].isalpha())  # not a digit, a bracket, a dash
+                    and not self._held_more
+                    and self._introduced(line, held)
+                )
             ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
@@ -924,8 +929,10 @@ class LogAnalyzer:
         """Whether `line`, right after a record's first line `held` that ends with `:`, is what
         that line introduces (RabbitMQ's `Channel error on connection <0.5565.0> (...), channel
         10:`, then `operation basic.publish caused a channel exception ...`): `held` has a
-        header and `line`, not empty, has none, so it is no record of this log's own."""
-        return bool(line.strip()) and self._parse(held)[3] and not self._parse(line)[3]
+        header and `line`, not empty, has none, so it is no record of this log's own. (`add`
+        asks only of a line that starts with a letter or a blank: one that starts with a digit,
+        a bracket or a dash starts a record, as everywhere.)"""
+        return bool(line.strip()) and not self._parse(line)[3] and self._parse(held)[3]
 
     def _take_held(self, held: str) -> None:
         """Count the held record, whose first line is `held` (the next record starts at line
@@ -1750,24 +1757,31 @@ def merge_signatures(
 def _recollapsed(
     templates: list[tuple[list[int], tuple[str, ...]]],
 ) -> list[tuple[list[int], tuple[str, ...]]]:
-    """`templates` with the runs of masked tokens that the merge made (columns it found to be
-    variables, beside values masked before) made one, as `collapse` makes them in signatures,
-    and the rest of a quoted phrase from its first masked token masked, as the parser masks it
-    in a line (`_quoted_tail_span`); templates then written alike joined: the same event whose
-    values took more tokens in some lines than in others."""
+    """`templates`, and those written alike once the runs of masked tokens that the merge made
+    (columns it found to be variables, beside values masked before) are made one, as `collapse`
+    makes them in signatures, and the rest of a quoted phrase from its first masked token is
+    masked, as the parser masks it in a line (`_quoted_tail_span`), joined under that key: the
+    same event whose values took more tokens in some lines than in others. A template joined
+    with none stays as it was."""
     joined: dict[tuple[str, ...], list[int]] = {}
-    order: list[tuple[str, ...]] = []
+    first: dict[tuple[str, ...], tuple[str, ...]] = {}  # each key's first template
     for members, template in templates:
-        key = collapse(_replace_spans(template, _quoted_tail_span))
+        key = template
+        text = " ".join(template)
+        if WILDCARD in text:  # (a template of words is a signature, collapsed already)
+            if '"' in text or "'" in text:
+                key = _replace_spans(key, _quoted_tail_span)
+            key = collapse(key)
         found = joined.get(key)
         if found is None:
             joined[key] = list(members)
-            order.append(key)
+            first[key] = template
         else:
             found.extend(members)
-    if len(order) == len(templates):
+            first[key] = key  # joined: written as the key
+    if len(joined) == len(templates):
         return templates
-    return [(joined[key], key) for key in order]
+    return [(members, first[key]) for key, members in joined.items()]
 
 
 def _join_optional(

@@ -813,6 +813,15 @@ def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_int
     lines += ["2026-02-01 10:00:03.000 [info] <0.1.0> draining:", ""]
     report, ids = analyzed(lines)  # (an empty line is a record of its own, as everywhere)
     assert len(report.clusters) == 6 and ids[0] == ids[1] != ids[2] and len(set(ids[2:])) == 5
+    # a line that starts with a digit, a bracket or a dash starts a record, as everywhere; a
+    # line of blanks, or with a header of its own that starts with a letter, does too
+    lines = ["2026-02-01 10:00:00.000 [info] <0.1.0> declared:", "3 queues in vhost /"]
+    lines += ["2026-02-01 10:00:01.000 [info] <0.1.0> declared:", "   "]
+    report, ids = analyzed(lines)
+    assert ids[0] != ids[1] and ids[2] != ids[3]
+    lines = ["Dec  6 10:00:01 mq app[1]: listing queues:", "Dec  6 10:00:02 mq app[1]: closing"]
+    report, ids = analyzed(lines * 2)
+    assert ids[0] != ids[1]
     lines = ["queues:", "orders", "payments:", "emails"]  # no header anywhere: four records
     report, ids = analyzed(lines)
     assert sum(c.count for c in report.clusters) == 4 and len(set(ids)) == 4
