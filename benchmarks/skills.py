@@ -1,9 +1,9 @@
 """The skills' figures in one run: log clustering against drain3 on Loghub-2k (GA, FGA, lines/s,
 raw and summary tokens) and on the held-out systems of `benchmarks/data/logs-heldout/`,
-`logs-heldout-2/` and `logs-heldout-3/` (six each, systems Loghub lacks, written without the
-clustering code), how
-its parameters generalise (leave-one-system-out, random halves: `benchmarks/skills_loso.py`),
-the infrastructure summary's token reduction (dev, prod, a plan diff), and memory retrieval
+`logs-heldout-2/`, `logs-heldout-3/` and `logs-heldout-4/` (six each, systems Loghub lacks,
+written without the clustering code), how its parameters generalise (leave-one-system-out,
+random halves: `benchmarks/skills_loso.py`), the infrastructure summary's token reduction (dev,
+prod, a plan diff), and memory retrieval
 (recall@5, nDCG@5, tokens returned).
 
 Run: `.venv/bin/python -m benchmarks.skills [--json] [--repeat N] [--quick]` (also `make bench`).

@@ -1399,6 +1399,7 @@ def test_the_benchmark_measures_a_corpus_whose_truth_has_no_content_column(tmp_p
         ["AWSLambda", "GoLogfmt", "Kubelet", "Nginx", "PostgreSQL", "SpringBoot"],
         ["AndroidApp", "HAProxy", "Kafka", "MySQL", "Postfix", "Redis"],
         ["Airflow", "CoreDNS", "Elasticsearch", "Jenkins", "MongoDB", "RabbitMQ"],
+        ["Cassandra", "Celery", "Consul", "Slapd", "Squid", "Tomcat"],
     ]
 
 
