@@ -185,7 +185,12 @@ _DATE_NAMES: Final = _NAMES - _AMBIGUOUS_NAMES
 # (`enabled=yes`), since as words they are prose (`no such file`, `turned on`).
 # `YES` and `NO` in capitals are a flag printed (`(using password: YES)`), not prose, which writes
 # them in small letters.
-_BOOLEANS: Final = frozenset(("true", "false", "True", "False", "TRUE", "FALSE", "YES", "NO"))
+_BOOLEANS: Final = frozenset(
+    # and Python's None, which a program prints where a value would be (`succeeded in 0.5s:
+    # None`); not `null`, `nil` or `NULL`, which prose writes too (`may not be null`, `NULL
+    # pointer dereference`)
+    ("true", "false", "True", "False", "TRUE", "FALSE", "YES", "NO", "None")
+)
 _SWITCHES: Final = frozenset(("yes", "no", "on", "off", "enabled", "disabled"))
 # Android logcat's one-letter levels, after the pid and tid.
 _LETTER_LEVELS: Final = {"V": "debug", "D": "debug", "I": "info", "W": "warning", "E": "error",
@@ -596,8 +601,15 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
             # (`probeType="Liveness"`: the token's core lost its closing quote)
             masked, value_kind, lead, trail = _mask(value + token[end:], depth + 1)
             key_end = start + m.end(1)
-            if masked is not None:
+            if masked is not None and (
+                m.group(1)[-1] != "=" or not value[:1].isalpha() or masked[lead - 1 : lead] != ":"
+            ):
                 return f"{token[:key_end]}{masked}", value_kind, key_end + lead, trail
+            if masked is not None:
+                # after `=`, a value that reads as `name:value` is one value all the same
+                # (`check=service:web-1`, `check=service:web-proxy:2`, `check=mem-util`: one
+                # field's values), its closing punctuation kept as the masked value's
+                return f"{token[:key_end]}{WILDCARD}{masked[lead + 3 :]}", "", key_end, trail
             if (
                 m.group(1)[-1] == "="
                 and m.group(1)[-2:-1] not in "<>!="

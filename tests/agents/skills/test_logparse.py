@@ -41,6 +41,8 @@ def same_signature(*messages: str) -> None:
             "Access denied for '<*>' (using password: <*>)",
         ),
         ("ssl NO, compressed YES", "ssl <*>, compressed <*>"),
+        # and Python's None, printed where a value would be
+        ("task done in 0.5s: None", "task done in <*>: <*>"),
     ],
 )
 def test_booleans_are_variables(message, masked) -> None:
@@ -48,9 +50,22 @@ def test_booleans_are_variables(message, masked) -> None:
 
 
 def test_one_event_whatever_its_boolean() -> None:
+    same_signature("task done in 0.5s: None", "task done in 0.5s: 42")
     same_signature("screen lock true", "screen lock false")
     same_signature("flags dirty=true", "flags dirty=false")
     same_signature("login (using password: YES)", "login (using password: NO)")
+
+
+def test_a_field_s_value_that_reads_as_name_and_value_is_one_value() -> None:
+    # Consul's `check=service:web-1` beside `check=mem-util`: one field's values
+    same_signature("Check in sync: check=service:web-1", "Check in sync: check=mem-util")
+    same_signature("Synced check=service:web-proxy:2", "Synced check=disk")
+    assert signature("Synced check=service:web-1,") == "Synced check=<*>,"
+    # ... while `key:value` pairs inside a bracketed value keep their keys
+    assert (
+        signature("limit headroom=<memory:0, vCores:4>")
+        == "limit headroom=<memory:<*>, vCores:<*>>"
+    )
 
 
 @pytest.mark.parametrize(
