@@ -931,8 +931,18 @@ class LogAnalyzer:
         10:`, then `operation basic.publish caused a channel exception ...`): `held` has a
         header and `line`, not empty, has none, so it is no record of this log's own. (`add`
         asks only of a line that starts with a letter or a blank: one that starts with a digit,
-        a bracket or a dash starts a record, as everywhere.)"""
-        return bool(line.strip()) and not self._parse(line)[3] and self._parse(held)[3]
+        a bracket or a dash starts a record, as everywhere.) Not a line whose words say an error
+        or a warning after a record of no such level (`INFO Executing hook:`, then a program's
+        `panic: ...` or `Killed`): an event of its own, which joined would vanish into an info
+        record's cluster and its level."""
+        if not line.strip() or self._parse(line)[3]:
+            return False
+        _, _, level, header, _, _ = self._parse(held)
+        return header and (
+            infer_severity(line) is None
+            or (level is not None and SEVERITY_RANK[level] <= SEVERITY_RANK["warning"])
+            or line.split(None, 1)[0] in held.split()  # (a word of the record: `Trace[12]:`)
+        )
 
     def _take_held(self, held: str) -> None:
         """Count the held record, whose first line is `held` (the next record starts at line
@@ -1935,8 +1945,10 @@ def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
         and all(_is_identifier(v) or _is_value(v) for v in values)
     ):
         return True  # every value written as an identifier or masked: names, however few
-    if all(_bracketed(v) for v in values):
-        return True  # every value in brackets, as a writer brackets what it fills in
+    if all(_bracketed(v) for v in values) and len({infer_severity(v) for v in values}) == 1:
+        # every value in brackets, as a writer brackets what it fills in; but not words that say
+        # different severities (`[DONE]`, `[FAILED]`: two events, as `_free_columns` reads them)
+        return True
     enum_like = distinct < tuning.enum_values and (
         all(_ENUM.fullmatch(v.strip(_PUNCTUATION)) for v in values)
         or (pos == 0 and all(first.fullmatch(v.strip(_PUNCTUATION)) for v in values))

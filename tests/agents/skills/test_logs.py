@@ -525,6 +525,18 @@ def test_words_in_brackets_are_values_however_few() -> None:
     report, _ = analyzed(lines)
     assert len(report.clusters) == len(moves) + 3 + 2
 
+    # but not words that say different severities: a failure is no success (`[FAILED]`, `[DONE]`)
+    lines = [
+        f"Job build-{n} finished [{'FAILED' if n % 4 == 0 else 'DONE'}]" for n in range(12)
+    ] + [f"Request {n} answered [{'DENIED' if n % 3 == 0 else 'OK'}]" for n in range(12)]
+    report, _ = analyzed(lines)
+    assert sorted((c.template, c.count) for c in report.clusters) == [
+        (f"Job {WILDCARD} finished [DONE]", 9),
+        (f"Job {WILDCARD} finished [FAILED]", 3),
+        (f"Request {WILDCARD} answered [DENIED]", 4),
+        (f"Request {WILDCARD} answered [OK]", 8),
+    ]
+
 
 def test_a_phrase_in_brackets_is_one_value_whatever_its_length() -> None:
     # a list as Java and Python print one, a value with spaces a writer bracketed
@@ -825,6 +837,26 @@ def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_int
     lines = ["queues:", "orders", "payments:", "emails"]  # no header anywhere: four records
     report, ids = analyzed(lines)
     assert sum(c.count for c in report.clusters) == 4 and len(set(ids)) == 4
+
+    # a line whose words say an error after an info record that ends with `:` is an event of
+    # its own (a program's output in the same file), not hidden in the info record's cluster
+    lines = []
+    for n, out in enumerate(["panic: runtime error: index out of range", "Killed"] * 2):
+        lines.append(f"2026-02-01 10:00:0{n}.000 [info] <0.{n}.0> running hook {n}:")
+        lines.append(out)
+    report, ids = analyzed(lines)
+    hook = next(c for c in report.clusters if "hook" in c.template)
+    assert hook.count == 4 and hook.severity == "info"
+    assert len(report.clusters) == 3 and ids[1] != ids[0] != ids[3] != ids[1]
+    assert {c.severity for c in report.clusters if c is not hook} == {"error"}
+    # (after a warning or an error it may be the reason: `[warning] closing:`, `... timeout`; so
+    # it is when it begins with a word of the record, a trace's `Trace[12]:`)
+    lines = ["2026-02-01 10:00:00.000 [warning] <0.1.0> closing connection 1:"]
+    lines += ["missed heartbeats from client, timeout: 60s"]
+    lines += ["2026-02-01 10:00:01.000 [info] <0.1.0> Trace[12]: listing (total 30s):"]
+    lines += ['Trace[12]: ---"Objects listed" error: timed out']
+    report, ids = analyzed(lines)
+    assert ids[0] == ids[1] != ids[2] == ids[3]
 
 
 def test_a_python_traceback_is_one_record_and_says_what_was_raised() -> None:
