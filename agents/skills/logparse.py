@@ -602,13 +602,17 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
             masked, value_kind, lead, trail = _mask(value + token[end:], depth + 1)
             key_end = start + m.end(1)
             if masked is not None and (
-                m.group(1)[-1] != "=" or not value[:1].isalpha() or masked[lead - 1 : lead] != ":"
+                m.group(1)[-1] != "="
+                or not value[:1].isalpha()
+                or masked[lead - 1 : lead] != ":"
+                or infer_severity(value[: lead - 1]) is not None  # `outcome=failure:503`
             ):
                 return f"{token[:key_end]}{masked}", value_kind, key_end + lead, trail
             if masked is not None:
                 # after `=`, a value that reads as `name:value` is one value all the same
                 # (`check=service:web-1`, `check=service:web-proxy:2`, `check=mem-util`: one
-                # field's values), its closing punctuation kept as the masked value's
+                # field's values), its closing punctuation kept as the masked value's; not
+                # when the name says a severity (`outcome=failure:503`, `outcome=success:200`)
                 return f"{token[:key_end]}{WILDCARD}{masked[lead + 3 :]}", "", key_end, trail
             if (
                 m.group(1)[-1] == "="

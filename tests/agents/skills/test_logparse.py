@@ -61,6 +61,8 @@ def test_a_field_s_value_that_reads_as_name_and_value_is_one_value() -> None:
     same_signature("Check in sync: check=service:web-1", "Check in sync: check=mem-util")
     same_signature("Synced check=service:web-proxy:2", "Synced check=disk")
     assert signature("Synced check=service:web-1,") == "Synced check=<*>,"
+    # ... but a name that says a severity names the event
+    assert signature("request outcome=failure:503") == "request outcome=failure:<*>"
     # ... while `key:value` pairs inside a bracketed value keep their keys
     assert (
         signature("limit headroom=<memory:0, vCores:4>")
