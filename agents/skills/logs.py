@@ -911,7 +911,7 @@ class LogAnalyzer:
                     else may == 2 and continues(line, indented_record=held[:1] in " \t")
                 )
                 or (
-                    held[-1:] == ":"
+                    held.endswith(":")
                     and (may or line[:1].isalpha())  # not a digit, a bracket, a dash
                     and not self._held_more
                     and self._introduced(line, held)
@@ -1015,7 +1015,7 @@ class LogAnalyzer:
                             lane[shape] = made
                 continue
             held = self._held
-            if held is not None and not entry[1] and held[-1:] == ":" and not self._held_more:
+            if held is not None and not entry[1] and held.endswith(":") and not self._held_more:
                 self.add(line)  # a line without a header after `...:` may be what it introduces
                 continue
             epoch = self.compactions  # `entry` was found before the held line is taken
@@ -1760,24 +1760,26 @@ def merge_signatures(
             else:
                 out.extend(_split(items, root_members, length, tuning))
     if tuning.collapse:
-        out = _recollapsed(out)
+        out = _recollapsed(out, items)
     return _join_optional(out) if tuning.optional else out
 
 
 def _recollapsed(
     templates: list[tuple[list[int], tuple[str, ...]]],
+    items: Sequence[tuple[tuple[str, ...], int]],
 ) -> list[tuple[list[int], tuple[str, ...]]]:
     """`templates`, and those written alike once the runs of masked tokens that the merge made
     (columns it found to be variables, beside values masked before) are made one, as `collapse`
     makes them in signatures, and the rest of a quoted phrase from its first masked token is
     masked, as the parser masks it in a line (`_quoted_tail_span`), joined under that key: the
     same event whose values took more tokens in some lines than in others. A template joined
-    with none stays as it was."""
+    with none stays as it was. (A template that is its first member's signature, `items`', is
+    collapsed already: most are, and are not read again.)"""
     joined: dict[tuple[str, ...], list[int]] = {}
     first: dict[tuple[str, ...], tuple[str, ...]] = {}  # each key's first template
     for members, template in templates:
         key = template
-        text = " ".join(template)
+        text = "" if template is items[members[0]][0] else " ".join(template)
         if WILDCARD in text:  # (a template of words is a signature, collapsed already)
             if '"' in text or "'" in text:
                 key = _replace_spans(key, _quoted_tail_span)
@@ -2044,9 +2046,7 @@ def _names_a_value(
     )
 
 
-def _free_columns(
-    items: Sequence[tuple[tuple[str, ...], int]], members: list[int], variable: set[int]
-) -> set[int]:
+def _free_columns(columns: dict[int, tuple[str, ...]]) -> set[int]:
     """The columns of a group whose words combine freely with another column's: fields of a
     record (`"AAAA IN ..." NXDOMAIN`: any query type with any return code), not words that name
     an event, whose words go together (`from NEW to UNASSIGNED`, never `from NEW to RUNNING`).
@@ -2058,13 +2058,9 @@ def _free_columns(
     `service nginx stopped`) name a thing and what became of it, an event each. A column whose
     words say different severities (`succeeded`, `failed`: `infer_severity`) names events and
     is never free, and a word in two columns of the group makes its columns a transition, whose
-    pairs are events (`from RUNNING to DONE`): then none is free. The pairs are read from the
-    distinct rows of the columns weighed, so many signatures of few rows cost one pass."""
-    columns = {
-        pos: column
-        for pos, column in enumerate(zip(*[items[i][0] for i in members], strict=True))
-        if pos not in variable and column.count(column[0]) != len(column)
-    }
+    pairs are events (`from RUNNING to DONE`): then none is free. `columns`: the group's
+    columns of several words not found variables already, by position. The pairs are read from
+    the distinct rows of the columns weighed, so many signatures of few rows cost one pass."""
     words: set[str] = set()
     for pos in sorted(columns):
         named = {word for word in columns[pos] if any(c.isalnum() for c in word)}  # not `-`
@@ -2127,6 +2123,7 @@ def _split(
     docstring), so a small part of a group never splits on a variable."""
     variable = set()
     weights = [items[i][1] for i in members]
+    kept: dict[int, tuple[str, ...]] = {}  # the columns of several words left: `_free_columns`
     for pos, column in enumerate(zip(*[items[i][0] for i in members], strict=True)):
         if column.count(column[0]) == len(column):
             continue  # one word (most columns): nothing to decide, at C speed
@@ -2136,8 +2133,10 @@ def _split(
             or (tuning.named and pos and _names_a_value(items, members, pos, values))
         ):
             variable.add(pos)
-    if tuning.free:
-        variable |= _free_columns(items, members, variable)
+        else:
+            kept[pos] = column
+    if tuning.free and len(kept) > 1:
+        variable |= _free_columns(kept)
     constant = [pos for pos in range(length) if pos not in variable]
     out: list[tuple[list[int], tuple[str, ...]]] = []
     todo = [members]

@@ -496,7 +496,8 @@ def test_a_quoted_value_closes_where_the_parser_closes_it() -> None:
         ([0], ("set", f'{WILDCARD}="connection', "refused", 'peer"')),
         ([1], ("set", f'{WILDCARD}="connection', "reset", 'peer"')),
     ]
-    assert _recollapsed(templates) == templates
+    signatures = [(("set", "a"), 1), (("set", "b"), 1)]  # (templates the merge made)
+    assert _recollapsed(templates, signatures) == templates
 
 
 def test_words_in_brackets_are_values_however_few() -> None:
