@@ -601,19 +601,20 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
             # (`probeType="Liveness"`: the token's core lost its closing quote)
             masked, value_kind, lead, trail = _mask(value + token[end:], depth + 1)
             key_end = start + m.end(1)
-            if masked is not None and (
-                m.group(1)[-1] != "="
-                or not value[:1].isalpha()
-                or masked[lead - 1 : lead] != ":"
-                or infer_severity(value[: lead - 1]) is not None  # `outcome=failure:503`
-            ):
-                return f"{token[:key_end]}{masked}", value_kind, key_end + lead, trail
             if masked is not None:
-                # after `=`, a value that reads as `name:value` is one value all the same
-                # (`check=service:web-1`, `check=service:web-proxy:2`, `check=mem-util`: one
-                # field's values), its closing punctuation kept as the masked value's; not
-                # when the name says a severity (`outcome=failure:503`, `outcome=success:200`)
-                return f"{token[:key_end]}{WILDCARD}{masked[lead + 3 :]}", "", key_end, trail
+                if (
+                    m.group(1)[-1] == "="
+                    and value[:1].isalpha()
+                    and masked[lead - 1 : lead] == ":"
+                    and infer_severity(value[: lead - 1]) is None
+                ):
+                    # after `=`, a value that reads as `name:value` is one value all the same
+                    # (`check=service:web-1`, `check=service:web-proxy:2`, `check=mem-util`:
+                    # one field's values), its closing punctuation kept as the masked value's;
+                    # not when the name says a severity (`outcome=failure:503`)
+                    after = masked[lead + len(WILDCARD) :]
+                    return f"{token[:key_end]}{WILDCARD}{after}", "", key_end, trail
+                return f"{token[:key_end]}{masked}", value_kind, key_end + lead, trail
             if (
                 m.group(1)[-1] == "="
                 and m.group(1)[-2:-1] not in "<>!="

@@ -2085,12 +2085,11 @@ def _free_columns(columns: dict[int, tuple[str, ...]]) -> set[int]:
             if (a in free and b in free) or not (code[n] or code[m]):
                 continue  # decided, or two columns of words
             pairs = set(zip(distinct[n], distinct[m], strict=True))
-            seen_a: dict[str, set[str]] = defaultdict(set)
-            seen_b: dict[str, set[str]] = defaultdict(set)
+            partners: dict[str, set[str]] = defaultdict(set)  # of each word of `a`, `b`'s
             for x, y in pairs:
-                seen_a[x].add(y)
-                seen_b[y].add(x)
-            if 2 * len(pairs) >= len(seen_a) * len(seen_b) and _crossed(seen_a):
+                partners[x].add(y)
+            words_b = len(set(distinct[m]))
+            if 2 * len(pairs) >= len(partners) * words_b and _crossed(partners):
                 free.update((a, b))
     return free
 
