@@ -58,7 +58,9 @@ The pipeline and its decisions:
    in one only are joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing
    off <*> (retry <*>)` and `backing off <*>`; a cold start's `Init Duration: <*> ms`), and so
    are templates alike up to a closing run of `key=<*>` fields that ends in the same key (a
-   list of fields that varies: `... ehlo=<*> quit=<*> commands=<*>`). One set
+   list of fields that varies: `... ehlo=<*> quit=<*> commands=<*>`), and a line of `key=value`
+   fields whose last value runs on in bare words (unquoted: `application_name=PostgreSQL JDBC
+   Driver`, `attr=uid cn mail`) joins the template that ends at that field. One set
    of parameters serves every source (`Tuning`: chosen and validated by leave-one-system-out
    in `benchmarks/skills_loso.py`); none is tuned per dataset.
 5. Reporting: `LogReport` (JSON via `to_json`) and `render`, which ranks clusters by severity
@@ -143,6 +145,10 @@ MAX_OPTIONAL: Final = 4  # tokens an optional aside or field may have (`_join_op
 _OPENER: Final = {")": "(", "]": "["}
 # a `key=value` field whose value is masked, with a separator after it or none (`_join_optional`)
 _FIELD: Final = re.compile(r"[A-Za-z_][\w.\-]*=<\*>[,;]?")
+# a `key=value` field whose value is masked and nothing after it (`_join_value_tails`)
+_BARE_FIELD: Final = re.compile(r"[A-Za-z_][\w.\-]*=<\*>")
+# a bare word that may go on an unquoted value: no `=`, quote, bracket or separator after it
+_VALUE_WORD: Final = re.compile(r"[\w.\-+/@*<>]+")
 MAX_MASKS: Final = 32  # masks of variables searched per length when a new signature comes (step 3)
 OTHER_TEMPLATE: Final = "(other: messages too rare to keep as clusters of their own)"
 TOP_VALUES: Final = 3  # values per kind shown per cluster
@@ -221,7 +227,9 @@ class Tuning:
     - `optional`: templates that differ by one masked token, or by a bracketed aside or a
       labelled field of at most `MAX_OPTIONAL` tokens with a masked one at the end, present in
       one only are one event; so are templates alike up to a closing run of `key=<*>` fields
-      that ends in the same key (`_field_run_key`).
+      that ends in the same key (`_field_run_key`), and a template of `key=value` fields that
+      ends in one with the words of a value after it, written unquoted, is the template that
+      ends at that field (`_join_value_tails`).
     - `free`: columns whose words combine freely with another column's are fields of a record,
       variables however few their words (`_free_columns`: any query type with any return code).
     """
@@ -1761,7 +1769,51 @@ def merge_signatures(
                 out.extend(_split(items, root_members, length, tuning))
     if tuning.collapse:
         out = _recollapsed(out, items)
-    return _join_optional(out) if tuning.optional else out
+    return _join_optional(_join_value_tails(out)) if tuning.optional else out
+
+
+def _join_value_tails(
+    templates: list[tuple[list[int], tuple[str, ...]]],
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """Templates of `key=value` fields whose last field's value goes on in bare words to the end
+    of the line (`... application_name=<*> JDBC Driver`, `conn=<*> op=<*> SRCH attr=<*> uid
+    cn`: a value with spaces written unquoted, as a list of attribute names or a program's name
+    is), joined to the template that ends at that field (`... application_name=<*>`): the value
+    ran on, it is not another event. Only where that template is one of `templates` (some
+    values of the field were one word), the tail holds bare words only (`_VALUE_WORD`: no `=`,
+    quote, bracket or separator), and another `key=` field comes before it (a record of fields,
+    not a sentence with one `x=y` in it), and the tail is neither one word in capitals
+    (`conn=<*> op=<*> UNBIND`: an operation's or a state's name, an event's word) nor words
+    that say a severity (`... state=<*> failed`)."""
+    ends = {
+        template: n
+        for n, (_, template) in enumerate(templates)
+        if template and _BARE_FIELD.fullmatch(template[-1])  # (an empty message has none)
+    }
+    if not ends:
+        return templates
+    into: dict[int, int] = {}
+    for n, (_, template) in enumerate(templates):
+        last = len(template) - 1
+        while last >= 0 and "=" not in template[last]:
+            last -= 1
+        if last < 1 or last == len(template) - 1:
+            continue
+        target = ends.get(template[: last + 1])
+        if (
+            target is not None
+            and any("=" in token for token in template[:last])
+            and all(_VALUE_WORD.fullmatch(token) for token in template[last + 1 :])
+            and not (last == len(template) - 2 and template[-1].isupper())
+            and infer_severity(" ".join(template[last + 1 :])) is None
+        ):
+            into[n] = target
+    if not into:
+        return templates
+    joined = [(list(members), template) for members, template in templates]
+    for n, target in into.items():
+        joined[target][0].extend(templates[n][0])
+    return [joined[n] for n in range(len(joined)) if n not in into]
 
 
 def _recollapsed(

@@ -746,6 +746,39 @@ def test_a_run_of_fields_whose_names_vary_is_one_event() -> None:
     assert len(report.clusters) == 2
 
 
+def test_a_field_value_written_unquoted_with_spaces_is_one_value() -> None:
+    # the last field's value runs on in words: a program's name, a list of attribute names
+    apps = ["psql", "billing-api", "PostgreSQL JDBC Driver", "Metabase v0 sync", "pgAdmin 4"]
+    lines = [
+        f"connection authorized: user=u{n} database=db{n % 3} application_name={apps[n % 5]}"
+        for n in range(40)
+    ]
+    report, ids = analyzed(lines)
+    assert ids == [1] * 40
+    assert report.clusters[0].template.endswith(f"application_name={WILDCARD}")
+    attrs = ["cn", "uid", "mail", "memberOf", "objectClass", "sn", "gecos", "loginShell"]
+    lines = [
+        f"conn={n} op={n % 4} SRCH attr=" + " ".join(attrs[n % 8 : n % 8 + 1 + n % 5])
+        for n in range(60)
+    ]
+    report, ids = analyzed(lines)
+    assert ids == [1] * 60
+    # but an operation's name in capitals after the fields is the event's word ...
+    lines = [f"conn={n} op={n % 4} " + ("UNBIND" if n % 2 else "ABANDON") for n in range(20)]
+    lines += [f"conn={n} op=x{n % 4}" for n in range(20, 30)]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 3
+    # ... as are words that say a severity, words after the one field of a sentence, and words
+    # with separators or quotes
+    for tail in ("failed hard", "error on disk", "(stale)", "retried: 3", 'name "x y"'):
+        lines = [f"job=j{n} state=s{n % 7}" + (f" {tail}" if n % 2 else "") for n in range(20)]
+        report, _ = analyzed(lines)
+        assert len(report.clusters) == 2, tail
+    lines = [f"retry count=c{n}" + (" giving up" if n % 2 else "") for n in range(20)]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 2
+
+
 def test_an_optional_value_does_not_make_another_event() -> None:
     lines = [
         f"flushed segment {n} in {n * 3} ms" + (f" ({n}.5 KB)" if n % 2 else "") for n in range(20)
