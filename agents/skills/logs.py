@@ -2039,13 +2039,19 @@ def _bracketed(token: str) -> bool:
 def _is_identifier(token: str) -> bool:
     """Whether a token is a name written as an identifier in small letters (`etl_daily`,
     `cart-ui`, `orders/api3`: words joined by `-`, `_`, `.` or `/`, which no verb or prose
-    word is; `SCREEN_ON` and `EventType.JOB_SETUP` are constants' names, which name events)."""
+    word is; `SCREEN_ON` and `EventType.JOB_SETUP` are constants' names, which name events), or
+    a qualified class name (`hudson.tools.JDKInstaller`: `_QUALIFIED`)."""
     core = token.strip(_PUNCTUATION)
     return (
-        core.islower()
+        (core.islower() or _QUALIFIED.fullmatch(core) is not None)
         and _NAME.fullmatch(core) is not None
         and _IDENTIFIER.search(core) is not None
     )
+
+
+# a qualified class name: a package path from a part in small letters, at least two dots, then a
+# class's name in mixed case (`hudson.tools.JDKInstaller`; not a constant, `action.SCREEN_ON`)
+_QUALIFIED: Final = re.compile(r"[a-z][a-z0-9_]*(?:\.[A-Za-z][\w$]*)+\.[A-Z][\w$]*[a-z][\w$]*")
 
 
 def _is_value(token: str) -> bool:
@@ -2098,7 +2104,7 @@ def _names_a_value(
     )
 
 
-def _free_columns(columns: dict[int, tuple[str, ...]]) -> set[int]:
+def _free_columns(columns: dict[int, tuple[str, ...]], many: int) -> set[int]:
     """The columns of a group whose words combine freely with another column's: fields of a
     record (`"AAAA IN ..." NXDOMAIN`: any query type with any return code), not words that name
     an event, whose words go together (`from NEW to UNASSIGNED`, never `from NEW to RUNNING`).
@@ -2110,13 +2116,16 @@ def _free_columns(columns: dict[int, tuple[str, ...]]) -> set[int]:
     `service nginx stopped`) name a thing and what became of it, an event each. A column whose
     words say different severities (`succeeded`, `failed`: `infer_severity`) names events and
     is never free, and a word in two columns of the group makes its columns a transition, whose
-    pairs are events (`from RUNNING to DONE`): then none is free. `columns`: the group's
+    pairs are events (`from RUNNING to DONE`): then none is free, unless every column has at
+    least `many` words (`Tuning.variable_values`), where the pairs test above tells a state
+    machine's few moves among many states (events) from states paired at will (`status changed
+    from PAID to REFUNDED`, any to any: the states are the arguments). `columns`: the group's
     columns of several words not found variables already, by position. The pairs are read from
     the distinct rows of the columns weighed, so many signatures of few rows cost one pass."""
     words: set[str] = set()
     for pos in sorted(columns):
         named = {word for word in columns[pos] if any(c.isalnum() for c in word)}  # not `-`
-        if not words.isdisjoint(named):
+        if not words.isdisjoint(named) and min(len(set(c)) for c in columns.values()) < many:
             return set()  # a word in two columns: a transition (`from RUNNING to DONE`), events
         words |= named
     # `succeeded` and `failed` are two events, whatever else varies
@@ -2187,7 +2196,7 @@ def _split(
         else:
             kept[pos] = column
     if tuning.free and len(kept) > 1:
-        variable |= _free_columns(kept)
+        variable |= _free_columns(kept, tuning.variable_values)
     constant = [pos for pos in range(length) if pos not in variable]
     out: list[tuple[list[int], tuple[str, ...]]] = []
     todo = [members]

@@ -373,11 +373,20 @@ def test_names_written_as_identifiers_are_a_variable_however_few() -> None:
     lines = [f"DAG {n} done" for n in ["etl_daily", "s3_sync", "ml_retrain", "v2_export"] * 4]
     report, _ = analyzed(lines)
     assert [c.template for c in report.clusters] == [f"DAG {WILDCARD} done"]
+    # so are classes' qualified names
+    classes = ["hudson.tools.JDKInstaller", "hudson.tasks.Maven.MavenInstaller"]
+    classes += ["jenkins.plugins.nodejs.tools.NodeJS", "org.acme.ci.GradleInstaller"]
+    lines = [f"Obtained the updated data file for {c}" for c in classes * 4]
+    report, _ = analyzed(lines)
+    assert [c.template for c in report.clusters] == [
+        f"Obtained the updated data file for {WILDCARD}"
+    ]
     # ... while constants' names in capitals, and plain words, still tell events apart
-    lines = [f"Processing the event EventType: {t}" for t in ["JOB_SETUP", "TASK_ABORT"] * 4]
+    lines = [f"onReceive action: android.intent.action.SCREEN_{t}" for t in ["ON", "OFF"] * 4]
+    lines += [f"Processing the event EventType: {t}" for t in ["JOB_SETUP", "TASK_ABORT"] * 4]
     lines += [f"Received event with state {s} for task" for s in ["queued", "failed"] * 4]
     report, _ = analyzed(lines)
-    assert len(report.clusters) == 4
+    assert len(report.clusters) == 6
 
 
 def test_upper_case_states_tell_events_apart_even_when_many() -> None:
@@ -463,6 +472,22 @@ def test_fields_that_combine_freely_are_variables_however_few_their_words() -> N
     lines = [f"task {n} moved from {a} to {b}" for n, (a, b) in enumerate(moves * 3)]
     report, _ = analyzed(lines)
     assert len(report.clusters) == len(moves)
+    # ... but among many states paired at will, the states are what the event is told: any
+    # order from any state to any other is one event
+    states = ["PENDING", "PAID", "PACKED", "SHIPPED", "DELIVERED", "CANCELLED", "REFUNDED"]
+    lines = [
+        f"order {n} status changed from {states[n % 7]} to {states[(n // 7 + n) % 7]}"
+        for n in range(70)
+    ]
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 1 and set(ids) == {1}
+    # the same pairs among fewer states than a variable's words stay events
+    lines = [
+        f"order {n} status changed from {states[n % 3]} to {states[(n // 3 + n) % 3]}"
+        for n in range(30)
+    ]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 9
 
 
 def test_a_value_written_in_more_tokens_in_some_lines_is_one_event() -> None:
