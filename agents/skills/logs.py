@@ -43,7 +43,8 @@ The pipeline and its decisions:
    (`DAG etl_daily`, `Poked cart-ui`: words joined by `-`, `_`, `.` or `/` are names, which no
    verb or prose word is; not a first word; `SCREEN_ON` in capitals is a constant's); words in
    square brackets, every value in them (`realm [file1]`, `from [GREEN]`: a writer
-   brackets what it fills in; a word in parentheses is an aside, which may name a state). Two kinds
+   brackets what it fills in; a word in parentheses is an aside, which may name a state); words
+   given to a name by a lone `=` (`framing = LZ4`, as the parser masks `framing=LZ4`). Two kinds
    of column split up to `Tuning.enum_values` values instead: upper-case names (states,
    methods: `RUNNING`, `GET`) and the message's first plain word (it names the event: `boot`,
    `wait`, `halt`; not `alice@web-3` or a word with digits); but columns whose words combine
@@ -2104,6 +2105,22 @@ def _names_a_value(
     )
 
 
+def _assigned(
+    items: Sequence[tuple[tuple[str, ...], int]],
+    members: list[int],
+    pos: int,
+    values: dict[str, int],
+) -> bool:
+    """Whether the column at `pos` is a value given to a name by a lone `=` in every member
+    (`framing = LZ4`, `errorMessage = ERR_DATA_INSERT`: written `framing=LZ4`, the parser masks
+    it), words after a name, not words that say different severities (`status = FAILED`)."""
+    if any(items[i][0][pos - 1] != "=" for i in members):
+        return False
+    if not any(c.isalpha() for c in items[members[0]][0][pos - 2]):
+        return False
+    return len({infer_severity(value) for value in values}) == 1
+
+
 def _free_columns(columns: dict[int, tuple[str, ...]], many: int) -> set[int]:
     """The columns of a group whose words combine freely with another column's: fields of a
     record (`"AAAA IN ..." NXDOMAIN`: any query type with any return code), not words that name
@@ -2191,6 +2208,7 @@ def _split(
         if len(values) > 1 and (
             _is_variable(values, pos, tuning)
             or (tuning.named and pos and _names_a_value(items, members, pos, values))
+            or (pos > 1 and _assigned(items, members, pos, values))
         ):
             variable.add(pos)
         else:

@@ -400,6 +400,22 @@ def test_upper_case_states_tell_events_apart_even_when_many() -> None:
     assert len(report.clusters) == len(states) - 1
 
 
+def test_a_value_after_a_lone_equals_sign_is_a_variable_however_few_its_words() -> None:
+    # `name = value` with spaces, as `name=value` is: the value is the line's, not the event's
+    lines = [
+        f"/10.0.0.{n}:7000 connected, version = 12, framing = {('CRC', 'LZ4')[n % 2]}, "
+        "encryption = unencrypted"
+        for n in range(20)
+    ]
+    report, ids = analyzed(lines)
+    assert ids == [1] * 20
+    assert report.clusters[0].template.endswith(f"framing = {WILDCARD} encryption = unencrypted")
+    # ... unless its words say different severities: those are two events
+    lines = [f"backup {n} finished, status = {('OK', 'FAILED')[n % 2]}" for n in range(20)]
+    report, _ = analyzed(lines)
+    assert len(report.clusters) == 2
+
+
 def test_fields_that_combine_freely_are_variables_however_few_their_words() -> None:
     # a DNS server's query log: any query type with any return code, each a field of the record
     types, codes = ["A", "AAAA", "MX"], ["NOERROR", "NXDOMAIN"]
