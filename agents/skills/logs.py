@@ -12,9 +12,9 @@ The pipeline and its decisions:
    one kind each that end with a delimiter and hold a time), which are held until then. The
    message's variables are masked by their shape (numbers, ids, IPs, paths, `host:port`,
    `user@host`, booleans, dates). A multi-line record (a stack trace, indented lines:
-   `continues`; a trace logcat writes a line at a time behind its header: `prefixed_trace`) is
-   one event: its lines join the cluster of its first line, and its example names what was
-   thrown.
+   `continues`; a trace logcat writes a line at a time behind its header: `prefixed_trace`; the
+   line after a Python traceback's frames, whatever the thrown class is called) is one event:
+   its lines join the cluster of its first line, and its example names what was thrown.
 3. Online grouping: a line joins the *signature* of its masked message (exact token sequence).
    Memory is bounded by the number of signatures, not of lines; when signatures exceed
    `max_signatures` (a source whose variables are plain words), they are compacted by the merge
@@ -83,10 +83,10 @@ shape of its own each time, so it is keyed as the parser keys its plan: by its c
 each UUID that reads alike whatever its digits and letters written as one canonical UUID
 (`logparse.canonical_shape`). Only shapes for which that is exact get an entry: their lines
 start a record whatever came before them (not a continuation line, no PostgreSQL secondary
-field; a line without a header right after a record's first line that ends with `:` is taken
-line by line, as what that line introduces may be), the plan of their shape alone reads them
-(no `0x`/`g0` digit read by value, no kept token with a digit, no JSON, logfmt, CRI or
-priority), and their group may not start a trace.
+field; a line without a header right after a record's first line that ends with `:`, or in a
+traceback, is taken line by line, as what that line introduces or what was thrown may be),
+the plan of their shape alone reads them (no `0x`/`g0` digit read by value, no kept token with
+a digit, no JSON, logfmt, CRI or priority), and their group may not start a trace.
 Entries name groups, so a compaction empties the lane. It opens after `LANE_AFTER` lines; the
 output is the same whichever way a line is counted (tests compare both on every kind of record).
 """
@@ -113,6 +113,7 @@ from typing import IO, Any, BinaryIO, Final, Protocol
 
 from agents import InputError
 from agents.skills.logparse import (
+    _LEVEL_WORDS,
     LEARN_LINES,
     MAX_PHRASE,
     MAX_SHAPE_KEY,
@@ -693,6 +694,9 @@ _CONTINUATIONS: Final = (
     "Suppressed: ",
 )
 _MORE_FRAMES: Final = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
+# the line that ends a Python traceback, after its indented frames: what was thrown, whatever
+# its class is called (`requests.exceptions.ConnectTimeout: ...`, `KeyboardInterrupt`)
+_TRACEBACK_END: Final = re.compile(r"([A-Za-z_][\w.]*)(?::(?: |$)|$)")
 # whether a line that starts with an ASCII character may be one that `continues`, by its first
 # character: 0, it starts a record unless it is a PostgreSQL secondary field (a digit, a
 # timestamp: most lines; a bracket, a dash); 1, when it names an exception (`_EXCEPTION`: a
@@ -868,6 +872,8 @@ class LogAnalyzer:
         self._held: str | None = None  # the record being read: its first line ...
         self._held_more = 0  # ... how many continuation lines followed it ...
         self._held_exception = ""  # ... and the first that names an exception
+        self._held_traceback = False  # in a Python traceback ...
+        self._held_indented = False  # ... and its last line was indented (a frame)
         self._next_progress = self._progress_every
         self._learning: list[str] | None = []  # the first lines, until the header is learned
         self.header_shape: HeaderShape | None = None  # learned, for a header the grammar lacks
@@ -925,14 +931,32 @@ class LogAnalyzer:
                     and not self._held_more
                     and self._introduced(line, held)
                 )
+                or (self._held_indented and self._held_traceback and self._ends_traceback(line))
             ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
                     self._held_exception = line.strip()
+                indented = line[:1] in " \t"
+                if not indented and self._held_traceback:  # thrown, or a cause's first line
+                    if not self._held_exception and self._ends_traceback(line):
+                        self._held_exception = line.strip()
+                    self._held_traceback = False
+                elif line.startswith("Traceback (most recent call last):"):
+                    self._held_traceback = True
+                self._held_indented = indented
                 return
             self._take_held(held)
         self._held = line
         self._held_entry = None
+
+    @staticmethod
+    def _ends_traceback(line: str) -> bool:
+        """Whether `line`, after a Python traceback's indented frames, is its last line, which
+        names what was thrown (`smtplib.SMTPServerDisconnected: Connection unexpectedly
+        closed`): a dotted name, then `: ` or the end, that is no level word (`WARNING: ...`
+        starts a record of a header-less log)."""
+        found = _TRACEBACK_END.match(line)
+        return found is not None and found.group(1).lower() not in _LEVEL_WORDS
 
     def _introduced(self, line: str, held: str) -> bool:
         """Whether `line`, right after a record's first line `held` that ends with `:`, is what
@@ -966,6 +990,7 @@ class LogAnalyzer:
             if more:  # the exception is found only in a continuation line
                 self._held_more = 0
                 self._held_exception = ""
+                self._held_traceback = self._held_indented = False
 
     def add_many(self, lines: Sequence[str]) -> None:
         """`add` each of `lines`, in order, with the same outcome, faster where shapes repeat
@@ -1024,8 +1049,14 @@ class LogAnalyzer:
                             lane[shape] = made
                 continue
             held = self._held
-            if held is not None and not entry[1] and held.endswith(":") and not self._held_more:
-                self.add(line)  # a line without a header after `...:` may be what it introduces
+            if (
+                held is not None
+                and not entry[1]
+                and ((held.endswith(":") and not self._held_more) or self._held_traceback)
+            ):
+                # a line without a header after `...:` may be what it introduces, and after a
+                # traceback's frames what was thrown
+                self.add(line)
                 continue
             epoch = self.compactions  # `entry` was found before the held line is taken
             self.lines += 1
@@ -1710,6 +1741,25 @@ def _quoted_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]]
     return None
 
 
+# an object's repr opening (`KeyError(`, `ConnectTimeout(`, `Set(`: a class's name in mixed
+# case glued to its parenthesis), and what may end one (`_repr_tail`)
+_OPENS_REPR: Final = re.compile(r"[A-Z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*\(")
+_CLOSES_REPR: Final = re.compile(r".*\)[.,;]?")
+
+
+def _repr_tail(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """`tokens` with an object's repr that ends the message after a label (`raised unexpected:
+    KeyError('sku')`, `Retry in <*>: ConnectTimeout(MaxRetryError(...))`: what a program
+    prints of an exception or a value, `%r`) made one value, whatever its class and text: the
+    class is the value's, the event is the label's. `tokens` itself when there is none."""
+    for i in range(1, len(tokens)):
+        if tokens[i - 1].endswith(":") and _OPENS_REPR.match(tokens[i]):
+            if _CLOSES_REPR.fullmatch(tokens[-1]) is None:
+                return tokens
+            return (*tokens[:i], WILDCARD)
+    return tokens
+
+
 def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """`tokens` with each run of adjacent masked tokens made one, keeping the punctuation before
     the first and after the last (`(<*> <*>)` is `(<*>)`, `[<*>, <*>, <*>]` is `[<*>]`): a list
@@ -1726,6 +1776,10 @@ def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
         listed = _replace_spans(tokens, _bracket_span)
         if listed is not tokens:
             tokens, joined = listed, " ".join(listed)
+    if "(" in joined and _OPENS_REPR.search(joined) is not None:
+        shown = _repr_tail(tokens)
+        if shown is not tokens:
+            tokens, joined = shown, " ".join(shown)
     if '"' in joined or "'" in joined:
         quoted = _replace_spans(tokens, _quoted_span)
         if quoted is not tokens:

@@ -958,6 +958,59 @@ def test_a_python_traceback_is_one_record_and_says_what_was_raised() -> None:
     assert crashed.example.endswith("ValueError: bad cursor")
 
 
+def test_an_object_printed_at_the_end_after_a_label_is_one_value() -> None:
+    # what a program prints of an exception (`%r`): its class is the value's, not the event's
+    raised = ["KeyError('sku')", "ValueError('document 12 is empty')", "Set(yarn, curi)"]
+    raised += ["ConnectTimeout(MaxRetryError(\"Pool(host='api', port=443): timed out\"))"]
+    lines = [f"Task t{n} raised unexpected: {raised[n % 4]}" for n in range(16)]
+    report, ids = analyzed(lines)
+    assert ids == [1] * 16
+    assert report.clusters[0].template == f"Task {WILDCARD} raised unexpected: {WILDCARD}"
+    # ... not one that goes on past its parenthesis, nor one without a label before it
+    for line in ("state: {s}(ok) then idle", "entered {s}(ok)"):
+        lines = [line.format(s=("Running", "Paused")[n % 2]) for n in range(10)]
+        report, _ = analyzed(lines)
+        assert len(report.clusters) == 2, line
+
+
+def test_what_a_python_traceback_ends_in_is_its_record_whatever_it_is_called() -> None:
+    # the last line of a traceback names what was raised, `Error` in its name or not
+    thrown = [
+        "requests.exceptions.ConnectTimeout: HTTPSConnectionPool(host='api', port=443)",
+        "smtplib.SMTPServerDisconnected: Connection unexpectedly closed",
+        "KeyboardInterrupt",
+    ]
+    lines = []
+    for n, name in enumerate(thrown * 2):
+        lines += [f"2026-02-01 10:00:0{n},000 ERROR task {n} raised unexpected"]
+        lines += ["Traceback (most recent call last):", '  File "/app/t.py", line 9, in run']
+        lines += ["    call()", name]
+    lines += ["2026-02-01 10:00:09,000 INFO task 9 done"]
+    report, ids = analyzed(lines)
+    assert ids == [1] * 30 + [2]
+    assert report.clusters[0].example.endswith(thrown[0])
+    # ... and only that line: what follows it, a level word after the frames, the same line
+    # without a traceback before it, and one after an indented line of a record that is no
+    # traceback start records of their own
+    lines = ["2026-02-01 10:00:00,000 ERROR task 1 raised unexpected"]
+    lines += ["Traceback (most recent call last):", '  File "/app/t.py", line 9, in run']
+    lines += [thrown[1], "retry.scheduled: in 5s"]
+    lines += ["2026-02-01 10:00:01,000 ERROR task 2 raised unexpected"]
+    lines += ["Traceback (most recent call last):", '  File "/app/t.py", line 9, in run']
+    lines += ["WARNING: worker lost"]
+    lines += ["2026-02-01 10:00:02,000 INFO config loaded:", "  a: 1", "retry.scheduled: in 5s"]
+    lines += [thrown[1]]
+    # (nor does a line after an indented one that follows the traceback's end)
+    lines += ["2026-02-01 10:00:03,000 ERROR task 3 raised unexpected"]
+    lines += ["Traceback (most recent call last):", '  File "/app/t.py", line 9, in run']
+    lines += [thrown[1], "    (while closing)", "retry.scheduled: in 5s"]
+    report, ids = analyzed(lines)
+    assert ids[:4] == [ids[0]] * 4 and ids[4] not in (ids[0], ids[12])
+    assert ids[5:8] == [ids[0]] * 3 and ids[8] != ids[0]
+    assert ids[9] == ids[10] != ids[11] == ids[4] and ids[12] not in (ids[0], ids[9])
+    assert ids[13:18] == [ids[0]] * 5 and ids[18] == ids[4]
+
+
 def test_what_continues_a_record() -> None:
     assert continues("    at com.acme.Main.run(Main.java:3)")
     assert continues("Caused by: java.io.IOException: closed")

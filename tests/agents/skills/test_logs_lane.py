@@ -71,14 +71,20 @@ def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
 
     def python() -> list[str]:
         """A Python traceback after its record, or a record whose message is the traceback's
-        first line (the same signature as that continuation line's)."""
+        first line (the same signature as that continuation line's); it ends in what was
+        thrown, whose name may say no `Error` (a line that starts a record of its own when no
+        traceback comes before it, and whose shape may get a lane entry)."""
         if rng.random() < 0.3:
             return [f"{ts()} ERROR Traceback (most recent call last):"]
+        thrown = rng.choice(["ValueError: bad", "KeyboardInterrupt"])
+        thrown = rng.choice([thrown, f"requests.exceptions.ConnectTimeout: {rng.randint(1, 9)}"])
+        if rng.random() < 0.2:
+            return [thrown]
         return [
             f"{ts()} ERROR job {rng.randint(10, 99)} failed",
             "Traceback (most recent call last):",
             f'  File "/app/run.py", line {rng.randint(10, 99)}, in run',
-            "ValueError: bad",
+            thrown,
         ]
 
     def introduced() -> list[str]:
