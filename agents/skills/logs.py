@@ -61,7 +61,9 @@ The pipeline and its decisions:
    are templates alike up to a closing run of `key=<*>` fields that ends in the same key (a
    list of fields that varies: `... ehlo=<*> quit=<*> commands=<*>`), and a line of `key=value`
    fields whose last value runs on in bare words (unquoted: `application_name=PostgreSQL JDBC
-   Driver`, `attr=uid cn mail`) joins the template that ends at that field. One set
+   Driver`, `attr=uid cn mail`) joins the template that ends at that field; templates alike up
+   to a closing aside of several tokens, whose asides differ, are one event whose aside is a
+   value (`(Got timeout reading communication packets)`: a reason filled in). One set
    of parameters serves every source (`Tuning`: chosen and validated by leave-one-system-out
    in `benchmarks/skills_loso.py`); none is tuned per dataset.
 5. Reporting: `LogReport` (JSON via `to_json`) and `render`, which ranks clusters by severity
@@ -1824,7 +1826,59 @@ def merge_signatures(
                 out.extend(_split(items, root_members, length, tuning))
     if tuning.collapse:
         out = _recollapsed(out, items)
-    return _join_optional(_join_value_tails(out)) if tuning.optional else out
+    return _join_optional(_join_asides(_join_value_tails(out))) if tuning.optional else out
+
+
+def _closing_aside(template: tuple[str, ...]) -> int:
+    """Where the aside in parentheses that ends `template` opens (`... (Got timeout reading
+    communication packets)`), or -1: none, or one of a single token (`(running)` may name a
+    state, as a word in parentheses may), or one that holds no word (`(<*> <*>)`)."""
+    if len(template) < 3 or not template[-1].rstrip(",;.:").endswith(")"):
+        return -1
+    depth = 0
+    for j in range(len(template) - 1, 0, -1):
+        depth += template[j].count(")") - template[j].count("(")
+        if depth <= 0:
+            if depth < 0 or not template[j].startswith("(") or j == len(template) - 1:
+                return -1
+            words = "".join(template[j:]).replace(WILDCARD, "")
+            return j if any(c.isalpha() for c in words) else -1
+    return -1
+
+
+def _join_asides(
+    templates: list[tuple[list[int], tuple[str, ...]]],
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """Templates alike up to an aside in parentheses of several tokens that ends them, whose
+    asides differ (`... (Got an error reading communication packets)`, `... (Got timeout
+    reading communication packets)`: the reason a program filled in), joined as one event
+    whose aside is a value, `(<*>)`; not asides whose words say different severities
+    (`(completed successfully)`, `(failed with 3 errors)`: `infer_severity`)."""
+    by_prefix: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for n, (_, template) in enumerate(templates):
+        j = _closing_aside(template)
+        if j > 0:
+            by_prefix[template[:j]].append(n)
+    joined_into: dict[int, int] = {}
+    for prefix, ns in by_prefix.items():
+        if len(ns) < 2:
+            continue
+        severities = {infer_severity(" ".join(templates[n][1][len(prefix) :])) for n in ns}
+        if len(severities) > 1:
+            continue
+        for n in ns[1:]:
+            joined_into[n] = ns[0]
+    if not joined_into:
+        return templates
+    out = [(list(members), template) for members, template in templates]
+    for n, target in joined_into.items():
+        out[target][0].extend(templates[n][0])
+    for target in set(joined_into.values()):
+        template = templates[target][1]
+        last = template[-1]
+        aside = "(" + WILDCARD + ")" + last[len(last.rstrip(",;.:")) :]  # `(<*>).`
+        out[target] = (out[target][0], (*template[: _closing_aside(template)], aside))
+    return [out[n] for n in range(len(out)) if n not in joined_into]
 
 
 def _join_value_tails(

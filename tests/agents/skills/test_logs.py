@@ -820,6 +820,23 @@ def test_a_field_value_written_unquoted_with_spaces_is_one_value() -> None:
     assert len(report.clusters) == 2
 
 
+def test_a_reason_in_parentheses_that_ends_the_line_is_a_value() -> None:
+    reasons = ["Got an error reading communication packets", "Got timeout reading packets"]
+    reasons += ["Got an error writing communication packets"]
+    lines = [
+        f"Aborted connection {n} to db: 'shop' user: 'app' ({reasons[n % 3]})" for n in range(30)
+    ]
+    report, ids = analyzed(lines)
+    assert ids == [1] * 30
+    assert report.clusters[0].template.endswith(f"({WILDCARD})")
+    # ... not a word in parentheses, which may name a state, nor reasons that say different
+    # severities
+    for asides in (("(running)", "(stopped)"), ("(completed successfully)", "(failed twice)")):
+        lines = [f"backup {n} of orders done {asides[n % 2]}" for n in range(20)]
+        report, _ = analyzed(lines)
+        assert len(report.clusters) == 2, asides
+
+
 def test_an_optional_value_does_not_make_another_event() -> None:
     lines = [
         f"flushed segment {n} in {n * 3} ms" + (f" ({n}.5 KB)" if n % 2 else "") for n in range(20)
