@@ -13,8 +13,10 @@ The pipeline and its decisions:
    message's variables are masked by their shape (numbers, ids, IPs, paths, `host:port`,
    `user@host`, booleans, dates). A multi-line record (a stack trace, indented lines:
    `continues`; a trace logcat writes a line at a time behind its header: `prefixed_trace`; the
-   line after a Python traceback's frames, whatever the thrown class is called) is one event:
-   its lines join the cluster of its first line, and its example names what was thrown.
+   line after a Python traceback's frames, whatever the thrown class is called; a line without
+   a header after a record's first line that ends with `:`, and the quoted items of a list
+   that line begins) is one event: its lines join the cluster of its first line, and its
+   example names what was thrown.
 3. Online grouping: a line joins the *signature* of its masked message (exact token sequence).
    Memory is bounded by the number of signatures, not of lines; when signatures exceed
    `max_signatures` (a source whose variables are plain words), they are compacted by the merge
@@ -876,6 +878,7 @@ class LogAnalyzer:
         self._held_exception = ""  # ... and the first that names an exception
         self._held_traceback = False  # in a Python traceback ...
         self._held_indented = False  # ... and its last line was indented (a frame)
+        self._held_list = ""  # the first character of what the record's `:` introduced
         self._next_progress = self._progress_every
         self._learning: list[str] | None = []  # the first lines, until the header is learned
         self.header_shape: HeaderShape | None = None  # learned, for a header the grammar lacks
@@ -899,8 +902,8 @@ class LogAnalyzer:
     def add(self, line: str) -> None:
         """Take one input line: the start of a record, or a continuation of the one before
         (`continues`: a stack trace, an indented line; or a line without a header right after a
-        record's first line that ends with `:`, `_introduced`), which joins that record's
-        cluster. The
+        record's first line that ends with `:`, `_introduced`, and the quoted items of a list
+        that line begins, `_listed`), which joins that record's cluster. The
         first `LEARN_LINES` lines are held until the source's header shape is learned from them
         (`learn_header`: only for a header the grammar does not know), then taken in order."""
         learning = self._learning
@@ -929,9 +932,15 @@ class LogAnalyzer:
                 )
                 or (
                     held.endswith(":")
-                    and (may or line[:1].isalpha())  # not a digit, a bracket, a dash
-                    and not self._held_more
+                    # not a digit, a bracket, a dash
+                    and (may or line[:1].isalpha() or line[:1] in "'\"")
+                    # the first line, or one more item of a quoted list, begun alike
+                    and (
+                        not self._held_more
+                        or (self._held_list in ("'", '"') and line[:1] == self._held_list)
+                    )
                     and self._introduced(line, held)
+                    and self._listed(line)
                 )
                 or (self._held_indented and self._held_traceback and self._ends_traceback(line))
             ):
@@ -950,6 +959,15 @@ class LogAnalyzer:
             self._take_held(held)
         self._held = line
         self._held_entry = None
+
+    def _listed(self, line: str) -> bool:
+        """True, after noting, when `line` is the first line a record's `:` introduces, its
+        first character: the lines after it that begin with the same quote are the items of one
+        list (Envoy's `router decoding headers:`, then a line per header, `':path', '/api'`);
+        a line of words after it is another record, as what a `:` introduces is one line."""
+        if not self._held_more:
+            self._held_list = line[:1]
+        return True
 
     @staticmethod
     def _ends_traceback(line: str) -> bool:
@@ -993,6 +1011,7 @@ class LogAnalyzer:
                 self._held_more = 0
                 self._held_exception = ""
                 self._held_traceback = self._held_indented = False
+                self._held_list = ""
 
     def add_many(self, lines: Sequence[str]) -> None:
         """`add` each of `lines`, in order, with the same outcome, faster where shapes repeat
@@ -1054,7 +1073,10 @@ class LogAnalyzer:
             if (
                 held is not None
                 and not entry[1]
-                and ((held.endswith(":") and not self._held_more) or self._held_traceback)
+                and (
+                    (held.endswith(":") and (not self._held_more or self._held_list))
+                    or self._held_traceback
+                )
             ):
                 # a line without a header after `...:` may be what it introduces, and after a
                 # traceback's frames what was thrown

@@ -909,7 +909,27 @@ def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_int
     assert error.template.endswith(f"Channel error on channel {WILDCARD}:") and error.count == 8
     assert closing.count == 4 and error.severity == "error"
     assert ids == [error.id, error.id, closing.id] * 4
-    # only the first such line, only after a header, and a line with a header starts a record
+    # ... and the items of a quoted list it introduces, each on a line (Envoy's headers)
+    lines = []
+    for n in range(3):
+        lines += [f"[2026-02-01 10:00:0{n}.000][1][debug][router] [C{n}] decoding headers:"]
+        lines += ["':authority', 'api.example.com'", f"':path', '/v1/orders/{n}'"]
+        lines += ["'user-agent', 'curl/8.5'", "'accept', '*/*'"][: n % 2 + 1]
+        lines += [f"[2026-02-01 10:00:0{n}.500][1][debug][router] [C{n}] upstream reset"]
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 2 and ids.count(ids[0]) == 4 + 5 + 4
+    assert ids[:5] == [ids[0]] * 4 + [ids[4]] and ids[4] != ids[0]
+    # (items begun with another quote, or with a word, are not that list's)
+    lines = ["2026-02-01 10:00:00.000 [info] <0.1.0> headers:", "'a', 'b'", '"c", "d"', "'e'"]
+    report, ids = analyzed(lines)
+    assert ids[0] == ids[1] != ids[2] == ids[3]
+    # (nor, after a record's indented line, a quoted line, whatever list came before)
+    lines = ["2026-02-01 10:00:00.000 [info] <0.1.0> headers:", "'a', 'b'"]
+    lines += ["2026-02-01 10:00:01.000 [info] <0.1.0> config:", "  a: 1", "'e', 'f'"]
+    report, ids = analyzed(lines)
+    assert ids[0] == ids[1] and ids[2] == ids[3] != ids[4]
+    # only the first such line of words, only after a header, and a line with a header starts
+    # a record
     lines = ["2026-02-01 10:00:00.000 [error] <0.1.0> Channel error on channel 1:"]
     lines += ["operation failed: timeout", "operation failed: timeout"]
     lines += ["2026-02-01 10:00:01.000 [info] <0.1.0> listing queues:"]
