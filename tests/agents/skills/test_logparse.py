@@ -1283,3 +1283,16 @@ def test_a_units_punctuation_is_its_own_whatever_came_before(first, second) -> N
     logparse.clear_caches()
     parse_line(first)
     assert parse_line(second) == alone
+
+
+def test_a_message_says_its_severity_in_any_case() -> None:
+    from agents.skills.logparse import infer_severity  # noqa: PLC0415
+
+    for word in ("error", "ERROR", "Error", "FAILED", "Timed Out", "SegFault", "Killed"):
+        assert infer_severity(f"job 7 {word} at step 3") == "error", word
+    for word in ("warning", "WARN", "Deprecated", "RETRYING", "Not Responding"):
+        assert infer_severity(f"disk {word}: sda") == "warning", word
+    # whole words only, and nothing when none is said
+    assert infer_severity("ErrorCount=0 failover_ok terrors") is None
+    assert infer_severity("job 7 done in 3 ms") is None
+    assert infer_severity("panic: ERROR and WARNING") == "error"  # an error word first
