@@ -155,6 +155,9 @@ _FIELD: Final = re.compile(r"[A-Za-z_][\w.\-]*=<\*>[,;]?")
 _BARE_FIELD: Final = re.compile(r"[A-Za-z_][\w.\-]*=<\*>")
 # a bare word that may go on an unquoted value: no `=`, quote, bracket or separator after it
 _VALUE_WORD: Final = re.compile(r"[\w.\-+/@*<>]+")
+# a word in small letters that says what became of a record (`rejected`, `blocked by waf`, `rate
+# limited`, `not found`): a past participle or a negation, an event's word, no value's
+_OUTCOME_WORD: Final = re.compile(r"[a-z]+ed|not")
 MAX_MASKS: Final = 32  # masks of variables searched per length when a new signature comes (step 3)
 OTHER_TEMPLATE: Final = "(other: messages too rare to keep as clusters of their own)"
 TOP_VALUES: Final = 3  # values per kind shown per cluster
@@ -1915,7 +1918,9 @@ def _join_value_tails(
     quote, bracket or separator), and another `key=` field comes before it (a record of fields,
     not a sentence with one `x=y` in it), and the tail is neither one word in capitals
     (`conn=<*> op=<*> UNBIND`: an operation's or a state's name, an event's word) nor words
-    that say a severity (`... state=<*> failed`)."""
+    that say a severity (`... state=<*> failed`) or what became of the record (`... path=<*>
+    blocked by waf`, `rejected`, `not found`: `_OUTCOME_WORD`; a warning that joined would
+    vanish into the cluster of the records that went well)."""
     ends = {
         template: n
         for n, (_, template) in enumerate(templates)
@@ -1937,6 +1942,7 @@ def _join_value_tails(
             and all(_VALUE_WORD.fullmatch(token) for token in template[last + 1 :])
             and not (last == len(template) - 2 and template[-1].isupper())
             and infer_severity(" ".join(template[last + 1 :])) is None
+            and not any(_OUTCOME_WORD.fullmatch(token) for token in template[last + 1 :])
         ):
             into[n] = target
     if not into:

@@ -837,6 +837,26 @@ def test_a_reason_in_parentheses_that_ends_the_line_is_a_value() -> None:
         assert len(report.clusters) == 2, asides
 
 
+def test_words_after_a_last_field_that_say_what_became_of_the_record_are_an_event() -> None:
+    # `... path=/api/v2/items blocked by waf`: the words say what happened to the request (a
+    # warning in the header, but no severity word), not the path's value running on; joined,
+    # the blocked requests would vanish into the served ones' cluster and example
+    for tail in ("blocked by waf", "rejected", "rate limited", "not found"):
+        lines = [
+            f"2026-02-01 10:00:{n % 60:02d} INFO request id=r{n} user=u{n % 9} "
+            f"path=/api/v{n % 7}/items"
+            for n in range(40)
+        ]
+        lines += [
+            f"2026-02-01 10:01:{n % 60:02d} WARN request id=r{n} user=u{n % 9} "
+            f"path=/api/v{n % 7}/items {tail}"
+            for n in range(5)
+        ]
+        report, ids = analyzed(lines)
+        assert len(report.clusters) == 2 and ids[40:] == [2] * 5, tail
+        assert report.clusters[1].severity == "warning" and report.clusters[0].severity == "info"
+
+
 def test_an_optional_value_does_not_make_another_event() -> None:
     lines = [
         f"flushed segment {n} in {n * 3} ms" + (f" ({n}.5 KB)" if n % 2 else "") for n in range(20)
