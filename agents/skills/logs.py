@@ -1778,13 +1778,28 @@ def _repr_tail(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """`tokens` with an object's repr that ends the message after a label (`raised unexpected:
     KeyError('sku')`, `Retry in <*>: ConnectTimeout(MaxRetryError(...))`: what a program
     prints of an exception or a value, `%r`) made one value, whatever its class and text: the
-    class is the value's, the event is the label's. `tokens` itself when there is none."""
+    class is the value's, the event is the label's. `tokens` itself when there is none. But a
+    class whose name says an outcome (`Err(...)`, `Failure(...)`: a level word, or a word that
+    says a severity) is the event's word, kept before the value (`Err(<*>)`): `Ok(())` and
+    `Err(ConnectionReset)` are two events."""
     for i in range(1, len(tokens)):
         if tokens[i - 1].endswith(":") and _OPENS_REPR.match(tokens[i]):
             if _CLOSES_REPR.fullmatch(tokens[-1]) is None:
                 return tokens
+            name = tokens[i][: tokens[i].index("(")]
+            if _says_severity(name):
+                return (*tokens[:i], f"{name}({WILDCARD})")
             return (*tokens[:i], WILDCARD)
     return tokens
+
+
+def _says_severity(token: str) -> bool:
+    """Whether a kept token says a warning or worse: its words (`failed`, `Failure(<*>)`:
+    `infer_severity`), or a level word before its parenthesis (`Err(<*>)`, `Fatal`)."""
+    level = _LEVEL_WORDS.get(token.split("(", 1)[0].strip(_PUNCTUATION).lower())
+    if level is not None and SEVERITY_RANK[level] <= SEVERITY_RANK["warning"]:
+        return True
+    return infer_severity(token) is not None
 
 
 def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -2127,8 +2142,15 @@ def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
     first = _DOTTED_EVENT_WORD if tuning.dotted_first else _EVENT_WORD
     # lines whose token is a masked value and nothing else but punctuation (not `key=<*>`)
     masked = sum(n for value, n in values.items() if _is_value(value))
-    if masked and masked >= tuning.masked_share * lines:
-        return True  # mostly masked: its few kept words, its `<*>,` and `(<*>)`, are values too
+    if (
+        masked
+        and masked >= tuning.masked_share * lines
+        and not any(_says_severity(v) for v in values if not _is_value(v))
+    ):
+        # mostly masked: its few kept words, its `<*>,` and `(<*>)`, are values too; not one
+        # that says a severity (`result: <*>` and `result: Err(<*>)`, `result: failed`: the
+        # failures would vanish into the cluster of the values)
+        return True
     distinct = len(values)
     if (
         pos > 0

@@ -1030,6 +1030,26 @@ def test_an_object_printed_at_the_end_after_a_label_is_one_value() -> None:
         assert len(report.clusters) == 2, line
 
 
+def test_an_outcome_printed_at_the_end_is_no_value_of_the_event() -> None:
+    # `Ok(...)` and `Err(...)`, `Success(...)` and `Failure(...)`: the class is the outcome, two
+    # events; the failures must not vanish into the successes' cluster
+    for ok, failed in (("Ok(())", "Err(ConnectionReset)"), ("Success(42)", "Failure(boom)")):
+        lines = [
+            f"upload u{n} finished with result: " + (failed if n % 10 == 0 else ok)
+            for n in range(50)
+        ]
+        report, ids = analyzed(lines)
+        assert len(report.clusters) == 2, ok
+        assert ids == [1 if n % 10 == 0 else 2 for n in range(50)], ok
+    # ... while classes of exceptions, or of values, saying no outcome are still one value
+    raised = ["KeyError('sku')", "ValueError('bad')", "OSError(5, 'io')", "Set(yarn, curi)"]
+    lines = [f"Task t{n} raised unexpected: {raised[n % 4]}" for n in range(16)]
+    report, ids = analyzed(lines)
+    assert [c.template for c in report.clusters] == [
+        f"Task {WILDCARD} raised unexpected: {WILDCARD}"
+    ]
+
+
 def test_what_a_python_traceback_ends_in_is_its_record_whatever_it_is_called() -> None:
     # the last line of a traceback names what was raised, `Error` in its name or not
     thrown = [
