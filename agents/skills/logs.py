@@ -1769,8 +1769,9 @@ def _quoted_span(tokens: tuple[str, ...], i: int) -> tuple[int, tuple[str, ...]]
 
 
 # an object's repr opening (`KeyError(`, `ConnectTimeout(`, `Set(`: a class's name in mixed
-# case glued to its parenthesis), and what may end one (`_repr_tail`)
-_OPENS_REPR: Final = re.compile(r"[A-Z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*\(")
+# case glued to its parenthesis), and what may end one (`_repr_tail`). (Tried only where a word
+# starts, up to its first small letter, then the rest: a long word in mixed case is read once.)
+_OPENS_REPR: Final = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9_]*[a-z][A-Za-z0-9_]*\(")
 _CLOSES_REPR: Final = re.compile(r".*\)[.,;]?")
 
 
@@ -2209,8 +2210,11 @@ def _is_identifier(token: str) -> bool:
 
 
 # a qualified class name: a package path from a part in small letters, at least two dots, then a
-# class's name in mixed case (`hudson.tools.JDKInstaller`; not a constant, `action.SCREEN_ON`)
-_QUALIFIED: Final = re.compile(r"[a-z][a-z0-9_]*(?:\.[A-Za-z][\w$]*)+\.[A-Z][\w$]*[a-z][\w$]*")
+# class's name in mixed case (`hudson.tools.JDKInstaller`; not a constant, `action.SCREEN_ON`).
+# (The class's name up to its first small letter, then the rest: a long name is read once.)
+_QUALIFIED: Final = re.compile(
+    r"[a-z][a-z0-9_]*(?:\.[A-Za-z][\w$]*)+\.[A-Z](?:[^\Wa-z]|\$)*[a-z][\w$]*"
+)
 
 
 def _is_value(token: str) -> bool:

@@ -1050,6 +1050,16 @@ def test_an_outcome_printed_at_the_end_is_no_value_of_the_event() -> None:
     ]
 
 
+def test_long_tokens_in_mixed_case_take_linear_time() -> None:
+    # a blob or a generated name thousands of letters long, in a line with a parenthesis, or
+    # in a column of qualified names: read once, not once per letter (a regex backtracking)
+    lines = [f"decoded frame ({k}): " + "Aa" * 3000 + "-x done" for k in range(3)]
+    lines += [f"loaded plugin {c}.b.A" + "a" * 20_000 + f"-x{c} ok" for c in "abcdefgh"]
+    started = time.perf_counter()
+    analyzed(lines)
+    assert time.perf_counter() - started < 2
+
+
 def test_what_a_python_traceback_ends_in_is_its_record_whatever_it_is_called() -> None:
     # the last line of a traceback names what was raised, `Error` in its name or not
     thrown = [
