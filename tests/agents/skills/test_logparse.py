@@ -1288,9 +1288,9 @@ def test_a_units_punctuation_is_its_own_whatever_came_before(first, second) -> N
 def test_a_message_says_its_severity_in_any_case() -> None:
     from agents.skills.logparse import infer_severity  # noqa: PLC0415
 
-    for word in ("error", "ERROR", "Error", "FAILED", "Timed Out", "SegFault", "Killed"):
+    for word in ("error", "ERROR", "Error", "FAILED", "Timed Out", "SegFault", "CRASHED"):
         assert infer_severity(f"job 7 {word} at step 3") == "error", word
-    for word in ("warning", "WARN", "Deprecated", "RETRYING", "Not Responding"):
+    for word in ("warning", "WARN", "Deprecated", "RETRYING", "Not Responding", "DOWN", "lost"):
         assert infer_severity(f"disk {word}: sda") == "warning", word
     # whole words only, and nothing when none is said
     assert infer_severity("ErrorCount=0 failover_ok terrors") is None

@@ -411,9 +411,10 @@ def test_a_value_after_a_lone_equals_sign_is_a_variable_however_few_its_words() 
     assert ids == [1] * 20
     assert report.clusters[0].template.endswith(f"framing = {WILDCARD} encryption = unencrypted")
     # ... unless its words say different severities: those are two events
-    lines = [f"backup {n} finished, status = {('OK', 'FAILED')[n % 2]}" for n in range(20)]
-    report, _ = analyzed(lines)
-    assert len(report.clusters) == 2
+    for states in (("OK", "FAILED"), ("UP", "DOWN"), ("healthy", "degraded")):
+        lines = [f"node {n} gossip, state = {states[n % 2]}" for n in range(20)]
+        report, _ = analyzed(lines)
+        assert len(report.clusters) == 2, states
 
 
 def test_fields_that_combine_freely_are_variables_however_few_their_words() -> None:
