@@ -701,6 +701,7 @@ _CONTINUATIONS: Final = (
     "Suppressed: ",
 )
 _MORE_FRAMES: Final = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
+_TRACEBACK: Final = "Traceback (most recent call last):"
 # the line that ends a Python traceback, after its indented frames: what was thrown, whatever
 # its class is called (`requests.exceptions.ConnectTimeout: ...`, `KeyboardInterrupt`)
 _TRACEBACK_END: Final = re.compile(r"([A-Za-z_][\w.]*)(?::(?: |$)|$)")
@@ -955,7 +956,9 @@ class LogAnalyzer:
                     if not self._held_exception and self._ends_traceback(line):
                         self._held_exception = line.strip()
                     self._held_traceback = False
-                elif line.startswith("Traceback (most recent call last):"):
+                elif line.startswith(_TRACEBACK) or (
+                    self._held_more == 1 and held.endswith(_TRACEBACK)  # its first line's
+                ):
                     self._held_traceback = True
                 self._held_indented = indented
                 return

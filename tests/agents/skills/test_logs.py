@@ -1074,8 +1074,11 @@ def test_what_a_python_traceback_ends_in_is_its_record_whatever_it_is_called() -
         lines += ["Traceback (most recent call last):", '  File "/app/t.py", line 9, in run']
         lines += ["    call()", name]
     lines += ["2026-02-01 10:00:09,000 INFO task 9 done"]
+    # (a traceback that the record's first line begins, too)
+    lines += ["2026-02-01 10:00:10,000 ERROR Traceback (most recent call last):"]
+    lines += ['  File "/app/t.py", line 9, in run', thrown[2]]
     report, ids = analyzed(lines)
-    assert ids == [1] * 30 + [2]
+    assert ids[:31] == [1] * 30 + [2] and ids[31:] == [3] * 3
     assert report.clusters[0].example.endswith(thrown[0])
     # ... and only that line: what follows it, a level word after the frames, the same line
     # without a traceback before it, and one after an indented line of a record that is no

@@ -74,10 +74,11 @@ def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
         first line (the same signature as that continuation line's); it ends in what was
         thrown, whose name may say no `Error` (a line that starts a record of its own when no
         traceback comes before it, and whose shape may get a lane entry)."""
-        if rng.random() < 0.3:
-            return [f"{ts()} ERROR Traceback (most recent call last):"]
         thrown = rng.choice(["ValueError: bad", "KeyboardInterrupt"])
         thrown = rng.choice([thrown, f"requests.exceptions.ConnectTimeout: {rng.randint(1, 9)}"])
+        if rng.random() < 0.3:  # the traceback in the record's first line, with or without more
+            head = [f"{ts()} ERROR Traceback (most recent call last):"]
+            return rng.choice([head, [*head, '  File "/app/run.py", line 3, in run', thrown]])
         if rng.random() < 0.2:
             return [thrown]
         return [
