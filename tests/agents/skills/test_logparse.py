@@ -604,6 +604,28 @@ def test_no_header_is_learned_where_the_grammar_reads_it_or_none_is_there() -> N
     assert logparse.learn_header(mixed) is None
 
 
+def test_a_header_is_learned_unless_the_grammar_reads_half_the_lines_or_more() -> None:
+    known = [
+        f"2026-01-01 00:00:{i % 60:02d},000 INFO [main] app.Server: ready {i}" for i in range(60)
+    ]
+    # (under a tenth of lines of another shape leaves the made-up one learnable)
+    for share in (0, 3, 6, 30, 31, 59):  # of 60 lines, in every order
+        for order in ("first", "last", "spread"):
+            lines = _made_up(60 - share)
+            if order == "first":
+                lines = known[:share] + lines
+            elif order == "last":
+                lines += known[:share]
+            else:
+                for k in range(share):
+                    lines.insert(k * 2, known[k])
+            parses: dict[str, logparse.Fields] = {}
+            shape = logparse.learn_header(lines, parses=parses)
+            assert (shape is None) == (share >= 30), (share, order)
+            # each parse kept is the grammar's, for the caller to reuse
+            assert all(parses[line] == logparse.parse_fields(line) for line in parses)
+
+
 @pytest.mark.parametrize(
     ("message", "masked"),
     [
