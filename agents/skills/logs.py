@@ -15,7 +15,7 @@ The pipeline and its decisions:
    `continues`; a trace logcat writes a line at a time behind its header: `prefixed_trace`; the
    line after a Python traceback's frames, whatever the thrown class is called; a line without
    a header after a record's first line that ends with `:`, and the quoted items of a list
-   that line begins) is one event: its lines join the cluster of its first line, and its
+   after a record) is one event: its lines join the cluster of its first line, and its
    example names what was thrown.
 3. Online grouping: a line joins the *signature* of its masked message (exact token sequence).
    Memory is bounded by the number of signatures, not of lines; when signatures exceed
@@ -702,6 +702,7 @@ _CONTINUATIONS: Final = (
 )
 _MORE_FRAMES: Final = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
 _TRACEBACK: Final = "Traceback (most recent call last):"
+_QUOTE_MARKS: Final = ("'", '"')  # a line that starts with one, after a record, is a value of it
 # the line that ends a Python traceback, after its indented frames: what was thrown, whatever
 # its class is called (`requests.exceptions.ConnectTimeout: ...`, `KeyboardInterrupt`)
 _TRACEBACK_END: Final = re.compile(r"([A-Za-z_][\w.]*)(?::(?: |$)|$)")
@@ -907,7 +908,7 @@ class LogAnalyzer:
         """Take one input line: the start of a record, or a continuation of the one before
         (`continues`: a stack trace, an indented line; or a line without a header right after a
         record's first line that ends with `:`, `_introduced`, and the quoted items of a list
-        that line begins, `_listed`), which joins that record's cluster. The
+        that line or any record begins, `_listed`), which joins that record's cluster. The
         first `LEARN_LINES` lines are held until the source's header shape is learned from them
         (`learn_header`: only for a header the grammar does not know), then taken in order."""
         learning = self._learning
@@ -935,13 +936,14 @@ class LogAnalyzer:
                     else may == 2 and continues(line, indented_record=held[:1] in " \t")
                 )
                 or (
-                    held.endswith(":")
+                    # what a closing `:` introduces, or a quoted value dumped on a line
+                    (held.endswith(":") or line[:1] in _QUOTE_MARKS)
                     # not a digit, a bracket, a dash
-                    and (may or line[:1].isalpha() or line[:1] in "'\"")
+                    and (may or line[:1].isalpha() or line[:1] in _QUOTE_MARKS)
                     # the first line, or one more item of a quoted list, begun alike
                     and (
                         not self._held_more
-                        or (self._held_list in ("'", '"') and line[:1] == self._held_list)
+                        or (self._held_list in _QUOTE_MARKS and line[:1] == self._held_list)
                     )
                     and self._introduced(line, held)
                     and self._listed(line)
@@ -967,10 +969,13 @@ class LogAnalyzer:
         self._held_entry = None
 
     def _listed(self, line: str) -> bool:
-        """True, after noting, when `line` is the first line a record's `:` introduces, its
-        first character: the lines after it that begin with the same quote are the items of one
-        list (Envoy's `router decoding headers:`, then a line per header, `':path', '/api'`);
-        a line of words after it is another record, as what a `:` introduces is one line."""
+        """True, after noting, when `line` is the first line a record's `:` introduces (or a
+        quoted value the record dumps on a line of its own, `:` or not), its first character:
+        the lines after it that begin with the same quote are the items of one list (Envoy's
+        `router decoding headers:`, then a line per header, `':path', '/api'`; `upstream headers
+        complete: end_stream=false`, then the same); a line of words after it is another
+        record, as what a `:` introduces is one line. No writer starts a record with a quote in
+        a log whose records have headers (`_introduced` asks that the record has one)."""
         if not self._held_more:
             self._held_list = line[:1]
         return True
@@ -1082,6 +1087,7 @@ class LogAnalyzer:
                 and (
                     (held.endswith(":") and (not self._held_more or self._held_list))
                     or self._held_traceback
+                    or line[:1] in _QUOTE_MARKS
                 )
             ):
                 # a line without a header after `...:` may be what it introduces, and after a

@@ -22,7 +22,7 @@ from moto import mock_aws
 from agents import InputError
 from agents.skills import logparse
 from agents.skills.fidelity import check_log_report
-from agents.skills.logparse import WILDCARD, parse_line
+from agents.skills.logparse import WILDCARD, infer_severity, parse_line
 from agents.skills.logs import (
     DISTINCT_SKETCH,
     MAX_MASKS,
@@ -944,6 +944,15 @@ def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_int
     lines = ["2026-02-01 10:00:00.000 [info] <0.1.0> headers:", "'a', 'b'", '"c", "d"', "'e'"]
     report, ids = analyzed(lines)
     assert ids[0] == ids[1] != ids[2] == ids[3]
+    # a quoted list dumped after a record without a closing `:` is the record's too, but not
+    # in a log with no header, whose lines may all start with a quote (CSV)
+    lines = ["[2026-02-01 10:00:00.000][1][debug][router] upstream headers complete: end=false"]
+    lines += ["':status', '200'", "'server', 'envoy'", "[2026-02-01 10:00:01.000][1][debug] done"]
+    report, ids = analyzed(lines)
+    assert ids[0] == ids[1] == ids[2] != ids[3]
+    lines = ['"2026-02-01","job 1","done"', '"2026-02-01","disk","full"']
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 2 and ids == [1, 2]
     # (nor, after a record's indented line, a quoted line, whatever list came before)
     lines = ["2026-02-01 10:00:00.000 [info] <0.1.0> headers:", "'a', 'b'"]
     lines += ["2026-02-01 10:00:01.000 [info] <0.1.0> config:", "  a: 1", "'e', 'f'"]
@@ -1841,4 +1850,7 @@ def test_a_line_joins_the_record_before_it_exactly_when_it_continues_it() -> Non
             line = chr(code) + rest
             report = analyze_logs(["2026-01-01 00:00:00 INFO first record", line])
             joined = report.clusters[0].count == 2
-            assert joined == continues(line), repr(line)
+            # (and a quoted value the record dumps on a line of its own: `_listed`; not an
+            # error's words after an info record)
+            dumped = line[:1] in "'\"" and infer_severity(line) is None
+            assert joined == (continues(line) or dumped), repr(line)

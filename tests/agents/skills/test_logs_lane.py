@@ -100,10 +100,10 @@ def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
         return rng.choice([lines, lines[:1], lines[1:], lines[1:]])
 
     def quoted_list() -> list[str]:
-        """A record whose first line ends with `:`, then the quoted items it introduces, a line
-        each; or the first line alone, or an item alone (a record of its own, whose shape may
-        get a lane entry, then comes among a list's items)."""
-        head = f"{ts()} DEBUG [router] decoding headers:"
+        """A record (its first line ending with `:` or not), then the quoted items it dumps, a
+        line each; or the first line alone, or an item alone (a record of its own, whose shape
+        may get a lane entry, then comes among a list's items)."""
+        head = f"{ts()} DEBUG [router] " + rng.choice(["decoding headers:", "complete: end=0"])
         items = [f"':path', '/v1/orders/{rng.randint(1, 99)}'", "':method', 'GET'"]
         items = [*items, "'accept', '*/*'"][: rng.randint(1, 3)]
         return rng.choice([[head, *items], [head, *items], [head], items[:1]])
