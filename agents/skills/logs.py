@@ -703,6 +703,12 @@ _CONTINUATIONS: Final = (
 _MORE_FRAMES: Final = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
 _TRACEBACK: Final = "Traceback (most recent call last):"
 _QUOTE_MARKS: Final = ("'", '"')  # a line that starts with one, after a record, is a value of it
+# ... when it holds quoted strings and nothing else but separators (`':path', '/api'`, `"k": "v",`):
+# an item of a list dumped a line each, not a record that a writer starts with a quote (an access
+# log's `"GET /api HTTP/1.1" 503 UH ...`, interleaved with the headers' records)
+_QUOTED_ITEMS: Final = re.compile(
+    r"""(?:'[^']*'|"[^"]*")(?:[\s,:;=]*(?:'[^']*'|"[^"]*"))*[\s,;]*"""
+)
 # the line that ends a Python traceback, after its indented frames: what was thrown, whatever
 # its class is called (`requests.exceptions.ConnectTimeout: ...`, `KeyboardInterrupt`)
 _TRACEBACK_END: Final = re.compile(r"([A-Za-z_][\w.]*)(?::(?: |$)|$)")
@@ -946,7 +952,7 @@ class LogAnalyzer:
                         or (self._held_list in _QUOTE_MARKS and line[:1] == self._held_list)
                     )
                     and self._introduced(line, held)
-                    and self._listed(line)
+                    and self._listed(line, held)
                 )
                 or (self._held_indented and self._held_traceback and self._ends_traceback(line))
             ):
@@ -968,14 +974,19 @@ class LogAnalyzer:
         self._held = line
         self._held_entry = None
 
-    def _listed(self, line: str) -> bool:
+    def _listed(self, line: str, held: str) -> bool:
         """True, after noting, when `line` is the first line a record's `:` introduces (or a
         quoted value the record dumps on a line of its own, `:` or not), its first character:
         the lines after it that begin with the same quote are the items of one list (Envoy's
         `router decoding headers:`, then a line per header, `':path', '/api'`; `upstream headers
         complete: end_stream=false`, then the same); a line of words after it is another
-        record, as what a `:` introduces is one line. No writer starts a record with a quote in
-        a log whose records have headers (`_introduced` asks that the record has one)."""
+        record, as what a `:` introduces is one line. Such an item holds quoted strings and
+        nothing else but separators (`_QUOTED_ITEMS`): a line that goes on in bare words after
+        its quote (an access log's `"GET /api HTTP/1.1" 503 UH 0 91 ...` without a header, in
+        the stream of a proxy whose own records have one) is a record of its own (`_introduced`
+        asks that the record before has a header)."""
+        if (self._held_more or not held.endswith(":")) and not _QUOTED_ITEMS.fullmatch(line):
+            return False
         if not self._held_more:
             self._held_list = line[:1]
         return True

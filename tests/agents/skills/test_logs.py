@@ -22,7 +22,7 @@ from moto import mock_aws
 from agents import InputError
 from agents.skills import logparse
 from agents.skills.fidelity import check_log_report
-from agents.skills.logparse import WILDCARD, infer_severity, parse_line
+from agents.skills.logparse import WILDCARD, parse_line
 from agents.skills.logs import (
     DISTINCT_SKETCH,
     MAX_MASKS,
@@ -953,6 +953,16 @@ def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_int
     lines = ['"2026-02-01","job 1","done"', '"2026-02-01","disk","full"']
     report, ids = analyzed(lines)
     assert len(report.clusters) == 2 and ids == [1, 2]
+    # (nor a line that goes on in bare words after its quote: an access log written without a
+    # header into the stream of a proxy whose own records have one; the failed requests would
+    # vanish into the proxy's record before them)
+    lines = ["[2026-02-01 10:00:00.000][1][info][main] starting main dispatch loop"]
+    for n in range(12):
+        code, flags = ("503", "UH") if n % 4 == 0 else ("200", "-")
+        lines += [f'"GET /v1/orders/{n} HTTP/1.1" {code} {flags} 0 {n} "curl/8.5" "r{n}"']
+    report, ids = analyzed(lines)
+    assert ids[0] not in ids[1:] and len(set(ids[1:])) == 2
+    assert ids[1::4] == [ids[1]] * 3 and ids[1] not in ids[2:5]
     # (nor, after a record's indented line, a quoted line, whatever list came before)
     lines = ["2026-02-01 10:00:00.000 [info] <0.1.0> headers:", "'a', 'b'"]
     lines += ["2026-02-01 10:00:01.000 [info] <0.1.0> config:", "  a: 1", "'e', 'f'"]
@@ -1844,6 +1854,8 @@ def test_a_line_joins_the_record_before_it_exactly_when_it_continues_it() -> Non
         "yException",
         " at a.b(C.java:1)",
         "\u2003x",
+        "x', 'y'",
+        "x' y",
     ]
     for code in [*range(128), 0xA0, 0x2003, 0xE9]:
         for rest in rests:
@@ -1852,5 +1864,5 @@ def test_a_line_joins_the_record_before_it_exactly_when_it_continues_it() -> Non
             joined = report.clusters[0].count == 2
             # (and a quoted value the record dumps on a line of its own: `_listed`; not an
             # error's words after an info record)
-            dumped = line[:1] in "'\"" and infer_severity(line) is None
+            dumped = line == "'x', 'y'"
             assert joined == (continues(line) or dumped), repr(line)

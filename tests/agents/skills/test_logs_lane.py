@@ -102,11 +102,14 @@ def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
     def quoted_list() -> list[str]:
         """A record (its first line ending with `:` or not), then the quoted items it dumps, a
         line each; or the first line alone, or an item alone (a record of its own, whose shape
-        may get a lane entry, then comes among a list's items)."""
+        may get a lane entry, then comes among a list's items), or a record that starts with a
+        quote after it."""
         head = f"{ts()} DEBUG [router] " + rng.choice(["decoding headers:", "complete: end=0"])
         items = [f"':path', '/v1/orders/{rng.randint(1, 99)}'", "':method', 'GET'"]
         items = [*items, "'accept', '*/*'"][: rng.randint(1, 3)]
-        return rng.choice([[head, *items], [head, *items], [head], items[:1]])
+        # (a line that goes on in bare words after its quote is a record: an access log's)
+        access = f'"GET /v1/orders/{rng.randint(1, 99)} HTTP/1.1" 200 - 0 {rng.randint(1, 9)}'
+        return rng.choice([[head, *items], [head, *items], [head], items[:1], [head, access]])
 
     return [
         introduced,
