@@ -1907,6 +1907,12 @@ def _closing_aside(template: tuple[str, ...]) -> int:
     return -1
 
 
+# a word with a capital past its first letter (`SIGKILL`, `OOMKilled`, `ETIMEDOUT`): a signal's, a
+# state's or an error code's name, not a reason's words in a sentence (`Got timeout reading`)
+_NAME_WORD: Final = re.compile(r"[A-Za-z]\w*[A-Z]\w*")
+_ASIDE_WORD: Final = re.compile(r"\w+")
+
+
 def _join_asides(
     templates: list[tuple[list[int], tuple[str, ...]]],
 ) -> list[tuple[list[int], tuple[str, ...]]]:
@@ -1914,7 +1920,9 @@ def _join_asides(
     asides differ (`... (Got an error reading communication packets)`, `... (Got timeout
     reading communication packets)`: the reason a program filled in), joined as one event
     whose aside is a value, `(<*>)`; not asides whose words say different severities
-    (`(completed successfully)`, `(failed with 3 errors)`: `infer_severity`)."""
+    (`(completed successfully)`, `(failed with 3 errors)`: `infer_severity`), nor asides that
+    differ in a name (`(signal SIGTERM)`, `(signal SIGKILL)`; `(state CrashLoopBackOff)`:
+    `_NAME_WORD`), which names an event as a word in parentheses may (the merge kept it)."""
     by_prefix: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for n, (_, template) in enumerate(templates):
         j = _closing_aside(template)
@@ -1924,8 +1932,11 @@ def _join_asides(
     for prefix, ns in by_prefix.items():
         if len(ns) < 2:
             continue
-        severities = {infer_severity(" ".join(templates[n][1][len(prefix) :])) for n in ns}
-        if len(severities) > 1:
+        asides = [" ".join(templates[n][1][len(prefix) :]) for n in ns]
+        if len({infer_severity(aside) for aside in asides}) > 1:
+            continue
+        words = [set(_ASIDE_WORD.findall(aside.replace(WILDCARD, " "))) for aside in asides]
+        if any(_NAME_WORD.fullmatch(w) for w in set.union(*words) - set.intersection(*words)):
             continue
         for n in ns[1:]:
             joined_into[n] = ns[0]

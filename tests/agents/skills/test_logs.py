@@ -836,6 +836,18 @@ def test_a_reason_in_parentheses_that_ends_the_line_is_a_value() -> None:
         lines = [f"backup {n} of orders done {asides[n % 2]}" for n in range(20)]
         report, _ = analyzed(lines)
         assert len(report.clusters) == 2, asides
+    # ... nor asides that differ in a name written in capitals (a signal's, a state's, an error
+    # code's: no severity word, but the container killed or crash-looping must not vanish into
+    # the cluster of those that stopped well)
+    for asides in (
+        ("(signal SIGTERM)", "(signal SIGKILL)"),
+        ("(state Running, ready true)", "(state CrashLoopBackOff, ready false)"),
+        ("(took 3 ms)", "(took 3 ms, ETIMEDOUT)"),
+    ):
+        lines = [f"container c{n} of pod p{n} stopped {asides[n % 10 == 5]}" for n in range(60)]
+        report, ids = analyzed(lines)
+        assert len(report.clusters) == 2 and ids[5::10] == [ids[5]] * 6, asides
+        assert ids[5] not in ids[:5], asides
 
 
 def test_words_after_a_last_field_that_say_what_became_of_the_record_are_an_event() -> None:
