@@ -1922,7 +1922,9 @@ def _join_asides(
     whose aside is a value, `(<*>)`; not asides whose words say different severities
     (`(completed successfully)`, `(failed with 3 errors)`: `infer_severity`), nor asides that
     differ in a name (`(signal SIGTERM)`, `(signal SIGKILL)`; `(state CrashLoopBackOff)`:
-    `_NAME_WORD`), which names an event as a word in parentheses may (the merge kept it)."""
+    `_NAME_WORD`), which names an event as a word in parentheses may (the merge kept it), or
+    in words that say what became of the record (`(quorum reached)`, `(quorum not reached)`;
+    `(request accepted)`, `(request throttled)`: `_OUTCOME_WORD`)."""
     by_prefix: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for n, (_, template) in enumerate(templates):
         j = _closing_aside(template)
@@ -1936,7 +1938,8 @@ def _join_asides(
         if len({infer_severity(aside) for aside in asides}) > 1:
             continue
         words = [set(_ASIDE_WORD.findall(aside.replace(WILDCARD, " "))) for aside in asides]
-        if any(_NAME_WORD.fullmatch(w) for w in set.union(*words) - set.intersection(*words)):
+        differing = set.union(*words) - set.intersection(*words)
+        if any(_NAME_WORD.fullmatch(w) or _OUTCOME_WORD.fullmatch(w) for w in differing):
             continue
         for n in ns[1:]:
             joined_into[n] = ns[0]
