@@ -1098,11 +1098,12 @@ class LogAnalyzer:
                 and (
                     (held.endswith(":") and (not self._held_more or self._held_list))
                     or self._held_traceback
-                    or line[:1] in _QUOTE_MARKS
+                    or (line[:1] in _QUOTE_MARKS and self._held_may_list(lane, pieces, i))
                 )
             ):
-                # a line without a header after `...:` may be what it introduces, and after a
-                # traceback's frames what was thrown
+                # a line without a header after `...:` may be what it introduces, after a
+                # traceback's frames what was thrown, and after a record with a header a quoted
+                # item of a list it dumps
                 self.add(line)
                 continue
             epoch = self.compactions  # `entry` was found before the held line is taken
@@ -1114,6 +1115,16 @@ class LogAnalyzer:
             self._held = line
             self._held_entry = entry
             self._held_epoch = epoch  # a compaction since: `entry` names a group gone
+
+    def _held_may_list(self, lane: dict[bytes, _LaneEntry], pieces: list[bytes], i: int) -> bool:
+        """Whether the held record may go on in a quoted line (`_listed`), line `i` of
+        `add_many`'s chunk whose shapes are `pieces`: unless the held line's lane entry, its own
+        or its shape's (the line before, when the record has no more lines), says it has no
+        header (a header-less log's quoted lines, CSV: each a record, counted by the lane)."""
+        entry = self._held_entry
+        if entry is None and i and not self._held_more:
+            entry = lane.get(pieces[i - 1])
+        return entry is None or entry[1]
 
     def _uuids_looked(self, found: bool) -> None:
         """Count a line whose shape had no lane entry and was looked for canonical UUIDs (`found`:

@@ -255,6 +255,22 @@ def test_the_lane_changes_no_report_assignment_or_progress(seed: int) -> None:
     assert _same_both_ways(lines, seed) > len(lines) // 6  # and the lane did count many of them
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_lane_counts_a_header_less_logs_quoted_lines(seed: int) -> None:
+    """A line that starts with a quote may be an item of a list a record with a header dumps
+    (`add` tells), but a header-less log's quoted lines (CSV) are each a record, which the
+    lane counts: it must not hand them all to `add` (which parsed each of them thrice)."""
+    rng = random.Random(seed)
+    events = ["job started", "job done", "disk full on volume", "cache miss for key"]
+    lines = [
+        f'"2026-12-06 10:{rng.randint(10, 59)}:{rng.randint(10, 59)}","{rng.choice(events)} '
+        f'{rng.randint(100, 999)}","host-{rng.randint(1, 9)}"'
+        for _ in range(6_000)
+    ]
+    lines[100:100] = ["2026-12-06 10:00:00,000 INFO dumped:", "'a', 'b'", "'c', 'd'"]
+    assert _same_both_ways(lines, seed) > len(lines) // 2
+
+
 def test_the_lane_holds_through_compactions_and_folds() -> None:
     """Entries name groups; a compaction merges groups and folds the smallest into the other
     cluster: after it, no line may be counted in a group that is gone."""
