@@ -1314,6 +1314,19 @@ def test_a_message_says_its_severity_in_any_case() -> None:
         assert infer_severity(f"job 7 {word} at step 3") == "error", word
     for word in ("warning", "WARN", "Deprecated", "RETRYING", "Not Responding", "DOWN", "lost"):
         assert infer_severity(f"disk {word}: sda") == "warning", word
+    # a state's words, but not what is done (`shutting down`) or named (`lost+found`)
+    for message, said in [
+        ("node db-2 is down", "warning"),
+        ("gossip: state = DOWN", "warning"),
+        ("connection lost to peer", "warning"),
+        ("pod web-1 evicted", "warning"),
+        ("worker 3 crashed", "error"),
+        ("Shutting down worker pool", None),
+        ("scaling down replicas to 2", None),
+        ("fsck: /srv/lost+found ok", None),
+        ("Starting crash recovery", None),
+    ]:
+        assert infer_severity(message) == said, message
     # whole words only, and nothing when none is said
     assert infer_severity("ErrorCount=0 failover_ok terrors") is None
     assert infer_severity("job 7 done in 3 ms") is None
