@@ -1954,17 +1954,32 @@ def _join_asides(
             continue
         for n in ns[1:]:
             joined_into[n] = ns[0]
-    if not joined_into:
-        return templates
+    return _joined(templates, joined_into, _aside_masked) if joined_into else templates
+
+
+def _aside_masked(template: tuple[str, ...]) -> tuple[str, ...]:
+    """`template` with its closing aside one value, `(<*>)` (with the punctuation after it)."""
+    last = template[-1]
+    return (
+        *template[: _closing_aside(template)],
+        f"({WILDCARD})" + last[len(last.rstrip(",;.:")) :],
+    )
+
+
+def _joined(
+    templates: list[tuple[list[int], tuple[str, ...]]],
+    into: dict[int, int],
+    written: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None,
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """`templates` with each template `n` of `into` joined to template `into[n]` (its members
+    added, in that order), which `written` writes anew when given; the rest as they were."""
     out = [(list(members), template) for members, template in templates]
-    for n, target in joined_into.items():
+    for n, target in into.items():
         out[target][0].extend(templates[n][0])
-    for target in set(joined_into.values()):
-        template = templates[target][1]
-        last = template[-1]
-        aside = "(" + WILDCARD + ")" + last[len(last.rstrip(",;.:")) :]  # `(<*>).`
-        out[target] = (out[target][0], (*template[: _closing_aside(template)], aside))
-    return [out[n] for n in range(len(out)) if n not in joined_into]
+    if written is not None:
+        for target in set(into.values()):
+            out[target] = (out[target][0], written(templates[target][1]))
+    return [out[n] for n in range(len(out)) if n not in into]
 
 
 def _join_value_tails(
@@ -2006,12 +2021,7 @@ def _join_value_tails(
             and not any(_OUTCOME_WORD.fullmatch(token) for token in template[last + 1 :])
         ):
             into[n] = target
-    if not into:
-        return templates
-    joined = [(list(members), template) for members, template in templates]
-    for n, target in into.items():
-        joined[target][0].extend(templates[n][0])
-    return [joined[n] for n in range(len(joined)) if n not in into]
+    return _joined(templates, into) if into else templates
 
 
 def _recollapsed(
