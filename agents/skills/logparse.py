@@ -294,7 +294,8 @@ _ERROR_WORDS: Final = re.compile(
 )
 _WARNING_WORDS: Final = re.compile(
     r"\b(?:warn(?:ing)?|deprecated|retry(?:ing)?|slow|unavailable|not responding|"
-    r"(?<!shutting )(?<!scaling )(?<!scale )(?<!slow )(?<!count )down|unhealthy|degraded|"
+    r"down(?<!shutting down)(?<!scaling down)(?<!scale down)(?<!slow down)(?<!count down)|"
+    r"unhealthy|degraded|"
     r"lost(?!\+)|offline|evicted)\b"
 )
 
