@@ -68,6 +68,7 @@ DATA = Path(__file__).resolve().parent / "data" / "memory"
 HELDOUT = DATA.parent / "memory-heldout"
 HELDOUT_B = DATA.parent / "memory-heldout-b"
 HELDOUT_C = DATA.parent / "memory-heldout-c"
+HELDOUT_D = DATA.parent / "memory-heldout-d"
 K = 5
 BUDGET = 1000
 
@@ -263,7 +264,8 @@ def corpora(chosen: Path | None) -> list[Path]:
     """The corpora to measure: the one chosen, or the default and the held-out one if present."""
     if chosen is not None:
         return [chosen]
-    return [DATA, *(c for c in (HELDOUT, HELDOUT_B, HELDOUT_C) if (c / "queries.yaml").is_file())]
+    held_out = (HELDOUT, HELDOUT_B, HELDOUT_C, HELDOUT_D)
+    return [DATA, *(c for c in held_out if (c / "queries.yaml").is_file())]
 
 
 def run(
@@ -340,8 +342,8 @@ def main() -> int:
         type=Path,
         default=None,
         help="a corpus folder (runbooks/, queries.yaml, optional audit.jsonl); default: "
-        f"{DATA.name}/ and, when they exist, {HELDOUT.name}/, {HELDOUT_B.name}/ and "
-        f"{HELDOUT_C.name}/",
+        f"{DATA.name}/ and, when they exist, {HELDOUT.name}/, {HELDOUT_B.name}/, "
+        f"{HELDOUT_C.name}/ and {HELDOUT_D.name}/",
     )
     parser.add_argument(
         "--half", choices=["odd", "even"], default=None, help="only the odd or even queries"
