@@ -693,15 +693,15 @@ _LaneEntry = tuple[
 _THROWABLES: Final = ("Exception", "Error", "Throwable")
 _THROWN_NAME_END: Final = rf"(?:{'|'.join(_THROWABLES)})(?::|\s*$)"
 _EXCEPTION: Final = re.compile(rf"\s*[A-Za-z_$][\w$.]*{_THROWN_NAME_END}")
+_TRACEBACK: Final = "Traceback (most recent call last):"
 _CONTINUATIONS: Final = (
     "Caused by: ",
-    "Traceback (most recent call last):",
+    _TRACEBACK,
     "During handling of the above exception",
     "The above exception was the direct cause",
     "Suppressed: ",
 )
 _MORE_FRAMES: Final = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
-_TRACEBACK: Final = "Traceback (most recent call last):"
 _QUOTE_MARKS: Final = ("'", '"')  # a line that starts with one, after a record, is a value of it
 # ... when it holds quoted strings and nothing else but separators (`':path', '/api'`, `"k": "v",`):
 # an item of a list dumped a line each, not a record that a writer starts with a quote (an access
@@ -931,9 +931,10 @@ class LogAnalyzer:
             # by its first character (`_MAY_CONTINUE`), a line (a timestamp: most lines) starts
             # a record, which `continues` would say at greater cost, or (a letter) continues
             # one only when it names an exception
-            may = _MAY_CONTINUE.get(line[:1])
+            first = line[:1]
+            may = _MAY_CONTINUE.get(first)
             if may is None:  # not ASCII (or an empty line)
-                may = 2 if line[:1].isspace() else 0
+                may = 2 if first.isspace() else 0
             if (
                 secondary_field(line, held)
                 or (
@@ -943,13 +944,13 @@ class LogAnalyzer:
                 )
                 or (
                     # what a closing `:` introduces, or a quoted value dumped on a line
-                    (held.endswith(":") or line[:1] in _QUOTE_MARKS)
+                    (held.endswith(":") or first in _QUOTE_MARKS)
                     # not a digit, a bracket, a dash
-                    and (may or line[:1].isalpha() or line[:1] in _QUOTE_MARKS)
+                    and (may or first.isalpha() or first in _QUOTE_MARKS)
                     # the first line, or one more item of a quoted list, begun alike
                     and (
                         not self._held_more
-                        or (self._held_list in _QUOTE_MARKS and line[:1] == self._held_list)
+                        or (self._held_list in _QUOTE_MARKS and first == self._held_list)
                     )
                     and self._introduced(line, held)
                     and self._listed(line, held)
@@ -959,7 +960,7 @@ class LogAnalyzer:
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
                     self._held_exception = line.strip()
-                indented = line[:1] in " \t"
+                indented = first in " \t"
                 if not indented and self._held_traceback:  # thrown, or a cause's first line
                     if not self._held_exception and self._ends_traceback(line):
                         self._held_exception = line.strip()
@@ -1825,6 +1826,12 @@ def _repr_tail(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tokens
 
 
+def _one_severity(words: Iterable[str]) -> bool:
+    """Whether `words` all say the same severity, or all none (`infer_severity`): words that
+    say different ones (`succeeded`, `failed`; `[DONE]`, `[FAILED]`) name different events."""
+    return len({infer_severity(word) for word in words}) == 1
+
+
 def _says_severity(token: str) -> bool:
     """Whether a kept token says a warning or worse: its words (`failed`, `Failure(<*>)`:
     `infer_severity`), or a level word before its parenthesis (`Err(<*>)`, `Fatal`)."""
@@ -1946,7 +1953,7 @@ def _join_asides(
         if len(ns) < 2:
             continue
         asides = [" ".join(templates[n][1][len(prefix) :]) for n in ns]
-        if len({infer_severity(aside) for aside in asides}) > 1:
+        if not _one_severity(asides):
             continue
         words = [set(_ASIDE_WORD.findall(aside.replace(WILDCARD, " "))) for aside in asides]
         differing = set.union(*words) - set.intersection(*words)
@@ -2214,7 +2221,7 @@ def _is_variable(values: dict[str, int], pos: int, tuning: Tuning) -> bool:
         and all(_is_identifier(v) or _is_value(v) for v in values)
     ):
         return True  # every value written as an identifier or masked: names, however few
-    if all(_bracketed(v) for v in values) and len({infer_severity(v) for v in values}) == 1:
+    if all(_bracketed(v) for v in values) and _one_severity(values):
         # every value in brackets, as a writer brackets what it fills in; but not words that say
         # different severities (`[DONE]`, `[FAILED]`: two events, as `_free_columns` reads them)
         return True
@@ -2335,7 +2342,7 @@ def _assigned(
         return False
     if not any(c.isalpha() for c in items[members[0]][0][pos - 2]):
         return False
-    return len({infer_severity(value) for value in values}) == 1
+    return _one_severity(values)
 
 
 def _free_columns(columns: dict[int, tuple[str, ...]], many: int) -> set[int]:
@@ -2363,9 +2370,7 @@ def _free_columns(columns: dict[int, tuple[str, ...]], many: int) -> set[int]:
             return set()  # a word in two columns: a transition (`from RUNNING to DONE`), events
         words |= named
     # `succeeded` and `failed` are two events, whatever else varies
-    ordered = [
-        pos for pos in sorted(columns) if len({infer_severity(w) for w in set(columns[pos])}) == 1
-    ]
+    ordered = [pos for pos in sorted(columns) if _one_severity(set(columns[pos]))]
     if len(ordered) < 2:
         return set()
     # the distinct rows of these columns: what the pairs are read from
