@@ -2440,6 +2440,15 @@ def _split(
     constant = [pos for pos in range(length) if pos not in variable]
     out: list[tuple[list[int], tuple[str, ...]]] = []
     todo = [members]
+    last = length - 1
+    if last in variable:
+        # a message that ends in `:` says that more follows (the reason, on the next line): not
+        # the statement whose message ends there, whatever its last value (`... user: 'u')` and
+        # `... user: 'u'):`); the variable is written `<*>:` in its template
+        ending = [i for i in members if items[i][0][last][-1:] == ":"]
+        if ending and len(ending) < len(members):
+            ends = set(ending)
+            todo = [ending, [i for i in members if i not in ends]]
     while todo:
         group = todo.pop()
         if len(group) == 1:  # nothing to split on: the signature is the template
@@ -2454,6 +2463,8 @@ def _split(
         if best_pos < 0:
             # a variable where the group's tokens differ
             template = [column[0] if len(set(column)) == 1 else WILDCARD for column in columns]
+            if template[last] == WILDCARD and columns[last][0][-1:] == ":" and last in variable:
+                template[last] = WILDCARD + ":"  # (every member's, when any: split above)
             out.append((group, tuple(template)))
             continue
         parts: dict[str, list[int]] = defaultdict(list)

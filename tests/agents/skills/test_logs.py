@@ -657,6 +657,40 @@ def test_a_name_after_an_entity_noun_is_a_variable_however_few_its_values() -> N
     ]
 
 
+def test_a_message_that_ends_in_a_colon_is_another_statement_than_one_that_ends_there() -> None:
+    """`... user: 'u'):` says that more follows (the reason, on the next line): another
+    statement than `... user: 'u')`, though its last value is masked alike in both."""
+    lines = []
+    for n in range(12):
+        user = "abc"[n % 3]
+        lines.append(
+            f"2023-11-14 03:18:{n:02d}.549 [info] <0.{n}81.0> closing AMQP connection "
+            f"<0.{n}81.0> (10.0.{n}.205:3{n}396 -> 10.0.4.21:5672, vhost: 'v', user: 'svc_{user}')"
+        )
+        if n % 2:
+            lines.append(
+                f"2023-11-14 03:18:{n:02d}.649 [warning] <0.{n}91.0> closing AMQP connection "
+                f"<0.{n}91.0> (10.0.{n}.5:4{n}396 -> 10.0.4.21:5672, vhost: '/', user: 'x{n}'):"
+            )
+            lines.append("client unexpectedly closed TCP connection")
+    report, ids = analyzed(lines)
+    assert sorted((c.template, c.count, c.severity) for c in report.clusters) == [
+        (f"<{WILDCARD}> closing AMQP connection <{WILDCARD})", 12, "info"),
+        (f"<{WILDCARD}> closing AMQP connection <{WILDCARD}):", 12, "warning"),  # 6 records
+    ]
+    assert ids[2] == ids[3] != ids[1]  # the reason goes with its record
+    # a last value of words, told apart by its `:` alone
+    users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+    lines = [f"2023-11-14 03:18:{n:02d} ERROR login refused for {u}" for n, u in enumerate(users)]
+    lines += [f"2023-11-14 03:19:{n:02d} ERROR login refused for {u}:" for n, u in enumerate(users)]
+    lines = [line for pair in zip(lines[:7], lines[7:], strict=True) for line in pair]
+    report, _ = analyzed(lines)
+    assert sorted((c.template, c.count) for c in report.clusters) == [
+        (f"login refused for {WILDCARD}", 7),
+        (f"login refused for {WILDCARD}:", 7),
+    ]
+
+
 def test_the_text_of_a_labelled_aside_is_one_value() -> None:
     """`(reason: ...)`: the writer filled the text in, whatever its words and length, nested
     parentheses and all; an aside without a label, or one that never closes, keeps its words."""
