@@ -496,7 +496,9 @@ _new_token: Final = cast("Callable[[tuple[Any, ...]], Token]", partial(tuple.__n
 def _value_kind(core: str) -> str | None:
     """The kind of a variable token (stripped of punctuation), "" for a variable not worth
     naming, None for a constant word."""
-    if _DIGIT.search(core) is None:
+    # (every pattern below is tried only where it may match: the `in` and length tests before
+    # each are what its match needs, and cost no call)
+    if core.isalpha() or _DIGIT.search(core) is None:
         if core in _BOOLEANS or core in _DATE_NAMES:
             return ""
         if "@" in core and _USER_AT.fullmatch(core):
@@ -506,7 +508,7 @@ def _value_kind(core: str) -> str | None:
         if len(core) >= 8 and _HEX.fullmatch(core):  # `ffffffff`: hex, whatever its digits
             return KIND_ID if len(core) >= 16 else ""
         return None
-    if _IP.fullmatch(core):
+    if ("." in core or ":" in core) and _IP.fullmatch(core):  # (a dotted quad, or IPv6's `:`s)
         return KIND_IP
     if core[0] in _PREFIX_CHARS:
         m = _PREFIXED.fullmatch(core)
@@ -518,11 +520,11 @@ def _value_kind(core: str) -> str | None:
         _URL.fullmatch(core) or (_PATH.fullmatch(core) and core[0] != "\\")
     ):
         return KIND_PATH
-    if _UUID.fullmatch(core):
+    if len(core) == 36 and _UUID.fullmatch(core):
         return KIND_ID
     if _NUMBER.fullmatch(core):
         return ""
-    if _HEX.fullmatch(core) and (core[:2] in ("0x", "0X") or len(core) >= 8):
+    if (core[:2] in ("0x", "0X") or len(core) >= 8) and _HEX.fullmatch(core):
         return KIND_ID if len(core) >= 16 else ""
     digits = sum(map(str.isdigit, core))
     # two digits make an id (`blk_38865`, `R02-M1`); one digit does when it is numbered by a
@@ -697,13 +699,14 @@ def _kind(token: str) -> str:
         return "Y"
     if token in _SQL_CLAUSES:
         return "F"
-    if _PID_TAG.fullmatch(token):
+    # (each tag and dotted name only where it may be one: a pid in brackets, a closing `:`, a dot)
+    if "[" in token and _PID_TAG.fullmatch(token):
         return "K"
-    if _PLAIN_TAG.fullmatch(token):
+    if token[-1] == ":" and _PLAIN_TAG.fullmatch(token):
         return "J"
     if token[-1] == ":" and _DOTTED.fullmatch(token, 0, len(token) - 1):
         return "C"
-    if _DOTTED.fullmatch(token):
+    if "." in token and _DOTTED.fullmatch(token):
         return "G"
     if _HOST.fullmatch(token) and _DIGIT.search(token):
         return "H"
@@ -779,7 +782,7 @@ def _classify(token: str) -> Token:
         if opened >= 0:  # a document opens here: what comes before its brace is its key
             masked = token[:opened] + WILDCARD
     info = _new_token((kind, masked, value_kind, lead, trail, opens, closes, tail))
-    # one object per classification: line plans are keyed by these objects' identities
+    # one object per classification: a line plan's key, a tuple of them, compares by identity
     return _interned.setdefault(info, info)
 
 
@@ -1052,10 +1055,12 @@ class _Plan(NamedTuple):
 _new_plan: Final = cast("Callable[[tuple[Any, ...]], _Plan]", partial(tuple.__new__, _Plan))
 
 # Line plans by the line's shape (digits read as 0, UTF-8 encoded; every token of one shape
-# classifies alike, so one line shape reads alike), and by the identities of its tokens'
-# classifications (lines that differ in their words or hex ids). Emptied with the token caches.
-_plans: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
-_more_shapes: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
+# classifies alike, so one line shape reads alike), and by its tokens' classifications (lines
+# that differ in their words or hex ids): the tuple of the `Token`s, which a plan is made of (as
+# cheap to look up as a tuple of their `id`s, which takes a new int per token, and which could
+# not outlive them). Emptied with the token caches.
+_plans: Final[dict[bytes | tuple[Token, ...], _Plan]] = {}
+_more_shapes: Final[dict[bytes | tuple[Token, ...], _Plan]] = {}
 # plans for sensitive line shapes, by the shape, then by the marked shape of the line they were
 # made for (several: lines of one shape whose literal digits differ, `0x` beside `1x`, take
 # turns in a log, and one kept plan a shape would be made again at every turn). A literal digit
@@ -1066,8 +1071,8 @@ MARKED_VARIANTS: Final = 8
 # the same three for messages whose header was read apart (`_parse_text(headers=False)`: a
 # learned header's, syslog's RFC 5424): a message is planned without looking for a header in it,
 # so its plans are not those of a whole line of the same shape
-_bare_plans: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
-_bare_more_shapes: Final[dict[bytes | tuple[int, ...], _Plan]] = {}
+_bare_plans: Final[dict[bytes | tuple[Token, ...], _Plan]] = {}
+_bare_more_shapes: Final[dict[bytes | tuple[Token, ...], _Plan]] = {}
 _bare_marked_shapes: Final[dict[bytes, dict[bytes, _Plan]]] = {}
 # Plans for lines with an id in hex (a session id, a container id, a hash: a line shape of its
 # own each), by the line's id key (`_id_key`), and their bare twin.
@@ -1363,7 +1368,7 @@ def _parse_text(line: str, *, headers: bool = True) -> Fields:
         _classified_lines[0] += 1
         if headers and _piped(tokens):
             return _parse_piped(tokens, infos, pri_severity)
-        key = tuple(map(id, infos))
+        key = tuple(infos)
         plan = plans.get(key)
         if hex_ids and not keyed_by_id and _classified_lines[0] >= ID_KEYS_AFTER:
             id_key = _id_key(encoded, line_shape, spots)
@@ -1468,7 +1473,7 @@ def _remember(
     encoded: bytes,
     line_shape: bytes,
     plan: _Plan,
-    shapes: dict[bytes | tuple[int, ...], _Plan],
+    shapes: dict[bytes | tuple[Token, ...], _Plan],
     marked_shapes: dict[bytes, dict[bytes, _Plan]],
     *,
     shape_text: str,
@@ -1676,7 +1681,8 @@ def _quoted_tails(masks: list[str | None], infos: Sequence[Token]) -> None:
 def _classified(tokens: Sequence[str], shapes: Sequence[str]) -> tuple[list[Token], bool]:
     """The classification of each token of a line, and whether one is an id in hex (such a line
     has a shape of its own: not worth remembering)."""
-    infos: list[Token | None] = list(map(_cache.get, shapes))
+    cache = _cache
+    infos: list[Token | None] = [cache.get(shape) for shape in shapes]
     hex_ids = False
     for i in range(len(infos)):  # (`None in infos` compared each Token with None)
         if infos[i] is None:

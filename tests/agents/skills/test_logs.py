@@ -4,6 +4,7 @@ grouping accuracy on Loghub-2k when that data is present."""
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import itertools
@@ -12,6 +13,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -1916,3 +1918,44 @@ def test_a_line_joins_the_record_before_it_exactly_when_it_continues_it() -> Non
             # error's words after an info record)
             dumped = line == "'x', 'y'"
             assert joined == (continues(line) or dumped), repr(line)
+
+
+def test_the_garbage_collector_is_held_off_while_clustering_and_given_back_as_it_was() -> None:
+    """`_GcPaused`: the collector is off while lines are clustered and merged, and as it was
+    after, off or on, an input that fails half-way included; the clustering makes no reference
+    cycles (which only the collector would free), on every kind of record the tests write."""
+    rng = random.Random(3)
+    lines = [
+        f"2024-01-0{n % 9 + 1} 10:00:{n % 60:02d} {rng.choice(['INFO', 'WARN', 'ERROR'])} "
+        f"worker-{n % 7} {rng.choice(['took', 'failed after'])} {n} ms "
+        f"(user={rng.choice(['alice', 'bob'])}) id={n:08x}"
+        for n in range(3000)
+    ]
+    lines += ["Traceback (most recent call last):", '  File "x.py", line 1, in f', "ValueError"]
+    lines += [json.dumps({"level": "info", "msg": f"job {n} done"}) for n in range(50)]
+    seen: list[bool] = []
+
+    def progress(_: object) -> None:
+        seen.append(gc.isenabled())
+
+    was_on = gc.isenabled()
+    try:
+        for on in (True, False):
+            (gc.enable if on else gc.disable)()
+            gc.collect()
+            report = analyze_logs(lines, progress=progress, progress_every=500)
+            assert report.clusters and gc.isenabled() is on
+            del report
+            if not on:  # nothing of the clustering's was left for the collector
+                assert gc.collect() == 0
+
+            def failing() -> Iterator[str]:
+                yield from lines[:100]
+                raise OSError("read failed")
+
+            with pytest.raises(OSError):
+                analyze_logs(failing())
+            assert gc.isenabled() is on
+        assert seen and not any(seen)  # off while the lines were clustered
+    finally:
+        (gc.enable if was_on else gc.disable)()
