@@ -590,9 +590,14 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
         and _is_host(m.group(1))
     ):  # before `key:value`: the host is a variable too (`redis-master:6379`)
         return f"{token[:start]}{WILDCARD}{token[end:]}", KIND_HOST, start, len(token) - end
-    if depth < 3 and ("=" in core or ":" in core) and "://" not in core:
+    if (
+        depth < 3
+        and ("=" in core or ":" in core)
+        and ("://" not in core or -1 < core.find("=") < core.find("://"))
+    ):
         # `key=value`, `key:value`, nested (`headroom=<memory:0,`): the key stays, so
-        # `AssignedMaps:1` and `AssignedMaps:10` mask alike
+        # `AssignedMaps:1` and `AssignedMaps:10` mask alike; a URL's `scheme:` is no key, but a
+        # key before one is (`redirect_uri="https://...",`, `url=http://...`)
         m = _KEY_VALUE.fullmatch(core)
         if m:
             value = m.group(2)

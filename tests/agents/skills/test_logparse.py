@@ -394,6 +394,22 @@ def test_user_at_host_after_a_key_is_a_value() -> None:
 @pytest.mark.parametrize(
     ("message", "masked"),
     [
+        # a key before a URL stays, whatever the URL holds, digits or none, quoted or not
+        ('redirect_uri="https://evil.example.org/cb"', 'redirect_uri="<*>"'),
+        ('redirect_uri="https://git.example.com/u/1234/cb", x=1', 'redirect_uri="<*>", x=<*>'),
+        ("url=http://a.example.com/b done", "url=<*> done"),
+        # a URL's own `scheme:` and the `=` of its query are no key
+        ("GET http://a.example.com/b?x=1 done", "GET <*> done"),
+        ("fetch https://a.example.com:8443/b", "fetch <*>"),
+    ],
+)
+def test_a_url_after_a_key_is_that_field_s_value(message, masked) -> None:
+    assert signature(message) == masked
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
         ("annotated @Override here", "annotated @Override here"),
         ("at sign @ alone", "at sign @ alone"),
         ("version pkg@", "version pkg@"),
