@@ -50,7 +50,15 @@ HELDOUT_DATA_2 = REPO / "benchmarks" / "data" / "logs-heldout-2"  # labelled in 
 HELDOUT_DATA_3 = REPO / "benchmarks" / "data" / "logs-heldout-3"  # the same, a third session
 HELDOUT_DATA_4 = REPO / "benchmarks" / "data" / "logs-heldout-4"  # the same, a fourth session
 HELDOUT_DATA_5 = REPO / "benchmarks" / "data" / "logs-heldout-5"  # the same, a fifth session
-HELDOUT_CORPORA = (HELDOUT_DATA, HELDOUT_DATA_2, HELDOUT_DATA_3, HELDOUT_DATA_4, HELDOUT_DATA_5)
+HELDOUT_DATA_6 = REPO / "benchmarks" / "data" / "logs-heldout-6"  # the same, a sixth session
+HELDOUT_CORPORA = (
+    HELDOUT_DATA,
+    HELDOUT_DATA_2,
+    HELDOUT_DATA_3,
+    HELDOUT_DATA_4,
+    HELDOUT_DATA_5,
+    HELDOUT_DATA_6,
+)
 
 
 # ---------------------------------------------------------------- metrics
