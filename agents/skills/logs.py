@@ -2474,14 +2474,14 @@ def _split(
     out: list[tuple[list[int], tuple[str, ...]]] = []
     todo = [members]
     last = length - 1
+    closing: set[int] = set()  # the members whose message ends in `:` (`_closing`)
     if last in variable:
         # a message that ends in `:` says that more follows (the reason, on the next line): not
         # the statement whose message ends there, whatever its last value (`... user: 'u')` and
         # `... user: 'u'):`); the variable is written `<*>:` in its template
-        ending = [i for i in members if items[i][0][last][-1:] == ":"]
-        if ending and len(ending) < len(members):
-            ends = set(ending)
-            todo = [ending, [i for i in members if i not in ends]]
+        closing = _closing({i: items[i][0][last] for i in members})
+        if closing and len(closing) < len(members):
+            todo = [[i for i in members if i in closing], [i for i in members if i not in closing]]
     while todo:
         group = todo.pop()
         if len(group) == 1:  # nothing to split on: the signature is the template
@@ -2496,8 +2496,8 @@ def _split(
         if best_pos < 0:
             # a variable where the group's tokens differ
             template = [column[0] if len(set(column)) == 1 else WILDCARD for column in columns]
-            if template[last] == WILDCARD and columns[last][0][-1:] == ":" and last in variable:
-                template[last] = WILDCARD + ":"  # (every member's, when any: split above)
+            if template[last] == WILDCARD and group[0] in closing:
+                template[last] = WILDCARD + ":"  # (every member's, when one's: split above)
             out.append((group, tuple(template)))
             continue
         parts: dict[str, list[int]] = defaultdict(list)
@@ -2505,6 +2505,15 @@ def _split(
             parts[items[i][0][best_pos]].append(i)
         todo.extend(parts.values())
     return out
+
+
+def _closing(lasts: dict[int, str]) -> set[int]:
+    """Of a group's members, by their last token, those whose message ends in a `:` that
+    announces more (`_split`). Not an IPv6 address's `::` (`2001:db8::`, masked `<*>::`), nor
+    a key whose value is empty where other members give it one (`user:` beside `user:alice`):
+    the same statement, its value ending where it is written."""
+    keys = {t[: t.index(":") + 1] for t in lasts.values() if ":" in t and t[-1:] != ":"}
+    return {i for i, t in lasts.items() if t[-1:] == ":" and t[-2:] != "::" and t not in keys}
 
 
 # ---------------------------------------------------------------- rendering

@@ -693,6 +693,32 @@ def test_a_message_that_ends_in_a_colon_is_another_statement_than_one_that_ends_
     ]
 
 
+def test_a_value_that_ends_in_a_colon_does_not_end_the_message_in_one() -> None:
+    """The closing `:` that splits a statement is the message's, not its last value's: an IPv6
+    address that ends in `::` (`2001:db8:5::`), or a key whose value is empty where other lines
+    give it one (`user:` beside `user:alice`), is one statement with the rest."""
+    users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
+    lines = [
+        f"2024-01-01 10:00:{n % 60:02d} INFO route via 2001:db8:{n:x}::{'1' if n % 3 else ''}"
+        for n in range(60)
+    ]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [(f"route via {WILDCARD}", 60)]
+    lines = [
+        f"2024-01-01 10:00:{n % 60:02d} INFO request from user:{users[n % 10] if n % 5 else ''}"
+        for n in range(60)
+    ]
+    report, _ = analyzed(lines)
+    assert [(c.template, c.count) for c in report.clusters] == [(f"request from {WILDCARD}", 60)]
+    # a word and a colon still close the message, beside either
+    lines += [f"2024-01-01 10:01:{n:02d} INFO request from {u}:" for n, u in enumerate(users)]
+    report, _ = analyzed(lines)
+    assert sorted((c.template, c.count) for c in report.clusters) == [
+        (f"request from {WILDCARD}", 60),
+        (f"request from {WILDCARD}:", 10),
+    ]
+
+
 def test_the_text_of_a_labelled_aside_is_one_value() -> None:
     """`(reason: ...)`: the writer filled the text in, whatever its words and length, nested
     parentheses and all; an aside without a label, or one that never closes, keeps its words."""
