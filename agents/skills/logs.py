@@ -106,6 +106,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 import zlib
 from array import array
@@ -484,6 +485,13 @@ def stderr_progress(progress: Progress) -> None:
 # ---------------------------------------------------------------- accumulation
 
 
+# Clusterings under way in this process (`_GcPaused`), and whether the collector was on when the
+# first of them started; read and written under the lock.
+_gc_lock: Final = threading.Lock()
+_gc_holders: Final = [0]
+_gc_was_on: Final = [False]
+
+
 class _GcPaused:
     """Python's cyclic garbage collector held off while a chunk of lines is clustered or the
     clusters are merged, then turned on again if it was on (as Mercurial's `util.nogc`). The
@@ -491,20 +499,26 @@ class _GcPaused:
     and a collection every 700 new ones walks all the young ones again: 3-4% of the
     instructions of 2,000 lines clustered cold. Nothing here is freed only by the collector
     (no reference cycles are made), and whatever other code leaves for it meanwhile is
-    collected once it is on again, after a chunk (`LANE_CHUNK` lines at most). Calls that
-    overlap in threads leave it on at the end when the first to start found it on: only that
-    one turns it on again. The input is read with it on (a reader, boto3's among them, may
-    make cycles)."""
+    collected once it is on again, after a chunk (`LANE_CHUNK` lines at most). The flag is the
+    process's: calls that overlap in threads (the MCP server's) count themselves under a lock,
+    the first to start reads it and the last to end gives it back, so that none reads the
+    `off` another left and keeps it off for good. The input is read with it on (a reader,
+    boto3's among them, may make cycles)."""
 
-    __slots__ = ("was_on",)
+    __slots__ = ()
 
     def __enter__(self) -> None:
-        self.was_on = gc.isenabled()
-        gc.disable()
+        with _gc_lock:
+            if not _gc_holders[0]:
+                _gc_was_on[0] = gc.isenabled()
+                gc.disable()
+            _gc_holders[0] += 1
 
     def __exit__(self, *_: object) -> None:
-        if self.was_on:
-            gc.enable()
+        with _gc_lock:
+            _gc_holders[0] -= 1
+            if not _gc_holders[0] and _gc_was_on[0]:
+                gc.enable()
 
 
 class _Values:

@@ -12,8 +12,9 @@ import json
 import os
 import random
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import boto3
 import pytest
@@ -36,6 +37,7 @@ from agents.skills.logs import (
     LogReport,
     Progress,
     Tuning,
+    _GcPaused,
     _Generals,
     _most_counted,
     _recollapsed,
@@ -1985,4 +1987,52 @@ def test_the_garbage_collector_is_held_off_while_clustering_and_given_back_as_it
             assert gc.isenabled() is on
         assert seen and not any(seen)  # off while the lines were clustered
     finally:
+        (gc.enable if was_on else gc.disable)()
+
+
+def test_clusterings_that_overlap_in_threads_give_the_garbage_collector_back_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`_GcPaused` in two threads: the second to start reads the flag the first turned off;
+    when the first ends between that read and the second's own `gc.disable()`, the collector
+    must still be on once both have ended (it was on before either), not off for good."""
+    was_on = gc.isenabled()
+    isenabled, disable = gc.isenabled, gc.disable
+    reading, first_ended = threading.Event(), threading.Event()
+
+    def slowly(call: Callable[[], bool | None]) -> Callable[[], bool | None]:
+        def slow() -> bool | None:
+            result = call()
+            if threading.current_thread().name == "second" and not reading.is_set():
+                reading.set()  # the second has read (or turned off) the flag: the first ends now
+                first_ended.wait(5)
+            return result
+
+        return slow
+
+    first, second = _GcPaused(), _GcPaused()
+    try:
+        gc.enable()
+        first.__enter__()
+        monkeypatch.setattr(gc, "isenabled", slowly(isenabled))
+        monkeypatch.setattr(gc, "disable", slowly(disable))
+        starting = threading.Thread(target=second.__enter__, name="second")
+        starting.start()
+        while starting.is_alive() and not reading.wait(0.01):
+            pass
+
+        def end_first() -> None:
+            first.__exit__(None, None, None)
+            first_ended.set()
+
+        ending = threading.Thread(target=end_first)
+        ending.start()
+        starting.join(10)
+        ending.join(10)
+        assert not starting.is_alive() and not ending.is_alive()
+        monkeypatch.undo()
+        second.__exit__(None, None, None)
+        assert gc.isenabled()
+    finally:
+        monkeypatch.undo()
         (gc.enable if was_on else gc.disable)()
