@@ -240,7 +240,8 @@ _BRACKET: Final = r"(?:B|[OQ][^OQX]{0,12}X)"
 _TS_GROUP: Final = r"(?:Q[^OQX]{0,8}X|M{1,2}[ND]?T+[ND]?Z?|A?T+Z?|DD)"
 _AFTER_LEVEL: Final = (
     rf"(?:[ND](?=[SBOQ]))?(?:S(?=[BOQND]))?(?:[ND](?=[SBOQ]))?(?:S(?=[BOQ]))?{_BRACKET}?"
-    rf"(?:C|G{_BRACKET}?)?[SI]?"
+    # (two separators: Ruby's Logger writes `-- :` where a program gave no name, `-- name:`)
+    rf"(?:C|G{_BRACKET}?)?(?:SS|[SI])?"
 )
 _AFTER_TS: Final = rf"(?:[TZNDSI]|{_BRACKET})*(?:(?:[WVHG]I)+(?:[ND]|I|S)*)?"
 HEADER: Final = re.compile(

@@ -769,6 +769,27 @@ _SECONDARY_FIELDS: Final = frozenset(
 )
 
 
+# a tag in square brackets that holds a digit (a request id, an address), opening a line
+_TAG: Final = re.compile(r"\[[^\[\]\s]*\d[^\[\]\s]*\](?= |$)")
+
+
+def repeats_tag(line: str, previous: str) -> bool:
+    """Whether `line`, written without a header, opens with the tag that the message of
+    `previous` (its record's first line) opens with after that line's header: the rest of that
+    record, as Rails's tagged logger writes a message of several lines (an exception with its
+    backtrace: the lines joined by a line break and the tags, `[<request id>] app/models/...`).
+    A tag is a bracketed token with a digit (not a thread's name, `[main]`, which lines of
+    other records carry too)."""
+    m = _TAG.match(line)
+    if m is None:
+        return False
+    tag = m.group()
+    at = previous.find(" " + tag, 1)
+    if at < 0 or previous[at + 1 + len(tag) : at + 2 + len(tag)] not in ("", " "):
+        return False
+    return not parse_fields(line)[3]  # (`Parsed.header`: a line with its own starts a record)
+
+
 def secondary_field(line: str, previous: str) -> bool:
     """Whether `line` is a PostgreSQL secondary field (`_SECONDARY_FIELDS`) of the message in
     `previous` (the record's first line): its first `:  ` (two spaces) follows one of those
@@ -994,6 +1015,7 @@ class LogAnalyzer:
                     and self._listed(line, held)
                 )
                 or (self._held_indented and self._held_traceback and self._ends_traceback(line))
+                or (first == "[" and repeats_tag(line, held))
             ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):
@@ -1213,6 +1235,8 @@ class LogAnalyzer:
         if spans is None:
             return None
         signature, header, severity, ts_a, ts_b, ts_parts, values = spans
+        if not header and _TAG.match(line) is not None:  # may go on a record (`repeats_tag`)
+            return None
         group = self._index.get(signature)
         if group is None or group.trace:
             return None

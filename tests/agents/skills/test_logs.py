@@ -721,6 +721,47 @@ def test_a_value_that_ends_in_a_colon_does_not_end_the_message_in_one() -> None:
     ]
 
 
+def test_lines_that_open_with_their_records_tag_are_that_record() -> None:
+    """Rails's tagged logger writes a message of several lines (an exception and its
+    backtrace) as one, each line after the first opening with the request's tag and no header:
+    the rest of that record. Not a tag that the record before does not open with, nor a
+    thread's name (no digit), nor a line with a header of its own. Ruby's Logger writes `-- :`
+    where a program gave no name: the header's, not the message's first token."""
+    lines = []
+    for n in range(6):
+        tag = f"[{n}f1b623-362f-4a3f-870a-939c6c80510b]"
+        stamp = f"[2024-04-02T06:13:1{n}.063383 #2148{n}]"
+        lines += [
+            f'I, {stamp}  INFO -- : {tag} Started GET "/orders/{n}" for 10.0.0.{n}',
+            f"F, {stamp} FATAL -- : {tag}   ",
+            f"{tag} ActiveRecord::RecordNotFound (Couldn't find Order with 'id'={n}):",
+            f"{tag}   ",
+            f"{tag} app/controllers/orders_controller.rb:5{n}:in `set_order'",
+        ]
+    lines += ["[main] worker started", "[8f1b623-362f-4a3f-870a-939c6c80510b] orphan line"]
+    lines += [f"[2024-04-02T06:14:0{n}.063383] [main] tick {n}" for n in range(3)]
+    after = len(lines)
+    lines += [
+        "2024-04-02 06:15:00 INFO [main] pool ready",
+        "[main] pool resized",  # a thread's name: no tag
+        "2024-04-02 06:15:01 INFO [r-17]x queued",
+        "[r-17] picked",  # `[r-17]x` is another token
+        "2024-04-02 06:15:02 INFO [r-18] queued",
+        "[r-18] 2024-04-02 06:15:03 WARN slow",  # a header of its own
+    ]
+    report, ids = analyzed(lines)
+    counts = {c.template: (c.count, c.severity) for c in report.clusters}
+    assert counts[f"[{WILDCARD}]"] == (24, "critical")  # 6 records of 4 lines
+    assert counts[f'[{WILDCARD}] Started GET "{WILDCARD}" for {WILDCARD}'] == (6, "info")
+    assert ids[1] == ids[2] == ids[3] == ids[4] != ids[0]
+    # each of these starts a record of its own: a thread's name, a tag no record opens with
+    # before it, and lines with a header, whose message does not open with the tag
+    assert counts["[main] worker started"] == counts[f"[{WILDCARD}] orphan line"] == (1, None)
+    assert counts[f"tick {WILDCARD}"] == (3, None)
+    assert len({ids[30], ids[31], ids[32]}) == 3 and not {ids[30], ids[31]} & set(ids[:30])
+    assert [ids[n] == ids[n + 1] for n in range(after, len(lines), 2)] == [False] * 3
+
+
 def test_the_text_of_a_labelled_aside_is_one_value() -> None:
     """`(reason: ...)`: the writer filled the text in, whatever its words and length, nested
     parentheses and all; an aside without a label, or one that never closes, keeps its words."""

@@ -111,9 +111,29 @@ def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
         access = f'"GET /v1/orders/{rng.randint(1, 99)} HTTP/1.1" 200 - 0 {rng.randint(1, 9)}'
         return rng.choice([[head, *items], [head, *items], [head], items[:1], [head, access]])
 
+    def rails() -> list[str]:
+        """Rails's tagged logger: a request's line, then maybe an exception logged as one
+        message of several lines, each after the first opening with the request's tag and no
+        header (`repeats_tag`); or such a line alone (a record of its own: a tag that no
+        record before it opens with, whose shape may get a lane entry), or a thread's name."""
+        tag = f"[{_hex(rng, 8)}-{_hex(rng, 4)}-4{_hex(rng, 3)}-a{_hex(rng, 3)}-{_hex(rng, 12)}]"
+        stamp = f"2026-12-06T10:00:{rng.randint(10, 59)}.{rng.randint(100000, 999999)}"
+        head = f"[{stamp} #{rng.randint(100, 999)}]"
+        started = f'I, {head}  INFO -- : {tag} Started GET "/orders/{rng.randint(1, 99)}"'
+        thrown = [
+            f"F, {head} FATAL -- : {tag}   ",
+            f"{tag} ActiveRecord::RecordNotFound (no order {rng.randint(1, 99)}):",
+            f"{tag}   ",
+            f"{tag} app/models/order.rb:{rng.randint(1, 99)}:in `find'",
+        ]
+        return rng.choice(
+            [[started], [started, *thrown], thrown[1:2], [f"[main] order {rng.randint(1, 9)}"]]
+        )
+
     return [
         introduced,
         quoted_list,
+        rails,
         lambda: [
             f"{ts()} {level()} [worker-{rng.randint(1, 9)}] Processed request "
             f"{rng.randint(10**5, 10**6 - 1)} from {_ip(rng)}:{rng.randint(10000, 65535)} in "
