@@ -762,6 +762,15 @@ def test_lines_that_open_with_their_records_tag_are_that_record() -> None:
     assert [ids[n] == ids[n + 1] for n in range(after, len(lines), 2)] == [False] * 3
 
 
+def test_a_line_that_opens_with_a_long_bracket_costs_linear_time() -> None:
+    """A line after a record that opens with `[` and a long run of digits, no `]` (a hostile or
+    cut line), is read once for a tag (`repeats_tag`), not once per digit and end."""
+    lines = ["2026-01-01 00:00:00 INFO started", "[" + "1" * 30_000, "[" + "2" * 30_000 + " x"]
+    started = time.perf_counter()
+    analyzed(lines)
+    assert time.perf_counter() - started < 1.0
+
+
 def test_the_text_of_a_labelled_aside_is_one_value() -> None:
     """`(reason: ...)`: the writer filled the text in, whatever its words and length, nested
     parentheses and all; an aside without a label, or one that never closes, keeps its words."""
