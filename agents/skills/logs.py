@@ -775,21 +775,25 @@ _SECONDARY_FIELDS: Final = frozenset(
 _TAG: Final = re.compile(r"\[[^\[\]\s\d]*\d[^\[\]\s]*\](?= |$)")
 
 
-def repeats_tag(line: str, previous: str) -> bool:
+def repeats_tag(line: str, previous: str, parse: Callable[[str], Fields] = parse_fields) -> bool:
     """Whether `line`, written without a header, opens with the tag that the message of
     `previous` (its record's first line) opens with after that line's header: the rest of that
     record, as Rails's tagged logger writes a message of several lines (an exception with its
     backtrace: the lines joined by a line break and the tags, `[<request id>] app/models/...`).
     A tag is a bracketed token with a digit (not a thread's name, `[main]`, which lines of
-    other records carry too)."""
+    other records carry too). Not a tag that `previous` holds elsewhere (`waiting on [12]`,
+    `queued [42] after [41]`): a line of that request or address is a record of its own.
+    `parse`: how the analyzer reads a line (`parse_fields`, or its learned header's)."""
     m = _TAG.match(line)
     if m is None:
         return False
     tag = m.group()
-    at = previous.find(" " + tag, 1)
-    if at < 0 or previous[at + 1 + len(tag) : at + 2 + len(tag)] not in ("", " "):
+    if previous.find(" " + tag, 1) < 0:  # (most lines: no parse)
         return False
-    return not parse_fields(line)[3]  # (`Parsed.header`: a line with its own starts a record)
+    tokens, _, _, header, _, _ = parse(previous)
+    if not header or not tokens or tokens[0] != tag:
+        return False
+    return not parse(line)[3]  # (`Parsed.header`: a line with its own starts a record)
 
 
 def secondary_field(line: str, previous: str) -> bool:
@@ -1017,7 +1021,7 @@ class LogAnalyzer:
                     and self._listed(line, held)
                 )
                 or (self._held_indented and self._held_traceback and self._ends_traceback(line))
-                or (first == "[" and repeats_tag(line, held))
+                or (first == "[" and repeats_tag(line, held, self._parse))
             ):
                 self._held_more += 1
                 if not self._held_exception and _EXCEPTION.match(line):

@@ -762,6 +762,35 @@ def test_lines_that_open_with_their_records_tag_are_that_record() -> None:
     assert [ids[n] == ids[n + 1] for n in range(after, len(lines), 2)] == [False] * 3
 
 
+def test_a_line_whose_tag_its_record_holds_elsewhere_is_a_record_of_its_own() -> None:
+    """Only a tag that opens the held record's message, after its header, makes a line without
+    a header that record's (`repeats_tag`): a request or an address the record names in its
+    text (`after [41]`, `proxying for [10.0.0.1]`) is no tag of that record, and a line that
+    opens with it is an event of its own, its error included; so is a line after a record
+    without a header, whatever that record holds."""
+    lines = [
+        "2024-01-01 10:00:00 INFO scheduler: queued [42] after [41]",
+        "[41] worker exited with code 1",
+        "2024-01-01 10:00:01 INFO scheduler: queued [43] after [42]",
+        "[42] ERROR worker exited with code 137 (OOM killed)",
+        "[12] job started",
+        "[13] waiting on [12] to finish",
+        "[12] job done",
+        "[13] retrying [13]",
+        "[13] job done",
+    ]
+    report, ids = analyzed(lines)
+    assert ids[0] == ids[2] and ids[6] == ids[8]
+    assert len({ids[0], *ids[1:2], *ids[3:8]}) == 7  # every other line a record of its own
+    counts = {c.template: (c.count, c.severity) for c in report.clusters}
+    assert counts[f"scheduler: queued [{WILDCARD}] after [{WILDCARD}]"] == (2, "info")
+    assert counts[f"[{WILDCARD}] ERROR worker exited with code {WILDCARD} (OOM killed)"] == (
+        1,
+        "error",
+    )
+    assert counts[f"[{WILDCARD}] job done"] == (2, None)
+
+
 def test_a_line_that_opens_with_a_long_bracket_costs_linear_time() -> None:
     """A line after a record that opens with `[` and a long run of digits, no `]` (a hostile or
     cut line), is read once for a tag (`repeats_tag`), not once per digit and end."""
