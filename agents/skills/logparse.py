@@ -18,7 +18,8 @@ The design decisions:
   - level form: a level (`INFO`, `[error]`, `WARN:`; bare or colon levels must be upper case)
     among the first 12 tokens, with a timestamp or number before it (everything before it is
     header: hosts, node names, `RAS KERNEL`), then what loggers put after a level: a pid before
-    `---`, a bracketed thread or request id, one logger name, one separator;
+    `---`, a bracketed thread or request id, one logger name, one separator (two where Ruby's
+    Logger writes `-- :`);
   - timestamp form: a line that starts like a header (timestamp, number, host, bracket) and has a
     timestamp among its first 6 tokens; the fields before it are record ids, nodes and
     components; after it come zones, pids and flags, separators, brackets, `|`-delimited fields,
@@ -240,8 +241,9 @@ _BRACKET: Final = r"(?:B|[OQ][^OQX]{0,12}X)"
 _TS_GROUP: Final = r"(?:Q[^OQX]{0,8}X|M{1,2}[ND]?T+[ND]?Z?|A?T+Z?|DD)"
 _AFTER_LEVEL: Final = (
     rf"(?:[ND](?=[SBOQ]))?(?:S(?=[BOQND]))?(?:[ND](?=[SBOQ]))?(?:S(?=[BOQ]))?{_BRACKET}?"
-    # (two separators: Ruby's Logger writes `-- :` where a program gave no name, `-- name:`)
-    rf"(?:C|G{_BRACKET}?)?(?:SS|[SI])?"
+    # (two separators: Ruby's Logger writes `-- :` where a program gave no name, `-- name:`;
+    # those two alone, `_header` tells: `INFO - -> sent` is `-> sent`)
+    rf"(?:C|G{_BRACKET}?)?(?:(?P<pair>SS)|[SI])?"
 )
 _AFTER_TS: Final = rf"(?:[TZNDSI]|{_BRACKET})*(?:(?:[WVHG]I)+(?:[ND]|I|S)*)?"
 HEADER: Final = re.compile(
@@ -1700,13 +1702,19 @@ def _classified(tokens: Sequence[str], shapes: Sequence[str]) -> tuple[list[Toke
     return cast("list[Token]", infos), hex_ids  # every None was filled
 
 
-def _header(kinds: str) -> tuple[int, int, int, int]:
+def _header(kinds: str, tokens: Sequence[str]) -> tuple[int, int, int, int]:
     """(message start, timestamp start and end (end 0: none), index of the level or -1) of a
-    line, from its tokens' kinds."""
+    line, from its tokens' kinds (and `tokens`, those kinds' tokens, for one rule)."""
     m = HEADER.match(kinds)
     if not m:
         return 0, 0, 0, -1
     count = m.end()
+    pair = m.start("pair")
+    if pair >= 0 and (tokens[pair] != "--" or tokens[pair + 1] != ":"):
+        # two separators after a level only as Ruby's Logger writes them: any other second one
+        # opens the message (`INFO - -> sent`, `INFO - - item`; a word of the line's shape,
+        # no digit, so every line of a plan reads alike)
+        count -= 1
     if count == len(kinds) and kinds[-1] == "L" and kinds.count("W") > 1 and "T" not in kinds:
         # a level word that ends a line of words with no time is the message's (`job 1 on
         # queue HIGH finished with FAILURE`): no header is written in words (a host's name may
@@ -1750,7 +1758,7 @@ def _plan(tokens: Sequence[str], infos: Sequence[Token], *, headers: bool) -> _P
     level_at = -1
     if headers and tokens:
         kinds = "".join([info.kind for info in infos[:16]])
-        start, ts_start, ts_end, level_at = _header(kinds)
+        start, ts_start, ts_end, level_at = _header(kinds, tokens)
     message, message_infos = tokens[start:], infos[start:]
     masks = _with_units([info.masked for info in message_infos], message_infos)
     return _Plan(
@@ -1775,7 +1783,7 @@ def _parse_piped(tokens: list[str], infos: list[Token], pri_severity: str | None
     read on the pieces between pipes, the message keeps its own pipes. Not cached: rare."""
     pieces, origin = _split_pipes(tokens)
     kinds = "".join([token_info(p).kind for p in pieces[:16]])
-    count, ts_start, ts_end, level_at = _header(kinds)
+    count, ts_start, ts_end, level_at = _header(kinds, pieces)
     severity = _severity(pieces[level_at]) if level_at >= 0 else None
     timestamp = " ".join(pieces[ts_start:ts_end]).strip("[],") if ts_end else None
     start = 0

@@ -428,6 +428,7 @@ def test_an_object_hash_is_an_id_not_a_user() -> None:
 # ---------------------------------------------------------------- header shapes
 
 
+_TS_INFO = ("2026-12-06 10:00:00,123", "info")
 HEADERS = [
     # (line, message, timestamp, severity)
     (  # log4j's bracketed fields side by side, the level padded (Elasticsearch's server log)
@@ -502,6 +503,18 @@ HEADERS = [
         "2026-12-06T10:01:38.969544Z",
         "notice",
     ),
+    (  # Ruby's Logger with no program name: `-- :`, both separators the header's
+        "I, [2026-12-06T10:00:01.063383 #2148]  INFO -- : [a1b2] Started GET",
+        "[a1b2] Started GET",
+        "2026-12-06T10:00:01.063383 #2148",
+        "info",
+    ),
+    # two separators of another kind after a level: the second opens the message
+    ("2026-12-06 10:00:00,123 - app - INFO - -> sent ping", "-> sent ping", *_TS_INFO),
+    ("2026-12-06 10:00:00,123 INFO - - item one", "- item one", *_TS_INFO),
+    ("2026-12-06 10:00:00,123 INFO : :: separator", ":: separator", *_TS_INFO),
+    ("2026-12-06 10:00:00,123 INFO -- -- section", "-- section", *_TS_INFO),
+    ("2026-12-06 10:00:00,123 INFO [main] * * step", "* step", *_TS_INFO),
 ]
 
 
