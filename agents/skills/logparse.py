@@ -67,10 +67,12 @@ The design decisions:
     (`status:ok`, `Maps:10`, `localhost:8080`), a source file and line (`Main.java:42`), an HTTP
     header name (`Content-Length:1234`) keep their key. An IP and port stays kind `ip`.
   - A quoted word (`'users'`, `"eu-west"`, `` `verbose` ``, `key="x"`) is a value: the writer
-    marked it as a name put into the message. In a quoted phrase of several tokens, every token
-    from the first variable to the closing quote is masked (`_quoted_tails`: a user agent, an
-    error text in quotes), so `agents.skills.logs` collapses it into one variable whatever its
-    length; a phrase that opens the message is the message (klog) and stays as it is.
+    marked it as a name put into the message, also when it opens or ends in a bracket
+    (`"vm.memory.size[available]"`, `filter="(uid=*)"`, `"::"`: `_quoted_whole`). In a quoted
+    phrase of several tokens, every token from the first variable to the closing quote is
+    masked (`_quoted_tails`: a user agent, an error text in quotes), so `agents.skills.logs`
+    collapses it into one variable whatever its length; a phrase that opens the message is the
+    message (klog) and stays as it is.
   - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
   - A document in braces over several tokens is one value (`_brace_tails`): from a token that
@@ -556,6 +558,24 @@ def _is_host(name: str) -> bool:
 _QUOTES: Final = "\"'`"
 
 
+def _quoted_whole(token: str, start: int, end: int) -> tuple[str, str, int, int] | None:
+    """`_mask`'s reading of a token quoted whole whose value begins or ends in a bracket
+    (`"vm.memory.size[available]"`, `"[eth0]"`, `'f(x)',`): what the writer put between the
+    quotes is one value, as for a quoted word, though the leading or trailing punctuation that
+    `_mask` strips runs past the quotes. One quote opens it among the leading characters and the
+    same quote closes it among the trailing ones, with no such quote between; the rest of the
+    token's ends stays as written. An unquoted bracket keeps its reading (`[eth0]` is a list)."""
+    opening = next((k for k in range(start) if token[k] in _QUOTES), -1)
+    if opening < 0:
+        return None
+    quote = token[opening]
+    closing = token.find(quote, end)
+    if closing < end or quote in token[opening + 1 : end]:
+        return None
+    masked = f"{token[: opening + 1]}{WILDCARD}{token[closing:]}"
+    return masked, "", opening + 1, len(token) - closing
+
+
 def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
     """(masked token or None when kept, kind of the value, punctuation before and after it)."""
     start, end = 0, len(token)
@@ -581,6 +601,8 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
         and " " not in core
     ):  # a quoted word is a name the writer marked as a value: `table 'users'`, `"eu-west"`
         return f"{token[:start]}{WILDCARD}{token[end:]}", "", start, len(token) - end
+    if (quoted := _quoted_whole(token, start, end)) is not None:
+        return quoted
     if not core:
         if start and end == start and _OPENERS.get(token[start - 1]) == token[start : start + 1]:
             # an empty list, `()` `[]` `{}`, is the same value as a full one: `(<*>)`

@@ -666,6 +666,13 @@ def test_a_header_is_learned_unless_the_grammar_reads_half_the_lines_or_more() -
         ('"Probe failed" probeType="Liveness" x', '"Probe failed" probeType="<*>" x'),
         ("step name='build'; done", "step name='<*>'; done"),
         ("stats pci_stats=[] end", "stats pci_stats=[<*>] end"),  # an empty list, as `[]` alone
+        # quoted whole, though the value opens or ends in a bracket or a quote's punctuation
+        ('item "vm.memory.size[available]" on host', 'item "<*>" on host'),
+        ('item "net.if.in[eth0]": failed', 'item "<*>": failed'),
+        ("addresses are `[10.0.0.1:7800]`.", "addresses are `<*>`."),
+        ('SRCH filter="(objectClass=*)" attrs', 'SRCH filter="<*>" attrs'),
+        ('listening on address "::", port 1', 'listening on address "<*>", port <*>'),
+        ("call ('f(x)', 2)", "call ('<*>', <*>)"),
     ],
 )
 def test_a_quoted_word_is_a_value(message: str, masked: str) -> None:
@@ -674,7 +681,14 @@ def test_a_quoted_word_is_a_value(message: str, masked: str) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["don't retry the job", "the 'quoted phrase' stays", "it's 'half", "a '' pair"],
+    [
+        "don't retry the job",
+        "the 'quoted phrase' stays",
+        "it's 'half",
+        "a '' pair",
+        "an '(aside) here",  # a quote that opens no value closed in the token
+        "the (users') rows",
+    ],
 )
 def test_apostrophes_and_unbalanced_quotes_are_words(message: str) -> None:
     assert WILDCARD not in signature(message)
