@@ -48,7 +48,9 @@ The design decisions:
   `state=RUNNING`: a field's value however few its values), while after `:` a word stays
   (`Error:timeout`, `mode:off` but for the switches below). A size unit after a masked
   number is part of the value (`2.3 KB`). Punctuation around a token stays (`(TID <*>).`) so
-  templates read as the source wrote them. Variables that rules fitted to a few sources missed:
+  templates read as the source wrote them, but a bracket whose partner the value holds is the
+  value's (`[::1]:443`, `sshd[123]:` read `<*>` and `<*>:`, their values `[::1]:443` and
+  `sshd[123]`: `_balanced`). Variables that rules fitted to a few sources missed:
   - Words of a clear value class: booleans (`true`, `False`, `YES`) anywhere; `yes`/`no`,
     `on`/`off`, `enabled`/`disabled` only as the value of `key=value` or `key:value` (as words
     they are prose: `no such file`). Weekday and month names (a date inside the message: `Mon Jun 13
@@ -798,8 +800,49 @@ _interned: Final[dict[Token, Token]] = {}
 _QUOTED_FIELD: Final = re.compile(r'([A-Za-z_][^\d\s=:"]*)="\w(?:[\w/\-.@+]*\w)?"([,;]?)')
 
 
+_PAIRS: Final = ("[]", "()")
+
+
+def _balanced(token: str, lead: int, trail: int) -> tuple[int, int]:
+    """A masked value's span (`lead`, `trail`: the punctuation before and after it), widened to
+    the brackets it opens or closes: `_mask` strips a token's leading and trailing punctuation,
+    so a value whose own bracket sits at its end or start lost it (`[::1]:443` read `::1]:443`,
+    `sshd[123]:` read `sshd[123`). A bracket is the value's when the value holds more of its
+    partner than of it; an aside's brackets around a whole value stay outside it. Counted once
+    and kept as the span widens: a token of many brackets is read in linear time."""
+    end = len(token) - trail
+    value = token[lead:end]
+    # of each pair: closers the value holds past its openers (to take openers before it), and
+    # openers past its closers (to take closers after it)
+    extra = {
+        pair: value.count(pair[1]) - value.count(pair[0])
+        for pair in _PAIRS
+        if pair[0] in value or pair[1] in value
+    }
+    if not extra:
+        return lead, trail
+    while True:
+        before = token[lead - 1] if lead else ""
+        after = token[end] if end < len(token) else ""
+        pair = next((p for p in extra if p[0] == before and extra[p] > 0), None)
+        if pair is not None:
+            lead -= 1
+            extra[pair] -= 1
+            continue
+        pair = next((p for p in extra if p[1] == after and extra[p] < 0), None)
+        if pair is None:
+            return lead, len(token) - end
+        end += 1
+        extra[pair] += 1
+
+
 def _classify(token: str) -> Token:
     masked, value_kind, lead, trail = _mask(token)
+    if masked is not None and (lead or trail):
+        wide_lead, wide_trail = _balanced(token, lead, trail)
+        if (wide_lead, wide_trail) != (lead, trail):
+            lead, trail = wide_lead, wide_trail
+            masked = f"{token[:lead]}{WILDCARD}{token[len(token) - trail :]}"
     kind = _kind(token)
     tail = ""
     if kind == "U":

@@ -408,6 +408,26 @@ def test_a_url_after_a_key_is_that_field_s_value(message, masked) -> None:
 
 
 @pytest.mark.parametrize(
+    ("message", "masked", "value"),
+    [
+        # a bracket the value holds the partner of is the value's, at either end
+        ("listening on [::1]:443 now", "listening on <*> now", ("ip", "[::1]:443")),
+        ("from [2001:db8::1]:5432 ok", "from <*> ok", ("ip", "[2001:db8::1]:5432")),
+        ("proc sshd[123]: exited", "proc <*>: exited", ("id", "sshd[123]")),
+        ("item [build-07:svc[a,b]] gone", "item [<*>] gone", ("id", "build-07:svc[a,b]")),
+        ("range (min(-5), max(77)] ok", "range (<*>, <*>] ok", ("id", "max(77)")),
+        # brackets around a whole value are an aside's or a list's: they stay outside it
+        ("got (10.0.0.1:80) x", "got (<*>) x", ("ip", "10.0.0.1:80")),
+        ("peers [10.0.0.7] x", "peers [<*>] x", ("ip", "10.0.0.7")),
+    ],
+)
+def test_a_value_keeps_the_brackets_it_opens_or_closes(message, masked, value) -> None:
+    parsed = parse_line(message)
+    assert " ".join(parsed.signature) == masked
+    assert parsed.values[-1] == value
+
+
+@pytest.mark.parametrize(
     ("message", "masked"),
     [
         ("annotated @Override here", "annotated @Override here"),

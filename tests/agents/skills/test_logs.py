@@ -330,6 +330,9 @@ def test_a_hostile_token_costs_linear_time() -> None:
         for unit, end in (("1", "x"), ("1:", "x"), ("/a.", "\\"), ("a=", "")):
             bad = unit * (HOSTILE // len(unit)) + end
             assert parse_line(f"2026-01-01 00:00:00 INFO x: {bad}").message == f"x: {bad}"
+        # a value that closes every bracket before it: its span widens a bracket at a time
+        nested = "[" * (HOSTILE // 2) + "1]" * (HOSTILE // 2)
+        assert parse_line(f"x: {nested} y").signature == ("x:", f"[{WILDCARD}]", "y")
 
     assert finishes(work)
 
