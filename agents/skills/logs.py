@@ -1076,12 +1076,16 @@ class LogAnalyzer:
         a bracket or a dash starts a record, as everywhere.) Not a line whose words say an error
         or a warning after a record of no such level (`INFO Executing hook:`, then a program's
         `panic: ...` or `Killed`): an event of its own, which joined would vanish into an info
-        record's cluster and its level."""
+        record's cluster and its level; but a line of quoted strings only (`_QUOTED_ITEMS`) is
+        data whatever its words (Envoy's `'x-envoy-expected-rq-timeout-ms', '15000'`)."""
         if not line.strip() or self._parse(line)[3]:
             return False
         _, _, level, header, _, _ = self._parse(held)
         return header and (
             infer_severity(line) is None
+            # quoted strings and separators only: data the record dumps (a header's name,
+            # `'x-envoy-expected-rq-timeout-ms', '15000'`), whose words say no severity
+            or _QUOTED_ITEMS.fullmatch(line) is not None
             or (level is not None and SEVERITY_RANK[level] <= SEVERITY_RANK["warning"])
             or line.split(None, 1)[0] in held.split()  # (a word of the record: `Trace[12]:`)
         )

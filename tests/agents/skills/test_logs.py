@@ -1191,6 +1191,16 @@ def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_int
     lines += ['Trace[12]: ---"Objects listed" error: timed out']
     report, ids = analyzed(lines)
     assert ids[0] == ids[1] != ids[2] == ids[3]
+    # (but a line of quoted strings only is data the record dumps, whatever its words say: a
+    # header named for a timeout, a field named `error`, after a debug or info record)
+    lines = []
+    for n in range(3):
+        lines += [f"[2026-02-01 10:00:0{n}.000][1][debug][router] [C{n}] decoding headers:"]
+        lines += [f"':path', '/v1/orders/{n}'", "'x-envoy-expected-rq-timeout-ms', '15000'"]
+        lines += ["2026-02-01 10:00:01.000 [info] <0.1.0> response:", '"error": "none"']
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 2 and ids[:3] == [ids[0]] * 3 and ids[3:5] == [ids[3]] * 2
+    assert {c.severity for c in report.clusters} == {"debug", "info"}
 
 
 def test_a_python_traceback_is_one_record_and_says_what_was_raised() -> None:
