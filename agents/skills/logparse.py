@@ -46,11 +46,11 @@ The design decisions:
   the value is judged alone, so `Maps:1` and `Maps:10` mask alike; after `=` a value that holds
   no pair of its own is a variable whatever it is, a word too (`user=alice`, `host=[local]`,
   `state=RUNNING`: a field's value however few its values), while after `:` a word stays
-  (`Error:timeout`, `mode:off` but for the switches below). A size unit after a masked
-  number is part of the value (`2.3 KB`). Punctuation around a token stays (`(TID <*>).`) so
-  templates read as the source wrote them, but a bracket whose partner the value holds is the
-  value's (`[::1]:443`, `sshd[123]:` read `<*>` and `<*>:`, their values `[::1]:443` and
-  `sshd[123]`: `_balanced`). Variables that rules fitted to a few sources missed:
+  (`Error:timeout`, `mode:off` but for the switches below). A size or currency unit after a
+  masked number is part of the value (`2.3 KB`, `16.29 EUR`). Punctuation around a token stays
+  (`(TID <*>).`) so templates read as the source wrote them, but a bracket whose partner the
+  value holds is the value's (`[::1]:443`, `sshd[123]:` read `<*>` and `<*>:`, their values
+  `[::1]:443` and `sshd[123]`: `_balanced`). Variables that rules fitted to a few sources missed:
   - Words of a clear value class: booleans (`true`, `False`, `YES`) anywhere; `yes`/`no`,
     `on`/`off`, `enabled`/`disabled` only as the value of `key=value` or `key:value` (as words
     they are prose: `no such file`). Weekday and month names (a date inside the message: `Mon Jun 13
@@ -200,7 +200,12 @@ _SWITCHES: Final = frozenset(("yes", "no", "on", "off", "enabled", "disabled"))
 # Android logcat's one-letter levels, after the pid and tid.
 _LETTER_LEVELS: Final = {"V": "debug", "D": "debug", "I": "info", "W": "warning", "E": "error",
                   "F": "critical", "A": "critical"}  # fmt: skip
-_UNITS: Final = frozenset(("B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB"))
+# units a masked number's value goes on in: sizes, and currencies' ISO 4217 codes (`16.29 EUR`)
+_UNITS: Final = frozenset(
+    ("B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB",
+     "USD", "EUR", "GBP", "JPY", "CNY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK",
+     "PLN", "CZK", "HUF", "INR", "BRL", "MXN", "ZAR", "SGD", "HKD", "KRW", "RUB", "ILS")
+)  # fmt: skip
 # An SQL statement's first keyword (kind Y; `SELECT`, a statement by itself, kind P) and its
 # clauses' (kind F), in capitals as statements in logs are written (`_sql_tails`); in small
 # letters they are words. `UPDATE` or `DELETE` alone is a word: an HTTP method, an event.

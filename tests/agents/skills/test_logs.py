@@ -1498,6 +1498,12 @@ def test_a_size_unit_is_part_of_its_value() -> None:
     assert [c.template for c in report.clusters] == [
         "Block <*> stored in memory (estimated size <*>, free <*>)"
     ]
+    # so is an amount's currency: one event whatever it was paid in (a word in capitals after
+    # a word stays: `pay EUR accounts`)
+    lines = [f"Order {n} paid: total {n}.99 {cur}" for n, cur in enumerate(["EUR", "USD", "GBP"])]
+    report, _ = analyzed(lines * 3)
+    assert [c.template for c in report.clusters] == ["Order <*> paid: total <*>"]
+    assert parse_line("pay EUR accounts").signature == ("pay", "EUR", "accounts")
 
 
 def test_caches_never_change_a_result() -> None:
