@@ -69,12 +69,13 @@ The design decisions:
     (`status:ok`, `Maps:10`, `localhost:8080`), a source file and line (`Main.java:42`), an HTTP
     header name (`Content-Length:1234`) keep their key. An IP and port stays kind `ip`.
   - A quoted word (`'users'`, `"eu-west"`, `` `verbose` ``, `key="x"`) is a value: the writer
-    marked it as a name put into the message, also when it opens or ends in a bracket
-    (`"vm.memory.size[available]"`, `filter="(uid=*)"`, `"::"`: `_quoted_whole`). In a quoted
-    phrase of several tokens, every token from the first variable to the closing quote is
-    masked (`_quoted_tails`: a user agent, an error text in quotes), so `agents.skills.logs`
-    collapses it into one variable whatever its length; a phrase that opens the message is the
-    message (klog) and stays as it is.
+    marked it as a name put into the message, also when it opens or ends in a bracket or other
+    punctuation, or is punctuation alone (`"vm.memory.size[available]"`, `filter="(uid=*)"`,
+    `"Done."`, `"::"`, `')'` and `'('` alike: `_quoted_whole`). In a quoted phrase of several
+    tokens, every token from the first variable to the closing quote is masked
+    (`_quoted_tails`: a user agent, an error text in quotes), so `agents.skills.logs` collapses
+    it into one variable whatever its length; a phrase that opens the message is the message
+    (klog) and stays as it is.
   - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
   - A document in braces over several tokens is one value (`_brace_tails`): from a token that
@@ -566,18 +567,25 @@ _QUOTES: Final = "\"'`"
 
 
 def _quoted_whole(token: str, start: int, end: int) -> tuple[str, str, int, int] | None:
-    """`_mask`'s reading of a token quoted whole whose value begins or ends in a bracket
-    (`"vm.memory.size[available]"`, `"[eth0]"`, `'f(x)',`): what the writer put between the
+    """`_mask`'s reading of a token quoted whole whose value begins or ends in a bracket or
+    other punctuation that `_mask` strips (`"vm.memory.size[available]"`, `"[eth0]"`, `'f(x)',`,
+    `"Done."`): what the writer put between the
     quotes is one value, as for a quoted word, though the leading or trailing punctuation that
     `_mask` strips runs past the quotes. One quote opens it among the leading characters and the
     same quote closes it among the trailing ones, with no such quote between; the rest of the
-    token's ends stays as written. An unquoted bracket keeps its reading (`[eth0]` is a list)."""
+    token's ends stays as written. An unquoted bracket keeps its reading (`[eth0]` is a list).
+    A value of punctuation alone (`"::"`, `')'`, `'('`) is one too: there the leading and
+    trailing punctuation meet, and the closing quote is looked for where the trailing begins
+    (`'('`'s leading punctuation is all of it), so an opening bracket reads as a closing one
+    does; an empty pair (`''`, `('')`) holds no value."""
     opening = next((k for k in range(start) if token[k] in _QUOTES), -1)
     if opening < 0:
         return None
     quote = token[opening]
-    closing = token.find(quote, end)
-    if closing < end or quote in token[opening + 1 : end]:
+    # where the trailing punctuation begins: `end`, unless the value is punctuation alone
+    tail = end if end > start else len(token.rstrip(_TRAIL))
+    closing = token.find(quote, max(tail, opening + 1))
+    if closing <= opening + 1 or quote in token[opening + 1 : closing]:
         return None
     masked = f"{token[: opening + 1]}{WILDCARD}{token[closing:]}"
     return masked, "", opening + 1, len(token) - closing

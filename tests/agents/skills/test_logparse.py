@@ -693,6 +693,11 @@ def test_a_header_is_learned_unless_the_grammar_reads_half_the_lines_or_more() -
         ('SRCH filter="(objectClass=*)" attrs', 'SRCH filter="<*>" attrs'),
         ('listening on address "::", port 1', 'listening on address "<*>", port <*>'),
         ("call ('f(x)', 2)", "call ('<*>', <*>)"),
+        # a value of punctuation alone, an opening bracket as a closing one
+        ("expected ')' but found '('", "expected '<*>' but found '<*>'"),
+        ('got "{" or "}", "<" or ">"', 'got "<*>" or "<*>", "<*>" or "<*>"'),
+        ("got '[(', wanted ')]',", "got '<*>', wanted '<*>',"),
+        ("quote '\"' or \"'\"", "quote '<*>' or \"<*>\""),
     ],
 )
 def test_a_quoted_word_is_a_value(message: str, masked: str) -> None:
@@ -708,6 +713,7 @@ def test_a_quoted_word_is_a_value(message: str, masked: str) -> None:
         "a '' pair",
         "an '(aside) here",  # a quote that opens no value closed in the token
         "the (users') rows",
+        "b ('') c",  # an empty pair, in brackets
     ],
 )
 def test_apostrophes_and_unbalanced_quotes_are_words(message: str) -> None:
