@@ -866,7 +866,10 @@ def _classify(token: str) -> Token:
     if not (opens or closes) and ("{" in token or "}" in token):
         opens, closes, opened = _braces(token)
         if opened >= 0:  # a document opens here: what comes before its brace is its key
-            masked = token[:opened] + WILDCARD
+            key = token[:opened]
+            # unless it holds a digit (`map[1:{`): a masked form holds none, or every token of
+            # its shape would read as the first one classified did
+            masked = (key if _DIGIT.search(key) is None else "") + WILDCARD
     info = _new_token((kind, masked, value_kind, lead, trail, opens, closes, tail))
     # one object per classification: a line plan's key, a tuple of them, compares by identity
     return _interned.setdefault(info, info)
