@@ -57,9 +57,10 @@ The pipeline and its decisions:
    the common pattern stand out. The templates are then collapsed again, a quoted phrase masked
    from its first masked token as the parser masks it, and those written alike joined (a value
    of more tokens in some lines than in others: `_recollapsed`). Last, templates that differ by one
-   masked token, or by a bracketed aside or a labelled field with a value at the end, present
-   in one only are joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing
-   off <*> (retry <*>)` and `backing off <*>`; a cold start's `Init Duration: <*> ms`), and so
+   masked token (not a `key=<*>` field amid others: another layout), or by a bracketed aside or
+   a labelled field with a value at the end, present in one only are joined (an optional value:
+   `took <*> ms (<*>)` and `took <*> ms`; `backing off <*> (retry <*>)` and `backing off <*>`;
+   a cold start's `Init Duration: <*> ms`), and so
    are templates alike up to a closing run of `key=<*>` fields that ends in the same key (a
    list of fields that varies: `... ehlo=<*> quit=<*> commands=<*>`), and a line of `key=value`
    fields whose last value runs on in bare words (unquoted: `application_name=PostgreSQL JDBC
@@ -2147,13 +2148,14 @@ def _recollapsed(
 def _join_optional(
     templates: list[tuple[list[int], tuple[str, ...]]],
 ) -> list[tuple[list[int], tuple[str, ...]]]:
-    """Templates that differ by one masked token, or by a bracketed aside or a labelled field
-    (one or two words, the last ending in `:`, then the value) of at most `MAX_OPTIONAL` tokens
-    at the end, present in one and absent from the other (`took <*> ms (<*>)` and `took <*>
-    ms`; `backing off <*> (retry <*>)` and `backing off <*>`; `... Used: <*> MB Init Duration:
-    <*> ms` and `... Used: <*> MB`) joined: an optional value, not another event. Templates of
-    one `_field_run_key` are joined too (a list of fields that varies). The joined template is
-    the longest one's."""
+    """Templates that differ by one masked token (a value, or a `key=<*>` field that ends the
+    line: a field amid the others, `code_id="<*>",`, is another layout, another statement), or
+    by a bracketed aside or a labelled field (one or two words, the last ending in `:`, then the
+    value) of at most `MAX_OPTIONAL` tokens at the end, present in one and absent from the
+    other (`took <*> ms (<*>)` and `took <*> ms`; `backing off <*> (retry <*>)` and `backing off
+    <*>`; `... Used: <*> MB Init Duration: <*> ms` and `... Used: <*> MB`) joined: an optional
+    value, not another event. Templates of one `_field_run_key` are joined too (a list of
+    fields that varies). The joined template is the longest one's."""
     by_shorter: dict[tuple[str, ...], int] = {}
     by_fields: dict[tuple[str, ...], int] = {}  # templates by `_field_run_key`
     fields_of: dict[int, tuple[str, ...]] = {}
@@ -2165,7 +2167,9 @@ def _join_optional(
         for i, token in enumerate(template):
             if WILDCARD not in token:
                 continue
-            if len(template) > 1:  # the masked token alone
+            if len(template) > 1 and (_is_value(token) or i == len(template) - 1):
+                # the masked token alone: a value, or a field that ends the line; a field
+                # amid others (`code_id="<*>",`) is another layout, another statement
                 by_shorter.setdefault(template[:i] + template[i + 1 :], n)
             # or a bracketed aside that ends the template (`(retry <*>)`, `(attempt <*> of <*>)`)
             if template[-1][-1:] in ")]":

@@ -1075,6 +1075,22 @@ def test_an_optional_value_does_not_make_another_event() -> None:
     ]
     report, ids = analyzed(lines)
     assert len(report.clusters) == 2
+    # a field that ends the line may be absent, as a value may; a field amid the others is
+    # another layout, another statement (an event listener's lines of one type and another)
+    lines = []
+    for n in range(30):
+        code = f'code_id="c{n}" ' if n % 3 == 0 else ""
+        extra = f' scope="s{n}"' if n % 2 else ""
+        lines.append(
+            f'event type="T{n % 4}" userId="u{n}" error="e{n % 5}" grant_type="g{n % 3}" '
+            f'{code}client_auth_method="m{n % 2}"{extra}'
+        )
+    report, ids = analyzed(lines)
+    assert len(report.clusters) == 2
+    assert (
+        len({ids[n] for n in range(0, 30, 3)}) == 1 and len({ids[n] for n in range(1, 30, 3)}) == 1
+    )
+    assert ids[0] != ids[1]
 
 
 def test_a_java_stack_trace_is_one_record_of_its_first_line() -> None:
