@@ -1884,6 +1884,7 @@ def test_the_benchmark_measures_a_corpus_whose_truth_has_no_content_column(tmp_p
         ["Cassandra", "Celery", "Consul", "Slapd", "Squid", "Tomcat"],
         ["Bind", "Django", "Envoy", "Fail2ban", "Prometheus", "Vault"],
         ["Asterisk", "Docker", "Keycloak", "OpenVPN", "Rails", "Zabbix"],
+        ["Ceph", "Etcd", "Gunicorn", "Nomad", "Systemd", "Traefik"],
     ]
 
 
