@@ -78,6 +78,10 @@ The design decisions:
     (klog) and stays as it is.
   - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
+  - A systemd unit is one variable (kind `unit`): a name without dots, in small letters or
+    digits first, then the unit's type (`nginx.service`, `user@1002.service`, `basic.target`,
+    `session-213.scope`); a dotted name that ends alike is code (`c.e.orders.service`, a Java
+    package; `HttpServlet.service`, a method) and stays.
   - A document in braces over several tokens is one value (`_brace_tails`): from a token that
     opens one (`{`, or `{` after `:` or `=`: `locks:{`, its key kept) to the token that closes it,
     the braces counted, every token is masked (`{ find: "orders", filter: { id: 7 } }` reads
@@ -483,6 +487,14 @@ KIND_ID: Final = "id"
 KIND_PATH: Final = "path"
 KIND_HOST: Final = "host"  # a host name and port: `db01.internal:5432`
 KIND_USER: Final = "user"  # an account at a host: `root@web-3`, `alice@example.com`
+KIND_UNIT: Final = "unit"  # a systemd unit: `nginx.service`, `user@1002.service`, `app.slice`
+
+# a systemd unit's name: a name without dots that starts with a small letter or a digit (an
+# instance after `@`), then the unit's type. Not a dotted name (`c.e.orders.service`, a Java
+# package or a Python logger) nor a class's method (`Servlet.service`): those name code.
+_UNIT_NAME: Final = re.compile(
+    r"[a-z0-9][\w\-@:\\]*\.(?:service|socket|timer|target|slice|scope|mount|automount|swap)"
+)
 
 
 class Token(NamedTuple):
@@ -511,6 +523,8 @@ def _value_kind(core: str) -> str | None:
     naming, None for a constant word."""
     # (every pattern below is tried only where it may match: the `in` and length tests before
     # each are what its match needs, and cost no call)
+    if "." in core and core[-1] in "eprt" and _UNIT_NAME.fullmatch(core):
+        return KIND_UNIT  # (before `user@host`: `user@1002.service` is a unit)
     if core.isalpha() or _DIGIT.search(core) is None:
         if core in _BOOLEANS or core in _DATE_NAMES:
             return ""

@@ -410,6 +410,48 @@ def test_a_url_after_a_key_is_that_field_s_value(message, masked) -> None:
 @pytest.mark.parametrize(
     ("message", "masked", "value"),
     [
+        (
+            "Starting nginx.service - A web server...",
+            "Starting <*> - A web server...",
+            "nginx.service",
+        ),
+        (
+            "certbot.service: Deactivated successfully.",
+            "<*>: Deactivated successfully.",
+            "certbot.service",
+        ),
+        (
+            "Started user@1002.service - User Manager",
+            "Started <*> - User Manager",
+            "user@1002.service",
+        ),
+        (
+            "Reached target basic.target - Basic System.",
+            "Reached target <*> - Basic System.",
+            "basic.target",
+        ),
+        ("Started apt-daily.timer - Daily apt", "Started <*> - Daily apt", "apt-daily.timer"),
+        (
+            "session-213.scope: Consumed 4.5s CPU time.",
+            "<*>: Consumed <*> CPU time.",
+            "session-213.scope",
+        ),
+        # code is no unit: a package or a logger, a class's method
+        ("at javax.servlet.http.HttpServlet.service(HttpServlet.java:764)", None, None),
+        ("logger c.e.orders.service said", "logger c.e.orders.service said", None),
+        ("Servlet.service() for servlet", "Servlet.service() for servlet", None),
+    ],
+)
+def test_a_systemd_unit_is_a_value(message, masked, value) -> None:
+    parsed = parse_line(message)
+    if masked is not None:
+        assert " ".join(parsed.signature) == masked
+    assert [v for kind, v in parsed.values if kind == "unit"] == ([value] if value else [])
+
+
+@pytest.mark.parametrize(
+    ("message", "masked", "value"),
+    [
         # a bracket the value holds the partner of is the value's, at either end
         ("listening on [::1]:443 now", "listening on <*> now", ("ip", "[::1]:443")),
         ("from [2001:db8::1]:5432 ok", "from <*> ok", ("ip", "[2001:db8::1]:5432")),
