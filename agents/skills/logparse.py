@@ -38,6 +38,8 @@ The design decisions:
   msg="..." k=v`: `key=value` pairs alone, read as JSON lines are), Kubernetes CRI lines
   (`<RFC 3339> stdout F <msg>`) and RFC 5424 syslog (RFC 3164 is covered by the grammar). The
   message of JSON, logfmt and CRI lines is parsed again: it is usually an application's own line.
+  The keys of a JSON or logfmt line's other fields follow its message in the signature, `key=<*>`
+  each (`_field_keys`): which fields a statement writes is part of it, as in a line of text.
 - Masking is per token and by shape: numbers, hex (`0x1f`, eight hex digits or more), IPs,
   UUIDs, URLs, paths, and identifiers with two or more digits (`blk_-1608`, `R02-M1`,
   `attempt_1445_0020_m_000000_0`) or one digit set off by a separator (`node-9`,
@@ -116,7 +118,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, Final, NamedTuple, cast
 
@@ -1910,13 +1912,13 @@ def _parse_piped(tokens: list[str], infos: list[Token], pri_severity: str | None
     )
 
 
-def _json_field(obj: dict[str, Any], keys: Sequence[str], *, numbers: bool) -> Any:
-    """The value of the first of `keys` whose value in `obj` is a string (or a number, booleans
-    too, with `numbers`), or None (a loop: a generator's `next` cost more than the lookups)."""
+def _json_key(obj: dict[str, Any], keys: Sequence[str], *, numbers: bool) -> str | None:
+    """The first of `keys` whose value in `obj` is a string (or a number, booleans too, with
+    `numbers`), or None (a loop: a generator's `next` cost more than the lookups)."""
     for key in keys:
         value = obj.get(key)
         if isinstance(value, str) or (numbers and isinstance(value, int)):
-            return value
+            return key
     return None
 
 
@@ -1927,9 +1929,12 @@ def _parse_json(line: str) -> Parsed | None:
         return None
     if not isinstance(obj, dict):
         return None
-    message = _json_field(obj, _JSON_MESSAGE_KEYS, numbers=False)
-    level = _json_field(obj, _JSON_LEVEL_KEYS, numbers=True)
-    when = _json_field(obj, _JSON_TIME_KEYS, numbers=True)
+    message_key = _json_key(obj, _JSON_MESSAGE_KEYS, numbers=False)
+    level_key = _json_key(obj, _JSON_LEVEL_KEYS, numbers=True)
+    time_key = _json_key(obj, _JSON_TIME_KEYS, numbers=True)
+    message = obj[message_key] if message_key is not None else None
+    level = obj[level_key] if level_key is not None else None
+    when = obj[time_key] if time_key is not None else None
     severity = None
     if isinstance(level, str):
         severity = _level(level)
@@ -1943,17 +1948,37 @@ def _parse_json(line: str) -> Parsed | None:
         shape = tuple(f"{k}={WILDCARD}" for k in obj)
         return Parsed(shape, stamp, severity, True, shape, ())
     # Docker's `log` field holds the application's own line
-    return _message_field(message, severity, stamp)
+    keys = _field_keys(obj, (message_key, level_key, time_key))
+    return _message_field(message, severity, stamp, (), keys)
+
+
+def _field_keys(fields: Iterable[str], header: Sequence[str | None]) -> tuple[str, ...]:
+    """A structured line's other fields, `key=<*>` each in the line's order, that its message's
+    template goes on with: which fields a statement writes is part of the statement (`"msg":
+    "apply request took too long", ..., "response": ...` and the same message with `"error":
+    ...` come from two call sites), as in a line of text whose `key=value` fields the masking
+    keeps by their keys. Not the message, level and time fields (`header`), read already, nor a
+    key with a digit (a name that is data: `"10.0.0.7": {...}`), nor one that is no single
+    token (empty, or with a blank in it); at most `MAX_TOKENS` fields."""
+    keys = [k for k in fields if k not in header and k.split() == [k] and not _DIGIT.search(k)]
+    return tuple([f"{k}={WILDCARD}" for k in keys[:MAX_TOKENS]])
 
 
 def _message_field(
-    message: str, severity: str | None, when: str | None, values: tuple[tuple[str, str], ...] = ()
+    message: str,
+    severity: str | None,
+    when: str | None,
+    values: tuple[tuple[str, str], ...] = (),
+    fields: tuple[str, ...] = (),
 ) -> Parsed:
     """A structured line (JSON, logfmt) read by its message field: the message's own parse (an
     application's line, often with a header of its own), under the severity and time the line's
-    level and time fields give, when they do, and with the values of its other fields after the
-    message's."""
+    level and time fields give, when they do, with the values of its other fields after the
+    message's, and those fields' keys after its signature (`_field_keys`; the message's tokens
+    stay its own: they say its severity when no level field does)."""
     tokens, timestamp, inner_severity, _, signature, inner_values = parse_fields(message)
+    if fields:
+        signature = (*signature, *fields)
     return _new_parsed(
         (
             tokens,
@@ -1979,7 +2004,7 @@ LOGFMT_MIN_PAIRS: Final = 2
 
 
 def _first_key(fields: dict[str, str], keys: Sequence[str]) -> str | None:
-    """The first of `keys` that `fields` has (a loop, as `_json_field`: no generator)."""
+    """The first of `keys` that `fields` has (a loop, as `_json_key`: no generator)."""
     for key in keys:
         if key in fields:
             return key
@@ -2036,7 +2061,8 @@ def _parse_logfmt(line: str) -> Parsed | None:
     if key is None:  # no message field: the keys are the event's shape
         shape = tuple(f"{k}={WILDCARD}" for k in fields)
         return Parsed(shape, when, severity, True, shape, named)
-    return _message_field(fields[key], severity, when, named)
+    keys = _field_keys(fields, (key, level_key, time_key))
+    return _message_field(fields[key], severity, when, named, keys)
 
 
 def infer_severity(message: str) -> str | None:

@@ -5,6 +5,7 @@ cases that must be masked or stripped and cases that must not."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 
@@ -1216,15 +1217,33 @@ def test_a_logfmt_line_is_read_as_its_message_time_and_level() -> None:
     assert parsed.values == (("ip", "10.0.0.7:5555"),)
 
 
-def test_a_logfmt_event_is_its_message_whatever_its_fields() -> None:
+def test_a_structured_event_is_its_message_and_its_fields_keys() -> None:
+    # whatever the fields' values ...
     same_signature(
         'ts=1 level=info msg="request handled" method=GET path=/a status=200',
-        'ts=2 level=info msg="request handled" method=POST path="/b c" status=500 extra=yes',
+        'ts=2 level=info msg="request handled" method=POST path="/b c" status=500',
     )
     assert (
-        signature('ts=1 level=info msg="cache miss for user 42"')
-        == f"cache miss for user {WILDCARD}"
+        signature('ts=1 level=info msg="cache miss for user 42" shard=eu')
+        == f"cache miss for user {WILDCARD} shard={WILDCARD}"
     )
+    # ... but which fields a statement writes is part of it: the same message with an `error`
+    # field where the other has a `response` is another call site (JSON and logfmt alike)
+    took = {"level": "warn", "ts": "2024-03-12T09:00:56Z", "msg": "apply took too long"}
+    ok = json.dumps({**took, "took": "135ms", "response": "count:0"})
+    failed = json.dumps({**took, "took": "691ms", "error": "context deadline exceeded"})
+    assert signature(ok) == f"apply took too long took={WILDCARD} response={WILDCARD}"
+    assert signature(failed) == f"apply took too long took={WILDCARD} error={WILDCARD}"
+    assert parse_line(failed).message == "apply took too long"  # the message stays its own
+    assert signature('msg="x" error="y" level=warn') == f"x error={WILDCARD}"
+    # a key that is data (a digit in it) or no single token is left out
+    assert signature(json.dumps({"msg": "peers", "10.0.0.7": 1, "a b": 2, "up": 3})) == (
+        f"peers up={WILDCARD}"
+    )
+    # clustered, an optional field at the end joins its event; another last field does not
+    lines = [ok, failed] * 5 + [json.dumps({**took, "took": "1ms", "response": "c", "n": 1})]
+    report = analyze_logs(lines)
+    assert sorted(c.count for c in report.clusters) == [5, 6]
 
 
 def test_a_logfmt_pair_matches_as_the_per_character_pattern_did() -> None:
