@@ -583,17 +583,17 @@ _QUOTES: Final = "\"'`"
 
 
 def _quoted_whole(token: str, start: int, end: int) -> tuple[str, str, int, int] | None:
-    """`_mask`'s reading of a token quoted whole whose value begins or ends in a bracket or
-    other punctuation that `_mask` strips (`"vm.memory.size[available]"`, `"[eth0]"`, `'f(x)',`,
-    `"Done."`): what the writer put between the
-    quotes is one value, as for a quoted word, though the leading or trailing punctuation that
-    `_mask` strips runs past the quotes. One quote opens it among the leading characters and the
-    same quote closes it among the trailing ones, with no such quote between; the rest of the
-    token's ends stays as written. An unquoted bracket keeps its reading (`[eth0]` is a list).
-    A value of punctuation alone (`"::"`, `')'`, `'('`) is one too: there the leading and
+    """`_mask`'s reading of a token quoted whole whose value begins or ends in a bracket or other
+    punctuation that `_mask` strips (`"vm.memory.size[available]"`, `"[eth0]"`, `'f(x)',`,
+    `"Done."`): what the writer put between the quotes is one value, as for a quoted word, though
+    the leading or trailing punctuation that `_mask` strips runs past the quotes (asked only of a
+    token with leading punctuation, where a quote may be). One quote opens it among the leading
+    characters and the same quote closes it among the trailing ones, with no such quote between; the
+    rest of the token's ends stays as written. An unquoted bracket keeps its reading (`[eth0]` is a
+    list). A value of punctuation alone (`"::"`, `')'`, `'('`) is one too: there the leading and
     trailing punctuation meet, and the closing quote is looked for where the trailing begins
-    (`'('`'s leading punctuation is all of it), so an opening bracket reads as a closing one
-    does; an empty pair (`''`, `('')`) holds no value."""
+    (`'('`'s leading punctuation is all of it), so an opening bracket reads as a closing one does;
+    an empty pair (`''`, `('')`) holds no value."""
     opening = next((k for k in range(start) if token[k] in _QUOTES), -1)
     if opening < 0:
         return None
@@ -632,7 +632,7 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
         and " " not in core
     ):  # a quoted word is a name the writer marked as a value: `table 'users'`, `"eu-west"`
         return f"{token[:start]}{WILDCARD}{token[end:]}", "", start, len(token) - end
-    if (quoted := _quoted_whole(token, start, end)) is not None:
+    if start and (quoted := _quoted_whole(token, start, end)) is not None:
         return quoted
     if not core:
         if start and end == start and _OPENERS.get(token[start - 1]) == token[start : start + 1]:
@@ -867,7 +867,9 @@ def _balanced(token: str, lead: int, trail: int) -> tuple[int, int]:
 
 def _classify(token: str) -> Token:
     masked, value_kind, lead, trail = _mask(token)
-    if masked is not None and (lead or trail):
+    if masked is not None and (
+        (lead and token[lead - 1] in "[(") or (trail and token[len(token) - trail] in "])")
+    ):  # a bracket beside the value, which may be the value's
         wide_lead, wide_trail = _balanced(token, lead, trail)
         if (wide_lead, wide_trail) != (lead, trail):
             lead, trail = wide_lead, wide_trail
