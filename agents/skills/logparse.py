@@ -39,7 +39,9 @@ The design decisions:
   (`<RFC 3339> stdout F <msg>`) and RFC 5424 syslog (RFC 3164 is covered by the grammar). The
   message of JSON, logfmt and CRI lines is parsed again: it is usually an application's own line.
   The keys of a JSON or logfmt line's other fields follow its message in the signature, `key=<*>`
-  each (`_field_keys`): which fields a statement writes is part of it, as in a line of text.
+  each (`_field_keys`): which fields a statement writes is part of it, as in a line of text. A
+  line without a message field is its keys alone. Either way at most `MAX_TOKENS` keys are kept,
+  as a text line's tokens are.
 - Masking is per token and by shape: numbers, hex (`0x1f`, eight hex digits or more), IPs,
   UUIDs, URLs, paths, and identifiers with two or more digits (`blk_-1608`, `R02-M1`,
   `attempt_1445_0020_m_000000_0`) or one digit set off by a separator (`node-9`,
@@ -120,6 +122,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
+from itertools import islice
 from typing import Any, Final, NamedTuple, cast
 
 WILDCARD: Final = "<*>"
@@ -1947,7 +1950,9 @@ def _parse_json(line: str) -> Parsed | None:
         ]
     stamp = str(when) if when is not None else None
     if message is None:  # no message field: the keys are the event's shape
-        shape = tuple(f"{k}={WILDCARD}" for k in obj)
+        # (the first `MAX_TOKENS` of them, as a logfmt line's pairs and a text line's tokens:
+        # a line of 60 KiB holds thousands of keys, and every signature is kept until merged)
+        shape = tuple([f"{k}={WILDCARD}" for k in islice(obj, MAX_TOKENS)])
         return Parsed(shape, stamp, severity, True, shape, ())
     # Docker's `log` field holds the application's own line
     keys = _field_keys(obj, (message_key, level_key, time_key))

@@ -1246,6 +1246,20 @@ def test_a_structured_event_is_its_message_and_its_fields_keys() -> None:
     assert sorted(c.count for c in report.clusters) == [5, 6]
 
 
+def test_a_structured_lines_keys_are_bounded_as_a_text_lines_tokens() -> None:
+    """A hostile line of thousands of keys keeps `MAX_TOKENS` of them in its signature, with a
+    message field or without one (the keys are then the event's shape), JSON and logfmt alike:
+    every signature is held until the next merge, so its size must not grow with the line."""
+    keys = [f"k{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}" for i in range(900)]
+    limit = logparse.MAX_TOKENS
+    shape = json.dumps(dict.fromkeys(keys, 1))
+    assert len(parse_line(shape).signature) == limit
+    assert parse_line(shape).signature[-1] == f"{keys[limit - 1]}={WILDCARD}"
+    with_message = json.dumps({"msg": "dump", **dict.fromkeys(keys, 1)})
+    assert len(parse_line(with_message).signature) == 1 + limit
+    assert len(parse_line(" ".join(f"{k}=1" for k in keys)).signature) == limit
+
+
 def test_a_logfmt_pair_matches_as_the_per_character_pattern_did() -> None:
     # `_LOGFMT_PAIR` reads a quoted value a run at a time; the pattern it replaced tried two
     # branches a character: every match (and every failure) must be the same
