@@ -57,11 +57,11 @@ The pipeline and its decisions:
    the common pattern stand out. The templates are then collapsed again, a quoted phrase masked
    from its first masked token as the parser masks it, and those written alike joined (a value
    of more tokens in some lines than in others: `_recollapsed`). Last, templates that differ by one
-   masked token (not a `key=<*>` field amid others: another layout), or by a bracketed aside or
-   a labelled field with a value at the end, present in one only are joined (an optional value:
-   `took <*> ms (<*>)` and `took <*> ms`; `backing off <*> (retry <*>)` and `backing off <*>`;
-   a cold start's `Init Duration: <*> ms`), and so
-   are templates alike up to a closing run of `key=<*>` fields that ends in the same key (a
+   masked token (not one with a word in it amid others, a `key=<*>` field or `(<*>ms)`: another
+   layout), or by a bracketed aside or a labelled field with a value at the end, present in one
+   only are joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing off <*>
+   (retry <*>)` and `backing off <*>`; a cold start's `Init Duration: <*> ms`), and so are
+   templates alike up to a closing run of `key=<*>` fields that ends in the same key (a
    list of fields that varies: `... ehlo=<*> quit=<*> commands=<*>`), and a line of `key=value`
    fields whose last value runs on in bare words (unquoted: `application_name=PostgreSQL JDBC
    Driver`, `attr=uid cn mail`) joins the template that ends at that field; templates alike up
@@ -2148,8 +2148,9 @@ def _recollapsed(
 def _join_optional(
     templates: list[tuple[list[int], tuple[str, ...]]],
 ) -> list[tuple[list[int], tuple[str, ...]]]:
-    """Templates that differ by one masked token (a value, or a `key=<*>` field that ends the
-    line: a field amid the others, `code_id="<*>",`, is another layout, another statement), or
+    """Templates that differ by one masked token (a bare value, `_is_value`, or any masked token
+    that ends the line: one amid the others with a word in it, a field `code_id="<*>",` or a
+    value with its unit `(<*>ms)`, is another layout, another statement), or
     by a bracketed aside or a labelled field (one or two words, the last ending in `:`, then the
     value) of at most `MAX_OPTIONAL` tokens at the end, present in one and absent from the
     other (`took <*> ms (<*>)` and `took <*> ms`; `backing off <*> (retry <*>)` and `backing off
@@ -2168,8 +2169,8 @@ def _join_optional(
             if WILDCARD not in token:
                 continue
             if len(template) > 1 and (_is_value(token) or i == len(template) - 1):
-                # the masked token alone: a value, or a field that ends the line; a field
-                # amid others (`code_id="<*>",`) is another layout, another statement
+                # the masked token alone: a bare value, or any token that ends the line; one
+                # with a word amid others (`code_id="<*>",`, `(<*>ms)`) is another layout
                 by_shorter.setdefault(template[:i] + template[i + 1 :], n)
             # or a bracketed aside that ends the template (`(retry <*>)`, `(attempt <*> of <*>)`)
             if template[-1][-1:] in ")]":
