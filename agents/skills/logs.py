@@ -748,6 +748,7 @@ _QUOTE_MARKS: Final = ("'", '"')  # a line that starts with one, after a record,
 _QUOTED_ITEMS: Final = re.compile(
     r"""(?:'[^']*'|"[^"]*")(?:[\s,:;=]*(?:'[^']*'|"[^"]*"))*[\s,;]*"""
 )
+_TWO_QUOTED: Final = re.compile(r"""(?:'[^']*'|"[^"]*")[\s,:;=]*(?:'[^']*'|"[^"]*")""")
 # the line that ends a Python traceback, after its indented frames: what was thrown, whatever
 # its class is called (`requests.exceptions.ConnectTimeout: ...`, `KeyboardInterrupt`)
 _TRACEBACK_END: Final = re.compile(r"([A-Za-z_][\w.]*)(?::(?: |$)|$)")
@@ -1077,16 +1078,18 @@ class LogAnalyzer:
         a bracket or a dash starts a record, as everywhere.) Not a line whose words say an error
         or a warning after a record of no such level (`INFO Executing hook:`, then a program's
         `panic: ...` or `Killed`): an event of its own, which joined would vanish into an info
-        record's cluster and its level; but a line of quoted strings only (`_QUOTED_ITEMS`) is
-        data whatever its words (Envoy's `'x-envoy-expected-rq-timeout-ms', '15000'`)."""
+        record's cluster and its level; but a line of two quoted strings or more and nothing else
+        (`_QUOTED_ITEMS`) is data whatever its words (Envoy's `'x-envoy-expected-rq-timeout-ms',
+        '15000'`), where one quoted string alone may be a message (`"FATAL: could not connect"`)."""
         if not line.strip() or self._parse(line)[3]:
             return False
         _, _, level, header, _, _ = self._parse(held)
         return header and (
             infer_severity(line) is None
-            # quoted strings and separators only: data the record dumps (a header's name,
-            # `'x-envoy-expected-rq-timeout-ms', '15000'`), whose words say no severity
-            or _QUOTED_ITEMS.fullmatch(line) is not None
+            # two quoted strings or more and separators only: data the record dumps (a header's
+            # name and value, `'x-envoy-expected-rq-timeout-ms', '15000'`), whose words say no
+            # severity; one quoted string alone may be a message (`"FATAL: could not connect"`)
+            or (_QUOTED_ITEMS.fullmatch(line) is not None and _TWO_QUOTED.match(line) is not None)
             or (level is not None and SEVERITY_RANK[level] <= SEVERITY_RANK["warning"])
             or line.split(None, 1)[0] in held.split()  # (a word of the record: `Trace[12]:`)
         )

@@ -1217,6 +1217,13 @@ def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_int
     report, ids = analyzed(lines)
     assert len(report.clusters) == 2 and ids[:3] == [ids[0]] * 3 and ids[3:5] == [ids[3]] * 2
     assert {c.severity for c in report.clusters} == {"debug", "info"}
+    # ... but one quoted string alone may be a message: a program's error, quoted, after an
+    # info record is an event of its own
+    lines = ["2026-02-01 10:00:00.000 [info] <0.1.0> worker: job 7 done"]
+    lines += ['"FATAL: could not connect to database: connection refused"']
+    report, ids = analyzed(lines * 2)
+    assert len(report.clusters) == 2 and ids[0] != ids[1]
+    assert {c.severity for c in report.clusters} == {"info", "error"}
 
 
 def test_a_python_traceback_is_one_record_and_says_what_was_raised() -> None:
