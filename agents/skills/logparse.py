@@ -82,10 +82,10 @@ The design decisions:
     (klog) and stays as it is.
   - `user@host` is one variable (kind `user`) when the host starts with a letter or is an IP
     (`root@web-3`, `alice@example.com`, `svc@10.0.0.1`); `Object@1b6d3586` is a hash (an id).
-  - A systemd unit is one variable (kind `unit`): a name without dots, in small letters or
-    digits first, then the unit's type (`nginx.service`, `user@1002.service`, `basic.target`,
-    `session-213.scope`); a dotted name that ends alike is code (`c.e.orders.service`, a Java
-    package; `HttpServlet.service`, a method) and stays.
+  - A systemd unit is one variable (kind `unit`): a name, then the unit's type (`nginx.service`,
+    `NetworkManager.service`, `user@1002.service`, `basic.target`, `session-213.scope`); a
+    dotted name that ends alike is code (`c.e.orders.service`, a Java package) and stays, unless
+    a `-`, `@` or `\\` in it says a unit (`dbus-org.freedesktop.resolve1.service`): `_is_unit`.
   - A document in braces over several tokens is one value (`_brace_tails`): from a token that
     opens one (`{`, or `{` after `:` or `=`: `locks:{`, its key kept) to the token that closes it,
     the braces counted, every token is masked (`{ find: "orders", filter: { id: 7 } }` reads
@@ -494,12 +494,28 @@ KIND_HOST: Final = "host"  # a host name and port: `db01.internal:5432`
 KIND_USER: Final = "user"  # an account at a host: `root@web-3`, `alice@example.com`
 KIND_UNIT: Final = "unit"  # a systemd unit: `nginx.service`, `user@1002.service`, `app.slice`
 
-# a systemd unit's name: a name without dots that starts with a small letter or a digit (an
-# instance after `@`), then the unit's type. Not a dotted name (`c.e.orders.service`, a Java
-# package or a Python logger) nor a class's method (`Servlet.service`): those name code.
-_UNIT_NAME: Final = re.compile(
-    r"[a-z0-9][\w\-@:\\]*\.(?:service|socket|timer|target|slice|scope|mount|automount|swap)"
+# a systemd unit's type, after its name's last dot
+_UNIT_TYPES: Final = frozenset(
+    ("service", "socket", "timer", "target", "slice", "scope", "mount", "automount", "swap")
 )
+_UNIT_CHARS: Final = frozenset("_-@:\\")  # beside letters and digits in a unit's name
+
+
+def _is_unit(core: str) -> bool:
+    """Whether `core` is a systemd unit's name: a name of letters, digits and `_-@:\\` that
+    starts with a letter or a digit, then a dot and the unit's type (`nginx.service`,
+    `NetworkManager.service`, `user@1002.service`, `basic.target`). A dotted name is one only
+    with a `-`, `@` or `\\` in it (`dbus-org.freedesktop.resolve1.service`), which no Java
+    package or Python module has: `c.e.orders.service` and `snap.lxd.daemon.service` stay, as
+    code's names do. Read with string methods, linear in the name."""
+    name, _, kind = core.rpartition(".")
+    if kind not in _UNIT_TYPES or not name or not name[0].isalnum():
+        return False
+    dotted = "." in name
+    for c in name:
+        if not (c.isalnum() or c in _UNIT_CHARS or (dotted and c == ".")):
+            return False
+    return not dotted or "-" in name or "@" in name or "\\" in name
 
 
 class Token(NamedTuple):
@@ -528,7 +544,7 @@ def _value_kind(core: str) -> str | None:
     naming, None for a constant word."""
     # (every pattern below is tried only where it may match: the `in` and length tests before
     # each are what its match needs, and cost no call)
-    if "." in core and core[-1] in "eprt" and _UNIT_NAME.fullmatch(core):
+    if "." in core and core[-1] in "eprt" and _is_unit(core):
         return KIND_UNIT  # (before `user@host`: `user@1002.service` is a unit)
     if core.isalpha() or _DIGIT.search(core) is None:
         if core in _BOOLEANS or core in _DATE_NAMES:

@@ -437,6 +437,16 @@ def test_a_url_after_a_key_is_that_field_s_value(message, masked) -> None:
             "<*>: Consumed <*> CPU time.",
             "session-213.scope",
         ),
+        (
+            "NetworkManager.service: Succeeded.",
+            "<*>: Succeeded.",
+            "NetworkManager.service",
+        ),
+        (
+            "Started dbus-org.freedesktop.resolve1.service now",
+            "Started <*> now",
+            "dbus-org.freedesktop.resolve1.service",
+        ),
         # code is no unit: a package or a logger, a class's method
         ("at javax.servlet.http.HttpServlet.service(HttpServlet.java:764)", None, None),
         ("logger c.e.orders.service said", "logger c.e.orders.service said", None),
