@@ -38,8 +38,9 @@ The design decisions:
   msg="..." k=v`: `key=value` pairs alone, read as JSON lines are), Kubernetes CRI lines
   (`<RFC 3339> stdout F <msg>`) and RFC 5424 syslog (RFC 3164 is covered by the grammar). The
   message of JSON, logfmt and CRI lines is parsed again: it is usually an application's own line.
-  The keys of a JSON or logfmt line's other fields follow its message in the signature, `key=<*>`
-  each (`_field_keys`): which fields a statement writes is part of it, as in a line of text. A
+  A JSON or logfmt line's fields that carry an error (`error`, `err`, `exc_info`, ...) follow its
+  message in the signature, `key=<*>` each (`_field_keys`): the same message with an error is the
+  failure's statement; other fields vary with no statement (a trace id only when traced). A
   line without a message field is its keys alone. Either way at most `MAX_TOKENS` keys are kept,
   as a text line's tokens are.
 - Masking is per token and by shape: numbers, hex (`0x1f`, eight hex digits or more), IPs,
@@ -293,7 +294,10 @@ _RFC5424: Final = re.compile(
 _CRI: Final = re.compile(
     r"(?P<ts>\d{4}-\d\d-\d\dT\S+) (?:stdout|stderr) [PF] (?P<msg>.*)\Z", re.DOTALL
 )
-_JSON_MESSAGE_KEYS: Final = ("message", "msg", "log", "MESSAGE", "text", "@message")
+_MESSAGE_KEYS: Final = ("message", "msg", "log", "MESSAGE", "text", "@message")
+# a structured line's message field: these, or structlog's `event` where none is (in a line of
+# text, `event=login` is a field's value, masked as any other)
+_JSON_MESSAGE_KEYS: Final = (*_MESSAGE_KEYS, "event")
 _JSON_LEVEL_KEYS: Final = (
     "level",
     "severity",
@@ -707,7 +711,7 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
                 m.group(1)[-1] == "="
                 and m.group(1)[-2:-1] not in "<>!="
                 and not _NESTED.search(value)
-                and m.group(1)[:-1] not in _JSON_MESSAGE_KEYS  # `msg=started`: the event's text
+                and m.group(1)[:-1] not in _MESSAGE_KEYS  # `msg=started`: the event's text
             ):
                 # after `=`, a word is the field's value (`user=alice`, `reason=card_expired`,
                 # `host=[local]`) however few its values; `key:word` stays (`Error:timeout`).
@@ -1938,7 +1942,7 @@ def _json_key(obj: dict[str, Any], keys: Sequence[str], *, numbers: bool) -> str
     `numbers`), or None (a loop: a generator's `next` cost more than the lookups)."""
     for key in keys:
         value = obj.get(key)
-        if isinstance(value, str) or (numbers and isinstance(value, int)):
+        if isinstance(value, str) or (numbers and isinstance(value, (int, float))):
             return key
     return None
 
@@ -1975,15 +1979,31 @@ def _parse_json(line: str) -> Parsed | None:
     return _message_field(message, severity, stamp, (), keys)
 
 
+# the words of the keys structured loggers write an error under: zap's and logrus's `error`, Go's
+# slog and pino's `err`, python-json-logger's `exc_info`, ECS's `error.message`, Serilog's
+# `Exception`, log4j's `thrown`
+_ERROR_KEY_WORDS: Final = frozenset(
+    ("error", "errors", "err", "exception", "exc", "panic", "fatal", "failure", "thrown")
+)
+_KEY_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `errorMessage`: error, Message
+
+
 def _field_keys(fields: Iterable[str], header: Sequence[str | None]) -> tuple[str, ...]:
-    """A structured line's other fields, `key=<*>` each in the line's order, that its message's
-    template goes on with: which fields a statement writes is part of the statement (`"msg":
-    "apply request took too long", ..., "response": ...` and the same message with `"error":
-    ...` come from two call sites), as in a line of text whose `key=value` fields the masking
-    keeps by their keys. Not the message, level and time fields (`header`), read already, nor a
-    key with a digit (a name that is data: `"10.0.0.7": {...}`), nor one that is no single
-    token (empty, or with a blank in it); at most `MAX_TOKENS` fields."""
-    keys = [k for k in fields if k not in header and k.split() == [k] and not _DIGIT.search(k)]
+    """The fields of a structured line that say it carries an error (`_ERROR_KEY_WORDS`: `error`,
+    `err`, `exc_info`, `error.message`, `errorMessage`), `key=<*>` each in the line's order, that
+    its message's template goes on with: the same message with an `error` field and without one
+    are two statements, the failure and what went through (etcd's `apply request took too long`
+    with a `response` and with an `error`), and the failures would hide among the others. Other
+    fields stay out: which a line carries varies with no statement (a trace id in traced requests
+    only, a user id once logged in), and each combination would be an event. Not the message,
+    level and time fields (`header`); at most `MAX_TOKENS`."""
+    keys = [
+        k
+        for k in fields
+        if k not in header
+        and k.split() == [k]
+        and any(w.lower() in _ERROR_KEY_WORDS for w in _KEY_WORD.findall(k[:64]))
+    ]
     return tuple([f"{k}={WILDCARD}" for k in keys[:MAX_TOKENS]])
 
 
@@ -1997,8 +2017,8 @@ def _message_field(
     """A structured line (JSON, logfmt) read by its message field: the message's own parse (an
     application's line, often with a header of its own), under the severity and time the line's
     level and time fields give, when they do, with the values of its other fields after the
-    message's, and those fields' keys after its signature (`_field_keys`; the message's tokens
-    stay its own: they say its severity when no level field does)."""
+    message's, and the keys of its fields that carry an error after its signature (`_field_keys`;
+    the message's tokens stay its own: they say its severity when no level field does)."""
     tokens, timestamp, inner_severity, _, signature, inner_values = parse_fields(message)
     if fields:
         signature = (*signature, *fields)

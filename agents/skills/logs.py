@@ -2152,14 +2152,14 @@ def _join_optional(
     templates: list[tuple[list[int], tuple[str, ...]]],
 ) -> list[tuple[list[int], tuple[str, ...]]]:
     """Templates that differ by one masked token (a bare value, `_is_value`, or any masked token
-    that ends the line: one amid the others with a word in it, a field `code_id="<*>",` or a
-    value with its unit `(<*>ms)`, is another layout, another statement), or
-    by a bracketed aside or a labelled field (one or two words, the last ending in `:`, then the
-    value) of at most `MAX_OPTIONAL` tokens at the end, present in one and absent from the
-    other (`took <*> ms (<*>)` and `took <*> ms`; `backing off <*> (retry <*>)` and `backing off
-    <*>`; `... Used: <*> MB Init Duration: <*> ms` and `... Used: <*> MB`) joined: an optional
-    value, not another event. Templates of one `_field_run_key` are joined too (a list of
-    fields that varies). The joined template is the longest one's."""
+    that ends the line but one that says an error, `error=<*>`, the failure's own statement: one
+    amid the others with a word in it, a field `code_id="<*>",` or a value with its unit `(<*>ms)`,
+    is another layout, another statement), or by a bracketed aside or a labelled field (one or two
+    words, the last ending in `:`, then the value) of at most `MAX_OPTIONAL` tokens at the end,
+    present in one and absent from the other (`took <*> ms (<*>)` and `took <*> ms`; `backing off
+    <*> (retry <*>)` and `backing off <*>`; `... Used: <*> MB Init Duration: <*> ms` and `... Used:
+    <*> MB`) joined: an optional value, not another event. Templates of one `_field_run_key` are
+    joined too (a list of fields that varies). The joined template is the longest one's."""
     by_shorter: dict[tuple[str, ...], int] = {}
     by_fields: dict[tuple[str, ...], int] = {}  # templates by `_field_run_key`
     fields_of: dict[int, tuple[str, ...]] = {}
@@ -2171,9 +2171,13 @@ def _join_optional(
         for i, token in enumerate(template):
             if WILDCARD not in token:
                 continue
-            if len(template) > 1 and (_is_value(token) or i == len(template) - 1):
-                # the masked token alone: a bare value, or any token that ends the line; one
-                # with a word amid others (`code_id="<*>",`, `(<*>ms)`) is another layout
+            if len(template) > 1 and (
+                _is_value(token)
+                or (i == len(template) - 1 and infer_severity(token.replace(WILDCARD, " ")) is None)
+            ):
+                # the masked token alone: a bare value, or one that ends the line, but for a
+                # field that says an error (`error=<*>`: the failure, not an optional value);
+                # one with a word amid others (`code_id="<*>",`, `(<*>ms)`) is another layout
                 by_shorter.setdefault(template[:i] + template[i + 1 :], n)
             # or a bracketed aside that ends the template (`(retry <*>)`, `(attempt <*> of <*>)`)
             if template[-1][-1:] in ")]":
