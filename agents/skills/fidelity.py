@@ -58,7 +58,9 @@ def check_log_report(
         name = f"cluster {c.id}"
         if not c.template.strip():
             problems.append(f"{name} has no template")
-        if not c.example and c.template != EMPTY_TEMPLATE:  # a blank line's example is blank
+        # a blank line's example is blank, and so is the other cluster's when it holds blank
+        # lines alone (it takes a non-blank example whenever it has one: `_Group.absorb`)
+        if not c.example and c.template != EMPTY_TEMPLATE and not c.other:
             problems.append(f"{name} has no example line")
         if c.count < 1:
             problems.append(f"{name} has {c.count} lines")

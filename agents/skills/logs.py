@@ -690,8 +690,13 @@ class _Group:
     trace: bool = False  # made from a line that may be a trace's (`_trace_word`)
 
     def absorb(self, other: _Group, *, values: bool = True) -> None:
+        # the earliest line's example, unless it is blank and another is not (the other cluster
+        # may take in a blank line's cluster first: its example is a message all the same)
         if other.first_line < self.first_line:
             self.first_line, self.first_seen = other.first_line, other.first_seen
+            if other.example or not self.example:
+                self.example = other.example
+        elif other.example and not self.example:
             self.example = other.example
         if other.last_line > self.last_line:
             self.last_line, self.last_seen = other.last_line, other.last_seen

@@ -1634,6 +1634,21 @@ def test_few_clusters_are_never_folded() -> None:
     assert report.other_lines == 0
 
 
+def test_the_other_cluster_shows_a_message_though_a_blank_line_was_folded_first() -> None:
+    # the blank line has the fewest lines, so it is folded first; the other cluster's example
+    # must still be one of its messages (the report's fidelity check refused it, in the CLI too)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    lines = [""] + [f"{a} {b} {c} ran" for a in words for b in words for c in words[:3]] * 2
+    report, _ = analyzed(lines, max_clusters=20)  # (`analyzed` checks the report's fidelity)
+    (other,) = [c for c in report.clusters if c.other]
+    assert other.example.endswith(" ran") and other.first_line == 1
+    # ... and blank lines alone folded: the other cluster's example is blank, as theirs is
+    lines = ["", ""] + [f"job {n} started" for n in range(30)] + ["disk full"] * 5 + [""]
+    report, _ = analyzed(lines, max_clusters=2)
+    (other,) = [c for c in report.clusters if c.other]
+    assert (other.count, other.example) == (3, "")
+
+
 def _first_fitting(templates: list[tuple[str, ...]], sig: tuple[str, ...]) -> int | None:
     for gid, template in enumerate(templates):
         if len(template) == len(sig) and all(
