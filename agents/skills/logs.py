@@ -58,7 +58,8 @@ The pipeline and its decisions:
    from its first masked token as the parser masks it, and those written alike joined (a value
    of more tokens in some lines than in others: `_recollapsed`). Last, templates that differ by one
    masked token (not one with a word in it amid others, a `key=<*>` field or `(<*>ms)`: another
-   layout), or by a bracketed aside or a labelled field with a value at the end, present in one
+   layout; nor a field at the end that says an error, `error=<*>`: the failure's own statement),
+   or by a bracketed aside or a labelled field with a value at the end, present in one
    only are joined (an optional value: `took <*> ms (<*>)` and `took <*> ms`; `backing off <*>
    (retry <*>)` and `backing off <*>`; a cold start's `Init Duration: <*> ms`), and so are
    templates alike up to a closing run of `key=<*>` fields that ends in the same key (a
