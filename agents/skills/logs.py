@@ -1663,6 +1663,8 @@ class _Generals:
         masks: dict[tuple[int, tuple[int, ...]], dict[Any, tuple[int, int]]] = defaultdict(dict)
         lines: Counter[tuple[int, tuple[int, ...]]] = Counter()
         for order, (gid, tokens, count) in enumerate(templates):
+            # (a variable written with its values' punctuation, `[<*>]`, is matched as written: a
+            # line that fits it only by its own words waits for the next merge, which joins it)
             constant = tuple(i for i, token in enumerate(tokens) if token != WILDCARD)
             mask = (len(tokens), constant)
             # the first template of a projection wins, as the first fitting one did
@@ -2561,8 +2563,8 @@ def _split(
                 best_pos, best_values = pos, count
         if best_pos < 0:
             # a variable where the group's tokens differ
-            template = [column[0] if len(set(column)) == 1 else WILDCARD for column in columns]
-            if template[last] == WILDCARD and group[0] in closing:
+            template = [column[0] if len(set(column)) == 1 else _wild(column) for column in columns]
+            if template[last] == WILDCARD and group[0] in closing:  # (`<*>:` when they all end so)
                 template[last] = WILDCARD + ":"  # (every member's, when one's: split above)
             out.append((group, tuple(template)))
             continue
@@ -2571,6 +2573,49 @@ def _split(
             parts[items[i][0][best_pos]].append(i)
         todo.extend(parts.values())
     return out
+
+
+# punctuation a variable column's values may share at their ends (`[a]`, `[b]`: `[<*>]`)
+_EDGE: Final = frozenset("([{<\"'`)]}>,;:.!?")
+
+
+def _edges(value: str) -> tuple[str, str]:
+    """The punctuation that opens and closes `value`, as far as its first and from its last
+    masked value (`[<*>]`: `[` and `]`), never the same character for both."""
+    cut = value.find(WILDCARD)
+    head = value if cut < 0 else value[:cut]
+    n = 0
+    while n < len(head) and head[n] in _EDGE:
+        n += 1
+    tail = value if cut < 0 else value[value.rfind(WILDCARD) + len(WILDCARD) :]
+    room = len(tail) - n if cut < 0 else len(tail)
+    m = 0
+    while m < room and tail[len(tail) - 1 - m] in _EDGE:
+        m += 1
+    return head[:n], tail[len(tail) - m :]
+
+
+def _wild(column: Sequence[str]) -> str:
+    """A variable column's template: `<*>`, with the punctuation every one of its values opens
+    and closes with (`[file1]`, `[file2]` and `[<*>]` read `[<*>]`; `(api.github.com):` and
+    `(pypi.org):` read `(<*>):`, as the parser writes a masked value), so a column the merge
+    found variable reads as the values the parser masked do, and templates that differ in
+    that alone are written alike (`_recollapsed` joins them)."""
+    values = iter(set(column))
+    lead, trail = _edges(next(values))
+    for value in values:
+        if not (lead or trail):
+            break
+        head, tail = _edges(value)
+        k = 0
+        while k < len(lead) and k < len(head) and lead[k] == head[k]:
+            k += 1
+        lead = lead[:k]
+        k = 0
+        while k < len(trail) and k < len(tail) and trail[-1 - k] == tail[-1 - k]:
+            k += 1
+        trail = trail[len(trail) - k :]
+    return f"{lead}{WILDCARD}{trail}"
 
 
 def _closing(lasts: dict[int, str]) -> set[int]:
