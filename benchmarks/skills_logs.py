@@ -52,6 +52,7 @@ HELDOUT_DATA_4 = REPO / "benchmarks" / "data" / "logs-heldout-4"  # the same, a 
 HELDOUT_DATA_5 = REPO / "benchmarks" / "data" / "logs-heldout-5"  # the same, a fifth session
 HELDOUT_DATA_6 = REPO / "benchmarks" / "data" / "logs-heldout-6"  # the same, a sixth session
 HELDOUT_DATA_7 = REPO / "benchmarks" / "data" / "logs-heldout-7"  # the same, a seventh session
+HELDOUT_DATA_8 = REPO / "benchmarks" / "data" / "logs-heldout-8"  # the same, an eighth session
 HELDOUT_CORPORA = (
     HELDOUT_DATA,
     HELDOUT_DATA_2,
@@ -60,6 +61,7 @@ HELDOUT_CORPORA = (
     HELDOUT_DATA_5,
     HELDOUT_DATA_6,
     HELDOUT_DATA_7,
+    HELDOUT_DATA_8,
 )
 
 

@@ -1923,6 +1923,7 @@ def test_the_benchmark_measures_a_corpus_whose_truth_has_no_content_column(tmp_p
         ["Bind", "Django", "Envoy", "Fail2ban", "Prometheus", "Vault"],
         ["Asterisk", "Docker", "Keycloak", "OpenVPN", "Rails", "Zabbix"],
         ["Ceph", "Etcd", "Gunicorn", "Nomad", "Systemd", "Traefik"],
+        ["Flink", "Grafana", "JvmGc", "MinIO", "NodePino", "PhpFpm"],
     ]
 
 
