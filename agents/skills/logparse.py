@@ -1986,6 +1986,8 @@ _ERROR_KEY_WORDS: Final = frozenset(
     ("error", "errors", "err", "exception", "exc", "panic", "fatal", "failure", "thrown")
 )
 _KEY_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `errorMessage`: error, Message
+# what each of those words holds, in any case: a key without any of these is none of them
+_ERROR_KEY_HINT: Final = re.compile(r"(?i)err|exc|panic|fatal|failure|thrown")
 
 
 def _field_keys(fields: Iterable[str], header: Sequence[str | None]) -> tuple[str, ...]:
@@ -2000,7 +2002,8 @@ def _field_keys(fields: Iterable[str], header: Sequence[str | None]) -> tuple[st
     keys = [
         k
         for k in fields
-        if k not in header
+        if _ERROR_KEY_HINT.search(k) is not None  # (most keys, at C speed)
+        and k not in header
         and k.split() == [k]
         and any(w.lower() in _ERROR_KEY_WORDS for w in _KEY_WORD.findall(k[:64]))
     ]
