@@ -2592,7 +2592,36 @@ def _edges(value: str) -> tuple[str, str]:
     m = 0
     while m < room and tail[len(tail) - 1 - m] in _EDGE:
         m += 1
-    return head[:n], tail[len(tail) - m :]
+    # a bracket or quote that the rest of the value closes or opens is the value's own, no edge
+    # (`fe_http/<NOSRV>`, `[Request{a}{b}]`, `\"name\"`: not `<*>>`, `[<*>}]`, `<*>"`)
+    # (each edge character it owns is the value's: the other end is read again with it); a
+    # value of punctuation alone (`()`, `...`) has no edges: it is all value
+    end, ends = len(value) - m, None
+    if cut < 0 and n == len(value):
+        return "", ""
+    while ends != (n, end):
+        ends = (n, end)
+        for k in range(end, len(value)):
+            if _owns(value[k], value[n:end]):
+                end = k + 1
+        for k in range(n - 1, -1, -1):
+            if _owns(value[k], value[n:end]):
+                n = k
+    return head[:n], value[end:]
+
+
+# the closer of each opener and the opener of each closer; a quote is both
+_PAIRED: Final = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_PAIRED.update({closer: opener for opener, closer in list(_PAIRED.items())})
+
+
+def _owns(edge: str, rest: str) -> bool:
+    """Whether `rest`, the value beyond the edge character `edge`, holds the other half of it
+    (more of its closer than of its opener, or an odd number of a quote): a pair of the value."""
+    if edge in "\"'`":
+        return rest.count(edge) % 2 == 1
+    other = _PAIRED.get(edge)
+    return other is not None and rest.count(other) > rest.count(edge)
 
 
 def _wild(column: Sequence[str]) -> str:

@@ -2208,3 +2208,19 @@ def test_clusterings_that_overlap_in_threads_give_the_garbage_collector_back_on(
     finally:
         monkeypatch.undo()
         (gc.enable if was_on else gc.disable)()
+
+
+def test_a_variable_column_keeps_no_bracket_or_quote_its_values_pair_inside() -> None:
+    # `be_web/<NOSRV>` ends in the `>` of its own `<NOSRV>`, a request's `[Request{a}{b}]` in the
+    # `}` of its own `{b}`, an escaped name `\"kube\"` in its own quote: none is the column's
+    # edge, which would read `<*>>`, `[<*>}]`, `<*>"`
+    names = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
+    lines = [f"route fe_http {w}/<NOSRV> closed" for w in names * 2]
+    lines += [f"message [Request{{{w}}}{{false}}] took long" for w in names * 2]
+    lines += [f'mount volume \\"{w}\\" done' for w in names * 2]
+    report, _ = analyzed(lines)
+    assert [c.template for c in report.clusters] == [
+        f"route fe_http {WILDCARD} closed",
+        f"message [{WILDCARD}] took long",
+        f"mount volume {WILDCARD} done",
+    ]
