@@ -89,3 +89,26 @@ def test_require_raises_the_first_problem_and_the_count() -> None:
     assert isinstance(e.value, AgentsError)
     with pytest.raises(FidelityError, match=r"^the report lost facts: only one$"):
         require(["only one"])
+
+
+def test_values_a_collapsed_run_or_a_structured_line_carries_are_faithful() -> None:
+    # a template's `<*>` may stand for a run of several values, and a logfmt line's fields carry
+    # values beside its message's: the report of such lines is faithful
+    lines = ["S3-API: http://10.0.2.11:9000  http://127.0.0.1:9000 /data/a /data/b"]
+    lines += ['ts=1 level=info msg="served" src=10.0.0.1 dst=10.0.0.2 via=10.0.0.3 file=/a/b']
+    report = analyze_logs(lines)
+    assert check_log_report(report, 2) == []
+    # ... while values counted past any line's tokens are a fault, named
+    first = report.clusters[0]
+    variable = first.variables[0]
+    top = (dataclasses.replace(variable.top[0], count=10_000), *variable.top[1:])
+    broken = dataclasses.replace(
+        report,
+        clusters=(
+            dataclasses.replace(first, variables=(dataclasses.replace(variable, top=top),)),
+            *report.clusters[1:],
+        ),
+    )
+    assert check_log_report(broken, 2) == [
+        f"cluster {first.id} counts more {variable.kind} values than it has tokens"
+    ]
