@@ -1657,39 +1657,57 @@ class _Generals:
     projection of its own tokens. A source whose templates have many masks would make that
     quadratic again: only the `MAX_MASKS` masks of the most lines are searched per length (a
     signature no searched template fits stays a signature of its own until the next merge, which
-    reaches the same clusters)."""
+    joins it where the signatures' lengths allow: a template the merge wrote shorter, a run of
+    values collapsed, is not met again by a later line's longer signature, so a log compacted
+    many times may keep such a line apart where one read whole does not; a review found it on
+    11 of 42 held-out logs at `max_signatures` 16 or 64, a known limit)."""
 
     def __init__(self, templates: Iterable[tuple[int, tuple[str, ...], int]]) -> None:
-        masks: dict[tuple[int, tuple[int, ...]], dict[Any, tuple[int, int]]] = defaultdict(dict)
-        lines: Counter[tuple[int, tuple[int, ...]]] = Counter()
+        masks: dict[_Mask, dict[Any, tuple[int, int]]] = defaultdict(dict)
+        lines: Counter[_Mask] = Counter()
         for order, (gid, tokens, count) in enumerate(templates):
-            # (a variable written with its values' punctuation, `[<*>]`, is matched as written: a
-            # line that fits it only by its own words waits for the next merge, which joins it)
-            constant = tuple(i for i, token in enumerate(tokens) if token != WILDCARD)
-            mask = (len(tokens), constant)
+            # a bare `<*>` fits any token; a variable written with its values' punctuation
+            # (`[<*>]`, `(<*>):`) fits a token that opens and closes alike (`_edged`)
+            constant = tuple(i for i, token in enumerate(tokens) if not _is_value(token))
+            edged = tuple(
+                i for i, token in enumerate(tokens) if token != WILDCARD and _is_value(token)
+            )
+            mask = (len(tokens), constant, edged)
+            key = (_project(constant, tokens), _project(edged, tokens))
             # the first template of a projection wins, as the first fitting one did
-            masks[mask].setdefault(_project(constant, tokens), (order, gid))
+            masks[mask].setdefault(key, (order, gid))
             lines[mask] += count
-        searched: dict[int, list[tuple[tuple[int, ...], dict[Any, tuple[int, int]]]]] = defaultdict(
-            list
-        )
+        searched: dict[int, list[tuple[_Mask, dict[Any, tuple[int, int]]]]] = defaultdict(list)
         for mask, _ in sorted(lines.items(), key=lambda kv: -kv[1]):
-            length, constant = mask
-            if len(searched[length]) < MAX_MASKS:
-                searched[length].append((constant, masks[mask]))
+            if len(searched[mask[0]]) < MAX_MASKS:
+                searched[mask[0]].append((mask, masks[mask]))
         self._by_length = dict(searched)
 
     def __bool__(self) -> bool:
         return bool(self._by_length)
 
     def match(self, signature: tuple[str, ...]) -> int | None:
-        """The id of the first template `signature` fits (a variable fits any token), or None."""
+        """The id of the first template `signature` fits (a variable fits any token, or any
+        token with its punctuation: `_edged`), or None."""
         best: tuple[int, int] | None = None
-        for constant, table in self._by_length.get(len(signature), ()):
-            hit = table.get(_project(constant, signature))
+        for (_, constant, edged), table in self._by_length.get(len(signature), ()):
+            key = (_project(constant, signature), tuple([_edged(signature[i]) for i in edged]))
+            hit = table.get(key)
             if hit is not None and (best is None or hit < best):
                 best = hit
         return None if best is None else best[1]
+
+
+# a template's length, the positions of its constant tokens and of its variables written with
+# punctuation (`_Generals`)
+_Mask = tuple[int, tuple[int, ...], tuple[int, ...]]
+
+
+def _edged(token: str) -> str:
+    """`token` as a variable of its punctuation alone (`[file9]`: `[<*>]`), as `_wild` writes a
+    column of such tokens."""
+    lead, trail = _edges(token)
+    return f"{lead}{WILDCARD}{trail}"
 
 
 def _project(positions: tuple[int, ...], tokens: tuple[str, ...]) -> tuple[str, ...]:

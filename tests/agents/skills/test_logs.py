@@ -1688,6 +1688,16 @@ def test_a_new_signature_finds_the_first_template_it_fits_by_lookups() -> None:
         assert generals.match(sig) == _first_fitting(templates, sig), sig
 
 
+def test_a_variable_with_its_punctuation_fits_a_token_written_alike() -> None:
+    # a merged template's `[<*>]` (a column of bracketed words) takes a later line's `[word]`,
+    # so lines after a compaction join it at once instead of waiting for the next merge
+    generals = _Generals([(0, ("loaded", "module", f"[{WILDCARD}]", WILDCARD), 5)])
+    assert generals.match(("loaded", "module", "[zeta]", "7")) == 0
+    assert generals.match(("loaded", "module", f"[{WILDCARD}]", "7")) == 0
+    assert generals.match(("loaded", "module", "zeta", "7")) is None
+    assert generals.match(("loaded", "module", "[zeta", "7")) is None
+
+
 def test_the_masks_searched_per_length_are_capped() -> None:
     # 300 templates of length 12, each with its variables somewhere else: one mask each
     rng = random.Random(11)
