@@ -13,10 +13,10 @@ The pipeline and its decisions:
    message's variables are masked by their shape (numbers, ids, IPs, paths, `host:port`,
    `user@host`, booleans, dates). A multi-line record (a stack trace, indented lines:
    `continues`; a trace logcat writes a line at a time behind its header: `prefixed_trace`; the
-   line after a Python traceback's frames, whatever the thrown class is called; a line without
-   a header after a record's first line that ends with `:`, and the quoted items of a list
-   after a record) is one event: its lines join the cluster of its first line, and its
-   example names what was thrown.
+   line after a Python traceback's frames, whatever the thrown class is called; PHP's `Stack
+   trace:` and the `#0 ...` frames after it; a line without a header after a record's first
+   line that ends with `:`, and the quoted items of a list after a record) is one event: its
+   lines join the cluster of its first line, and its example names what was thrown.
 3. Online grouping: a line joins the *signature* of its masked message (exact token sequence).
    Memory is bounded by the number of signatures, not of lines; when signatures exceed
    `max_signatures` (a source whose variables are plain words), they are compacted by the merge
@@ -739,13 +739,18 @@ _THROWABLES: Final = ("Exception", "Error", "Throwable")
 _THROWN_NAME_END: Final = rf"(?:{'|'.join(_THROWABLES)})(?::|\s*$)"
 _EXCEPTION: Final = re.compile(rf"\s*[A-Za-z_$][\w$.]*{_THROWN_NAME_END}")
 _TRACEBACK: Final = "Traceback (most recent call last):"
+_STACK_TRACE: Final = "Stack trace:"  # PHP's, before its frames (`#0 /app/a.php(12): f()`)
 _CONTINUATIONS: Final = (
     "Caused by: ",
     _TRACEBACK,
     "During handling of the above exception",
     "The above exception was the direct cause",
     "Suppressed: ",
+    _STACK_TRACE,
 )
+# a frame of PHP's stack trace, after its `Stack trace:` line (`#0 /app/src/Db.php(28):
+# PDO->__construct(...)`, `#5 {main}`): a record's line there, a record of its own elsewhere
+_PHP_FRAME: Final = re.compile(r"#\d+ \S")
 _MORE_FRAMES: Final = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
 _QUOTE_MARKS: Final = ("'", '"')  # a line that starts with one, after a record, is a value of it
 # ... when it holds quoted strings and nothing else but separators (`':path', '/api'`, `"k": "v",`):
@@ -961,6 +966,7 @@ class LogAnalyzer:
         self._held_more = 0  # ... how many continuation lines followed it ...
         self._held_exception = ""  # ... and the first that names an exception
         self._held_traceback = False  # in a Python traceback ...
+        self._held_frames = False  # in PHP's stack trace (after its `Stack trace:` line)
         self._held_indented = False  # ... and its last line was indented (a frame)
         self._held_list = ""  # the first character of what the record's `:` introduced
         self._next_progress = self._progress_every
@@ -1030,8 +1036,11 @@ class LogAnalyzer:
                 )
                 or (self._held_indented and self._held_traceback and self._ends_traceback(line))
                 or (first == "[" and repeats_tag(line, held, self._parse))
+                or (first == "#" and self._held_frames and _PHP_FRAME.match(line) is not None)
             ):
                 self._held_more += 1
+                if first == "S" and line.startswith(_STACK_TRACE):
+                    self._held_frames = True
                 if not self._held_exception and _EXCEPTION.match(line):
                     self._held_exception = line.strip()
                 indented = first in " \t"
@@ -1113,7 +1122,7 @@ class LogAnalyzer:
             if more:  # the exception is found only in a continuation line
                 self._held_more = 0
                 self._held_exception = ""
-                self._held_traceback = self._held_indented = False
+                self._held_traceback = self._held_indented = self._held_frames = False
                 self._held_list = ""
 
     def add_many(self, lines: Sequence[str]) -> None:
@@ -1184,9 +1193,11 @@ class LogAnalyzer:
                 and (
                     (held.endswith(":") and (not self._held_more or self._held_list))
                     or self._held_traceback
+                    or self._held_frames
                     or (line[:1] in _QUOTE_MARKS and self._held_may_list(lane, pieces, i))
                 )
             ):
+                # (and after PHP's `Stack trace:`, its `#N` frames)
                 # a line without a header after `...:` may be what it introduces, after a
                 # traceback's frames what was thrown, and after a record with a header a quoted
                 # item of a list it dumps

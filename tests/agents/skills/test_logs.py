@@ -1109,6 +1109,26 @@ def test_an_optional_value_does_not_make_another_event() -> None:
     assert ids[0] != ids[1]
 
 
+def test_a_php_stack_trace_is_one_record_of_its_first_line() -> None:
+    # PHP's uncaught exception: `Stack trace:`, its `#N` frames unindented, `#N {main}`, then an
+    # indented `thrown in`; a numbered line elsewhere stays a record of its own
+    lines = []
+    for n in range(3):
+        lines.append(
+            f"[06-Dec-2026 10:00:0{n} UTC] PHP Fatal error:  Uncaught PDOException: "
+            f"connection refused in /app/src/Db.php:{20 + n}"
+        )
+        lines += ["Stack trace:", f"#0 /app/src/Db.php({20 + n}): PDO->__construct()"]
+        lines += ["#1 /app/src/Repo.php(12): Db->connect()", "#2 {main}"]
+        lines += ["  thrown in /app/src/Db.php on line 28"]
+        lines.append(f"[06-Dec-2026 10:00:0{n} UTC] PHP Notice:  cache warmed in {n} ms")
+    lines += ["#1 /app/src/Repo.php(12): Db->connect()"]
+    report, ids = analyzed(lines)
+    fatal = next(c for c in report.clusters if "Uncaught" in c.template)
+    assert fatal.count == 18 and ids[:7] == [fatal.id] * 6 + [ids[6]] and ids[6] != fatal.id
+    assert ids[-1] not in (fatal.id, ids[6])
+
+
 def test_a_java_stack_trace_is_one_record_of_its_first_line() -> None:
     trace = [
         "java.lang.IllegalStateException: pool exhausted",

@@ -130,10 +130,26 @@ def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
             [[started], [started, *thrown], thrown[1:2], [f"[main] order {rng.randint(1, 9)}"]]
         )
 
+    def php() -> list[str]:
+        """PHP's fatal error and its stack trace (`Stack trace:`, `#0 ...` frames, `#N {main}`,
+        then an indented `thrown in`), or a numbered line alone (a record of its own, whose
+        shape may get a lane entry), or a trace cut after its first frame."""
+        at = f"/app/src/A{rng.randint(1, 9)}.php"
+        first = (
+            f"[06-Dec-2026 10:00:{rng.randint(10, 59)} UTC] PHP Fatal error:  Uncaught "
+            f"RuntimeException: boom {rng.randint(1, 99)} in {at}:{rng.randint(1, 99)}"
+        )
+        n = rng.randint(1, 4)
+        calls = ["Db->connect()", "Repo->find()", "Kernel->handle()", "App->run()"]
+        frames = [f"#{k} /app/src/Db.php({rng.randint(1, 99)}): {calls[k]}" for k in range(n)]
+        trace = ["Stack trace:", *frames, f"#{n} {{main}}", f"  thrown in {at} on line 7"]
+        return rng.choice([[first, *trace], [first, *trace[:2]], frames[:1], [first]])
+
     return [
         introduced,
         quoted_list,
         rails,
+        php,
         lambda: [
             f"{ts()} {level()} [worker-{rng.randint(1, 9)}] Processed request "
             f"{rng.randint(10**5, 10**6 - 1)} from {_ip(rng)}:{rng.randint(10000, 65535)} in "
