@@ -2610,47 +2610,61 @@ _EDGE: Final = frozenset("([{<\"'`)]}>,;:.!?")
 
 def _edges(value: str) -> tuple[str, str]:
     """The punctuation that opens and closes `value`, as far as its first and from its last
-    masked value (`[<*>]`: `[` and `]`), never the same character for both."""
+    masked value (`[<*>]`: `[` and `]`), never the same character for both, at most
+    `EDGE_MOST` characters at each end (a longer run is the value's own text). A bracket or
+    quote that the rest of the value closes or opens is the value's own, no edge
+    (`fe_http/<NOSRV>`, `[Request{a}{b}]`, `\\"name\\"`: not `<*>>`, `[<*>}]`, `<*>"`): each edge
+    character the value owns joins it, and the other end is read again with it. A value of
+    punctuation alone (`()`, `...`) has no edges: it is all value. The value's brackets and
+    quotes are counted once and kept as it grows, so a long value is read in linear time."""
     cut = value.find(WILDCARD)
     head = value if cut < 0 else value[:cut]
     n = 0
-    while n < len(head) and head[n] in _EDGE:
+    while n < len(head) and n < EDGE_MOST and head[n] in _EDGE:
         n += 1
     tail = value if cut < 0 else value[value.rfind(WILDCARD) + len(WILDCARD) :]
     room = len(tail) - n if cut < 0 else len(tail)
     m = 0
-    while m < room and tail[len(tail) - 1 - m] in _EDGE:
+    while m < room and m < EDGE_MOST and tail[len(tail) - 1 - m] in _EDGE:
         m += 1
-    # a bracket or quote that the rest of the value closes or opens is the value's own, no edge
-    # (`fe_http/<NOSRV>`, `[Request{a}{b}]`, `\"name\"`: not `<*>>`, `[<*>}]`, `<*>"`)
-    # (each edge character it owns is the value's: the other end is read again with it); a
-    # value of punctuation alone (`()`, `...`) has no edges: it is all value
-    end, ends = len(value) - m, None
     if cut < 0 and n == len(value):
         return "", ""
+    end = len(value) - m
+    counts = {c: value.count(c, n, end) for c in _PAIRED}
+    ends: tuple[int, int] | None = None
     while ends != (n, end):
         ends = (n, end)
         for k in range(end, len(value)):
-            if _owns(value[k], value[n:end]):
+            if _owns(value[k], counts):
+                for c in value[end : k + 1]:
+                    if c in counts:
+                        counts[c] += 1
                 end = k + 1
         for k in range(n - 1, -1, -1):
-            if _owns(value[k], value[n:end]):
+            if _owns(value[k], counts):
+                for c in value[k:n]:
+                    if c in counts:
+                        counts[c] += 1
                 n = k
     return head[:n], value[end:]
 
 
-# the closer of each opener and the opener of each closer; a quote is both
-_PAIRED: Final = {"(": ")", "[": "]", "{": "}", "<": ">"}
+EDGE_MOST: Final = 32  # punctuation characters an edge of a variable's values may hold
+# the closer of each opener and the opener of each closer; a quote is its own
+_PAIRED: Final = {"(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'", "`": "`"}
 _PAIRED.update({closer: opener for opener, closer in list(_PAIRED.items())})
 
 
-def _owns(edge: str, rest: str) -> bool:
-    """Whether `rest`, the value beyond the edge character `edge`, holds the other half of it
-    (more of its closer than of its opener, or an odd number of a quote): a pair of the value."""
-    if edge in "\"'`":
-        return rest.count(edge) % 2 == 1
+def _owns(edge: str, counts: dict[str, int]) -> bool:
+    """Whether a value whose brackets and quotes are `counts` holds the other half of the edge
+    character `edge` (more of its closer than of its opener, or an odd number of a quote): a
+    pair of the value's own."""
     other = _PAIRED.get(edge)
-    return other is not None and rest.count(other) > rest.count(edge)
+    if other is None:
+        return False
+    if other == edge:
+        return counts[edge] % 2 == 1
+    return counts[other] > counts[edge]
 
 
 def _wild(column: Sequence[str]) -> str:

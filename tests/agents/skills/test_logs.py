@@ -38,6 +38,7 @@ from agents.skills.logs import (
     LogReport,
     Progress,
     Tuning,
+    _edges,
     _GcPaused,
     _Generals,
     _most_counted,
@@ -443,6 +444,15 @@ def test_a_variable_column_keeps_the_punctuation_its_values_share() -> None:
     lines += [f"client 10.0.0.{n}#53 ({n}.2.0.192.in-addr.arpa): query: x" for n in range(6)]
     report, _ = analyzed(lines)
     assert [c.count for c in report.clusters] == [20]
+
+    # a value's brackets are counted once as its edges are read, and an edge holds at most
+    # EDGE_MOST characters: a long value is read in linear time
+    def work() -> None:
+        assert _edges("(" * 20 + "a)" * (HOSTILE // 2) + ")" * 20) == ("", ")" * 21)
+        value = "(" * HOSTILE + "a)" * HOSTILE + "b"
+        assert _edges(value) == ("", "")  # every opener closed inside: the value's own
+
+    assert finishes(work)
 
 
 def test_a_value_after_a_lone_equals_sign_is_a_variable_however_few_its_words() -> None:
