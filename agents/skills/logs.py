@@ -2605,7 +2605,8 @@ def _split(
 
 
 # punctuation a variable column's values may share at their ends (`[a]`, `[b]`: `[<*>]`)
-_EDGE: Final = frozenset("([{<\"'`)]}>,;:.!?")
+_EDGE_TEXT: Final = "([{<\"'`)]}>,;:.!?"
+_EDGE: Final = frozenset(_EDGE_TEXT)
 
 
 def _edges(value: str) -> tuple[str, str]:
@@ -2618,6 +2619,8 @@ def _edges(value: str) -> tuple[str, str]:
     punctuation alone (`()`, `...`) has no edges: it is all value. The value's brackets and
     quotes are counted once and kept as it grows, so a long value is read in linear time."""
     cut = value.find(WILDCARD)
+    if cut < 0 and not value.strip(_EDGE_TEXT):  # punctuation alone, however long
+        return "", ""
     head = value if cut < 0 else value[:cut]
     n = 0
     while n < len(head) and n < EDGE_MOST and head[n] in _EDGE:
@@ -2627,8 +2630,6 @@ def _edges(value: str) -> tuple[str, str]:
     m = 0
     while m < room and m < EDGE_MOST and tail[len(tail) - 1 - m] in _EDGE:
         m += 1
-    if cut < 0 and n == len(value):
-        return "", ""
     end = len(value) - m
     counts = {c: value.count(c, n, end) for c in _PAIRED}
     ends: tuple[int, int] | None = None

@@ -453,6 +453,8 @@ def test_a_variable_column_keeps_the_punctuation_its_values_share() -> None:
         assert _edges(value) == ("", "")  # every opener closed inside: the value's own
 
     assert finishes(work)
+    # a value of punctuation alone has no edges, however long (`...`, a rule of dashes)
+    assert _edges("." * 40) == _edges("(" * 40) == _edges("()") == ("", "")
 
 
 def test_a_value_after_a_lone_equals_sign_is_a_variable_however_few_its_words() -> None:
