@@ -119,6 +119,7 @@ The design decisions:
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -1121,6 +1122,8 @@ def clear_caches() -> None:
     there are too many (a hostile input), and the plans with them."""
     _cache.clear()
     _keyed.clear()
+    _error_keys.clear()
+    _logfmt_keys.clear()
     _marked_shapes.clear()
     _plans.clear()
     _more_shapes.clear()
@@ -1988,6 +1991,7 @@ _ERROR_KEY_WORDS: Final = frozenset(
 _KEY_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `errorMessage`: error, Message
 # what each of those words holds, in any case: a key without any of these is none of them
 _ERROR_KEY_HINT: Final = re.compile(r"(?i)err|exc|panic|fatal|failure|thrown")
+_error_keys: Final[dict[str, bool]] = {}  # `_error_key`'s, by key
 
 
 def _field_keys(fields: Iterable[str], header: Sequence[str | None]) -> tuple[str, ...]:
@@ -1999,15 +2003,26 @@ def _field_keys(fields: Iterable[str], header: Sequence[str | None]) -> tuple[st
     fields stay out: which a line carries varies with no statement (a trace id in traced requests
     only, a user id once logged in), and each combination would be an event. Not the message,
     level and time fields (`header`); at most `MAX_TOKENS`."""
-    keys = [
-        k
-        for k in fields
-        if _ERROR_KEY_HINT.search(k) is not None  # (most keys, at C speed)
-        and k not in header
-        and k.split() == [k]
-        and any(w.lower() in _ERROR_KEY_WORDS for w in _KEY_WORD.findall(k[:64]))
-    ]
+    keys = [k for k in fields if _error_key(k) and k not in header]
     return tuple([f"{k}={WILDCARD}" for k in keys[:MAX_TOKENS]])
+
+
+def _error_key(key: str) -> bool:
+    """Whether a field's key names an error (`_field_keys`), cached by the key when it is short:
+    a source's lines repeat a few keys, and the case-blind look for a hint cost about 0.35 µs a
+    key (3 µs of a Prometheus line's 13)."""
+    known = _error_keys.get(key)
+    if known is None:
+        known = (
+            _ERROR_KEY_HINT.search(key) is not None  # (most keys, at C speed)
+            and key.split() == [key]
+            and any(w.lower() in _ERROR_KEY_WORDS for w in _KEY_WORD.findall(key[:64]))
+        )
+        if len(key) <= 64:
+            if len(_error_keys) >= CACHE_LIMIT:
+                _error_keys.clear()
+            _error_keys[key] = known
+    return known
 
 
 def _message_field(
@@ -2046,7 +2061,108 @@ _LOGFMT_PAIR: Final = re.compile(
     r'([A-Za-z_][\w.\-/@]*)=("[^"\\]*(?:\\.[^"\\]*)*"|(?:[^\s"]*[^\s",;])?)(?:\s+|\Z)'
 )
 _LOGFMT_ESCAPE: Final = re.compile(r"\\(.)")
+# the text of `_LOGFMT_ESCAPE`'s group for its `sub`: a template (`r"\1"`) is expanded by
+# Python-level code of `re` for each match, a fifth of a logfmt line's time where values hold
+# escaped quotes
+_ESCAPED: Final = operator.itemgetter(1)
 LOGFMT_MIN_PAIRS: Final = 2
+
+
+def _logfmt_pairs(line: str) -> list[tuple[str, str]] | None:
+    """The pairs of a logfmt line, each key with its value (a quoted one without its quotes, its
+    escapes read), or None when the line is not pairs alone: what matching `_LOGFMT_PAIR` where
+    the last pair ended gives, pair after pair, up to the line's end (the reference, against
+    which `tests/agents/skills/test_logparse.py` checks this on generated lines), read with string
+    methods instead. A key ends at the first `=` (no key holds one) and is checked whole
+    (`_logfmt_key`); a quoted value ends at its first `"` not escaped; a bare value at white
+    space (`\\s`'s, which is `str.isspace`'s), holding no `"` and ending in no `,` or `;`; white
+    space or the end follows each. Those ends are the only ones the regex can take (it could
+    give none of them back and still match), so the pairs are its pairs. Linear in the line.
+    The regex matched pair by pair cost about 110 instructions a character of a Prometheus
+    line (a fullmatch of the whole line as many: its classes are tested a character at a time),
+    which were most of a logfmt line's time."""
+    pairs: list[tuple[str, str]] = []
+    n = len(line)
+    at = 0
+    plain = line.isascii() and not _other_space(line)  # its only white space is " "
+    while at < n:
+        eq = line.find("=", at)
+        if eq < 0:
+            return None
+        name = line[at:eq]
+        if not _logfmt_key(name):
+            return None
+        start = eq + 1
+        if start < n and line[start] == '"':
+            start += 1
+            scan = start
+            escaped = False
+            end = line.find('"', scan)
+            while True:  # the first `"` that no backslash escapes, each found once
+                if end < 0:
+                    return None
+                slash = line.find("\\", scan, end)
+                if slash < 0:
+                    break
+                if slash + 1 >= n or line[slash + 1] == "\n":  # `\\.` needs a character
+                    return None
+                escaped = True
+                scan = slash + 2
+                if scan > end:  # the quote was escaped
+                    end = line.find('"', scan)
+            value = line[start:end]
+            if escaped:
+                value = _LOGFMT_ESCAPE.sub(_ESCAPED, value)
+            end += 1
+        else:
+            end = line.find(" ", start)  # white space is nearly always a space
+            if end < 0:
+                end = n
+            value = line[start:end]
+            if not plain:  # maybe other white space first
+                space = _SPACE.search(line, start, end)
+                if space is not None:
+                    end = space.start()
+                    value = line[start:end]
+            if '"' in value or value[-1:] in (",", ";"):
+                return None
+        if end < n:
+            if not line[end].isspace():
+                return None
+            end += 1
+            while end < n and line[end].isspace():
+                end += 1
+        pairs.append((name, value))
+        at = end
+    return pairs
+
+
+_SPACE: Final = re.compile(r"\s")
+# white space in ASCII but " " (`\t\n\v\f\r` and the separators `\x1c`-`\x1f`)
+_ASCII_SPACES: Final = tuple(c for c in map(chr, range(128)) if c.isspace() and c != " ")
+
+
+def _other_space(line: str) -> bool:
+    """Whether an ASCII line holds white space but `" "` (each looked for at C speed: a scan
+    of the line's characters for their class was most of the cost of reading its pairs)."""
+    return any(c in line for c in _ASCII_SPACES)
+
+
+_KEY_RUN: Final = re.compile(r"[A-Za-z_][\w.\-/@]*")  # a logfmt key, as `_LOGFMT_PAIR` reads it
+_logfmt_keys: Final[dict[str, bool]] = {}  # `_logfmt_key`'s, by key
+
+
+def _logfmt_key(name: str) -> bool:
+    """Whether `name` is a logfmt key whole (`_KEY_RUN`), cached when short: a source's lines
+    repeat a few keys."""
+    known = _logfmt_keys.get(name)
+    if known is None:
+        known = _KEY_RUN.fullmatch(name) is not None
+        if len(name) <= 64:
+            if len(_logfmt_keys) >= CACHE_LIMIT:
+                _logfmt_keys.clear()
+            _logfmt_keys[name] = known
+    return known
 
 
 def _first_key(fields: dict[str, str], keys: Sequence[str]) -> str | None:
@@ -2063,29 +2179,16 @@ def _parse_logfmt(line: str) -> Parsed | None:
     keys are the event's shape. The values of its other fields that are worth naming (an IP, an
     id, a path, a `host:port`, a `user@host`) are counted as the message's are. None when the
     line is not pairs alone, or fewer than `LOGFMT_MIN_PAIRS`."""
+    # (not `finditer`: its search past a line's first non-pair tries every later position,
+    # quadratic in a long run of key characters: 30 s for one 64 KiB line)
+    pairs = _logfmt_pairs(line)
+    if pairs is None:
+        return None
     fields: dict[str, str] = {}
-    at = 0
-    pairs = 0
-    # the pairs one after another, each matched where the last ended (not `finditer`: its search
-    # past a line's first non-pair tries every later position, quadratic in a long run of key
-    # characters: 30 s for one 64 KiB line)
-    match = _LOGFMT_PAIR.match
-    while at < len(line):
-        m = match(line, at)
-        if m is None:
-            return None
-        end = m.end()
-        if end == at:
-            return None
-        pairs += 1
-        if pairs <= MAX_TOKENS:  # the rest of a huge line is ignored, as a text line's is
-            name, value = m.groups()
-            if value[:1] == '"':
-                value = value[1:-1]
-                if "\\" in value:
-                    value = _LOGFMT_ESCAPE.sub(r"\1", value)
-            fields.setdefault(name, value)
-        at = end
+    # the rest of a huge line is ignored, as a text line's is
+    for name, value in islice(pairs, MAX_TOKENS):
+        if name not in fields:
+            fields[name] = value
     if len(fields) < LOGFMT_MIN_PAIRS:
         return None
     key = None
@@ -2097,17 +2200,18 @@ def _parse_logfmt(line: str) -> Parsed | None:
     time_key = _first_key(fields, _JSON_TIME_KEYS)
     severity = _level(fields[level_key]) if level_key is not None else None
     when = fields[time_key] if time_key is not None else None
-    named = tuple(
-        (info.value_kind, value[info.lead : len(value) - info.trail])
-        for k, value in fields.items()
-        if k not in (key, level_key, time_key) and value and " " not in value
-        for info in (token_info(value),)
-        if info.value_kind
-    )
+    header = (key, level_key, time_key)
+    found: list[tuple[str, str]] = []  # a loop: a generator's steps were a tenth of the line's
+    for k, value in fields.items():
+        if value and k not in header and " " not in value:
+            info = token_info(value)
+            if info.value_kind:
+                found.append((info.value_kind, value[info.lead : len(value) - info.trail]))
+    named = tuple(found)
     if key is None:  # no message field: the keys are the event's shape
         shape = tuple(f"{k}={WILDCARD}" for k in fields)
         return Parsed(shape, when, severity, True, shape, named)
-    keys = _field_keys(fields, (key, level_key, time_key))
+    keys = _field_keys(fields, header)
     return _message_field(fields[key], severity, when, named, keys)
 
 

@@ -14,6 +14,7 @@ import pytest
 from agents.skills import logparse
 from agents.skills.logparse import WILDCARD, parse_line
 from agents.skills.logs import analyze_logs, collapse
+from tests.agents.skills.test_logs import HOSTILE, finishes
 
 
 def signature(message: str) -> str:
@@ -1288,6 +1289,76 @@ def test_a_logfmt_pair_matches_as_the_per_character_pattern_did() -> None:
             assert (old and (old.span(), old.groups())) == (new and (new.span(), new.groups()))
             matched += new is not None
     assert matched > 10000
+
+
+def _pairs_one_match_at_a_time(line: str) -> list[tuple[str, str]] | None:
+    """The reference `_logfmt_pairs` must agree with: `_LOGFMT_PAIR` matched where the last pair
+    ended, to the line's end (a quoted value without its quotes, its escapes read)."""
+    pairs = []
+    at = 0
+    while at < len(line):
+        m = logparse._LOGFMT_PAIR.match(line, at)
+        if m is None:
+            return None
+        name, value = m.groups()
+        if value[:1] == '"':
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        pairs.append((name, value))
+        at = m.end()
+    return pairs
+
+
+@pytest.mark.parametrize(
+    "chars",
+    [
+        # every kind of white space the pattern's `\s` knows, escapes, quotes, list punctuation
+        'aZ_1=",;.-/@é\\ \t\n\x85\xa0\u2003\x1f',
+        # printable ASCII only: the path that looks for no white space but " "
+        'ab1=",;.@\\ ',
+    ],
+)
+def test_logfmt_pairs_are_the_ones_the_pattern_matches_one_after_another(chars) -> None:
+    # the pairs are read with string methods (a regex a pair cost about 110 instructions a
+    # character): on every generated line, pairs or not, the same answer as the reference
+    rng = random.Random(11)
+    spaces = [c for c in chars if c.isspace()]
+
+    def text(most: int) -> str:
+        return "".join(rng.choice(chars) for _ in range(rng.randrange(0, most)))
+
+    def piece() -> str:  # most often a pair, bare or quoted, sometimes anything
+        kind = rng.randrange(4)
+        if kind == 0:
+            return text(4)
+        value = f'"{text(6)}"' if kind == 1 else text(4)
+        return rng.choice(["k", "a.b", "_x", "é", "1k", ""]) + "=" + value + rng.choice(spaces)
+
+    read = 0
+    for _ in range(40_000):
+        line = "".join(piece() for _ in range(rng.randrange(0, 5))).rstrip(rng.choice(["", " "]))
+        expected = _pairs_one_match_at_a_time(line)
+        assert logparse._logfmt_pairs(line) == expected, repr(line)
+        read += bool(expected)
+    assert read > 2000  # lines of pairs among them, not only failures
+
+
+def test_a_logfmt_value_of_many_escapes_is_read_whole() -> None:
+    # half a million characters of escapes before a far closing quote, or with none: read
+    # right within the guard (the quote is looked for once; looking again at each escape is a
+    # memchr-fast quadratic, 0.5 s here, which this size cannot tell from linear)
+    def work() -> None:
+        half = HOSTILE // 2
+        for escaped, read in (("\\x", "x"), ('\\"', '"')):
+            value = escaped * half
+            assert logparse._logfmt_pairs(f'a=1 msg="{value}" b=2') == [
+                ("a", "1"),
+                ("msg", read * half),
+                ("b", "2"),
+            ]
+            assert logparse._logfmt_pairs(f'a=1 msg="{value}') is None  # never closed
+        assert logparse._logfmt_pairs("a=1 " + "k" * HOSTILE) is None  # a key with no `=`
+
+    assert finishes(work)
 
 
 def test_a_long_line_that_only_starts_as_logfmt_is_read_as_text() -> None:
