@@ -1057,8 +1057,12 @@ def token_info(token: str, shape: str | None = None) -> Token:
     digits only as digits, so tokens of one shape classify alike, and a word is its own shape;
     a sensitive shape (`_LITERAL_PAIRS`) is replaced by the marked one. Hex ids (UUIDs, hashes)
     have a shape of their own each; they are cached by their id shape too (`id_shape_of`).
-    `shape` saves the translation when the caller has it."""
+    `shape` saves the translation when the caller has it, and so does a token found as it is:
+    only shapes are keys, and a token that is a shape (no digit but 0) is its own."""
     if shape is None:
+        info = _cache.get(token)
+        if info is not None:
+            return info
         shape = shape_of(token)
     info = _cache.get(shape)
     if info is not None:

@@ -1291,6 +1291,19 @@ def test_a_logfmt_pair_matches_as_the_per_character_pattern_did() -> None:
     assert matched > 10000
 
 
+def test_a_token_is_classified_alike_however_the_cache_was_filled() -> None:
+    # `token_info` looks a token up as it is before its shape: only shapes (digits read as 0)
+    # are keys, so a token found as it is must be its own shape; tokens and their shapes, met
+    # in any order, classify as `_classify` says
+    rng = random.Random(5)
+    words = "grpc 000 0x00 g0 v0.0.0 10.0.0.1 a0b0c0d0e0 12ms 0ms - true 0 1 x=0 x=1 /var/0/ Jan"
+    words += " /var/9/ 0:0 23:59 é0 0a000000-0000-0000-0000-000000000000 g1 0x1f"
+    for _ in range(300):
+        logparse.clear_caches()
+        for token in rng.sample(words.split(), len(words.split())):
+            assert logparse.token_info(token) == logparse._classify(token), token
+
+
 def _pairs_one_match_at_a_time(line: str) -> list[tuple[str, str]] | None:
     """The reference `_logfmt_pairs` must agree with: `_LOGFMT_PAIR` matched where the last pair
     ended, to the line's end (a quoted value without its quotes, its escapes read)."""
