@@ -1966,6 +1966,7 @@ def test_the_benchmark_measures_a_corpus_whose_truth_has_no_content_column(tmp_p
         ["Asterisk", "Docker", "Keycloak", "OpenVPN", "Rails", "Zabbix"],
         ["Ceph", "Etcd", "Gunicorn", "Nomad", "Systemd", "Traefik"],
         ["Flink", "Grafana", "JvmGc", "MinIO", "NodePino", "PhpFpm"],
+        ["Ansible", "Caddy", "Containerd", "Dovecot", "PgBouncer", "Sidekiq"],
     ]
 
 
