@@ -643,8 +643,9 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
         and token[start - 1] == "<"
         and start < end
         and (token[start].isdigit() or token[start] == "=")
-        and not token.endswith(">")
-    ):  # `<1` is a comparison, not an opening bracket (`<memory:0,` and `<12>` are)
+        and ">" not in token[end:]
+    ):  # `<1` is a comparison, not an opening bracket (`<memory:0,` and `<12>` are, and so is
+        # `<12>:`, closed before the token's last punctuation)
         start -= 1
     core = token[start:end]
     if (

@@ -312,6 +312,12 @@ def test_one_event_with_or_without_a_comparison() -> None:
     ("message", "masked"),
     [
         ("code <12> bracketed", "code <<*>> bracketed"),  # `<...>` closed: a bracket, kept
+        # closed before the token's last punctuation: a bracket too, whatever the value starts
+        # with (a mail's id: `msgid=<2024...@host>:` as `msgid=<CAB...@host>:`)
+        ("code <12>: bracketed", "code <<*>>: bracketed"),
+        ("msgid=<20240319064153.7D0B5501FD@mx1.example.com>: saved", "msgid=<<*>>: saved"),
+        ("msgid=<CABzCw+Ryw7v9B72PEQsvxp2eGwh3JoE@mx.example.org>: saved", "msgid=<<*>>: saved"),
+        ("latency <1, then 3", "latency <*>, then <*>"),  # a comparison: nothing closes it
         ("headroom=<memory:0, vCores:12>", "headroom=<memory:<*>, vCores:<*>>"),
         ("List<String> <unknown> ~user #tag", "List<String> <unknown> ~user #tag"),
         ("C1 alt0 x>=y", "C1 alt0 x>=y"),
