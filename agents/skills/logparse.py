@@ -366,6 +366,11 @@ _USER_AT: Final = re.compile(
     r"[A-Za-z0-9_.+\-]+@(?:[A-Za-z][A-Za-z0-9.\-]*|(?:\d{1,3}\.){3}\d{1,3})"
 )
 _OPENERS: Final = {"(": ")", "[": "]", "{": "}"}
+# around a field's value and not part of it: an address's or a message id's angle brackets
+# (`from=<alice@example.com>`, `msgid=<2024...@mx>`, `user=<>`), which mail servers write
+# whatever the value is; a square bracket may be the value's own (`host=[local]` beside
+# `host=10.0.0.5`), so a word in one is masked whole as before
+_BRACKETS: Final = {"<": ">"}
 _NUMBERED: Final = re.compile(r"[-_.:/#@]\d|\d[-_.:/#@]")
 # bytes.translate is an order of magnitude faster than str.translate; digits are ASCII, so the
 # UTF-8 round trip leaves every other character as it was.
@@ -720,6 +725,21 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
                 # The whole value is masked; of the punctuation after it, what closes the
                 # token's own opening (`(user=bob)`) or ends a list (`,`) stays.
                 quote = value[:1] if value[:1] in _QUOTES else ""  # opens a quoted phrase
+                closer = _BRACKETS.get(value[:1], "")
+                if (
+                    closer
+                    and token.startswith(closer, end)
+                    and value.find(closer) < 0
+                    and value.find(value[0], 1) < 0
+                ):  # one value in angle brackets: they stay, as an id's do (`msgid=<<*>>`)
+                    beyond = token[end + 1 :]
+                    after = beyond if start else beyond.lstrip(_CLOSING)
+                    return (
+                        f"{token[:key_end]}{value[0]}{WILDCARD}{closer}{after}",
+                        "",
+                        key_end + 1,
+                        len(after) + 1,
+                    )
                 suffix = token[end:] if start else token[end:].lstrip(_CLOSING)
                 return (
                     f"{token[:key_end]}{quote}{WILDCARD}{suffix}",

@@ -1485,6 +1485,12 @@ def test_what_a_quoted_phrase_keeps(message) -> None:
             "connection authorized: user=<*> database=<*>",
         ),
         ("connection received: host=[local] port=5432", "connection received: host=<*> port=<*>"),
+        # angle brackets wrap a mail address or id, not part of it: kept whatever the value
+        # is, a word as an id (`session=<SafnEOgZ>` as `session=<D18Z3zn2>`), empty too
+        ("imap-login: session=<SafnEOgZXAJ3uCWr>, x", "imap-login: session=<<*>>, x"),
+        ("imap-login: session=<D18Z3zn2mkP2ToUs>, x", "imap-login: session=<<*>>, x"),
+        ("qmgr: from=<alice@example.com>, size=9", "qmgr: from=<<*>>, size=<*>"),
+        ("qmgr: from=<>, size=9", "qmgr: from=<<*>>, size=<*>"),
         ("declined reason=card_expired, retry", "declined reason=<*>, retry"),
         ("step (owner=bob) done", "step (owner=<*>) done"),
         ('probe output="connection refused" x', 'probe output="<*> <*>" x'),
