@@ -2242,10 +2242,39 @@ def _parse_logfmt(line: str) -> Parsed | None:
 
 def infer_severity(message: str) -> str | None:
     """A severity from the words of a message whose header had none: "error" or "warning" when
-    such words occur, else None."""
+    such words occur, else None. Each pattern is searched from the first of the words its
+    matches start with (`_ERROR_STARTS`, `_WARNING_STARTS`, found at C speed), and not at all
+    without one: `\\b` and the look-behinds read the characters before where a search starts,
+    so it finds what a search of the whole message finds. sre tries every alternative at every
+    character: a whole search was 6 µs on a 260-character MongoDB line, a fifth of that log's
+    cold analysis."""
     lowered = message.lower()
-    if _ERROR_WORDS.search(lowered):
+    at = _first_of(lowered, _ERROR_STARTS)
+    if at >= 0 and _ERROR_WORDS.search(lowered, at):
         return "error"
-    if _WARNING_WORDS.search(lowered):
+    at = _first_of(lowered, _WARNING_STARTS)
+    if at >= 0 and _WARNING_WORDS.search(lowered, at):
         return "warning"
     return None
+
+
+# what each alternative of `_ERROR_WORDS` and `_WARNING_WORDS` starts with (`timed? ?out`:
+# `time`; `not responding`: `not `); a test checks them against the patterns on generated text
+_ERROR_STARTS: Final = (
+    "error", "exception", "fatal", "panic", "fail", "denied", "refused", "unreachable", "time",
+    "abort", "corrupt", "critical", "killed", "segfault", "crash",
+)  # fmt: skip
+_WARNING_STARTS: Final = (
+    "warn", "deprecated", "retry", "slow", "unavailable", "not ", "down", "unhealthy",
+    "degraded", "lost", "offline", "evicted",
+)  # fmt: skip
+
+
+def _first_of(text: str, words: Sequence[str]) -> int:
+    """Where the first of `words` is in `text`, or -1 when none is."""
+    first = -1
+    for word in words:
+        at = text.find(word)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    return first

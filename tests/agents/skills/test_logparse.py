@@ -1561,6 +1561,34 @@ def test_a_units_punctuation_is_its_own_whatever_came_before(first, second) -> N
     assert parse_line(second) == alone
 
 
+def test_a_severity_is_searched_for_from_its_first_word_as_in_the_whole_message() -> None:
+    # `infer_severity` searches from the first word a match may start with: on text made of the
+    # patterns' words, their look-behinds' words and glue, the same as each pattern over all
+    rng = random.Random(3)
+    words = [
+        "error", "errors", "exception", "fatal", "panic", "fail", "failed", "failure", "fails",
+        "denied", "refused", "unreachable", "timeout", "timed", "time", "out", "timedout",
+        "abort", "aborted", "corrupt", "corrupted", "critical", "killed", "segfault", "crash",
+        "crashed", "crashes", "recovery", "warn", "warning", "deprecated", "retry", "retrying",
+        "slow", "unavailable", "not", "responding", "down", "shutting", "scaling", "scale",
+        "count", "lost", "lost+found", "offline", "evicted", "unhealthy", "degraded",
+    ]  # fmt: skip
+    glue = [" ", " ", "_", "-", "x", "1", ".", ":", "ok", "in", "NOT"]
+
+    def whole(text: str) -> str | None:
+        lowered = text.lower()
+        if logparse._ERROR_WORDS.search(lowered):
+            return "error"
+        return "warning" if logparse._WARNING_WORDS.search(lowered) else None
+
+    said = set()
+    for _ in range(30_000):
+        text = "".join(rng.choice(words if rng.random() < 0.4 else glue) for _ in range(8))
+        assert logparse.infer_severity(text) == whole(text), text
+        said.add(whole(text))
+    assert said == {"error", "warning", None}
+
+
 def test_a_message_says_its_severity_in_any_case() -> None:
     from agents.skills.logparse import infer_severity  # noqa: PLC0415
 
