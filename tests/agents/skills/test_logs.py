@@ -28,6 +28,7 @@ from agents.skills import logparse
 from agents.skills.fidelity import check_log_report
 from agents.skills.logparse import WILDCARD, parse_line
 from agents.skills.logs import (
+    _ADJACENT,
     DISTINCT_SKETCH,
     MAX_MASKS,
     OTHER_TEMPLATE,
@@ -41,6 +42,7 @@ from agents.skills.logs import (
     _edges,
     _GcPaused,
     _Generals,
+    _joins_masked,
     _most_counted,
     _recollapsed,
     _top,
@@ -894,6 +896,22 @@ def test_the_text_of_a_labelled_aside_is_one_value() -> None:
         ("done", "(reason:", "a", "b))"),  # closes more than it opened
     ):
         assert collapse(kept) == kept, kept
+
+
+def test_a_masked_token_joins_the_one_before_as_the_pattern_says() -> None:
+    # `collapse` reads whether a masked token joins the masked one before it with string
+    # methods: the same answer as `_ADJACENT` on generated tokens, punctuation, word characters
+    # of other scripts (a superscript two, an Arabic-Indic zero) and white space among them
+    rng = random.Random(1)
+    pieces = [WILDCARD, "<", ">", "*", "a", "_", "1", "(", ")", "[", ",", ":", " ", "é", "\t",
+              "=", "\u00b2", "\u0660", "."]  # fmt: skip
+    joined = 0
+    for _ in range(50_000):
+        token = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 6)))
+        expected = _ADJACENT.match(f"{WILDCARD} {token}") is not None
+        assert _joins_masked(token) == expected, repr(token)
+        joined += expected
+    assert joined > 2000
 
 
 def test_a_quoted_phrase_of_words_is_one_value() -> None:
