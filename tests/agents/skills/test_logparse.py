@@ -1403,6 +1403,61 @@ def test_logfmt_without_a_message_is_the_shape_of_its_keys() -> None:
     assert parse_line('msg="" level=info').signature == (f"msg={WILDCARD}", f"level={WILDCARD}")
 
 
+def _json_or_none(line: str) -> dict | None:
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def test_a_json_line_is_read_as_json_loads_reads_it() -> None:
+    # the decoder's scanner is called directly: a line is JSON exactly when `json.loads` gives an
+    # object for it, and then it reads as that object does written out plainly; extra data
+    # after it, a cut line, a value that is not an object, a repr: not JSON, read as text
+    rng = random.Random(9)
+    scalars = [0, -1.5, 1e300, "x", "a b", 'q"uote', "\\", "é", True, None, "ERROR failed"]
+    keys = ["msg", "message", "level", "lvl", "time", "ts", "err", "user", "a.b", ""]
+
+    def value(depth: int) -> object:
+        kind = rng.randrange(5 if depth < 3 else 1)
+        if kind == 0:
+            return rng.choice(scalars)
+        if kind == 1:
+            return [value(depth + 1) for _ in range(rng.randrange(3))]
+        return {rng.choice(keys): value(depth + 1) for _ in range(rng.randrange(4))}
+
+    read = 0
+    for _ in range(6000):
+        doc = {rng.choice(keys): value(0) for _ in range(rng.randrange(1, 6))}
+        line = json.dumps(doc, separators=rng.choice([(",", ":"), (", ", ": "), (" ,", " :")]))
+        line = rng.choice([
+            line, line, line[: rng.randrange(1, len(line) + 1)], line + " x", line + "}",
+            line + " {}", "{" + line[1:].replace(",", ",\t", 1), "{\ufeff" + line[1:],
+            '{"a": NaN, "b": Infinity}', "{'single': 'quoted'}",
+        ])  # fmt: skip
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        expected = _json_or_none(line)
+        parsed = logparse._parse_json(line)
+        if expected is None:
+            assert parsed is None, line
+        else:
+            assert parsed == logparse._parse_json(json.dumps(expected)), line
+            read += 1
+    assert read > 2000
+
+
+def test_a_json_line_nested_past_the_decoders_depth_is_text() -> None:
+    # `[[[[...` deeper than the decoder recurses raised RecursionError out of `logs analyze`
+    deep = '{"msg": "sync", "doc": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert logparse._parse_json(deep) is None
+    assert parse_line(deep).message.startswith('{"msg":')
+    report = analyze_logs([deep, "2026-01-01 10:00:00 INFO started", deep])
+    assert sum(c.count for c in report.clusters) == 3
+
+
 def test_json_without_a_message_keeps_its_level_and_time() -> None:
     """As logfmt's: the keys are the event's shape, and the level and time fields still say the
     record's severity and when it was written (bunyan's numeric levels too)."""
