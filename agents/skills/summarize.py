@@ -104,7 +104,7 @@ def _json_doc(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in "{[":
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
             return None
     return None
 
@@ -1835,7 +1835,7 @@ def _secret_strings(value: Any) -> Iterable[str]:
                 continue
             try:
                 decoded = json.loads(inner)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             yield from _strings(decoded)
     elif isinstance(value, dict | list):

@@ -289,7 +289,7 @@ def parse_event(raw: dict[str, Any]) -> TrailEvent:
     identity, source address and outcome; a record that is not JSON leaves those empty)."""
     try:
         record = json.loads(raw.get("CloudTrailEvent") or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
         record = {}
     if not isinstance(record, dict):
         record = {}

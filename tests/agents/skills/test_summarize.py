@@ -154,6 +154,35 @@ def test_secrets_in_outputs_and_inputs_are_never_printed(prod: StackExport) -> N
     assert check_summary(summary, planted) == []
 
 
+def test_a_json_document_nested_past_the_decoders_depth_is_left_unread() -> None:
+    # a policy or a secret's plaintext held as a string of `[[[[...` raised RecursionError out
+    # of the summary; it is read as a document that is not JSON is (the policy not summarized,
+    # the secret still never printed)
+    deep = '{"Statement": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    stack = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
+    data = {
+        "version": 3,
+        "deployment": {
+            "manifest": {},
+            "resources": [
+                {"urn": stack, "type": "pulumi:pulumi:Stack", "custom": False},
+                {
+                    "urn": "urn:pulumi:dev::p::aws:iam/role:Role::deploy",
+                    "type": "aws:iam/role:Role",
+                    "custom": True,
+                    "id": "deploy",
+                    "inputs": {"assumeRolePolicy": deep},
+                    "outputs": {"token": {SECRET_SIG: SECRET_VALUE_SIG, "plaintext": deep}},
+                },
+            ],
+        },
+    }
+    summary = summarize_infra(parse_export(data, "deep"))
+    text = render(summary)
+    assert "deploy" in text
+    assert "[[[[" not in text
+
+
 def test_check_summary_reports_a_printed_secret_and_a_missing_name(prod: StackExport) -> None:
     data = copy.deepcopy(prod.data)
     _resource(data, "baseline-prod", "pulumi:pulumi:Stack")["outputs"]["token"] = _secret(PLAINTEXT)

@@ -266,8 +266,13 @@ def test_a_failed_lookup_leaves_only_its_kind_unchecked() -> None:
     assert "trail.root-use" in report.checked
 
 
-def test_a_record_that_is_not_json_is_kept_without_details() -> None:
-    raw = {"EventId": "e1", "EventName": "StopLogging", "EventTime": NOW, "CloudTrailEvent": "{"}
+@pytest.mark.parametrize(
+    "record",
+    ["{", '{"sourceIPAddress": "203.0.113.9", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"],
+    ids=["cut", "nested past the decoder's depth"],
+)
+def test_a_record_that_is_not_json_is_kept_without_details(record) -> None:
+    raw = {"EventId": "e1", "EventName": "StopLogging", "EventTime": NOW, "CloudTrailEvent": record}
     parsed = parse_event(raw)
     assert parsed.event_name == "StopLogging" and parsed.source_ip == ""
     assert trail.classify(parsed) == [("trail.logging-change", "critical", "StopLogging")]
