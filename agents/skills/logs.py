@@ -1995,7 +1995,8 @@ def collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
         masked = WILDCARD in token
         if masked and previous and _joins_masked(token):
             last = out[-1]
-            out[-1] = last[: last.index(WILDCARD) + 3] + token[token.rindex(WILDCARD) + 3 :]
+            # (`find`, `rfind`: compiled calls; both hold a mask, so they find what `index` would)
+            out[-1] = last[: last.find(WILDCARD) + 3] + token[token.rfind(WILDCARD) + 3 :]
         else:
             out.append(token)
         previous = masked
