@@ -1380,6 +1380,22 @@ def test_a_logfmt_value_of_many_escapes_is_read_whole() -> None:
     assert finishes(work)
 
 
+def test_a_logfmt_line_of_other_white_space_is_read_in_linear_time() -> None:
+    # pairs that white space but " " ends (an em space, a tab): the next " " was looked for
+    # again from each pair to the line's end, and the value sliced to it, quadratic (22 s on
+    # 500,000 characters of `a=1\u2003`: an em space makes the line two bytes a character,
+    # where the search for " " stops at each em space's 0x20 byte; on tabs alone a memchr-fast
+    # quadratic, 1 s, which no guard can tell from linear)
+    def work() -> None:
+        for unit in ("a=\u2003", "a=1\t\u2003"):
+            count = 4 * HOSTILE // len(unit)
+            pairs = logparse._logfmt_pairs(unit * count)
+            assert pairs is not None
+            assert len(pairs) == count
+
+    assert finishes(work)
+
+
 def test_a_long_line_that_only_starts_as_logfmt_is_read_as_text() -> None:
     # after its first non-pair the line is text: nothing after it is searched for pairs (a
     # search there once took 30 s on such a 64 KiB line: every later position tried)
