@@ -742,7 +742,9 @@ def _mask(token: str, depth: int = 0) -> tuple[str | None, str, int, int]:
                         f"{token[:key_end]}{value[0]}{WILDCARD}{closer}{after}",
                         "",
                         key_end + 1,
-                        len(after) + 1,
+                        # all of the token after the value: the closers left out of the mask
+                        # follow the `>`, not the value (`_balanced` reads the token there)
+                        len(token) - end,
                     )
                 suffix = token[end:] if start else token[end:].lstrip(_CLOSING)
                 return (

@@ -1562,6 +1562,10 @@ def test_what_a_quoted_phrase_keeps(message) -> None:
         ("imap-login: session=<D18Z3zn2mkP2ToUs>, x", "imap-login: session=<<*>>, x"),
         ("qmgr: from=<alice@example.com>, size=9", "qmgr: from=<<*>>, size=<*>"),
         ("qmgr: from=<>, size=9", "qmgr: from=<<*>>, size=<*>"),
+        # a bracket in the value is its own, not one to widen the mask to past the `>` (the
+        # aside's `)` after it is left out, as for a word: the mask read `from=<<*>`)
+        ("x: from=<x(y>) ok", "x: from=<<*>> ok"),
+        ("x: from=<x[y>], ok", "x: from=<<*>>, ok"),
         ("declined reason=card_expired, retry", "declined reason=<*>, retry"),
         ("step (owner=bob) done", "step (owner=<*>) done"),
         ('probe output="connection refused" x', 'probe output="<*> <*>" x'),
