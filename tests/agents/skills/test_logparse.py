@@ -1566,6 +1566,11 @@ def test_what_a_quoted_phrase_keeps(message) -> None:
         # aside's `)` after it is left out, as for a word: the mask read `from=<<*>`)
         ("x: from=<x(y>) ok", "x: from=<<*>> ok"),
         ("x: from=<x[y>], ok", "x: from=<<*>>, ok"),
+        # not one value in angle brackets: masked whole, as a word, and no `>` made up (none
+        # closes it, one inside it, another `<` inside it)
+        ("x: from=<abc ok", "x: from=<*> ok"),
+        ("x: from=<a>b> ok", "x: from=<*> ok"),
+        ("x: from=<<a> ok", "x: from=<*> ok"),
         ("declined reason=card_expired, retry", "declined reason=<*>, retry"),
         ("step (owner=bob) done", "step (owner=<*>) done"),
         ('probe output="connection refused" x', 'probe output="<*> <*>" x'),
