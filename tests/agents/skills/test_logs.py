@@ -901,10 +901,11 @@ def test_the_text_of_a_labelled_aside_is_one_value() -> None:
 def test_a_masked_token_joins_the_one_before_as_the_pattern_says() -> None:
     # `collapse` reads whether a masked token joins the masked one before it with string
     # methods: the same answer as `_ADJACENT` on generated tokens, punctuation, word characters
-    # of other scripts (a superscript two, an Arabic-Indic zero) and white space among them
+    # of other scripts (a superscript two, an Arabic-Indic zero, a half: numeric, neither a
+    # letter nor a digit) and white space among them
     rng = random.Random(1)
     pieces = [WILDCARD, "<", ">", "*", "a", "_", "1", "(", ")", "[", ",", ":", " ", "é", "\t",
-              "=", "\u00b2", "\u0660", "."]  # fmt: skip
+              "=", "\u00b2", "\u0660", "\u00bd", "."]  # fmt: skip
     joined = 0
     for _ in range(50_000):
         token = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 6)))
