@@ -751,6 +751,10 @@ _CONTINUATIONS: Final = (
 # a frame of PHP's stack trace, after its `Stack trace:` line (`#0 /app/src/Db.php(28):
 # PDO->__construct(...)`, `#5 {main}`): a record's line there, a record of its own elsewhere
 _PHP_FRAME: Final = re.compile(r"#\d+ \S")
+# a line of these alone closes a document or a call an earlier line opened (Ansible's `ok: [h]
+# => {` and its result, a pretty-printed dict): it continues that record, as its indented lines do
+_CLOSERS: Final = ")]}"
+_CLOSING_ONLY: Final = ")]},; \t"
 _MORE_FRAMES: Final = re.compile(r"\.\.\. \d+ (?:more|common frames omitted)")
 _QUOTE_MARKS: Final = ("'", '"')  # a line that starts with one, after a record, is a value of it
 # ... when it holds quoted strings and nothing else but separators (`':path', '/api'`, `"k": "v",`):
@@ -765,11 +769,11 @@ _TWO_QUOTED: Final = re.compile(r"""(?:'[^']*'|"[^"]*")[\s,:;=]*(?:'[^']*'|"[^"]
 _TRACEBACK_END: Final = re.compile(r"([A-Za-z_][\w.]*)(?::(?: |$)|$)")
 # whether a line that starts with an ASCII character may be one that `continues`, by its first
 # character: 0, it starts a record unless it is a PostgreSQL secondary field (a digit, a
-# timestamp: most lines; a bracket, a dash); 1, when it names an exception (`_EXCEPTION`: a
-# letter that starts none of `_CONTINUATIONS`) or is a secondary field; 2, as `continues` says
-# (white space, `C`, `T`, `D`, `S`, `_`, `$`, `.`)
+# timestamp: most lines; an opening bracket, a dash); 1, when it names an exception
+# (`_EXCEPTION`: a letter that starts none of `_CONTINUATIONS`) or is a secondary field; 2, as
+# `continues` says (white space, `C`, `T`, `D`, `S`, `_`, `$`, `.`, a closing bracket)
 _MAY_CONTINUE: Final = {
-    chr(c): 2 if chr(c).isspace() or chr(c) in "CTDS_$." else int(chr(c).isalpha())
+    chr(c): 2 if chr(c).isspace() or chr(c) in "CTDS_$.)]}" else int(chr(c).isalpha())
     for c in range(1, 128)
 }
 
@@ -903,7 +907,8 @@ def continues(line: str, *, indented_record: bool = False, previous: str | None 
     record (a stack trace, a wrapped message) is one event, as log shippers' multiline rules
     (Fluent Bit's `java`, `python`) read it. A line continues when it is indented (and the record's
     first line was not), starts a traceback or a cause (`Traceback (most recent call last):`,
-    `Caused by: `, `... 12 more`), names an exception (`java.io.IOException: closed`,
+    `Caused by: `, `... 12 more`), closes what an earlier line opened (`}`, `]);` alone),
+    names an exception (`java.io.IOException: closed`,
     `ValueError: bad`), is a PostgreSQL secondary field of the message `previous` (the
     record's first line) holds (`secondary_field`), or is a frame behind the record's own header
     (`prefixed_trace`). An empty line starts a record of its own."""
@@ -918,6 +923,8 @@ def continues(line: str, *, indented_record: bool = False, previous: str | None 
         return not indented_record and bool(line.strip())
     if not first:
         return False
+    if first in _CLOSERS and not line.strip(_CLOSING_ONLY):
+        return True  # `}`, `]`, `});`: the end of what a line before opened, no message
     if first in "CTDS" and line.startswith(_CONTINUATIONS):
         return True
     if first == "." and _MORE_FRAMES.match(line):

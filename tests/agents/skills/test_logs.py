@@ -1410,6 +1410,17 @@ def test_what_continues_a_record() -> None:
     assert not continues("   indented", indented_record=True)  # every line indented: records
     assert not continues("Error connecting to db-1, retrying")  # prose, not a thrown name
     assert not continues("2026-01-01 00:00:00 ERROR ValueError: bad")  # a header: a new record
+    # closing brackets alone end what a line before opened (a pretty-printed document)
+    for closing in ("}", "]", "});", "},", "  ]", "))"):
+        assert continues(closing), closing
+    for opening in ("} else {", "]x", "[1]", "}}x", ")("):
+        assert not continues(opening), opening
+    report = analyze_logs(
+        [f"2026-01-01 10:00:0{n} INFO ok: [web{n}] => {{" for n in range(3)]
+        + ['    "msg": "live"', "}", "2026-01-01 10:00:09 INFO PLAY [db] ***"]
+    )
+    # the indented line and the `}` are the last record's lines, no cluster of their own
+    assert sorted(c.count for c in report.clusters) == [1, 5]
     # PostgreSQL's secondary fields of the message before: the same prefix, then the field
     prefix = "2026-03-11 00:00:21.472 UTC [28433] app@shop"
     error = f"{prefix} ERROR:  duplicate key value violates unique constraint"
@@ -2171,6 +2182,8 @@ def test_a_line_joins_the_record_before_it_exactly_when_it_continues_it() -> Non
         "\u2003x",
         "x', 'y'",
         "x' y",
+        ");",  # closing brackets alone (`});`)
+        " else {",  # a closing bracket that begins more
     ]
     for code in [*range(128), 0xA0, 0x2003, 0xE9]:
         for rest in rests:

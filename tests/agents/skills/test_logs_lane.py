@@ -189,6 +189,11 @@ def _records(rng: random.Random) -> list[Callable[[], list[str]]]:
             f'{rng.randint(1, 99)} done", "id": "{_hex(rng, 12)}"}}'
         ],
         lambda: [f'level={level().lower()} msg="cache miss" key=k{rng.randint(1, 999)}'],
+        lambda: [  # a document printed over lines, its closing brace alone (Ansible's `debug`)
+            f"{ts()} INFO ok: [web{rng.randint(1, 9)}] => {{",
+            f'    "msg": "release {rng.randint(1, 99)} is live"',
+            rng.choice(["}", "},", "});", "]"]),
+        ][: rng.randint(1, 3)],
         lambda: [
             f"{ts()} INFO [req-{_hex(rng, 8)}-{_hex(rng, 4)}-{_hex(rng, 4)}-{_hex(rng, 4)}-"
             f"{_hex(rng, 12)}] GET /v2/servers/detail status: 200 len: {rng.randint(100, 9999)}"
