@@ -339,7 +339,7 @@ def secret_key(client: Any, secret_id: str) -> str:
     if key.startswith("{"):
         try:
             data = json.loads(key)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
             data = {}
         found = [data.get(k) for k in ("api_key", "apiKey", "key") if isinstance(data, dict)]
         key = next((k for k in found if isinstance(k, str) and k.strip()), "").strip()
@@ -469,7 +469,7 @@ class OpenAICompatible:
                 raw = c["function"].get("arguments") or "{}"
                 try:
                     arguments = json.loads(raw) if isinstance(raw, str) else raw
-                except ValueError:
+                except (ValueError, RecursionError):  # not JSON, or nested past its depth
                     arguments = None
                 calls.append(
                     ToolCall(
@@ -484,6 +484,10 @@ class OpenAICompatible:
             text = message.get("content") or ""
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise ProviderFailure("unparseable", f"{what}: a reply without {exc}") from None
+        except RecursionError:  # a JSON reply nested past the decoder's depth
+            raise ProviderFailure(
+                "unparseable", f"{what}: a reply nested too deep to read"
+            ) from None
         if not isinstance(text, str):
             raise ProviderFailure("unparseable", f"{what}: a reply whose content is not text")
         stop = _OPENAI_STOPS.get(raw_stop, raw_stop or "end")

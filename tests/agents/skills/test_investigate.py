@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -312,9 +312,10 @@ def test_prompt_injection_in_a_log_line_does_not_change_the_tools_called(setting
 
 # -- an OpenAI-compatible endpoint on 127.0.0.1 ---------------------------------------------------
 class ScriptedServer:
-    """`chat/completions` answering scripted (status, JSON) pairs, recording each request."""
+    """`chat/completions` answering scripted (status, JSON) pairs, recording each request; an
+    answer given as bytes is sent as it is (a body that is not JSON)."""
 
-    def __init__(self, answers: list[tuple[int, dict[str, Any]]]) -> None:
+    def __init__(self, answers: Sequence[tuple[int, dict[str, Any] | bytes]]) -> None:
         self.answers = list(answers)
         self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
         outer = self
@@ -325,7 +326,7 @@ class ScriptedServer:
                 body = json.loads(self.rfile.read(length))
                 outer.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 status, data = outer.answers.pop(0) if outer.answers else (500, {"error": "x"})
-                raw = json.dumps(data).encode()
+                raw = data if isinstance(data, bytes) else json.dumps(data).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
@@ -397,6 +398,56 @@ def test_openai_compatible_endpoint_with_the_key_from_secrets_manager(settings, 
     assert tool_messages[0]["tool_call_id"] == "call_1" and "refused" in tool_messages[0]["content"]
     log = settings.audit_log.read_text()
     assert "sk-test-123" not in log
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # nested past the decoder's depth (RecursionError)
+
+
+@pytest.mark.parametrize("body", [b"not json", DEEP.encode()], ids=["not JSON", "nested"])
+def test_a_reply_nested_past_the_decoders_depth_is_unparseable_as_one_not_json(
+    settings, audit, body
+):
+    # the reply's RecursionError came out of the investigation as a traceback
+    with ScriptedServer([(200, body)]) as server:
+        provider = inv.OpenAICompatible(server.url, "m")
+        out = inv.investigate(subject(), provider, toolbox(settings), inv.Limits(), audit)
+    assert (out.status, out.reason, out.conclusion) == ("failed", "unparseable", None)
+    (failed,) = events(audit, "investigation.failed")
+    assert failed["reason"] == "unparseable"
+
+
+@pytest.mark.parametrize("arguments", ["not json", DEEP], ids=["not JSON", "nested"])
+def test_tool_arguments_nested_past_the_decoders_depth_are_refused_as_ones_not_json(
+    settings, audit, arguments
+):
+    audit.append("x", stack="dev")
+    answers = [
+        (200, completion(calls=[("call_1", "audit-log", arguments)], finish="tool_calls")),
+        (200, completion(calls=[("call_2", "audit-log", "{}")], finish="tool_calls")),
+        (200, completion(content=answer("call_2"))),
+    ]
+    with ScriptedServer(answers) as server:
+        provider = inv.OpenAICompatible(server.url, "m")
+        out = inv.investigate(subject(), provider, toolbox(settings), inv.Limits(), audit)
+    assert out.status == "concluded", out.detail
+    assert [r.outcome for r in out.tools] == ["refused", "ok"]
+
+
+@pytest.mark.parametrize(
+    "secret",
+    # Secrets Manager holds at most 64 KiB: 30,000 levels, still far past the decoder's depth
+    ["{not json", '{"api_key": "sk-test-123", "x": ' + "[" * 30_000 + "]" * 30_000 + "}"],
+    ids=["not JSON", "nested"],
+)
+def test_a_key_secret_nested_past_the_decoders_depth_holds_no_key_as_one_not_json(secret):
+    from moto import mock_aws  # noqa: PLC0415
+
+    with mock_aws():
+        sm = boto3.client("secretsmanager", region_name="us-east-1")
+        sm.create_secret(Name="baseline-agents/llm", SecretString=secret)
+        with pytest.raises(inv.wire.ProviderFailure, match="holds no key") as caught:
+            inv.wire.secret_key(sm, "baseline-agents/llm")
+    assert "sk-test-123" not in str(caught.value)
 
 
 def test_a_key_is_never_sent_over_plain_http_off_loopback():
