@@ -551,7 +551,7 @@ class CloudWatchSink:
         try:
             record = json.loads(message)
             seq = json_count(record["seq"]) if record.get("writer") == name else -1
-        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
             seq = -1
         if seq < 0:
             raise SinkError(

@@ -342,6 +342,25 @@ def test_a_record_of_one_writer_in_anothers_stream_is_misfiled(tmp_path, aws):
         sink.seed()  # nor is another writer's record taken as this writer's head
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["{not json", '{"writer": "release-engineer", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"],
+    ids=["not JSON", "nested past the decoder's depth"],
+)
+def test_a_last_event_that_is_not_json_is_not_a_head_to_seed_from(tmp_path, aws, message):
+    # an event nested past the decoder's depth raised RecursionError out of `seed` (a new pod's
+    # start) instead of the refusal an event that is not JSON gets
+    _, _, sink = pod(tmp_path, "pod", aws)
+    aws.create_log_stream(logGroupName=GROUP, logStreamName="release-engineer")
+    aws.put_log_events(
+        logGroupName=GROUP,
+        logStreamName="release-engineer",
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": message}],
+    )
+    with pytest.raises(SinkError, match="the last event is not a chained record of this writer"):
+        sink.seed()
+
+
 def test_a_log_cut_and_grown_back_past_the_cursor_is_not_taken_for_the_delivered_one(tmp_path, aws):
     settings, log, sink = pod(tmp_path, "pod", aws)
     for i in range(100):  # past the first 4 KiB, which the cut keeps
