@@ -335,7 +335,7 @@ class FileLockBackend(PollingBackend):
             raise LockStoreError(f"{path}: cannot read the lock state ({exc})") from exc
         try:
             return _State.from_json(stack, text)
-        except (_Shape, ValueError, KeyError, TypeError) as exc:
+        except (_Shape, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise LockStoreError(
                 f"{path}: damaged lock state ({exc}); stack {stack!r} is refused until "
                 f"`python -m agents repair --stack {stack}`"
@@ -371,7 +371,7 @@ class FileLockBackend(PollingBackend):
             doc = json.loads(path.read_text())
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise LockStoreError(
                 f"{path}: cannot read the protected records ({exc}); stack {stack!r} is refused "
                 f"until `python -m agents repair --stack {stack}`"

@@ -23,6 +23,7 @@ from agents.protocol.locks.file import FileLockBackend
 from tests.agents.protocol.locks.support import REGION, FakeClock
 
 STACK = "dev"
+DEEP = "[" * 100_000 + "]" * 100_000  # nested past the decoder's depth (RecursionError)
 
 
 def take(backend, owner="a"):
@@ -86,7 +87,10 @@ def test_a_state_of_the_wrong_shape_is_refused_naming_the_fault(backend, tmp_pat
     assert state.read_text() == damaged, f"{state}: overwritten while damaged"
 
 
-@pytest.mark.parametrize("garbage", ["", "{", "\x00\x00\x00", "null", '{"version": 1}'])
+@pytest.mark.parametrize(
+    "garbage",
+    ["", "{", "\x00\x00\x00", "null", '{"version": 1}', pytest.param(DEEP, id="nested")],
+)
 def test_garbage_state_is_damage(backend, tmp_path, garbage):
     (tmp_path / STACK).mkdir()
     (tmp_path / STACK / "state.json").write_text(garbage)
@@ -133,6 +137,20 @@ def test_damaged_records_are_reported_and_repaired(backend, tmp_path):
     assert path == records
     (moved,) = backend.repair(STACK)
     assert moved[0] == records and moved[1].exists()
+    assert backend.read_record(STACK, "operation") is None and backend.holder(STACK) == lease
+
+
+@pytest.mark.parametrize("text", ["{", DEEP], ids=["cut", "nested past the decoder's depth"])
+def test_records_that_are_not_json_are_reported_and_repaired(backend, tmp_path, text):
+    lease = take(backend)
+    records = tmp_path / STACK / "records.json"
+    records.write_text(text)
+    with pytest.raises(LockStoreError, match="cannot read the protected records"):
+        backend.read_record(STACK, "operation")
+    ((path, _),) = backend.damage(STACK)
+    assert path == records
+    (moved,) = backend.repair(STACK)
+    assert moved[0] == records and moved[1].read_text() == text
     assert backend.read_record(STACK, "operation") is None and backend.holder(STACK) == lease
 
 
