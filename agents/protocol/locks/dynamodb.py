@@ -557,7 +557,7 @@ def _str(item: Item, name: str) -> str:
 def _json(item: Item, name: str) -> Any:
     try:
         return json.loads(_str(item, name))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
         raise _malformed(item, name) from None
 
 

@@ -12,6 +12,7 @@ from moto import mock_aws
 from agents.protocol.locks import LockStoreError, StaleLease
 from agents.protocol.locks.dynamodb import (
     LEASE,
+    RECORD,
     WAITER,
     DynamoDBLockBackend,
     _cooldown_sk,
@@ -186,4 +187,17 @@ def test_a_malformed_dynamodb_item_refuses_the_stack(aws_env, sk, attributes, re
         backend = DynamoDBLockBackend(client, "locks")
         with pytest.raises(LockStoreError, match="missing or malformed") as caught:
             read(backend)
+        assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["{", DEEP], ids=["cut", "nested past the decoder's depth"])
+def test_a_dynamodb_record_whose_value_is_not_json_refuses_the_stack(aws_env, value):
+    with mock_aws():
+        client = dynamodb_client(REGION)
+        ensure_table(client, "locks")
+        item = {"value": {"S": value}, "token": {"N": "1"}, "written_at": {"N": "1.0"}}
+        client.put_item(TableName="locks", Item={**_key(STACK, RECORD + "operation"), **item})
+        backend = DynamoDBLockBackend(client, "locks")
+        with pytest.raises(LockStoreError, match="'value' is missing or malformed") as caught:
+            backend.read_record(STACK, "operation")
         assert "\n" not in str(caught.value)
