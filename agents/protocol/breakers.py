@@ -56,6 +56,8 @@ def breaker_damage(path: Path) -> str | None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"not JSON ({exc.msg} at line {exc.lineno})"
+    except RecursionError:  # deeper than the decoder recurses: unreadable, so damaged too
+        return "not JSON (nested too deep to read)"
     if not isinstance(data, dict) or set(data) != set(FRESH):
         return f"expected exactly the fields {sorted(FRESH)}"
     if data["state"] not in STATES:

@@ -58,6 +58,7 @@ def test_a_missing_breaker_file_is_a_fresh_closed_breaker(tmp_path):
     [
         ("", "not JSON"),
         ('{"state": "closed", "coun', "not JSON"),
+        pytest.param("[" * 100_000 + "]" * 100_000, "not JSON (nested too deep", id="nested"),
         ("[]", "expected exactly the fields"),
         ('{"state": "closed"}', "expected exactly the fields"),
         (
