@@ -684,7 +684,7 @@ class ApprovalStore:
         try:
             text = self.records.read(approval_id)
             stack = json.loads(text or "")["proposal"]["stack"]
-        except (ToolchainError, _Damage, ValueError, KeyError, TypeError):
+        except (ToolchainError, _Damage, ValueError, KeyError, TypeError, RecursionError):
             return None
         return stack if isinstance(stack, str) else None
 
@@ -823,7 +823,7 @@ class _Busy(Exception):
 def _stored_signature(text: str | None) -> str | None:
     try:
         value = json.loads(text or "").get("signature")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: nested too deep
         return None
     return value if isinstance(value, str) else None
 
@@ -861,6 +861,8 @@ def _parse_record(approval_id: str, text: str) -> ApprovalRecord:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _Damage(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:  # deeper than the decoder recurses: unreadable, so damaged too
+        raise _Damage("not JSON: nested too deep to read") from None
     if not isinstance(data, dict):
         raise _Damage("not a JSON object")
     expected = set(ApprovalRecord.__dataclass_fields__)

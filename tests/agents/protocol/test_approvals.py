@@ -350,6 +350,41 @@ def test_a_truncated_record_is_damaged(store, tmp_path):
         store.load(record.id)
 
 
+DEEP = "[" * 100_000 + "]" * 100_000  # nested past the decoder's depth (RecursionError)
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["cut", "nested past the decoder's depth"])
+def test_a_record_that_is_not_json_is_damaged_and_listed(store, tmp_path, nested):
+    record = approved(store)
+    path = tmp_path / "approvals" / f"{record.id}.json"
+    text = DEEP if nested else path.read_text()[:40]
+    path.write_text(text)
+    with pytest.raises(ApprovalError, match="is damaged \\(not JSON"):
+        store.load(record.id)
+    assert store.all() == []
+    ((damaged_id, location, stack, reason),) = store.damaged()
+    assert (damaged_id, location, stack) == (record.id, str(path), None)
+    assert reason.startswith(f"approval {record.id} is damaged (not JSON")
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize("text", ["{", DEEP], ids=["cut", "nested past the decoder's depth"])
+def test_a_record_that_turns_unreadable_before_a_decision_lands_refuses_it(store, tmp_path, text):
+    record = approved(store, proposal(cost_delta_usd=500.0))
+    path = tmp_path / "approvals" / f"{record.id}.json"
+    replace = store.records.replace
+
+    def damaged_first(*args, **kwargs):  # the record is damaged between the read and the write
+        path.write_text(text)
+        return replace(*args, **kwargs)
+
+    store.records.replace = damaged_first
+    with pytest.raises(ApprovalError, match="another decision or use of it landed first"):
+        store.decide(record.id, approve=True, by="human:alice")
+    assert path.read_text() == text, f"{path}: a damaged record was overwritten"
+    assert not store.audit.query({"event": "approval.decided"})
+
+
 def test_a_second_decision_is_refused_with_one_line_and_recorded(store):
     record = approved(store, proposal(cost_delta_usd=500.0))
     store.decide(record.id, approve=True, by="alice")
