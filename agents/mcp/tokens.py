@@ -758,7 +758,7 @@ class DynamoDBTokens:
             )
         try:
             record = _record(json.loads(text), 0)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
             raise self._damaged(sk, "record is not JSON") from None
         except _Shape as exc:
             raise self._damaged(sk, str(exc)) from None

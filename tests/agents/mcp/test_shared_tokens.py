@@ -369,6 +369,8 @@ def test_a_revoked_token_is_refused_within_the_cache_window_and_not_before_it_is
 # -- fail closed -----------------------------------------------------------------------------------
 DAMAGE = {
     "record is not JSON": lambda item: item | {"record": {"S": "{not json"}},
+    # nested past the decoder's depth, within the record's 4096 characters: RecursionError
+    "record nested too deep": lambda item: item | {"record": {"S": "[" * 2000 + "]" * 2000}},
     "a hash that is not hex": lambda item: (
         item | {"record": {"S": item["record"]["S"].replace('"hash":"', '"hash":"zz', 1)}}
     ),
