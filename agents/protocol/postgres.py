@@ -442,7 +442,7 @@ def master_target(settings: AgentSettings) -> Target:
             user, secret = str(data["username"]), str(data["password"])
         except (ClientError, BotoCoreError) as exc:
             raise RecordsError(f"master secret {name}: {_reason(exc)}") from None
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: too deep
             raise RecordsError(
                 f"master secret {name}: not JSON with a username and a password"
             ) from None

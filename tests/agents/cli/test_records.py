@@ -164,6 +164,34 @@ def test_records_migrate_reads_the_master_from_secrets_manager(database, capsys,
         assert "not JSON with a username and a password" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "not json",
+        # Secrets Manager holds at most 64 KiB: 30,000 levels, far past the decoder's depth
+        '{"username": "postgres", "password": "x", "x": ' + "[" * 30_000 + "]" * 30_000 + "}",
+    ],
+    ids=["not JSON", "nested past the decoder's depth"],
+)
+def test_records_migrate_refuses_a_master_secret_that_is_not_json(
+    capsys, monkeypatch, tmp_path, secret
+):
+    # the nested secret raised RecursionError out of `records migrate` as a traceback
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("AGENTS_PG_HOST", "127.0.0.1")  # never reached: the secret is refused
+    monkeypatch.setenv("AGENTS_PG_MASTER_SECRET", "rds!db-1")
+    with mock_aws():
+        boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="rds!db-1", SecretString=secret
+        )
+        assert main(["records", "migrate", "--personas", "agent_x"]) == 1
+    err = capsys.readouterr().err
+    assert "not JSON with a username and a password" in err and "Traceback" not in err
+
+
 def _read_grants(server, database_name):
     with psycopg.connect(**server.conninfo(database_name), autocommit=True) as conn:
         return sorted(
