@@ -663,14 +663,17 @@ def _read_cli(read: Callable[[], R], stack: str, operation: str) -> R:
     """`read()`, an SDK call whose CLI command exited 0 and whose output the SDK then parses
     (`stack export`, `stack output`, `stack history`; `up` and `refresh` read the outputs and
     the history after the change), with what the SDK raises on output it cannot read
-    (`json.JSONDecodeError`, a missing key, a list where an object belongs) as
-    `CliOutputUnreadable`. The reason names the error's kind and place only: the output itself
-    is not echoed. For `up` and `refresh` it says the change may have been made: their command
-    had finished before the read failed. A `CommandError` (the CLI failed) passes."""
+    (`json.JSONDecodeError`, a missing key, a list where an object belongs, RecursionError for
+    JSON nested deeper than the decoder recurses) as `CliOutputUnreadable`. The reason names the
+    error's kind and place only: the output itself is not echoed. For `up` and `refresh` it says
+    the change may have been made: their command had finished before the read failed. A
+    `CommandError` (the CLI failed) passes."""
     try:
         return read()
-    except SHAPE_ERRORS as exc:
+    except (*SHAPE_ERRORS, RecursionError) as exc:
         where = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+        if isinstance(exc, RecursionError):
+            where = ": nested too deep to read"
         made = (
             f"; the {operation} itself may have changed the stack: see `pulumi stack history`"
             if operation in MUTATING

@@ -643,21 +643,24 @@ def test_a_failed_resource_reports_the_providers_error(gateway, cli):
     assert [s.urn for s in caught.value.result.steps] == [RDS]
 
 
-@pytest.mark.parametrize("scenario", ["garbled", "misshapen"])
+@pytest.mark.parametrize("scenario", ["garbled", "misshapen", "nested"])
 @pytest.mark.parametrize("operation", ["export", "outputs", "history", "up", "refresh"])
 def test_a_read_the_cli_answers_unreadably_is_a_typed_refusal_on_the_record(
     gateway, cli, audit, scenario, operation
 ):
-    """A CLI that exits 0 with output cut short or of another shape (its stack export, outputs or
-    history, which `up` and `refresh` read after the change too): the SDK's own parse raised a
-    JSONDecodeError or a KeyError, out of every caller as a traceback, and an `up` whose change
-    was made looked like one that failed."""
+    """A CLI that exits 0 with output cut short, of another shape or nested deeper than the
+    decoder recurses (its stack export, outputs or history, which `up` and `refresh` read after
+    the change too): the SDK's own parse raised a JSONDecodeError, a KeyError or a
+    RecursionError, out of every caller as a traceback, and an `up` whose change was made looked
+    like one that failed."""
     cli.scenario(scenario)
     with pytest.raises(CliOutputUnreadable, match=f"pulumi {operation} on stack 'dev': the CLI's"):
         getattr(gateway, operation)("dev")
     (done,) = audit.query({"event": "gateway.done"})
     assert (done["operation"], done["outcome"]) == (operation, "unreadable-output")
     assert ("may have changed the stack" in done["error"]) == (operation in ("up", "refresh"))
+    if scenario == "nested":
+        assert "(RecursionError: nested too deep to read)" in done["error"]
 
 
 def test_an_unknown_stack_is_never_created(gateway, cli):
