@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from agents import InputError
 from toolchain.inputs import default_state_dir
@@ -52,11 +59,35 @@ def git_work_tree(path: Path) -> Path | None:
     return None
 
 
+class _Environment(EnvSettingsSource):
+    """The environment, with a list or map value nested deeper than the decoder recurses refused
+    as one that is not JSON (a `JSONDecodeError`: pydantic-settings names the field, and
+    `load_settings` the variable and the reason), not a RecursionError out of every command."""
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deep to read", str(value), 0) from None
+
+
 class AgentSettings(BaseSettings):
     # No float setting may be NaN or infinite: an infinite cost ceiling would approve anything.
     model_config = SettingsConfigDict(
         env_prefix="AGENTS_", frozen=True, extra="forbid", allow_inf_nan=False
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # `_Environment` for pydantic-settings' own reader (the same prefix, from `model_config`)
+        return init_settings, _Environment(settings_cls), dotenv_settings, file_secret_settings
 
     state_dir: Path = Field(
         default_factory=default_state_dir,

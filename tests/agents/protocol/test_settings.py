@@ -109,6 +109,11 @@ def test_an_audit_writer_that_cannot_name_a_stream_is_refused(monkeypatch, tmp_p
         ("AGENTS_NOTIFY_PAGING_TOPICS", ""),
         ("AGENTS_MCP_ALLOWED_HOSTS", "mcp.example"),
         ("AGENTS_NOTIFY_TOPICS", '{"prod": "arn:aws:sns:us-east-1:1:t"'),
+        pytest.param(  # past the decoder's depth: 60,000 levels, within a variable's 128 KiB
+            "AGENTS_NOTIFY_TOPICS",
+            '{"prod": "arn:aws:sns:us-east-1:1:t", "x": ' + "[" * 60_000 + "]" * 60_000 + "}",
+            id="nested",
+        ),
     ],
 )
 def test_a_json_variable_that_is_not_json_is_one_line_naming_it(
