@@ -53,10 +53,10 @@ def release_values(props: Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past the decoder's depth
             try:
                 raw = yaml.safe_load(raw)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, RecursionError):  # the YAML composer recurses too
                 raise ValueProblem("values", raw, "a JSON or YAML mapping") from None
         if raw is None:
             return {}

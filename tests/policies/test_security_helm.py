@@ -52,6 +52,8 @@ CASES: list[tuple[str, str, dict[str, Any], bool]] = [
     (CONTEXT, "as YAML text", release("securityContext:\n  privileged: true\n"), True),
     (CONTEXT, "safe YAML passes", release("securityContext:\n  runAsNonRoot: true\n"), False),
     (CONTEXT, "unparseable text", release("securityContext: [\n"), True),
+    # nested past the decoder's depth, as JSON and as YAML text: read as text that is neither
+    (CONTEXT, "nested text", release("[" * 100_000 + "]" * 100_000), True),
     (CONTEXT, "text not a mapping", release("- a\n- b\n"), True),
     (CONTEXT, "unreadable flag", release({"securityContext": {"privileged": "yes"}}), True),
     (CONTEXT, "value files not shown", release(valueYamlFiles=["values.yaml"]), True),
