@@ -83,7 +83,7 @@ def provider_default_tags(args: ResourceValidationArgs) -> dict[str, str]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested past its depth
             return {}
     if isinstance(raw, Mapping):
         tags = raw.get("tags") or {}

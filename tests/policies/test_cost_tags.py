@@ -3,10 +3,13 @@ blanked by the resource, no tags anywhere), and the remediation that fills them 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.policies.conftest import COST_TAGS, analyze, provider, resource
 from tests.policies.test_cost_storage import Remediator
+from toolchain.gate import normalize_config
 
 RULE = "required-cost-tags"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -33,6 +36,27 @@ def test_required_cost_tags(cost, case, tags, default_tags, missing):
     assert bool(found) == bool(missing), f"{RULE} on {urn} ({case}): {[v.detail for v in found]}"
     if missing:
         assert str(missing) in found[0].detail, f"{RULE} on {urn}: {found[0].detail}"
+
+
+@pytest.mark.parametrize(
+    "default_tags",
+    [
+        '{"tags": {"owner": "team"',
+        '{"tags": {"owner": "team"}, "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+    ids=["not JSON", "nested past the decoder's depth"],
+)
+def test_provider_default_tags_that_are_not_json_are_no_default_tags(cost, default_tags):
+    # the nested text raised RecursionError in the pack: no verdict on the plan at all
+    aws = provider()
+    aws = dataclasses.replace(aws, inputs={**aws.inputs, "defaultTags": default_tags})
+    cost.configure(normalize_config({}, cost.policies, "test config"))
+    found = [
+        v
+        for v in cost.analyze(resource(NAT, {"subnetId": "subnet-1"}, "nat"), aws)
+        if v.policyName == RULE
+    ]
+    assert found and "['project', 'stack', 'owner', 'cost-center']" in found[0].detail, found
 
 
 def test_untaggable_types_are_skipped(cost):
