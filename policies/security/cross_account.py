@@ -99,7 +99,7 @@ def _provider_accounts(provider: PolicyResource) -> list[str]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
             value = [value]
     return [str(v) for v in value] if isinstance(value, Sequence) else []
 

@@ -100,6 +100,20 @@ def test_own_account_unknown_fails_closed(security):
     assert any("accountIds" in m for m in found), found
 
 
+@pytest.mark.parametrize(
+    "accounts",
+    [f'["{OWN}"', f'["{OWN}", ' + "[" * 100_000 + "]" * 100_000 + "]"],
+    ids=["not JSON", "nested past the decoder's depth"],
+)
+def test_provider_accounts_that_are_not_json_are_read_as_one_account_id(security, accounts):
+    # the nested list raised RecursionError in the pack: no verdict on the plan at all. Like text
+    # that is not JSON, it is one account id (the text itself), which OWN is not
+    provider = resource("pulumi:providers:aws", {"allowedAccountIds": accounts}, "acct")
+    key = resource(KEY, {"policy": stmt({"AWS": f"arn:aws:iam::{OWN}:root"})}, "k")
+    (found,) = hits(security, [provider, key])
+    assert "other AWS accounts" in found and "accountIds" not in found, found
+
+
 def test_own_account_from_config(security):
     key = resource(KEY, {"policy": stmt({"AWS": f"arn:aws:iam::{OWN}:root"})}, "k")
     assert hits(security, [key], config={RULE: {"accountIds": [OWN]}}) == []
