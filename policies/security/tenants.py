@@ -308,7 +308,7 @@ def _enables_network_policy(res: PolicyResource) -> bool:
         return False
     try:
         values = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # not JSON, or nested past its depth
         raise ValueProblem("configurationValues", raw, "a JSON document") from None
     values = mapping(values, "configurationValues")
     flag = values.get("enableNetworkPolicy")

@@ -201,6 +201,8 @@ CNI_CASES: list[tuple[str, list, bool]] = [
     ("missing the configuration", [CLUSTER_RES, cni(None)], True),
     ("policies without the add-on", [CLUSTER_RES, POLICY_RES], True),
     ("unreadable configuration", [CLUSTER_RES, cni("{enableNetworkPolicy")], True),
+    # nested past the decoder's depth: unreadable too, not a RecursionError failing the pack
+    ("nested configuration", [CLUSTER_RES, cni("[" * 100_000 + "]" * 100_000)], True),
     ("unreadable flag", [CLUSTER_RES, cni(json.dumps({"enableNetworkPolicy": "yes"}))], True),
 ]
 
