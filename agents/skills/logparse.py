@@ -2103,8 +2103,8 @@ _LOGFMT_PAIR: Final = re.compile(
 )
 _LOGFMT_ESCAPE: Final = re.compile(r"\\(.)")
 # the text of `_LOGFMT_ESCAPE`'s group for its `sub`: a template (`r"\1"`) is expanded by
-# Python-level code of `re` for each match, a fifth of a logfmt line's time where values hold
-# escaped quotes
+# Python-level code of `re` for each match, about a seventh of a Prometheus line's time (1.9 µs
+# of 12.8), where values hold escaped quotes
 _ESCAPED: Final = operator.itemgetter(1)
 LOGFMT_MIN_PAIRS: Final = 2
 
