@@ -2049,20 +2049,31 @@ def _field_keys(fields: Iterable[str], header: Sequence[str | None]) -> tuple[st
 
 
 def _error_key(key: str) -> bool:
-    """Whether a field's key names an error (`_field_keys`), cached by the key when it is short:
-    a source's lines repeat a few keys, and the case-blind look for a hint cost about 0.35 µs a
-    key (3 µs of a Prometheus line's 13)."""
+    """Whether a field's key names an error (`_field_keys`), cached when short (`_kept`): the
+    case-blind look for a hint cost about 0.35 µs a key (3 µs of a Prometheus line's 13)."""
     known = _error_keys.get(key)
     if known is None:
-        known = (
+        known = _kept(
+            _error_keys,
+            key,
             _ERROR_KEY_HINT.search(key) is not None  # (most keys, at C speed)
             and key.split() == [key]
-            and any(w.lower() in _ERROR_KEY_WORDS for w in _KEY_WORD.findall(key[:64]))
+            and any(w.lower() in _ERROR_KEY_WORDS for w in _KEY_WORD.findall(key[:64])),
         )
-        if len(key) <= 64:
-            if len(_error_keys) >= CACHE_LIMIT:
-                _error_keys.clear()
-            _error_keys[key] = known
+    return known
+
+
+SHORT_KEY: Final = 64  # characters of a field's key at most for `_kept` to keep what it is
+
+
+def _kept(cache: dict[str, bool], key: str, known: bool) -> bool:
+    """`known`, what a field's key was found to be, kept in `cache` by the key when it is short
+    (`SHORT_KEY`: a source repeats a few keys; a hostile line's long ones are read each time),
+    the cache emptied when full (`CACHE_LIMIT`)."""
+    if len(key) <= SHORT_KEY:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[key] = known
     return known
 
 
@@ -2200,15 +2211,10 @@ _logfmt_keys: Final[dict[str, bool]] = {}  # `_logfmt_key`'s, by key
 
 
 def _logfmt_key(name: str) -> bool:
-    """Whether `name` is a logfmt key whole (`_KEY_RUN`), cached when short: a source's lines
-    repeat a few keys."""
+    """Whether `name` is a logfmt key whole (`_KEY_RUN`), cached when short (`_kept`)."""
     known = _logfmt_keys.get(name)
     if known is None:
-        known = _KEY_RUN.fullmatch(name) is not None
-        if len(name) <= 64:
-            if len(_logfmt_keys) >= CACHE_LIMIT:
-                _logfmt_keys.clear()
-            _logfmt_keys[name] = known
+        known = _kept(_logfmt_keys, name, _KEY_RUN.fullmatch(name) is not None)
     return known
 
 

@@ -1361,6 +1361,21 @@ def test_logfmt_pairs_are_the_ones_the_pattern_matches_one_after_another(chars) 
     assert read > 2000  # lines of pairs among them, not only failures
 
 
+def test_what_a_field_key_is_is_remembered_within_bounds() -> None:
+    # a source repeats a few keys: what each is, is kept; a hostile line's long keys are judged
+    # each time and never kept, and the cache is emptied when full (memory stays bounded)
+    logparse.clear_caches()
+    assert logparse._logfmt_key("level") and logparse._error_key("error")
+    assert logparse._logfmt_keys == {"level": True} and logparse._error_keys == {"error": True}
+    long = "k" * (logparse.SHORT_KEY + 1)
+    assert logparse._logfmt_key(long) and long not in logparse._logfmt_keys
+    for n in range(logparse.CACHE_LIMIT + 5):
+        logparse._logfmt_key(f"k{n}")
+    assert len(logparse._logfmt_keys) <= logparse.CACHE_LIMIT
+    logparse.clear_caches()
+    assert not logparse._logfmt_keys and not logparse._error_keys
+
+
 def test_a_logfmt_value_of_many_escapes_is_read_whole() -> None:
     # half a million characters of escapes before a far closing quote, or with none: read
     # right within the guard (the quote is looked for once; looking again at each escape is a
