@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -184,37 +185,79 @@ def _products(client: Any, query: Query, region: str) -> Iterator[dict[str, Any]
             kwargs["NextToken"] = token
         page = client.get_products(**kwargs)
         for item in page.get("PriceList") or []:
-            yield json.loads(item) if isinstance(item, str) else item
+            yield _product(item, query)
         token = page.get("NextToken")
         if not token:
             return
 
 
+def _product(item: Any, query: Query) -> dict[str, Any]:
+    """One Price List entry (a JSON string, as the API sends it), read as an object; an entry
+    that is none (not JSON, nested past the decoder's depth, not an object) ends the refresh
+    with a one-line error: a price file is never written from a reply that could not be read."""
+    if isinstance(item, str):
+        try:
+            item = json.loads(item)
+        except (ValueError, RecursionError):
+            item = None
+    if not isinstance(item, dict):
+        raise CostError(
+            f"AWS Price List API: a {query.service} product that is not a JSON object; "
+            "no price file written"
+        )
+    return item
+
+
+def _amount(field: str, sku: str, value: Any) -> float:
+    """A price dimension's number (`beginRange`, `pricePerUnit.USD`): a decimal string (or a
+    number) that is finite and not negative. Anything else, a missing one too, ends the refresh
+    with a one-line error: an unreadable price is never taken as zero (a free tier, passed over
+    for the next one) nor as infinite."""
+    try:
+        number = float(value) if isinstance(value, (str, int, float)) else math.nan
+    except ValueError:
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or number < 0:
+        raise CostError(
+            f"AWS Price List API: product {sku[:40]!r}: {field} is {str(value)[:40]!r}, "
+            "not a price; no price file written"
+        )
+    return number
+
+
 def _on_demand(product: dict[str, Any]) -> tuple[float, str] | None:
-    """The first non-zero on-demand tier (lowest beginRange) of a product."""
-    dims = [
-        dim
-        for offer in ((product.get("terms") or {}).get("OnDemand") or {}).values()
-        for dim in (offer.get("priceDimensions") or {}).values()
-    ]
-    dims.sort(key=lambda d: float(d.get("beginRange") or 0))
-    for dim in dims:
-        usd = float((dim.get("pricePerUnit") or {}).get("USD") or 0)
+    """The first non-zero on-demand tier (lowest beginRange) of a product. Every tier's numbers
+    are read (`_amount`) before one is chosen: one malformed tier ends the refresh."""
+    sku = str(_object(product.get("product")).get("sku") or "?")
+    tiers = []
+    for offer in _object(_object(product.get("terms")).get("OnDemand")).values():
+        for raw in _object(_object(offer).get("priceDimensions")).values():
+            dim = _object(raw)
+            begin = _amount("beginRange", sku, dim.get("beginRange"))
+            usd = _amount("pricePerUnit.USD", sku, _object(dim.get("pricePerUnit")).get("USD"))
+            tiers.append((begin, usd, str(dim.get("unit") or "")))
+    tiers.sort(key=lambda t: t[0])
+    for _, usd, unit in tiers:
         if usd > 0:
-            return usd, str(dim.get("unit") or "")
+            return usd, unit
     return None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (a field the reply leaves out)."""
+    return value if isinstance(value, dict) else {}
 
 
 def fetch(client: Any, query: Query, region: str) -> Found | None:
     pattern = re.compile(query.usage_type)
     matches = []
     for product in _products(client, query, region):
-        attrs = (product.get("product") or {}).get("attributes") or {}
+        attrs = _object(_object(product.get("product")).get("attributes"))
         usage_type = str(attrs.get("usagetype") or "")
         if pattern.search(usage_type):
             price = _on_demand(product)
             if price is not None:
-                sku = str((product.get("product") or {}).get("sku") or "")
+                sku = str(_object(product.get("product")).get("sku") or "")
                 matches.append(Found(price[0] * query.scale, price[1], usage_type, sku))
     return min(matches, key=lambda f: f.sku) if matches else None
 

@@ -199,3 +199,78 @@ def test_command_line_writes_the_new_file(tmp_path, client, monkeypatch, capsys)
     out = capsys.readouterr().out
     assert "4 prices, 1 changed, 1 not refreshed" in out
     assert len(list((tmp_path / "new").glob("aws-prices-*.json"))) == 1
+
+
+def _dims(usd: object, begin: object = "0") -> dict:
+    return {"beginRange": begin, "unit": "Hrs", "pricePerUnit": {"USD": usd}}
+
+
+def _entry(*dims: dict, usage_type: str = "BoxUsage:m7g.large") -> str:
+    return json.dumps(
+        {
+            "product": {"sku": "BAD", "attributes": {"usagetype": usage_type}},
+            "terms": {
+                "OnDemand": {"BAD.T": {"priceDimensions": {str(i): d for i, d in enumerate(dims)}}}
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "{not json",
+        "[" * 100_000 + "]" * 100_000,  # nested past the decoder's depth
+        json.dumps(["a list, not a product"]),
+        json.dumps("a string"),
+        _entry(_dims("abc")),
+        _entry(_dims("inf")),
+        _entry(_dims("NaN")),
+        _entry(_dims("-0.5")),
+        _entry(_dims(None)),  # no USD at all: not a free tier
+        _entry(_dims(True)),
+        _entry(_dims({"nested": 1})),
+        _entry(_dims("0.08", begin="x")),
+        _entry(_dims("0.08"), _dims("1e999", begin="100")),  # a later tier unreadable
+    ],
+)
+def test_an_unreadable_price_list_entry_refuses_the_refresh(tmp_path, client, entry):
+    # fail closed: a reply that cannot be read is never taken for "no price" (the old one kept
+    # silently), zero (a free tier) or infinity; the refresh stops with one line, no traceback
+    client.stub.add_response("get_products", {"PriceList": [entry]}, params(M7G))
+    with pytest.raises(CostError, match="AWS Price List API") as err:
+        refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
+    assert "\n" not in str(err.value)
+    assert len(str(err.value)) < 200
+
+
+def test_a_readable_entry_beside_the_checks_still_prices(tmp_path, client):
+    # the same shapes as above with good numbers are read: numbers as JSON numbers too
+    client.stub.add_response(
+        "get_products",
+        {"PriceList": [_entry(_dims(0, begin=0), _dims(0.0833, begin=750))]},
+        params(M7G),
+    )
+    for key in (NAT, TRAIL):
+        client.stub.add_response("get_products", {"PriceList": []}, params(key))
+    doc, _ = refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
+    assert doc["regions"]["us-east-1"]["prices"][M7G]["usd"] == 0.0833
+
+
+def test_command_line_refuses_an_unreadable_reply_and_writes_nothing(
+    tmp_path, client, monkeypatch, capsys
+):
+    client.stub.add_response(
+        "get_products", {"PriceList": [_entry(_dims("\x1b[31mfree"))]}, params(M7G)
+    )
+    base = base_book(tmp_path)
+    monkeypatch.setattr(boto3, "client", lambda *a, **k: client)
+    out_dir = tmp_path / "new"
+    rc = main(
+        ["cost", "refresh-prices", "--region", "us-east-1", "--prices", str(base.path),
+         "--out-dir", str(out_dir)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "not a price" in err and "\x1b" not in err  # the reply's text is escaped
+    assert not out_dir.exists() or not any(out_dir.iterdir())
