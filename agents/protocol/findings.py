@@ -343,7 +343,21 @@ class FindingStore:
                 r[3],
                 r[4],
                 r[5],
-                Finding(r[6], r[7], r[8], r[9], r[10], json.loads(r[11]), r[12], r[13]),
+                Finding(r[6], r[7], r[8], r[9], r[10], self._evidence(r[0], r[11]), r[12], r[13]),
             )
             for r in rows
+        )
+
+    def _evidence(self, finding_id: int, text: Any) -> Any:
+        """A row's evidence, as `observe` wrote it (JSON text). A row whose evidence does not
+        read (not text, not JSON, nested past the decoder's depth: the file was written by
+        something else, or damaged) refuses the whole read with one line naming the finding:
+        a finding is never shown without its evidence, nor left out of a list silently."""
+        try:
+            if isinstance(text, str):
+                return json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        raise FindingsError(
+            f"{self.path}: finding {finding_id}'s evidence is not JSON (the store is damaged)"
         )

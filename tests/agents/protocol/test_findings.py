@@ -120,3 +120,25 @@ def test_processes_recording_at_once_keep_one_open_finding_per_persona(tmp_path)
         found = s.query()
     assert sorted(f.finding.persona for f in found) == ["p0", "p1"]
     assert sorted(f.count for f in found) == [40, 40]
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    ["{not json", b"\x00\x01 a blob", "[" * 100_000 + "]" * 100_000],
+    ids=["not-json", "blob", "nested-past-the-decoder"],
+)
+def test_a_damaged_evidence_column_refuses_the_read_with_one_line(store, evidence):
+    # the store file written or damaged by something else: the read stops, naming the finding,
+    # instead of a traceback, or a finding listed without its evidence, or one left out
+    store.observe("sre", "prod", ["alarm.firing"], [alarm(), alarm("baseline-prod-db-cpu")])
+    (first, _) = sorted(f.id for f in store.query())
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE findings SET evidence = ? WHERE id = ?", (evidence, first))
+    db.commit()
+    db.close()
+    with pytest.raises(FindingsError, match=f"finding {first}'s evidence is not JSON") as err:
+        store.query()
+    assert "\n" not in str(err.value)
+    # a pass that sees the finding again writes its evidence afresh: the store reads again
+    store.observe("sre", "prod", ["alarm.firing"], [alarm(), alarm("baseline-prod-db-cpu")])
+    assert {f.finding.evidence["since"] for f in store.query()} == {"2026-11-29T10:00:00Z"}
