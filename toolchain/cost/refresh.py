@@ -24,7 +24,7 @@ from typing import Any
 
 from toolchain.cost.errors import CostError
 from toolchain.cost.prices import PRICES_DIR, PriceBook
-from toolchain.inputs import write_output
+from toolchain.inputs import finite_number, write_output
 
 PRICING_REGION = "us-east-1"  # the Price List API answers from us-east-1 (and a few others)
 
@@ -63,6 +63,8 @@ LOCATIONS = {
 }
 RDS_ENGINES = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+# A number as the Price List writes one ("0.0416000000", "750"): ASCII digits, a decimal point.
+DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ def _products(client: Any, query: Query, region: str) -> Iterator[dict[str, Any]
         filters.append({"Type": "TERM_MATCH", "Field": "regionCode", "Value": region})
     filters += [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in query.attributes.items()]
     token: str | None = None
+    tokens: set[str] = set()
     while True:
         kwargs: dict[str, Any] = {
             "ServiceCode": query.service,
@@ -183,12 +186,40 @@ def _products(client: Any, query: Query, region: str) -> Iterator[dict[str, Any]
         }
         if token:
             kwargs["NextToken"] = token
-        page = client.get_products(**kwargs)
+        page = _page(client, kwargs, query)
         for item in page.get("PriceList") or []:
             yield _product(item, query)
         token = page.get("NextToken")
         if not token:
             return
+        if not isinstance(token, str) or token in tokens:
+            # as botocore's paginators refuse it: the same page again would never end
+            raise CostError(
+                f"AWS Price List API: a {query.service} reply whose NextToken is not a new "
+                "page's; no price file written"
+            )
+        tokens.add(token)
+
+
+def _page(client: Any, kwargs: dict[str, Any], query: Query) -> dict[str, Any]:
+    """One `get_products` page: a JSON object whose PriceList, where there is one, is a list.
+    A reply botocore cannot parse into one (a body nested past the decoder's depth raises
+    RecursionError in it; `null`, or a PriceList that is not a list, TypeError or
+    AttributeError) ends the refresh with a one-line error, as a page of another shape does.
+    API errors (BotoCoreError, ClientError) are `refresh_prices`'s to word."""
+    try:
+        page = client.get_products(**kwargs)
+    except (RecursionError, TypeError, AttributeError) as exc:
+        raise CostError(
+            f"AWS Price List API: a {query.service} reply that could not be read "
+            f"({type(exc).__name__}); no price file written"
+        ) from None
+    if not isinstance(page, dict) or not isinstance(page.get("PriceList") or [], list):
+        raise CostError(
+            f"AWS Price List API: a {query.service} reply that is not a list of products; "
+            "no price file written"
+        )
+    return page
 
 
 def _product(item: Any, query: Query) -> dict[str, Any]:
@@ -209,15 +240,18 @@ def _product(item: Any, query: Query) -> dict[str, Any]:
 
 
 def _amount(field: str, sku: str, value: Any) -> float:
-    """A price dimension's number (`beginRange`, `pricePerUnit.USD`): a decimal string (or a
-    number) that is finite and not negative. Anything else, a missing one too, ends the refresh
-    with a one-line error: an unreadable price is never taken as zero (a free tier, passed over
-    for the next one) nor as infinite."""
-    try:
-        number = float(value) if isinstance(value, (str, int, float)) else math.nan
-    except ValueError:
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number) or number < 0:
+    """A price dimension's number (`beginRange`, `pricePerUnit.USD`): a decimal string as the
+    API writes it (`DECIMAL`), or a JSON number, finite and not negative. Anything else, a
+    missing one too, ends the refresh with a one-line error: an unreadable price is never taken
+    as zero (a free tier, passed over for the next one) nor as infinite. Only `DECIMAL`, not
+    whatever float() takes: it also reads "1_000", " 1.5 ", "١٢" (Arabic-Indic digits) and
+    "1e-400" (zero), none of which the API writes; an integer past a float's range is refused
+    (`finite_number`), where float() raises OverflowError."""
+    if isinstance(value, str):
+        number = float(value) if DECIMAL.fullmatch(value) else None
+    else:
+        number = finite_number(value)
+    if number is None or not math.isfinite(number) or number < 0:
         raise CostError(
             f"AWS Price List API: product {sku[:40]!r}: {field} is {str(value)[:40]!r}, "
             "not a price; no price file written"
@@ -228,13 +262,16 @@ def _amount(field: str, sku: str, value: Any) -> float:
 def _on_demand(product: dict[str, Any]) -> tuple[float, str] | None:
     """The first non-zero on-demand tier (lowest beginRange) of a product. Every tier's numbers
     are read (`_amount`) before one is chosen: one malformed tier ends the refresh."""
-    sku = str(_object(product.get("product")).get("sku") or "?")
+    sku = str(_object(product.get("product"), "product", "?").get("sku") or "?")
     tiers = []
-    for offer in _object(_object(product.get("terms")).get("OnDemand")).values():
-        for raw in _object(_object(offer).get("priceDimensions")).values():
-            dim = _object(raw)
+    terms = _object(product.get("terms"), "terms", sku)
+    for raw_offer in _object(terms.get("OnDemand"), "terms.OnDemand", sku).values():
+        offer = _object(raw_offer, "an OnDemand offer", sku)
+        for raw in _object(offer.get("priceDimensions"), "priceDimensions", sku).values():
+            dim = _object(raw, "a price dimension", sku)
             begin = _amount("beginRange", sku, dim.get("beginRange"))
-            usd = _amount("pricePerUnit.USD", sku, _object(dim.get("pricePerUnit")).get("USD"))
+            per_unit = _object(dim.get("pricePerUnit"), "pricePerUnit", sku)
+            usd = _amount("pricePerUnit.USD", sku, per_unit.get("USD"))
             tiers.append((begin, usd, str(dim.get("unit") or "")))
     tiers.sort(key=lambda t: t[0])
     for _, usd, unit in tiers:
@@ -243,22 +280,38 @@ def _on_demand(product: dict[str, Any]) -> tuple[float, str] | None:
     return None
 
 
-def _object(value: Any) -> dict[str, Any]:
-    """`value` when it is a JSON object, else an empty one (a field the reply leaves out)."""
-    return value if isinstance(value, dict) else {}
+def _object(value: Any, field: str, sku: str) -> dict[str, Any]:
+    """`value` when it is a JSON object, an empty one where the reply leaves the field out
+    (a product without on-demand terms has no price). Present but of another type, it ends the
+    refresh with a one-line error: a price the reply holds in a shape that cannot be read is
+    never taken for no price (the old one kept) nor passed over for another product's."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CostError(
+            f"AWS Price List API: product {sku[:40]!r}: {field} is not a JSON object; "
+            "no price file written"
+        )
+    return value
 
 
 def fetch(client: Any, query: Query, region: str) -> Found | None:
     pattern = re.compile(query.usage_type)
     matches = []
     for product in _products(client, query, region):
-        attrs = _object(_object(product.get("product")).get("attributes"))
-        usage_type = str(attrs.get("usagetype") or "")
+        info = _object(product.get("product"), "product", "?")
+        sku = str(info.get("sku") or "")
+        usage_type = str(_object(info.get("attributes"), "attributes", sku).get("usagetype") or "")
         if pattern.search(usage_type):
             price = _on_demand(product)
             if price is not None:
-                sku = str(_object(product.get("product")).get("sku") or "")
-                matches.append(Found(price[0] * query.scale, price[1], usage_type, sku))
+                usd = price[0] * query.scale
+                if not math.isfinite(usd):  # a finite price past a float's range once scaled
+                    raise CostError(
+                        f"AWS Price List API: product {sku[:40]!r}: {price[0]!r} x "
+                        f"{query.scale:g} is not a price; no price file written"
+                    )
+                matches.append(Found(usd, price[1], usage_type, sku))
     return min(matches, key=lambda f: f.sku) if matches else None
 
 

@@ -7,6 +7,7 @@ import json
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from agents.cli.main import main
@@ -216,6 +217,13 @@ def _entry(*dims: dict, usage_type: str = "BoxUsage:m7g.large") -> str:
     )
 
 
+def _shaped(product: object = None, terms: object = None) -> str:
+    """An entry whose product or terms have the shape given (by default: the usual ones)."""
+    if product is None:
+        product = {"sku": "BAD", "attributes": {"usagetype": "BoxUsage:m7g.large"}}
+    return json.dumps({"product": product, "terms": {} if terms is None else terms})
+
+
 @pytest.mark.parametrize(
     "entry",
     [
@@ -232,6 +240,27 @@ def _entry(*dims: dict, usage_type: str = "BoxUsage:m7g.large") -> str:
         _entry(_dims({"nested": 1})),
         _entry(_dims("0.08", begin="x")),
         _entry(_dims("0.08"), _dims("1e999", begin="100")),  # a later tier unreadable
+        _entry(_dims(10**400)),  # a JSON integer past a float's range: float() raises
+        # float() reads these, the API writes none of them: "0.0416000000" is its form
+        _entry(_dims("1_000")),
+        _entry(_dims(" 1.5 ")),
+        _entry(_dims("\u0661\u0662")),  # Arabic-Indic digits
+        _entry(_dims("1e-400")),  # a non-zero price read as zero: a free tier
+        _entry(_dims("0"), _dims("0.08", begin="1e3")),
+        # a field present in another shape is not one left out (no price, the old one kept)
+        _shaped(terms="OnDemand"),
+        _shaped(terms={"OnDemand": ["BAD.T"]}),
+        _shaped(terms={"OnDemand": {"BAD.T": "0.08"}}),
+        _shaped(terms={"OnDemand": {"BAD.T": {"priceDimensions": "0.08"}}}),
+        _shaped(
+            terms={
+                "OnDemand": {
+                    "BAD.T": {"priceDimensions": {"0": {"beginRange": "0", "pricePerUnit": "1"}}}
+                }
+            }
+        ),
+        _shaped(product={"sku": "BAD", "attributes": ["BoxUsage:m7g.large"]}),
+        _shaped(product="BAD"),
     ],
 )
 def test_an_unreadable_price_list_entry_refuses_the_refresh(tmp_path, client, entry):
@@ -273,4 +302,100 @@ def test_command_line_refuses_an_unreadable_reply_and_writes_nothing(
     err = capsys.readouterr().err
     assert rc == 2
     assert "not a price" in err and "\x1b" not in err  # the reply's text is escaped
+    assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+def test_a_product_without_on_demand_terms_is_not_found_not_refused(tmp_path, client):
+    # a field the reply leaves out is not one in another shape: the price is kept and reported
+    reserved = _shaped(terms={"Reserved": {"BAD.R": {"priceDimensions": {}}}})
+    client.stub.add_response("get_products", {"PriceList": [reserved]}, params(M7G))
+    for key in (NAT, TRAIL):
+        client.stub.add_response("get_products", {"PriceList": []}, params(key))
+    _, outcomes = refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
+    assert {o.key: o.status for o in outcomes}[M7G] == "kept (not found)"
+
+
+class _Replies:
+    """A client whose get_products answers `pages` in turn, whatever their shape."""
+
+    def __init__(self, *pages: object) -> None:
+        self.pages = list(pages)
+
+    def get_products(self, **_: object) -> object:
+        return self.pages.pop(0)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [None, "a page", ["a page"], {"PriceList": 5}, {"PriceList": "[]"}],
+    ids=["null", "text", "list", "number", "text-list"],
+)
+def test_a_page_of_another_shape_refuses_the_refresh(tmp_path, page):
+    with pytest.raises(CostError, match="not a list of products; no price file written"):
+        refresh_prices(["us-east-1"], base_book(tmp_path), _Replies(page), today="2026-11-30")
+
+
+@pytest.mark.parametrize("token", ["p2", ["p2"], 5])
+def test_a_next_token_that_is_not_a_new_page_refuses_the_refresh(tmp_path, token):
+    # the same token again would page forever (botocore's paginators refuse it too)
+    pages = ({"PriceList": [], "NextToken": "p2"}, {"PriceList": [], "NextToken": token})
+    with pytest.raises(CostError, match="NextToken is not a new page's"):
+        refresh_prices(["us-east-1"], base_book(tmp_path), _Replies(*pages), today="2026-11-30")
+
+
+def _raw_client(body: bytes):
+    """A real pricing client whose every get_products reply is `body` (HTTP 200), parsed by
+    botocore as the API's would be."""
+    c = boto3.client(
+        "pricing", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+
+    class Raw:
+        def stream(self, **_: object):
+            yield body
+
+    def send(request, **_):
+        return AWSResponse(request.url, 200, {"content-type": "application/x-amz-json-1.1"}, Raw())
+
+    c.meta.events.register("before-send.pricing.GetProducts", send)
+    return c
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"PriceList": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b"null", b'{"PriceList": 5}'],
+    ids=["nested-past-the-decoder", "null", "price-list-a-number"],
+)
+def test_a_reply_botocore_cannot_parse_refuses_the_refresh(tmp_path, body):
+    # botocore raises RecursionError, AttributeError or TypeError out of get_products for these
+    with pytest.raises(CostError, match="reply that could not be read") as err:
+        refresh_prices(["us-east-1"], base_book(tmp_path), _raw_client(body), today="2026-11-30")
+    assert "\n" not in str(err.value)
+
+
+def test_a_price_past_a_float_once_scaled_refuses_the_refresh(tmp_path, client):
+    # $1e305 an event is a finite number; x 100,000 events it is not: never written as Infinity
+    for key in (M7G, NAT):
+        client.stub.add_response("get_products", {"PriceList": []}, params(key))
+    big = product("USE1-PaidEventsRecorded", "DDD", ("0", "1" + "0" * 305))
+    client.stub.add_response("get_products", {"PriceList": [big]}, params(TRAIL))
+    with pytest.raises(CostError, match="'DDD': 1e\\+305 x 100000 is not a price"):
+        refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
+
+
+def test_command_line_refuses_a_reply_botocore_cannot_parse(tmp_path, monkeypatch, capsys):
+    deep = b'{"PriceList": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    raw = _raw_client(deep)
+    monkeypatch.setattr(boto3, "client", lambda *a, **k: raw)
+    base, out_dir = base_book(tmp_path), tmp_path / "new"
+    rc = main(
+        ["cost", "refresh-prices", "--region", "us-east-1", "--prices", str(base.path),
+         "--out-dir", str(out_dir)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err
+    assert err.splitlines()[1:] == [
+        "error: AWS Price List API: a AmazonEC2 reply that could not be read (RecursionError); "
+        "no price file written"
+    ]
     assert not out_dir.exists() or not any(out_dir.iterdir())
