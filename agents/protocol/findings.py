@@ -32,8 +32,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from agents import AgentsError, InputError
+from agents import AgentsError, InputError, one_line
 from agents.protocol.sqlite_open import identity, use_wal
+from toolchain.inputs import MAX_DEPTH, json_depth
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 SCHEMA_VERSION = 1
@@ -66,7 +67,12 @@ class Finding:
         for name in ("kind", "stack", "resource", "summary"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise InputError(f"finding {self.kind!r}: {name} must be a non-empty string")
-        json.dumps(self.evidence)  # evidence must be plain JSON (TypeError otherwise)
+        # evidence must be plain JSON (TypeError otherwise), and no deeper than any JSON the
+        # project reads: a store read refuses deeper evidence (`read_evidence`), which every
+        # reader would otherwise walk recursively (`to_json`'s asdict raised RecursionError at
+        # about 400 levels)
+        if json_depth(json.dumps(self.evidence).encode()) > MAX_DEPTH:
+            raise InputError(f"finding {self.kind!r}: evidence nests deeper than {MAX_DEPTH}")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -152,6 +158,48 @@ def storable(finding: Finding) -> Finding:
         persona=without_nul(finding.persona),
         evidence=_evidence_without_nul(finding.evidence),
     )
+
+
+def read_evidence(store: str, finding_id: Any, text: Any) -> Any:
+    """A row's evidence, as `observe` wrote it (JSON text). A row whose evidence does not
+    read (not text, not JSON, nested deeper than `MAX_DEPTH` or past the decoder's depth: the
+    store was written by something else, or damaged) refuses the whole read with one line
+    naming the finding: a finding is never shown without its evidence, nor left out of a list
+    silently."""
+    try:
+        if isinstance(text, str) and json_depth(text.encode()) <= MAX_DEPTH:
+            return json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: a backstop, json_depth stops it
+        pass
+    raise FindingsError(
+        f"{store}: finding {finding_id}'s evidence is not JSON (the store is damaged)"
+    )
+
+
+def stored_finding(store: str, row: Sequence[Any]) -> StoredFinding:
+    """A row as both stores select it (id, status, first_seen, last_seen, closed_at, count, kind,
+    severity, stack, resource, summary, evidence as JSON text, proposed_action, persona; times
+    as ISO text). A row `observe` would not write (a field of another type, a blob among the
+    times, a count that is not an integer, an empty kind or an unknown severity: the store
+    written by another program, or damaged) refuses the whole read with one line naming the
+    finding, as damaged evidence does: not a traceback (a blob's `last_seen` raised TypeError
+    out of the sort), not an InputError blaming the command, not a finding listed half."""
+    fid, status, first_seen, last_seen, closed_at, count = row[:6]
+    kind, severity, stack, resource, summary, evidence, action, persona = row[6:]
+    evidence = read_evidence(store, fid, evidence)
+    why = "a field of another type"
+    if (
+        all(isinstance(v, str) for v in (status, first_seen, last_seen, action, persona))
+        and isinstance(closed_at, str | None)
+        and type(count) is int
+    ):
+        try:
+            finding = Finding(kind, severity, stack, resource, summary, evidence, action, persona)
+        except InputError as exc:
+            why = one_line(str(exc), 200)
+        else:
+            return StoredFinding(fid, status, first_seen, last_seen, closed_at, count, finding)
+    raise FindingsError(f"{store}: finding {fid} cannot be read ({why}; the store is damaged)")
 
 
 def most_severe_first(found: Iterable[StoredFinding]) -> list[StoredFinding]:
@@ -335,29 +383,4 @@ class FindingStore:
             ).fetchall()
         except sqlite3.Error as exc:
             raise FindingsError(f"{self.path}: cannot read findings ({exc})") from exc
-        return most_severe_first(
-            StoredFinding(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                Finding(r[6], r[7], r[8], r[9], r[10], self._evidence(r[0], r[11]), r[12], r[13]),
-            )
-            for r in rows
-        )
-
-    def _evidence(self, finding_id: int, text: Any) -> Any:
-        """A row's evidence, as `observe` wrote it (JSON text). A row whose evidence does not
-        read (not text, not JSON, nested past the decoder's depth: the file was written by
-        something else, or damaged) refuses the whole read with one line naming the finding:
-        a finding is never shown without its evidence, nor left out of a list silently."""
-        try:
-            if isinstance(text, str):
-                return json.loads(text)
-        except (ValueError, RecursionError):
-            pass
-        raise FindingsError(
-            f"{self.path}: finding {finding_id}'s evidence is not JSON (the store is damaged)"
-        )
+        return most_severe_first(stored_finding(str(self.path), r) for r in rows)

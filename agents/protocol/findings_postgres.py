@@ -45,6 +45,7 @@ from agents.protocol.findings import (
     StoredFinding,
     most_severe_first,
     storable,
+    stored_finding,
     without_nul,
 )
 from agents.protocol.postgres import (
@@ -116,9 +117,13 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 # (`postgres.grant_reads` gives it a read policy of its own under the row-level security).
 READ_TABLES = ("findings",)
 
+# The evidence as its text, read as the SQLite store reads it (`findings.read_evidence`): the
+# driver's own JSON loader raised RecursionError or ValueError out of the read on evidence that
+# PostgreSQL's json accepts but Python's decoder does not (nested thousands deep, a 5,000-digit
+# number), the gap the SQLite store closes.
 _COLUMNS = (
     "id, status, first_seen, last_seen, closed_at, count, kind, severity, stack, resource, "
-    "summary, evidence, proposed_action, persona"
+    "summary, evidence::text, proposed_action, persona"
 )
 
 
@@ -285,15 +290,8 @@ class PostgresFindingStore(Reconnecting):
                 f"SELECT {_COLUMNS} FROM findings WHERE {where}",
                 params,
             ).fetchall()
+        where = self.target.describe()
         return most_severe_first(
-            StoredFinding(
-                int(r[0]),
-                r[1],
-                _iso(r[2]) or "",
-                _iso(r[3]) or "",
-                _iso(r[4]),
-                int(r[5]),
-                Finding(r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13]),
-            )
+            stored_finding(where, (int(r[0]), r[1], _iso(r[2]), _iso(r[3]), _iso(r[4]), *r[5:]))
             for r in rows
         )

@@ -9,7 +9,9 @@ import sqlite3
 import pytest
 
 from agents import InputError
+from agents.cli.main import main
 from agents.protocol.findings import Finding, FindingsError, FindingStore
+from toolchain.inputs import MAX_DEPTH
 
 
 def alarm(resource: str = "baseline-prod-api-5xx", severity: str = "high") -> Finding:
@@ -142,3 +144,62 @@ def test_a_damaged_evidence_column_refuses_the_read_with_one_line(store, evidenc
     # a pass that sees the finding again writes its evidence afresh: the store reads again
     store.observe("sre", "prod", ["alarm.firing"], [alarm(), alarm("baseline-prod-db-cpu")])
     assert {f.finding.evidence["since"] for f in store.query()} == {"2026-11-29T10:00:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("last_seen", b"\x00 a blob"),  # raised TypeError out of the sort, beside a text one
+        ("closed_at", b"\x00 a blob"),
+        ("count", "many"),  # INTEGER affinity keeps text that is not a number
+        ("count", 1.5),
+        ("persona", b"\x00"),
+        ("kind", ""),  # these two raised InputError: exit 2, blaming the command
+        ("severity", "bogus"),
+    ],
+)
+def test_a_damaged_column_refuses_the_read_with_one_line(store, column, value):
+    # written by another program (SQLite keeps a blob or text in any column): the read stops,
+    # naming the finding, never a traceback nor a finding listed with a field it cannot have
+    store.observe("sre", "prod", ["alarm.firing"], [alarm(), alarm("baseline-prod-db-cpu")])
+    (first, _) = sorted(f.id for f in store.query())
+    db = sqlite3.connect(store.path)
+    db.execute(f"UPDATE findings SET {column} = ? WHERE id = ?", (value, first))
+    db.commit()
+    db.close()
+    with pytest.raises(FindingsError, match=f"finding {first} cannot be read .*damaged") as err:
+        store.query(status="open")
+    assert "\n" not in str(err.value)
+
+
+def test_evidence_deeper_than_the_json_bound_is_neither_written_nor_read(store):
+    # 500 levels parse, but every reader walks evidence recursively: `findings --json` raised
+    # RecursionError (asdict). A store holding it is damaged; a pass never writes it.
+    store.observe("sre", "prod", ["alarm.firing"], [alarm()])
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE findings SET evidence = ?", ("[" * 500 + "]" * 500,))
+    db.commit()
+    db.close()
+    with pytest.raises(FindingsError, match="evidence is not JSON"):
+        store.query()
+    deep: list = []  # MAX_DEPTH lists: in an object, one level too deep
+    for _ in range(MAX_DEPTH - 1):
+        deep = [deep]
+    with pytest.raises(InputError, match=f"evidence nests deeper than {MAX_DEPTH}"):
+        Finding("alarm.firing", "high", "prod", "r", "s", {"deep": deep})
+    assert Finding("alarm.firing", "high", "prod", "r", "s", {"deep": deep[0]}).evidence
+
+
+def test_findings_command_on_a_damaged_store_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AGENTS_STATE_DIR", str(tmp_path))
+    with FindingStore(tmp_path / "findings.sqlite") as s:
+        s.observe("sre", "prod", ["alarm.firing"], [alarm(), alarm("baseline-prod-db-cpu")])
+    db = sqlite3.connect(tmp_path / "findings.sqlite")
+    db.execute("UPDATE findings SET evidence = ? WHERE id = 1", ("[" * 500 + "]" * 500,))
+    db.execute("UPDATE findings SET last_seen = ? WHERE id = 2", (b"\x1b[2J",))
+    db.commit()
+    db.close()
+    for argv in (["findings"], ["findings", "--json"]):
+        assert main(argv) == 1
+        out, err = capsys.readouterr()
+        assert not out and err.count("\n") == 1 and "damaged" in err, err

@@ -270,6 +270,35 @@ def test_a_schema_from_the_future_is_refused_and_nothing_is_written(postgres_ser
         assert rows == [("findings", 99)]
 
 
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        # PostgreSQL's json takes these; Python's decoder does not: the driver's JSON loader
+        # raised RecursionError or ValueError out of the read (a traceback)
+        ("evidence = (repeat('[', 5000) || repeat(']', 5000))::json", "not JSON"),
+        ("evidence = ('{\"a\": ' || repeat('1', 5000) || '}')::json", "not JSON"),
+        ("evidence = (repeat('[', 300) || repeat(']', 300))::json", "not JSON"),  # too deep
+        ("severity = 'bogus'", "cannot be read"),  # these two raised InputError (exit 2)
+        ("kind = ''", "cannot be read"),
+    ],
+)
+def test_a_row_written_by_another_program_refuses_the_read_in_one_line(
+    postgres_server, database, target, change, why
+):
+    with PostgresFindingStore(target) as store:
+        (opened,) = store.observe(PERSONA, "prod", ["alarm.firing"], [alarm()]).opened
+    with superuser(postgres_server, database) as conn:
+        conn.execute(f"UPDATE findings SET {change}")
+    for read_only in (False, True):
+        with (
+            PostgresFindingStore(target, read_only=read_only) as store,
+            pytest.raises(FindingsError) as refused,
+        ):
+            store.query()
+        text = one_line(refused)
+        assert f"finding {opened.id}" in text and why in text and "damaged" in text, text
+
+
 def test_wrong_credentials_are_one_line(postgres_server, database):
     with pytest.raises(FindingsError) as refused:
         PostgresFindingStore(pg_target(postgres_server, database, password="not-the-password"))
