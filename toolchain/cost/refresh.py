@@ -63,8 +63,9 @@ LOCATIONS = {
 }
 RDS_ENGINES = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-# A number as the Price List writes one ("0.0416000000", "750"): ASCII digits, a decimal point.
-DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+# A number as the Price List writes one ("0.0416000000", "750"): ASCII digits, a decimal point,
+# and an exponent should it ever write one ("1.5E-7": read, unless it rounds a price to zero)
+DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?")
 
 
 @dataclass(frozen=True)
@@ -245,10 +246,13 @@ def _amount(field: str, sku: str, value: Any) -> float:
     missing one too, ends the refresh with a one-line error: an unreadable price is never taken
     as zero (a free tier, passed over for the next one) nor as infinite. Only `DECIMAL`, not
     whatever float() takes: it also reads "1_000", " 1.5 ", "١٢" (Arabic-Indic digits) and
-    "1e-400" (zero), none of which the API writes; an integer past a float's range is refused
+    "1e-400" (zero: an exponent is read, but not one that rounds a non-zero price to zero), none
+    of which the API writes; an integer past a float's range is refused
     (`finite_number`), where float() raises OverflowError."""
     if isinstance(value, str):
         number = float(value) if DECIMAL.fullmatch(value) else None
+        if number == 0 and value.lower().partition("e")[0].strip("0."):
+            number = None  # a price of non-zero digits that rounds to zero ("1e-400")
     else:
         number = finite_number(value)
     if number is None or not math.isfinite(number) or number < 0:

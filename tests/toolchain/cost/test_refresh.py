@@ -246,7 +246,7 @@ def _shaped(product: object = None, terms: object = None) -> str:
         _entry(_dims(" 1.5 ")),
         _entry(_dims("\u0661\u0662")),  # Arabic-Indic digits
         _entry(_dims("1e-400")),  # a non-zero price read as zero: a free tier
-        _entry(_dims("0"), _dims("0.08", begin="1e3")),
+        _entry(_dims("0"), _dims("0.08", begin="1,000")),
         # a field present in another shape is not one left out (no price, the old one kept)
         _shaped(terms="OnDemand"),
         _shaped(terms={"OnDemand": ["BAD.T"]}),
@@ -284,6 +284,17 @@ def test_a_readable_entry_beside_the_checks_still_prices(tmp_path, client):
         client.stub.add_response("get_products", {"PriceList": []}, params(key))
     doc, _ = refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
     assert doc["regions"]["us-east-1"]["prices"][M7G]["usd"] == 0.0833
+
+
+@pytest.mark.parametrize(("usd", "price"), [("8.33E-2", 0.0833), ("0.0e-400", None)])
+def test_a_price_in_exponent_form_is_read_unless_it_rounds_away(tmp_path, client, usd, price):
+    # an exponent the API might write is a price; a zero written so is the free tier it says
+    # (passed over: no priced tier, the old price kept); only non-zero digits read as zero refuse
+    client.stub.add_response("get_products", {"PriceList": [_entry(_dims(usd))]}, params(M7G))
+    for key in (NAT, TRAIL):
+        client.stub.add_response("get_products", {"PriceList": []}, params(key))
+    doc, _ = refresh_prices(["us-east-1"], base_book(tmp_path), client, today="2026-11-30")
+    assert doc["regions"]["us-east-1"]["prices"][M7G]["usd"] == (price or 0.08)
 
 
 def test_command_line_refuses_an_unreadable_reply_and_writes_nothing(
