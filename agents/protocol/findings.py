@@ -344,11 +344,17 @@ class FindingStore:
                             (now, fid),
                         )
                         closed.append(fid)
+                # Read in the pass's transaction: a row that cannot be read (one this pass
+                # closes, damaged) rolls the whole pass back. Read after the commit, it raised
+                # with the pass recorded but no result: its new findings never audited nor
+                # notified, and only updated by the next pass.
+                return PassResult(
+                    tuple(self._by_id(opened)),
+                    tuple(self._by_id(updated)),
+                    tuple(self._by_id(closed)),
+                )
         except sqlite3.Error as exc:
             raise FindingsError(f"{self.path}: cannot record findings ({exc})") from exc
-        return PassResult(
-            tuple(self._by_id(opened)), tuple(self._by_id(updated)), tuple(self._by_id(closed))
-        )
 
     def _by_id(self, ids: Sequence[int]) -> list[StoredFinding]:
         if not ids:

@@ -255,9 +255,11 @@ class PostgresFindingStore(Reconnecting):
                     "UPDATE findings SET status='closed', closed_at=%s WHERE id = ANY(%s)",
                     (now, closed),
                 )
-        return PassResult(
-            tuple(self._by_id(opened)), tuple(self._by_id(updated)), tuple(self._by_id(closed))
-        )
+            # in the pass's transaction, as on SQLite (`FindingStore.observe`): a row that
+            # cannot be read rolls the pass back rather than leave it recorded without a result
+            return PassResult(
+                tuple(self._by_id(opened)), tuple(self._by_id(updated)), tuple(self._by_id(closed))
+            )
 
     def _by_id(self, ids: Sequence[int]) -> list[StoredFinding]:
         if not ids:

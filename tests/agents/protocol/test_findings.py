@@ -203,3 +203,22 @@ def test_findings_command_on_a_damaged_store_is_one_line_exit_1(tmp_path, monkey
         assert main(argv) == 1
         out, err = capsys.readouterr()
         assert not out and err.count("\n") == 1 and "damaged" in err, err
+
+
+def test_a_pass_whose_result_cannot_be_read_is_rolled_back_whole(store):
+    # The pass closes a finding whose row is damaged, and opens another. Its result is read in
+    # its transaction: it had committed, then raised, and the new finding, recorded but never
+    # in a result, was never audited nor notified (the next pass only updates it).
+    store.observe("sre", "prod", ["alarm.firing"], [alarm()])
+    (damaged,) = store.query()
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE findings SET evidence = '{not json'")
+    db.commit()
+    db.close()
+    new = alarm("baseline-prod-db-cpu")
+    with pytest.raises(FindingsError, match=f"finding {damaged.id}'s evidence is not JSON"):
+        store.observe("sre", "prod", ["alarm.firing"], [new])
+    db = sqlite3.connect(store.path)
+    rows = db.execute("SELECT id, resource, status FROM findings").fetchall()
+    db.close()
+    assert rows == [(damaged.id, damaged.finding.resource, "open")]  # nothing of the pass

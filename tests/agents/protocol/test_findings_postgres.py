@@ -299,6 +299,20 @@ def test_a_row_written_by_another_program_refuses_the_read_in_one_line(
         assert f"finding {opened.id}" in text and why in text and "damaged" in text, text
 
 
+def test_a_pass_whose_result_cannot_be_read_is_rolled_back_whole(postgres_server, database, target):
+    # as on SQLite (test_findings): the result is read in the pass's transaction
+    with PostgresFindingStore(target) as store:
+        (damaged,) = store.observe(PERSONA, "prod", ["alarm.firing"], [alarm()]).opened
+    with superuser(postgres_server, database) as conn:
+        conn.execute("UPDATE findings SET evidence = (repeat('[', 300) || repeat(']', 300))::json")
+    with PostgresFindingStore(target) as store, pytest.raises(FindingsError) as refused:
+        store.observe(PERSONA, "prod", ["alarm.firing"], [alarm("baseline-prod-db-cpu")])
+    assert f"finding {damaged.id}'s evidence" in one_line(refused)
+    with superuser(postgres_server, database) as conn:
+        rows = conn.execute("SELECT id, status FROM findings").fetchall()
+    assert rows == [(damaged.id, "open")]  # nothing of the pass
+
+
 def test_wrong_credentials_are_one_line(postgres_server, database):
     with pytest.raises(FindingsError) as refused:
         PostgresFindingStore(pg_target(postgres_server, database, password="not-the-password"))
