@@ -121,6 +121,7 @@ from typing import IO, Any, BinaryIO, Final, Protocol
 
 from agents import InputError
 from agents.skills.logparse import (
+    _JSON_MESSAGE_KEYS,
     _LEVEL_WORDS,
     LEARN_LINES,
     MAX_PHRASE,
@@ -902,6 +903,30 @@ def prefixed_trace(line: str, previous: str) -> int:
     return kind
 
 
+def introduced_document(line: str) -> bool:
+    """Whether `line`, right after a record's first line that ends with `:`, is the document
+    that line introduces (Fluent Bit's `[error] [output:es:es.0] HTTP status=429 URI=/_bulk,
+    response:`, then the reply's JSON on a line of its own), which `add` joins to the record: a
+    JSON object or array whole, or the lone `{` or `[` that opens one printed over several lines
+    (its indented lines and its closing bracket continue the record already). Not an object a
+    structured log writes as a record of its own: one with a message field (`_JSON_MESSAGE_KEYS`)
+    or whose fields give a time or a level (`parse_fields`), as a JSON-lines log interleaved
+    with text lines has."""
+    text = line.strip()
+    if text in ("{", "["):
+        return True
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
+        return False
+    if isinstance(value, list):
+        return True
+    if not isinstance(value, dict) or any(key in value for key in _JSON_MESSAGE_KEYS):
+        return False
+    _, stamp, severity, _, _, _ = parse_fields(text)
+    return stamp is None and severity is None
+
+
 def continues(line: str, *, indented_record: bool = False, previous: str | None = None) -> bool:
     """Whether `line` continues the record before it rather than starting one: a multi-line
     record (a stack trace, a wrapped message) is one event, as log shippers' multiline rules
@@ -1000,7 +1025,8 @@ class LogAnalyzer:
         """Take one input line: the start of a record, or a continuation of the one before
         (`continues`: a stack trace, an indented line; or a line without a header right after a
         record's first line that ends with `:`, `_introduced`, and the quoted items of a list
-        that line or any record begins, `_listed`), which joins that record's cluster. The
+        that line or any record begins, `_listed`; the JSON document such a line introduces,
+        `introduced_document`), which joins that record's cluster. The
         first `LEARN_LINES` lines are held until the source's header shape is learned from them
         (`learn_header`: only for a header the grammar does not know), then taken in order."""
         learning = self._learning
@@ -1044,6 +1070,15 @@ class LogAnalyzer:
                 or (self._held_indented and self._held_traceback and self._ends_traceback(line))
                 or (first == "[" and repeats_tag(line, held, self._parse))
                 or (first == "#" and self._held_frames and _PHP_FRAME.match(line) is not None)
+                or (
+                    # a document a closing `:` introduces (`HTTP status=429 URI=/_bulk,
+                    # response:`, then the body's JSON), not a structured record of its own
+                    first in "{["
+                    and not self._held_more
+                    and held.endswith(":")
+                    and introduced_document(line)
+                    and self._parse(held)[3]
+                )
             ):
                 self._held_more += 1
                 if first == "S" and line.startswith(_STACK_TRACE):

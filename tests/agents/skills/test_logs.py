@@ -1182,6 +1182,45 @@ def test_a_java_stack_trace_is_one_record_of_its_first_line() -> None:
     assert "IllegalStateException: pool exhausted" in failed.example
 
 
+def test_a_json_document_after_a_line_that_ends_with_a_colon_is_what_it_introduces() -> None:
+    # an HTTP client's error and the reply's body on the next line (Fluent Bit's Elasticsearch
+    # output): one record, counted in the error's cluster, whatever the body holds
+    lines = []
+    for n in range(6):
+        lines.append(f"[2026/02/01 10:00:0{n}] [error] [out:es.{n % 2}] HTTP status=429, response:")
+        body = {"error": {"type": ["rejected", "queue_full"][n % 2], "bytes": n * 91}}
+        lines.append(json.dumps(body) if n % 3 else json.dumps([body, {"took": n}]))
+        lines.append(f"[2026/02/01 10:00:0{n}] [ info] [engine] retry {n} scheduled")
+    report, ids = analyzed(lines)
+    errors, retries = sorted(report.clusters, key=lambda c: c.count, reverse=True)
+    assert errors.count == 12 and errors.template.endswith("response:")
+    assert ids == [errors.id, errors.id, retries.id] * 6
+    # printed over several lines: the lone opener, its indented lines, its closer
+    lines = ["[2026/02/01 10:00:00] [error] [out:es.0] response:", "{", '  "a": 1', "}"]
+    lines += ["[2026/02/01 10:00:01] [ info] [engine] retry 1 scheduled"]
+    _, ids = analyzed(lines)
+    assert ids[:4] == [ids[0]] * 4 and ids[4] != ids[0]
+    # not a structured record of its own (a message field, a level or a time), nor a document
+    # after a line that introduces none, nor text that only starts like one, nor a second one
+    head = "[2026/02/01 10:00:00] [ info] [engine] loaded config:"
+    for line in (
+        '{"msg": "flush done", "chunks": 3}',
+        '{"level": "warn", "chunks": 3}',
+        '{"time": "2026-02-01T10:00:01Z", "chunks": 3}',
+        "{chunks: 3}",
+        "[" * 5_000 + "]" * 5_000,  # nested past the decoder's depth: no traceback
+    ):
+        _, ids = analyzed([head, line])
+        assert ids[0] != ids[1], line
+    _, ids = analyzed(["[2026/02/01 10:00:00] [ info] [engine] loaded config", '{"chunks": 3}'])
+    assert ids[0] != ids[1]
+    _, ids = analyzed([head, '{"chunks": 3}', '{"chunks": 4}'])
+    assert ids[0] == ids[1] != ids[2]
+    # (and a log of no header anywhere keeps its lines as records)
+    _, ids = analyzed(["queues:", '{"orders": 3}', "emails:", '{"sent": 1}'])
+    assert len(set(ids)) == 4
+
+
 def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_introduces() -> None:
     # RabbitMQ writes the reason of a channel error on the next line, without its header
     reasons = ["no exchange 'orders' in vhost '/'", "inequivalent arg 'durable' for queue 'q'"]
@@ -1997,6 +2036,7 @@ def test_the_benchmark_measures_a_corpus_whose_truth_has_no_content_column(tmp_p
         ["Ceph", "Etcd", "Gunicorn", "Nomad", "Systemd", "Traefik"],
         ["Flink", "Grafana", "JvmGc", "MinIO", "NodePino", "PhpFpm"],
         ["Ansible", "Caddy", "Containerd", "Dovecot", "PgBouncer", "Sidekiq"],
+        ["ClickHouse", "CockroachDB", "FluentBit", "Keepalived", "Temporal", "Unbound"],
     ]
 
 
