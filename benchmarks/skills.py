@@ -1,6 +1,6 @@
 """The skills' figures in one run: log clustering against drain3 on Loghub-2k (GA, FGA, lines/s,
 raw and summary tokens) and on the held-out systems of `benchmarks/data/logs-heldout/`,
-`logs-heldout-2/` to `logs-heldout-9/` (six each, systems Loghub lacks,
+`logs-heldout-2/` to `logs-heldout-10/` (six each, systems Loghub lacks,
 written without the clustering code), how its parameters generalise (leave-one-system-out,
 random halves: `benchmarks/skills_loso.py`), the infrastructure summary's token reduction (dev,
 prod, a plan diff), and memory retrieval

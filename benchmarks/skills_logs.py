@@ -54,6 +54,7 @@ HELDOUT_DATA_6 = REPO / "benchmarks" / "data" / "logs-heldout-6"  # the same, a 
 HELDOUT_DATA_7 = REPO / "benchmarks" / "data" / "logs-heldout-7"  # the same, a seventh session
 HELDOUT_DATA_8 = REPO / "benchmarks" / "data" / "logs-heldout-8"  # the same, an eighth session
 HELDOUT_DATA_9 = REPO / "benchmarks" / "data" / "logs-heldout-9"  # the same, a ninth session
+HELDOUT_DATA_10 = REPO / "benchmarks" / "data" / "logs-heldout-10"  # the same, a tenth session
 HELDOUT_CORPORA = (
     HELDOUT_DATA,
     HELDOUT_DATA_2,
@@ -64,6 +65,7 @@ HELDOUT_CORPORA = (
     HELDOUT_DATA_7,
     HELDOUT_DATA_8,
     HELDOUT_DATA_9,
+    HELDOUT_DATA_10,
 )
 
 
