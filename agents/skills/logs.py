@@ -121,8 +121,10 @@ from typing import IO, Any, BinaryIO, Final, Protocol
 
 from agents import InputError
 from agents.skills.logparse import (
+    _JSON_LEVEL_KEYS,
     _JSON_MESSAGE_KEYS,
     _LEVEL_WORDS,
+    _MESSAGE_KEYS,
     LEARN_LINES,
     MAX_PHRASE,
     MAX_SHAPE_KEY,
@@ -903,7 +905,30 @@ def prefixed_trace(line: str, previous: str) -> int:
     return kind
 
 
-def introduced_document(line: str) -> bool:
+# the keys of a structured log's message, level and time fields, in any case
+# (`introduced_document`): `parse_fields`'s own, and those of writers it reads no field of
+# (.NET's JSON console `Timestamp`, `LogLevel`, `Message`; Serilog's `@t`, `@mt`, `@l`;
+# OpenTelemetry's `SeverityText`), whose records are no document a line before introduces either
+_RECORD_KEYS: Final = frozenset(
+    key.lower()
+    for key in (
+        *_MESSAGE_KEYS,
+        *_JSON_LEVEL_KEYS,
+        "timestamp",
+        "@timestamp",
+        "@t",
+        "@m",
+        "@mt",
+        "@l",
+        "messagetemplate",
+        "renderedmessage",
+        "severitytext",
+        "severity_text",
+    )
+)
+
+
+def introduced_document(line: str, parse: Callable[[str], Fields] = parse_fields) -> bool:
     """Whether `line`, right after a record's first line that ends with `:`, is the document
     that line introduces (Fluent Bit's `[error] [output:es:es.0] HTTP status=429 URI=/_bulk,
     response:`, then the reply's JSON on a line of its own), which `add` joins to the record: a
@@ -911,7 +936,11 @@ def introduced_document(line: str) -> bool:
     (its indented lines and its closing bracket continue the record already). Not an object a
     structured log writes as a record of its own: one with a message field (`_JSON_MESSAGE_KEYS`)
     or whose fields give a time or a level (`parse_fields`), as a JSON-lines log interleaved
-    with text lines has."""
+    with text lines has, or with a key of such a field in any case (`_RECORD_KEYS`: `Message`,
+    `LogLevel`, Serilog's `@t`, which `parse_fields` does not read); nor an array in which
+    `parse` (the source's) reads a header (`[1706781601, "info", "ok"]`), a record of its own
+    as the fast lane counts it (`add_many` takes a line whose shape says it has a header as a
+    record whatever came before it)."""
     text = line.strip()
     if text in ("{", "["):
         return True
@@ -920,8 +949,10 @@ def introduced_document(line: str) -> bool:
     except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
         return False
     if isinstance(value, list):
-        return True
+        return not parse(text)[3]
     if not isinstance(value, dict) or any(key in value for key in _JSON_MESSAGE_KEYS):
+        return False
+    if any(key.lower() in _RECORD_KEYS for key in value):
         return False
     _, stamp, severity, _, _, _ = parse_fields(text)
     return stamp is None and severity is None
@@ -1076,7 +1107,7 @@ class LogAnalyzer:
                     first in "{["
                     and not self._held_more
                     and held.endswith(":")
-                    and introduced_document(line)
+                    and introduced_document(line, self._parse)
                     and self._parse(held)[3]
                 )
             ):

@@ -1221,6 +1221,25 @@ def test_a_json_document_after_a_line_that_ends_with_a_colon_is_what_it_introduc
     assert len(set(ids)) == 4
 
 
+def test_a_structured_record_after_a_line_that_ends_with_a_colon_is_no_document() -> None:
+    # JSON records of writers whose message, level and time keys `parse_fields` does not read
+    # (.NET's JSON console, Serilog's compact JSON, OpenTelemetry's), and an array whose first
+    # item the grammar reads as a time (a header), are records of their own, not a body
+    head = "2026-02-01T10:00:00Z INFO entrypoint: migrations applied, starting app:"
+    for line in (
+        '{"Timestamp": "2026-02-01T10:00:01Z", "LogLevel": "Information", "Message": "started"}',
+        '{"@t": "2026-02-01T10:00:01Z", "@mt": "Started {App}", "App": "web"}',
+        '{"@l": "Warning", "@m": "pool exhausted"}',
+        '{"SeverityText": "ERROR", "Body": "pool exhausted"}',
+        '[1706781601, "info", "started"]',
+    ):
+        _, ids = analyzed([head, line])
+        assert ids[0] != ids[1], line
+    # a body whose keys are none of those is still the record's
+    _, ids = analyzed([head, '{"took": 3, "errors": true}', "[1, 2, 3]"])
+    assert ids[0] == ids[1] != ids[2]
+
+
 def test_a_line_without_a_header_after_one_that_ends_with_a_colon_is_what_it_introduces() -> None:
     # RabbitMQ writes the reason of a channel error on the next line, without its header
     reasons = ["no exchange 'orders' in vhost '/'", "inequivalent arg 'durable' for queue 'q'"]

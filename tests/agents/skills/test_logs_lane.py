@@ -312,6 +312,19 @@ def test_the_lane_counts_a_header_less_logs_quoted_lines(seed: int) -> None:
     assert _same_both_ways(lines, seed) > len(lines) // 2
 
 
+def test_the_lane_counts_a_document_after_a_colon_as_one_by_one() -> None:
+    # a JSON array the grammar reads a header in (a bracketed epoch time) has a lane entry: after
+    # a line that ends with `:` it is a record of its own either way, not the document it ends
+    lines: list[str] = []
+    for n in range(600):
+        lines.append(f"[2026/02/01 10:00:{n % 60:02d}] [ info] [engine] tick {n}")
+        lines.append(f'[{1706781600 + n}, "info", "ok"]')
+        if n % 7 == 3:
+            lines.append(f"[2026/02/01 10:00:{n % 60:02d}] [error] [out:es.0] HTTP {n}, response:")
+            lines.append(f'[{1706781600 + n}, "info", "ok"]' if n % 2 else '{"took": 3}')
+    assert _same_both_ways(lines, 5) > len(lines) // 3
+
+
 def test_the_lane_holds_through_compactions_and_folds() -> None:
     """Entries name groups; a compaction merges groups and folds the smallest into the other
     cluster: after it, no line may be counted in a group that is gone."""
