@@ -263,10 +263,10 @@ def _amount(field: str, sku: str, value: Any) -> float:
     return number
 
 
-def _on_demand(product: dict[str, Any]) -> tuple[float, str] | None:
-    """The first non-zero on-demand tier (lowest beginRange) of a product. Every tier's numbers
-    are read (`_amount`) before one is chosen: one malformed tier ends the refresh."""
-    sku = str(_object(product.get("product"), "product", "?").get("sku") or "?")
+def _on_demand(product: dict[str, Any], sku: str) -> tuple[float, str] | None:
+    """The first non-zero on-demand tier (lowest beginRange) of a product (`sku`, as `fetch`
+    read it, names it in an error). Every tier's numbers are read (`_amount`) before one is
+    chosen: one malformed tier ends the refresh."""
     tiers = []
     terms = _object(product.get("terms"), "terms", sku)
     for raw_offer in _object(terms.get("OnDemand"), "terms.OnDemand", sku).values():
@@ -307,7 +307,7 @@ def fetch(client: Any, query: Query, region: str) -> Found | None:
         sku = str(info.get("sku") or "")
         usage_type = str(_object(info.get("attributes"), "attributes", sku).get("usagetype") or "")
         if pattern.search(usage_type):
-            price = _on_demand(product)
+            price = _on_demand(product, sku or "?")
             if price is not None:
                 usd = price[0] * query.scale
                 if not math.isfinite(usd):  # a finite price past a float's range once scaled
